@@ -1,0 +1,53 @@
+/**
+ * Configuration from the environment. Every variable has a default and a line in the README.
+ */
+
+export interface Config {
+  /** NATS server(s), comma separated. */
+  readonly natsUrl: string;
+  /** Postgres connection string. */
+  readonly databaseUrl: string;
+  /** Isolation key: stream name, subject root and Postgres schema derive from it. */
+  readonly prefix: string;
+  /** Gateway HTTP port. */
+  readonly port: number;
+  /** Gateway bind address. */
+  readonly host: string;
+  readonly logLevel: string;
+  /** Messages kept per object subject (history depth, like etcd compaction). */
+  readonly historyPerObject: number;
+}
+
+const PREFIX_RE = /^[a-z][a-z0-9_]{0,39}$/;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const cfg: Config = {
+    natsUrl: env.NATS_URL || 'nats://127.0.0.1:4222',
+    databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+    prefix: env.JETKUBE_PREFIX || 'jetkube',
+    port: intFrom(env.PORT, 8080, 'PORT'),
+    host: env.HOST || '127.0.0.1',
+    logLevel: env.LOG_LEVEL || 'info',
+    historyPerObject: intFrom(env.JETKUBE_HISTORY, 64, 'JETKUBE_HISTORY'),
+    ...overrides,
+  };
+  if (!PREFIX_RE.test(cfg.prefix)) {
+    throw new Error(`JETKUBE_PREFIX must match ${PREFIX_RE} (lower-case letters, digits, _), got "${cfg.prefix}"`);
+  }
+  return cfg;
+}
+
+function intFrom(v: string | undefined, dflt: number, name: string): number {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${v}"`);
+  return n;
+}
+
+/** Names derived from the prefix. */
+export function streamName(prefix: string): string {
+  return prefix.toUpperCase();
+}
+export function schemaName(prefix: string): string {
+  return prefix;
+}

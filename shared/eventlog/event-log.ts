@@ -1,0 +1,199 @@
+import { connect, type NatsConnection, type ConnectionOptions } from '@nats-io/transport-node';
+import {
+  jetstream,
+  jetstreamManager,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StoredMsg,
+  type StreamConfig,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream';
+import type { EventType, KObject } from '../resources/meta.js';
+import { streamName } from '../config.js';
+import { parseResourceSubject, resourceSubject, type ParsedSubject } from './subjects.js';
+
+/** Version of the envelope below; bump on an incompatible change and keep a reader for the old one. */
+export const EVENT_SCHEMA_VERSION = 1;
+
+/** What one message on the stream holds. resourceVersion is not in the body: it is the sequence. */
+export interface Envelope {
+  readonly v: number;
+  readonly type: EventType;
+  readonly object: KObject;
+}
+
+/** One event as read back from the log. */
+export interface StoredEvent {
+  readonly seq: number;
+  readonly time: Date;
+  readonly subject: string;
+  readonly type: EventType;
+  /** The object with metadata.resourceVersion set to `seq`. */
+  readonly object: KObject;
+}
+
+/** JetStream's "wrong last sequence" API error code: the CAS lost. */
+export const WRONG_LAST_SEQUENCE = 10071;
+
+export class CasError extends Error {
+  constructor(readonly subject: string, readonly expected: number, options?: { cause?: unknown }) {
+    super(`wrong last sequence for ${subject}: expected ${expected}`, options);
+    this.name = 'CasError';
+  }
+}
+export const isCasError = (e: unknown): e is CasError => e instanceof CasError;
+
+export interface EventLogOptions {
+  readonly natsUrl: string;
+  readonly prefix: string;
+  /** Messages kept per subject; the newest is always kept. */
+  readonly historyPerObject: number;
+  readonly name?: string;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export function encodeEnvelope(type: EventType, object: KObject): Uint8Array {
+  const { resourceVersion: _rv, ...metadata } = object.metadata;
+  const env: Envelope = { v: EVENT_SCHEMA_VERSION, type, object: { ...object, metadata } };
+  return enc.encode(JSON.stringify(env));
+}
+
+export function decodeEnvelope(data: Uint8Array): Envelope {
+  const env = JSON.parse(dec.decode(data)) as Envelope;
+  if (env.v !== EVENT_SCHEMA_VERSION) throw new Error(`unsupported event schema version ${env.v}`);
+  return env;
+}
+
+/** Decode a stored or consumed message into an event whose object carries its resourceVersion. */
+export function toStoredEvent(m: { seq: number; subject: string; time: Date; data: Uint8Array }): StoredEvent {
+  const env = decodeEnvelope(m.data);
+  const object = { ...env.object, metadata: { ...env.object.metadata, resourceVersion: String(m.seq) } };
+  return { seq: m.seq, time: m.time, subject: m.subject, type: env.type, object };
+}
+
+/**
+ * The log: one JetStream stream. Reads are direct gets of a subject's last message; writes are
+ * publishes with "expected last subject sequence" (compare-and-swap, no lock, no second store).
+ */
+export class EventLog {
+  readonly stream: string;
+  readonly root: string;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+    private readonly opts: EventLogOptions,
+  ) {
+    this.stream = streamName(opts.prefix);
+    this.root = opts.prefix;
+  }
+
+  static async connect(opts: EventLogOptions, connOpts: Partial<ConnectionOptions> = {}): Promise<EventLog> {
+    const nc = await connect({
+      servers: opts.natsUrl.split(','),
+      name: opts.name ?? 'jetkube',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      ...connOpts,
+    });
+    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    const log = new EventLog(nc, jetstream(nc, { timeout: 10_000 }), jsm, opts);
+    await log.ensureStream();
+    return log;
+  }
+
+  /** Create the stream, or bring an existing one to this configuration. Idempotent. */
+  async ensureStream(): Promise<void> {
+    const want: Partial<StreamConfig> & { name: string } = {
+      name: this.stream,
+      subjects: [`${this.root}.res.>`, `${this.root}.alloc.>`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_msgs_per_subject: this.opts.historyPerObject > 0 ? this.opts.historyPerObject : -1,
+      allow_direct: true,
+      allow_rollup_hdrs: true,
+      deny_delete: false,
+      duplicate_window: 120_000_000_000,
+    };
+    try {
+      const info = await this.jsm.streams.info(this.stream);
+      const c = info.config;
+      if (
+        c.max_msgs_per_subject !== want.max_msgs_per_subject ||
+        !c.allow_direct ||
+        JSON.stringify(c.subjects) !== JSON.stringify(want.subjects)
+      ) {
+        await this.jsm.streams.update(this.stream, { ...c, ...want } as StreamConfig);
+      }
+    } catch (e) {
+      if (e instanceof JetStreamApiError && e.code === 10059 /* stream not found */) {
+        try {
+          await this.jsm.streams.add(want);
+        } catch (e2) {
+          // Another process created it between our info and add: fine.
+          if (!(e2 instanceof JetStreamApiError && e2.code === 10058)) throw e2;
+        }
+      } else throw e;
+    }
+  }
+
+  subjectFor(plural: string, namespace: string | undefined, name: string): string {
+    return resourceSubject(this.root, plural, namespace, name);
+  }
+
+  parseSubject(subject: string): ParsedSubject | undefined {
+    return parseResourceSubject(this.root, subject);
+  }
+
+  /** The subject's newest message, or null if the subject never had one. */
+  async getLast(subject: string): Promise<StoredEvent | null> {
+    const m = await this.jsm.direct.getMessage(this.stream, { last_by_subj: subject });
+    return m ? toStoredEvent(m) : null;
+  }
+
+  /** The raw newest message of a subject (reservations carry no envelope). */
+  async getLastRaw(subject: string): Promise<StoredMsg | null> {
+    return this.jsm.direct.getMessage(this.stream, { last_by_subj: subject });
+  }
+
+  /** One message by sequence, or null if it is gone (compacted) or never existed. */
+  async getBySeq(seq: number): Promise<StoredEvent | null> {
+    const m = await this.jsm.direct.getMessage(this.stream, { seq });
+    return m ? toStoredEvent(m) : null;
+  }
+
+  /**
+   * Append one event with compare-and-swap: `expectedSeq` is the subject's last sequence as the
+   * writer saw it (0: the subject must have no message). Returns the new sequence.
+   */
+  async append(subject: string, type: EventType, object: KObject, expectedSeq: number): Promise<number> {
+    return this.publishCas(subject, encodeEnvelope(type, object), expectedSeq);
+  }
+
+  async publishCas(subject: string, data: Uint8Array, expectedSeq: number): Promise<number> {
+    try {
+      const ack = await this.js.publish(subject, data, { expect: { lastSubjectSequence: expectedSeq } });
+      return ack.seq;
+    } catch (e) {
+      if (e instanceof JetStreamApiError && e.code === WRONG_LAST_SEQUENCE) throw new CasError(subject, expectedSeq, { cause: e });
+      throw e;
+    }
+  }
+
+  /** Stream state: first and last sequence still held, and the message count. */
+  async state(): Promise<{ firstSeq: number; lastSeq: number; messages: number }> {
+    const info = await this.jsm.streams.info(this.stream);
+    return { firstSeq: info.state.first_seq, lastSeq: info.state.last_seq, messages: info.state.messages };
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+}
