@@ -1,0 +1,65 @@
+/** Discovery documents kubectl and client libraries read before anything else. */
+import { RESOURCES, type ResourceInfo } from '../../shared/resources/registry.js';
+import { GROUP_VERSIONS, resourcesIn } from './paths.js';
+
+export const VERSION_INFO = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-jetkube.0.1.0',
+  gitCommit: 'jetkube',
+  gitTreeState: 'clean',
+  buildDate: '2026-11-22T00:00:00Z',
+  goVersion: `node ${process.version}`,
+  compiler: 'tsc',
+  platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+};
+
+export function apiVersions(): object {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] };
+}
+
+export function apiGroupList(): object {
+  const groups = [...new Set(RESOURCES.filter((r) => r.group).map((r) => r.group))];
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(apiGroup) };
+}
+
+export function apiGroup(name: string): object {
+  const versions = GROUP_VERSIONS.filter((gv) => gv.startsWith(`${name}/`)).map((gv) => ({ groupVersion: gv, version: gv.split('/')[1] }));
+  return { kind: 'APIGroup', apiVersion: 'v1', name, versions, preferredVersion: versions[0] };
+}
+
+const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+export function apiResourceList(groupVersion: string): object | undefined {
+  const infos = resourcesIn(groupVersion);
+  if (infos.length === 0) return undefined;
+  const resources = infos.flatMap((r) => [entry(r), ...r.subresources.map((s) => subEntry(r, s))]);
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
+}
+
+function entry(r: ResourceInfo): object {
+  return {
+    name: r.plural,
+    singularName: r.singular,
+    namespaced: r.namespaced,
+    kind: r.kind,
+    verbs: VERBS,
+    ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
+    ...(['pods', 'services', 'deployments', 'replicasets'].includes(r.plural) ? { categories: ['all'] } : {}),
+    storageVersionHash: '',
+  };
+}
+
+function subEntry(r: ResourceInfo, sub: string): object {
+  const base = { name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced };
+  switch (sub) {
+    case 'scale':
+      return { ...base, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] };
+    case 'binding':
+      return { ...base, kind: 'Binding', verbs: ['create'] };
+    case 'log':
+      return { ...base, kind: 'Pod', verbs: ['get'] };
+    default:
+      return { ...base, kind: r.kind, verbs: ['get', 'patch', 'update'] };
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Kubernetes REST paths → a request target:
+ *   /api/v1/<plural>[/<name>[/<sub>]]                       (cluster-scoped, or all-namespaces lists)
+ *   /api/v1/namespaces/<ns>/<plural>[/<name>[/<sub>]]
+ *   /apis/<group>/<version>/...                              (same shapes)
+ * The namespace object itself is /api/v1/namespaces/<name>[/status|/finalize].
+ */
+import { RESOURCES, type ResourceInfo } from '../../shared/resources/registry.js';
+
+export interface Target {
+  readonly info: ResourceInfo;
+  /** '' for cluster-scoped objects and all-namespaces collections. */
+  readonly namespace: string;
+  readonly name?: string;
+  readonly subresource?: string;
+}
+
+export type Parsed =
+  | { readonly type: 'resource'; readonly target: Target }
+  | { readonly type: 'notfound' };
+
+const byGroupVersion = new Map<string, Map<string, ResourceInfo>>();
+for (const r of RESOURCES) {
+  const gv = r.group ? `${r.group}/${r.version}` : r.version;
+  if (!byGroupVersion.has(gv)) byGroupVersion.set(gv, new Map());
+  byGroupVersion.get(gv)!.set(r.plural, r);
+}
+export const GROUP_VERSIONS = [...byGroupVersion.keys()];
+
+export function resourcesIn(groupVersion: string): ResourceInfo[] {
+  return [...(byGroupVersion.get(groupVersion)?.values() ?? [])];
+}
+
+export function parsePath(path: string): Parsed {
+  const segs = path.split('?')[0]!.split('/').filter(Boolean).map(safeDecode);
+  if (segs.some((s) => s === undefined)) return { type: 'notfound' };
+  let rest: string[];
+  let gv: string;
+  if (segs[0] === 'api' && segs[1] === 'v1') {
+    gv = 'v1';
+    rest = segs.slice(2) as string[];
+  } else if (segs[0] === 'apis' && segs.length >= 3) {
+    gv = `${segs[1]}/${segs[2]}`;
+    rest = segs.slice(3) as string[];
+  } else return { type: 'notfound' };
+  const kinds = byGroupVersion.get(gv);
+  if (!kinds || rest.length === 0) return { type: 'notfound' };
+
+  // /namespaces/<ns>/<plural>/... (but not /namespaces/<ns>/status|finalize, the namespace's own subresources)
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))) {
+    const info = kinds.get(rest[2]!);
+    if (!info || !info.namespaced || rest.length > 5) return { type: 'notfound' };
+    return target(info, rest[1]!, rest[3], rest[4]);
+  }
+  const info = kinds.get(rest[0]!);
+  if (!info || rest.length > 3) return { type: 'notfound' };
+  // /api/v1/pods (all namespaces) is a collection; /api/v1/pods/x is not a thing for namespaced kinds.
+  if (info.namespaced && rest.length > 1) return { type: 'notfound' };
+  return target(info, '', rest[1], rest[2]);
+}
+
+function target(info: ResourceInfo, namespace: string, name?: string, subresource?: string): Parsed {
+  if (name === '') return { type: 'notfound' };
+  return {
+    type: 'resource',
+    target: { info, namespace, ...(name !== undefined ? { name } : {}), ...(subresource !== undefined ? { subresource } : {}) },
+  };
+}
+
+function safeDecode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,411 @@
+/**
+ * The gateway: Kubernetes' REST API over the event log (writes, gets, watches) and the Postgres
+ * projections (lists). The only writer of resource events.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import YAML from 'yaml';
+import type { Kysely } from 'kysely';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from '../../shared/config.js';
+import type { Logger } from '../../shared/log.js';
+import type { EventLog } from '../../shared/eventlog/index.js';
+import { ApiError, badRequest, isApiError, isAlreadyExists } from '../../shared/errors.js';
+import type { KObject } from '../../shared/resources/meta.js';
+import { apiVersionOf, resourceByPlural, type ResourceInfo } from '../../shared/resources/registry.js';
+import { parseLabelSelector } from '../../shared/resources/selectors.js';
+import { parseFieldSelector } from '../../shared/resources/field-selectors.js';
+import type { FieldRequirement, Requirement } from '../../shared/resources/selector-types.js';
+import { listObjects, readCheckpoint, type Database } from '../../shared/db/index.js';
+import { ObjectStore, type DeleteOptions, type FieldValidation, type WriteOptions } from './store.js';
+import { parsePath, type Target } from './paths.js';
+import { patchTypeOf } from './patch.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.js';
+import { CheckpointTracker } from './checkpoint.js';
+import { streamWatch } from './watch.js';
+
+/** Kubernetes' request body limit (3 MiB). */
+export const BODY_LIMIT = 3 * 1024 * 1024;
+
+export interface GatewayDeps {
+  readonly cfg: Config;
+  readonly log: EventLog;
+  readonly db: Kysely<Database>;
+  readonly logger: Logger;
+  readonly registry?: Registry;
+  readonly clock?: () => Date;
+  /** Interval between watch bookmarks. */
+  readonly bookmarkIntervalMs?: number;
+}
+
+type Query = Record<string, string | undefined>;
+
+export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; store: ObjectStore; tracker: CheckpointTracker }> {
+  const { log, db, logger } = deps;
+  const store = new ObjectStore(log, deps.clock);
+  const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
+  tracker.start();
+
+  const registry = deps.registry ?? new Registry();
+  if (!deps.registry) collectDefaultMetrics({ register: registry, prefix: 'jetkube_gateway_' });
+  const requests = new Counter({
+    name: 'jetkube_gateway_requests_total',
+    help: 'API requests by verb, resource and HTTP code',
+    labelNames: ['verb', 'resource', 'code'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'jetkube_gateway_request_duration_seconds',
+    help: 'API request latency by verb and resource (watches excluded)',
+    labelNames: ['verb', 'resource'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  const app = Fastify({
+    loggerInstance: logger.child({ component: 'http' }) as unknown as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    disableRequestLogging: true,
+  }) as unknown as FastifyInstance;
+
+  // ---- bodies: JSON and YAML for objects, the three patch types; anything else is 415.
+  const parseJson = (_req: FastifyRequest, body: string, done: (err: Error | null, v?: unknown) => void) => {
+    if (body.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body, rejectProto));
+    } catch (e) {
+      done(isApiError(e) ? e : badRequest(`invalid JSON in request body: ${(e as Error).message}`));
+    }
+  };
+  app.removeAllContentTypeParsers();
+  for (const ct of ['application/json', 'application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json']) {
+    app.addContentTypeParser(ct, { parseAs: 'string' }, parseJson);
+  }
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      const docs = YAML.parseAllDocuments(body as string);
+      const list = Array.isArray(docs) ? docs : [docs];
+      const real = list.filter((d) => d.contents !== null);
+      if (real.length > 1) return done(badRequest('the request body must hold one YAML document, got several'));
+      const errors = real.flatMap((d) => d.errors);
+      if (errors.length) return done(badRequest(`invalid YAML in request body: ${errors[0]!.message.split('\n')[0]}`));
+      const v = real[0]?.toJS({ maxAliasCount: 100 });
+      rejectProtoDeep(v);
+      done(null, v);
+    } catch (e) {
+      done(isApiError(e) ? e : badRequest(`invalid YAML in request body: ${(e as Error).message.split('\n')[0]}`));
+    }
+  });
+
+  // ---- errors as Kubernetes Status objects.
+  app.setErrorHandler((err, req, reply) => {
+    const apiErr = toApiError(err);
+    if (apiErr.code >= 500) req.log.error({ err }, 'request failed');
+    void reply.code(apiErr.code).type('application/json').send(apiErr.toStatus());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send(new ApiError('NotFound', 'the server could not find the requested resource').toStatus());
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const { verb, resource } = (req as FastifyRequest & { jk?: { verb: string; resource: string } }).jk ?? { verb: req.method, resource: '' };
+    requests.inc({ verb, resource, code: String(reply.statusCode) });
+    if (verb !== 'WATCH') latency.observe({ verb, resource }, reply.elapsedTime / 1000);
+  });
+
+  // ---- health, metrics, discovery.
+  app.get('/healthz', async (_req, reply) => reply.type('text/plain').send(log.nc.isClosed() ? 'nats closed' : 'ok'));
+  app.get('/livez', async (_req, reply) => reply.type('text/plain').send('ok'));
+  app.get('/readyz', async (_req, reply) => {
+    const problems: string[] = [];
+    if (log.nc.isClosed() || (log.nc as { isReconnecting?: () => boolean }).isReconnecting?.()) problems.push('nats: not connected');
+    try {
+      await readCheckpoint(db);
+    } catch (e) {
+      problems.push(`postgres: ${(e as Error).message}`);
+    }
+    return reply.code(problems.length ? 503 : 200).type('text/plain').send(problems.length ? problems.join('\n') : 'ok');
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  app.get('/version', async () => VERSION_INFO);
+  app.get('/api', async () => apiVersions());
+  app.get('/apis', async () => apiGroupList());
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split('?')[0]!.replace(/\/+$/, '');
+    const segs = path.split('/').filter(Boolean);
+    if (req.method === 'GET') {
+      if (path === '/api/v1') return apiResourceList('v1');
+      if (segs[0] === 'apis' && segs.length === 2) {
+        const g = apiGroup(segs[1]!) as { versions: unknown[] };
+        if (g.versions.length) return g;
+      }
+      if (segs[0] === 'apis' && segs.length === 3) {
+        const l = apiResourceList(`${segs[1]}/${segs[2]}`);
+        if (l) return l;
+      }
+    }
+    const parsed = parsePath(path);
+    if (parsed.type === 'notfound') throw new ApiError('NotFound', 'the server could not find the requested resource');
+    return serve(req, reply, parsed.target);
+  };
+  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler });
+  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/apis/*', handler });
+
+  // ---- the resource verbs.
+  async function serve(req: FastifyRequest, reply: FastifyReply, t: Target): Promise<unknown> {
+    const q = req.query as Query;
+    const { info, namespace: ns, name, subresource: sub } = t;
+    const mark = (verb: string) => ((req as FastifyRequest & { jk?: object }).jk = { verb, resource: sub ? `${info.plural}/${sub}` : info.plural });
+    if (sub && !info.subresources.includes(sub as never) && !(info.kind === 'Namespace' && sub === 'finalize')) {
+      throw new ApiError('NotFound', 'the server could not find the requested resource');
+    }
+    const wopts = writeOptions(q);
+    const send = (code: number, obj: unknown, warnings: readonly string[] = []) => {
+      if (warnings.length) void reply.header('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', '));
+      return reply.code(code).type('application/json').send(obj);
+    };
+
+    if (!name) {
+      switch (req.method) {
+        case 'GET':
+          if (isTrue(q.watch)) {
+            mark('WATCH');
+            return watch(req, reply, info, ns, q);
+          }
+          mark('LIST');
+          return list(info, ns, q);
+        case 'POST': {
+          mark('CREATE');
+          if (info.namespaced && !ns) throw new ApiError('MethodNotAllowed', `create is not supported on ${info.plural} across all namespaces; use /namespaces/<ns>/${info.plural}`);
+          const r = await store.create(info, ns, req.body, wopts);
+          return send(201, r.object, r.warnings);
+        }
+        case 'DELETE': {
+          mark('DELETECOLLECTION');
+          return deleteCollection(info, ns, q, req.body);
+        }
+        default:
+          throw methodNotAllowed(req.method, info);
+      }
+    }
+
+    switch (req.method) {
+      case 'GET':
+        mark('GET');
+        if (sub === 'scale') return store.getScale(info, ns, name);
+        if (sub === 'log') throw new ApiError('ServiceUnavailable', 'container logs are served by the kubelet, which this cluster does not run yet');
+        return store.get(info, ns, name);
+      case 'POST':
+        if (sub === 'binding') {
+          mark('CREATE');
+          await store.bind(ns, name, req.body);
+          return send(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+        }
+        throw methodNotAllowed(req.method, info);
+      case 'PUT': {
+        mark('UPDATE');
+        if (sub === 'scale') return store.updateScale(info, ns, name, req.body, wopts);
+        const r = await store.update(info, ns, name, req.body, wopts, sub as 'status' | 'finalize' | undefined);
+        return send(200, r.object, r.warnings);
+      }
+      case 'PATCH': {
+        mark('PATCH');
+        const type = patchTypeOf(req.headers['content-type']);
+        if (!type) throw new ApiError('UnsupportedMediaType', `the patch content type ${req.headers['content-type']} is not supported; use application/merge-patch+json, application/json-patch+json or application/strategic-merge-patch+json`);
+        if (req.body === undefined) throw badRequest('the patch body is empty');
+        if (sub === 'scale') return store.patchScale(info, ns, name, type, req.body, wopts);
+        const r = await store.patch(info, ns, name, type, req.body, wopts, sub as 'status' | undefined);
+        return send(200, r.object, r.warnings);
+      }
+      case 'DELETE': {
+        mark('DELETE');
+        const obj = await store.delete(info, ns, name, deleteOptions(q, req.body));
+        return send(200, obj);
+      }
+      default:
+        throw methodNotAllowed(req.method, info);
+    }
+  }
+
+  function selectors(info: ResourceInfo, q: Query): { labels: Requirement[]; fields: FieldRequirement[] } {
+    return {
+      labels: q.labelSelector ? parseLabelSelector(q.labelSelector) : [],
+      fields: q.fieldSelector ? parseFieldSelector(q.fieldSelector, info) : [],
+    };
+  }
+
+  async function consistentList(info: ResourceInfo, ns: string, q: Query, paged: boolean) {
+    const { labels, fields } = selectors(info, q);
+    const limit = q.limit !== undefined && q.limit !== '' ? parseNonNegInt(q.limit, 'limit') : undefined;
+    const rv = q.resourceVersion;
+    if (rv !== '0' && !q.continue) {
+      const target = rv ? parseNonNegInt(rv, 'resourceVersion') : (await log.state()).lastSeq;
+      await tracker.waitFor(target);
+    }
+    return {
+      labels,
+      fields,
+      result: await listObjects(db, info, {
+        ...(ns ? { namespace: ns } : {}),
+        labels,
+        fields,
+        ...(paged && limit ? { limit } : {}),
+        ...(paged && q.continue ? { continueToken: q.continue } : {}),
+      }),
+    };
+  }
+
+  async function list(info: ResourceInfo, ns: string, q: Query): Promise<object> {
+    const { result } = await consistentList(info, ns, q, true);
+    return {
+      kind: `${info.kind}List`,
+      apiVersion: apiVersionOf(info),
+      metadata: {
+        resourceVersion: String(result.resourceVersion),
+        ...(result.continueToken ? { continue: result.continueToken } : {}),
+        ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}),
+      },
+      items: result.items,
+    };
+  }
+
+  async function watch(req: FastifyRequest, reply: FastifyReply, info: ResourceInfo, ns: string, q: Query): Promise<void> {
+    const rv = q.resourceVersion;
+    const timeoutMs = q.timeoutSeconds ? parseNonNegInt(q.timeoutSeconds, 'timeoutSeconds') * 1000 : undefined;
+    let initial: KObject[] | undefined;
+    let fromSeq: number;
+    let sel: { labels: Requirement[]; fields: FieldRequirement[] };
+    if (rv === undefined || rv === '' || rv === '0') {
+      const { labels, fields, result } = await consistentList(info, ns, { ...q, limit: undefined, continue: undefined }, false);
+      sel = { labels, fields };
+      initial = result.items;
+      fromSeq = result.resourceVersion;
+    } else {
+      sel = selectors(info, q);
+      fromSeq = parseNonNegInt(rv, 'resourceVersion');
+      const state = await log.state();
+      if (fromSeq < state.firstSeq - 1 && fromSeq < state.lastSeq) {
+        throw new ApiError('Gone', `too old resource version: ${fromSeq} (${state.firstSeq - 1})`);
+      }
+    }
+    reply.hijack();
+    await streamWatch(log, reply.raw, {
+      info,
+      namespace: ns,
+      ...sel,
+      fromSeq,
+      initial,
+      bookmarks: isTrue(q.allowWatchBookmarks),
+      bookmarkIntervalMs: deps.bookmarkIntervalMs ?? 15_000,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    }).catch((e) => req.log.warn({ err: e }, 'watch failed'));
+  }
+
+  async function deleteCollection(info: ResourceInfo, ns: string, q: Query, body: unknown): Promise<object> {
+    const { result } = await consistentList(info, ns, q, false);
+    const dopts = deleteOptions(q, body);
+    const items: KObject[] = [];
+    for (const o of result.items) {
+      try {
+        items.push(await store.delete(info, o.metadata.namespace ?? '', o.metadata.name!, dopts));
+      } catch (e) {
+        if (!(isApiError(e) && e.reason === 'NotFound')) throw e;
+      }
+    }
+    return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: {}, items };
+  }
+
+  await app.ready();
+  return { app, store, tracker };
+}
+
+/** Create the namespaces every cluster has. Idempotent. */
+export async function ensureSystemNamespaces(store: ObjectStore): Promise<void> {
+  const nsInfo = resourceByPlural('namespaces')!;
+  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+    try {
+      await store.create(nsInfo, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
+  }
+}
+
+function writeOptions(q: Query): WriteOptions {
+  const fv = q.fieldValidation;
+  if (fv !== undefined && fv !== '' && !['Strict', 'Warn', 'Ignore'].includes(fv)) {
+    throw badRequest(`fieldValidation must be one of Strict, Warn, Ignore; got "${fv}"`);
+  }
+  if (q.dryRun !== undefined && q.dryRun !== 'All' && q.dryRun !== '') throw badRequest(`dryRun must be "All"; got "${q.dryRun}"`);
+  return { dryRun: q.dryRun === 'All', fieldValidation: (fv || 'Warn') as FieldValidation };
+}
+
+function deleteOptions(q: Query, body: unknown): DeleteOptions {
+  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+    throw badRequest('the DeleteOptions body must be a JSON object');
+  }
+  const b = (body ?? {}) as Record<string, unknown>;
+  const grace = q.gracePeriodSeconds ?? b.gracePeriodSeconds;
+  const policy = q.propagationPolicy ?? b.propagationPolicy;
+  const orphan = q.orphanDependents ?? b.orphanDependents;
+  const dry = q.dryRun ?? b.dryRun;
+  const pre = b.preconditions as DeleteOptions['preconditions'] | undefined;
+  if (pre !== undefined && (typeof pre !== 'object' || pre === null)) throw badRequest('preconditions must be an object');
+  return {
+    ...(grace !== undefined ? { gracePeriodSeconds: typeof grace === 'number' ? grace : parseNonNegInt(String(grace), 'gracePeriodSeconds') } : {}),
+    ...(policy !== undefined ? { propagationPolicy: policy as DeleteOptions['propagationPolicy'] } : {}),
+    ...(orphan !== undefined ? { orphanDependents: orphan === true || orphan === 'true' } : {}),
+    ...(pre ? { preconditions: pre } : {}),
+    ...(dry !== undefined ? { dryRun: Array.isArray(dry) ? (dry as string[]) : [String(dry)] } : {}),
+  };
+}
+
+function methodNotAllowed(method: string, info: ResourceInfo): ApiError {
+  return new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource: ${method} ${info.plural}`);
+}
+
+function parseNonNegInt(v: string, field: string): number {
+  if (!/^\d{1,15}$/.test(v)) throw badRequest(`${field}: invalid value "${v}": must be a non-negative integer`);
+  return Number(v);
+}
+
+const isTrue = (v: string | undefined) => v === 'true' || v === '1';
+
+function rejectProto(k: string, v: unknown): unknown {
+  if (k === '__proto__') throw badRequest('the request body contains a forbidden key "__proto__"');
+  return v;
+}
+
+function rejectProtoDeep(v: unknown): void {
+  if (Array.isArray(v)) v.forEach(rejectProtoDeep);
+  else if (v && typeof v === 'object') {
+    for (const k of Object.keys(v)) {
+      if (k === '__proto__') throw badRequest('the request body contains a forbidden key "__proto__"');
+      rejectProtoDeep((v as Record<string, unknown>)[k]);
+    }
+  }
+}
+
+/** Map anything thrown to an ApiError: ours as is, fastify's by status code, infrastructure as 503. */
+function toApiError(err: unknown): ApiError {
+  if (isApiError(err)) return err;
+  const e = err as { statusCode?: number; code?: string; message?: string };
+  const msg = e.message ?? String(err);
+  switch (e.statusCode) {
+    case 413:
+      return new ApiError('RequestEntityTooLarge', `the request body is too large (limit ${BODY_LIMIT} bytes)`);
+    case 415:
+      return new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/merge-patch+json, application/json-patch+json, application/strategic-merge-patch+json`);
+    case 400:
+      return badRequest(msg);
+    case 404:
+      return new ApiError('NotFound', msg);
+    case 405:
+      return new ApiError('MethodNotAllowed', msg);
+  }
+  const text = `${e.code ?? ''} ${msg}`;
+  if (/ECONNREFUSED|ECONNRESET|timeout|TIMEOUT|503|no responders|CONNECTION_|closed|terminat/i.test(text)) {
+    return new ApiError('ServiceUnavailable', `a backing service is unavailable: ${msg}`, { retryAfterSeconds: 1 });
+  }
+  return new ApiError('InternalError', `Internal error occurred: ${msg}`);
+}

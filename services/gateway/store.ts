@@ -1,0 +1,497 @@
+/**
+ * The gateway's write path: read a subject's last message, validate, default, admit, and publish
+ * with "expected last subject sequence" set to what was read. No lock, no second store.
+ */
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { EventLog, StoredEvent } from '../../shared/eventlog/index.js';
+import { isCasError } from '../../shared/eventlog/index.js';
+import {
+  ApiError,
+  alreadyExists,
+  badRequest,
+  conflict,
+  invalid,
+  notFound,
+  type StatusCause,
+} from '../../shared/errors.js';
+import type { ResourceInfo } from '../../shared/resources/registry.js';
+import { apiVersionOf, resourceByPlural } from '../../shared/resources/registry.js';
+import type { EventType, KObject } from '../../shared/resources/meta.js';
+import { checkSchema, validateObject } from '../../shared/resources/validation.js';
+import { applyDefaults, generateNameSuffix } from '../../shared/resources/defaults.js';
+import { fromLabelSelector, formatRequirements } from '../../shared/resources/selectors.js';
+import { applyPatch, type PatchType } from './patch.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export interface WriteOptions {
+  readonly dryRun?: boolean;
+  readonly fieldValidation?: FieldValidation;
+}
+
+export interface WriteResult {
+  readonly object: KObject;
+  readonly warnings: readonly string[];
+}
+
+export interface DeleteOptions {
+  readonly gracePeriodSeconds?: number;
+  readonly propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  readonly orphanDependents?: boolean;
+  readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
+  readonly dryRun?: readonly string[];
+}
+
+/** What a computed change decides. */
+type Decision =
+  | { readonly op: 'noop'; readonly object: KObject }
+  | { readonly op: 'write'; readonly type: EventType; readonly object: KObject };
+
+const MAX_CAS_RETRIES = 8;
+/** Kinds whose status is only written through the /status subresource. */
+const STATUS_SUBRESOURCE = new Set(['Namespace', 'Node', 'Pod', 'Service', 'ReplicaSet', 'Deployment']);
+const GENERATION_KINDS = new Set(['Pod', 'Service', 'ReplicaSet', 'Deployment', 'Node', 'Namespace', 'Lease']);
+
+export function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class ObjectStore {
+  constructor(
+    private readonly log: EventLog,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  private subject(info: ResourceInfo, ns: string, name: string): string {
+    return this.log.subjectFor(info.plural, info.namespaced ? ns : undefined, name);
+  }
+
+  /** The live object, or undefined when it never existed or was deleted. */
+  async getLive(info: ResourceInfo, ns: string, name: string): Promise<StoredEvent | undefined> {
+    const ev = await this.log.getLast(this.subject(info, ns, name));
+    return ev && ev.type !== 'DELETED' ? ev : undefined;
+  }
+
+  async get(info: ResourceInfo, ns: string, name: string): Promise<KObject> {
+    const ev = await this.getLive(info, ns, name);
+    if (!ev) throw notFound(info.plural, info.group, name);
+    return ev.object;
+  }
+
+  // ---------------------------------------------------------------- create
+
+  async create(info: ResourceInfo, ns: string, body: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
+    const { object: parsed, warnings } = this.decode(info, body, opts.fieldValidation);
+    const meta = parsed.metadata ?? {};
+    if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
+    this.checkNamespaceMatch(info, ns, parsed);
+    if (!meta.name && !meta.generateName) {
+      throw invalid(info.kind, info.group, '', [
+        { reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' },
+      ]);
+    }
+    if (info.namespaced) await this.admitNamespace(ns);
+
+    const now = rfc3339(this.clock());
+    for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
+      const name = meta.name || `${meta.generateName}${generateNameSuffix()}`;
+      const obj: KObject = {
+        ...parsed,
+        apiVersion: apiVersionOf(info),
+        kind: info.kind,
+        metadata: {
+          ...meta,
+          name,
+          ...(info.namespaced ? { namespace: ns } : {}),
+          uid: randomUUID(),
+          creationTimestamp: now,
+          ...(GENERATION_KINDS.has(info.kind) ? { generation: 1 } : {}),
+        },
+      };
+      delete obj.metadata.deletionTimestamp;
+      delete obj.metadata.deletionGracePeriodSeconds;
+      if (!obj.metadata.namespace) delete obj.metadata.namespace;
+      if (STATUS_SUBRESOURCE.has(info.kind) && info.kind !== 'Node') delete obj.status;
+      const final = applyDefaults(info, obj);
+      this.validate(info, final);
+      if (opts.dryRun) return { object: final, warnings };
+
+      const subject = this.subject(info, ns, name);
+      try {
+        const seq = await this.log.append(subject, 'ADDED', final, 0);
+        return { object: withRv(final, seq), warnings };
+      } catch (e) {
+        if (!isCasError(e)) throw e;
+      }
+      // The subject has history: a tombstone lets us create again; a live object is AlreadyExists.
+      const last = await this.log.getLast(subject);
+      if (last && last.type === 'DELETED') {
+        try {
+          const seq = await this.log.append(subject, 'ADDED', final, last.seq);
+          return { object: withRv(final, seq), warnings };
+        } catch (e) {
+          if (!isCasError(e)) throw e;
+          continue;
+        }
+      }
+      if (!meta.name) continue; // generateName collision: draw another suffix
+      throw alreadyExists(info.plural, info.group, name);
+    }
+    throw new ApiError('Timeout', `could not create ${info.plural} after ${MAX_CAS_RETRIES} attempts (contention)`);
+  }
+
+  // ---------------------------------------------------------------- update / status
+
+  async update(
+    info: ResourceInfo,
+    ns: string,
+    name: string,
+    body: unknown,
+    opts: WriteOptions = {},
+    subresource?: 'status' | 'finalize',
+  ): Promise<WriteResult> {
+    const { object: parsed, warnings } = this.decode(info, body, opts.fieldValidation);
+    this.checkNamespaceMatch(info, ns, parsed);
+    if (parsed.metadata?.name && parsed.metadata.name !== name) {
+      throw badRequest(`the name of the object (${parsed.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const clientRv = parsed.metadata?.resourceVersion || undefined;
+    const object = await this.mutate(info, ns, name, clientRv, opts, (cur) => this.nextFromBody(info, cur, parsed, subresource));
+    return { object, warnings };
+  }
+
+  /** The object a PUT (or status PUT) produces from the current one. */
+  private nextFromBody(info: ResourceInfo, cur: StoredEvent, body: KObject, subresource?: 'status' | 'finalize'): Decision {
+    const old = cur.object;
+    if (body.metadata?.uid && body.metadata.uid !== old.metadata.uid) {
+      throw conflict(info.plural, info.group, old.metadata.name!, `Precondition failed: UID in precondition: ${body.metadata.uid}, UID in object meta: ${old.metadata.uid}`);
+    }
+    let next: KObject;
+    if (subresource === 'status') {
+      next = { ...structuredClone(old), status: body.status };
+    } else if (subresource === 'finalize') {
+      next = { ...structuredClone(old), spec: { ...(old.spec as object), finalizers: (body.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] } };
+    } else {
+      next = {
+        ...body,
+        apiVersion: apiVersionOf(info),
+        kind: info.kind,
+        metadata: {
+          ...body.metadata,
+          name: old.metadata.name,
+          namespace: old.metadata.namespace,
+          uid: old.metadata.uid,
+          creationTimestamp: old.metadata.creationTimestamp,
+          deletionTimestamp: old.metadata.deletionTimestamp,
+          deletionGracePeriodSeconds: old.metadata.deletionGracePeriodSeconds,
+          generation: old.metadata.generation,
+        },
+      };
+      if (STATUS_SUBRESOURCE.has(info.kind)) next.status = old.status;
+    }
+    return this.decide(info, old, next);
+  }
+
+  /** Default, bump generation on spec change, validate, and turn "finalized while deleting" into a tombstone. */
+  private decide(info: ResourceInfo, old: KObject, candidate: KObject): Decision {
+    const next = applyDefaults(info, pruneMeta(candidate));
+    if (GENERATION_KINDS.has(info.kind) && !isDeepStrictEqual(next.spec, old.spec)) {
+      next.metadata.generation = (old.metadata.generation ?? 1) + 1;
+    }
+    this.validate(info, next, old);
+    if (isDeepStrictEqual(stripRv(next), stripRv(old))) return { op: 'noop', object: old };
+    if (readyToRemove(info, next)) return { op: 'write', type: 'DELETED', object: next };
+    return { op: 'write', type: 'MODIFIED', object: next };
+  }
+
+  // ---------------------------------------------------------------- patch
+
+  async patch(
+    info: ResourceInfo,
+    ns: string,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    opts: WriteOptions = {},
+    subresource?: 'status',
+  ): Promise<WriteResult> {
+    const warnings: string[] = [];
+    const clientRv = patchPrecondition(patch);
+    const object = await this.mutate(info, ns, name, clientRv, opts, (cur) => {
+      const patched = applyPatch(type, cur.object, patch);
+      const { object: parsed, warnings: w } = this.decode(info, patched, opts.fieldValidation);
+      warnings.splice(0, warnings.length, ...w);
+      if (parsed.metadata?.name !== name) throw badRequest('metadata.name cannot be changed by a patch');
+      return this.nextFromBody(info, cur, parsed, subresource);
+    });
+    return { object, warnings };
+  }
+
+  // ---------------------------------------------------------------- delete
+
+  async delete(info: ResourceInfo, ns: string, name: string, dopts: DeleteOptions = {}): Promise<KObject> {
+    const dryRun = (dopts.dryRun ?? []).includes('All');
+    const policy = dopts.propagationPolicy ?? (dopts.orphanDependents ? 'Orphan' : 'Background');
+    if (!['Background', 'Foreground', 'Orphan'].includes(policy)) {
+      throw invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`, field: 'propagationPolicy' }]);
+    }
+    if (dopts.gracePeriodSeconds !== undefined && (!Number.isInteger(dopts.gracePeriodSeconds) || dopts.gracePeriodSeconds < 0)) {
+      throw invalid('DeleteOptions', '', '', [{ reason: 'FieldValueInvalid', message: 'Invalid value: must be a non-negative integer', field: 'gracePeriodSeconds' }]);
+    }
+    const pre = dopts.preconditions ?? {};
+    return this.mutate(info, ns, name, undefined, { dryRun }, (cur) => {
+      const old = cur.object;
+      if (pre.uid && pre.uid !== old.metadata.uid) {
+        throw conflict(info.plural, info.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
+      }
+      if (pre.resourceVersion && pre.resourceVersion !== String(cur.seq)) {
+        throw conflict(info.plural, info.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.seq}`);
+      }
+      const next = structuredClone(old);
+      const m = next.metadata;
+      const finalizers = new Set(m.finalizers ?? []);
+      if (!m.deletionTimestamp) {
+        if (policy === 'Foreground') finalizers.add('foregroundDeletion');
+        if (policy === 'Orphan') finalizers.add('orphan');
+      }
+      if (finalizers.size) m.finalizers = [...finalizers];
+      const now = this.clock();
+      if (info.kind === 'Pod') {
+        const spec = (next.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+        const grace = dopts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
+        // Unscheduled pods have no kubelet to wait for; grace 0 means "the kubelet is done".
+        if (!spec.nodeName || grace === 0) {
+          m.deletionTimestamp ??= rfc3339(now);
+          m.deletionGracePeriodSeconds = 0;
+          if (!m.finalizers?.length) return { op: 'write', type: 'DELETED', object: next };
+          return isDeepStrictEqual(next, old) ? { op: 'noop', object: old } : { op: 'write', type: 'MODIFIED', object: next };
+        }
+        if (m.deletionTimestamp && (m.deletionGracePeriodSeconds ?? 0) <= grace) return { op: 'noop', object: old };
+        m.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
+        m.deletionGracePeriodSeconds = grace;
+        return { op: 'write', type: 'MODIFIED', object: next };
+      }
+      if (!m.deletionTimestamp) {
+        m.deletionTimestamp = rfc3339(now);
+        m.deletionGracePeriodSeconds = 0;
+      }
+      if (info.kind === 'Namespace') next.status = { ...(next.status as object), phase: 'Terminating' };
+      if (readyToRemove(info, next)) return { op: 'write', type: 'DELETED', object: next };
+      return isDeepStrictEqual(next, old) ? { op: 'noop', object: old } : { op: 'write', type: 'MODIFIED', object: next };
+    });
+  }
+
+  // ---------------------------------------------------------------- binding
+
+  async bind(ns: string, name: string, body: unknown): Promise<void> {
+    const pods = resourceByPlural('pods')!;
+    const b = (body ?? {}) as { kind?: string; target?: { kind?: string; name?: string }; metadata?: { name?: string } };
+    if (typeof b !== 'object' || Array.isArray(b)) throw badRequest('a Binding must be a JSON object');
+    if (b.kind && b.kind !== 'Binding') throw badRequest(`expected kind Binding, got ${b.kind}`);
+    if (b.metadata?.name && b.metadata.name !== name) {
+      throw badRequest(`the name of the binding (${b.metadata.name}) does not match the pod (${name})`);
+    }
+    const node = b.target?.name;
+    if (!node || typeof node !== 'string') {
+      throw invalid('Binding', '', name, [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }]);
+    }
+    if (b.target?.kind && b.target.kind !== 'Node') {
+      throw invalid('Binding', '', name, [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "${b.target.kind}": supported values: "Node"`, field: 'target.kind' }]);
+    }
+    await this.mutate(pods, ns, name, undefined, {}, (cur) => {
+      const pod = structuredClone(cur.object);
+      const spec = (pod.spec ?? {}) as { nodeName?: string };
+      if (pod.metadata.deletionTimestamp) throw conflict('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      if (spec.nodeName) throw conflict('pods', '', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+      spec.nodeName = node;
+      pod.spec = spec;
+      const status = (pod.status ?? {}) as { conditions?: { type: string }[] };
+      const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+      conds.push({ type: 'PodScheduled', status: 'True', lastTransitionTime: rfc3339(this.clock()) } as { type: string });
+      pod.status = { ...status, conditions: conds };
+      return { op: 'write', type: 'MODIFIED', object: pod };
+    });
+  }
+
+  // ---------------------------------------------------------------- scale
+
+  async getScale(info: ResourceInfo, ns: string, name: string): Promise<KObject> {
+    return toScale(await this.get(info, ns, name));
+  }
+
+  async updateScale(info: ResourceInfo, ns: string, name: string, body: unknown, opts: WriteOptions = {}): Promise<KObject> {
+    const s = scaleSpec(body, name);
+    const object = await this.mutate(info, ns, name, s.resourceVersion, opts, (cur) => {
+      const next = structuredClone(cur.object);
+      next.spec = { ...(next.spec as object), replicas: s.replicas };
+      return this.decide(info, cur.object, next);
+    });
+    return toScale(object);
+  }
+
+  async patchScale(info: ResourceInfo, ns: string, name: string, type: PatchType, patch: unknown, opts: WriteOptions = {}): Promise<KObject> {
+    const cur = await this.get(info, ns, name);
+    const patched = applyPatch(type, toScale(cur), patch);
+    return this.updateScale(info, ns, name, patched, opts);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /**
+   * Read-compute-CAS loop. `clientRv` is the caller's precondition: a mismatch is a 409 at once;
+   * without one, a lost CAS re-reads and recomputes (the change is computed on the newest state).
+   */
+  private async mutate(
+    info: ResourceInfo,
+    ns: string,
+    name: string,
+    clientRv: string | undefined,
+    opts: WriteOptions,
+    compute: (cur: StoredEvent) => Decision,
+  ): Promise<KObject> {
+    const subject = this.subject(info, ns, name);
+    for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
+      const cur = await this.getLive(info, ns, name);
+      if (!cur) throw notFound(info.plural, info.group, name);
+      if (clientRv !== undefined && clientRv !== String(cur.seq)) {
+        throw conflict(info.plural, info.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      }
+      const d = compute(cur);
+      if (d.op === 'noop') return d.object;
+      if (opts.dryRun) return d.object;
+      try {
+        const seq = await this.log.append(subject, d.type, stripRv(d.object), cur.seq);
+        return withRv(d.object, seq);
+      } catch (e) {
+        if (!isCasError(e)) throw e;
+        if (clientRv !== undefined) {
+          throw conflict(info.plural, info.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+        }
+      }
+    }
+    throw conflict(info.plural, info.group, name, 'too many concurrent writers; try again');
+  }
+
+  /** Shape checks that come before anything else: an object of this kind, schema-valid. */
+  private decode(info: ResourceInfo, body: unknown, fv: FieldValidation = 'Warn'): { object: KObject; warnings: string[] } {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw badRequest(`the request body must be a ${info.kind} object`);
+    }
+    const b = body as Partial<KObject>;
+    if (!b.kind) throw badRequest(`Object 'Kind' is missing in the request body`);
+    if (b.kind !== info.kind || (b.apiVersion !== undefined && b.apiVersion !== apiVersionOf(info))) {
+      throw badRequest(
+        `the API version in the data (${b.apiVersion}) and kind (${b.kind}) do not match the expected ${apiVersionOf(info)} ${info.kind}`,
+      );
+    }
+    const { causes, unknownFields, object } = checkSchema(info, body, fv);
+    if (causes.length) {
+      throw badRequest(
+        `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${causes.map((c) => `${c.field}: ${c.message}`).join('; ')}`,
+        causes,
+      );
+    }
+    return { object, warnings: fv === 'Warn' ? unknownFields.map((f) => `unknown field "${f}"`) : [] };
+  }
+
+  private validate(info: ResourceInfo, obj: KObject, old?: KObject): void {
+    const causes: StatusCause[] = validateObject(info, obj, old);
+    if (causes.length) throw invalid(info.kind, info.group, obj.metadata.name ?? '', causes);
+  }
+
+  private checkNamespaceMatch(info: ResourceInfo, ns: string, obj: KObject): void {
+    const bodyNs = obj.metadata?.namespace;
+    if (info.namespaced && bodyNs && bodyNs !== ns) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+  }
+
+  /** Namespace lifecycle admission: the namespace must exist and not be terminating. */
+  private async admitNamespace(ns: string): Promise<void> {
+    const nsInfo = resourceByPlural('namespaces')!;
+    const ev = await this.getLive(nsInfo, '', ns);
+    if (!ev) throw notFound('namespaces', '', ns);
+    if (ev.object.metadata.deletionTimestamp) {
+      throw new ApiError('Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, {
+        name: ns,
+        kind: 'namespaces',
+      });
+    }
+  }
+}
+
+/** An object whose deletion is due and whose finalizers are all gone leaves as a tombstone. */
+export function readyToRemove(info: ResourceInfo, obj: KObject): boolean {
+  if (!obj.metadata.deletionTimestamp || obj.metadata.finalizers?.length) return false;
+  switch (info.kind) {
+    case 'Pod':
+      return !(obj.spec as { nodeName?: string } | undefined)?.nodeName || obj.metadata.deletionGracePeriodSeconds === 0;
+    case 'Namespace':
+      return !((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length);
+    default:
+      return true;
+  }
+}
+
+function withRv(obj: KObject, seq: number): KObject {
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(seq) } };
+}
+
+function stripRv(obj: KObject): KObject {
+  const { resourceVersion: _rv, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
+/** Drop empty/undefined metadata fields so "unchanged" compares equal. */
+function pruneMeta(obj: KObject): KObject {
+  const m: Record<string, unknown> = { ...obj.metadata };
+  for (const k of Object.keys(m)) if (m[k] === undefined) delete m[k];
+  delete m.resourceVersion;
+  delete m.managedFields;
+  delete m.selfLink;
+  return { ...obj, metadata: m as KObject['metadata'] };
+}
+
+function patchPrecondition(patch: unknown): string | undefined {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return undefined;
+  const rv = (patch as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
+  return typeof rv === 'string' && rv ? rv : undefined;
+}
+
+export function toScale(obj: KObject): KObject {
+  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  const status = (obj.status ?? {}) as { replicas?: number };
+  let selector = '';
+  try {
+    selector = spec.selector ? formatRequirements(fromLabelSelector(spec.selector)) : '';
+  } catch {
+    selector = '';
+  }
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
+      creationTimestamp: obj.metadata.creationTimestamp,
+    },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, selector },
+  };
+}
+
+function scaleSpec(body: unknown, name: string): { replicas: number; resourceVersion?: string } {
+  const b = body as { kind?: string; spec?: { replicas?: unknown }; metadata?: { resourceVersion?: string; name?: string } };
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) throw badRequest('a Scale must be a JSON object');
+  if (b.kind && b.kind !== 'Scale') throw badRequest(`expected kind Scale, got ${b.kind}`);
+  const r = b.spec?.replicas;
+  if (typeof r !== 'number' || !Number.isInteger(r) || r < 0) {
+    throw invalid('Scale', 'autoscaling', name, [
+      { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(r ?? null)}: must be greater than or equal to 0`, field: 'spec.replicas' },
+    ]);
+  }
+  return { replicas: r, ...(b.metadata?.resourceVersion ? { resourceVersion: b.metadata.resourceVersion } : {}) };
+}

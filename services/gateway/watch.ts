@@ -1,0 +1,162 @@
+/**
+ * Watch (DESIGN.md, "Reading"): an ordered JetStream consumer filtered on the resource's subjects,
+ * starting at resourceVersion + 1, streamed in Kubernetes' watch format (one JSON event per line).
+ */
+import type { ServerResponse } from 'node:http';
+import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
+import type { EventLog } from '../../shared/eventlog/index.js';
+import { resourceFilter, toStoredEvent } from '../../shared/eventlog/index.js';
+import type { KObject, EventType } from '../../shared/resources/meta.js';
+import type { FieldRequirement, Requirement } from '../../shared/resources/selector-types.js';
+import type { ResourceInfo } from '../../shared/resources/registry.js';
+import { apiVersionOf } from '../../shared/resources/registry.js';
+import { matchesLabels } from '../../shared/resources/selectors.js';
+import { matchesFields } from '../../shared/resources/field-selectors.js';
+
+export type WatchEventType = EventType | 'BOOKMARK' | 'ERROR';
+
+export interface WatchSpec {
+  readonly info: ResourceInfo;
+  readonly namespace: string;
+  readonly labels: readonly Requirement[];
+  readonly fields: readonly FieldRequirement[];
+  /** Deliver events with sequence > this. */
+  readonly fromSeq: number;
+  /** Objects already sent as ADDED (list-then-watch), or undefined when resuming from a resourceVersion. */
+  readonly initial: readonly KObject[] | undefined;
+  readonly bookmarks: boolean;
+  readonly bookmarkIntervalMs: number;
+  readonly timeoutMs?: number;
+}
+
+const key = (o: KObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/**
+ * Decides what a watcher with selectors sees for one event: an object that starts matching is
+ * ADDED, one that stops matching is DELETED, like Kubernetes' watch cache.
+ */
+export class SelectorFilter {
+  private readonly matched = new Set<string>();
+  private readonly filtering: boolean;
+  /** True when `initial` is everything that matched at the start (list-then-watch). */
+  private readonly complete: boolean;
+
+  constructor(
+    private readonly labels: readonly Requirement[],
+    private readonly fields: readonly FieldRequirement[],
+    initial: readonly KObject[] | undefined,
+  ) {
+    this.filtering = labels.length > 0 || fields.length > 0;
+    this.complete = initial !== undefined;
+    for (const o of initial ?? []) this.matched.add(key(o));
+  }
+
+  apply(type: EventType, obj: KObject): EventType | undefined {
+    if (!this.filtering) return type;
+    const k = key(obj);
+    const was = this.matched.has(k);
+    const now = type !== 'DELETED' && matchesLabels(this.labels, obj.metadata.labels) && matchesFields(this.fields, obj);
+    if (type === 'DELETED') {
+      this.matched.delete(k);
+      const matchedAtEnd = matchesLabels(this.labels, obj.metadata.labels) && matchesFields(this.fields, obj);
+      return was || (!this.complete && matchedAtEnd) ? 'DELETED' : undefined;
+    }
+    if (now) {
+      this.matched.add(k);
+      // Without a complete initial state we cannot know it did not match before: keep the type.
+      return was ? 'MODIFIED' : this.complete ? 'ADDED' : type;
+    }
+    if (was) {
+      this.matched.delete(k);
+      return 'DELETED';
+    }
+    return undefined;
+  }
+}
+
+/** Stream events to `res` until the client goes away, the timeout passes, or the log closes. */
+export async function streamWatch(log: EventLog, res: ServerResponse, spec: WatchSpec): Promise<void> {
+  const filter = new SelectorFilter(spec.labels, spec.fields, spec.initial);
+  let closed = false;
+  let lastSeq = spec.fromSeq;
+  let messages: ConsumerMessages | undefined;
+  const timers: NodeJS.Timeout[] = [];
+
+  const write = (type: WatchEventType, object: unknown): Promise<void> => {
+    if (closed) return Promise.resolve();
+    const ok = res.write(`${JSON.stringify({ type, object })}\n`);
+    return ok ? Promise.resolve() : new Promise((r) => res.once('drain', () => r()));
+  };
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    for (const t of timers) clearTimeout(t);
+    void messages?.close();
+    res.end();
+  };
+  res.on('close', close);
+
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders();
+  for (const o of spec.initial ?? []) await write('ADDED', o);
+
+  if (spec.timeoutMs !== undefined) timers.push(setTimeout(close, spec.timeoutMs));
+  if (spec.bookmarks) {
+    const tick = async () => {
+      if (closed) return;
+      try {
+        await write('BOOKMARK', {
+          kind: spec.info.kind,
+          apiVersion: apiVersionOf(spec.info),
+          metadata: { resourceVersion: String(await bookmarkSeq()) },
+        });
+      } catch {
+        /* a failed bookmark is skipped; the next one may work */
+      }
+      if (!closed) timers.push(setTimeout(tick, spec.bookmarkIntervalMs));
+    };
+    timers.push(setTimeout(tick, spec.bookmarkIntervalMs));
+  }
+
+  /**
+   * The newest sequence the client can resume from without a gap: the stream's last sequence if
+   * this consumer has nothing pending (read in that order), else what we delivered last.
+   */
+  const consumer = await log.js.consumers.get(log.stream, {
+    filter_subjects: resourceFilter(log.root, spec.info.plural, spec.namespace || undefined),
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: spec.fromSeq + 1,
+  });
+  let delivered = spec.fromSeq;
+  const bookmarkSeq = async (): Promise<number> => {
+    const { lastSeq: streamLast } = await log.state();
+    const ci = await consumer.info(true).catch(() => undefined);
+    if (ci && ci.num_pending === 0 && ci.delivered.stream_seq <= delivered) return Math.max(lastSeq, streamLast);
+    return lastSeq;
+  };
+
+  if (closed) return;
+  messages = await consumer.consume({ max_messages: 256 });
+  try {
+    for await (const m of messages) {
+      if (closed) break;
+      const ev = toStoredEvent(m);
+      delivered = ev.seq;
+      const type = filter.apply(ev.type, ev.object);
+      if (type) await write(type, ev.object);
+      lastSeq = ev.seq;
+    }
+  } catch (e) {
+    await write('ERROR', {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `watch ended: ${e instanceof Error ? e.message : String(e)}`,
+      reason: 'InternalError',
+      code: 500,
+    });
+  } finally {
+    close();
+  }
+}

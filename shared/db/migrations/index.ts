@@ -1,0 +1,11 @@
+/** Migrations as code, in order. Names start with a timestamp; add new ones at the end. */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './2026_11_22_0001_initial.js';
+
+const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '2026_11_22_0001_initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...MIGRATIONS }),
+};

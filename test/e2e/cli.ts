@@ -1,0 +1,58 @@
+/** Run the real `jetkube` binary (dist/services/cli/main.js) as a user would. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../../shared/config.js';
+
+export const JETKUBE = fileURLToPath(new URL('../../services/cli/main.js', import.meta.url));
+
+export function envFor(cfg: Config): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NATS_URL: cfg.natsUrl,
+    DATABASE_URL: cfg.databaseUrl,
+    JETKUBE_PREFIX: cfg.prefix,
+    PORT: String(cfg.port),
+    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+  };
+}
+
+/** Start a long-running jetkube command; resolves once `readyUrl` answers 200. */
+export async function startJetkube(args: string[], cfg: Config, readyUrl: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [JETKUBE, ...args], { env: envFor(cfg), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error(`jetkube ${args.join(' ')} exited ${child.exitCode}: ${out}`);
+    try {
+      if ((await fetch(readyUrl)).ok) return child;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`jetkube ${args.join(' ')} not ready: ${out}`);
+}
+
+/** Run a command to completion; returns its exit code and output. */
+export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
+  });
+}
+
+export async function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  return exited;
+}

@@ -1,0 +1,139 @@
+/**
+ * An in-process control plane for integration tests: projector + gateway on a fresh prefix and a
+ * free port, plus small HTTP helpers that speak to it the way a user's client would.
+ */
+import type { Config } from '../shared/config.js';
+import { createLogger } from '../shared/log.js';
+import { startGateway, type RunningGateway } from '../services/gateway/index.js';
+import { startProjector } from '../services/projector/index.js';
+import { dropPrefix, testConfig } from './harness.js';
+
+export interface Stack {
+  readonly cfg: Config;
+  readonly url: string;
+  readonly gateway: RunningGateway;
+  stopProjector(): Promise<void>;
+  startProjector(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStack(tag: string, overrides: Partial<Config> = {}, opts: { bookmarkIntervalMs?: number } = {}): Promise<Stack> {
+  const cfg = await testConfig(tag, overrides);
+  const silent = createLogger('test', process.env.LOG_LEVEL || 'silent');
+  let projector: { close(): Promise<void> } | undefined = await startProjector(cfg, silent);
+  const gateway = await startGateway(cfg, silent, opts);
+  return {
+    cfg,
+    url: gateway.url,
+    gateway,
+    async stopProjector() {
+      await projector?.close();
+      projector = undefined;
+    },
+    async startProjector() {
+      projector ??= await startProjector(cfg, silent);
+    },
+    async close() {
+      await gateway.close().catch(() => undefined);
+      await projector?.close().catch(() => undefined);
+      await dropPrefix(cfg);
+    },
+  };
+}
+
+export interface Res<T = any> {
+  readonly status: number;
+  readonly body: T;
+  readonly headers: Headers;
+}
+
+/** One HTTP call; JSON bodies are encoded, string bodies sent as is. */
+export async function api<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<Res<T>> {
+  const init: RequestInit = { method, headers: {} };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as string) : JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] = contentType;
+  }
+  const r = await fetch(base + path, init);
+  const text = await r.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: r.status, body: parsed as T, headers: r.headers };
+}
+
+export interface WatchEvent {
+  readonly type: string;
+  readonly object: any;
+}
+
+/** Open a watch and collect events until `until` says stop (or the timeout passes). */
+export async function collectWatch(
+  base: string,
+  path: string,
+  until: (events: WatchEvent[]) => boolean,
+  timeoutMs = 10_000,
+): Promise<{ status: number; events: WatchEvent[] }> {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), timeoutMs);
+  const events: WatchEvent[] = [];
+  const r = await fetch(base + path, { signal: ctl.signal });
+  if (r.status !== 200 || !r.body) {
+    clearTimeout(timer);
+    return { status: r.status, events: [{ type: 'HTTP', object: await r.json().catch(() => undefined) }] };
+  }
+  const dec = new TextDecoder();
+  let buf = '';
+  try {
+    for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += dec.decode(chunk, { stream: true });
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (line.trim()) events.push(JSON.parse(line) as WatchEvent);
+      }
+      if (until(events)) break;
+    }
+  } catch (e) {
+    if (!ctl.signal.aborted) throw e;
+  } finally {
+    clearTimeout(timer);
+    ctl.abort();
+  }
+  return { status: r.status, events };
+}
+
+export const deployment = (name: string, replicas = 1, image = 'nginx:1.27', labels: Record<string, string> = { app: name }) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, labels },
+  spec: {
+    replicas,
+    selector: { matchLabels: labels },
+    template: { metadata: { labels }, spec: { containers: [{ name: 'main', image }] } },
+  },
+});
+
+export const pod = (name: string, labels: Record<string, string> = {}, image = 'busybox:1.36') => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, labels },
+  spec: { containers: [{ name: 'main', image, command: ['sleep', '3600'] }] },
+});
+
+export const configMap = (name: string, data: Record<string, string> = { a: '1' }) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name },
+  data,
+});
