@@ -94,8 +94,16 @@ export function matchesFields(reqs: readonly FieldRequirement[], obj: KObject): 
  */
 export function fieldValue(obj: KObject, field: string): string {
   if (obj.kind === 'Event' && field === 'source') return scalar(dig(obj, ['source', 'component']));
-  return scalar(dig(obj, field.split('.')));
+  const v = dig(obj, field.split('.'));
+  return v === undefined ? (ABSENT[field] ?? '') : scalar(v);
 }
+
+/** What Kubernetes compares for an absent boolean or counter: its Go zero value. */
+const ABSENT: Readonly<Record<string, string>> = {
+  'spec.hostNetwork': 'false',
+  'spec.unschedulable': 'false',
+  'status.replicas': '0',
+};
 
 function dig(obj: unknown, path: readonly string[]): unknown {
   let v: unknown = obj;

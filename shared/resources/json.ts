@@ -29,3 +29,8 @@ export function cloneJson<T>(v: T): T {
   }
   return out as T;
 }
+
+/** isPlainObject without narrowing: for checking values that are typed but came from a client. */
+export function isObject(v: unknown): boolean {
+  return isPlainObject(v);
+}

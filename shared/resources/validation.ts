@@ -1,0 +1,237 @@
+/**
+ * Validation of API objects, the two halves kube-apiserver runs on every write:
+ * - checkSchema (schema-check.ts): structure and types against the kind's JSON Schema, unknown fields;
+ * - validateObject (here): Kubernetes' semantic rules per kind, and immutability on update.
+ * Both return StatusCauses; the gateway turns them into 400/422 responses.
+ */
+import { isIP } from 'node:net';
+import type { StatusCause } from '../errors.js';
+import type { KObject, ObjectMeta } from './meta.js';
+import type { ResourceInfo } from './registry.js';
+import type { ConfigMap, Deployment, Endpoints, Event, Lease, Namespace, Node, Pod, ReplicaSet, Secret, Service } from './types.js';
+import type { KindName } from './types.js';
+import { child, duplicate, forbidden, immutable, index, invalidValue, key, notSupported, required } from './field-errors.js';
+import {
+  dns1035LabelErrors,
+  dns1123LabelErrors,
+  dns1123SubdomainErrors,
+  labelValueErrors,
+  qualifiedNameErrors,
+  validateAnnotations,
+  validateLabels,
+} from './names.js';
+import { QUANTITY_FORMAT_MESSAGE, tryParseQuantity } from './quantity.js';
+import { TAINT_EFFECTS, validatePodSpec, validatePodSpecUpdate } from './pod-validation.js';
+import { validateDeployment, validateReplicaSet } from './workload-validation.js';
+import { validateEndpoints, validateService } from './service-validation.js';
+import { validateConfigMap, validateSecret } from './config-validation.js';
+import { isPlainObject } from './json.js';
+
+export { checkSchema, type FieldValidation, type SchemaCheck } from './schema-check.js';
+export {
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isDNS1035Label,
+  isQualifiedName,
+  isValidLabelValue,
+  isValidPortName,
+  validateLabels,
+  validateAnnotations,
+  validateQualifiedName,
+  dns1123LabelErrors,
+  dns1123SubdomainErrors,
+  dns1035LabelErrors,
+  qualifiedNameErrors,
+  labelValueErrors,
+  configMapKeyErrors,
+  portNameErrors,
+} from './names.js';
+export { parseQuantity, tryParseQuantity, parseMilli, formatQuantity } from './quantity.js';
+export { validatePodSpec } from './pod-validation.js';
+
+/**
+ * Kubernetes' semantic validation of an object of `info`'s kind: metadata (name, namespace,
+ * labels, annotations, owner references) and the kind's own rules. With `old`, also the update
+ * rules (immutable fields). Expects the final object: name filled from generateName, namespace
+ * from the request path, defaults applied. Returns no causes when the object is valid.
+ */
+export function validateObject(info: ResourceInfo, obj: KObject, old?: KObject): StatusCause[] {
+  if (!isPlainObject(obj.metadata)) return [required('metadata')];
+  const causes = validateObjectMeta(info, obj.metadata, old?.metadata);
+  causes.push(...validateKind(info.kind as KindName, obj, old));
+  return causes;
+}
+
+function validateKind(kind: KindName, obj: KObject, old: KObject | undefined): StatusCause[] {
+  switch (kind) {
+    case 'Pod': {
+      const pod = obj as Pod;
+      const causes = validatePodSpec(pod.spec, 'spec');
+      if (old && isPlainObject(old.spec) && isPlainObject(pod.spec)) causes.push(...validatePodSpecUpdate(pod.spec, (old as Pod).spec));
+      return causes;
+    }
+    case 'ReplicaSet':
+      return validateReplicaSet(obj as ReplicaSet, old as ReplicaSet | undefined);
+    case 'Deployment':
+      return validateDeployment(obj as Deployment, old as Deployment | undefined);
+    case 'Service':
+      return validateService(obj as Service, old as Service | undefined);
+    case 'Endpoints':
+      return validateEndpoints(obj as Endpoints);
+    case 'ConfigMap':
+      return validateConfigMap(obj as ConfigMap, old as ConfigMap | undefined);
+    case 'Secret':
+      return validateSecret(obj as Secret, old as Secret | undefined);
+    case 'Namespace':
+      return validateNamespace(obj as Namespace);
+    case 'Node':
+      return validateNode(obj as Node);
+    case 'Event':
+      return validateEvent(obj as Event);
+    case 'Lease':
+      return validateLease(obj as Lease);
+    default: {
+      const unknownKind: never = kind;
+      void unknownKind;
+      return [];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metadata
+
+/** The rule a kind's names follow: Namespaces DNS-1123 labels, Services DNS-1035 labels, the rest DNS-1123 subdomains. */
+export function objectNameErrors(kind: string, name: string): string[] {
+  switch (kind) {
+    case 'Namespace':
+      return dns1123LabelErrors(name);
+    case 'Service':
+      return dns1035LabelErrors(name);
+    default:
+      return dns1123SubdomainErrors(name);
+  }
+}
+
+export function validateObjectMeta(info: ResourceInfo, meta: ObjectMeta, old?: ObjectMeta): StatusCause[] {
+  const causes: StatusCause[] = [];
+  if (meta.name) {
+    for (const m of objectNameErrors(info.kind, meta.name)) causes.push(invalidValue('metadata.name', meta.name, m));
+  } else if (meta.generateName) {
+    // The gateway fills the name; here only the prefix can be checked (a trailing '-' is fine).
+    const masked = meta.generateName.replace(/-$/, 'a');
+    for (const m of objectNameErrors(info.kind, masked)) causes.push(invalidValue('metadata.generateName', meta.generateName, m));
+  } else {
+    causes.push(required('metadata.name', 'name or generateName is required'));
+  }
+  if (info.namespaced) {
+    if (!meta.namespace) causes.push(required('metadata.namespace'));
+    else for (const m of dns1123LabelErrors(meta.namespace)) causes.push(invalidValue('metadata.namespace', meta.namespace, m));
+  } else if (meta.namespace) {
+    causes.push(forbidden('metadata.namespace', 'not allowed on this type'));
+  }
+  causes.push(...validateLabels(meta.labels, 'metadata.labels'));
+  causes.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
+  if (typeof meta.generation === 'number' && meta.generation < 0) {
+    causes.push(invalidValue('metadata.generation', meta.generation, 'must be greater than or equal to 0'));
+  }
+  for (const f of meta.finalizers ?? []) for (const m of qualifiedNameErrors(f)) causes.push(invalidValue('metadata.finalizers', f, m));
+  causes.push(...validateOwnerReferences(meta.ownerReferences ?? [], 'metadata.ownerReferences'));
+  if (old) {
+    for (const f of ['name', 'namespace', 'uid', 'creationTimestamp'] as const) {
+      const now = meta[f];
+      const was = old[f];
+      if (now && was && now !== was) causes.push(immutable(child('metadata', f), now));
+    }
+  }
+  return causes;
+}
+
+function validateOwnerReferences(refs: ObjectMeta['ownerReferences'] & object, path: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const controllers: string[] = [];
+  refs.forEach((r, i) => {
+    const p = index(path, i);
+    for (const f of ['apiVersion', 'kind', 'name', 'uid'] as const) {
+      if (!r[f]) causes.push(invalidValue(child(p, f), r[f] ?? '', `${f === 'apiVersion' ? 'version' : f} must not be empty`));
+    }
+    if (r.controller) controllers.push(`${r.kind}/${r.name}`);
+  });
+  if (controllers.length > 1) {
+    causes.push(
+      invalidValue(path, refs, `Only one reference can have Controller set to true. Found "true" in references for ${controllers.join(' and ')}`),
+    );
+  }
+  return causes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small kinds
+
+function validateNamespace(ns: Namespace): StatusCause[] {
+  const causes: StatusCause[] = [];
+  for (const f of ns.spec?.finalizers ?? []) for (const m of qualifiedNameErrors(f)) causes.push(invalidValue('spec.finalizers', f, m));
+  const phase = ns.status?.phase;
+  if (phase !== undefined && phase !== 'Active' && phase !== 'Terminating') {
+    causes.push(notSupported('status.phase', phase, ['Active', 'Terminating']));
+  }
+  return causes;
+}
+
+function validateNode(node: Node): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const seen = new Set<string>();
+  (node.spec?.taints ?? []).forEach((t, i) => {
+    const p = index('spec.taints', i);
+    if (!t.key) causes.push(required(child(p, 'key')));
+    else for (const m of qualifiedNameErrors(t.key)) causes.push(invalidValue(child(p, 'key'), t.key, m));
+    if (t.value) for (const m of labelValueErrors(t.value)) causes.push(invalidValue(child(p, 'value'), t.value, m));
+    if (!t.effect) causes.push(required(child(p, 'effect')));
+    else if (!(TAINT_EFFECTS as readonly string[]).includes(t.effect)) causes.push(notSupported(child(p, 'effect'), t.effect, TAINT_EFFECTS));
+    const k = `${t.key}:${t.effect}`;
+    if (seen.has(k)) causes.push(duplicate(child(p, 'effect'), t.effect));
+    seen.add(k);
+  });
+  const cidrs = [...(node.spec?.podCIDR ? [node.spec.podCIDR] : []), ...(node.spec?.podCIDRs ?? [])];
+  cidrs.forEach((c) => {
+    if (!isCIDR(c)) causes.push(invalidValue('spec.podCIDR', c, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+  });
+  for (const f of ['capacity', 'allocatable'] as const) {
+    for (const [name, q] of Object.entries(node.status?.[f] ?? {})) {
+      const v = tryParseQuantity(q);
+      if (v === undefined) causes.push(invalidValue(key(`status.${f}`, name), q, QUANTITY_FORMAT_MESSAGE));
+      else if (v < 0) causes.push(invalidValue(key(`status.${f}`, name), q, 'must be greater than or equal to 0'));
+    }
+  }
+  return causes;
+}
+
+export function isCIDR(s: string): boolean {
+  const m = /^([^/]+)\/([0-9]{1,3})$/.exec(s);
+  if (!m) return false;
+  const family = isIP(m[1]!);
+  const bits = Number(m[2]);
+  return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
+}
+
+function validateEvent(ev: Event): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const involvedNs = ev.involvedObject?.namespace;
+  if (involvedNs && involvedNs !== ev.metadata.namespace) {
+    causes.push(invalidValue('involvedObject.namespace', involvedNs, 'does not match event.namespace'));
+  }
+  if (ev.type !== undefined && ev.type !== 'Normal' && ev.type !== 'Warning') {
+    causes.push(notSupported('type', ev.type, ['Normal', 'Warning']));
+  }
+  if (typeof ev.count === 'number' && ev.count < 0) causes.push(invalidValue('count', ev.count, 'must be greater than or equal to 0'));
+  return causes;
+}
+
+function validateLease(lease: Lease): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const d = lease.spec?.leaseDurationSeconds;
+  if (d !== undefined && d <= 0) causes.push(invalidValue('spec.leaseDurationSeconds', d, 'must be greater than 0'));
+  const t = lease.spec?.leaseTransitions;
+  if (t !== undefined && t < 0) causes.push(invalidValue('spec.leaseTransitions', t, 'must be greater than or equal to 0'));
+  return causes;
+}
