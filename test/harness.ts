@@ -1,9 +1,11 @@
 /**
  * Shared test harness: real NATS (JetStream) and real Postgres, from NATS_URL / DATABASE_URL when
- * set, otherwise started once per test process with testcontainers. Each test takes its own prefix
+ * set, else the servers answering on loopback's standard ports, else started once per test
+ * process with testcontainers. Each test takes its own prefix
  * (stream, subjects and schema) and drops it afterwards.
  */
 import { randomBytes } from 'node:crypto';
+import { createConnection } from 'node:net';
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -22,10 +24,39 @@ export function testEnv(): Promise<TestEnv> {
   return envPromise;
 }
 
+const LOCAL_NATS = 'nats://127.0.0.1:4222';
+const LOCAL_PG = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** True if something accepts TCP connections at host:port within a second. */
+function answers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host, port, timeout: 1000 });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => (s.destroy(), resolve(false)));
+  });
+}
+
 async function startEnv(): Promise<TestEnv> {
-  let natsUrl = process.env.NATS_URL;
-  let databaseUrl = process.env.DATABASE_URL;
+  // Explicit URLs win; otherwise servers already answering on loopback; otherwise testcontainers.
+  let natsUrl = process.env.NATS_URL || ((await answers('127.0.0.1', 4222)) ? LOCAL_NATS : undefined);
+  let databaseUrl = process.env.DATABASE_URL || ((await answers('127.0.0.1', 5432)) ? LOCAL_PG : undefined);
   if (!natsUrl || !databaseUrl) {
+    try {
+      return await startContainers(natsUrl, databaseUrl);
+    } catch (e) {
+      throw new Error(
+        `NATS_URL / DATABASE_URL are not set and testcontainers could not start NATS and Postgres (${(e as Error).message}). ` +
+          'Point NATS_URL and DATABASE_URL at running servers, or run a Docker engine.',
+        { cause: e },
+      );
+    }
+  }
+  return { natsUrl, databaseUrl };
+}
+
+async function startContainers(natsUrl: string | undefined, databaseUrl: string | undefined): Promise<TestEnv> {
+  {
     const { GenericContainer, Wait } = await import('testcontainers');
     if (!natsUrl) {
       const c = await new GenericContainer('nats:2.10')
@@ -43,7 +74,7 @@ async function startEnv(): Promise<TestEnv> {
       databaseUrl = c.getConnectionUri();
     }
   }
-  return { natsUrl, databaseUrl };
+  return { natsUrl: natsUrl!, databaseUrl: databaseUrl! };
 }
 
 /** Stop containers this process started (call from a global after()). */

@@ -2,7 +2,7 @@
  * The gateway: Kubernetes' REST API over the event log (writes, gets, watches) and the Postgres
  * projections (lists). The only writer of resource events.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import YAML from 'yaml';
 import type { Kysely } from 'kysely';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -64,7 +64,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const app = Fastify({
     loggerInstance: logger.child({ component: 'http' }) as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
 
   // ---- bodies: JSON and YAML for objects, the three patch types; anything else is 415.

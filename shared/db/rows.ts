@@ -51,7 +51,7 @@ export function toRow(info: ResourceInfo, object: KObject, seq: number): ObjectR
         ...base,
         ready: conditionTrue(get(o, 'status', 'conditions'), 'Ready'),
         unschedulable: get(o, 'spec', 'unschedulable') === true,
-        internal_ip: str(arr(get(o, 'status', 'addresses')).find((a) => get(a, 'type') === 'InternalIP')?.address),
+        internal_ip: str(get(arr(get(o, 'status', 'addresses')).find((a) => get(a, 'type') === 'InternalIP'), 'address')),
       } satisfies NodeRowValues;
     case 'pods':
       return {
@@ -61,7 +61,7 @@ export function toRow(info: ResourceInfo, object: KObject, seq: number): ObjectR
         pod_ip: str(get(o, 'status', 'podIP')),
         host_ip: str(get(o, 'status', 'hostIP')),
         ready: conditionTrue(get(o, 'status', 'conditions'), 'Ready'),
-        restarts: clampInt(arr(get(o, 'status', 'containerStatuses')).reduce((n, c) => n + count(get(c, 'restartCount')), 0)),
+        restarts: clampInt(arr(get(o, 'status', 'containerStatuses')).reduce<number>((n, c) => n + count(get(c, 'restartCount')), 0)),
         images: images(get(o, 'spec', 'containers')),
       } satisfies PodRow;
     case 'services':
@@ -74,8 +74,8 @@ export function toRow(info: ResourceInfo, object: KObject, seq: number): ObjectR
       const subsets = arr(get(o, 'subsets'));
       return {
         ...base,
-        ready_addresses: clampInt(subsets.reduce((n, s) => n + arr(get(s, 'addresses')).length, 0)),
-        not_ready_addresses: clampInt(subsets.reduce((n, s) => n + arr(get(s, 'notReadyAddresses')).length, 0)),
+        ready_addresses: clampInt(subsets.reduce<number>((n, s) => n + arr(get(s, 'addresses')).length, 0)),
+        not_ready_addresses: clampInt(subsets.reduce<number>((n, s) => n + arr(get(s, 'notReadyAddresses')).length, 0)),
       } satisfies EndpointsRow;
     }
     case 'configmaps':

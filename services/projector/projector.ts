@@ -1,0 +1,389 @@
+/**
+ * The projector: keeps the Postgres projections of one prefix current with the stream.
+ *
+ * - One active instance per prefix (session advisory lock, see leader.ts); others wait as standbys.
+ * - A session reads the checkpoint, (re)creates the durable consumer at checkpoint + 1 and consumes.
+ *   Messages are decoded as they arrive; the worker takes whatever has arrived (up to `maxBatch`)
+ *   and applies it in ONE transaction: batch lock, checkpoint read, skip what is at or below it,
+ *   guarded upserts/deletes, mirror rows, checkpoint = the batch's highest sequence. Acked after
+ *   commit; the new checkpoint is then announced on `<prefix>-sys.checkpoint`.
+ * - Any error ends the session (nothing is half-applied: the transaction rolled back) and the
+ *   supervisor starts a new one after a backoff, from the checkpoint again. The process never exits
+ *   on a transient NATS or Postgres failure.
+ */
+import type { JsMsg } from '@nats-io/jetstream';
+import type { Kysely } from 'kysely';
+import type { Registry } from 'prom-client';
+import type { Config } from '../../shared/config.js';
+import { schemaName } from '../../shared/config.js';
+import type { Logger } from '../../shared/log.js';
+import { EventLog } from '../../shared/eventlog/index.js';
+import {
+  applyPlan,
+  createDb,
+  lockBatches,
+  migrate,
+  planBatch,
+  readCheckpoint,
+  writeCheckpoint,
+  type Database,
+  type ProjectedEvent,
+} from '../../shared/db/index.js';
+import { Backoff, sleep } from './backoff.js';
+import { recreateDurable } from './consumer.js';
+import { decodeMessage, type Decoded } from './decode.js';
+import { acquireLeadership } from './leader.js';
+import { projectorMetrics, type ProjectorMetrics } from './metrics.js';
+import { BatchQueue } from './queue.js';
+
+export interface ProjectorHooks {
+  /** Runs after a batch committed and before its ack; throwing here is a crash between the two. */
+  readonly afterCommit?: (checkpoint: number) => void | Promise<void>;
+  /** Never ack (as if the process always died right after the commit). */
+  readonly skipAck?: boolean;
+}
+
+export interface ProjectorOptions {
+  /** Where the metrics are registered (default: a registry of its own). */
+  readonly registry?: Registry;
+  /** Most messages per batch transaction (default 1000). */
+  readonly maxBatch?: number;
+  /** Durable consumer name (default `projector`). */
+  readonly durableName?: string;
+  readonly ackWaitMs?: number;
+  readonly maxAckPending?: number;
+  /** How often lag is refreshed and a stalled consumer detected (default 5 s). */
+  readonly watchdogMs?: number;
+  readonly hooks?: ProjectorHooks;
+}
+
+export type ProjectorRole = 'starting' | 'standby' | 'active' | 'stopped';
+
+export interface ProjectorStatus {
+  readonly role: ProjectorRole;
+  readonly checkpoint: number;
+  readonly caughtUp: boolean;
+  readonly dbOk: boolean;
+  readonly lag: number;
+}
+
+interface Item {
+  readonly seq: number;
+  readonly msg: JsMsg;
+  readonly decoded: Decoded;
+}
+
+class SessionEnd extends Error {}
+
+export class Projector {
+  readonly metrics: ProjectorMetrics;
+  private readonly log: Logger;
+  private readonly stopCtl = new AbortController();
+  private readonly maxBatch: number;
+  private readonly durable: string;
+  private running: Promise<void> | undefined;
+  private eventLog: EventLog | undefined;
+  private db: Kysely<Database> | undefined;
+  private migrated = false;
+  private role: ProjectorRole = 'starting';
+  private committed = 0;
+  private lag = 0;
+  private caughtUpOnce = false;
+  private dbOk = false;
+  private waiters = new Set<() => void>();
+
+  constructor(
+    private readonly cfg: Config,
+    log: Logger,
+    private readonly opts: ProjectorOptions = {},
+  ) {
+    this.log = log.child({ component: 'projector', prefix: cfg.prefix });
+    this.metrics = projectorMetrics(opts.registry);
+    this.maxBatch = opts.maxBatch ?? 1000;
+    this.durable = opts.durableName ?? 'projector';
+  }
+
+  /** Start the supervisor loop; returns at once (connecting and waiting happen in the background). */
+  start(): this {
+    this.running ??= this.supervise();
+    return this;
+  }
+
+  /** Stop after the batch in flight; release the lock and the connections. */
+  async stop(): Promise<void> {
+    this.stopCtl.abort();
+    this.wakeWaiters();
+    await this.running;
+    await this.eventLog?.close().catch(() => undefined);
+    await this.db?.destroy().catch(() => undefined);
+    this.eventLog = undefined;
+    this.db = undefined;
+    this.role = 'stopped';
+  }
+
+  close(): Promise<void> {
+    return this.stop();
+  }
+
+  /** Active, caught up with the stream at least once, and the database answered last time. */
+  ready(): boolean {
+    return this.role === 'active' && this.caughtUpOnce && this.dbOk;
+  }
+
+  status(): ProjectorStatus {
+    return { role: this.role, checkpoint: this.committed, caughtUp: this.caughtUpOnce, dbOk: this.dbOk, lag: this.lag };
+  }
+
+  /** Resolve once this instance has committed (or seen) checkpoint >= seq. */
+  async waitFor(seq: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.committed < seq) {
+      if (this.stopCtl.signal.aborted) throw new Error('projector stopped');
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`projector did not reach ${seq} in ${timeoutMs} ms (at ${this.committed})`);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(t);
+          this.waiters.delete(done);
+          resolve();
+        };
+        const t = setTimeout(done, left);
+        this.waiters.add(done);
+      });
+    }
+  }
+
+  // ---- supervisor ----------------------------------------------------------------------------------
+
+  private get stopped(): boolean {
+    return this.stopCtl.signal.aborted;
+  }
+
+  private async supervise(): Promise<void> {
+    const backoff = new Backoff(200, 10_000);
+    while (!this.stopped) {
+      let stage = 'nats';
+      try {
+        const el = await this.connectLog();
+        stage = 'postgres';
+        const db = await this.database();
+        stage = 'lock';
+        const lead = await acquireLeadership(
+          { databaseUrl: this.cfg.databaseUrl, prefix: this.cfg.prefix, log: this.log, onStandby: () => this.setRole('standby') },
+          this.stopCtl.signal,
+        );
+        if (!lead) break;
+        this.setRole('active');
+        this.log.info('projector lock acquired; active');
+        try {
+          stage = 'session';
+          await this.session(el, db, lead.lost);
+          backoff.reset();
+        } finally {
+          this.setRole(this.stopped ? 'stopped' : 'standby');
+          await lead.release();
+        }
+      } catch (err) {
+        if (this.stopped) break;
+        this.metrics.errors.inc({ stage });
+        this.log.warn({ err, stage }, 'projector session ended with an error; retrying');
+        await sleep(backoff.next(), this.stopCtl.signal);
+      }
+    }
+    this.setRole('stopped');
+  }
+
+  private setRole(role: ProjectorRole): void {
+    this.role = role;
+    this.metrics.active.set(role === 'active' ? 1 : 0);
+  }
+
+  private async connectLog(): Promise<EventLog> {
+    this.eventLog ??= await EventLog.connect({
+      natsUrl: this.cfg.natsUrl,
+      prefix: this.cfg.prefix,
+      historyPerObject: this.cfg.historyPerObject,
+      name: 'jetkube-projector',
+    });
+    return this.eventLog;
+  }
+
+  private async database(): Promise<Kysely<Database>> {
+    this.db ??= createDb(this.cfg.databaseUrl, schemaName(this.cfg.prefix), {
+      max: 4,
+      applicationName: 'jetkube-projector',
+      onError: (err) => this.log.debug({ err }, 'idle Postgres connection error'),
+    });
+    if (!this.migrated) {
+      await this.dbCall(() => migrate(this.db!));
+      this.migrated = true;
+    }
+    return this.db;
+  }
+
+  private async dbCall<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      const r = await fn();
+      this.dbOk = true;
+      return r;
+    } catch (e) {
+      this.dbOk = false;
+      throw e;
+    }
+  }
+
+  // ---- one session: consumer at checkpoint + 1, batches until stop / lock loss / error -------------
+
+  private async session(el: EventLog, db: Kysely<Database>, lost: AbortSignal): Promise<void> {
+    const ctl = new AbortController();
+    const end = (reason: Error) => {
+      if (!ctl.signal.aborted) ctl.abort(reason);
+    };
+    const onStop = () => end(new SessionEnd('stopping'));
+    const onLost = () => end(new Error('projector lock connection lost'));
+    this.stopCtl.signal.addEventListener('abort', onStop);
+    lost.addEventListener('abort', onLost);
+    if (this.stopped) onStop();
+    if (lost.aborted) onLost();
+
+    const cp = await this.dbCall(() => readCheckpoint(db));
+    this.setCommitted(cp);
+    await recreateDurable(el.jsm, {
+      stream: el.stream,
+      name: this.durable,
+      startSeq: cp + 1,
+      ackWaitMs: this.opts.ackWaitMs ?? 60_000,
+      maxAckPending: this.opts.maxAckPending ?? Math.max(10_000, this.maxBatch * 4),
+    });
+    const consumer = await el.js.consumers.get(el.stream, this.durable);
+    const queue = new BatchQueue<Item>();
+    const root = this.cfg.prefix;
+    const messages = await consumer.consume({
+      max_messages: this.maxBatch * 2,
+      callback: (msg) => queue.push({ seq: msg.seq, msg, decoded: decodeMessage(root, msg) }),
+    });
+    void (async () => {
+      for await (const s of messages.status()) {
+        if (s.type === 'consumer_deleted' || s.type === 'consumer_not_found' || s.type === 'stream_not_found') {
+          end(new Error(`consumer notification: ${s.type}`));
+        }
+      }
+    })().catch(() => undefined);
+    this.log.info({ checkpoint: cp, durable: this.durable }, 'projector session started');
+
+    let busy = false;
+    let stalls = 0;
+    let lastSeen = this.committed;
+    const watchdog = setInterval(() => {
+      if (busy) return;
+      void this.refreshLag(el, db)
+        .then(() => {
+          const idle = queue.size === 0 && this.committed === lastSeen;
+          stalls = this.lag > 0 && idle ? stalls + 1 : 0;
+          lastSeen = this.committed;
+          if (stalls >= 3) end(new Error(`consumer stalled ${this.lag} events behind`));
+        })
+        .catch((err: unknown) => this.log.debug({ err }, 'projector watchdog check failed'));
+    }, this.opts.watchdogMs ?? 5_000);
+    watchdog.unref();
+
+    try {
+      await this.refreshLag(el, db);
+      while (!ctl.signal.aborted) {
+        const batch = await queue.take(this.maxBatch, ctl.signal);
+        if (batch.length === 0) break;
+        busy = true;
+        try {
+          await this.applyBatch(el, db, batch);
+        } finally {
+          busy = false;
+        }
+      }
+    } finally {
+      clearInterval(watchdog);
+      this.stopCtl.signal.removeEventListener('abort', onStop);
+      lost.removeEventListener('abort', onLost);
+      await messages.close().catch(() => undefined);
+      queue.clear();
+    }
+    const reason: unknown = ctl.signal.reason;
+    if (reason instanceof Error && !(reason instanceof SessionEnd)) throw reason;
+  }
+
+  private async applyBatch(el: EventLog, db: Kysely<Database>, items: readonly Item[]): Promise<void> {
+    const started = performance.now();
+    let top = items[0]!;
+    for (const it of items) if (it.seq > top.seq) top = it;
+    const known = this.committed;
+    const events: ProjectedEvent[] = [];
+    let other = 0;
+    for (const it of items) {
+      if (it.seq <= known) continue;
+      if (it.decoded.ok) events.push(it.decoded.event);
+      else {
+        other++;
+        if (it.decoded.reason !== 'other') {
+          this.log.warn({ seq: it.seq, subject: it.msg.subject, reason: it.decoded.reason, err: it.decoded.error }, 'skipping message');
+        }
+      }
+    }
+    let plan = planBatch(events);
+    let checkpoint = known;
+    await this.dbCall(() =>
+      db.transaction().execute(async (trx) => {
+        await lockBatches(trx, this.cfg.prefix);
+        const cp = await readCheckpoint(trx);
+        if (cp < known) throw new Error(`checkpoint went back from ${known} to ${cp} (database restored?)`);
+        if (top.seq <= cp) {
+          checkpoint = cp;
+          return;
+        }
+        // Someone else (a replay's swap) moved the checkpoint: apply only what is still new.
+        if (cp > known) plan = planBatch(events.filter((e) => e.seq > cp));
+        await applyPlan(trx, plan);
+        await writeCheckpoint(trx, top.seq);
+        checkpoint = top.seq;
+      }),
+    );
+    await this.opts.hooks?.afterCommit?.(checkpoint);
+    if (!this.opts.hooks?.skipAck) top.msg.ack();
+
+    const projected = checkpoint > known ? plan.mirror.length : 0;
+    this.metrics.events.inc({ result: 'projected' }, projected);
+    this.metrics.events.inc({ result: 'skipped' }, items.length - projected - other);
+    this.metrics.events.inc({ result: 'other' }, other);
+    this.metrics.batchSeconds.observe((performance.now() - started) / 1000);
+    this.lag = top.msg.info.pending;
+    this.metrics.lag.set(this.lag);
+    if (this.lag === 0) this.caughtUpOnce = true;
+    if (checkpoint > known) {
+      this.setCommitted(checkpoint);
+      el.nc.publish(`${this.cfg.prefix}-sys.checkpoint`, String(checkpoint));
+    }
+  }
+
+  private async refreshLag(el: EventLog, db: Kysely<Database>): Promise<void> {
+    const { lastSeq } = await el.state();
+    this.lag = Math.max(0, lastSeq - this.committed);
+    this.metrics.lag.set(this.lag);
+    if (this.lag === 0) {
+      this.caughtUpOnce = true;
+      await this.dbCall(() => readCheckpoint(db));
+    }
+  }
+
+  private setCommitted(seq: number): void {
+    this.committed = seq;
+    this.metrics.checkpoint.set(seq);
+    this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}
+
+/** Create and start a projector (the lead's CLI and test stacks call this). */
+export async function startProjector(cfg: Config, log: Logger, opts: ProjectorOptions = {}): Promise<Projector> {
+  return new Projector(cfg, log, opts).start();
+}

@@ -1,0 +1,30 @@
+/** The projection store: schema, migrations, row mapping, batch writes and list queries. */
+export type * from './schema.js';
+export { createDb, schemaOf, assertSchemaName, type DbOptions } from './create-db.js';
+export { migrate } from './migrate.js';
+export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+export { listObjects, type ListOptions, type ListResult } from './list.js';
+export { encodeContinue, decodeContinue, type ContinueToken } from './continue-token.js';
+export { labelCondition, fieldCondition } from './selectors-sql.js';
+export {
+  toRow,
+  withResourceVersion,
+  rowKey,
+  UnknownTableError,
+  type ObjectRow,
+  type RowOf,
+  type RowsByTable,
+} from './rows.js';
+export { columnsOf, isObjectTable, OBJECT_TABLES, type ColumnSpec, type PgType } from './columns.js';
+export {
+  planBatch,
+  applyPlan,
+  insertMirror,
+  type ProjectedEvent,
+  type BatchPlan,
+  type DeleteKey,
+  type MirrorRow,
+  type ApplyOptions,
+} from './apply.js';
+export { LockClass, lockBatches, tryLock, lock, unlock } from './locks.js';
+export { diffSchemas, type TableDiff } from './compare.js';

@@ -1,0 +1,27 @@
+import { Migrator, sql, type Kysely } from 'kysely';
+import { migrationProvider } from './migrations/index.js';
+import { LockClass, lock, unlock } from './locks.js';
+import { schemaOf } from './create-db.js';
+import type { Database } from './schema.js';
+
+/**
+ * Create the schema if needed and apply pending migrations. Idempotent; safe when several processes
+ * start at once (a session advisory lock per schema serialises them; the loser finds nothing to do).
+ */
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const schema = schemaOf(db);
+  await db.connection().execute(async (conn) => {
+    await lock(conn, LockClass.migrate, schema);
+    try {
+      await sql`create schema if not exists ${sql.id(schema)}`.execute(conn);
+      const migrator = new Migrator({ db: conn, provider: migrationProvider, migrationTableSchema: schema });
+      const { error, results } = await migrator.migrateToLatest();
+      const failed = results?.find((r) => r.status === 'Error');
+      if (error || failed) {
+        throw new Error(`migration ${failed?.migrationName ?? ''} failed in schema ${schema}`, { cause: error });
+      }
+    } finally {
+      await unlock(conn, LockClass.migrate, schema);
+    }
+  });
+}

@@ -1,0 +1,60 @@
+/** Label and field selectors as SQL conditions on a projection table. */
+import { sql, type RawBuilder } from 'kysely';
+import { ApiError } from '../errors.js';
+import type { FieldRequirement, Requirement } from '../resources/selector-types.js';
+import { columnsOf } from './columns.js';
+import type { ObjectTableName } from './schema.js';
+
+type Cond = RawBuilder<unknown>;
+
+/** One label requirement. Single-value equality uses `@>` so the GIN index on labels applies. */
+export function labelCondition(r: Requirement): Cond {
+  const k = r.key;
+  const contains = (v: string) => sql`labels @> ${JSON.stringify({ [k]: v })}::jsonb`;
+  switch (r.operator) {
+    case 'In':
+      if (r.values.length === 0) return sql`false`;
+      return r.values.length === 1 ? contains(r.values[0]!) : sql`(${sql.join(r.values.map(contains), sql` or `)})`;
+    case 'NotIn':
+      return sql`(labels->>${k} is null or not (labels->>${k} = any(${[...r.values]}::text[])))`;
+    case 'Exists':
+      return sql`labels ? ${k}`;
+    case 'DoesNotExist':
+      return sql`not (labels ? ${k})`;
+    case 'Gt':
+    case 'Lt': {
+      const n = integerValue(r);
+      const op = sql.raw(r.operator === 'Gt' ? '>' : '<');
+      return sql`(case when labels->>${k} ~ '^-?[0-9]{1,18}$' then (labels->>${k})::bigint ${op} ${n} else false end)`;
+    }
+  }
+}
+
+function integerValue(r: Requirement): number {
+  const v = r.values[0];
+  const n = v !== undefined && /^-?[0-9]{1,15}$/.test(v) ? Number(v) : NaN;
+  if (r.values.length !== 1 || !Number.isSafeInteger(n)) {
+    throw new ApiError('BadRequest', `label selector "${r.key}" with operator ${r.operator} takes exactly one integer value`);
+  }
+  return n;
+}
+
+/** Fields with their own column; any other field path is read from the object. */
+const FIELD_COLUMNS: Readonly<Record<string, string>> = {
+  'metadata.name': 'name',
+  'metadata.namespace': 'namespace',
+  'spec.nodeName': 'node_name',
+  'status.phase': 'phase',
+};
+
+/** One field requirement. A missing field compares as '' (so `spec.nodeName=` finds unbound pods). */
+export function fieldCondition(table: ObjectTableName, f: FieldRequirement): Cond {
+  const column = FIELD_COLUMNS[f.field];
+  const path = f.field.split('.');
+  if (path.some((p) => p === '')) throw new ApiError('BadRequest', `invalid field selector "${f.field}"`);
+  const value =
+    column && columnsOf(table).some((c) => c.name === column)
+      ? sql`coalesce(${sql.ref(column)}, '')`
+      : sql`coalesce(object #>> ${path}::text[], '')`;
+  return f.operator === '=' ? sql`${value} = ${f.value}` : sql`${value} <> ${f.value}`;
+}
