@@ -63,3 +63,46 @@ function subEntry(r: ResourceInfo, sub: string): object {
       return { ...base, kind: r.kind, verbs: ['get', 'patch', 'update'] };
   }
 }
+
+/**
+ * A minimal OpenAPI v3 index and per-group-version documents. kubectl reads them to learn that the
+ * server validates fields itself (the `fieldValidation` query parameter on each kind's PATCH), and
+ * then sends `fieldValidation=Strict` instead of validating against a client-side schema.
+ */
+export function openApiV3Root(): object {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const gv of GROUP_VERSIONS) {
+    const p = gv === 'v1' ? 'api/v1' : `apis/${gv}`;
+    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${VERSION_INFO.gitVersion}` };
+  }
+  return { paths };
+}
+
+export function openApiV3Doc(groupVersion: string): object | undefined {
+  const infos = resourcesIn(groupVersion);
+  if (infos.length === 0) return undefined;
+  const prefix = groupVersion === 'v1' ? '/api/v1' : `/apis/${groupVersion}`;
+  const param = (name: string, where: 'query' | 'path') => ({ name, in: where, ...(where === 'path' ? { required: true } : {}), schema: { type: 'string', uniqueItems: true } });
+  const writeParams = ['dryRun', 'fieldManager', 'fieldValidation'].map((n) => param(n, 'query'));
+  const paths: Record<string, object> = {};
+  for (const r of infos) {
+    const gvk = { 'x-kubernetes-group-version-kind': { group: r.group, version: r.version, kind: r.kind } };
+    const item = r.namespaced ? `${prefix}/namespaces/{namespace}/${r.plural}/{name}` : `${prefix}/${r.plural}/{name}`;
+    const coll = r.namespaced ? `${prefix}/namespaces/{namespace}/${r.plural}` : `${prefix}/${r.plural}`;
+    const pathParams = [param('name', 'path'), ...(r.namespaced ? [param('namespace', 'path')] : [])];
+    const op = (id: string, params: object[]) => ({ operationId: `${id}${r.kind}`, parameters: params, responses: { '200': { description: 'OK' } }, ...gvk });
+    paths[item] = {
+      parameters: pathParams,
+      get: op('read', []),
+      put: op('replace', writeParams),
+      patch: op('patch', [...writeParams, param('force', 'query')]),
+      delete: op('delete', [param('dryRun', 'query'), param('gracePeriodSeconds', 'query'), param('propagationPolicy', 'query')]),
+    };
+    paths[coll] = {
+      parameters: r.namespaced ? [param('namespace', 'path')] : [],
+      get: op('list', ['labelSelector', 'fieldSelector', 'limit', 'continue', 'resourceVersion', 'watch', 'allowWatchBookmarks', 'timeoutSeconds'].map((n) => param(n, 'query'))),
+      post: op('create', writeParams),
+    };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: VERSION_INFO.gitVersion }, paths, components: { schemas: {} } };
+}

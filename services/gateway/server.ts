@@ -19,7 +19,7 @@ import { listObjects, readCheckpoint, type Database } from '../../shared/db/inde
 import { ObjectStore, type DeleteOptions, type FieldValidation, type WriteOptions } from './store.js';
 import { parsePath, type Target } from './paths.js';
 import { patchTypeOf } from './patch.js';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiV3Doc, openApiV3Root, VERSION_INFO } from './discovery.js';
 import { CheckpointTracker } from './checkpoint.js';
 import { streamWatch } from './watch.js';
 
@@ -129,6 +129,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   app.get('/version', async () => VERSION_INFO);
   app.get('/api', async () => apiVersions());
   app.get('/apis', async () => apiGroupList());
+  app.get('/openapi/v3', async () => openApiV3Root());
+  app.get('/openapi/v3/*', async (req) => {
+    const gv = req.url.split('?')[0]!.replace(/^\/openapi\/v3\/(api\/|apis\/)?/, '');
+    const doc = openApiV3Doc(gv);
+    if (!doc) throw new ApiError('NotFound', 'the server could not find the requested resource');
+    return doc;
+  });
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0]!.replace(/\/+$/, '');
