@@ -167,7 +167,9 @@ async function rawUpserts(cfg: Config, rows: readonly ObjectRow[]): Promise<numb
     );
     const t0 = performance.now();
     for (let i = 0; i < rows.length; i += 500) {
-      const chunk = rows.slice(i, i + 500);
+      // One row per object per statement (Postgres refuses to upsert a key twice in one command):
+      // the newest, as the projector's batches do.
+      const chunk = [...new Map(rows.slice(i, i + 500).map((r) => [`${r.namespace}/${r.name}`, r])).values()];
       const values = sql.join(
         chunk.map((r) => {
           const rec = r as unknown as Record<string, unknown>;

@@ -8,7 +8,7 @@ export interface RawMessage {
   readonly seq: number;
   readonly subject: string;
   readonly data: Uint8Array;
-  readonly timestampNanos: bigint;
+  readonly info: { readonly timestampNanos: number };
 }
 
 export type Decoded =
@@ -23,15 +23,21 @@ export function decodeMessage(root: string, m: RawMessage): Decoded {
   if (!info) return { ok: false, reason: 'unknown-resource' };
   try {
     const env = decodeEnvelope(m.data);
-    return { ok: true, event: { seq: m.seq, time: nanosToIso(m.timestampNanos), type: env.type, info, object: env.object } };
+    if (env.object === null || typeof env.object !== 'object' || Array.isArray(env.object)) {
+      return { ok: false, reason: 'undecodable', error: new Error('envelope without an object') };
+    }
+    return { ok: true, event: { seq: m.seq, time: nanosToIso(m.info.timestampNanos), type: env.type, info, object: env.object } };
   } catch (error) {
     return { ok: false, reason: 'undecodable', error };
   }
 }
 
-/** RFC 3339 with microseconds (Postgres' precision), exact and identical for every reader. */
-export function nanosToIso(nanos: bigint): string {
-  const micros = nanos / 1000n;
-  const iso = new Date(Number(micros / 1000n)).toISOString();
-  return `${iso.slice(0, 23)}${String(micros % 1000n).padStart(3, '0')}Z`;
+/**
+ * RFC 3339 with microseconds (Postgres' precision). From the delivery info's nanoseconds as a JS
+ * number: the last digit may be off by one against the exact value, but the same for every reader
+ * (projector and replay), so their tables agree.
+ */
+export function nanosToIso(nanos: number): string {
+  const iso = new Date(Math.floor(nanos / 1e6)).toISOString();
+  return `${iso.slice(0, 23)}${String(Math.floor(nanos / 1e3) % 1000).padStart(3, '0')}Z`;
 }

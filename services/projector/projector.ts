@@ -19,22 +19,24 @@ import { schemaName } from '../../shared/config.js';
 import type { Logger } from '../../shared/log.js';
 import { EventLog } from '../../shared/eventlog/index.js';
 import {
-  applyPlan,
+  applySql,
+  batchLockSql,
   createDb,
-  lockBatches,
+  poolOf,
   migrate,
   planBatch,
   readCheckpoint,
-  writeCheckpoint,
+  type BatchPlan,
   type Database,
   type ProjectedEvent,
 } from '../../shared/db/index.js';
 import { Backoff, sleep } from './backoff.js';
 import { recreateDurable } from './consumer.js';
-import { decodeMessage, type Decoded } from './decode.js';
+import { decodeMessage } from './decode.js';
 import { acquireLeadership } from './leader.js';
 import { projectorMetrics, type ProjectorMetrics } from './metrics.js';
 import { BatchQueue } from './queue.js';
+import { runBatch } from './run-batch.js';
 
 export interface ProjectorHooks {
   /** Runs after a batch committed and before its ack; throwing here is a crash between the two. */
@@ -67,10 +69,15 @@ export interface ProjectorStatus {
   readonly lag: number;
 }
 
-interface Item {
-  readonly seq: number;
-  readonly msg: JsMsg;
-  readonly decoded: Decoded;
+
+interface Prepared {
+  readonly items: number;
+  /** The message with the highest sequence: the new checkpoint, and the one acked. */
+  readonly top: JsMsg;
+  readonly other: number;
+  readonly plan: BatchPlan;
+  /** The whole transaction, sent in one round trip. */
+  readonly text: string;
 }
 
 class SessionEnd extends Error {}
@@ -253,15 +260,12 @@ export class Projector {
       name: this.durable,
       startSeq: cp + 1,
       ackWaitMs: this.opts.ackWaitMs ?? 60_000,
-      maxAckPending: this.opts.maxAckPending ?? Math.max(10_000, this.maxBatch * 4),
+      maxAckPending: this.opts.maxAckPending ?? this.maxBatch * 3,
     });
     const consumer = await el.js.consumers.get(el.stream, this.durable);
-    const queue = new BatchQueue<Item>();
-    const root = this.cfg.prefix;
-    const messages = await consumer.consume({
-      max_messages: this.maxBatch * 2,
-      callback: (msg) => queue.push({ seq: msg.seq, msg, decoded: decodeMessage(root, msg) }),
-    });
+    // Messages wait undecoded: decoding just before planning keeps the objects short-lived (cheap GC).
+    const queue = new BatchQueue<JsMsg>();
+    const messages = await consumer.consume({ max_messages: this.maxBatch, callback: (msg) => queue.push(msg) });
     void (async () => {
       for await (const s of messages.status()) {
         if (s.type === 'consumer_deleted' || s.type === 'consumer_not_found' || s.type === 'stream_not_found') {
@@ -287,22 +291,27 @@ export class Projector {
     }, this.opts.watchdogMs ?? 5_000);
     watchdog.unref();
 
+    // Two stages: while batch N commits, batch N+1 is taken and planned.
+    let inflight: Promise<void> | undefined;
+    let planned = this.committed;
     try {
       await this.refreshLag(el, db);
       while (!ctl.signal.aborted) {
         const batch = await queue.take(this.maxBatch, ctl.signal);
         if (batch.length === 0) break;
+        const prepared = this.prepare(batch, planned);
+        planned = Math.max(planned, prepared.top.seq);
+        if (inflight) await inflight;
         busy = true;
-        try {
-          await this.applyBatch(el, db, batch);
-        } finally {
-          busy = false;
-        }
+        inflight = this.commit(el, db, prepared).finally(() => (busy = false));
+        inflight.catch(() => undefined); // observed by the next await
       }
+      if (inflight) await inflight;
     } finally {
       clearInterval(watchdog);
       this.stopCtl.signal.removeEventListener('abort', onStop);
       lost.removeEventListener('abort', onLost);
+      await inflight?.catch(() => undefined);
       await messages.close().catch(() => undefined);
       queue.clear();
     }
@@ -310,53 +319,54 @@ export class Projector {
     if (reason instanceof Error && !(reason instanceof SessionEnd)) throw reason;
   }
 
-  private async applyBatch(el: EventLog, db: Kysely<Database>, items: readonly Item[]): Promise<void> {
-    const started = performance.now();
-    let top = items[0]!;
-    for (const it of items) if (it.seq > top.seq) top = it;
-    const known = this.committed;
+  /**
+   * Plan a batch and render its transaction (CPU only, overlapping the previous commit): newest event
+   * per object above `known`, the sequence the previous batch will have committed.
+   */
+  private prepare(msgs: readonly JsMsg[], known: number): Prepared {
+    let top = msgs[0]!;
+    for (const m of msgs) if (m.seq > top.seq) top = m;
     const events: ProjectedEvent[] = [];
     let other = 0;
-    for (const it of items) {
-      if (it.seq <= known) continue;
-      if (it.decoded.ok) events.push(it.decoded.event);
+    for (const m of msgs) {
+      if (m.seq <= known) continue;
+      const d = decodeMessage(this.cfg.prefix, m);
+      if (d.ok) events.push(d.event);
       else {
         other++;
-        if (it.decoded.reason !== 'other') {
-          this.log.warn({ seq: it.seq, subject: it.msg.subject, reason: it.decoded.reason, err: it.decoded.error }, 'skipping message');
-        }
+        if (d.reason !== 'other') this.log.warn({ seq: m.seq, subject: m.subject, reason: d.reason, err: d.error }, 'skipping message');
       }
     }
-    let plan = planBatch(events);
-    let checkpoint = known;
-    await this.dbCall(() =>
-      db.transaction().execute(async (trx) => {
-        await lockBatches(trx, this.cfg.prefix);
-        const cp = await readCheckpoint(trx);
-        if (cp < known) throw new Error(`checkpoint went back from ${known} to ${cp} (database restored?)`);
-        if (top.seq <= cp) {
-          checkpoint = cp;
-          return;
-        }
-        // Someone else (a replay's swap) moved the checkpoint: apply only what is still new.
-        if (cp > known) plan = planBatch(events.filter((e) => e.seq > cp));
-        await applyPlan(trx, plan);
-        await writeCheckpoint(trx, top.seq);
-        checkpoint = top.seq;
-      }),
-    );
-    await this.opts.hooks?.afterCommit?.(checkpoint);
-    if (!this.opts.hooks?.skipAck) top.msg.ack();
+    const plan = planBatch(events);
+    const text =
+      `begin; ${batchLockSql(this.cfg.prefix)};\n` +
+      `${applySql(plan, { checkpoint: top.seq, expectAtLeast: known })};\ncommit`;
+    return { items: msgs.length, top, other, plan, text };
+  }
 
-    const projected = checkpoint > known ? plan.mirror.length : 0;
+  /**
+   * One transaction in ONE round trip: `begin; <batch lock>; <the batch statement>; commit`. The
+   * statement skips whatever is at or below the checkpoint and fails if the checkpoint is below what
+   * this session committed (a restored database). Then ack and announce.
+   */
+  private async commit(el: EventLog, db: Kysely<Database>, p: Prepared): Promise<void> {
+    const started = performance.now();
+    const before = this.committed;
+    const previous = await this.dbCall(() => runBatch(poolOf(db), p.text));
+    const checkpoint = Math.max(previous, p.top.seq);
+    await this.opts.hooks?.afterCommit?.(checkpoint);
+    if (!this.opts.hooks?.skipAck) p.top.ack();
+
+    let projected = 0;
+    for (const m of p.plan.mirror) if (m.sequence > previous) projected++;
     this.metrics.events.inc({ result: 'projected' }, projected);
-    this.metrics.events.inc({ result: 'skipped' }, items.length - projected - other);
-    this.metrics.events.inc({ result: 'other' }, other);
+    this.metrics.events.inc({ result: 'skipped' }, Math.max(0, p.items - projected - p.other));
+    this.metrics.events.inc({ result: 'other' }, p.other);
     this.metrics.batchSeconds.observe((performance.now() - started) / 1000);
-    this.lag = top.msg.info.pending;
+    this.lag = p.top.info.pending;
     this.metrics.lag.set(this.lag);
     if (this.lag === 0) this.caughtUpOnce = true;
-    if (checkpoint > known) {
+    if (checkpoint > before) {
       this.setCommitted(checkpoint);
       el.nc.publish(`${this.cfg.prefix}-sys.checkpoint`, String(checkpoint));
     }

@@ -2,7 +2,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../../shared/config.js';
 import { createLogger, type Logger } from '../../shared/log.js';
-import { startHttp } from './http.js';
+import { portFromEnv, startHealthServer } from '../../shared/http/health-server.js';
 import { Projector, type ProjectorOptions } from './projector.js';
 
 export interface RunProjectorOptions extends ProjectorOptions {
@@ -19,10 +19,7 @@ export interface RunningProjector {
 }
 
 export function projectorPort(env: NodeJS.ProcessEnv = process.env): number {
-  const v = env.PROJECTOR_PORT;
-  const n = v === undefined || v === '' ? 8081 : Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`PROJECTOR_PORT must be a port number, got "${v}"`);
-  return n;
+  return portFromEnv('PROJECTOR_PORT', 8081, env);
 }
 
 export async function runProjector(
@@ -34,7 +31,12 @@ export async function runProjector(
   if (!opts.registry) collectDefaultMetrics({ register: registry });
   const projector = new Projector(cfg, log, { ...opts, registry }).start();
   try {
-    const { app, url } = await startHttp(projector, opts.port ?? projectorPort(), opts.host ?? cfg.host);
+    const { app, url } = await startHealthServer({
+      port: opts.port ?? projectorPort(),
+      host: opts.host ?? cfg.host,
+      registry,
+      readiness: () => ({ ready: projector.ready(), ...projector.status() }),
+    });
     log.info({ url, prefix: cfg.prefix }, 'projector listening');
     return {
       projector,

@@ -42,7 +42,7 @@ export async function readRange(el: EventLog, r: ReadRange): Promise<ReadResult>
   const gaps: Gap[] = [];
   if (r.toSeq < r.fromSeq) return { lastSeq: 0, messages: 0, undecodable: 0, gaps };
   const windowSize = r.window ?? 10_000;
-  const limitNanos = r.toTime ? BigInt(r.toTime.getTime()) * 1_000_000n + 999_999n : undefined;
+  const limitNanos = r.toTime ? r.toTime.getTime() * 1e6 + 999_999 : undefined;
   const consumer = await el.js.consumers.get(el.stream, {
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: Math.max(1, r.fromSeq),
@@ -71,7 +71,7 @@ export async function readRange(el: EventLog, r: ReadRange): Promise<ReadResult>
     for await (const m of iter as AsyncIterable<JsMsg>) {
       arm();
       if (m.seq > r.toSeq) break;
-      if (limitNanos !== undefined && m.timestampNanos > limitNanos) break;
+      if (limitNanos !== undefined && m.info.timestampNanos > limitNanos) break;
       if (m.seq > prev + 1) gaps.push({ after: prev, before: m.seq });
       prev = m.seq;
       lastSeq = m.seq;

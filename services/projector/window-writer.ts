@@ -13,7 +13,8 @@ export class WindowWriter {
     await this.inflight;
     const plan = planBatch(events);
     this.events += plan.mirror.length;
-    this.inflight = this.db.transaction().execute((trx) => applyPlan(trx, plan));
+    const top = events.reduce((m, e) => Math.max(m, e.seq), 0);
+    this.inflight = applyPlan(this.db, plan, { checkpoint: top }).then(() => undefined);
     // Observed by the next push or by flush; this only keeps it from counting as unhandled meanwhile.
     this.inflight.catch(() => undefined);
   }

@@ -1,147 +1,89 @@
 /**
- * Writing events into the projection tables, shared by the projector (one batch per transaction) and
- * replay. `planBatch` is pure: it mirrors every event and keeps only the newest event per object;
- * `applyPlan` turns a plan into a handful of multi-row statements (one JSON document per statement,
- * unpacked by Postgres, so the cost is one parse per batch rather than one bind per value).
+ * Writing a planned batch: ONE statement (data-modifying CTEs, no parameters) that skips whatever is
+ * at or below the checkpoint, upserts rows guarded by resource_version, deletes guarded the same way,
+ * inserts mirror rows (ignoring sequences already there) and advances the checkpoint. Row data travels
+ * as one JSON document per table that Postgres unpacks, so a batch costs one round trip and one parse
+ * per table. Without parameters the text can also be sent inside a multi-statement transaction
+ * (`begin; lock; <this>; commit`) in a single round trip.
  */
+import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { EventType, KObject } from '../resources/meta.js';
-import type { ResourceInfo } from '../resources/registry.js';
-import { columnsOf, isObjectTable, type PgType } from './columns.js';
-import { rowKey, toRow, type ObjectRow } from './rows.js';
+import { columnsOf, type PgType } from './columns.js';
+import type { BatchPlan } from './plan.js';
 import type { Database, ObjectTableName } from './schema.js';
 
-/** One decoded resource event. */
-export interface ProjectedEvent {
-  readonly seq: number;
-  /** Stream timestamp, RFC 3339 with microseconds. */
-  readonly time: string;
-  readonly type: EventType;
-  readonly info: ResourceInfo;
-  readonly object: KObject;
-}
-
-export interface DeleteKey {
-  readonly namespace: string;
-  readonly name: string;
-  /** Sequence of the DELETED event: only rows older than it go. */
-  readonly seq: number;
-}
-
-export interface MirrorRow {
-  readonly sequence: number;
-  readonly time: string;
-  readonly type: EventType;
-  readonly kind: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string | null;
-}
-
-export interface BatchPlan {
-  readonly upserts: ReadonlyMap<ObjectTableName, readonly ObjectRow[]>;
-  readonly deletes: ReadonlyMap<ObjectTableName, readonly DeleteKey[]>;
-  readonly mirror: readonly MirrorRow[];
-  /** Events of kinds without a projection table. */
-  readonly skipped: number;
-}
-
-/**
- * Plan a batch: every event becomes a mirror row; per object only the event with the highest
- * sequence counts (an upsert, or a delete for DELETED). Events may arrive in any order and repeat.
- */
-export function planBatch(events: readonly ProjectedEvent[]): BatchPlan {
-  const newest = new Map<ObjectTableName, Map<string, ProjectedEvent>>();
-  const mirror: MirrorRow[] = [];
-  const seen = new Set<number>();
-  let skipped = 0;
-  for (const e of events) {
-    if (seen.has(e.seq)) continue;
-    seen.add(e.seq);
-    const table = e.info.table;
-    if (!isObjectTable(table)) {
-      skipped++;
-      continue;
-    }
-    const meta = e.object.metadata ?? {};
-    const namespace = e.info.namespaced && typeof meta.namespace === 'string' ? meta.namespace : '';
-    const name = typeof meta.name === 'string' ? meta.name : '';
-    mirror.push({
-      sequence: e.seq,
-      time: e.time,
-      type: e.type,
-      kind: e.info.kind,
-      namespace,
-      name,
-      uid: typeof meta.uid === 'string' ? meta.uid : null,
-    });
-    let perTable = newest.get(table);
-    if (!perTable) newest.set(table, (perTable = new Map()));
-    const key = rowKey(namespace, name);
-    const prev = perTable.get(key);
-    if (!prev || prev.seq < e.seq) perTable.set(key, e);
-  }
-  const upserts = new Map<ObjectTableName, ObjectRow[]>();
-  const deletes = new Map<ObjectTableName, DeleteKey[]>();
-  for (const [table, perTable] of newest) {
-    for (const e of perTable.values()) {
-      if (e.type === 'DELETED') {
-        const row = toRow(e.info, e.object, e.seq);
-        push(deletes, table, { namespace: row.namespace, name: row.name, seq: e.seq });
-      } else {
-        push(upserts, table, toRow(e.info, e.object, e.seq));
-      }
-    }
-  }
-  mirror.sort((a, b) => a.sequence - b.sequence);
-  return { upserts, deletes, mirror, skipped };
-}
-
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (list) list.push(v);
-  else m.set(k, [v]);
-}
-
 export interface ApplyOptions {
-  /** Rows per upsert statement (default 1000). */
-  readonly chunk?: number;
-  /** Mirror rows per insert statement (default 5000). */
-  readonly mirrorChunk?: number;
+  /** Also advance the checkpoint to this sequence (never lowers it). */
+  readonly checkpoint?: number;
+  /**
+   * Fail (and so roll back the caller's transaction) if the checkpoint is below this: the database
+   * went back in time (a restore) and the events in between must be applied first.
+   */
+  readonly expectAtLeast?: number;
 }
 
-/**
- * Execute a plan on `db` (normally a transaction). Upserts and deletes are guarded by
- * resource_version, mirror inserts ignore sequences already present: applying a plan twice, or an
- * older plan after a newer one, changes nothing.
- */
-export async function applyPlan(db: Kysely<Database>, plan: BatchPlan, opts: ApplyOptions = {}): Promise<void> {
-  const chunk = opts.chunk ?? 1000;
+export interface ApplyResult {
+  /** The checkpoint the statement saw before it wrote. */
+  readonly previous: number;
+}
+
+/** Marker in the error raised by `expectAtLeast`. */
+export const CHECKPOINT_WENT_BACK = 'checkpoint went back';
+
+/** The statement for a plan; its one result row has `previous` (the checkpoint it saw). */
+export function applySql(plan: BatchPlan, opts: ApplyOptions = {}): string {
+  const ctes = ['cp as (select last_seq from checkpoint where id = 1)'];
+  let n = 0;
   for (const [table, rows] of plan.upserts) {
-    for (let i = 0; i < rows.length; i += chunk) {
-      const json = JSON.stringify(rows.length <= chunk ? rows : rows.slice(i, i + chunk));
-      await sql`${sql.raw(upsertHead(table))}${json}${sql.raw(upsertTail(table))}`.execute(db);
-    }
+    if (rows.length) ctes.push(`w${n++} as (${upsertHead(table)}${jsonLiteral(rows)}${upsertTail(table)})`);
   }
   for (const [table, keys] of plan.deletes) {
-    await sql`delete from ${sql.id(table)} t
-      using unnest(${keys.map((k) => k.namespace)}::text[], ${keys.map((k) => k.name)}::text[], ${keys.map((k) => k.seq)}::bigint[])
-        as d(namespace, name, seq)
-      where t.namespace = d.namespace and t.name = d.name and t.resource_version < d.seq`.execute(db);
+    if (keys.length === 0) continue;
+    ctes.push(
+      `w${n++} as (delete from "${table}" t using json_to_recordset(${jsonLiteral(keys)}::json) as d(namespace text, name text, seq bigint) ` +
+        `where t.namespace = d.namespace and t.name = d.name and t.resource_version < d.seq and d.seq > (select last_seq from cp))`,
+    );
   }
-  await insertMirror(db, plan.mirror, opts.mirrorChunk ?? 5000);
+  if (plan.mirror.length) {
+    ctes.push(
+      `m as (insert into events (sequence, time, type, kind, namespace, name, uid) ` +
+        `select * from json_to_recordset(${jsonLiteral(plan.mirror)}::json) ` +
+        `as r(sequence bigint, time timestamptz, type text, kind text, namespace text, name text, uid text) ` +
+        `where r.sequence > (select last_seq from cp) on conflict (sequence) do nothing)`,
+    );
+  }
+  if (opts.checkpoint !== undefined) {
+    ctes.push(`c as (update checkpoint set last_seq = greatest(last_seq, ${int(opts.checkpoint)}), updated_at = now() where id = 1)`);
+  }
+  const guard =
+    opts.expectAtLeast !== undefined
+      ? `, (select case when last_seq < ${int(opts.expectAtLeast)} then ` +
+        `(last_seq::text || ' < ${int(opts.expectAtLeast)}: ${CHECKPOINT_WENT_BACK}')::int end from cp) as guard`
+      : '';
+  return `with ${ctes.join(',\n')}\nselect (select last_seq from cp) as previous${guard}`;
 }
 
-export async function insertMirror(db: Kysely<Database>, rows: readonly MirrorRow[], chunk = 5000): Promise<void> {
-  for (let i = 0; i < rows.length; i += chunk) {
-    const part = rows.length <= chunk ? rows : rows.slice(i, i + chunk);
-    await sql`insert into events (sequence, time, type, kind, namespace, name, uid)
-      select * from unnest(
-        ${part.map((r) => r.sequence)}::bigint[], ${part.map((r) => r.time)}::timestamptz[],
-        ${part.map((r) => r.type)}::text[], ${part.map((r) => r.kind)}::text[],
-        ${part.map((r) => r.namespace)}::text[], ${part.map((r) => r.name)}::text[], ${part.map((r) => r.uid)}::text[])
-      on conflict (sequence) do nothing`.execute(db);
-  }
+/** Execute a plan on `db` (normally inside the caller's transaction). */
+export async function applyPlan(db: Kysely<Database>, plan: BatchPlan, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  const r = await sql<{ previous: number }>`${sql.raw(applySql(plan, opts))}`.execute(db);
+  return { previous: Number(r.rows[0]?.previous ?? 0) };
+}
+
+function int(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+  return String(n);
+}
+
+/**
+ * A JSON document as a dollar-quoted literal. jsonb cannot hold U+0000, so an escaped NUL in any
+ * string becomes U+FFFD (the only way an object's content is altered on its way into a table).
+ */
+export function jsonLiteral(value: unknown): string {
+  let json = JSON.stringify(value);
+  if (json.includes('\\u0000')) json = json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+  let tag = 'jk';
+  while (json.includes(`$${tag}$`)) tag = `jk${randomBytes(4).toString('hex')}`;
+  return `$${tag}$${json}$${tag}$`;
 }
 
 // ---- statement text, built once per table -----------------------------------------------------------
@@ -169,7 +111,8 @@ function upsertTail(table: ObjectTableName): string {
       .map((c) => `"${c.name}" = excluded."${c.name}"`)
       .join(', ');
     t =
-      `::jsonb) as r on conflict (namespace, name) do update set ${set} ` +
+      `::jsonb) as r where (r->>'resource_version')::bigint > (select last_seq from cp) ` +
+      `on conflict (namespace, name) do update set ${set} ` +
       `where "${table}".resource_version < excluded.resource_version`;
     tails.set(table, t);
   }

@@ -17,6 +17,7 @@ export interface DbOptions {
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 const schemas = new WeakMap<object, string>();
+const pools = new WeakMap<object, pg.Pool>();
 
 export function assertSchemaName(schema: string): void {
   if (!SCHEMA_RE.test(schema)) throw new Error(`invalid schema name "${schema}" (want ${SCHEMA_RE})`);
@@ -46,8 +47,12 @@ export function createDb(databaseUrl: string, schema: string, opts: DbOptions = 
   });
   // Without a listener an idle client's error (server restart) would crash the process.
   pool.on('error', (err) => opts.onError?.(err));
+  // A checked-out client whose backend dies between queries emits 'error' with no pool listener
+  // attached; the next query on it fails anyway, so just report it.
+  pool.on('connect', (client) => client.on('error', (err) => opts.onError?.(err)));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   schemas.set(db, schema);
+  pools.set(db, pool);
   return db;
 }
 
@@ -56,4 +61,11 @@ export function schemaOf(db: object): string {
   const s = schemas.get(db);
   if (!s) throw new Error('not a Kysely instance made by createDb');
   return s;
+}
+
+/** The pg Pool behind a createDb instance, for the few paths that need the raw client. */
+export function poolOf(db: object): pg.Pool {
+  const p = pools.get(db);
+  if (!p) throw new Error('not a Kysely instance made by createDb');
+  return p;
 }

@@ -1,6 +1,6 @@
 /** The projection store: schema, migrations, row mapping, batch writes and list queries. */
 export type * from './schema.js';
-export { createDb, schemaOf, assertSchemaName, type DbOptions } from './create-db.js';
+export { createDb, schemaOf, poolOf, assertSchemaName, type DbOptions } from './create-db.js';
 export { migrate } from './migrate.js';
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 export { listObjects, type ListOptions, type ListResult } from './list.js';
@@ -18,13 +18,12 @@ export {
 export { columnsOf, isObjectTable, OBJECT_TABLES, type ColumnSpec, type PgType } from './columns.js';
 export {
   planBatch,
-  applyPlan,
-  insertMirror,
+  eventKey,
   type ProjectedEvent,
   type BatchPlan,
   type DeleteKey,
   type MirrorRow,
-  type ApplyOptions,
-} from './apply.js';
-export { LockClass, lockBatches, tryLock, lock, unlock } from './locks.js';
+} from './plan.js';
+export { applyPlan, applySql, jsonLiteral, CHECKPOINT_WENT_BACK, type ApplyOptions, type ApplyResult } from './apply.js';
+export { LockClass, lockBatches, batchLockSql, tryLock, lock, unlock } from './locks.js';
 export { diffSchemas, type TableDiff } from './compare.js';

@@ -34,3 +34,9 @@ export async function lock<DB>(db: Kysely<DB>, cls: LockClass, key: string): Pro
 export async function unlock<DB>(db: Kysely<DB>, cls: LockClass, key: string): Promise<void> {
   await sql`select pg_advisory_unlock(${sql.lit(cls)}, hashtext(${key}))`.execute(db);
 }
+
+/** The batch lock as SQL text (for multi-statement transactions sent in one round trip). */
+export function batchLockSql(prefix: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(prefix)) throw new Error(`invalid prefix "${prefix}"`);
+  return `select pg_advisory_xact_lock(${LockClass.batch}, hashtext('${prefix}'))`;
+}

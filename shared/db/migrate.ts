@@ -9,6 +9,28 @@ import type { Database } from './schema.js';
  * start at once (a session advisory lock per schema serialises them; the loser finds nothing to do).
  */
 export async function migrate(db: Kysely<Database>): Promise<void> {
+  // kysely's migrator looks for its own table by introspecting every schema in the database, which
+  // fails ("schema ... does not exist", 3F000) when another client drops a schema at that moment
+  // (parallel tests, `jetkube replay` swapping schemas). Such a failure changed nothing: try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(db);
+    } catch (e) {
+      if (attempt >= 5 || !isConcurrentDrop(e)) throw e;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+}
+
+function isConcurrentDrop(e: unknown): boolean {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) {
+    const code = (c as { code?: unknown }).code;
+    if (code === '3F000' || code === '42P01') return true;
+  }
+  return false;
+}
+
+async function migrateOnce(db: Kysely<Database>): Promise<void> {
   const schema = schemaOf(db);
   await db.connection().execute(async (conn) => {
     await lock(conn, LockClass.migrate, schema);

@@ -1,0 +1,99 @@
+/**
+ * Planning a batch of events (pure): every event becomes a mirror row; per object only the event
+ * with the highest sequence counts, as an upsert of its row or a delete for DELETED.
+ */
+import type { EventType, KObject } from '../resources/meta.js';
+import type { ResourceInfo } from '../resources/registry.js';
+import { isObjectTable } from './columns.js';
+import { rowKey, toRow, type ObjectRow } from './rows.js';
+import type { ObjectTableName } from './schema.js';
+
+/** One decoded resource event. */
+export interface ProjectedEvent {
+  readonly seq: number;
+  /** Stream timestamp, RFC 3339 with microseconds. */
+  readonly time: string;
+  readonly type: EventType;
+  readonly info: ResourceInfo;
+  readonly object: KObject;
+}
+
+/** Row key and uid of an event's object, by the same rules as toRow. */
+export function eventKey(e: ProjectedEvent): { readonly namespace: string; readonly name: string; readonly uid: string | null } {
+  const m = (e.object.metadata ?? {}) as { readonly [k: string]: unknown };
+  return {
+    namespace: e.info.namespaced && typeof m.namespace === 'string' ? m.namespace : '',
+    name: typeof m.name === 'string' ? m.name : '',
+    uid: typeof m.uid === 'string' ? m.uid : null,
+  };
+}
+
+export interface DeleteKey {
+  readonly namespace: string;
+  readonly name: string;
+  /** Sequence of the DELETED event: only rows older than it go. */
+  readonly seq: number;
+}
+
+export interface MirrorRow {
+  readonly sequence: number;
+  readonly time: string;
+  readonly type: EventType;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string | null;
+}
+
+export interface BatchPlan {
+  readonly upserts: ReadonlyMap<ObjectTableName, readonly ObjectRow[]>;
+  readonly deletes: ReadonlyMap<ObjectTableName, readonly DeleteKey[]>;
+  readonly mirror: readonly MirrorRow[];
+  /** Events of kinds without a projection table. */
+  readonly skipped: number;
+}
+
+/**
+ * Plan a batch: every event becomes a mirror row; per object only the event with the highest
+ * sequence counts (an upsert, or a delete for DELETED). Events may arrive in any order and repeat.
+ */
+export function planBatch(events: readonly ProjectedEvent[]): BatchPlan {
+  const newest = new Map<ObjectTableName, Map<string, ProjectedEvent>>();
+  const mirror: MirrorRow[] = [];
+  const seen = new Set<number>();
+  let skipped = 0;
+  for (const e of events) {
+    if (seen.has(e.seq)) continue;
+    seen.add(e.seq);
+    const table = e.info.table;
+    if (!isObjectTable(table)) {
+      skipped++;
+      continue;
+    }
+    const { namespace, name, uid } = eventKey(e);
+    mirror.push({ sequence: e.seq, time: e.time, type: e.type, kind: e.info.kind, namespace, name, uid });
+    let perTable = newest.get(table);
+    if (!perTable) newest.set(table, (perTable = new Map()));
+    const key = rowKey(namespace, name);
+    const prev = perTable.get(key);
+    if (!prev || prev.seq < e.seq) perTable.set(key, e);
+  }
+  const upserts = new Map<ObjectTableName, ObjectRow[]>();
+  const deletes = new Map<ObjectTableName, DeleteKey[]>();
+  for (const [table, perTable] of newest) {
+    for (const e of perTable.values()) {
+      if (e.type === 'DELETED') {
+        const { namespace, name } = eventKey(e);
+        push(deletes, table, { namespace, name, seq: e.seq });
+      } else push(upserts, table, toRow(e.info, e.object, e.seq));
+    }
+  }
+  mirror.sort((a, b) => a.sequence - b.sequence);
+  return { upserts, deletes, mirror, skipped };
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
