@@ -16,6 +16,8 @@ export interface Config {
   readonly logLevel: string;
   /** Messages kept per object subject (history depth, like etcd compaction). */
   readonly historyPerObject: number;
+  /** Where controllers, the scheduler and kubelets reach the gateway (default: this host's PORT). */
+  readonly gatewayUrl?: string;
 }
 
 const PREFIX_RE = /^[a-z][a-z0-9_]{0,39}$/;
@@ -29,6 +31,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host: env.HOST || '127.0.0.1',
     logLevel: env.LOG_LEVEL || 'info',
     historyPerObject: intFrom(env.JETKUBE_HISTORY, 64, 'JETKUBE_HISTORY'),
+    ...(env.GATEWAY_URL ? { gatewayUrl: env.GATEWAY_URL.replace(/\/+$/, '') } : {}),
     ...overrides,
   };
   if (!PREFIX_RE.test(cfg.prefix)) {
@@ -50,4 +53,11 @@ export function streamName(prefix: string): string {
 }
 export function schemaName(prefix: string): string {
   return prefix;
+}
+
+/** The gateway's base URL as the other services reach it. */
+export function gatewayUrlOf(cfg: Config): string {
+  if (cfg.gatewayUrl) return cfg.gatewayUrl;
+  const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${cfg.port}`;
 }

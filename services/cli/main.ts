@@ -1,19 +1,34 @@
 #!/usr/bin/env node
 /**
  * `jetkube`: one binary for every service (like k3s). `jetkube up` runs them all in one process;
- * `jetkube gateway`, `jetkube projector` run one; `jetkube replay` rebuilds the projections.
+ * `jetkube gateway`, `jetkube projector`, `jetkube controller-manager`, `jetkube scheduler` run one; `jetkube replay` rebuilds the projections.
  */
 import { Command, Option } from 'commander';
 import { loadConfig, type Config } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
 import { runUntilSignal } from '../../shared/run.js';
 import { startGateway } from '../gateway/index.js';
-import { startProjector, replay } from '../projector/index.js';
+import { replay, runProjector, startProjector } from '../projector/index.js';
+import { schedulerPort, startScheduler } from '../scheduler/index.js';
+import { controllerManagerPort, startControllerManager } from '../controller-manager/manager.js';
 
-/** Every service `up` knows how to run, in start order. */
-const SERVICES: Record<string, (cfg: Config) => Promise<{ close(): Promise<void> }>> = {
+type Service = (cfg: Config) => Promise<{ close(): Promise<void> }>;
+
+/** Every service `up` knows how to run, in start order. Inside `up` they share the gateway's port for health. */
+const SERVICES: Record<string, Service> = {
   projector: (cfg) => startProjector(cfg, createLogger('projector', cfg.logLevel)),
   gateway: (cfg) => startGateway(cfg),
+  'controller-manager': (cfg) => startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel)),
+  scheduler: (cfg) => startScheduler(cfg, createLogger('scheduler', cfg.logLevel)),
+};
+
+/** Run alone, a service serves its own /healthz, /readyz and /metrics. */
+const STANDALONE: Record<string, Service> = {
+  ...SERVICES,
+  projector: (cfg) => runProjector(cfg, createLogger('projector', cfg.logLevel)),
+  'controller-manager': (cfg) =>
+    startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel), { port: controllerManagerPort() }),
+  scheduler: (cfg) => startScheduler(cfg, createLogger('scheduler', cfg.logLevel), { port: schedulerPort() }),
 };
 
 const program = new Command()
@@ -40,7 +55,7 @@ for (const name of Object.keys(SERVICES)) {
   program
     .command(name)
     .description(`run the ${name} alone`)
-    .action(async () => runUntilSignal(name, SERVICES[name]!, loadConfig()));
+    .action(async () => runUntilSignal(name, STANDALONE[name]!, loadConfig()));
 }
 
 program

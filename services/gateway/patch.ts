@@ -81,8 +81,11 @@ function mergePatch(target: Json, patch: Json, strategic: boolean, key = ''): Js
   for (const [k, v] of Object.entries(patch)) {
     if (strategic && k.startsWith('$')) continue;
     if (v === null) delete out[k];
-    else if (strategic && Array.isArray(v) && Array.isArray(out[k]) && MERGE_KEYS[k]) {
-      out[k] = mergeList(out[k] as Json[], v, MERGE_KEYS[k]!);
+    else if (strategic && Array.isArray(v) && MERGE_KEYS[k] && (Array.isArray(out[k]) || out[k] === undefined || out[k] === null)) {
+      // A missing list merges like an empty one, so `$patch: delete` entries vanish instead of being stored.
+      const merged = mergeList(Array.isArray(out[k]) ? (out[k] as Json[]) : [], v, MERGE_KEYS[k]!);
+      if (merged.length > 0 || Array.isArray(out[k])) out[k] = merged;
+      else delete out[k];
     } else out[k] = mergePatch(out[k] ?? null, v, strategic, k);
   }
   void key;

@@ -21,6 +21,7 @@ import { parsePath, type Target } from './paths.js';
 import { patchTypeOf } from './patch.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiV3Doc, openApiV3Root, VERSION_INFO } from './discovery.js';
 import { CheckpointTracker } from './checkpoint.js';
+import { NamespaceCache } from './namespaces.js';
 import { streamWatch } from './watch.js';
 
 /** Kubernetes' request body limit (3 MiB). */
@@ -41,7 +42,9 @@ type Query = Record<string, string | undefined>;
 
 export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; store: ObjectStore; tracker: CheckpointTracker }> {
   const { log, db, logger } = deps;
-  const store = new ObjectStore(log, deps.clock);
+  const namespaces = new NamespaceCache(log);
+  await namespaces.start();
+  const store = new ObjectStore(log, deps.clock, namespaces);
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
 
@@ -117,7 +120,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   app.get('/livez', async (_req, reply) => reply.type('text/plain').send('ok'));
   app.get('/readyz', async (_req, reply) => {
     const problems: string[] = [];
-    if (log.nc.isClosed() || (log.nc as { isReconnecting?: () => boolean }).isReconnecting?.()) problems.push('nats: not connected');
+    if (!log.connected()) problems.push('nats: not connected');
     try {
       await readCheckpoint(db);
     } catch (e) {
@@ -322,6 +325,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: {}, items };
   }
 
+  app.addHook('onClose', async () => {
+    tracker.stop();
+    await namespaces.stop();
+  });
   await app.ready();
   return { app, store, tracker };
 }

@@ -22,6 +22,7 @@ import { checkSchema, validateObject } from '../../shared/resources/validation.j
 import { applyDefaults, generateNameSuffix } from '../../shared/resources/defaults.js';
 import { fromLabelSelector, formatRequirements } from '../../shared/resources/selectors.js';
 import { applyPatch, type PatchType } from './patch.js';
+import type { NamespaceCache } from './namespaces.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -61,6 +62,7 @@ export class ObjectStore {
   constructor(
     private readonly log: EventLog,
     private readonly clock: () => Date = () => new Date(),
+    private readonly namespaces?: NamespaceCache,
   ) {}
 
   private subject(info: ResourceInfo, ns: string, name: string): string {
@@ -409,9 +411,11 @@ export class ObjectStore {
 
   /** Namespace lifecycle admission: the namespace must exist and not be terminating. */
   private async admitNamespace(ns: string): Promise<void> {
+    if (this.namespaces?.cached(ns) === 'active') return;
     const nsInfo = resourceByPlural('namespaces')!;
     const ev = await this.getLive(nsInfo, '', ns);
     if (!ev) throw notFound('namespaces', '', ns);
+    this.namespaces?.observe(ns, ev.seq, ev.object.metadata.deletionTimestamp ? 'terminating' : 'active');
     if (ev.object.metadata.deletionTimestamp) {
       throw new ApiError('Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, {
         name: ns,

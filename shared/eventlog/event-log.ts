@@ -13,6 +13,7 @@ import {
 } from '@nats-io/jetstream';
 import type { EventType, KObject } from '../resources/meta.js';
 import { streamName } from '../config.js';
+import { coalesceWrites } from './coalesce-writes.js';
 import { parseResourceSubject, resourceSubject, type ParsedSubject } from './subjects.js';
 
 /** Version of the envelope below; bump on an incompatible change and keep a reader for the old one. */
@@ -83,6 +84,7 @@ export function toStoredEvent(m: { seq: number; subject: string; time: Date; dat
 export class EventLog {
   readonly stream: string;
   readonly root: string;
+  private up = true;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -92,6 +94,17 @@ export class EventLog {
   ) {
     this.stream = streamName(opts.prefix);
     this.root = opts.prefix;
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect' || s.type === 'reconnecting' || s.type === 'staleConnection') this.up = false;
+        else if (s.type === 'reconnect') this.up = true;
+      }
+    })().catch(() => undefined);
+  }
+
+  /** False from a disconnect until the client has reconnected (and after close). */
+  connected(): boolean {
+    return this.up && !this.nc.isClosed();
   }
 
   static async connect(opts: EventLogOptions, connOpts: Partial<ConnectionOptions> = {}): Promise<EventLog> {
@@ -100,8 +113,11 @@ export class EventLog {
       name: opts.name ?? 'jetkube',
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
+      // Async stack traces cost an Error (and a stack capture) per request: a third of a write's CPU.
+      noAsyncTraces: true,
       ...connOpts,
     });
+    coalesceWrites(nc);
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     const log = new EventLog(nc, jetstream(nc, { timeout: 10_000 }), jsm, opts);
     await log.ensureStream();

@@ -85,6 +85,11 @@ describe('patches', () => {
     assert.deepEqual(del.spec.containers.map((c) => c.name), ['b']);
     const rep = applyPatch('strategic', base, { metadata: { labels: { $patch: 'replace', only: 'me' } } }) as typeof base;
     assert.deepEqual(rep.metadata.labels, { only: 'me' });
+    // Deleting from a list the object does not have drops the directive (as Kubernetes does).
+    const gone = applyPatch('strategic', base, { metadata: { ownerReferences: [{ uid: 'x', $patch: 'delete' }] } }) as KObject;
+    assert.equal(gone.metadata.ownerReferences, undefined);
+    const added = applyPatch('strategic', base, { metadata: { ownerReferences: [{ uid: 'x', name: 'o', kind: 'K', apiVersion: 'v1' }] } }) as KObject;
+    assert.deepEqual(added.metadata.ownerReferences, [{ uid: 'x', name: 'o', kind: 'K', apiVersion: 'v1' }]);
   });
 
   it('JSON patch (RFC 6902): applies, 422 on an unresolvable path, 400 on a malformed patch', () => {

@@ -1,0 +1,13 @@
+/** Every controller the controller-manager runs, by name (the `--controllers` flag's vocabulary). */
+import type { ControllerFactory } from './manager.js';
+import { garbageCollector } from './gc/controller.js';
+import { namespaceController } from './namespace/controller.js';
+import { startReplicaSetController } from './replicaset/controller.js';
+import { startDeploymentController } from './deployment/controller.js';
+
+export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
+  garbagecollector: garbageCollector,
+  namespace: namespaceController,
+  replicaset: startReplicaSetController,
+  deployment: startDeploymentController,
+};

@@ -1,0 +1,297 @@
+/**
+ * The garbage collector's I/O layer (Kubernetes' pkg/controller/garbagecollector): shared
+ * informers on every kind that can own or be owned, indexed by uid and by owner uid; handlers
+ * that only put an owner uid on the queue; and reconcile(ownerUid), which runs planOwnerDeletion
+ * over the caches and executes the plan through the gateway.
+ *
+ * Guards that keep a stale cache from doing harm:
+ *  - an owner the caches do not hold is looked up live (GET by name, uid compared) before its
+ *    dependents are treated as orphans: its ADDED event may simply not have arrived yet;
+ *  - dependents are deleted with uid and resourceVersion preconditions: if one changed since the
+ *    cache saw it (e.g. an Orphan patch removed the reference) the gateway answers 409 and the key
+ *    is re-planned from a fresher cache;
+ *  - the owner's finalizer is removed with its resourceVersion as precondition.
+ * A 404 on anything already gone is success; a redelivered event re-plans to the same (already
+ * executed) plan, whose writes the gateway answers with 404 or as no-ops.
+ */
+import { isConflict, isNotFound } from '../../../shared/errors.js';
+import type { KObject, OwnerReference } from '../../../shared/resources/meta.js';
+import { RESOURCES, resourceByKind, type ResourceInfo } from '../../../shared/resources/registry.js';
+import { EventRecorder, type GatewayClient } from '../../../shared/client/index.js';
+import {
+  Indexes,
+  ownerUidIndex,
+  runController,
+  WorkQueue,
+  type Informer,
+  type IndexFunc,
+} from '../../../shared/informer/index.js';
+import type { ControllerFactory } from '../manager.js';
+import type { ObjectRef } from './object-ref.js';
+import type { PropagationPolicy } from './finalizers.js';
+import { isDeletingDependents, isOrphaningDependents, removeFinalizerPatch } from './finalizers.js';
+import { planOwnerDeletion, type GcPlan } from './plan.js';
+
+export const GC_CONTROLLER_NAME = 'garbagecollector';
+
+/** Kinds the collector does not follow: high-churn, never owners in practice (Kubernetes ignores events too). */
+const IGNORED_PLURALS: ReadonlySet<string> = new Set(['events', 'leases']);
+
+/** The uid index the collector adds to every informer it uses. */
+export const UID_INDEX = 'uid';
+const uidIndex: IndexFunc = (obj) => (obj.metadata.uid ? [obj.metadata.uid] : []);
+
+/** Writes in flight at once for one plan. */
+const WRITE_CONCURRENCY = 8;
+
+/** The kinds the collector follows. */
+export function gcResources(): ResourceInfo[] {
+  return RESOURCES.filter((r) => !IGNORED_PLURALS.has(r.plural));
+}
+
+/** Add an indexer unless one of that name is already there (shared informers: the names are a convention). */
+export function ensureIndexer(inf: Informer<KObject>, name: string, fn: IndexFunc): void {
+  try {
+    inf.addIndexer(name, fn);
+  } catch (e) {
+    if (!(e instanceof Error) || !/already exists/.test(e.message)) throw e;
+  }
+}
+
+/** Run fn over items, at most `limit` at once; resolves when all have settled. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Delete the object a plan names, guarded by its uid (and resourceVersion when given). Resolves
+ * false when it was already gone (404), true when the gateway accepted the delete.
+ */
+export async function deleteRef(
+  client: GatewayClient,
+  target: ObjectRef,
+  propagationPolicy: PropagationPolicy,
+  resourceVersion?: string,
+): Promise<boolean> {
+  const info = resourceByKind(target.kind);
+  if (!info) throw new Error(`unknown kind ${target.kind}`);
+  try {
+    await client.resource(info.plural).delete(target.namespace, target.name, {
+      propagationPolicy,
+      preconditions: { uid: target.uid, ...(resourceVersion ? { resourceVersion } : {}) },
+    });
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
+}
+
+/** What a live owner lookup found: the owner, nothing (gone or another incarnation), or a kind we cannot look up. */
+type LiveOwner = { readonly found: KObject | undefined } | 'unresolvable';
+
+export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
+  const log = ctx.log.child({ controller: GC_CONTROLLER_NAME });
+  const client = ctx.client;
+  const recorder = new EventRecorder(client, { component: 'garbage-collector-controller', now, log });
+  const informers = gcResources().map((r) => {
+    const inf = ctx.informers.informer<KObject>(r.plural);
+    ensureIndexer(inf, Indexes.ownerUid, ownerUidIndex);
+    ensureIndexer(inf, UID_INDEX, uidIndex);
+    return inf;
+  });
+  const queue = new WorkQueue();
+  let synced = false;
+  const syncedP = Promise.all(informers.map((i) => i.waitForSync())).then(() => {
+    synced = true;
+  });
+  syncedP.catch(() => undefined);
+
+  // ------------------------------------------------------------------ cache reads
+
+  const cachedByUid = (uid: string): KObject | undefined => {
+    for (const inf of informers) {
+      const hit = inf.byIndex(UID_INDEX, uid)[0];
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  const dependentsOf = (uid: string): KObject[] => informers.flatMap((inf) => inf.byIndex(Indexes.ownerUid, uid));
+
+  // ------------------------------------------------------------------ handlers: only enqueue owner uids
+
+  const waitsOnGc = (obj: KObject) => isDeletingDependents(obj) || isOrphaningDependents(obj);
+
+  function observe(old: KObject | undefined, obj: KObject, deleted: boolean): void {
+    const uid = obj.metadata.uid;
+    if (uid) {
+      // An owner went: its dependents are to be collected (Background), or a deletion waits on us.
+      if (deleted ? dependentsOf(uid).length > 0 : waitsOnGc(obj)) queue.add(uid);
+    }
+    // Owners of this object (before and after the change): gone, or waiting for their dependents.
+    const refs = new Set<string>();
+    for (const r of old?.metadata.ownerReferences ?? []) refs.add(r.uid);
+    for (const r of obj.metadata.ownerReferences ?? []) refs.add(r.uid);
+    for (const ownerUid of refs) {
+      const owner = cachedByUid(ownerUid);
+      if (owner ? waitsOnGc(owner) : synced) queue.add(ownerUid);
+    }
+  }
+
+  const unregister = informers.map((inf) =>
+    inf.addEventHandler({
+      onAdd: (obj) => observe(undefined, obj, false),
+      onUpdate: (old, obj) => observe(old, obj, false),
+      onDelete: (obj) => observe(undefined, obj, true),
+    }),
+  );
+
+  // After the first sync: everything the handlers could not judge yet (owners unknown before sync).
+  void syncedP.then(() => {
+    let n = 0;
+    for (const inf of informers) {
+      for (const obj of inf.list()) {
+        if (obj.metadata.uid && waitsOnGc(obj)) (queue.add(obj.metadata.uid), n++);
+        for (const r of obj.metadata.ownerReferences ?? []) if (!cachedByUid(r.uid)) (queue.add(r.uid), n++);
+      }
+    }
+    log.debug({ enqueued: n }, 'caches synced');
+  }, () => undefined);
+
+  // ------------------------------------------------------------------ reconcile
+
+  /** The owner a reference names, as stored now (a direct read of the log through the gateway). */
+  async function liveOwner(ref: OwnerReference, dependent: KObject): Promise<LiveOwner> {
+    const info = resourceByKind(ref.kind);
+    if (!info) return 'unresolvable';
+    const ns = dependent.metadata.namespace;
+    if (info.namespaced && !ns) {
+      // A cluster-scoped dependent cannot have a namespaced owner: the reference can never resolve.
+      recorder.record(dependent, 'Warning', 'OwnerRefInvalidNamespace',
+        `ownerRef [${ref.apiVersion}/${ref.kind}, namespace: , name: ${ref.name}, uid: ${ref.uid}] does not exist in namespace ""`);
+      return { found: undefined };
+    }
+    try {
+      const obj = await client.resource(info.plural).get(info.namespaced ? ns : undefined, ref.name);
+      return { found: obj.metadata.uid === ref.uid ? obj : undefined };
+    } catch (e) {
+      if (isNotFound(e)) return { found: undefined };
+      throw e;
+    }
+  }
+
+  async function reconcile(ownerUid: string): Promise<void> {
+    await syncedP;
+    const dependents = dependentsOf(ownerUid);
+    let owner = cachedByUid(ownerUid);
+    if (!owner) {
+      if (dependents.length === 0) return;
+      const d = dependents[0]!;
+      const ref = d.metadata.ownerReferences!.find((r) => r.uid === ownerUid)!;
+      const live = await liveOwner(ref, d);
+      if (live === 'unresolvable') {
+        log.debug({ ownerUid, kind: ref.kind }, 'owner kind unknown: leaving its dependents alone');
+        return;
+      }
+      owner = live.found;
+    }
+    if (owner && !waitsOnGc(owner)) return; // alive and not deleting with Foreground/Orphan
+
+    // The dependents' other owners the caches do not hold: look them up live, so that a lagging
+    // cache never makes a dependent with a surviving owner look orphaned.
+    const extra = new Map<string, KObject | undefined>();
+    if (!owner || isDeletingDependents(owner)) {
+      for (const d of dependents) {
+        for (const r of d.metadata.ownerReferences ?? []) {
+          if (r.uid === ownerUid || extra.has(r.uid) || cachedByUid(r.uid)) continue;
+          const live = await liveOwner(r, d);
+          // A kind we cannot resolve counts as a solid owner: never delete on a guess.
+          extra.set(r.uid, live === 'unresolvable' ? stubOwner(r) : live.found);
+        }
+      }
+    }
+
+    const plan = planOwnerDeletion({
+      ownerUid,
+      owner,
+      dependents,
+      owners: (uid) => cachedByUid(uid) ?? extra.get(uid),
+      dependentsOf,
+    });
+    await execute(ownerUid, owner, dependents, plan);
+  }
+
+  async function execute(ownerUid: string, owner: KObject | undefined, dependents: readonly KObject[], plan: GcPlan): Promise<void> {
+    if (plan.mode === 'None') return;
+    const errors: unknown[] = [];
+    const rvOf = new Map(dependents.map((d) => [d.metadata.uid ?? '', d.metadata.resourceVersion]));
+
+    await forEachLimited(plan.patches, WRITE_CONCURRENCY, async (p) => {
+      const info = resourceByKind(p.target.kind);
+      if (!info) return;
+      try {
+        await client.resource(info.plural).patch(p.target.namespace, p.target.name, p.patch, 'strategic');
+        log.debug({ ownerUid, target: describe(p.target), why: p.why }, 'removed owner references');
+      } catch (e) {
+        if (!isNotFound(e)) errors.push(e);
+      }
+    });
+    await forEachLimited(plan.deletes, WRITE_CONCURRENCY, async (d) => {
+      try {
+        const deleted = await deleteRef(client, d.target, d.propagationPolicy, rvOf.get(d.target.uid));
+        if (deleted) log.debug({ ownerUid, target: describe(d.target), policy: d.propagationPolicy }, 'deleted dependent');
+      } catch (e) {
+        errors.push(e);
+      }
+    });
+    if (errors.length) {
+      // Re-plan from a fresher cache; a conflict is the expected kind of failure here.
+      throw errors.find((e) => !isConflict(e)) ?? errors[0];
+    }
+
+    if (plan.removeFinalizer && owner) {
+      const info = resourceByKind(owner.kind);
+      if (!info) return;
+      try {
+        await client
+          .resource(info.plural)
+          .patch(owner.metadata.namespace, owner.metadata.name ?? '', removeFinalizerPatch(owner, plan.removeFinalizer), 'merge');
+        log.debug({ ownerUid, owner: `${owner.kind}/${owner.metadata.name}`, finalizer: plan.removeFinalizer }, 'removed finalizer');
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+  }
+
+  const handle = runController({ name: GC_CONTROLLER_NAME, queue, workers, reconcile, log: ctx.log });
+  return {
+    name: GC_CONTROLLER_NAME,
+    async stop() {
+      for (const u of unregister) u();
+      await handle.stop();
+      await flushBounded(recorder);
+    },
+  };
+};
+
+/** Wait for queued Events, but not for long: shutting down never hangs on a best-effort write. */
+export async function flushBounded(recorder: EventRecorder, ms = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([recorder.flush(), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
+function stubOwner(r: OwnerReference): KObject {
+  return { apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, uid: r.uid } };
+}
+
+function describe(t: ObjectRef): string {
+  return `${t.kind}/${t.namespace ? `${t.namespace}/` : ''}${t.name}`;
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+/** `node dist/services/controller-manager/main.js`: every controller, with /healthz, /readyz and /metrics. */
+import { loadConfig } from '../../shared/config.js';
+import { runUntilSignal } from '../../shared/run.js';
+import { createLogger } from '../../shared/log.js';
+import { controllerManagerPort, startControllerManager } from './manager.js';
+
+await runUntilSignal(
+  'controller-manager',
+  (c) => startControllerManager(c, createLogger('controller-manager', c.logLevel), { port: controllerManagerPort() }),
+  loadConfig(),
+);

@@ -1,0 +1,64 @@
+/**
+ * A bounded, fire-and-forget Event sink (client-go's broadcaster): callers never wait for an Event
+ * write, at most `concurrency` are in flight, and when more than `maxQueued` wait the newest are
+ * dropped and counted instead of slowing the controller down.
+ */
+import type { KObject } from '../resources/meta.js';
+import type { Logger } from '../log.js';
+import type { GatewayClient } from './gateway-client.js';
+import { buildEvent, type EventKind } from './events.js';
+
+export interface EventRecorderOptions {
+  readonly component: string;
+  readonly host?: string;
+  readonly concurrency?: number;
+  readonly maxQueued?: number;
+  readonly now?: () => Date;
+  readonly log?: Logger;
+}
+
+export class EventRecorder {
+  private readonly queue: (() => Promise<unknown>)[] = [];
+  private inflight = 0;
+  private idle: (() => void)[] = [];
+  dropped = 0;
+  failed = 0;
+
+  constructor(
+    private readonly client: GatewayClient,
+    private readonly opts: EventRecorderOptions,
+  ) {}
+
+  record(obj: KObject, type: EventKind, reason: string, message: string): void {
+    if (this.queue.length >= (this.opts.maxQueued ?? 1000)) {
+      this.dropped++;
+      return;
+    }
+    const ev = buildEvent(obj, type, reason, message, this.opts.component, (this.opts.now ?? (() => new Date()))(), this.opts.host);
+    this.queue.push(() => this.client.events.create(ev.metadata.namespace, ev));
+    this.pump();
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  async flush(): Promise<void> {
+    if (this.inflight === 0 && this.queue.length === 0) return;
+    await new Promise<void>((r) => this.idle.push(r));
+  }
+
+  private pump(): void {
+    while (this.inflight < (this.opts.concurrency ?? 4) && this.queue.length) {
+      const job = this.queue.shift()!;
+      this.inflight++;
+      job()
+        .catch((err: unknown) => {
+          this.failed++;
+          this.opts.log?.debug({ err }, 'event write failed');
+        })
+        .finally(() => {
+          this.inflight--;
+          this.pump();
+          if (this.inflight === 0 && this.queue.length === 0) for (const r of this.idle.splice(0)) r();
+        });
+    }
+  }
+}

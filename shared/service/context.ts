@@ -1,0 +1,61 @@
+/**
+ * What every stream-reading service (controller-manager, scheduler, kubelet, proxy) starts from: a
+ * connection to the log, shared informers over it, a gateway client for writes, and a metrics
+ * registry. One `close()` releases them in the right order.
+ */
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { gatewayUrlOf, type Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { EventLog } from '../eventlog/index.js';
+import { InformerFactory } from '../informer/index.js';
+import { GatewayClient } from '../client/index.js';
+
+export interface ServiceContext {
+  readonly cfg: Config;
+  readonly log: Logger;
+  readonly el: EventLog;
+  readonly informers: InformerFactory;
+  readonly client: GatewayClient;
+  readonly registry: Registry;
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  /** Process name in NATS and the User-Agent. */
+  readonly name: string;
+  /** Share a registry (e.g. `jetkube up`), else a new one with the default process metrics. */
+  readonly registry?: Registry;
+  readonly resyncMs?: number;
+  /** HTTP connections to the gateway (default 8); the most writes in flight at once. */
+  readonly connections?: number;
+}
+
+export async function openContext(cfg: Config, log: Logger, opts: ContextOptions): Promise<ServiceContext> {
+  const registry = opts.registry ?? new Registry();
+  if (!opts.registry) collectDefaultMetrics({ register: registry });
+  const el = await EventLog.connect({
+    natsUrl: cfg.natsUrl,
+    prefix: cfg.prefix,
+    historyPerObject: cfg.historyPerObject,
+    name: `jetkube-${opts.name}`,
+  });
+  const informers = new InformerFactory(el, { logger: log, ...(opts.resyncMs ? { resyncMs: opts.resyncMs } : {}) });
+  const client = new GatewayClient({
+    url: gatewayUrlOf(cfg),
+    userAgent: `jetkube-${opts.name}`,
+    ...(opts.connections ? { connections: opts.connections } : {}),
+  });
+  return {
+    cfg,
+    log,
+    el,
+    informers,
+    client,
+    registry,
+    async close() {
+      await informers.stop().catch(() => undefined);
+      await client.close().catch(() => undefined);
+      await el.close().catch(() => undefined);
+    },
+  };
+}
