@@ -4,10 +4,12 @@ import { garbageCollector } from './gc/controller.js';
 import { namespaceController } from './namespace/controller.js';
 import { startReplicaSetController } from './replicaset/controller.js';
 import { startDeploymentController } from './deployment/controller.js';
+import { startNodeLifecycleController } from './nodelifecycle/controller.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   garbagecollector: garbageCollector,
   namespace: namespaceController,
   replicaset: startReplicaSetController,
   deployment: startDeploymentController,
+  nodelifecycle: startNodeLifecycleController,
 };

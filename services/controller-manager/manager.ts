@@ -24,6 +24,10 @@ export interface ControllerOptions {
   readonly workers: number;
   /** Injectable clock for the controllers' pure logic. */
   readonly now: () => Date;
+  /** nodelifecycle: a node with no heartbeat (Lease renewal or Ready heartbeat) this long is Unknown (default 40 s). */
+  readonly nodeMonitorGracePeriodMs?: number;
+  /** nodelifecycle: tolerationSeconds of the default not-ready/unreachable NoExecute tolerations (default 300). */
+  readonly defaultTolerationSeconds?: number;
 }
 
 export interface ControllerManagerOptions {
@@ -35,6 +39,35 @@ export interface ControllerManagerOptions {
   readonly port?: number;
   readonly host?: string;
   readonly now?: () => Date;
+  /** See ControllerOptions; unset: NODE_MONITOR_GRACE_PERIOD (seconds) from `env`, else 40 s. */
+  readonly nodeMonitorGracePeriodMs?: number;
+  /** See ControllerOptions; unset: DEFAULT_TOLERATION_SECONDS from `env`, else 300. */
+  readonly defaultTolerationSeconds?: number;
+  /** Where unset options are read from (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Controller settings from the environment: NODE_MONITOR_GRACE_PERIOD (seconds, decimals allowed,
+ * > 0) and DEFAULT_TOLERATION_SECONDS (integer ≥ 0). Unset or empty variables are left out.
+ */
+export function controllerOptionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<ControllerOptions, 'nodeMonitorGracePeriodMs' | 'defaultTolerationSeconds'> {
+  const out: { nodeMonitorGracePeriodMs?: number; defaultTolerationSeconds?: number } = {};
+  const grace = env.NODE_MONITOR_GRACE_PERIOD;
+  if (grace !== undefined && grace !== '') {
+    const s = Number(grace);
+    if (!Number.isFinite(s) || s <= 0) throw new Error(`NODE_MONITOR_GRACE_PERIOD must be a positive number of seconds, got "${grace}"`);
+    out.nodeMonitorGracePeriodMs = Math.round(s * 1000);
+  }
+  const tol = env.DEFAULT_TOLERATION_SECONDS;
+  if (tol !== undefined && tol !== '') {
+    const n = Number(tol);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`DEFAULT_TOLERATION_SECONDS must be a non-negative integer, got "${tol}"`);
+    out.defaultTolerationSeconds = n;
+  }
+  return out;
 }
 
 export interface RunningControllerManager {
@@ -57,8 +90,14 @@ export async function startControllerManager(
   const wanted = opts.controllers ?? knownControllers();
   const unknown = wanted.filter((n) => !CONTROLLERS[n]);
   if (unknown.length) throw new Error(`unknown controller(s): ${unknown.join(', ')}; known: ${knownControllers().join(', ')}`);
+  const fromEnv = controllerOptionsFromEnv(opts.env ?? process.env);
   const ctx = await openContext(cfg, log, { name: 'controller-manager', ...(opts.registry ? { registry: opts.registry } : {}) });
-  const copts: ControllerOptions = { workers: opts.workers ?? 4, now: opts.now ?? (() => new Date()) };
+  const copts: ControllerOptions = {
+    workers: opts.workers ?? 4,
+    now: opts.now ?? (() => new Date()),
+    nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? fromEnv.nodeMonitorGracePeriodMs ?? 40_000,
+    defaultTolerationSeconds: opts.defaultTolerationSeconds ?? fromEnv.defaultTolerationSeconds ?? 300,
+  };
   const controllers: Controller[] = [];
   let http: HealthServer | undefined;
   try {
