@@ -11,6 +11,8 @@ import { startGateway } from '../gateway/index.js';
 import { replay, runProjector, startProjector } from '../projector/index.js';
 import { schedulerPort, startScheduler } from '../scheduler/index.js';
 import { controllerManagerPort, startControllerManager } from '../controller-manager/manager.js';
+import { startKubelets } from '../kubelet/index.js';
+import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
 
 type Service = (cfg: Config) => Promise<{ close(): Promise<void> }>;
 
@@ -36,19 +38,60 @@ const program = new Command()
   .description('An event-sourced Kubernetes-style orchestrator: NATS JetStream is the log, Postgres holds the projections.')
   .version('0.1.0');
 
+interface KubeletFlags {
+  nodes: string;
+  runtime?: string;
+  nodeName?: string;
+}
+
+/** Kubelet configs from the environment and the `--nodes`, `--runtime`, `--node-name` flags. */
+function kubeletsFromFlags(f: KubeletFlags): KubeletConfig[] {
+  const count = Number(f.nodes);
+  if (!Number.isInteger(count) || count < 0) program.error('--nodes takes a non-negative integer');
+  const over: Partial<KubeletConfig> = {
+    ...(f.runtime ? { runtime: f.runtime as RuntimeKind } : {}),
+    ...(f.nodeName ? { nodeName: f.nodeName } : {}),
+  };
+  return kubeletConfigs(kubeletConfigFromEnv(process.env, over), count);
+}
+
+const runtimeOption = () => new Option('--runtime <kind>', 'container runtime (default: KUBELET_RUNTIME, else docker if its socket exists, else process)').choices(['docker', 'process', 'fake']);
+
 program
   .command('up')
   .description('run every service in one process')
   .addOption(new Option('--services <list>', 'comma-separated subset to run').default(Object.keys(SERVICES).join(',')))
-  .action(async (opts: { services: string }) => {
+  .addOption(new Option('--nodes <n>', 'kubelets (nodes) to run in this process; 0: none').default('1'))
+  .addOption(runtimeOption())
+  .action(async (opts: { services: string } & KubeletFlags) => {
     const wanted = opts.services.split(',').map((s) => s.trim()).filter(Boolean);
-    const unknown = wanted.filter((s) => !SERVICES[s]);
-    if (unknown.length) program.error(`unknown service(s): ${unknown.join(', ')}; known: ${Object.keys(SERVICES).join(', ')}`);
+    const unknown = wanted.filter((s) => !SERVICES[s] && s !== 'kubelet');
+    if (unknown.length) program.error(`unknown service(s): ${unknown.join(', ')}; known: ${[...Object.keys(SERVICES), 'kubelet'].join(', ')}`);
+    const explicit = process.argv.includes('--services');
+    const kubelets = !explicit || wanted.includes('kubelet') ? kubeletsFromFlags(opts) : [];
     await runUntilSignal('jetkube', async (cfg) => {
       const started: { close(): Promise<void> }[] = [];
-      for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(cfg));
-      return { close: async () => void (await Promise.allSettled(started.reverse().map((s) => s.close()))) };
+      const close = async () => void (await Promise.allSettled(started.reverse().map((s) => s.close())));
+      try {
+        for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(cfg));
+        if (kubelets.length) started.push(await startKubelets(cfg, kubelets, createLogger('kubelet', cfg.logLevel)));
+      } catch (err) {
+        await close();
+        throw err;
+      }
+      return { close };
     }, loadConfig());
+  });
+
+program
+  .command('kubelet')
+  .description('run a kubelet (one node), or --nodes N of them in this process')
+  .addOption(new Option('--nodes <n>', 'kubelets to run (node names <name>-1 … <name>-N)').default('1'))
+  .addOption(runtimeOption())
+  .option('--node-name <name>', 'node name (default: NODE_NAME, else the host name)')
+  .action(async (opts: KubeletFlags) => {
+    const configs = kubeletsFromFlags(opts);
+    await runUntilSignal('kubelet', (cfg) => startKubelets(cfg, configs, createLogger('kubelet', cfg.logLevel)), loadConfig());
   });
 
 for (const name of Object.keys(SERVICES)) {

@@ -6,6 +6,8 @@ import { EventLog } from '../../shared/eventlog/index.js';
 import { createDb, migrate } from '../../shared/db/index.js';
 import { buildGateway, ensureSystemNamespaces } from './server.js';
 import type { ObjectStore } from './store.js';
+import { parseBlockRange } from './cidr.js';
+import { DEFAULT_CLUSTER_POD_CIDR } from './node-cidrs.js';
 
 export { buildGateway, ensureSystemNamespaces } from './server.js';
 export { ObjectStore } from './store.js';
@@ -20,11 +22,19 @@ export interface RunningGateway {
 }
 
 /** Connect to NATS and Postgres, make sure the stream, tables and system namespaces exist, listen. */
-export async function startGateway(cfg: Config, logger: Logger = createLogger('gateway', cfg.logLevel), opts: { bookmarkIntervalMs?: number } = {}): Promise<RunningGateway> {
+export interface GatewayOptions {
+  readonly bookmarkIntervalMs?: number;
+  /** Overrides env CLUSTER_POD_CIDR (default 127.64.0.0/10): where node pod ranges come from. */
+  readonly clusterPodCidr?: string;
+}
+
+export async function startGateway(cfg: Config, logger: Logger = createLogger('gateway', cfg.logLevel), opts: GatewayOptions = {}): Promise<RunningGateway> {
+  const clusterPodCidr = opts.clusterPodCidr ?? (process.env.CLUSTER_POD_CIDR || DEFAULT_CLUSTER_POD_CIDR);
+  parseBlockRange(clusterPodCidr); // a malformed range stops the start here, before any connection
   const log = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject, name: 'jetkube-gateway' });
   const db = createDb(cfg.databaseUrl, schemaName(cfg.prefix));
   await migrate(db);
-  const { app, store, tracker } = await buildGateway({ cfg, log, db, logger, ...opts });
+  const { app, store, tracker } = await buildGateway({ cfg, log, db, logger, ...opts, clusterPodCidr });
   await ensureSystemNamespaces(store);
   await app.listen({ port: cfg.port, host: cfg.host });
   const addr = app.server.address();

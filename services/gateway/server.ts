@@ -23,6 +23,10 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiV3Doc, ope
 import { CheckpointTracker } from './checkpoint.js';
 import { NamespaceCache } from './namespaces.js';
 import { streamWatch } from './watch.js';
+import { Allocator } from './allocator.js';
+import { parseBlockRange } from './cidr.js';
+import { DEFAULT_CLUSTER_POD_CIDR, NodePodCidrs } from './node-cidrs.js';
+import { LogProxy } from './logs.js';
 
 /** Kubernetes' request body limit (3 MiB). */
 export const BODY_LIMIT = 3 * 1024 * 1024;
@@ -36,15 +40,19 @@ export interface GatewayDeps {
   readonly clock?: () => Date;
   /** Interval between watch bookmarks. */
   readonly bookmarkIntervalMs?: number;
+  /** The range node pod CIDRs (one /24 each) are allocated from; default 127.64.0.0/10. */
+  readonly clusterPodCidr?: string;
 }
 
 type Query = Record<string, string | undefined>;
 
 export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; store: ObjectStore; tracker: CheckpointTracker }> {
   const { log, db, logger } = deps;
+  const podRange = parseBlockRange(deps.clusterPodCidr ?? DEFAULT_CLUSTER_POD_CIDR);
   const namespaces = new NamespaceCache(log);
   await namespaces.start();
-  const store = new ObjectStore(log, deps.clock, namespaces);
+  const store = new ObjectStore(log, deps.clock, namespaces, new NodePodCidrs(new Allocator(log), podRange));
+  const logs = new LogProxy(store);
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
 
@@ -110,9 +118,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   });
 
   app.addHook('onResponse', async (req, reply) => {
-    const { verb, resource } = (req as FastifyRequest & { jk?: { verb: string; resource: string } }).jk ?? { verb: req.method, resource: '' };
+    const { verb, resource, longRunning } = (req as FastifyRequest & { jk?: { verb: string; resource: string; longRunning?: boolean } }).jk ?? { verb: req.method, resource: '' };
     requests.inc({ verb, resource, code: String(reply.statusCode) });
-    if (verb !== 'WATCH') latency.observe({ verb, resource }, reply.elapsedTime / 1000);
+    if (verb !== 'WATCH' && !longRunning) latency.observe({ verb, resource }, reply.elapsedTime / 1000);
   });
 
   // ---- health, metrics, discovery.
@@ -165,7 +173,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   async function serve(req: FastifyRequest, reply: FastifyReply, t: Target): Promise<unknown> {
     const q = req.query as Query;
     const { info, namespace: ns, name, subresource: sub } = t;
-    const mark = (verb: string) => ((req as FastifyRequest & { jk?: object }).jk = { verb, resource: sub ? `${info.plural}/${sub}` : info.plural });
+    const mark = (verb: string, longRunning = false) =>
+      ((req as FastifyRequest & { jk?: object }).jk = { verb, resource: sub ? `${info.plural}/${sub}` : info.plural, longRunning });
     if (sub && !info.subresources.includes(sub as never) && !(info.kind === 'Namespace' && sub === 'finalize')) {
       throw new ApiError('NotFound', 'the server could not find the requested resource');
     }
@@ -201,9 +210,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
 
     switch (req.method) {
       case 'GET':
+        if (sub === 'log') {
+          mark('GET', isTrue(q.follow));
+          return logs.serve(reply, ns, name, q);
+        }
         mark('GET');
         if (sub === 'scale') return store.getScale(info, ns, name);
-        if (sub === 'log') throw new ApiError('ServiceUnavailable', 'container logs are served by the kubelet, which this cluster does not run yet');
         return store.get(info, ns, name);
       case 'POST':
         if (sub === 'binding') {
@@ -325,6 +337,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: {}, items };
   }
 
+  // Before the server waits for open requests: followed logs end only when their upstream does.
+  app.addHook('preClose', async () => logs.close());
   app.addHook('onClose', async () => {
     tracker.stop();
     await namespaces.stop();

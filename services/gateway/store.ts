@@ -23,6 +23,7 @@ import { applyDefaults, generateNameSuffix } from '../../shared/resources/defaul
 import { fromLabelSelector, formatRequirements } from '../../shared/resources/selectors.js';
 import { applyPatch, type PatchType } from './patch.js';
 import type { NamespaceCache } from './namespaces.js';
+import type { Reservations } from './reservations.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -63,6 +64,8 @@ export class ObjectStore {
     private readonly log: EventLog,
     private readonly clock: () => Date = () => new Date(),
     private readonly namespaces?: NamespaceCache,
+    /** Cross-object allocations (node pod CIDRs) taken on write and given back on deletion. */
+    private readonly reservations?: Reservations,
   ) {}
 
   private subject(info: ResourceInfo, ns: string, name: string): string {
@@ -96,6 +99,9 @@ export class ObjectStore {
     if (info.namespaced) await this.admitNamespace(ns);
 
     const now = rfc3339(this.clock());
+    // One uid per request: a retried attempt is the same owner, so it reuses its reservations.
+    const uid = randomUUID();
+    const holds = this.reservations?.applies(info) ?? false;
     for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
       const name = meta.name || `${meta.generateName}${generateNameSuffix()}`;
       const obj: KObject = {
@@ -106,7 +112,7 @@ export class ObjectStore {
           ...meta,
           name,
           ...(info.namespaced ? { namespace: ns } : {}),
-          uid: randomUUID(),
+          uid,
           creationTimestamp: now,
           ...(GENERATION_KINDS.has(info.kind) ? { generation: 1 } : {}),
         },
@@ -117,6 +123,12 @@ export class ObjectStore {
       if (STATUS_SUBRESOURCE.has(info.kind) && info.kind !== 'Node') delete obj.status;
       const final = applyDefaults(info, obj);
       this.validate(info, final);
+      if (holds) {
+        const r = await this.createHolding(info, ns, final, opts.dryRun ?? false);
+        if (r !== 'taken') return { object: r, warnings };
+        if (!meta.name) continue; // generateName collision: draw another suffix
+        throw alreadyExists(info.plural, info.group, name);
+      }
       if (opts.dryRun) return { object: final, warnings };
 
       const subject = this.subject(info, ns, name);
@@ -140,6 +152,38 @@ export class ObjectStore {
       if (!meta.name) continue; // generateName collision: draw another suffix
       throw alreadyExists(info.plural, info.group, name);
     }
+    throw new ApiError('Timeout', `could not create ${info.plural} after ${MAX_CAS_RETRIES} attempts (contention)`);
+  }
+
+  /**
+   * Create an object that holds reservations. Each attempt reads the subject first (the sequence
+   * the create will expect), then reserves, then publishes, so the reservation is always newer than
+   * what the CAS expects (the allocator's contract); a retry reuses what the first attempt took.
+   * 'taken': the name is live. Reservations are given back when the create definitely failed; an
+   * ambiguous failure (a publish that timed out) keeps them, and they go stale if the object never
+   * appears.
+   */
+  private async createHolding(info: ResourceInfo, ns: string, obj: KObject, dryRun: boolean): Promise<KObject | 'taken'> {
+    const r = this.reservations!;
+    const subject = this.subject(info, ns, obj.metadata.name!);
+    let held: KObject | undefined;
+    for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
+      const last = await this.log.getLast(subject);
+      if (last && last.type !== 'DELETED') {
+        if (held) await r.release(info, held);
+        return 'taken';
+      }
+      const final = await r.acquire(info, held ?? obj, undefined, dryRun);
+      if (dryRun) return final;
+      held = final;
+      try {
+        const seq = await this.log.append(subject, 'ADDED', final, last?.seq ?? 0);
+        return withRv(final, seq);
+      } catch (e) {
+        if (!isCasError(e)) throw e;
+      }
+    }
+    if (held) await r.release(info, held);
     throw new ApiError('Timeout', `could not create ${info.plural} after ${MAX_CAS_RETRIES} attempts (contention)`);
   }
 
@@ -353,6 +397,10 @@ export class ObjectStore {
     compute: (cur: StoredEvent) => Decision,
   ): Promise<KObject> {
     const subject = this.subject(info, ns, name);
+    // A reservation an update takes (a node's podCIDR set from "" on a node that had none) is not
+    // given back if the update fails: a concurrent update of the same object (same uid) may have
+    // written it. It is the object's until the object is deleted, then stale.
+    const holds = this.reservations?.applies(info) ?? false;
     for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
       const cur = await this.getLive(info, ns, name);
       if (!cur) throw notFound(info.plural, info.group, name);
@@ -361,10 +409,17 @@ export class ObjectStore {
       }
       const d = compute(cur);
       if (d.op === 'noop') return d.object;
-      if (opts.dryRun) return d.object;
+      let next = d.object;
+      if (holds && d.type !== 'DELETED') {
+        next = await this.reservations!.acquire(info, next, cur.object, opts.dryRun ?? false);
+        if (isDeepStrictEqual(stripRv(next), stripRv(cur.object))) return cur.object;
+      }
+      if (opts.dryRun) return next;
       try {
-        const seq = await this.log.append(subject, d.type, stripRv(d.object), cur.seq);
-        return withRv(d.object, seq);
+        const seq = await this.log.append(subject, d.type, stripRv(next), cur.seq);
+        // The tombstone is written: what the object held is free again.
+        if (holds && d.type === 'DELETED') await this.reservations!.release(info, next);
+        return withRv(next, seq);
       } catch (e) {
         if (!isCasError(e)) throw e;
         if (clientRv !== undefined) {

@@ -15,6 +15,8 @@ export interface HealthServerOptions {
   readonly host: string;
   readonly registry: Registry;
   readonly readiness: () => Readiness;
+  /** More routes on the same server (the kubelet's container logs). */
+  readonly routes?: (app: FastifyInstance) => void;
 }
 
 export interface HealthServer {
@@ -31,6 +33,7 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
     return reply.code(r.ready ? 200 : 503).send(r);
   });
   app.get('/metrics', async (_req, reply) => reply.type(o.registry.contentType).send(await o.registry.metrics()));
+  o.routes?.(app);
   await app.listen({ port: o.port, host: o.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.port;

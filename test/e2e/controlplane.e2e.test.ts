@@ -85,7 +85,7 @@ describe('control loops through `jetkube up`', () => {
   before(async () => {
     cfg = await testConfig('cplane', { port: 20000 + Math.floor(Math.random() * 10000) });
     base = `http://127.0.0.1:${cfg.port}`;
-    up = await startJetkube(['up'], cfg, `${base}/readyz`);
+    up = await startJetkube(['up', '--nodes', '0'], cfg, `${base}/readyz`);
     sql = new pg.Client({ connectionString: cfg.databaseUrl });
     await sql.connect();
     for (const name of ['node-a', 'node-b']) {

@@ -1,0 +1,22 @@
+/**
+ * The port through which the gateway's write path takes and gives back cross-object allocations
+ * (node pod CIDRs now; service cluster IPs and node ports next). The store calls `acquire` after it
+ * has read the object's subject and before it publishes (the allocator's contract), and `release`
+ * after a tombstone or a create that definitely failed.
+ */
+import type { KObject } from '../../shared/resources/meta.js';
+import type { ResourceInfo } from '../../shared/resources/registry.js';
+
+export interface Reservations {
+  /** Whether objects of this kind hold reservations at all. */
+  applies(info: ResourceInfo): boolean;
+  /**
+   * Fill in and reserve what `obj` needs; returns the object to write. `old` is the object being
+   * updated (undefined on create). With `dryRun`, checks and fills in without reserving. Throws
+   * an ApiError (Invalid with a field cause) when a requested value is taken.
+   */
+  acquire(info: ResourceInfo, obj: KObject, old: KObject | undefined, dryRun: boolean): Promise<KObject>;
+  /** Release what `obj` holds (only reservations held by its uid). Best effort: a leftover goes stale. */
+  release(info: ResourceInfo, obj: KObject): Promise<void>;
+}
+

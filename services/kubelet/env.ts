@@ -1,0 +1,146 @@
+/**
+ * A container's environment as Kubernetes builds it (pure): `envFrom` sources first (ConfigMaps and
+ * Secrets, with an optional prefix), then `env` entries in order, each either a value with `$(VAR)`
+ * references expanded against what is defined so far, or a `valueFrom` (ConfigMap key, Secret key,
+ * downward API field, resource limit). A missing source that is not optional is a
+ * CreateContainerConfigError with Kubernetes' message.
+ */
+import type { ConfigMap, Container, Pod, Secret } from '../../shared/resources/types.js';
+import { parseQuantity } from '../../shared/resources/quantity.js';
+
+export interface EnvSources {
+  configMap(namespace: string, name: string): ConfigMap | undefined;
+  secret(namespace: string, name: string): Secret | undefined;
+}
+
+export interface PodAddresses {
+  readonly podIp?: string;
+  readonly hostIp?: string;
+}
+
+export type EnvResult =
+  | { readonly ok: true; readonly env: Record<string, string> }
+  | { readonly ok: false; readonly reason: 'CreateContainerConfigError'; readonly message: string };
+
+class ConfigError extends Error {}
+
+/** `$(NAME)` → its value when defined (else left as is); `$$(NAME)` → the literal `$(NAME)`. */
+export function expandVars(s: string, vars: Readonly<Record<string, string>>): string {
+  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => {
+    if (m === '$$') return '$';
+    return name !== undefined && Object.prototype.hasOwnProperty.call(vars, name) ? vars[name]! : m;
+  });
+}
+
+function secretValue(s: Secret, key: string): string | undefined {
+  if (s.stringData && key in s.stringData) return s.stringData[key];
+  const b64 = s.data?.[key];
+  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
+}
+
+function secretKeys(s: Secret): string[] {
+  return [...new Set([...Object.keys(s.data ?? {}), ...Object.keys(s.stringData ?? {})])];
+}
+
+/** The downward API: `metadata.name`, `metadata.labels['k']`, `status.podIP`, ... */
+export function podField(pod: Pod, path: string, addr: PodAddresses): string | undefined {
+  const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
+  if (m) return (m[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[m[2]!] ?? '';
+  switch (path) {
+    case 'metadata.name':
+      return pod.metadata.name ?? '';
+    case 'metadata.namespace':
+      return pod.metadata.namespace ?? '';
+    case 'metadata.uid':
+      return pod.metadata.uid ?? '';
+    case 'spec.nodeName':
+      return pod.spec.nodeName ?? '';
+    case 'spec.serviceAccountName':
+      return pod.spec.serviceAccountName ?? 'default';
+    case 'status.podIP':
+    case 'status.podIPs':
+      return addr.podIp ?? '';
+    case 'status.hostIP':
+    case 'status.hostIPs':
+      return addr.hostIp ?? '';
+    default:
+      return undefined;
+  }
+}
+
+function resourceField(c: Container, resource: string, divisor: string | number | undefined): string {
+  const [kind, name] = resource.split('.') as ['limits' | 'requests', string];
+  const q = c.resources?.[kind]?.[name];
+  if (q === undefined) return '0';
+  const v = parseQuantity(q) / parseQuantity(divisor ?? 1);
+  return String(Math.ceil(v));
+}
+
+export function resolveEnv(pod: Pod, c: Container, src: EnvSources, addr: PodAddresses): EnvResult {
+  const ns = pod.metadata.namespace ?? 'default';
+  const env: Record<string, string> = {};
+  try {
+    for (const from of c.envFrom ?? []) {
+      const prefix = from.prefix ?? '';
+      if (from.configMapRef) {
+        const cm = src.configMap(ns, from.configMapRef.name ?? "");
+        if (!cm) {
+          if (from.configMapRef.optional) continue;
+          throw new ConfigError(`configmap "${from.configMapRef.name}" not found`);
+        }
+        for (const [k, v] of Object.entries(cm.data ?? {})) env[prefix + k] = v;
+      } else if (from.secretRef) {
+        const s = src.secret(ns, from.secretRef.name ?? "");
+        if (!s) {
+          if (from.secretRef.optional) continue;
+          throw new ConfigError(`secret "${from.secretRef.name}" not found`);
+        }
+        for (const k of secretKeys(s)) env[prefix + k] = secretValue(s, k)!;
+      }
+    }
+    for (const e of c.env ?? []) {
+      if (e.valueFrom === undefined) {
+        env[e.name] = expandVars(e.value ?? '', env);
+        continue;
+      }
+      const vf = e.valueFrom;
+      if (vf.configMapKeyRef) {
+        const { name, key, optional } = vf.configMapKeyRef;
+        const cm = src.configMap(ns, name ?? '');
+        if (!cm) {
+          if (optional) continue;
+          throw new ConfigError(`configmap "${name}" not found`);
+        }
+        const v = cm.data?.[key];
+        if (v === undefined) {
+          if (optional) continue;
+          throw new ConfigError(`couldn't find key ${key} in ConfigMap ${ns}/${name}`);
+        }
+        env[e.name] = v;
+      } else if (vf.secretKeyRef) {
+        const { name, key, optional } = vf.secretKeyRef;
+        const s = src.secret(ns, name ?? '');
+        if (!s) {
+          if (optional) continue;
+          throw new ConfigError(`secret "${name}" not found`);
+        }
+        const v = secretValue(s, key);
+        if (v === undefined) {
+          if (optional) continue;
+          throw new ConfigError(`couldn't find key ${key} in Secret ${ns}/${name}`);
+        }
+        env[e.name] = v;
+      } else if (vf.fieldRef) {
+        const v = podField(pod, vf.fieldRef.fieldPath, addr);
+        if (v === undefined) throw new ConfigError(`unsupported fieldPath: ${vf.fieldRef.fieldPath}`);
+        env[e.name] = v;
+      } else if (vf.resourceFieldRef) {
+        env[e.name] = resourceField(c, vf.resourceFieldRef.resource, vf.resourceFieldRef.divisor);
+      }
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) return { ok: false, reason: 'CreateContainerConfigError', message: e.message };
+    throw e;
+  }
+  return { ok: true, env };
+}

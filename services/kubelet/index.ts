@@ -1,0 +1,170 @@
+/**
+ * The kubelet service: one process runs one kubelet (one node), or many fake ones (a kwok-style
+ * pool for scale tests). They share one connection, one pods informer (only pods bound to these
+ * nodes are cached, indexed by node), the ConfigMap and Secret informers, and one HTTP server:
+ * /healthz, /readyz, /metrics and /containerLogs/{namespace}/{pod}/{container} (what the gateway's
+ * `pods/{name}/log` proxies to).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Config } from '../../shared/config.js';
+import { ApiError, isApiError } from '../../shared/errors.js';
+import { Informer, nodeNameIndex, objectKey, type IndexFunc } from '../../shared/informer/index.js';
+import { createLogger, type Logger } from '../../shared/log.js';
+import type { ConfigMap, Pod, Secret } from '../../shared/resources/types.js';
+import { startHealthServer, type HealthServer } from '../../shared/http/health-server.js';
+import { openContext, type ServiceContext } from '../../shared/service/context.js';
+import type { KubeletConfig } from './config.js';
+import { Kubelet } from './kubelet.js';
+import { kubeletMetrics } from './metrics.js';
+import { createRuntime, type ContainerRuntime } from './runtime/index.js';
+
+export { Kubelet } from './kubelet.js';
+export { kubeletConfigFromEnv, type KubeletConfig } from './config.js';
+
+export interface StartKubeletOptions {
+  readonly registry?: Registry;
+  /** Share one runtime between all kubelets (tests); default: one per kubelet from its config. */
+  readonly runtime?: ContainerRuntime;
+}
+
+export interface RunningKubelets {
+  readonly ctx: ServiceContext;
+  readonly kubelets: readonly Kubelet[];
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startKubelets(
+  cfg: Config,
+  configs: readonly KubeletConfig[],
+  log: Logger = createLogger('kubelet', cfg.logLevel),
+  opts: StartKubeletOptions = {},
+): Promise<RunningKubelets> {
+  if (configs.length === 0) throw new Error('no kubelet to start');
+  const names = new Set(configs.map((k) => k.nodeName));
+  if (names.size !== configs.length) throw new Error('two kubelets with the same node name');
+  const ctx = await openContext(cfg, log, { name: 'kubelet', connections: 16, ...(opts.registry ? { registry: opts.registry } : {}) });
+  const pods = new Informer<Pod>({
+    log: ctx.el,
+    plural: 'pods',
+    filter: (p) => !!p.spec.nodeName && names.has(p.spec.nodeName),
+    logger: log,
+  });
+  pods.addIndexer('node', nodeNameIndex as IndexFunc<Pod>);
+  const configMaps = ctx.informers.informer<ConfigMap>('configmaps');
+  const secrets = ctx.informers.informer<Secret>('secrets');
+  const byNode = new Map<string, Kubelet>();
+  const runtimes: ContainerRuntime[] = [];
+  let http: HealthServer | undefined;
+  const kubelets: Kubelet[] = [];
+  try {
+    await Promise.all([pods.start(), ctx.informers.start()]);
+    await Promise.all([pods.waitForSync(), ctx.informers.waitForSync()]);
+    const metrics = kubeletMetrics(ctx.registry);
+    http = await startHealthServer({
+      port: configs[0]!.port,
+      host: configs[0]!.nodeIp,
+      registry: ctx.registry,
+      readiness: () => ({ ready: pods.hasSynced() && ctx.el.connected(), nodes: configs.length }),
+      routes: (app) => logRoutes(app, pods, byNode),
+    });
+    const port = Number(new URL(http.url).port);
+    for (const k of configs) {
+      const runtime = opts.runtime ?? (await createRuntime(k.runtime, k.rootDir));
+      if (!opts.runtime) runtimes.push(runtime);
+      const kubelet = new Kubelet(k, { client: ctx.client, log, pods, configMaps, secrets, runtime, port, metrics });
+      byNode.set(k.nodeName, kubelet);
+      kubelets.push(kubelet);
+    }
+    const route = (p: Pod) => {
+      const k = p.spec.nodeName ? byNode.get(p.spec.nodeName) : undefined;
+      k?.enqueue(objectKey(p));
+    };
+    pods.addEventHandler({ onAdd: route, onUpdate: (_o, p) => route(p), onDelete: route });
+    // Configuration a waiting container needs may have arrived: look at this node's pods again.
+    const retryAll = () => {
+      for (const k of kubelets) for (const p of k.myPods()) k.enqueue(objectKey(p));
+    };
+    configMaps.addEventHandler({ onAdd: retryAll, onUpdate: (o, n) => o !== n && retryAll() });
+    secrets.addEventHandler({ onAdd: retryAll, onUpdate: (o, n) => o !== n && retryAll() });
+    // Start in bounded parallel (a fake pool may hold thousands).
+    const pending = [...kubelets];
+    await Promise.all(Array.from({ length: Math.min(32, pending.length) }, async () => {
+      for (let k = pending.shift(); k; k = pending.shift()) await k.start();
+    }));
+    log.info({ nodes: configs.map((k) => k.nodeName).slice(0, 10), count: configs.length, url: http.url }, 'kubelets running');
+  } catch (err) {
+    await Promise.allSettled(kubelets.map((k) => k.stop()));
+    await http?.close().catch(() => undefined);
+    await pods.stop();
+    await ctx.close();
+    throw err;
+  }
+  return {
+    ctx,
+    kubelets,
+    url: http.url,
+    async close() {
+      await Promise.allSettled(kubelets.map((k) => k.stop()));
+      await http?.close().catch(() => undefined);
+      await pods.stop();
+      await Promise.allSettled(runtimes.map((r) => r.close()));
+      await ctx.close();
+    },
+  };
+}
+
+const nonNegative = (v: unknown, name: string): number | undefined => {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new ApiError('BadRequest', `${name} must be a non-negative integer, got "${String(v)}"`);
+  return n;
+};
+const truthy = (v: unknown) => v === 'true' || v === '1' || v === '';
+
+/** GET /containerLogs/{ns}/{pod}/{container}?tailLines&follow&previous&timestamps&sinceSeconds&limitBytes */
+function logRoutes(app: FastifyInstance, pods: Informer<Pod>, byNode: ReadonlyMap<string, Kubelet>): void {
+  app.get<{ Params: { ns: string; pod: string; container: string }; Querystring: Record<string, string> }>(
+    '/containerLogs/:ns/:pod/:container',
+    async (req, reply) => {
+      const { ns, pod: name, container } = req.params;
+      const q = req.query;
+      try {
+        const pod = pods.getByName(ns, name);
+        const kubelet = pod?.spec.nodeName ? byNode.get(pod.spec.nodeName) : undefined;
+        if (!pod || !kubelet) throw new ApiError('NotFound', `pods "${name}" not found`);
+        const tailLines = nonNegative(q.tailLines, 'tailLines');
+        const sinceSeconds = nonNegative(q.sinceSeconds, 'sinceSeconds');
+        const limitBytes = nonNegative(q.limitBytes, 'limitBytes');
+        const c = await kubelet.logContainer(ns, name, container, truthy(q.previous));
+        const ctl = new AbortController();
+        req.raw.once('close', () => ctl.abort());
+        reply.hijack();
+        reply.raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
+        let sent = 0;
+        for await (const line of kubelet.logs(c.id, {
+          follow: truthy(q.follow),
+          timestamps: truthy(q.timestamps),
+          ...(tailLines !== undefined ? { tailLines } : {}),
+          ...(sinceSeconds !== undefined ? { sinceSeconds } : {}),
+          signal: ctl.signal,
+        })) {
+          if (ctl.signal.aborted) break;
+          const chunk = limitBytes !== undefined ? Buffer.from(line).subarray(0, limitBytes - sent) : Buffer.from(line);
+          reply.raw.write(chunk);
+          sent += chunk.length;
+          if (limitBytes !== undefined && sent >= limitBytes) break;
+        }
+        reply.raw.end();
+      } catch (e) {
+        if (reply.sent || reply.raw.headersSent) {
+          reply.raw.destroy();
+          return;
+        }
+        const err = isApiError(e) ? e : new ApiError('InternalError', (e as Error).message);
+        return reply.code(err.code).send(err.toStatus());
+      }
+    },
+  );
+}

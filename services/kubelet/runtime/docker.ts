@@ -1,0 +1,438 @@
+/**
+ * The `docker` container runtime: the kubelet's ContainerRuntime port over a Docker Engine, through
+ * dockerode. Every container carries the kubelet's labels (LABELS), so list() alone rebuilds the
+ * kubelet's view after a restart. Kubernetes semantics where Docker differs:
+ *
+ * - command overrides the image's ENTRYPOINT, args its CMD (either empty: the image's own);
+ * - no restart policy: the kubelet restarts containers itself (a new container per attempt);
+ * - imagePullPolicy Always / IfNotPresent / Never, with ErrImagePull / ErrImageNeverPull;
+ * - ports with a hostPort are published on 127.0.0.1 only.
+ */
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import Dockerode from 'dockerode';
+import type { PullPolicy } from '../../../shared/resources/types.js';
+import {
+  ImagePullError,
+  LABELS,
+  type ContainerConfig,
+  type ContainerLabels,
+  type ContainerRuntime,
+  type ExecResult,
+  type LogOptions,
+  type RuntimeContainer,
+  type RuntimeState,
+} from './types.js';
+
+export interface DockerRuntimeOptions {
+  /** The engine's unix socket; default: DOCKER_HOST, else /var/run/docker.sock (dockerode's defaults). */
+  readonly socketPath?: string;
+  /** A ready client (tests, or a remote engine configured elsewhere); wins over socketPath. */
+  readonly docker?: Dockerode;
+}
+
+/** A container could not be created or started (Kubernetes: CreateContainerError / RunContainerError). */
+export class ContainerStartError extends Error {
+  constructor(
+    readonly image: string,
+    message: string,
+    readonly reason: 'CreateContainerError' | 'RunContainerError',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ContainerStartError';
+  }
+}
+
+/** exec() did not finish within its timeout. */
+export class ExecTimeoutError extends Error {
+  constructor(
+    readonly containerId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`exec in container ${containerId} timed out after ${timeoutMs}ms`);
+    this.name = 'ExecTimeoutError';
+  }
+}
+
+/** exec() output is capped at this many bytes (stdout and stderr together). */
+export const EXEC_OUTPUT_LIMIT = 4096;
+
+/** Docker's "never happened" time. */
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** The HTTP status of a dockerode error (404 no such container/image, 304 not modified, ...). */
+function statusOf(e: unknown): number | undefined {
+  const s = (e as { statusCode?: unknown } | null)?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+function messageOf(e: unknown): string {
+  const json = (e as { json?: { message?: unknown } } | null)?.json;
+  if (json && typeof json.message === 'string') return json.message;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Docker names allow [a-zA-Z0-9][a-zA-Z0-9_.-]*: anything else becomes `-`. */
+function namePart(s: string | undefined): string {
+  return (s ?? '').replace(/[^a-zA-Z0-9_.-]/g, '-') || 'x';
+}
+
+/** `jk_<namespace>_<pod>_<container>_<attempt>_<random>`: readable in `docker ps`, unique per attempt. */
+export function containerName(labels: ContainerLabels): string {
+  return [
+    'jk',
+    namePart(labels[LABELS.podNamespace]),
+    namePart(labels[LABELS.podName]),
+    namePart(labels[LABELS.container]),
+    namePart(labels[LABELS.attempt] ?? '0'),
+    randomBytes(4).toString('hex'),
+  ].join('_');
+}
+
+/** Docker's State.Status to the runtime's four states. */
+export function mapState(status: string): RuntimeState {
+  switch (status) {
+    case 'created':
+      return 'created';
+    case 'running':
+    case 'paused': // its processes are still there, only frozen
+    case 'restarting':
+      return 'running';
+    case 'exited':
+    case 'dead':
+    case 'removing':
+      return 'exited';
+    default:
+      return 'unknown';
+  }
+}
+
+/** RFC 3339 as Docker writes it, or undefined for Docker's zero time / nothing. */
+export function dockerTime(t: string | undefined): string | undefined {
+  if (!t || t === ZERO_TIME || t.startsWith('0001-01-01')) return undefined;
+  return t;
+}
+
+/** The termination reason Kubernetes shows for an exited container. */
+export function exitReason(exitCode: number, oomKilled: boolean): string {
+  if (oomKilled) return 'OOMKilled';
+  return exitCode === 0 ? 'Completed' : 'Error';
+}
+
+/** The docker create options for one ContainerConfig (pure: unit-testable without an engine). */
+export function createOptions(cfg: ContainerConfig, name: string): Dockerode.ContainerCreateOptions {
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of cfg.ports) {
+    if (p.hostPort === undefined || p.hostPort <= 0) continue;
+    const key = `${p.containerPort}/${(p.protocol ?? 'TCP').toLowerCase()}`;
+    exposed[key] = {};
+    bindings[key] = [{ HostIp: '127.0.0.1', HostPort: String(p.hostPort) }];
+  }
+  const host: Dockerode.HostConfig = {
+    RestartPolicy: { Name: 'no' },
+    PortBindings: bindings,
+  };
+  if (cfg.cpuMillis && cfg.cpuMillis > 0) host.NanoCpus = Math.round(cfg.cpuMillis * 1e6);
+  if (cfg.memoryBytes && cfg.memoryBytes > 0) host.Memory = Math.round(cfg.memoryBytes);
+  if (cfg.dns?.nameservers.length) host.Dns = [...cfg.dns.nameservers];
+  if (cfg.dns?.searches.length) host.DnsSearch = [...cfg.dns.searches];
+  const opts: Dockerode.ContainerCreateOptions = {
+    name,
+    Image: cfg.image,
+    Env: Object.entries(cfg.env).map(([k, v]) => `${k}=${v}`),
+    Labels: { ...cfg.labels },
+    ExposedPorts: exposed,
+    Tty: false,
+    OpenStdin: false,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    HostConfig: host,
+  };
+  if (cfg.command.length > 0) opts.Entrypoint = [...cfg.command];
+  if (cfg.args.length > 0) opts.Cmd = [...cfg.args];
+  if (cfg.workingDir) opts.WorkingDir = cfg.workingDir;
+  return opts;
+}
+
+/** One inspected container as the runtime reports it. */
+export function toRuntimeContainer(info: Dockerode.ContainerInspectInfo): RuntimeContainer {
+  const state = mapState(info.State.Status);
+  const exited = state === 'exited';
+  const networks = Object.values(info.NetworkSettings?.Networks ?? {});
+  // The top-level IPAddress is the default bridge's (deprecated, absent from newer API versions and typings).
+  const legacy = (info.NetworkSettings as { IPAddress?: string } | undefined)?.IPAddress;
+  const ip = legacy || networks.find((n) => n.IPAddress)?.IPAddress || undefined;
+  return {
+    id: info.Id,
+    labels: { ...(info.Config.Labels ?? {}) },
+    image: info.Config.Image,
+    imageId: info.Image || undefined,
+    state,
+    createdAt: dockerTime(info.Created) ?? new Date(0).toISOString(),
+    startedAt: dockerTime(info.State.StartedAt),
+    finishedAt: exited ? dockerTime(info.State.FinishedAt) : undefined,
+    exitCode: exited ? info.State.ExitCode : undefined,
+    reason: exited ? exitReason(info.State.ExitCode, info.State.OOMKilled) : undefined,
+    ip,
+  };
+}
+
+/** dockerode parses a non-streamed body that happens to be JSON: give the raw bytes back. */
+function asBuffer(body: unknown): Buffer {
+  if (Buffer.isBuffer(body)) return body;
+  return Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+/** A Writable that appends into a shared byte buffer up to a limit, dropping the rest. */
+class CappedSink {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly limit: number) {}
+  writable(): Writable {
+    return new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        const room = this.limit - this.size;
+        if (room > 0) {
+          const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+          this.chunks.push(Buffer.from(part));
+          this.size += part.length;
+        }
+        cb();
+      },
+    });
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  readonly name = 'docker';
+  private readonly docker: Dockerode;
+  private closed = false;
+
+  constructor(opts: DockerRuntimeOptions = {}) {
+    this.docker = opts.docker ?? (opts.socketPath ? new Dockerode({ socketPath: opts.socketPath }) : new Dockerode());
+  }
+
+  async version(): Promise<string> {
+    const v = await this.docker.version();
+    return `docker://${v.Version}`;
+  }
+
+  async ensureImage(image: string, policy: PullPolicy): Promise<void> {
+    if (policy !== 'Always') {
+      const present = await this.hasImage(image);
+      if (present) return;
+      if (policy === 'Never') {
+        throw new ImagePullError(
+          image,
+          `Container image "${image}" is not present with pull policy of Never`,
+          'ErrImageNeverPull',
+        );
+      }
+    }
+    await this.pull(image);
+  }
+
+  /** Whether the engine has the image locally (404: no). */
+  private async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 404) return false;
+      throw new ImagePullError(image, `inspecting image "${image}": ${messageOf(e)}`, 'ErrImagePull', { cause: e });
+    }
+  }
+
+  /** Pull and follow the progress stream to its end; an `error` entry in it is a failed pull. */
+  private async pull(image: string): Promise<void> {
+    const fail = (e: unknown): never => {
+      throw new ImagePullError(image, `Failed to pull image "${image}": ${messageOf(e)}`, 'ErrImagePull', { cause: e });
+    };
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.pull(image);
+    } catch (e) {
+      return fail(e);
+    }
+    const streamError = await new Promise<unknown>((resolve) => {
+      let failed: unknown;
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null) => resolve(err ?? failed),
+        (event: { error?: string; errorDetail?: { message?: string } }) => {
+          if (failed === undefined && (event.error || event.errorDetail)) {
+            failed = new Error(event.errorDetail?.message ?? event.error ?? 'pull failed');
+          }
+        },
+      );
+    });
+    if (streamError !== undefined && streamError !== null) fail(streamError);
+  }
+
+  async start(cfg: ContainerConfig): Promise<string> {
+    let container: Dockerode.Container;
+    try {
+      container = await this.docker.createContainer(createOptions(cfg, containerName(cfg.labels)));
+    } catch (e) {
+      throw new ContainerStartError(cfg.image, `creating container: ${messageOf(e)}`, 'CreateContainerError', {
+        cause: e,
+      });
+    }
+    try {
+      await container.start();
+    } catch (e) {
+      // A container that never ran is of no use to the kubelet: do not leave it behind.
+      await this.remove(container.id).catch(() => undefined);
+      throw new ContainerStartError(cfg.image, `starting container: ${messageOf(e)}`, 'RunContainerError', {
+        cause: e,
+      });
+    }
+    return container.id;
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    try {
+      // The engine sends the image's STOPSIGNAL (SIGTERM), waits t seconds, then SIGKILLs; it answers once stopped.
+      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.ceil(graceSeconds)) });
+    } catch (e) {
+      const s = statusOf(e);
+      if (s === 304 || s === 404) return; // already stopped / gone
+      throw e;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (e) {
+      const s = statusOf(e);
+      if (s === 404) return;
+      if (s === 409 && /already in progress/i.test(messageOf(e))) return;
+      throw e;
+    }
+  }
+
+  async list(labels: ContainerLabels): Promise<RuntimeContainer[]> {
+    const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+    const found = await this.docker.listContainers({ all: true, filters });
+    const inspected = await Promise.all(
+      found.map(async (c) => {
+        try {
+          return toRuntimeContainer(await this.docker.getContainer(c.Id).inspect());
+        } catch (e) {
+          if (statusOf(e) === 404) return undefined; // removed between list and inspect
+          throw e;
+        }
+      }),
+    );
+    return inspected.filter((c): c is RuntimeContainer => c !== undefined);
+  }
+
+  async exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(new ExecTimeoutError(id, timeoutMs));
+      }, timeoutMs);
+    });
+    const run = async (): Promise<ExecResult> => {
+      const exec = await this.docker.getContainer(id).exec({
+        Cmd: [...command],
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: false,
+        Tty: false,
+        abortSignal: abort.signal,
+      });
+      const stream = await exec.start({ hijack: true, stdin: false, abortSignal: abort.signal });
+      const sink = new CappedSink(EXEC_OUTPUT_LIMIT);
+      const out = sink.writable();
+      await new Promise<void>((resolve, reject) => {
+        abort.signal.addEventListener('abort', () => stream.destroy(), { once: true });
+        stream.once('end', resolve);
+        stream.once('close', resolve);
+        stream.once('error', reject);
+        this.docker.modem.demuxStream(stream, out, out);
+      });
+      // The stream ends with the process; the engine may record the exit code a moment later.
+      for (let i = 0; ; i++) {
+        const info = await exec.inspect();
+        if (!info.Running && info.ExitCode !== null) return { exitCode: info.ExitCode, output: sink.text() };
+        if (abort.signal.aborted) throw new ExecTimeoutError(id, timeoutMs);
+        await new Promise((r) => setTimeout(r, Math.min(10 * 2 ** i, 200)));
+      }
+    };
+    const running = run();
+    running.catch(() => undefined); // after a timeout its own rejection is no longer anyone's
+    try {
+      return await Promise.race([running, timeout]);
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+    }
+  }
+
+  async *logs(id: string, opts: LogOptions): AsyncIterable<string> {
+    if (opts.signal?.aborted) return;
+    const container = this.docker.getContainer(id);
+    const base: Dockerode.ContainerLogsOptions = {
+      stdout: true,
+      stderr: true,
+      timestamps: opts.timestamps ?? false,
+    };
+    if (opts.tailLines !== undefined) base.tail = Math.max(0, Math.floor(opts.tailLines));
+    if (opts.sinceSeconds !== undefined) base.since = Math.floor(Date.now() / 1000) - Math.floor(opts.sinceSeconds);
+    if (opts.signal) base.abortSignal = opts.signal;
+    let source: Readable;
+    try {
+      source = opts.follow
+        ? ((await container.logs({ ...base, follow: true })) as Readable)
+        : Readable.from([asBuffer(await container.logs({ ...base, follow: false }))]);
+    } catch (e) {
+      if (opts.signal?.aborted) return;
+      throw e;
+    }
+    // stdout and stderr frames into one stream, in the order the engine sent them (no TTY: multiplexed).
+    const merged = new PassThrough();
+    let failure: unknown;
+    const finish = (): void => {
+      if (!merged.writableEnded) merged.end();
+    };
+    source.once('end', finish);
+    source.once('close', finish);
+    source.once('error', (e) => {
+      if (!opts.signal?.aborted) failure = e;
+      finish();
+    });
+    const onAbort = (): void => {
+      source.destroy();
+      finish();
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    this.docker.modem.demuxStream(source, merged, merged);
+    const lines = createInterface({ input: merged, crlfDelay: Infinity });
+    try {
+      for await (const line of lines) yield `${line}\n`;
+      if (failure !== undefined) throw failure;
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      lines.close();
+      source.destroy();
+    }
+  }
+
+  async close(): Promise<void> {
+    // dockerode keeps no pool: each request opens its own socket. Only mark the runtime closed, once.
+    if (this.closed) return;
+    this.closed = true;
+  }
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+/**
+ * The process runtime's shim (containerd-shim's job, for one local process): started detached by
+ * the kubelet, it outlives kubelet restarts. It runs the container's argv in its own process group,
+ * stamps every output line into a CRI log file, and records the state (pid, start, exit code) in
+ * `state.json`, so a restarted kubelet adopts the process and never loses an exit code.
+ *
+ *   node process-shim.js <container dir>     (reads <dir>/config.json)
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { constants } from 'node:os';
+import { formatLogLine, nanoTime } from './cri-log.js';
+
+export interface ShimConfig {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+}
+
+export interface ShimState {
+  readonly state: 'running' | 'exited';
+  readonly shimPid: number;
+  readonly pid?: number;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly exitCode?: number;
+  readonly signal?: string;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+export function writeState(dir: string, s: ShimState): void {
+  const tmp = join(dir, `state.json.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(s));
+  renameSync(tmp, join(dir, 'state.json'));
+}
+
+const rfc3339 = (ms: number) => new Date(ms).toISOString();
+
+function main(dir: string): void {
+  const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as ShimConfig;
+  const logPath = join(dir, 'container.log');
+  const [cmd, ...args] = cfg.argv;
+  let finished = false;
+  const exit = (s: Omit<ShimState, 'state' | 'shimPid'>) => {
+    if (finished) return;
+    finished = true;
+    writeState(dir, { state: 'exited', shimPid: process.pid, ...s, finishedAt: rfc3339(Date.now()) });
+    process.exit(0);
+  };
+  if (!cmd) {
+    exit({ exitCode: 128, reason: 'StartError', message: 'no command: the process runtime needs spec.containers[].command' });
+    return;
+  }
+  const started = Date.now();
+  const child = spawn(cmd, args, { cwd: cfg.cwd, env: cfg.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.once('error', (err) => {
+    exit({ startedAt: rfc3339(started), exitCode: 128, reason: 'StartError', message: `failed to start ${cmd}: ${err.message}` });
+  });
+  child.once('spawn', () => {
+    writeState(dir, { state: 'running', shimPid: process.pid, pid: child.pid!, startedAt: rfc3339(started) });
+  });
+  let seq = 0;
+  const pump = (stream: 'stdout' | 'stderr', src: NodeJS.ReadableStream) => {
+    let partial = '';
+    src.setEncoding('utf8');
+    src.on('data', (chunk: string) => {
+      const text = partial + chunk;
+      const parts = text.split('\n');
+      partial = parts.pop()!;
+      if (parts.length === 0) return;
+      const now = Date.now();
+      appendFileSync(logPath, parts.map((t) => formatLogLine({ time: nanoTime(now, seq++ % 1_000_000), stream, tag: 'F', text: t })).join(''));
+    });
+    return new Promise<void>((resolve) =>
+      src.once('end', () => {
+        if (partial) appendFileSync(logPath, formatLogLine({ time: nanoTime(Date.now()), stream, tag: 'F', text: partial }));
+        resolve();
+      }),
+    );
+  };
+  const drained = Promise.all([pump('stdout', child.stdout!), pump('stderr', child.stderr!)]);
+  child.once('exit', (code, signal) => {
+    const signum = signal ? (constants.signals as Record<string, number>)[signal] ?? 9 : 0;
+    const exitCode = code ?? 128 + signum;
+    // The output may still be in the pipes; the exit is recorded once both are drained (or after 2 s:
+    // a grandchild holding the pipe open must not keep the container "running").
+    const timeout = new Promise((r) => setTimeout(r, 2000).unref());
+    void Promise.race([drained, timeout]).then(() =>
+      exit({ startedAt: rfc3339(started), exitCode, ...(signal ? { signal } : {}), reason: exitCode === 0 ? 'Completed' : 'Error' }),
+    );
+  });
+  // The kubelet signals the process group directly; a signal to the shim is passed on.
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      try {
+        if (child.pid) process.kill(-child.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    });
+  }
+}
+
+const dir = process.argv[2];
+if (!dir) {
+  process.stderr.write('usage: process-shim <container dir>\n');
+  process.exit(2);
+}
+main(dir);

@@ -1,0 +1,223 @@
+/**
+ * The `process` runtime (like Nomad's raw_exec): each container is a local child process run by a
+ * detached shim (process-shim.ts) that outlives the kubelet. One directory per container under
+ * `<root>/containers/<id>` holds `config.json` (argv, env, cwd), `meta.json` (labels, image, times),
+ * `state.json` (written by the shim) and `container.log` (CRI format). The pod's working directory is
+ * `<root>/pods/<pod uid>`, shared by its containers. The image is recorded, never pulled.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PullPolicy } from '../../../shared/resources/types.js';
+import { readLogFile } from './cri-log.js';
+import type { ShimConfig, ShimState } from './process-shim.js';
+import { LABELS, type ContainerConfig, type ContainerLabels, type ContainerRuntime, type ExecResult, type LogOptions, type RuntimeContainer } from './types.js';
+
+const SHIM = fileURLToPath(new URL('./process-shim.js', import.meta.url));
+
+interface Meta {
+  readonly labels: ContainerLabels;
+  readonly image: string;
+  readonly createdAt: string;
+}
+
+export interface ProcessRuntimeOptions {
+  /** Where containers and pod directories live. */
+  readonly rootDir: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class ProcessRuntime implements ContainerRuntime {
+  readonly name = 'process';
+  private readonly containersDir: string;
+  private readonly podsDir: string;
+
+  constructor(private readonly opts: ProcessRuntimeOptions) {
+    this.containersDir = join(opts.rootDir, 'containers');
+    this.podsDir = join(opts.rootDir, 'pods');
+  }
+
+  async version(): Promise<string> {
+    return `process://${process.version}`;
+  }
+
+  /** Nothing to pull: the image is only a name here. */
+  async ensureImage(_image: string, _policy: PullPolicy): Promise<void> {}
+
+  async start(cfg: ContainerConfig): Promise<string> {
+    const id = randomBytes(16).toString('hex');
+    const dir = join(this.containersDir, id);
+    await mkdir(dir, { recursive: true });
+    const podUid = cfg.labels[LABELS.podUid] ?? 'none';
+    const podDir = join(this.podsDir, podUid);
+    const cwd = cfg.workingDir ? (isAbsolute(cfg.workingDir) && existsSync(cfg.workingDir) ? cfg.workingDir : join(podDir, cfg.workingDir)) : podDir;
+    await mkdir(cwd, { recursive: true });
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: podDir,
+      ...(cfg.dns ? { JETKUBE_DNS_NAMESERVERS: cfg.dns.nameservers.join(' '), JETKUBE_DNS_SEARCH: cfg.dns.searches.join(' ') } : {}),
+      ...cfg.env,
+    };
+    const shimCfg: ShimConfig = { argv: [...cfg.command, ...cfg.args], env, cwd };
+    const meta: Meta = { labels: cfg.labels, image: cfg.image, createdAt: new Date().toISOString() };
+    await writeFile(join(dir, 'config.json'), JSON.stringify(shimCfg));
+    await writeFile(join(dir, 'meta.json'), JSON.stringify(meta));
+    const shim = spawn(process.execPath, [SHIM, dir], { detached: true, stdio: 'ignore' });
+    shim.unref();
+    // Resolve once the shim reports the process running (or already exited).
+    for (let i = 0; i < 200; i++) {
+      if (await this.readState(dir)) return id;
+      await sleep(i < 20 ? 10 : 50);
+    }
+    throw new Error(`container ${id}: the shim did not report a state within 10 s`);
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    const dir = join(this.containersDir, id);
+    let st = await this.effectiveState(dir);
+    if (!st || st.state !== 'running' || !st.pid) return;
+    const pid = st.pid;
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-pid, sig);
+      } catch {
+        /* gone */
+      }
+    };
+    signal('SIGTERM');
+    const deadline = Date.now() + Math.max(0, graceSeconds) * 1000;
+    while (Date.now() < deadline) {
+      st = await this.effectiveState(dir);
+      if (!st || st.state !== 'running') return;
+      await sleep(50);
+    }
+    signal('SIGKILL');
+    for (let i = 0; i < 100; i++) {
+      st = await this.effectiveState(dir);
+      if (!st || st.state !== 'running') return;
+      await sleep(50);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    const dir = join(this.containersDir, id);
+    const st = await this.effectiveState(dir);
+    if (st?.state === 'running') await this.stop(id, 0);
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  /** Remove a pod's working directory (after its last container is removed). */
+  async removePodDir(podUid: string): Promise<void> {
+    await rm(join(this.podsDir, podUid), { recursive: true, force: true });
+  }
+
+  async list(labels: ContainerLabels): Promise<RuntimeContainer[]> {
+    let ids: string[];
+    try {
+      ids = await readdir(this.containersDir);
+    } catch {
+      return [];
+    }
+    const out: RuntimeContainer[] = [];
+    await Promise.all(
+      ids.map(async (id) => {
+        const dir = join(this.containersDir, id);
+        const meta = await readJson<Meta>(join(dir, 'meta.json'));
+        if (!meta) return;
+        for (const [k, v] of Object.entries(labels)) if (meta.labels[k] !== v) return;
+        const st = await this.effectiveState(dir);
+        out.push({
+          id,
+          labels: meta.labels,
+          image: meta.image,
+          createdAt: meta.createdAt,
+          state: !st ? 'created' : st.state,
+          ...(st?.startedAt ? { startedAt: st.startedAt } : {}),
+          ...(st?.state === 'exited'
+            ? { finishedAt: st.finishedAt ?? new Date().toISOString(), exitCode: st.exitCode ?? 137, reason: st.reason ?? 'Error' }
+            : {}),
+        });
+      }),
+    );
+    return out;
+  }
+
+  async exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
+    const dir = join(this.containersDir, id);
+    const cfg = await readJson<ShimConfig>(join(dir, 'config.json'));
+    if (!cfg) throw new Error(`container ${id} not found`);
+    const [cmd, ...args] = command;
+    if (!cmd) throw new Error('exec: empty command');
+    return await new Promise<ExecResult>((resolve, reject) => {
+      const child = spawn(cmd, args, { cwd: cfg.cwd, env: { ...cfg.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let output = '';
+      const take = (b: Buffer) => {
+        if (output.length < 4096) output = (output + b.toString('utf8')).slice(0, 4096);
+      };
+      child.stdout.on('data', take);
+      child.stderr.on('data', take);
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+        reject(new Error(`command timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.once('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ exitCode: code ?? (signal ? 137 : 1), output });
+      });
+    });
+  }
+
+  logs(id: string, opts: LogOptions): AsyncIterable<string> {
+    const dir = join(this.containersDir, id);
+    return readLogFile(join(dir, 'container.log'), opts, async () => (await this.effectiveState(dir))?.state !== 'running');
+  }
+
+  async close(): Promise<void> {}
+
+  private async readState(dir: string): Promise<ShimState | undefined> {
+    return await readJson<ShimState>(join(dir, 'state.json'));
+  }
+
+  /**
+   * The shim's state, corrected for a shim that died without writing the exit (killed with the
+   * kubelet's process group, a host reboot): Kubernetes calls that ContainerStatusUnknown, 137.
+   */
+  private async effectiveState(dir: string): Promise<ShimState | undefined> {
+    const st = await this.readState(dir);
+    if (!st || st.state !== 'running') return st;
+    if (alive(st.shimPid) || alive(st.pid)) return st;
+    const again = await this.readState(dir); // the shim may have just written its exit
+    if (again && again.state !== 'running') return again;
+    return { ...st, state: 'exited', exitCode: 137, reason: 'ContainerStatusUnknown', finishedAt: new Date().toISOString() };
+  }
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}

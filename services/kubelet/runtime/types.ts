@@ -1,0 +1,126 @@
+/**
+ * The container runtime port (DESIGN.md, "Pods, nodes and the network"): what the kubelet needs from
+ * whatever runs containers, and nothing more. Three implementations: `docker` (dockerode against a
+ * real engine), `process` (a supervised local child process per container) and `fake` (no process,
+ * for scale tests). Like kysely's Dialect, the interface is small on purpose: every runtime keeps
+ * the kubelet's labels on its containers, so `list()` alone rebuilds the kubelet's view after a
+ * restart (adopt what runs, remove what belongs to no pod).
+ */
+import type { PullPolicy } from '../../../shared/resources/types.js';
+
+/** Labels every runtime stores on every container it creates, and returns from list(). */
+export const LABELS = {
+  /** The node (kubelet) that made the container: kubelets sharing an engine never touch each other's. */
+  node: 'io.jetkube.node',
+  podUid: 'io.jetkube.pod.uid',
+  podName: 'io.jetkube.pod.name',
+  podNamespace: 'io.jetkube.pod.namespace',
+  container: 'io.jetkube.container.name',
+  /** 0 for the first run of a container, +1 per restart: the restartCount. */
+  attempt: 'io.jetkube.container.attempt',
+  /** `init` or `app`. */
+  kind: 'io.jetkube.container.kind',
+  /** CrashLoopBackOff level when this attempt was started (0: no backoff). */
+  backoff: 'io.jetkube.container.backoff',
+  /** The pod IP the container was started with (process runtime: the address it binds). */
+  podIp: 'io.jetkube.pod.ip',
+} as const;
+
+export type ContainerLabels = Readonly<Record<string, string>>;
+
+/** Everything a runtime needs to create one container. */
+export interface ContainerConfig {
+  readonly image: string;
+  /** The resolved argv: Kubernetes' command/args over the image's entrypoint/cmd (empty: the image's). */
+  readonly command: readonly string[];
+  readonly args: readonly string[];
+  /** Resolved environment (values, ConfigMap/Secret refs, downward API already applied). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly workingDir?: string;
+  readonly labels: ContainerLabels;
+  /** Container ports to publish (docker) or only to record (process). */
+  readonly ports: readonly { readonly containerPort: number; readonly hostPort?: number; readonly protocol?: string }[];
+  /** Limits: cpu in millicores, memory in bytes (0 or absent: unlimited). */
+  readonly cpuMillis?: number;
+  readonly memoryBytes?: number;
+  /** The pod's IP, when the runtime does not choose one itself. */
+  readonly podIp?: string;
+  /** resolv.conf lines for the container (docker mounts them; process passes them as env). */
+  readonly dns?: { readonly nameservers: readonly string[]; readonly searches: readonly string[] };
+}
+
+export type RuntimeState = 'created' | 'running' | 'exited' | 'unknown';
+
+/** One container as the runtime reports it. Times are RFC 3339 strings. */
+export interface RuntimeContainer {
+  readonly id: string;
+  readonly labels: ContainerLabels;
+  readonly image: string;
+  readonly imageId?: string;
+  readonly state: RuntimeState;
+  readonly createdAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly exitCode?: number;
+  /** OOMKilled, Error, Completed, ContainerStatusUnknown ... when exited. */
+  readonly reason?: string;
+  /** The address the container can be reached at, when the runtime assigned one (docker). */
+  readonly ip?: string;
+}
+
+export interface ExecResult {
+  readonly exitCode: number;
+  /** stdout and stderr, truncated to a few KiB. */
+  readonly output: string;
+}
+
+export interface LogOptions {
+  /** Only the last N lines. */
+  readonly tailLines?: number;
+  /** Keep the stream open and send new lines as they are written, until the container stops or the signal aborts. */
+  readonly follow?: boolean;
+  /** Prefix each line with its RFC 3339 (nanosecond) timestamp. */
+  readonly timestamps?: boolean;
+  /** Only lines written in the last N seconds. */
+  readonly sinceSeconds?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** A pull failed (missing image, unreachable registry, Never with no local image). */
+export class ImagePullError extends Error {
+  constructor(
+    readonly image: string,
+    message: string,
+    /** ErrImagePull or ErrImageNeverPull. */
+    readonly reason: 'ErrImagePull' | 'ErrImageNeverPull' = 'ErrImagePull',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ImagePullError';
+  }
+}
+
+export const isImagePullError = (e: unknown): e is ImagePullError => e instanceof Error && e.name === 'ImagePullError';
+
+export interface ContainerRuntime {
+  /** `docker`, `process` or `fake`: shown in Node.status.nodeInfo.containerRuntimeVersion. */
+  readonly name: string;
+  /** e.g. `docker://28.2.2`, `process://jetkube`. */
+  version(): Promise<string>;
+  /** Make the image present according to the policy; throws ImagePullError. */
+  ensureImage(image: string, policy: PullPolicy): Promise<void>;
+  /** Create and start a container; resolves with its id once it runs (or has already exited). */
+  start(config: ContainerConfig): Promise<string>;
+  /** SIGTERM, wait up to graceSeconds, then SIGKILL; resolves once it has exited. A gone container is fine. */
+  stop(id: string, graceSeconds: number): Promise<void>;
+  /** Remove a stopped container and what it left behind (logs too). A gone container is fine. */
+  remove(id: string): Promise<void>;
+  /** Every container whose labels include all of `labels` (e.g. this node's). */
+  list(labels: ContainerLabels): Promise<RuntimeContainer[]>;
+  /** Run a command inside a running container (exec probes). Rejects after timeoutMs. */
+  exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult>;
+  /** The container's output: stdout and stderr interleaved, one line per chunk, newline-terminated. */
+  logs(id: string, opts: LogOptions): AsyncIterable<string>;
+  /** Release connections and timers (running containers keep running). */
+  close(): Promise<void>;
+}

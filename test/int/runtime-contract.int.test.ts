@@ -1,0 +1,390 @@
+/**
+ * The ContainerRuntime contract: ONE suite, run against every runtime that can be built here.
+ * Each entry is `contract(name, make)`; `make` builds the runtime and an image that has `sh` (with
+ * `echo`, `trap`, `pwd`) and `sleep`, or throws SkipSuite to skip the whole suite with a reason.
+ *
+ * docker: needs a Docker Engine (DOCKER_HOST or /var/run/docker.sock). Without one the suite is
+ * skipped, unless REQUIRE_DOCKER=1 (CI), where it fails. No registry is reachable, so the test
+ * image is made locally and imported (the `docker import` API) as `jetkube-test/busybox:local`:
+ * a rootfs holding the host's busybox (`apt-get install busybox-static`, or `busybox`) with its
+ * applets linked, or, with no busybox on the host, the host's own `sh` (dash) and `sleep` — each
+ * binary copied with the shared libraries and loader `ldd` lists, at the same paths, so the
+ * dynamically linked Debian binaries run unchanged inside the image. Pull policies used: Never and
+ * IfNotPresent only.
+ */
+import { after, afterEach, before, describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import Dockerode from 'dockerode';
+import { DockerRuntime } from '../../services/kubelet/runtime/docker.js';
+import {
+  isImagePullError,
+  LABELS,
+  type ContainerConfig,
+  type ContainerLabels,
+  type ContainerRuntime,
+  type RuntimeContainer,
+} from '../../services/kubelet/runtime/types.js';
+
+/** Thrown by a `make` to skip its runtime's suite (the message says why). */
+class SkipSuite extends Error {}
+
+interface RuntimeUnderTest {
+  readonly runtime: ContainerRuntime;
+  /** An image with sh and sleep, present locally. */
+  readonly image: string;
+  cleanup(): Promise<void>;
+}
+
+const TEST_IMAGE = 'jetkube-test/busybox:local';
+const SKIP_HINT = '(set REQUIRE_DOCKER=1 to fail instead of skipping)';
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: last });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function collect(it: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const l of it) out.push(l);
+  return out;
+}
+
+function contract(name: string, make: () => Promise<RuntimeUnderTest>): void {
+  describe(`ContainerRuntime contract: ${name}`, { timeout: 180_000 }, () => {
+    const node = `contract-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const otherNode = `${node}-other`;
+    let env: RuntimeUnderTest | undefined;
+    let skipped: string | undefined;
+
+    const labels = (pod: string, container = 'main', onNode = node): ContainerLabels => ({
+      [LABELS.node]: onNode,
+      [LABELS.podUid]: `uid-${pod}`,
+      [LABELS.podName]: pod,
+      [LABELS.podNamespace]: 'contract',
+      [LABELS.container]: container,
+      [LABELS.attempt]: '0',
+      [LABELS.kind]: 'app',
+      [LABELS.backoff]: '0',
+    });
+
+    const config = (e: RuntimeUnderTest, pod: string, script: string, extra: Partial<ContainerConfig> = {}): ContainerConfig => ({
+      image: e.image,
+      command: ['sh', '-c'],
+      args: [script],
+      env: {},
+      labels: labels(pod),
+      ports: [],
+      ...extra,
+    });
+
+    const find = async (rt: ContainerRuntime, id: string, onNode = node): Promise<RuntimeContainer | undefined> =>
+      (await rt.list({ [LABELS.node]: onNode })).find((c) => c.id === id);
+
+    const exited = (rt: ContainerRuntime, id: string): Promise<RuntimeContainer> =>
+      eventually(`container ${id} to exit`, async () => {
+        const c = await find(rt, id);
+        return c?.state === 'exited' ? c : undefined;
+      });
+
+    async function removeAll(): Promise<void> {
+      if (!env) return;
+      for (const n of [node, otherNode]) {
+        for (const c of await env.runtime.list({ [LABELS.node]: n })) await env.runtime.remove(c.id);
+      }
+    }
+
+    before(async () => {
+      try {
+        env = await make();
+      } catch (e) {
+        if (e instanceof SkipSuite) skipped = e.message;
+        else throw e;
+      }
+    });
+    afterEach(removeAll);
+    after(async () => {
+      if (!env) return;
+      await removeAll();
+      await env.runtime.close();
+      await env.runtime.close(); // idempotent
+      await env.cleanup();
+    });
+
+    /** A test that is skipped (with the reason) when the runtime could not be built. */
+    const test = (title: string, fn: (e: RuntimeUnderTest, t: TestContext) => Promise<void>): void => {
+      it(title, { timeout: 60_000 }, async (t) => {
+        if (!env) {
+          t.skip(skipped ?? `${name} runtime unavailable`);
+          return;
+        }
+        await fn(env, t);
+      });
+    };
+
+    test('names itself and reports a version', async ({ runtime }) => {
+      assert.equal(runtime.name, name);
+      assert.match(await runtime.version(), new RegExp(`^${name}://\\S+$`));
+    });
+
+    test('ensureImage: a present image passes Never and IfNotPresent; a missing one fails Never', async ({ runtime, image }) => {
+      await runtime.ensureImage(image, 'Never');
+      await runtime.ensureImage(image, 'IfNotPresent');
+      const missing = `jetkube-test/missing-${randomBytes(4).toString('hex')}:none`;
+      await assert.rejects(runtime.ensureImage(missing, 'Never'), (e: unknown) => {
+        assert.ok(isImagePullError(e), `an ImagePullError, not ${String(e)}`);
+        assert.equal(e.reason, 'ErrImageNeverPull');
+        assert.equal(e.image, missing);
+        return true;
+      });
+    });
+
+    test('start: command, args, env and workingDir; output in logs, with tailLines and timestamps', async (e) => {
+      const { runtime, image } = e;
+      const id = await runtime.start(
+        config(e, 'hello', 'echo "to stderr" >&2; echo "one $GREETING"; echo two; pwd', {
+          env: { GREETING: 'hello world' },
+          workingDir: '/tmp',
+        }),
+      );
+      const c = await exited(runtime, id);
+      assert.equal(c.exitCode, 0);
+      assert.equal(c.reason, 'Completed');
+      assert.equal(c.image, image);
+      assert.ok(c.createdAt && c.startedAt && c.finishedAt, 'created, started and finished times');
+      for (const t of [c.createdAt, c.startedAt, c.finishedAt]) assert.ok(!Number.isNaN(Date.parse(t!)), `RFC 3339: ${t}`);
+
+      const all = await collect(runtime.logs(id, {}));
+      assert.deepEqual([...all].sort(), ['/tmp\n', 'one hello world\n', 'to stderr\n', 'two\n']);
+      assert.deepEqual(await collect(runtime.logs(id, { tailLines: 2 })), ['two\n', '/tmp\n']);
+      const stamped = await collect(runtime.logs(id, { tailLines: 1, timestamps: true }));
+      assert.equal(stamped.length, 1);
+      assert.match(stamped[0]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z \/tmp\n$/);
+    });
+
+    test('list: found by labels, running, then exited with its exit code', async (e) => {
+      const { runtime } = e;
+      const id = await runtime.start(config(e, 'exits', 'echo hi; sleep 2; exit 3'));
+      const running = await find(runtime, id);
+      assert.ok(running, 'listed by the node label');
+      assert.equal(running.state, 'running');
+      assert.equal(running.exitCode, undefined);
+      assert.deepEqual(
+        Object.fromEntries(Object.keys(labels('exits')).map((k) => [k, running.labels[k]])),
+        labels('exits'),
+        'labels come back as given',
+      );
+      const byPod = await runtime.list({ [LABELS.node]: node, [LABELS.podName]: 'exits' });
+      assert.deepEqual(byPod.map((c) => c.id), [id], 'all given labels must match');
+
+      // follow ends by itself when the container stops
+      assert.deepEqual(await collect(runtime.logs(id, { follow: true })), ['hi\n']);
+      const done = await exited(runtime, id);
+      assert.equal(done.exitCode, 3);
+      assert.equal(done.reason, 'Error');
+      assert.ok(done.finishedAt);
+    });
+
+    test('stop: SIGTERM first (a trap runs), then the container is exited', async (e) => {
+      const { runtime } = e;
+      const id = await runtime.start(
+        config(e, 'trap', `trap 'echo got TERM; exit 0' TERM; echo ready; while :; do sleep 1; done`),
+      );
+      await eventually('ready', async () => ((await collect(runtime.logs(id, {}))).includes('ready\n') ? true : undefined));
+      const t0 = Date.now();
+      await runtime.stop(id, 20);
+      assert.ok(Date.now() - t0 < 15_000, 'ended by the trap, not by the SIGKILL after the grace period');
+      const c = await exited(runtime, id);
+      assert.equal(c.exitCode, 0);
+      assert.ok((await collect(runtime.logs(id, {}))).includes('got TERM\n'), 'the trap echoed');
+      await runtime.stop(id, 1); // stopping a stopped container is fine
+    });
+
+    test('exec: output and exit code; rejects after its timeout', async (e) => {
+      const { runtime } = e;
+      const id = await runtime.start(config(e, 'exec', 'while :; do sleep 1; done', { env: { WHO: 'probe' } }));
+      const r = await runtime.exec(id, ['sh', '-c', 'echo "out $WHO"; echo err >&2; exit 7'], 10_000);
+      assert.equal(r.exitCode, 7);
+      assert.match(r.output, /out probe\n/);
+      assert.match(r.output, /err\n/);
+      const ok = await runtime.exec(id, ['sh', '-c', 'exit 0'], 10_000);
+      assert.deepEqual(ok, { exitCode: 0, output: '' });
+      await assert.rejects(runtime.exec(id, ['sleep', '5'], 300));
+      await runtime.stop(id, 0);
+    });
+
+    test('logs: follow stops when the signal aborts', async (e) => {
+      const { runtime } = e;
+      const id = await runtime.start(config(e, 'follow', 'i=0; while :; do i=$((i+1)); echo "line $i"; sleep 1; done'));
+      const ac = new AbortController();
+      const seen: string[] = [];
+      for await (const l of runtime.logs(id, { follow: true, signal: ac.signal })) {
+        seen.push(l);
+        ac.abort();
+      }
+      assert.equal(seen.length, 1, 'nothing after the abort');
+      assert.match(seen[0]!, /^line \d+\n$/);
+      assert.equal((await find(runtime, id))?.state, 'running', 'the container keeps running');
+      await runtime.stop(id, 0);
+    });
+
+    test('remove: the container vanishes from list(); removing again is fine', async (e) => {
+      const { runtime } = e;
+      const id = await runtime.start(config(e, 'gone', 'exit 0'));
+      await exited(runtime, id);
+      await runtime.remove(id);
+      assert.equal(await find(runtime, id), undefined);
+      await runtime.remove(id);
+      await runtime.stop(id, 0); // stopping a gone container is fine too
+    });
+
+    test("list: another node's containers are not listed", async (e) => {
+      const { runtime } = e;
+      const mine = await runtime.start(config(e, 'mine', 'sleep 30'));
+      const theirs = await runtime.start(config(e, 'theirs', 'sleep 30', { labels: labels('theirs', 'main', otherNode) }));
+      const ids = (await runtime.list({ [LABELS.node]: node })).map((c) => c.id);
+      assert.ok(ids.includes(mine));
+      assert.ok(!ids.includes(theirs));
+      assert.ok(await find(runtime, theirs, otherNode), 'listed under its own node');
+      await Promise.all([runtime.stop(mine, 0), runtime.stop(theirs, 0)]);
+    });
+  });
+}
+
+// ---- docker ----------------------------------------------------------------------------------
+
+/** Where `cmd` is on PATH (or the usual bin dirs), following symlinks. */
+function which(cmd: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
+  for (const d of dirs) {
+    const p = join(d, cmd);
+    if (d && existsSync(p)) return realpathSync(p);
+  }
+  return undefined;
+}
+
+/** The shared objects (and loader) a binary needs, as `ldd` lists them; [] for a static binary. */
+function sharedLibraries(bin: string): string[] {
+  const r = spawnSync('ldd', [bin], { encoding: 'utf8' });
+  if (r.status !== 0) return []; // "not a dynamic executable"
+  const libs = new Set<string>();
+  for (const line of r.stdout.split('\n')) {
+    const m = /=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(0x/.exec(line);
+    if (m) libs.add(m[1]!);
+  }
+  return [...libs];
+}
+
+/** Copy a host file into the rootfs at `dest` (the file's contents, symlinks followed). */
+function put(root: string, host: string, dest: string, mode = 0o755): void {
+  const target = join(root, dest);
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(realpathSync(host), target);
+  chmodSync(target, mode);
+}
+
+/** A binary and everything `ldd` says it loads, at the same paths inside the rootfs. */
+function putBinary(root: string, host: string, dest: string): void {
+  put(root, host, dest);
+  for (const lib of sharedLibraries(host)) if (!existsSync(join(root, lib))) put(root, lib, lib);
+}
+
+/** The test image's rootfs: busybox and its applets, or the host's sh and sleep. Returns what it used. */
+function buildRootfs(root: string): string {
+  for (const d of ['bin', 'dev', 'proc', 'sys', 'etc', 'tmp']) mkdirSync(join(root, d), { recursive: true });
+  chmodSync(join(root, 'tmp'), 0o1777);
+  const busybox = which('busybox');
+  if (busybox) {
+    putBinary(root, busybox, '/bin/busybox');
+    for (const applet of ['sh', 'echo', 'sleep', 'cat', 'env', 'pwd', 'true', 'false', 'ls']) {
+      symlinkSync('busybox', join(root, 'bin', applet));
+    }
+    return busybox;
+  }
+  const sh = which('sh');
+  const sleep = which('sleep');
+  if (!sh || !sleep) throw new Error('neither busybox nor sh and sleep were found on the host to build the test image');
+  putBinary(root, sh, '/bin/sh');
+  putBinary(root, sleep, '/bin/sleep');
+  return `${sh} + ${sleep}`;
+}
+
+/** Build the rootfs, tar it and import it as TEST_IMAGE (a registry-free `docker import`). */
+async function importTestImage(docker: Dockerode): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'jk-image-'));
+  try {
+    const root = join(dir, 'rootfs');
+    mkdirSync(root);
+    buildRootfs(root);
+    const tar = join(dir, 'rootfs.tar');
+    const r = spawnSync('tar', ['-C', root, '--numeric-owner', '--owner=0', '--group=0', '-cf', tar, '.'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
+    const [repo, tag] = TEST_IMAGE.split(':') as [string, string];
+    const stream = await docker.importImage(createReadStream(tar), {
+      repo,
+      tag,
+      changes: ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+    });
+    await new Promise<void>((resolve, reject) =>
+      docker.modem.followProgress(
+        stream,
+        (err: Error | null, out: { error?: string }[]) => {
+          const failed = err ?? out.find((o) => o.error);
+          if (failed) reject(new Error(`importing ${TEST_IMAGE}: ${'message' in failed ? failed.message : failed.error}`));
+          else resolve();
+        },
+      ),
+    );
+    await docker.getImage(TEST_IMAGE).inspect();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Whether an engine answers a ping within 2s. */
+async function dockerPing(docker: Dockerode): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      docker.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer within 2s')), 2000);
+      }),
+    ]);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function makeDocker(): Promise<RuntimeUnderTest> {
+  const docker = new Dockerode();
+  const down = await dockerPing(docker);
+  if (down !== undefined) {
+    const msg = `no Docker Engine at ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}: ${down}`;
+    if (process.env.REQUIRE_DOCKER === '1') throw new Error(`${msg} (REQUIRE_DOCKER=1)`);
+    throw new SkipSuite(`${msg} ${SKIP_HINT}`);
+  }
+  await importTestImage(docker);
+  const runtime = new DockerRuntime({ docker });
+  return { runtime, image: TEST_IMAGE, cleanup: async () => {} }; // the image stays for the next run
+}
+
+contract('docker', makeDocker);
+// contract('process', async () => ({ runtime: new ProcessRuntime({ root: mkdtempSync(join(tmpdir(), 'jk-proc-')) }), image: 'process', cleanup: async () => {} }));
