@@ -308,18 +308,20 @@ export class Kubelet {
       views = all.filter((c) => c.labels[LABELS.podUid] === uid).map(viewOf);
     }
 
+    // A runtime that gives containers their own address (docker's bridge) reports that one.
+    const reportedIp = views.find((v) => v.ip)?.ip ?? podIp;
     this.probes.sync(
       key,
       views
         .filter((v) => v.state === 'running' && v.kind === 'app')
-        .map((v) => ({ containerId: v.id, container: pod.spec.containers.find((c) => c.name === v.name)!, podIp }))
+        .map((v) => ({ containerId: v.id, container: pod.spec.containers.find((c) => c.name === v.name)!, podIp: reportedIp }))
         .filter((t) => t.container),
       pod.status?.containerStatuses ?? [],
     );
     // Waiting reasons for containers that did start in the last round are stale: drop them.
     const startedNames = new Set(views.filter((v) => v.state === 'running').map((v) => v.name));
     const w = new Map([...waiting].filter(([n, r]) => !(startedNames.has(n) && (r.reason === 'ContainerCreating' || r.reason === 'PodInitializing'))));
-    const status = computePodStatus({ pod, containers: views, waiting: w, probes: this.probes, runtime: this.deps.runtime.name, podIp, hostIp: this.cfg.nodeIp, now: this.now() });
+    const status = computePodStatus({ pod, containers: views, waiting: w, probes: this.probes, runtime: this.deps.runtime.name, podIp: reportedIp, hostIp: this.cfg.nodeIp, now: this.now() });
     await this.writeStatus(pod, status);
     return requeueAfter !== undefined ? { requeueAfter: Math.max(10, requeueAfter) } : undefined;
   }

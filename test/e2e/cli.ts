@@ -51,7 +51,7 @@ export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?:
 }
 
 export async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.kill('SIGTERM');
   return exited;

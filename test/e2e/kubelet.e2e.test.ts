@@ -17,6 +17,11 @@ import { envFor, JETKUBE, startJetkube, stop } from './cli.js';
 
 const NS = '/api/v1/namespaces/default';
 const NODE = process.execPath;
+// Node names are unique per run: a node's pod range derives from its name, and two runs at once
+// must not hand out the same loopback addresses.
+const RUN = Math.random().toString(36).slice(2, 7);
+const A = `node-a-${RUN}`;
+const B = `node-b-${RUN}`;
 
 interface KubeletProc {
   readonly name: string;
@@ -96,13 +101,13 @@ describe('kubelet with the process runtime, end to end', () => {
     process.env.NODE_MONITOR_GRACE_PERIOD = '3';
     process.env.DEFAULT_TOLERATION_SECONDS = '1';
     up = await startJetkube(['up', '--nodes', '0'], cfg, `${base}/readyz`);
-    await startKubelet('node-a');
-    await startKubelet('node-b');
+    await startKubelet(A);
+    await startKubelet(B);
   });
 
   after(async () => {
     for (const k of kubelets) {
-      if (k.child.exitCode === null) await stop(k.child);
+      await stop(k.child);
       killContainers(k.root);
     }
     if (up) await stop(up);
@@ -306,10 +311,10 @@ describe('kubelet with the process runtime, end to end', () => {
 
   it('a kubelet restarted keeps its containers: no restart, restart counts kept, no status write', async () => {
     const before = await pods('app=web');
-    const k = kubelets.find((x) => x.name === 'node-a')!;
+    const k = kubelets.find((x) => x.name === A)!;
     await stop(k.child);
     kubelets.splice(kubelets.indexOf(k), 1);
-    const again = await startKubelet('node-a');
+    const again = await startKubelet(A);
     assert.ok(again);
     await sleep(2500);
     const afterPods = await pods('app=web');
@@ -323,17 +328,17 @@ describe('kubelet with the process runtime, end to end', () => {
   });
 
   it('stopping one kubelet of two moves its pods to the other node', async () => {
-    const b = kubelets.find((x) => x.name === 'node-b')!;
-    const onB = (await pods('app=web')).filter((p) => p.spec.nodeName === 'node-b');
+    const b = kubelets.find((x) => x.name === B)!;
+    const onB = (await pods('app=web')).filter((p) => p.spec.nodeName === B);
     if (onB.length === 0) return; // the scheduler put all three on node-a: nothing to move
     b.child.kill('SIGKILL');
     await eventually('node-b Unknown', async () => {
-      const n = (await api(base, 'GET', '/api/v1/nodes/node-b')).body;
+      const n = (await api(base, 'GET', `/api/v1/nodes/${B}`)).body;
       return n.status.conditions.find((c: any) => c.type === 'Ready')?.status === 'Unknown';
     }, 30_000);
     const moved = await eventually('3 ready pods on node-a', async () => {
       const ps = await pods('app=web');
-      return ps.length === 3 && ps.every((p) => p.spec.nodeName === 'node-a' && p.status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'True') && ps;
+      return ps.length === 3 && ps.every((p) => p.spec.nodeName === A && p.status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'True') && ps;
     }, 45_000);
     for (const p of onB) assert.ok(!moved.some((q: any) => q.metadata.name === p.metadata.name), 'the pods of node-b were replaced');
   });

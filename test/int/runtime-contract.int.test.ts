@@ -19,7 +19,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
+import { dockerForTests, TEST_IMAGE } from '../docker-image.js';
 import { DockerRuntime } from '../../services/kubelet/runtime/docker.js';
 import {
   isImagePullError,
@@ -40,7 +41,6 @@ interface RuntimeUnderTest {
   cleanup(): Promise<void>;
 }
 
-const TEST_IMAGE = 'jetkube-test/busybox:local';
 const SKIP_HINT = '(set REQUIRE_DOCKER=1 to fail instead of skipping)';
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -156,7 +156,7 @@ function contract(name: string, make: () => Promise<RuntimeUnderTest>): void {
     test('start: command, args, env and workingDir; output in logs, with tailLines and timestamps', async (e) => {
       const { runtime, image } = e;
       const id = await runtime.start(
-        config(e, 'hello', 'echo "to stderr" >&2; echo "one $GREETING"; echo two; pwd', {
+        config(e, 'hello', 'echo "to stderr" >&2; sleep 0.2; echo "one $GREETING"; echo two; pwd', {
           env: { GREETING: 'hello world' },
           workingDir: '/tmp',
         }),
@@ -267,121 +267,10 @@ function contract(name: string, make: () => Promise<RuntimeUnderTest>): void {
 
 // ---- docker ----------------------------------------------------------------------------------
 
-/** Where `cmd` is on PATH (or the usual bin dirs), following symlinks. */
-function which(cmd: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
-  for (const d of dirs) {
-    const p = join(d, cmd);
-    if (d && existsSync(p)) return realpathSync(p);
-  }
-  return undefined;
-}
-
-/** The shared objects (and loader) a binary needs, as `ldd` lists them; [] for a static binary. */
-function sharedLibraries(bin: string): string[] {
-  const r = spawnSync('ldd', [bin], { encoding: 'utf8' });
-  if (r.status !== 0) return []; // "not a dynamic executable"
-  const libs = new Set<string>();
-  for (const line of r.stdout.split('\n')) {
-    const m = /=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(0x/.exec(line);
-    if (m) libs.add(m[1]!);
-  }
-  return [...libs];
-}
-
-/** Copy a host file into the rootfs at `dest` (the file's contents, symlinks followed). */
-function put(root: string, host: string, dest: string, mode = 0o755): void {
-  const target = join(root, dest);
-  mkdirSync(dirname(target), { recursive: true });
-  copyFileSync(realpathSync(host), target);
-  chmodSync(target, mode);
-}
-
-/** A binary and everything `ldd` says it loads, at the same paths inside the rootfs. */
-function putBinary(root: string, host: string, dest: string): void {
-  put(root, host, dest);
-  for (const lib of sharedLibraries(host)) if (!existsSync(join(root, lib))) put(root, lib, lib);
-}
-
-/** The test image's rootfs: busybox and its applets, or the host's sh and sleep. Returns what it used. */
-function buildRootfs(root: string): string {
-  for (const d of ['bin', 'dev', 'proc', 'sys', 'etc', 'tmp']) mkdirSync(join(root, d), { recursive: true });
-  chmodSync(join(root, 'tmp'), 0o1777);
-  const busybox = which('busybox');
-  if (busybox) {
-    putBinary(root, busybox, '/bin/busybox');
-    for (const applet of ['sh', 'echo', 'sleep', 'cat', 'env', 'pwd', 'true', 'false', 'ls']) {
-      symlinkSync('busybox', join(root, 'bin', applet));
-    }
-    return busybox;
-  }
-  const sh = which('sh');
-  const sleep = which('sleep');
-  if (!sh || !sleep) throw new Error('neither busybox nor sh and sleep were found on the host to build the test image');
-  putBinary(root, sh, '/bin/sh');
-  putBinary(root, sleep, '/bin/sleep');
-  return `${sh} + ${sleep}`;
-}
-
-/** Build the rootfs, tar it and import it as TEST_IMAGE (a registry-free `docker import`). */
-async function importTestImage(docker: Dockerode): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'jk-image-'));
-  try {
-    const root = join(dir, 'rootfs');
-    mkdirSync(root);
-    buildRootfs(root);
-    const tar = join(dir, 'rootfs.tar');
-    const r = spawnSync('tar', ['-C', root, '--numeric-owner', '--owner=0', '--group=0', '-cf', tar, '.'], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
-    const [repo, tag] = TEST_IMAGE.split(':') as [string, string];
-    const stream = await docker.importImage(createReadStream(tar), {
-      repo,
-      tag,
-      changes: ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-    });
-    await new Promise<void>((resolve, reject) =>
-      docker.modem.followProgress(
-        stream,
-        (err: Error | null, out: { error?: string }[]) => {
-          const failed = err ?? out.find((o) => o.error);
-          if (failed) reject(new Error(`importing ${TEST_IMAGE}: ${'message' in failed ? failed.message : failed.error}`));
-          else resolve();
-        },
-      ),
-    );
-    await docker.getImage(TEST_IMAGE).inspect();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Whether an engine answers a ping within 2s. */
-async function dockerPing(docker: Dockerode): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      docker.ping(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('no answer within 2s')), 2000);
-      }),
-    ]);
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function makeDocker(): Promise<RuntimeUnderTest> {
-  const docker = new Dockerode();
-  const down = await dockerPing(docker);
-  if (down !== undefined) {
-    const msg = `no Docker Engine at ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}: ${down}`;
-    if (process.env.REQUIRE_DOCKER === '1') throw new Error(`${msg} (REQUIRE_DOCKER=1)`);
-    throw new SkipSuite(`${msg} ${SKIP_HINT}`);
-  }
-  await importTestImage(docker);
+  const d = await dockerForTests();
+  if ('skip' in d) throw new SkipSuite(d.skip);
+  const { docker } = d;
   const runtime = new DockerRuntime({ docker });
   return { runtime, image: TEST_IMAGE, cleanup: async () => {} }; // the image stays for the next run
 }

@@ -123,17 +123,12 @@ export function exitReason(exitCode: number, oomKilled: boolean): string {
 
 /** The docker create options for one ContainerConfig (pure: unit-testable without an engine). */
 export function createOptions(cfg: ContainerConfig, name: string): Dockerode.ContainerCreateOptions {
-  const exposed: Record<string, object> = {};
-  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const p of cfg.ports) {
-    if (p.hostPort === undefined || p.hostPort <= 0) continue;
-    const key = `${p.containerPort}/${(p.protocol ?? 'TCP').toLowerCase()}`;
-    exposed[key] = {};
-    bindings[key] = [{ HostIp: '127.0.0.1', HostPort: String(p.hostPort) }];
-  }
+  // Host networking, like the process runtime: a pod binds its own pod IP (a loopback address
+  // from its node's range), so the proxy and probes reach it the same way under both runtimes.
+  // Container ports need no publishing (and hostPorts are the scheduler's to keep apart).
   const host: Dockerode.HostConfig = {
     RestartPolicy: { Name: 'no' },
-    PortBindings: bindings,
+    NetworkMode: 'host',
   };
   if (cfg.cpuMillis && cfg.cpuMillis > 0) host.NanoCpus = Math.round(cfg.cpuMillis * 1e6);
   if (cfg.memoryBytes && cfg.memoryBytes > 0) host.Memory = Math.round(cfg.memoryBytes);
@@ -144,7 +139,6 @@ export function createOptions(cfg: ContainerConfig, name: string): Dockerode.Con
     Image: cfg.image,
     Env: Object.entries(cfg.env).map(([k, v]) => `${k}=${v}`),
     Labels: { ...cfg.labels },
-    ExposedPorts: exposed,
     Tty: false,
     OpenStdin: false,
     AttachStdin: false,
