@@ -13,7 +13,8 @@ const NS = '/api/v1/namespaces/default';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+/** Poll `fn` until it returns something other than undefined/false (errors count as not yet). */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, pollMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -24,7 +25,7 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
       last = e;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(100);
+    await sleep(pollMs);
   }
 }
 

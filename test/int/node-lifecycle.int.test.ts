@@ -16,6 +16,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { eventually, sleep } from '../controller-stack.js';
 import type { Config } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
 import { EventLog, type StoredEvent } from '../../shared/eventlog/index.js';
@@ -33,24 +34,10 @@ const TOLERATION_S = 1;
 const RENEW_MS = 250;
 const LEASE_NS = 'kube-node-lease';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const microTime = (d = new Date()) => d.toISOString().replace('Z', '000Z');
 const seconds = (d = new Date()) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(50);
-  }
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000) => eventually(what, fn, timeoutMs, 50);
 
 /** Every event on the test's stream, in order. */
 async function streamEvents(cfg: Config): Promise<StoredEvent[]> {
