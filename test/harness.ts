@@ -10,6 +10,7 @@ import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { streamName, schemaName, loadConfig, type Config } from '../shared/config.js';
+import { EventLog, type StoredEvent } from '../shared/eventlog/index.js';
 
 export interface TestEnv {
   readonly natsUrl: string;
@@ -115,5 +116,31 @@ export async function dropPrefix(cfg: Config): Promise<void> {
     for (const r of rows) await client.query(`drop schema if exists "${r.nspname}" cascade`);
   } finally {
     await client.end();
+  }
+}
+
+/** Every event on the test's stream, in order (direct gets, 64 at a time). */
+export async function streamEvents(cfg: Config): Promise<StoredEvent[]> {
+  const el = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject });
+  try {
+    const { firstSeq, lastSeq } = await el.state();
+    const out: StoredEvent[] = [];
+    for (let s = firstSeq; s <= lastSeq; s += 64) {
+      const batch = await Promise.all(Array.from({ length: Math.min(64, lastSeq - s + 1) }, (_, i) => el.getBySeq(s + i).catch(() => null)));
+      for (const e of batch) if (e) out.push(e);
+    }
+    return out;
+  } finally {
+    await el.close();
+  }
+}
+
+/** The test stream's last sequence. */
+export async function lastSeq(cfg: Config): Promise<number> {
+  const el = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject });
+  try {
+    return (await el.state()).lastSeq;
+  } finally {
+    await el.close();
   }
 }

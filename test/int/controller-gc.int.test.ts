@@ -11,11 +11,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { streamEvents, lastSeq } from '../harness.js';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
-import { EventLog, type StoredEvent } from '../../shared/eventlog/index.js';
+import type { StoredEvent } from '../../shared/eventlog/index.js';
 import { startControllerManager, type RunningControllerManager } from '../../services/controller-manager/manager.js';
 import { api, collectWatch, startStack, type Stack, type WatchEvent } from '../stack.js';
 
@@ -82,33 +83,6 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Every event on the test's stream, in order. */
-async function streamEvents(cfg: Config): Promise<StoredEvent[]> {
-  const el = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject });
-  try {
-    const { firstSeq, lastSeq } = await el.state();
-    const out: StoredEvent[] = [];
-    for (let s = firstSeq; s <= lastSeq; s += 64) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(64, lastSeq - s + 1) }, (_, i) => el.getBySeq(s + i).catch(() => null)),
-      );
-      for (const e of batch) if (e) out.push(e);
-    }
-    return out;
-  } finally {
-    await el.close();
-  }
-}
-
-async function lastSeq(cfg: Config): Promise<number> {
-  const el = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject });
-  try {
-    return (await el.state()).lastSeq;
-  } finally {
-    await el.close();
-  }
-}
 
 /** Writes per object (by uid) among `events`, by event type. */
 function writesByUid(events: readonly StoredEvent[]): Map<string, { kind: string; name: string; ADDED: number; MODIFIED: number; DELETED: number }> {

@@ -16,10 +16,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { streamEvents } from '../harness.js';
 import { eventually, sleep } from '../controller-stack.js';
 import type { Config } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
-import { EventLog, type StoredEvent } from '../../shared/eventlog/index.js';
+import type { StoredEvent } from '../../shared/eventlog/index.js';
 import { GatewayClient } from '../../shared/client/index.js';
 import { isConflict } from '../../shared/errors.js';
 import type { Lease, Node, Pod } from '../../shared/resources/types.js';
@@ -38,22 +39,6 @@ const microTime = (d = new Date()) => d.toISOString().replace('Z', '000Z');
 const seconds = (d = new Date()) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000) => eventually(what, fn, timeoutMs, 50);
-
-/** Every event on the test's stream, in order. */
-async function streamEvents(cfg: Config): Promise<StoredEvent[]> {
-  const el = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject });
-  try {
-    const { firstSeq, lastSeq } = await el.state();
-    const out: StoredEvent[] = [];
-    for (let s = firstSeq; s <= lastSeq; s += 64) {
-      const batch = await Promise.all(Array.from({ length: Math.min(64, lastSeq - s + 1) }, (_, i) => el.getBySeq(s + i).catch(() => null)));
-      for (const e of batch) if (e) out.push(e);
-    }
-    return out;
-  } finally {
-    await el.close();
-  }
-}
 
 /** Writes per object uid: `ADDED/MODIFIED/DELETED` counts. */
 function writesOf(events: readonly StoredEvent[], uids: readonly string[]): Record<string, { ADDED: number; MODIFIED: number; DELETED: number }> {

@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { lastSeq } from '../harness.js';
 import pg from 'pg';
 import { schemaName, type Config } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
@@ -23,15 +24,6 @@ async function query<T extends pg.QueryResultRow = any>(cfg: Config, text: strin
     return (await c.query<T>(text, params)).rows;
   } finally {
     await c.end();
-  }
-}
-
-async function lastSeq(cfg: Config): Promise<number> {
-  const el = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject });
-  try {
-    return (await el.state()).lastSeq;
-  } finally {
-    await el.close();
   }
 }
 
