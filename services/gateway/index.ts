@@ -8,6 +8,7 @@ import { buildGateway, ensureSystemNamespaces } from './server.js';
 import type { ObjectStore } from './store.js';
 import { parseBlockRange } from './cidr.js';
 import { DEFAULT_CLUSTER_POD_CIDR } from './node-cidrs.js';
+import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange } from './service-ips.js';
 
 export { buildGateway, ensureSystemNamespaces } from './server.js';
 export { ObjectStore } from './store.js';
@@ -26,15 +27,20 @@ export interface GatewayOptions {
   readonly bookmarkIntervalMs?: number;
   /** Overrides env CLUSTER_POD_CIDR (default 127.64.0.0/10): where node pod ranges come from. */
   readonly clusterPodCidr?: string;
+  /** Overrides env SERVICE_CLUSTER_IP_RANGE (default 127.10.0.0/16): where service cluster IPs come from. */
+  readonly serviceClusterIpRange?: string;
 }
 
 export async function startGateway(cfg: Config, logger: Logger = createLogger('gateway', cfg.logLevel), opts: GatewayOptions = {}): Promise<RunningGateway> {
   const clusterPodCidr = opts.clusterPodCidr ?? (process.env.CLUSTER_POD_CIDR || DEFAULT_CLUSTER_POD_CIDR);
-  parseBlockRange(clusterPodCidr); // a malformed range stops the start here, before any connection
+  const serviceClusterIpRange = opts.serviceClusterIpRange ?? (process.env.SERVICE_CLUSTER_IP_RANGE || DEFAULT_SERVICE_CLUSTER_IP_RANGE);
+  // A malformed range stops the start here, before any connection.
+  parseBlockRange(clusterPodCidr);
+  parseServiceIpRange(serviceClusterIpRange);
   const log = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject, name: 'jetkube-gateway' });
   const db = createDb(cfg.databaseUrl, schemaName(cfg.prefix));
   await migrate(db);
-  const { app, store, tracker } = await buildGateway({ cfg, log, db, logger, ...opts, clusterPodCidr });
+  const { app, store, tracker } = await buildGateway({ cfg, log, db, logger, ...opts, clusterPodCidr, serviceClusterIpRange });
   await ensureSystemNamespaces(store);
   await app.listen({ port: cfg.port, host: cfg.host });
   const addr = app.server.address();

@@ -26,6 +26,8 @@ import { streamWatch } from './watch.js';
 import { Allocator } from './allocator.js';
 import { parseBlockRange } from './cidr.js';
 import { DEFAULT_CLUSTER_POD_CIDR, NodePodCidrs } from './node-cidrs.js';
+import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange, ServiceAllocations } from './service-ips.js';
+import { ReservationSet } from './reservations.js';
 import { LogProxy } from './logs.js';
 
 /** Kubernetes' request body limit (3 MiB). */
@@ -42,6 +44,8 @@ export interface GatewayDeps {
   readonly bookmarkIntervalMs?: number;
   /** The range node pod CIDRs (one /24 each) are allocated from; default 127.64.0.0/10. */
   readonly clusterPodCidr?: string;
+  /** The range service cluster IPs are allocated from; default 127.10.0.0/16. */
+  readonly serviceClusterIpRange?: string;
 }
 
 type Query = Record<string, string | undefined>;
@@ -51,7 +55,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const podRange = parseBlockRange(deps.clusterPodCidr ?? DEFAULT_CLUSTER_POD_CIDR);
   const namespaces = new NamespaceCache(log);
   await namespaces.start();
-  const store = new ObjectStore(log, deps.clock, namespaces, new NodePodCidrs(new Allocator(log), podRange));
+  const serviceRange = parseServiceIpRange(deps.serviceClusterIpRange ?? DEFAULT_SERVICE_CLUSTER_IP_RANGE);
+  const allocator = new Allocator(log);
+  const reservations = new ReservationSet([new NodePodCidrs(allocator, podRange), new ServiceAllocations(allocator, serviceRange)]);
+  const store = new ObjectStore(log, deps.clock, namespaces, reservations);
   const logs = new LogProxy(store);
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();

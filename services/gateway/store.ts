@@ -412,6 +412,10 @@ export class ObjectStore {
       let next = d.object;
       if (holds && d.type !== 'DELETED') {
         next = await this.reservations!.acquire(info, next, cur.object, opts.dryRun ?? false);
+        // A spec that only looked changed because it left allocated values out is not a new generation.
+        if (GENERATION_KINDS.has(info.kind) && isDeepStrictEqual(next.spec, cur.object.spec)) {
+          next = { ...next, metadata: { ...next.metadata, generation: cur.object.metadata.generation } };
+        }
         if (isDeepStrictEqual(stripRv(next), stripRv(cur.object))) return cur.object;
       }
       if (opts.dryRun) return next;
@@ -419,6 +423,7 @@ export class ObjectStore {
         const seq = await this.log.append(subject, d.type, stripRv(next), cur.seq);
         // The tombstone is written: what the object held is free again.
         if (holds && d.type === 'DELETED') await this.reservations!.release(info, next);
+        else if (holds) await this.reservations!.afterUpdate?.(info, next, cur.object);
         return withRv(next, seq);
       } catch (e) {
         if (!isCasError(e)) throw e;
