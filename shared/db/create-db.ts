@@ -40,7 +40,8 @@ export function createDb(databaseUrl: string, schema: string, opts: DbOptions = 
     connectionString: databaseUrl,
     max: opts.max ?? 10,
     options: `-c search_path=${schema}`,
-    application_name: opts.applicationName ?? 'jetkube',
+    // The schema in the name tells one cluster's (or test's) connections from another's in pg_stat_activity.
+    application_name: `${opts.applicationName ?? 'jetkube'}/${schema}`.slice(0, 63),
     types: { getTypeParser },
     connectionTimeoutMillis: 10_000,
     keepAlive: true,

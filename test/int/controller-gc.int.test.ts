@@ -19,6 +19,7 @@ import { createLogger } from '../../shared/log.js';
 import type { StoredEvent } from '../../shared/eventlog/index.js';
 import { startControllerManager, type RunningControllerManager } from '../../services/controller-manager/manager.js';
 import { api, collectWatch, startStack, type Stack, type WatchEvent } from '../stack.js';
+import { eventually } from '../wait.js';
 
 const CONTROLLERS = ['garbagecollector', 'namespace'] as const;
 const CHILD_FLAG = 'JETKUBE_GC_TEST_CHILD';
@@ -72,15 +73,7 @@ const podObj = (name: string, owners: Ref[] = []) => ({
 
 const nsPath = (ns: string) => `/api/v1/namespaces/${ns}`;
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000) => eventually(what, fn, timeoutMs, 50);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -197,7 +197,7 @@ describe('projector', () => {
     const killer = (async () => {
       for (let i = 0; i < 5; i++) {
         await new Promise((r) => setTimeout(r, 60));
-        await query(s.cfg, `select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'jetkube-projector' and pid <> pg_backend_pid()`);
+        await query(s.cfg, `select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'jetkube-projector/${s.cfg.prefix}' and pid <> pg_backend_pid()`);
       }
     })();
     await Promise.all([writes, killer]);

@@ -13,16 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { api, configMap, startStack, type Stack } from '../stack.js';
 import { freePort, hasNatsServer, kill, startNats } from '../private-nats.js';
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { eventually } from '../wait.js';
 
 describe('restarts of NATS and Postgres', { skip: hasNatsServer ? false : 'nats-server is not installed' }, () => {
   let dir: string;
@@ -92,7 +83,7 @@ describe('restarts of NATS and Postgres', { skip: hasNatsServer ? false : 'nats-
     await admin.connect();
     try {
       await admin.query(
-        `select pg_terminate_backend(pid) from pg_stat_activity where application_name like 'jetkube%' and pid <> pg_backend_pid() and query not ilike '%advisory%'`,
+        `select pg_terminate_backend(pid) from pg_stat_activity where application_name like 'jetkube%/${s.cfg.prefix}' and pid <> pg_backend_pid() and query not ilike '%advisory%'`,
       );
     } finally {
       await admin.end();

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createLogger } from '../../shared/log.js';
 import { startScheduler, type RunningScheduler } from '../../services/scheduler/index.js';
 import { api, startStack, type Stack } from '../stack.js';
+import { eventually } from '../wait.js';
 
 const silent = createLogger('test', process.env.LOG_LEVEL || 'silent');
 
@@ -49,15 +50,7 @@ function podObject(name: string, spec: Record<string, unknown> = {}, requests?: 
   };
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000) => eventually(what, fn, timeoutMs, 50);
 
 async function nodeOf(s: Stack, name: string): Promise<string | undefined> {
   const r = await api(s.url, 'GET', `/api/v1/namespaces/default/pods/${name}`);
