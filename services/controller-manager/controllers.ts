@@ -5,6 +5,7 @@ import { namespaceController } from './namespace/controller.js';
 import { startReplicaSetController } from './replicaset/controller.js';
 import { startDeploymentController } from './deployment/controller.js';
 import { startNodeLifecycleController } from './nodelifecycle/controller.js';
+import { endpointsController } from './endpoints/controller.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   garbagecollector: garbageCollector,
@@ -12,4 +13,5 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   replicaset: startReplicaSetController,
   deployment: startDeploymentController,
   nodelifecycle: startNodeLifecycleController,
+  endpoints: endpointsController,
 };

@@ -6,6 +6,7 @@ import { cpus, hostname, totalmem, tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Taint, TaintEffect } from '../../shared/resources/types.js';
+import { parseClusterDns, parseClusterDomain, type DnsAddress } from '../../shared/cluster-dns.js';
 
 export type RuntimeKind = 'docker' | 'process' | 'fake';
 
@@ -36,6 +37,10 @@ export interface KubeletConfig {
   /** Every pod is synced at least this often. */
   readonly syncMs: number;
   readonly workers: number;
+  /** The cluster DNS pods are pointed at (CLUSTER_DNS, the DNS service's own setting). */
+  readonly clusterDns: DnsAddress;
+  /** The cluster's DNS domain (CLUSTER_DOMAIN): the pods' search path derives from it. */
+  readonly clusterDomain: string;
 }
 
 const num = (v: string | undefined, dflt: number, name: string): number => {
@@ -96,6 +101,8 @@ export function kubeletConfigFromEnv(env: NodeJS.ProcessEnv = process.env, over:
     relistMs: num(env.KUBELET_RELIST_MS, 1000, 'KUBELET_RELIST_MS'),
     syncMs: num(env.KUBELET_SYNC_FREQUENCY, 60, 'KUBELET_SYNC_FREQUENCY') * 1000,
     workers: num(env.KUBELET_WORKERS, 16, 'KUBELET_WORKERS'),
+    clusterDns: parseClusterDns(env.CLUSTER_DNS),
+    clusterDomain: parseClusterDomain(env.CLUSTER_DOMAIN),
     ...over,
   };
 }

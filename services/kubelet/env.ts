@@ -4,9 +4,15 @@
  * references expanded against what is defined so far, or a `valueFrom` (ConfigMap key, Secret key,
  * downward API field, resource limit). A missing source that is not optional is a
  * CreateContainerConfigError with Kubernetes' message.
+ *
+ * Also the pod's resolver (podDns): Kubernetes' dnsPolicy and dnsConfig, turned into what the
+ * runtime writes as /etc/resolv.conf and into env vars (dnsEnv) for containers that cannot use
+ * that file, since resolv.conf cannot name the DNS port.
  */
 import type { ConfigMap, Container, Pod, Secret } from '../../shared/resources/types.js';
 import { parseQuantity } from '../../shared/resources/quantity.js';
+import { formatDnsAddress, type DnsAddress } from '../../shared/cluster-dns.js';
+import type { ResolverConfig } from './runtime/types.js';
 
 export interface EnvSources {
   configMap(namespace: string, name: string): ConfigMap | undefined;
@@ -143,4 +149,67 @@ export function resolveEnv(pod: Pod, c: Container, src: EnvSources, addr: PodAdd
     throw e;
   }
   return { ok: true, env };
+}
+
+// ------------------------------------------------------------------------------------ pod DNS
+
+/** Where the cluster DNS is and the zone it serves (KubeletConfig has both). */
+export interface ClusterDnsSettings {
+  readonly clusterDns: DnsAddress;
+  readonly clusterDomain: string;
+}
+
+export interface PodDns extends ResolverConfig {
+  /** The first nameserver as `ip:port` (the port resolv.conf cannot carry); '' when there is none. */
+  readonly server: string;
+}
+
+interface DnsConfigSpec {
+  readonly nameservers?: readonly string[];
+  readonly searches?: readonly string[];
+  readonly options?: readonly { readonly name?: string; readonly value?: string }[];
+}
+
+/** The kubelet's limits (Kubernetes: 3 nameservers, 32 search domains). */
+const MAX_NAMESERVERS = 3;
+const MAX_SEARCHES = 32;
+
+/**
+ * The pod's resolver, by dnsPolicy: ClusterFirst (the default; on the host network it falls back
+ * to Default, as in Kubernetes) and ClusterFirstWithHostNet use the cluster DNS with the search
+ * path `<ns>.svc.<domain> svc.<domain> <domain>` and `ndots:5`; None uses only spec.dnsConfig;
+ * Default is the host's own resolver (undefined). dnsConfig's nameservers and searches are
+ * appended, its options replace those of the same name.
+ */
+export function podDns(pod: Pod, cluster: ClusterDnsSettings): PodDns | undefined {
+  const policy = pod.spec.dnsPolicy ?? 'ClusterFirst';
+  const useCluster = policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !pod.spec.hostNetwork);
+  if (!useCluster && policy !== 'None') return undefined;
+  const d = cluster.clusterDomain;
+  const ns = pod.metadata.namespace ?? 'default';
+  const extra = (pod.spec.dnsConfig ?? {}) as DnsConfigSpec;
+  const byHost = new Map<string, DnsAddress>();
+  for (const a of [...(useCluster ? [cluster.clusterDns] : []), ...(extra.nameservers ?? []).map((host) => ({ host, port: 53 }))]) {
+    if (!byHost.has(a.host)) byHost.set(a.host, a);
+  }
+  const servers = [...byHost.values()].slice(0, MAX_NAMESERVERS);
+  const searches = [...new Set([...(useCluster ? [`${ns}.svc.${d}`, `svc.${d}`, d] : []), ...(extra.searches ?? [])])].slice(0, MAX_SEARCHES);
+  const options = new Map<string, string>(useCluster ? [['ndots', 'ndots:5']] : []);
+  for (const o of extra.options ?? []) if (o.name) options.set(o.name, o.value !== undefined && o.value !== '' ? `${o.name}:${o.value}` : o.name);
+  return {
+    nameservers: servers.map((a) => a.host),
+    searches,
+    options: [...options.values()],
+    server: servers[0] ? formatDnsAddress(servers[0]) : '',
+  };
+}
+
+/** The resolver as env vars: JETKUBE_DNS_SERVER (`ip:port`), JETKUBE_DNS_SEARCH and glibc's LOCALDOMAIN. */
+export function dnsEnv(dns: PodDns | undefined): Record<string, string> {
+  if (!dns) return {};
+  const search = dns.searches.join(' ');
+  return {
+    ...(dns.server ? { JETKUBE_DNS_SERVER: dns.server } : {}),
+    ...(search ? { JETKUBE_DNS_SEARCH: search, LOCALDOMAIN: search } : {}),
+  };
 }

@@ -17,7 +17,7 @@ import { parseMilli, parseQuantity } from '../../shared/resources/quantity.js';
 import type { ConfigMap, Container, Lease, Node, Pod, Secret } from '../../shared/resources/types.js';
 import type { GatewayClient } from '../../shared/client/index.js';
 import type { KubeletConfig } from './config.js';
-import { expandVars, resolveEnv } from './env.js';
+import { dnsEnv, expandVars, podDns, resolveEnv } from './env.js';
 import type { KubeletMetrics } from './metrics.js';
 import { holdsIp, nodeStatus, PodIpAllocator, registrationNode, statusWriteDue, type NodeFacts } from './node-status.js';
 import { planPod, viewOf, type Action, type ContainerView, type StartFailure } from './pod-plan.js';
@@ -110,6 +110,12 @@ export class Kubelet {
       for (const p of this.myPods()) this.queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
     });
     await this.relist();
+    if (this.deps.runtime.name === 'docker' && this.cfg.clusterDns.port !== 53) {
+      this.log.warn(
+        { clusterDns: this.cfg.clusterDns },
+        "the cluster DNS is not on port 53: /etc/resolv.conf cannot name a port, so containers' resolvers will not reach it (JETKUBE_DNS_SERVER has the port)",
+      );
+    }
     this.log.info({ runtime: this.deps.runtime.name, podCIDR: this.node?.spec?.podCIDR }, 'kubelet started');
   }
 
@@ -375,17 +381,20 @@ export class Kubelet {
           return;
         }
         const vars = { ...env.env };
+        const dns = podDns(pod, this.cfg);
         try {
           await rt.start({
             image,
             command: (c.command ?? []).map((s) => expandVars(s, vars)),
             args: (c.args ?? []).map((s) => expandVars(s, vars)),
-            env: { HOSTNAME: pod.metadata.name!, ...vars },
+            // The container's own variables win over the resolver's.
+            env: { HOSTNAME: pod.metadata.name!, ...dnsEnv(dns), ...vars },
             ...(c.workingDir ? { workingDir: c.workingDir } : {}),
             labels: this.labelsFor(pod, c, a.kind, a.attempt, a.backoff, podIp),
             ports: (c.ports ?? []).map((p) => ({ containerPort: p.containerPort, ...(p.hostPort ? { hostPort: p.hostPort } : {}), ...(p.protocol ? { protocol: p.protocol } : {}) })),
             ...limits(c),
             podIp,
+            ...(dns ? { dns } : {}),
           });
         } catch (e) {
           this.failure(key, c.name, 'StartError', (e as Error).message);

@@ -267,13 +267,64 @@ function contract(name: string, make: () => Promise<RuntimeUnderTest>): void {
 
 // ---- docker ----------------------------------------------------------------------------------
 
-async function makeDocker(): Promise<RuntimeUnderTest> {
+async function makeDocker(rootDir?: string): Promise<RuntimeUnderTest> {
   const d = await dockerForTests();
   if ('skip' in d) throw new SkipSuite(d.skip);
   const { docker } = d;
-  const runtime = new DockerRuntime({ docker });
+  const runtime = new DockerRuntime({ docker, ...(rootDir ? { rootDir } : {}) });
   return { runtime, image: TEST_IMAGE, cleanup: async () => {} }; // the image stays for the next run
 }
 
 contract('docker', makeDocker);
+
+// The pod's resolver is docker-only (the process runtime gets it as env vars from the kubelet).
+describe('docker runtime: the pod resolver at /etc/resolv.conf', { timeout: 120_000 }, () => {
+  const root = mkdtempSync(join(tmpdir(), 'jk-docker-dns-'));
+  const uid = `uid-dns-${randomBytes(3).toString('hex')}`;
+  const node = `contract-dns-${process.pid}`;
+  let env: RuntimeUnderTest | undefined;
+  let skipped: string | undefined;
+
+  before(async () => {
+    try {
+      env = await makeDocker(root);
+    } catch (e) {
+      if (e instanceof SkipSuite) skipped = e.message;
+      else throw e;
+    }
+  });
+  after(async () => {
+    if (env) {
+      for (const c of await env.runtime.list({ [LABELS.node]: node })) await env.runtime.remove(c.id);
+      await env.runtime.close();
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('a container started with dns reads it from /etc/resolv.conf (read-only); removePodDir cleans up', async (t) => {
+    if (!env) return void t.skip(skipped ?? 'docker runtime unavailable');
+    const { runtime, image } = env;
+    const id = await runtime.start({
+      image,
+      command: ['sh', '-c'],
+      args: ['cat /etc/resolv.conf; { echo x >> /etc/resolv.conf; } 2>/dev/null && echo writable || echo read-only'],
+      env: {},
+      labels: { [LABELS.node]: node, [LABELS.podUid]: uid, [LABELS.podName]: 'dns', [LABELS.podNamespace]: 'contract', [LABELS.container]: 'main', [LABELS.attempt]: '0', [LABELS.kind]: 'app' },
+      ports: [],
+      dns: { nameservers: ['127.0.0.10'], searches: ['contract.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] },
+    });
+    await eventually('the container to exit', async () => ((await runtime.list({ [LABELS.node]: node })).find((c) => c.id === id)?.state === 'exited' ? true : undefined));
+    assert.deepEqual(await collect(runtime.logs(id, {})), [
+      'nameserver 127.0.0.10\n',
+      'search contract.svc.cluster.local svc.cluster.local cluster.local\n',
+      'options ndots:5\n',
+      'read-only\n',
+    ]);
+    const file = join(root, 'pods', uid, 'resolv.conf');
+    assert.ok(existsSync(file), 'written into the pod directory under the root dir');
+    await runtime.remove(id);
+    await (runtime as DockerRuntime).removePodDir(uid);
+    assert.ok(!existsSync(join(root, 'pods', uid)), 'the pod directory is gone');
+  });
+});
 // contract('process', async () => ({ runtime: new ProcessRuntime({ root: mkdtempSync(join(tmpdir(), 'jk-proc-')) }), image: 'process', cleanup: async () => {} }));

@@ -6,9 +6,15 @@
  * - command overrides the image's ENTRYPOINT, args its CMD (either empty: the image's own);
  * - no restart policy: the kubelet restarts containers itself (a new container per attempt);
  * - imagePullPolicy Always / IfNotPresent / Never, with ErrImagePull / ErrImageNeverPull;
- * - ports with a hostPort are published on 127.0.0.1 only.
+ * - ports with a hostPort are published on 127.0.0.1 only;
+ * - the pod's resolver is a resolv.conf written into its directory (`<rootDir>/pods/<uid>`) and
+ *   bind-mounted read-only at /etc/resolv.conf: one file the kubelet controls for all the pod's
+ *   containers, instead of whatever Docker derives per container from --dns and the host's file.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import Dockerode from 'dockerode';
@@ -21,6 +27,7 @@ import {
   type ContainerRuntime,
   type ExecResult,
   type LogOptions,
+  type ResolverConfig,
   type RuntimeContainer,
   type RuntimeState,
 } from './types.js';
@@ -30,6 +37,8 @@ export interface DockerRuntimeOptions {
   readonly socketPath?: string;
   /** A ready client (tests, or a remote engine configured elsewhere); wins over socketPath. */
   readonly docker?: Dockerode;
+  /** The kubelet's root directory: pods' files (resolv.conf) go to `<rootDir>/pods/<uid>`. Default: a temp directory. */
+  readonly rootDir?: string;
 }
 
 /** A container could not be created or started (Kubernetes: CreateContainerError / RunContainerError). */
@@ -121,8 +130,21 @@ export function exitReason(exitCode: number, oomKilled: boolean): string {
   return exitCode === 0 ? 'Completed' : 'Error';
 }
 
-/** The docker create options for one ContainerConfig (pure: unit-testable without an engine). */
-export function createOptions(cfg: ContainerConfig, name: string): Dockerode.ContainerCreateOptions {
+/** A resolv.conf for the resolver (resolv.conf(5)). */
+export function resolvConfText(dns: ResolverConfig): string {
+  const lines = [
+    ...dns.nameservers.map((ip) => `nameserver ${ip}`),
+    ...(dns.searches.length > 0 ? [`search ${dns.searches.join(' ')}`] : []),
+    ...(dns.options.length > 0 ? [`options ${dns.options.join(' ')}`] : []),
+  ];
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+/**
+ * The docker create options for one ContainerConfig (pure: unit-testable without an engine);
+ * `resolvConf` is the host path of the file to mount as the container's /etc/resolv.conf.
+ */
+export function createOptions(cfg: ContainerConfig, name: string, resolvConf?: string): Dockerode.ContainerCreateOptions {
   // Host networking, like the process runtime: a pod binds its own pod IP (a loopback address
   // from its node's range), so the proxy and probes reach it the same way under both runtimes.
   // Container ports need no publishing (and hostPorts are the scheduler's to keep apart).
@@ -132,8 +154,7 @@ export function createOptions(cfg: ContainerConfig, name: string): Dockerode.Con
   };
   if (cfg.cpuMillis && cfg.cpuMillis > 0) host.NanoCpus = Math.round(cfg.cpuMillis * 1e6);
   if (cfg.memoryBytes && cfg.memoryBytes > 0) host.Memory = Math.round(cfg.memoryBytes);
-  if (cfg.dns?.nameservers.length) host.Dns = [...cfg.dns.nameservers];
-  if (cfg.dns?.searches.length) host.DnsSearch = [...cfg.dns.searches];
+  if (resolvConf) host.Binds = [`${resolvConf}:/etc/resolv.conf:ro`];
   const opts: Dockerode.ContainerCreateOptions = {
     name,
     Image: cfg.image,
@@ -207,10 +228,12 @@ class CappedSink {
 export class DockerRuntime implements ContainerRuntime {
   readonly name = 'docker';
   private readonly docker: Dockerode;
+  private readonly podsDir: string;
   private closed = false;
 
   constructor(opts: DockerRuntimeOptions = {}) {
     this.docker = opts.docker ?? (opts.socketPath ? new Dockerode({ socketPath: opts.socketPath }) : new Dockerode());
+    this.podsDir = join(opts.rootDir ?? join(tmpdir(), 'jetkube', 'docker'), 'pods');
   }
 
   async version(): Promise<string> {
@@ -273,7 +296,8 @@ export class DockerRuntime implements ContainerRuntime {
   async start(cfg: ContainerConfig): Promise<string> {
     let container: Dockerode.Container;
     try {
-      container = await this.docker.createContainer(createOptions(cfg, containerName(cfg.labels)));
+      const resolvConf = cfg.dns ? await this.writeResolvConf(cfg.labels[LABELS.podUid] ?? 'none', cfg.dns) : undefined;
+      container = await this.docker.createContainer(createOptions(cfg, containerName(cfg.labels), resolvConf));
     } catch (e) {
       throw new ContainerStartError(cfg.image, `creating container: ${messageOf(e)}`, 'CreateContainerError', {
         cause: e,
@@ -289,6 +313,22 @@ export class DockerRuntime implements ContainerRuntime {
       });
     }
     return container.id;
+  }
+
+  /** Write the pod's resolv.conf (whole, by rename: a container starting meanwhile never sees half a file). */
+  private async writeResolvConf(podUid: string, dns: ResolverConfig): Promise<string> {
+    const dir = join(this.podsDir, podUid);
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, 'resolv.conf');
+    const tmp = `${path}.${randomBytes(4).toString('hex')}`;
+    await writeFile(tmp, resolvConfText(dns), { mode: 0o644 });
+    await rename(tmp, path);
+    return path;
+  }
+
+  /** Remove the pod's directory once the pod is gone (the kubelet calls this). */
+  async removePodDir(podUid: string): Promise<void> {
+    await rm(join(this.podsDir, podUid), { recursive: true, force: true });
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {

@@ -17,7 +17,7 @@ export async function createRuntime(kind: RuntimeKind, rootDir: string): Promise
       return new FakeRuntime();
     case 'docker': {
       const { DockerRuntime } = await import('./docker.js');
-      return new DockerRuntime({});
+      return new DockerRuntime({ rootDir });
     }
     default: {
       const never: never = kind;

@@ -69,7 +69,6 @@ export class ProcessRuntime implements ContainerRuntime {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       HOME: podDir,
-      ...(cfg.dns ? { JETKUBE_DNS_NAMESERVERS: cfg.dns.nameservers.join(' '), JETKUBE_DNS_SEARCH: cfg.dns.searches.join(' ') } : {}),
       ...cfg.env,
     };
     const shimCfg: ShimConfig = { argv: [...cfg.command, ...cfg.args], env, cwd };

@@ -45,8 +45,19 @@ export interface ContainerConfig {
   readonly memoryBytes?: number;
   /** The pod's IP, when the runtime does not choose one itself. */
   readonly podIp?: string;
-  /** resolv.conf lines for the container (docker mounts them; process passes them as env). */
-  readonly dns?: { readonly nameservers: readonly string[]; readonly searches: readonly string[] };
+  /**
+   * The pod's resolver (undefined: the host's). docker mounts it as /etc/resolv.conf; process
+   * ignores it (the kubelet also passes it as env: JETKUBE_DNS_SERVER, JETKUBE_DNS_SEARCH, LOCALDOMAIN).
+   */
+  readonly dns?: ResolverConfig;
+}
+
+/** What a pod's /etc/resolv.conf says. Nameservers are bare IPs: resolv.conf cannot name a port. */
+export interface ResolverConfig {
+  readonly nameservers: readonly string[];
+  readonly searches: readonly string[];
+  /** `ndots:5`, `timeout:2`, `edns0`, ... */
+  readonly options: readonly string[];
 }
 
 export type RuntimeState = 'created' | 'running' | 'exited' | 'unknown';
