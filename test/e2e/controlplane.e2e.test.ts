@@ -110,7 +110,7 @@ describe('control loops through `jetkube up`', () => {
   const rows = async (q: string) => (await sql.query(q.replaceAll('$schema', `"${cfg.prefix}"`))).rows;
 
   it('turns a Deployment into a ReplicaSet and bound, ready pods, visible in SQL', async () => {
-    const yaml = (await readFile(new URL('../../../examples/web.yaml', import.meta.url), 'utf8')).split('\n---\n')[0]!;
+    const yaml = await readFile(new URL('../../../test/fixtures/nginx-deployment.yaml', import.meta.url), 'utf8');
     assert.equal((await json(base, 'POST', '/apis/apps/v1/namespaces/default/deployments', yaml, 'application/yaml')).status, 201);
     const d = await until('deployment available', async () => {
       const r = await json(base, 'GET', '/apis/apps/v1/namespaces/default/deployments/web');

@@ -33,7 +33,7 @@ describe('quick start through the jetkube binary', () => {
   });
 
   it('takes a Deployment as YAML, serves it back, and projects it into Postgres', async () => {
-    const yaml = (await readFile(new URL('../../../examples/web.yaml', import.meta.url), 'utf8')).split('\n---\n')[0]!;
+    const yaml = await readFile(new URL('../../../test/fixtures/nginx-deployment.yaml', import.meta.url), 'utf8');
     const created = await fetch(`${base}/apis/apps/v1/namespaces/default/deployments`, {
       method: 'POST',
       headers: { 'content-type': 'application/yaml' },
