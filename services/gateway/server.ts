@@ -29,6 +29,7 @@ import { DEFAULT_CLUSTER_POD_CIDR, NodePodCidrs } from './node-cidrs.js';
 import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange, ServiceAllocations } from './service-ips.js';
 import { ReservationSet } from './reservations.js';
 import { LogProxy } from './logs.js';
+import { asTable, tableContentType, tableRequest, type TableRequest } from './table.js';
 
 /** Kubernetes' request body limit (3 MiB). */
 export const BODY_LIMIT = 3 * 1024 * 1024;
@@ -60,6 +61,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const reservations = new ReservationSet([new NodePodCidrs(allocator, podRange), new ServiceAllocations(allocator, serviceRange)]);
   const store = new ObjectStore(log, deps.clock, namespaces, reservations);
   const logs = new LogProxy(store);
+  const now = deps.clock ?? (() => new Date());
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
 
@@ -190,16 +192,23 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       if (warnings.length) void reply.header('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', '));
       return reply.code(code).type('application/json').send(obj);
     };
+    // Reads answer a meta.k8s.io Table when the Accept header asks for one (kubectl get does).
+    const table = req.method === 'GET' && !sub ? tableRequest(req.headers.accept, q.includeObject) : undefined;
+    const read = (body: object) => {
+      if (!table) return body;
+      // Sent as bytes: fastify would rewrite the media type's parameters (quoting them, adding a charset).
+      return reply.header('content-type', tableContentType(table)).send(Buffer.from(JSON.stringify(asTable(info, body, table, now()))));
+    };
 
     if (!name) {
       switch (req.method) {
         case 'GET':
           if (isTrue(q.watch)) {
             mark('WATCH');
-            return watch(req, reply, info, ns, q);
+            return watch(req, reply, info, ns, q, table);
           }
           mark('LIST');
-          return list(info, ns, q);
+          return read(await list(info, ns, q));
         case 'POST': {
           mark('CREATE');
           if (info.namespaced && !ns) throw new ApiError('MethodNotAllowed', `create is not supported on ${info.plural} across all namespaces; use /namespaces/<ns>/${info.plural}`);
@@ -223,7 +232,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         }
         mark('GET');
         if (sub === 'scale') return store.getScale(info, ns, name);
-        return store.get(info, ns, name);
+        return read(await store.get(info, ns, name));
       case 'POST':
         if (sub === 'binding') {
           mark('CREATE');
@@ -298,7 +307,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     };
   }
 
-  async function watch(req: FastifyRequest, reply: FastifyReply, info: ResourceInfo, ns: string, q: Query): Promise<void> {
+  async function watch(req: FastifyRequest, reply: FastifyReply, info: ResourceInfo, ns: string, q: Query, table?: TableRequest): Promise<void> {
     const rv = q.resourceVersion;
     const timeoutMs = q.timeoutSeconds ? parseNonNegInt(q.timeoutSeconds, 'timeoutSeconds') * 1000 : undefined;
     let initial: KObject[] | undefined;
@@ -327,6 +336,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       bookmarks: isTrue(q.allowWatchBookmarks),
       bookmarkIntervalMs: deps.bookmarkIntervalMs ?? 15_000,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(table ? { transform: (o: KObject) => asTable(info, o, table, now()) } : {}),
     }).catch((e) => req.log.warn({ err: e }, 'watch failed'));
   }
 

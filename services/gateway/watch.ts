@@ -27,6 +27,8 @@ export interface WatchSpec {
   readonly bookmarks: boolean;
   readonly bookmarkIntervalMs: number;
   readonly timeoutMs?: number;
+  /** What each event carries instead of the object (a Table row for `as=Table` watches). */
+  readonly transform?: (object: KObject) => unknown;
 }
 
 const key = (o: KObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
@@ -84,6 +86,7 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
 
   const write = (type: WatchEventType, object: unknown): Promise<void> => {
     if (closed) return Promise.resolve();
+    if (spec.transform && type !== 'BOOKMARK' && type !== 'ERROR') object = spec.transform(object as KObject);
     const ok = res.write(`${JSON.stringify({ type, object })}\n`);
     return ok ? Promise.resolve() : new Promise((r) => res.once('drain', () => r()));
   };

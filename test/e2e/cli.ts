@@ -13,6 +13,8 @@ export function envFor(cfg: Config): NodeJS.ProcessEnv {
     JETKUBE_PREFIX: cfg.prefix,
     PORT: String(cfg.port),
     LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+    // Every `up` runs a cluster DNS: on a random port unless the test picks one, so runs rarely clash.
+    CLUSTER_DNS: process.env.CLUSTER_DNS || `127.0.0.1:${20000 + Math.floor(Math.random() * 30000)}`,
   };
 }
 

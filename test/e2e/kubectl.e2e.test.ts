@@ -1,6 +1,7 @@
 /**
- * kubectl (v1.32), a client nobody here wrote, pointed at the gateway: create -f, get, get -o yaml,
- * replace -f, delete. Skipped when kubectl is not installed, unless REQUIRE_KUBECTL=1.
+ * kubectl (v1.32), a client nobody here wrote, pointed at the gateway: create -f, get (with the
+ * server-side Table columns), get -o yaml, replace -f, delete. Skipped when kubectl is not
+ * installed, unless REQUIRE_KUBECTL=1.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -73,6 +74,22 @@ describe('kubectl against the gateway', { skip }, () => {
     const missing = await kubectl('get', 'deploy', 'nope', '-n', 'shop');
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /NotFound|not found/);
+  });
+
+  it('prints the server-side columns (Table) for pods, wide ones with -o wide', async () => {
+    const r = await kubectl('get', 'pods', '-n', 'shop');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/);
+    assert.match(r.stdout, /^solo\s+0\/1\s+Pending\s+0\s+\d+s$/m, 'no scheduler in this stack: the pod stays Pending');
+    const wide = await kubectl('get', 'pods', '-n', 'shop', '-o', 'wide');
+    assert.match(wide.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES\n/);
+    assert.match(wide.stdout, /^solo\s.*<none>\s+<none>\s+<none>\s+<none>$/m);
+    const all = await kubectl('get', 'deploy', '-A');
+    assert.match(all.stdout, /^NAMESPACE\s+NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\n/);
+    assert.match(all.stdout, /^shop\s+web\s+0\/2\s+0\s+0\s/m);
+    const svc = await kubectl('get', 'svc', 'web', '-n', 'shop');
+    assert.match(svc.stdout, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\n/);
+    assert.match(svc.stdout, /^web\s+ClusterIP\s+\d+\.\d+\.\d+\.\d+\s+<none>\s+80\/TCP\s/m);
   });
 
   it('replaces from a file (the output of get -o yaml, edited)', async () => {

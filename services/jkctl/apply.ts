@@ -1,0 +1,130 @@
+/**
+ * `jkctl apply -f`: create what is missing, update what exists, like kubectl's client-side apply.
+ * The manifest is recorded in the `kubectl.kubernetes.io/last-applied-configuration` annotation;
+ * an update is a JSON merge patch of the manifest onto the live object, with `null` for fields the
+ * previous apply set and this manifest drops (a three-way merge), and the live resourceVersion as
+ * precondition. Server-filled fields the manifest leaves out (status, a service's clusterIP and
+ * node ports, defaults) stay. The gateway writes nothing when nothing changes: `unchanged`.
+ */
+import { isApiError, isConflict, isNotFound } from '../../shared/errors.js';
+import type { KObject } from '../../shared/resources/meta.js';
+import { apiVersionOf, resourceByKind, type ResourceInfo } from '../../shared/resources/registry.js';
+import { isPlainObject } from '../../shared/resources/json.js';
+import type { Ctx } from './context.js';
+import { CliError, errorLine } from './errors.js';
+import { slashName } from './kinds.js';
+import { orderForApply, readManifests, type Manifest } from './manifests.js';
+
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+const MAX_CONFLICT_RETRIES = 5;
+
+type Json = Record<string, unknown>;
+
+/** JSON with object keys sorted, so the same manifest always records the same annotation. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    isPlainObject(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x,
+  );
+}
+
+/** The manifest as it is sent: with its own last-applied annotation (the manifest without it). */
+export function withLastApplied(manifest: KObject): KObject {
+  const { annotations: _all, ...meta } = manifest.metadata;
+  const { [LAST_APPLIED_ANNOTATION]: _old, ...annotations } = manifest.metadata.annotations ?? {};
+  const clean: KObject = { ...manifest, metadata: Object.keys(annotations).length ? { ...meta, annotations } : meta };
+  return { ...clean, metadata: { ...meta, annotations: { ...annotations, [LAST_APPLIED_ANNOTATION]: `${canonicalJson(clean)}\n` } } };
+}
+
+/** The configuration the previous apply recorded on the live object, if any. */
+export function lastApplied(live: KObject): Json | undefined {
+  const raw = live.metadata.annotations?.[LAST_APPLIED_ANNOTATION];
+  if (!raw) return undefined;
+  try {
+    const v: unknown = JSON.parse(raw);
+    return isPlainObject(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The merge patch for an update: everything in `modified`, plus `null` for each field `original`
+ * (the last applied configuration) had and `modified` no longer has, recursing into objects both
+ * have. Lists are replaced whole, as JSON merge patch does.
+ */
+export function threeWayPatch(modified: Json, original: Json | undefined): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(modified)) {
+    const o = original?.[k];
+    out[k] = isPlainObject(v) && isPlainObject(o) ? threeWayPatch(v, o) : v;
+  }
+  for (const k of Object.keys(original ?? {})) if (!(k in modified)) out[k] = null;
+  return out;
+}
+
+export type ApplyResult = 'created' | 'configured' | 'unchanged';
+
+/** The resource a manifest's apiVersion and kind name, or kubectl's "no matches" error. */
+export function infoFor(obj: KObject, source: string): ResourceInfo {
+  const info = resourceByKind(obj.kind);
+  if (!info || apiVersionOf(info) !== obj.apiVersion) {
+    throw new CliError(`resource mapping not found for name: "${obj.metadata.name ?? ''}" namespace: "${obj.metadata.namespace ?? ''}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`);
+  }
+  return info;
+}
+
+/** The namespace a manifest goes to: its own, else `-n`, else default; `-n` and a different own one clash. */
+export function namespaceOf(ctx: Pick<Ctx, 'namespace' | 'explicitNamespace'>, info: ResourceInfo, obj: KObject): string | undefined {
+  if (!info.namespaced) return undefined;
+  const own = obj.metadata.namespace;
+  if (own && ctx.explicitNamespace && own !== ctx.namespace) {
+    throw new CliError(`the namespace from the provided object "${own}" does not match the namespace "${ctx.namespace}". You must pass '--namespace=${own}' to perform this operation.`);
+  }
+  return own || ctx.namespace;
+}
+
+/** Apply one manifest; what happened. */
+export async function applyOne(ctx: Ctx, m: Manifest): Promise<{ info: ResourceInfo; name: string; result: ApplyResult }> {
+  const info = infoFor(m.object, m.source);
+  const name = m.object.metadata.name;
+  if (!name) throw new CliError(`error when retrieving current configuration of "${m.source}": the ${info.kind} has no metadata.name (generateName cannot be used with apply)`);
+  const ns = namespaceOf(ctx, info, m.object);
+  const modified = withLastApplied({ ...m.object, metadata: { ...m.object.metadata, ...(ns ? { namespace: ns } : {}) } });
+  const rc = ctx.client.resource(info.plural);
+  for (let attempt = 0; ; attempt++) {
+    let live: KObject;
+    try {
+      live = await rc.get(ns, name);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      await rc.create(ns, modified);
+      return { info, name, result: 'created' };
+    }
+    if (!live.metadata.annotations?.[LAST_APPLIED_ANNOTATION]) {
+      ctx.err.write(`Warning: resource ${info.plural}/${name} is missing the ${LAST_APPLIED_ANNOTATION} annotation which is required by jkctl apply. It will be patched automatically.\n`);
+    }
+    const patch = threeWayPatch(modified as Json, lastApplied(live));
+    patch.metadata = { ...(patch.metadata as Json), resourceVersion: live.metadata.resourceVersion };
+    try {
+      const after = await rc.patch(ns, name, patch, 'merge');
+      return { info, name, result: after.metadata.resourceVersion === live.metadata.resourceVersion ? 'unchanged' : 'configured' };
+    } catch (e) {
+      if (!isConflict(e) || attempt >= MAX_CONFLICT_RETRIES) throw e;
+    }
+  }
+}
+
+/** `jkctl apply -f ...`: every object, in dependency order; failures are reported at the end. Exit 1 if any. */
+export async function apply(ctx: Ctx, files: readonly string[]): Promise<number> {
+  const failures: string[] = [];
+  for (const m of orderForApply(await readManifests(files))) {
+    try {
+      const r = await applyOne(ctx, m);
+      ctx.out.write(`${slashName(r.info, r.name)} ${r.result}\n`);
+    } catch (e) {
+      failures.push(isApiError(e) && e.cause === undefined ? `Error from server (${e.reason}): error when applying "${m.source}": ${e.message}` : errorLine(e, ctx.server));
+    }
+  }
+  for (const f of failures) ctx.err.write(`${f}\n`);
+  return failures.length ? 1 : 0;
+}
