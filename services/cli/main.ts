@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `jetkube`: one binary for every service (like k3s). `jetkube up` runs them all in one process;
- * `jetkube gateway`, `jetkube projector`, `jetkube controller-manager`, `jetkube scheduler` run one; `jetkube replay` rebuilds the projections.
+ * `jetkube gateway`, `jetkube projector`, `jetkube controller-manager`, `jetkube scheduler`,
+ * `jetkube proxy`, `jetkube dns` and `jetkube kubelet` run one; `jetkube replay` rebuilds the projections.
  */
 import { Command, Option } from 'commander';
 import { loadConfig, type Config } from '../../shared/config.js';
@@ -12,6 +13,8 @@ import { replay, runProjector, startProjector } from '../projector/index.js';
 import { schedulerPort, startScheduler } from '../scheduler/index.js';
 import { controllerManagerPort, startControllerManager } from '../controller-manager/manager.js';
 import { startKubelets } from '../kubelet/index.js';
+import { proxyOptionsFromEnv, startProxy } from '../proxy/index.js';
+import { dnsHealthPort, dnsOptionsFromEnv, startDns } from '../dns/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
 
 type Service = (cfg: Config) => Promise<{ close(): Promise<void> }>;
@@ -22,7 +25,29 @@ const SERVICES: Record<string, Service> = {
   gateway: (cfg) => startGateway(cfg),
   'controller-manager': (cfg) => startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel)),
   scheduler: (cfg) => startScheduler(cfg, createLogger('scheduler', cfg.logLevel)),
+  proxy: (cfg) => startProxy(cfg, createLogger('proxy', cfg.logLevel), { nodePortAddresses: proxyOptionsFromEnv().nodePortAddresses }),
+  dns: (cfg) => startDnsOrWarn(cfg),
 };
+
+/**
+ * Inside `up`, a DNS address that can't be bound (port 53 without root, or taken) leaves the rest of
+ * the cluster running: the error says what to set. Run alone (`jetkube dns`), it is fatal.
+ */
+async function startDnsOrWarn(cfg: Config): Promise<{ close(): Promise<void> }> {
+  const log = createLogger('dns', cfg.logLevel);
+  const opts = dnsOptionsFromEnv();
+  try {
+    return await startDns(cfg, log, opts);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL') throw err;
+    log.error(
+      { err, address: `${opts.address}:${opts.port}` },
+      'cluster DNS not started: its address cannot be bound; set CLUSTER_DNS (e.g. 127.0.0.10:5353) or run as root for port 53',
+    );
+    return { close: async () => undefined };
+  }
+}
 
 /** Run alone, a service serves its own /healthz, /readyz and /metrics. */
 const STANDALONE: Record<string, Service> = {
@@ -31,6 +56,8 @@ const STANDALONE: Record<string, Service> = {
   'controller-manager': (cfg) =>
     startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel), { port: controllerManagerPort() }),
   scheduler: (cfg) => startScheduler(cfg, createLogger('scheduler', cfg.logLevel), { port: schedulerPort() }),
+  proxy: (cfg) => startProxy(cfg, createLogger('proxy', cfg.logLevel), proxyOptionsFromEnv()),
+  dns: (cfg) => startDns(cfg, createLogger('dns', cfg.logLevel), { ...dnsOptionsFromEnv(), healthPort: dnsHealthPort() }),
 };
 
 const program = new Command()

@@ -14,6 +14,7 @@ import { dropPrefix, testConfig } from '../harness.js';
 import { api } from '../stack.js';
 import { eventually, sleep } from '../controller-stack.js';
 import { envFor, JETKUBE, startJetkube, stop } from './cli.js';
+import { killContainers } from './cluster.js';
 
 const NS = '/api/v1/namespaces/default';
 const NODE = process.execPath;
@@ -27,20 +28,6 @@ interface KubeletProc {
   readonly name: string;
   readonly root: string;
   child: ChildProcess;
-}
-
-/** Kill every process a kubelet's runtime left (shims and their process groups). */
-function killContainers(root: string): void {
-  const dir = join(root, 'containers');
-  if (!existsSync(dir)) return;
-  for (const id of readdirSync(dir)) {
-    try {
-      const st = JSON.parse(readFileSync(join(dir, id, 'state.json'), 'utf8')) as { pid?: number; shimPid?: number };
-      for (const pid of [st.pid && -st.pid, st.shimPid]) if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    } catch {
-      /* no state */
-    }
-  }
 }
 
 /** The pid of the running container `container` of pod `pod`, from the process runtime's files. */

@@ -1,0 +1,201 @@
+/**
+ * bench:proxy — HTTP keep-alive load (autocannon) straight at a target server, then through the
+ * proxier on a 127.10.x.x cluster IP with that server as its single backend: requests/s and
+ * p50 / p99 latency of both, the throughput ratio and the latency the proxy adds. Targets: at
+ * least 70% of direct throughput, less than 1 ms added at p50.
+ *
+ * Target and proxier each run in their own child process (this file, with a role argument), so the
+ * proxy shares no event loop with the load generator. Rounds alternate direct and proxied after a
+ * warm-up of both; figures are medians over rounds. Latency percentiles come from every response
+ * time (autocannon's own histogram keeps whole milliseconds, too coarse for "added p50"). The CPU
+ * time each child spends per request is reported too: it depends much less than throughput on
+ * what else runs on the machine.
+ *
+ * Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_ROUNDS (3), BENCH_WARMUP (2 s),
+ * BENCH_CPU_PROF (a directory: the children run with --cpu-prof and write their profiles there).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Registry } from 'prom-client';
+import { createLogger } from '../shared/log.js';
+import { Proxier } from '../services/proxy/proxier.js';
+import { planListeners } from '../services/proxy/plan.js';
+import type { Endpoints, Service } from '../shared/resources/types.js';
+import { median, percentile, printTable } from './report.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS || 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 32);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
+const WARMUP = Number(process.env.BENCH_WARMUP || 2);
+const BODY = 'hello from the bench target\n';
+
+interface AutocannonResult {
+  readonly requests: { readonly average: number; readonly total: number };
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+}
+interface AutocannonInstance {
+  on(event: 'response', fn: (client: unknown, statusCode: number, bytes: number, ms: number) => void): void;
+}
+type Autocannon = (opts: { url: string; connections: number; duration: number }, cb: (err: Error | null, r: AutocannonResult) => void) => AutocannonInstance;
+
+/** Loaded by the parent only: the children need none of it. autocannon 9 ships no type declarations. */
+async function loadAutocannon(): Promise<Autocannon> {
+  // @ts-ignore (no declaration file for 'autocannon'; the part used here is typed above)
+  const mod = (await import('autocannon')) as { default: Autocannon };
+  return mod.default;
+}
+
+// ------------------------------------------------------------------ child roles
+
+/**
+ * Print one JSON line for the parent, answer its CPU-time questions (IPC), and exit cleanly on
+ * SIGTERM (so --cpu-prof is written).
+ */
+function announce(msg: object): void {
+  process.on('SIGTERM', () => process.exit(0));
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', () => process.send!(process.cpuUsage()));
+  console.log(JSON.stringify(msg));
+}
+
+async function runTarget(): Promise<void> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(BODY) });
+    res.end(BODY);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  announce({ port: (server.address() as { port: number }).port });
+}
+
+async function runProxy(clusterIP: string, port: number, backendPort: number): Promise<void> {
+  const service: Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { namespace: 'bench', name: 'target' },
+    spec: { clusterIP, ports: [{ name: 'http', port, protocol: 'TCP' }] },
+  };
+  const endpoints: Endpoints = {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { namespace: 'bench', name: 'target' },
+    subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'http', port: backendPort, protocol: 'TCP' }] }],
+  };
+  const plan = planListeners({ services: [service], endpoints: () => endpoints, nodePortAddresses: [] });
+  const proxier = new Proxier({ log: createLogger('bench-proxy', 'warn'), registry: new Registry() });
+  await proxier.apply(plan.listeners);
+  if (proxier.listening().length !== 1) throw new Error(`proxier did not listen on ${clusterIP}:${port}`);
+  announce({ listening: proxier.listening() });
+}
+
+// ------------------------------------------------------------------ parent
+
+function child(...args: string[]): Promise<{ proc: ChildProcess; msg: Record<string, unknown> }> {
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const proc = spawn(process.execPath, [...prof, fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before it was ready`)));
+    createInterface({ input: proc.stdout! }).once('line', (line) => resolve({ proc, msg: JSON.parse(line) as Record<string, unknown> }));
+  });
+}
+
+/** The child's CPU time so far (user + system), in microseconds. */
+function cpuOf(proc: ChildProcess): Promise<{ user: number; system: number }> {
+  return new Promise((resolve) => {
+    proc.once('message', (m) => resolve(m as { user: number; system: number }));
+    proc.send('cpu');
+  });
+}
+
+function stopChild(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null) return resolve();
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+  });
+}
+
+interface Run {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly failures: number;
+  /** CPU time (user + system) per request of the target and of the proxy, in microseconds. */
+  readonly targetCpuUs: number;
+  readonly proxyCpuUs: number;
+  /** The proxy's share of it spent in the kernel (system time). */
+  readonly proxySysUs: number;
+}
+
+async function load(autocannon: Autocannon, url: string, seconds: number, target: ChildProcess, proxy: ChildProcess): Promise<Run> {
+  const lat: number[] = [];
+  const cpu0 = await Promise.all([cpuOf(target), cpuOf(proxy)]);
+  const r = await new Promise<AutocannonResult>((resolve, reject) => {
+    const inst = autocannon({ url, connections: CONNECTIONS, duration: seconds }, (err, res) => (err ? reject(err) : resolve(res)));
+    inst.on('response', (_c, _status, _bytes, ms) => lat.push(ms));
+  });
+  const cpu1 = await Promise.all([cpuOf(target), cpuOf(proxy)]);
+  const n = Math.max(1, r.requests.total);
+  const perRequest = (i: 0 | 1) => (cpu1[i].user + cpu1[i].system - cpu0[i].user - cpu0[i].system) / n;
+  lat.sort((a, b) => a - b);
+  return {
+    rps: r.requests.average,
+    p50: percentile(lat, 50),
+    p99: percentile(lat, 99),
+    failures: r.errors + r.timeouts + r.non2xx,
+    targetCpuUs: perRequest(0),
+    proxyCpuUs: perRequest(1),
+    proxySysUs: (cpu1[1].system - cpu0[1].system) / n,
+  };
+}
+
+async function main(): Promise<void> {
+  const clusterIP = `127.10.${1 + Math.floor(Math.random() * 254)}.${1 + Math.floor(Math.random() * 254)}`;
+  const servicePort = 8080;
+  const target = await child('target');
+  const targetPort = target.msg.port as number;
+  const proxy = await child('proxy', clusterIP, String(servicePort), String(targetPort));
+  const urls = { direct: `http://127.0.0.1:${targetPort}/`, proxied: `http://${clusterIP}:${servicePort}/` };
+  const autocannon = await loadAutocannon();
+  try {
+    await load(autocannon, urls.direct, WARMUP, target.proc, proxy.proc);
+    await load(autocannon, urls.proxied, WARMUP, target.proc, proxy.proc);
+    const runs: { direct: Run[]; proxied: Run[] } = { direct: [], proxied: [] };
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const kind of ['direct', 'proxied'] as const) {
+        const r = await load(autocannon, urls[kind], SECONDS, target.proc, proxy.proc);
+        runs[kind].push(r);
+        console.log(
+          `  round ${i + 1} ${kind.padEnd(7)} ${Math.round(r.rps)} req/s   p50 ${r.p50.toFixed(3)} ms   p99 ${r.p99.toFixed(3)} ms` +
+            `   cpu/req target ${r.targetCpuUs.toFixed(1)} µs, proxy ${r.proxyCpuUs.toFixed(1)} µs (${r.proxySysUs.toFixed(1)} sys)${r.failures ? `   ${r.failures} failures` : ''}`,
+        );
+      }
+    }
+    const med = (kind: keyof typeof runs, f: (r: Run) => number) => median(runs[kind].map(f));
+    const d = { rps: med('direct', (r) => r.rps), p50: med('direct', (r) => r.p50), p99: med('direct', (r) => r.p99), cpu: med('direct', (r) => r.targetCpuUs) };
+    const p = { rps: med('proxied', (r) => r.rps), p50: med('proxied', (r) => r.p50), p99: med('proxied', (r) => r.p99), cpu: med('proxied', (r) => r.proxyCpuUs), sys: med('proxied', (r) => r.proxySysUs) };
+    const ratio = p.rps / d.rps;
+    const added = p.p50 - d.p50;
+    printTable(`bench:proxy — ${CONNECTIONS} keep-alive connections, ${SECONDS} s x ${ROUNDS} rounds (medians)`, [
+      ['measure', 'direct', 'proxied', ''],
+      ['requests/s', d.rps.toFixed(0), p.rps.toFixed(0), `ratio ${(ratio * 100).toFixed(1)}%; target ≥ 70%: ${ratio >= 0.7 ? 'met' : 'NOT met'}`],
+      ['latency p50', `${d.p50.toFixed(3)} ms`, `${p.p50.toFixed(3)} ms`, `added ${added.toFixed(3)} ms; target < 1 ms: ${added < 1 ? 'met' : 'NOT met'}`],
+      ['latency p99', `${d.p99.toFixed(3)} ms`, `${p.p99.toFixed(3)} ms`, `added ${(p.p99 - d.p99).toFixed(3)} ms`],
+      ['CPU per request', `target ${d.cpu.toFixed(1)} µs`, `proxy ${p.cpu.toFixed(1)} µs`, `user + system of the child processes; the proxy's system share ${p.sys.toFixed(1)} µs`],
+    ]);
+  } finally {
+    await Promise.all([stopChild(proxy.proc), stopChild(target.proc)]);
+  }
+}
+
+const [role, ...args] = process.argv.slice(2);
+if (role === 'target') await runTarget();
+else if (role === 'proxy') await runProxy(args[0]!, Number(args[1]), Number(args[2]));
+else {
+  await main();
+  process.exit(0);
+}

@@ -1,0 +1,82 @@
+/**
+ * A whole cluster for end-to-end tests, as a user runs it: `jetkube up --nodes N --runtime process`
+ * (every service in one process, N kubelets whose containers are local processes) on a fresh
+ * prefix, with this run's own node names, kubelet directory, service range and DNS port, so runs
+ * in parallel on one machine never meet. `close()` stops it, kills whatever containers the process
+ * runtime left (they outlive their kubelet by design) and drops the prefix.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../../shared/config.js';
+import { dropPrefix, testConfig } from '../harness.js';
+import { startJetkube, stop } from './cli.js';
+
+const rand = (lo: number, n: number) => lo + Math.floor(Math.random() * n);
+
+export interface ProcessCluster {
+  readonly cfg: Config;
+  /** The gateway's URL. */
+  readonly base: string;
+  readonly up: ChildProcess;
+  /** Where each node's kubelet keeps its containers (`<work>/<node>`). */
+  readonly work: string;
+  readonly nodeNames: readonly string[];
+  /** The service cluster IP range and DNS address this run uses. */
+  readonly serviceRange: string;
+  readonly dnsPort: number;
+  close(): Promise<void>;
+}
+
+/** Kill every process a process-runtime kubelet left under `root` (shims and their process groups). */
+export function killContainers(root: string): void {
+  const dir = join(root, 'containers');
+  if (!existsSync(dir)) return;
+  for (const id of readdirSync(dir)) {
+    try {
+      const st = JSON.parse(readFileSync(join(dir, id, 'state.json'), 'utf8')) as { pid?: number; shimPid?: number };
+      for (const pid of [st.pid && -st.pid, st.shimPid]) if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    } catch {
+      /* no state */
+    }
+  }
+}
+
+export async function startProcessCluster(tag: string, nodes = 2, env: Record<string, string> = {}): Promise<ProcessCluster> {
+  const run = Math.random().toString(36).slice(2, 7);
+  const cfg = await testConfig(tag, { port: rand(20000, 10000) });
+  const base = `http://127.0.0.1:${cfg.port}`;
+  const work = mkdtempSync(join(tmpdir(), `jetkube-${tag}-`));
+  const serviceRange = `127.12.${rand(1, 250)}.0/24`;
+  const dnsPort = rand(20000, 20000);
+  const nodeName = `${tag}-${run}`;
+  Object.assign(process.env, {
+    NODE_NAME: nodeName,
+    // Each node's root is <dirname>/<node name>: inside this run's directory.
+    KUBELET_ROOT_DIR: join(work, 'node'),
+    KUBELET_PORT: String(rand(40000, 10000)),
+    KUBELET_RELIST_MS: '200',
+    SERVICE_CLUSTER_IP_RANGE: serviceRange,
+    CLUSTER_DNS: `127.0.0.1:${dnsPort}`,
+    NODEPORT_ADDRESSES: '127.0.0.1',
+    ...env,
+  });
+  const up = await startJetkube(['up', '--nodes', String(nodes), '--runtime', 'process'], cfg, `${base}/readyz`);
+  const nodeNames = nodes === 1 ? [nodeName] : Array.from({ length: nodes }, (_, i) => `${nodeName}-${i + 1}`);
+  return {
+    cfg,
+    base,
+    up,
+    work,
+    nodeNames,
+    serviceRange,
+    dnsPort,
+    async close() {
+      await stop(up);
+      for (const d of existsSync(work) ? readdirSync(work) : []) killContainers(join(work, d));
+      await dropPrefix(cfg);
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
