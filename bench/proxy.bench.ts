@@ -14,7 +14,8 @@
  * Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_ROUNDS (3), BENCH_WARMUP (2 s),
  * BENCH_CPU_PROF (a directory: the children run with --cpu-prof and write their profiles there).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +95,25 @@ async function runProxy(clusterIP: string, port: number, backendPort: number): P
 
 // ------------------------------------------------------------------ parent
 
+/** socat listening on ip:port and relaying to the target, or undefined when it is not installed. */
+function startSocat(ip: string, port: number, targetPort: number): ChildProcess | undefined {
+  const has = spawnSync('socat', ['-V'], { stdio: 'ignore' });
+  if (has.error || has.status !== 0) return undefined;
+  return spawn('socat', [`TCP-LISTEN:${port},bind=${ip},fork,reuseaddr,nodelay`, `TCP:127.0.0.1:${targetPort},nodelay`], { stdio: 'ignore' });
+}
+
+async function waitListening(host: string, port: number): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host, port }, () => (s.destroy(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on ${host}:${port}`);
+}
+
 function child(...args: string[]): Promise<{ proc: ChildProcess; msg: Record<string, unknown> }> {
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const proc = spawn(process.execPath, [...prof, fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
@@ -159,14 +179,18 @@ async function main(): Promise<void> {
   const target = await child('target');
   const targetPort = target.msg.port as number;
   const proxy = await child('proxy', clusterIP, String(servicePort), String(targetPort));
-  const urls = { direct: `http://127.0.0.1:${targetPort}/`, proxied: `http://${clusterIP}:${servicePort}/` };
+  // A native userspace proxy in the same place, when the host has one: socat (C, a process per connection).
+  const socatIP = clusterIP.replace(/\.\d+$/, (m) => `.${(Number(m.slice(1)) % 254) + 1}`);
+  const socat = startSocat(socatIP, servicePort, targetPort);
+  const urls = { direct: `http://127.0.0.1:${targetPort}/`, proxied: `http://${clusterIP}:${servicePort}/`, socat: `http://${socatIP}:${servicePort}/` };
+  const kinds = socat ? (['direct', 'proxied', 'socat'] as const) : (['direct', 'proxied'] as const);
   const autocannon = await loadAutocannon();
   try {
-    await load(autocannon, urls.direct, WARMUP, target.proc, proxy.proc);
-    await load(autocannon, urls.proxied, WARMUP, target.proc, proxy.proc);
-    const runs: { direct: Run[]; proxied: Run[] } = { direct: [], proxied: [] };
+    if (socat) await waitListening(socatIP, servicePort);
+    for (const kind of kinds) await load(autocannon, urls[kind], WARMUP, target.proc, proxy.proc);
+    const runs: { direct: Run[]; proxied: Run[]; socat: Run[] } = { direct: [], proxied: [], socat: [] };
     for (let i = 0; i < ROUNDS; i++) {
-      for (const kind of ['direct', 'proxied'] as const) {
+      for (const kind of kinds) {
         const r = await load(autocannon, urls[kind], SECONDS, target.proc, proxy.proc);
         runs[kind].push(r);
         console.log(
@@ -186,8 +210,14 @@ async function main(): Promise<void> {
       ['latency p50', `${d.p50.toFixed(3)} ms`, `${p.p50.toFixed(3)} ms`, `added ${added.toFixed(3)} ms; target < 1 ms: ${added < 1 ? 'met' : 'NOT met'}`],
       ['latency p99', `${d.p99.toFixed(3)} ms`, `${p.p99.toFixed(3)} ms`, `added ${(p.p99 - d.p99).toFixed(3)} ms`],
       ['CPU per request', `target ${d.cpu.toFixed(1)} µs`, `proxy ${p.cpu.toFixed(1)} µs`, `user + system of the child processes; the proxy's system share ${p.sys.toFixed(1)} µs`],
+      ...(socat
+        ? [
+            ['reference: socat', '', `${med('socat', (r) => r.rps).toFixed(0)} req/s`, `ratio ${((100 * med('socat', (r) => r.rps)) / d.rps).toFixed(1)}%; p50 ${med('socat', (r) => r.p50).toFixed(3)} ms, p99 ${med('socat', (r) => r.p99).toFixed(3)} ms`],
+          ]
+        : []),
     ]);
   } finally {
+    socat?.kill('SIGTERM');
     await Promise.all([stopChild(proxy.proc), stopChild(target.proc)]);
   }
 }

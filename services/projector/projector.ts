@@ -38,6 +38,9 @@ import { projectorMetrics, type ProjectorMetrics } from './metrics.js';
 import { BatchQueue } from './queue.js';
 import { runBatch } from './run-batch.js';
 
+/** A session that lasted this long counts as healthy: its failure resets the retry backoff. */
+const HEALTHY_SESSION_MS = 5_000;
+
 export interface ProjectorHooks {
   /** Runs after a batch committed and before its ack; throwing here is a crash between the two. */
   readonly afterCommit?: (checkpoint: number) => void | Promise<void>;
@@ -170,6 +173,7 @@ export class Projector {
     const backoff = new Backoff(200, 10_000);
     while (!this.stopped) {
       let stage = 'nats';
+      let sessionStart = 0;
       try {
         const el = await this.connectLog();
         stage = 'postgres';
@@ -184,6 +188,7 @@ export class Projector {
         this.log.info('projector lock acquired; active');
         try {
           stage = 'session';
+          sessionStart = Date.now();
           await this.session(el, db, lead.lost);
           backoff.reset();
         } finally {
@@ -194,6 +199,9 @@ export class Projector {
         if (this.stopped) break;
         this.metrics.errors.inc({ stage });
         this.log.warn({ err, stage }, 'projector session ended with an error; retrying');
+        // A session that ran for a while was healthy: this failure starts a fresh backoff, rather
+        // than waiting as long as the last of some earlier, unrelated run of failures did.
+        if (sessionStart && Date.now() - sessionStart > HEALTHY_SESSION_MS) backoff.reset();
         await sleep(backoff.next(), this.stopCtl.signal);
       }
     }

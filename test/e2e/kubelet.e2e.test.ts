@@ -212,6 +212,8 @@ describe('kubelet with the process runtime, end to end', () => {
       return q.status?.phase === 'Running' && q;
     });
     const k = kubelets.find((x) => x.name === p.spec.nodeName)!;
+    // Running means started, not that the SIGTERM handler is installed yet: wait for its "up".
+    await eventually('the handler installed', async () => (await api(base, 'GET', `${NS}/pods/graceful/log`)).body === 'up\n');
     const pid = containerPid(k.root, 'graceful', 'c')!;
     const del = await api(base, 'DELETE', `${NS}/pods/graceful`);
     assert.equal(del.status, 200);
