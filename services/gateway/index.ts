@@ -31,6 +31,9 @@ export interface GatewayOptions {
   readonly serviceClusterIpRange?: string;
 }
 
+/** How long `close()` lets in-flight requests finish before it closes their connections. */
+const CLOSE_GRACE_MS = 2_000;
+
 export async function startGateway(cfg: Config, logger: Logger = createLogger('gateway', cfg.logLevel), opts: GatewayOptions = {}): Promise<RunningGateway> {
   const clusterPodCidr = opts.clusterPodCidr ?? (process.env.CLUSTER_POD_CIDR || DEFAULT_CLUSTER_POD_CIDR);
   const serviceClusterIpRange = opts.serviceClusterIpRange ?? (process.env.SERVICE_CLUSTER_IP_RANGE || DEFAULT_SERVICE_CLUSTER_IP_RANGE);
@@ -53,7 +56,11 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
     url: `http://${cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host}:${port}`,
     async close() {
       tracker.stop();
+      // In-flight requests get a moment to finish; then whatever is still open (watches, and
+      // connections Node still counts as busy) is cut, so a stop never waits for a client.
+      const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
       await app.close();
+      clearTimeout(force);
       await db.destroy();
       await log.close();
     },

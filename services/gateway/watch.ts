@@ -88,7 +88,17 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
     if (closed) return Promise.resolve();
     if (spec.transform && type !== 'BOOKMARK' && type !== 'ERROR') object = spec.transform(object as KObject);
     const ok = res.write(`${JSON.stringify({ type, object })}\n`);
-    return ok ? Promise.resolve() : new Promise((r) => res.once('drain', () => r()));
+    if (ok) return Promise.resolve();
+    // A client that goes away while we wait for it to read never drains: closing ends the wait too.
+    return new Promise((r) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        r();
+      };
+      res.once('drain', done);
+      res.once('close', done);
+    });
   };
   const close = () => {
     if (closed) return;
@@ -140,6 +150,11 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
 
   if (closed) return;
   messages = await consumer.consume({ max_messages: 256 });
+  // The client may have gone while the consumer was being set up: close() could not stop it then.
+  if (closed) {
+    await messages.close();
+    return;
+  }
   try {
     for await (const m of messages) {
       if (closed) break;
