@@ -45,7 +45,8 @@ export function replayTarget(f: ReplayFlags): { toSeq?: number; toTime?: Date } 
 export async function replay(f: ReplayFlags, out: Output, err: Output & { isTTY?: boolean }): Promise<number> {
   const target = replayTarget(f);
   let lastPrint = 0;
-  const res = await runReplay(loadConfig(), {
+  // A CLI's own output is the progress bar and the summary: the replay's JSON logs only when asked (LOG_LEVEL).
+  const res = await runReplay(loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || 'warn' }), {
     ...target,
     onProgress: (p) => {
       const now = Date.now();
