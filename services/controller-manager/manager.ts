@@ -6,8 +6,8 @@
 import type { Registry } from 'prom-client';
 import type { Config } from '../../shared/config.js';
 import { createLogger, type Logger } from '../../shared/log.js';
-import { openContext, type ServiceContext } from '../../shared/service/context.js';
-import { portFromEnv, startHealthServer, type HealthServer } from '../../shared/http/health-server.js';
+import { openContext, serveContextHealth, type ServiceContext } from '../../shared/service/context.js';
+import { portFromEnv, type HealthServer } from '../../shared/http/health-server.js';
 import { CONTROLLERS } from './controllers.js';
 
 /** A running controller (see controllers.ts for the list). */
@@ -104,14 +104,7 @@ export async function startControllerManager(
     for (const name of wanted) controllers.push(CONTROLLERS[name]!(ctx, copts));
     await ctx.informers.start();
     const ready = () => ctx.informers.hasSynced() && ctx.el.connected();
-    if (opts.port !== undefined) {
-      http = await startHealthServer({
-        port: opts.port,
-        host: opts.host ?? cfg.host,
-        registry: ctx.registry,
-        readiness: () => ({ ready: ready(), controllers: wanted }),
-      });
-    }
+    http = await serveContextHealth(ctx, opts.port, opts.host, () => ({ controllers: wanted }));
     log.info({ controllers: wanted, url: http?.url }, 'controller-manager started');
     return {
       ctx,

@@ -8,8 +8,8 @@ import type { Config } from '../../shared/config.js';
 import type { Informer } from '../../shared/informer/index.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import type { Endpoints, Namespace, Pod, Service } from '../../shared/resources/types.js';
-import { openContext, type ServiceContext } from '../../shared/service/context.js';
-import { portFromEnv, startHealthServer, type HealthServer } from '../../shared/http/health-server.js';
+import { openContext, serveContextHealth, type ServiceContext } from '../../shared/service/context.js';
+import { portFromEnv, type HealthServer } from '../../shared/http/health-server.js';
 import { DEFAULT_CLUSTER_DNS, parseClusterDns, parseClusterDomain, parseDnsAddress, type DnsAddress } from '../../shared/cluster-dns.js';
 import { answer, podIpKeys, type ClusterView } from './records.js';
 import { startDnsServer, type DnsServer } from './server.js';
@@ -84,14 +84,7 @@ export async function startDns(cfg: Config, log: Logger = createLogger('dns', cf
       registry: ctx.registry,
       log,
     });
-    if (opts.healthPort !== undefined) {
-      http = await startHealthServer({
-        port: opts.healthPort,
-        host: opts.healthHost ?? cfg.host,
-        registry: ctx.registry,
-        readiness: () => ({ ready: ctx.informers.hasSynced() && ctx.el.connected(), dns: `${server!.host}:${server!.port}` }),
-      });
-    }
+    http = await serveContextHealth(ctx, opts.healthPort, opts.healthHost, () => ({ dns: `${server!.host}:${server!.port}` }));
     log.info({ address: server.host, port: server.port, domain, upstream: opts.upstream, url: http?.url }, 'dns started');
     const running = server;
     return {

@@ -5,7 +5,7 @@
  */
 import type { Container, ContainerState, ContainerStatus, Pod, PodTemplateSpec, Probe, ResourceRequirements, Volume } from '../../shared/resources/types.js';
 import { age } from '../../shared/printers/index.js';
-import { DescribeWriter, annotationsBlock, labelsBlock, rfc1123z, tolerationsBlock } from './describe-writer.js';
+import { DescribeWriter, annotationsBlock, labelsBlock, metaBlocks, rfc1123z, tolerationsBlock } from './describe-writer.js';
 
 const ports = (c: Container, host: boolean) => (c.ports ?? []).map((p) => `${host ? (p.hostPort ?? 0) : p.containerPort}/${p.protocol ?? 'TCP'}`).join(', ');
 
@@ -171,8 +171,7 @@ export function describePod(w: DescribeWriter, pod: Pod, now: Date): void {
   if (pod.spec.serviceAccountName) w.line(0, `Service Account:\t${pod.spec.serviceAccountName}`);
   w.line(0, `Node:\t${pod.spec.nodeName ? `${pod.spec.nodeName}/${st.hostIP ?? ''}` : '<none>'}`);
   if (st.startTime) w.line(0, `Start Time:\t${rfc1123z(st.startTime)}`);
-  labelsBlock(w, 'Labels', m.labels);
-  annotationsBlock(w, 'Annotations', m.annotations);
+  metaBlocks(w, m);
   if (m.deletionTimestamp && st.phase !== 'Failed' && st.phase !== 'Succeeded') {
     w.line(0, `Status:\tTerminating (lasts ${age(m.deletionTimestamp, now)})`);
     w.line(0, `Termination Grace Period:\t${m.deletionGracePeriodSeconds ?? 0}s`);

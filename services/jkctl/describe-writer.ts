@@ -98,3 +98,9 @@ export function eventsBlock(w: DescribeWriter, events: readonly Event[], now: Da
     w.line(1, `${e.type ?? ''}\t${e.reason ?? ''}\t${eventInterval(e, now)}\t${from}\t${(e.message ?? '').trim()}`);
   }
 }
+
+/** The Labels and Annotations lines every describe shows. */
+export function metaBlocks(w: DescribeWriter, meta: { readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> }): void {
+  labelsBlock(w, 'Labels', meta.labels);
+  annotationsBlock(w, 'Annotations', meta.annotations);
+}

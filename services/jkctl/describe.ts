@@ -14,7 +14,7 @@ import { findNewReplicaSet, findOldReplicaSets, ownedReplicaSets } from '../cont
 import { namespaceFor, type Ctx } from './context.js';
 import { errorLine } from './errors.js';
 import { parseTargets } from './kinds.js';
-import { DescribeWriter, annotationsBlock, eventsBlock, labelsBlock, rfc1123z, taintsBlock } from './describe-writer.js';
+import { DescribeWriter, eventsBlock, metaBlocks, rfc1123z, taintsBlock } from './describe-writer.js';
 import { describePod, podTemplateBlock } from './describe-pods.js';
 
 /** What a describer may need besides the object (looked up by describe's I/O part). */
@@ -46,8 +46,7 @@ function describeDeployment(w: DescribeWriter, d: Deployment, rel: Related): voi
   const st = d.status ?? {};
   header(w, d, true);
   w.line(0, `CreationTimestamp:\t${rfc1123z(d.metadata.creationTimestamp)}`);
-  labelsBlock(w, 'Labels', d.metadata.labels);
-  annotationsBlock(w, 'Annotations', d.metadata.annotations);
+  metaBlocks(w, d.metadata);
   w.line(0, `Selector:\t${selectorString(d.spec.selector)}`);
   w.line(0, `Replicas:\t${d.spec.replicas ?? 1} desired | ${st.updatedReplicas ?? 0} updated | ${st.replicas ?? 0} total | ${st.availableReplicas ?? 0} available | ${st.unavailableReplicas ?? 0} unavailable`);
   w.line(0, `StrategyType:\t${d.spec.strategy?.type ?? 'RollingUpdate'}`);
@@ -65,8 +64,7 @@ function describeDeployment(w: DescribeWriter, d: Deployment, rel: Related): voi
 function describeReplicaSet(w: DescribeWriter, rs: ReplicaSet, rel: Related): void {
   header(w, rs, true);
   w.line(0, `Selector:\t${selectorString(rs.spec.selector)}`);
-  labelsBlock(w, 'Labels', rs.metadata.labels);
-  annotationsBlock(w, 'Annotations', rs.metadata.annotations);
+  metaBlocks(w, rs.metadata);
   const owner = rs.metadata.ownerReferences?.find((r) => r.controller);
   if (owner) w.line(0, `Controlled By:\t${owner.kind}/${owner.name}`);
   w.line(0, `Replicas:\t${rs.status?.replicas ?? 0} current / ${rs.spec.replicas ?? 1} desired`);
@@ -80,8 +78,7 @@ function describeReplicaSet(w: DescribeWriter, rs: ReplicaSet, rel: Related): vo
 function describeService(w: DescribeWriter, svc: Service, rel: Related): void {
   const spec = svc.spec ?? {};
   header(w, svc, true);
-  labelsBlock(w, 'Labels', svc.metadata.labels);
-  annotationsBlock(w, 'Annotations', svc.metadata.annotations);
+  metaBlocks(w, svc.metadata);
   w.line(0, `Selector:\t${formatLabels(spec.selector)}`);
   w.line(0, `Type:\t${spec.type ?? 'ClusterIP'}`);
   if (spec.ipFamilyPolicy) w.line(0, `IP Family Policy:\t${spec.ipFamilyPolicy}`);
@@ -106,8 +103,7 @@ function describeNode(w: DescribeWriter, node: Node, rel: Related, now: Date): v
   const st = node.status ?? {};
   header(w, node, false);
   w.line(0, `Roles:\t${nodeRoles(node).join(',') || '<none>'}`);
-  labelsBlock(w, 'Labels', node.metadata.labels);
-  annotationsBlock(w, 'Annotations', node.metadata.annotations);
+  metaBlocks(w, node.metadata);
   w.line(0, `CreationTimestamp:\t${rfc1123z(node.metadata.creationTimestamp)}`);
   taintsBlock(w, 'Taints', node.spec?.taints);
   w.line(0, `Unschedulable:\t${node.spec?.unschedulable ?? false}`);
@@ -163,8 +159,7 @@ function describeNode(w: DescribeWriter, node: Node, rel: Related, now: Date): v
 
 function describeNamespace(w: DescribeWriter, ns: Namespace): void {
   header(w, ns, false);
-  labelsBlock(w, 'Labels', ns.metadata.labels);
-  annotationsBlock(w, 'Annotations', ns.metadata.annotations);
+  metaBlocks(w, ns.metadata);
   w.line(0, `Status:\t${ns.status?.phase ?? ''}`);
   w.flush();
   w.line(0, '');
@@ -175,8 +170,7 @@ function describeNamespace(w: DescribeWriter, ns: Namespace): void {
 
 function describeConfigMap(w: DescribeWriter, cm: ConfigMap): void {
   header(w, cm, true);
-  labelsBlock(w, 'Labels', cm.metadata.labels);
-  annotationsBlock(w, 'Annotations', cm.metadata.annotations);
+  metaBlocks(w, cm.metadata);
   w.flush();
   w.line(0, '').line(0, 'Data').line(0, '====');
   for (const k of Object.keys(cm.data ?? {}).sort()) w.line(0, `${k}:`).line(0, '----').line(0, cm.data![k]!).line(0, '');
@@ -187,8 +181,7 @@ function describeConfigMap(w: DescribeWriter, cm: ConfigMap): void {
 
 function describeSecret(w: DescribeWriter, s: Secret): void {
   header(w, s, true);
-  labelsBlock(w, 'Labels', s.metadata.labels);
-  annotationsBlock(w, 'Annotations', s.metadata.annotations);
+  metaBlocks(w, s.metadata);
   w.flush();
   w.line(0, '');
   w.line(0, `Type:\t${s.type ?? 'Opaque'}`);
@@ -200,8 +193,7 @@ function describeSecret(w: DescribeWriter, s: Secret): void {
 /** Kinds without a describer: metadata, then every other field as YAML. */
 function describeGeneric(w: DescribeWriter, o: KObject, info: ResourceInfo): void {
   header(w, o, info.namespaced);
-  labelsBlock(w, 'Labels', o.metadata.labels);
-  annotationsBlock(w, 'Annotations', o.metadata.annotations);
+  metaBlocks(w, o.metadata);
   const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = o;
   w.flush();
   for (const [k, v] of Object.entries(rest)) {

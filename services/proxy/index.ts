@@ -8,8 +8,8 @@ import { isIP } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Config } from '../../shared/config.js';
 import { createLogger, type Logger } from '../../shared/log.js';
-import { openContext, type ServiceContext } from '../../shared/service/context.js';
-import { portFromEnv, startHealthServer, type HealthServer } from '../../shared/http/health-server.js';
+import { openContext, serveContextHealth, type ServiceContext } from '../../shared/service/context.js';
+import { portFromEnv, type HealthServer } from '../../shared/http/health-server.js';
 import { runController, WorkQueue, type ControllerHandle } from '../../shared/informer/index.js';
 import type { Endpoints, Service } from '../../shared/resources/types.js';
 import { planListeners, type Plan } from './plan.js';
@@ -77,14 +77,7 @@ export async function startProxy(cfg: Config, log: Logger = createLogger('proxy'
       },
     });
     await ctx.informers.start();
-    if (opts.port !== undefined) {
-      http = await startHealthServer({
-        port: opts.port,
-        host: opts.host ?? cfg.host,
-        registry: ctx.registry,
-        readiness: () => ({ ready: ctx.informers.hasSynced() && ctx.el.connected(), ...proxier.status() }),
-      });
-    }
+    http = await serveContextHealth(ctx, opts.port, opts.host, () => ({ ...proxier.status() }));
     log.info({ url: http?.url, nodePortAddresses }, 'proxy started');
     return {
       ctx,

@@ -2,8 +2,8 @@
 import type { Registry } from 'prom-client';
 import type { Config } from '../../shared/config.js';
 import { createLogger, type Logger } from '../../shared/log.js';
-import { openContext, type ServiceContext } from '../../shared/service/context.js';
-import { portFromEnv, startHealthServer, type HealthServer } from '../../shared/http/health-server.js';
+import { openContext, serveContextHealth, type ServiceContext } from '../../shared/service/context.js';
+import { portFromEnv, type HealthServer } from '../../shared/http/health-server.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 
 export { Scheduler, DEFAULT_SCHEDULER_NAME, type SchedulerOptions } from './scheduler.js';
@@ -37,14 +37,7 @@ export async function startScheduler(
   try {
     const scheduler = new Scheduler(ctx, opts).start();
     await ctx.informers.start();
-    if (opts.port !== undefined) {
-      http = await startHealthServer({
-        port: opts.port,
-        host: opts.host ?? cfg.host,
-        registry: ctx.registry,
-        readiness: () => ({ ready: ctx.informers.hasSynced() && ctx.el.connected(), ...scheduler.pending() }),
-      });
-    }
+    http = await serveContextHealth(ctx, opts.port, opts.host, () => scheduler.pending());
     log.info({ url: http?.url }, 'scheduler started');
     return {
       ctx,

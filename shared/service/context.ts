@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { EventLog } from '../eventlog/index.js';
 import { InformerFactory } from '../informer/index.js';
 import { GatewayClient } from '../client/index.js';
+import { startHealthServer, type HealthServer } from '../http/health-server.js';
 
 export interface ServiceContext {
   readonly cfg: Config;
@@ -58,4 +59,24 @@ export async function openContext(cfg: Config, log: Logger, opts: ContextOptions
       await el.close().catch(() => undefined);
     },
   };
+}
+
+/**
+ * A stream-reading service's /healthz, /readyz and /metrics on `port` (undefined: none, e.g. inside
+ * `jetkube up`): ready once its informers have synced and its NATS connection is up; `details`
+ * adds the service's own fields to the readiness answer.
+ */
+export async function serveContextHealth(
+  ctx: ServiceContext,
+  port: number | undefined,
+  host: string | undefined,
+  details: () => Record<string, unknown> = () => ({}),
+): Promise<HealthServer | undefined> {
+  if (port === undefined) return undefined;
+  return startHealthServer({
+    port,
+    host: host ?? ctx.cfg.host,
+    registry: ctx.registry,
+    readiness: () => ({ ready: ctx.informers.hasSynced() && ctx.el.connected(), ...details() }),
+  });
 }
