@@ -1,9 +1,11 @@
 /** Migrations as code, in order. Names start with a timestamp; add new ones at the end. */
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './2026_11_22_0001_initial.js';
+import * as lz4Objects from './2026_12_03_0001_lz4_objects.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_22_0001_initial': initial,
+  '2026_12_03_0001_lz4_objects': lz4Objects,
 };
 
 export const migrationProvider: MigrationProvider = {
