@@ -8,8 +8,11 @@
  * Also the pod's resolver (podDns): Kubernetes' dnsPolicy and dnsConfig, turned into what the
  * runtime writes as /etc/resolv.conf and into env vars (dnsEnv) for containers that cannot use
  * that file, since resolv.conf cannot name the DNS port.
+ *
+ * And the service links (serviceEnv): the `<NAME>_SERVICE_HOST` / `_PORT` and Docker-link style
+ * variables Kubernetes gives every container for each service of its namespace.
  */
-import type { ConfigMap, Container, Pod, Secret } from '../../shared/resources/types.js';
+import type { ConfigMap, Container, Pod, Secret, Service } from '../../shared/resources/types.js';
 import { parseQuantity } from '../../shared/resources/quantity.js';
 import { formatDnsAddress, type DnsAddress } from '../../shared/cluster-dns.js';
 import type { ResolverConfig } from './runtime/types.js';
@@ -212,4 +215,41 @@ export function dnsEnv(dns: PodDns | undefined): Record<string, string> {
     ...(dns.server ? { JETKUBE_DNS_SERVER: dns.server } : {}),
     ...(search ? { JETKUBE_DNS_SEARCH: search, LOCALDOMAIN: search } : {}),
   };
+}
+
+/** A service or port name as an env var name: upper case, `-` → `_`. */
+const envName = (s: string): string => s.toUpperCase().replace(/-/g, '_');
+
+/**
+ * Kubernetes' service links (pkg/kubelet/envvars, enableServiceLinks, default on): for every
+ * service of the pod's namespace with a cluster IP, `<NAME>_SERVICE_HOST`, `<NAME>_SERVICE_PORT`
+ * (the first port), `<NAME>_SERVICE_PORT_<PORTNAME>` per named port, and the Docker-link variables
+ * `<NAME>_PORT=tcp://ip:port` and `<NAME>_PORT_<port>_<PROTO>{,_PROTO,_PORT,_ADDR}`. Headless
+ * services and services without ports give none. The container's own variables win over these.
+ */
+export function serviceEnv(pod: Pod, services: readonly Service[]): Record<string, string> {
+  if (pod.spec.enableServiceLinks === false) return {};
+  const ns = pod.metadata.namespace ?? 'default';
+  const env: Record<string, string> = {};
+  const mine = services.filter((s) => (s.metadata.namespace ?? 'default') === ns).sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  for (const svc of mine) {
+    const ip = svc.spec.clusterIP;
+    const ports = svc.spec.ports ?? [];
+    if (!ip || ip === 'None' || !ports.length) continue;
+    const name = envName(svc.metadata.name ?? '');
+    env[`${name}_SERVICE_HOST`] = ip;
+    env[`${name}_SERVICE_PORT`] = String(ports[0]!.port);
+    for (const p of ports) if (p.name) env[`${name}_SERVICE_PORT_${envName(p.name)}`] = String(p.port);
+    const first = ports[0]!;
+    env[`${name}_PORT`] = `${(first.protocol ?? 'TCP').toLowerCase()}://${ip}:${first.port}`;
+    for (const p of ports) {
+      const proto = p.protocol ?? 'TCP';
+      const prefix = `${name}_PORT_${p.port}_${proto}`;
+      env[prefix] = `${proto.toLowerCase()}://${ip}:${p.port}`;
+      env[`${prefix}_PROTO`] = proto.toLowerCase();
+      env[`${prefix}_PORT`] = String(p.port);
+      env[`${prefix}_ADDR`] = ip;
+    }
+  }
+  return env;
 }

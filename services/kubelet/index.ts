@@ -11,7 +11,7 @@ import type { Config } from '../../shared/config.js';
 import { ApiError, isApiError } from '../../shared/errors.js';
 import { Informer, nodeNameIndex, objectKey, type IndexFunc } from '../../shared/informer/index.js';
 import { createLogger, type Logger } from '../../shared/log.js';
-import type { ConfigMap, Pod, Secret } from '../../shared/resources/types.js';
+import type { ConfigMap, Pod, Secret, Service } from '../../shared/resources/types.js';
 import { startHealthServer, type HealthServer } from '../../shared/http/health-server.js';
 import { openContext, type ServiceContext } from '../../shared/service/context.js';
 import type { KubeletConfig } from './config.js';
@@ -54,6 +54,7 @@ export async function startKubelets(
   pods.addIndexer('node', nodeNameIndex as IndexFunc<Pod>);
   const configMaps = ctx.informers.informer<ConfigMap>('configmaps');
   const secrets = ctx.informers.informer<Secret>('secrets');
+  const services = ctx.informers.informer<Service>('services');
   const byNode = new Map<string, Kubelet>();
   const runtimes: ContainerRuntime[] = [];
   let http: HealthServer | undefined;
@@ -73,7 +74,7 @@ export async function startKubelets(
     for (const k of configs) {
       const runtime = opts.runtime ?? (await createRuntime(k.runtime, k.rootDir));
       if (!opts.runtime) runtimes.push(runtime);
-      const kubelet = new Kubelet(k, { client: ctx.client, log, pods, configMaps, secrets, runtime, port, metrics });
+      const kubelet = new Kubelet(k, { client: ctx.client, log, pods, configMaps, secrets, services, runtime, port, metrics });
       byNode.set(k.nodeName, kubelet);
       kubelets.push(kubelet);
     }

@@ -14,10 +14,10 @@ import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../../shared/
 import { runController, WorkQueue, splitKey, type ControllerHandle, type Informer } from '../../shared/informer/index.js';
 import type { Logger } from '../../shared/log.js';
 import { parseMilli, parseQuantity } from '../../shared/resources/quantity.js';
-import type { ConfigMap, Container, Lease, Node, Pod, Secret } from '../../shared/resources/types.js';
+import type { ConfigMap, Container, Lease, Node, Pod, Secret, Service } from '../../shared/resources/types.js';
 import type { GatewayClient } from '../../shared/client/index.js';
 import type { KubeletConfig } from './config.js';
-import { dnsEnv, expandVars, podDns, resolveEnv } from './env.js';
+import { dnsEnv, expandVars, podDns, resolveEnv, serviceEnv } from './env.js';
 import type { KubeletMetrics } from './metrics.js';
 import { holdsIp, nodeStatus, PodIpAllocator, registrationNode, statusWriteDue, type NodeFacts } from './node-status.js';
 import { planPod, viewOf, type Action, type ContainerView, type StartFailure } from './pod-plan.js';
@@ -32,6 +32,8 @@ export interface KubeletDeps {
   readonly pods: Informer<Pod>;
   readonly configMaps: Informer<ConfigMap>;
   readonly secrets: Informer<Secret>;
+  /** Services, for the containers' service-link variables (optional: none without). */
+  readonly services?: Informer<Service>;
   readonly runtime: ContainerRuntime;
   /** The port the kubelet's HTTP server (logs) listens on, advertised in the Node. */
   readonly port: number;
@@ -387,8 +389,8 @@ export class Kubelet {
             image,
             command: (c.command ?? []).map((s) => expandVars(s, vars)),
             args: (c.args ?? []).map((s) => expandVars(s, vars)),
-            // The container's own variables win over the resolver's.
-            env: { HOSTNAME: pod.metadata.name!, ...dnsEnv(dns), ...vars },
+            // The container's own variables win over the resolver's and the service links.
+            env: { HOSTNAME: pod.metadata.name!, ...dnsEnv(dns), ...serviceEnv(pod, this.deps.services?.listByNamespace(pod.metadata.namespace ?? 'default') ?? []), ...vars },
             ...(c.workingDir ? { workingDir: c.workingDir } : {}),
             labels: this.labelsFor(pod, c, a.kind, a.attempt, a.backoff, podIp),
             ports: (c.ports ?? []).map((p) => ({ containerPort: p.containerPort, ...(p.hostPort ? { hostPort: p.hostPort } : {}), ...(p.protocol ? { protocol: p.protocol } : {}) })),

@@ -190,7 +190,7 @@ describe('services, endpoints, proxy and DNS, end to end (process runtime, 2 nod
     await assert.rejects(r.resolve4('nosuch.default.svc.cluster.local'), { code: 'ENOTFOUND' });
   });
 
-  it('lets a pod reach the service by its short name through the resolver it is given', async () => {
+  it('lets a pod reach the service by its short name through the resolver it is given, and by its service-link env', async () => {
     // The pod resolves "web" with the search path and server its env carries, then asks the service.
     const script = `
 const dns = require('dns').promises; const http = require('http');
@@ -198,7 +198,7 @@ const r = new dns.Resolver(); r.setServers([process.env.JETKUBE_DNS_SERVER]);
 const search = process.env.JETKUBE_DNS_SEARCH.split(' ');
 (async () => {
   const [ip] = await r.resolve4('web.' + search[0]);
-  http.get({ host: ip, port: 80, agent: false }, (res) => { let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => console.log('via', ip, 'answered by', b)); });
+  http.get({ host: ip, port: 80, agent: false }, (res) => { let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => console.log('link', process.env.WEB_SERVICE_HOST + ':' + process.env.WEB_SERVICE_PORT, 'via', ip, 'answered by', b)); });
 })().catch((e) => { console.error(e); process.exit(1); });`;
     const pod = {
       apiVersion: 'v1',
@@ -209,7 +209,8 @@ const search = process.env.JETKUBE_DNS_SEARCH.split(' ');
     assert.equal((await api(base, 'POST', `${NS}/pods`, pod)).status, 201);
     await eventually('client pod to finish', async () => (await api(base, 'GET', `${NS}/pods/client`)).body.status?.phase === 'Succeeded', 60_000, 250);
     const log = await fetch(`${base}${NS}/pods/client/log`).then((r) => r.text());
-    assert.match(log, new RegExp(`via ${clusterIP.replaceAll('.', '\\.')} answered by web-`));
+    const ip = clusterIP.replaceAll('.', '\\.');
+    assert.match(log, new RegExp(`link ${ip}:80 via ${ip} answered by web-`), 'service links in the env, and the name resolved');
   });
 
   it('sends no request to a deleted pod and fails none while it terminates', async () => {
