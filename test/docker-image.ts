@@ -196,7 +196,12 @@ async function importRootfs(
 
 /** Build the busybox rootfs and import it as TEST_IMAGE (a registry-free `docker import`). */
 export async function importTestImage(docker: Dockerode): Promise<void> {
+  const old = await docker.getImage(TEST_IMAGE).inspect().catch(() => undefined);
   await importRootfs(docker, TEST_IMAGE, (root) => void buildTestRootfs(root), [PATH_ENV]);
+  const now = await docker.getImage(TEST_IMAGE).inspect().catch(() => undefined);
+  // The one it replaces is untagged now: remove it rather than leave one behind per run (a
+  // container still using it keeps it, and the removal fails harmlessly).
+  if (old && now && old.Id !== now.Id) await docker.getImage(old.Id).remove().catch(() => undefined);
 }
 
 /**
