@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../../shared/config.js';
 
 export const JETKUBE = fileURLToPath(new URL('../../services/cli/main.js', import.meta.url));
+export const JKCTL = fileURLToPath(new URL('../../services/jkctl/main.js', import.meta.url));
 
 export function envFor(cfg: Config): NodeJS.ProcessEnv {
   return {

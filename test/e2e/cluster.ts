@@ -6,6 +6,7 @@
  * runtime left (they outlive their kubelet by design) and drops the prefix.
  */
 import type { ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,21 @@ export function killContainers(root: string): void {
       /* no state */
     }
   }
+}
+
+/** GET / on its own connection (no keep-alive); resolves with the body of a 200, rejects otherwise. */
+export function httpGet(host: string, port: number, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get({ host, port, path: '/', agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
 }
 
 export async function startProcessCluster(tag: string, nodes = 2, env: Record<string, string> = {}): Promise<ProcessCluster> {

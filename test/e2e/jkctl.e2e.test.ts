@@ -11,13 +11,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../../shared/config.js';
 import { dropPrefix, testConfig } from '../harness.js';
 import { eventually } from '../wait.js';
-import { envFor, JETKUBE, run, startJetkube, stop } from './cli.js';
+import { envFor, JETKUBE, JKCTL, run, startJetkube, stop } from './cli.js';
 
-const JKCTL = fileURLToPath(new URL('../../services/jkctl/main.js', import.meta.url));
 // Node names are unique per run: a node's pod range derives from its name.
 const RUN = Math.random().toString(36).slice(2, 7);
 const NODE = `jk-${RUN}`;

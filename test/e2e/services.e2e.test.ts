@@ -9,11 +9,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Resolver } from 'node:dns/promises';
-import { get } from 'node:http';
 import { connect } from 'node:net';
 import { api } from '../stack.js';
 import { eventually, sleep } from '../wait.js';
-import { startProcessCluster, type ProcessCluster } from './cluster.js';
+import { httpGet, startProcessCluster, type ProcessCluster } from './cluster.js';
 
 const NS = '/api/v1/namespaces/default';
 const APPS = '/apis/apps/v1/namespaces/default';
@@ -70,21 +69,6 @@ const service = (name: string, spec: Record<string, unknown> = {}) => ({
   spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 'http' }], ...spec },
 });
 
-/** One request on its own connection; resolves with the body (a pod name). */
-function request(host: string, port: number, timeoutMs = 3000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get({ host, port, path: '/', agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
 /** Requests in a loop (4 at a time) until stopped; every answer and every failure is kept. */
 function continuousClient(host: string, port: number) {
   const answers: { name: string; at: number }[] = [];
@@ -93,7 +77,7 @@ function continuousClient(host: string, port: number) {
   const loop = async () => {
     while (running) {
       try {
-        answers.push({ name: await request(host, port), at: Date.now() });
+        answers.push({ name: await httpGet(host, port), at: Date.now() });
       } catch (e) {
         failures.push((e as Error).message);
       }
@@ -162,7 +146,7 @@ describe('services, endpoints, proxy and DNS, end to end (process runtime, 2 nod
   it('balances 300 requests through the cluster IP over all 3 pods', async () => {
     const counts = new Map<string, number>();
     for (let i = 0; i < 300; i++) {
-      const name = await request(clusterIP, 80);
+      const name = await httpGet(clusterIP, 80);
       counts.set(name, (counts.get(name) ?? 0) + 1);
     }
     const names = new Set((await livePods()).map((p) => p.metadata.name));
@@ -177,7 +161,7 @@ describe('services, endpoints, proxy and DNS, end to end (process runtime, 2 nod
     const nodePort = (await api(base, 'GET', `${NS}/services/web`)).body.spec.ports[0].nodePort;
     assert.ok(nodePort >= 30000 && nodePort <= 32767);
     const names = new Set<string>();
-    for (let i = 0; i < 30; i++) names.add(await request('127.0.0.1', nodePort));
+    for (let i = 0; i < 30; i++) names.add(await httpGet('127.0.0.1', nodePort));
     assert.equal(names.size, 3);
   });
 

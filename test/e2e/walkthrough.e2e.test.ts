@@ -8,31 +8,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { api } from '../stack.js';
 import { eventually } from '../wait.js';
-import { envFor, run } from './cli.js';
-import { startProcessCluster, type ProcessCluster } from './cluster.js';
+import { envFor, JETKUBE, JKCTL, run } from './cli.js';
+import { httpGet, startProcessCluster, type ProcessCluster } from './cluster.js';
 
-const JKCTL = fileURLToPath(new URL('../../services/jkctl/main.js', import.meta.url));
-const JETKUBE = fileURLToPath(new URL('../../services/cli/main.js', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 const NS = '/api/v1/namespaces/default';
-
-function httpGet(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get({ host, port, path: '/', agent: false, timeout: 3000 }, (res) => {
-      let b = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (b += d));
-      res.on('end', () => resolve(b));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
 
 describe('the README walkthrough, without Docker', () => {
   let c: ProcessCluster;
