@@ -1,10 +1,11 @@
 /**
  * Patch formats the gateway accepts: JSON merge patch (RFC 7386), JSON patch (RFC 6902, via
- * fast-json-patch) and an approximation of Kubernetes' strategic merge patch (merge patch whose
- * lists of named things merge by key, plus the `$patch: replace|delete` directives).
+ * fast-json-patch) and Kubernetes' strategic merge patch (shared/patch, driven by the kind's
+ * OpenAPI patch extensions).
  */
 import jsonpatch from 'fast-json-patch';
 import { ApiError, badRequest } from '../../shared/errors.js';
+import { StrategicMergeError, strategicMergePatch, type PatchSchema } from '../../shared/patch/strategic-merge.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -24,17 +25,50 @@ export function patchTypeOf(contentType: string | undefined): PatchType | undefi
   }
 }
 
-export function applyPatch(type: PatchType, target: unknown, patch: unknown): unknown {
+/** Apply a patch; `schema` is the patched kind's strategic merge metadata. */
+export function applyPatch(type: PatchType, target: unknown, patch: unknown, schema: PatchSchema): unknown {
   switch (type) {
     case 'merge':
       if (!isObject(patch)) throw badRequest('a merge patch must be a JSON object');
-      return mergePatch(target as Json, patch as Json, false);
+      return mergePatch(target as Json, patch as Json);
     case 'strategic':
       if (!isObject(patch)) throw badRequest('a strategic merge patch must be a JSON object');
-      return mergePatch(target as Json, patch as Json, true);
+      try {
+        return strategicMergePatch(target, patch, schema);
+      } catch (e) {
+        throw e instanceof StrategicMergeError ? strategicMergeApiError(e) : e;
+      }
     case 'json':
       return applyJsonPatch(target, patch);
   }
+}
+
+/** kube-apiserver's mapping: format errors are 400, lists of lists and retainKeys mismatches 422, the rest 500 with no reason. */
+function strategicMergeApiError(e: StrategicMergeError): ApiError {
+  if (e.code === 400) return badRequest(e.message);
+  if (e.code === 422) return new ApiError('Invalid', e.message);
+  return new UnclassifiedError(e.message);
+}
+
+/** An error kube-apiserver does not classify: 500 with an empty reason (kubectl prints `Error from server: <message>`). */
+class UnclassifiedError extends ApiError {
+  constructor(message: string) {
+    super('InternalError', message);
+  }
+  override toStatus() {
+    return { ...super.toStatus(), reason: '' as const };
+  }
+}
+
+/** RFC 7386 JSON merge patch. */
+function mergePatch(target: Json, patch: Json): Json {
+  if (!isObject(patch)) return patch;
+  const out: { [k: string]: Json } = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k] ?? null, v);
+  }
+  return out;
 }
 
 function applyJsonPatch(target: unknown, patch: unknown): unknown {
@@ -55,62 +89,6 @@ function applyJsonPatch(target: unknown, patch: unknown): unknown {
 
 function isApplyError(e: jsonpatch.JsonPatchError): boolean {
   return ['OPERATION_PATH_UNRESOLVABLE', 'OPERATION_PATH_CANNOT_ADD', 'TEST_OPERATION_FAILED', 'OPERATION_PATH_ILLEGAL_ARRAY_INDEX'].includes(e.name);
-}
-
-/** Keys by which strategic merge patch merges lists of objects (Kubernetes' patchMergeKey). */
-const MERGE_KEYS: Record<string, string> = {
-  containers: 'name',
-  initContainers: 'name',
-  env: 'name',
-  volumes: 'name',
-  volumeMounts: 'mountPath',
-  imagePullSecrets: 'name',
-  conditions: 'type',
-  ownerReferences: 'uid',
-  taints: 'key',
-  addresses: 'type',
-};
-
-function mergePatch(target: Json, patch: Json, strategic: boolean, key = ''): Json {
-  if (!isObject(patch)) return patch;
-  if (strategic && patch.$patch === 'replace') {
-    const { $patch: _d, ...rest } = patch;
-    return stripNulls(rest);
-  }
-  const out: { [k: string]: Json } = isObject(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (strategic && k.startsWith('$')) continue;
-    if (v === null) delete out[k];
-    else if (strategic && Array.isArray(v) && MERGE_KEYS[k] && (Array.isArray(out[k]) || out[k] === undefined || out[k] === null)) {
-      // A missing list merges like an empty one, so `$patch: delete` entries vanish instead of being stored.
-      const merged = mergeList(Array.isArray(out[k]) ? (out[k] as Json[]) : [], v, MERGE_KEYS[k]!);
-      if (merged.length > 0 || Array.isArray(out[k])) out[k] = merged;
-      else delete out[k];
-    } else out[k] = mergePatch(out[k] ?? null, v, strategic, k);
-  }
-  void key;
-  return out;
-}
-
-function mergeList(target: Json[], patch: Json[], mergeKey: string): Json[] {
-  const out = [...target];
-  for (const item of patch) {
-    if (!isObject(item) || !(mergeKey in item)) return patch.map((p) => stripNulls(p));
-    const idx = out.findIndex((t) => isObject(t) && t[mergeKey] === item[mergeKey]);
-    if (item.$patch === 'delete') {
-      if (idx >= 0) out.splice(idx, 1);
-    } else if (idx >= 0) out[idx] = mergePatch(out[idx]!, item, true);
-    else out.push(stripNulls(item));
-  }
-  return out;
-}
-
-function stripNulls(v: Json): Json {
-  if (Array.isArray(v)) return v.map(stripNulls);
-  if (!isObject(v)) return v;
-  const out: { [k: string]: Json } = {};
-  for (const [k, x] of Object.entries(v)) if (x !== null && !k.startsWith('$')) out[k] = stripNulls(x);
-  return out;
 }
 
 function isObject(v: unknown): v is { [k: string]: Json } {

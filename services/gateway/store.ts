@@ -22,6 +22,9 @@ import { checkSchema, validateObject } from '../../shared/resources/validation.j
 import { applyDefaults, generateNameSuffix } from '../../shared/resources/defaults.js';
 import { fromLabelSelector, formatRequirements } from '../../shared/resources/selectors.js';
 import { applyPatch, type PatchType } from './patch.js';
+import { patchSchemaForKind } from '../../shared/patch/patch-schema.js';
+import { kindSchema } from '../../shared/openapi/definitions.js';
+import { omitEmpty } from '../../shared/openapi/omit-empty.js';
 import type { NamespaceCache } from './namespaces.js';
 import type { Reservations } from './reservations.js';
 
@@ -265,7 +268,7 @@ export class ObjectStore {
     const warnings: string[] = [];
     const clientRv = patchPrecondition(patch);
     const object = await this.mutate(info, ns, name, clientRv, opts, (cur) => {
-      const patched = applyPatch(type, cur.object, patch);
+      const patched = applyPatch(type, cur.object, patch, patchSchemaForKind(info.group, info.version, info.kind));
       const { object: parsed, warnings: w } = this.decode(info, patched, opts.fieldValidation);
       warnings.splice(0, warnings.length, ...w);
       if (parsed.metadata?.name !== name) throw badRequest('metadata.name cannot be changed by a patch');
@@ -378,7 +381,7 @@ export class ObjectStore {
 
   async patchScale(info: ResourceInfo, ns: string, name: string, type: PatchType, patch: unknown, opts: WriteOptions = {}): Promise<KObject> {
     const cur = await this.get(info, ns, name);
-    const patched = applyPatch(type, toScale(cur), patch);
+    const patched = applyPatch(type, toScale(cur), patch, patchSchemaForKind('autoscaling', 'v1', 'Scale'));
     return this.updateScale(info, ns, name, patched, opts);
   }
 
@@ -454,7 +457,10 @@ export class ObjectStore {
         causes,
       );
     }
-    return { object, warnings: fv === 'Warn' ? unknownFields.map((f) => `unknown field "${f}"`) : [] };
+    return {
+      object: omitEmpty(object, kindSchema(info.group, info.version, info.kind)),
+      warnings: fv === 'Warn' ? unknownFields.map((f) => `unknown field "${f}"`) : [],
+    };
   }
 
   private validate(info: ResourceInfo, obj: KObject, old?: KObject): void {

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePath } from '../../services/gateway/paths.js';
-import { applyPatch, patchTypeOf } from '../../services/gateway/patch.js';
+import { applyPatch, patchTypeOf, type PatchType } from '../../services/gateway/patch.js';
+import { patchSchemaForKind } from '../../shared/patch/patch-schema.js';
 import { SelectorFilter } from '../../services/gateway/watch.js';
 import { decodeToken, encodeToken, parseResourceSubject, resourceSubject } from '../../shared/eventlog/subjects.js';
 import { isApiError } from '../../shared/errors.js';
@@ -57,6 +58,9 @@ describe('subjects', () => {
   });
 });
 
+const podSchema = patchSchemaForKind('', 'v1', 'Pod');
+const applyPod = (type: PatchType, target: unknown, patch: unknown) => applyPatch(type, target, patch, podSchema);
+
 describe('patches', () => {
   const base = {
     metadata: { name: 'web', labels: { a: '1', b: '2' } },
@@ -71,29 +75,30 @@ describe('patches', () => {
   });
 
   it('merge patch (RFC 7386): null deletes, lists replace', () => {
-    const out = applyPatch('merge', base, { metadata: { labels: { a: null, c: '3' } }, spec: { containers: [{ name: 'z', image: 'z' }] } }) as typeof base;
+    const out = applyPod('merge', base, { metadata: { labels: { a: null, c: '3' } }, spec: { containers: [{ name: 'z', image: 'z' }] } }) as typeof base;
     assert.deepEqual(out.metadata.labels, { b: '2', c: '3' });
     assert.deepEqual(out.spec.containers, [{ name: 'z', image: 'z' }]);
     assert.equal(base.metadata.labels.a, '1', 'input untouched');
   });
 
   it('strategic merge patch merges named lists by key and honours $patch', () => {
-    const out = applyPatch('strategic', base, { spec: { containers: [{ name: 'b', image: 'y:2' }, { name: 'c', image: 'c:1' }] } }) as typeof base;
+    const out = applyPod('strategic', base, { spec: { containers: [{ name: 'b', image: 'y:2' }, { name: 'c', image: 'c:1' }] } }) as typeof base;
     assert.deepEqual(out.spec.containers.map((c) => `${c.name}=${c.image}`), ['a=x:1', 'b=y:2', 'c=c:1']);
     assert.deepEqual(out.spec.containers[0]!.env, [{ name: 'E', value: '1' }]);
-    const del = applyPatch('strategic', base, { spec: { containers: [{ name: 'a', $patch: 'delete' }] } }) as typeof base;
+    const del = applyPod('strategic', base, { spec: { containers: [{ name: 'a', $patch: 'delete' }] } }) as typeof base;
     assert.deepEqual(del.spec.containers.map((c) => c.name), ['b']);
-    const rep = applyPatch('strategic', base, { metadata: { labels: { $patch: 'replace', only: 'me' } } }) as typeof base;
+    const rep = applyPod('strategic', base, { metadata: { labels: { $patch: 'replace', only: 'me' } } }) as typeof base;
     assert.deepEqual(rep.metadata.labels, { only: 'me' });
-    // Deleting from a list the object does not have drops the directive (as Kubernetes does).
-    const gone = applyPatch('strategic', base, { metadata: { ownerReferences: [{ uid: 'x', $patch: 'delete' }] } }) as KObject;
-    assert.equal(gone.metadata.ownerReferences, undefined);
-    const added = applyPatch('strategic', base, { metadata: { ownerReferences: [{ uid: 'x', name: 'o', kind: 'K', apiVersion: 'v1' }] } }) as KObject;
+    // Deleting from a list the object does not have drops the directive, leaving an empty list
+    // (which the write path then omits, as the apiserver's Go types do).
+    const gone = applyPod('strategic', base, { metadata: { ownerReferences: [{ uid: 'x', $patch: 'delete' }] } }) as KObject;
+    assert.deepEqual(gone.metadata.ownerReferences, []);
+    const added = applyPod('strategic', base, { metadata: { ownerReferences: [{ uid: 'x', name: 'o', kind: 'K', apiVersion: 'v1' }] } }) as KObject;
     assert.deepEqual(added.metadata.ownerReferences, [{ uid: 'x', name: 'o', kind: 'K', apiVersion: 'v1' }]);
   });
 
   it('JSON patch (RFC 6902): applies, 422 on an unresolvable path, 400 on a malformed patch', () => {
-    const out = applyPatch('json', base, [{ op: 'replace', path: '/spec/replicas', value: 3 }, { op: 'add', path: '/metadata/labels/z', value: '9' }]) as typeof base;
+    const out = applyPod('json', base, [{ op: 'replace', path: '/spec/replicas', value: 3 }, { op: 'add', path: '/metadata/labels/z', value: '9' }]) as typeof base;
     assert.equal(out.spec.replicas, 3);
     assert.equal((out.metadata.labels as Record<string, string>).z, '9');
     const err = (fn: () => unknown) => {
@@ -104,11 +109,11 @@ describe('patches', () => {
       }
       return 0;
     };
-    assert.equal(err(() => applyPatch('json', base, [{ op: 'remove', path: '/spec/nothing' }])), 422);
-    assert.equal(err(() => applyPatch('json', base, [{ op: 'test', path: '/spec/replicas', value: 9 }])), 422);
-    assert.equal(err(() => applyPatch('json', base, { op: 'add' })), 400);
-    assert.equal(err(() => applyPatch('json', base, [{ op: 'frobnicate', path: '/x' }])), 400);
-    assert.equal(err(() => applyPatch('json', base, [{ op: 'add', path: '/__proto__/polluted', value: 1 }])), 400);
+    assert.equal(err(() => applyPod('json', base, [{ op: 'remove', path: '/spec/nothing' }])), 422);
+    assert.equal(err(() => applyPod('json', base, [{ op: 'test', path: '/spec/replicas', value: 9 }])), 422);
+    assert.equal(err(() => applyPod('json', base, { op: 'add' })), 400);
+    assert.equal(err(() => applyPod('json', base, [{ op: 'frobnicate', path: '/x' }])), 400);
+    assert.equal(err(() => applyPod('json', base, [{ op: 'add', path: '/__proto__/polluted', value: 1 }])), 400);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 });
