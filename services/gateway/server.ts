@@ -19,7 +19,8 @@ import { listObjects, readCheckpoint, type Database } from '../../shared/db/inde
 import { ObjectStore, type DeleteOptions, type FieldValidation, type WriteOptions } from './store.js';
 import { parsePath, type Target } from './paths.js';
 import { patchTypeOf } from './patch.js';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiV3Doc, openApiV3Root, VERSION_INFO } from './discovery.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.js';
+import { openApiV3Doc, openApiV3Root } from './openapi.js';
 import { CheckpointTracker } from './checkpoint.js';
 import { NamespaceCache } from './namespaces.js';
 import { streamWatch } from './watch.js';
@@ -152,11 +153,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   app.get('/api', async () => apiVersions());
   app.get('/apis', async () => apiGroupList());
   app.get('/openapi/v3', async () => openApiV3Root());
-  app.get('/openapi/v3/*', async (req) => {
+  app.get('/openapi/v3/*', async (req, reply) => {
     const gv = req.url.split('?')[0]!.replace(/^\/openapi\/v3\/(api\/|apis\/)?/, '');
     const doc = openApiV3Doc(gv);
     if (!doc) throw new ApiError('NotFound', 'the server could not find the requested resource');
-    return doc;
+    return reply.type('application/json').send(doc);
   });
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {

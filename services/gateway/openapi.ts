@@ -1,0 +1,114 @@
+/**
+ * OpenAPI v3 documents for the served kinds: an index (`/openapi/v3`) and one document per group
+ * version with its paths and the full schemas of its kinds (Kubernetes' own definitions from
+ * shared/openapi, with their x-kubernetes-* extensions). kubectl reads them for `explain`, for
+ * strategic merge patch metadata in `apply`, and to learn that the server validates fields itself
+ * (the `fieldValidation` parameter on each kind's write operations).
+ */
+import { DEFINITIONS, definitionNameOf, refName, type SchemaObject } from '../../shared/openapi/definitions.js';
+import type { ResourceInfo } from '../../shared/resources/registry.js';
+import { GROUP_VERSIONS, resourcesIn } from './paths.js';
+import { VERSION_INFO } from './discovery.js';
+
+const COMPONENTS = '#/components/schemas/';
+const PATCH_SCHEMA = 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch';
+/** The patch media types the gateway accepts; kubectl computes a strategic merge patch from these schemas only where this lists it. */
+const PATCH_BODY = {
+  content: Object.fromEntries(
+    ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].map((t) => [t, { schema: { $ref: `${COMPONENTS}${PATCH_SCHEMA}` } }]),
+  ),
+  required: true,
+};
+
+export function openApiV3Root(): object {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const gv of GROUP_VERSIONS) {
+    const p = gv === 'v1' ? 'api/v1' : `apis/${gv}`;
+    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${VERSION_INFO.gitVersion}` };
+  }
+  return { paths };
+}
+
+const docs = new Map<string, string>();
+
+/** The document of one group version as JSON text (built once), or undefined if nothing is served there. */
+export function openApiV3Doc(groupVersion: string): string | undefined {
+  let doc = docs.get(groupVersion);
+  if (doc === undefined) {
+    const infos = resourcesIn(groupVersion);
+    if (infos.length === 0) return undefined;
+    doc = JSON.stringify(buildDoc(groupVersion, infos));
+    docs.set(groupVersion, doc);
+  }
+  return doc;
+}
+
+function buildDoc(groupVersion: string, infos: ResourceInfo[]): object {
+  const prefix = groupVersion === 'v1' ? '/api/v1' : `/apis/${groupVersion}`;
+  const schemas: Record<string, unknown> = {};
+  const param = (name: string, where: 'query' | 'path') => ({ name, in: where, ...(where === 'path' ? { required: true } : {}), schema: { type: 'string', uniqueItems: true } });
+  const writeParams = ['dryRun', 'fieldManager', 'fieldValidation'].map((n) => param(n, 'query'));
+  const paths: Record<string, object> = {};
+  for (const r of infos) {
+    const kindDef = definitionNameOf(r.group, r.version, r.kind);
+    const listDef = definitionNameOf(r.group, r.version, `${r.kind}List`);
+    for (const d of [kindDef, listDef]) if (d) collect(d, schemas);
+    const body = (def: string | undefined) => (def ? { content: { 'application/json': { schema: { $ref: `${COMPONENTS}${def}` } } } } : {});
+    const gvk = { 'x-kubernetes-group-version-kind': { group: r.group, version: r.version, kind: r.kind } };
+    const item = r.namespaced ? `${prefix}/namespaces/{namespace}/${r.plural}/{name}` : `${prefix}/${r.plural}/{name}`;
+    const coll = r.namespaced ? `${prefix}/namespaces/{namespace}/${r.plural}` : `${prefix}/${r.plural}`;
+    const pathParams = [param('name', 'path'), ...(r.namespaced ? [param('namespace', 'path')] : [])];
+    const op = (id: string, params: object[], def: string | undefined, withBody = false) => ({
+      operationId: `${id}${r.kind}`,
+      parameters: params,
+      ...(withBody && def ? { requestBody: body(def) } : {}),
+      responses: { '200': { description: 'OK', ...body(def) } },
+      ...gvk,
+    });
+    paths[item] = {
+      parameters: pathParams,
+      get: op('read', [], kindDef),
+      put: op('replace', writeParams, kindDef, true),
+      patch: { ...op('patch', [...writeParams, param('force', 'query')], kindDef), requestBody: PATCH_BODY },
+      delete: op('delete', [param('dryRun', 'query'), param('gracePeriodSeconds', 'query'), param('propagationPolicy', 'query')], kindDef),
+    };
+    paths[coll] = {
+      parameters: r.namespaced ? [param('namespace', 'path')] : [],
+      get: op('list', ['labelSelector', 'fieldSelector', 'limit', 'continue', 'resourceVersion', 'resourceVersionMatch', 'watch', 'allowWatchBookmarks', 'sendInitialEvents', 'timeoutSeconds'].map((n) => param(n, 'query')), listDef),
+      post: op('create', writeParams, kindDef, true),
+    };
+  }
+  collect(PATCH_SCHEMA, schemas);
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: VERSION_INFO.gitVersion }, paths, components: { schemas } };
+}
+
+/** Add a definition and everything it refers to, in OpenAPI v3 form. */
+function collect(name: string, into: Record<string, unknown>): void {
+  const pending = [name];
+  while (pending.length) {
+    const n = pending.pop()!;
+    if (n in into || !DEFINITIONS[n]) continue;
+    into[n] = toV3(DEFINITIONS[n]!, (ref) => pending.push(ref));
+  }
+}
+
+/**
+ * v2 → v3: `$ref`s point into components; a property's `$ref` becomes `allOf: [{$ref}]` (Kubernetes
+ * publishes it so because its properties carry descriptions; kubectl explain names the type from it).
+ */
+function toV3(s: SchemaObject, onRef: (name: string) => void, property = false): unknown {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) {
+    if (k === '$ref') continue;
+    if (k === 'properties') out.properties = Object.fromEntries(Object.entries(v as Record<string, SchemaObject>).map(([p, x]) => [p, toV3(x, onRef, true)]));
+    else if ((k === 'items' || k === 'additionalProperties') && typeof v === 'object') out[k] = toV3(v as SchemaObject, onRef);
+    else out[k] = v;
+  }
+  if (s.$ref) {
+    const target = refName(s.$ref);
+    onRef(target);
+    const ref = { $ref: `${COMPONENTS}${target}` };
+    return property || Object.keys(out).length ? { allOf: [ref], ...out } : ref;
+  }
+  return out;
+}
