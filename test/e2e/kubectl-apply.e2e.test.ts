@@ -1,0 +1,133 @@
+/**
+ * `kubectl apply` (client-side, three-way strategic merge patch with the last-applied annotation),
+ * `kubectl patch` and `kubectl explain` against the gateway: the resulting objects are what
+ * Kubernetes would store. Skipped when kubectl is not installed, unless REQUIRE_KUBECTL=1.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import YAML from 'yaml';
+import { startStack, type Stack } from '../stack.js';
+import { lastSeq } from '../harness.js';
+import { run } from './cli.js';
+
+const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+const skip = !hasKubectl && process.env.REQUIRE_KUBECTL !== '1' ? 'kubectl is not installed' : false;
+const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
+
+describe('kubectl apply, patch and explain', { skip }, () => {
+  let s: Stack;
+  let dir: string;
+  const env = { ...process.env, KUBECONFIG: '/dev/null', HOME: tmpdir() };
+  const kubectl = (...args: string[]) => run('kubectl', ['--server', s.url, '--request-timeout=20s', ...args], env);
+  const apply = async (name: string, yaml: string) => {
+    const file = join(dir, name);
+    await writeFile(file, yaml);
+    const r = await kubectl('apply', '-f', file);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+  const get = async (...args: string[]) => {
+    const r = await kubectl('get', ...args, '-o', 'json');
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+
+  before(async () => {
+    s = await startStack('kapply');
+    dir = await mkdtemp(join(tmpdir(), 'jk-kapply-'));
+  });
+  after(async () => {
+    await s?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const service = (ports: string, labels = 'app: web') =>
+    `apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels: {${labels}}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports:\n${ports}`;
+  const HTTP = '  - {name: http, port: 80, targetPort: 8080}\n';
+  const HTTPS = '  - {name: https, port: 443, targetPort: 8443}\n';
+
+  it('adds a Service port and keeps the first port and its node port', async () => {
+    await apply('svc.yaml', service(HTTP, 'app: web, tier: fe'));
+    const first = await get('svc', 'web');
+    const nodePort = first.spec.ports[0].nodePort;
+    assert.ok(nodePort >= 30000);
+    assert.match(await apply('svc.yaml', service(HTTP + HTTPS, 'app: web, tier: fe')), /service\/web configured/);
+    const after = await get('svc', 'web');
+    assert.deepEqual(after.spec.ports.map((p: { name: string }) => p.name), ['http', 'https']);
+    assert.equal(after.spec.ports[0].nodePort, nodePort, 'the first port keeps its node port');
+    assert.equal(after.spec.clusterIP, first.spec.clusterIP);
+  });
+
+  it('reorders and removes Service ports, drops a label the last apply had', async () => {
+    const before = await get('svc', 'web');
+    const httpsPort = before.spec.ports[1].nodePort;
+    await apply('svc.yaml', service(HTTPS + HTTP, 'app: web, tier: fe'));
+    assert.deepEqual((await get('svc', 'web')).spec.ports.map((p: { name: string }) => p.name), ['https', 'http']);
+    await apply('svc.yaml', service(HTTPS));
+    const after = await get('svc', 'web');
+    assert.deepEqual(after.spec.ports.map((p: { name: string; nodePort: number }) => [p.name, p.nodePort]), [['https', httpsPort]]);
+    assert.deepEqual(after.metadata.labels, { app: 'web' });
+  });
+
+  it('a label added by someone else survives apply; unchanged apply writes nothing', async () => {
+    const r = await kubectl('label', 'svc', 'web', 'owner=ops');
+    assert.equal(r.code, 0, r.stderr);
+    const seq = await lastSeq(s.cfg);
+    assert.match(await apply('svc.yaml', service(HTTPS)), /service\/web unchanged/);
+    assert.equal(await lastSeq(s.cfg), seq, 'no event for an unchanged apply');
+    assert.deepEqual((await get('svc', 'web')).metadata.labels, { app: 'web', owner: 'ops' });
+  });
+
+  const deployment = (strategy: string, env: string) =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n${strategy}  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1\n        env: [${env}]\n        ports: [{containerPort: 80}]\n`;
+
+  it('changes the Deployment strategy type (retainKeys drops rollingUpdate) and removes an env var', async () => {
+    await apply('deploy.yaml', deployment('', '{name: A, value: "1"}, {name: B, value: "2"}'));
+    assert.equal((await get('deploy', 'web')).spec.strategy.type, 'RollingUpdate');
+    await apply('deploy.yaml', deployment('  strategy: {type: Recreate}\n', '{name: A, value: "1"}'));
+    const d = await get('deploy', 'web');
+    assert.deepEqual(d.spec.strategy, { type: 'Recreate' });
+    assert.deepEqual(d.spec.template.spec.containers[0].env, [{ name: 'A', value: '1' }]);
+    assert.deepEqual(d.spec.template.spec.containers[0].ports, [{ containerPort: 80, protocol: 'TCP' }]);
+  });
+
+  it('kubectl patch (strategic) merges a container by name and a port by containerPort', async () => {
+    const r = await kubectl('patch', 'deploy', 'web', '-p', JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'web', ports: [{ containerPort: 9090, name: 'metrics' }] }] } } } }));
+    assert.equal(r.code, 0, r.stderr);
+    const c = (await get('deploy', 'web')).spec.template.spec.containers;
+    assert.equal(c.length, 1);
+    assert.equal(c[0].image, 'nginx:1');
+    assert.deepEqual(c[0].ports.map((p: { containerPort: number }) => p.containerPort).sort(), [80, 9090]);
+    const bad = await kubectl('patch', 'deploy', 'web', '-p', JSON.stringify({ spec: { template: { spec: { containers: [{ image: 'x' }] } } } }));
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /does not contain declared merge key: name/);
+  });
+
+  it('applies every example twice: created, then unchanged', async () => {
+    await apply('ns.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: examples}\n');
+    for (const f of (await readdir(EXAMPLES)).filter((x) => x.endsWith('.yaml'))) {
+      const file = join(EXAMPLES, f);
+      const first = await kubectl('apply', '-n', 'examples', '-f', file);
+      assert.equal(first.code, 0, `${f}: ${first.stderr}`);
+      assert.doesNotMatch(first.stdout, / (configured|unchanged)$/m, `${f}: ${first.stdout}`);
+      const docs = YAML.parseAllDocuments(await readFile(file, 'utf8')).filter((d) => d.contents !== null);
+      const again = await kubectl('apply', '-n', 'examples', '-f', file);
+      assert.equal(again.code, 0, `${f}: ${again.stderr}`);
+      assert.equal((again.stdout.match(/ unchanged$/gm) ?? []).length, docs.length, `${f}: ${again.stdout}`);
+    }
+  });
+
+  it('explains fields from the served schemas', async () => {
+    const r = await kubectl('explain', 'deployment.spec.strategy');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /KIND:\s+Deployment/);
+    assert.match(r.stdout, /rollingUpdate\s+<RollingUpdateDeployment>/);
+    const ports = await kubectl('explain', 'service.spec.ports');
+    assert.match(ports.stdout, /port\s+<integer> -required-/);
+  });
+});
