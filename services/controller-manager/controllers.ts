@@ -6,6 +6,7 @@ import { startReplicaSetController } from './replicaset/controller.js';
 import { startDeploymentController } from './deployment/controller.js';
 import { startNodeLifecycleController } from './nodelifecycle/controller.js';
 import { endpointsController } from './endpoints/controller.js';
+import { serviceAccountController } from './serviceaccount/controller.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   garbagecollector: garbageCollector,
@@ -14,4 +15,5 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   deployment: startDeploymentController,
   nodelifecycle: startNodeLifecycleController,
   endpoints: endpointsController,
+  serviceaccount: serviceAccountController,
 };

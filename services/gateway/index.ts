@@ -31,6 +31,9 @@ export interface GatewayOptions {
   readonly serviceClusterIpRange?: string;
 }
 
+/** How often the gateway makes sure the system namespaces exist (kube-apiserver: every minute). */
+const SYSTEM_NAMESPACES_INTERVAL_MS = 60_000;
+
 /** How long `close()` lets in-flight requests finish before it closes their connections. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -45,6 +48,11 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   await migrate(db);
   const { app, store, tracker } = await buildGateway({ cfg, log, db, logger, ...opts, clusterPodCidr, serviceClusterIpRange });
   await ensureSystemNamespaces(store);
+  // Like kube-apiserver's system namespaces controller: one that went missing comes back.
+  const systemNamespaces = setInterval(() => {
+    ensureSystemNamespaces(store).catch((e: unknown) => logger.warn({ err: e }, 'could not ensure the system namespaces'));
+  }, SYSTEM_NAMESPACES_INTERVAL_MS);
+  systemNamespaces.unref();
   await app.listen({ port: cfg.port, host: cfg.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
@@ -55,6 +63,7 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
     log,
     url: `http://${cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host}:${port}`,
     async close() {
+      clearInterval(systemNamespaces);
       tracker.stop();
       // In-flight requests get a moment to finish; then whatever is still open (watches, and
       // connections Node still counts as busy) is cut, so a stop never waits for a client.

@@ -18,6 +18,7 @@ import type { FieldRequirement, Requirement } from '../../shared/resources/selec
 import { listObjects, readCheckpoint, type Database } from '../../shared/db/index.js';
 import { ObjectStore, type DeleteOptions, type FieldValidation, type WriteOptions } from './store.js';
 import { parsePath, type Target } from './paths.js';
+import { SYSTEM_NAMESPACES } from '../../shared/resources/system-namespaces.js';
 import { patchTypeOf } from './patch.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.js';
 import { openApiV3Doc, openApiV3Root } from './openapi.js';
@@ -370,7 +371,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
 /** Create the namespaces every cluster has. Idempotent. */
 export async function ensureSystemNamespaces(store: ObjectStore): Promise<void> {
   const nsInfo = resourceByPlural('namespaces')!;
-  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+  for (const name of SYSTEM_NAMESPACES) {
+    if (await store.getLive(nsInfo, '', name)) continue;
     try {
       await store.create(nsInfo, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     } catch (e) {

@@ -26,6 +26,7 @@ import { patchSchemaForKind } from '../../shared/patch/patch-schema.js';
 import { kindSchema } from '../../shared/openapi/definitions.js';
 import { omitEmpty } from '../../shared/openapi/omit-empty.js';
 import type { NamespaceCache } from './namespaces.js';
+import { isSystemNamespace } from '../../shared/resources/system-namespaces.js';
 import type { Reservations } from './reservations.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -287,6 +288,9 @@ export class ObjectStore {
     }
     if (dopts.gracePeriodSeconds !== undefined && (!Number.isInteger(dopts.gracePeriodSeconds) || dopts.gracePeriodSeconds < 0)) {
       throw invalid('DeleteOptions', '', '', [{ reason: 'FieldValueInvalid', message: 'Invalid value: must be a non-negative integer', field: 'gracePeriodSeconds' }]);
+    }
+    if (info.kind === 'Namespace' && isSystemNamespace(name)) {
+      throw new ApiError('Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
     }
     const pre = dopts.preconditions ?? {};
     return this.mutate(info, ns, name, undefined, { dryRun }, (cur) => {

@@ -20,6 +20,7 @@ import type {
   Pod,
   ReplicaSet,
   Secret,
+  ServiceAccount,
   Service,
 } from '../resources/types.js';
 import { collectionPath, objectPath } from './paths.js';
@@ -138,6 +139,9 @@ export class GatewayClient {
   }
   get secrets(): ResourceClient<Secret> {
     return this.resource<Secret>('secrets');
+  }
+  get serviceAccounts(): ResourceClient<ServiceAccount> {
+    return this.resource<ServiceAccount>('serviceaccounts');
   }
   get events(): ResourceClient<Event> {
     return this.resource<Event>('events');

@@ -57,6 +57,7 @@ const KIND: KindColumns = {
   endpoints: { ready_addresses: 'integer', not_ready_addresses: 'integer' },
   configmaps: { keys: 'integer' },
   secrets: { type: 'text', keys: 'integer' },
+  serviceaccounts: { secrets: 'integer' },
   kube_events: {
     reason: 'text',
     type: 'text',

@@ -24,6 +24,7 @@ export type ServiceRow = RowsByTable['services'];
 export type EndpointsRow = RowsByTable['endpoints'];
 export type ConfigMapRow = RowsByTable['configmaps'];
 export type SecretRow = RowsByTable['secrets'];
+export type ServiceAccountRow = RowsByTable['serviceaccounts'];
 export type KubeEventRow = RowsByTable['kube_events'];
 export type ReplicaSetRow = RowsByTable['replicasets'];
 export type DeploymentRow = RowsByTable['deployments'];
@@ -81,6 +82,8 @@ export function toRow(info: ResourceInfo, object: KObject, seq: number): ObjectR
         type: str(get(o, 'type')),
         keys: keyCount(get(o, 'data')) + keyCount(get(o, 'stringData')),
       });
+    case 'serviceaccounts':
+      return withBase<ServiceAccountRow>(base, { secrets: clampInt(arr(get(o, 'secrets')).length) });
     case 'kube_events':
       return withBase<KubeEventRow>(base, {
         reason: str(get(o, 'reason')),

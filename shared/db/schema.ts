@@ -73,6 +73,11 @@ export interface ConfigMapTable extends ObjectColumns {
   keys: number;
 }
 
+export interface ServiceAccountTable extends ObjectColumns {
+  /** Entries in secrets. */
+  secrets: number;
+}
+
 export interface SecretTable extends ObjectColumns {
   type: string | null;
   /** Entries in data + stringData. */
@@ -145,6 +150,7 @@ export interface ObjectTables {
   endpoints: EndpointsTable;
   configmaps: ConfigMapTable;
   secrets: SecretTable;
+  serviceaccounts: ServiceAccountTable;
   kube_events: KubeEventTable;
   replicasets: ReplicaSetTable;
   deployments: DeploymentTable;
@@ -173,6 +179,8 @@ export type ConfigMap = Selectable<ConfigMapTable>;
 export type NewConfigMap = Insertable<ConfigMapTable>;
 export type Secret = Selectable<SecretTable>;
 export type NewSecret = Insertable<SecretTable>;
+export type ServiceAccount = Selectable<ServiceAccountTable>;
+export type NewServiceAccount = Insertable<ServiceAccountTable>;
 export type KubeEvent = Selectable<KubeEventTable>;
 export type NewKubeEvent = Insertable<KubeEventTable>;
 export type ReplicaSet = Selectable<ReplicaSetTable>;

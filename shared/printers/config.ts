@@ -1,5 +1,8 @@
-/** `kubectl get configmaps` and `kubectl get secrets` (printers.go printConfigMap, printSecret): how many keys. */
-import type { ConfigMap, Secret } from '../resources/types.js';
+/**
+ * `kubectl get configmaps`, `secrets` and `serviceaccounts` (printers.go printConfigMap, printSecret,
+ * printServiceAccount): how many keys or secrets.
+ */
+import type { ConfigMap, Secret, ServiceAccount } from '../resources/types.js';
 import { age } from './duration.js';
 import { AGE_COLUMN, NAME_COLUMN, column, type TablePrinter } from './types.js';
 
@@ -9,6 +12,13 @@ export const configMapPrinter: TablePrinter<ConfigMap> = {
   columns: [NAME_COLUMN, column('Data', 'Number of keys in the ConfigMap', { type: 'integer' }), AGE_COLUMN],
   row(cm, now) {
     return [cm.metadata.name ?? '', size(cm.data) + size(cm.binaryData), age(cm.metadata.creationTimestamp, now)];
+  },
+};
+
+export const serviceAccountPrinter: TablePrinter<ServiceAccount> = {
+  columns: [NAME_COLUMN, column('Secrets', 'Number of secrets referenced by the ServiceAccount', { type: 'integer' }), AGE_COLUMN],
+  row(sa, now) {
+    return [sa.metadata.name ?? '', sa.secrets?.length ?? 0, age(sa.metadata.creationTimestamp, now)];
   },
 };
 

@@ -4,7 +4,7 @@
  * from an object to its cells. No I/O; the clock is an argument.
  */
 import { age } from './duration.js';
-import { configMapPrinter, secretPrinter } from './config.js';
+import { configMapPrinter, secretPrinter, serviceAccountPrinter } from './config.js';
 import { leasePrinter, namespacePrinter, nodePrinter } from './cluster.js';
 import { endpointsPrinter, servicePrinter } from './network.js';
 import { eventPrinter } from './events.js';
@@ -36,6 +36,7 @@ const PRINTERS: Readonly<Record<string, TablePrinter>> = {
   Namespace: namespacePrinter,
   ConfigMap: configMapPrinter,
   Secret: secretPrinter,
+  ServiceAccount: serviceAccountPrinter,
   Event: eventPrinter,
   Lease: leasePrinter,
 };

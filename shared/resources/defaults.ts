@@ -23,6 +23,7 @@ export function applyDefaults(info: ResourceInfo, obj: KObject): KObject {
   switch (kind) {
     case 'Pod':
       defaultPodSpec(objAt(o, 'spec'));
+      defaultServiceAccount(objAt(o, 'spec'));
       setDefault(ensureObj(o, 'status'), 'phase', 'Pending');
       break;
     case 'ReplicaSet': {
@@ -53,6 +54,7 @@ export function applyDefaults(info: ResourceInfo, obj: KObject): KObject {
       break;
     }
     case 'ConfigMap':
+    case 'ServiceAccount':
     case 'Event':
     case 'Lease':
       break;
@@ -95,6 +97,17 @@ function defaultPodSpec(spec: Obj | undefined): void {
   for (const c of [...objects(spec.initContainers), ...objects(spec.containers)]) defaultContainer(c);
   // A volume without a source is an emptyDir.
   for (const v of objects(spec.volumes)) if (Object.keys(v).every((k) => k === 'name')) v.emptyDir = {};
+}
+
+/**
+ * A pod runs as its namespace's `default` ServiceAccount unless it names one (the ServiceAccount
+ * admission plugin); `serviceAccount` is the deprecated spelling v1 keeps equal to it.
+ */
+function defaultServiceAccount(spec: Obj | undefined): void {
+  if (!spec) return;
+  const name = (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName) || (typeof spec.serviceAccount === 'string' && spec.serviceAccount) || 'default';
+  spec.serviceAccountName = name;
+  spec.serviceAccount = name;
 }
 
 function defaultContainer(c: Obj): void {

@@ -28,6 +28,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('Endpoints', 'endpoints', '', true, ['ep'], 'endpoints', []),
   r('ConfigMap', 'configmaps', '', true, ['cm'], 'configmaps', []),
   r('Secret', 'secrets', '', true, [], 'secrets', []),
+  r('ServiceAccount', 'serviceaccounts', '', true, ['sa'], 'serviceaccounts', []),
   r('Event', 'events', '', true, ['ev'], 'kube_events', []),
   r('ReplicaSet', 'replicasets', 'apps', true, ['rs'], 'replicasets', ['status', 'scale']),
   r('Deployment', 'deployments', 'apps', true, ['deploy'], 'deployments', ['status', 'scale']),

@@ -336,6 +336,11 @@ const KIND_FIELDS: Readonly<Record<string, Record<string, SchemaNode>>> = {
     type: STR,
     immutable: BOOL,
   },
+  ServiceAccount: {
+    secrets: arr(ref('ObjectReference')),
+    imagePullSecrets: arr(obj({ name: STR })),
+    automountServiceAccountToken: BOOL,
+  },
   Event: {
     involvedObject: ref('ObjectReference'),
     reason: STR,

@@ -631,6 +631,17 @@ export interface Lease extends KObject {
 }
 
 // ---------------------------------------------------------------------------------------------
+// ServiceAccount
+
+export interface ServiceAccount extends KObject {
+  readonly apiVersion: 'v1';
+  readonly kind: 'ServiceAccount';
+  readonly secrets?: readonly ObjectReference[];
+  readonly imagePullSecrets?: readonly { readonly name?: string }[];
+  readonly automountServiceAccountToken?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** Kind name → its type, for code that switches on `kind`. */
 export interface KindToType {
@@ -641,6 +652,7 @@ export interface KindToType {
   Endpoints: Endpoints;
   ConfigMap: ConfigMap;
   Secret: Secret;
+  ServiceAccount: ServiceAccount;
   Event: Event;
   ReplicaSet: ReplicaSet;
   Deployment: Deployment;
@@ -651,7 +663,7 @@ export type KindName = keyof KindToType;
 export type AnyResource = KindToType[KindName];
 
 export const KIND_NAMES: readonly KindName[] = [
-  'Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'Event', 'ReplicaSet', 'Deployment', 'Lease',
+  'Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'Event', 'ReplicaSet', 'Deployment', 'Lease',
 ];
 
 export function isKindName(kind: string): kind is KindName {

@@ -61,7 +61,7 @@ const OK: Readonly<Record<NamespaceConditionType, { reason: string; message: str
 };
 
 /** Kinds deleted first come first: controllers before what they create, so they stop recreating it. */
-const DELETE_ORDER = ['Deployment', 'ReplicaSet', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'Lease', 'Event'];
+const DELETE_ORDER = ['Deployment', 'ReplicaSet', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'Lease', 'Event'];
 
 export interface NamespaceDeleteAction {
   readonly target: ObjectRef;

@@ -3,7 +3,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 
-type Col = readonly [name: string, type: string, notNullDefault?: string];
+import { createObjectTable, type Col } from './object-table.js';
 
 const WORKLOAD: readonly Col[] = [
   ['generation', 'bigint', '0'],
@@ -54,30 +54,7 @@ const OBJECT_TABLES: readonly (readonly [table: string, columns: readonly Col[]]
 ];
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  for (const [table, columns] of OBJECT_TABLES) {
-    let t = db.schema
-      .createTable(table)
-      .addColumn('namespace', 'text', (c) => c.notNull())
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('uid', 'text')
-      .addColumn('resource_version', 'bigint', (c) => c.notNull())
-      .addColumn('labels', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
-      .addColumn('annotations', 'jsonb')
-      .addColumn('owner_kind', 'text')
-      .addColumn('owner_name', 'text')
-      .addColumn('owner_uid', 'text')
-      .addColumn('creation_timestamp', 'timestamptz')
-      .addColumn('deletion_timestamp', 'timestamptz');
-    for (const [name, type, dflt] of columns) {
-      t = t.addColumn(name, sql.raw(type), (c) => (dflt === undefined ? c : c.notNull().defaultTo(sql.raw(dflt))));
-    }
-    await t
-      .addColumn('object', 'jsonb', (c) => c.notNull())
-      .addPrimaryKeyConstraint(`${table}_pkey`, ['namespace', 'name'])
-      .execute();
-    await db.schema.createIndex(`${table}_labels_idx`).on(table).using('gin').column('labels').execute();
-    await db.schema.createIndex(`${table}_owner_uid_idx`).on(table).column('owner_uid').execute();
-  }
+  for (const [table, columns] of OBJECT_TABLES) await createObjectTable(db, table, columns);
   await db.schema.createIndex('pods_node_name_idx').on('pods').column('node_name').execute();
 
   await db.schema
