@@ -8,8 +8,9 @@
  *  - connection lost / server restarted: nats.js' ordered consumer recreates itself from the last
  *    stream sequence it delivered + 1; if the message iterator ends anyway, the informer opens a
  *    new consumer from the newest sequence it applied + 1.
- *  - stream deleted and recreated, or its last sequence went below what we applied (a reset log):
- *    relist from "last per subject" and report as deleted every object the new snapshot lacks.
+ *  - stream deleted and recreated, its last sequence below what we had applied before asking, or
+ *    a cached object's newest message gone (purged): relist from "last per subject" and report as
+ *    deleted every object the new snapshot lacks (decision in stream-reset.ts).
  */
 import {
   DeliverPolicy,
@@ -24,7 +25,8 @@ import { resourceFilter } from '../eventlog/subjects.js';
 import type { KObject } from '../resources/meta.js';
 import type { Logger } from '../log.js';
 import { namespaceIndex, type IndexFunc } from './index-funcs.js';
-import { keyOf } from './keys.js';
+import { keyOf, splitKey } from './keys.js';
+import { streamReset } from './stream-reset.js';
 import { ObjectCache, type Change, type LogEvent } from './object-cache.js';
 
 export interface EventHandler<T> {
@@ -79,6 +81,7 @@ export class Informer<T extends KObject = KObject> {
   private recheck = false;
   private openFailures = 0;
   private stopStatus: (() => void) | undefined;
+  private relistCount = 0;
 
   constructor(private readonly opts: InformerOptions<T>) {
     this.plural = opts.plural;
@@ -182,6 +185,11 @@ export class Informer<T extends KObject = KObject> {
 
   keys(): string[] {
     return this.cache.keys();
+  }
+
+  /** Times the informer relisted because the stream was reset (recreated, gone backwards, purged). */
+  get relists(): number {
+    return this.relistCount;
   }
 
   /** The newest stream sequence applied. */
@@ -357,6 +365,8 @@ export class Informer<T extends KObject = KObject> {
   }
 
   private async doCheckStream(): Promise<void> {
+    // What the cache had applied when the request left: it keeps applying while we wait.
+    const before = { created: this.streamCreated, applied: this.cache.lastSeq };
     let info;
     try {
       info = await this.el.jsm.streams.info(this.el.stream);
@@ -368,10 +378,19 @@ export class Informer<T extends KObject = KObject> {
       throw e;
     }
     if (this.stopped) return;
-    const recreated = info.created !== this.streamCreated;
-    const backwards = info.state.last_seq < this.cache.lastSeq;
-    if (!recreated && !backwards) return;
-    this.logger?.warn({ recreated, lastSeq: info.state.last_seq, applied: this.cache.lastSeq }, 'stream was reset; relisting');
+    const state = { created: info.created, firstSeq: info.state.first_seq, lastSeq: info.state.last_seq };
+    const verdict = streamReset(before, state, {
+      applied: this.cache.lastSeq,
+      relisting: this.cache.relisting,
+      oldestSeq: state.firstSeq > 1 ? this.cache.oldestSeq() : undefined,
+    });
+    let reason: string;
+    if (verdict.reset) reason = verdict.reason;
+    else if (verdict.suspectPurge && (await this.newestMessageGone(state.firstSeq))) reason = 'purged';
+    else return;
+    if (this.stopped || before.created !== this.streamCreated) return;
+    this.logger?.warn({ reason, firstSeq: state.firstSeq, lastSeq: state.lastSeq, applied: before.applied }, 'stream was reset; relisting');
+    this.relistCount++;
     this.streamCreated = info.created;
     this.cache.beginRelist();
     this.generation++;
@@ -382,6 +401,20 @@ export class Informer<T extends KObject = KObject> {
       this.logger?.warn({ err: e }, 'relist failed to open a consumer; retrying');
       this.reopenLater('snapshot');
     }
+  }
+
+  /**
+   * True if a cached object older than `firstSeq` has no message on its subject any more: retention
+   * never removes a subject's newest message, so it was purged or deleted (a reset log). A subject
+   * that has a newer message was only compacted while that message was on its way to us.
+   */
+  private async newestMessageGone(firstSeq: number): Promise<boolean> {
+    for (const key of this.cache.keysOlderThan(firstSeq, 8)) {
+      const { namespace, name } = splitKey(key);
+      const m = await this.el.getLastRaw(this.el.subjectFor(this.plural, namespace || undefined, name));
+      if (!m) return true;
+    }
+    return false;
   }
 
   // ------------------------------------------------------------------ dispatch
