@@ -137,6 +137,15 @@ export interface CheckpointTable {
   updated_at: Timestamp;
 }
 
+/** A stream message that could not be projected (poison), recorded and skipped. */
+export interface DeadLettersTable {
+  sequence: number;
+  /** The message's stream time. */
+  time: Timestamp;
+  subject: string;
+  reason: string;
+}
+
 export interface ObjectTables {
   namespaces: NamespaceTable;
   nodes: NodeTable;
@@ -154,6 +163,7 @@ export interface ObjectTables {
 export interface Database extends ObjectTables {
   events: EventsTable;
   checkpoint: CheckpointTable;
+  dead_letters: DeadLettersTable;
 }
 
 export type ObjectTableName = keyof ObjectTables;
@@ -184,3 +194,4 @@ export type NewLease = Insertable<LeaseTable>;
 export type LogEvent = Selectable<EventsTable>;
 export type NewLogEvent = Insertable<EventsTable>;
 export type Checkpoint = Selectable<CheckpointTable>;
+export type DeadLetter = Selectable<DeadLettersTable>;

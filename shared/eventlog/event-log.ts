@@ -15,9 +15,8 @@ import type { EventType, KObject } from '../resources/meta.js';
 import { streamName } from '../config.js';
 import { coalesceWrites } from './coalesce-writes.js';
 import { parseResourceSubject, resourceSubject, type ParsedSubject } from './subjects.js';
+import { classifyMessage, EVENT_SCHEMA_VERSION, PoisonMessageError } from './classify.js';
 
-/** Version of the envelope below; bump on an incompatible change and keep a reader for the old one. */
-export const EVENT_SCHEMA_VERSION = 1;
 
 /** What one message on the stream holds. resourceVersion is not in the body: it is the sequence. */
 export interface Envelope {
@@ -56,7 +55,6 @@ export interface EventLogOptions {
 }
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 export function encodeEnvelope(type: EventType, object: KObject): Uint8Array {
   const { resourceVersion: _rv, ...metadata } = object.metadata;
@@ -64,17 +62,15 @@ export function encodeEnvelope(type: EventType, object: KObject): Uint8Array {
   return enc.encode(JSON.stringify(env));
 }
 
-export function decodeEnvelope(data: Uint8Array): Envelope {
-  const env = JSON.parse(dec.decode(data)) as Envelope;
-  if (env.v !== EVENT_SCHEMA_VERSION) throw new Error(`unsupported event schema version ${env.v}`);
-  return env;
-}
-
-/** Decode a stored or consumed message into an event whose object carries its resourceVersion. */
-export function toStoredEvent(m: { seq: number; subject: string; time: Date; data: Uint8Array }): StoredEvent {
-  const env = decodeEnvelope(m.data);
-  const object = { ...env.object, metadata: { ...env.object.metadata, resourceVersion: String(m.seq) } };
-  return { seq: m.seq, time: m.time, subject: m.subject, type: env.type, object };
+/**
+ * Decode a stored or consumed resource message into an event whose object carries its
+ * resourceVersion. Throws PoisonMessageError for a message no consumer can use (see classify.ts).
+ */
+export function toStoredEvent(root: string, m: { seq: number; subject: string; time: Date; data: Uint8Array }): StoredEvent {
+  const c = classifyMessage(root, m.subject, m.data);
+  if (c.result !== 'event') throw new PoisonMessageError(m.seq, m.subject, c.result === 'poison' ? c.reason : 'not a resource subject');
+  const object = { ...c.object, metadata: { ...c.object.metadata, resourceVersion: String(m.seq) } };
+  return { seq: m.seq, time: m.time, subject: m.subject, type: c.type, object };
 }
 
 /**
@@ -171,7 +167,7 @@ export class EventLog {
   /** The subject's newest message, or null if the subject never had one. */
   async getLast(subject: string): Promise<StoredEvent | null> {
     const m = await this.jsm.direct.getMessage(this.stream, { last_by_subj: subject });
-    return m ? toStoredEvent(m) : null;
+    return m ? toStoredEvent(this.root, m) : null;
   }
 
   /** The raw newest message of a subject (reservations carry no envelope). */
@@ -182,7 +178,7 @@ export class EventLog {
   /** One message by sequence, or null if it is gone (compacted) or never existed. */
   async getBySeq(seq: number): Promise<StoredEvent | null> {
     const m = await this.jsm.direct.getMessage(this.stream, { seq });
-    return m ? toStoredEvent(m) : null;
+    return m ? toStoredEvent(this.root, m) : null;
   }
 
   /**

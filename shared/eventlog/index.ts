@@ -1,2 +1,3 @@
 export * from './subjects.js';
 export * from './event-log.js';
+export * from './classify.js';

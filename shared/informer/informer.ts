@@ -21,6 +21,7 @@ import {
 } from '@nats-io/jetstream';
 import type { EventLog } from '../eventlog/event-log.js';
 import { toStoredEvent } from '../eventlog/event-log.js';
+import { isPoisonMessageError } from '../eventlog/classify.js';
 import { resourceFilter } from '../eventlog/subjects.js';
 import type { KObject } from '../resources/meta.js';
 import type { Logger } from '../log.js';
@@ -82,6 +83,7 @@ export class Informer<T extends KObject = KObject> {
   private openFailures = 0;
   private stopStatus: (() => void) | undefined;
   private relistCount = 0;
+  private poisonCount = 0;
 
   constructor(private readonly opts: InformerOptions<T>) {
     this.plural = opts.plural;
@@ -192,6 +194,11 @@ export class Informer<T extends KObject = KObject> {
     return this.relistCount;
   }
 
+  /** Messages skipped because no consumer can use them (poison: undecodable, body disagrees with subject). */
+  get poisonMessages(): number {
+    return this.poisonCount;
+  }
+
   /** The newest stream sequence applied. */
   get lastSeq(): number {
     return this.cache.lastSeq;
@@ -258,11 +265,18 @@ export class Informer<T extends KObject = KObject> {
   }
 
   private onMessage(m: JsMsg): void {
+    let ev;
     try {
-      this.ingest(toStoredEvent(m));
+      ev = toStoredEvent(this.el.root, m);
     } catch (e) {
-      this.logger?.warn({ err: e, seq: m.seq, subject: m.subject }, 'undecodable event skipped');
+      // A poison message (see classify.ts) is passed over like an event that changes nothing; it is
+      // logged and counted the first time (a relist delivers it again).
+      if (this.cache.skip(m.seq)) {
+        this.poisonCount++;
+        this.logger?.warn({ seq: m.seq, subject: m.subject, reason: isPoisonMessageError(e) ? e.reason : String(e) }, 'poison message skipped');
+      }
     }
+    if (ev) this.ingest(ev);
     if (m.info.pending === 0) this.caughtUp();
   }
 

@@ -99,6 +99,13 @@ export class ObjectCache<T extends KObject> {
     return { type: 'update', old, obj: ev.object };
   }
 
+  /** Pass over a message that is not an event (poison): true if it is new (above the newest applied). */
+  skip(seq: number): boolean {
+    if (seq <= this.applied) return false;
+    this.applied = seq;
+    return true;
+  }
+
   /** The lowest sequence any cached object was last changed at (undefined when empty). O(n). */
   oldestSeq(): number | undefined {
     let min: number | undefined;

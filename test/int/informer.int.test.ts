@@ -152,7 +152,7 @@ describe('informer over the real log (gateway writes)', () => {
     for (;;) {
       const m = await consumer.next({ expires: 2000 });
       if (!m) break;
-      inf.ingest(toStoredEvent(m));
+      inf.ingest(toStoredEvent(el.root, m));
       replayed++;
       if (m.info.pending === 0 || m.seq >= lastSeq) break;
     }

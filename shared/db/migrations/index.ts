@@ -2,10 +2,12 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './2026_11_22_0001_initial.js';
 import * as lz4Objects from './2026_12_03_0001_lz4_objects.js';
+import * as deadLetters from './2026_12_06_0001_dead_letters.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_22_0001_initial': initial,
   '2026_12_03_0001_lz4_objects': lz4Objects,
+  '2026_12_06_0001_dead_letters': deadLetters,
 };
 
 export const migrationProvider: MigrationProvider = {
