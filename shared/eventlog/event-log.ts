@@ -59,8 +59,16 @@ const enc = new TextEncoder();
 export function encodeEnvelope(type: EventType, object: KObject): Uint8Array {
   const { resourceVersion: _rv, ...metadata } = object.metadata;
   const env: Envelope = { v: EVENT_SCHEMA_VERSION, type, object: { ...object, metadata } };
-  return enc.encode(JSON.stringify(env));
+  let json = JSON.stringify(env);
+  // JSON.stringify writes a lone UTF-16 surrogate as a \udXXX escape (and nothing else that way):
+  // such a message would be poison to every consumer. Replace it by U+FFFD, as Go's encoding/json
+  // (and so kube-apiserver) does.
+  if (json.includes('\\ud')) json = json.replace(LONE_SURROGATE_ESCAPE, '$1\\ufffd');
+  return enc.encode(json);
 }
+
+/** A \ud800-\udfff escape preceded by an even number of backslashes (so not a literal "\\u..."). */
+const LONE_SURROGATE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}/g;
 
 /**
  * Decode a stored or consumed resource message into an event whose object carries its

@@ -65,6 +65,15 @@ describe('classifyMessage', () => {
     });
   }
 
+  it('a writer never produces a lone surrogate: encodeEnvelope replaces it by U+FFFD, as Go does', () => {
+    const o = pod('s', 'default', { data: { lone: 'a\udfffb', hi: '\ud83d', pair: '\ud83d\ude00', literal: '\\udfff' } });
+    const r = classifyMessage(ROOT, podSubject('s'), encodeEnvelope('ADDED', o));
+    assert.equal(r.result, 'event');
+    if (r.result === 'event') {
+      assert.deepEqual((r.object as unknown as { data: unknown }).data, { lone: 'a\ufffdb', hi: '\ufffd', pair: '\ud83d\ude00', literal: '\\udfff' });
+    }
+  });
+
   it('takes the identity from the subject', () => {
     const r = classifyMessage(ROOT, podSubject('a.b'), encodeEnvelope('ADDED', pod('a.b')));
     assert.equal(r.result, 'event');
