@@ -323,9 +323,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     } else {
       sel = selectors(info, q);
       fromSeq = parseNonNegInt(rv, 'resourceVersion');
-      const state = await log.state();
-      if (fromSeq < state.firstSeq - 1 && fromSeq < state.lastSeq) {
-        throw new ApiError('Gone', `too old resource version: ${fromSeq} (${state.firstSeq - 1})`);
+      // Every change after fromSeq, or 410: never a silent subset of them (compaction.ts).
+      if (await log.compactedAfter(fromSeq)) {
+        throw new ApiError('Gone', `too old resource version: ${fromSeq} (events after it have been compacted)`);
       }
     }
     reply.hijack();

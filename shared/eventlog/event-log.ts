@@ -7,6 +7,8 @@ import {
   type JetStreamManager,
   type StoredMsg,
   type StreamConfig,
+  AckPolicy,
+  DeliverPolicy,
   DiscardPolicy,
   RetentionPolicy,
   StorageType,
@@ -16,6 +18,7 @@ import { streamName } from '../config.js';
 import { coalesceWrites } from './coalesce-writes.js';
 import { parseResourceSubject, resourceSubject, type ParsedSubject } from './subjects.js';
 import { classifyMessage, EVENT_SCHEMA_VERSION, PoisonMessageError } from './classify.js';
+import { resumeFromCount, resumeFromState } from './compaction.js';
 
 
 /** What one message on the stream holds. resourceVersion is not in the body: it is the sequence. */
@@ -207,10 +210,42 @@ export class EventLog {
     }
   }
 
-  /** Stream state: first and last sequence still held, and the message count. */
-  async state(): Promise<{ firstSeq: number; lastSeq: number; messages: number }> {
+  /** Stream state: first and last sequence still held, the message count, and interior removals. */
+  async state(): Promise<{ firstSeq: number; lastSeq: number; messages: number; numDeleted: number }> {
     const info = await this.jsm.streams.info(this.stream);
-    return { firstSeq: info.state.first_seq, lastSeq: info.state.last_seq, messages: info.state.messages };
+    return {
+      firstSeq: info.state.first_seq,
+      lastSeq: info.state.last_seq,
+      messages: info.state.messages,
+      numDeleted: info.state.num_deleted ?? 0,
+    };
+  }
+
+  /**
+   * True if a message above `after` has been removed (compacted by the per-subject history limit,
+   * or deleted): a reader resuming there would silently miss changes and must get 410 Gone / relist
+   * instead (see compaction.ts). Counting uses a short-lived unfiltered consumer, only when the
+   * stream has interior removals at all. Says true when constant writes keep it from telling.
+   */
+  async compactedAfter(after: number): Promise<boolean> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const before = await this.state();
+      const v = resumeFromState(after, before);
+      if (v !== 'count') return v === 'gone';
+      const ci = await this.jsm.consumers.add(this.stream, {
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: after + 1,
+        ack_policy: AckPolicy.None,
+        mem_storage: true,
+        num_replicas: 1,
+        inactive_threshold: 10_000_000_000, // 10 s, in nanoseconds
+      });
+      void this.jsm.consumers.delete(this.stream, ci.name).catch(() => undefined);
+      const lastAfter = (await this.state()).lastSeq;
+      const c = resumeFromCount(after, ci.num_pending, before.lastSeq, lastAfter);
+      if (c !== 'retry') return c === 'gone';
+    }
+    return true;
   }
 
   async close(): Promise<void> {

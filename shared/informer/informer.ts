@@ -11,6 +11,8 @@
  *  - stream deleted and recreated, its last sequence below what we had applied before asking, or
  *    a cached object's newest message gone (purged): relist from "last per subject" and report as
  *    deleted every object the new snapshot lacks (decision in stream-reset.ts).
+ *  - events after the newest applied one compacted away before we saw them (per-subject history
+ *    limit; see eventlog/compaction.ts), found when resuming: relist too, as on a 410 Gone.
  */
 import {
   DeliverPolicy,
@@ -83,6 +85,8 @@ export class Informer<T extends KObject = KObject> {
   private openFailures = 0;
   private stopStatus: (() => void) | undefined;
   private relistCount = 0;
+  /** Check that nothing after this sequence was compacted (the consumer was recreated past it). */
+  private gapAfter: number | undefined;
   private poisonCount = 0;
 
   constructor(private readonly opts: InformerOptions<T>) {
@@ -216,6 +220,14 @@ export class Informer<T extends KObject = KObject> {
   // ------------------------------------------------------------------ consumer
 
   private async open(from: 'snapshot' | 'resume'): Promise<void> {
+    // Resuming is only gap-free if nothing after the last applied event was compacted away
+    // (compaction.ts); otherwise relist, as client-go does on 410 Gone.
+    if (from === 'resume' && this.cache.lastSeq > 0 && !this.cache.relisting && (await this.el.compactedAfter(this.cache.lastSeq))) {
+      this.logger?.warn({ applied: this.cache.lastSeq }, 'events after the last applied one were compacted; relisting');
+      this.relistCount++;
+      this.cache.beginRelist();
+      from = 'snapshot';
+    }
     const gen = ++this.generation;
     const consumer =
       from === 'snapshot' || this.cache.lastSeq === 0
@@ -302,7 +314,10 @@ export class Informer<T extends KObject = KObject> {
         case 'stream_not_found':
         case 'ordered_consumer_recreated':
         case 'reset':
+          // The client resumed on its own after what it delivered last: see that nothing in
+          // between was compacted away.
           this.logger?.debug({ status: s.type }, 'consumer status');
+          this.gapAfter = Math.min(this.gapAfter ?? Infinity, this.cache.lastSeq);
           this.checkStream();
           break;
         default:
@@ -398,9 +413,12 @@ export class Informer<T extends KObject = KObject> {
       relisting: this.cache.relisting,
       oldestSeq: state.firstSeq > 1 ? this.cache.oldestSeq() : undefined,
     });
+    const gapAfter = this.gapAfter;
+    this.gapAfter = undefined;
     let reason: string;
     if (verdict.reset) reason = verdict.reason;
     else if (verdict.suspectPurge && (await this.newestMessageGone(state.firstSeq))) reason = 'purged';
+    else if (gapAfter !== undefined && gapAfter > 0 && !this.cache.relisting && (await this.el.compactedAfter(gapAfter))) reason = 'compacted';
     else return;
     if (this.stopped || before.created !== this.streamCreated) return;
     this.logger?.warn({ reason, firstSeq: state.firstSeq, lastSeq: state.lastSeq, applied: before.applied }, 'stream was reset; relisting');
