@@ -239,3 +239,28 @@ describe('a batch the database refuses for one message', () => {
     assert.equal((await query(cfg, `select 1 from pods where name = 'p5'`)).length, 1);
   });
 });
+
+describe('a dead letter whose message was compacted away', () => {
+  it('replay keeps it: the same dead letters as the continuous projection', async () => {
+    const s = await startStack('poisoncompact', { historyPerObject: 1 });
+    const el = await EventLog.connect({ natsUrl: s.cfg.natsUrl, prefix: s.cfg.prefix, historyPerObject: 1 });
+    try {
+      const subject = el.subjectFor('pods', 'default', 'g');
+      const bad = (await el.js.publish(subject, Uint8Array.from([0xff]))).seq;
+      await waitForCheckpoint(s.cfg, bad);
+      // A valid event on the same subject: with history 1 the garbage is compacted away.
+      // (Straight to the log: the gateway refuses writes over a poison object, see the report of GET.)
+      const last = await el.append(subject, 'ADDED', podObject('g'), bad);
+      await waitForCheckpoint(s.cfg, last);
+      assert.equal(await el.getBySeq(bad).catch(() => null), null);
+      const before = await deadLetters(s.cfg);
+      assert.deepEqual(before.map((d) => d.sequence), [bad]);
+      await replay(s.cfg);
+      assert.deepEqual(await deadLetters(s.cfg), before);
+      assert.deepEqual((await query<{ name: string }>(s.cfg, 'select name from pods')).map((r) => r.name), ['g']);
+    } finally {
+      await el.close();
+      await s.close();
+    }
+  });
+});
