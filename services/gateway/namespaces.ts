@@ -25,7 +25,12 @@ export class NamespaceCache {
     this.messages = await consumer.consume();
     void (async () => {
       for await (const m of this.messages!) {
-        const ev = toStoredEvent(m);
+        let ev;
+        try {
+          ev = toStoredEvent(this.log.root, m);
+        } catch {
+          continue; // a poison message: the namespace is read from the log when asked
+        }
         const name = ev.object.metadata.name!;
         const state: NamespaceState = ev.type === 'DELETED' ? 'absent' : ev.object.metadata.deletionTimestamp ? 'terminating' : 'active';
         this.observe(name, ev.seq, state);

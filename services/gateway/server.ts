@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/log.js';
-import type { EventLog } from '../../shared/eventlog/index.js';
+import { isPoisonMessageError, type EventLog } from '../../shared/eventlog/index.js';
 import { ApiError, badRequest, isApiError, isAlreadyExists } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { apiVersionOf, resourceByPlural, type ResourceInfo } from '../../shared/resources/registry.js';
@@ -325,9 +325,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     } else {
       sel = selectors(info, q);
       fromSeq = parseNonNegInt(rv, 'resourceVersion');
-      const state = await log.state();
-      if (fromSeq < state.firstSeq - 1 && fromSeq < state.lastSeq) {
-        throw new ApiError('Gone', `too old resource version: ${fromSeq} (${state.firstSeq - 1})`);
+      // Every change after fromSeq, or 410: never a silent subset of them (compaction.ts).
+      if (await log.compactedAfter(fromSeq)) {
+        throw new ApiError('Gone', `too old resource version: ${fromSeq} (events after it have been compacted)`);
       }
     }
     reply.hijack();
@@ -341,6 +341,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       bookmarkIntervalMs: deps.bookmarkIntervalMs ?? 15_000,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(table ? { transform: (o: KObject) => asTable(info, o, table, now()) } : {}),
+      onPoison: (e) => req.log.warn({ seq: e.seq, subject: e.subject, reason: e.reason }, 'watch passed over a poison message'),
     }).catch((e) => req.log.warn({ err: e }, 'watch failed'));
   }
 
@@ -452,6 +453,10 @@ function toApiError(err: unknown): ApiError {
       return new ApiError('NotFound', msg);
     case 405:
       return new ApiError('MethodNotAllowed', msg);
+  }
+  if (isPoisonMessageError(err)) {
+    // Like a corrupt object in etcd: an error on this object only, saying what is wrong with it.
+    return new ApiError('InternalError', `Internal error occurred: ${err.message}`);
   }
   const text = `${e.code ?? ''} ${msg}`;
   if (/ECONNREFUSED|ECONNRESET|timeout|TIMEOUT|503|no responders|CONNECTION_|closed|terminat/i.test(text)) {

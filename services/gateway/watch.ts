@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { EventLog } from '../../shared/eventlog/index.js';
-import { resourceFilter, toStoredEvent } from '../../shared/eventlog/index.js';
+import { isPoisonMessageError, resourceFilter, toStoredEvent, type PoisonMessageError } from '../../shared/eventlog/index.js';
 import type { KObject, EventType } from '../../shared/resources/meta.js';
 import type { FieldRequirement, Requirement } from '../../shared/resources/selector-types.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
@@ -29,6 +29,8 @@ export interface WatchSpec {
   readonly timeoutMs?: number;
   /** What each event carries instead of the object (a Table row for `as=Table` watches). */
   readonly transform?: (object: KObject) => unknown;
+  /** Told about each poison message the watch passes over (it never ends the watch). */
+  readonly onPoison?: (e: PoisonMessageError) => void;
 }
 
 const key = (o: KObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
@@ -158,7 +160,18 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
   try {
     for await (const m of messages) {
       if (closed) break;
-      const ev = toStoredEvent(m);
+      let ev;
+      try {
+        ev = toStoredEvent(log.root, m);
+      } catch (e) {
+        // Like a corrupt object in etcd: this watch passes over it (it is recorded elsewhere) and
+        // goes on; a client resuming after it does not meet it again.
+        if (!isPoisonMessageError(e)) throw e;
+        spec.onPoison?.(e);
+        delivered = m.seq;
+        lastSeq = m.seq;
+        continue;
+      }
       delivered = ev.seq;
       const type = filter.apply(ev.type, ev.object);
       if (type) await write(type, ev.object);

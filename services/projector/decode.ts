@@ -1,7 +1,6 @@
-/** From a JetStream message to a projected event, or the reason it is not one. */
-import { decodeEnvelope, parseResourceSubject } from '../../shared/eventlog/index.js';
-import { resourceByPlural } from '../../shared/resources/registry.js';
-import type { ProjectedEvent } from '../../shared/db/index.js';
+/** From a JetStream message to a projected event, a dead letter (poison), or the reason it is neither. */
+import { classifyMessage } from '../../shared/eventlog/index.js';
+import type { DeadLetterRow, ProjectedEvent } from '../../shared/db/index.js';
 
 /** What the decoder needs of a message (JsMsg has it). */
 export interface RawMessage {
@@ -13,23 +12,30 @@ export interface RawMessage {
 
 export type Decoded =
   | { readonly ok: true; readonly event: ProjectedEvent }
-  /** `other`: not a resource subject (reservations), skipped silently. */
-  | { readonly ok: false; readonly reason: 'other' | 'unknown-resource' | 'undecodable'; readonly error?: unknown };
+  /** `other`: not a resource subject (reservations); `unknown-resource`: a kind this build lacks. Skipped. */
+  | { readonly ok: false; readonly reason: 'other' | 'unknown-resource' }
+  /** A message no consumer can use (see classify.ts): recorded as a dead letter and skipped. */
+  | { readonly ok: false; readonly reason: 'poison'; readonly deadLetter: DeadLetterRow };
 
 export function decodeMessage(root: string, m: RawMessage): Decoded {
-  const parsed = parseResourceSubject(root, m.subject);
-  if (!parsed) return { ok: false, reason: 'other' };
-  const info = resourceByPlural(parsed.plural);
-  if (!info) return { ok: false, reason: 'unknown-resource' };
-  try {
-    const env = decodeEnvelope(m.data);
-    if (env.object === null || typeof env.object !== 'object' || Array.isArray(env.object)) {
-      return { ok: false, reason: 'undecodable', error: new Error('envelope without an object') };
+  const c = classifyMessage(root, m.subject, m.data);
+  switch (c.result) {
+    case 'other':
+      return { ok: false, reason: 'other' };
+    case 'poison':
+      return { ok: false, reason: 'poison', deadLetter: deadLetterOf(m, c.reason) };
+    case 'event':
+      if (!c.info) return { ok: false, reason: 'unknown-resource' };
+      return { ok: true, event: { seq: m.seq, time: nanosToIso(m.info.timestampNanos), type: c.type, info: c.info, object: c.object, subject: m.subject } };
+    default: {
+      const never: never = c;
+      throw new Error(`unknown classification ${JSON.stringify(never)}`);
     }
-    return { ok: true, event: { seq: m.seq, time: nanosToIso(m.info.timestampNanos), type: env.type, info, object: env.object } };
-  } catch (error) {
-    return { ok: false, reason: 'undecodable', error };
   }
+}
+
+export function deadLetterOf(m: RawMessage, reason: string): DeadLetterRow {
+  return { sequence: m.seq, time: nanosToIso(m.info.timestampNanos), subject: m.subject, reason };
 }
 
 /**

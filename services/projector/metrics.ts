@@ -11,6 +11,8 @@ export interface ProjectorMetrics {
   /** 1 while this instance holds the projector lock. */
   readonly active: Gauge;
   readonly errors: Counter<'stage'>;
+  /** Poison messages recorded as dead letters and skipped. */
+  readonly poison: Counter;
 }
 
 export function projectorMetrics(registry: Registry = new Registry()): ProjectorMetrics {
@@ -47,6 +49,11 @@ export function projectorMetrics(registry: Registry = new Registry()): Projector
       name: 'jetkube_projector_errors_total',
       help: 'Errors that restarted a projector session, by stage',
       labelNames: ['stage'],
+      registers: [registry],
+    }),
+    poison: new Counter({
+      name: 'jetkube_projector_poison_messages_total',
+      help: 'Stream messages the projector could not project (undecodable, body disagreeing with its subject, refused by the database), recorded as dead letters and skipped',
       registers: [registry],
     }),
   };

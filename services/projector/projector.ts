@@ -26,13 +26,18 @@ import {
   migrate,
   planBatch,
   readCheckpoint,
+  isContentRejected,
   type BatchPlan,
+  type ContentRejectedError,
   type Database,
+  type DeadLetterRow,
   type ProjectedEvent,
 } from '../../shared/db/index.js';
 import { Backoff, sleep } from './backoff.js';
 import { recreateDurable } from './consumer.js';
-import { decodeMessage } from './decode.js';
+import { applyBisecting } from './bisect.js';
+import { decodeMessage, deadLetterOf } from './decode.js';
+import { countDeadLetters } from './dead-letters.js';
 import { acquireLeadership } from './leader.js';
 import { projectorMetrics, type ProjectorMetrics } from './metrics.js';
 import { BatchQueue } from './queue.js';
@@ -70,15 +75,23 @@ export interface ProjectorStatus {
   readonly caughtUp: boolean;
   readonly dbOk: boolean;
   readonly lag: number;
+  /** Messages recorded in the dead_letters table (information: they do not make the projector unready). */
+  readonly deadLetters: number;
 }
 
 
 interface Prepared {
+  /** The batch's messages above `known`, in stream order. */
+  readonly msgs: readonly JsMsg[];
+  /** The checkpoint the previous batch will have committed. */
+  readonly known: number;
   readonly items: number;
   /** The message with the highest sequence: the new checkpoint, and the one acked. */
   readonly top: JsMsg;
   readonly other: number;
   readonly plan: BatchPlan;
+  /** Poison messages, recorded in the same transaction. */
+  readonly dead: readonly DeadLetterRow[];
   /** The whole transaction, sent in one round trip. */
   readonly text: string;
 }
@@ -100,6 +113,7 @@ export class Projector {
   private lag = 0;
   private caughtUpOnce = false;
   private dbOk = false;
+  private deadLetterCount = 0;
   private waiters = new Set<() => void>();
 
   constructor(
@@ -141,7 +155,14 @@ export class Projector {
   }
 
   status(): ProjectorStatus {
-    return { role: this.role, checkpoint: this.committed, caughtUp: this.caughtUpOnce, dbOk: this.dbOk, lag: this.lag };
+    return {
+      role: this.role,
+      checkpoint: this.committed,
+      caughtUp: this.caughtUpOnce,
+      dbOk: this.dbOk,
+      lag: this.lag,
+      deadLetters: this.deadLetterCount,
+    };
   }
 
   /** Resolve once this instance has committed (or seen) checkpoint >= seq. */
@@ -263,6 +284,7 @@ export class Projector {
 
     const cp = await this.dbCall(() => readCheckpoint(db));
     this.setCommitted(cp);
+    this.deadLetterCount = await this.dbCall(() => countDeadLetters(db));
     await recreateDurable(el.jsm, {
       stream: el.stream,
       name: this.durable,
@@ -331,44 +353,61 @@ export class Projector {
    * Plan a batch and render its transaction (CPU only, overlapping the previous commit): newest event
    * per object above `known`, the sequence the previous batch will have committed.
    */
-  private prepare(msgs: readonly JsMsg[], known: number): Prepared {
-    let top = msgs[0]!;
-    for (const m of msgs) if (m.seq > top.seq) top = m;
+  private prepare(batch: readonly JsMsg[], known: number, refused?: ReadonlyMap<number, string>): Prepared {
+    let top = batch[0]!;
+    for (const m of batch) if (m.seq > top.seq) top = m;
+    const msgs = batch.filter((m) => m.seq > known).sort((a, b) => a.seq - b.seq);
     const events: ProjectedEvent[] = [];
+    const dead: DeadLetterRow[] = [];
     let other = 0;
     for (const m of msgs) {
-      if (m.seq <= known) continue;
+      const reason = refused?.get(m.seq);
+      if (reason !== undefined) {
+        dead.push(deadLetterOf(m, reason));
+        continue;
+      }
       const d = decodeMessage(this.cfg.prefix, m);
       if (d.ok) events.push(d.event);
+      else if (d.reason === 'poison') dead.push(d.deadLetter);
       else {
         other++;
-        if (d.reason !== 'other') this.log.warn({ seq: m.seq, subject: m.subject, reason: d.reason, err: d.error }, 'skipping message');
+        if (d.reason !== 'other') this.log.warn({ seq: m.seq, subject: m.subject, reason: d.reason }, 'skipping message');
       }
     }
-    const plan = planBatch(events);
+    const plan = planBatch(events, dead);
     const text =
       `begin; ${batchLockSql(this.cfg.prefix)};\n` +
       `${applySql(plan, { checkpoint: top.seq, expectAtLeast: known })};\ncommit`;
-    return { items: msgs.length, top, other, plan, text };
+    return { msgs, known, items: batch.length, top, other, plan, dead, text };
   }
 
   /**
    * One transaction in ONE round trip: `begin; <batch lock>; <the batch statement>; commit`. The
    * statement skips whatever is at or below the checkpoint and fails if the checkpoint is below what
-   * this session committed (a restored database). Then ack and announce.
+   * this session committed (a restored database). A batch refused for one message's content is
+   * bisected (bisect.ts): that message becomes a dead letter, the rest is applied. Then ack and announce.
    */
   private async commit(el: EventLog, db: Kysely<Database>, p: Prepared): Promise<void> {
     const started = performance.now();
     const before = this.committed;
-    const previous = await this.dbCall(() => runBatch(poolOf(db), p.text));
+    let previous: number;
+    let recorded: readonly DeadLetterRow[];
+    try {
+      previous = await this.dbCall(() => runBatch(poolOf(db), p.text));
+      recorded = p.dead.filter((d) => d.sequence > previous);
+    } catch (e) {
+      if (!isContentRejected(e)) throw e;
+      ({ previous, recorded } = await this.bisect(db, p, e));
+    }
     const checkpoint = Math.max(previous, p.top.seq);
+    for (const d of recorded) this.deadLettered(d);
     await this.opts.hooks?.afterCommit?.(checkpoint);
     if (!this.opts.hooks?.skipAck) p.top.ack();
 
     let projected = 0;
     for (const m of p.plan.mirror) if (m.sequence > previous) projected++;
     this.metrics.events.inc({ result: 'projected' }, projected);
-    this.metrics.events.inc({ result: 'skipped' }, Math.max(0, p.items - projected - p.other));
+    this.metrics.events.inc({ result: 'skipped' }, Math.max(0, p.items - projected - p.other - p.dead.length));
     this.metrics.events.inc({ result: 'other' }, p.other);
     this.metrics.batchSeconds.observe((performance.now() - started) / 1000);
     this.lag = p.top.info.pending;
@@ -378,6 +417,43 @@ export class Projector {
       this.setCommitted(checkpoint);
       el.nc.publish(`${this.cfg.prefix}-sys.checkpoint`, String(checkpoint));
     }
+  }
+
+  /** Apply a refused batch in halves until the refused messages are alone; record those as dead letters. */
+  private async bisect(
+    db: Kysely<Database>,
+    p: Prepared,
+    refusal: ContentRejectedError,
+  ): Promise<{ previous: number; recorded: DeadLetterRow[] }> {
+    this.log.info({ from: p.msgs[0]?.seq, to: p.top.seq, err: refusal }, 'batch refused for its content; bisecting');
+    let previous: number | undefined;
+    const recorded: DeadLetterRow[] = [];
+    const refused = new Map<number, string>();
+    const run = async (slice: readonly JsMsg[]) => {
+      const sub = this.prepare(slice, p.known, refused);
+      const prev = await this.dbCall(() => runBatch(poolOf(db), sub.text));
+      previous ??= prev;
+      recorded.push(...sub.dead.filter((d) => d.sequence > prev));
+    };
+    await applyBisecting(
+      p.msgs,
+      {
+        apply: run,
+        reject: async (m, err) => {
+          refused.set(m.seq, `refused by the database: ${err.message}`);
+          await run([m]);
+        },
+      },
+      refusal,
+    );
+    return { previous: previous ?? p.known, recorded };
+  }
+
+  /** One warn line, the metric and the count, for a dead letter just recorded. */
+  private deadLettered(d: DeadLetterRow): void {
+    this.deadLetterCount++;
+    this.metrics.poison.inc();
+    this.log.warn({ seq: d.sequence, subject: d.subject, reason: d.reason }, 'poison message recorded as a dead letter and skipped');
   }
 
   private async refreshLag(el: EventLog, db: Kysely<Database>): Promise<void> {

@@ -187,13 +187,13 @@ class ReplayJob {
       toSeq,
       ...(toTime ? { toTime } : {}),
       window: this.opts.window ?? 20_000,
-      onWindow: (events) => writer.push(events),
+      onWindow: (w) => writer.push(w),
       onRead: (_n, lastSeq) => this.progress(Math.max(0, lastSeq - fromSeq + 1), total, base + _n),
     });
     await writer.flush();
     this.messages += read.messages;
     this.gaps.push(...read.gaps);
-    if (read.undecodable) this.log.warn({ count: read.undecodable }, 'replay skipped undecodable messages');
+    if (read.poison) this.log.warn({ count: read.poison }, 'replay recorded poison messages as dead letters');
     return read;
   }
 

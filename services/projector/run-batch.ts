@@ -1,8 +1,11 @@
 /** Send one multi-statement transaction (`begin; ...; select previous ...; commit`) on a pooled client. */
 import type pg from 'pg';
-import { CHECKPOINT_WENT_BACK } from '../../shared/db/index.js';
+import { asContentRejected, isCheckpointWentBack } from '../../shared/db/index.js';
 
-/** Runs `text`; returns `previous` from the result that has it. Rolls back on any error. */
+/**
+ * Runs `text`; returns `previous` from the result that has it. Rolls back on any error. A refusal
+ * for the data's content is thrown as ContentRejectedError (by SQLSTATE, see shared/db/errors.ts).
+ */
 export async function runBatch(pool: pg.Pool, text: string): Promise<number> {
   const client = await pool.connect();
   let broken: Error | undefined;
@@ -17,10 +20,10 @@ export async function runBatch(pool: pg.Pool, text: string): Promise<number> {
     } catch (e) {
       broken = e as Error;
     }
-    if (err instanceof Error && err.message.includes(CHECKPOINT_WENT_BACK)) {
-      throw new Error(`projection checkpoint is behind this session (database restored?): ${err.message}`, { cause: err });
+    if (isCheckpointWentBack(err)) {
+      throw new Error(`projection checkpoint is behind this session (database restored?): ${(err as Error).message}`, { cause: err });
     }
-    throw err;
+    throw asContentRejected(err);
   } finally {
     client.release(broken);
   }

@@ -17,19 +17,23 @@ export async function checkpointOf(db: Kysely<Database>, schema: string): Promis
 }
 
 /**
- * Copy mirror rows for sequences the log no longer holds (compacted history) from `from`'s events
- * table into the events table of `db`'s own schema. Returns the rows copied.
+ * Copy mirror rows and dead letters for sequences the log no longer holds (compacted history) from
+ * `from`'s tables into those of `db`'s own schema. Returns the mirror rows copied.
  */
 export async function copyHistory(db: Kysely<Database>, from: string, gaps: readonly Gap[]): Promise<number> {
   if (gaps.length === 0) return 0;
-  const exists = await sql<{ t: string | null }>`select to_regclass(${`"${from}".events`})::text as t`.execute(db);
-  if (!exists.rows[0]?.t) return 0;
-  const r = await sql`insert into events
-    select l.* from ${sql.table(`${from}.events`)} l
-    join unnest(${gaps.map((g) => g.after)}::bigint[], ${gaps.map((g) => g.before)}::bigint[]) as g(after_seq, before_seq)
-      on l.sequence > g.after_seq and l.sequence < g.before_seq
-    on conflict (sequence) do nothing`.execute(db);
-  return Number(r.numAffectedRows ?? 0);
+  let copied = 0;
+  for (const table of ['events', 'dead_letters'] as const) {
+    const exists = await sql<{ t: string | null }>`select to_regclass(${`"${from}".${table}`})::text as t`.execute(db);
+    if (!exists.rows[0]?.t) continue;
+    const r = await sql`insert into ${sql.table(table)}
+      select l.* from ${sql.table(`${from}.${table}`)} l
+      join unnest(${gaps.map((g) => g.after)}::bigint[], ${gaps.map((g) => g.before)}::bigint[]) as g(after_seq, before_seq)
+        on l.sequence > g.after_seq and l.sequence < g.before_seq
+      on conflict (sequence) do nothing`.execute(db);
+    if (table === 'events') copied = Number(r.numAffectedRows ?? 0);
+  }
+  return copied;
 }
 
 /** Inside the caller's transaction: the built schema becomes `live`, the old one is dropped. */

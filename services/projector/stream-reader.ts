@@ -5,8 +5,14 @@
  */
 import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { EventLog } from '../../shared/eventlog/index.js';
-import type { ProjectedEvent } from '../../shared/db/index.js';
+import type { DeadLetterRow, ProjectedEvent } from '../../shared/db/index.js';
 import { decodeMessage } from './decode.js';
+
+/** One window: the events, and the poison messages among them (dead letters). */
+export interface ReadWindow {
+  readonly events: ProjectedEvent[];
+  readonly deadLetters: DeadLetterRow[];
+}
 
 /** Sequences strictly between `after` and `before` are missing from the log. */
 export interface Gap {
@@ -23,7 +29,7 @@ export interface ReadRange {
   /** Events per window (default 10,000). */
   readonly window?: number;
   /** Called with each window in order; the next window is read while the returned promise runs. */
-  readonly onWindow: (events: ProjectedEvent[]) => Promise<void>;
+  readonly onWindow: (window: ReadWindow) => Promise<void>;
   /** Called after each window with messages read so far and the last sequence. */
   readonly onRead?: (messages: number, lastSeq: number) => void;
   /** Give up waiting for more messages after this long without one (default 5 s). */
@@ -34,13 +40,14 @@ export interface ReadResult {
   /** Last message read (0 if none). */
   readonly lastSeq: number;
   readonly messages: number;
-  readonly undecodable: number;
+  /** Poison messages (handed over as dead letters). */
+  readonly poison: number;
   readonly gaps: readonly Gap[];
 }
 
 export async function readRange(el: EventLog, r: ReadRange): Promise<ReadResult> {
   const gaps: Gap[] = [];
-  if (r.toSeq < r.fromSeq) return { lastSeq: 0, messages: 0, undecodable: 0, gaps };
+  if (r.toSeq < r.fromSeq) return { lastSeq: 0, messages: 0, poison: 0, gaps };
   const windowSize = r.window ?? 10_000;
   const limitNanos = r.toTime ? r.toTime.getTime() * 1e6 + 999_999 : undefined;
   const consumer = await el.js.consumers.get(el.stream, {
@@ -51,17 +58,19 @@ export async function readRange(el: EventLog, r: ReadRange): Promise<ReadResult>
   let prev = r.fromSeq - 1;
   let lastSeq = 0;
   let messages = 0;
-  let undecodable = 0;
+  let poison = 0;
   let window: ProjectedEvent[] = [];
+  let dead: DeadLetterRow[] = [];
   let idle: NodeJS.Timeout | undefined;
   const arm = () => {
     clearTimeout(idle);
     idle = setTimeout(() => void iter.close(), r.idleMs ?? 5_000);
   };
   const flush = async () => {
-    if (window.length) {
-      const w = window;
+    if (window.length || dead.length) {
+      const w = { events: window, deadLetters: dead };
       window = [];
+      dead = [];
       await r.onWindow(w);
     }
     r.onRead?.(messages, lastSeq);
@@ -78,7 +87,10 @@ export async function readRange(el: EventLog, r: ReadRange): Promise<ReadResult>
       messages++;
       const d = decodeMessage(el.root, m);
       if (d.ok) window.push(d.event);
-      else if (d.reason !== 'other') undecodable++;
+      else if (d.reason === 'poison') {
+        poison++;
+        dead.push(d.deadLetter);
+      }
       if (window.length >= windowSize) await flush();
       if (m.seq >= r.toSeq || m.info.pending === 0) break;
     }
@@ -87,5 +99,5 @@ export async function readRange(el: EventLog, r: ReadRange): Promise<ReadResult>
     clearTimeout(idle);
     await iter.close().catch(() => undefined);
   }
-  return { lastSeq, messages, undecodable, gaps };
+  return { lastSeq, messages, poison, gaps };
 }

@@ -11,6 +11,7 @@ import { sql, type Kysely } from 'kysely';
 import { columnsOf, type PgType } from './columns.js';
 import type { BatchPlan } from './plan.js';
 import type { Database, ObjectTableName } from './schema.js';
+import { asContentRejected, CHECKPOINT_WENT_BACK } from './errors.js';
 
 export interface ApplyOptions {
   /** Also advance the checkpoint to this sequence (never lowers it). */
@@ -27,8 +28,7 @@ export interface ApplyResult {
   readonly previous: number;
 }
 
-/** Marker in the error raised by `expectAtLeast`. */
-export const CHECKPOINT_WENT_BACK = 'checkpoint went back';
+export { CHECKPOINT_WENT_BACK };
 
 /** The statement for a plan; its one result row has `previous` (the checkpoint it saw). */
 export function applySql(plan: BatchPlan, opts: ApplyOptions = {}): string {
@@ -52,6 +52,14 @@ export function applySql(plan: BatchPlan, opts: ApplyOptions = {}): string {
         `where r.sequence > (select last_seq from cp) on conflict (sequence) do nothing)`,
     );
   }
+  if (plan.deadLetters.length) {
+    ctes.push(
+      `x as (insert into dead_letters (sequence, time, subject, reason) ` +
+        `select * from json_to_recordset(${jsonLiteral(plan.deadLetters)}::json) ` +
+        `as r(sequence bigint, time timestamptz, subject text, reason text) ` +
+        `where r.sequence > (select last_seq from cp) on conflict (sequence) do nothing)`,
+    );
+  }
   if (opts.checkpoint !== undefined) {
     ctes.push(`c as (update checkpoint set last_seq = greatest(last_seq, ${int(opts.checkpoint)}), updated_at = now() where id = 1)`);
   }
@@ -65,8 +73,12 @@ export function applySql(plan: BatchPlan, opts: ApplyOptions = {}): string {
 
 /** Execute a plan on `db` (normally inside the caller's transaction). */
 export async function applyPlan(db: Kysely<Database>, plan: BatchPlan, opts: ApplyOptions = {}): Promise<ApplyResult> {
-  const r = await sql<{ previous: number }>`${sql.raw(applySql(plan, opts))}`.execute(db);
-  return { previous: Number(r.rows[0]?.previous ?? 0) };
+  try {
+    const r = await sql<{ previous: number }>`${sql.raw(applySql(plan, opts))}`.execute(db);
+    return { previous: Number(r.rows[0]?.previous ?? 0) };
+  } catch (e) {
+    throw asContentRejected(e);
+  }
 }
 
 function int(n: number): string {

@@ -1,6 +1,6 @@
 /**
- * Compare two projection schemas row for row (every column of every table, the events mirror and the
- * checkpoint). Used by tests and by `replay` callers that want to verify a rebuild.
+ * Compare two projection schemas row for row (every column of every table, the events mirror, the
+ * dead letters and the checkpoint). Used by tests and by `replay` callers that want to verify a rebuild.
  */
 import { sql, type Kysely } from 'kysely';
 import { OBJECT_TABLES } from './columns.js';
@@ -15,7 +15,7 @@ export interface TableDiff {
 /** Tables whose contents differ (empty: identical). `db` may use any search_path. */
 export async function diffSchemas<DB>(db: Kysely<DB>, a: string, b: string): Promise<TableDiff[]> {
   const out: TableDiff[] = [];
-  for (const table of [...OBJECT_TABLES, 'events']) {
+  for (const table of [...OBJECT_TABLES, 'events', 'dead_letters']) {
     const [onlyInA, onlyInB] = await Promise.all([exceptCount(db, a, b, table), exceptCount(db, b, a, table)]);
     if (onlyInA || onlyInB) out.push({ table, onlyInA, onlyInB });
   }

@@ -23,7 +23,9 @@ export {
   type BatchPlan,
   type DeleteKey,
   type MirrorRow,
+  type DeadLetterRow,
 } from './plan.js';
+export { sqlState, isCheckpointWentBack, isContentError, isContentRejected, asContentRejected, ContentRejectedError } from './errors.js';
 export { applyPlan, applySql, jsonLiteral, CHECKPOINT_WENT_BACK, type ApplyOptions, type ApplyResult } from './apply.js';
 export { LockClass, lockBatches, batchLockSql, tryLock, lock, unlock } from './locks.js';
 export { diffSchemas, type TableDiff } from './compare.js';

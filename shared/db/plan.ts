@@ -16,6 +16,8 @@ export interface ProjectedEvent {
   readonly type: EventType;
   readonly info: ResourceInfo;
   readonly object: KObject;
+  /** The message's subject (its identity), for a dead letter should the database refuse the event. */
+  readonly subject?: string;
 }
 
 /** Row key and uid of an event's object, by the same rules as toRow. */
@@ -45,10 +47,20 @@ export interface MirrorRow {
   readonly uid: string | null;
 }
 
+/** A message recorded instead of projected (poison). */
+export interface DeadLetterRow {
+  readonly sequence: number;
+  /** Stream timestamp, RFC 3339 with microseconds. */
+  readonly time: string;
+  readonly subject: string;
+  readonly reason: string;
+}
+
 export interface BatchPlan {
   readonly upserts: ReadonlyMap<ObjectTableName, readonly ObjectRow[]>;
   readonly deletes: ReadonlyMap<ObjectTableName, readonly DeleteKey[]>;
   readonly mirror: readonly MirrorRow[];
+  readonly deadLetters: readonly DeadLetterRow[];
   /** Events of kinds without a projection table. */
   readonly skipped: number;
 }
@@ -57,7 +69,7 @@ export interface BatchPlan {
  * Plan a batch: every event becomes a mirror row; per object only the event with the highest
  * sequence counts (an upsert, or a delete for DELETED). Events may arrive in any order and repeat.
  */
-export function planBatch(events: readonly ProjectedEvent[]): BatchPlan {
+export function planBatch(events: readonly ProjectedEvent[], deadLetters: readonly DeadLetterRow[] = []): BatchPlan {
   const newest = new Map<ObjectTableName, Map<string, ProjectedEvent>>();
   const mirror: MirrorRow[] = [];
   const seen = new Set<number>();
@@ -89,7 +101,7 @@ export function planBatch(events: readonly ProjectedEvent[]): BatchPlan {
     }
   }
   mirror.sort((a, b) => a.sequence - b.sequence);
-  return { upserts, deletes, mirror, skipped };
+  return { upserts, deletes, mirror, deadLetters, skipped };
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

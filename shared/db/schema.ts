@@ -142,6 +142,15 @@ export interface CheckpointTable {
   updated_at: Timestamp;
 }
 
+/** A stream message that could not be projected (poison), recorded and skipped. */
+export interface DeadLettersTable {
+  sequence: number;
+  /** The message's stream time. */
+  time: Timestamp;
+  subject: string;
+  reason: string;
+}
+
 export interface ObjectTables {
   namespaces: NamespaceTable;
   nodes: NodeTable;
@@ -160,6 +169,7 @@ export interface ObjectTables {
 export interface Database extends ObjectTables {
   events: EventsTable;
   checkpoint: CheckpointTable;
+  dead_letters: DeadLettersTable;
 }
 
 export type ObjectTableName = keyof ObjectTables;
@@ -192,3 +202,4 @@ export type NewLease = Insertable<LeaseTable>;
 export type LogEvent = Selectable<EventsTable>;
 export type NewLogEvent = Insertable<EventsTable>;
 export type Checkpoint = Selectable<CheckpointTable>;
+export type DeadLetter = Selectable<DeadLettersTable>;

@@ -7,6 +7,8 @@ import {
   type JetStreamManager,
   type StoredMsg,
   type StreamConfig,
+  AckPolicy,
+  DeliverPolicy,
   DiscardPolicy,
   RetentionPolicy,
   StorageType,
@@ -15,9 +17,9 @@ import type { EventType, KObject } from '../resources/meta.js';
 import { streamName } from '../config.js';
 import { coalesceWrites } from './coalesce-writes.js';
 import { parseResourceSubject, resourceSubject, type ParsedSubject } from './subjects.js';
+import { classifyMessage, EVENT_SCHEMA_VERSION, PoisonMessageError } from './classify.js';
+import { resumeFromCount, resumeFromState } from './compaction.js';
 
-/** Version of the envelope below; bump on an incompatible change and keep a reader for the old one. */
-export const EVENT_SCHEMA_VERSION = 1;
 
 /** What one message on the stream holds. resourceVersion is not in the body: it is the sequence. */
 export interface Envelope {
@@ -56,25 +58,30 @@ export interface EventLogOptions {
 }
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 export function encodeEnvelope(type: EventType, object: KObject): Uint8Array {
   const { resourceVersion: _rv, ...metadata } = object.metadata;
   const env: Envelope = { v: EVENT_SCHEMA_VERSION, type, object: { ...object, metadata } };
-  return enc.encode(JSON.stringify(env));
+  let json = JSON.stringify(env);
+  // JSON.stringify writes a lone UTF-16 surrogate as a \udXXX escape (and nothing else that way):
+  // such a message would be poison to every consumer. Replace it by U+FFFD, as Go's encoding/json
+  // (and so kube-apiserver) does.
+  if (json.includes('\\ud')) json = json.replace(LONE_SURROGATE_ESCAPE, '$1\\ufffd');
+  return enc.encode(json);
 }
 
-export function decodeEnvelope(data: Uint8Array): Envelope {
-  const env = JSON.parse(dec.decode(data)) as Envelope;
-  if (env.v !== EVENT_SCHEMA_VERSION) throw new Error(`unsupported event schema version ${env.v}`);
-  return env;
-}
+/** A \ud800-\udfff escape preceded by an even number of backslashes (so not a literal "\\u..."). */
+const LONE_SURROGATE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u[dD][89a-fA-F][0-9a-fA-F]{2}/g;
 
-/** Decode a stored or consumed message into an event whose object carries its resourceVersion. */
-export function toStoredEvent(m: { seq: number; subject: string; time: Date; data: Uint8Array }): StoredEvent {
-  const env = decodeEnvelope(m.data);
-  const object = { ...env.object, metadata: { ...env.object.metadata, resourceVersion: String(m.seq) } };
-  return { seq: m.seq, time: m.time, subject: m.subject, type: env.type, object };
+/**
+ * Decode a stored or consumed resource message into an event whose object carries its
+ * resourceVersion. Throws PoisonMessageError for a message no consumer can use (see classify.ts).
+ */
+export function toStoredEvent(root: string, m: { seq: number; subject: string; time: Date; data: Uint8Array }): StoredEvent {
+  const c = classifyMessage(root, m.subject, m.data);
+  if (c.result !== 'event') throw new PoisonMessageError(m.seq, m.subject, c.result === 'poison' ? c.reason : 'not a resource subject');
+  const object = { ...c.object, metadata: { ...c.object.metadata, resourceVersion: String(m.seq) } };
+  return { seq: m.seq, time: m.time, subject: m.subject, type: c.type, object };
 }
 
 /**
@@ -171,7 +178,7 @@ export class EventLog {
   /** The subject's newest message, or null if the subject never had one. */
   async getLast(subject: string): Promise<StoredEvent | null> {
     const m = await this.jsm.direct.getMessage(this.stream, { last_by_subj: subject });
-    return m ? toStoredEvent(m) : null;
+    return m ? toStoredEvent(this.root, m) : null;
   }
 
   /** The raw newest message of a subject (reservations carry no envelope). */
@@ -182,7 +189,7 @@ export class EventLog {
   /** One message by sequence, or null if it is gone (compacted) or never existed. */
   async getBySeq(seq: number): Promise<StoredEvent | null> {
     const m = await this.jsm.direct.getMessage(this.stream, { seq });
-    return m ? toStoredEvent(m) : null;
+    return m ? toStoredEvent(this.root, m) : null;
   }
 
   /**
@@ -203,10 +210,42 @@ export class EventLog {
     }
   }
 
-  /** Stream state: first and last sequence still held, and the message count. */
-  async state(): Promise<{ firstSeq: number; lastSeq: number; messages: number }> {
+  /** Stream state: first and last sequence still held, the message count, and interior removals. */
+  async state(): Promise<{ firstSeq: number; lastSeq: number; messages: number; numDeleted: number }> {
     const info = await this.jsm.streams.info(this.stream);
-    return { firstSeq: info.state.first_seq, lastSeq: info.state.last_seq, messages: info.state.messages };
+    return {
+      firstSeq: info.state.first_seq,
+      lastSeq: info.state.last_seq,
+      messages: info.state.messages,
+      numDeleted: info.state.num_deleted ?? 0,
+    };
+  }
+
+  /**
+   * True if a message above `after` has been removed (compacted by the per-subject history limit,
+   * or deleted): a reader resuming there would silently miss changes and must get 410 Gone / relist
+   * instead (see compaction.ts). Counting uses a short-lived unfiltered consumer, only when the
+   * stream has interior removals at all. Says true when constant writes keep it from telling.
+   */
+  async compactedAfter(after: number): Promise<boolean> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const before = await this.state();
+      const v = resumeFromState(after, before);
+      if (v !== 'count') return v === 'gone';
+      const ci = await this.jsm.consumers.add(this.stream, {
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: after + 1,
+        ack_policy: AckPolicy.None,
+        mem_storage: true,
+        num_replicas: 1,
+        inactive_threshold: 10_000_000_000, // 10 s, in nanoseconds
+      });
+      void this.jsm.consumers.delete(this.stream, ci.name).catch(() => undefined);
+      const lastAfter = (await this.state()).lastSeq;
+      const c = resumeFromCount(after, ci.num_pending, before.lastSeq, lastAfter);
+      if (c !== 'retry') return c === 'gone';
+    }
+    return true;
   }
 
   async close(): Promise<void> {

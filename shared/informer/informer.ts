@@ -8,8 +8,11 @@
  *  - connection lost / server restarted: nats.js' ordered consumer recreates itself from the last
  *    stream sequence it delivered + 1; if the message iterator ends anyway, the informer opens a
  *    new consumer from the newest sequence it applied + 1.
- *  - stream deleted and recreated, or its last sequence went below what we applied (a reset log):
- *    relist from "last per subject" and report as deleted every object the new snapshot lacks.
+ *  - stream deleted and recreated, its last sequence below what we had applied before asking, or
+ *    a cached object's newest message gone (purged): relist from "last per subject" and report as
+ *    deleted every object the new snapshot lacks (decision in stream-reset.ts).
+ *  - events after the newest applied one compacted away before we saw them (per-subject history
+ *    limit; see eventlog/compaction.ts), found when resuming: relist too, as on a 410 Gone.
  */
 import {
   DeliverPolicy,
@@ -20,11 +23,13 @@ import {
 } from '@nats-io/jetstream';
 import type { EventLog } from '../eventlog/event-log.js';
 import { toStoredEvent } from '../eventlog/event-log.js';
+import { isPoisonMessageError } from '../eventlog/classify.js';
 import { resourceFilter } from '../eventlog/subjects.js';
 import type { KObject } from '../resources/meta.js';
 import type { Logger } from '../log.js';
 import { namespaceIndex, type IndexFunc } from './index-funcs.js';
-import { keyOf } from './keys.js';
+import { keyOf, splitKey } from './keys.js';
+import { streamReset } from './stream-reset.js';
 import { ObjectCache, type Change, type LogEvent } from './object-cache.js';
 
 export interface EventHandler<T> {
@@ -79,6 +84,10 @@ export class Informer<T extends KObject = KObject> {
   private recheck = false;
   private openFailures = 0;
   private stopStatus: (() => void) | undefined;
+  private relistCount = 0;
+  /** Check that nothing after this sequence was compacted (the consumer was recreated past it). */
+  private gapAfter: number | undefined;
+  private poisonCount = 0;
 
   constructor(private readonly opts: InformerOptions<T>) {
     this.plural = opts.plural;
@@ -184,6 +193,16 @@ export class Informer<T extends KObject = KObject> {
     return this.cache.keys();
   }
 
+  /** Times the informer relisted because the stream was reset (recreated, gone backwards, purged). */
+  get relists(): number {
+    return this.relistCount;
+  }
+
+  /** Messages skipped because no consumer can use them (poison: undecodable, body disagrees with subject). */
+  get poisonMessages(): number {
+    return this.poisonCount;
+  }
+
   /** The newest stream sequence applied. */
   get lastSeq(): number {
     return this.cache.lastSeq;
@@ -201,6 +220,14 @@ export class Informer<T extends KObject = KObject> {
   // ------------------------------------------------------------------ consumer
 
   private async open(from: 'snapshot' | 'resume'): Promise<void> {
+    // Resuming is only gap-free if nothing after the last applied event was compacted away
+    // (compaction.ts); otherwise relist, as client-go does on 410 Gone.
+    if (from === 'resume' && this.cache.lastSeq > 0 && !this.cache.relisting && (await this.el.compactedAfter(this.cache.lastSeq))) {
+      this.logger?.warn({ applied: this.cache.lastSeq }, 'events after the last applied one were compacted; relisting');
+      this.relistCount++;
+      this.cache.beginRelist();
+      from = 'snapshot';
+    }
     const gen = ++this.generation;
     const consumer =
       from === 'snapshot' || this.cache.lastSeq === 0
@@ -250,11 +277,18 @@ export class Informer<T extends KObject = KObject> {
   }
 
   private onMessage(m: JsMsg): void {
+    let ev;
     try {
-      this.ingest(toStoredEvent(m));
+      ev = toStoredEvent(this.el.root, m);
     } catch (e) {
-      this.logger?.warn({ err: e, seq: m.seq, subject: m.subject }, 'undecodable event skipped');
+      // A poison message (see classify.ts) is passed over like an event that changes nothing; it is
+      // logged and counted the first time (a relist delivers it again).
+      if (this.cache.skip(m.seq)) {
+        this.poisonCount++;
+        this.logger?.warn({ seq: m.seq, subject: m.subject, reason: isPoisonMessageError(e) ? e.reason : String(e) }, 'poison message skipped');
+      }
     }
+    if (ev) this.ingest(ev);
     if (m.info.pending === 0) this.caughtUp();
   }
 
@@ -280,7 +314,10 @@ export class Informer<T extends KObject = KObject> {
         case 'stream_not_found':
         case 'ordered_consumer_recreated':
         case 'reset':
+          // The client resumed on its own after what it delivered last: see that nothing in
+          // between was compacted away.
           this.logger?.debug({ status: s.type }, 'consumer status');
+          this.gapAfter = Math.min(this.gapAfter ?? Infinity, this.cache.lastSeq);
           this.checkStream();
           break;
         default:
@@ -357,6 +394,8 @@ export class Informer<T extends KObject = KObject> {
   }
 
   private async doCheckStream(): Promise<void> {
+    // What the cache had applied when the request left: it keeps applying while we wait.
+    const before = { created: this.streamCreated, applied: this.cache.lastSeq };
     let info;
     try {
       info = await this.el.jsm.streams.info(this.el.stream);
@@ -368,10 +407,22 @@ export class Informer<T extends KObject = KObject> {
       throw e;
     }
     if (this.stopped) return;
-    const recreated = info.created !== this.streamCreated;
-    const backwards = info.state.last_seq < this.cache.lastSeq;
-    if (!recreated && !backwards) return;
-    this.logger?.warn({ recreated, lastSeq: info.state.last_seq, applied: this.cache.lastSeq }, 'stream was reset; relisting');
+    const state = { created: info.created, firstSeq: info.state.first_seq, lastSeq: info.state.last_seq };
+    const verdict = streamReset(before, state, {
+      applied: this.cache.lastSeq,
+      relisting: this.cache.relisting,
+      oldestSeq: state.firstSeq > 1 ? this.cache.oldestSeq() : undefined,
+    });
+    const gapAfter = this.gapAfter;
+    this.gapAfter = undefined;
+    let reason: string;
+    if (verdict.reset) reason = verdict.reason;
+    else if (verdict.suspectPurge && (await this.newestMessageGone(state.firstSeq))) reason = 'purged';
+    else if (gapAfter !== undefined && gapAfter > 0 && !this.cache.relisting && (await this.el.compactedAfter(gapAfter))) reason = 'compacted';
+    else return;
+    if (this.stopped || before.created !== this.streamCreated) return;
+    this.logger?.warn({ reason, firstSeq: state.firstSeq, lastSeq: state.lastSeq, applied: before.applied }, 'stream was reset; relisting');
+    this.relistCount++;
     this.streamCreated = info.created;
     this.cache.beginRelist();
     this.generation++;
@@ -382,6 +433,20 @@ export class Informer<T extends KObject = KObject> {
       this.logger?.warn({ err: e }, 'relist failed to open a consumer; retrying');
       this.reopenLater('snapshot');
     }
+  }
+
+  /**
+   * True if a cached object older than `firstSeq` has no message on its subject any more: retention
+   * never removes a subject's newest message, so it was purged or deleted (a reset log). A subject
+   * that has a newer message was only compacted while that message was on its way to us.
+   */
+  private async newestMessageGone(firstSeq: number): Promise<boolean> {
+    for (const key of this.cache.keysOlderThan(firstSeq, 8)) {
+      const { namespace, name } = splitKey(key);
+      const m = await this.el.getLastRaw(this.el.subjectFor(this.plural, namespace || undefined, name));
+      if (!m) return true;
+    }
+    return false;
   }
 
   // ------------------------------------------------------------------ dispatch

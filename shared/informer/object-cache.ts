@@ -22,6 +22,8 @@ export interface LogEvent<T extends KObject = KObject> {
 
 export class ObjectCache<T extends KObject> {
   private readonly items = new Map<string, T>();
+  /** key → the sequence the cached state came from */
+  private readonly seqs = new Map<string, number>();
   private readonly indexFuncs = new Map<string, IndexFunc<T>>();
   /** index name → value → keys */
   private readonly indices = new Map<string, Map<string, Set<string>>>();
@@ -91,9 +93,33 @@ export class ObjectCache<T extends KObject> {
     }
     this.relistSeen?.add(key);
     this.put(key, ev.object, old);
+    this.seqs.set(key, ev.seq);
     if (!old) return { type: 'add', obj: ev.object };
     if (this.relistSeen && deepEqual(old, ev.object)) return undefined;
     return { type: 'update', old, obj: ev.object };
+  }
+
+  /** Pass over a message that is not an event (poison): true if it is new (above the newest applied). */
+  skip(seq: number): boolean {
+    if (seq <= this.applied) return false;
+    this.applied = seq;
+    return true;
+  }
+
+  /** The lowest sequence any cached object was last changed at (undefined when empty). O(n). */
+  oldestSeq(): number | undefined {
+    let min: number | undefined;
+    for (const s of this.seqs.values()) if (min === undefined || s < min) min = s;
+    return min;
+  }
+
+  /** Up to `limit` keys whose cached state is older than `seq`, oldest first. O(n log n). */
+  keysOlderThan(seq: number, limit: number): string[] {
+    return [...this.seqs]
+      .filter(([, s]) => s < seq)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, limit)
+      .map(([k]) => k);
   }
 
   /**
@@ -132,6 +158,7 @@ export class ObjectCache<T extends KObject> {
   private remove(key: string, _old: T): void {
     this.unindex(key);
     this.items.delete(key);
+    this.seqs.delete(key);
   }
 
   private indexOne(name: string, fn: IndexFunc<T>, key: string, obj: T): void {

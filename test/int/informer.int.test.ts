@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeliverPolicy } from '@nats-io/jetstream';
-import { EventLog, resourceFilter, toStoredEvent } from '../../shared/eventlog/index.js';
+import { EventLog, encodeEnvelope, resourceFilter, toStoredEvent } from '../../shared/eventlog/index.js';
 import {
   Indexes,
   Informer,
@@ -152,7 +152,7 @@ describe('informer over the real log (gateway writes)', () => {
     for (;;) {
       const m = await consumer.next({ expires: 2000 });
       if (!m) break;
-      inf.ingest(toStoredEvent(m));
+      inf.ingest(toStoredEvent(el.root, m));
       replayed++;
       if (m.info.pending === 0 || m.seq >= lastSeq) break;
     }
@@ -325,6 +325,99 @@ describe('informer: stream reset → relist', () => {
       await remove(el, 'fresh');
       await eventually(() => assert.equal(inf.get('default/fresh'), undefined));
       assert.deepEqual(r.events.map((e) => `${e.type}:${e.name}`), ['delete:fresh']);
+    } finally {
+      await inf.stop();
+      await el.close();
+      await dropPrefix(cfg);
+    }
+  });
+});
+
+describe('informer: stream check while events flow', () => {
+  it('does not relist when the cache applies newer events while the stream-info request is in flight', async () => {
+    const cfg = await testConfig('infcheck');
+    const el = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: 8 });
+    const iel = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: 8 });
+    const inf = new Informer<KObject>({ log: iel, plural: 'configmaps', logger, streamCheckMs: 50, pullExpiresMs: 2000 });
+    // Every stream-info reply is held back until the informer has applied events published after it
+    // was taken: exactly the interleaving a busy cluster produces by chance.
+    const streams = iel.jsm.streams as { info: typeof iel.jsm.streams.info };
+    const realInfo = streams.info.bind(iel.jsm.streams);
+    let inject = false;
+    let interleaved = 0;
+    let n = 0;
+    streams.info = (async (...args: Parameters<typeof realInfo>) => {
+      const info = await realInfo(...args);
+      if (inject) {
+        const seq = await put(el, `flow-${n++ % 4}`, String(n));
+        await eventually(() => assert.ok(inf.lastSeq >= seq), 5000);
+        assert.ok(inf.lastSeq > info.state.last_seq);
+        interleaved++;
+      }
+      return info;
+    }) as typeof realInfo;
+    try {
+      await put(el, 'a', '1');
+      await inf.start();
+      await inf.waitForSync(AbortSignal.timeout(5000));
+      inject = true;
+      await eventually(() => assert.ok(interleaved >= 6), 15_000);
+      inject = false;
+      assert.equal(inf.relists, 0);
+      assert.deepEqual(inf.keys().sort(), ['default/a', 'default/flow-0', 'default/flow-1', 'default/flow-2', 'default/flow-3']);
+    } finally {
+      await inf.stop();
+      await iel.close();
+      await el.close();
+      await dropPrefix(cfg);
+    }
+  });
+
+  it('does not relist while events flow concurrently with frequent checks (history 1: heavy compaction)', async () => {
+    const cfg = await testConfig('infflow');
+    const el = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: 1 });
+    const inf = new Informer<KObject>({ log: el, plural: 'configmaps', logger, streamCheckMs: 5, pullExpiresMs: 2000 });
+    try {
+      await put(el, 'a', '0');
+      await inf.start();
+      await inf.waitForSync(AbortSignal.timeout(5000));
+      let last = 0;
+      for (let round = 0; round < 40; round++) {
+        const seqs = await Promise.all(
+          Array.from({ length: 25 }, async (_, i) =>
+            (await el.js.publish(el.subjectFor('configmaps', 'default', `c${i}`), encodeEnvelope('MODIFIED', obj(`c${i}`, String(round))))).seq,
+          ),
+        );
+        last = Math.max(last, ...seqs);
+      }
+      await eventually(() => assert.ok(inf.lastSeq >= last));
+      assert.equal(inf.relists, 0);
+    } finally {
+      await inf.stop();
+      await el.close();
+      await dropPrefix(cfg);
+    }
+  });
+
+  it('relists when the stream is purged, reporting the purged objects as deleted', async () => {
+    const cfg = await testConfig('infpurge');
+    const el = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: 8 });
+    const inf = new Informer<KObject>({ log: el, plural: 'configmaps', logger, streamCheckMs: 100, pullExpiresMs: 2000 });
+    const r = recorder();
+    try {
+      await put(el, 'keep', '1');
+      await put(el, 'vanish', '1');
+      inf.addEventHandler(r.handler);
+      await inf.start();
+      await inf.waitForSync(AbortSignal.timeout(5000));
+      r.clear();
+
+      await el.jsm.streams.purge(el.stream);
+      const keepSeq = await put(el, 'keep', '2');
+      await eventually(() => assert.deepEqual(inf.keys(), ['default/keep']));
+      assert.equal(inf.get('default/keep')!.metadata.resourceVersion, String(keepSeq));
+      assert.equal(inf.relists, 1);
+      assert.ok(r.events.some((e) => e.type === 'delete' && e.name === 'vanish'));
     } finally {
       await inf.stop();
       await el.close();
