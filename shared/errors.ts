@@ -27,7 +27,8 @@ export type CauseType =
   | 'FieldValueForbidden'
   | 'FieldValueTooLong'
   | 'FieldValueTypeInvalid'
-  | 'FieldValueUnknown';
+  | 'FieldValueUnknown'
+  | 'ResourceVersionTooLarge';
 
 export interface StatusCause {
   readonly reason: CauseType;

@@ -52,10 +52,7 @@ export class CheckpointTracker {
       if (this.latest >= target) return this.latest;
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new ApiError('Timeout', `Too large resource version: ${target}, current: ${this.latest}`, {
-          causes: [{ reason: 'FieldValueInvalid' as const, message: 'Too large resource version', field: 'resourceVersion' }],
-          retryAfterSeconds: 1,
-        });
+        throw tooLargeResourceVersion(target, this.latest);
       }
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -68,4 +65,12 @@ export class CheckpointTracker {
       });
     }
   }
+}
+
+/** kube-apiserver's answer to a resourceVersion it has not reached (storage.NewTooLargeResourceVersionError). */
+export function tooLargeResourceVersion(target: number, current: number): ApiError {
+  return new ApiError('Timeout', `Too large resource version: ${target}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version', field: '' }],
+    retryAfterSeconds: 1,
+  });
 }

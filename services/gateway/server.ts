@@ -22,7 +22,9 @@ import { SYSTEM_NAMESPACES } from '../../shared/resources/system-namespaces.js';
 import { patchTypeOf } from './patch.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.js';
 import { openApiV3Doc, openApiV3Root } from './openapi.js';
-import { CheckpointTracker } from './checkpoint.js';
+import { CheckpointTracker, tooLargeResourceVersion } from './checkpoint.js';
+import { listOptions } from './list-options.js';
+import { listExact } from './exact-list.js';
 import { NamespaceCache } from './namespaces.js';
 import { streamWatch } from './watch.js';
 import { Allocator } from './allocator.js';
@@ -32,6 +34,9 @@ import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange, ServiceAllocatio
 import { ReservationSet } from './reservations.js';
 import { LogProxy } from './logs.js';
 import { asTable, tableContentType, tableRequest, type TableRequest } from './table.js';
+
+/** How long a list or watch waits for a resourceVersion the log has not reached (kube-apiserver: 3 s). */
+const TOO_LARGE_RV_WAIT_MS = 3_000;
 
 /** Kubernetes' request body limit (3 MiB). */
 export const BODY_LIMIT = 3 * 1024 * 1024;
@@ -123,7 +128,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   // ---- errors as Kubernetes Status objects.
   app.setErrorHandler((err, req, reply) => {
     const apiErr = toApiError(err);
-    if (apiErr.code >= 500) req.log.error({ err }, 'request failed');
+    if (apiErr.code >= 500 && apiErr.reason !== 'Timeout') req.log.error({ err }, 'request failed');
+    if (apiErr.details?.retryAfterSeconds) void reply.header('Retry-After', String(apiErr.details.retryAfterSeconds));
     void reply.code(apiErr.code).type('application/json').send(apiErr.toStatus());
   });
   app.setNotFoundHandler((req, reply) => {
@@ -281,7 +287,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     const limit = q.limit !== undefined && q.limit !== '' ? parseNonNegInt(q.limit, 'limit') : undefined;
     const rv = q.resourceVersion;
     if (rv !== '0' && !q.continue) {
-      const target = rv ? parseNonNegInt(rv, 'resourceVersion') : (await log.state()).lastSeq;
+      const target = rv ? await reached(parseNonNegInt(rv, 'resourceVersion')) : (await log.state()).lastSeq;
       await tracker.waitFor(target);
     }
     return {
@@ -297,7 +303,30 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     };
   }
 
+  /**
+   * A resourceVersion the log has not reached yet: wait up to 3 s for it (kube-apiserver's watch
+   * cache blocks as long), then 504 "Too large resource version" with Retry-After.
+   */
+  async function reached(seq: number): Promise<number> {
+    const deadline = Date.now() + TOO_LARGE_RV_WAIT_MS;
+    for (;;) {
+      const { lastSeq } = await log.state();
+      if (lastSeq >= seq) return seq;
+      if (Date.now() >= deadline) throw tooLargeResourceVersion(seq, lastSeq);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   async function list(info: ResourceInfo, ns: string, q: Query): Promise<object> {
+    const opts = listOptions(q, false);
+    if (opts.resourceVersionMatch === 'Exact') {
+      // The state at one sequence, from the log (limit is not applied: the whole list is answered).
+      const seq = await reached(parseNonNegInt(opts.resourceVersion!, 'resourceVersion'));
+      await tracker.waitFor(seq);
+      const { labels, fields } = selectors(info, q);
+      const items = await listExact(db, log, info, { ...(ns ? { namespace: ns } : {}), seq, labels, fields });
+      return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(seq) }, items };
+    }
     const { result } = await consistentList(info, ns, q, true);
     return {
       kind: `${info.kind}List`,
@@ -313,18 +342,23 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
 
   async function watch(req: FastifyRequest, reply: FastifyReply, info: ResourceInfo, ns: string, q: Query, table?: TableRequest): Promise<void> {
     const rv = q.resourceVersion;
+    const opts = listOptions(q, true);
     const timeoutMs = q.timeoutSeconds ? parseNonNegInt(q.timeoutSeconds, 'timeoutSeconds') * 1000 : undefined;
     let initial: KObject[] | undefined;
     let fromSeq: number;
     let sel: { labels: Requirement[]; fields: FieldRequirement[] };
-    if (rv === undefined || rv === '' || rv === '0') {
+    if (opts.sendInitialEvents === false && (rv === undefined || rv === '' || rv === '0')) {
+      // No initial state: changes from now on.
+      sel = selectors(info, q);
+      fromSeq = (await log.state()).lastSeq;
+    } else if (opts.sendInitialEvents === true || rv === undefined || rv === '' || rv === '0') {
       const { labels, fields, result } = await consistentList(info, ns, { ...q, limit: undefined, continue: undefined }, false);
       sel = { labels, fields };
       initial = result.items;
       fromSeq = result.resourceVersion;
     } else {
       sel = selectors(info, q);
-      fromSeq = parseNonNegInt(rv, 'resourceVersion');
+      fromSeq = await reached(parseNonNegInt(rv, 'resourceVersion'));
       // Every change after fromSeq, or 410: never a silent subset of them (compaction.ts).
       if (await log.compactedAfter(fromSeq)) {
         throw new ApiError('Gone', `too old resource version: ${fromSeq} (events after it have been compacted)`);
@@ -337,6 +371,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       ...sel,
       fromSeq,
       initial,
+      initialEventsEnd: opts.sendInitialEvents === true,
       bookmarks: isTrue(q.allowWatchBookmarks),
       bookmarkIntervalMs: deps.bookmarkIntervalMs ?? 15_000,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),

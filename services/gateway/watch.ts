@@ -25,6 +25,8 @@ export interface WatchSpec {
   /** Objects already sent as ADDED (list-then-watch), or undefined when resuming from a resourceVersion. */
   readonly initial: readonly KObject[] | undefined;
   readonly bookmarks: boolean;
+  /** After the initial events, a bookmark marked `k8s.io/initial-events-end` (sendInitialEvents=true), when bookmarks are allowed. */
+  readonly initialEventsEnd?: boolean;
   readonly bookmarkIntervalMs: number;
   readonly timeoutMs?: number;
   /** What each event carries instead of the object (a Table row for `as=Table` watches). */
@@ -114,6 +116,13 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   for (const o of spec.initial ?? []) await write('ADDED', o);
+  if (spec.initialEventsEnd && spec.bookmarks) {
+    await write('BOOKMARK', {
+      kind: spec.info.kind,
+      apiVersion: apiVersionOf(spec.info),
+      metadata: { resourceVersion: String(spec.fromSeq), annotations: { 'k8s.io/initial-events-end': 'true' } },
+    });
+  }
 
   if (spec.timeoutMs !== undefined) timers.push(setTimeout(close, spec.timeoutMs));
   if (spec.bookmarks) {
