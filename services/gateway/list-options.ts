@@ -3,7 +3,7 @@
  * (apimachinery's ValidateListOptions, with the WatchList feature on): `resourceVersionMatch`,
  * `sendInitialEvents`, and how they combine with `resourceVersion` and `continue`. Pure.
  */
-import { badRequest, invalid, type StatusCause } from '../../shared/errors.js';
+import { invalid, type StatusCause } from '../../shared/errors.js';
 
 export type ResourceVersionMatch = 'Exact' | 'NotOlderThan';
 
@@ -16,17 +16,19 @@ export interface ListOptions {
 
 type Query = Readonly<Record<string, string | undefined>>;
 
-/** Go's strconv.ParseBool, which the query parameter conversion uses for booleans. */
-export function parseGoBool(v: string, field: string): boolean {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-  throw badRequest(`${field}: invalid value "${v}": strconv.ParseBool: parsing "${v}": invalid syntax`);
+/**
+ * A boolean query parameter as Kubernetes' query conversion reads it (Convert_Slice_string_To_bool):
+ * "0", "f" and "false" in any case are false, anything else (even an empty value) is true.
+ */
+export function queryBool(v: string): boolean {
+  const l = v.toLowerCase();
+  return !(l === '0' || l === 'f' || l === 'false');
 }
 
 export function listOptions(q: Query, watch: boolean): ListOptions {
   const rv = q.resourceVersion || undefined;
   const match = q.resourceVersionMatch || undefined;
-  const sendInitialEvents = q.sendInitialEvents !== undefined && q.sendInitialEvents !== '' ? parseGoBool(q.sendInitialEvents, 'sendInitialEvents') : undefined;
+  const sendInitialEvents = q.sendInitialEvents !== undefined ? queryBool(q.sendInitialEvents) : undefined;
   const causes: StatusCause[] = [];
   const forbidden = (field: string, message: string) => causes.push({ reason: 'FieldValueForbidden', message: `Forbidden: ${message}`, field });
   const notSupported = (value: string, supported: string[]) =>
