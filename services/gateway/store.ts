@@ -18,15 +18,16 @@ import {
 import type { ResourceInfo } from '../../shared/resources/registry.js';
 import { apiVersionOf, resourceByPlural } from '../../shared/resources/registry.js';
 import type { EventType, KObject } from '../../shared/resources/meta.js';
-import { checkSchema, validateObject } from '../../shared/resources/validation.js';
-import { applyDefaults, generateNameSuffix } from '../../shared/resources/defaults.js';
+import { checkSchema } from '../../shared/resources/validation.js';
+import { generateNameSuffix } from '../../shared/resources/defaults.js';
+import { applyDefaults, readyToRemove, strategyFor, validateObject } from '../../shared/resources/strategy.js';
+import { rfc3339 } from '../../shared/resources/time.js';
 import { fromLabelSelector, formatRequirements } from '../../shared/resources/selectors.js';
 import { applyPatch, type PatchType } from './patch.js';
 import { patchSchemaForKind } from '../../shared/patch/patch-schema.js';
 import { kindSchema } from '../../shared/openapi/definitions.js';
 import { omitEmpty } from '../../shared/openapi/omit-empty.js';
 import type { NamespaceCache } from './namespaces.js';
-import { isSystemNamespace } from '../../shared/resources/system-namespaces.js';
 import type { Reservations } from './reservations.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -55,13 +56,8 @@ type Decision =
   | { readonly op: 'write'; readonly type: EventType; readonly object: KObject };
 
 const MAX_CAS_RETRIES = 8;
-/** Kinds whose status is only written through the /status subresource. */
-const STATUS_SUBRESOURCE = new Set(['Namespace', 'Node', 'Pod', 'Service', 'ReplicaSet', 'Deployment']);
-const GENERATION_KINDS = new Set(['Pod', 'Service', 'ReplicaSet', 'Deployment', 'Node', 'Namespace', 'Lease']);
 
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { rfc3339 } from '../../shared/resources/time.js';
 
 export class ObjectStore {
   constructor(
@@ -103,6 +99,7 @@ export class ObjectStore {
     if (info.namespaced) await this.admitNamespace(ns);
 
     const now = rfc3339(this.clock());
+    const strategy = strategyFor(info.kind);
     // One uid per request: a retried attempt is the same owner, so it reuses its reservations.
     const uid = randomUUID();
     const holds = this.reservations?.applies(info) ?? false;
@@ -118,13 +115,13 @@ export class ObjectStore {
           ...(info.namespaced ? { namespace: ns } : {}),
           uid,
           creationTimestamp: now,
-          ...(GENERATION_KINDS.has(info.kind) ? { generation: 1 } : {}),
+          ...(strategy.generation ? { generation: 1 } : {}),
         },
       };
       delete obj.metadata.deletionTimestamp;
       delete obj.metadata.deletionGracePeriodSeconds;
       if (!obj.metadata.namespace) delete obj.metadata.namespace;
-      if (STATUS_SUBRESOURCE.has(info.kind) && info.kind !== 'Node') delete obj.status;
+      if (strategy.statusSubresource && !strategy.statusOnCreate) delete obj.status;
       const final = applyDefaults(info, obj);
       this.validate(info, final);
       if (holds) {
@@ -238,7 +235,7 @@ export class ObjectStore {
           generation: old.metadata.generation,
         },
       };
-      if (STATUS_SUBRESOURCE.has(info.kind)) next.status = old.status;
+      if (strategyFor(info.kind).statusSubresource) next.status = old.status;
     }
     return this.decide(info, old, next);
   }
@@ -246,12 +243,12 @@ export class ObjectStore {
   /** Default, bump generation on spec change, validate, and turn "finalized while deleting" into a tombstone. */
   private decide(info: ResourceInfo, old: KObject, candidate: KObject): Decision {
     const next = applyDefaults(info, pruneMeta(candidate));
-    if (GENERATION_KINDS.has(info.kind) && !isDeepStrictEqual(next.spec, old.spec)) {
+    if (strategyFor(info.kind).generation && !isDeepStrictEqual(next.spec, old.spec)) {
       next.metadata.generation = (old.metadata.generation ?? 1) + 1;
     }
     this.validate(info, next, old);
     if (isDeepStrictEqual(stripRv(next), stripRv(old))) return { op: 'noop', object: old };
-    if (readyToRemove(info, next)) return { op: 'write', type: 'DELETED', object: next };
+    if (readyToRemove(info.kind, next)) return { op: 'write', type: 'DELETED', object: next };
     return { op: 'write', type: 'MODIFIED', object: next };
   }
 
@@ -289,9 +286,9 @@ export class ObjectStore {
     if (dopts.gracePeriodSeconds !== undefined && (!Number.isInteger(dopts.gracePeriodSeconds) || dopts.gracePeriodSeconds < 0)) {
       throw invalid('DeleteOptions', '', '', [{ reason: 'FieldValueInvalid', message: 'Invalid value: must be a non-negative integer', field: 'gracePeriodSeconds' }]);
     }
-    if (info.kind === 'Namespace' && isSystemNamespace(name)) {
-      throw new ApiError('Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
-    }
+    const strategy = strategyFor(info.kind);
+    const refused = strategy.admitDelete?.(name);
+    if (refused) throw refused;
     const pre = dopts.preconditions ?? {};
     return this.mutate(info, ns, name, undefined, { dryRun }, (cur) => {
       const old = cur.object;
@@ -310,27 +307,19 @@ export class ObjectStore {
       }
       if (finalizers.size) m.finalizers = [...finalizers];
       const now = this.clock();
-      if (info.kind === 'Pod') {
-        const spec = (next.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
-        const grace = dopts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
-        // Unscheduled pods have no kubelet to wait for; grace 0 means "the kubelet is done".
-        if (!spec.nodeName || grace === 0) {
-          m.deletionTimestamp ??= rfc3339(now);
-          m.deletionGracePeriodSeconds = 0;
-          if (!m.finalizers?.length) return { op: 'write', type: 'DELETED', object: next };
-          return isDeepStrictEqual(next, old) ? { op: 'noop', object: old } : { op: 'write', type: 'MODIFIED', object: next };
-        }
-        if (m.deletionTimestamp && (m.deletionGracePeriodSeconds ?? 0) <= grace) return { op: 'noop', object: old };
-        m.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
-        m.deletionGracePeriodSeconds = grace;
-        return { op: 'write', type: 'MODIFIED', object: next };
+      const graceful = strategy.gracefulDelete?.(next, dopts.gracePeriodSeconds, now);
+      if (graceful?.op === 'noop') return { op: 'noop', object: old };
+      if (graceful?.op === 'mark') return { op: 'write', type: 'MODIFIED', object: next };
+      if (graceful?.op === 'remove') {
+        if (!m.finalizers?.length) return { op: 'write', type: 'DELETED', object: next };
+        return isDeepStrictEqual(next, old) ? { op: 'noop', object: old } : { op: 'write', type: 'MODIFIED', object: next };
       }
       if (!m.deletionTimestamp) {
         m.deletionTimestamp = rfc3339(now);
         m.deletionGracePeriodSeconds = 0;
       }
-      if (info.kind === 'Namespace') next.status = { ...(next.status as object), phase: 'Terminating' };
-      if (readyToRemove(info, next)) return { op: 'write', type: 'DELETED', object: next };
+      strategy.onDeleting?.(next);
+      if (readyToRemove(info.kind, next)) return { op: 'write', type: 'DELETED', object: next };
       return isDeepStrictEqual(next, old) ? { op: 'noop', object: old } : { op: 'write', type: 'MODIFIED', object: next };
     });
   }
@@ -420,7 +409,7 @@ export class ObjectStore {
       if (holds && d.type !== 'DELETED') {
         next = await this.reservations!.acquire(info, next, cur.object, opts.dryRun ?? false);
         // A spec that only looked changed because it left allocated values out is not a new generation.
-        if (GENERATION_KINDS.has(info.kind) && isDeepStrictEqual(next.spec, cur.object.spec)) {
+        if (strategyFor(info.kind).generation && isDeepStrictEqual(next.spec, cur.object.spec)) {
           next = { ...next, metadata: { ...next.metadata, generation: cur.object.metadata.generation } };
         }
         if (isDeepStrictEqual(stripRv(next), stripRv(cur.object))) return cur.object;
@@ -492,19 +481,6 @@ export class ObjectStore {
         kind: 'namespaces',
       });
     }
-  }
-}
-
-/** An object whose deletion is due and whose finalizers are all gone leaves as a tombstone. */
-export function readyToRemove(info: ResourceInfo, obj: KObject): boolean {
-  if (!obj.metadata.deletionTimestamp || obj.metadata.finalizers?.length) return false;
-  switch (info.kind) {
-    case 'Pod':
-      return !(obj.spec as { nodeName?: string } | undefined)?.nodeName || obj.metadata.deletionGracePeriodSeconds === 0;
-    case 'Namespace':
-      return !((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length);
-    default:
-      return true;
   }
 }
 

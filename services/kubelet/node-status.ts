@@ -7,10 +7,11 @@
 import { arch, release, platform } from 'node:os';
 import type { Node, NodeCondition, NodeStatus, Pod } from '../../shared/resources/types.js';
 import type { KubeletConfig } from './config.js';
+import { rfc3339 } from '../../shared/resources/time.js';
 
 export const KUBELET_VERSION = 'v1.32.0-jetkube';
 
-const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
 
 export interface NodeFacts {
   readonly cfg: KubeletConfig;

@@ -7,6 +7,7 @@
  */
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodPhase, PodStatus } from '../../shared/resources/types.js';
 import { attemptsByName, initState, shouldRestart, type ContainerView, type ProbeResults, type Waiting } from './pod-plan.js';
+import { rfc3339 } from '../../shared/resources/time.js';
 
 export interface StatusInput {
   readonly pod: Pod;
@@ -20,7 +21,7 @@ export interface StatusInput {
   readonly now: Date;
 }
 
-const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
 const second = (s: string | undefined) => (s ? rfc3339(new Date(s)) : undefined);
 
 function terminated(v: ContainerView, runtime: string): ContainerState {

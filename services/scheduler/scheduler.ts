@@ -13,6 +13,7 @@ import { isConflict, isNotFound } from '../../shared/errors.js';
 import { objectKey as keyOf, WorkQueue, type Informer } from '../../shared/informer/index.js';
 import type { Node, Pod, PodCondition } from '../../shared/resources/types.js';
 import { preparePod, schedulePod, SchedulerCache } from '../../shared/scheduling/index.js';
+import { rfc3339 } from '../../shared/resources/time.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
@@ -254,4 +255,4 @@ export class Scheduler {
   }
 }
 
-const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+

@@ -7,6 +7,7 @@ import type { KObject } from '../resources/meta.js';
 import type { Event, ObjectReference } from '../resources/types.js';
 import type { Logger } from '../log.js';
 import type { GatewayClient } from './gateway-client.js';
+import { rfc3339 } from '../../shared/resources/time.js';
 
 export type EventKind = 'Normal' | 'Warning';
 
@@ -18,7 +19,7 @@ export interface RecordEventOptions {
   readonly host?: string;
 }
 
-const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
 
 /** The reference an Event (or any object) uses to point at `obj`. */
 export function objectReference(obj: KObject): ObjectReference {

@@ -1,12 +1,9 @@
 /**
  * Kubernetes' defaulting (pkg/apis/{core,apps}/v1/defaults.go): the values the API server fills in
- * before validation. applyDefaults is pure: it returns a new object and never touches its input.
- * It only adds absent fields (never writes `undefined`), so defaulting an already defaulted
- * object gives an equal object.
+ * before validation, one function per kind for the kinds' strategies (kinds/), each working in
+ * place on a fresh copy (strategy.ts applyDefaults makes it). They only add absent fields (never
+ * write `undefined`), so defaulting an already defaulted object gives an equal object.
  */
-import type { KObject } from './meta.js';
-import type { ResourceInfo } from './registry.js';
-import type { KindName } from './types.js';
 import { cloneJson, isPlainObject } from './json.js';
 
 type Obj = Record<string, unknown>;
@@ -16,55 +13,6 @@ export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 /** Kubernetes' alphabet for generated names: no vowels (no words) and no look-alikes (0/o, 1/l). */
 export const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 export const NAME_SUFFIX_LENGTH = 5;
-
-export function applyDefaults(info: ResourceInfo, obj: KObject): KObject {
-  const o = cloneJson(obj) as Obj;
-  const kind = info.kind as KindName;
-  switch (kind) {
-    case 'Pod':
-      defaultPodSpec(objAt(o, 'spec'));
-      defaultServiceAccount(objAt(o, 'spec'));
-      setDefault(ensureObj(o, 'status'), 'phase', 'Pending');
-      break;
-    case 'ReplicaSet': {
-      const spec = objAt(o, 'spec');
-      if (spec) setDefault(spec, 'replicas', 1);
-      defaultPodSpec(objAt(objAt(spec, 'template'), 'spec'));
-      break;
-    }
-    case 'Deployment':
-      defaultDeploymentSpec(objAt(o, 'spec'));
-      break;
-    case 'Service':
-      defaultServiceSpec(objAt(o, 'spec'));
-      break;
-    case 'Endpoints':
-      for (const subset of objects(o.subsets)) for (const p of objects(subset.ports)) setDefault(p, 'protocol', 'TCP');
-      break;
-    case 'Secret':
-      defaultSecret(o);
-      break;
-    case 'Namespace':
-      setDefault(ensureObj(o, 'spec'), 'finalizers', ['kubernetes']);
-      setDefault(ensureObj(o, 'status'), 'phase', 'Active');
-      break;
-    case 'Node': {
-      const status = objAt(o, 'status');
-      if (status && isPlainObject(status.capacity)) setDefault(status, 'allocatable', cloneJson(status.capacity));
-      break;
-    }
-    case 'ConfigMap':
-    case 'ServiceAccount':
-    case 'Event':
-    case 'Lease':
-      break;
-    default: {
-      const unknownKind: never = kind;
-      void unknownKind;
-    }
-  }
-  return o as KObject;
-}
 
 /** `web-` + generateNameSuffix() → `web-x7k2p`. `random` is injectable for tests. */
 export function generateNameSuffix(random: () => number = Math.random): string {
@@ -87,6 +35,40 @@ export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
 
 // ---------------------------------------------------------------------------------------------
 // Kinds
+
+export function defaultPod(o: Obj): void {
+  defaultPodSpec(objAt(o, 'spec'));
+  defaultServiceAccount(objAt(o, 'spec'));
+  setDefault(ensureObj(o, 'status'), 'phase', 'Pending');
+}
+
+export function defaultReplicaSet(o: Obj): void {
+  const spec = objAt(o, 'spec');
+  if (spec) setDefault(spec, 'replicas', 1);
+  defaultPodSpec(objAt(objAt(spec, 'template'), 'spec'));
+}
+
+export function defaultDeployment(o: Obj): void {
+  defaultDeploymentSpec(objAt(o, 'spec'));
+}
+
+export function defaultService(o: Obj): void {
+  defaultServiceSpec(objAt(o, 'spec'));
+}
+
+export function defaultEndpoints(o: Obj): void {
+  for (const subset of objects(o.subsets)) for (const p of objects(subset.ports)) setDefault(p, 'protocol', 'TCP');
+}
+
+export function defaultNamespace(o: Obj): void {
+  setDefault(ensureObj(o, 'spec'), 'finalizers', ['kubernetes']);
+  setDefault(ensureObj(o, 'status'), 'phase', 'Active');
+}
+
+export function defaultNode(o: Obj): void {
+  const status = objAt(o, 'status');
+  if (status && isPlainObject(status.capacity)) setDefault(status, 'allocatable', cloneJson(status.capacity));
+}
 
 function defaultPodSpec(spec: Obj | undefined): void {
   if (!spec) return;
@@ -171,7 +153,7 @@ function defaultServiceSpec(spec: Obj | undefined): void {
 }
 
 /** Type Opaque; `stringData` is written into `data` (base64, stringData wins) and dropped. */
-function defaultSecret(o: Obj): void {
+export function defaultSecret(o: Obj): void {
   setDefault(o, 'type', 'Opaque');
   const stringData = objAt(o, 'stringData');
   if (stringData === undefined) return;

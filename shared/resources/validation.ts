@@ -48,57 +48,7 @@ export {
 } from './names.js';
 export { parseQuantity, tryParseQuantity, parseMilli, formatQuantity } from './quantity.js';
 export { validatePodSpec } from './pod-validation.js';
-
-/**
- * Kubernetes' semantic validation of an object of `info`'s kind: metadata (name, namespace,
- * labels, annotations, owner references) and the kind's own rules. With `old`, also the update
- * rules (immutable fields). Expects the final object: name filled from generateName, namespace
- * from the request path, defaults applied. Returns no causes when the object is valid.
- */
-export function validateObject(info: ResourceInfo, obj: KObject, old?: KObject): StatusCause[] {
-  if (!isPlainObject(obj.metadata)) return [required('metadata')];
-  const causes = validateObjectMeta(info, obj.metadata, old?.metadata);
-  causes.push(...validateKind(info.kind as KindName, obj, old));
-  return causes;
-}
-
-function validateKind(kind: KindName, obj: KObject, old: KObject | undefined): StatusCause[] {
-  switch (kind) {
-    case 'Pod': {
-      const pod = obj as Pod;
-      const causes = validatePodSpec(pod.spec, 'spec');
-      if (old && isPlainObject(old.spec) && isPlainObject(pod.spec)) causes.push(...validatePodSpecUpdate(pod.spec, (old as Pod).spec));
-      return causes;
-    }
-    case 'ReplicaSet':
-      return validateReplicaSet(obj as ReplicaSet, old as ReplicaSet | undefined);
-    case 'Deployment':
-      return validateDeployment(obj as Deployment, old as Deployment | undefined);
-    case 'Service':
-      return validateService(obj as Service, old as Service | undefined);
-    case 'Endpoints':
-      return validateEndpoints(obj as Endpoints);
-    case 'ConfigMap':
-      return validateConfigMap(obj as ConfigMap, old as ConfigMap | undefined);
-    case 'Secret':
-      return validateSecret(obj as Secret, old as Secret | undefined);
-    case 'Namespace':
-      return validateNamespace(obj as Namespace);
-    case 'Node':
-      return validateNode(obj as Node);
-    case 'Event':
-      return validateEvent(obj as Event);
-    case 'Lease':
-      return validateLease(obj as Lease);
-    case 'ServiceAccount':
-      return [];
-    default: {
-      const unknownKind: never = kind;
-      void unknownKind;
-      return [];
-    }
-  }
-}
+export { applyDefaults, validateObject } from './strategy.js';
 
 // ---------------------------------------------------------------------------------------------
 // Metadata
@@ -170,7 +120,7 @@ function validateOwnerReferences(refs: ObjectMeta['ownerReferences'] & object, p
 // ---------------------------------------------------------------------------------------------
 // Small kinds
 
-function validateNamespace(ns: Namespace): StatusCause[] {
+export function validateNamespace(ns: Namespace): StatusCause[] {
   const causes: StatusCause[] = [];
   for (const f of ns.spec?.finalizers ?? []) for (const m of qualifiedNameErrors(f)) causes.push(invalidValue('spec.finalizers', f, m));
   const phase = ns.status?.phase;
@@ -180,7 +130,7 @@ function validateNamespace(ns: Namespace): StatusCause[] {
   return causes;
 }
 
-function validateNode(node: Node): StatusCause[] {
+export function validateNode(node: Node): StatusCause[] {
   const causes: StatusCause[] = [];
   const seen = new Set<string>();
   (node.spec?.taints ?? []).forEach((t, i) => {
@@ -216,7 +166,7 @@ export function isCIDR(s: string): boolean {
   return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
 }
 
-function validateEvent(ev: Event): StatusCause[] {
+export function validateEvent(ev: Event): StatusCause[] {
   const causes: StatusCause[] = [];
   const involvedNs = ev.involvedObject?.namespace;
   if (involvedNs && involvedNs !== ev.metadata.namespace) {
@@ -229,7 +179,7 @@ function validateEvent(ev: Event): StatusCause[] {
   return causes;
 }
 
-function validateLease(lease: Lease): StatusCause[] {
+export function validateLease(lease: Lease): StatusCause[] {
   const causes: StatusCause[] = [];
   const d = lease.spec?.leaseDurationSeconds;
   if (d !== undefined && d <= 0) causes.push(invalidValue('spec.leaseDurationSeconds', d, 'must be greater than 0'));

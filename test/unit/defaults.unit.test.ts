@@ -1,11 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  NAME_SUFFIX_ALPHABET,
-  applyDefaults,
-  defaultPullPolicy,
-  generateNameSuffix,
-} from '../../shared/resources/defaults.js';
+import { NAME_SUFFIX_ALPHABET, defaultPullPolicy, generateNameSuffix } from '../../shared/resources/defaults.js';
+import { applyDefaults } from '../../shared/resources/strategy.js';
 import { RESOURCES } from '../../shared/resources/registry.js';
 import { validateObject } from '../../shared/resources/validation.js';
 import { deepFreeze, info, newDeployment, newObject, newPod, newReplicaSet, newService } from './resource-fixtures.js';

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { missingServiceAccounts } from '../../services/controller-manager/serviceaccount/plan.js';
-import { applyDefaults } from '../../shared/resources/defaults.js';
+import { applyDefaults } from '../../shared/resources/strategy.js';
 import { resourceByKind } from '../../shared/resources/registry.js';
 import type { Namespace, Pod } from '../../shared/resources/types.js';
 

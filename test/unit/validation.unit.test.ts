@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateObject } from '../../shared/resources/validation.js';
-import { applyDefaults } from '../../shared/resources/defaults.js';
+import { applyDefaults } from '../../shared/resources/strategy.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { RESOURCES } from '../../shared/resources/registry.js';
 import { info, newDeployment, newObject, newPod, newReplicaSet, newService, podTemplate, summary } from './resource-fixtures.js';

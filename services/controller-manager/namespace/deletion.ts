@@ -7,7 +7,7 @@
  * 3. Report what remains in status.conditions (the five NamespaceDeletion* / *Remaining types).
  * 4. Once nothing remains, finalize: PUT /api/v1/namespaces/<ns>/finalize with spec.finalizers
  *    minus `kubernetes`. The gateway removes the namespace when spec.finalizers and
- *    metadata.finalizers are both empty (see readyToRemove in services/gateway/store.ts).
+ *    metadata.finalizers are both empty (see readyToRemove in shared/resources/strategy.ts).
  *
  * `remaining` is what the caches hold in the namespace right now, every kind together. Objects
  * this plan deletes still count as remaining: the next reconcile (after their DELETED events or
