@@ -10,6 +10,10 @@
  *   I/O: a malformed escape, bytes that are not UTF-8, a NUL, a selector longer than
  *   MAX_SELECTOR_LENGTH.
  *
+ * Bytes that are not UTF-8 are refused rather than replaced by U+FFFD (as bodies are): a query value
+ * names objects and selects them, and a repaired name or selector would address something else.
+ * (A URL can carry a lone surrogate only as such bytes, so none gets past this either.)
+ *
  * Fastify hands the raw query text to `rawQuery` (its querystringParser), so its own decoder never
  * sees it and `parseQuery` is the only place where query text is decoded.
  */
