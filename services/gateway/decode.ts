@@ -68,37 +68,19 @@ export function decodeYaml(text: string): unknown {
  * not count). Linear, no recursion; malformed text is left for JSON.parse to refuse.
  */
 export function jsonDepthExceeds(text: string, max: number): boolean {
-  const outside = /[[\]{}"]/g;
-  const inside = /["\\]/g;
   let depth = 0;
-  let i = 0;
-  for (;;) {
-    outside.lastIndex = i;
-    const m = outside.exec(text);
-    if (!m) return false;
-    i = m.index + 1;
-    switch (m[0]) {
-      case '{':
-      case '[':
-        if (++depth > max) return true;
-        break;
-      case '}':
-      case ']':
-        depth--;
-        break;
-      default: {
-        // A string: skip to its closing quote, stepping over escapes.
-        for (;;) {
-          inside.lastIndex = i;
-          const s = inside.exec(text);
-          if (!s) return false;
-          i = s.index + 1;
-          if (s[0] === '"') break;
-          i++;
-        }
-      }
-    }
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
   }
+  return false;
 }
 
 const SURROGATE = /[\ud800-\udfff]/;
