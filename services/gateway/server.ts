@@ -30,7 +30,7 @@ import { ReservationSet } from './reservations.js';
 import { LogProxy } from './logs.js';
 import { asTable, tableContentType, tableRequest, type TableRequest } from './table.js';
 import { decodeJson, decodeYaml } from './decode.js';
-import { parseQuery, rawQuery, type Query } from './query.js';
+import { parseQuery, rawQuery, type Query, type RawQuery } from './query.js';
 import { checkTarget } from './target-check.js';
 
 /** Kubernetes' request body limit (3 MiB). */
@@ -172,7 +172,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
 
   // ---- the resource verbs.
   async function serve(req: FastifyRequest, reply: FastifyReply, t: Target): Promise<unknown> {
-    const q = parseQuery(req.query as Parameters<typeof parseQuery>[0]);
+    const q = parseQuery(req.query as RawQuery);
     checkTarget(t);
     const { info, namespace: ns, name, subresource: sub } = t;
     const mark = (verb: string, longRunning = false) =>

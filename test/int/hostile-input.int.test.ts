@@ -198,6 +198,10 @@ describe('gateway: malformed and hostile input', () => {
     const yaml = await api(s.url, 'POST', `${NS}/configmaps`, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: surrogate-yaml}\ndata: {y: "\\udfff"}\n', 'application/yaml');
     assert.equal(yaml.status, 201, JSON.stringify(yaml.body));
     assert.equal(yaml.body.data.y, '\ufffd');
+    const bytes = Buffer.concat([Buffer.from('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bad-utf8"},"data":{"b":"x'), Buffer.from([0xff, 0xc3]), Buffer.from('y"}}')]);
+    const raw = await api(s.url, 'POST', `${NS}/configmaps`, new Uint8Array(bytes));
+    assert.equal(raw.status, 201, JSON.stringify(raw.body));
+    assert.equal(raw.body.data.b, 'x\ufffd\ufffdy', 'bytes that are not UTF-8 are U+FFFD');
     // The list waits for the projector to reach the stream's end: it answers only if Postgres took every event.
     const list = await fetch(`${s.url}${NS}/configmaps?labelSelector=k%3Dv`, { signal: AbortSignal.timeout(15_000) });
     assert.equal(list.status, 200);
