@@ -32,6 +32,7 @@ import { asTable, tableContentType, tableRequest, type TableRequest } from './ta
 import { decodeJson, decodeYaml } from './decode.js';
 import { parseQuery, rawQuery, type Query, type RawQuery } from './query.js';
 import { checkTarget } from './target-check.js';
+import { onClientError } from './client-errors.js';
 
 /** Kubernetes' request body limit (3 MiB). */
 export const BODY_LIMIT = 3 * 1024 * 1024;
@@ -88,6 +89,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     // The query text is decoded by parseQuery alone; a URL the router cannot decode is a Status too.
     routerOptions: { querystringParser: rawQuery },
     frameworkErrors: (err, req, reply) => sendError(err, req, reply),
+    clientErrorHandler: onClientError,
   }) as unknown as FastifyInstance;
 
   // ---- bodies: JSON and YAML for objects, the three patch types; anything else is 415.

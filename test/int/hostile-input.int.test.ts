@@ -4,6 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { api, configMap, deployment, pod, startStack, type Stack } from '../stack.js';
 
 interface Case {
@@ -228,6 +229,28 @@ describe('gateway: malformed and hostile input', () => {
     const dry = await api(s.url, 'POST', `${NS}/configmaps?dryRun=All&dryRun=All`, configMap('dry-twice'));
     assert.equal(dry.status, 201);
     assert.equal((await api(s.url, 'GET', `${NS}/configmaps/dry-twice`)).status, 404, 'a dry run writes nothing');
+  });
+
+  // Item 3: what Node's HTTP parser refuses before fastify routes it is a Status too.
+  it('answers oversized headers and malformed HTTP with a Status', async () => {
+    const was = await s.gateway.log.state();
+    const big = await api(s.url, 'GET', `${NS}/configmaps?labelSelector=${'a'.repeat(20_000)}`);
+    assert.equal(big.status, 431);
+    assert.equal(big.body.kind, 'Status');
+    assert.equal(big.body.code, 431);
+    const { hostname, port } = new URL(s.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(port), hostname, () => sock.write('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      sock.on('data', (d) => (text += d.toString()));
+      sock.on('close', () => resolve(text));
+      sock.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /);
+    const status = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
+    assert.deepEqual([status.kind, status.apiVersion, status.status, status.reason, status.code], ['Status', 'v1', 'Failure', 'BadRequest', 400]);
+    const now = await s.gateway.log.state();
+    assert.deepEqual([now.lastSeq, now.messages], [was.lastSeq, was.messages]);
   });
 
   // Item 4: a name too long for a NATS subject never reaches NATS, so requests in flight survive it.

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { decodeJson, decodeYaml, jsonDepthExceeds, MAX_NESTING_DEPTH, repair, wellFormed } from '../../services/gateway/decode.js';
 import { MAX_SELECTOR_LENGTH, parseQuery, rawQuery, unescape } from '../../services/gateway/query.js';
 import { checkTarget, pathSegmentNameErrors } from '../../services/gateway/target-check.js';
+import { clientErrorStatus } from '../../services/gateway/client-errors.js';
 import { isApiError } from '../../shared/errors.js';
 import { resourceByPlural } from '../../shared/resources/registry.js';
 import { MAX_SERVICE_PORTS, validateService } from '../../shared/resources/service-validation.js';
@@ -223,6 +224,21 @@ describe('validateService: the number of ports is bounded', () => {
   for (const [n, type, want] of cases) {
     it(`${n} ports (${type})`, () => {
       assert.deepEqual(validateService(service(n, type)).map((c) => `${c.field} ${c.reason} ${c.message}`), want);
+    });
+  }
+});
+
+describe('clientErrorStatus: what Node refuses is a Status', () => {
+  const cases: [string | undefined, number, string][] = [
+    ['HPE_HEADER_OVERFLOW', 431, ''],
+    ['ERR_HTTP_REQUEST_TIMEOUT', 408, 'Timeout'],
+    ['HPE_INVALID_METHOD', 400, 'BadRequest'],
+    [undefined, 400, 'BadRequest'],
+  ];
+  for (const [code, want, reason] of cases) {
+    it(`${code ?? 'no code'} → ${want}`, () => {
+      const s = clientErrorStatus(code ? { code } : {});
+      assert.deepEqual([s.kind, s.apiVersion, s.status, s.code, s.reason], ['Status', 'v1', 'Failure', want, reason]);
     });
   }
 });
