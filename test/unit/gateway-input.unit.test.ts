@@ -8,9 +8,12 @@ import { decodeJson, decodeYaml, jsonDepthExceeds, MAX_NESTING_DEPTH, repair, we
 import { MAX_SELECTOR_LENGTH, parseQuery, rawQuery, unescape } from '../../services/gateway/query.js';
 import { checkTarget, pathSegmentNameErrors } from '../../services/gateway/target-check.js';
 import { clientErrorStatus } from '../../services/gateway/client-errors.js';
+import type { Allocator } from '../../services/gateway/allocator.js';
+import { NODE_PORT_POOL, parseServiceIpRange, ServiceAllocations } from '../../services/gateway/service-ips.js';
+import type { KObject } from '../../shared/resources/meta.js';
 import { isApiError } from '../../shared/errors.js';
 import { resourceByPlural } from '../../shared/resources/registry.js';
-import { MAX_SERVICE_PORTS, validateService } from '../../shared/resources/service-validation.js';
+import { MAX_SERVICE_PORTS, NODE_PORT_RANGE, validateService } from '../../shared/resources/service-validation.js';
 import type { Service } from '../../shared/resources/types.js';
 
 /** The reason and code of the ApiError `f` throws; 'ok' when it returns. */
@@ -241,4 +244,57 @@ describe('clientErrorStatus: what Node refuses is a Status', () => {
       assert.deepEqual([s.kind, s.apiVersion, s.status, s.code, s.reason], ['Status', 'v1', 'Failure', want, reason]);
     });
   }
+});
+
+/** An allocator in memory that counts what it writes; `taken` values are held by someone else. */
+function fakeAllocator(taken: Iterable<string>) {
+  const held = new Set(taken);
+  const fake = {
+    writes: 0,
+    async reserve(pool: string, _holder: unknown, candidates: Iterable<string>, opts: { dryRun?: boolean } = {}) {
+      for (const v of candidates) {
+        if (held.has(`${pool}/${v}`)) continue;
+        if (!opts.dryRun) {
+          held.add(`${pool}/${v}`);
+          fake.writes++;
+        }
+        return v;
+      }
+      return undefined;
+    },
+    async release(pool: string, v: string) {
+      held.delete(`${pool}/${v}`);
+      fake.writes++;
+      return true;
+    },
+  };
+  return fake;
+}
+
+describe('ServiceAllocations: a refused Service writes nothing', () => {
+  const info = resourceByPlural('services')!;
+  const nodePort = (n: number): KObject =>
+    ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's', namespace: 'default', uid: 'u1' },
+      spec: { type: 'NodePort', ports: Array.from({ length: n }, (_, i) => ({ name: `p${i}`, port: 80 + i, protocol: 'TCP' })) },
+    }) as KObject;
+  // Every node port but one is held by other services.
+  const allButOne = Array.from({ length: NODE_PORT_RANGE.max - NODE_PORT_RANGE.min }, (_, i) => `${NODE_PORT_POOL}/${NODE_PORT_RANGE.min + i}`);
+
+  it('two node ports when the range has room for one: 422, no reservation taken and given back', async () => {
+    const fake = fakeAllocator(allButOne);
+    const alloc = new ServiceAllocations(fake as unknown as Allocator, parseServiceIpRange('10.0.0.0/24'));
+    await assert.rejects(alloc.acquire(info, nodePort(2), undefined, false), (e: unknown) => isApiError(e) && e.code === 422);
+    assert.equal(fake.writes, 0);
+  });
+
+  it('one node port when the range has room for one: the cluster IP and the port', async () => {
+    const fake = fakeAllocator(allButOne);
+    const alloc = new ServiceAllocations(fake as unknown as Allocator, parseServiceIpRange('10.0.0.0/24'));
+    const svc = (await alloc.acquire(info, nodePort(1), undefined, false)) as { spec: { ports: { nodePort: number }[] } };
+    assert.equal(svc.spec.ports[0]!.nodePort, NODE_PORT_RANGE.max);
+    assert.equal(fake.writes, 2);
+  });
 });
