@@ -26,6 +26,7 @@ export type CauseType =
   | 'FieldValueDuplicate'
   | 'FieldValueForbidden'
   | 'FieldValueTooLong'
+  | 'FieldValueTooMany'
   | 'FieldValueTypeInvalid'
   | 'FieldValueUnknown'
   | 'ResourceVersionTooLarge';

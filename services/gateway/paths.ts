@@ -6,6 +6,7 @@
  * The namespace object itself is /api/v1/namespaces/<name>[/status|/finalize].
  */
 import { RESOURCES, type ResourceInfo } from '../../shared/resources/registry.js';
+import { unescape } from './query.js';
 
 export interface Target {
   readonly info: ResourceInfo;
@@ -17,7 +18,9 @@ export interface Target {
 
 export type Parsed =
   | { readonly type: 'resource'; readonly target: Target }
-  | { readonly type: 'notfound' };
+  | { readonly type: 'notfound' }
+  /** A segment that is not percent-encoded UTF-8, or holds a NUL: a 400. */
+  | { readonly type: 'invalid'; readonly message: string };
 
 const byGroupVersion = new Map<string, Map<string, ResourceInfo>>();
 for (const r of RESOURCES) {
@@ -32,16 +35,20 @@ export function resourcesIn(groupVersion: string): ResourceInfo[] {
 }
 
 export function parsePath(path: string): Parsed {
-  const segs = path.split('?')[0]!.split('/').filter(Boolean).map(safeDecode);
-  if (segs.some((s) => s === undefined)) return { type: 'notfound' };
+  const segs: string[] = [];
+  for (const raw of path.split('?')[0]!.split('/').filter(Boolean)) {
+    const s = unescape(raw, false);
+    if (typeof s !== 'string') return { type: 'invalid', message: `invalid path segment ${JSON.stringify(raw)}: ${s.error}` };
+    segs.push(s);
+  }
   let rest: string[];
   let gv: string;
   if (segs[0] === 'api' && segs[1] === 'v1') {
     gv = 'v1';
-    rest = segs.slice(2) as string[];
+    rest = segs.slice(2);
   } else if (segs[0] === 'apis' && segs.length >= 3) {
     gv = `${segs[1]}/${segs[2]}`;
-    rest = segs.slice(3) as string[];
+    rest = segs.slice(3);
   } else return { type: 'notfound' };
   const kinds = byGroupVersion.get(gv);
   if (!kinds || rest.length === 0) return { type: 'notfound' };
@@ -65,12 +72,4 @@ function target(info: ResourceInfo, namespace: string, name?: string, subresourc
     type: 'resource',
     target: { info, namespace, ...(name !== undefined ? { name } : {}), ...(subresource !== undefined ? { subresource } : {}) },
   };
-}
-
-function safeDecode(s: string): string | undefined {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return undefined;
-  }
 }

@@ -3,7 +3,6 @@
  * projections (lists). The only writer of resource events.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import YAML from 'yaml';
 import type { Kysely } from 'kysely';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../../shared/config.js';
@@ -23,7 +22,7 @@ import { patchTypeOf } from './patch.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.js';
 import { openApiV3Doc, openApiV3Root } from './openapi.js';
 import { CheckpointTracker, tooLargeResourceVersion } from './checkpoint.js';
-import { listOptions } from './list-options.js';
+import { listOptions, queryBool } from './list-options.js';
 import { listExact } from './exact-list.js';
 import { NamespaceCache } from './namespaces.js';
 import { streamWatch } from './watch.js';
@@ -34,6 +33,10 @@ import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange, ServiceAllocatio
 import { ReservationSet } from './reservations.js';
 import { LogProxy } from './logs.js';
 import { asTable, tableContentType, tableRequest, type TableRequest } from './table.js';
+import { decodeJson, decodeYaml } from './decode.js';
+import { parseQuery, rawQuery, type Query, type RawQuery } from './query.js';
+import { checkTarget } from './target-check.js';
+import { onClientError } from './client-errors.js';
 
 /** How long a list or watch waits for a resourceVersion the log has not reached (kube-apiserver: 3 s). */
 const TOO_LARGE_RV_WAIT_MS = 3_000;
@@ -55,8 +58,6 @@ export interface GatewayDeps {
   /** The range service cluster IPs are allocated from; default 127.10.0.0/16. */
   readonly serviceClusterIpRange?: string;
 }
-
-type Query = Record<string, string | undefined>;
 
 export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; store: ObjectStore; tracker: CheckpointTracker }> {
   const { log, db, logger } = deps;
@@ -92,15 +93,17 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     loggerInstance: logger.child({ component: 'http' }) as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     logController: new LogController({ disableRequestLogging: true }),
+    // The query text is decoded by parseQuery alone; a URL the router cannot decode is a Status too.
+    routerOptions: { querystringParser: rawQuery },
+    frameworkErrors: (err, req, reply) => sendError(err, req, reply),
+    clientErrorHandler: onClientError,
   }) as unknown as FastifyInstance;
 
   // ---- bodies: JSON and YAML for objects, the three patch types; anything else is 415.
+  // decode.ts: lone surrogates → U+FFFD, a nesting bound, no __proto__ (each a 400).
   const parseJson = (_req: FastifyRequest, body: string, done: (err: Error | null, v?: unknown) => void) => {
-    if (body.trim() === '') return done(null, undefined);
     try {
-      // A reviver makes JSON.parse several times slower: use it only when the text could hold the key
-      // (spelled out, or behind a \u escape).
-      done(null, body.includes('__proto__') || body.includes('\\u') ? JSON.parse(body, rejectProto) : JSON.parse(body));
+      done(null, decodeJson(body));
     } catch (e) {
       done(isApiError(e) ? e : badRequest(`invalid JSON in request body: ${(e as Error).message}`));
     }
@@ -111,27 +114,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   }
   app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
     try {
-      const docs = YAML.parseAllDocuments(body as string);
-      const list = Array.isArray(docs) ? docs : [docs];
-      const real = list.filter((d) => d.contents !== null);
-      if (real.length > 1) return done(badRequest('the request body must hold one YAML document, got several'));
-      const errors = real.flatMap((d) => d.errors);
-      if (errors.length) return done(badRequest(`invalid YAML in request body: ${errors[0]!.message.split('\n')[0]}`));
-      const v = real[0]?.toJS({ maxAliasCount: 100 });
-      rejectProtoDeep(v);
-      done(null, v);
+      done(null, decodeYaml(body as string));
     } catch (e) {
       done(isApiError(e) ? e : badRequest(`invalid YAML in request body: ${(e as Error).message.split('\n')[0]}`));
     }
   });
 
   // ---- errors as Kubernetes Status objects.
-  app.setErrorHandler((err, req, reply) => {
-    const apiErr = toApiError(err);
-    if (apiErr.code >= 500 && apiErr.reason !== 'Timeout') req.log.error({ err }, 'request failed');
-    if (apiErr.details?.retryAfterSeconds) void reply.header('Retry-After', String(apiErr.details.retryAfterSeconds));
-    void reply.code(apiErr.code).type('application/json').send(apiErr.toStatus());
-  });
+  app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send(new ApiError('NotFound', 'the server could not find the requested resource').toStatus());
   });
@@ -182,6 +172,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       }
     }
     const parsed = parsePath(path);
+    if (parsed.type === 'invalid') throw badRequest(parsed.message);
     if (parsed.type === 'notfound') throw new ApiError('NotFound', 'the server could not find the requested resource');
     return serve(req, reply, parsed.target);
   };
@@ -190,7 +181,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
 
   // ---- the resource verbs.
   async function serve(req: FastifyRequest, reply: FastifyReply, t: Target): Promise<unknown> {
-    const q = req.query as Query;
+    const q = parseQuery(req.query as RawQuery);
+    checkTarget(t);
     const { info, namespace: ns, name, subresource: sub } = t;
     const mark = (verb: string, longRunning = false) =>
       ((req as FastifyRequest & { jk?: object }).jk = { verb, resource: sub ? `${info.plural}/${sub}` : info.plural, longRunning });
@@ -455,21 +447,15 @@ function parseNonNegInt(v: string, field: string): number {
   return Number(v);
 }
 
-const isTrue = (v: string | undefined) => v === 'true' || v === '1';
+/** A boolean query parameter: absent is false; otherwise Kubernetes' rule (queryBool). */
+const isTrue = (v: string | undefined) => v !== undefined && queryBool(v);
 
-function rejectProto(k: string, v: unknown): unknown {
-  if (k === '__proto__') throw badRequest('the request body contains a forbidden key "__proto__"');
-  return v;
-}
-
-function rejectProtoDeep(v: unknown): void {
-  if (Array.isArray(v)) v.forEach(rejectProtoDeep);
-  else if (v && typeof v === 'object') {
-    for (const k of Object.keys(v)) {
-      if (k === '__proto__') throw badRequest('the request body contains a forbidden key "__proto__"');
-      rejectProtoDeep((v as Record<string, unknown>)[k]);
-    }
-  }
+/** Answer anything thrown (ours, fastify's, the router's) as a Kubernetes Status. */
+function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
+  const apiErr = toApiError(err);
+  if (apiErr.code >= 500 && apiErr.reason !== 'Timeout') req.log.error({ err }, 'request failed');
+  if (apiErr.details?.retryAfterSeconds) void reply.header('Retry-After', String(apiErr.details.retryAfterSeconds));
+  void reply.code(apiErr.code).type('application/json').send(apiErr.toStatus());
 }
 
 /** Map anything thrown to an ApiError: ours as is, fastify's by status code, infrastructure as 503. */

@@ -125,9 +125,10 @@ export class ServiceAllocations implements Reservations {
 
   async acquire(info: ResourceInfo, obj: KObject, old: KObject | undefined, dryRun: boolean): Promise<KObject> {
     const svc = withKeptValues(obj as Service, old as Service | undefined);
-    // An explicit value that clashes fails the request: check them all first, so such a request
-    // usually writes nothing at all (not even a reservation taken and given back).
-    if (!dryRun && explicitNewValues(svc, old) > 0) await this.acquire(info, obj, old, true);
+    // An explicit value that clashes, or node ports the range has no room for, fail the request:
+    // check them all first, so such a request usually writes nothing at all (not even a reservation
+    // taken and given back).
+    if (!dryRun && (explicitNewValues(svc, old) > 0 || nodePortsToAllocate(svc) > 0)) await this.acquire(info, obj, old, true);
     const spec = svc.spec;
     const name = svc.metadata.name!;
     const holder: Holder = { kind: 'Service', namespace: svc.metadata.namespace ?? '', name, uid: svc.metadata.uid! };
@@ -213,6 +214,12 @@ function explicitNewValues(svc: Service, old: KObject | undefined): number {
   const had = heldValues(old);
   const now = heldValues(svc);
   return (now.clusterIP && now.clusterIP !== had.clusterIP ? 1 : 0) + now.nodePorts.filter((p) => !had.nodePorts.includes(p)).length;
+}
+
+/** How many ports of a NodePort service still need a node port allocated. */
+function nodePortsToAllocate(svc: Service): number {
+  if ((svc.spec.type ?? 'ClusterIP') !== 'NodePort') return 0;
+  return (svc.spec.ports ?? []).filter((p) => !p.nodePort).length;
 }
 
 /** The reservations behind a service's values (a cluster IP outside the range was never reserved). */

@@ -53,6 +53,11 @@ export function tooLong(field: string, maxBytes: number): StatusCause {
   return { reason: 'FieldValueTooLong', field, message: `Too long: must have at most ${maxBytes} bytes` };
 }
 
+/** A list longer than allowed: `Too many: 3000: must have at most 1000 items`. */
+export function tooMany(field: string, actual: number, max: number): StatusCause {
+  return { reason: 'FieldValueTooMany', field, message: `Too many: ${actual}: must have at most ${max} items` };
+}
+
 export function typeInvalid(field: string, value: unknown, detail: string): StatusCause {
   return { reason: 'FieldValueTypeInvalid', field, message: `Invalid value: ${formatValue(value)}: ${detail}` };
 }

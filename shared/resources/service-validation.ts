@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import type { StatusCause } from '../errors.js';
 import type { EndpointAddress, EndpointSubset, Endpoints, Service, ServicePort } from './types.js';
-import { child, duplicate, forbidden, immutable, index, invalidValue, notSupported, required } from './field-errors.js';
+import { child, duplicate, forbidden, immutable, index, invalidValue, notSupported, required, tooMany } from './field-errors.js';
 import { dns1123LabelErrors, portNameErrors, portNumErrors, validateLabels } from './names.js';
 import { PROTOCOLS } from './pod-validation.js';
 import { isObject } from './json.js';
@@ -15,6 +15,13 @@ const SESSION_AFFINITIES = ['ClientIP', 'None'] as const;
 const TRAFFIC_POLICIES = ['Cluster', 'Local'] as const;
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 const IP_MESSAGE = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
+/**
+ * Most ports one Service may have. Kubernetes' Service has no bound (its EndpointSlices hold at
+ * most 100 ports each); here every port of a NodePort service is a reservation written before the
+ * Service, and every port a proxy listener, so the list is bounded: 1000 is ten times what one
+ * EndpointSlice holds, and a request over it is refused before anything is reserved.
+ */
+export const MAX_SERVICE_PORTS = 1000;
 
 export function validateService(svc: Service, old?: Service): StatusCause[] {
   const spec = svc.spec;
@@ -31,6 +38,8 @@ export function validateService(svc: Service, old?: Service): StatusCause[] {
   }
   const ports = spec.ports ?? [];
   if (ports.length === 0 && !headless) causes.push(required('spec.ports'));
+  // Too many: say so once, and spare the per-port checks (which could be millions of causes).
+  if (ports.length > MAX_SERVICE_PORTS) return [...causes, tooMany('spec.ports', ports.length, MAX_SERVICE_PORTS)];
   const names = new Set<string>();
   const portKeys = new Set<string>();
   const nodePorts = new Set<string>();

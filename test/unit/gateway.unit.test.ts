@@ -29,12 +29,16 @@ describe('REST paths', () => {
     ['/apis/batch/v1/jobs', undefined],
     ['/api/v2/pods', undefined],
     ['/api/v1/namespaces/default/pods/a/b/c', undefined],
-    ['/api/v1/namespaces/default/pods/%E0%A4%A', undefined], // broken percent-encoding
+    ['/api/v1/namespaces/default/pods/%E0%A4%A', 'invalid'], // broken percent-encoding: a 400
+    ['/api/v1/namespaces/default/pods/%FF', 'invalid'], // not UTF-8
+    ['/api/v1/namespaces/de%00fault/pods', 'invalid'], // a NUL
+    ['/api/v1/namespaces/default/pods/a%2Bb+c', 'pods default a+b+c -'], // '+' is not a space in a path
   ];
   for (const [path, want] of cases) {
     it(`${path} → ${want ?? 'not found'}`, () => {
       const p = parsePath(path);
       if (want === undefined) return assert.equal(p.type, 'notfound');
+      if (want === 'invalid') return assert.equal(p.type, 'invalid');
       assert.equal(p.type, 'resource');
       if (p.type !== 'resource') return;
       const t = p.target;
