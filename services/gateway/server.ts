@@ -30,6 +30,7 @@ import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange, ServiceAllocatio
 import { ReservationSet } from './reservations.js';
 import { LogProxy } from './logs.js';
 import { asTable, tableContentType, tableRequest, type TableRequest } from './table.js';
+import { decodeProtobufRequest, PROTOBUF_CONTENT_TYPE } from './protobuf/index.js';
 
 /** Kubernetes' request body limit (3 MiB). */
 export const BODY_LIMIT = 3 * 1024 * 1024;
@@ -115,6 +116,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       done(null, v);
     } catch (e) {
       done(isApiError(e) ? e : badRequest(`invalid YAML in request body: ${(e as Error).message.split('\n')[0]}`));
+    }
+  });
+
+  // Kubernetes protobuf (kubectl's typed clients send it): decoded to the same JSON object.
+  app.addContentTypeParser(PROTOBUF_CONTENT_TYPE, { parseAs: 'buffer' }, (req, body, done) => {
+    try {
+      done(null, decodeProtobufRequest(req.method, req.url, body as Buffer));
+    } catch (e) {
+      done(e as Error);
     }
   });
 
