@@ -1,7 +1,7 @@
 /**
  * Decode one Kubernetes protobuf body (envelope, message, JSON) into its JSON object.
  */
-import type protobuf from 'protobufjs';
+import protobuf from 'protobufjs';
 import { ApiError, badRequest } from '../../../shared/errors.js';
 import { decodeEnvelope, MalformedBody } from './envelope.js';
 import { buildRoot } from './root.js';
@@ -66,7 +66,9 @@ export function decodeProtobufBody(body: Uint8Array, expected: Expected, opts: {
   const { root, json } = codec();
   let msg: Record<string, unknown>;
   try {
-    msg = root.lookupType(`jk.${env.kind}`).decode(env.raw) as unknown as Record<string, unknown>;
+    const reader = protobuf.Reader.create(env.raw);
+    reader.discardUnknown = false; // keep them, so that a field we don't know is an error, not a loss
+    msg = root.lookupType(`jk.${env.kind}`).decode(reader) as unknown as Record<string, unknown>;
   } catch (e) {
     // The decoder is pure: whatever it throws is about the bytes.
     throw badRequest(`invalid protobuf request body: the ${env.kind} is truncated or corrupt: ${(e as Error).message}`);

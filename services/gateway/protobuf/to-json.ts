@@ -28,7 +28,8 @@ export class JsonConverter {
     for (const [field, row] of Object.entries(table)) {
       const p = path ? `${path}.${field}` : field;
       const present = Object.prototype.hasOwnProperty.call(m, field);
-      const v = m[field];
+      // A message built here for an unset struct has no protobufjs defaults: fill in Go's zero values.
+      const v = m[field] ?? zero(row[1]);
       if (row[2] === 'inline') {
         Object.assign(out, this.message(shape(row[1]).elem, (present ? v : {}) as Msg, path));
         continue;
@@ -92,7 +93,7 @@ export class JsonConverter {
         this.checkWrapper(type, v as Msg, path);
         const t = toNumber((v as Msg).type);
         if (t !== 0 && t !== 1) throw new InvalidField(`${path}: IntOrString type must be 0 or 1, got ${t}`);
-        return t === 1 ? (v as Msg).strVal : (v as Msg).intVal;
+        return t === 1 ? ((v as Msg).strVal ?? '') : ((v as Msg).intVal ?? 0);
       }
       case 'FieldsV1': {
         this.checkWrapper(type, v as Msg, path);
@@ -115,6 +116,26 @@ export class JsonConverter {
 }
 
 const OMIT = Symbol('omit');
+
+function zero(type: string): unknown {
+  const { kind, elem } = shape(type);
+  if (kind === 'repeated') return [];
+  if (kind === 'map') return {};
+  switch (elem) {
+    case 'string':
+      return '';
+    case 'bool':
+      return false;
+    case 'int32':
+    case 'int64':
+    case 'double':
+      return 0;
+    case 'bytes':
+      return new Uint8Array();
+    default:
+      return {};
+  }
+}
 
 function isZero(v: unknown): boolean {
   return v === '' || v === 0 || v === false || v === undefined || v === null;
