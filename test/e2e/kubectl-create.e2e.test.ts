@@ -2,7 +2,8 @@
  * kubectl 1.32's built-in generators (`create namespace|configmap|secret|deployment|service`) send
  * Kubernetes protobuf bodies. Each command is run for real against the gateway, and what it
  * stored is compared field by field with what the same command's JSON (`--dry-run=client -o
- * json`, created with `create -f`) stores. Malformed protobuf is 400 and writes nothing. Skipped
+ * json`, created with `create -f`) stores; `debug node/<name>` sends a Pod the same way. Malformed
+ * protobuf is 400 and writes nothing. Skipped
  * when kubectl is not installed, unless REQUIRE_KUBECTL=1.
  */
 import { after, before, describe, it } from 'node:test';
@@ -145,6 +146,28 @@ describe('kubectl create (protobuf bodies) against the gateway', { skip }, () =>
       assert.deepEqual(comparable(svc), comparable(await get(`/api/v1/namespaces/js/services/s-${type}`)));
     });
   }
+
+  it('debug node/<name> (a Pod: host namespaces, a hostPath volume, a toleration)', async () => {
+    const node = await api(s.url, 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
+    assert.equal(node.status, 201, JSON.stringify(node.body));
+    const r = await kubectl('debug', 'node/n1', '--image=busybox', '--profile=legacy', '-n', 'pb', '-v=8');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Content-Type: application\/vnd\.kubernetes\.protobuf/);
+    const name = /Creating debugging pod (\S+) with container debugger on node n1/.exec(r.stdout + r.stderr)?.[1];
+    assert.ok(name, r.stdout);
+    const pod = await get(`/api/v1/namespaces/pb/pods/${name}`);
+    assert.equal(pod.spec.nodeName, 'n1');
+    assert.equal(pod.spec.hostNetwork, true);
+    assert.equal(pod.spec.hostPID, true);
+    assert.equal(pod.spec.hostIPC, true);
+    assert.equal(pod.spec.restartPolicy, 'Never');
+    assert.deepEqual(pod.spec.tolerations, [{ operator: 'Exists' }]);
+    assert.deepEqual(pod.spec.volumes, [{ name: 'host-root', hostPath: { path: '/' } }]);
+    const [c] = pod.spec.containers;
+    assert.equal(c.name, 'debugger');
+    assert.equal(c.image, 'busybox');
+    assert.deepEqual(c.volumeMounts, [{ name: 'host-root', mountPath: '/host' }]);
+  });
 
   it('answers malformed protobuf with 400 and a kind without protobuf with 415, writing nothing', async () => {
     const ns = await readFile(new URL('../../../test/fixtures/protobuf/namespace.pb', import.meta.url));

@@ -21,9 +21,8 @@ export type MessageTable = Readonly<Record<string, Readonly<Record<string, Field
 
 /** The Kubernetes wrappers with their own JSON form, and their wire fields. */
 export const WRAPPERS: MessageTable = {
-  // metav1.Time / MicroTime: a google.protobuf.Timestamp; JSON is RFC 3339 (seconds / microseconds), zero is null.
+  // metav1.Time: a google.protobuf.Timestamp; JSON is RFC 3339 in seconds, the zero time is null.
   Time: { seconds: [1, 'int64', 'omit'], nanos: [2, 'int32', 'omit'] },
-  MicroTime: { seconds: [1, 'int64', 'omit'], nanos: [2, 'int32', 'omit'] },
   // resource.Quantity: its canonical string.
   Quantity: { string: [1, 'string', 'omit'] },
   // intstr.IntOrString: type 0 is intVal, 1 is strVal.
@@ -242,7 +241,7 @@ export const MESSAGES: MessageTable = {
   Pod: {
     metadata: [1, 'ObjectMeta', 'omit'],
     spec: [2, 'PodSpec', 'omit'],
-    status: [3, 'PodStatus', 'omit', 'unsupported'],
+    status: [3, 'PodStatus', 'omit'],
   },
   PodSpec: {
     volumes: [1, '[]Volume', 'omit'],
@@ -288,6 +287,45 @@ export const MESSAGES: MessageTable = {
     hostnameOverride: [41, 'string', 'ptr'],
     schedulingGroup: [43, 'PodSchedulingGroup', 'ptr', 'unsupported'],
     evictionResponders: [44, '[]EvictionResponder', 'omit', 'unsupported'],
+  },
+  PodStatus: {
+    observedGeneration: [17, 'int64', 'omit'],
+    phase: [1, 'string', 'omit'],
+    conditions: [2, '[]PodCondition', 'omit'],
+    message: [3, 'string', 'omit'],
+    reason: [4, 'string', 'omit'],
+    nominatedNodeName: [11, 'string', 'omit'],
+    hostIP: [5, 'string', 'omit'],
+    hostIPs: [16, '[]HostIP', 'omit'],
+    podIP: [6, 'string', 'omit'],
+    podIPs: [12, '[]PodIP', 'omit'],
+    startTime: [7, 'Time', 'ptr'],
+    initContainerStatuses: [10, '[]ContainerStatus', 'omit', 'unsupported'],
+    containerStatuses: [8, '[]ContainerStatus', 'omit', 'unsupported'],
+    qosClass: [9, 'string', 'omit'],
+    ephemeralContainerStatuses: [13, '[]ContainerStatus', 'omit', 'unsupported'],
+    resize: [14, 'string', 'omit'],
+    resourceClaimStatuses: [15, '[]PodResourceClaimStatus', 'omit', 'unsupported'],
+    extendedResourceClaimStatus: [18, 'PodExtendedResourceClaimStatus', 'ptr', 'unsupported'],
+    allocatedResources: [19, 'map<string,Quantity>', 'omit'],
+    resources: [20, 'ResourceRequirements', 'ptr'],
+    nodeAllocatableResourceClaimStatuses: [21, '[]NodeAllocatableResourceClaimStatus', 'omit', 'unsupported'],
+    volumeHealth: [22, '[]PodVolumeHealth', 'omit', 'unsupported'],
+  },
+  PodCondition: {
+    type: [1, 'string', 'req'],
+    observedGeneration: [7, 'int64', 'omit'],
+    status: [2, 'string', 'req'],
+    lastProbeTime: [3, 'Time', 'omit'],
+    lastTransitionTime: [4, 'Time', 'omit'],
+    reason: [5, 'string', 'omit'],
+    message: [6, 'string', 'omit'],
+  },
+  PodIP: {
+    ip: [1, 'string', 'req'],
+  },
+  HostIP: {
+    ip: [1, 'string', 'req'],
   },
   Container: {
     name: [1, 'string', 'req'],

@@ -84,8 +84,7 @@ export class JsonConverter {
       case 'bytes':
         return Buffer.from(v as Uint8Array).toString('base64');
       case 'Time':
-      case 'MicroTime':
-        return time(v as Msg, type === 'MicroTime', path);
+        return time(v as Msg, path);
       case 'Quantity':
         this.checkWrapper(type, v as Msg, path);
         return ((v as Msg).string as string) || '0';
@@ -147,7 +146,7 @@ function toNumber(v: unknown): number {
   return Number(v ?? 0);
 }
 
-function time(m: Msg, micro: boolean, path: string): string | null {
+function time(m: Msg, path: string): string | null {
   if (m.$unknowns?.length) throw new InvalidField(`${path}: unknown field(s) in Time`);
   const has = (k: string) => Object.prototype.hasOwnProperty.call(m, k);
   // Go reads an empty Time message as the zero time, which its JSON writes as null.
@@ -159,6 +158,5 @@ function time(m: Msg, micro: boolean, path: string): string | null {
   const d = new Date(seconds * 1000);
   // Go's JSON encoder refuses years outside 0000-9999.
   if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 0 || d.getUTCFullYear() > 9999) throw new InvalidField(`${path}: seconds out of range`);
-  const base = d.toISOString().slice(0, 19);
-  return micro ? `${base}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${base}Z`;
+  return `${d.toISOString().slice(0, 19)}Z`; // Go's RFC 3339: whole seconds
 }
