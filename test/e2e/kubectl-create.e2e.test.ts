@@ -169,6 +169,21 @@ describe('kubectl create (protobuf bodies) against the gateway', { skip }, () =>
     assert.deepEqual(c.volumeMounts, [{ name: 'host-root', mountPath: '/host' }]);
   });
 
+  it('drain --disable-eviction deletes the node\'s pods with a protobuf DeleteOptions (grace period 0: gone at once)', async () => {
+    const pod = await api(s.url, 'POST', '/api/v1/namespaces/pb/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'on-n1' },
+      spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }] },
+    });
+    assert.equal(pod.status, 201, JSON.stringify(pod.body));
+    const r = await kubectl('drain', 'n1', '--disable-eviction', '--force', '--grace-period=0', '--timeout=20s', '-v=8');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /DELETE http[^\n]*\/pods\/on-n1[\s\S]*?Content-Type: application\/vnd\.kubernetes\.protobuf/);
+    assert.equal((await api(s.url, 'GET', '/api/v1/namespaces/pb/pods/on-n1')).status, 404);
+    assert.equal((await get('/api/v1/nodes/n1')).spec.unschedulable, true);
+  });
+
   it('answers malformed protobuf with 400 and a kind without protobuf with 415, writing nothing', async () => {
     const ns = await readFile(new URL('../../../test/fixtures/protobuf/namespace.pb', import.meta.url));
     const cm = await readFile(new URL('../../../test/fixtures/protobuf/configmap.pb', import.meta.url));

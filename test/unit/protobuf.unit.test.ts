@@ -72,6 +72,11 @@ describe('protobuf bodies: kubectl 1.32 request bodies', () => {
     });
   }
 
+  it('kubectl drain --disable-eviction --grace-period=0: a DeleteOptions on the pod DELETE', async () => {
+    const pb = await readFile(new URL('../../../test/fixtures/protobuf/delete-options-drain.pb', import.meta.url));
+    assert.deepEqual(decodeProtobufRequest('DELETE', '/api/v1/namespaces/default/pods/p', pb), { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 });
+  });
+
   it('binary ConfigMap data and Secret data arrive as base64', async () => {
     const dir = new URL('../../../test/fixtures/protobuf/', import.meta.url);
     const cm = decodeProtobufBody(await readFile(new URL('configmap.pb', dir)), V1('ConfigMap'));
