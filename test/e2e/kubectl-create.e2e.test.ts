@@ -2,9 +2,9 @@
  * kubectl 1.32's built-in generators (`create namespace|configmap|secret|deployment|service`) send
  * Kubernetes protobuf bodies. Each command is run for real against the gateway, and what it
  * stored is compared field by field with what the same command's JSON (`--dry-run=client -o
- * json`, created with `create -f`) stores; `debug node/<name>` sends a Pod the same way. Malformed
- * protobuf is 400 and writes nothing. Skipped
- * when kubectl is not installed, unless REQUIRE_KUBECTL=1.
+ * json`, created with `create -f`) stores. `debug node/<name>` (a Pod) and `drain
+ * --disable-eviction` (a DeleteOptions) send protobuf too. Malformed protobuf is 400 and writes
+ * nothing. Skipped when kubectl is not installed, unless REQUIRE_KUBECTL=1.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -289,6 +289,7 @@ describe('protobuf bodies: rejected', () => {
     ['no kind', () => envelope('v1', '', encode('Namespace', {})), V1('Namespace'), 'BadRequest', /Kind' is missing/],
     ['a content encoding', () => envelope('v1', 'Namespace', encode('Namespace', {}), { contentEncoding: 'gzip' }), V1('Namespace'), 'BadRequest', /contentEncoding/],
     ['a "__proto__" label', () => body(V1('Namespace'), { metadata: { labels: { ['__proto__']: 'x' } } }), V1('Namespace'), 'BadRequest', /__proto__/],
+    ['an empty quantity', () => body(V1('Pod'), { spec: { containers: [{ name: 'c', resources: { limits: { cpu: { string: '' } } } }] } }), V1('Pod'), 'BadRequest', /limits\[cpu\]: a quantity cannot be empty/],
     ['an IntOrString of type 2', () => body(V1('Service'), { spec: { ports: [{ port: 1, targetPort: { type: 2 } }] } }), V1('Service'), 'BadRequest', /IntOrString type/],
     ['a kind without a protobuf definition', () => envelope('v1', 'Node', Buffer.alloc(0)), V1('Node'), 'UnsupportedMediaType', /protobuf is not supported for Node/],
     [

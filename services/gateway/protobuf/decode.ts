@@ -22,11 +22,6 @@ export interface Expected {
   readonly kind: string;
 }
 
-/** The kinds a protobuf body can carry (for DeleteOptions, see decodeProtobufBody). */
-export function protobufKinds(): readonly string[] {
-  return Object.keys(TOP_LEVEL);
-}
-
 /**
  * Decode a protobuf body that must hold `expected` (or a DeleteOptions when `deleteOptions` is
  * set) into its JSON object. A kind without a protobuf definition is 415; a malformed body, or

@@ -8,7 +8,7 @@
  *   decode.ts    envelope + kind checks + message → object
  *   request.ts   which object a request's URL and method call for
  */
-export { decodeProtobufBody, protobufKinds, PROTOBUF_CONTENT_TYPE, type Expected } from './decode.js';
+export { decodeProtobufBody, PROTOBUF_CONTENT_TYPE, type Expected } from './decode.js';
 export { decodeProtobufRequest, expectedBody } from './request.js';
 export { MAGIC, decodeEnvelope, type Envelope } from './envelope.js';
 export { buildRoot } from './root.js';

@@ -85,9 +85,13 @@ export class JsonConverter {
         return Buffer.from(v as Uint8Array).toString('base64');
       case 'Time':
         return time(v as Msg, path);
-      case 'Quantity':
+      case 'Quantity': {
         this.checkWrapper(type, v as Msg, path);
-        return ((v as Msg).string as string) || '0';
+        // Unset is Go's zero Quantity; a set string is parsed by Go, and "" is not a quantity.
+        if (!Object.prototype.hasOwnProperty.call(v, 'string')) return '0';
+        if ((v as Msg).string === '') throw new InvalidField(`${path}: a quantity cannot be empty`);
+        return (v as Msg).string;
+      }
       case 'IntOrString': {
         this.checkWrapper(type, v as Msg, path);
         const t = toNumber((v as Msg).type);
