@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { api, startStack, type Stack } from '../stack.js';
 import { lastSeq } from '../harness.js';
-import { MAGIC } from '../../services/gateway/protobuf/index.js';
+import { buildRoot, ENVELOPE, MAGIC, MESSAGES, WRAPPERS } from '../../services/gateway/protobuf/index.js';
 import { run } from './cli.js';
 
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
@@ -32,6 +32,15 @@ function comparable(o: any): any {
     for (const p of c.spec.ports ?? []) delete p.nodePort;
   }
   return c;
+}
+
+/** A protobuf body of our own: the magic, then a runtime.Unknown around `obj` encoded as `kind`. */
+function protobufBody(apiVersion: string, kind: string, obj: object): Buffer {
+  const root = buildRoot(MESSAGES, WRAPPERS, ENVELOPE);
+  const T = root.lookupType(`jk.${kind}`);
+  const U = root.lookupType('jk.Unknown');
+  const raw = T.encode(T.fromObject(obj)).finish();
+  return Buffer.concat([MAGIC, U.encode(U.fromObject({ typeMeta: { apiVersion, kind }, raw })).finish()]);
 }
 
 describe('kubectl create (protobuf bodies) against the gateway', { skip }, () => {
@@ -184,7 +193,7 @@ describe('kubectl create (protobuf bodies) against the gateway', { skip }, () =>
     assert.equal((await get('/api/v1/nodes/n1')).spec.unschedulable, true);
   });
 
-  it('answers malformed protobuf with 400 and a kind without protobuf with 415, writing nothing', async () => {
+  it('answers malformed protobuf with 400, an invalid object with 422 and a kind without protobuf with 415, writing nothing', async () => {
     const ns = await readFile(new URL('../../../test/fixtures/protobuf/namespace.pb', import.meta.url));
     const cm = await readFile(new URL('../../../test/fixtures/protobuf/configmap.pb', import.meta.url));
     const before = await lastSeq(s.cfg);
@@ -195,6 +204,8 @@ describe('kubectl create (protobuf bodies) against the gateway', { skip }, () =>
       ['a Namespace posted as a ConfigMap', '/api/v1/namespaces/pb/configmaps', ns, 400, 'BadRequest'],
       ['no envelope at all', '/api/v1/namespaces/pb/configmaps', Buffer.from('{"kind":"ConfigMap"}'), 400, 'BadRequest'],
       // A Node (no protobuf definition here): the magic and a runtime.Unknown naming Node in v1.
+      // Well-formed, but an invalid object: the usual validation answers.
+      ['a ConfigMap with an invalid name', '/api/v1/namespaces/pb/configmaps', protobufBody('v1', 'ConfigMap', { metadata: { name: 'Not_Valid' } }), 422, 'Invalid'],
       ['a Node', '/api/v1/nodes', Buffer.concat([MAGIC, Buffer.from([0x0a, 0x0a, 0x0a, 0x02, 0x76, 0x31, 0x12, 0x04, 0x4e, 0x6f, 0x64, 0x65])]), 415, 'UnsupportedMediaType'],
     ];
     for (const [name, path, body, code, reason] of cases) {
