@@ -37,6 +37,7 @@ import { decodeJson, decodeYaml } from './decode.js';
 import { parseQuery, rawQuery, type Query, type RawQuery } from './query.js';
 import { checkTarget } from './target-check.js';
 import { onClientError } from './client-errors.js';
+import { decodeProtobufRequest, PROTOBUF_CONTENT_TYPE } from './protobuf/index.js';
 
 /** How long a list or watch waits for a resourceVersion the log has not reached (kube-apiserver: 3 s). */
 const TOO_LARGE_RV_WAIT_MS = 3_000;
@@ -117,6 +118,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       done(null, decodeYaml(body as string));
     } catch (e) {
       done(isApiError(e) ? e : badRequest(`invalid YAML in request body: ${(e as Error).message.split('\n')[0]}`));
+    }
+  });
+
+  // Kubernetes protobuf (kubectl's typed clients send it): decoded to the same JSON object.
+  app.addContentTypeParser(PROTOBUF_CONTENT_TYPE, { parseAs: 'buffer' }, (req, body, done) => {
+    try {
+      done(null, decodeProtobufRequest(req.method, req.url, body as Buffer));
+    } catch (e) {
+      done(e as Error);
     }
   });
 

@@ -1,0 +1,37 @@
+/**
+ * Which object a protobuf request body must hold, from the request's method and URL, and the
+ * decoded body. What the gateway's content-type parser calls.
+ */
+import { apiVersionOf } from '../../../shared/resources/registry.js';
+import { parsePath, type Target } from '../paths.js';
+import { decodeProtobufBody, type Expected } from './decode.js';
+
+/** The object a write to `t` carries: the resource's kind, or a subresource's own (Scale, Binding). */
+export function expectedBody(t: Target): Expected {
+  switch (t.subresource) {
+    case 'scale':
+      return { apiVersion: 'autoscaling/v1', kind: 'Scale' };
+    case 'binding':
+      return { apiVersion: 'v1', kind: 'Binding' };
+    default:
+      return { apiVersion: apiVersionOf(t.info), kind: t.info.kind };
+  }
+}
+
+/**
+ * The JSON object of a protobuf body sent with `method` to `url`; undefined where the body is not
+ * an object to decode (an unknown path answers 404, a PATCH 415, both in the handler).
+ */
+export function decodeProtobufRequest(method: string, url: string, body: Uint8Array): Record<string, unknown> | undefined {
+  const parsed = parsePath(url.split('?')[0]!.replace(/\/+$/, ''));
+  if (parsed.type === 'notfound') return undefined;
+  switch (method) {
+    case 'POST':
+    case 'PUT':
+      return decodeProtobufBody(body, expectedBody(parsed.target));
+    case 'DELETE':
+      return body.length ? decodeProtobufBody(body, expectedBody(parsed.target), { deleteOptions: true }) : undefined;
+    default:
+      return undefined;
+  }
+}
