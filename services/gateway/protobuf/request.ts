@@ -24,7 +24,7 @@ export function expectedBody(t: Target): Expected {
  */
 export function decodeProtobufRequest(method: string, url: string, body: Uint8Array): Record<string, unknown> | undefined {
   const parsed = parsePath(url.split('?')[0]!.replace(/\/+$/, ''));
-  if (parsed.type === 'notfound') return undefined;
+  if (parsed.type !== 'resource') return undefined; // unknown or invalid paths are answered by the handler
   switch (method) {
     case 'POST':
     case 'PUT':
