@@ -110,6 +110,14 @@ describe('kubectl create (protobuf bodies) against the gateway', { skip }, () =>
     assert.deepEqual(comparable(cm), comparable(await get('/api/v1/namespaces/js/configmaps/settings')));
   });
 
+  it('create serviceaccount', async () => {
+    assert.match(await createWithProtobuf('create', 'serviceaccount', 'builder', '-n', 'pb'), /serviceaccount\/builder created/);
+    const sa = await get('/api/v1/namespaces/pb/serviceaccounts/builder');
+    assert.equal(sa.kind, 'ServiceAccount');
+    await createWithJson('create', 'serviceaccount', 'builder');
+    assert.deepEqual(comparable(sa), comparable(await get('/api/v1/namespaces/js/serviceaccounts/builder')));
+  });
+
   it('create secret generic --from-literal --from-file', async () => {
     const args = ['create', 'secret', 'generic', 'creds', '--from-literal=password=hunter2', `--from-file=${join(dir, 'blob.bin')}`];
     assert.match(await createWithProtobuf(...args, '-n', 'pb'), /secret\/creds created/);

@@ -396,6 +396,21 @@ export const MESSAGES: MessageTable = {
   LocalObjectReference: {
     name: [1, 'string', 'omit'],
   },
+  ServiceAccount: {
+    metadata: [1, 'ObjectMeta', 'omit'],
+    secrets: [2, '[]ObjectReference', 'omit'],
+    imagePullSecrets: [3, '[]LocalObjectReference', 'omit'],
+    automountServiceAccountToken: [4, 'bool', 'ptr'],
+  },
+  ObjectReference: {
+    kind: [1, 'string', 'omit'],
+    namespace: [2, 'string', 'omit'],
+    name: [3, 'string', 'omit'],
+    uid: [4, 'string', 'omit'],
+    apiVersion: [5, 'string', 'omit'],
+    resourceVersion: [6, 'string', 'omit'],
+    fieldPath: [7, 'string', 'omit'],
+  },
   HostAlias: {
     ip: [1, 'string', 'req'],
     hostnames: [2, '[]string', 'omit'],
@@ -494,5 +509,6 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   Secret: ['v1'],
   Service: ['v1'],
   Pod: ['v1'],
+  ServiceAccount: ['v1'],
   Deployment: ['apps/v1'],
 };
