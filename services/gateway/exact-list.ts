@@ -9,6 +9,7 @@ import { sql, type Kysely } from 'kysely';
 import type { EventLog } from '../../shared/eventlog/index.js';
 import { ApiError } from '../../shared/errors.js';
 import type { Database } from '../../shared/db/index.js';
+import { reachableDb } from '../../shared/db/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
 import { matchesLabels } from '../../shared/resources/selectors.js';
@@ -24,10 +25,10 @@ export async function listExact(
   info: ResourceInfo,
   opts: { namespace?: string; seq: number; labels: readonly Requirement[]; fields: readonly FieldRequirement[] },
 ): Promise<KObject[]> {
-  const rows = await sql<{ sequence: string; type: string }>`
+  const rows = await reachableDb(sql<{ sequence: string; type: string }>`
     select distinct on (namespace, name) sequence, type from events
     where kind = ${info.kind} and sequence <= ${opts.seq} ${opts.namespace ? sql`and namespace = ${opts.namespace}` : sql``}
-    order by namespace, name, sequence desc`.execute(db);
+    order by namespace, name, sequence desc`.execute(db));
   const live = rows.rows.filter((r) => r.type !== 'DELETED').map((r) => Number(r.sequence));
   const objects: KObject[] = new Array(live.length);
   let next = 0;

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/log.js';
-import { isPoisonMessageError, type EventLog } from '../../shared/eventlog/index.js';
+import type { EventLog } from '../../shared/eventlog/index.js';
 import { ApiError, badRequest, isApiError, isAlreadyExists } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { apiVersionOf, resourceByPlural, type ResourceInfo } from '../../shared/resources/registry.js';
@@ -38,12 +38,13 @@ import { parseQuery, rawQuery, type Query, type RawQuery } from './query.js';
 import { checkTarget } from './target-check.js';
 import { onClientError } from './client-errors.js';
 import { decodeProtobufRequest, PROTOBUF_CONTENT_TYPE } from './protobuf/index.js';
+import { BODY_LIMIT, sendError } from './error-mapping.js';
+
+export { BODY_LIMIT } from './error-mapping.js';
 
 /** How long a list or watch waits for a resourceVersion the log has not reached (kube-apiserver: 3 s). */
 const TOO_LARGE_RV_WAIT_MS = 3_000;
 
-/** Kubernetes' request body limit (3 MiB). */
-export const BODY_LIMIT = 3 * 1024 * 1024;
 
 export interface GatewayDeps {
   readonly cfg: Config;
@@ -459,39 +460,3 @@ function parseNonNegInt(v: string, field: string): number {
 
 /** A boolean query parameter: absent is false; otherwise Kubernetes' rule (queryBool). */
 const isTrue = (v: string | undefined) => v !== undefined && queryBool(v);
-
-/** Answer anything thrown (ours, fastify's, the router's) as a Kubernetes Status. */
-function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
-  const apiErr = toApiError(err);
-  if (apiErr.code >= 500 && apiErr.reason !== 'Timeout') req.log.error({ err }, 'request failed');
-  if (apiErr.details?.retryAfterSeconds) void reply.header('Retry-After', String(apiErr.details.retryAfterSeconds));
-  void reply.code(apiErr.code).type('application/json').send(apiErr.toStatus());
-}
-
-/** Map anything thrown to an ApiError: ours as is, fastify's by status code, infrastructure as 503. */
-function toApiError(err: unknown): ApiError {
-  if (isApiError(err)) return err;
-  const e = err as { statusCode?: number; code?: string; message?: string };
-  const msg = e.message ?? String(err);
-  switch (e.statusCode) {
-    case 413:
-      return new ApiError('RequestEntityTooLarge', `the request body is too large (limit ${BODY_LIMIT} bytes)`);
-    case 415:
-      return new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/merge-patch+json, application/json-patch+json, application/strategic-merge-patch+json`);
-    case 400:
-      return badRequest(msg);
-    case 404:
-      return new ApiError('NotFound', msg);
-    case 405:
-      return new ApiError('MethodNotAllowed', msg);
-  }
-  if (isPoisonMessageError(err)) {
-    // Like a corrupt object in etcd: an error on this object only, saying what is wrong with it.
-    return new ApiError('InternalError', `Internal error occurred: ${err.message}`);
-  }
-  const text = `${e.code ?? ''} ${msg}`;
-  if (/ECONNREFUSED|ECONNRESET|timeout|TIMEOUT|503|no responders|CONNECTION_|closed|terminat/i.test(text)) {
-    return new ApiError('ServiceUnavailable', `a backing service is unavailable: ${msg}`, { retryAfterSeconds: 1 });
-  }
-  return new ApiError('InternalError', `Internal error occurred: ${msg}`);
-}

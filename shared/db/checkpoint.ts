@@ -1,9 +1,10 @@
+import { reachableDb } from './errors.js';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /** The last stream sequence applied to this schema (0: nothing yet). */
 export async function readCheckpoint(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('checkpoint').select('last_seq').where('id', '=', 1).executeTakeFirst();
+  const row = await reachableDb(db.selectFrom('checkpoint').select('last_seq').where('id', '=', 1).executeTakeFirst());
   return row?.last_seq ?? 0;
 }
 

@@ -5,6 +5,8 @@
  * server shutting down, serialization) may succeed when retried.
  */
 
+import { ApiError, isApiError } from '../errors.js';
+
 /**
  * Marker in the error raised by the batch statement's own guard (apply.ts, `expectAtLeast`): the
  * checkpoint went back. Postgres reports it as 22P02 (a failed cast is how plain SQL can raise), so
@@ -51,4 +53,35 @@ export function asContentRejected(e: unknown): unknown {
   if (isContentRejected(e) || !isContentError(e) || isCheckpointWentBack(e)) return e;
   const state = sqlState(e)!;
   return new ContentRejectedError(state, `SQLSTATE ${state}: ${(e as Error).message}`, { cause: e });
+}
+
+/** SQLSTATEs of a server that can't take queries now: connection exceptions (class 08), shutting down or starting (57P01-57P03), too many connections. */
+const UNAVAILABLE_STATES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03', '53300']);
+/** Socket errors of the connection itself. */
+const NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** node-postgres's own errors for a lost or unobtainable connection (they carry no code). */
+const DRIVER_MESSAGES: readonly string[] = ['Connection terminated', 'timeout exceeded when trying to connect', 'Client has encountered a connection error', 'Client was closed'];
+
+export function isDatabaseUnavailable(e: unknown): boolean {
+  const state = sqlState(e);
+  if (state) return state.startsWith('08') || UNAVAILABLE_STATES.has(state);
+  const code = (e as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  const message = e instanceof Error ? e.message : '';
+  return DRIVER_MESSAGES.some((m) => message.startsWith(m));
+}
+
+/** `e` as a retryable 503 when the database can't be reached, else unchanged. */
+export function asDatabaseUnavailable(e: unknown): unknown {
+  if (isApiError(e) || !isDatabaseUnavailable(e)) return e;
+  return new ApiError('ServiceUnavailable', `the database is unavailable: ${(e as Error).message}`, { retryAfterSeconds: 1 }, { cause: e });
+}
+
+/** A read whose failure, if the database is unreachable, is a 503. */
+export async function reachableDb<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw asDatabaseUnavailable(e);
+  }
 }

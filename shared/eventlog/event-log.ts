@@ -1,3 +1,4 @@
+import { asEventLogUnavailable } from './unavailable.js';
 import { connect, type NatsConnection, type ConnectionOptions } from '@nats-io/transport-node';
 import {
   jetstream,
@@ -177,18 +178,18 @@ export class EventLog {
 
   /** The subject's newest message, or null if the subject never had one. */
   async getLast(subject: string): Promise<StoredEvent | null> {
-    const m = await this.jsm.direct.getMessage(this.stream, { last_by_subj: subject });
+    const m = await this.getLastRaw(subject);
     return m ? toStoredEvent(this.root, m) : null;
   }
 
   /** The raw newest message of a subject (reservations carry no envelope). */
   async getLastRaw(subject: string): Promise<StoredMsg | null> {
-    return this.jsm.direct.getMessage(this.stream, { last_by_subj: subject });
+    return reachable(this.jsm.direct.getMessage(this.stream, { last_by_subj: subject }));
   }
 
   /** One message by sequence, or null if it is gone (compacted) or never existed. */
   async getBySeq(seq: number): Promise<StoredEvent | null> {
-    const m = await this.jsm.direct.getMessage(this.stream, { seq });
+    const m = await reachable(this.jsm.direct.getMessage(this.stream, { seq }));
     return m ? toStoredEvent(this.root, m) : null;
   }
 
@@ -206,13 +207,13 @@ export class EventLog {
       return ack.seq;
     } catch (e) {
       if (e instanceof JetStreamApiError && e.code === WRONG_LAST_SEQUENCE) throw new CasError(subject, expectedSeq, { cause: e });
-      throw e;
+      throw asEventLogUnavailable(e);
     }
   }
 
   /** Stream state: first and last sequence still held, the message count, and interior removals. */
   async state(): Promise<{ firstSeq: number; lastSeq: number; messages: number; numDeleted: number }> {
-    const info = await this.jsm.streams.info(this.stream);
+    const info = await reachable(this.jsm.streams.info(this.stream));
     return {
       firstSeq: info.state.first_seq,
       lastSeq: info.state.last_seq,
@@ -232,14 +233,14 @@ export class EventLog {
       const before = await this.state();
       const v = resumeFromState(after, before);
       if (v !== 'count') return v === 'gone';
-      const ci = await this.jsm.consumers.add(this.stream, {
+      const ci = await reachable(this.jsm.consumers.add(this.stream, {
         deliver_policy: DeliverPolicy.StartSequence,
         opt_start_seq: after + 1,
         ack_policy: AckPolicy.None,
         mem_storage: true,
         num_replicas: 1,
         inactive_threshold: 10_000_000_000, // 10 s, in nanoseconds
-      });
+      }));
       void this.jsm.consumers.delete(this.stream, ci.name).catch(() => undefined);
       const lastAfter = (await this.state()).lastSeq;
       const c = resumeFromCount(after, ci.num_pending, before.lastSeq, lastAfter);
@@ -250,5 +251,14 @@ export class EventLog {
 
   async close(): Promise<void> {
     await this.nc.drain().catch(() => this.nc.close());
+  }
+}
+
+/** An event log call whose failure, if the log is unreachable, is a 503 (unavailable.ts). */
+async function reachable<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw asEventLogUnavailable(e);
   }
 }
