@@ -1,0 +1,31 @@
+/**
+ * Server-side apply, the pure core: field sets and their FieldsV1 encoding, the fields an applied
+ * configuration specifies, merging and pruning per the schema, ownership and conflicts, and
+ * `metadata.managedFields` as Kubernetes writes it. No I/O; the gateway calls
+ * {@link applyObject} for apply patches and {@link updateObject} for every other write.
+ */
+export { applyObject, updateObject, STRIPPED_FIELDS, BEFORE_FIRST_APPLY, ANCIENT_CHANGES, MAX_UPDATE_MANAGERS } from './field-manager.js';
+export type { ApplyInput, ApplyResult, UpdateInput, WriteContext } from './field-manager.js';
+export { conflictMessage, conflictStatus, printManager } from './conflicts.js';
+export type { Conflict, ConflictStatus, StatusCause } from './conflicts.js';
+export { ApplyError, isApplyError } from './errors.js';
+export { FieldSet } from './field-set.js';
+export { fieldsOf, withNamedFieldsAsMembers } from './fields-of.js';
+export { fieldsV1Json, fromFieldsV1, toFieldsV1 } from './fields-v1.js';
+export type { FieldsV1 } from './fields-v1.js';
+export { FieldsV1Error } from './element-json.js';
+export {
+  decodeManagedFields, encodeManagedFields, managerIdentifier, ManagedFieldsError, rfc3339, sortEntries,
+} from './managed-fields.js';
+export type { Managed, ManagedFieldsEntry, Operation } from './managed-fields.js';
+export { managerOrUserAgent } from './manager-name.js';
+export { mergeValues } from './merge.js';
+export { compareValues } from './compare.js';
+export type { Comparison } from './compare.js';
+export { removeItems } from './remove.js';
+export { fieldEl, keyEl, makePath, pathString, valueEl, indexEl } from './path.js';
+export type { Path, PathElement } from './path.js';
+export { typeOf, typeOfKind, DEDUCED_TYPE } from './schema.js';
+export type { Type } from './schema.js';
+export { applyManagers, updateManagers } from './updater.js';
+export type { Managers, VersionedSet } from './updater.js';
