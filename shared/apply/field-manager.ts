@@ -20,6 +20,7 @@ import {
 import { makePath } from './path.js';
 import { isMap, type Type } from './schema.js';
 import { applyManagers, updateManagers, type VersionedSet } from './updater.js';
+import { withZeroStructs, zeroObject } from './zero.js';
 
 type Obj = Record<string, unknown>;
 
@@ -106,7 +107,7 @@ export function applyObject(input: ApplyInput): ApplyResult {
     throw new ApplyError(`failed to decode managed fields: ${(e as Error).message}`, 500);
   }
   const live = withoutManagedFields(input.live ?? {});
-  if (managed.fields.size === 0) managed = trackUpdate({}, live, managed, BEFORE_FIRST_APPLY, ctx);
+  if (managed.fields.size === 0) managed = trackUpdate(zeroObject(ctx.type), live, managed, BEFORE_FIRST_APPLY, ctx);
   const id = managerIdentifier({ manager: input.manager || 'unknown', operation: 'Apply', subresource: ctx.subresource });
   const r = applyManagers(live, applied, managed.fields, id, input.force ?? false, options(ctx));
   if (!r.ok) {
@@ -143,7 +144,7 @@ export function updateObject(input: UpdateInput): Obj {
   const newObj = withoutManagedFields(input.new);
   const creating = input.old === undefined || !(isMap(input.old.metadata) && input.old.metadata.uid);
   if (managed.fields.size === 0 && !creating) return newObj;
-  const next = trackUpdate(withoutManagedFields(input.old ?? {}), newObj, managed, input.manager || 'unknown', input);
+  const next = trackUpdate(input.old ? withoutManagedFields(input.old) : zeroObject(input.type), newObj, managed, input.manager || 'unknown', input);
   return withManagedFields(newObj, encodeManagedFields(next));
 }
 
@@ -228,7 +229,8 @@ function strip(managers: Map<string, VersionedSet>, id: string): Map<string, Ver
 }
 
 function options(ctx: WriteContext) {
-  return { type: ctx.type, apiVersion: ctx.apiVersion, ignored: ctx.resetFields };
+  const zero = zeroObject(ctx.type);
+  return { type: ctx.type, apiVersion: ctx.apiVersion, ignored: ctx.resetFields, normalize: (o: unknown) => withZeroStructs(o, zero) };
 }
 
 function checkKind(applied: Obj, ctx: WriteContext): void {

@@ -4,7 +4,7 @@
  * member with nothing under it, and `".": {}` marks a member that also has children.
  */
 import { FieldSet } from './field-set.js';
-import { deserializeElement, FieldsV1Error, goJsonString, serializeElement, UnknownElementTypeError } from './element-json.js';
+import { deserializeElement, FieldsV1Error, serializeElement, UnknownElementTypeError } from './element-json.js';
 import { compareElements, type Path } from './path.js';
 
 export type FieldsV1 = { [key: string]: FieldsV1 };
@@ -38,10 +38,12 @@ function level(set: FieldSet, self: boolean): FieldsV1 {
   return out;
 }
 
-/** The set as the exact bytes Kubernetes writes (Go's HTML-safe string escapes). */
+/**
+ * The set as the exact bytes Kubernetes writes. JSON inside `k:` and `v:` keys has Go's HTML-safe
+ * escapes (`\u003c`); the keys themselves are written as plain JSON strings.
+ */
 export function fieldsV1Json(set: FieldSet): string {
-  const write = (f: FieldsV1): string => `{${Object.entries(f).map(([k, v]) => `${goJsonString(k)}:${write(v)}`).join(',')}}`;
-  return write(toFieldsV1(set));
+  return JSON.stringify(toFieldsV1(set));
 }
 
 /**

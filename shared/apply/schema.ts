@@ -39,6 +39,8 @@ export interface MapAtom {
   readonly fields?: Readonly<Record<string, Type>>;
   /** The type of keys that are not declared fields; undefined when a struct allows none. */
   readonly elem?: Type;
+  /** Fields the Go type writes even when empty (no `omitempty`), as the schema's `required`. */
+  readonly required?: readonly string[];
 }
 
 export interface Type {
@@ -96,7 +98,7 @@ class LazyType implements Type {
           const elem = typeof s.additionalProperties === 'object'
             ? new LazyType(s.additionalProperties, this.defs, preserve)
             : preserve || s.additionalProperties === true ? DEDUCED : undefined;
-          return { kind: 'map', atomic, fields, elem };
+          return { kind: 'map', atomic, fields, elem, required: s.required ?? [] };
         }
         const elem = typeof s.additionalProperties === 'object' ? new LazyType(s.additionalProperties, this.defs, preserve) : DEDUCED;
         return { kind: 'map', atomic, elem };

@@ -39,6 +39,8 @@ interface Options {
   readonly apiVersion: string;
   /** Fields no manager may own through this endpoint (the strategy's reset fields, e.g. `status`). */
   readonly ignored?: FieldSet;
+  /** How an object looks to the comparison (e.g. with the structs its Go type always has). */
+  readonly normalize?: (obj: unknown) => unknown;
 }
 
 function exclude(set: FieldSet, ignored: FieldSet | undefined): FieldSet {
@@ -53,7 +55,8 @@ function filtered(c: Comparison, ignored: FieldSet | undefined): Comparison {
 function settle(
   oldObj: unknown, newObj: unknown, managers: Managers, self: string, force: boolean, opts: Options,
 ): UpdaterResult<{ managers: Map<string, VersionedSet>; comparison: Comparison }> {
-  const comparison = filtered(compareValues(oldObj, newObj, opts.type), opts.ignored);
+  const n = opts.normalize ?? ((o: unknown) => o);
+  const comparison = filtered(compareValues(n(oldObj), n(newObj), opts.type), opts.ignored);
   const changed = comparison.modified.union(comparison.added);
   const conflicts = new Map<string, FieldSet>();
   for (const [m, vs] of managers) {
