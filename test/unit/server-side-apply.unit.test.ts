@@ -491,6 +491,48 @@ const SCENARIOS: Scenario[] = [
     owners: { 'two/Apply': ['.metadata.finalizers[="b.io/y"]'] },
   },
   {
+    name: 'a set item a controller added and an applier then applies is shared (apply_update_apply_with_overlap)',
+    ops: [
+      { apply: 'default', obj: deploy(undefined, { finalizers: ['a', 'c'] }) },
+      { update: 'controller', obj: deploy(undefined, { finalizers: ['a', 'b', 'c', 'd'] }) },
+      { apply: 'default', obj: deploy(undefined, { finalizers: ['a', 'b', 'c'] }) },
+    ],
+    object: { metadata: { finalizers: ['a', 'b', 'c', 'd'] } },
+    owners: {
+      'default/Apply': ['.metadata.finalizers[="a"]', '.metadata.finalizers[="b"]', '.metadata.finalizers[="c"]'],
+      'controller/Update': ['.metadata.finalizers[="b"]', '.metadata.finalizers[="d"]'],
+    },
+  },
+  {
+    name: 'reordering a set owns nothing; the next apply puts its order back (apply_update_apply_reorder)',
+    ops: [
+      { apply: 'default', obj: deploy(undefined, { finalizers: ['a', 'b', 'c', 'd'] }) },
+      { update: 'controller', obj: deploy(undefined, { finalizers: ['a', 'd', 'c', 'b'] }) },
+      { apply: 'default', obj: deploy(undefined, { finalizers: ['a', 'b', 'c', 'd'] }) },
+    ],
+    object: { metadata: { finalizers: ['a', 'b', 'c', 'd'] } },
+    owners: { 'default/Apply': ['.metadata.finalizers[="a"]', '.metadata.finalizers[="b"]', '.metadata.finalizers[="c"]', '.metadata.finalizers[="d"]'] },
+  },
+  {
+    name: 'an applier that stops applying a field a controller took over leaves its value (update_apply_omits)',
+    ops: [
+      { apply: 'default', obj: deploy({ replicas: 2 }) },
+      { update: 'controller', obj: deploy({ replicas: 1 }) },
+      { apply: 'default', obj: deploy(undefined) },
+    ],
+    object: { spec: { replicas: 1 } },
+    owners: { 'controller/Update': ['.spec.replicas'] },
+  },
+  {
+    name: 'an applier that applies nothing loses its entry and its fields (apply_remove_empty_set)',
+    ops: [
+      { apply: 'default', obj: deploy({ replicas: 2 }, { labels: { a: 'b' } }) },
+      { apply: 'default', obj: deploy(undefined) },
+    ],
+    object: { metadata: {} },
+    owners: {},
+  },
+  {
     name: 'labels are granular: each applier owns its keys',
     ops: [
       { apply: 'one', obj: deploy(undefined, { labels: { app: 'web' } }) },
@@ -709,6 +751,39 @@ describe('server-side apply: managedFields entries and requests', () => {
     const r = applyObject({ ...ctx, live: undefined, manager: 'a', applied: deploy({ replicas: 1 }, { uid: 'x', generation: 3, resourceVersion: '5', labels: { a: 'b' } }) });
     assert.ok(r.ok);
     assert.deepEqual(owners(r.object), { 'a/Apply': ['.metadata.labels.a', '.spec.replicas'] });
+  });
+
+  const cm = (data: Obj): Obj => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'configmap' }, data });
+  const cmScenario = (ops: Op[]): Scenario => ({ name: '', type: typeOfKind('', 'v1', 'ConfigMap'), kind: ['v1', 'ConfigMap'], ops });
+  const timeOf = (o: Obj, manager: string) => (((o.metadata as Obj).managedFields ?? []) as ManagedFieldsEntry[]).find((e) => e.manager === manager)?.time;
+
+  it('an update that changes nothing keeps the time; one that changes something sets it', () => {
+    const same = run(cmScenario([{ update: 'a', obj: cm({ k: 'v' }) }, { update: 'a', obj: cm({ k: 'v' }) }])).object;
+    assert.equal(timeOf(same, 'a'), '2024-05-01T10:00:00Z');
+    const changed = run(cmScenario([{ update: 'a', obj: cm({ k: 'v' }) }, { update: 'a', obj: cm({ k: 'w' }) }])).object;
+    assert.equal(timeOf(changed, 'a'), '2024-05-01T10:00:01Z');
+  });
+
+  it('taking over another manager\'s field does not touch that manager\'s time', () => {
+    const o = run(cmScenario([
+      { apply: 'a', obj: cm({ key_a: 'value', key_b: 'value' }) },
+      { apply: 'b', obj: cm({ key_b: 'new-value' }), force: true },
+    ])).object;
+    assert.equal(timeOf(o, 'a'), '2024-05-01T10:00:00Z');
+    assert.equal(timeOf(o, 'b'), '2024-05-01T10:00:01Z');
+    assert.deepEqual(owners(o), { 'a/Apply': ['.data.key_a'], 'b/Apply': ['.data.key_b'] });
+  });
+
+  it('an apply that changes no field answers changed: false with the stored object and keeps every time', () => {
+    const { results, object } = run(cmScenario([
+      { update: 'a', obj: cm({ k: 'v' }) },
+      { apply: 'b', obj: cm({ k: 'v' }) },
+    ]));
+    const r = results[0]!;
+    assert.ok(r.ok && !r.changed);
+    assert.deepEqual(object.data, { k: 'v' });
+    assert.equal(timeOf(object, 'a'), '2024-05-01T10:00:00Z');
+    assert.equal(timeOf(object, 'b'), undefined, 'a new entry from an apply that changed nothing has no time, as in Kubernetes');
   });
 
   it('the Server-Side Apply docs\' ConfigMap', () => {
