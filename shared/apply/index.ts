@@ -1,8 +1,18 @@
 /**
  * Server-side apply, the pure core: field sets and their FieldsV1 encoding, the fields an applied
  * configuration specifies, merging and pruning per the schema, ownership and conflicts, and
- * `metadata.managedFields` as Kubernetes writes it. No I/O; the gateway calls
- * {@link applyObject} for apply patches and {@link updateObject} for every other write.
+ * `metadata.managedFields` as Kubernetes writes it. No I/O, no clock (`now` is an input).
+ *
+ * Wiring in the gateway (one call per write, inside the read → decide → CAS-publish loop):
+ *  - apply patch (`application/apply-patch+yaml`, fieldManager required, `force` only here):
+ *      const r = applyObject({ live, applied, manager: fieldManager, force, type: typeOfKind(g, v, kind),
+ *                              apiVersion, kind, subresource, resetFields, now });
+ *      r.ok ? store r.object (after the strategy's prepare/validate) : answer r.status (409);
+ *      ApplyError → its code (400 bad body, 500 otherwise).
+ *  - create, update, other patches: after the new object is computed,
+ *      const toStore = updateObject({ old, new: obj, manager: managerOrUserAgent(fieldManager, userAgent), ... });
+ *  - `resetFields`: the strategy's reset fields (e.g. `FieldSet.of(makePath('status'))` for the
+ *    main resource, `makePath('spec')` for /status).
  */
 export { applyObject, updateObject, STRIPPED_FIELDS, BEFORE_FIRST_APPLY, ANCIENT_CHANGES, MAX_UPDATE_MANAGERS } from './field-manager.js';
 export type { ApplyInput, ApplyResult, UpdateInput, WriteContext } from './field-manager.js';

@@ -74,10 +74,13 @@ function compareKeys(a: readonly KeyField[], b: readonly KeyField[]): number {
   }
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** Byte order of UTF-8 strings, as Go compares them. */
 export function strCompare(a: string, b: string): number {
   if (a === b) return 0;
-  // Code point order equals UTF-8 byte order; UTF-16 order differs only beyond the BMP.
+  // Code point order equals UTF-8 byte order; UTF-16 order differs from it only with surrogates.
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : 1;
   const ca = [...a];
   const cb = [...b];
   for (let i = 0; i < ca.length && i < cb.length; i++) {

@@ -786,6 +786,18 @@ describe('server-side apply: managedFields entries and requests', () => {
     assert.equal(timeOf(object, 'b'), undefined, 'a new entry from an apply that changed nothing has no time, as in Kubernetes');
   });
 
+  it('an update may set managedFields itself (taken as given) or reset them with [{}]; a status write cannot', () => {
+    const ctxCm = { type: typeOfKind('', 'v1', 'ConfigMap'), apiVersion: 'v1', kind: 'ConfigMap', now: new Date(T0) };
+    const entry = (manager: string, key: string): ManagedFieldsEntry => ({ manager, operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { [`f:${key}`]: {} } } });
+    const old = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', uid: 'u', managedFields: [entry('a', 'x')] }, data: { x: '1', y: '2' } };
+    const given = updateObject({ ...ctxCm, old, manager: 'edit', new: { ...old, metadata: { ...old.metadata, managedFields: [entry('b', 'y')] } } });
+    assert.deepEqual(owners(given), { 'b/Apply': ['.data.y'] });
+    const reset = updateObject({ ...ctxCm, old, manager: 'edit', new: { ...old, metadata: { ...old.metadata, managedFields: [{}] } } });
+    assert.equal((reset.metadata as Obj).managedFields, undefined);
+    const status = updateObject({ ...ctxCm, old, manager: 'edit', subresource: 'status', new: { ...old, metadata: { ...old.metadata, managedFields: [] } } });
+    assert.deepEqual(owners(status), { 'a/Apply': ['.data.x'] });
+  });
+
   it('the Server-Side Apply docs\' ConfigMap', () => {
     const r = applyObject({
       type: typeOfKind('', 'v1', 'ConfigMap'), apiVersion: 'v1', kind: 'ConfigMap', now: new Date('2010-10-10T00:00:00Z'), live: undefined, manager: 'kubectl',
