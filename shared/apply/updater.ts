@@ -100,7 +100,7 @@ export function applyManagers(
   const last = managers.get(manager);
   const next = new Map(managers);
   next.set(manager, { set: applied, apiVersion: opts.apiVersion, applied: true });
-  const pruned = prune(merged, next, last?.set, opts.type);
+  const pruned = prune(merged, next, last?.set, opts.type) ?? {};
   const r = settle(live, pruned, next, manager, force, opts);
   if (!r.ok) return r;
   return { ok: true, object: valuesEqual(live, pruned) ? undefined : pruned, managers: r.managers };
