@@ -481,6 +481,16 @@ const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    name: 'an atomic map (nodeSelector) is one field: another applier\'s map conflicts as a whole; force replaces it (TestMultipleApplierAtomicMaps)',
+    ops: [
+      { apply: 'apply-one', obj: deploy({ template: { spec: { nodeSelector: { field1: 'a' } } } }) },
+      { apply: 'apply-two', obj: deploy({ template: { spec: { nodeSelector: { field2: 'b' } } } }), conflict: 'Apply failed with 1 conflict: conflict with "apply-one": .spec.template.spec.nodeSelector' },
+      { apply: 'apply-two', obj: deploy({ template: { spec: { nodeSelector: { field2: 'b' } } } }), force: true },
+    ],
+    object: { spec: { template: { spec: { nodeSelector: { field2: 'b' } } } } },
+    owners: { 'apply-two/Apply': ['.spec.template.spec.nodeSelector'] },
+  },
+  {
     name: 'finalizers are a set: each applier owns its values; one removing its own leaves the other\'s',
     ops: [
       { apply: 'one', obj: deploy(undefined, { finalizers: ['a.io/x'] }) },
