@@ -109,7 +109,13 @@ export function applyObject(input: ApplyInput): ApplyResult {
   const live = withoutManagedFields(input.live ?? {});
   if (managed.fields.size === 0) managed = trackUpdate(zeroObject(ctx.type), live, managed, BEFORE_FIRST_APPLY, ctx);
   const id = managerIdentifier({ manager: input.manager || 'unknown', operation: 'Apply', subresource: ctx.subresource });
-  const r = applyManagers(live, applied, managed.fields, id, input.force ?? false, options(ctx));
+  let r: ReturnType<typeof applyManagers>;
+  try {
+    r = applyManagers(live, applied, managed.fields, id, input.force ?? false, options(ctx));
+  } catch (e) {
+    if (e instanceof ApplyError) throw new ApplyError(`failed to create typed patch object (${objectName(applied, ctx)}): ${e.message}`, e.code);
+    throw e;
+  }
   if (!r.ok) {
     const { conflicts, byId } = toConflicts(r.conflicts);
     return { ok: false, conflicts, status: conflictStatus(conflicts, byId) };
@@ -235,10 +241,20 @@ function options(ctx: WriteContext) {
 
 function checkKind(applied: Obj, ctx: WriteContext): void {
   if (applied.apiVersion === ctx.apiVersion && applied.kind === ctx.kind) return;
-  const av = typeof applied.apiVersion === 'string' ? applied.apiVersion : '';
-  const slash = av.indexOf('/');
-  const gv = slash < 0 ? `/${av}` : av;
-  throw new ApplyError(`invalid object type: ${gv}, Kind=${typeof applied.kind === 'string' ? applied.kind : ''}`, 400);
+  throw new ApplyError(`invalid object type: ${gvkString(applied)}`, 400);
+}
+
+/** Go's GroupVersionKind.String(): `apps/v1, Kind=Deployment`, `/v1, Kind=Pod`. */
+function gvkString(o: Obj): string {
+  const av = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+  return `${av.includes('/') ? av : `/${av}`}, Kind=${typeof o.kind === 'string' ? o.kind : ''}`;
+}
+
+/** `default/web; apps/v1, Kind=Deployment`, as kube-apiserver names an object in apply errors. */
+function objectName(o: Obj, ctx: WriteContext): string {
+  const m = isMap(o.metadata) ? o.metadata : {};
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return `${str(m.namespace)}/${str(m.name)}; ${gvkString({ apiVersion: ctx.apiVersion, kind: ctx.kind })}`;
 }
 
 function withoutManagedFields(o: Obj): Obj {
