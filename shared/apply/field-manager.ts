@@ -17,9 +17,10 @@ import {
   decodeManagedFields, EMPTY_MANAGED, encodeManagedFields, isResetManagedFields, managerIdentifier, rfc3339,
   type Managed, type ManagedFieldsEntry,
 } from './managed-fields.js';
-import { makePath } from './path.js';
+import { makePath, valuesEqual } from './path.js';
 import { isMap, type Type } from './schema.js';
-import { applyManagers, updateManagers, type VersionedSet } from './updater.js';
+import { applyManagers, updateManagers, type RawConflict, type VersionedSet } from './updater.js';
+import { fieldsStillAsLastApplied, KUBECTL_MANAGER, withLastApplied } from './last-applied.js';
 import { withZeroStructs, zeroObject } from './zero.js';
 
 type Obj = Record<string, unknown>;
@@ -100,6 +101,29 @@ export function applyObject(input: ApplyInput): ApplyResult {
   if (isMap(meta) && meta.managedFields !== undefined && meta.managedFields !== null) {
     throw new ApplyError('metadata.managedFields must be nil', 400);
   }
+  const live = input.live ?? {};
+  let r = applyOnce(input, input.force ?? false);
+  if (!r.ok && input.manager === KUBECTL_MANAGER) {
+    // Taking over from client-side apply: conflicts on fields still as last applied are forced.
+    const allowed = fieldsStillAsLastApplied(withoutManagedFields(live), ctx.type, ctx.apiVersion);
+    if (allowed) {
+      const rest = r.conflicts.filter((c) => !allowed.has(c.path));
+      r = rest.length === 0 ? applyOnce(input, true) : { ok: false, conflicts: rest };
+    }
+  }
+  if (!r.ok) {
+    const { conflicts, byId } = toConflicts(r.conflicts);
+    return { ok: false, conflicts, status: conflictStatus(conflicts, byId) };
+  }
+  let object = r.object;
+  if (input.manager === KUBECTL_MANAGER) object = withLastApplied(object, applied);
+  const changed = !valuesEqual(withoutManagedFields(object), withoutManagedFields(live));
+  return { ok: true, object, changed };
+}
+
+/** One apply below the client-side-apply layer: raw conflicts, or the object with its managedFields. */
+function applyOnce(input: ApplyInput, force: boolean): { ok: true; object: Obj } | { ok: false; conflicts: readonly RawConflict[] } {
+  const ctx: WriteContext = input;
   let managed: Managed;
   try {
     managed = decodeManagedFields(isMap(input.live?.metadata) ? input.live.metadata.managedFields : undefined);
@@ -111,22 +135,19 @@ export function applyObject(input: ApplyInput): ApplyResult {
   const id = managerIdentifier({ manager: input.manager || 'unknown', operation: 'Apply', subresource: ctx.subresource });
   let r: ReturnType<typeof applyManagers>;
   try {
-    r = applyManagers(live, applied, managed.fields, id, input.force ?? false, options(ctx));
+    r = applyManagers(live, input.applied, managed.fields, id, force, options(ctx));
   } catch (e) {
-    if (e instanceof ApplyError) throw new ApplyError(`failed to create typed patch object (${objectName(applied, ctx)}): ${e.message}`, e.code);
+    if (e instanceof ApplyError) throw new ApplyError(`failed to create typed patch object (${objectName(input.applied, ctx)}): ${e.message}`, e.code);
     throw e;
   }
-  if (!r.ok) {
-    const { conflicts, byId } = toConflicts(r.conflicts);
-    return { ok: false, conflicts, status: conflictStatus(conflicts, byId) };
-  }
+  if (!r.ok) return r;
   const fields = strip(r.managers, id);
   const times = new Map(managed.times);
   const changed = r.object !== undefined;
   if (changed) times.set(id, rfc3339(ctx.now));
   for (const k of times.keys()) if (!fields.has(k)) times.delete(k);
   const object = changed ? (dropNulls(r.object) as Obj) : live;
-  return { ok: true, object: withManagedFields(object, encodeManagedFields({ fields, times })), changed };
+  return { ok: true, object: withManagedFields(object, encodeManagedFields({ fields, times })) };
 }
 
 export interface UpdateInput extends WriteContext {

@@ -15,6 +15,7 @@
  *    main resource, `makePath('spec')` for /status).
  */
 export { applyObject, updateObject, STRIPPED_FIELDS, BEFORE_FIRST_APPLY, ANCIENT_CHANGES, MAX_UPDATE_MANAGERS } from './field-manager.js';
+export { LAST_APPLIED_ANNOTATION, KUBECTL_MANAGER } from './last-applied.js';
 export type { ApplyInput, ApplyResult, UpdateInput, WriteContext } from './field-manager.js';
 export { conflictMessage, conflictStatus, printManager } from './conflicts.js';
 export type { Conflict, ConflictStatus, StatusCause } from './conflicts.js';

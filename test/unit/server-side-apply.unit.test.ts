@@ -287,6 +287,8 @@ const META = { name: 'web', namespace: 'default' };
 const deploy = (spec: Obj | undefined, meta: Obj = {}): Obj => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { ...META, ...meta }, ...(spec ? { spec } : {}) });
 const containers = (...cs: Obj[]): Obj => ({ template: { spec: { containers: cs } } });
 const CT = '.spec.template.spec.containers';
+const LA = 'kubectl.kubernetes.io/last-applied-configuration';
+const lastApplied = (spec: Obj): string => `${JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { annotations: {}, name: 'web', namespace: 'default' }, spec })}\n`;
 
 function run(s: Scenario): { object: Obj; results: ApplyResult[] } {
   const type = s.type ?? DEPLOYMENT;
@@ -640,6 +642,27 @@ const SCENARIOS: Scenario[] = [
       'kubectl/Update': ['.spec.replicas'],
       'kube-controller-manager/Update/status': ['.status.readyReplicas', '.status.replicas'],
     },
+  },
+  {
+    name: 'kubectl --server-side takes over from client-side apply: conflicts on fields still as last applied are forced, and the annotation follows',
+    ops: [
+      { update: 'kubectl-client-side-apply', obj: deploy({ replicas: 3, paused: false }, { annotations: { [LA]: lastApplied({ replicas: 3, paused: false }) } }) },
+      { apply: 'kubectl', obj: deploy({ replicas: 5, paused: false }) },
+    ],
+    object: { spec: { replicas: 5, paused: false }, metadata: { annotations: { [LA]: '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"},"spec":{"paused":false,"replicas":5}}\n' } } },
+    owners: {
+      'kubectl/Apply': ['.spec.paused', '.spec.replicas'],
+      'kubectl-client-side-apply/Update': ['.metadata.annotations', `.metadata.annotations.${LA}`, '.spec.paused'],
+    },
+  },
+  {
+    name: 'a field changed since the last client-side apply still conflicts for kubectl; other managers are never forced',
+    ops: [
+      { update: 'kubectl-client-side-apply', obj: deploy({ replicas: 3, paused: false }, { annotations: { [LA]: lastApplied({ replicas: 3, paused: false }) } }) },
+      { update: 'kubectl-client-side-apply', obj: deploy({ replicas: 3, paused: true }, { annotations: { [LA]: lastApplied({ replicas: 3, paused: false }) } }) },
+      { apply: 'kubectl', obj: deploy({ replicas: 5, paused: false }), conflict: 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.paused' },
+      { apply: 'other', obj: deploy({ replicas: 5 }), conflict: 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas' },
+    ],
   },
   {
     name: 'status applied to the main resource is not owned (reset fields)',
