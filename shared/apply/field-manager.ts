@@ -4,49 +4,35 @@
  *  - {@link applyObject} for an apply patch (`application/apply-patch+yaml`);
  *  - {@link updateObject} for create, update and every other patch (operation Update).
  * Layers, outermost first (apimachinery's managedfields): the applied object must be the endpoint's
- * kind and carry no managedFields; the first apply to an object nobody tracks yet gives its existing
- * fields to `before-first-apply`; Update entries beyond 10 merge into `ancient-changes`; the manager
- * is identified by name, operation, apiVersion (Update only) and subresource; the entry's time is
- * set when the manager's write changes something; fields Kubernetes never tracks are stripped.
+ * kind and carry no managedFields; for the manager `kubectl`, conflicts on fields still as the
+ * client-side-apply annotation says are forced and the annotation is kept in step; the first apply
+ * to an object nobody tracks yet gives its existing fields to `before-first-apply`; Update entries
+ * beyond 10 merge into `ancient-changes`; the manager is identified by name, operation, apiVersion
+ * (Update only) and subresource; the entry's time is set when the manager's write changes
+ * something; fields Kubernetes never tracks are stripped.
  * Pure: the clock is an input; inputs are not modified.
  */
 import { conflictStatus, toConflicts, type Conflict, type ConflictStatus } from './conflicts.js';
 import { ApplyError } from './errors.js';
-import { FieldSet } from './field-set.js';
+import type { FieldSet } from './field-set.js';
+import { ANCIENT_CHANGES, capUpdateManagers, MAX_UPDATE_MANAGERS } from './cap-managers.js';
+import { strip, STRIPPED_FIELDS } from './strip-meta.js';
 import {
   decodeManagedFields, EMPTY_MANAGED, encodeManagedFields, isResetManagedFields, managerIdentifier, rfc3339,
   type Managed, type ManagedFieldsEntry,
 } from './managed-fields.js';
-import { makePath, valuesEqual } from './path.js';
+import { valuesEqual } from './path.js';
 import { isMap, type Type } from './schema.js';
-import { applyManagers, updateManagers, type RawConflict, type VersionedSet } from './updater.js';
+import { applyManagers, updateManagers, type RawConflict } from './updater.js';
 import { fieldsStillAsLastApplied, KUBECTL_MANAGER, withLastApplied } from './last-applied.js';
 import { withZeroStructs, zeroObject } from './zero.js';
 
 type Obj = Record<string, unknown>;
 
-/** Fields never owned by anyone (apimachinery's stripMeta); removed exactly, not with what is under them. */
-export const STRIPPED_FIELDS: FieldSet = FieldSet.of(
-  makePath('apiVersion'),
-  makePath('kind'),
-  makePath('metadata'),
-  makePath('metadata', 'name'),
-  makePath('metadata', 'namespace'),
-  makePath('metadata', 'creationTimestamp'),
-  makePath('metadata', 'selfLink'),
-  makePath('metadata', 'uid'),
-  makePath('metadata', 'clusterName'),
-  makePath('metadata', 'generation'),
-  makePath('metadata', 'managedFields'),
-  makePath('metadata', 'resourceVersion'),
-);
+export { ANCIENT_CHANGES, MAX_UPDATE_MANAGERS, STRIPPED_FIELDS };
 
 /** Manager of the fields an object had when it was first applied to without managedFields. */
 export const BEFORE_FIRST_APPLY = 'before-first-apply';
-/** Manager that the oldest Update entries merge into beyond {@link MAX_UPDATE_MANAGERS}. */
-export const ANCIENT_CHANGES = 'ancient-changes';
-export const MAX_UPDATE_MANAGERS = 10;
-
 export interface WriteContext {
   /** The apply type of the kind (see `typeOf`). */
   readonly type: Type;
@@ -78,7 +64,7 @@ export type ApplyResult =
       readonly ok: true;
       /** The object to store, with its new managedFields. */
       readonly object: Obj;
-      /** False when the apply changed no field of the object (managedFields may still change). */
+      /** False when the apply changed nothing but managedFields (which may still have changed). */
       readonly changed: boolean;
     }
   | {
@@ -209,50 +195,6 @@ function trackUpdate(oldObj: Obj, newObj: Obj, managed: Managed, manager: string
   }
   for (const k of times.keys()) if (!after.has(k)) times.delete(k);
   return capUpdateManagers({ fields: after, times });
-}
-
-/** Merge the oldest Update entries, per apiVersion, into `ancient-changes` until at most 10 remain. */
-function capUpdateManagers(m: Managed): Managed {
-  const updaters = [...m.fields].filter(([, vs]) => !vs.applied).map(([id]) => id);
-  if (updaters.length <= MAX_UPDATE_MANAGERS) return m;
-  const seconds = (id: string): number => {
-    const t = m.times.get(id);
-    return t ? Math.floor(Date.parse(t) / 1000) : 0;
-  };
-  updaters.sort((a, b) => seconds(a) - seconds(b) || (a < b ? -1 : a > b ? 1 : 0));
-  const fields = new Map(m.fields);
-  const times = new Map(m.times);
-  const firstOfVersion = new Map<string, string>();
-  let length = updaters.length;
-  for (let i = 0; i < updaters.length && length > MAX_UPDATE_MANAGERS; i++) {
-    const id = updaters[i]!;
-    const vs = fields.get(id)!;
-    const bucket = managerIdentifier({ manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: vs.apiVersion });
-    const first = firstOfVersion.get(vs.apiVersion);
-    if (first === undefined) {
-      firstOfVersion.set(vs.apiVersion, id);
-      continue;
-    }
-    if (!fields.has(bucket)) {
-      fields.set(bucket, fields.get(first)!);
-      fields.delete(first);
-    }
-    fields.set(bucket, { ...vs, set: vs.set.union(fields.get(bucket)!.set) });
-    fields.delete(id);
-    times.set(bucket, m.times.get(id));
-    length--;
-  }
-  for (const k of times.keys()) if (!fields.has(k)) times.delete(k);
-  return { fields, times };
-}
-
-function strip(managers: Map<string, VersionedSet>, id: string): Map<string, VersionedSet> {
-  const vs = managers.get(id);
-  if (!vs) return managers;
-  const set = vs.set.difference(STRIPPED_FIELDS);
-  if (set.isEmpty()) managers.delete(id);
-  else managers.set(id, { ...vs, set });
-  return managers;
 }
 
 function options(ctx: WriteContext) {
