@@ -30,6 +30,7 @@ export {
 } from './managed-fields.js';
 export type { Managed, ManagedFieldsEntry, Operation } from './managed-fields.js';
 export { managerOrUserAgent } from './manager-name.js';
+export { keepTimesOfNoOpWrite } from './timestamps.js';
 export { mergeValues } from './merge.js';
 export { compareValues } from './compare.js';
 export type { Comparison } from './compare.js';

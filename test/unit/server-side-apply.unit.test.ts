@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   applyObject, ApplyError, conflictMessage, decodeManagedFields, encodeManagedFields, FieldSet, fieldEl, fieldsOf,
-  fieldsV1Json, FieldsV1Error, fromFieldsV1, keyEl, makePath, managerIdentifier, managerOrUserAgent, mergeValues,
+  fieldsV1Json, FieldsV1Error, fromFieldsV1, keepTimesOfNoOpWrite, keyEl, makePath, managerIdentifier, managerOrUserAgent, mergeValues,
   pathString, sortEntries, toFieldsV1, typeOf, typeOfKind, updateObject, valueEl, indexEl,
   type ApplyResult, type ManagedFieldsEntry, type Path, type Type,
 } from '../../shared/apply/index.js';
@@ -834,6 +834,17 @@ describe('server-side apply: managedFields entries and requests', () => {
     assert.equal((reset.metadata as Obj).managedFields, undefined);
     const status = updateObject({ ...ctxCm, old, manager: 'edit', subresource: 'status', new: { ...old, metadata: { ...old.metadata, managedFields: [] } } });
     assert.deepEqual(owners(status), { 'a/Apply': ['.data.x'] });
+  });
+
+  it('a write that changes only managedFields times keeps the stored times (a no-op), any other change keeps the new ones', () => {
+    const entry = (time: string, key = 'k'): ManagedFieldsEntry => ({ manager: 'a', operation: 'Update', apiVersion: 'v1', time, fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { [`f:${key}`]: {} } } });
+    const obj = (data: Obj, e: ManagedFieldsEntry): Obj => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', managedFields: [e] }, data });
+    const old = obj({ k: 'v' }, entry('2024-01-01T00:00:00Z'));
+    assert.deepEqual(keepTimesOfNoOpWrite(old, obj({ k: 'v' }, entry('2024-02-02T00:00:00Z'))), old);
+    const changed = obj({ k: 'w' }, entry('2024-02-02T00:00:00Z'));
+    assert.equal(keepTimesOfNoOpWrite(old, changed), changed);
+    const otherFields = obj({ k: 'v' }, entry('2024-02-02T00:00:00Z', 'x'));
+    assert.equal(keepTimesOfNoOpWrite(old, otherFields), otherFields);
   });
 
   it('the Server-Side Apply docs\' ConfigMap', () => {
