@@ -11,8 +11,8 @@
  *      ApplyError → its code (400 bad body, 500 otherwise).
  *  - create, update, other patches: after the new object is computed,
  *      const toStore = updateObject({ old, new: obj, manager: managerOrUserAgent(fieldManager, userAgent), ... });
- *  - `resetFields`: the strategy's reset fields (e.g. `FieldSet.of(makePath('status'))` for the
- *    main resource, `makePath('spec')` for /status).
+ *  - `resetFields`: `resetFieldsFor(kind, subresource)` (the strategies' reset fields: `status` for the
+ *    main resource, `spec` and a few more for /status).
  */
 export { applyObject, updateObject, STRIPPED_FIELDS, BEFORE_FIRST_APPLY, ANCIENT_CHANGES, MAX_UPDATE_MANAGERS } from './field-manager.js';
 export { LAST_APPLIED_ANNOTATION, KUBECTL_MANAGER } from './last-applied.js';
@@ -31,6 +31,7 @@ export {
 export type { Managed, ManagedFieldsEntry, Operation } from './managed-fields.js';
 export { managerOrUserAgent } from './manager-name.js';
 export { keepTimesOfNoOpWrite } from './timestamps.js';
+export { resetFieldsFor } from './reset-fields.js';
 export { mergeValues } from './merge.js';
 export { compareValues } from './compare.js';
 export type { Comparison } from './compare.js';

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import {
   applyObject, ApplyError, conflictMessage, decodeManagedFields, encodeManagedFields, FieldSet, fieldEl, fieldsOf,
   fieldsV1Json, FieldsV1Error, fromFieldsV1, keepTimesOfNoOpWrite, keyEl, makePath, managerIdentifier, managerOrUserAgent, mergeValues,
-  pathString, sortEntries, toFieldsV1, typeOf, typeOfKind, updateObject, valueEl, indexEl,
+  pathString, resetFieldsFor, sortEntries, toFieldsV1, typeOf, typeOfKind, updateObject, valueEl, indexEl,
   type ApplyResult, type ManagedFieldsEntry, type Path, type Type,
 } from '../../shared/apply/index.js';
 
@@ -845,6 +845,15 @@ describe('server-side apply: managedFields entries and requests', () => {
     assert.equal(keepTimesOfNoOpWrite(old, changed), changed);
     const otherFields = obj({ k: 'v' }, entry('2024-02-02T00:00:00Z', 'x'));
     assert.equal(keepTimesOfNoOpWrite(old, otherFields), otherFields);
+  });
+
+  it('reset fields per kind and endpoint, as Kubernetes\' strategies declare them', () => {
+    const show = (s: FieldSet | undefined) => (s ? paths(s) : undefined);
+    assert.deepEqual(show(resetFieldsFor('Deployment')), ['.status']);
+    assert.deepEqual(show(resetFieldsFor('Deployment', 'status')), ['.metadata.labels', '.spec']);
+    assert.deepEqual(show(resetFieldsFor('Pod', 'status')), ['.metadata.deletionTimestamp', '.metadata.ownerReferences', '.spec']);
+    assert.deepEqual(show(resetFieldsFor('Node', 'status')), ['.spec']);
+    assert.equal(resetFieldsFor('ConfigMap'), undefined);
   });
 
   it('the Server-Side Apply docs\' ConfigMap', () => {
