@@ -13,6 +13,13 @@
  *      const toStore = updateObject({ old, new: obj, manager: managerOrUserAgent(fieldManager, userAgent), ... });
  *  - `resetFields`: `resetFieldsFor(kind, subresource)` (the strategies' reset fields: `status` for the
  *    main resource, `spec` and a few more for /status).
+ *  - before publishing: `keepTimesOfNoOpWrite(stored, toStore)`; skip the publish if it equals `stored`.
+ *  - /scale: show `scaleEntriesFromParent(parent.managedFields, { 'apps/v1': makePath('spec', 'replicas') })`
+ *    on the Scale, track the write with updateObject/applyObject on Scale objects (type
+ *    `typeOfKind('autoscaling', 'v1', 'Scale')`, subresource 'scale'), then store
+ *    `parentEntriesFromScale(parent.managedFields, scale.managedFields, 'apps/v1', paths)` on the parent.
+ *  - the gateway still checks, as kube-apiserver does: apply without fieldManager is 422
+ *    (`fieldManager: Required value: is required for apply patch`), `force` on other patches is 422.
  */
 export { applyObject, updateObject, STRIPPED_FIELDS, BEFORE_FIRST_APPLY, ANCIENT_CHANGES, MAX_UPDATE_MANAGERS } from './field-manager.js';
 export { LAST_APPLIED_ANNOTATION, KUBECTL_MANAGER } from './last-applied.js';
@@ -32,6 +39,8 @@ export type { Managed, ManagedFieldsEntry, Operation } from './managed-fields.js
 export { managerOrUserAgent } from './manager-name.js';
 export { keepTimesOfNoOpWrite } from './timestamps.js';
 export { resetFieldsFor } from './reset-fields.js';
+export { parentEntriesFromScale, scaleEntriesFromParent, SCALE_API_VERSION } from './scale.js';
+export type { ReplicasPaths } from './scale.js';
 export { mergeValues } from './merge.js';
 export { compareValues } from './compare.js';
 export type { Comparison } from './compare.js';

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import {
   applyObject, ApplyError, conflictMessage, decodeManagedFields, encodeManagedFields, FieldSet, fieldEl, fieldsOf,
   fieldsV1Json, FieldsV1Error, fromFieldsV1, keepTimesOfNoOpWrite, keyEl, makePath, managerIdentifier, managerOrUserAgent, mergeValues,
-  pathString, resetFieldsFor, sortEntries, toFieldsV1, typeOf, typeOfKind, updateObject, valueEl, indexEl,
+  parentEntriesFromScale, pathString, resetFieldsFor, scaleEntriesFromParent, sortEntries, toFieldsV1, typeOf, typeOfKind, updateObject, valueEl, indexEl,
   type ApplyResult, type ManagedFieldsEntry, type Path, type Type,
 } from '../../shared/apply/index.js';
 
@@ -854,6 +854,34 @@ describe('server-side apply: managedFields entries and requests', () => {
     assert.deepEqual(show(resetFieldsFor('Pod', 'status')), ['.metadata.deletionTimestamp', '.metadata.ownerReferences', '.spec']);
     assert.deepEqual(show(resetFieldsFor('Node', 'status')), ['.spec']);
     assert.equal(resetFieldsFor('ConfigMap'), undefined);
+  });
+
+  describe('the /scale subresource (apimachinery\'s ScaleHandler cases)', () => {
+    const REPLICAS = { 'apps/v1': makePath('spec', 'replicas') };
+    const e = (manager: string, operation: 'Apply' | 'Update', apiVersion: string, fieldsV1: string, subresource?: string): ManagedFieldsEntry =>
+      ({ manager, operation, apiVersion, fieldsType: 'FieldsV1', fieldsV1: JSON.parse(fieldsV1), ...(subresource ? { subresource } : {}) });
+    const replicas = '{"f:spec":{"f:replicas":{}}}';
+
+    it('a Scale shows the owners of the parent\'s replicas, and only of known versions', () => {
+      assert.deepEqual(scaleEntriesFromParent([
+        e('manager-1', 'Apply', 'apps/v1', '{"f:spec":{"f:another-field":{}}}'),
+        e('manager-2', 'Apply', 'apps/v1', replicas),
+        e('manager-3', 'Apply', 'apps/v10', replicas),
+      ], REPLICAS), [e('manager-2', 'Apply', 'autoscaling/v1', replicas)]);
+    });
+
+    it('a write to /scale gives the parent\'s replicas to the new owner; the old owner keeps the rest', () => {
+      assert.deepEqual(parentEntriesFromScale(
+        [e('test', 'Update', 'apps/v1', '{"f:spec":{"f:replicas":{},"f:selector":{}}}')],
+        [e('scale', 'Update', 'autoscaling/v1', replicas, 'scale')],
+        'apps/v1', REPLICAS,
+      ), [e('scale', 'Update', 'apps/v1', replicas, 'scale'), e('test', 'Update', 'apps/v1', '{"f:spec":{"f:selector":{}}}')]);
+    });
+
+    it('an applier still owning the Scale\'s replicas keeps the parent\'s', () => {
+      const parent = [e('test', 'Apply', 'apps/v1', '{"f:spec":{"f:replicas":{},"f:selector":{}}}')];
+      assert.deepEqual(parentEntriesFromScale(parent, scaleEntriesFromParent(parent, REPLICAS), 'apps/v1', REPLICAS), parent);
+    });
   });
 
   it('the Server-Side Apply docs\' ConfigMap', () => {
