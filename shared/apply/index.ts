@@ -18,8 +18,10 @@
  *    on the Scale, track the write with updateObject/applyObject on Scale objects (type
  *    `typeOfKind('autoscaling', 'v1', 'Scale')`, subresource 'scale'), then store
  *    `parentEntriesFromScale(parent.managedFields, scale.managedFields, 'apps/v1', paths)` on the parent.
- *  - the gateway still checks, as kube-apiserver does: apply without fieldManager is 422
- *    (`fieldManager: Required value: is required for apply patch`), `force` on other patches is 422.
+ *  - the gateway still checks, as kube-apiserver does (422 Invalid, kind PatchOptions): apply without
+ *    fieldManager (`PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is
+ *    required for apply patch`), `force` on any other patch (`force: Forbidden: may not be
+ *    specified for non-apply patch`).
  */
 export { applyObject, updateObject, STRIPPED_FIELDS, BEFORE_FIRST_APPLY, ANCIENT_CHANGES, MAX_UPDATE_MANAGERS } from './field-manager.js';
 export { LAST_APPLIED_ANNOTATION, KUBECTL_MANAGER } from './last-applied.js';
