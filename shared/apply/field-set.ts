@@ -2,7 +2,8 @@
  * A set of field paths, stored as a tree the way Kubernetes stores it (fieldpath.Set): at each
  * level, the elements that are members (a path ends there) and the children (paths go deeper).
  * A path can be both, e.g. a map-list item that a manager owns as a whole and also field by field.
- * Operations return new sets; only {@link FieldSet.insert} changes a set in place (for builders).
+ * Operations return new sets that share nothing with their inputs; only {@link FieldSet.insert}
+ * changes a set in place (for builders).
  */
 import { comparePaths, compareElements, type Path, type PathElement } from './path.js';
 import { serializeElement } from './element-json.js';
@@ -91,11 +92,11 @@ export class FieldSet {
     const out = new FieldSet();
     for (const [k, m] of this.members) out.members.set(k, m);
     for (const [k, m] of o.members) out.members.set(k, m);
-    for (const [k, c] of this.children) out.children.set(k, c);
-    for (const [k, c] of o.children) {
-      const mine = out.children.get(k);
-      out.children.set(k, mine ? { el: mine.el, set: mine.set.union(c.set) } : c);
+    for (const [k, c] of this.children) {
+      const theirs = o.children.get(k);
+      out.children.set(k, { el: c.el, set: theirs ? c.set.union(theirs.set) : c.set.clone() });
     }
+    for (const [k, c] of o.children) if (!this.children.has(k)) out.children.set(k, { el: c.el, set: c.set.clone() });
     return out;
   }
 
@@ -117,7 +118,7 @@ export class FieldSet {
     for (const [k, m] of this.members) if (!o.members.has(k)) out.members.set(k, m);
     for (const [k, c] of this.children) {
       const theirs = o.children.get(k);
-      const d = theirs ? c.set.difference(theirs.set) : c.set;
+      const d = theirs ? c.set.difference(theirs.set) : c.set.clone();
       if (!d.isEmpty()) out.children.set(k, { el: c.el, set: d });
     }
     return out;
@@ -130,9 +131,17 @@ export class FieldSet {
     for (const [k, c] of this.children) {
       if (o.members.has(k)) continue;
       const theirs = o.children.get(k);
-      const d = theirs ? c.set.recursiveDifference(theirs.set) : c.set;
+      const d = theirs ? c.set.recursiveDifference(theirs.set) : c.set.clone();
       if (!d.isEmpty()) out.children.set(k, { el: c.el, set: d });
     }
+    return out;
+  }
+
+  /** A deep copy. */
+  clone(): FieldSet {
+    const out = new FieldSet();
+    for (const [k, m] of this.members) out.members.set(k, m);
+    for (const [k, c] of this.children) out.children.set(k, { el: c.el, set: c.set.clone() });
     return out;
   }
 

@@ -136,6 +136,39 @@ describe('server-side apply: FieldsV1 encoding (exact bytes)', () => {
   });
 });
 
+describe('server-side apply: field set operations', () => {
+  const a = makePath('a');
+  const ab = makePath('a', 'b');
+  const ac = makePath('a', 'c');
+  const d = makePath('d');
+
+  it('difference removes exact paths; recursive difference also what is under a member', () => {
+    assert.deepEqual(paths(FieldSet.of(a, ab, d).difference(FieldSet.of(a))), ['.a.b', '.d']);
+    assert.deepEqual(paths(FieldSet.of(a, ab, d).recursiveDifference(FieldSet.of(a))), ['.d']);
+  });
+
+  it('union and intersection; has, size, emptiness', () => {
+    const u = FieldSet.of(ab).union(FieldSet.of(a, ac));
+    assert.deepEqual(paths(u), ['.a', '.a.b', '.a.c']);
+    assert.equal(u.size(), 3);
+    assert.ok(u.has(ab) && !u.has(d) && !u.has([]));
+    assert.deepEqual(paths(u.intersection(FieldSet.of(ac, d))), ['.a.c']);
+    assert.ok(FieldSet.of(ab).intersection(FieldSet.of(ac)).isEmpty());
+  });
+
+  it('paths come members first, then children, each level in Kubernetes\' order', () => {
+    const s = FieldSet.of(makePath('b', 'x'), makePath('a', C('z')), makePath('a', 'y'), makePath('c'));
+    assert.deepEqual(s.paths().map(pathString), ['.c', '.a.y', '.a[name="z"]', '.b.x']);
+  });
+
+  it('results share nothing with their inputs', () => {
+    const x = FieldSet.of(ab);
+    const u = x.union(FieldSet.of(d));
+    u.insert(ac);
+    assert.deepEqual(paths(x), ['.a.b']);
+  });
+});
+
 // --------------------------------------------------------------------------------- fieldsOf
 
 const podSpec = (spec: Obj, meta: Obj = {}): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', ...meta }, spec });
