@@ -29,7 +29,8 @@ export type CauseType =
   | 'FieldValueTooMany'
   | 'FieldValueTypeInvalid'
   | 'FieldValueUnknown'
-  | 'ResourceVersionTooLarge';
+  | 'ResourceVersionTooLarge'
+  | 'FieldManagerConflict';
 
 export interface StatusCause {
   readonly reason: CauseType;

@@ -15,7 +15,7 @@ const PATCH_SCHEMA = 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch';
 /** The patch media types the gateway accepts; kubectl computes a strategic merge patch from these schemas only where this lists it. */
 const PATCH_BODY = {
   content: Object.fromEntries(
-    ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].map((t) => [t, { schema: { $ref: `${COMPONENTS}${PATCH_SCHEMA}` } }]),
+    ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].map((t) => [t, { schema: { $ref: `${COMPONENTS}${PATCH_SCHEMA}` } }]),
   ),
   required: true,
 };

@@ -9,7 +9,8 @@ import { StrategicMergeError, strategicMergePatch, type PatchSchema } from '../.
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-export type PatchType = 'merge' | 'json' | 'strategic';
+/** `apply` is server-side apply (store.apply), the rest are applied here. */
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
 export function patchTypeOf(contentType: string | undefined): PatchType | undefined {
   const ct = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -20,6 +21,8 @@ export function patchTypeOf(contentType: string | undefined): PatchType | undefi
       return 'json';
     case 'application/strategic-merge-patch+json':
       return 'strategic';
+    case 'application/apply-patch+yaml':
+      return 'apply';
     default:
       return undefined;
   }
@@ -40,6 +43,8 @@ export function applyPatch(type: PatchType, target: unknown, patch: unknown, sch
       }
     case 'json':
       return applyJsonPatch(target, patch);
+    case 'apply':
+      throw new ApiError('InternalError', 'server-side apply is not a patch to apply here (see ObjectStore.apply)');
   }
 }
 

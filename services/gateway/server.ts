@@ -8,7 +8,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/log.js';
 import type { EventLog } from '../../shared/eventlog/index.js';
-import { ApiError, badRequest, isApiError, isAlreadyExists } from '../../shared/errors.js';
+import { ApiError, badRequest, invalid, isApiError, isAlreadyExists } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { apiVersionOf, resourceByPlural, type ResourceInfo } from '../../shared/resources/registry.js';
 import { parseLabelSelector } from '../../shared/resources/selectors.js';
@@ -18,7 +18,8 @@ import { listObjects, readCheckpoint, type Database } from '../../shared/db/inde
 import { ObjectStore, type DeleteOptions, type FieldValidation, type WriteOptions } from './store.js';
 import { parsePath, type Target } from './paths.js';
 import { SYSTEM_NAMESPACES } from '../../shared/resources/system-namespaces.js';
-import { patchTypeOf } from './patch.js';
+import { patchTypeOf, type PatchType } from './patch.js';
+import { managerOrUserAgent } from '../../shared/apply/index.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.js';
 import { openApiV3Doc, openApiV3Root } from './openapi.js';
 import { CheckpointTracker, tooLargeResourceVersion } from './checkpoint.js';
@@ -114,7 +115,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   for (const ct of ['application/json', 'application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json']) {
     app.addContentTypeParser(ct, { parseAs: 'string' }, parseJson);
   }
-  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'application/apply-patch+yaml'], { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, decodeYaml(body as string));
     } catch (e) {
@@ -200,7 +201,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     if (sub && !info.subresources.includes(sub as never) && !(info.kind === 'Namespace' && sub === 'finalize')) {
       throw new ApiError('NotFound', 'the server could not find the requested resource');
     }
-    const wopts = writeOptions(q);
+    const wopts = writeOptions(q, req.headers['user-agent']);
     const send = (code: number, obj: unknown, warnings: readonly string[] = []) => {
       if (warnings.length) void reply.header('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', '));
       return reply.code(code).type('application/json').send(obj);
@@ -262,8 +263,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       case 'PATCH': {
         mark('PATCH');
         const type = patchTypeOf(req.headers['content-type']);
-        if (!type) throw new ApiError('UnsupportedMediaType', `the patch content type ${req.headers['content-type']} is not supported; use application/merge-patch+json, application/json-patch+json or application/strategic-merge-patch+json`);
+        if (!type) throw new ApiError('UnsupportedMediaType', `the patch content type ${req.headers['content-type']} is not supported; use application/apply-patch+yaml, application/merge-patch+json, application/json-patch+json or application/strategic-merge-patch+json`);
+        const force = patchOptions(q, type);
         if (req.body === undefined) throw badRequest('the patch body is empty');
+        if (type === 'apply') {
+          if (sub === 'scale') throw new ApiError('UnsupportedMediaType', 'server-side apply is not supported on the scale subresource yet');
+          const r = await store.apply(info, ns, name, req.body, { ...wopts, force }, sub as 'status' | undefined);
+          return send(200, r.object, r.warnings);
+        }
         if (sub === 'scale') return store.patchScale(info, ns, name, type, req.body, wopts);
         const r = await store.patch(info, ns, name, type, req.body, wopts, sub as 'status' | undefined);
         return send(200, r.object, r.warnings);
@@ -420,13 +427,28 @@ export async function ensureSystemNamespaces(store: ObjectStore): Promise<void> 
   }
 }
 
-function writeOptions(q: Query): WriteOptions {
+/**
+ * PatchOptions as kube-apiserver validates them: an apply patch needs a fieldManager; `force` is
+ * for apply patches only. Returns `force`.
+ */
+function patchOptions(q: Query, type: PatchType): boolean {
+  const force = q.force !== undefined && queryBool(q.force);
+  if (type === 'apply' && !q.fieldManager) {
+    throw invalid('PatchOptions', 'meta.k8s.io', '', [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }]);
+  }
+  if (type !== 'apply' && q.force !== undefined) {
+    throw invalid('PatchOptions', 'meta.k8s.io', '', [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }]);
+  }
+  return force;
+}
+
+function writeOptions(q: Query, userAgent: string | undefined): WriteOptions {
   const fv = q.fieldValidation;
   if (fv !== undefined && fv !== '' && !['Strict', 'Warn', 'Ignore'].includes(fv)) {
     throw badRequest(`fieldValidation must be one of Strict, Warn, Ignore; got "${fv}"`);
   }
   if (q.dryRun !== undefined && q.dryRun !== 'All' && q.dryRun !== '') throw badRequest(`dryRun must be "All"; got "${q.dryRun}"`);
-  return { dryRun: q.dryRun === 'All', fieldValidation: (fv || 'Warn') as FieldValidation };
+  return { dryRun: q.dryRun === 'All', fieldValidation: (fv || 'Warn') as FieldValidation, manager: managerOrUserAgent(q.fieldManager, userAgent) };
 }
 
 function deleteOptions(q: Query, body: unknown): DeleteOptions {

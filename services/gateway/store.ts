@@ -10,6 +10,8 @@ import {
   ApiError,
   alreadyExists,
   badRequest,
+  isAlreadyExists,
+  isNotFound,
   conflict,
   invalid,
   notFound,
@@ -24,6 +26,7 @@ import { applyDefaults, readyToRemove, strategyFor, validateObject } from '../..
 import { rfc3339 } from '../../shared/resources/time.js';
 import { fromLabelSelector, formatRequirements } from '../../shared/resources/selectors.js';
 import { applyPatch, type PatchType } from './patch.js';
+import { applyObject, isApplyError, keepTimesOfNoOpWrite, resetFieldsFor, typeOfKind, updateObject } from '../../shared/apply/index.js';
 import { patchSchemaForKind } from '../../shared/patch/patch-schema.js';
 import { kindSchema } from '../../shared/openapi/definitions.js';
 import { omitEmpty } from '../../shared/openapi/omit-empty.js';
@@ -35,7 +38,14 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 export interface WriteOptions {
   readonly dryRun?: boolean;
   readonly fieldValidation?: FieldValidation;
+  /** Who makes the write, for metadata.managedFields: ?fieldManager=, else from the User-Agent. */
+  readonly manager?: string;
+  /** Server-side apply only: take the fields other managers own. */
+  readonly force?: boolean;
 }
+
+/** The manager recorded for writes the gateway makes on its own (system namespaces, bindings without one). */
+const GATEWAY_MANAGER = 'jetkube-gateway';
 
 export interface WriteResult {
   readonly object: KObject;
@@ -86,7 +96,7 @@ export class ObjectStore {
 
   // ---------------------------------------------------------------- create
 
-  async create(info: ResourceInfo, ns: string, body: unknown, opts: WriteOptions = {}): Promise<WriteResult> {
+  async create(info: ResourceInfo, ns: string, body: unknown, opts: WriteOptions = {}, tracked = false): Promise<WriteResult> {
     const { object: parsed, warnings } = this.decode(info, body, opts.fieldValidation);
     const meta = parsed.metadata ?? {};
     if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
@@ -122,8 +132,9 @@ export class ObjectStore {
       delete obj.metadata.deletionGracePeriodSeconds;
       if (!obj.metadata.namespace) delete obj.metadata.namespace;
       if (strategy.statusSubresource && !strategy.statusOnCreate) delete obj.status;
-      const final = applyDefaults(info, obj);
-      this.validate(info, final);
+      const defaulted = applyDefaults(info, obj);
+      this.validate(info, defaulted);
+      const final = tracked ? defaulted : this.track(info, undefined, defaulted, opts.manager, undefined);
       if (holds) {
         const r = await this.createHolding(info, ns, final, opts.dryRun ?? false);
         if (r !== 'taken') return { object: r, warnings };
@@ -204,12 +215,12 @@ export class ObjectStore {
       throw badRequest(`the name of the object (${parsed.metadata.name}) does not match the name on the URL (${name})`);
     }
     const clientRv = parsed.metadata?.resourceVersion || undefined;
-    const object = await this.mutate(info, ns, name, clientRv, opts, (cur) => this.nextFromBody(info, cur, parsed, subresource));
+    const object = await this.mutate(info, ns, name, clientRv, opts, (cur) => this.nextFromBody(info, cur, parsed, subresource, opts.manager));
     return { object, warnings };
   }
 
   /** The object a PUT (or status PUT) produces from the current one. */
-  private nextFromBody(info: ResourceInfo, cur: StoredEvent, body: KObject, subresource?: 'status' | 'finalize'): Decision {
+  private nextFromBody(info: ResourceInfo, cur: StoredEvent, body: KObject, subresource: 'status' | 'finalize' | undefined, manager: string | null | undefined): Decision {
     const old = cur.object;
     if (body.metadata?.uid && body.metadata.uid !== old.metadata.uid) {
       throw conflict(info.plural, info.group, old.metadata.name!, `Precondition failed: UID in precondition: ${body.metadata.uid}, UID in object meta: ${old.metadata.uid}`);
@@ -237,16 +248,20 @@ export class ObjectStore {
       };
       if (strategyFor(info.kind).statusSubresource) next.status = old.status;
     }
-    return this.decide(info, old, next);
+    return this.decide(info, old, next, manager, subresource);
   }
 
-  /** Default, bump generation on spec change, validate, and turn "finalized while deleting" into a tombstone. */
-  private decide(info: ResourceInfo, old: KObject, candidate: KObject): Decision {
-    const next = applyDefaults(info, pruneMeta(candidate));
-    if (strategyFor(info.kind).generation && !isDeepStrictEqual(next.spec, old.spec)) {
-      next.metadata.generation = (old.metadata.generation ?? 1) + 1;
+  /**
+   * Default, bump generation on spec change, validate, record the write in managedFields (`manager`;
+   * null: already recorded by apply), and turn "finalized while deleting" into a tombstone.
+   */
+  private decide(info: ResourceInfo, old: KObject, candidate: KObject, manager: string | null | undefined, subresource?: string): Decision {
+    const defaulted = applyDefaults(info, pruneMeta(candidate));
+    if (strategyFor(info.kind).generation && !isDeepStrictEqual(defaulted.spec, old.spec)) {
+      defaulted.metadata.generation = (old.metadata.generation ?? 1) + 1;
     }
-    this.validate(info, next, old);
+    this.validate(info, defaulted, old);
+    const next = manager === null ? defaulted : this.track(info, old, defaulted, manager, subresource);
     if (isDeepStrictEqual(stripRv(next), stripRv(old))) return { op: 'noop', object: old };
     if (readyToRemove(info.kind, next)) return { op: 'write', type: 'DELETED', object: next };
     return { op: 'write', type: 'MODIFIED', object: next };
@@ -270,7 +285,7 @@ export class ObjectStore {
       const { object: parsed, warnings: w } = this.decode(info, patched, opts.fieldValidation);
       warnings.splice(0, warnings.length, ...w);
       if (parsed.metadata?.name !== name) throw badRequest('metadata.name cannot be changed by a patch');
-      return this.nextFromBody(info, cur, parsed, subresource);
+      return this.nextFromBody(info, cur, parsed, subresource, opts.manager);
     });
     return { object, warnings };
   }
@@ -367,7 +382,7 @@ export class ObjectStore {
     const object = await this.mutate(info, ns, name, s.resourceVersion, opts, (cur) => {
       const next = structuredClone(cur.object);
       next.spec = { ...(next.spec as object), replicas: s.replicas };
-      return this.decide(info, cur.object, next);
+      return this.decide(info, cur.object, next, opts.manager, 'scale');
     });
     return toScale(object);
   }
@@ -376,6 +391,74 @@ export class ObjectStore {
     const cur = await this.get(info, ns, name);
     const patched = applyPatch(type, toScale(cur), patch, patchSchemaForKind('autoscaling', 'v1', 'Scale'));
     return this.updateScale(info, ns, name, patched, opts);
+  }
+
+  // ---------------------------------------------------------------- server-side apply
+
+  /**
+   * Server-side apply (`application/apply-patch+yaml`): merge the applied configuration into the
+   * live object per the kind's schema, taking ownership of its fields for `opts.manager`; fields
+   * this manager applied before and no longer does, and no one else owns, go. A field another
+   * manager owns with a different value is a 409 conflict unless `opts.force`. An object that does
+   * not exist is created from the applied configuration.
+   */
+  async apply(info: ResourceInfo, ns: string, name: string, body: unknown, opts: WriteOptions, subresource?: 'status'): Promise<WriteResult> {
+    const manager = opts.manager!;
+    const { object: applied, warnings } = this.decode(info, body, opts.fieldValidation ?? 'Strict');
+    this.checkNamespaceMatch(info, ns, applied);
+    if (applied.metadata?.name && applied.metadata.name !== name) {
+      throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const run = (live: KObject | undefined): KObject => {
+      const r = applyOrStatus({
+        live: live as Record<string, unknown> | undefined,
+        applied: { ...applied, metadata: { ...applied.metadata, name } } as Record<string, unknown>,
+        manager,
+        force: opts.force ?? false,
+        ...this.writeContext(info, subresource),
+      });
+      if (!r.ok) {
+        throw new ApiError('Conflict', r.status.message, { causes: r.status.details.causes.map((c) => ({ reason: 'FieldManagerConflict' as const, message: c.message, field: c.field })) });
+      }
+      return r.object as KObject;
+    };
+    for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
+      try {
+        const object = await this.mutate(info, ns, name, undefined, opts, (cur) => this.nextFromBody(info, cur, run(cur.object), subresource, null));
+        return { object, warnings };
+      } catch (e) {
+        if (!isNotFound(e) || subresource) throw e;
+      }
+      try {
+        const created = await this.create(info, ns, run(undefined), opts, true);
+        return { object: created.object, warnings };
+      } catch (e) {
+        if (!isAlreadyExists(e)) throw e; // created meanwhile: apply to it
+      }
+    }
+    throw conflict(info.plural, info.group, name, 'too many concurrent writers; try again');
+  }
+
+  /** `next` with the write recorded in metadata.managedFields (an Update by `manager`). Nothing tracked yet stays untracked. */
+  private track(info: ResourceInfo, old: KObject | undefined, next: KObject, manager: string | undefined, subresource: string | undefined): KObject {
+    const tracked = updateObject({
+      old: old as Record<string, unknown> | undefined,
+      new: next as Record<string, unknown>,
+      manager: manager || GATEWAY_MANAGER,
+      ...this.writeContext(info, subresource),
+    });
+    return keepTimesOfNoOpWrite(old as Record<string, unknown> | undefined, tracked) as KObject;
+  }
+
+  private writeContext(info: ResourceInfo, subresource: string | undefined) {
+    return {
+      type: typeOfKind(info.group, info.version, info.kind),
+      apiVersion: apiVersionOf(info),
+      kind: info.kind,
+      ...(subresource ? { subresource } : {}),
+      ...(resetFieldsFor(info.kind, subresource) ? { resetFields: resetFieldsFor(info.kind, subresource)! } : {}),
+      now: this.clock(),
+    };
   }
 
   // ---------------------------------------------------------------- internals
@@ -484,6 +567,16 @@ export class ObjectStore {
   }
 }
 
+/** applyObject with its request errors as Statuses: 400 for a bad applied configuration, 500 for stored state it can't read. */
+function applyOrStatus(input: Parameters<typeof applyObject>[0]): ReturnType<typeof applyObject> {
+  try {
+    return applyObject(input);
+  } catch (e) {
+    if (!isApplyError(e)) throw e;
+    throw e.code === 400 ? badRequest(e.message) : new ApiError('InternalError', `Internal error occurred: ${e.message}`);
+  }
+}
+
 function withRv(obj: KObject, seq: number): KObject {
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(seq) } };
 }
@@ -498,7 +591,6 @@ function pruneMeta(obj: KObject): KObject {
   const m: Record<string, unknown> = { ...obj.metadata };
   for (const k of Object.keys(m)) if (m[k] === undefined) delete m[k];
   delete m.resourceVersion;
-  delete m.managedFields;
   delete m.selfLink;
   return { ...obj, metadata: m as KObject['metadata'] };
 }

@@ -36,10 +36,17 @@ interface Fetched {
 
 const withTypeMeta = (info: ResourceInfo, o: KObject): KObject => ({ ...o, apiVersion: o.apiVersion || apiVersionOf(info), kind: o.kind || info.kind });
 
-/** `-o yaml` / `-o json` of one object or a kubectl `List`. */
+/** `-o yaml` / `-o json` of one object or a kubectl `List`; managedFields left out, as kubectl does by default. */
 export function formatObjects(objects: readonly KObject[], format: 'yaml' | 'json', single: boolean): string {
-  const doc = single && objects.length === 1 ? objects[0] : { apiVersion: 'v1', items: objects, kind: 'List', metadata: { resourceVersion: '' } };
+  const shown = objects.map(withoutManagedFields);
+  const doc = single && shown.length === 1 ? shown[0] : { apiVersion: 'v1', items: shown, kind: 'List', metadata: { resourceVersion: '' } };
   return format === 'json' ? `${JSON.stringify(doc, null, 4)}\n` : YAML.stringify(doc, { indentSeq: false, lineWidth: 0 });
+}
+
+function withoutManagedFields(o: KObject): KObject {
+  if (!o.metadata?.managedFields) return o;
+  const { managedFields: _hidden, ...metadata } = o.metadata;
+  return { ...o, metadata };
 }
 
 /** kubectl's message for an empty result. */
