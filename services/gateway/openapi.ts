@@ -13,10 +13,9 @@ import { VERSION_INFO } from './discovery.js';
 const COMPONENTS = '#/components/schemas/';
 const PATCH_SCHEMA = 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch';
 /** The patch media types the gateway accepts; kubectl computes a strategic merge patch from these schemas only where this lists it. */
+export const PATCH_MEDIA_TYPES = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'] as const;
 const PATCH_BODY = {
-  content: Object.fromEntries(
-    ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].map((t) => [t, { schema: { $ref: `${COMPONENTS}${PATCH_SCHEMA}` } }]),
-  ),
+  content: Object.fromEntries(PATCH_MEDIA_TYPES.map((t) => [t, { schema: { $ref: `${COMPONENTS}${PATCH_SCHEMA}` } }])),
   required: true,
 };
 

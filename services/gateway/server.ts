@@ -22,6 +22,7 @@ import { patchTypeOf, type PatchType } from './patch.js';
 import { managerOrUserAgent } from '../../shared/apply/index.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.js';
 import { openApiV3Doc, openApiV3Root } from './openapi.js';
+import { openApiV2Response } from './openapi-v2/index.js';
 import { CheckpointTracker, tooLargeResourceVersion } from './checkpoint.js';
 import { listOptions, queryBool } from './list-options.js';
 import { listExact } from './exact-list.js';
@@ -161,6 +162,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   app.get('/version', async () => VERSION_INFO);
   app.get('/api', async () => apiVersions());
   app.get('/apis', async () => apiGroupList());
+  app.get('/openapi/v2', async (req, reply) => {
+    const r = openApiV2Response(req.headers.accept, req.headers['if-none-match']);
+    return reply.code(r.status).headers(r.headers).send(r.body);
+  });
   app.get('/openapi/v3', async () => openApiV3Root());
   app.get('/openapi/v3/*', async (req, reply) => {
     const gv = req.url.split('?')[0]!.replace(/^\/openapi\/v3\/(api\/|apis\/)?/, '');
