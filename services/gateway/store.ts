@@ -26,6 +26,7 @@ import { applyDefaults, readyToRemove, strategyFor, validateObject } from '../..
 import { rfc3339 } from '../../shared/resources/time.js';
 import { fromLabelSelector, formatRequirements } from '../../shared/resources/selectors.js';
 import { applyPatch, type PatchType } from './patch.js';
+import { bindDecision, decodeBody, deleteDecision, nextFromBody, objectForCreate, stripRv, withRv, writeContext, type Decision, type DeleteRequest, type Tracking } from './decisions.js';
 import { applyObject, isApplyError, keepTimesOfNoOpWrite, resetFieldsFor, typeOfKind, updateObject } from '../../shared/apply/index.js';
 import { patchSchemaForKind } from '../../shared/patch/patch-schema.js';
 import { kindSchema } from '../../shared/openapi/definitions.js';
@@ -44,9 +45,6 @@ export interface WriteOptions {
   readonly force?: boolean;
 }
 
-/** The manager recorded for writes the gateway makes on its own (system namespaces, bindings without one). */
-const GATEWAY_MANAGER = 'jetkube-gateway';
-
 export interface WriteResult {
   readonly object: KObject;
   readonly warnings: readonly string[];
@@ -59,11 +57,6 @@ export interface DeleteOptions {
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
   readonly dryRun?: readonly string[];
 }
-
-/** What a computed change decides. */
-type Decision =
-  | { readonly op: 'noop'; readonly object: KObject }
-  | { readonly op: 'write'; readonly type: EventType; readonly object: KObject };
 
 const MAX_CAS_RETRIES = 8;
 
@@ -97,7 +90,7 @@ export class ObjectStore {
   // ---------------------------------------------------------------- create
 
   async create(info: ResourceInfo, ns: string, body: unknown, opts: WriteOptions = {}, tracked = false): Promise<WriteResult> {
-    const { object: parsed, warnings } = this.decode(info, body, opts.fieldValidation);
+    const { object: parsed, warnings } = decodeBody(info, body, opts.fieldValidation);
     const meta = parsed.metadata ?? {};
     if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
     this.checkNamespaceMatch(info, ns, parsed);
@@ -108,33 +101,13 @@ export class ObjectStore {
     }
     if (info.namespaced) await this.admitNamespace(ns);
 
-    const now = rfc3339(this.clock());
-    const strategy = strategyFor(info.kind);
     // One uid per request: a retried attempt is the same owner, so it reuses its reservations.
     const uid = randomUUID();
     const holds = this.reservations?.applies(info) ?? false;
+    const tracking: Tracking = { manager: tracked ? null : opts.manager, now: this.clock() };
     for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
       const name = meta.name || `${meta.generateName}${generateNameSuffix()}`;
-      const obj: KObject = {
-        ...parsed,
-        apiVersion: apiVersionOf(info),
-        kind: info.kind,
-        metadata: {
-          ...meta,
-          name,
-          ...(info.namespaced ? { namespace: ns } : {}),
-          uid,
-          creationTimestamp: now,
-          ...(strategy.generation ? { generation: 1 } : {}),
-        },
-      };
-      delete obj.metadata.deletionTimestamp;
-      delete obj.metadata.deletionGracePeriodSeconds;
-      if (!obj.metadata.namespace) delete obj.metadata.namespace;
-      if (strategy.statusSubresource && !strategy.statusOnCreate) delete obj.status;
-      const defaulted = applyDefaults(info, obj);
-      this.validate(info, defaulted);
-      const final = tracked ? defaulted : this.track(info, undefined, defaulted, opts.manager, undefined);
+      const final = objectForCreate(info, parsed, { namespace: ns, name, uid }, tracking);
       if (holds) {
         const r = await this.createHolding(info, ns, final, opts.dryRun ?? false);
         if (r !== 'taken') return { object: r, warnings };
@@ -209,62 +182,14 @@ export class ObjectStore {
     opts: WriteOptions = {},
     subresource?: 'status' | 'finalize',
   ): Promise<WriteResult> {
-    const { object: parsed, warnings } = this.decode(info, body, opts.fieldValidation);
+    const { object: parsed, warnings } = decodeBody(info, body, opts.fieldValidation);
     this.checkNamespaceMatch(info, ns, parsed);
     if (parsed.metadata?.name && parsed.metadata.name !== name) {
       throw badRequest(`the name of the object (${parsed.metadata.name}) does not match the name on the URL (${name})`);
     }
     const clientRv = parsed.metadata?.resourceVersion || undefined;
-    const object = await this.mutate(info, ns, name, clientRv, opts, (cur) => this.nextFromBody(info, cur, parsed, subresource, opts.manager));
+    const object = await this.mutate(info, ns, name, clientRv, opts, (cur) => nextFromBody(info, cur.object, parsed, subresource, { manager: opts.manager, now: this.clock() }));
     return { object, warnings };
-  }
-
-  /** The object a PUT (or status PUT) produces from the current one. */
-  private nextFromBody(info: ResourceInfo, cur: StoredEvent, body: KObject, subresource: 'status' | 'finalize' | undefined, manager: string | null | undefined): Decision {
-    const old = cur.object;
-    if (body.metadata?.uid && body.metadata.uid !== old.metadata.uid) {
-      throw conflict(info.plural, info.group, old.metadata.name!, `Precondition failed: UID in precondition: ${body.metadata.uid}, UID in object meta: ${old.metadata.uid}`);
-    }
-    let next: KObject;
-    if (subresource === 'status') {
-      next = { ...structuredClone(old), status: body.status };
-    } else if (subresource === 'finalize') {
-      next = { ...structuredClone(old), spec: { ...(old.spec as object), finalizers: (body.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] } };
-    } else {
-      next = {
-        ...body,
-        apiVersion: apiVersionOf(info),
-        kind: info.kind,
-        metadata: {
-          ...body.metadata,
-          name: old.metadata.name,
-          namespace: old.metadata.namespace,
-          uid: old.metadata.uid,
-          creationTimestamp: old.metadata.creationTimestamp,
-          deletionTimestamp: old.metadata.deletionTimestamp,
-          deletionGracePeriodSeconds: old.metadata.deletionGracePeriodSeconds,
-          generation: old.metadata.generation,
-        },
-      };
-      if (strategyFor(info.kind).statusSubresource) next.status = old.status;
-    }
-    return this.decide(info, old, next, manager, subresource);
-  }
-
-  /**
-   * Default, bump generation on spec change, validate, record the write in managedFields (`manager`;
-   * null: already recorded by apply), and turn "finalized while deleting" into a tombstone.
-   */
-  private decide(info: ResourceInfo, old: KObject, candidate: KObject, manager: string | null | undefined, subresource?: string): Decision {
-    const defaulted = applyDefaults(info, pruneMeta(candidate));
-    if (strategyFor(info.kind).generation && !isDeepStrictEqual(defaulted.spec, old.spec)) {
-      defaulted.metadata.generation = (old.metadata.generation ?? 1) + 1;
-    }
-    this.validate(info, defaulted, old);
-    const next = manager === null ? defaulted : this.track(info, old, defaulted, manager, subresource);
-    if (isDeepStrictEqual(stripRv(next), stripRv(old))) return { op: 'noop', object: old };
-    if (readyToRemove(info.kind, next)) return { op: 'write', type: 'DELETED', object: next };
-    return { op: 'write', type: 'MODIFIED', object: next };
   }
 
   // ---------------------------------------------------------------- patch
@@ -282,10 +207,10 @@ export class ObjectStore {
     const clientRv = patchPrecondition(patch);
     const object = await this.mutate(info, ns, name, clientRv, opts, (cur) => {
       const patched = applyPatch(type, cur.object, patch, patchSchemaForKind(info.group, info.version, info.kind));
-      const { object: parsed, warnings: w } = this.decode(info, patched, opts.fieldValidation);
+      const { object: parsed, warnings: w } = decodeBody(info, patched, opts.fieldValidation);
       warnings.splice(0, warnings.length, ...w);
       if (parsed.metadata?.name !== name) throw badRequest('metadata.name cannot be changed by a patch');
-      return this.nextFromBody(info, cur, parsed, subresource, opts.manager);
+      return nextFromBody(info, cur.object, parsed, subresource, { manager: opts.manager, now: this.clock() });
     });
     return { object, warnings };
   }
@@ -301,42 +226,10 @@ export class ObjectStore {
     if (dopts.gracePeriodSeconds !== undefined && (!Number.isInteger(dopts.gracePeriodSeconds) || dopts.gracePeriodSeconds < 0)) {
       throw invalid('DeleteOptions', '', '', [{ reason: 'FieldValueInvalid', message: 'Invalid value: must be a non-negative integer', field: 'gracePeriodSeconds' }]);
     }
-    const strategy = strategyFor(info.kind);
-    const refused = strategy.admitDelete?.(name);
+    const refused = strategyFor(info.kind).admitDelete?.(name);
     if (refused) throw refused;
-    const pre = dopts.preconditions ?? {};
-    return this.mutate(info, ns, name, undefined, { dryRun }, (cur) => {
-      const old = cur.object;
-      if (pre.uid && pre.uid !== old.metadata.uid) {
-        throw conflict(info.plural, info.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
-      }
-      if (pre.resourceVersion && pre.resourceVersion !== String(cur.seq)) {
-        throw conflict(info.plural, info.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.seq}`);
-      }
-      const next = structuredClone(old);
-      const m = next.metadata;
-      const finalizers = new Set(m.finalizers ?? []);
-      if (!m.deletionTimestamp) {
-        if (policy === 'Foreground') finalizers.add('foregroundDeletion');
-        if (policy === 'Orphan') finalizers.add('orphan');
-      }
-      if (finalizers.size) m.finalizers = [...finalizers];
-      const now = this.clock();
-      const graceful = strategy.gracefulDelete?.(next, dopts.gracePeriodSeconds, now);
-      if (graceful?.op === 'noop') return { op: 'noop', object: old };
-      if (graceful?.op === 'mark') return { op: 'write', type: 'MODIFIED', object: next };
-      if (graceful?.op === 'remove') {
-        if (!m.finalizers?.length) return { op: 'write', type: 'DELETED', object: next };
-        return isDeepStrictEqual(next, old) ? { op: 'noop', object: old } : { op: 'write', type: 'MODIFIED', object: next };
-      }
-      if (!m.deletionTimestamp) {
-        m.deletionTimestamp = rfc3339(now);
-        m.deletionGracePeriodSeconds = 0;
-      }
-      strategy.onDeleting?.(next);
-      if (readyToRemove(info.kind, next)) return { op: 'write', type: 'DELETED', object: next };
-      return isDeepStrictEqual(next, old) ? { op: 'noop', object: old } : { op: 'write', type: 'MODIFIED', object: next };
-    });
+    const req: DeleteRequest = { propagationPolicy: policy as DeleteRequest['propagationPolicy'], ...(dopts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: dopts.gracePeriodSeconds } : {}), ...(dopts.preconditions ? { preconditions: dopts.preconditions } : {}) };
+    return this.mutate(info, ns, name, undefined, { dryRun }, (cur) => deleteDecision(info, cur.object, cur.seq, req, this.clock()));
   }
 
   // ---------------------------------------------------------------- binding
@@ -356,19 +249,7 @@ export class ObjectStore {
     if (b.target?.kind && b.target.kind !== 'Node') {
       throw invalid('Binding', '', name, [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "${b.target.kind}": supported values: "Node"`, field: 'target.kind' }]);
     }
-    await this.mutate(pods, ns, name, undefined, {}, (cur) => {
-      const pod = structuredClone(cur.object);
-      const spec = (pod.spec ?? {}) as { nodeName?: string };
-      if (pod.metadata.deletionTimestamp) throw conflict('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
-      if (spec.nodeName) throw conflict('pods', '', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-      spec.nodeName = node;
-      pod.spec = spec;
-      const status = (pod.status ?? {}) as { conditions?: { type: string }[] };
-      const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-      conds.push({ type: 'PodScheduled', status: 'True', lastTransitionTime: rfc3339(this.clock()) } as { type: string });
-      pod.status = { ...status, conditions: conds };
-      return { op: 'write', type: 'MODIFIED', object: pod };
-    });
+    await this.mutate(pods, ns, name, undefined, {}, (cur) => bindDecision(cur.object, node, this.clock()));
   }
 
   // ---------------------------------------------------------------- scale
@@ -379,11 +260,9 @@ export class ObjectStore {
 
   async updateScale(info: ResourceInfo, ns: string, name: string, body: unknown, opts: WriteOptions = {}): Promise<KObject> {
     const s = scaleSpec(body, name);
-    const object = await this.mutate(info, ns, name, s.resourceVersion, opts, (cur) => {
-      const next = structuredClone(cur.object);
-      next.spec = { ...(next.spec as object), replicas: s.replicas };
-      return this.decide(info, cur.object, next, opts.manager, 'scale');
-    });
+    const object = await this.mutate(info, ns, name, s.resourceVersion, opts, (cur) =>
+      nextFromBody(info, cur.object, { ...cur.object, spec: { replicas: s.replicas } }, 'scale', { manager: opts.manager, now: this.clock() }),
+    );
     return toScale(object);
   }
 
@@ -404,7 +283,7 @@ export class ObjectStore {
    */
   async apply(info: ResourceInfo, ns: string, name: string, body: unknown, opts: WriteOptions, subresource?: 'status'): Promise<WriteResult> {
     const manager = opts.manager!;
-    const { object: applied, warnings } = this.decode(info, body, opts.fieldValidation ?? 'Strict');
+    const { object: applied, warnings } = decodeBody(info, body, opts.fieldValidation ?? 'Strict');
     this.checkNamespaceMatch(info, ns, applied);
     if (applied.metadata?.name && applied.metadata.name !== name) {
       throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
@@ -415,7 +294,7 @@ export class ObjectStore {
         applied: { ...applied, metadata: { ...applied.metadata, name } } as Record<string, unknown>,
         manager,
         force: opts.force ?? false,
-        ...this.writeContext(info, subresource),
+        ...writeContext(info, subresource, this.clock()),
       });
       if (!r.ok) {
         throw new ApiError('Conflict', r.status.message, { causes: r.status.details.causes.map((c) => ({ reason: 'FieldManagerConflict' as const, message: c.message, field: c.field })) });
@@ -424,7 +303,7 @@ export class ObjectStore {
     };
     for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
       try {
-        const object = await this.mutate(info, ns, name, undefined, opts, (cur) => this.nextFromBody(info, cur, run(cur.object), subresource, null));
+        const object = await this.mutate(info, ns, name, undefined, opts, (cur) => nextFromBody(info, cur.object, run(cur.object), subresource, { manager: null, now: this.clock() }));
         return { object, warnings };
       } catch (e) {
         if (!isNotFound(e) || subresource) throw e;
@@ -437,28 +316,6 @@ export class ObjectStore {
       }
     }
     throw conflict(info.plural, info.group, name, 'too many concurrent writers; try again');
-  }
-
-  /** `next` with the write recorded in metadata.managedFields (an Update by `manager`). Nothing tracked yet stays untracked. */
-  private track(info: ResourceInfo, old: KObject | undefined, next: KObject, manager: string | undefined, subresource: string | undefined): KObject {
-    const tracked = updateObject({
-      old: old as Record<string, unknown> | undefined,
-      new: next as Record<string, unknown>,
-      manager: manager || GATEWAY_MANAGER,
-      ...this.writeContext(info, subresource),
-    });
-    return keepTimesOfNoOpWrite(old as Record<string, unknown> | undefined, tracked) as KObject;
-  }
-
-  private writeContext(info: ResourceInfo, subresource: string | undefined) {
-    return {
-      type: typeOfKind(info.group, info.version, info.kind),
-      apiVersion: apiVersionOf(info),
-      kind: info.kind,
-      ...(subresource ? { subresource } : {}),
-      ...(resetFieldsFor(info.kind, subresource) ? { resetFields: resetFieldsFor(info.kind, subresource)! } : {}),
-      now: this.clock(),
-    };
   }
 
   // ---------------------------------------------------------------- internals
@@ -514,36 +371,6 @@ export class ObjectStore {
     throw conflict(info.plural, info.group, name, 'too many concurrent writers; try again');
   }
 
-  /** Shape checks that come before anything else: an object of this kind, schema-valid. */
-  private decode(info: ResourceInfo, body: unknown, fv: FieldValidation = 'Warn'): { object: KObject; warnings: string[] } {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw badRequest(`the request body must be a ${info.kind} object`);
-    }
-    const b = body as Partial<KObject>;
-    if (!b.kind) throw badRequest(`Object 'Kind' is missing in the request body`);
-    if (b.kind !== info.kind || (b.apiVersion !== undefined && b.apiVersion !== apiVersionOf(info))) {
-      throw badRequest(
-        `the API version in the data (${b.apiVersion}) and kind (${b.kind}) do not match the expected ${apiVersionOf(info)} ${info.kind}`,
-      );
-    }
-    const { causes, unknownFields, object } = checkSchema(info, body, fv);
-    if (causes.length) {
-      throw badRequest(
-        `${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${causes.map((c) => `${c.field}: ${c.message}`).join('; ')}`,
-        causes,
-      );
-    }
-    return {
-      object: omitEmpty(object, kindSchema(info.group, info.version, info.kind)),
-      warnings: fv === 'Warn' ? unknownFields.map((f) => `unknown field "${f}"`) : [],
-    };
-  }
-
-  private validate(info: ResourceInfo, obj: KObject, old?: KObject): void {
-    const causes: StatusCause[] = validateObject(info, obj, old);
-    if (causes.length) throw invalid(info.kind, info.group, obj.metadata.name ?? '', causes);
-  }
-
   private checkNamespaceMatch(info: ResourceInfo, ns: string, obj: KObject): void {
     const bodyNs = obj.metadata?.namespace;
     if (info.namespaced && bodyNs && bodyNs !== ns) {
@@ -577,23 +404,8 @@ function applyOrStatus(input: Parameters<typeof applyObject>[0]): ReturnType<typ
   }
 }
 
-function withRv(obj: KObject, seq: number): KObject {
-  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(seq) } };
-}
 
-function stripRv(obj: KObject): KObject {
-  const { resourceVersion: _rv, ...metadata } = obj.metadata;
-  return { ...obj, metadata };
-}
 
-/** Drop empty/undefined metadata fields so "unchanged" compares equal. */
-function pruneMeta(obj: KObject): KObject {
-  const m: Record<string, unknown> = { ...obj.metadata };
-  for (const k of Object.keys(m)) if (m[k] === undefined) delete m[k];
-  delete m.resourceVersion;
-  delete m.selfLink;
-  return { ...obj, metadata: m as KObject['metadata'] };
-}
 
 function patchPrecondition(patch: unknown): string | undefined {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return undefined;
