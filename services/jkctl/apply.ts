@@ -1,15 +1,18 @@
 /**
  * `jkctl apply -f`: create what is missing, update what exists, like kubectl's client-side apply.
  * The manifest is recorded in the `kubectl.kubernetes.io/last-applied-configuration` annotation;
- * an update is a JSON merge patch of the manifest onto the live object, with `null` for fields the
- * previous apply set and this manifest drops (a three-way merge), and the live resourceVersion as
- * precondition. Server-filled fields the manifest leaves out (status, a service's clusterIP and
- * node ports, defaults) stay. The gateway writes nothing when nothing changes: `unchanged`.
+ * an update is the three-way strategic merge patch kubectl sends (shared/patch/three-way.ts): from
+ * the live object to the manifest without deletions, plus what the previous apply set and this
+ * manifest drops; lists with a patch merge key merge item by item. It carries the live
+ * resourceVersion as precondition. Server-filled fields the manifest leaves out (status, a
+ * service's clusterIP and node ports, defaults) stay. An empty patch is not sent: `unchanged`.
  */
 import { isApiError, isConflict, isNotFound } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { apiVersionOf, resourceByKind, type ResourceInfo } from '../../shared/resources/registry.js';
 import { isPlainObject } from '../../shared/resources/json.js';
+import { patchSchemaForKind } from '../../shared/patch/patch-schema.js';
+import { createThreeWayMergePatch } from '../../shared/patch/three-way.js';
 import type { Ctx } from './context.js';
 import { CliError, errorLine } from './errors.js';
 import { slashName } from './kinds.js';
@@ -48,18 +51,12 @@ export function lastApplied(live: KObject): Json | undefined {
 }
 
 /**
- * The merge patch for an update: everything in `modified`, plus `null` for each field `original`
- * (the last applied configuration) had and `modified` no longer has, recursing into objects both
- * have. Lists are replaced whole, as JSON merge patch does.
+ * The strategic merge patch for an update, as kubectl computes it: the three-way patch of the
+ * last-applied configuration recorded on `live`, the manifest (`modified`, with its new
+ * annotation) and `live`. `{}` when there is nothing to change.
  */
-export function threeWayPatch(modified: Json, original: Json | undefined): Json {
-  const out: Json = {};
-  for (const [k, v] of Object.entries(modified)) {
-    const o = original?.[k];
-    out[k] = isPlainObject(v) && isPlainObject(o) ? threeWayPatch(v, o) : v;
-  }
-  for (const k of Object.keys(original ?? {})) if (!(k in modified)) out[k] = null;
-  return out;
+export function applyPatch(info: ResourceInfo, modified: KObject, live: KObject): Json {
+  return createThreeWayMergePatch(lastApplied(live), modified, live, patchSchemaForKind(info.group, info.version, info.kind));
 }
 
 export type ApplyResult = 'created' | 'configured' | 'unchanged';
@@ -103,11 +100,12 @@ export async function applyOne(ctx: Ctx, m: Manifest): Promise<{ info: ResourceI
     if (!live.metadata.annotations?.[LAST_APPLIED_ANNOTATION]) {
       ctx.err.write(`Warning: resource ${info.plural}/${name} is missing the ${LAST_APPLIED_ANNOTATION} annotation which is required by jkctl apply. It will be patched automatically.\n`);
     }
-    const patch = threeWayPatch(modified as Json, lastApplied(live));
+    const patch = applyPatch(info, modified, live);
+    if (Object.keys(patch).length === 0) return { info, name, result: 'unchanged' };
     patch.metadata = { ...(patch.metadata as Json), resourceVersion: live.metadata.resourceVersion };
     try {
-      const after = await rc.patch(ns, name, patch, 'merge');
-      return { info, name, result: after.metadata.resourceVersion === live.metadata.resourceVersion ? 'unchanged' : 'configured' };
+      await rc.patch(ns, name, patch, 'strategic');
+      return { info, name, result: 'configured' };
     } catch (e) {
       if (!isConflict(e) || attempt >= MAX_CONFLICT_RETRIES) throw e;
     }

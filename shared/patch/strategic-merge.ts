@@ -8,7 +8,8 @@
  *  - `$setElementOrder/<list>`: the order of the merged list;
  *  - `$deleteFromPrimitiveList/<list>`: scalars to remove from a merging scalar list.
  * The patch metadata comes from a {@link PatchSchema} (see patch-schema.ts, driven by the OpenAPI
- * extensions). Pure: no I/O; inputs are not modified.
+ * extensions). {@link mergeStrategicPatches} merges one patch into another instead, as
+ * CreateThreeWayMergePatch does (three-way.ts). Pure: no I/O; inputs are not modified.
  */
 import { goString } from './go-format.js';
 
@@ -52,49 +53,80 @@ const SET_ELEMENT_ORDER_PREFIX = '$setElementOrder';
 type Json = null | boolean | number | string | Json[] | JsonMap;
 type JsonMap = { [k: string]: Json };
 
+/**
+ * apimachinery's MergeOptions. Applying a patch to an object uses both (kube-apiserver's
+ * semantics); merging one patch into another (CreateThreeWayMergePatch) uses neither: directives
+ * are kept, and `null` stays in the result.
+ */
+interface MergeOptions {
+  /** Apply `$deleteFromPrimitiveList`, `$setElementOrder` and `$retainKeys` instead of carrying them over. */
+  readonly mergeParallelList: boolean;
+  /** A `null` for a key the original lacks is dropped instead of kept. */
+  readonly ignoreUnmatchedNulls: boolean;
+}
+
+const APPLY: MergeOptions = { mergeParallelList: true, ignoreUnmatchedNulls: true };
+const COMBINE: MergeOptions = { mergeParallelList: false, ignoreUnmatchedNulls: false };
+
 /** Apply `patch` to `original`; both are JSON objects. Returns a new object. */
 export function strategicMergePatch(original: unknown, patch: unknown, schema: PatchSchema): Record<string, unknown> {
   if (!isMap(patch)) throw new StrategicMergeError('invalid JSON document', 400);
   const o = isMap(original) ? (structuredClone(original) as JsonMap) : {};
-  return mergeMap(o, structuredClone(patch) as JsonMap, schema);
+  return mergeMap(o, structuredClone(patch) as JsonMap, schema, APPLY);
+}
+
+/**
+ * Merge patch `second` into patch `first`, the way CreateThreeWayMergePatch combines its deletions
+ * with its delta (apimachinery's mergeMap with empty MergeOptions): directives are carried over (a
+ * `$setElementOrder` or `$retainKeys` both carry must be equal), `null` values stay. Returns a new patch.
+ */
+export function mergeStrategicPatches(first: unknown, second: unknown, schema: PatchSchema): Record<string, unknown> {
+  if (!isMap(second)) throw new StrategicMergeError('invalid JSON document', 400);
+  const o = isMap(first) ? (structuredClone(first) as JsonMap) : {};
+  return mergeMap(o, structuredClone(second) as JsonMap, schema, COMBINE);
 }
 
 // ---------------------------------------------------------------------------------------- maps
 
-function mergeMap(original: JsonMap | null, patch: JsonMap, schema: PatchSchema): JsonMap {
+function mergeMap(original: JsonMap | null, patch: JsonMap, schema: PatchSchema, opts: MergeOptions): JsonMap {
   if (DIRECTIVE in patch) return directiveInMap(patch[DIRECTIVE]!, patch);
   const out: JsonMap = original ?? {};
-  applyRetainKeys(out, patch);
-  mergeOrderedLists(out, patch, schema);
+  applyRetainKeys(out, patch, opts);
+  mergeOrderedLists(out, patch, schema, opts);
 
   for (const rawKey of Object.keys(patch)) {
     const patchV = patch[rawKey]!;
     let k = rawKey;
     let isDeleteList = false;
     if (rawKey.startsWith(DELETE_FROM_PRIMITIVE_PREFIX)) {
+      if (!opts.mergeParallelList) {
+        out[rawKey] = patchV;
+        continue;
+      }
       k = extractKey(rawKey, DELETE_FROM_PRIMITIVE_PREFIX);
       isDeleteList = true;
     }
     if (patchV === null) {
       delete out[k];
-      continue;
+      if (opts.ignoreUnmatchedNulls) continue;
     }
+    const taken = () => (opts.ignoreUnmatchedNulls ? discardNulls(patchV) : patchV);
     if (!(k in out)) {
-      if (!isDeleteList) setWithoutDirectives(out, k, discardNulls(patchV));
+      if (!isDeleteList) setWithoutDirectives(out, k, taken());
       continue;
     }
     const cur = out[k]!;
     if (typeName(cur) !== typeName(patchV)) {
-      if (!isDeleteList) setWithoutDirectives(out, k, discardNulls(patchV));
+      if (!isDeleteList) setWithoutDirectives(out, k, taken());
       continue;
     }
     if (isMap(cur)) {
       const [sub, meta] = schema.forStruct(k);
       const strategy = otherStrategy(meta.strategies);
-      out[k] = strategy === REPLACE ? (patchV as JsonMap) : mergeMap(cur, patchV as JsonMap, sub);
+      out[k] = strategy === REPLACE ? (patchV as JsonMap) : mergeMap(cur, patchV as JsonMap, sub, opts);
     } else if (Array.isArray(cur)) {
       const [sub, meta] = schema.forSlice(k);
-      out[k] = mergeSliceHandler(cur, patchV as Json[], sub, otherStrategy(meta.strategies), meta.mergeKey, isDeleteList);
+      out[k] = mergeSliceHandler(cur, patchV as Json[], sub, otherStrategy(meta.strategies), meta.mergeKey, isDeleteList, opts);
     } else {
       setWithoutDirectives(out, k, patchV);
     }
@@ -118,10 +150,18 @@ function setWithoutDirectives(m: JsonMap, k: string, v: Json): void {
 }
 
 /** `$retainKeys`: every key of the patch must be listed; keys of the original not listed go. */
-function applyRetainKeys(original: JsonMap, patch: JsonMap): void {
+function applyRetainKeys(original: JsonMap, patch: JsonMap, opts: MergeOptions): void {
   if (!(RETAIN_KEYS_DIRECTIVE in patch)) return;
   const list = patch[RETAIN_KEYS_DIRECTIVE]!;
   delete patch[RETAIN_KEYS_DIRECTIVE];
+  if (!opts.mergeParallelList) {
+    // Combining patches: both must name the same keys.
+    if (!(RETAIN_KEYS_DIRECTIVE in original)) original[RETAIN_KEYS_DIRECTIVE] = list;
+    else if (!jsonEqual(original[RETAIN_KEYS_DIRECTIVE]!, list)) {
+      throw new StrategicMergeError(`${goString(original[RETAIN_KEYS_DIRECTIVE])} and ${goString(list)} are not deep equal: this may happen when calculating the 3-way diff patch`, 500);
+    }
+    return;
+  }
   if (!Array.isArray(list)) throw new StrategicMergeError(ERR_BAD_RETAIN_KEYS, 400);
   const keep = new Set(list.map((x) => (typeof x === 'string' ? x : goString(x))));
   for (const [k, v] of Object.entries(patch)) {
@@ -132,10 +172,15 @@ function applyRetainKeys(original: JsonMap, patch: JsonMap): void {
 }
 
 /** `$setElementOrder/<list>`: merge that list now and order it: the directive, then the patch, then the live list. */
-function mergeOrderedLists(original: JsonMap, patch: JsonMap, schema: PatchSchema): void {
+function mergeOrderedLists(original: JsonMap, patch: JsonMap, schema: PatchSchema, opts: MergeOptions): void {
   for (const key of Object.keys(patch)) {
     if (!key.startsWith(SET_ELEMENT_ORDER_PREFIX)) continue;
     const order = patch[key]!;
+    if (!opts.mergeParallelList) {
+      // Combining patches: the directive stays, and both must give the same order.
+      if (!(key in original)) original[key] = order;
+      else if (!jsonEqual(original[key]!, order)) throw new StrategicMergeError(ERR_BAD_SET_ELEMENT_ORDER, 400);
+    }
     delete patch[key];
     if (!Array.isArray(order)) throw new StrategicMergeError(`expected a []interface {}, but received a ${goType(order)}`, 500);
     const listKey = extractKey(key, SET_ELEMENT_ORDER_PREFIX);
@@ -155,7 +200,7 @@ function mergeOrderedLists(original: JsonMap, patch: JsonMap, schema: PatchSchem
     else if (!foundOriginal && foundPatch) merged = removeDirectives(patchList!)[0] as Json[];
     else if (foundOriginal && foundPatch) {
       const alias = { view: liveOrder };
-      merged = mergeSliceHandler(originalList as Json[], patchList as Json[], sub, strategy, meta.mergeKey, false, alias);
+      merged = mergeSliceHandler(originalList as Json[], patchList as Json[], sub, strategy, meta.mergeKey, false, opts, alias);
       liveOrder = alias.view;
     } else continue;
 
@@ -207,8 +252,8 @@ interface Alias {
   view: Json[];
 }
 
-function mergeSliceHandler(original: Json[], patch: Json[], schema: PatchSchema, strategy: string, mergeKey: string, isDeleteList: boolean, alias?: Alias): Json[] {
-  if (strategy === MERGE || isDeleteList) return mergeSlice(original, patch, schema, mergeKey, isDeleteList, alias);
+function mergeSliceHandler(original: Json[], patch: Json[], schema: PatchSchema, strategy: string, mergeKey: string, isDeleteList: boolean, opts: MergeOptions, alias?: Alias): Json[] {
+  if (strategy === MERGE || isDeleteList) return mergeSlice(original, patch, schema, mergeKey, isDeleteList, opts, alias);
   return patch;
 }
 
@@ -218,12 +263,12 @@ function goCapacity(n: number): number {
   return c;
 }
 
-function mergeSlice(original: Json[], patch: Json[], schema: PatchSchema, mergeKey: string, isDeleteList: boolean, alias?: Alias): Json[] {
+function mergeSlice(original: Json[], patch: Json[], schema: PatchSchema, mergeKey: string, isDeleteList: boolean, opts: MergeOptions, alias?: Alias): Json[] {
   if (original.length === 0 && patch.length === 0) return original;
   const kind = elementKind([original, patch]);
   let merged: Json[];
   if (kind !== 'map') {
-    if (isDeleteList) {
+    if (isDeleteList && opts.mergeParallelList) {
       const gone = new Set(patch);
       return original.filter((v) => !gone.has(v));
     }
@@ -234,7 +279,7 @@ function mergeSlice(original: Json[], patch: Json[], schema: PatchSchema, mergeK
     const special = mergeSpecialElements(original, patch, mergeKey);
     ({ original, patch } = special);
     // Appended items join the merged list only: `original` stays the live order for sorting.
-    merged = mergePlainElements([...original], patch, mergeKey, schema);
+    merged = mergePlainElements([...original], patch, mergeKey, schema, opts);
     if (alias && !special.replaced) {
       const backing = [...merged.slice(0, goCapacity(live.length)), ...live.slice(merged.length)];
       alias.view = backing.slice(0, live.length);
@@ -274,13 +319,13 @@ function mergeSpecialElements(original: Json[], patch: Json[], mergeKey: string)
   return replace ? { original: plain, patch: [], replaced: true } : { original: out, patch: plain, replaced: false };
 }
 
-function mergePlainElements(original: Json[], patch: Json[], mergeKey: string, schema: PatchSchema): Json[] {
+function mergePlainElements(original: Json[], patch: Json[], mergeKey: string, schema: PatchSchema, opts: MergeOptions): Json[] {
   const out = original;
   for (const v of patch) {
     const m = v as JsonMap;
     if (!(mergeKey in m)) throw noMergeKey(m, mergeKey);
     const idx = findByKey(out, mergeKey, m[mergeKey]!);
-    if (idx >= 0) out[idx] = mergeMap(out[idx] as JsonMap, m, schema);
+    if (idx >= 0) out[idx] = mergeMap(out[idx] as JsonMap, m, schema, opts);
     else out.push(v);
   }
   return out;
@@ -475,6 +520,17 @@ function badArgType(expected: string, actual: Json): StrategicMergeError {
 
 function badPatchType(t: Json, m: JsonMap): StrategicMergeError {
   return new StrategicMergeError(`unknown patch type: ${goString(t)} in map: ${goString(m)}`, 500);
+}
+
+function jsonEqual(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]!));
+  if (isMap(a)) {
+    if (!isMap(b)) return false;
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => k in b && jsonEqual(a[k]!, b[k]!));
+  }
+  return false;
 }
 
 function isMap(v: unknown): v is JsonMap {

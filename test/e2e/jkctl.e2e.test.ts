@@ -1,8 +1,8 @@
 /**
  * jkctl as a user runs it: the compiled binary (dist/services/jkctl/main.js) as a child process
  * against `jetkube up --nodes 2 --runtime fake` (pods become Running and Ready without processes).
- * apply, get, rollout status/history/undo, scale, describe, events, get -w, delete --cascade and
- * errors; logs against one more kubelet with the process runtime (the fake one has no logs);
+ * apply (with kubectl's three-way strategic merge patch), get, rollout status/history/undo, scale,
+ * describe, events, get -w, delete --cascade and errors; logs against one more kubelet with the process runtime (the fake one has no logs);
  * replay with its progress bar.
  */
 import { after, before, describe, it } from 'node:test';
@@ -233,6 +233,71 @@ describe('jkctl against `jetkube up --nodes 2 --runtime fake`', () => {
     assert.match(gone.stderr, /NotFound/);
     await eventually('no ReplicaSets', async () => (await jk('get', 'rs')).stderr === 'No resources found in default namespace.\n');
     assert.equal(await ok('delete', 'svc/web'), 'service "web" deleted\n');
+  });
+
+  it('apply merges Service ports by port: an added port leaves the first one its nodePort', async () => {
+    const svc = (...ports: number[]) => `apiVersion: v1
+kind: Service
+metadata:
+  name: ports
+spec:
+  type: NodePort
+  selector: {app: ports}
+  ports:
+${ports.map((p) => `  - name: p${p}\n    port: ${p}\n    targetPort: ${p}\n`).join('')}`;
+    const file = join(dir, 'ports.yaml');
+    const get = async () => JSON.parse(await ok('get', 'svc', 'ports', '-o', 'json'));
+    await writeFile(file, svc(80));
+    assert.equal(await ok('apply', '-f', file), 'service/ports created\n');
+    const first = await get();
+    const nodePort = first.spec.ports[0].nodePort;
+    assert.ok(Number.isInteger(nodePort), JSON.stringify(first.spec));
+
+    await writeFile(file, svc(80, 443));
+    assert.equal(await ok('apply', '-f', file), 'service/ports configured\n');
+    const second = await get();
+    assert.deepEqual(second.spec.ports.map((p: { port: number }) => p.port), [80, 443]);
+    assert.equal(second.spec.ports[0].nodePort, nodePort, 'the first port keeps its node port');
+    assert.ok(Number.isInteger(second.spec.ports[1].nodePort) && second.spec.ports[1].nodePort !== nodePort);
+    assert.equal(second.spec.clusterIP, first.spec.clusterIP);
+    assert.equal(await ok('apply', '-f', file), 'service/ports unchanged\n');
+
+    await writeFile(file, svc(443));
+    assert.equal(await ok('apply', '-f', file), 'service/ports configured\n');
+    const third = await get();
+    assert.deepEqual(third.spec.ports.map((p: { port: number; nodePort: number }) => [p.port, p.nodePort]), [[443, second.spec.ports[1].nodePort]]);
+    assert.equal(await ok('delete', 'svc/ports'), 'service "ports" deleted\n');
+  });
+
+  it('apply changes a Deployment strategy to Recreate: $retainKeys clears the defaulted rollingUpdate', async () => {
+    const deploy = (strategy: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: strat
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: strat}
+${strategy}  template:
+    metadata:
+      labels: {app: strat}
+    spec:
+      containers:
+      - name: c
+        image: busybox
+`;
+    const file = join(dir, 'strat.yaml');
+    await writeFile(file, deploy(''));
+    assert.equal(await ok('apply', '-f', file), 'deployment.apps/strat created\n');
+    const get = async () => JSON.parse(await ok('get', 'deploy', 'strat', '-o', 'json'));
+    assert.equal((await get()).spec.strategy.type, 'RollingUpdate');
+    assert.ok((await get()).spec.strategy.rollingUpdate, 'defaulted');
+
+    await writeFile(file, deploy('  strategy:\n    type: Recreate\n'));
+    assert.equal(await ok('apply', '-f', file), 'deployment.apps/strat configured\n');
+    assert.deepEqual((await get()).spec.strategy, { type: 'Recreate' });
+    assert.equal(await ok('apply', '-f', file), 'deployment.apps/strat unchanged\n');
+    assert.equal(await ok('delete', 'deploy', 'strat', '--timeout', '60s'), 'deployment.apps "strat" deleted\n');
   });
 
   it('replays the log with a progress bar', async () => {

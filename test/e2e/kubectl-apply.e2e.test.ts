@@ -1,7 +1,7 @@
 /**
  * `kubectl apply` (client-side, three-way strategic merge patch with the last-applied annotation),
  * `kubectl patch` and `kubectl explain` against the gateway: the resulting objects are what
- * Kubernetes would store. Skipped when kubectl is not installed, unless REQUIRE_KUBECTL=1.
+ * Kubernetes would store, and the patches kubectl sends are the ones jkctl computes. Skipped when kubectl is not installed, unless REQUIRE_KUBECTL=1.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +14,9 @@ import YAML from 'yaml';
 import { startStack, type Stack } from '../stack.js';
 import { lastSeq } from '../harness.js';
 import { run } from './cli.js';
+import { applyPatch, LAST_APPLIED_ANNOTATION } from '../../services/jkctl/apply.js';
+import { resourceByKind } from '../../shared/resources/registry.js';
+import type { KObject } from '../../shared/resources/meta.js';
 
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 const skip = !hasKubectl && process.env.REQUIRE_KUBECTL !== '1' ? 'kubectl is not installed' : false;
@@ -120,6 +123,54 @@ describe('kubectl apply, patch and explain', { skip }, () => {
       assert.equal(again.code, 0, `${f}: ${again.stderr}`);
       assert.equal((again.stdout.match(/ unchanged$/gm) ?? []).length, docs.length, `${f}: ${again.stdout}`);
     }
+  });
+
+  /** The body of the PATCH kubectl sent (`-v=8` logs it just before the request line), or undefined. */
+  const sentPatch = (stderr: string): unknown => {
+    const lines = stderr.split('\n');
+    const at = lines.findIndex((l) => /\] PATCH http/.test(l));
+    if (at < 0) return undefined;
+    const body = /"Request Body" body=(".*")$/.exec(lines.slice(0, at).reverse().find((l) => l.includes('"Request Body"')) ?? '');
+    assert.ok(body, stderr);
+    return JSON.parse(JSON.parse(body[1]!) as string);
+  };
+
+  it('computes the very patch kubectl sends, step by step (Service ports, Deployment strategy and env, labels)', async () => {
+    const svc = (ports: string, labels: string) =>
+      `apiVersion: v1\nkind: Service\nmetadata:\n  name: oracle\n  labels: {${labels}}\nspec:\n  type: NodePort\n  selector: {app: oracle}\n  ports:\n${ports}`;
+    const dep = (strategy: string, env: string, extra = '') =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: oracle, labels: {app: oracle, tier: be}}\nspec:\n  replicas: 1\n${strategy}  selector: {matchLabels: {app: oracle}}\n  template:\n    metadata: {labels: {app: oracle}}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1\n        env: [${env}]\n        ports: [{containerPort: 80}]\n${extra}`;
+    const steps: [string, string, string][] = [
+      ['svc', 'oracle', svc(HTTP, 'app: oracle, tier: fe')],
+      ['svc', 'oracle', svc(HTTP + HTTPS, 'app: oracle, tier: fe')],
+      ['svc', 'oracle', svc(HTTPS + HTTP, 'app: oracle, tier: fe')],
+      ['svc', 'oracle', svc(HTTPS, 'app: oracle')],
+      ['svc', 'oracle', svc(HTTPS, 'app: oracle')],
+      ['deploy', 'oracle', dep('', '{name: A, value: "1"}, {name: B, value: "2"}')],
+      ['deploy', 'oracle', dep('  strategy: {type: Recreate}\n', '{name: A, value: "1"}, {name: B, value: "2"}')],
+      ['deploy', 'oracle', dep('  strategy: {type: Recreate}\n', '{name: A, value: "1"}')],
+      ['deploy', 'oracle', dep('  strategy: {type: Recreate}\n', '{name: C, value: "3"}, {name: A, value: "1"}', '      - {name: log, image: busybox}\n')],
+    ];
+    let compared = 0;
+    for (const [i, [kind, name, yaml]] of steps.entries()) {
+      const got = await kubectl('get', kind, name, '-o', 'json');
+      const live = got.code === 0 ? (JSON.parse(got.stdout) as KObject) : undefined;
+      const file = join(dir, `oracle-${i}.yaml`);
+      await writeFile(file, yaml);
+      const r = await kubectl('apply', '-f', file, '-v=8');
+      assert.equal(r.code, 0, r.stderr);
+      if (!live) continue;
+      const sent = sentPatch(r.stderr) ?? {};
+      // kubectl's modified configuration: the manifest in its namespace, with the annotation it recorded.
+      const after = (await get(kind, name)) as KObject;
+      const manifest = YAML.parse(yaml) as KObject;
+      const modified = { ...manifest, metadata: { ...manifest.metadata, namespace: 'default', annotations: { [LAST_APPLIED_ANNOTATION]: after.metadata.annotations![LAST_APPLIED_ANNOTATION]! } } };
+      const info = resourceByKind(manifest.kind)!;
+      assert.deepEqual(applyPatch(info, modified, live), sent, `step ${i}: ${yaml}`);
+      compared++;
+    }
+    assert.equal(compared, steps.length - 2);
+    assert.deepEqual((await get('deploy', 'oracle')).spec.strategy, { type: 'Recreate' });
   });
 
   it('explains fields from the served schemas', async () => {

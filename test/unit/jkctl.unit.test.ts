@@ -4,7 +4,7 @@ import { ApiError } from '../../shared/errors.js';
 import type { Deployment, Event, Pod, ReplicaSet } from '../../shared/resources/types.js';
 import { findKind, parseSingle, parseTargets, qualifiedKind, quotedName, slashName } from '../../services/jkctl/kinds.js';
 import { orderForApply, orderForDelete, parseManifests } from '../../services/jkctl/manifests.js';
-import { canonicalJson, LAST_APPLIED_ANNOTATION, lastApplied, namespaceOf, threeWayPatch, withLastApplied } from '../../services/jkctl/apply.js';
+import { applyPatch, canonicalJson, LAST_APPLIED_ANNOTATION, lastApplied, namespaceOf, withLastApplied } from '../../services/jkctl/apply.js';
 import { deploymentRolloutStatus, historyTable } from '../../services/jkctl/rollout.js';
 import { progressBar, replaySummary, replayTarget } from '../../services/jkctl/replay.js';
 import { TabWriter, getTabWriter } from '../../services/jkctl/tabwriter.js';
@@ -98,7 +98,7 @@ describe('manifests', () => {
   });
 });
 
-describe('apply: last-applied configuration and the three-way merge patch', () => {
+describe('apply: last-applied configuration and the three-way strategic merge patch', () => {
   const manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { a: '1' } }, data: { x: '1' } };
   it('records the manifest (keys sorted) in the annotation', () => {
     const m = withLastApplied(manifest);
@@ -111,14 +111,27 @@ describe('apply: last-applied configuration and the three-way merge patch', () =
     const m = withLastApplied(withLastApplied(manifest));
     assert.equal(m.metadata.annotations![LAST_APPLIED_ANNOTATION], `${canonicalJson(manifest)}\n`);
   });
-  it('nulls what the last apply set and this one drops; keeps what others set', () => {
-    const original = { metadata: { name: 'c', labels: { a: '1', b: '2' } }, data: { x: '1', y: '2' }, extra: true };
-    const modified = { metadata: { name: 'c', labels: { a: '1' } }, data: { x: '2' } };
-    assert.deepEqual(threeWayPatch(modified, original), { metadata: { name: 'c', labels: { a: '1', b: null } }, data: { x: '2', y: null }, extra: null });
-    assert.deepEqual(threeWayPatch(modified, undefined), modified, 'first apply onto an object made elsewhere: a plain merge');
+  // kubectl sends only what differs from the live object (the old merge patch repeated the whole
+  // manifest), and merges lists that have a patch merge key instead of replacing them.
+  const configMaps = findKind('configmaps')!;
+  const services = findKind('services')!;
+  const withApplied = <T extends { metadata: object }>(o: T, applied: object): T =>
+    ({ ...o, metadata: { ...o.metadata, annotations: { [LAST_APPLIED_ANNOTATION]: JSON.stringify(applied) } } });
+  it('nulls what the last apply set and this one drops; keeps what others set; sends only changes', () => {
+    const original = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { a: '1', b: '2' } }, data: { x: '1', y: '2' } };
+    const modified = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { a: '1' } }, data: { x: '2' } };
+    const live = { ...original, metadata: { ...original.metadata, labels: { a: '1', b: '2', other: 'o' } }, data: { x: '1', y: '2', z: '3' } };
+    assert.deepEqual(applyPatch(configMaps, modified, withApplied(live, original)), { metadata: { labels: { b: null } }, data: { x: '2', y: null } });
+    assert.deepEqual(applyPatch(configMaps, modified, live), { data: { x: '2' } }, 'first apply onto an object made elsewhere: no deletions');
+    const sent = withLastApplied(modified);
+    assert.deepEqual(applyPatch(configMaps, sent, { ...sent, metadata: { ...sent.metadata, uid: 'u', resourceVersion: '7' } }), {}, 'the same manifest again: nothing to send');
   });
-  it('lists are replaced whole', () => {
-    assert.deepEqual(threeWayPatch({ ports: [{ port: 80 }] }, { ports: [{ port: 80 }, { port: 81 }] }), { ports: [{ port: 80 }] });
+  it('lists with a merge key merge: a removed Service port is deleted, server-set node ports stay', () => {
+    const svc = (ports: object[]) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { type: 'NodePort', ports } });
+    const live = withApplied(svc([{ port: 80, nodePort: 30080, protocol: 'TCP' }, { port: 81, nodePort: 30081, protocol: 'TCP' }]), svc([{ port: 80 }, { port: 81 }]));
+    assert.deepEqual(applyPatch(services, svc([{ port: 80 }]), live), {
+      spec: { '$setElementOrder/ports': [{ port: 80 }], ports: [{ port: 81, $patch: 'delete' }] },
+    });
   });
   it('the namespace: the manifest’s, else -n, else default; -n and another one clash', () => {
     const pods = findKind('pods')!;

@@ -1,49 +1,18 @@
 /**
  * Strategic merge patch as kube-apiserver applies it. The first table runs on a small schema with
- * every kind of list and strategy (the shape apimachinery's own tests use: a merging list keyed by
- * `name`, a replaced list, merging and replaced scalar lists, a map, a `replace` field and two
- * `retainKeys` fields); its expected results are Kubernetes' answers for those inputs. The second
- * runs on the real Kubernetes schemas with the patches `kubectl apply` sends.
+ * every kind of list and strategy (patch-fixtures.ts, the shape apimachinery's own tests use); its
+ * expected results are Kubernetes' answers for those inputs. The second runs on the real
+ * Kubernetes schemas with the patches `kubectl apply` sends.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StrategicMergeError, strategicMergePatch } from '../../shared/patch/strategic-merge.js';
 import { OpenApiPatchSchema, patchSchemaForKind } from '../../shared/patch/patch-schema.js';
-import type { SchemaObject } from '../../shared/openapi/definitions.js';
+import { MERGE_ITEM_SCHEMA } from './patch-fixtures.js';
 import { omitEmpty } from '../../shared/openapi/omit-empty.js';
 import { kindSchema } from '../../shared/openapi/definitions.js';
 
-const ref = (name: string): SchemaObject => ({ $ref: `#/definitions/${name}` });
-const mergingList = (extra: Partial<SchemaObject> = {}): SchemaObject => ({
-  type: 'array', items: ref('item'), 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge', ...extra,
-});
-const DEFS: Record<string, SchemaObject> = {
-  item: {
-    properties: {
-      name: { type: 'string' }, value: { type: 'string' }, other: { type: 'string' },
-      mergingList: mergingList(),
-      nonMergingList: { type: 'array', items: ref('item') },
-      mergingIntList: { type: 'array', items: { type: 'integer' }, 'x-kubernetes-patch-strategy': 'merge' },
-      nonMergingIntList: { type: 'array', items: { type: 'integer' } },
-      mergeItemPtr: mergingList(),
-      simpleMap: { type: 'object', additionalProperties: { type: 'string' } },
-      replacingItem: { ...ref('raw'), 'x-kubernetes-patch-strategy': 'replace' },
-      retainKeysMap: { ...ref('retained'), 'x-kubernetes-patch-strategy': 'retainKeys' },
-      retainKeysMergingList: mergingList({ 'x-kubernetes-patch-strategy': 'merge,retainKeys' }),
-    },
-  },
-  retained: {
-    properties: {
-      name: { type: 'string' }, value: { type: 'string' }, other: { type: 'string' },
-      simpleMap: { type: 'object', additionalProperties: { type: 'string' } },
-      mergingList: mergingList(),
-      nonMergingList: { type: 'array', items: ref('item') },
-      mergingIntList: { type: 'array', items: { type: 'integer' }, 'x-kubernetes-patch-strategy': 'merge' },
-    },
-  },
-  raw: { type: 'object' },
-};
-const ITEM = new OpenApiPatchSchema(DEFS.item, DEFS);
+const ITEM = MERGE_ITEM_SCHEMA;
 
 interface Case {
   readonly name: string;
