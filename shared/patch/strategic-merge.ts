@@ -12,6 +12,21 @@
  * CreateThreeWayMergePatch does (three-way.ts). Pure: no I/O; inputs are not modified.
  */
 import { goString } from './go-format.js';
+import {
+  DELETE,
+  DELETE_FROM_PRIMITIVE_PREFIX,
+  DIRECTIVE,
+  MERGE,
+  REPLACE,
+  RETAIN_KEYS_DIRECTIVE,
+  SET_ELEMENT_ORDER_PREFIX,
+  isMap,
+  jsonEqual,
+  splitStrategies,
+  typeName,
+  type Json,
+  type JsonMap,
+} from './json.js';
 
 export interface PatchMeta {
   readonly strategies: readonly string[];
@@ -41,17 +56,7 @@ export const ERR_BAD_RETAIN_KEYS = 'invalid patch format of retainKeys';
 export const ERR_BAD_SET_ELEMENT_ORDER = 'invalid patch format of setElementOrder list';
 export const ERR_NO_LIST_OF_LISTS = 'lists of lists are not supported';
 
-const DIRECTIVE = '$patch';
-const REPLACE = 'replace';
-const DELETE = 'delete';
-const MERGE = 'merge';
-const RETAIN_KEYS_DIRECTIVE = '$retainKeys';
-const RETAIN_KEYS_STRATEGY = 'retainKeys';
-const DELETE_FROM_PRIMITIVE_PREFIX = '$deleteFromPrimitiveList';
-const SET_ELEMENT_ORDER_PREFIX = '$setElementOrder';
 
-type Json = null | boolean | number | string | Json[] | JsonMap;
-type JsonMap = { [k: string]: Json };
 
 /**
  * apimachinery's MergeOptions. Applying a patch to an object uses both (kube-apiserver's
@@ -476,24 +481,11 @@ function extractKey(s: string, prefix: string): string {
 
 /** The strategy other than retainKeys (a field may declare `merge,retainKeys`). */
 function otherStrategy(strategies: readonly string[]): string {
-  switch (strategies.length) {
-    case 0:
-      return '';
-    case 1:
-      return strategies[0] === RETAIN_KEYS_STRATEGY ? '' : strategies[0]!;
-    case 2:
-      if (strategies[0] === RETAIN_KEYS_STRATEGY) return strategies[1]!;
-      if (strategies[1] === RETAIN_KEYS_STRATEGY) return strategies[0]!;
-  }
-  throw new StrategicMergeError(`unexpected patch strategy: ${goString(strategies as Json[])}`, 500);
+  const split = splitStrategies(strategies);
+  if (!split) throw new StrategicMergeError(`unexpected patch strategy: ${goString(strategies as Json[])}`, 500);
+  return split[1];
 }
 
-function typeName(v: Json): string {
-  if (v === null) return 'nil';
-  if (Array.isArray(v)) return 'slice';
-  if (typeof v === 'object') return 'map';
-  return typeof v;
-}
 
 function goType(v: Json): string {
   switch (typeName(v)) {
@@ -522,17 +514,4 @@ function badPatchType(t: Json, m: JsonMap): StrategicMergeError {
   return new StrategicMergeError(`unknown patch type: ${goString(t)} in map: ${goString(m)}`, 500);
 }
 
-function jsonEqual(a: Json, b: Json): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]!));
-  if (isMap(a)) {
-    if (!isMap(b)) return false;
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => k in b && jsonEqual(a[k]!, b[k]!));
-  }
-  return false;
-}
 
-function isMap(v: unknown): v is JsonMap {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

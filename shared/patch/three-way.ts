@@ -13,20 +13,25 @@
  * `%v` text, lists sorted by it), so patches are the ones kubectl computes, list order included.
  * Pure: no I/O; inputs are not modified.
  */
+import {
+  DELETE,
+  DELETE_FROM_PRIMITIVE_PREFIX,
+  DIRECTIVE,
+  MERGE,
+  REPLACE,
+  RETAIN_KEYS_DIRECTIVE,
+  SET_ELEMENT_ORDER_PREFIX,
+  isMap,
+  jsonEqual,
+  splitStrategies,
+  typeName,
+  type Json,
+  type JsonMap,
+} from './json.js';
 import { goString } from './go-format.js';
 import { mergeStrategicPatches, StrategicMergeError, ERR_NO_LIST_OF_LISTS, type PatchSchema } from './strategic-merge.js';
 
-type Json = null | boolean | number | string | Json[] | JsonMap;
-type JsonMap = { [k: string]: Json };
 
-const DIRECTIVE = '$patch';
-const DELETE = 'delete';
-const REPLACE = 'replace';
-const MERGE = 'merge';
-const RETAIN_KEYS_STRATEGY = 'retainKeys';
-const RETAIN_KEYS_DIRECTIVE = '$retainKeys';
-const DELETE_FROM_PRIMITIVE_PREFIX = '$deleteFromPrimitiveList';
-const SET_ELEMENT_ORDER_PREFIX = '$setElementOrder';
 
 /** apimachinery's DiffOptions: what a diff leaves out and which directives it writes. */
 export interface DiffOptions {
@@ -132,7 +137,7 @@ export function diffMaps(original: Readonly<Record<string, unknown>>, modified: 
 
 function diffMapField(key: string, original: JsonMap, modified: JsonMap, patch: JsonMap, schema: PatchSchema, options: DiffOptions): void {
   const [sub, meta] = schema.forStruct(key);
-  const [retainKeys, strategy] = splitStrategies(meta.strategies);
+  const [retainKeys, strategy] = strategiesOf(meta.strategies);
   if (strategy === REPLACE) {
     // A replaced map is sent whole whenever the manifest has it, changed or not.
     if (!options.ignoreChangesAndAdditions) patch[key] = modified;
@@ -144,7 +149,7 @@ function diffMapField(key: string, original: JsonMap, modified: JsonMap, patch: 
 
 function diffListField(key: string, original: Json[], modified: Json[], patch: JsonMap, schema: PatchSchema, options: DiffOptions): void {
   const [sub, meta] = schema.forSlice(key);
-  const [retainKeys, strategy] = splitStrategies(meta.strategies);
+  const [retainKeys, strategy] = strategiesOf(meta.strategies);
   if (strategy !== MERGE) {
     if (!options.ignoreChangesAndAdditions && !jsonEqual(original, modified)) patch[key] = modified;
     return;
@@ -274,7 +279,7 @@ function mapsConflict(left: JsonMap, right: JsonMap, schema: PatchSchema): boole
     if (Array.isArray(lv) || isMap(lv)) {
       const [s, meta] = Array.isArray(lv) ? schema.forSlice(key) : schema.forStruct(key);
       sub = s;
-      strategy = splitStrategies(meta.strategies)[1];
+      strategy = strategiesOf(meta.strategies)[1];
       mergeKey = meta.mergeKey;
     }
     if (fieldsConflict(lv, right[key]!, sub, strategy, mergeKey)) return true;
@@ -362,17 +367,10 @@ function goLess(a: string, b: string): boolean {
   return x.length < y.length;
 }
 
-function splitStrategies(strategies: readonly string[]): [boolean, string] {
-  switch (strategies.length) {
-    case 0:
-      return [false, ''];
-    case 1:
-      return strategies[0] === RETAIN_KEYS_STRATEGY ? [true, ''] : [false, strategies[0]!];
-    case 2:
-      if (strategies[0] === RETAIN_KEYS_STRATEGY) return [true, strategies[1]!];
-      if (strategies[1] === RETAIN_KEYS_STRATEGY) return [true, strategies[0]!];
-  }
-  throw new ThreeWayPatchError(`unexpected patch strategy: ${goString(strategies)}`);
+function strategiesOf(strategies: readonly string[]): [boolean, string] {
+  const split = splitStrategies(strategies);
+  if (!split) throw new ThreeWayPatchError(`unexpected patch strategy: ${goString(strategies)}`);
+  return split;
 }
 
 function elementKind(lists: Json[][]): 'map' | 'scalar' {
@@ -392,23 +390,7 @@ function elementKind(lists: Json[][]): 'map' | 'scalar' {
   return prev === 'map' ? 'map' : 'scalar';
 }
 
-function typeName(v: Json): string {
-  if (v === null) return 'nil';
-  if (Array.isArray(v)) return 'slice';
-  if (typeof v === 'object') return 'map';
-  return typeof v;
-}
 
-function jsonEqual(a: Json, b: Json): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]!));
-  if (isMap(a)) {
-    if (!isMap(b)) return false;
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => k in b && jsonEqual(a[k]!, b[k]!));
-  }
-  return false;
-}
 
 function asMap(v: unknown): JsonMap {
   if (v === undefined || v === null) return {};
@@ -416,9 +398,6 @@ function asMap(v: unknown): JsonMap {
   return v;
 }
 
-function isMap(v: unknown): v is JsonMap {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function badArgType(v: Json): ThreeWayPatchError {
   return new ThreeWayPatchError(`expected a map[string]interface {}, but received a ${typeName(v)}`);

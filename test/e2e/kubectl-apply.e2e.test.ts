@@ -3,32 +3,25 @@
  * `kubectl patch` and `kubectl explain` against the gateway: the resulting objects are what
  * Kubernetes would store, and the patches kubectl sends are the ones jkctl computes. Skipped when kubectl is not installed, unless REQUIRE_KUBECTL=1.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
 import YAML from 'yaml';
-import { startStack, type Stack } from '../stack.js';
 import { lastSeq } from '../harness.js';
-import { run } from './cli.js';
+import { KUBECTL_SKIP, kubectlSuite } from './kubectl-harness.js';
 import { applyPatch, LAST_APPLIED_ANNOTATION } from '../../services/jkctl/apply.js';
 import { resourceByKind } from '../../shared/resources/registry.js';
 import type { KObject } from '../../shared/resources/meta.js';
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-const skip = !hasKubectl && process.env.REQUIRE_KUBECTL !== '1' ? 'kubectl is not installed' : false;
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
-describe('kubectl apply, patch and explain', { skip }, () => {
-  let s: Stack;
-  let dir: string;
-  const env = { ...process.env, KUBECONFIG: '/dev/null', HOME: tmpdir() };
-  const kubectl = (...args: string[]) => run('kubectl', ['--server', s.url, '--request-timeout=20s', ...args], env);
+describe('kubectl apply, patch and explain', { skip: KUBECTL_SKIP }, () => {
+  const suite = kubectlSuite('kapply');
+  const kubectl = suite.kubectl;
   const apply = async (name: string, yaml: string) => {
-    const file = join(dir, name);
+    const file = join(suite.dir, name);
     await writeFile(file, yaml);
     const r = await kubectl('apply', '-f', file);
     assert.equal(r.code, 0, r.stderr);
@@ -40,14 +33,6 @@ describe('kubectl apply, patch and explain', { skip }, () => {
     return JSON.parse(r.stdout);
   };
 
-  before(async () => {
-    s = await startStack('kapply');
-    dir = await mkdtemp(join(tmpdir(), 'jk-kapply-'));
-  });
-  after(async () => {
-    await s?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   const service = (ports: string, labels = 'app: web') =>
     `apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels: {${labels}}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports:\n${ports}`;
@@ -80,9 +65,9 @@ describe('kubectl apply, patch and explain', { skip }, () => {
   it('a label added by someone else survives apply; unchanged apply writes nothing', async () => {
     const r = await kubectl('label', 'svc', 'web', 'owner=ops');
     assert.equal(r.code, 0, r.stderr);
-    const seq = await lastSeq(s.cfg);
+    const seq = await lastSeq(suite.stack.cfg);
     assert.match(await apply('svc.yaml', service(HTTPS)), /service\/web unchanged/);
-    assert.equal(await lastSeq(s.cfg), seq, 'no event for an unchanged apply');
+    assert.equal(await lastSeq(suite.stack.cfg), seq, 'no event for an unchanged apply');
     assert.deepEqual((await get('svc', 'web')).metadata.labels, { app: 'web', owner: 'ops' });
   });
 
@@ -155,7 +140,7 @@ describe('kubectl apply, patch and explain', { skip }, () => {
     for (const [i, [kind, name, yaml]] of steps.entries()) {
       const got = await kubectl('get', kind, name, '-o', 'json');
       const live = got.code === 0 ? (JSON.parse(got.stdout) as KObject) : undefined;
-      const file = join(dir, `oracle-${i}.yaml`);
+      const file = join(suite.dir, `oracle-${i}.yaml`);
       await writeFile(file, yaml);
       const r = await kubectl('apply', '-f', file, '-v=8');
       assert.equal(r.code, 0, r.stderr);

@@ -5,35 +5,20 @@
  * Swagger 2.0 document with the patch extensions. Skipped when kubectl is not installed, unless
  * REQUIRE_KUBECTL=1.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { startStack, type Stack } from '../stack.js';
-import { run } from './cli.js';
+import { KUBECTL_SKIP, kubectlSuite } from './kubectl-harness.js';
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-const skip = !hasKubectl && process.env.REQUIRE_KUBECTL !== '1' ? 'kubectl is not installed' : false;
 
-describe('kubectl and /openapi/v2', { skip }, () => {
-  let s: Stack;
-  let dir: string;
-  const env = { ...process.env, KUBECONFIG: '/dev/null', HOME: tmpdir() };
-  const kubectl = (...args: string[]) => run('kubectl', ['--server', s.url, '--request-timeout=20s', ...args], env);
+describe('kubectl and /openapi/v2', { skip: KUBECTL_SKIP }, () => {
+  const suite = kubectlSuite('kubectl-oav2');
+  const kubectl = suite.kubectl;
 
-  before(async () => {
-    s = await startStack('kubectl-oav2');
-    dir = await mkdtemp(join(tmpdir(), 'jk-kubectl-oav2-'));
-  });
-  after(async () => {
-    await s?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it('apply of an unknown kind answers "no matches for kind", not a failed schema fetch', async () => {
-    const file = join(dir, 'widget.yaml');
+    const file = join(suite.dir, 'widget.yaml');
     await writeFile(file, 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 3\n');
     const r = await kubectl('apply', '-f', file);
     assert.notEqual(r.code, 0);
@@ -58,7 +43,7 @@ describe('kubectl and /openapi/v2', { skip }, () => {
   });
 
   it('serves a Swagger 2.0 JSON document with the patch extensions, and 304 for its ETag', async () => {
-    const res = await fetch(`${s.url}/openapi/v2`, { headers: { accept: 'application/json' } });
+    const res = await fetch(`${suite.stack.url}/openapi/v2`, { headers: { accept: 'application/json' } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'application/json');
     const etag = res.headers.get('etag');
@@ -69,9 +54,9 @@ describe('kubectl and /openapi/v2', { skip }, () => {
     assert.equal(containers['x-kubernetes-patch-merge-key'], 'name');
     assert.equal(containers['x-kubernetes-patch-strategy'], 'merge');
     assert.deepEqual(doc.definitions['io.k8s.api.apps.v1.Deployment']['x-kubernetes-group-version-kind'], [{ group: 'apps', kind: 'Deployment', version: 'v1' }]);
-    const again = await fetch(`${s.url}/openapi/v2`, { headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', 'if-none-match': etag! } });
+    const again = await fetch(`${suite.stack.url}/openapi/v2`, { headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', 'if-none-match': etag! } });
     assert.equal(again.status, 304);
-    const wrong = await fetch(`${s.url}/openapi/v2`, { headers: { accept: 'text/html' } });
+    const wrong = await fetch(`${suite.stack.url}/openapi/v2`, { headers: { accept: 'text/html' } });
     assert.equal(wrong.status, 406);
   });
 });

@@ -4,17 +4,12 @@
  * owns is a 409 with Kubernetes' message until `--force-conflicts`, a field the only applier stops
  * applying is removed, and two appliers of different fields both keep theirs. Skipped without kubectl.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { startStack, type Stack } from '../stack.js';
-import { run } from './cli.js';
+import { KUBECTL_SKIP, kubectlSuite } from './kubectl-harness.js';
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-const skip = !hasKubectl && process.env.REQUIRE_KUBECTL !== '1' ? 'kubectl is not installed' : false;
 
 interface Entry {
   manager: string;
@@ -23,13 +18,11 @@ interface Entry {
   fieldsV1: Record<string, unknown>;
 }
 
-describe('kubectl apply --server-side', { skip }, () => {
-  let s: Stack;
-  let dir: string;
-  const env = { ...process.env, KUBECONFIG: '/dev/null', HOME: tmpdir() };
-  const kubectl = (...args: string[]) => run('kubectl', ['--server', s.url, '--request-timeout=20s', ...args], env);
+describe('kubectl apply --server-side', { skip: KUBECTL_SKIP }, () => {
+  const suite = kubectlSuite('kssa');
+  const kubectl = suite.kubectl;
   const ssa = async (name: string, yaml: string, ...flags: string[]) => {
-    const file = join(dir, name);
+    const file = join(suite.dir, name);
     await writeFile(file, yaml);
     return kubectl('apply', '--server-side', '-f', file, ...flags);
   };
@@ -40,14 +33,6 @@ describe('kubectl apply --server-side', { skip }, () => {
   };
   const owners = (o: { metadata: { managedFields: Entry[] } }) => o.metadata.managedFields.map((e) => `${e.manager}/${e.operation}${e.subresource ? `/${e.subresource}` : ''}`);
 
-  before(async () => {
-    s = await startStack('kssa');
-    dir = await mkdtemp(join(tmpdir(), 'jk-kssa-'));
-  });
-  after(async () => {
-    await s?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   const cm = (data: string, labels = '') => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n${labels}data:\n${data}`;
 
@@ -109,7 +94,7 @@ describe('kubectl apply --server-side', { skip }, () => {
   });
 
   it('refuses an apply without a field manager and force on other patches (422, PatchOptions)', async () => {
-    const r = await fetch(`${s.url}/api/v1/namespaces/default/configmaps/settings`, { method: 'PATCH', headers: { 'content-type': 'application/apply-patch+yaml' }, body: 'apiVersion: v1\nkind: ConfigMap\n' });
+    const r = await fetch(`${suite.stack.url}/api/v1/namespaces/default/configmaps/settings`, { method: 'PATCH', headers: { 'content-type': 'application/apply-patch+yaml' }, body: 'apiVersion: v1\nkind: ConfigMap\n' });
     assert.equal(r.status, 422);
     const body = (await r.json()) as { message: string };
     assert.equal(body.message, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');

@@ -3,36 +3,21 @@
  * server-side Table columns), get -o yaml, replace -f, delete. Skipped when kubectl is not
  * installed, unless REQUIRE_KUBECTL=1.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import YAML from 'yaml';
-import { startStack, type Stack } from '../stack.js';
-import { run } from './cli.js';
+import { KUBECTL_SKIP, kubectlSuite } from './kubectl-harness.js';
 
-const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-const skip = !hasKubectl && process.env.REQUIRE_KUBECTL !== '1' ? 'kubectl is not installed' : false;
 
-describe('kubectl against the gateway', { skip }, () => {
-  let s: Stack;
-  let dir: string;
-  const env = { ...process.env, KUBECONFIG: '/dev/null', HOME: tmpdir() };
-  const kubectl = (...args: string[]) => run('kubectl', ['--server', s.url, '--request-timeout=20s', ...args], env);
+describe('kubectl against the gateway', { skip: KUBECTL_SKIP }, () => {
+  const suite = kubectlSuite('kubectl');
+  const kubectl = suite.kubectl;
 
-  before(async () => {
-    s = await startStack('kubectl');
-    dir = await mkdtemp(join(tmpdir(), 'jk-kubectl-'));
-  });
-  after(async () => {
-    await s?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it('creates every kind from a multi-document file', async () => {
-    const file = join(dir, 'all.yaml');
+    const file = join(suite.dir, 'all.yaml');
     await writeFile(
       file,
       [
@@ -96,7 +81,7 @@ describe('kubectl against the gateway', { skip }, () => {
     const y = await kubectl('get', 'deploy', 'web', '-n', 'shop', '-o', 'yaml');
     const obj = YAML.parse(y.stdout);
     obj.spec.replicas = 4;
-    const file = join(dir, 'replace.yaml');
+    const file = join(suite.dir, 'replace.yaml');
     await writeFile(file, YAML.stringify(obj));
     const r = await kubectl('replace', '-f', file);
     assert.equal(r.code, 0, r.stderr);
