@@ -79,7 +79,8 @@ describe('list and watch options', () => {
     const patched = await api(s.url, 'PATCH', `${CM}/ex-1`, { data: { v: '2' } }, 'application/merge-patch+json');
     assert.equal(patched.status, 200);
     assert.equal((await call('DELETE', `${CM}/ex-gone`)).status, 200);
-    assert.equal((await call('POST', CM, configMap('ex-later'))).status, 201);
+    const later = await call('POST', CM, configMap('ex-later'));
+    assert.equal(later.status, 201);
 
     const exact = await call('GET', `${CM}?resourceVersion=${at}&resourceVersionMatch=Exact&labelSelector=`);
     assert.equal(exact.status, 200);
@@ -89,10 +90,11 @@ describe('list and watch options', () => {
     assert.ok('ex-gone' in byName, 'deleted later, present then');
     assert.ok(!('ex-later' in byName), 'created later, absent then');
 
-    const now = await call('GET', `${CM}?resourceVersion=${at}&resourceVersionMatch=NotOlderThan`);
+    // NotOlderThan: a state at least as new as the version asked for (here: the newest write).
+    const now = await call('GET', `${CM}?resourceVersion=${later.body.metadata.resourceVersion}&resourceVersionMatch=NotOlderThan`);
     const names = now.body.items.map((o: { metadata: { name: string } }) => o.metadata.name);
     assert.ok(names.includes('ex-later') && !names.includes('ex-gone'));
-    assert.ok(Number(now.body.metadata.resourceVersion) > Number(at));
+    assert.ok(Number(now.body.metadata.resourceVersion) >= Number(later.body.metadata.resourceVersion));
   });
 
   it('Exact at a sequence whose state was compacted away: 410 Gone', async () => {
