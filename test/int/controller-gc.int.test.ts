@@ -220,6 +220,8 @@ function suite(): void {
         assert.equal(d.status, 200, `${plural}/${name} survives`);
         const refs: Ref[] = d.body.metadata.ownerReferences ?? [];
         assert.ok(!refs.some((x) => x.uid === owner.metadata.uid), `${name} lost its reference to the owner`);
+        // As on Kubernetes: an orphan with no owner left has no ownerReferences field, not `[]`.
+        if (name !== 'p1') assert.equal(d.body.metadata.ownerReferences, undefined, `${name} has no empty ownerReferences`);
       }
       const p1 = await get(ns, 'pods', 'p1');
       assert.deepEqual((p1.body.metadata.ownerReferences as Ref[]).map((x) => x.uid), [other.metadata.uid], 'the other reference stays');
