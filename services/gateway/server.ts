@@ -8,33 +8,28 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/log.js';
 import type { EventLog } from '../../shared/eventlog/index.js';
-import { ApiError, badRequest, invalid, isApiError, isAlreadyExists } from '../../shared/errors.js';
+import { ApiError, badRequest, isApiError, isAlreadyExists } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { apiVersionOf, resourceByPlural, type ResourceInfo } from '../../shared/resources/registry.js';
-import { parseLabelSelector } from '../../shared/resources/selectors.js';
-import { parseFieldSelector } from '../../shared/resources/field-selectors.js';
-import type { FieldRequirement, Requirement } from '../../shared/resources/selector-types.js';
-import { listObjects, readCheckpoint, type Database } from '../../shared/db/index.js';
-import { ObjectStore, type DeleteOptions, type FieldValidation, type WriteOptions } from './store.js';
+import { readCheckpoint, type Database } from '../../shared/db/index.js';
+import { ObjectStore } from './store.js';
 import { parsePath, type Target } from './paths.js';
 import { SYSTEM_NAMESPACES } from '../../shared/resources/system-namespaces.js';
-import { patchTypeOf, type PatchType } from './patch.js';
-import { managerOrUserAgent } from '../../shared/apply/index.js';
+import { patchTypeOf } from './patch.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.js';
 import { openApiV3Doc, openApiV3Root } from './openapi.js';
 import { openApiV2Response } from './openapi-v2/index.js';
-import { CheckpointTracker, tooLargeResourceVersion } from './checkpoint.js';
-import { listOptions, queryBool } from './list-options.js';
-import { listExact } from './exact-list.js';
+import { CheckpointTracker } from './checkpoint.js';
+import { Reads } from './reads.js';
+import { deleteOptions, isTrue, patchOptions, writeOptions } from './request-options.js';
 import { NamespaceCache } from './namespaces.js';
-import { streamWatch } from './watch.js';
 import { Allocator } from './allocator.js';
 import { parseBlockRange } from './cidr.js';
 import { DEFAULT_CLUSTER_POD_CIDR, NodePodCidrs } from './node-cidrs.js';
 import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange, ServiceAllocations } from './service-ips.js';
 import { ReservationSet } from './reservations.js';
 import { LogProxy } from './logs.js';
-import { asTable, tableContentType, tableRequest, type TableRequest } from './table.js';
+import { asTable, tableContentType, tableRequest } from './table.js';
 import { decodeJson, decodeYaml } from './decode.js';
 import { parseQuery, rawQuery, type Query, type RawQuery } from './query.js';
 import { checkTarget } from './target-check.js';
@@ -44,8 +39,6 @@ import { BODY_LIMIT, sendError } from './error-mapping.js';
 
 export { BODY_LIMIT } from './error-mapping.js';
 
-/** How long a list or watch waits for a resourceVersion the log has not reached (kube-apiserver: 3 s). */
-const TOO_LARGE_RV_WAIT_MS = 3_000;
 
 
 export interface GatewayDeps {
@@ -76,6 +69,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const now = deps.clock ?? (() => new Date());
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
+  const reads = new Reads({ log, db, tracker, bookmarkIntervalMs: deps.bookmarkIntervalMs ?? 15_000, now });
 
   const registry = deps.registry ?? new Registry();
   if (!deps.registry) collectDefaultMetrics({ register: registry, prefix: 'jetkube_gateway_' });
@@ -224,10 +218,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         case 'GET':
           if (isTrue(q.watch)) {
             mark('WATCH');
-            return watch(req, reply, info, ns, q, table);
+            return reads.watch(req, reply, info, ns, q, table);
           }
           mark('LIST');
-          return read(await list(info, ns, q));
+          return read(await reads.list(info, ns, q));
         case 'POST': {
           mark('CREATE');
           if (info.namespaced && !ns) throw new ApiError('MethodNotAllowed', `create is not supported on ${info.plural} across all namespaces; use /namespaces/<ns>/${info.plural}`);
@@ -290,113 +284,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     }
   }
 
-  function selectors(info: ResourceInfo, q: Query): { labels: Requirement[]; fields: FieldRequirement[] } {
-    return {
-      labels: q.labelSelector ? parseLabelSelector(q.labelSelector) : [],
-      fields: q.fieldSelector ? parseFieldSelector(q.fieldSelector, info) : [],
-    };
-  }
-
-  async function consistentList(info: ResourceInfo, ns: string, q: Query, paged: boolean) {
-    const { labels, fields } = selectors(info, q);
-    const limit = q.limit !== undefined && q.limit !== '' ? parseNonNegInt(q.limit, 'limit') : undefined;
-    const rv = q.resourceVersion;
-    if (rv !== '0' && !q.continue) {
-      const target = rv ? await reached(parseNonNegInt(rv, 'resourceVersion')) : (await log.state()).lastSeq;
-      await tracker.waitFor(target);
-    }
-    return {
-      labels,
-      fields,
-      result: await listObjects(db, info, {
-        ...(ns ? { namespace: ns } : {}),
-        labels,
-        fields,
-        ...(paged && limit ? { limit } : {}),
-        ...(paged && q.continue ? { continueToken: q.continue } : {}),
-      }),
-    };
-  }
-
-  /**
-   * A resourceVersion the log has not reached yet: wait up to 3 s for it (kube-apiserver's watch
-   * cache blocks as long), then 504 "Too large resource version" with Retry-After.
-   */
-  async function reached(seq: number): Promise<number> {
-    const deadline = Date.now() + TOO_LARGE_RV_WAIT_MS;
-    for (;;) {
-      const { lastSeq } = await log.state();
-      if (lastSeq >= seq) return seq;
-      if (Date.now() >= deadline) throw tooLargeResourceVersion(seq, lastSeq);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  async function list(info: ResourceInfo, ns: string, q: Query): Promise<object> {
-    const opts = listOptions(q, false);
-    if (opts.resourceVersionMatch === 'Exact') {
-      // The state at one sequence, from the log (limit is not applied: the whole list is answered).
-      const seq = await reached(parseNonNegInt(opts.resourceVersion!, 'resourceVersion'));
-      await tracker.waitFor(seq);
-      const { labels, fields } = selectors(info, q);
-      const items = await listExact(db, log, info, { ...(ns ? { namespace: ns } : {}), seq, labels, fields });
-      return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(seq) }, items };
-    }
-    const { result } = await consistentList(info, ns, q, true);
-    return {
-      kind: `${info.kind}List`,
-      apiVersion: apiVersionOf(info),
-      metadata: {
-        resourceVersion: String(result.resourceVersion),
-        ...(result.continueToken ? { continue: result.continueToken } : {}),
-        ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}),
-      },
-      items: result.items,
-    };
-  }
-
-  async function watch(req: FastifyRequest, reply: FastifyReply, info: ResourceInfo, ns: string, q: Query, table?: TableRequest): Promise<void> {
-    const rv = q.resourceVersion;
-    const opts = listOptions(q, true);
-    const timeoutMs = q.timeoutSeconds ? parseNonNegInt(q.timeoutSeconds, 'timeoutSeconds') * 1000 : undefined;
-    let initial: KObject[] | undefined;
-    let fromSeq: number;
-    let sel: { labels: Requirement[]; fields: FieldRequirement[] };
-    if (opts.sendInitialEvents === false && (rv === undefined || rv === '' || rv === '0')) {
-      // No initial state: changes from now on.
-      sel = selectors(info, q);
-      fromSeq = (await log.state()).lastSeq;
-    } else if (opts.sendInitialEvents === true || rv === undefined || rv === '' || rv === '0') {
-      const { labels, fields, result } = await consistentList(info, ns, { ...q, limit: undefined, continue: undefined }, false);
-      sel = { labels, fields };
-      initial = result.items;
-      fromSeq = result.resourceVersion;
-    } else {
-      sel = selectors(info, q);
-      fromSeq = await reached(parseNonNegInt(rv, 'resourceVersion'));
-      // Every change after fromSeq, or 410: never a silent subset of them (compaction.ts).
-      if (await log.compactedAfter(fromSeq)) {
-        throw new ApiError('Gone', `too old resource version: ${fromSeq} (events after it have been compacted)`);
-      }
-    }
-    reply.hijack();
-    await streamWatch(log, reply.raw, {
-      info,
-      namespace: ns,
-      ...sel,
-      fromSeq,
-      initial,
-      initialEventsEnd: opts.sendInitialEvents === true,
-      bookmarks: isTrue(q.allowWatchBookmarks),
-      bookmarkIntervalMs: deps.bookmarkIntervalMs ?? 15_000,
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      ...(table ? { transform: (o: KObject) => asTable(info, o, table, now()) } : {}),
-      onPoison: (e) => req.log.warn({ seq: e.seq, subject: e.subject, reason: e.reason }, 'watch passed over a poison message'),
-    }).catch((e) => req.log.warn({ err: e }, 'watch failed'));
-  }
-
   async function deleteCollection(info: ResourceInfo, ns: string, q: Query, body: unknown): Promise<object> {
-    const { result } = await consistentList(info, ns, q, false);
+    const { result } = await reads.consistentList(info, ns, q, false);
     const dopts = deleteOptions(q, body);
     const items: KObject[] = [];
     for (const o of result.items) {
@@ -432,58 +321,6 @@ export async function ensureSystemNamespaces(store: ObjectStore): Promise<void> 
   }
 }
 
-/**
- * PatchOptions as kube-apiserver validates them: an apply patch needs a fieldManager; `force` is
- * for apply patches only. Returns `force`.
- */
-function patchOptions(q: Query, type: PatchType): boolean {
-  const force = q.force !== undefined && queryBool(q.force);
-  if (type === 'apply' && !q.fieldManager) {
-    throw invalid('PatchOptions', 'meta.k8s.io', '', [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }]);
-  }
-  if (type !== 'apply' && q.force !== undefined) {
-    throw invalid('PatchOptions', 'meta.k8s.io', '', [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }]);
-  }
-  return force;
-}
-
-function writeOptions(q: Query, userAgent: string | undefined): WriteOptions {
-  const fv = q.fieldValidation;
-  if (fv !== undefined && fv !== '' && !['Strict', 'Warn', 'Ignore'].includes(fv)) {
-    throw badRequest(`fieldValidation must be one of Strict, Warn, Ignore; got "${fv}"`);
-  }
-  if (q.dryRun !== undefined && q.dryRun !== 'All' && q.dryRun !== '') throw badRequest(`dryRun must be "All"; got "${q.dryRun}"`);
-  return { dryRun: q.dryRun === 'All', fieldValidation: (fv || 'Warn') as FieldValidation, manager: managerOrUserAgent(q.fieldManager, userAgent) };
-}
-
-function deleteOptions(q: Query, body: unknown): DeleteOptions {
-  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
-    throw badRequest('the DeleteOptions body must be a JSON object');
-  }
-  const b = (body ?? {}) as Record<string, unknown>;
-  const grace = q.gracePeriodSeconds ?? b.gracePeriodSeconds;
-  const policy = q.propagationPolicy ?? b.propagationPolicy;
-  const orphan = q.orphanDependents ?? b.orphanDependents;
-  const dry = q.dryRun ?? b.dryRun;
-  const pre = b.preconditions as DeleteOptions['preconditions'] | undefined;
-  if (pre !== undefined && (typeof pre !== 'object' || pre === null)) throw badRequest('preconditions must be an object');
-  return {
-    ...(grace !== undefined ? { gracePeriodSeconds: typeof grace === 'number' ? grace : parseNonNegInt(String(grace), 'gracePeriodSeconds') } : {}),
-    ...(policy !== undefined ? { propagationPolicy: policy as DeleteOptions['propagationPolicy'] } : {}),
-    ...(orphan !== undefined ? { orphanDependents: orphan === true || orphan === 'true' } : {}),
-    ...(pre ? { preconditions: pre } : {}),
-    ...(dry !== undefined ? { dryRun: Array.isArray(dry) ? (dry as string[]) : [String(dry)] } : {}),
-  };
-}
-
 function methodNotAllowed(method: string, info: ResourceInfo): ApiError {
   return new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource: ${method} ${info.plural}`);
 }
-
-function parseNonNegInt(v: string, field: string): number {
-  if (!/^\d{1,15}$/.test(v)) throw badRequest(`${field}: invalid value "${v}": must be a non-negative integer`);
-  return Number(v);
-}
-
-/** A boolean query parameter: absent is false; otherwise Kubernetes' rule (queryBool). */
-const isTrue = (v: string | undefined) => v !== undefined && queryBool(v);

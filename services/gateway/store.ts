@@ -15,22 +15,17 @@ import {
   conflict,
   invalid,
   notFound,
-  type StatusCause,
 } from '../../shared/errors.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
-import { apiVersionOf, resourceByPlural } from '../../shared/resources/registry.js';
-import type { EventType, KObject } from '../../shared/resources/meta.js';
-import { checkSchema } from '../../shared/resources/validation.js';
+import { resourceByPlural } from '../../shared/resources/registry.js';
+import type { KObject } from '../../shared/resources/meta.js';
 import { generateNameSuffix } from '../../shared/resources/defaults.js';
-import { applyDefaults, readyToRemove, strategyFor, validateObject } from '../../shared/resources/strategy.js';
-import { rfc3339 } from '../../shared/resources/time.js';
+import { strategyFor } from '../../shared/resources/strategy.js';
 import { fromLabelSelector, formatRequirements } from '../../shared/resources/selectors.js';
 import { applyPatch, type PatchType } from './patch.js';
 import { bindDecision, decodeBody, deleteDecision, nextFromBody, objectForCreate, stripRv, withRv, writeContext, type Decision, type DeleteRequest, type Tracking } from './decisions.js';
-import { applyObject, isApplyError, keepTimesOfNoOpWrite, resetFieldsFor, typeOfKind, updateObject } from '../../shared/apply/index.js';
+import { applyObject, isApplyError } from '../../shared/apply/index.js';
 import { patchSchemaForKind } from '../../shared/patch/patch-schema.js';
-import { kindSchema } from '../../shared/openapi/definitions.js';
-import { omitEmpty } from '../../shared/openapi/omit-empty.js';
 import type { NamespaceCache } from './namespaces.js';
 import type { Reservations } from './reservations.js';
 
