@@ -38,17 +38,23 @@ export interface DeleteRequest {
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
 }
 
-/** Shape checks that come before anything else: an object of this kind, schema-valid, empty optional collections dropped. */
-export function decodeBody(info: ResourceInfo, body: unknown, fv: FieldValidation = 'Warn'): { object: KObject; warnings: string[] } {
+/**
+ * Shape checks that come before anything else: an object of this kind, schema-valid, empty
+ * optional collections dropped. A body without kind and apiVersion takes the endpoint's, as
+ * kube-apiserver's decoder does (client libraries send typed objects without them); an applied
+ * configuration (`requireTypeMeta`) must name them.
+ */
+export function decodeBody(info: ResourceInfo, body: unknown, fv: FieldValidation = 'Warn', requireTypeMeta = false): { object: KObject; warnings: string[] } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest(`the request body must be a ${info.kind} object`);
   }
-  const b = body as Partial<KObject>;
+  let b = body as Partial<KObject>;
+  if (!b.kind && !requireTypeMeta) b = { ...b, kind: info.kind, apiVersion: b.apiVersion || apiVersionOf(info) };
   if (!b.kind) throw badRequest(`Object 'Kind' is missing in the request body`);
   if (b.kind !== info.kind || (b.apiVersion !== undefined && b.apiVersion !== apiVersionOf(info))) {
     throw badRequest(`the API version in the data (${b.apiVersion}) and kind (${b.kind}) do not match the expected ${apiVersionOf(info)} ${info.kind}`);
   }
-  const { causes, unknownFields, object } = checkSchema(info, body, fv);
+  const { causes, unknownFields, object } = checkSchema(info, b, fv);
   if (causes.length) {
     throw badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${causes.map((c) => `${c.field}: ${c.message}`).join('; ')}`, causes);
   }

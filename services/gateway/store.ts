@@ -278,7 +278,7 @@ export class ObjectStore {
    */
   async apply(info: ResourceInfo, ns: string, name: string, body: unknown, opts: WriteOptions, subresource?: 'status'): Promise<WriteResult> {
     const manager = opts.manager!;
-    const { object: applied, warnings } = decodeBody(info, body, opts.fieldValidation ?? 'Strict');
+    const { object: applied, warnings } = decodeBody(info, body, opts.fieldValidation ?? 'Strict', true);
     this.checkNamespaceMatch(info, ns, applied);
     if (applied.metadata?.name && applied.metadata.name !== name) {
       throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);

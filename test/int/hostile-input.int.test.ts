@@ -43,7 +43,7 @@ const CASES: Case[] = [
   { name: 'body is an array', method: 'POST', path: `${NS}/configmaps`, body: [configMap('arr')], status: 400 },
   { name: 'body is a string', method: 'POST', path: `${NS}/configmaps`, body: '"just a string"', status: 400 },
   { name: 'empty body on create', method: 'POST', path: `${NS}/configmaps`, body: '', status: 400 },
-  { name: 'kind missing', method: 'POST', path: `${NS}/configmaps`, body: { apiVersion: 'v1', metadata: { name: 'x' } }, status: 400 },
+  { name: 'kind of another resource', method: 'POST', path: `${NS}/configmaps`, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } }, status: 400 },
   { name: 'kind does not match the path', method: 'POST', path: `${NS}/configmaps`, body: { ...pod('x') }, status: 400 },
   { name: 'wrong apiVersion', method: 'POST', path: DEP, body: { ...dep, apiVersion: 'apps/v1beta1' }, status: 400 },
   { name: 'namespace in body differs from path', method: 'POST', path: `${NS}/configmaps`, body: { ...configMap('x'), metadata: { name: 'x', namespace: 'kube-system' } }, status: 400 },
