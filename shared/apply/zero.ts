@@ -12,9 +12,25 @@ import { isMap, type Type } from './schema.js';
 
 const VALUE_STRUCTS = new Set(['metadata', 'spec', 'status', 'template', 'strategy', 'updateStrategy']);
 
+const zeros = new WeakMap<Type, Record<string, unknown>>();
+
+/** The kind's zero value, computed once per type and frozen (callers only read it). */
 export function zeroObject(type: Type): Record<string, unknown> {
-  const z = zero(type, 0);
-  return isMap(z) ? z : {};
+  let z = zeros.get(type);
+  if (!z) {
+    const v = zero(type, 0);
+    z = deepFreeze(isMap(v) ? v : {});
+    zeros.set(type, z);
+  }
+  return z;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object') {
+    for (const x of Object.values(v as object)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
 }
 
 function zero(type: Type, depth: number): unknown {
