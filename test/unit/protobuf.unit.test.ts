@@ -258,6 +258,32 @@ describe('protobuf bodies: conversion rules', () => {
       { metadata: { name: 'p' }, spec: { nodeName: 'n1', hostNetwork: true, restartPolicy: 'Never' }, status: { phase: '', message: '', reason: '', hostIP: '', podIP: '', qosClass: '', nominatedNodeName: '', resize: '' } },
       { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p', creationTimestamp: null }, spec: { containers: null, nodeName: 'n1', hostNetwork: true, restartPolicy: 'Never' }, status: {} },
     ],
+    [
+      'ReplicaSet: replicas a pointer, status replicas always written, a condition',
+      APPS('ReplicaSet'),
+      {
+        metadata: { name: 'rs' },
+        spec: { replicas: 0, selector: { matchLabels: { app: 'w' } }, template: { metadata: { labels: { app: 'w' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } },
+        status: { observedGeneration: 2, conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate' }] },
+      },
+      {
+        kind: 'ReplicaSet', apiVersion: 'apps/v1', metadata: { name: 'rs', creationTimestamp: null },
+        spec: { replicas: 0, selector: { matchLabels: { app: 'w' } }, template: { metadata: { labels: { app: 'w' }, creationTimestamp: null }, spec: { containers: [{ name: 'c', image: 'i', resources: {} }] } } },
+        status: { replicas: 0, observedGeneration: 2, conditions: [{ type: 'ReplicaFailure', status: 'True', lastTransitionTime: null, reason: 'FailedCreate' }] },
+      },
+    ],
+    [
+      'Endpoints: addresses with a target reference and a node name, ports with the port always written',
+      V1('Endpoints'),
+      {
+        metadata: { name: 'web' },
+        subsets: [{ addresses: [{ ip: '10.0.0.1', nodeName: 'n1', targetRef: { kind: 'Pod', name: 'p', namespace: 'd' } }], notReadyAddresses: [{ ip: '10.0.0.2' }], ports: [{ name: 'http', port: 0, protocol: 'TCP' }] }],
+      },
+      {
+        kind: 'Endpoints', apiVersion: 'v1', metadata: { name: 'web', creationTimestamp: null },
+        subsets: [{ addresses: [{ ip: '10.0.0.1', nodeName: 'n1', targetRef: { kind: 'Pod', name: 'p', namespace: 'd' } }], notReadyAddresses: [{ ip: '10.0.0.2' }], ports: [{ name: 'http', port: 0, protocol: 'TCP' }] }],
+      },
+    ],
   ];
   for (const [name, expected, message, json] of cases) {
     it(name, () => {

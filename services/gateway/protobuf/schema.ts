@@ -396,6 +396,54 @@ export const MESSAGES: MessageTable = {
   LocalObjectReference: {
     name: [1, 'string', 'omit'],
   },
+  ReplicaSet: {
+    metadata: [1, 'ObjectMeta', 'omit'],
+    spec: [2, 'ReplicaSetSpec', 'omit'],
+    status: [3, 'ReplicaSetStatus', 'omit'],
+  },
+  ReplicaSetSpec: {
+    replicas: [1, 'int32', 'ptr'],
+    minReadySeconds: [4, 'int32', 'omit'],
+    selector: [2, 'LabelSelector', 'ptr'],
+    template: [3, 'PodTemplateSpec', 'req'],
+  },
+  ReplicaSetStatus: {
+    replicas: [1, 'int32', 'req'],
+    fullyLabeledReplicas: [2, 'int32', 'omit'],
+    readyReplicas: [4, 'int32', 'omit'],
+    availableReplicas: [5, 'int32', 'omit'],
+    terminatingReplicas: [7, 'int32', 'ptr'],
+    observedGeneration: [3, 'int64', 'omit'],
+    conditions: [6, '[]ReplicaSetCondition', 'omit'],
+  },
+  ReplicaSetCondition: {
+    type: [1, 'string', 'req'],
+    status: [2, 'string', 'req'],
+    lastTransitionTime: [3, 'Time', 'omit'],
+    reason: [4, 'string', 'omit'],
+    message: [5, 'string', 'omit'],
+  },
+  Endpoints: {
+    metadata: [1, 'ObjectMeta', 'omit'],
+    subsets: [2, '[]EndpointSubset', 'omit'],
+  },
+  EndpointSubset: {
+    addresses: [1, '[]EndpointAddress', 'omit'],
+    notReadyAddresses: [2, '[]EndpointAddress', 'omit'],
+    ports: [3, '[]EndpointPort', 'omit'],
+  },
+  EndpointAddress: {
+    ip: [1, 'string', 'req'],
+    hostname: [3, 'string', 'omit'],
+    nodeName: [4, 'string', 'ptr'],
+    targetRef: [2, 'ObjectReference', 'ptr'],
+  },
+  EndpointPort: {
+    name: [1, 'string', 'omit'],
+    port: [2, 'int32', 'req'],
+    protocol: [3, 'string', 'omit'],
+    appProtocol: [4, 'string', 'ptr'],
+  },
   ServiceAccount: {
     metadata: [1, 'ObjectMeta', 'omit'],
     secrets: [2, '[]ObjectReference', 'omit'],
@@ -510,5 +558,7 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   Service: ['v1'],
   Pod: ['v1'],
   ServiceAccount: ['v1'],
+  Endpoints: ['v1'],
   Deployment: ['apps/v1'],
+  ReplicaSet: ['apps/v1'],
 };
