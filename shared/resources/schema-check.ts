@@ -26,12 +26,13 @@ export interface SchemaCheck {
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const compiled = new Map<string, { readonly validate: ValidateFunction; readonly schema: SchemaNode }>();
 
-function validatorFor(kind: string): { readonly validate: ValidateFunction; readonly schema: SchemaNode } {
-  let v = compiled.get(kind);
+function validatorFor(info: ResourceInfo): { readonly validate: ValidateFunction; readonly schema: SchemaNode } {
+  const key = `${info.group}/${info.version}/${info.kind}`;
+  let v = compiled.get(key);
   if (!v) {
-    const schema = schemaFor(kind);
+    const schema = schemaFor(info.kind, info.group, info.version);
     v = { validate: ajv.compile(schema), schema };
-    compiled.set(kind, v);
+    compiled.set(key, v);
   }
   return v;
 }
@@ -45,7 +46,7 @@ export function checkSchema(info: ResourceInfo, obj: unknown, fieldValidation: F
     };
   }
   const copy = cloneWithoutNulls(obj) as Record<string, unknown>;
-  const { validate, schema } = validatorFor(info.kind);
+  const { validate, schema } = validatorFor(info);
   validate(copy);
   const causes: StatusCause[] = [];
   const unknownFields: string[] = [];

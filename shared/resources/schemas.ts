@@ -12,6 +12,8 @@
  * Nulls are stripped before validation (Kubernetes treats `field: null` as unset).
  */
 
+import { openApiSchemaFor } from './openapi-schema.js';
+
 export interface SchemaNode {
   readonly type?: JsonType | readonly JsonType[];
   readonly properties?: Readonly<Record<string, SchemaNode>>;
@@ -336,11 +338,6 @@ const KIND_FIELDS: Readonly<Record<string, Record<string, SchemaNode>>> = {
     type: STR,
     immutable: BOOL,
   },
-  ServiceAccount: {
-    secrets: arr(ref('ObjectReference')),
-    imagePullSecrets: arr(obj({ name: STR })),
-    automountServiceAccountToken: BOOL,
-  },
   Event: {
     involvedObject: ref('ObjectReference'),
     reason: STR,
@@ -414,14 +411,13 @@ const KIND_FIELDS: Readonly<Record<string, Record<string, SchemaNode>>> = {
 };
 
 /**
- * The root schema of a kind. An unknown kind gets an open root (apiVersion/kind/metadata
- * checked, anything else accepted).
+ * The root schema of a kind: the hand-written one above, else one made from Kubernetes' OpenAPI
+ * definition of the kind (openapi-schema.ts: a new kind needs no schema of its own here), else an
+ * open root (apiVersion/kind/metadata checked, anything else accepted).
  */
-export function schemaFor(kind: string): SchemaNode {
+export function schemaFor(kind: string, group = '', version = 'v1'): SchemaNode {
   const fields = Object.prototype.hasOwnProperty.call(KIND_FIELDS, kind) ? KIND_FIELDS[kind] : undefined;
   const root = { apiVersion: STR, kind: STR, metadata: ref('ObjectMeta') };
-  return {
-    ...(fields ? obj({ ...root, ...fields }, ['apiVersion', 'kind', 'metadata']) : { ...open(root), required: ['apiVersion', 'kind', 'metadata'] }),
-    definitions: DEFINITIONS,
-  };
+  if (fields) return { ...obj({ ...root, ...fields }, ['apiVersion', 'kind', 'metadata']), definitions: DEFINITIONS };
+  return openApiSchemaFor(group, version, kind) ?? { ...open(root), required: ['apiVersion', 'kind', 'metadata'], definitions: DEFINITIONS };
 }

@@ -292,3 +292,38 @@ status:
     }
   });
 });
+
+describe('schemas made from Kubernetes\' OpenAPI definitions (kinds without a hand-written one)', () => {
+  const job = { kind: 'Job', plural: 'jobs', singular: 'job', group: 'batch', version: 'v1', namespaced: true, shortNames: [], table: 'jobs', subresources: [] } as const;
+  const valid = {
+    apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', labels: { a: 'b' } },
+    spec: { backoffLimit: 2, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80 }], resources: { limits: { cpu: 1, memory: '64Mi' } } }] } } },
+  };
+  it('accepts a valid object (quantities as numbers or strings)', () => {
+    const r = checkSchema(job, valid, 'Strict');
+    assert.deepEqual(r.causes, []);
+  });
+  it('finds unknown fields at Kubernetes paths, in Strict as causes and in Warn dropped', () => {
+    const bad = { ...valid, spec: { ...valid.spec, bogus: 1, template: { spec: { ...valid.spec.template.spec, containers: [{ name: 'c', image: 'i', extra: true }] } } } };
+    const strict = checkSchema(job, bad, 'Strict');
+    assert.deepEqual(strict.unknownFields.sort(), ['spec.bogus', 'spec.template.spec.containers[0].extra']);
+    assert.equal(strict.causes.length, 2);
+    const warn = checkSchema(job, bad, 'Warn');
+    assert.deepEqual(warn.causes, []);
+    assert.equal((warn.object as { spec: { bogus?: number } }).spec.bogus, undefined);
+  });
+  it('reports a wrong type where it is; IntOrString takes either', () => {
+    const r = checkSchema(job, { ...valid, spec: { ...valid.spec, backoffLimit: 'two' } }, 'Strict');
+    assert.deepEqual(r.causes.map((c) => c.field), ['spec.backoffLimit']);
+    const probe = (port: unknown) => ({ ...valid, spec: { ...valid.spec, template: { spec: { ...valid.spec.template.spec, containers: [{ name: 'c', image: 'i', readinessProbe: { httpGet: { port } } }] } } } });
+    assert.deepEqual(checkSchema(job, probe(8080), 'Strict').causes, []);
+    assert.deepEqual(checkSchema(job, probe('http'), 'Strict').causes, []);
+    assert.deepEqual(checkSchema(job, probe(true), 'Strict').causes.map((c) => c.field), ['spec.template.spec.containers[0].readinessProbe.httpGet.port']);
+  });
+  it('ServiceAccount is validated by its generated schema', () => {
+    const sa = { kind: 'ServiceAccount', plural: 'serviceaccounts', singular: 'serviceaccount', group: '', version: 'v1', namespaced: true, shortNames: ['sa'], table: 'serviceaccounts', subresources: [] } as const;
+    assert.deepEqual(checkSchema(sa, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 's' }, secrets: [{ name: 'x' }], automountServiceAccountToken: false }, 'Strict').causes, []);
+    const bad = checkSchema(sa, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 's' }, automountServiceAccountToken: 'no', foo: 1 }, 'Strict');
+    assert.deepEqual(bad.causes.map((c) => `${c.field} ${c.reason}`).sort(), ['automountServiceAccountToken FieldValueTypeInvalid', 'foo FieldValueUnknown']);
+  });
+});
