@@ -24,12 +24,15 @@ import { isConflict, isNotFound } from '../errors.js';
 import { decide, recordOf, releaseLease, type ElectionTiming, type LeaseRead, type Observation, type StepDownReason } from './decide.js';
 import { JITTER_FACTOR } from './config.js';
 
+/** The three Lease calls the elector makes (the gateway client's `leases` is one; tests pass an in-memory twin). */
+export type LeaseClient = Pick<ResourceClient<Lease>, 'get' | 'create' | 'update'>;
+
 /** Why leadership ended: a decision of decide.ts, or onStartedLeading failed. */
 export type LostReason = StepDownReason | 'startFailed';
 
 export interface LeaderElectorOptions {
   /** The gateway's Lease client (`ctx.client.leases`). */
-  readonly leases: ResourceClient<Lease>;
+  readonly leases: LeaseClient;
   readonly namespace: string;
   /** The Lease's name, also the metric's `name` label (`kube-controller-manager`, `kube-scheduler`). */
   readonly name: string;

@@ -14,7 +14,7 @@ export {
   type Observation,
   type StepDownReason,
 } from './decide.js';
-export { LeaderElector, defaultIdentity, LEADER_METRIC, type LeaderElectorOptions, type ElectorState, type LostReason } from './elector.js';
+export { LeaderElector, defaultIdentity, LEADER_METRIC, type LeaderElectorOptions, type LeaseClient, type ElectorState, type LostReason } from './elector.js';
 export {
   DEFAULT_LEADER_ELECTION,
   JITTER_FACTOR,
