@@ -31,7 +31,12 @@ export async function startControllerStack(tag: string, controllers: readonly st
     cm: undefined,
     async startControllerManager() {
       if (cs.cm) throw new Error('a controller-manager is already running');
-      cs.cm = await startControllerManager({ ...stack.cfg, gatewayUrl: stack.url }, silent, { controllers, workers: 4 });
+      cs.cm = await startControllerManager({ ...stack.cfg, gatewayUrl: stack.url }, silent, {
+        controllers,
+        workers: 4,
+        // One controller-manager, and tests that assert no write happens: no Lease renewals on the log.
+        leaderElection: { enabled: false },
+      });
       return cs.cm;
     },
     async stopControllerManager() {

@@ -15,16 +15,20 @@ import { controllerManagerPort, startControllerManager } from '../controller-man
 import { startKubelets } from '../kubelet/index.js';
 import { proxyOptionsFromEnv, startProxy } from '../proxy/index.js';
 import { dnsHealthPort, dnsOptionsFromEnv, startDns } from '../dns/index.js';
+import { leaderElectionFromArgs, type LeaderElectionOptions } from '../../shared/leaderelection/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
 
-type Service = (cfg: Config) => Promise<{ close(): Promise<void> }>;
+type Service = (cfg: Config, le?: LeaderElectionOptions) => Promise<{ close(): Promise<void> }>;
+
+/** Lost leadership: the process exits 1 (as kube-controller-manager and kube-scheduler do) and its supervisor restarts it. */
+const exitOnLostLeadership = () => process.exit(1);
 
 /** Every service `up` knows how to run, in start order. Inside `up` they share the gateway's port for health. */
 const SERVICES: Record<string, Service> = {
   projector: (cfg) => startProjector(cfg, createLogger('projector', cfg.logLevel)),
   gateway: (cfg) => startGateway(cfg),
-  'controller-manager': (cfg) => startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel)),
-  scheduler: (cfg) => startScheduler(cfg, createLogger('scheduler', cfg.logLevel)),
+  'controller-manager': (cfg) => startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel), { onLeadershipLost: exitOnLostLeadership }),
+  scheduler: (cfg) => startScheduler(cfg, createLogger('scheduler', cfg.logLevel), { onLeadershipLost: exitOnLostLeadership }),
   proxy: (cfg) => startProxy(cfg, createLogger('proxy', cfg.logLevel), { nodePortAddresses: proxyOptionsFromEnv().nodePortAddresses }),
   dns: (cfg) => startDnsOrWarn(cfg),
 };
@@ -53,9 +57,18 @@ async function startDnsOrWarn(cfg: Config): Promise<{ close(): Promise<void> }> 
 const STANDALONE: Record<string, Service> = {
   ...SERVICES,
   projector: (cfg) => runProjector(cfg, createLogger('projector', cfg.logLevel)),
-  'controller-manager': (cfg) =>
-    startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel), { port: controllerManagerPort() }),
-  scheduler: (cfg) => startScheduler(cfg, createLogger('scheduler', cfg.logLevel), { port: schedulerPort() }),
+  'controller-manager': (cfg, le) =>
+    startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel), {
+      port: controllerManagerPort(),
+      ...(le ? { leaderElection: le } : {}),
+      onLeadershipLost: exitOnLostLeadership,
+    }),
+  scheduler: (cfg, le) =>
+    startScheduler(cfg, createLogger('scheduler', cfg.logLevel), {
+      port: schedulerPort(),
+      ...(le ? { leaderElection: le } : {}),
+      onLeadershipLost: exitOnLostLeadership,
+    }),
   proxy: (cfg) => startProxy(cfg, createLogger('proxy', cfg.logLevel), proxyOptionsFromEnv()),
   dns: (cfg) => startDns(cfg, createLogger('dns', cfg.logLevel), { ...dnsOptionsFromEnv(), healthPort: dnsHealthPort() }),
 };
@@ -121,11 +134,33 @@ program
     await runUntilSignal('kubelet', (cfg) => startKubelets(cfg, configs, createLogger('kubelet', cfg.logLevel)), loadConfig());
   });
 
+/** Services that elect a leader take Kubernetes' --leader-elect* flags (over LEADER_ELECT* in the environment). */
+const ELECTED = new Set(['controller-manager', 'scheduler']);
+
 for (const name of Object.keys(SERVICES)) {
-  program
-    .command(name)
-    .description(`run the ${name} alone`)
-    .action(async () => runUntilSignal(name, STANDALONE[name]!, loadConfig()));
+  const cmd = program.command(name).description(`run the ${name} alone`);
+  if (ELECTED.has(name)) {
+    cmd
+      .option('--leader-elect [bool]', 'run for leadership on a Lease in kube-system before working (default true; LEADER_ELECT)')
+      .option('--leader-elect-lease-duration <duration>', 'how long standbys wait before taking an unrenewed lease (default 15s)')
+      .option('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops leading (default 10s)')
+      .option('--leader-elect-retry-period <duration>', 'time between attempts (default 2s)');
+  }
+  cmd.action(async (flags: Record<string, string | boolean | undefined>) => {
+    const le = ELECTED.has(name) ? leaderElectionFromArgs(flagArgs(flags)) : undefined;
+    await runUntilSignal(name, (cfg) => STANDALONE[name]!(cfg, le), loadConfig());
+  });
+}
+
+/** Commander's parsed --leader-elect* values back into `--flag=value` arguments for leaderElectionFromArgs. */
+function flagArgs(flags: Record<string, string | boolean | undefined>): string[] {
+  const names: Record<string, string> = {
+    leaderElect: '--leader-elect',
+    leaderElectLeaseDuration: '--leader-elect-lease-duration',
+    leaderElectRenewDeadline: '--leader-elect-renew-deadline',
+    leaderElectRetryPeriod: '--leader-elect-retry-period',
+  };
+  return Object.entries(flags).flatMap(([k, v]) => (names[k] && v !== undefined ? [`${names[k]}=${v === true ? 'true' : v}`] : []));
 }
 
 program

@@ -3,10 +3,15 @@
 import { loadConfig } from '../../shared/config.js';
 import { runUntilSignal } from '../../shared/run.js';
 import { createLogger } from '../../shared/log.js';
+import { leaderElectionFromArgs } from '../../shared/leaderelection/index.js';
 import { controllerManagerPort, startControllerManager } from './manager.js';
 
 await runUntilSignal(
   'controller-manager',
-  (c) => startControllerManager(c, createLogger('controller-manager', c.logLevel), { port: controllerManagerPort() }),
+  (c) => startControllerManager(c, createLogger('controller-manager', c.logLevel), {
+    port: controllerManagerPort(),
+    leaderElection: leaderElectionFromArgs(process.argv.slice(2)),
+    onLeadershipLost: () => process.exit(1),
+  }),
   loadConfig(),
 );

@@ -2,13 +2,24 @@
  * The controller-manager: every controller in one process over one set of shared informers
  * (kube-controller-manager). Each controller is a module exporting a `ControllerFactory`; this file
  * only wires them up, starts the informers and serves health.
+ *
+ * With leader election (the default; `leaderElection: { enabled: false }`, `--leader-elect=false` or
+ * LEADER_ELECT=false turn it off) only the holder of the Lease `kube-system/kube-controller-manager`
+ * runs controllers. Like kube-controller-manager, a standby builds nothing (its informers start when
+ * it becomes leader), is healthy, and is ready with `leaderElection: "standby"`. A leader that loses
+ * the Lease stops its controllers, fails /healthz and calls `onLeadershipLost` (the binaries exit 1,
+ * as Kubernetes' components do, and a supervisor restarts them as a fresh candidate).
  */
 import type { Registry } from 'prom-client';
 import type { Config } from '../../shared/config.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import { openContext, serveContextHealth, type ServiceContext } from '../../shared/service/context.js';
 import { portFromEnv, type HealthServer } from '../../shared/http/health-server.js';
+import { electionRole, electorFor, type LeaderElectionOptions, type LeaderElector, type LostReason } from '../../shared/leaderelection/index.js';
 import { CONTROLLERS } from './controllers.js';
+
+/** The Lease the controller-managers elect their leader on (in kube-system). */
+export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
 /** A running controller (see controllers.ts for the list). */
 export interface Controller {
@@ -45,6 +56,10 @@ export interface ControllerManagerOptions {
   readonly defaultTolerationSeconds?: number;
   /** Where unset options are read from (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Leader election: these settings over LEADER_ELECT* from `env` over the defaults (on; 15 s, 10 s, 2 s). */
+  readonly leaderElection?: LeaderElectionOptions;
+  /** After leadership was lost and the controllers stopped (the binaries exit 1). Default: /healthz answers 503. */
+  readonly onLeadershipLost?: (reason: LostReason) => void;
 }
 
 /**
@@ -72,10 +87,20 @@ export function controllerOptionsFromEnv(
 
 export interface RunningControllerManager {
   readonly ctx: ServiceContext;
+  /** The running controllers (empty while standing by). */
   readonly controllers: readonly Controller[];
   readonly url: string | undefined;
+  /** Undefined when leader election is disabled. */
+  readonly elector: LeaderElector | undefined;
+  /** Runs controllers now (always true without leader election). */
+  isLeader(): boolean;
+  /** Connected, and (when leading) caches synced. */
   ready(): boolean;
-  close(): Promise<void>;
+  /**
+   * Stop controllers, then release the Lease. `{ release: false }` behaves like a crash: the
+   * renewals stop first and the Lease is left to expire.
+   */
+  close(opts?: { readonly release?: boolean }): Promise<void>;
 }
 
 export function knownControllers(): string[] {
@@ -99,26 +124,66 @@ export async function startControllerManager(
     defaultTolerationSeconds: opts.defaultTolerationSeconds ?? fromEnv.defaultTolerationSeconds ?? 300,
   };
   const controllers: Controller[] = [];
+  let starting: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+  let lost = false;
+  let closing = false;
+  const startControllers = () =>
+    (starting ??= (async () => {
+      if (closing) return; // leadership won while closing: the release follows
+      for (const name of wanted) controllers.push(CONTROLLERS[name]!(ctx, copts));
+      await ctx.informers.start();
+      log.info({ controllers: wanted }, 'controllers started');
+    })());
+  const stopControllers = () =>
+    (stopping ??= (async () => {
+      await starting?.catch(() => undefined);
+      await Promise.allSettled(controllers.map((c) => c.stop()));
+    })());
+  let elector: LeaderElector | undefined;
   let http: HealthServer | undefined;
   try {
-    for (const name of wanted) controllers.push(CONTROLLERS[name]!(ctx, copts));
-    await ctx.informers.start();
-    const ready = () => ctx.informers.hasSynced() && ctx.el.connected();
-    http = await serveContextHealth(ctx, opts.port, opts.host, () => ({ controllers: wanted }));
-    log.info({ controllers: wanted, url: http?.url }, 'controller-manager started');
+    elector = electorFor(ctx, CONTROLLER_MANAGER_LEASE, opts.leaderElection, opts.env ?? process.env, {
+      onStartedLeading: startControllers,
+      async onStoppedLeading(reason) {
+        lost = true;
+        await stopControllers();
+        log.error({ reason }, 'leader election lost: controllers stopped');
+        opts.onLeadershipLost?.(reason);
+      },
+    });
+    if (elector) await elector.start();
+    else await startControllers();
+    const isLeader = () => !elector || elector.isLeader();
+    const ready = () => ctx.el.connected() && !lost && (!isLeader() || (starting !== undefined && ctx.informers.hasSynced()));
+    http = await serveContextHealth(
+      ctx,
+      opts.port,
+      opts.host,
+      () => ({ ready: ready(), controllers: wanted, leaderElection: electionRole(elector) }),
+      () => elector?.check(),
+    );
+    log.info({ controllers: wanted, url: http?.url, leaderElection: electionRole(elector) }, 'controller-manager started');
     return {
       ctx,
       controllers,
       url: http?.url,
+      elector,
+      isLeader,
       ready,
-      async close() {
+      async close(o = {}) {
+        const release = o.release ?? true;
+        closing = true;
         await http?.close().catch(() => undefined);
-        await Promise.allSettled(controllers.map((c) => c.stop()));
+        if (!release) await elector?.stop({ release: false });
+        await stopControllers();
+        await elector?.stop({ release });
         await ctx.close();
       },
     };
   } catch (err) {
-    await Promise.allSettled(controllers.map((c) => c.stop()));
+    await elector?.stop({ release: true }).catch(() => undefined);
+    await stopControllers();
     await ctx.close();
     throw err;
   }

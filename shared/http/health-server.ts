@@ -15,6 +15,8 @@ export interface HealthServerOptions {
   readonly host: string;
   readonly registry: Registry;
   readonly readiness: () => Readiness;
+  /** /healthz: an error message makes it 503 (default: healthy while the process answers). */
+  readonly liveness?: () => string | undefined;
   /** More routes on the same server (the kubelet's container logs). */
   readonly routes?: (app: FastifyInstance) => void;
 }
@@ -27,7 +29,10 @@ export interface HealthServer {
 
 export async function startHealthServer(o: HealthServerOptions): Promise<HealthServer> {
   const app = Fastify({ logger: false });
-  app.get('/healthz', async () => 'ok');
+  app.get('/healthz', async (_req, reply) => {
+    const err = o.liveness?.();
+    return err === undefined ? 'ok' : reply.code(503).send(err);
+  });
   app.get('/readyz', async (_req, reply) => {
     const r = o.readiness();
     return reply.code(r.ready ? 200 : 503).send(r);

@@ -64,13 +64,15 @@ export async function openContext(cfg: Config, log: Logger, opts: ContextOptions
 /**
  * A stream-reading service's /healthz, /readyz and /metrics on `port` (undefined: none, e.g. inside
  * `jetkube up`): ready once its informers have synced and its NATS connection is up; `details`
- * adds the service's own fields to the readiness answer.
+ * adds the service's own fields to the readiness answer; `liveness` can fail /healthz (e.g. leader
+ * election lost).
  */
 export async function serveContextHealth(
   ctx: ServiceContext,
   port: number | undefined,
   host: string | undefined,
   details: () => Record<string, unknown> = () => ({}),
+  liveness?: () => string | undefined,
 ): Promise<HealthServer | undefined> {
   if (port === undefined) return undefined;
   return startHealthServer({
@@ -78,5 +80,6 @@ export async function serveContextHealth(
     host: host ?? ctx.cfg.host,
     registry: ctx.registry,
     readiness: () => ({ ready: ctx.informers.hasSynced() && ctx.el.connected(), ...details() }),
+    ...(liveness ? { liveness } : {}),
   });
 }

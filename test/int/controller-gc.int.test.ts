@@ -30,7 +30,7 @@ const silent = createLogger('test', process.env.LOG_LEVEL || 'silent');
 
 if (process.env[CHILD_FLAG] === '1') {
   const cfg = loadConfig(process.env);
-  const cm = await startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel), { controllers: CONTROLLERS });
+  const cm = await startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel), { controllers: CONTROLLERS, leaderElection: { enabled: false } });
   await cm.ctx.informers.waitForSync();
   process.send?.('ready');
 } else {
@@ -121,7 +121,7 @@ function suite(): void {
       waitFor(`${plural}/${name} to go`, async () => ((await get(ns, plural, name)).status === 404 ? true : undefined));
 
     async function startCm(): Promise<RunningControllerManager> {
-      const m = await startControllerManager({ ...cfg, gatewayUrl: stack.url }, silent, { controllers: CONTROLLERS });
+      const m = await startControllerManager({ ...cfg, gatewayUrl: stack.url }, silent, { controllers: CONTROLLERS, leaderElection: { enabled: false } });
       await m.ctx.informers.waitForSync();
       return m;
     }

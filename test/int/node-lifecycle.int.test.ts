@@ -92,6 +92,7 @@ describe('node lifecycle controller', () => {
       workers: 2,
       nodeMonitorGracePeriodMs: GRACE_MS,
       defaultTolerationSeconds: TOLERATION_S,
+      leaderElection: { enabled: false },
     });
     await m.ctx.informers.waitForSync();
     return m;

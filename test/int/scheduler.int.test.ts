@@ -71,7 +71,7 @@ describe('scheduler', () => {
       nodeObject('notready', { cpu: '64', memory: '64Gi', ready: false }),
     ];
     for (const n of nodes) assert.equal((await api(s.url, 'POST', '/api/v1/nodes', n)).status, 201);
-    sched = await startScheduler({ ...s.cfg, gatewayUrl: s.url }, silent, { backoffBaseMs: 50, backoffCapMs: 500 });
+    sched = await startScheduler({ ...s.cfg, gatewayUrl: s.url }, silent, { backoffBaseMs: 50, backoffCapMs: 500, leaderElection: { enabled: false } });
   });
   after(async () => {
     await sched?.close();
@@ -178,7 +178,7 @@ describe('scheduler', () => {
       if (i === 30) {
         // Restart the scheduler in the middle of the burst.
         await sched.close();
-        sched = await startScheduler({ ...s.cfg, gatewayUrl: s.url }, silent, { backoffBaseMs: 50, backoffCapMs: 500 });
+        sched = await startScheduler({ ...s.cfg, gatewayUrl: s.url }, silent, { backoffBaseMs: 50, backoffCapMs: 500, leaderElection: { enabled: false } });
       }
     }
     for (const r of await Promise.all(posts)) assert.equal(r.status, 201);

@@ -1,0 +1,47 @@
+/**
+ * Leader election as the controller-manager and the scheduler use it: settings from the options
+ * over LEADER_ELECT* in the environment over the defaults, the Lease in kube-system, the metric in
+ * the service's registry. Answers undefined when election is disabled (the service leads at once).
+ */
+import type { ServiceContext } from '../service/context.js';
+import { LeaderElector, type LostReason } from './elector.js';
+import { LEASE_NAMESPACE, leaderElectionFromEnv, resolveLeaderElection, type LeaderElectionOptions } from './config.js';
+
+export interface ServiceElectionHooks {
+  readonly onStartedLeading: () => void | Promise<void>;
+  readonly onStoppedLeading: (reason: LostReason) => void | Promise<void>;
+}
+
+export function electorFor(
+  ctx: ServiceContext,
+  component: string,
+  opts: LeaderElectionOptions | undefined,
+  env: NodeJS.ProcessEnv,
+  hooks: ServiceElectionHooks,
+): LeaderElector | undefined {
+  const s = resolveLeaderElection(leaderElectionFromEnv(env), stripUndefined(opts ?? {}));
+  if (!s.enabled) return undefined;
+  return new LeaderElector({
+    leases: ctx.client.leases,
+    namespace: opts?.leaseNamespace ?? LEASE_NAMESPACE,
+    name: opts?.leaseName ?? component,
+    ...(opts?.identity ? { identity: opts.identity } : {}),
+    ...(opts?.jitterFactor !== undefined ? { jitterFactor: opts.jitterFactor } : {}),
+    timing: { leaseDurationMs: s.leaseDurationMs, renewDeadlineMs: s.renewDeadlineMs, retryPeriodMs: s.retryPeriodMs },
+    log: ctx.log,
+    registry: ctx.registry,
+    onStartedLeading: hooks.onStartedLeading,
+    onStoppedLeading: hooks.onStoppedLeading,
+  });
+}
+
+/** The role a service reports in /readyz: `leader`, `standby`, `lost` (it should be restarted) or `disabled`. */
+export function electionRole(e: LeaderElector | undefined): 'leader' | 'standby' | 'lost' | 'disabled' {
+  if (!e) return 'disabled';
+  if (e.isLeader()) return 'leader';
+  return e.state === 'lost' ? 'lost' : 'standby';
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
