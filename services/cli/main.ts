@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
 import { runUntilSignal } from '../../shared/run.js';
 import { startGateway } from '../gateway/index.js';
-import { replay, runProjector, startProjector } from '../projector/index.js';
+import { isNoProjectionsError, replay, runProjector, startProjector } from '../projector/index.js';
 import { schedulerPort, startScheduler } from '../scheduler/index.js';
 import { controllerManagerPort, startControllerManager } from '../controller-manager/manager.js';
 import { startKubelets } from '../kubelet/index.js';
@@ -185,6 +185,11 @@ program
         const pct = p.total ? Math.min(100, (100 * p.done) / p.total) : 100;
         process.stderr.write(`\rreplay: ${p.done}/${p.total} events (${pct.toFixed(1)}%), ${Math.round(p.eventsPerSec)} events/s   `);
       },
+    }).catch((err: unknown) => {
+      // The wrong database (no projections of this prefix there) is a plain message, not a stack.
+      if (!isNoProjectionsError(err)) throw err;
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exit(1);
     });
     process.stderr.write('\n');
     console.log(

@@ -11,6 +11,11 @@
  * Point in time (`toSeq` or `toTime`): the same build, stopped at that sequence (or at the last
  * message stored at or before that time), renamed to `<prefix>_asof_<seq>`; the live schema is left
  * alone. If the log no longer holds every event up to there, the result carries a warning.
+ *
+ * Either one first makes sure DATABASE_URL holds this prefix's projections: the live schema must
+ * have the projector's checkpoint (the gateway's and the projector's migrations create it). If it
+ * has none, DATABASE_URL or JETKUBE_PREFIX names some other database or cluster, and replay stops
+ * with NoProjectionsError before it touches Postgres or NATS, instead of building tables there.
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -62,26 +67,57 @@ export interface ReplayResult {
   readonly warning?: string;
 }
 
+/** The database has no projections of the prefix (no checkpoint in its schema): replay refuses to build them there. */
+export class NoProjectionsError extends Error {
+  override readonly name = 'NoProjectionsError';
+  constructor(
+    readonly prefix: string,
+    readonly schema: string,
+    readonly database: string,
+  ) {
+    super(
+      `no projector checkpoint in schema "${schema}" of ${database}: the projections of prefix "${prefix}" don't exist in this database, ` +
+        `so there is nothing to replay into; point DATABASE_URL and JETKUBE_PREFIX at the cluster's own (those its gateway and projector use). Nothing was written`,
+    );
+  }
+}
+
+export const isNoProjectionsError = (e: unknown): e is NoProjectionsError => e instanceof Error && e.name === 'NoProjectionsError';
+
+/** `postgres://host:port/db` of a connection string, without user or password, for messages. */
+export function databaseLabel(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return 'DATABASE_URL';
+  }
+}
+
 export async function replay(cfg: Config, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const log = (opts.log ?? createLogger('replay', cfg.logLevel)).child({ prefix: cfg.prefix });
   const live = schemaName(cfg.prefix);
   const suffix = randomBytes(4).toString('hex');
   const built = `${live}_replay_${suffix}`;
-  const el = await EventLog.connect({
-    natsUrl: cfg.natsUrl,
-    prefix: cfg.prefix,
-    historyPerObject: cfg.historyPerObject,
-    name: 'jetkube-replay',
-  });
   const admin = createDb(cfg.databaseUrl, live, { max: 2, applicationName: 'jetkube-replay' });
-  const bdb = createDb(cfg.databaseUrl, built, { max: 2, applicationName: 'jetkube-replay' });
+  let el: EventLog | undefined;
+  let bdb: Kysely<Database> | undefined;
   try {
+    // Before anything is created anywhere (EventLog.connect creates a missing stream, migrate a schema).
+    if ((await checkpointOf(admin, live)) === null) throw new NoProjectionsError(cfg.prefix, live, databaseLabel(cfg.databaseUrl));
+    const events = (el = await EventLog.connect({
+      natsUrl: cfg.natsUrl,
+      prefix: cfg.prefix,
+      historyPerObject: cfg.historyPerObject,
+      name: 'jetkube-replay',
+    }));
+    const target = (bdb = createDb(cfg.databaseUrl, built, { max: 2, applicationName: 'jetkube-replay' }));
     return await admin.connection().execute(async (conn) => {
       if (!(await tryLock(conn, LockClass.replay, cfg.prefix))) {
         throw new Error(`another replay of "${cfg.prefix}" is running`);
       }
       try {
-        const job = new ReplayJob(cfg, el, conn, bdb, live, built, suffix, log, opts);
+        const job = new ReplayJob(cfg, events, conn, target, live, built, suffix, log, opts);
         return await job.run();
       } catch (err) {
         await dropSchema(conn, built).catch(() => undefined);
@@ -91,9 +127,9 @@ export async function replay(cfg: Config, opts: ReplayOptions = {}): Promise<Rep
       }
     });
   } finally {
-    await bdb.destroy().catch(() => undefined);
+    await bdb?.destroy().catch(() => undefined);
     await admin.destroy().catch(() => undefined);
-    await el.close();
+    await el?.close();
   }
 }
 

@@ -11,10 +11,15 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import type { Config } from '../../shared/config.js';
+import { schemaName, type Config } from '../../shared/config.js';
 import { dropPrefix, testConfig } from '../harness.js';
 import { api } from '../stack.js';
 import { eventually } from '../wait.js';
@@ -23,6 +28,7 @@ import { run } from './cli.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
+const NATS_CONF = join(ROOT, 'infra/nats.conf');
 const IMAGE = 'jetkube-test/jetkube:local';
 /** The Dockerfile's build stage, tagged so that a rebuild can drop the one it replaces. */
 const BUILD_STAGE = 'jetkube-test/jetkube-build:local';
@@ -99,51 +105,135 @@ const envOf = (s: Service): Record<string, string> => Object.fromEntries(Object.
 const conditionsOf = (s: Service): Record<string, string> =>
   Object.fromEntries(Object.entries(s.depends_on ?? {}).map(([k, v]) => [k, (v as { condition: string }).condition]));
 
+/**
+ * Every address the stack binds on the host, each with the JETKUBE_* variable that moves it, its
+ * default and where the resolved config says it went. None defaults to NATS' 4222 or Postgres'
+ * 5432: a NATS or Postgres installed on the host keeps its ports.
+ */
+const HOST_PORTS: readonly { readonly variable: string; readonly dflt: string; readonly read: (svc: Record<string, Service>) => string | undefined }[] = [
+  { variable: 'JETKUBE_GATEWAY_PORT', dflt: '8080', read: (svc) => envOf(svc.gateway!).PORT },
+  { variable: 'JETKUBE_PROJECTOR_PORT', dflt: '8081', read: (svc) => envOf(svc.projector!).PROJECTOR_PORT },
+  { variable: 'JETKUBE_CONTROLLER_MANAGER_PORT', dflt: '8082', read: (svc) => envOf(svc['controller-manager']!).CONTROLLER_MANAGER_PORT },
+  { variable: 'JETKUBE_SCHEDULER_PORT', dflt: '8083', read: (svc) => envOf(svc.scheduler!).SCHEDULER_PORT },
+  { variable: 'JETKUBE_DNS_HEALTH_PORT', dflt: '8053', read: (svc) => envOf(svc.dns!).DNS_HEALTH_PORT },
+  { variable: 'JETKUBE_PROXY_PORT', dflt: '10256', read: (svc) => envOf(svc.proxy!).PROXY_PORT },
+  { variable: 'JETKUBE_NODE1_KUBELET_PORT', dflt: '10250', read: (svc) => envOf(svc['node-1']!).KUBELET_PORT },
+  { variable: 'JETKUBE_NODE2_KUBELET_PORT', dflt: '10251', read: (svc) => envOf(svc['node-2']!).KUBELET_PORT },
+  { variable: 'JETKUBE_CLUSTER_DNS', dflt: '127.0.0.10:53', read: (svc) => envOf(svc.dns!).CLUSTER_DNS },
+  { variable: 'JETKUBE_NATS_PORT', dflt: '14222', read: (svc) => portsOf(svc.nats!).find((p) => p.target === '4222')?.published },
+  { variable: 'JETKUBE_PG_PORT', dflt: '15432', read: (svc) => portsOf(svc.postgres!).find((p) => p.target === '5432')?.published },
+];
+/** The other settings the compose file reads. */
+const OTHER_SETTINGS = [
+  'JETKUBE_GATEWAY_HOST',
+  'JETKUBE_NODEPORT_ADDRESSES',
+  'JETKUBE_PG_PASSWORD',
+  'JETKUBE_DNS_UPSTREAM',
+  'JETKUBE_ROOT_DIR',
+  'JETKUBE_PREFIX',
+  'JETKUBE_IMAGE',
+  'JETKUBE_BASE_IMAGE',
+  'JETKUBE_NPM_REGISTRY',
+  'JETKUBE_NPM_CA_CERT',
+];
+
+interface Want {
+  /** HOST_PORTS' values by variable. */
+  readonly ports: Readonly<Record<string, string>>;
+  readonly rootDir: string;
+  readonly image: string;
+  readonly buildArgs: Readonly<Record<string, string>>;
+}
+
+const defaults = (over: Partial<Want> = {}): Want => ({
+  ports: Object.fromEntries(HOST_PORTS.map((p) => [p.variable, p.dflt])),
+  rootDir: '/var/lib/jetkube',
+  image: 'jetkube:local',
+  buildArgs: { BASE: 'node:22-bookworm-slim', NPM_REGISTRY: '', NPM_CA_CERT: '' },
+  ...over,
+});
+
+/** `jetstream { ... }` of a NATS config file, comments removed. */
+function jetstreamBlock(conf: string): string | undefined {
+  return /^\s*jetstream\s*\{([^}]*)\}/m.exec(conf.replace(/#.*$/gm, ''))?.[1];
+}
+
 /** The resolved config for `env`, checked for the designed stack; returns its services. */
-async function assertStack(
-  cli: string[],
-  env: NodeJS.ProcessEnv,
-  want: { gatewayPort: string; natsPort: string; pgPort: string; rootDir: string },
-): Promise<Record<string, Service>> {
+async function assertStack(cli: string[], env: NodeJS.ProcessEnv, want: Want): Promise<Record<string, Service>> {
   const config = parse(await compose(cli, ['config'], env)) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
   const svc = config.services;
   assert.deepEqual(Object.keys(svc).sort(), ['nats', 'postgres', ...Object.keys(JETKUBE_SERVICES)].sort());
+
+  // Every host port where its setting put it, no two the same.
+  const bound = new Map<string, string>();
+  for (const { variable, read } of HOST_PORTS) {
+    const at = read(svc);
+    assert.equal(at, want.ports[variable], `${variable} sets it`);
+    assert.ok(!bound.has(at!), `${variable}=${at} is also ${bound.get(at!)}`);
+    bound.set(at!, variable);
+  }
+  const natsPort = want.ports.JETKUBE_NATS_PORT!;
+  const pgPort = want.ports.JETKUBE_PG_PORT!;
+  const gatewayPort = want.ports.JETKUBE_GATEWAY_PORT!;
 
   // NATS and Postgres: bridge network, published on loopback only, persistent volumes, healthchecks.
   const published = (name: string, target: string) => {
     assert.notEqual(svc[name]!.network_mode, 'host', `${name} stays on the bridge network`);
     const p = portsOf(svc[name]!).find((x) => x.target === target);
     assert.equal(p?.hostIp, '127.0.0.1', `${name}:${target} is published on the host's loopback only`);
+    assert.equal(portsOf(svc[name]!).length, 1, `${name} publishes nothing else`);
     assert.ok(svc[name]!.healthcheck?.test, `${name} has a healthcheck`);
-    for (const v of volumesOf(svc[name]!)) assert.ok(v.source in (config.volumes ?? {}), `${name}'s ${v.target} is a named volume`);
+    assert.equal(svc[name]!.build, undefined);
     return p!.published;
   };
-  assert.equal(published('nats', '4222'), want.natsPort);
-  assert.equal(published('postgres', '5432'), want.pgPort);
-  assert.deepEqual(svc.nats!.command.slice(0, 1), ['-js'], 'JetStream on');
+  assert.equal(published('nats', '4222'), natsPort);
+  assert.equal(published('postgres', '5432'), pgPort);
+  for (const v of volumesOf(svc.postgres!)) assert.ok(v.source in (config.volumes ?? {}), `postgres' ${v.target} is a named volume`);
 
-  // The jetkube services: one image, host networking, each on its own host port, /readyz healthchecks.
-  const healthPorts = new Map<string, string>();
+  // NATS: its config file mounted read-only from infra/nats.conf, JetStream on with
+  // sync_interval: always, the store on the named volume, the ports the compose file uses.
+  const nats = svc.nats!;
+  assert.equal(nats.command?.[0], '-c', 'NATS runs with a config file');
+  const confAt = nats.command[1] as string;
+  const confMount = volumesOf(nats).find((v) => v.target === confAt);
+  assert.ok(confMount && resolve(ROOT, confMount.source) === NATS_CONF, `${confAt} is infra/nats.conf (${confMount?.source})`);
+  const js = jetstreamBlock(readFileSync(NATS_CONF, 'utf8'));
+  assert.ok(js !== undefined, 'JetStream on');
+  assert.match(js, /^\s*sync_interval\s*:\s*always\s*$/m, 'JetStream fsyncs every write before acknowledging it');
+  const storeDir = /^\s*store_dir\s*:\s*(\S+)\s*$/m.exec(js)?.[1];
+  const store = volumesOf(nats).find((v) => v.target === storeDir);
+  assert.ok(store && store.source in (config.volumes ?? {}), `NATS' store ${storeDir} is a named volume`);
+  assert.match(readFileSync(NATS_CONF, 'utf8'), /^port:\s*4222\b/m);
+  assert.match(readFileSync(NATS_CONF, 'utf8'), /^http_port:\s*8222\b/m);
+  assert.ok(JSON.stringify(nats.healthcheck.test).includes('127.0.0.1:8222/healthz'), 'the healthcheck asks the monitoring port');
+
+  // One image, built once: only the gateway has `build:`; every other jetkube service runs what it
+  // tags and never pulls it.
+  assert.deepEqual(Object.keys(svc).filter((n) => svc[n]!.build), ['gateway'], 'one service builds the image');
+  const build = svc.gateway!.build;
+  assert.equal(build.dockerfile, 'infra/Dockerfile');
+  assert.equal(resolve(ROOT, build.context), resolve(ROOT));
+  assert.equal(build.network, 'host');
+  assert.deepEqual(Object.fromEntries(Object.entries(build.args ?? {}).map(([k, v]) => [k, String(v ?? '')])), want.buildArgs);
+
+  // The jetkube services: one image, host networking, /readyz healthchecks.
   for (const [name, { command, portVar }] of Object.entries(JETKUBE_SERVICES)) {
     const s = svc[name]!;
     const e = envOf(s);
     assert.equal(s.network_mode, 'host', `${name}: host networking`);
-    assert.equal(s.image, svc.gateway!.image, `${name}: the one jetkube image`);
-    assert.equal(s.build?.dockerfile, 'infra/Dockerfile');
+    assert.equal(s.image, want.image, `${name}: the one jetkube image`);
+    if (name !== 'gateway') assert.equal(s.pull_policy, 'never', `${name} never pulls the image the gateway builds`);
     assert.deepEqual(s.command, [command]);
     assert.equal(s.restart, 'unless-stopped');
     assert.equal(s.user, ROOT_USERS.has(name) ? 'root' : undefined, `${name}'s user`);
     assert.ok(s.healthcheck?.test?.includes(portVar), `${name}'s healthcheck probes $${portVar}`);
-    assert.match(e[portVar] ?? '', /^\d+$/, `${name} sets ${portVar}`);
-    assert.ok(!healthPorts.has(e[portVar]!), `${name}'s ${portVar}=${e[portVar]} is also ${healthPorts.get(e[portVar]!)}'s port`);
-    healthPorts.set(e[portVar]!, name);
-    assert.equal(e.NATS_URL, `nats://127.0.0.1:${want.natsPort}`, `${name}'s NATS_URL`);
-    assert.match(e.DATABASE_URL ?? '', new RegExp(`^postgres://[^/]*@127\\.0\\.0\\.1:${want.pgPort}/`), `${name}'s DATABASE_URL`);
-    assert.equal(e.GATEWAY_URL, `http://127.0.0.1:${want.gatewayPort}`, `${name}'s GATEWAY_URL`);
+    assert.ok(bound.has(e[portVar] ?? ''), `${name}'s ${portVar}=${e[portVar]} is one of the host ports with a setting`);
+    assert.equal(e.NATS_URL, `nats://127.0.0.1:${natsPort}`, `${name}'s NATS_URL`);
+    assert.match(e.DATABASE_URL ?? '', new RegExp(`^postgres://[^/]*@127\\.0\\.0\\.1:${pgPort}/`), `${name}'s DATABASE_URL`);
+    assert.equal(e.GATEWAY_URL, `http://127.0.0.1:${gatewayPort}`, `${name}'s GATEWAY_URL`);
+    assert.equal(e.CLUSTER_DNS, want.ports.JETKUBE_CLUSTER_DNS, `${name}'s CLUSTER_DNS: the dns binds what the kubelets give the pods`);
     assert.deepEqual(conditionsOf(s), name === 'gateway' ? { nats: 'service_healthy', postgres: 'service_healthy' } : { gateway: 'service_healthy' });
   }
-  assert.equal(envOf(svc.gateway!).PORT, want.gatewayPort);
-  assert.equal(new Set(['dns', ...KUBELETS].map((n) => envOf(svc[n]!).CLUSTER_DNS)).size, 1, 'the dns binds what the kubelets give the pods');
 
   // Kubelets: the Docker socket, and their root directories where the engine finds them (same path).
   for (const name of KUBELETS) {
@@ -164,15 +254,65 @@ describe('docker-compose.yml', async () => {
   const cli = await composeCli();
   const skip = cli ? undefined : unavailable('neither `docker compose` nor `docker-compose` answers (Debian: apt-get install docker-compose)').skip;
 
-  it('validates and resolves to the stack: every service, host networking, healthchecks, start order, distinct ports, the kubelets\' mounts', { skip }, async () => {
+  it('validates and resolves to the stack: every service, host networking, healthchecks, start order, one build, NATS fsyncing every write, host ports off 4222 and 5432', { skip }, async () => {
     await compose(cli!, ['config', '-q'], composeEnv());
-    await assertStack(cli!, composeEnv(), { gatewayPort: '8080', natsPort: '4222', pgPort: '5432', rootDir: '/var/lib/jetkube' });
+    const svc = await assertStack(cli!, composeEnv(), defaults());
+    const hostPorts = HOST_PORTS.map((p) => p.read(svc)!.replace(/^.*:/, ''));
+    for (const taken of ['4222', '5432']) assert.ok(!hostPorts.includes(taken), `nothing binds ${taken} on the host by default`);
   });
 
-  it('the JETKUBE_* settings move every host port and URL together', { skip }, async () => {
-    const env = composeEnv({ JETKUBE_GATEWAY_PORT: '18080', JETKUBE_NATS_PORT: '14222', JETKUBE_PG_PORT: '15432', JETKUBE_ROOT_DIR: '/srv/jk', JETKUBE_NODEPORT_ADDRESSES: '127.0.0.2' });
-    const svc = await assertStack(cli!, env, { gatewayPort: '18080', natsPort: '14222', pgPort: '15432', rootDir: '/srv/jk' });
+  it('the JETKUBE_* settings move every host port and URL together, and reach the build', { skip }, async () => {
+    // Ports nothing defaults to, each different.
+    const ports = Object.fromEntries(HOST_PORTS.map((p, i) => [p.variable, p.variable === 'JETKUBE_CLUSTER_DNS' ? '127.0.0.53:5353' : String(21000 + i)]));
+    const over = {
+      ...ports,
+      JETKUBE_ROOT_DIR: '/srv/jk',
+      JETKUBE_NODEPORT_ADDRESSES: '127.0.0.2',
+      JETKUBE_IMAGE: 'example/jetkube:1',
+      JETKUBE_BASE_IMAGE: 'node:22-alpine',
+      JETKUBE_NPM_REGISTRY: 'https://npm.example.corp/',
+      JETKUBE_NPM_CA_CERT: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+    };
+    const svc = await assertStack(cli!, composeEnv(over), {
+      ports,
+      rootDir: '/srv/jk',
+      image: 'example/jetkube:1',
+      buildArgs: { BASE: over.JETKUBE_BASE_IMAGE, NPM_REGISTRY: over.JETKUBE_NPM_REGISTRY, NPM_CA_CERT: over.JETKUBE_NPM_CA_CERT },
+    });
     assert.equal(envOf(svc.proxy!).NODEPORT_ADDRESSES, '127.0.0.2');
+    // No port of any service kept a default: every one has a setting.
+    const defaultsLeft = Object.entries(svc).flatMap(([name, s]) => [
+      ...Object.entries(envOf(s))
+        .filter(([k, v]) => /_PORT$/.test(k) && HOST_PORTS.some((p) => p.dflt === v))
+        .map(([k, v]) => `${name} ${k}=${v}`),
+      ...portsOf(s).filter((p) => HOST_PORTS.some((h) => h.dflt === p.published)).map((p) => `${name} publishes ${p.published}`),
+    ]);
+    assert.deepEqual(defaultsLeft, [], 'a host port without a setting');
+  });
+
+  it('infra/nats.conf is a config nats-server 2.10 accepts', (t) => {
+    // NATS_SERVER_BIN, else nats-server on PATH; Debian bookworm's 2.9 predates sync_interval.
+    const bin = process.env.NATS_SERVER_BIN || which('nats-server');
+    const version = bin ? /v(\d+)\.(\d+)\.\d+/.exec(spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout ?? '') : null;
+    if (!bin || !version || Number(version[1]) * 100 + Number(version[2]) < 210) {
+      return t.skip(`no nats-server ≥ 2.10 (${bin ? `${bin} is ${version?.[0] ?? '?'}` : 'none on PATH'}); set NATS_SERVER_BIN`);
+    }
+    const r = spawnSync(bin, ['-t', '-c', NATS_CONF], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${bin} -t: ${r.stdout}${r.stderr}`);
+  });
+
+  it('documents every setting in its header and in the README\'s compose section', () => {
+    const file = readFileSync(COMPOSE_FILE, 'utf8');
+    const header = file.slice(0, file.search(/^[^#\n]/m));
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### The compose stack'), readme.indexOf('\n## ', readme.indexOf('### The compose stack')));
+    const used = [...new Set([...file.matchAll(/\$\{(JETKUBE_\w+)/g)].map((m) => m[1]!))].sort();
+    assert.deepEqual(used, [...HOST_PORTS.map((p) => p.variable), ...OTHER_SETTINGS].sort(), 'the settings the file reads');
+    for (const v of used) {
+      assert.match(header, new RegExp(`^#\\s+${v}\\b`, 'm'), `the header documents ${v}`);
+      assert.ok(section.includes(`\`${v}\``), `the README's compose section names ${v}`);
+    }
+    for (const { variable, dflt } of HOST_PORTS) assert.match(header, new RegExp(`^#\\s+${variable}\\s+${dflt.replace(/\./g, '\\.')}\\b`, 'm'), `${variable}'s default in the header`);
   });
 });
 
@@ -223,6 +363,54 @@ describe('infra/Dockerfile', async () => {
     t.diagnostic(`${IMAGE}: built in ${seconds(start)}`);
   });
 
+  it('`compose build` builds it once, for the gateway, and every other service runs it', { skip, timeout: 30 * 60_000 }, async (t) => {
+    const cli = await composeCli();
+    if (!cli) return t.skip('no compose CLI');
+    const before = await imageId(IMAGE);
+    const env = composeEnv({ JETKUBE_BASE_IMAGE: NODE_BASE_IMAGE, JETKUBE_IMAGE: IMAGE });
+    const r = await run(cli[0]!, [...cli.slice(1), '-f', COMPOSE_FILE, 'build'], env);
+    assert.equal(r.code, 0, `compose build failed:\n${r.stderr.slice(-4000)}`);
+    const out = `${r.stdout}\n${r.stderr}`;
+    // v1 names each service: "Building gateway", "projector uses an image, skipping".
+    const built = [...out.matchAll(/^Building (\S+)$/gm)].map((m) => m[1]);
+    const skipped = [...out.matchAll(/^(\S+) uses an image, skipping$/gm)].map((m) => m[1]).sort();
+    if (built.length > 0 || skipped.length > 0) {
+      assert.deepEqual(built, ['gateway'], 'one build');
+      assert.deepEqual(skipped, ['nats', 'postgres', ...Object.keys(JETKUBE_SERVICES).filter((n) => n !== 'gateway')].sort());
+    }
+    const after = await imageId(IMAGE);
+    t.diagnostic(`${cli.join(' ')} build: ${built.length ? `built ${built.join(', ')}, skipped ${skipped.length}` : 'done'}; ${after === before ? 'the same image as `docker build` (layer cache)' : 'a new image'}`);
+    if (before && after !== before) await docker('rmi', before).catch(() => undefined);
+  });
+
+  it('passes NPM_REGISTRY and NPM_CA_CERT to npm (a registry behind a CA of its own)', { skip, timeout: 10 * 60_000 }, async () => {
+    // A registry on the host with a certificate from a CA nobody trusts but this build: npm
+    // reaching it at all means the registry and the CA both took. It answers 404, so npm ci stops there.
+    const dir = mkdtempSync(join(tmpdir(), 'jk-npm-ca-'));
+    const requests: string[] = [];
+    const server = createHttpsServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not found"}');
+    });
+    try {
+      const openssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=jetkube test registry',
+        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+      assert.equal(openssl.status, 0, openssl.stderr);
+      const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+      server.setSecureContext({ key: readFileSync(join(dir, 'key.pem')), cert });
+      await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+      const registry = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const r = await run('docker', ['build', '--network', 'host', '--force-rm', '--target', 'build', '--build-arg', `BASE=${NODE_BASE_IMAGE}`,
+        '--build-arg', `NPM_REGISTRY=${registry}`, '--build-arg', `NPM_CA_CERT=${cert}`, '-f', join(ROOT, 'infra/Dockerfile'), ROOT], process.env);
+      assert.notEqual(r.code, 0, 'npm ci cannot succeed against a registry that has nothing');
+      // (package documents or tarballs of package-lock.json's packages, over TLS that only NPM_CA_CERT makes trusted)
+      assert.ok(requests.length > 0, `npm asked ${registry} for nothing:\n${(r.stderr || r.stdout).slice(-2000)}`);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('lists the subcommands; its user is node', { skip }, async () => {
     const help = await docker('run', '--rm', '--network', 'host', IMAGE, '--help');
     for (const cmd of ['up', 'gateway', 'projector', 'controller-manager', 'scheduler', 'proxy', 'dns', 'kubelet', 'replay']) {
@@ -248,5 +436,16 @@ describe('infra/Dockerfile', async () => {
     // In the running container (exec: no second copy of the image's filesystem, which vfs makes per container).
     const probe = 'console.log(process.getuid(), JSON.stringify(require("fs").readdirSync("dist").sort()))';
     assert.equal((await docker('exec', container, 'node', '-e', probe)).trim(), '1000 ["services","shared"]');
+  });
+
+  it('`jetkube replay` in the running container uses its NATS, Postgres and prefix, and refuses a prefix with no projections there', { skip, timeout: 120_000 }, async () => {
+    assert.ok(cfg, 'the gateway container is running');
+    const own = await run('docker', ['exec', container, 'jetkube', 'replay'], process.env);
+    assert.equal(own.code, 0, own.stderr);
+    assert.match(own.stdout, new RegExp(`^replayed \\d+ events up to sequence \\d+ in [\\d.]+ s into schema "${schemaName(cfg.prefix)}"`));
+    const other = `${cfg.prefix}x`;
+    const wrong = await run('docker', ['exec', '-e', `JETKUBE_PREFIX=${other}`, container, 'jetkube', 'replay'], process.env);
+    assert.equal(wrong.code, 1, wrong.stdout);
+    assert.match(wrong.stderr, new RegExp(`^error: no projector checkpoint in schema "${schemaName(other)}" of postgres://`, 'm'));
   });
 });
