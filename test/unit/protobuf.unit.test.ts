@@ -273,6 +273,25 @@ describe('protobuf bodies: conversion rules', () => {
       },
     ],
     [
+      'Event: a client-go recorder\'s event (source written as a struct, reporting fields always, unset times null)',
+      V1('Event'),
+      { metadata: { name: 'p.1', namespace: 'd' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'd' }, reason: 'Started', message: 'ok', source: { component: 'op' }, firstTimestamp: { seconds: 1700000000 }, lastTimestamp: { seconds: 1700000000 }, count: 1, type: 'Normal' },
+      {
+        kind: 'Event', apiVersion: 'v1', metadata: { name: 'p.1', namespace: 'd', creationTimestamp: null },
+        involvedObject: { kind: 'Pod', name: 'p', namespace: 'd' }, reason: 'Started', message: 'ok', source: { component: 'op' },
+        firstTimestamp: '2023-11-14T22:13:20Z', lastTimestamp: '2023-11-14T22:13:20Z', count: 1, type: 'Normal', eventTime: null, reportingComponent: '', reportingInstance: '',
+      },
+    ],
+    [
+      'Lease: pointers written when set, MicroTime with microseconds (what client-go leader election sends)',
+      { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' },
+      { metadata: { name: 'op', namespace: 'kube-system' }, spec: { holderIdentity: 'a_1', leaseDurationSeconds: 15, acquireTime: { seconds: 1700000000, nanos: 123456789 }, renewTime: { seconds: 1700000005 }, leaseTransitions: 0 } },
+      {
+        kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', metadata: { name: 'op', namespace: 'kube-system', creationTimestamp: null },
+        spec: { holderIdentity: 'a_1', leaseDurationSeconds: 15, acquireTime: '2023-11-14T22:13:20.123456Z', renewTime: '2023-11-14T22:13:25.000000Z', leaseTransitions: 0 },
+      },
+    ],
+    [
       'Endpoints: addresses with a target reference and a node name, ports with the port always written',
       V1('Endpoints'),
       {

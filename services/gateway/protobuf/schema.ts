@@ -23,6 +23,8 @@ export type MessageTable = Readonly<Record<string, Readonly<Record<string, Field
 export const WRAPPERS: MessageTable = {
   // metav1.Time: a google.protobuf.Timestamp; JSON is RFC 3339 in seconds, the zero time is null.
   Time: { seconds: [1, 'int64', 'omit'], nanos: [2, 'int32', 'omit'] },
+  // metav1.MicroTime: the same wire form; JSON is RFC 3339 with microseconds.
+  MicroTime: { seconds: [1, 'int64', 'omit'], nanos: [2, 'int32', 'omit'] },
   // resource.Quantity: its canonical string.
   Quantity: { string: [1, 'string', 'omit'] },
   // intstr.IntOrString: type 0 is intVal, 1 is strVal.
@@ -444,6 +446,44 @@ export const MESSAGES: MessageTable = {
     protocol: [3, 'string', 'omit'],
     appProtocol: [4, 'string', 'ptr'],
   },
+  Event: {
+    metadata: [1, 'ObjectMeta', 'req'],
+    involvedObject: [2, 'ObjectReference', 'req'],
+    reason: [3, 'string', 'omit'],
+    message: [4, 'string', 'omit'],
+    source: [5, 'EventSource', 'omit'],
+    firstTimestamp: [6, 'Time', 'omit'],
+    lastTimestamp: [7, 'Time', 'omit'],
+    count: [8, 'int32', 'omit'],
+    type: [9, 'string', 'omit'],
+    eventTime: [10, 'MicroTime', 'omit'],
+    series: [11, 'EventSeries', 'ptr'],
+    action: [12, 'string', 'omit'],
+    related: [13, 'ObjectReference', 'ptr'],
+    reportingComponent: [14, 'string', 'req'],
+    reportingInstance: [15, 'string', 'req'],
+  },
+  EventSource: {
+    component: [1, 'string', 'omit'],
+    host: [2, 'string', 'omit'],
+  },
+  EventSeries: {
+    count: [1, 'int32', 'omit'],
+    lastObservedTime: [2, 'MicroTime', 'omit'],
+  },
+  Lease: {
+    metadata: [1, 'ObjectMeta', 'omit'],
+    spec: [2, 'LeaseSpec', 'omit'],
+  },
+  LeaseSpec: {
+    holderIdentity: [1, 'string', 'ptr'],
+    leaseDurationSeconds: [2, 'int32', 'ptr'],
+    acquireTime: [3, 'MicroTime', 'ptr'],
+    renewTime: [4, 'MicroTime', 'ptr'],
+    leaseTransitions: [5, 'int32', 'ptr'],
+    strategy: [6, 'string', 'ptr'],
+    preferredHolder: [7, 'string', 'ptr'],
+  },
   ServiceAccount: {
     metadata: [1, 'ObjectMeta', 'omit'],
     secrets: [2, '[]ObjectReference', 'omit'],
@@ -561,4 +601,6 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   Endpoints: ['v1'],
   Deployment: ['apps/v1'],
   ReplicaSet: ['apps/v1'],
+  Lease: ['coordination.k8s.io/v1'],
+  Event: ['v1'],
 };

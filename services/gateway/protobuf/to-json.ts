@@ -85,6 +85,8 @@ export class JsonConverter {
         return Buffer.from(v as Uint8Array).toString('base64');
       case 'Time':
         return time(v as Msg, path);
+      case 'MicroTime':
+        return time(v as Msg, path, true);
       case 'Quantity': {
         this.checkWrapper(type, v as Msg, path);
         // Unset is Go's zero Quantity; a set string is parsed by Go, and "" is not a quantity.
@@ -150,7 +152,7 @@ function toNumber(v: unknown): number {
   return Number(v ?? 0);
 }
 
-function time(m: Msg, path: string): string | null {
+function time(m: Msg, path: string, micro = false): string | null {
   if (m.$unknowns?.length) throw new InvalidField(`${path}: unknown field(s) in Time`);
   const has = (k: string) => Object.prototype.hasOwnProperty.call(m, k);
   // Go reads an empty Time message as the zero time, which its JSON writes as null.
@@ -162,5 +164,6 @@ function time(m: Msg, path: string): string | null {
   const d = new Date(seconds * 1000);
   // Go's JSON encoder refuses years outside 0000-9999.
   if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 0 || d.getUTCFullYear() > 9999) throw new InvalidField(`${path}: seconds out of range`);
-  return `${d.toISOString().slice(0, 19)}Z`; // Go's RFC 3339: whole seconds
+  // Go's RFC 3339: whole seconds for Time, six fractional digits for MicroTime.
+  return micro ? `${d.toISOString().slice(0, 19)}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${d.toISOString().slice(0, 19)}Z`;
 }
