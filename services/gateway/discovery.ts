@@ -57,6 +57,8 @@ function subEntry(r: ResourceInfo, sub: string): object {
       return { ...base, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] };
     case 'binding':
       return { ...base, kind: 'Binding', verbs: ['create'] };
+    case 'eviction':
+      return { ...base, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] };
     case 'log':
       return { ...base, kind: 'Pod', verbs: ['get'] };
     default:

@@ -61,3 +61,15 @@ export function parseNonNegInt(v: string, field: string): number {
 
 /** A boolean query parameter: absent is false; otherwise Kubernetes' rule (queryBool). */
 export const isTrue = (v: string | undefined) => v !== undefined && queryBool(v);
+
+/** A policy/v1 Eviction body: its kind, the pod it names, and its DeleteOptions. */
+export function evictionBody(body: unknown, pod: string): { deleteOptions: unknown } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('an Eviction must be a JSON object');
+  const b = body as { kind?: unknown; apiVersion?: unknown; metadata?: { name?: unknown }; deleteOptions?: unknown };
+  if (b.kind !== undefined && b.kind !== 'Eviction') throw badRequest(`expected kind Eviction, got ${String(b.kind)}`);
+  if (b.apiVersion !== undefined && b.apiVersion !== 'policy/v1' && b.apiVersion !== 'policy/v1beta1') {
+    throw badRequest(`the API version in the data (${String(b.apiVersion)}) is not policy/v1 or policy/v1beta1`);
+  }
+  if (b.metadata?.name !== undefined && b.metadata.name !== pod) throw badRequest('name in URL does not match name in Eviction object');
+  return { deleteOptions: b.deleteOptions };
+}

@@ -21,7 +21,7 @@ import { openApiV3Doc, openApiV3Root } from './openapi.js';
 import { openApiV2Response } from './openapi-v2/index.js';
 import { CheckpointTracker } from './checkpoint.js';
 import { Reads } from './reads.js';
-import { deleteOptions, isTrue, patchOptions, writeOptions } from './request-options.js';
+import { deleteOptions, evictionBody, isTrue, patchOptions, writeOptions } from './request-options.js';
 import { NamespaceCache } from './namespaces.js';
 import { Allocator } from './allocator.js';
 import { parseBlockRange } from './cidr.js';
@@ -237,6 +237,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       }
     }
 
+    // Binding and Eviction are create-only subresources.
+    if ((sub === 'binding' || sub === 'eviction') && req.method !== 'POST') throw methodNotAllowed(req.method, info);
     switch (req.method) {
       case 'GET':
         if (sub === 'log') {
@@ -250,6 +252,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         if (sub === 'binding') {
           mark('CREATE');
           await store.bind(ns, name, req.body);
+          return send(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+        }
+        if (sub === 'eviction') {
+          // policy/v1 Eviction: the pod is deleted with the eviction's DeleteOptions. No
+          // PodDisruptionBudget kind is served yet, so none can refuse it.
+          mark('CREATE');
+          const ev = evictionBody(req.body, name);
+          await store.delete(info, ns, name, deleteOptions({}, ev.deleteOptions));
           return send(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
         }
         throw methodNotAllowed(req.method, info);

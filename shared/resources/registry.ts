@@ -17,13 +17,13 @@ export interface ResourceInfo {
   /** Projection table in Postgres. */
   readonly table: string;
   /** Subresources served under the object path. */
-  readonly subresources: readonly ('status' | 'scale' | 'binding' | 'log')[];
+  readonly subresources: readonly ('status' | 'scale' | 'binding' | 'log' | 'eviction')[];
 }
 
 export const RESOURCES: readonly ResourceInfo[] = [
   r('Namespace', 'namespaces', '', false, ['ns'], 'namespaces', ['status']),
   r('Node', 'nodes', '', false, ['no'], 'nodes', ['status']),
-  r('Pod', 'pods', '', true, ['po'], 'pods', ['status', 'binding', 'log']),
+  r('Pod', 'pods', '', true, ['po'], 'pods', ['status', 'binding', 'log', 'eviction']),
   r('Service', 'services', '', true, ['svc'], 'services', ['status']),
   r('Endpoints', 'endpoints', '', true, ['ep'], 'endpoints', []),
   r('ConfigMap', 'configmaps', '', true, ['cm'], 'configmaps', []),

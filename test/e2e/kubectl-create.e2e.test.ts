@@ -201,6 +201,25 @@ describe('kubectl create (protobuf bodies) against the gateway', { skip }, () =>
     assert.equal((await get('/api/v1/nodes/n1')).spec.unschedulable, true);
   });
 
+  it('drain evicts the node\'s pods through pods/eviction (kubectl 1.32 sends the policy/v1 Eviction as JSON)', async () => {
+    const node = await api(s.url, 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2' } });
+    assert.equal(node.status, 201, JSON.stringify(node.body));
+    const pod = await api(s.url, 'POST', '/api/v1/namespaces/pb/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'on-n2' },
+      spec: { nodeName: 'n2', containers: [{ name: 'c', image: 'busybox' }] },
+    });
+    assert.equal(pod.status, 201, JSON.stringify(pod.body));
+    const r = await kubectl('drain', 'n2', '--force', '--grace-period=0', '--timeout=20s', '-v=8');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /POST http[^\n]*\/pods\/on-n2\/eviction/);
+    assert.match(r.stdout, /pod\/on-n2 evicted/);
+    assert.equal((await api(s.url, 'GET', '/api/v1/namespaces/pb/pods/on-n2')).status, 404);
+    // Eviction is create-only.
+    assert.equal((await api(s.url, 'GET', '/api/v1/namespaces/pb/pods/on-n2/eviction')).status, 405);
+  });
+
   it('answers malformed protobuf with 400, an invalid object with 422 and a kind without protobuf with 415, writing nothing', async () => {
     const ns = await readFile(new URL('../../../test/fixtures/protobuf/namespace.pb', import.meta.url));
     const cm = await readFile(new URL('../../../test/fixtures/protobuf/configmap.pb', import.meta.url));

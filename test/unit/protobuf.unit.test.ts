@@ -283,6 +283,12 @@ describe('protobuf bodies: conversion rules', () => {
       },
     ],
     [
+      'Eviction (policy/v1): its DeleteOptions, a zero grace period kept',
+      { apiVersion: 'policy/v1', kind: 'Eviction' },
+      { metadata: { name: 'p', namespace: 'd' }, deleteOptions: { gracePeriodSeconds: 0 } },
+      { kind: 'Eviction', apiVersion: 'policy/v1', metadata: { name: 'p', namespace: 'd', creationTimestamp: null }, deleteOptions: { gracePeriodSeconds: 0 } },
+    ],
+    [
       'Lease: pointers written when set, MicroTime with microseconds (what client-go leader election sends)',
       { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' },
       { metadata: { name: 'op', namespace: 'kube-system' }, spec: { holderIdentity: 'a_1', leaseDurationSeconds: 15, acquireTime: { seconds: 1700000000, nanos: 123456789 }, renewTime: { seconds: 1700000005 }, leaseTransitions: 0 } },

@@ -13,6 +13,8 @@ export function expectedBody(t: Target): Expected {
       return { apiVersion: 'autoscaling/v1', kind: 'Scale' };
     case 'binding':
       return { apiVersion: 'v1', kind: 'Binding' };
+    case 'eviction':
+      return { apiVersion: 'policy/v1', kind: 'Eviction' };
     default:
       return { apiVersion: apiVersionOf(t.info), kind: t.info.kind };
   }

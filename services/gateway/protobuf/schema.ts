@@ -471,6 +471,10 @@ export const MESSAGES: MessageTable = {
     count: [1, 'int32', 'omit'],
     lastObservedTime: [2, 'MicroTime', 'omit'],
   },
+  Eviction: {
+    metadata: [1, 'ObjectMeta', 'omit'],
+    deleteOptions: [2, 'DeleteOptions', 'ptr'],
+  },
   Lease: {
     metadata: [1, 'ObjectMeta', 'omit'],
     spec: [2, 'LeaseSpec', 'omit'],
@@ -603,4 +607,5 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   ReplicaSet: ['apps/v1'],
   Lease: ['coordination.k8s.io/v1'],
   Event: ['v1'],
+  Eviction: ['policy/v1'],
 };
