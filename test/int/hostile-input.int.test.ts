@@ -148,6 +148,10 @@ const CASES: Case[] = [
   { name: 'ClusterIP service with 3,000 ports', method: 'POST', path: `${NS}/services`, body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'wide' }, spec: { ports: manyPorts(3000) } }, status: 422, field: 'spec.ports' },
   { name: 'NodePort service with a duplicate port', method: 'POST', path: `${NS}/services`, body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'dup' }, spec: { type: 'NodePort', ports: [...manyPorts(5), { name: 'again', port: 1000, targetPort: 80 }] } }, status: 422, field: 'spec.ports[5]' },
   { name: 'changing an immutable selector', method: 'PUT', path: `${DEP}/immutable`, body: { ...deployment('immutable', 1, 'nginx', { app: 'changed' }) }, status: 422 },
+  // Fuzzing (fuzz.int.test.ts): what kube-apiserver leaves unclassified in a strategic merge patch is a 400, never a 500.
+  { name: 'strategic merge patch with an unknown $patch type', method: 'PATCH', path: `${NS}/configmaps/existing`, body: { data: { $patch: 'frobnicate' } }, contentType: 'application/strategic-merge-patch+json', status: 400, reason: 'BadRequest', message: /unknown patch type: frobnicate/ },
+  { name: 'strategic merge patch with a null $patch', method: 'PATCH', path: `${DEP}/immutable/scale`, body: { $patch: null, spec: { replicas: 2 } }, contentType: 'application/strategic-merge-patch+json', status: 400, reason: 'BadRequest', message: /unknown patch type/ },
+  { name: 'strategic merge patch with a container lacking its merge key', method: 'PATCH', path: `${DEP}/immutable`, body: { spec: { template: { spec: { containers: [{ image: 'x' }] } } } }, contentType: 'application/strategic-merge-patch+json', status: 400, reason: 'BadRequest', message: /does not contain declared merge key: name/ },
 ];
 
 describe('gateway: malformed and hostile input', () => {
