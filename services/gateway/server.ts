@@ -11,6 +11,7 @@ import type { EventLog } from '../../shared/eventlog/index.js';
 import { ApiError, badRequest, invalid, isApiError, isAlreadyExists } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { apiVersionOf, resourceByPlural, type ResourceInfo } from '../../shared/resources/registry.js';
+import { strategyFor } from '../../shared/resources/strategy.js';
 import { parseLabelSelector } from '../../shared/resources/selectors.js';
 import { parseFieldSelector } from '../../shared/resources/field-selectors.js';
 import type { FieldRequirement, Requirement } from '../../shared/resources/selector-types.js';
@@ -398,6 +399,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   async function deleteCollection(info: ResourceInfo, ns: string, q: Query, body: unknown): Promise<object> {
     const { result } = await consistentList(info, ns, q, false);
     const dopts = deleteOptions(q, body);
+    // Admission first, for every item: a collection delete that would be refused for one item
+    // (the system namespaces) is refused before any item is deleted, so a refused request writes nothing.
+    const admit = strategyFor(info.kind).admitDelete;
+    for (const o of result.items) {
+      const refused = admit?.(o.metadata.name ?? '');
+      if (refused) throw refused;
+    }
     const items: KObject[] = [];
     for (const o of result.items) {
       try {

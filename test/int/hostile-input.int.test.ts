@@ -148,6 +148,8 @@ const CASES: Case[] = [
   { name: 'ClusterIP service with 3,000 ports', method: 'POST', path: `${NS}/services`, body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'wide' }, spec: { ports: manyPorts(3000) } }, status: 422, field: 'spec.ports' },
   { name: 'NodePort service with a duplicate port', method: 'POST', path: `${NS}/services`, body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'dup' }, spec: { type: 'NodePort', ports: [...manyPorts(5), { name: 'again', port: 1000, targetPort: 80 }] } }, status: 422, field: 'spec.ports[5]' },
   { name: 'changing an immutable selector', method: 'PUT', path: `${DEP}/immutable`, body: { ...deployment('immutable', 1, 'nginx', { app: 'changed' }) }, status: 422 },
+  // Fuzzing: a collection delete refused for one item (a system namespace) deletes none (a-deletable stays).
+  { name: 'delete the namespaces collection, system namespaces included', method: 'DELETE', path: '/api/v1/namespaces', status: 403, reason: 'Forbidden', message: /may not be deleted/ },
   // Fuzzing (fuzz.int.test.ts): what kube-apiserver leaves unclassified in a strategic merge patch is a 400, never a 500.
   { name: 'strategic merge patch with an unknown $patch type', method: 'PATCH', path: `${NS}/configmaps/existing`, body: { data: { $patch: 'frobnicate' } }, contentType: 'application/strategic-merge-patch+json', status: 400, reason: 'BadRequest', message: /unknown patch type: frobnicate/ },
   { name: 'strategic merge patch with a null $patch', method: 'PATCH', path: `${DEP}/immutable/scale`, body: { $patch: null, spec: { replicas: 2 } }, contentType: 'application/strategic-merge-patch+json', status: 400, reason: 'BadRequest', message: /unknown patch type/ },
@@ -162,6 +164,7 @@ describe('gateway: malformed and hostile input', () => {
       api(s.url, 'POST', `${NS}/configmaps`, configMap('existing')),
       api(s.url, 'POST', DEP, deployment('immutable', 1)),
       api(s.url, 'POST', `${NS}/pods`, pod('bound')),
+      api(s.url, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a-deletable' } }),
     ];
     for (const r of await Promise.all(seed)) assert.equal(r.status, 201, JSON.stringify(r.body));
     const b = await api(s.url, 'POST', `${NS}/pods/bound/binding`, { kind: 'Binding', metadata: { name: 'bound' }, target: { kind: 'Node', name: 'n1' } });
