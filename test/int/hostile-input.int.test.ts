@@ -221,6 +221,26 @@ describe('gateway: malformed and hostile input', () => {
     assert.deepEqual(items.map((i) => i.data.s), ['\ufffd\u{10000}']);
   });
 
+  // Fuzzing: a field named like one of Object.prototype's keys is an unknown field like any other
+  // (a schema lookup found Object's own `constructor` and failed with a 500).
+  it("takes fields named like Object.prototype's keys as unknown fields", async () => {
+    const odd = { constructor: [0], toString: 'x', hasOwnProperty: { a: 1 }, valueOf: null };
+    const cases: [string, string, unknown, string][] = [
+      ['PATCH', `${NS}/pods/bound/status`, { status: odd }, 'application/strategic-merge-patch+json'],
+      ['PATCH', `${NS}/pods/bound`, { spec: odd, metadata: { labels: { constructor: 'x' } } }, 'application/merge-patch+json'],
+      ['PATCH', `${NS}/pods/bound?fieldManager=odd&fieldValidation=Ignore`, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: bound\nspec:\n  constructor: [0]\n  toString: x\n`, 'application/apply-patch+yaml'],
+      ['PUT', `${NS}/configmaps/existing`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'existing' }, data: { a: '1' }, ...odd }, 'application/json'],
+    ];
+    for (const [method, path, body, type] of cases) {
+      const r = await api(s.url, method, path, body, type);
+      assert.equal(r.status, 200, `${method} ${path}: ${JSON.stringify(r.body).slice(0, 300)}`);
+      assert.ok(!Object.hasOwn(r.body.spec ?? {}, 'constructor') && !Object.hasOwn(r.body, 'toString'), 'unknown fields are dropped');
+    }
+    const strict = await api(s.url, 'PATCH', `${NS}/pods/bound?fieldValidation=Strict`, { spec: { constructor: [0] } }, 'application/strategic-merge-patch+json');
+    assert.equal(strict.status, 400, JSON.stringify(strict.body));
+    assert.match(strict.body.message, /constructor/);
+  });
+
   // Item 2: at the limit nothing recursive overflows either.
   it('takes bodies nested right at the limit without a stack overflow', async () => {
     const deep = '{"x":'.repeat(510) + '1' + '}'.repeat(510);
