@@ -14,7 +14,7 @@ import { applyDefaults, readyToRemove, strategyFor, validateObject } from '../..
 import { rfc3339 } from '../../shared/resources/time.js';
 import { kindSchema } from '../../shared/openapi/definitions.js';
 import { omitEmpty } from '../../shared/openapi/omit-empty.js';
-import { keepTimesOfNoOpWrite, resetFieldsFor, typeOfKind, updateObject } from '../../shared/apply/index.js';
+import { isApplyError, keepTimesOfNoOpWrite, resetFieldsFor, typeOfKind, updateObject } from '../../shared/apply/index.js';
 
 /** What a computed change decides. */
 export type Decision =
@@ -191,14 +191,26 @@ export function bindDecision(pod: KObject, node: string, now: Date): Decision {
   return { op: 'write', type: 'MODIFIED', object: next };
 }
 
-/** `next` with the write recorded in metadata.managedFields (an Update by the manager). */
+/**
+ * `next` with the write recorded in metadata.managedFields (an Update by the manager). An object
+ * whose fields cannot be tracked (a list item without its key fields, which validation lets
+ * through) is written with managedFields cleared, as kube-apiserver's FieldManager.UpdateNoErrors
+ * does: tracking never fails a create, update or patch (it was a 500).
+ */
 export function track(info: ResourceInfo, old: KObject | undefined, next: KObject, tracking: Tracking, subresource: string | undefined): KObject {
-  const tracked = updateObject({
-    old: old as Record<string, unknown> | undefined,
-    new: next as Record<string, unknown>,
-    manager: tracking.manager || GATEWAY_MANAGER,
-    ...writeContext(info, subresource, tracking.now),
-  });
+  let tracked: Record<string, unknown>;
+  try {
+    tracked = updateObject({
+      old: old as Record<string, unknown> | undefined,
+      new: next as Record<string, unknown>,
+      manager: tracking.manager || GATEWAY_MANAGER,
+      ...writeContext(info, subresource, tracking.now),
+    });
+  } catch (e) {
+    if (!isApplyError(e)) throw e;
+    const { managedFields: _dropped, ...metadata } = next.metadata;
+    return { ...next, metadata };
+  }
   return keepTimesOfNoOpWrite(old as Record<string, unknown> | undefined, tracked) as KObject;
 }
 

@@ -241,6 +241,18 @@ describe('gateway: malformed and hostile input', () => {
     assert.match(strict.body.message, /constructor/);
   });
 
+  // Fuzzing: a list item without its key fields (a condition whose type is null, pruned) cannot be
+  // tracked in managedFields; the write is stored with managedFields cleared, as kube-apiserver's
+  // UpdateNoErrors does, not refused with a 500.
+  it('writes an object whose fields cannot be tracked, with managedFields cleared', async () => {
+    const r = await api(s.url, 'PATCH', `${DEP}/immutable/status`, { status: { conditions: [{ type: null, status: 'True' }] } }, 'application/strategic-merge-patch+json');
+    assert.equal(r.status, 200, JSON.stringify(r.body).slice(0, 300));
+    assert.equal(r.body.metadata.managedFields, undefined);
+    const next = await api(s.url, 'PATCH', `${DEP}/immutable/status`, { status: { conditions: [{ type: 'Available', status: 'True' }] } }, 'application/merge-patch+json');
+    assert.equal(next.status, 200, JSON.stringify(next.body).slice(0, 300));
+    assert.deepEqual(next.body.status.conditions.map((c: { type: string }) => c.type), ['Available']);
+  });
+
   // Item 2: at the limit nothing recursive overflows either.
   it('takes bodies nested right at the limit without a stack overflow', async () => {
     const deep = '{"x":'.repeat(510) + '1' + '}'.repeat(510);
