@@ -39,7 +39,7 @@ import { asTable, tableContentType, tableRequest, type TableRequest } from './ta
 import { decodeJson, decodeYaml } from './decode.js';
 import { parseQuery, rawQuery, type Query, type RawQuery } from './query.js';
 import { checkTarget } from './target-check.js';
-import { onClientError } from './client-errors.js';
+import { onClientError, onConnect } from './client-errors.js';
 import { decodeProtobufRequest, PROTOBUF_CONTENT_TYPE } from './protobuf/index.js';
 import { BODY_LIMIT, sendError } from './error-mapping.js';
 
@@ -134,7 +134,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     }
   });
 
-  // ---- errors as Kubernetes Status objects.
+  // ---- errors as Kubernetes Status objects (client-errors.ts: what Node answers before fastify).
+  app.server.on('connect', onConnect);
   app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send(new ApiError('NotFound', 'the server could not find the requested resource').toStatus());

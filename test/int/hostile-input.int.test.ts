@@ -295,6 +295,17 @@ describe('gateway: malformed and hostile input', () => {
     assert.match(raw, /^HTTP\/1\.1 400 /);
     const status = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
     assert.deepEqual([status.kind, status.apiVersion, status.status, status.reason, status.code], ['Status', 'v1', 'Failure', 'BadRequest', 400]);
+    // Fuzzing: Node never routes CONNECT, and closed the connection without an answer.
+    const connectRaw = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(port), hostname, () => sock.write(`CONNECT ${NS}/pods/bound HTTP/1.1\r\nHost: x\r\n\r\n`));
+      let text = '';
+      sock.on('data', (d) => (text += d.toString()));
+      sock.on('close', () => resolve(text));
+      sock.on('error', reject);
+    });
+    assert.match(connectRaw, /^HTTP\/1\.1 405 /);
+    const connectStatus = JSON.parse(connectRaw.slice(connectRaw.indexOf('\r\n\r\n') + 4));
+    assert.deepEqual([connectStatus.kind, connectStatus.status, connectStatus.reason, connectStatus.code], ['Status', 'Failure', 'MethodNotAllowed', 405]);
     const now = await s.gateway.log.state();
     assert.deepEqual([now.lastSeq, now.messages], [was.lastSeq, was.messages]);
   });
