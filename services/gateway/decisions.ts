@@ -14,7 +14,7 @@ import { applyDefaults, readyToRemove, strategyFor, validateObject } from '../..
 import { rfc3339 } from '../../shared/resources/time.js';
 import { kindSchema } from '../../shared/openapi/definitions.js';
 import { omitEmpty } from '../../shared/openapi/omit-empty.js';
-import { isApplyError, keepTimesOfNoOpWrite, resetFieldsFor, typeOfKind, updateObject } from '../../shared/apply/index.js';
+import { fieldsOf, isApplyError, keepTimesOfNoOpWrite, resetFieldsFor, typeOfKind, updateObject } from '../../shared/apply/index.js';
 
 /** What a computed change decides. */
 export type Decision =
@@ -60,7 +60,24 @@ export function decodeBody(info: ResourceInfo, body: unknown, fv: FieldValidatio
 
 export function validateOrThrow(info: ResourceInfo, obj: KObject, old?: KObject): void {
   const causes: StatusCause[] = validateObject(info, obj, old);
+  if (!causes.length) causes.push(...typingCauses(info, obj));
   if (causes.length) throw invalid(info.kind, info.group, obj.metadata.name ?? '', causes);
+}
+
+/**
+ * What managedFields tracking and server-side apply could not read in an object: an item of a
+ * keyed list (conditions by type, containers by name) that is not a map or has none of its keys.
+ * Go's typed decoding always gives such an item its key (a null becomes ""); here the null is
+ * pruned, so the item is refused, lest a stored object fail every later apply with a 500.
+ */
+function typingCauses(info: ResourceInfo, obj: KObject): StatusCause[] {
+  try {
+    fieldsOf(obj, typeOfKind(info.group, info.version, info.kind));
+    return [];
+  } catch (e) {
+    if (!isApplyError(e)) throw e;
+    return [{ reason: 'FieldValueInvalid', field: e.field ?? '', message: `Invalid value: ${e.message}` }];
+  }
 }
 
 /** The object a create stores: identity and timestamps set by the server, defaults applied, validated, tracked. */
