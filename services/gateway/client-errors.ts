@@ -23,9 +23,11 @@ export function clientErrorStatus(err: { code?: string }): Status {
 }
 
 /** Fastify's clientErrorHandler. */
-export function onClientError(err: Error & { code?: string }, socket: Socket): void {
+export function onClientError(err: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  writeStatus(socket, clientErrorStatus(err));
+  // The answer to a HEAD has no body: a client would read the body as the next answer.
+  const head = Buffer.isBuffer(err.rawPacket) && err.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
+  writeStatus(socket, clientErrorStatus(err), head);
   socket.destroy(err);
 }
 
@@ -39,11 +41,11 @@ export function onConnect(req: { url?: string }, socket: Socket): void {
   socket.destroy();
 }
 
-function writeStatus(socket: Socket, s: Status): void {
+function writeStatus(socket: Socket, s: Status, headersOnly = false): void {
   if (!socket.writable) return;
   const body = JSON.stringify(s);
   socket.write(
-    `HTTP/1.1 ${s.code} ${STATUS_CODES[s.code]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${s.code} ${STATUS_CODES[s.code]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${headersOnly ? '' : body}`,
   );
 }
 
