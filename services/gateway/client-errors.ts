@@ -1,7 +1,8 @@
 /**
  * Requests Node's HTTP parser refuses before fastify sees them (a malformed request line, headers
- * and URL over Node's 16 KiB limit, a client too slow to send its headers) are answered with a
- * Kubernetes Status too, not fastify's own error JSON. There is no request to route, so the answer
+ * and URL over Node's 16 KiB limit, a client too slow to send its headers), and CONNECT requests,
+ * which Node never routes, are answered with a Kubernetes Status too, not fastify's own error JSON
+ * or a closed connection. There is no request to route, so the answer
  * is written to the socket, as Node and fastify do.
  */
 import { STATUS_CODES } from 'node:http';
@@ -22,16 +23,30 @@ export function clientErrorStatus(err: { code?: string }): Status {
 }
 
 /** Fastify's clientErrorHandler. */
-export function onClientError(err: Error & { code?: string }, socket: Socket): void {
+export function onClientError(err: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  if (socket.writable) {
-    const s = clientErrorStatus(err);
-    const body = JSON.stringify(s);
-    socket.write(
-      `HTTP/1.1 ${s.code} ${STATUS_CODES[s.code]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
+  // The answer to a HEAD has no body: a client would read the body as the next answer.
+  const head = Buffer.isBuffer(err.rawPacket) && err.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
+  writeStatus(socket, clientErrorStatus(err), head);
   socket.destroy(err);
+}
+
+/**
+ * The server's 'connect' listener. Node hands a CONNECT request to this event, never to fastify,
+ * and closes the connection without a word when nothing listens; the gateway proxies nothing
+ * (no exec, attach or port-forward yet), so it is a 405 Status.
+ */
+export function onConnect(req: { url?: string }, socket: Socket): void {
+  writeStatus(socket, status(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource: CONNECT ${req.url ?? ''}`));
+  socket.destroy();
+}
+
+function writeStatus(socket: Socket, s: Status, headersOnly = false): void {
+  if (!socket.writable) return;
+  const body = JSON.stringify(s);
+  socket.write(
+    `HTTP/1.1 ${s.code} ${STATUS_CODES[s.code]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${headersOnly ? '' : body}`,
+  );
 }
 
 function status(code: number, reason: Status['reason'], message: string): Status {

@@ -14,7 +14,7 @@ import { applyDefaults, readyToRemove, strategyFor, validateObject } from '../..
 import { rfc3339 } from '../../shared/resources/time.js';
 import { kindSchema } from '../../shared/openapi/definitions.js';
 import { omitEmpty } from '../../shared/openapi/omit-empty.js';
-import { keepTimesOfNoOpWrite, resetFieldsFor, typeOfKind, updateObject } from '../../shared/apply/index.js';
+import { fieldsOf, isApplyError, keepTimesOfNoOpWrite, resetFieldsFor, typeOfKind, updateObject } from '../../shared/apply/index.js';
 
 /** What a computed change decides. */
 export type Decision =
@@ -66,7 +66,24 @@ export function decodeBody(info: ResourceInfo, body: unknown, fv: FieldValidatio
 
 export function validateOrThrow(info: ResourceInfo, obj: KObject, old?: KObject): void {
   const causes: StatusCause[] = validateObject(info, obj, old);
+  if (!causes.length) causes.push(...typingCauses(info, obj));
   if (causes.length) throw invalid(info.kind, info.group, obj.metadata.name ?? '', causes);
+}
+
+/**
+ * What managedFields tracking and server-side apply could not read in an object: an item of a
+ * keyed list (conditions by type, containers by name) that is not a map or has none of its keys.
+ * Go's typed decoding always gives such an item its key (a null becomes ""); here the null is
+ * pruned, so the item is refused, lest a stored object fail every later apply with a 500.
+ */
+function typingCauses(info: ResourceInfo, obj: KObject): StatusCause[] {
+  try {
+    fieldsOf(obj, typeOfKind(info.group, info.version, info.kind));
+    return [];
+  } catch (e) {
+    if (!isApplyError(e)) throw e;
+    return [{ reason: 'FieldValueInvalid', field: e.field ?? '', message: `Invalid value: ${e.message}` }];
+  }
 }
 
 /** The object a create stores: identity and timestamps set by the server, defaults applied, validated, tracked. */
@@ -197,14 +214,26 @@ export function bindDecision(pod: KObject, node: string, now: Date): Decision {
   return { op: 'write', type: 'MODIFIED', object: next };
 }
 
-/** `next` with the write recorded in metadata.managedFields (an Update by the manager). */
+/**
+ * `next` with the write recorded in metadata.managedFields (an Update by the manager). An object
+ * whose fields cannot be tracked (a list item without its key fields, which validation lets
+ * through) is written with managedFields cleared, as kube-apiserver's FieldManager.UpdateNoErrors
+ * does: tracking never fails a create, update or patch (it was a 500).
+ */
 export function track(info: ResourceInfo, old: KObject | undefined, next: KObject, tracking: Tracking, subresource: string | undefined): KObject {
-  const tracked = updateObject({
-    old: old as Record<string, unknown> | undefined,
-    new: next as Record<string, unknown>,
-    manager: tracking.manager || GATEWAY_MANAGER,
-    ...writeContext(info, subresource, tracking.now),
-  });
+  let tracked: Record<string, unknown>;
+  try {
+    tracked = updateObject({
+      old: old as Record<string, unknown> | undefined,
+      new: next as Record<string, unknown>,
+      manager: tracking.manager || GATEWAY_MANAGER,
+      ...writeContext(info, subresource, tracking.now),
+    });
+  } catch (e) {
+    if (!isApplyError(e)) throw e;
+    const { managedFields: _dropped, ...metadata } = next.metadata;
+    return { ...next, metadata };
+  }
   return keepTimesOfNoOpWrite(old as Record<string, unknown> | undefined, tracked) as KObject;
 }
 

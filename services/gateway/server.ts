@@ -11,6 +11,7 @@ import type { EventLog } from '../../shared/eventlog/index.js';
 import { ApiError, badRequest, isApiError, isAlreadyExists } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { apiVersionOf, resourceByPlural, type ResourceInfo } from '../../shared/resources/registry.js';
+import { strategyFor } from '../../shared/resources/strategy.js';
 import { readCheckpoint, type Database } from '../../shared/db/index.js';
 import { ObjectStore } from './store.js';
 import { parsePath, type Target } from './paths.js';
@@ -33,7 +34,7 @@ import { asTable, tableContentType, tableRequest } from './table.js';
 import { decodeJson, decodeYaml } from './decode.js';
 import { parseQuery, rawQuery, type Query, type RawQuery } from './query.js';
 import { checkTarget } from './target-check.js';
-import { onClientError } from './client-errors.js';
+import { onClientError, onConnect } from './client-errors.js';
 import { decodeProtobufRequest, PROTOBUF_CONTENT_TYPE } from './protobuf/index.js';
 import { BODY_LIMIT, sendError } from './error-mapping.js';
 
@@ -127,7 +128,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     }
   });
 
-  // ---- errors as Kubernetes Status objects.
+  // ---- errors as Kubernetes Status objects (client-errors.ts: what Node answers before fastify).
+  app.server.on('connect', onConnect);
   app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send(new ApiError('NotFound', 'the server could not find the requested resource').toStatus());
@@ -297,6 +299,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   async function deleteCollection(info: ResourceInfo, ns: string, q: Query, body: unknown): Promise<object> {
     const { result } = await reads.consistentList(info, ns, q, false);
     const dopts = deleteOptions(q, body);
+    // Admission first, for every item: a collection delete that would be refused for one item
+    // (the system namespaces) is refused before any item is deleted, so a refused request writes nothing.
+    const admit = strategyFor(info.kind).admitDelete;
+    for (const o of result.items) {
+      const refused = admit?.(o.metadata.name ?? '');
+      if (refused) throw refused;
+    }
     const items: KObject[] = [];
     for (const o of result.items) {
       try {

@@ -43,8 +43,11 @@ function walk(lhs: unknown, rhs: unknown, type: Type, path: Path, c: Comparison)
 function compareMaps(l: Record<string, unknown>, r: Record<string, unknown>, m: MapAtom, path: Path, c: Comparison): void {
   const keys = new Set([...Object.keys(l), ...Object.keys(r)]);
   for (const k of keys) {
-    if (l[k] === undefined && r[k] === undefined) continue;
-    walk(l[k], r[k], fieldType(m, k) ?? UNTYPED_TYPE, [...path, fieldEl(k)], c);
+    // Own keys only: a field named `constructor` is a field, not Object.prototype's.
+    const lv = Object.hasOwn(l, k) ? l[k] : undefined;
+    const rv = Object.hasOwn(r, k) ? r[k] : undefined;
+    if (lv === undefined && rv === undefined) continue;
+    walk(lv, rv, fieldType(m, k) ?? UNTYPED_TYPE, [...path, fieldEl(k)], c);
   }
 }
 

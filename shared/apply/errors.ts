@@ -4,7 +4,8 @@
  * applied list item without its key). Conflicts are not errors: apply returns them as data.
  */
 export class ApplyError extends Error {
-  constructor(message: string, readonly code: 400 | 500) {
+  /** `field`: the Kubernetes field path of the value at fault (`status.conditions[0]`), when known. */
+  constructor(message: string, readonly code: 400 | 500, readonly field?: string) {
     super(message);
     this.name = 'ApplyError';
   }

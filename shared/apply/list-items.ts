@@ -31,7 +31,7 @@ export function itemElements(list: ListAtom, items: readonly unknown[], where: s
     try {
       return itemElement(list, item);
     } catch (e) {
-      if (e instanceof ItemError) throw new ApplyError(`${where}: element ${i}: ${e.message}`, 500);
+      if (e instanceof ItemError) throw new ApplyError(`${where}: element ${i}: ${e.message}`, 500, `${where.replace(/^\./, '')}[${i}]`);
       throw e;
     }
   });

@@ -33,10 +33,11 @@ function keepRight(lhs: unknown, rhs: unknown): unknown {
 
 function mergeMaps(l: Record<string, unknown>, r: Record<string, unknown>, m: MapAtom, path: Path): unknown {
   const out: Record<string, unknown> = {};
-  const keys = [...Object.keys(l), ...Object.keys(r).filter((k) => !(k in l))];
+  // Own keys only: a field named `constructor` is a field, not Object.prototype's.
+  const keys = [...Object.keys(l), ...Object.keys(r).filter((k) => !Object.hasOwn(l, k))];
   for (const k of keys) {
-    const lv = l[k];
-    const rv = r[k];
+    const lv = Object.hasOwn(l, k) ? l[k] : undefined;
+    const rv = Object.hasOwn(r, k) ? r[k] : undefined;
     if (lv === undefined && rv === undefined) continue;
     const v = mergeValues(lv, rv, fieldType(m, k) ?? UNTYPED_TYPE, [...path, fieldEl(k)]);
     if (v !== undefined) out[k] = v;

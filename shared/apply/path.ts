@@ -125,8 +125,8 @@ export function compareValues(a: unknown, b: unknown): number {
       const mb = b as Record<string, unknown>;
       const keys = [...new Set([...Object.keys(ma), ...Object.keys(mb)])].sort(strCompare);
       for (const k of keys) {
-        if (!(k in ma)) return 1;
-        if (!(k in mb)) return -1;
+        if (!Object.hasOwn(ma, k)) return 1;
+        if (!Object.hasOwn(mb, k)) return -1;
         const c = compareValues(ma[k], mb[k]);
         if (c !== 0) return c;
       }

@@ -93,7 +93,8 @@ class LazyType implements Type {
         const mapType = outer['x-kubernetes-map-type'] ?? s['x-kubernetes-map-type'];
         const atomic = mapType === 'atomic';
         if (s.properties) {
-          const fields: Record<string, Type> = {};
+          // No prototype: a field named `constructor` or `__proto__` in a body finds no type, not Object's.
+          const fields: Record<string, Type> = Object.create(null);
           for (const [k, v] of Object.entries(s.properties)) fields[k] = new LazyType(v, this.defs, preserve);
           const elem = typeof s.additionalProperties === 'object'
             ? new LazyType(s.additionalProperties, this.defs, preserve)
@@ -136,7 +137,7 @@ function keyDefaultsOf(items: SchemaObject | undefined, keys: readonly string[],
   const props = resolveSchema(items, defs)?.properties ?? {};
   const out: Record<string, unknown> = {};
   for (const k of keys) {
-    const d = props[k]?.default ?? known?.[k];
+    const d = (Object.hasOwn(props, k) ? props[k]?.default : undefined) ?? known?.[k];
     if (d !== undefined) out[k] = d;
   }
   return out;
@@ -169,7 +170,7 @@ export function shapeOf(type: Type, value: unknown): Shape {
 
 /** The type of a map's field `key` (undefined when the schema does not declare it). */
 export function fieldType(m: MapAtom, key: string): Type | undefined {
-  return m.fields?.[key] ?? m.elem;
+  return (m.fields && Object.hasOwn(m.fields, key) ? m.fields[key] : undefined) ?? m.elem;
 }
 
 export function isMap(v: unknown): v is Record<string, unknown> {

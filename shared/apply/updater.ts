@@ -15,6 +15,7 @@ import { fieldsOf, withNamedFieldsAsMembers } from './fields-of.js';
 import { mergeValues } from './merge.js';
 import { valuesEqual, type Path } from './path.js';
 import { removeItems } from './remove.js';
+import { ApplyError } from './errors.js';
 import type { Type } from './schema.js';
 
 export interface VersionedSet {
@@ -95,7 +96,7 @@ export function updateManagers(oldObj: unknown, newObj: unknown, managers: Manag
 export function applyManagers(
   live: unknown, config: unknown, managers: Managers, manager: string, force: boolean, opts: Options,
 ): UpdaterResult<{ object: unknown; managers: Map<string, VersionedSet> }> {
-  const applied = exclude(fieldsOf(config, opts.type, { strict: true }), opts.ignored);
+  const applied = exclude(configFields(config, opts.type), opts.ignored);
   const merged = mergeValues(live, config, opts.type) ?? {};
   const last = managers.get(manager);
   const next = new Map(managers);
@@ -104,6 +105,20 @@ export function applyManagers(
   const r = settle(live, pruned, next, manager, force, opts);
   if (!r.ok) return r;
   return { ok: true, object: valuesEqual(live, pruned) ? undefined : pruned, managers: r.managers };
+}
+
+/**
+ * The fields of an applied configuration, typed strictly. What fails here (a field the schema does
+ * not declare, a list item without its keys, a key given twice) is the configuration's fault: a
+ * 400, where kube-apiserver answers 500; hostile input never gets a 5xx.
+ */
+function configFields(config: unknown, type: Type): FieldSet {
+  try {
+    return fieldsOf(config, type, { strict: true });
+  } catch (e) {
+    if (e instanceof ApplyError && e.code === 500) throw new ApplyError(e.message, 400);
+    throw e;
+  }
 }
 
 /**

@@ -23,7 +23,7 @@ function walk(v: unknown, schema: SchemaObject | undefined, defs: Defs): unknown
   const props = s?.properties;
   const mapValues = typeof s?.additionalProperties === 'object' ? s.additionalProperties : undefined;
   for (const [k, x] of Object.entries(obj)) {
-    const field = props?.[k];
+    const field = props && Object.hasOwn(props, k) ? props[k] : undefined;
     if (field && !s!.required?.includes(k) && isEmpty(x, resolveSchema(field, defs))) continue;
     out[k] = walk(x, field ?? mapValues, defs);
   }

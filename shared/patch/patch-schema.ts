@@ -33,7 +33,7 @@ export class OpenApiPatchSchema implements PatchSchema {
   private field(key: string): SchemaObject | undefined {
     const s = this.resolve(this.schema);
     if (!s) return undefined;
-    const prop = s.properties?.[key];
+    const prop = s.properties && Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
     if (prop) return prop;
     return typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
   }

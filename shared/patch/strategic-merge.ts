@@ -116,7 +116,7 @@ function mergeMap(original: JsonMap | null, patch: JsonMap, schema: PatchSchema,
       if (opts.ignoreUnmatchedNulls) continue;
     }
     const taken = () => (opts.ignoreUnmatchedNulls ? discardNulls(patchV) : patchV);
-    if (!(k in out)) {
+    if (!Object.hasOwn(out, k)) {
       if (!isDeleteList) setWithoutDirectives(out, k, taken());
       continue;
     }

@@ -110,7 +110,7 @@ export function diffMaps(original: Readonly<Record<string, unknown>>, modified: 
   const retainKeys: string[] = [];
   for (const [key, modV] of Object.entries(m)) {
     if (options.buildRetainKeysDirective && modV !== null) retainKeys.push(key);
-    if (!(key in o)) {
+    if (!Object.hasOwn(o, key)) {
       if (!options.ignoreChangesAndAdditions) patch[key] = modV;
       continue;
     }
@@ -128,7 +128,7 @@ export function diffMaps(original: Readonly<Record<string, unknown>>, modified: 
     else if (Array.isArray(origV)) diffListField(key, origV, modV as Json[], patch, schema, options);
     else if (!options.ignoreChangesAndAdditions && !jsonEqual(origV, modV)) patch[key] = modV;
   }
-  if (!options.ignoreDeletions) for (const key of Object.keys(o)) if (!(key in m)) patch[key] = null;
+  if (!options.ignoreDeletions) for (const key of Object.keys(o)) if (!Object.hasOwn(m, key)) patch[key] = null;
   if (retainKeys.length > 0 && (Object.keys(patch).length > 0 || hasAdditionalField(o, m))) {
     patch[RETAIN_KEYS_DIRECTIVE] = sortScalars(retainKeys);
   }

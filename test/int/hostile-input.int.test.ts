@@ -148,6 +148,17 @@ const CASES: Case[] = [
   { name: 'ClusterIP service with 3,000 ports', method: 'POST', path: `${NS}/services`, body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'wide' }, spec: { ports: manyPorts(3000) } }, status: 422, field: 'spec.ports' },
   { name: 'NodePort service with a duplicate port', method: 'POST', path: `${NS}/services`, body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'dup' }, spec: { type: 'NodePort', ports: [...manyPorts(5), { name: 'again', port: 1000, targetPort: 80 }] } }, status: 422, field: 'spec.ports[5]' },
   { name: 'changing an immutable selector', method: 'PUT', path: `${DEP}/immutable`, body: { ...deployment('immutable', 1, 'nginx', { app: 'changed' }) }, status: 422 },
+  // Fuzzing: a collection delete refused for one item (a system namespace) deletes none (a-deletable stays).
+  { name: 'delete the namespaces collection, system namespaces included', method: 'DELETE', path: '/api/v1/namespaces', status: 403, reason: 'Forbidden', message: /may not be deleted/ },
+  // Fuzzing: an item of a keyed list without its key (a null type, pruned) would fail every later apply with a 500.
+  { name: 'status condition without its type', method: 'PATCH', path: `${DEP}/immutable/status`, body: { status: { conditions: [{ type: null, status: 'True' }] } }, contentType: 'application/strategic-merge-patch+json', status: 422, reason: 'Invalid', field: 'status.conditions[0]', message: /omits all key fields/ },
+  // Fuzzing: an applied configuration that cannot be typed is a 400 (kube-apiserver: 500).
+  { name: 'server-side apply with a container lacking its name', method: 'PATCH', path: `${DEP}/immutable?fieldManager=t`, body: 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: immutable}\nspec: {template: {spec: {containers: [{image: x}]}}}\n', contentType: 'application/apply-patch+yaml', status: 400, reason: 'BadRequest', message: /failed to create typed patch object .*omits all key fields/ },
+  { name: 'server-side apply with a directive key in a list item', method: 'PATCH', path: '/api/v1/nodes/applied?fieldManager=t', body: 'apiVersion: v1\nkind: Node\nmetadata: {name: applied}\nstatus: {addresses: [{type: InternalIP, address: 127.0.0.1, $retainKeys: 1}]}\n', contentType: 'application/apply-patch+yaml', status: 400, reason: 'BadRequest', message: /field not declared in schema/ },
+  // Fuzzing (fuzz.int.test.ts): what kube-apiserver leaves unclassified in a strategic merge patch is a 400, never a 500.
+  { name: 'strategic merge patch with an unknown $patch type', method: 'PATCH', path: `${NS}/configmaps/existing`, body: { data: { $patch: 'frobnicate' } }, contentType: 'application/strategic-merge-patch+json', status: 400, reason: 'BadRequest', message: /unknown patch type: frobnicate/ },
+  { name: 'strategic merge patch with a null $patch', method: 'PATCH', path: `${DEP}/immutable/scale`, body: { $patch: null, spec: { replicas: 2 } }, contentType: 'application/strategic-merge-patch+json', status: 400, reason: 'BadRequest', message: /unknown patch type/ },
+  { name: 'strategic merge patch with a container lacking its merge key', method: 'PATCH', path: `${DEP}/immutable`, body: { spec: { template: { spec: { containers: [{ image: 'x' }] } } } }, contentType: 'application/strategic-merge-patch+json', status: 400, reason: 'BadRequest', message: /does not contain declared merge key: name/ },
 ];
 
 describe('gateway: malformed and hostile input', () => {
@@ -158,6 +169,7 @@ describe('gateway: malformed and hostile input', () => {
       api(s.url, 'POST', `${NS}/configmaps`, configMap('existing')),
       api(s.url, 'POST', DEP, deployment('immutable', 1)),
       api(s.url, 'POST', `${NS}/pods`, pod('bound')),
+      api(s.url, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a-deletable' } }),
     ];
     for (const r of await Promise.all(seed)) assert.equal(r.status, 201, JSON.stringify(r.body));
     const b = await api(s.url, 'POST', `${NS}/pods/bound/binding`, { kind: 'Binding', metadata: { name: 'bound' }, target: { kind: 'Node', name: 'n1' } });
@@ -214,6 +226,26 @@ describe('gateway: malformed and hostile input', () => {
     assert.deepEqual(items.map((i) => i.data.s), ['\ufffd\u{10000}']);
   });
 
+  // Fuzzing: a field named like one of Object.prototype's keys is an unknown field like any other
+  // (a schema lookup found Object's own `constructor` and failed with a 500).
+  it("takes fields named like Object.prototype's keys as unknown fields", async () => {
+    const odd = { constructor: [0], toString: 'x', hasOwnProperty: { a: 1 }, valueOf: null };
+    const cases: [string, string, unknown, string][] = [
+      ['PATCH', `${NS}/pods/bound/status`, { status: odd }, 'application/strategic-merge-patch+json'],
+      ['PATCH', `${NS}/pods/bound`, { spec: odd, metadata: { labels: { constructor: 'x' } } }, 'application/merge-patch+json'],
+      ['PATCH', `${NS}/pods/bound?fieldManager=odd&fieldValidation=Ignore`, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: bound\nspec:\n  constructor: [0]\n  toString: x\n`, 'application/apply-patch+yaml'],
+      ['PUT', `${NS}/configmaps/existing`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'existing' }, data: { a: '1' }, ...odd }, 'application/json'],
+    ];
+    for (const [method, path, body, type] of cases) {
+      const r = await api(s.url, method, path, body, type);
+      assert.equal(r.status, 200, `${method} ${path}: ${JSON.stringify(r.body).slice(0, 300)}`);
+      assert.ok(!Object.hasOwn(r.body.spec ?? {}, 'constructor') && !Object.hasOwn(r.body, 'toString'), 'unknown fields are dropped');
+    }
+    const strict = await api(s.url, 'PATCH', `${NS}/pods/bound?fieldValidation=Strict`, { spec: { constructor: [0] } }, 'application/strategic-merge-patch+json');
+    assert.equal(strict.status, 400, JSON.stringify(strict.body));
+    assert.match(strict.body.message, /constructor/);
+  });
+
   // Item 2: at the limit nothing recursive overflows either.
   it('takes bodies nested right at the limit without a stack overflow', async () => {
     const deep = '{"x":'.repeat(510) + '1' + '}'.repeat(510);
@@ -253,6 +285,27 @@ describe('gateway: malformed and hostile input', () => {
     assert.match(raw, /^HTTP\/1\.1 400 /);
     const status = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
     assert.deepEqual([status.kind, status.apiVersion, status.status, status.reason, status.code], ['Status', 'v1', 'Failure', 'BadRequest', 400]);
+    // Fuzzing: Node never routes CONNECT, and closed the connection without an answer.
+    const connectRaw = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(port), hostname, () => sock.write(`CONNECT ${NS}/pods/bound HTTP/1.1\r\nHost: x\r\n\r\n`));
+      let text = '';
+      sock.on('data', (d) => (text += d.toString()));
+      sock.on('close', () => resolve(text));
+      sock.on('error', reject);
+    });
+    // Fuzzing: the 400 for a HEAD whose request line Node refuses (a raw byte over 0x7F) has no body.
+    const headRaw = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(port), hostname, () => sock.write(Buffer.from(`HEAD ${NS}/configmaps/\xc4 HTTP/1.1\r\nHost: x\r\n\r\n`, 'latin1')));
+      let text = '';
+      sock.on('data', (d) => (text += d.toString()));
+      sock.on('close', () => resolve(text));
+      sock.on('error', reject);
+    });
+    assert.match(headRaw, /^HTTP\/1\.1 400 /);
+    assert.ok(headRaw.endsWith('\r\n\r\n'), `no body after the headers: ${JSON.stringify(headRaw)}`);
+    assert.match(connectRaw, /^HTTP\/1\.1 405 /);
+    const connectStatus = JSON.parse(connectRaw.slice(connectRaw.indexOf('\r\n\r\n') + 4));
+    assert.deepEqual([connectStatus.kind, connectStatus.status, connectStatus.reason, connectStatus.code], ['Status', 'Failure', 'MethodNotAllowed', 405]);
     const now = await s.gateway.log.state();
     assert.deepEqual([now.lastSeq, now.messages], [was.lastSeq, was.messages]);
   });

@@ -95,6 +95,28 @@ describe('nextFromBody and decide', () => {
     const d = decide(info('ConfigMap'), cm, { ...cm, metadata: { ...cm.metadata, finalizers: [] } }, tracking);
     assert.equal(summary(d), 'DELETED');
   });
+
+  it('refuses an item of a keyed list without its key (422 at the item), so nothing stored fails a later apply', () => {
+    const old = deploy(1);
+    let err: unknown;
+    try {
+      nextFromBody(D, old, { ...old, status: { conditions: [{ status: 'True' }] } }, 'status', tracking);
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(isApiError(err) && err.code === 422, String(err));
+    assert.deepEqual(err.details?.causes?.map((c) => c.field), ['status.conditions[0]']);
+    assert.match(err.message, /omits all key fields \["type"\]/);
+    assert.equal(code(() => created('Pod', pod({ containers: [{ image: 'i' }] }))), 422, 'a container without a name: validation says so first');
+  });
+
+  it('an old object that cannot be tracked (stored before the check) does not fail an update: managedFields are cleared', () => {
+    const old = deploy(1);
+    const broken = { ...old, status: { conditions: [{ status: 'True' }] } };
+    const d = decide(D, broken, { ...broken, metadata: { ...broken.metadata, labels: { a: 'b' } }, status: { conditions: [{ type: 'Available', status: 'True' }] } }, tracking);
+    assert.equal(summary(d), 'MODIFIED');
+    assert.equal(d.object.metadata.managedFields, undefined);
+  });
 });
 
 describe('deleteDecision', () => {

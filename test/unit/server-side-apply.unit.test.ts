@@ -781,9 +781,9 @@ describe('server-side apply: managedFields entries and requests', () => {
       (e: unknown) => e instanceof ApplyError && e.code === 400 && e.message === 'metadata.managedFields must be nil');
   });
 
-  it('an applied item without its key fails as kube-apiserver fails it (500, the object named)', () => {
+  it('an applied item without its key fails with kube-apiserver\'s message, as a 400 (kube-apiserver: 500)', () => {
     assert.throws(() => applyObject({ ...ctx, live: undefined, manager: 'a', applied: deploy(containers({ image: 'nginx' })) }),
-      (e: unknown) => e instanceof ApplyError && e.code === 500 && e.message === 'failed to create typed patch object (default/web; apps/v1, Kind=Deployment): .spec.template.spec.containers: element 0: associative list with keys has an element that omits all key fields ["name"] (and doesn\'t have default values for any key fields)');
+      (e: unknown) => e instanceof ApplyError && e.code === 400 && e.message === 'failed to create typed patch object (default/web; apps/v1, Kind=Deployment): .spec.template.spec.containers: element 0: associative list with keys has an element that omits all key fields ["name"] (and doesn\'t have default values for any key fields)');
   });
 
   it('a conflict answer is a 409 Status with one FieldManagerConflict cause per field', () => {
