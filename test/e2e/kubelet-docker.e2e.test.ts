@@ -32,7 +32,8 @@ describe('kubelet with the docker runtime, end to end', async () => {
   async function startKubelet(): Promise<ChildProcess> {
     const env = { ...envFor(cfg), GATEWAY_URL: base, KUBELET_PORT: String(kubeletPort), KUBELET_RELIST_MS: '200', CRASHLOOP_BACKOFF_BASE: '0.5', CRASHLOOP_BACKOFF_MAX: '2', NODE_LEASE_RENEW_INTERVAL: '1' };
     const child = spawn(process.execPath, [JETKUBE, 'kubelet', '--runtime', 'docker', '--node-name', NODE_NAME], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    await eventually('kubelet ready', async () => (await fetch(`http://127.0.0.1:${kubeletPort}/readyz`)).ok);
+    // A kubelet starting while other suites load both cores can take a while: wait longer than the default.
+    await eventually('kubelet ready', async () => (await fetch(`http://127.0.0.1:${kubeletPort}/readyz`)).ok, 90_000);
     return child;
   }
 

@@ -75,7 +75,7 @@ describe('kubelet with the process runtime, end to end', () => {
       NODE_STATUS_UPDATE_FREQUENCY: '2',
     };
     const child = spawn(NODE, [JETKUBE, 'kubelet', '--runtime', 'process', '--node-name', name], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    await eventually(`kubelet ${name} ready`, async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok);
+    await eventually(`kubelet ${name} ready`, async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 90_000);
     const k = { name, root, child };
     kubelets.push(k);
     return k;

@@ -15,7 +15,7 @@
  *   nothing the gateway accepts may stop it).
  * After the run: /readyz is 200, a valid create works, and a consistent list answers.
  *
- * Sizes: FUZZ_RUNS cases (default 2,500 here; `npm run fuzz` runs 20,000), seed from FUZZ_SEED or
+ * Sizes: FUZZ_RUNS cases (default 1,500 here; `npm run fuzz` runs 20,000), seed from FUZZ_SEED or
  * drawn and printed. A failure prints the shrunk request, the error, and the seed to replay it
  * (FUZZ_SHRINK=0 skips shrinking; FUZZ_DEBUG=1 prints every request and answer, when the file is
  * run with `node dist/test/int/fuzz.int.test.js`; LOG_LEVEL=error shows the gateway's stack traces).
@@ -28,7 +28,7 @@ import YAML from 'yaml';
 import { api, configMap, deployment, pod, startStack, type Stack } from '../stack.js';
 import { parseQuery } from '../../services/gateway/query.js';
 
-const RUNS = Number(process.env.FUZZ_RUNS || (process.env.npm_lifecycle_event === 'fuzz' ? 20_000 : 2_500));
+const RUNS = Number(process.env.FUZZ_RUNS || (process.env.npm_lifecycle_event === 'fuzz' ? 20_000 : 1_500));
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : (Date.now() ^ (Math.random() * 0x1_0000_0000)) | 0;
 const REQUEST_TIMEOUT_MS = 5_000;
 
