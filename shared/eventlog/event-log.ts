@@ -161,8 +161,12 @@ export class EventLog {
         try {
           await this.jsm.streams.add(want);
         } catch (e2) {
-          // Another process created it between our info and add: fine.
-          if (!(e2 instanceof JetStreamApiError && e2.code === 10058)) throw e2;
+          // Another process (or the projector beside us in `jetkube up`) created it between our info
+          // and add: nats-server says "name already in use" (10058) or, when both adds race,
+          // "subjects overlap" (10065). Either way it is fine if our stream is there now.
+          if (!(e2 instanceof JetStreamApiError && (e2.code === 10058 || e2.code === 10065))) throw e2;
+          const now = await this.jsm.streams.info(this.stream).catch(() => undefined);
+          if (!now) throw e2;
         }
       } else throw e;
     }
