@@ -131,7 +131,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   // ---- errors as Kubernetes Status objects (client-errors.ts: what Node answers before fastify).
   app.server.on('connect', onConnect);
   app.setErrorHandler((err, req, reply) => sendError(err, req, reply));
-  app.setNotFoundHandler((req, reply) => {
+  app.setNotFoundHandler((_req, reply) => {
     void reply.code(404).send(new ApiError('NotFound', 'the server could not find the requested resource').toStatus());
   });
 

@@ -1,15 +1,15 @@
 /**
  * Validation of API objects, the two halves kube-apiserver runs on every write:
  * - checkSchema (schema-check.ts): structure and types against the kind's JSON Schema, unknown fields;
- * - validateObject (here): Kubernetes' semantic rules per kind, and immutability on update.
+ * - validateObject (strategy.ts, re-exported here): Kubernetes' semantic rules, and immutability on
+ *   update: the metadata rules and the small kinds' rules here, each kind's from its strategy.
  * Both return StatusCauses; the gateway turns them into 400/422 responses.
  */
 import { isIP } from 'node:net';
 import type { StatusCause } from '../errors.js';
-import type { KObject, ObjectMeta } from './meta.js';
+import type { ObjectMeta } from './meta.js';
 import type { ResourceInfo } from './registry.js';
-import type { ConfigMap, Deployment, Endpoints, Event, Lease, Namespace, Node, Pod, ReplicaSet, Secret, Service } from './types.js';
-import type { KindName } from './types.js';
+import type { Event, Lease, Namespace, Node } from './types.js';
 import { child, duplicate, forbidden, immutable, index, invalidValue, key, notSupported, required } from './field-errors.js';
 import {
   dns1035LabelErrors,
@@ -21,11 +21,7 @@ import {
   validateLabels,
 } from './names.js';
 import { QUANTITY_FORMAT_MESSAGE, tryParseQuantity } from './quantity.js';
-import { TAINT_EFFECTS, validatePodSpec, validatePodSpecUpdate } from './pod-validation.js';
-import { validateDeployment, validateReplicaSet } from './workload-validation.js';
-import { validateEndpoints, validateService } from './service-validation.js';
-import { validateConfigMap, validateSecret } from './config-validation.js';
-import { isPlainObject } from './json.js';
+import { TAINT_EFFECTS } from './pod-validation.js';
 
 export { checkSchema, type FieldValidation, type SchemaCheck } from './schema-check.js';
 export {
