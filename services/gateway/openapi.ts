@@ -5,7 +5,7 @@
  * strategic merge patch metadata in `apply`, and to learn that the server validates fields itself
  * (the `fieldValidation` parameter on each kind's write operations).
  */
-import { DEFINITIONS, definitionNameOf, refName, type SchemaObject } from '../../shared/openapi/definitions.js';
+import { DEFINITIONS, definitionNameOf, reachableDefinitions, refName, type SchemaObject } from '../../shared/openapi/definitions.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
 import { GROUP_VERSIONS, resourcesIn } from './paths.js';
 import { VERSION_INFO } from './discovery.js';
@@ -44,14 +44,14 @@ export function openApiV3Doc(groupVersion: string): string | undefined {
 
 function buildDoc(groupVersion: string, infos: ResourceInfo[]): object {
   const prefix = groupVersion === 'v1' ? '/api/v1' : `/apis/${groupVersion}`;
-  const schemas: Record<string, unknown> = {};
+  const roots: string[] = [PATCH_SCHEMA];
   const param = (name: string, where: 'query' | 'path') => ({ name, in: where, ...(where === 'path' ? { required: true } : {}), schema: { type: 'string', uniqueItems: true } });
   const writeParams = ['dryRun', 'fieldManager', 'fieldValidation'].map((n) => param(n, 'query'));
   const paths: Record<string, object> = {};
   for (const r of infos) {
     const kindDef = definitionNameOf(r.group, r.version, r.kind);
     const listDef = definitionNameOf(r.group, r.version, `${r.kind}List`);
-    for (const d of [kindDef, listDef]) if (d) collect(d, schemas);
+    for (const d of [kindDef, listDef]) if (d) roots.push(d);
     const body = (def: string | undefined) => (def ? { content: { 'application/json': { schema: { $ref: `${COMPONENTS}${def}` } } } } : {});
     const gvk = { 'x-kubernetes-group-version-kind': { group: r.group, version: r.version, kind: r.kind } };
     const item = r.namespaced ? `${prefix}/namespaces/{namespace}/${r.plural}/{name}` : `${prefix}/${r.plural}/{name}`;
@@ -77,35 +77,24 @@ function buildDoc(groupVersion: string, infos: ResourceInfo[]): object {
       post: op('create', writeParams, kindDef, true),
     };
   }
-  collect(PATCH_SCHEMA, schemas);
+  const schemas = Object.fromEntries(reachableDefinitions(roots).map((name) => [name, toV3(DEFINITIONS[name]!)]));
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: VERSION_INFO.gitVersion }, paths, components: { schemas } };
-}
-
-/** Add a definition and everything it refers to, in OpenAPI v3 form. */
-function collect(name: string, into: Record<string, unknown>): void {
-  const pending = [name];
-  while (pending.length) {
-    const n = pending.pop()!;
-    if (n in into || !DEFINITIONS[n]) continue;
-    into[n] = toV3(DEFINITIONS[n]!, (ref) => pending.push(ref));
-  }
 }
 
 /**
  * v2 → v3: `$ref`s point into components; a property's `$ref` becomes `allOf: [{$ref}]` (Kubernetes
  * publishes it so because its properties carry descriptions; kubectl explain names the type from it).
  */
-function toV3(s: SchemaObject, onRef: (name: string) => void, property = false): unknown {
+function toV3(s: SchemaObject, property = false): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s)) {
     if (k === '$ref') continue;
-    if (k === 'properties') out.properties = Object.fromEntries(Object.entries(v as Record<string, SchemaObject>).map(([p, x]) => [p, toV3(x, onRef, true)]));
-    else if ((k === 'items' || k === 'additionalProperties') && typeof v === 'object') out[k] = toV3(v as SchemaObject, onRef);
+    if (k === 'properties') out.properties = Object.fromEntries(Object.entries(v as Record<string, SchemaObject>).map(([p, x]) => [p, toV3(x, true)]));
+    else if ((k === 'items' || k === 'additionalProperties') && typeof v === 'object') out[k] = toV3(v as SchemaObject);
     else out[k] = v;
   }
   if (s.$ref) {
     const target = refName(s.$ref);
-    onRef(target);
     const ref = { $ref: `${COMPONENTS}${target}` };
     return property || Object.keys(out).length ? { allOf: [ref], ...out } : ref;
   }

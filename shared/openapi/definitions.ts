@@ -42,6 +42,26 @@ export function resolveSchema(s: SchemaObject | undefined, defs: Readonly<Record
   return cur;
 }
 
+/** The named definitions and every definition they refer to (through properties, items and map values), each once. */
+export function reachableDefinitions(roots: readonly string[], defs: Readonly<Record<string, SchemaObject>> = DEFINITIONS): string[] {
+  const seen = new Set<string>();
+  const pending = [...roots];
+  const visit = (s: SchemaObject | undefined): void => {
+    if (!s) return;
+    if (s.$ref) pending.push(refName(s.$ref));
+    for (const p of Object.values(s.properties ?? {})) visit(p);
+    visit(s.items);
+    if (typeof s.additionalProperties === 'object') visit(s.additionalProperties);
+  };
+  while (pending.length) {
+    const name = pending.pop()!;
+    if (seen.has(name) || !defs[name]) continue;
+    seen.add(name);
+    visit(defs[name]);
+  }
+  return [...seen];
+}
+
 /** The definition of a kind: `Deployment` in `apps/v1` → io.k8s.api.apps.v1.Deployment. */
 export function definitionNameOf(group: string, version: string, kind: string): string | undefined {
   return gvkIndex().get(`${group}/${version}/${kind}`);

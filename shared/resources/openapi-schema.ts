@@ -6,7 +6,7 @@
  * Quantity as a string or a number, timestamps as strings, and free-form objects open. `required`
  * and enums are left to the semantic validation, as the decoder leaves them.
  */
-import { DEFINITIONS, definitionNameOf, refName, type SchemaObject } from '../openapi/definitions.js';
+import { DEFINITIONS, definitionNameOf, reachableDefinitions, refName, type SchemaObject } from '../openapi/definitions.js';
 import type { SchemaNode } from './schemas.js';
 
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
@@ -16,23 +16,16 @@ const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 export function openApiSchemaFor(group: string, version: string, kind: string): SchemaNode | undefined {
   const name = definitionNameOf(group, version, kind);
   if (!name) return undefined;
-  const definitions: Record<string, SchemaNode> = {};
-  const pending = [name];
-  while (pending.length) {
-    const n = pending.pop()!;
-    if (n in definitions) continue;
-    definitions[n] = convert(DEFINITIONS[n] ?? {}, (ref) => pending.push(ref));
-  }
+  const definitions: Record<string, SchemaNode> = Object.fromEntries(reachableDefinitions([name]).map((n) => [n, convert(DEFINITIONS[n]!)]));
   const root = definitions[name]!;
   return { ...root, required: ['apiVersion', 'kind', 'metadata'], definitions };
 }
 
-function convert(s: SchemaObject, onRef: (name: string) => void): SchemaNode {
+function convert(s: SchemaObject): SchemaNode {
   if (s.$ref) {
     const target = refName(s.$ref);
     if (target === INT_OR_STRING) return { type: ['integer', 'string'] };
     if (target === QUANTITY) return { type: ['string', 'number'] };
-    onRef(target);
     return { $ref: `#/definitions/${target}` };
   }
   if (s.format === 'int-or-string') return { type: ['integer', 'string'] };
@@ -46,14 +39,14 @@ function convert(s: SchemaObject, onRef: (name: string) => void): SchemaNode {
     case 'boolean':
       return { type: 'boolean' };
     case 'array':
-      return { type: 'array', ...(s.items ? { items: convert(s.items, onRef) } : {}) };
+      return { type: 'array', ...(s.items ? { items: convert(s.items) } : {}) };
     case 'object':
     case undefined: {
       if (s.properties) {
-        const properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, convert(v, onRef)]));
+        const properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, convert(v)]));
         return { type: 'object', properties, additionalProperties: false };
       }
-      if (typeof s.additionalProperties === 'object') return { type: 'object', additionalProperties: convert(s.additionalProperties, onRef) };
+      if (typeof s.additionalProperties === 'object') return { type: 'object', additionalProperties: convert(s.additionalProperties) };
       // A free-form object (RawExtension, FieldsV1, a preserved-unknown-fields tree), or any value.
       return s.type === 'object' ? { type: 'object' } : {};
     }

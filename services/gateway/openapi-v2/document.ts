@@ -5,7 +5,7 @@
  * definition they reach, as Kubernetes' own. kubectl reads it (as protobuf) for client-side
  * validation of kinds the v3 documents don't list and for `explain --output plaintext-openapiv2`.
  */
-import { DEFINITIONS, definitionNameOf, refName, type SchemaObject } from '../../../shared/openapi/definitions.js';
+import { DEFINITIONS, definitionNameOf, reachableDefinitions, type SchemaObject } from '../../../shared/openapi/definitions.js';
 import type { ResourceInfo } from '../../../shared/resources/registry.js';
 import { VERSION_INFO } from '../discovery.js';
 import { PATCH_MEDIA_TYPES } from '../openapi.js';
@@ -140,23 +140,7 @@ function operationGroup(r: ResourceInfo): string {
 
 /** The named definitions and every definition they refer to, as Kubernetes publishes them. */
 function reachable(roots: readonly string[]): Record<string, SchemaObject> {
-  const out: Record<string, SchemaObject> = {};
-  const pending = [...roots];
-  while (pending.length) {
-    const name = pending.pop()!;
-    const def = DEFINITIONS[name];
-    if (name in out || !def) continue;
-    out[name] = def;
-    visitRefs(def, (r) => pending.push(r));
-  }
-  return out;
-}
-
-function visitRefs(s: SchemaObject, onRef: (name: string) => void): void {
-  if (s.$ref) onRef(refName(s.$ref));
-  for (const p of Object.values(s.properties ?? {})) visitRefs(p, onRef);
-  if (s.items) visitRefs(s.items, onRef);
-  if (typeof s.additionalProperties === 'object') visitRefs(s.additionalProperties, onRef);
+  return Object.fromEntries(reachableDefinitions(roots).map((name) => [name, DEFINITIONS[name]!]));
 }
 
 /** Go writes maps with sorted keys; so does kube-apiserver's document. */
