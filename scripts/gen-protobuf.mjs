@@ -15,7 +15,7 @@
 //   defines), `[]T` for repeated, `map<string,T>` for maps. Named Go types are resolved to what they
 //   name (`type RestartPolicy string` is a string, `type ResourceList map[ResourceName]Quantity` a
 //   map). A named slice marked `+protobuf.nullable=true` (ExtraValue) is a message of its own on the
-//   wire, `{ repeated T items = 1; }`, whose JSON is the slice: listed under `lists`.
+//   wire, `{ repeated T items = 1; }`, whose JSON is the slice: a message listed under `lists`.
 // - mode: `ptr` (a Go pointer), `omit` (omitempty), `req` (neither), `inline` (an embedded struct
 //   without a JSON name, keyed by its protobuf name).
 // Fields without a protobuf tag, or with `protobuf:"-"`, are not on the wire and are left out.
@@ -68,7 +68,7 @@ const BASIC = { string: 'string', bool: 'bool', int32: 'int32', int64: 'int64', 
 
 function source(path, module) {
   const bare = !existsSync(join(path, '.git')) && existsSync(join(path, 'HEAD')) && existsSync(join(path, 'objects'));
-  const git = (...args) => execFileSync('git', ['-C', path, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const git = (...args) => execFileSync('git', ['-C', path, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
   let commit = 'unknown';
   try {
     commit = git('rev-parse', 'HEAD').trim();
@@ -288,6 +288,7 @@ function build(p, t) {
     const pointer = f.expr.startsWith('*');
     const type = rowType(p, t.imports, f.expr, where);
     const inline = embedded && jsonName === '';
+    if (inline && pointer) throw new Error(`${where}: an embedded pointer; its JSON needs a mode of its own`);
     const mode = inline ? 'inline' : pointer ? 'ptr' : jsonOpts.includes('omitempty') ? 'omit' : 'req';
     const key = inline ? pbName : jsonName || goName;
     if (rows[key]) throw new Error(`${where}: two fields named ${key}`);
@@ -313,8 +314,9 @@ for (const [path, kinds] of Object.entries(KINDS)) {
     message(p, t);
   }
 }
-for (const [name] of lists) {
+for (const [name, { from, elem }] of lists) {
   if (messages.has(name)) throw new Error(`${name} is both a message and a list wrapper`);
+  messages.set(name, { from, rows: { items: [1, `[]${elem}`, 'omit'] } });
 }
 
 const sorted = (m) => [...m.keys()].sort();
@@ -324,7 +326,7 @@ const lines = [
   `"source": ${JSON.stringify(`Go types of ${SOURCES.map((s) => `${s.module}@${s.commit}`).join(', ')} (field names, numbers, types, pointer and omitempty; no comments)`)},`,
   `"kinds": ${JSON.stringify(Object.fromEntries(Object.entries(KINDS).map(([p, k]) => [p, k])))},`,
   `"wrappers": ${JSON.stringify([...wrappersUsed].sort())},`,
-  `"lists": {${sorted(lists).map((n) => `${JSON.stringify(n)}: ${JSON.stringify(lists.get(n).elem)}`).join(', ')}},`,
+  `"lists": ${JSON.stringify(sorted(lists))},`,
   '"messages": {',
   sorted(messages).map((n) => `${JSON.stringify(n)}: ${JSON.stringify(messages.get(n).rows)}`).join(',\n'),
   '}',

@@ -5,14 +5,14 @@ import protobuf from 'protobufjs';
 import { ApiError, badRequest } from '../../../shared/errors.js';
 import { decodeEnvelope, MalformedBody } from './envelope.js';
 import { buildRoot } from './root.js';
-import { ENVELOPE, MESSAGES, TOP_LEVEL, WRAPPERS } from './schema.js';
+import { ENVELOPE, LISTS, MESSAGES, TOP_LEVEL, WRAPPERS } from './schema.js';
 import { InvalidField, JsonConverter, UnsupportedField } from './to-json.js';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 
 let cached: { root: protobuf.Root; json: JsonConverter } | undefined;
 function codec() {
-  cached ??= { root: buildRoot(MESSAGES, WRAPPERS, ENVELOPE), json: new JsonConverter(MESSAGES, WRAPPERS) };
+  cached ??= { root: buildRoot(MESSAGES, WRAPPERS, ENVELOPE), json: new JsonConverter(MESSAGES, WRAPPERS, LISTS) };
   return cached;
 }
 

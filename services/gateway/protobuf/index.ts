@@ -1,7 +1,8 @@
 /**
  * Kubernetes protobuf request bodies (`application/vnd.kubernetes.protobuf`) to the JSON objects
  * the rest of the gateway works with. Pure: bytes in, object or ApiError out.
- *   schema.ts    the messages, written from the upstream field numbers, with Go's JSON rules
+ *   schema.ts    the messages (k8s-messages.json, generated from the Go types by
+ *                scripts/gen-protobuf.mjs), the wrappers and the accepted kinds
  *   root.ts      protobufjs types built from the schema
  *   envelope.ts  the `k8s\0` magic and runtime.Unknown
  *   to-json.ts   a decoded message to Kubernetes JSON
@@ -12,4 +13,4 @@ export { decodeProtobufBody, PROTOBUF_CONTENT_TYPE, type Expected } from './deco
 export { decodeProtobufRequest, expectedBody } from './request.js';
 export { MAGIC, decodeEnvelope, type Envelope } from './envelope.js';
 export { buildRoot } from './root.js';
-export { ENVELOPE, MESSAGES, TOP_LEVEL, WRAPPERS } from './schema.js';
+export { ENVELOPE, LISTS, MESSAGES, TOP_LEVEL, WRAPPERS } from './schema.js';

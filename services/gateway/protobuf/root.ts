@@ -19,17 +19,15 @@ export function shape(type: string): { kind: 'single' | 'repeated' | 'map'; elem
   return { kind: 'single', elem: type };
 }
 
-function fieldLine(name: string, [id, type, , unsupported]: FieldRow): string {
+function fieldLine(name: string, [id, type]: FieldRow): string {
   const { kind, elem } = shape(type);
-  // An unsupported message is read as its bytes: enough to see that it was sent.
-  const t = unsupported ? 'bytes' : elem;
   switch (kind) {
     case 'map':
-      return `map<string, ${t}> ${name} = ${id};`;
+      return `map<string, ${elem}> ${name} = ${id};`;
     case 'repeated':
-      return `repeated ${t} ${name} = ${id};`;
+      return `repeated ${elem} ${name} = ${id};`;
     case 'single':
-      return `optional ${t} ${name} = ${id};`;
+      return `optional ${elem} ${name} = ${id};`;
   }
 }
 

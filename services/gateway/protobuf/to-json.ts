@@ -2,10 +2,11 @@
  * A decoded protobuf message to the JSON Kubernetes would write for the same Go object: field
  * names as in the JSON tags, `omitempty` and pointer rules as Go's encoder applies them, bytes as
  * base64, Time as RFC 3339 (zero: null), Quantity as its string, IntOrString as a number or a
- * string, FieldsV1 as the JSON it holds.
+ * string, FieldsV1 and RawExtension as the JSON they hold, a list message (ExtraValue) as its items.
  */
 import type { FieldRow, MessageTable } from './schema.js';
 import { isScalar, shape } from './root.js';
+import { MAGIC } from './envelope.js';
 
 /** A field the client set that this gateway cannot represent: answered 415. */
 export class UnsupportedField extends Error {}
@@ -17,7 +18,12 @@ type Msg = Record<string, unknown> & { $unknowns?: unknown[] };
 const ZERO_TIME_SECONDS = -62135596800; // Go's time.Time{}: 0001-01-01T00:00:00Z
 
 export class JsonConverter {
-  constructor(private readonly messages: MessageTable, private readonly wrappers: MessageTable) {}
+  constructor(
+    private readonly messages: MessageTable,
+    private readonly wrappers: MessageTable,
+    /** Messages that stand for a Go named slice: their JSON is their `items`. */
+    private readonly lists: ReadonlySet<string> = new Set(),
+  ) {}
 
   /** The JSON object for message `name`, decoded as `m`; `path` names it in errors. */
   message(name: string, m: Msg, path: string): Record<string, unknown> {
@@ -41,11 +47,10 @@ export class JsonConverter {
   }
 
   private field(row: FieldRow, present: boolean, v: unknown, path: string): unknown {
-    const [, type, mode, unsupported] = row;
+    const [, type, mode] = row;
     const { kind, elem } = shape(type);
     if (kind === 'repeated' || kind === 'map') {
       const entries = kind === 'map' ? Object.entries(v as Record<string, unknown>) : (v as unknown[]).map((x, i) => [String(i), x] as const);
-      if (unsupported && entries.length) throw new UnsupportedField(`${path} is not supported in protobuf request bodies`);
       if (!entries.length) return mode === 'req' ? null : OMIT;
       if (kind === 'repeated') return entries.map(([i, x]) => this.value(elem, x, `${path}[${i}]`));
       const obj: Record<string, unknown> = {};
@@ -54,11 +59,6 @@ export class JsonConverter {
         obj[k] = this.value(elem, x, `${path}[${k}]`);
       }
       return obj;
-    }
-    if (unsupported) {
-      if (present && (v as Uint8Array).length) throw new UnsupportedField(`${path} is not supported in protobuf request bodies`);
-      // Unset or empty: what Go writes for an empty struct of that type.
-      return present || mode !== 'ptr' ? {} : OMIT;
     }
     if (isScalar(elem)) {
       if (mode === 'ptr') return present ? this.value(elem, v, path) : OMIT;
@@ -100,16 +100,18 @@ export class JsonConverter {
         if (t !== 0 && t !== 1) throw new InvalidField(`${path}: IntOrString type must be 0 or 1, got ${t}`);
         return t === 1 ? ((v as Msg).strVal ?? '') : ((v as Msg).intVal ?? 0);
       }
-      case 'FieldsV1': {
+      case 'FieldsV1':
         this.checkWrapper(type, v as Msg, path);
-        const raw = Buffer.from((v as Msg).Raw as Uint8Array).toString('utf8');
-        try {
-          return raw === '' ? null : JSON.parse(raw);
-        } catch {
-          throw new InvalidField(`${path}: not JSON`);
-        }
+        return rawJson((v as Msg).Raw as Uint8Array | undefined, path);
+      case 'RawExtension': {
+        this.checkWrapper(type, v as Msg, path);
+        const raw = (v as Msg).raw as Uint8Array | undefined;
+        // Go writes Raw as it is: an object embedded as protobuf has no JSON here.
+        if (raw && Buffer.from(raw).subarray(0, MAGIC.length).equals(MAGIC)) throw new UnsupportedField(`${path} holds a protobuf object, which is not supported`);
+        return rawJson(raw, path);
       }
       default:
+        if (this.lists.has(type)) return (this.message(type, v as Msg, path).items as unknown[] | undefined) ?? null; // a nil slice
         return this.message(type, v as Msg, path);
     }
   }
@@ -150,6 +152,16 @@ function toNumber(v: unknown): number {
   if (typeof v === 'number') return v;
   if (v && typeof v === 'object' && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
   return Number(v ?? 0);
+}
+
+/** Raw JSON bytes: unset or empty is Go's nil, written as null. */
+function rawJson(bytes: Uint8Array | undefined, path: string): unknown {
+  const raw = Buffer.from(bytes ?? new Uint8Array()).toString('utf8');
+  try {
+    return raw === '' ? null : JSON.parse(raw);
+  } catch {
+    throw new InvalidField(`${path}: not JSON`);
+  }
 }
 
 function time(m: Msg, path: string, micro = false): string | null {
