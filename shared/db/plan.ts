@@ -4,9 +4,10 @@
  */
 import type { EventType, KObject } from '../resources/meta.js';
 import type { ResourceInfo } from '../resources/registry.js';
-import { isObjectTable } from './columns.js';
+import { isObjectTable, scopeOf } from './columns.js';
 import { rowKey, toRow, type ObjectRow } from './rows.js';
-import type { ObjectTableName } from './schema.js';
+
+type ObjectTableName = string;
 
 /** One decoded resource event. */
 export interface ProjectedEvent {
@@ -35,6 +36,8 @@ export interface DeleteKey {
   readonly name: string;
   /** Sequence of the DELETED event: only rows older than it go. */
   readonly seq: number;
+  /** In a table several kinds share (custom_objects), the kind's scope columns (columns.ts scopeOf). */
+  readonly [scopeColumn: string]: string | number;
 }
 
 export interface MirrorRow {
@@ -86,7 +89,8 @@ export function planBatch(events: readonly ProjectedEvent[], deadLetters: readon
     mirror.push({ sequence: e.seq, time: e.time, type: e.type, kind: e.info.kind, namespace, name, uid });
     let perTable = newest.get(table);
     if (!perTable) newest.set(table, (perTable = new Map()));
-    const key = rowKey(namespace, name);
+    // The kind is part of the key: several kinds may share a table (custom_objects).
+    const key = `${e.info.group}/${e.info.kind}\u0000${rowKey(namespace, name)}`;
     const prev = perTable.get(key);
     if (!prev || prev.seq < e.seq) perTable.set(key, e);
   }
@@ -96,7 +100,7 @@ export function planBatch(events: readonly ProjectedEvent[], deadLetters: readon
     for (const e of perTable.values()) {
       if (e.type === 'DELETED') {
         const { namespace, name } = eventKey(e);
-        push(deletes, table, { namespace, name, seq: e.seq });
+        push(deletes, table, { ...scopeOf(e.info), namespace, name, seq: e.seq });
       } else push(upserts, table, toRow(e.info, e.object, e.seq));
     }
   }
