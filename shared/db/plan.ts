@@ -7,8 +7,6 @@ import type { ResourceInfo } from '../resources/registry.js';
 import { isObjectTable, scopeOf } from './columns.js';
 import { rowKey, toRow, type ObjectRow } from './rows.js';
 
-type ObjectTableName = string;
-
 /** One decoded resource event. */
 export interface ProjectedEvent {
   readonly seq: number;
@@ -60,8 +58,8 @@ export interface DeadLetterRow {
 }
 
 export interface BatchPlan {
-  readonly upserts: ReadonlyMap<ObjectTableName, readonly ObjectRow[]>;
-  readonly deletes: ReadonlyMap<ObjectTableName, readonly DeleteKey[]>;
+  readonly upserts: ReadonlyMap<string, readonly ObjectRow[]>;
+  readonly deletes: ReadonlyMap<string, readonly DeleteKey[]>;
   readonly mirror: readonly MirrorRow[];
   readonly deadLetters: readonly DeadLetterRow[];
   /** Events of kinds without a projection table. */
@@ -73,7 +71,7 @@ export interface BatchPlan {
  * sequence counts (an upsert, or a delete for DELETED). Events may arrive in any order and repeat.
  */
 export function planBatch(events: readonly ProjectedEvent[], deadLetters: readonly DeadLetterRow[] = []): BatchPlan {
-  const newest = new Map<ObjectTableName, Map<string, ProjectedEvent>>();
+  const newest = new Map<string, Map<string, ProjectedEvent>>();
   const mirror: MirrorRow[] = [];
   const seen = new Set<number>();
   let skipped = 0;
@@ -94,8 +92,8 @@ export function planBatch(events: readonly ProjectedEvent[], deadLetters: readon
     const prev = perTable.get(key);
     if (!prev || prev.seq < e.seq) perTable.set(key, e);
   }
-  const upserts = new Map<ObjectTableName, ObjectRow[]>();
-  const deletes = new Map<ObjectTableName, DeleteKey[]>();
+  const upserts = new Map<string, ObjectRow[]>();
+  const deletes = new Map<string, DeleteKey[]>();
   for (const [table, perTable] of newest) {
     for (const e of perTable.values()) {
       if (e.type === 'DELETED') {

@@ -1,5 +1,6 @@
 /**
- * `kubectl get pods` (printers.go printPod): READY counts ready containers, STATUS is the reason a
+ * What `kubectl get pods` shows (printers.go printPod; the printer is in shared/resources/kinds/pod.ts):
+ * READY counts ready containers, STATUS is the reason a
  * user cares about (the waiting or terminated reason of a container, `Init:1/2` while init
  * containers run, `Terminating` once deletion started) rather than the bare phase, RESTARTS says
  * when the last one happened.
