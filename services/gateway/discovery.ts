@@ -1,6 +1,6 @@
 /** Discovery documents kubectl and client libraries read before anything else. */
-import { RESOURCES, type ResourceInfo } from '../../shared/resources/registry.js';
-import { GROUP_VERSIONS, resourcesIn } from './paths.js';
+import { allResources, type ResourceInfo } from '../../shared/resources/registry.js';
+import { groupVersions, resourcesIn } from './paths.js';
 
 export const VERSION_INFO = {
   major: '1',
@@ -19,12 +19,12 @@ export function apiVersions(): object {
 }
 
 export function apiGroupList(): object {
-  const groups = [...new Set(RESOURCES.filter((r) => r.group).map((r) => r.group))];
+  const groups = [...new Set(allResources().filter((r) => r.group).map((r) => r.group))];
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(apiGroup) };
 }
 
 export function apiGroup(name: string): object {
-  const versions = GROUP_VERSIONS.filter((gv) => gv.startsWith(`${name}/`)).map((gv) => ({ groupVersion: gv, version: gv.split('/')[1] }));
+  const versions = groupVersions().filter((gv) => gv.startsWith(`${name}/`)).map((gv) => ({ groupVersion: gv, version: gv.split('/')[1] }));
   return { kind: 'APIGroup', apiVersion: 'v1', name, versions, preferredVersion: versions[0] };
 }
 

@@ -7,7 +7,7 @@
  */
 import { DEFINITIONS, definitionNameOf, reachableDefinitions, refName, type SchemaObject } from '../../shared/openapi/definitions.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
-import { GROUP_VERSIONS, resourcesIn } from './paths.js';
+import { GROUP_VERSIONS, builtInResourcesIn } from './paths.js';
 import { VERSION_INFO } from './discovery.js';
 
 const COMPONENTS = '#/components/schemas/';
@@ -34,7 +34,7 @@ const docs = new Map<string, string>();
 export function openApiV3Doc(groupVersion: string): string | undefined {
   let doc = docs.get(groupVersion);
   if (doc === undefined) {
-    const infos = resourcesIn(groupVersion);
+    const infos = builtInResourcesIn(groupVersion);
     if (infos.length === 0) return undefined;
     doc = JSON.stringify(buildDoc(groupVersion, infos));
     docs.set(groupVersion, doc);

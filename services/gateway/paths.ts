@@ -5,7 +5,7 @@
  *   /apis/<group>/<version>/...                              (same shapes)
  * The namespace object itself is /api/v1/namespaces/<name>[/status|/finalize].
  */
-import { RESOURCES, type ResourceInfo } from '../../shared/resources/registry.js';
+import { RESOURCES, allResources, apiVersionOf, registryGeneration, type ResourceInfo } from '../../shared/resources/registry.js';
 import { unescape } from './query.js';
 
 export interface Target {
@@ -22,16 +22,43 @@ export type Parsed =
   /** A segment that is not percent-encoded UTF-8, or holds a NUL: a 400. */
   | { readonly type: 'invalid'; readonly message: string };
 
-const byGroupVersion = new Map<string, Map<string, ResourceInfo>>();
-for (const r of RESOURCES) {
-  const gv = r.group ? `${r.group}/${r.version}` : r.version;
-  if (!byGroupVersion.has(gv)) byGroupVersion.set(gv, new Map());
-  byGroupVersion.get(gv)!.set(r.plural, r);
+function indexByGroupVersion(resources: readonly ResourceInfo[]): Map<string, Map<string, ResourceInfo>> {
+  const m = new Map<string, Map<string, ResourceInfo>>();
+  for (const r of resources) {
+    const gv = apiVersionOf(r);
+    if (!m.has(gv)) m.set(gv, new Map());
+    m.get(gv)!.set(r.plural, r);
+  }
+  return m;
 }
-export const GROUP_VERSIONS = [...byGroupVersion.keys()];
+
+const builtIn = indexByGroupVersion(RESOURCES);
+/** The built-in kinds' group versions (the OpenAPI documents describe these). */
+export const GROUP_VERSIONS = [...builtIn.keys()];
+
+/** The built-in kinds of a group version (kinds registered at run time have no OpenAPI schema yet). */
+export function builtInResourcesIn(groupVersion: string): ResourceInfo[] {
+  return [...(builtIn.get(groupVersion)?.values() ?? [])];
+}
+
+// Every kind served now, kinds registered at run time included; rebuilt when the registry changes.
+let indexed = -1;
+let byGroupVersion = new Map<string, Map<string, ResourceInfo>>();
+function served(): Map<string, Map<string, ResourceInfo>> {
+  if (indexed !== registryGeneration()) {
+    byGroupVersion = indexByGroupVersion(allResources());
+    indexed = registryGeneration();
+  }
+  return byGroupVersion;
+}
+
+/** The group versions served now (discovery). */
+export function groupVersions(): string[] {
+  return [...served().keys()];
+}
 
 export function resourcesIn(groupVersion: string): ResourceInfo[] {
-  return [...(byGroupVersion.get(groupVersion)?.values() ?? [])];
+  return [...(served().get(groupVersion)?.values() ?? [])];
 }
 
 export function parsePath(path: string): Parsed {
@@ -50,7 +77,7 @@ export function parsePath(path: string): Parsed {
     gv = `${segs[1]}/${segs[2]}`;
     rest = segs.slice(3);
   } else return { type: 'notfound' };
-  const kinds = byGroupVersion.get(gv);
+  const kinds = served().get(gv);
   if (!kinds || rest.length === 0) return { type: 'notfound' };
 
   // /namespaces/<ns>/<plural>/... (but not /namespaces/<ns>/status|finalize, the namespace's own subresources)

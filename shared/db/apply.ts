@@ -8,9 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { columnsOf, type PgType } from './columns.js';
+import { columnsOf, keyOf, type PgType } from './columns.js';
 import type { BatchPlan } from './plan.js';
-import type { Database, ObjectTableName } from './schema.js';
+import type { Database } from './schema.js';
 import { asContentRejected, CHECKPOINT_WENT_BACK } from './errors.js';
 
 export interface ApplyOptions {
@@ -39,10 +39,8 @@ export function applySql(plan: BatchPlan, opts: ApplyOptions = {}): string {
   }
   for (const [table, keys] of plan.deletes) {
     if (keys.length === 0) continue;
-    ctes.push(
-      `w${n++} as (delete from "${table}" t using json_to_recordset(${jsonLiteral(keys)}::json) as d(namespace text, name text, seq bigint) ` +
-        `where t.namespace = d.namespace and t.name = d.name and t.resource_version < d.seq and d.seq > (select last_seq from cp))`,
-    );
+    const [head, tail] = deleteParts(table);
+    ctes.push(`w${n++} as (${head}${jsonLiteral(keys)}${tail})`);
   }
   if (plan.mirror.length) {
     ctes.push(
@@ -100,10 +98,10 @@ export function jsonLiteral(value: unknown): string {
 
 // ---- statement text, built once per table -----------------------------------------------------------
 
-const heads = new Map<ObjectTableName, string>();
-const tails = new Map<ObjectTableName, string>();
+const heads = new Map<string, string>();
+const tails = new Map<string, string>();
 
-function upsertHead(table: ObjectTableName): string {
+function upsertHead(table: string): string {
   let h = heads.get(table);
   if (!h) {
     const cols = columnsOf(table);
@@ -115,21 +113,39 @@ function upsertHead(table: ObjectTableName): string {
   return h;
 }
 
-function upsertTail(table: ObjectTableName): string {
+function upsertTail(table: string): string {
   let t = tails.get(table);
   if (!t) {
+    const key = keyOf(table);
     const set = columnsOf(table)
-      .filter((c) => c.name !== 'namespace' && c.name !== 'name')
+      .filter((c) => !key.includes(c.name))
       .map((c) => `"${c.name}" = excluded."${c.name}"`)
       .join(', ');
     t =
       `::jsonb) as r where (r->>'resource_version')::bigint > (select last_seq from cp) ` +
-      `on conflict (namespace, name) do update set ${set} ` +
+      `on conflict (${key.join(', ')}) do update set ${set} ` +
       `where "${table}".resource_version < excluded.resource_version`;
     tails.set(table, t);
   }
   return t;
 }
+
+/** Deletes by key (a shared table's scope columns too), guarded by resource_version like the upserts: the text around the keys' JSON. */
+function deleteParts(table: string): readonly [string, string] {
+  let parts = deleteTexts.get(table);
+  if (!parts) {
+    const key = keyOf(table);
+    const cols = [...key.map((c) => `${c} text`), 'seq bigint'].join(', ');
+    const match = key.map((c) => `t.${c} = d.${c}`).join(' and ');
+    parts = [
+      `delete from "${table}" t using json_to_recordset(`,
+      `::json) as d(${cols}) where ${match} and t.resource_version < d.seq and d.seq > (select last_seq from cp)`,
+    ];
+    deleteTexts.set(table, parts);
+  }
+  return parts;
+}
+const deleteTexts = new Map<string, readonly [string, string]>();
 
 /** SQL reading one column out of a row document `r`. JSON null becomes SQL NULL. */
 function extract(name: string, type: PgType): string {

@@ -1,20 +1,17 @@
 /**
- * Column types per object table, used to generate the projector's multi-row upserts. Checked against
- * the `XxxTable` types at compile time (a missing or extra column does not type-check) and against the
+ * The projection's object tables and their columns, used to generate the projector's multi-row
+ * upserts and the list queries. Every object table has the common columns (schema.ts
+ * ObjectColumns); a built-in kind's own columns come from its strategy (`projection`, in
+ * shared/resources/kinds), kinds defined at run time share custom_objects. Checked against the
  * migrated tables by the integration tests.
  */
-import type { ObjectColumns, ObjectTableName, ObjectTables } from './schema.js';
+import { RESOURCES, type ResourceInfo } from '../resources/registry.js';
+import { strategyFor } from '../resources/strategy.js';
+import { NO_COLUMNS, type ColumnSpec, type PgType, type Projection } from '../resources/projection.js';
+import type { ObjectColumns } from './schema.js';
+import { CUSTOM_OBJECTS, customObjectsProjection } from './custom-objects.js';
 
-export type PgType = 'text' | 'bigint' | 'integer' | 'boolean' | 'jsonb' | 'timestamptz' | 'text[]';
-
-export interface ColumnSpec {
-  readonly name: string;
-  readonly type: PgType;
-}
-
-type KindColumns = {
-  readonly [T in ObjectTableName]: { readonly [C in Exclude<keyof ObjectTables[T], keyof ObjectColumns>]: PgType };
-};
+export type { ColumnSpec, PgType } from '../resources/projection.js';
 
 const COMMON: { readonly [C in keyof ObjectColumns]: PgType } = {
   namespace: 'text',
@@ -31,66 +28,54 @@ const COMMON: { readonly [C in keyof ObjectColumns]: PgType } = {
   object: 'jsonb',
 };
 
-const WORKLOAD = {
-  generation: 'bigint',
-  observed_generation: 'bigint',
-  replicas: 'integer',
-  status_replicas: 'integer',
-  ready_replicas: 'integer',
-  available_replicas: 'integer',
-  images: 'text[]',
-} as const;
+/** The built-in kinds' tables (from the registry) and custom_objects. */
+export const OBJECT_TABLES: readonly string[] = [...RESOURCES.map((r) => r.table), CUSTOM_OBJECTS];
+const TABLES = new Set(OBJECT_TABLES);
 
-const KIND: KindColumns = {
-  namespaces: { phase: 'text' },
-  nodes: { ready: 'boolean', unschedulable: 'boolean', internal_ip: 'text' },
-  pods: {
-    phase: 'text',
-    node_name: 'text',
-    pod_ip: 'text',
-    host_ip: 'text',
-    ready: 'boolean',
-    restarts: 'integer',
-    images: 'text[]',
-  },
-  services: { type: 'text', cluster_ip: 'text' },
-  endpoints: { ready_addresses: 'integer', not_ready_addresses: 'integer' },
-  configmaps: { keys: 'integer' },
-  secrets: { type: 'text', keys: 'integer' },
-  serviceaccounts: { secrets: 'integer' },
-  kube_events: {
-    reason: 'text',
-    type: 'text',
-    message: 'text',
-    involved_kind: 'text',
-    involved_namespace: 'text',
-    involved_name: 'text',
-    involved_uid: 'text',
-    count: 'integer',
-    last_timestamp: 'timestamptz',
-  },
-  replicasets: WORKLOAD,
-  deployments: { ...WORKLOAD, updated_replicas: 'integer' },
-  leases: { holder: 'text', renew_time: 'timestamptz', lease_duration_seconds: 'integer' },
-};
-
-export const OBJECT_TABLES = Object.keys(KIND) as readonly ObjectTableName[];
-
-export function isObjectTable(t: string): t is ObjectTableName {
-  return Object.prototype.hasOwnProperty.call(KIND, t);
+export function isObjectTable(t: string): boolean {
+  return TABLES.has(t);
 }
 
+/** What a table holds beyond the common columns: the projection of its kind (custom_objects' for that table). */
+export function projectionOf(table: string): Projection {
+  let p = projections.get(table);
+  if (!p) {
+    if (table === CUSTOM_OBJECTS) p = customObjectsProjection;
+    else {
+      const info = RESOURCES.find((r) => r.table === table);
+      if (!info) throw new Error(`no projection table "${table}"`);
+      p = strategyFor(info.kind).projection ?? NO_COLUMNS;
+    }
+    projections.set(table, p);
+  }
+  return p;
+}
+const projections = new Map<string, Projection>();
+
 /** All columns of an object table: the common ones (object last) with the kind's in between. */
-export function columnsOf(table: ObjectTableName): readonly ColumnSpec[] {
+export function columnsOf(table: string): readonly ColumnSpec[] {
   const cached = cache.get(table);
   if (cached) return cached;
   const { object: objectType, ...common } = COMMON;
   const cols: ColumnSpec[] = [
     ...Object.entries(common).map(([name, type]) => ({ name, type })),
-    ...Object.entries(KIND[table] as Record<string, PgType>).map(([name, type]) => ({ name, type })),
+    ...Object.entries(projectionOf(table).columns).map(([name, type]) => ({ name, type })),
     { name: 'object', type: objectType },
   ];
   cache.set(table, cols);
   return cols;
 }
-const cache = new Map<ObjectTableName, readonly ColumnSpec[]>();
+const cache = new Map<string, readonly ColumnSpec[]>();
+
+/** The columns that identify a row: a shared table's scope columns, then namespace and name. */
+export function keyOf(table: string): readonly string[] {
+  return [...(projectionOf(table).scope ?? []), 'namespace', 'name'];
+}
+
+/** A kind's values of its table's scope columns (none for a table of its own). */
+export function scopeOf(info: ResourceInfo): Readonly<Record<string, string>> {
+  const p = projectionOf(info.table);
+  if (!p.scope) return {};
+  const row = p.row({}, info);
+  return Object.fromEntries(p.scope.map((c) => [c, String(row[c])]));
+}

@@ -13,9 +13,9 @@ export {
   UnknownTableError,
   type ObjectRow,
   type RowOf,
-  type RowsByTable,
 } from './rows.js';
-export { columnsOf, isObjectTable, OBJECT_TABLES, type ColumnSpec, type PgType } from './columns.js';
+export { columnsOf, isObjectTable, keyOf, projectionOf, scopeOf, OBJECT_TABLES, type ColumnSpec, type PgType } from './columns.js';
+export { CUSTOM_OBJECTS } from './custom-objects.js';
 export {
   planBatch,
   eventKey,

@@ -16,7 +16,7 @@ import { ApiError } from '../errors.js';
 import type { KObject } from '../resources/meta.js';
 import type { ResourceInfo } from '../resources/registry.js';
 import type { FieldRequirement, Requirement } from '../resources/selector-types.js';
-import { isObjectTable } from './columns.js';
+import { isObjectTable, scopeOf } from './columns.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import type { Database } from './schema.js';
 import { fieldCondition, labelCondition } from './selectors-sql.js';
@@ -53,9 +53,10 @@ export async function listObjects(db: Kysely<Database>, info: ResourceInfo, opts
   const limit = opts.limit !== undefined && opts.limit > 0 ? Math.floor(opts.limit) : undefined;
 
   const where: RawBuilder<unknown>[] = [];
+  for (const [column, value] of Object.entries(scopeOf(info))) where.push(sql`${sql.ref(column)} = ${value}`);
   if (info.namespaced && opts.namespace) where.push(sql`namespace = ${opts.namespace}`);
   for (const r of opts.labels ?? []) where.push(labelCondition(r));
-  for (const f of opts.fields ?? []) where.push(fieldCondition(table, f));
+  for (const f of opts.fields ?? []) where.push(fieldCondition(info, f));
   const filter = where.length ? sql.join(where, sql` and `) : sql`true`;
   const after = token ? sql`(namespace, name) > (${token.ns}, ${token.name})` : sql`true`;
   const t = sql.table(table);

@@ -4,9 +4,8 @@
  */
 import type { EventType, KObject } from '../resources/meta.js';
 import type { ResourceInfo } from '../resources/registry.js';
-import { isObjectTable } from './columns.js';
+import { isObjectTable, scopeOf } from './columns.js';
 import { rowKey, toRow, type ObjectRow } from './rows.js';
-import type { ObjectTableName } from './schema.js';
 
 /** One decoded resource event. */
 export interface ProjectedEvent {
@@ -35,6 +34,8 @@ export interface DeleteKey {
   readonly name: string;
   /** Sequence of the DELETED event: only rows older than it go. */
   readonly seq: number;
+  /** In a table several kinds share (custom_objects), the kind's scope columns (columns.ts scopeOf). */
+  readonly [scopeColumn: string]: string | number;
 }
 
 export interface MirrorRow {
@@ -57,8 +58,8 @@ export interface DeadLetterRow {
 }
 
 export interface BatchPlan {
-  readonly upserts: ReadonlyMap<ObjectTableName, readonly ObjectRow[]>;
-  readonly deletes: ReadonlyMap<ObjectTableName, readonly DeleteKey[]>;
+  readonly upserts: ReadonlyMap<string, readonly ObjectRow[]>;
+  readonly deletes: ReadonlyMap<string, readonly DeleteKey[]>;
   readonly mirror: readonly MirrorRow[];
   readonly deadLetters: readonly DeadLetterRow[];
   /** Events of kinds without a projection table. */
@@ -70,7 +71,7 @@ export interface BatchPlan {
  * sequence counts (an upsert, or a delete for DELETED). Events may arrive in any order and repeat.
  */
 export function planBatch(events: readonly ProjectedEvent[], deadLetters: readonly DeadLetterRow[] = []): BatchPlan {
-  const newest = new Map<ObjectTableName, Map<string, ProjectedEvent>>();
+  const newest = new Map<string, Map<string, ProjectedEvent>>();
   const mirror: MirrorRow[] = [];
   const seen = new Set<number>();
   let skipped = 0;
@@ -86,17 +87,18 @@ export function planBatch(events: readonly ProjectedEvent[], deadLetters: readon
     mirror.push({ sequence: e.seq, time: e.time, type: e.type, kind: e.info.kind, namespace, name, uid });
     let perTable = newest.get(table);
     if (!perTable) newest.set(table, (perTable = new Map()));
-    const key = rowKey(namespace, name);
+    // The kind is part of the key: several kinds may share a table (custom_objects).
+    const key = `${e.info.group}/${e.info.kind}\u0000${rowKey(namespace, name)}`;
     const prev = perTable.get(key);
     if (!prev || prev.seq < e.seq) perTable.set(key, e);
   }
-  const upserts = new Map<ObjectTableName, ObjectRow[]>();
-  const deletes = new Map<ObjectTableName, DeleteKey[]>();
+  const upserts = new Map<string, ObjectRow[]>();
+  const deletes = new Map<string, DeleteKey[]>();
   for (const [table, perTable] of newest) {
     for (const e of perTable.values()) {
       if (e.type === 'DELETED') {
         const { namespace, name } = eventKey(e);
-        push(deletes, table, { namespace, name, seq: e.seq });
+        push(deletes, table, { ...scopeOf(e.info), namespace, name, seq: e.seq });
       } else push(upserts, table, toRow(e.info, e.object, e.seq));
     }
   }

@@ -2,8 +2,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import { ApiError } from '../errors.js';
 import type { FieldRequirement, Requirement } from '../resources/selector-types.js';
-import { columnsOf } from './columns.js';
-import type { ObjectTableName } from './schema.js';
+import type { ResourceInfo } from '../resources/registry.js';
+import { strategyFor } from '../resources/strategy.js';
 
 type Cond = RawBuilder<unknown>;
 
@@ -39,22 +39,18 @@ function integerValue(r: Requirement): number {
   return n;
 }
 
-/** Fields with their own column; any other field path is read from the object. */
-const FIELD_COLUMNS: Readonly<Record<string, string>> = {
-  'metadata.name': 'name',
-  'metadata.namespace': 'namespace',
-  'spec.nodeName': 'node_name',
-  'status.phase': 'phase',
-};
+/** The column holding a field: metadata.name and metadata.namespace have one in every table; the kind's strategy names the rest. */
+export function fieldColumn(info: ResourceInfo, field: string): string | undefined {
+  if (field === 'metadata.name') return 'name';
+  if (field === 'metadata.namespace') return 'namespace';
+  return strategyFor(info.kind).fields?.[field]?.column;
+}
 
 /** One field requirement. A missing field compares as '' (so `spec.nodeName=` finds unbound pods). */
-export function fieldCondition(table: ObjectTableName, f: FieldRequirement): Cond {
-  const column = FIELD_COLUMNS[f.field];
+export function fieldCondition(info: ResourceInfo, f: FieldRequirement): Cond {
+  const column = fieldColumn(info, f.field);
   const path = f.field.split('.');
   if (path.some((p) => p === '')) throw new ApiError('BadRequest', `invalid field selector "${f.field}"`);
-  const value =
-    column && columnsOf(table).some((c) => c.name === column)
-      ? sql`coalesce(${sql.ref(column)}, '')`
-      : sql`coalesce(object #>> ${path}::text[], '')`;
+  const value = column ? sql`coalesce(${sql.ref(column)}, '')` : sql`coalesce(object #>> ${path}::text[], '')`;
   return f.operator === '=' ? sql`${value} = ${f.value}` : sql`${value} <> ${f.value}`;
 }

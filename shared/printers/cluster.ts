@@ -1,10 +1,5 @@
-/**
- * `kubectl get nodes`, `namespaces` and `leases` (printers.go printNode, findNodeRoles,
- * printNamespace, printLease).
- */
-import type { Lease, Namespace, Node } from '../resources/types.js';
-import { age } from './duration.js';
-import { AGE_COLUMN, NAME_COLUMN, column, orNone, type TablePrinter } from './types.js';
+/** What `kubectl get nodes` and `describe node` show (printers.go findNodeRoles, printNode's status). */
+import type { Node } from '../resources/types.js';
 
 const ROLE_PREFIX = 'node-role.kubernetes.io/';
 const ROLE_LABEL = 'kubernetes.io/role';
@@ -30,47 +25,3 @@ export function nodeStatus(node: Node): string {
 export function nodeAddress(node: Node, type: string): string | undefined {
   return node.status?.addresses?.find((a) => a.type === type)?.address;
 }
-
-export const nodePrinter: TablePrinter<Node> = {
-  columns: [
-    NAME_COLUMN,
-    column('Status', 'The status of the node'),
-    column('Roles', 'The roles of the node'),
-    AGE_COLUMN,
-    column('Version', 'Kubelet Version reported by the node.'),
-    column('Internal-IP', 'List of addresses reachable to the node.', { wide: true }),
-    column('External-IP', 'List of addresses reachable to the node.', { wide: true }),
-    column('OS-Image', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).', { wide: true }),
-    column('Kernel-Version', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", { wide: true }),
-    column('Container-Runtime', 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).', { wide: true }),
-  ],
-  row(node, now) {
-    const info = node.status?.nodeInfo ?? {};
-    return [
-      node.metadata.name ?? '',
-      nodeStatus(node),
-      orNone(nodeRoles(node).join(',')),
-      age(node.metadata.creationTimestamp, now),
-      info.kubeletVersion ?? '',
-      nodeAddress(node, 'InternalIP') ?? '<none>',
-      nodeAddress(node, 'ExternalIP') ?? '<none>',
-      info.osImage || '<unknown>',
-      info.kernelVersion || '<unknown>',
-      info.containerRuntimeVersion || '<unknown>',
-    ];
-  },
-};
-
-export const namespacePrinter: TablePrinter<Namespace> = {
-  columns: [NAME_COLUMN, column('Status', 'The status of the namespace'), AGE_COLUMN],
-  row(ns, now) {
-    return [ns.metadata.name ?? '', ns.status?.phase ?? '', age(ns.metadata.creationTimestamp, now)];
-  },
-};
-
-export const leasePrinter: TablePrinter<Lease> = {
-  columns: [NAME_COLUMN, column('Holder', 'holderIdentity contains the identity of the holder of a current lease.'), AGE_COLUMN],
-  row(lease, now) {
-    return [lease.metadata.name ?? '', lease.spec?.holderIdentity ?? '<none>', age(lease.metadata.creationTimestamp, now)];
-  },
-};

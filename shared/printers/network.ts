@@ -1,11 +1,9 @@
 /**
- * `kubectl get services` and `kubectl get endpoints` (printers.go printService, makePortString,
+ * What `kubectl get services` and `kubectl get endpoints` print (printers.go makePortString,
  * formatEndpoints): ports as `80:30080/TCP`, endpoints as `ip:port` pairs, three at most and then
- * `+ N more...`.
+ * `+ N more...`. The printers themselves are in the kinds' files (shared/resources/kinds).
  */
 import type { Endpoints, Service, ServicePort } from '../resources/types.js';
-import { age } from './duration.js';
-import { AGE_COLUMN, NAME_COLUMN, column, orNone, type TablePrinter } from './types.js';
 
 /** labels.FormatLabels: `k=v` pairs sorted by key, comma-joined; `<none>` when empty. */
 export function formatLabels(labels: Readonly<Record<string, string>> | undefined): string {
@@ -20,7 +18,8 @@ export function portString(ports: readonly ServicePort[] | undefined): string {
     .join(',');
 }
 
-function externalIP(svc: Service): string {
+/** EXTERNAL-IP: the external name, the load balancer's ingress (or `<pending>`), or the external IPs. */
+export function externalIP(svc: Service): string {
   const type = svc.spec?.type ?? 'ClusterIP';
   const ips = svc.spec?.externalIPs ?? [];
   switch (type as string) {
@@ -37,29 +36,6 @@ function externalIP(svc: Service): string {
       return ips.length ? ips.join(',') : '<none>';
   }
 }
-
-export const servicePrinter: TablePrinter<Service> = {
-  columns: [
-    NAME_COLUMN,
-    column('Type', 'type determines how the Service is exposed.'),
-    column('Cluster-IP', 'clusterIP is the IP address of the service and is usually assigned randomly.'),
-    column('External-IP', 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'),
-    column('Port(s)', 'The list of ports that are exposed by this service.'),
-    AGE_COLUMN,
-    column('Selector', 'Route service traffic to pods with label keys and values matching this selector.', { wide: true }),
-  ],
-  row(svc, now) {
-    return [
-      svc.metadata.name ?? '',
-      svc.spec?.type ?? 'ClusterIP',
-      svc.spec?.clusterIPs?.[0] || svc.spec?.clusterIP || '<none>',
-      externalIP(svc),
-      orNone(portString(svc.spec?.ports)),
-      age(svc.metadata.creationTimestamp, now),
-      formatLabels(svc.spec?.selector),
-    ];
-  },
-};
 
 const MAX_ENDPOINTS = 3;
 
@@ -94,14 +70,3 @@ export function formatEndpoints(ep: Endpoints, portNames?: ReadonlySet<string>):
   if (more) return `${joined} + ${count - MAX_ENDPOINTS} more...`;
   return joined || '<none>';
 }
-
-export const endpointsPrinter: TablePrinter<Endpoints> = {
-  columns: [
-    NAME_COLUMN,
-    column('Endpoints', 'The set of all endpoints is the union of all subsets.'),
-    AGE_COLUMN,
-  ],
-  row(ep, now) {
-    return [ep.metadata.name ?? '', formatEndpoints(ep), age(ep.metadata.creationTimestamp, now)];
-  },
-};

@@ -1,12 +1,12 @@
 /**
- * `kubectl get pods` (printers.go printPod): READY counts ready containers, STATUS is the reason a
+ * What `kubectl get pods` shows (printers.go printPod; the printer is in shared/resources/kinds/pod.ts):
+ * READY counts ready containers, STATUS is the reason a
  * user cares about (the waiting or terminated reason of a container, `Init:1/2` while init
  * containers run, `Terminating` once deletion started) rather than the bare phase, RESTARTS says
  * when the last one happened.
  */
 import type { ContainerStatus, Pod, PodCondition } from '../resources/types.js';
 import { age } from './duration.js';
-import { AGE_COLUMN, NAME_COLUMN, column, type TablePrinter } from './types.js';
 
 /** What the READY, STATUS and RESTARTS columns are made of. */
 export interface PodSummary {
@@ -110,39 +110,3 @@ export function restartsCell(s: PodSummary, now: Date): string {
 export function podIP(pod: Pod): string | undefined {
   return pod.status?.podIPs?.[0]?.ip || pod.status?.podIP || undefined;
 }
-
-function readinessGates(pod: Pod): string {
-  const gates = (pod.spec?.readinessGates ?? []) as readonly { conditionType?: string }[];
-  if (!gates.length) return '<none>';
-  const conds = pod.status?.conditions ?? [];
-  const ok = gates.filter((g) => conds.find((c) => c.type === g.conditionType)?.status === 'True').length;
-  return `${ok}/${gates.length}`;
-}
-
-export const podPrinter: TablePrinter<Pod> = {
-  columns: [
-    NAME_COLUMN,
-    column('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
-    column('Status', 'The aggregate status of the containers in this pod.'),
-    column('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
-    AGE_COLUMN,
-    column('IP', 'IP address allocated to the pod. Routable at least within the cluster.', { wide: true }),
-    column('Node', 'NodeName is a request to schedule this pod onto a specific node.', { wide: true }),
-    column('Nominated Node', 'nominatedNodeName is set only when this pod preempts other pods on the node.', { wide: true }),
-    column('Readiness Gates', 'If specified, all readiness gates will be evaluated for pod readiness.', { wide: true }),
-  ],
-  row(pod, now) {
-    const s = podSummary(pod);
-    return [
-      pod.metadata.name ?? '',
-      `${s.ready}/${s.total}`,
-      s.status,
-      restartsCell(s, now),
-      age(pod.metadata.creationTimestamp, now),
-      podIP(pod) ?? '<none>',
-      pod.spec?.nodeName || '<none>',
-      pod.status?.nominatedNodeName || '<none>',
-      readinessGates(pod),
-    ];
-  },
-};

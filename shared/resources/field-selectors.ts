@@ -8,44 +8,13 @@ import type { KObject } from './meta.js';
 import type { ResourceInfo } from './registry.js';
 import type { FieldRequirement } from './selector-types.js';
 import { isPlainObject } from './json.js';
+import { strategyFor } from './strategy.js';
 
 const COMMON_FIELDS = ['metadata.name', 'metadata.namespace'] as const;
 
-/** Fields each kind can be selected by, beyond metadata.name and metadata.namespace. */
-const KIND_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  Pod: [
-    'spec.nodeName',
-    'spec.schedulerName',
-    'spec.restartPolicy',
-    'spec.serviceAccountName',
-    'spec.hostNetwork',
-    'status.phase',
-    'status.podIP',
-    'status.nominatedNodeName',
-  ],
-  Event: [
-    'type',
-    'reason',
-    'source',
-    'reportingComponent',
-    'involvedObject.kind',
-    'involvedObject.name',
-    'involvedObject.namespace',
-    'involvedObject.uid',
-    'involvedObject.apiVersion',
-    'involvedObject.resourceVersion',
-    'involvedObject.fieldPath',
-  ],
-  Secret: ['type'],
-  Node: ['spec.unschedulable'],
-  Namespace: ['status.phase'],
-  ReplicaSet: ['status.replicas'],
-  Service: ['spec.clusterIP', 'spec.type'],
-};
-
-/** The fields a kind can be selected by. */
+/** The fields a kind can be selected by: metadata.name, metadata.namespace and its strategy's. */
 export function selectableFields(info: ResourceInfo): readonly string[] {
-  return [...COMMON_FIELDS, ...(KIND_FIELDS[info.kind] ?? [])];
+  return [...COMMON_FIELDS, ...Object.keys(strategyFor(info.kind).fields ?? {})];
 }
 
 /**
@@ -89,21 +58,15 @@ export function matchesFields(reqs: readonly FieldRequirement[], obj: KObject): 
 }
 
 /**
- * A field's value as a selector compares it: a string, `""` when absent, booleans and numbers
- * printed. An Event's `source` is its `source.component`, as in Kubernetes.
+ * A field's value as a selector compares it: a string, `""` when absent (or the kind's zero value
+ * for it), booleans and numbers printed. The kind's strategy may say the value is elsewhere (an
+ * Event's `source` is its `source.component`, as in Kubernetes).
  */
 export function fieldValue(obj: KObject, field: string): string {
-  if (obj.kind === 'Event' && field === 'source') return scalar(dig(obj, ['source', 'component']));
-  const v = dig(obj, field.split('.'));
-  return v === undefined ? (ABSENT[field] ?? '') : scalar(v);
+  const spec = strategyFor(obj.kind).fields?.[field];
+  const v = dig(obj, spec?.path ?? field.split('.'));
+  return v === undefined ? (spec?.absent ?? '') : scalar(v);
 }
-
-/** What Kubernetes compares for an absent boolean or counter: its Go zero value. */
-const ABSENT: Readonly<Record<string, string>> = {
-  'spec.hostNetwork': 'false',
-  'spec.unschedulable': 'false',
-  'status.replicas': '0',
-};
 
 function dig(obj: unknown, path: readonly string[]): unknown {
   let v: unknown = obj;

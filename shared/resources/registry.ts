@@ -1,6 +1,7 @@
 /**
  * The resource kinds jetkube serves. One row per kind: the names the REST paths, the subjects
- * and the projection tables use.
+ * and the projection tables use. The built-in rows are below; kinds defined at run time are added
+ * and removed with registerKind / unregisterKind (strategy.ts).
  */
 
 export interface ResourceInfo {
@@ -49,6 +50,37 @@ function r(
 
 const byPlural = new Map(RESOURCES.map((x) => [x.plural, x]));
 const byKind = new Map(RESOURCES.map((x) => [x.kind, x]));
+const BUILT_IN = new Set(RESOURCES.map((x) => x.kind));
+let changes = 0;
+
+/** Rises with every registered or removed kind: callers that index the rows rebuild when it moves. */
+export function registryGeneration(): number {
+  return changes;
+}
+
+/** Every kind served now: the built-in ones, then those registered at run time. */
+export function allResources(): readonly ResourceInfo[] {
+  return [...byKind.values()];
+}
+
+/** Add a run-time kind's row (use registerKind). Throws if its kind, plural or a short name is taken. */
+export function addResource(info: ResourceInfo): void {
+  const taken = byKind.has(info.kind) ? info.kind : byPlural.has(info.plural) ? info.plural : info.shortNames.find((n) => resolveResource(n));
+  if (taken) throw new Error(`resource name "${taken}" is already served`);
+  byKind.set(info.kind, info);
+  byPlural.set(info.plural, info);
+  changes++;
+}
+
+/** Remove a run-time kind's row; false for a built-in or unknown kind. */
+export function removeResource(kind: string): boolean {
+  const info = byKind.get(kind);
+  if (!info || BUILT_IN.has(kind)) return false;
+  byKind.delete(kind);
+  byPlural.delete(info.plural);
+  changes++;
+  return true;
+}
 
 export function resourceByPlural(plural: string): ResourceInfo | undefined {
   return byPlural.get(plural);
@@ -63,7 +95,7 @@ export function apiVersionOf(info: ResourceInfo): string {
 /** Resolve a user's word (kind, plural, singular or short name, any case) to a resource. */
 export function resolveResource(word: string): ResourceInfo | undefined {
   const w = word.toLowerCase();
-  return RESOURCES.find(
+  return allResources().find(
     (x) => x.plural === w || x.singular === w || x.kind.toLowerCase() === w || x.shortNames.includes(w) ||
       `${x.plural}.${x.group}` === w,
   );

@@ -1,19 +1,33 @@
 /**
- * What kube-apiserver calls a RESTStrategy: everything about one kind that the generic write path
- * asks. A kind is a registry row (registry.ts), one strategy file (kinds/), and a projection
- * migration. The gateway's read → decide → CAS loop and its pure decisions consult only this.
- * Kinds defined at run time (CustomResourceDefinitions) register a strategy here too; a kind with
- * none gets the generic one.
+ * What kube-apiserver calls a RESTStrategy, and the rest of what is particular to one kind: the
+ * write path's decisions, the columns `kubectl get` prints, the projection's typed columns and the
+ * fields it can be selected by. A kind is a registry row (registry.ts), one strategy file (kinds/),
+ * a projection migration (shared/db/migrations) and tests. The gateway's read → decide → CAS loop,
+ * its Table output, the projector's rows and the list queries consult only this.
+ * Kinds defined at run time (CustomResourceDefinitions) come in through registerKind; a kind with
+ * no strategy gets the generic one.
  */
 import type { StatusCause } from '../errors.js';
 import type { KObject } from './meta.js';
-import type { ResourceInfo } from './registry.js';
+import type { TablePrinter } from '../printers/types.js';
+import type { Projection } from './projection.js';
+import { addResource, removeResource, type ResourceInfo } from './registry.js';
 import { cloneJson, isPlainObject } from './json.js';
 import { validateObjectMeta } from './validation.js';
 import { required } from './field-errors.js';
 import { BUILT_IN_STRATEGIES } from './kinds/index.js';
 
 export type Obj = Record<string, unknown>;
+
+/** A field a kind can be selected by (`?fieldSelector=`), beyond metadata.name and metadata.namespace. */
+export interface SelectableField {
+  /** The projection column holding its value, for list queries; without one SQL reads the object. */
+  readonly column?: string;
+  /** What an absent field compares as (Kubernetes compares Go zero values: `false`, `0`); `''` by default. */
+  readonly absent?: string;
+  /** Where the value is when not at the field's own path (an Event's `source` is source.component). */
+  readonly path?: readonly string[];
+}
 
 /** How a delete goes for kinds that end gracefully (pods): decided on a copy about to be written. */
 export type GracefulDelete =
@@ -44,17 +58,44 @@ export interface KindStrategy {
   onDeleting?(next: KObject): void;
   /** True when an object marked for deletion, with no finalizers left, may leave as a tombstone. */
   readyToRemove?(obj: KObject): boolean;
+  /** The columns `kubectl get` shows and their cells (shared/printers has the helpers); NAME AGE without one. */
+  readonly printer?: TablePrinter;
+  /** The projection's own typed columns and how to fill them; none without one. */
+  readonly projection?: Projection;
+  /** Fields to select by, in the order Kubernetes lists them. */
+  readonly fields?: Readonly<Record<string, SelectableField>>;
 }
 
-const GENERIC: KindStrategy = { kind: '', statusSubresource: false, generation: false };
-const strategies = new Map<string, KindStrategy>(BUILT_IN_STRATEGIES.map((s) => [s.kind, s]));
+/** What a kind without a strategy of its own gets: no status subresource, no generation, nothing typed. */
+export const GENERIC_STRATEGY: KindStrategy = { kind: '', statusSubresource: false, generation: false };
+
+// Built lazily: the kinds' files import modules that import this one, so nothing here may run at load.
+let strategies: Map<string, KindStrategy> | undefined;
+const table = () => (strategies ??= new Map(BUILT_IN_STRATEGIES.map((s) => [s.kind, s])));
 
 export function registerStrategy(s: KindStrategy): void {
-  strategies.set(s.kind, s);
+  table().set(s.kind, s);
 }
 
 export function strategyFor(kind: string): KindStrategy {
-  return strategies.get(kind) ?? GENERIC;
+  return table().get(kind) ?? GENERIC_STRATEGY;
+}
+
+/**
+ * Serve a kind defined at run time (a CustomResourceDefinition): its registry row and its
+ * strategy (the generic one by default) in one step. Its objects are projected into the table the
+ * row names, which must exist: `custom_objects` (see shared/db/custom-objects.ts) takes any kind.
+ * Throws if the kind, its plural or a short name is taken.
+ */
+export function registerKind(info: ResourceInfo, strategy: KindStrategy = { ...GENERIC_STRATEGY, kind: info.kind }): void {
+  if (strategy.kind !== info.kind) throw new Error(`strategy for ${strategy.kind} registered as ${info.kind}`);
+  addResource(info);
+  registerStrategy(strategy);
+}
+
+/** Stop serving a kind registerKind added (built-in kinds stay). Its projected rows are left alone. */
+export function unregisterKind(kind: string): void {
+  if (removeResource(kind)) table().delete(kind);
 }
 
 /** Kubernetes' defaulting for the object's kind: a new object; the input is not touched. */

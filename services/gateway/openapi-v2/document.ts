@@ -9,7 +9,7 @@ import { DEFINITIONS, definitionNameOf, reachableDefinitions, type SchemaObject 
 import type { ResourceInfo } from '../../../shared/resources/registry.js';
 import { VERSION_INFO } from '../discovery.js';
 import { PATCH_MEDIA_TYPES } from '../openapi.js';
-import { GROUP_VERSIONS, resourcesIn } from '../paths.js';
+import { GROUP_VERSIONS, builtInResourcesIn } from '../paths.js';
 
 const DEFS = '#/definitions/';
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
@@ -70,7 +70,7 @@ export function buildSwagger(groupVersions: readonly string[] = GROUP_VERSIONS):
   const paths: Record<string, PathItem> = {};
   const roots = [...ALWAYS];
   for (const gv of groupVersions) {
-    for (const r of resourcesIn(gv)) {
+    for (const r of builtInResourcesIn(gv)) {
       const kindDef = definitionNameOf(r.group, r.version, r.kind);
       const listDef = definitionNameOf(r.group, r.version, `${r.kind}List`);
       if (!kindDef || !listDef) continue;

@@ -3,13 +3,16 @@
  * own typed columns, the whole object as jsonb, and the label and owner indexes. Migrations that
  * add a kind call this with the columns of that moment; changing it changes no existing table.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type CreateTableBuilder, type Kysely } from 'kysely';
 
 export type Col = readonly [name: string, type: string, notNullDefault?: string];
 
-export async function createObjectTable(db: Kysely<unknown>, table: string, columns: readonly Col[]): Promise<void> {
-  let t = db.schema
-    .createTable(table)
+/** `scope`: leading text columns of the primary key, for a table several kinds share (custom_objects). */
+export async function createObjectTable(db: Kysely<unknown>, table: string, columns: readonly Col[], scope: readonly string[] = []): Promise<void> {
+  // Typed with every column name a string: the columns vary with the caller.
+  let t: CreateTableBuilder<string, string> = db.schema.createTable(table);
+  for (const name of scope) t = t.addColumn(name, 'text', (c) => c.notNull());
+  t = t
     .addColumn('namespace', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('uid', 'text')
@@ -26,7 +29,7 @@ export async function createObjectTable(db: Kysely<unknown>, table: string, colu
   }
   await t
     .addColumn('object', 'jsonb', (c) => c.notNull())
-    .addPrimaryKeyConstraint(`${table}_pkey`, ['namespace', 'name'])
+    .addPrimaryKeyConstraint(`${table}_pkey`, [...scope, 'namespace', 'name'])
     .execute();
   await db.schema.createIndex(`${table}_labels_idx`).on(table).using('gin').column('labels').execute();
   await db.schema.createIndex(`${table}_owner_uid_idx`).on(table).column('owner_uid').execute();

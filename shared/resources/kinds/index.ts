@@ -1,11 +1,15 @@
-/** The built-in kinds' strategies (strategy.ts registers them). */
+/** The built-in kinds' strategies (strategy.ts registers them): one file per kind, or per pair that shares its columns. */
 import type { KindStrategy } from '../strategy.js';
 import { podStrategy } from './pod.js';
 import { namespaceStrategy } from './namespace.js';
 import { nodeStrategy } from './node.js';
 import { serviceStrategy } from './service.js';
 import { deploymentStrategy, replicaSetStrategy } from './workloads.js';
-import { configMapStrategy, endpointsStrategy, eventStrategy, leaseStrategy, secretStrategy, serviceAccountStrategy } from './small.js';
+import { endpointsStrategy } from './endpoints.js';
+import { configMapStrategy, secretStrategy } from './config.js';
+import { serviceAccountStrategy } from './service-account.js';
+import { eventStrategy } from './event.js';
+import { leaseStrategy } from './lease.js';
 
 export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   namespaceStrategy,

@@ -5,6 +5,17 @@ import type { Namespace } from '../types.js';
 import { defaultNamespace } from '../defaults.js';
 import { validateNamespace } from '../validation.js';
 import { isSystemNamespace } from '../system-namespaces.js';
+import { get, str } from '../projection.js';
+import { age } from '../../printers/duration.js';
+import { AGE_COLUMN, NAME_COLUMN, column, type TablePrinter } from '../../printers/types.js';
+
+/** `kubectl get namespaces` (printers.go printNamespace). */
+const namespacePrinter: TablePrinter<Namespace> = {
+  columns: [NAME_COLUMN, column('Status', 'The status of the namespace'), AGE_COLUMN],
+  row(ns, now) {
+    return [ns.metadata.name ?? '', ns.status?.phase ?? '', age(ns.metadata.creationTimestamp, now)];
+  },
+};
 
 export const namespaceStrategy: KindStrategy = {
   kind: 'Namespace',
@@ -18,4 +29,10 @@ export const namespaceStrategy: KindStrategy = {
     next.status = { ...(next.status as object), phase: 'Terminating' };
   },
   readyToRemove: (obj) => !((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length),
+  printer: namespacePrinter,
+  projection: {
+    columns: { phase: 'text' },
+    row: (o) => ({ phase: str(get(o, 'status', 'phase')) }),
+  },
+  fields: { 'status.phase': { column: 'phase' } },
 };

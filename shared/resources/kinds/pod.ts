@@ -1,12 +1,52 @@
-/** Pod: status through /status, generation, graceful deletion finished by the kubelet. */
+/** Pod: status through /status, generation, graceful deletion finished by the kubelet; `kubectl get pods`' columns. */
 import type { KindStrategy } from '../strategy.js';
 import type { Pod } from '../types.js';
 import { defaultPod } from '../defaults.js';
 import { validatePodSpec, validatePodSpecUpdate } from '../pod-validation.js';
 import { isPlainObject } from '../json.js';
 import { rfc3339 } from '../time.js';
+import { arr, clampInt, conditionTrue, count, get, images, str } from '../projection.js';
+import { age } from '../../printers/duration.js';
+import { podIP, podSummary, restartsCell } from '../../printers/pods.js';
+import { AGE_COLUMN, NAME_COLUMN, column, type TablePrinter } from '../../printers/types.js';
 
 const DEFAULT_GRACE_SECONDS = 30;
+
+function readinessGates(pod: Pod): string {
+  const gates = (pod.spec?.readinessGates ?? []) as readonly { conditionType?: string }[];
+  if (!gates.length) return '<none>';
+  const conds = pod.status?.conditions ?? [];
+  const ok = gates.filter((g) => conds.find((c) => c.type === g.conditionType)?.status === 'True').length;
+  return `${ok}/${gates.length}`;
+}
+
+const podPrinter: TablePrinter<Pod> = {
+  columns: [
+    NAME_COLUMN,
+    column('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
+    column('Status', 'The aggregate status of the containers in this pod.'),
+    column('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+    AGE_COLUMN,
+    column('IP', 'IP address allocated to the pod. Routable at least within the cluster.', { wide: true }),
+    column('Node', 'NodeName is a request to schedule this pod onto a specific node.', { wide: true }),
+    column('Nominated Node', 'nominatedNodeName is set only when this pod preempts other pods on the node.', { wide: true }),
+    column('Readiness Gates', 'If specified, all readiness gates will be evaluated for pod readiness.', { wide: true }),
+  ],
+  row(pod, now) {
+    const s = podSummary(pod);
+    return [
+      pod.metadata.name ?? '',
+      `${s.ready}/${s.total}`,
+      s.status,
+      restartsCell(s, now),
+      age(pod.metadata.creationTimestamp, now),
+      podIP(pod) ?? '<none>',
+      pod.spec?.nodeName || '<none>',
+      pod.status?.nominatedNodeName || '<none>',
+      readinessGates(pod),
+    ];
+  },
+};
 
 export const podStrategy: KindStrategy = {
   kind: 'Pod',
@@ -35,4 +75,37 @@ export const podStrategy: KindStrategy = {
     return { op: 'mark' };
   },
   readyToRemove: (obj) => !(obj.spec as { nodeName?: string } | undefined)?.nodeName || obj.metadata.deletionGracePeriodSeconds === 0,
+  printer: podPrinter,
+  projection: {
+    columns: {
+      phase: 'text',
+      node_name: 'text',
+      pod_ip: 'text',
+      host_ip: 'text',
+      ready: 'boolean',
+      /** Sum of restartCount over container statuses. */
+      restarts: 'integer',
+      /** spec.containers[].image, in order. */
+      images: 'text[]',
+    },
+    row: (o) => ({
+      phase: str(get(o, 'status', 'phase')),
+      node_name: str(get(o, 'spec', 'nodeName')),
+      pod_ip: str(get(o, 'status', 'podIP')),
+      host_ip: str(get(o, 'status', 'hostIP')),
+      ready: conditionTrue(get(o, 'status', 'conditions'), 'Ready'),
+      restarts: clampInt(arr(get(o, 'status', 'containerStatuses')).reduce<number>((n, c) => n + count(get(c, 'restartCount')), 0)),
+      images: images(get(o, 'spec', 'containers')),
+    }),
+  },
+  fields: {
+    'spec.nodeName': { column: 'node_name' },
+    'spec.schedulerName': {},
+    'spec.restartPolicy': {},
+    'spec.serviceAccountName': {},
+    'spec.hostNetwork': { absent: 'false' },
+    'status.phase': { column: 'phase' },
+    'status.podIP': {},
+    'status.nominatedNodeName': {},
+  },
 };
