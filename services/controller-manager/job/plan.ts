@@ -608,8 +608,9 @@ export function planJob(job: Job, allPods: readonly Pod[], now: Date, opts: JobP
     return out;
   };
 
-  // flushUncountedAndRemoveFinalizers
-  if (needsFlush) {
+  // flushUncountedAndRemoveFinalizers. The first write persists the uncounted UIDs before any
+  // finalizer goes; with no finalizer to remove it would only be superseded by the second.
+  if (needsFlush && toRelease.length > 0) {
     actions.push({ type: 'updateJobStatus', status: snapshot() });
     needsFlush = false;
   }
