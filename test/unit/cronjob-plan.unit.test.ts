@@ -81,6 +81,12 @@ describe('schedules (robfig ParseStandard semantics)', () => {
     ['CRON_TZ=Asia/Tokyo 30 8 1 * *', ['2024-01-31T23:30', '2024-02-29T23:30', '2024-03-31T23:30']],
     ['TZ=America/New_York 0 9 * * *', ['2024-07-01T13:00', '2024-07-02T13:00', '2024-07-03T13:00'], Date.parse('2024-07-01T00:00:00Z')],
     ['0 0 31 2 *', []],
+    // Clock changes, walked on the wall clock as robfig does: 02:30 does not exist on 2024-03-10 in
+    // New York (skipped); 01:30 happens twice on 2024-11-03 (both run).
+    ['TZ=America/New_York 30 2 * * *', ['2024-03-11T06:30', '2024-03-12T06:30', '2024-03-13T06:30'], Date.parse('2024-03-09T12:00:00Z')],
+    ['TZ=America/New_York */20 * * * *', ['2024-03-10T06:40', '2024-03-10T07:00', '2024-03-10T07:20'], Date.parse('2024-03-10T06:30:00Z')],
+    ['TZ=America/New_York 30 1 * * *', ['2024-11-03T05:30', '2024-11-03T06:30', '2024-11-04T06:30'], Date.parse('2024-11-02T12:00:00Z')],
+    ['TZ=America/New_York */20 * * * *', ['2024-11-03T05:40', '2024-11-03T06:00', '2024-11-03T06:20'], Date.parse('2024-11-03T05:30:00Z')],
   ];
   for (const [spec, want, start] of cases) {
     it(`${spec} → ${want.join(' ') || 'never'}`, () => {

@@ -191,20 +191,73 @@ function parse(spec0: string, defaultTimeZone: string): Schedule {
   } catch {
     parsedOk = false; // e.g. 31 February: robfig accepts it and never fires
   }
+  // robfig matches the wall clock: a time in a spring-forward gap (02:30 on the day clocks jump
+  // from 02:00 to 03:00) does not exist and is skipped, where cron-parser moves it to 03:30.
+  const matches = (d: Date): boolean => {
+    const w = wallClock(d, tz);
+    if (!mi.values.has(w.minute) || !h.values.has(w.hour) || !mo.values.has(w.month)) return false;
+    const domOk = dom.values.has(w.day);
+    const dowOk = dow.values.has(w.weekday);
+    return dom.star || dow.star ? domOk && dowOk : domOk || dowOk;
+  };
   return {
     timeZone: tz,
     next(t: Date): Date | undefined {
       if (!parsedOk) return undefined;
+      let found: Date | undefined;
       try {
         const it = CronExpressionParser.parse(expr, { tz, currentDate: t });
-        const n = it.next().toDate();
-        // robfig gives up after five years.
-        return n.getTime() - t.getTime() > 5 * 366 * 86_400_000 ? undefined : n;
+        for (let i = 0; i < 10 && !found; i++) {
+          const n = it.next().toDate();
+          // robfig gives up after five years.
+          if (n.getTime() - t.getTime() > 5 * 366 * 86_400_000) break;
+          if (matches(n)) found = n;
+        }
       } catch {
-        return undefined;
+        found = undefined;
       }
+      // Near a clock change robfig walks the wall clock minute by minute, so a time in a repeated
+      // hour (01:30 when clocks go back from 02:00 to 01:00) fires twice. Scan those hours the same way.
+      const horizon = t.getTime() + 3 * 3_600_000;
+      if (offsetMinutes(t, tz) !== offsetMinutes(new Date(horizon), tz)) {
+        const limit = found ? Math.min(found.getTime(), horizon) : horizon;
+        for (let m = Math.floor(t.getTime() / 60_000) * 60_000 + 60_000; m < limit; m += 60_000) {
+          if (matches(new Date(m))) return new Date(m);
+        }
+      }
+      return found;
     },
   };
+}
+
+interface WallClock {
+  readonly month: number;
+  readonly day: number;
+  readonly weekday: number;
+  readonly hour: number;
+  readonly minute: number;
+}
+
+const WEEKDAYS: Readonly<Record<string, number>> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+
+function offsetMinutes(d: Date, tz: string): number {
+  const r = formatRFC3339InZone(d, tz);
+  const m = /([+-])(\d\d):(\d\d)$/.exec(r);
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+}
+
+function wallClock(d: Date, tz: string): WallClock {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz === '' ? 'UTC' : tz,
+    hourCycle: 'h23',
+    month: 'numeric',
+    day: 'numeric',
+    weekday: 'short',
+    hour: 'numeric',
+    minute: 'numeric',
+  }).formatToParts(d);
+  const get = (t: string): string => parts.find((p) => p.type === t)?.value ?? '';
+  return { month: Number(get('month')), day: Number(get('day')), weekday: WEEKDAYS[get('weekday')] ?? -1, hour: Number(get('hour')), minute: Number(get('minute')) };
 }
 
 function parseGoDurationOrThrow(s: string): number {
