@@ -423,6 +423,63 @@ describe('planJob', () => {
   });
 });
 
+describe('planJob edge cases', () => {
+  it('a Job being deleted: finished pods counted and released, nothing created', () => {
+    const j = job({ completions: 3, parallelism: 2 }, { startTime: ago(60), active: 1, ready: 0, terminating: 0 }, { deletionTimestamp: ago(1) });
+    const p = planJob(j, [pod('a', { phase: 'Succeeded' }), pod('b')], NOW);
+    assert.ok(!types(p.actions).includes('createPod'));
+    assert.deepEqual(types(p.actions).filter((t) => t.startsWith('rmfin')), ['rmfin:a', 'rmfin:b']);
+    assert.equal(lastStatus(p.actions).succeeded, 1);
+  });
+
+  it('expectations not satisfied: no pod writes, no terminal condition', () => {
+    const p = planJob(job({ completions: 2, parallelism: 2 }), [], NOW, { expectationsSatisfied: false });
+    assert.ok(!types(p.actions).includes('createPod'));
+    const q = planJob(job({ backoffLimit: 0 }, { startTime: ago(9), active: 1, ready: 0, terminating: 0 }), [pod('a', { phase: 'Failed' })], NOW, { expectationsSatisfied: false });
+    const s = lastStatus(q.actions);
+    assert.equal(cond(s, 'FailureTarget'), undefined);
+    assert.equal(cond(s, 'Failed'), undefined);
+  });
+
+  it('unknown completionMode: a warning and nothing else', () => {
+    const j = job();
+    const p = planJob({ ...j, spec: { ...j.spec, completionMode: 'Sometimes' as never } }, [], NOW);
+    assert.deepEqual(types(p.actions), ['event:UnknownCompletionMode']);
+  });
+
+  it('managed by another controller: untouched', () => {
+    const p = planJob(job({ managedBy: 'example.com/other' }), [], NOW);
+    assert.deepEqual(p.actions, []);
+  });
+
+  it('Indexed: duplicated and out-of-range indexes are removed first', () => {
+    const j = job({ completionMode: 'Indexed', completions: 2, parallelism: 2 }, { startTime: ago(60), active: 3, ready: 0, terminating: 0 });
+    const p = planJob(j, [pod('p0', { index: 0, node: 'n' }), pod('p0b', { index: 0 }), pod('p1', { index: 1 }), pod('p7', { index: 7 })], NOW);
+    assert.deepEqual(types(p.actions).filter((t) => t.startsWith('deletePod')), ['deletePod:p7+rmfin', 'deletePod:p0b+rmfin']);
+  });
+
+  it(`at most 500 uncounted pods per sync`, () => {
+    const pods = Array.from({ length: 520 }, (_, i) => pod(`s${i}`, { phase: 'Succeeded' }));
+    const p = planJob(job({ completions: 1000, parallelism: 1 }, { startTime: ago(60), active: 0, ready: 0, terminating: 0 }), pods, NOW);
+    assert.equal(types(p.actions).filter((t) => t.startsWith('rmfin')).length, 500);
+    assert.equal(lastStatus(p.actions).succeeded, 500);
+  });
+
+  it('more successes than completions: TooManySucceededPods before Completed', () => {
+    const j = job({ completions: 1, parallelism: 2 }, { startTime: ago(60), active: 0, ready: 0, terminating: 0 });
+    const p = planJob(j, [pod('a', { phase: 'Succeeded' }), pod('b', { phase: 'Succeeded' })], NOW);
+    assert.deepEqual(types(p.actions).filter((t) => t.startsWith('event')), ['event:TooManySucceededPods', 'event:Completed']);
+  });
+
+  it('podReplacementPolicy Failed: terminating pods are not replaced yet', () => {
+    const j = job({ podReplacementPolicy: 'Failed' }, { startTime: ago(60), active: 0, ready: 0, terminating: 1 });
+    const p = planJob(j, [pod('a', { deleted: true })], NOW);
+    assert.ok(!types(p.actions).includes('createPod'));
+    const q = planJob(job({}, { startTime: ago(60), active: 0, ready: 0, terminating: 1 }), [pod('a', { deleted: true, finalizer: false })], NOW);
+    assert.ok(types(q.actions).includes('createPod'), 'TerminatingOrFailed replaces right away');
+  });
+});
+
 describe('ttlDecision', () => {
   const fin = (type: string, s: number): JobStatus => ({ conditions: [{ type, status: 'True', lastTransitionTime: ago(s) }] });
   const cases: [string, number | undefined, JobStatus | undefined, ReturnType<typeof ttlDecision>][] = [
