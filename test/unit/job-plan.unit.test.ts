@@ -480,6 +480,51 @@ describe('planJob edge cases', () => {
   });
 });
 
+describe('planJob backoffLimitPerIndex', () => {
+  const withCount = (p: Pod, n: number): Pod => ({ ...p, metadata: { ...p.metadata, annotations: { ...p.metadata.annotations, 'batch.kubernetes.io/job-index-failure-count': String(n) } } });
+  const spec = { completionMode: 'Indexed' as const, completions: 2, parallelism: 2, backoffLimitPerIndex: 1 };
+  const running = { startTime: ago(60), active: 1, ready: 0, terminating: 0 };
+
+  it('first failure of an index: replaced with failure count 1, the failed pod keeps its finalizer until then', () => {
+    const p = planJob(job(spec, running), [pod('p0', { phase: 'Failed', index: 0, finishedAgo: 20 }), pod('p1', { index: 1 })], NOW);
+    const created = p.actions.flatMap((a) => (a.type === 'createPod' ? [a] : []));
+    assert.deepEqual(created.map((c) => c.index), [0]);
+    assert.equal(created[0]!.pod.metadata.annotations?.['batch.kubernetes.io/job-index-failure-count'], '1');
+    assert.ok(!types(p.actions).includes('rmfin:p0'));
+    assert.equal(lastStatus(p.actions).failedIndexes, '');
+  });
+
+  it('per-index backoff: 10 s after the first failure', () => {
+    const p = planJob(job(spec, running), [pod('p0', { phase: 'Failed', index: 0, finishedAgo: 4 }), pod('p1', { index: 1 })], NOW);
+    assert.ok(!types(p.actions).includes('createPod'));
+    assert.equal(p.requeueAfterMs, 6_000);
+  });
+
+  it('once the replacement runs, the old failed pod is released and counted', () => {
+    const p = planJob(job(spec, running), [pod('p0', { phase: 'Failed', index: 0 }), withCount(pod('p0b', { index: 0 }), 1), pod('p1', { index: 1 })], NOW);
+    assert.ok(types(p.actions).includes('rmfin:p0'));
+    assert.equal(lastStatus(p.actions).failed, 1);
+  });
+
+  it('budget used up: the index fails, and with all indexes done the Job fails with FailedIndexes', () => {
+    const p = planJob(job(spec, { ...running, completedIndexes: '1', succeeded: 1 }), [withCount(pod('p0b', { phase: 'Failed', index: 0 }), 1)], NOW);
+    const s = lastStatus(p.actions);
+    assert.equal(s.failedIndexes, '0');
+    assert.equal(cond(s, 'Failed')?.reason, 'FailedIndexes');
+    assert.equal(cond(s, 'Failed')?.message, 'Job has failed indexes');
+  });
+
+  it('FailIndex rule fails the index at once; maxFailedIndexes exceeded fails the Job', () => {
+    const pfp = { rules: [{ action: 'FailIndex' as const, onExitCodes: { operator: 'In' as const, values: [42] } }] };
+    const j = job({ ...spec, completions: 3, parallelism: 3, backoffLimitPerIndex: 5, maxFailedIndexes: 0, podFailurePolicy: pfp }, running);
+    const p = planJob(j, [pod('p0', { phase: 'Failed', index: 0, exitCode: 42 }), pod('p1', { index: 1 }), pod('p2', { index: 2 })], NOW);
+    const s = lastStatus(p.actions);
+    assert.equal(s.failedIndexes, '0');
+    assert.equal(cond(s, 'FailureTarget')?.reason, 'MaxFailedIndexesExceeded');
+    assert.equal(cond(s, 'FailureTarget')?.message, 'Job has exceeded the specified maximal number of failed indexes');
+  });
+});
+
 describe('ttlDecision', () => {
   const fin = (type: string, s: number): JobStatus => ({ conditions: [{ type, status: 'True', lastTransitionTime: ago(s) }] });
   const cases: [string, number | undefined, JobStatus | undefined, ReturnType<typeof ttlDecision>][] = [

@@ -24,6 +24,15 @@ import { deepEqual } from '../../../shared/resources/json.js';
 import { type BackoffRecord, EMPTY_BACKOFF, nextBackoffRecord, remainingBackoffMs } from './backoff.js';
 import { type Intervals, completionIndexOf, formatIndexes, hasIndex, parseIndexes, podGenerateNameWithIndex, totalIndexes, withIndexes } from './indexes.js';
 import { matchPodFailurePolicy } from './pod-failure-policy.js';
+import {
+  JOB_INDEX_FAILURE_COUNT_ANNOTATION,
+  JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION,
+  calculateFailedIndexes,
+  hasBackoffLimitPerIndex,
+  podsWithDelayedDeletion,
+  remainingPerIndexMs,
+  replacementFailureCounts,
+} from './per-index.js';
 import type { Job, JobCondition, JobStatus } from './types.js';
 import {
   JOB_COMPLETION_INDEX_ANNOTATION,
@@ -186,7 +195,7 @@ function activePodsForRemoval(job: Job, active: readonly Pod[], rmAtLeast: numbe
 }
 
 /** The first `count` indexes in [0, completions) that are neither succeeded nor running (nor terminating when only failed pods are replaced). */
-function firstPendingIndexes(job: Job, succeeded: Intervals, active: readonly Pod[], terminating: readonly Pod[], count: number): number[] {
+function firstPendingIndexes(job: Job, succeeded: Intervals, failed: Intervals, active: readonly Pod[], terminating: readonly Pod[], count: number): number[] {
   const completions = job.spec.completions ?? 0;
   const busy = new Set<number>();
   for (const p of active) {
@@ -201,7 +210,7 @@ function firstPendingIndexes(job: Job, succeeded: Intervals, active: readonly Po
   }
   const out: number[] = [];
   for (let i = 0; i < completions && out.length < count; i++) {
-    if (!busy.has(i) && !hasIndex(succeeded, i)) out.push(i);
+    if (!busy.has(i) && !hasIndex(succeeded, i) && !hasIndex(failed, i)) out.push(i);
   }
   return out;
 }
@@ -217,7 +226,7 @@ function withIndexEnv(c: Container): Container {
 }
 
 /** The pod the controller creates for `job` (and `index` for Indexed Jobs). */
-export function podForJob(job: Job, index?: number): Pod {
+export function podForJob(job: Job, index?: number, failureCounts?: { failures: number; ignored: number }): Pod {
   const t: PodTemplateSpec = job.spec.template;
   const name = job.metadata.name ?? '';
   const ownerRef: OwnerReference = {
@@ -244,6 +253,10 @@ export function podForJob(job: Job, index?: number): Pod {
     annotations[JOB_COMPLETION_INDEX_ANNOTATION] = String(index);
     labels[JOB_COMPLETION_INDEX_LABEL] = String(index);
     generateName = podGenerateNameWithIndex(name, index);
+    if (failureCounts) {
+      annotations[JOB_INDEX_FAILURE_COUNT_ANNOTATION] = String(failureCounts.failures);
+      if (failureCounts.ignored > 0) annotations[JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION] = String(failureCounts.ignored);
+    }
   }
   return {
     apiVersion: 'v1',
@@ -416,6 +429,21 @@ export function planJob(job: Job, allPods: readonly Pod[], now: Date, opts: JobP
     succeededIndexes = withIndexes(prevSucceededIndexes, fresh);
     succeeded = totalIndexes(succeededIndexes);
   }
+  const perIndex = hasBackoffLimitPerIndex(job);
+  let failedIndexes: Intervals = [];
+  let delayed = new Map<number, Pod>();
+  if (perIndex) {
+    failedIndexes = calculateFailedIndexes(job, pods, (p) => isPodFailed(p, job));
+    if (!finished) {
+      const nFailed = totalIndexes(failedIndexes);
+      if (job.spec.maxFailedIndexes !== undefined && nFailed > job.spec.maxFailedIndexes) {
+        finished = newCondition('FailureTarget', 'True', JobReasons.MaxFailedIndexesExceeded, 'Job has exceeded the specified maximal number of failed indexes', now);
+      } else if (nFailed > 0 && nFailed + totalIndexes(succeededIndexes) >= (completions ?? 0)) {
+        finished = newCondition('FailureTarget', 'True', JobReasons.FailedIndexes, 'Job has failed indexes', now);
+      }
+    }
+    delayed = podsWithDelayedDeletion(job, pods, activePods, succeededIndexes, failedIndexes, (p) => isPodFailed(p, job));
+  }
 
   let suspendChanged = false;
   if (finished) {
@@ -492,15 +520,27 @@ export function planJob(job: Job, allPods: readonly Pod[], now: Date, opts: JobP
     const term = onlyReplaceFailedPods(job) ? terminating : 0;
     let diff = wantActive - term - act;
     if (diff <= 0) return { active: act };
-    const wait = remainingBackoffMs(backoff, nowMs);
+    // Kubernetes reports active=0 in status while it waits out the global backoff (manageJob
+    // returns 0); we keep the real count.
+    const wait = perIndex ? 0 : remainingBackoffMs(backoff, nowMs);
     if (wait > 0) {
       requeue(wait);
       return { active: act };
     }
     diff = Math.min(diff, MAX_POD_CREATE_DELETE_PER_SYNC);
     if (indexed) {
-      for (const ix of firstPendingIndexes(job, succeededIndexes, activePods, terminatingPods, diff)) {
-        actions.push({ type: 'createPod', pod: podForJob(job, ix), index: ix });
+      let indexes = firstPendingIndexes(job, succeededIndexes, failedIndexes, activePods, terminatingPods, diff);
+      if (perIndex) {
+        // getPodCreationInfoForIndependentIndexes: indexes out of their backoff now, else wait for the first.
+        const ready = indexes.filter((ix) => remainingPerIndexMs(delayed.get(ix), nowMs) === 0);
+        if (ready.length === 0 && indexes.length > 0) {
+          requeue(Math.min(...indexes.map((ix) => remainingPerIndexMs(delayed.get(ix), nowMs))));
+          return { active: act };
+        }
+        indexes = ready;
+      }
+      for (const ix of indexes) {
+        actions.push({ type: 'createPod', pod: podForJob(job, ix, perIndex ? replacementFailureCounts(job, delayed.get(ix)) : undefined), index: ix });
         actions.push({ type: 'recordEvent', eventType: 'Normal', reason: 'SuccessfulCreate', message: 'Created pod: ', appendCreatedName: true });
         act++;
       }
@@ -547,7 +587,11 @@ export function planJob(job: Job, allPods: readonly Pod[], now: Date, opts: JobP
   for (const p of ordered) {
     if (!hasFinalizer(p)) continue;
     const considerFailed = isPodFailed(p, job);
-    const canRelease = !!job.metadata.deletionTimestamp || finished !== undefined || p.status?.phase === 'Succeeded' || considerFailed;
+    const delayedHere = perIndex && (() => {
+      const ix = completionIndexOf(p);
+      return ix !== undefined && delayed.get(ix) === p;
+    })();
+    const canRelease = !!job.metadata.deletionTimestamp || finished !== undefined || p.status?.phase === 'Succeeded' || (considerFailed && !delayedHere);
     if (!canRelease) continue;
     toRelease.push(p);
     const uid = uidOf(p);
@@ -583,6 +627,11 @@ export function planJob(job: Job, allPods: readonly Pod[], now: Date, opts: JobP
     if (s !== (st.completedIndexes ?? '')) needsFlush = true;
     st.succeeded = totalIndexes(all);
     st.completedIndexes = s;
+    if (perIndex) {
+      const f = formatIndexes(failedIndexes);
+      if (f !== st.failedIndexes) needsFlush = true;
+      st.failedIndexes = f;
+    }
   }
   if (finished?.type === 'FailureTarget') {
     if (!conditionTrue({ conditions }, 'FailureTarget')) {
