@@ -249,6 +249,16 @@ describe('planCronJob', () => {
     assert.equal(p.requeueAfterMs, 4 * M + 100);
   });
 
+  it('an empty active list is the same as none: no status write', () => {
+    const p = planCronJob(cronJob({}, { lastScheduleTime: iso(5 * M), active: [] }), [], at(6 * M));
+    assert.deepEqual(p.actions, []);
+  });
+
+  it('Jobs of another CronJob are not ours', () => {
+    const p = planCronJob(cronJob({}, { lastScheduleTime: iso(5 * M) }), [childJob('x', { owner: 'other' })], at(6 * M));
+    assert.deepEqual(p.actions, []);
+  });
+
   const running = childJob('cj-24394200');
   const before = { lastScheduleTime: iso(0), active: [ref('cj-24394200')] };
   it('Forbid: prior run active → JobAlreadyActive, nothing created', () => {

@@ -447,6 +447,12 @@ describe('planJob edge cases', () => {
     assert.deepEqual(types(p.actions), ['event:UnknownCompletionMode']);
   });
 
+  it('pods controlled by something else are ignored', () => {
+    const foreign = { ...pod('x'), metadata: { ...pod('x').metadata, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'rs-uid', controller: true }] } };
+    const p = planJob(job({}, { startTime: ago(60), active: 1, ready: 1, terminating: 0, uncountedTerminatedPods: {} }), [pod('a', { ready: true }), foreign], NOW);
+    assert.deepEqual(p.actions, []);
+  });
+
   it('managed by another controller: untouched', () => {
     const p = planJob(job({ managedBy: 'example.com/other' }), [], NOW);
     assert.deepEqual(p.actions, []);

@@ -243,7 +243,9 @@ export function planCronJob(cj: CronJob, allJobs: readonly Job[], now: Date, opt
     cleanup();
     const s: { -readonly [K in keyof CronJobStatus]: CronJobStatus[K] } = status();
     if (active.length === 0) delete s.active;
-    if (!deepEqual(s, cj.status ?? {})) actions.push({ type: 'updateCronJobStatus', status: s, ...(created !== undefined ? { createdJob: created } : {}) });
+    const before: { -readonly [K in keyof CronJobStatus]: CronJobStatus[K] } = { ...(cj.status ?? {}) };
+    if (before.active?.length === 0) delete before.active;
+    if (!deepEqual(s, before)) actions.push({ type: 'updateCronJobStatus', status: s, ...(created !== undefined ? { createdJob: created } : {}) });
     return {
       actions,
       ...(requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(0, requeueAfterMs) } : {}),

@@ -312,9 +312,9 @@ export function ttlDecision(job: Job, now: Date): TTLDecision {
 // The planner
 
 /**
- * One reconcile of `job` (defaulted, see defaults.ts). `pods` are the pods it controls (adoption
- * of orphans matching the selector is the caller's business); pods controlled by another owner
- * are ignored.
+ * One reconcile of `job` (defaulted, see defaults.ts). `allPods` may be the namespace's pods:
+ * only those whose controller reference is this Job are used (adopting orphans that match the
+ * selector, with the tracking finalizer added, is the caller's business).
  */
 export function planJob(job: Job, allPods: readonly Pod[], now: Date, opts: JobPlanOptions = {}): JobPlan {
   const actions: JobAction[] = [];
@@ -324,10 +324,7 @@ export function planJob(job: Job, allPods: readonly Pod[], now: Date, opts: JobP
   const prevBackoff = opts.backoff ?? EMPTY_BACKOFF;
   const satisfied = opts.expectationsSatisfied ?? true;
   const jobUid = job.metadata.uid;
-  const pods = allPods.filter((p) => {
-    const ref = p.metadata.ownerReferences?.find((r) => r.controller);
-    return !ref || jobUid === undefined || ref.uid === jobUid;
-  });
+  const pods = allPods.filter((p) => jobUid === undefined || p.metadata.ownerReferences?.some((r) => r.controller && r.uid === jobUid));
 
   if (job.spec.managedBy !== undefined && job.spec.managedBy !== JOB_CONTROLLER_NAME) return { actions, backoff: prevBackoff };
 
