@@ -15,12 +15,11 @@
 import type { ServiceContext } from '../../../shared/service/context.js';
 import type { Deployment, Pod, ReplicaSet } from '../../../shared/resources/types.js';
 import type { KObject } from '../../../shared/resources/meta.js';
-import type { Informer, ReconcileResult } from '../../../shared/informer/index.js';
-import { Indexes, WorkQueue, controllerUidIndex, objectKey, runController, splitKey } from '../../../shared/informer/index.js';
+import type { ReconcileResult } from '../../../shared/informer/index.js';
+import { Indexes, WorkQueue, controllerUidIndex, objectKey, splitKey, startController } from '../../../shared/informer/index.js';
 import { EventRecorder } from '../../../shared/client/index.js';
 import { ApiError, isAlreadyExists, isNotFound } from '../../../shared/errors.js';
 import type { Controller, ControllerOptions } from '../manager.js';
-import { ensureIndexer, startWhenSynced, within } from '../replicaset/controller.js';
 import { getControllerOf } from '../replicaset/index.js';
 import { planDeployment, type DeploymentAction } from './index.js';
 
@@ -48,8 +47,8 @@ export function startDeploymentController(ctx: ServiceContext, opts: ControllerO
   const dInf = ctx.informers.informer<Deployment>('deployments');
   const rsInf = ctx.informers.informer<ReplicaSet>('replicasets');
   const podInf = ctx.informers.informer<Pod>('pods');
-  ensureIndexer(rsInf, Indexes.controllerUid, controllerUidIndex);
-  ensureIndexer(podInf, Indexes.controllerUid, controllerUidIndex);
+  rsInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
+  podInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
   const dClient = ctx.client.deployments;
   const rsClient = ctx.client.replicaSets;
   const recorder = new EventRecorder(ctx.client, { component: DEPLOYMENT_CONTROLLER, now: opts.now, log });
@@ -80,26 +79,28 @@ export function startDeploymentController(ctx: ServiceContext, opts: ControllerO
     if (d && d.spec.strategy?.type === 'Recreate') queue.add(objectKey(d));
   }
 
-  dInf.addEventHandler({
-    onAdd: (d) => queue.add(objectKey(d)),
-    onUpdate: (_old, d) => queue.add(objectKey(d)),
-    onDelete: (d) => queue.add(objectKey(d)),
-  });
-  rsInf.addEventHandler({
-    onAdd: (rs) => enqueueOwner(rs),
-    onUpdate: (old, rs) => {
-      if (getControllerOf(old)?.uid !== getControllerOf(rs)?.uid) enqueueOwner(old);
-      enqueueOwner(rs);
-    },
-    onDelete: (rs) => enqueueOwner(rs),
-  });
-  podInf.addEventHandler({
-    onUpdate: (old, pod) => {
-      if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return;
-      if (old.status?.phase !== pod.status?.phase || (!old.metadata.deletionTimestamp && pod.metadata.deletionTimestamp)) enqueueForPod(pod);
-    },
-    onDelete: (pod) => enqueueForPod(pod),
-  });
+  const handlers = [
+    dInf.addEventHandler({
+      onAdd: (d) => queue.add(objectKey(d)),
+      onUpdate: (_old, d) => queue.add(objectKey(d)),
+      onDelete: (d) => queue.add(objectKey(d)),
+    }),
+    rsInf.addEventHandler({
+      onAdd: (rs) => enqueueOwner(rs),
+      onUpdate: (old, rs) => {
+        if (getControllerOf(old)?.uid !== getControllerOf(rs)?.uid) enqueueOwner(old);
+        enqueueOwner(rs);
+      },
+      onDelete: (rs) => enqueueOwner(rs),
+    }),
+    podInf.addEventHandler({
+      onUpdate: (old, pod) => {
+        if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return;
+        if (old.status?.phase !== pod.status?.phase || (!old.metadata.deletionTimestamp && pod.metadata.deletionTimestamp)) enqueueForPod(pod);
+      },
+      onDelete: (pod) => enqueueForPod(pod),
+    }),
+  ];
 
   // ------------------------------------------------------------------ reconcile
 
@@ -188,19 +189,7 @@ export function startDeploymentController(ctx: ServiceContext, opts: ControllerO
     }
   }
 
-  const runner = startWhenSynced(
-    [dInf, rsInf, podInf] as unknown as Informer<KObject>[],
-    queue,
-    () => runController({ name: 'deployment', queue, workers: opts.workers, reconcile, log }),
-    (e) => log.error({ err: e }, 'informers did not sync; the Deployment controller does not run'),
-  );
-  return {
-    name: 'deployment',
-    async stop() {
-      await runner.stop();
-      await within(recorder.flush(), 2000);
-    },
-  };
+  return startController({ name: 'deployment', informers: [dInf, rsInf, podInf], queue, reconcile, workers: opts.workers, recorder, handlers, log });
 }
 
 /** The written object, with the previous resourceVersion if the answer lacks one (a no-op write). */

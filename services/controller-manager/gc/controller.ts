@@ -18,14 +18,7 @@ import { isConflict, isNotFound } from '../../../shared/errors.js';
 import type { KObject, OwnerReference } from '../../../shared/resources/meta.js';
 import { RESOURCES, resourceByKind, type ResourceInfo } from '../../../shared/resources/registry.js';
 import { EventRecorder, type GatewayClient } from '../../../shared/client/index.js';
-import {
-  Indexes,
-  ownerUidIndex,
-  runController,
-  WorkQueue,
-  type Informer,
-  type IndexFunc,
-} from '../../../shared/informer/index.js';
+import { Indexes, ownerUidIndex, startController, WorkQueue, type IndexFunc } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
 import type { ObjectRef } from './object-ref.js';
 import type { PropagationPolicy } from './finalizers.js';
@@ -47,15 +40,6 @@ const WRITE_CONCURRENCY = 8;
 /** The kinds the collector follows. */
 export function gcResources(): ResourceInfo[] {
   return RESOURCES.filter((r) => !IGNORED_PLURALS.has(r.plural));
-}
-
-/** Add an indexer unless one of that name is already there (shared informers: the names are a convention). */
-export function ensureIndexer(inf: Informer<KObject>, name: string, fn: IndexFunc): void {
-  try {
-    inf.addIndexer(name, fn);
-  } catch (e) {
-    if (!(e instanceof Error) || !/already exists/.test(e.message)) throw e;
-  }
 }
 
 /** Run fn over items, at most `limit` at once; resolves when all have settled. */
@@ -103,16 +87,13 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
   const recorder = new EventRecorder(client, { component: 'garbage-collector-controller', now, log });
   const informers = gcResources().map((r) => {
     const inf = ctx.informers.informer<KObject>(r.plural);
-    ensureIndexer(inf, Indexes.ownerUid, ownerUidIndex);
-    ensureIndexer(inf, UID_INDEX, uidIndex);
+    inf.ensureIndexer(Indexes.ownerUid, ownerUidIndex);
+    inf.ensureIndexer(UID_INDEX, uidIndex);
     return inf;
   });
   const queue = new WorkQueue();
+  /** Set once every informer has synced: before that an owner missing from the caches may just not have arrived. */
   let synced = false;
-  const syncedP = Promise.all(informers.map((i) => i.waitForSync())).then(() => {
-    synced = true;
-  });
-  syncedP.catch(() => undefined);
 
   // ------------------------------------------------------------------ cache reads
 
@@ -153,8 +134,9 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
     }),
   );
 
-  // After the first sync: everything the handlers could not judge yet (owners unknown before sync).
-  void syncedP.then(() => {
+  /** After the first sync: everything the handlers could not judge yet (owners unknown before sync). */
+  function onSynced(): void {
+    synced = true;
     let n = 0;
     for (const inf of informers) {
       for (const obj of inf.list()) {
@@ -163,7 +145,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
       }
     }
     log.debug({ enqueued: n }, 'caches synced');
-  }, () => undefined);
+  }
 
   // ------------------------------------------------------------------ reconcile
 
@@ -188,7 +170,6 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
   }
 
   async function reconcile(ownerUid: string): Promise<void> {
-    await syncedP;
     const dependents = dependentsOf(ownerUid);
     let owner = cachedByUid(ownerUid);
     if (!owner) {
@@ -270,23 +251,8 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
     }
   }
 
-  const handle = runController({ name: GC_CONTROLLER_NAME, queue, workers, reconcile, log: ctx.log });
-  return {
-    name: GC_CONTROLLER_NAME,
-    async stop() {
-      for (const u of unregister) u();
-      await handle.stop();
-      await flushBounded(recorder);
-    },
-  };
+  return startController({ name: GC_CONTROLLER_NAME, informers, queue, reconcile, workers, recorder, handlers: unregister, onSynced, log: ctx.log });
 };
-
-/** Wait for queued Events, but not for long: shutting down never hangs on a best-effort write. */
-export async function flushBounded(recorder: EventRecorder, ms = 2000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([recorder.flush(), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
-}
 
 function stubOwner(r: OwnerReference): KObject {
   return { apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, uid: r.uid } };

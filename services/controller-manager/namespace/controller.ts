@@ -14,9 +14,9 @@ import type { Namespace } from '../../../shared/resources/types.js';
 import { RESOURCES, apiVersionOf, resourceByKind } from '../../../shared/resources/registry.js';
 import { isNotFound } from '../../../shared/errors.js';
 import { EventRecorder, objectPath } from '../../../shared/client/index.js';
-import { runController, WorkQueue, type Informer, type ReconcileResult } from '../../../shared/informer/index.js';
+import { startController, WorkQueue, type Informer, type ReconcileResult } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
-import { deleteRef, flushBounded, forEachLimited } from '../gc/controller.js';
+import { deleteRef, forEachLimited } from '../gc/controller.js';
 import { isNamespaceTerminating, needsNamespaceFinalization, planNamespaceDeletion, type NamespacePlan } from './deletion.js';
 
 export const NAMESPACE_CONTROLLER_NAME = 'namespace';
@@ -34,8 +34,6 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
   const contentKinds = RESOURCES.filter((r) => r.namespaced);
   const content: Informer<KObject>[] = contentKinds.map((r) => ctx.informers.informer<KObject>(r.plural));
   const queue = new WorkQueue();
-  const syncedP = Promise.all([namespaces, ...content].map((i) => i.waitForSync()));
-  syncedP.catch(() => undefined);
   /** The last failure message reported per namespace, so a persisting failure is reported once. */
   const reported = new Map<string, string>();
 
@@ -82,7 +80,6 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
   }
 
   async function reconcile(name: string): Promise<ReconcileResult | void> {
-    await syncedP;
     const ns = namespaces.getByName(undefined, name);
     if (!ns || !isNamespaceTerminating(ns) || !needsNamespaceFinalization(ns)) return;
     let remaining = content.flatMap((i) => i.listByNamespace(name));
@@ -148,13 +145,14 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
     }
   }
 
-  const handle = runController({ name: NAMESPACE_CONTROLLER_NAME, queue, workers, reconcile, log: ctx.log });
-  return {
+  return startController({
     name: NAMESPACE_CONTROLLER_NAME,
-    async stop() {
-      for (const u of unregister) u();
-      await handle.stop();
-      await flushBounded(recorder);
-    },
-  };
+    informers: [namespaces, ...content],
+    queue,
+    reconcile,
+    workers,
+    recorder,
+    handlers: unregister,
+    log: ctx.log,
+  });
 };

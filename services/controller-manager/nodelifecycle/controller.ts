@@ -22,9 +22,8 @@ import type { KObject } from '../../../shared/resources/meta.js';
 import { EventRecorder } from '../../../shared/client/index.js';
 import { isConflict, isNotFound } from '../../../shared/errors.js';
 import { deepEqual } from '../../../shared/resources/json.js';
-import { Indexes, WorkQueue, nodeNameIndex, objectKey, runController, type Informer, type ReconcileResult } from '../../../shared/informer/index.js';
+import { Indexes, WorkQueue, nodeNameIndex, objectKey, startController, type ReconcileResult } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
-import { ensureIndexer, startWhenSynced, within } from '../replicaset/controller.js';
 import {
   DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS,
   DEFAULT_TOLERATION_SECONDS,
@@ -52,7 +51,7 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
   const nodes = ctx.informers.informer<Node>('nodes');
   const leases = ctx.informers.informer<Lease>('leases');
   const pods = ctx.informers.informer<Pod>('pods');
-  ensureIndexer(pods, Indexes.nodeName, nodeNameIndex);
+  pods.ensureIndexer(Indexes.nodeName, nodeNameIndex);
 
   const nodeQueue = new WorkQueue();
   const podQueue = new WorkQueue();
@@ -185,16 +184,17 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
     return true;
   }
 
-  const informers = [nodes, leases, pods] as unknown as Informer<KObject>[];
-  const onError = (e: unknown) => log.error({ err: e }, 'informers did not sync; the node lifecycle controller does not run');
-  const nodeRunner = startWhenSynced(informers, nodeQueue, () => runController({ name: `${NODE_LIFECYCLE_CONTROLLER}-nodes`, queue: nodeQueue, workers: opts.workers, reconcile: reconcileNode, log }), onError);
-  const podRunner = startWhenSynced(informers, podQueue, () => runController({ name: `${NODE_LIFECYCLE_CONTROLLER}-pods`, queue: podQueue, workers: opts.workers, reconcile: reconcilePod, log }), onError);
+  // Two loops over the same caches: nodes, and the pods on them.
+  const informers = [nodes, leases, pods];
+  const loops = [
+    startController({ name: `${NODE_LIFECYCLE_CONTROLLER}-nodes`, informers, queue: nodeQueue, reconcile: reconcileNode, workers: opts.workers, recorder: nodeRecorder, log }),
+    startController({ name: `${NODE_LIFECYCLE_CONTROLLER}-pods`, informers, queue: podQueue, reconcile: reconcilePod, workers: opts.workers, recorder: podRecorder, log }),
+  ];
   return {
     name: NODE_LIFECYCLE_CONTROLLER,
     async stop() {
       for (const u of unregister) u();
-      await Promise.all([nodeRunner.stop(), podRunner.stop()]);
-      await within(Promise.all([nodeRecorder.flush(), podRecorder.flush()]), 2000);
+      await Promise.all(loops.map((l) => l.stop()));
     },
   };
 };
