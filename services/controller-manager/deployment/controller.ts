@@ -17,7 +17,7 @@ import type { Deployment, Pod, ReplicaSet } from '../../../shared/resources/type
 import type { KObject } from '../../../shared/resources/meta.js';
 import type { ReconcileResult } from '../../../shared/informer/index.js';
 import { Indexes, WorkQueue, controllerUidIndex, objectKey, splitKey, startController } from '../../../shared/informer/index.js';
-import { EventRecorder } from '../../../shared/client/index.js';
+import { EventRecorder, gatewayWriter } from '../../../shared/client/index.js';
 import { ApiError, isAlreadyExists, isNotFound } from '../../../shared/errors.js';
 import type { Controller, ControllerOptions } from '../manager.js';
 import { getControllerOf } from '../replicaset/index.js';
@@ -49,8 +49,9 @@ export function startDeploymentController(ctx: ServiceContext, opts: ControllerO
   const podInf = ctx.informers.informer<Pod>('pods');
   rsInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
   podInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
-  const dClient = ctx.client.deployments;
-  const rsClient = ctx.client.replicaSets;
+  const writer = gatewayWriter(ctx.client);
+  const dClient = writer.resource<Deployment>('deployments');
+  const rsClient = writer.resource<ReplicaSet>('replicasets');
   const recorder = new EventRecorder(ctx.client, { component: DEPLOYMENT_CONTROLLER, now: opts.now, log });
   const queue = new WorkQueue();
 

@@ -21,6 +21,7 @@
 import type { Endpoints, Pod, Service } from '../../../shared/resources/types.js';
 import type { KObject } from '../../../shared/resources/meta.js';
 import { isAlreadyExists, isApiError, isNotFound } from '../../../shared/errors.js';
+import { gatewayWriter } from '../../../shared/client/index.js';
 import { WorkQueue, objectKey, startController, terminal, type ReconcileResult } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
 import { desiredSubsets, endpointsFor, endpointsNeedWrite, isManagedService, isOrphanDeletable, podEndpointsChanged, selectsPod } from './index.js';
@@ -35,7 +36,8 @@ export const endpointsController: ControllerFactory = (ctx, { workers }) => {
   const services = ctx.informers.informer<Service>('services');
   const pods = ctx.informers.informer<Pod>('pods');
   const endpoints = ctx.informers.informer<Endpoints>('endpoints');
-  const endpointsClient = ctx.client.endpoints;
+  const writer = gatewayWriter(ctx.client);
+  const endpointsClient = writer.resource<Endpoints>('endpoints');
   const queue = new WorkQueue();
 
   // ------------------------------------------------------------------ handlers: keys only
@@ -131,7 +133,7 @@ export const endpointsController: ControllerFactory = (ctx, { workers }) => {
 
   async function serviceExists(namespace: string | undefined, name: string): Promise<boolean> {
     try {
-      await ctx.client.services.get(namespace, name);
+      await writer.resource<Service>('services').get(namespace, name);
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;

@@ -17,7 +17,7 @@
 import { isConflict, isNotFound } from '../../../shared/errors.js';
 import type { KObject, OwnerReference } from '../../../shared/resources/meta.js';
 import { RESOURCES, resourceByKind, type ResourceInfo } from '../../../shared/resources/registry.js';
-import { EventRecorder, type GatewayClient } from '../../../shared/client/index.js';
+import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
 import { Indexes, ownerUidIndex, startController, WorkQueue, type IndexFunc } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
 import type { ObjectRef } from './object-ref.js';
@@ -59,7 +59,7 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, fn: 
  * false when it was already gone (404), true when the gateway accepted the delete.
  */
 export async function deleteRef(
-  client: GatewayClient,
+  writer: ObjectWriter,
   target: ObjectRef,
   propagationPolicy: PropagationPolicy,
   resourceVersion?: string,
@@ -67,7 +67,7 @@ export async function deleteRef(
   const info = resourceByKind(target.kind);
   if (!info) throw new Error(`unknown kind ${target.kind}`);
   try {
-    await client.resource(info.plural).delete(target.namespace, target.name, {
+    await writer.resource(info.plural).delete(target.namespace, target.name, {
       propagationPolicy,
       preconditions: { uid: target.uid, ...(resourceVersion ? { resourceVersion } : {}) },
     });
@@ -83,8 +83,8 @@ type LiveOwner = { readonly found: KObject | undefined } | 'unresolvable';
 
 export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
   const log = ctx.log.child({ controller: GC_CONTROLLER_NAME });
-  const client = ctx.client;
-  const recorder = new EventRecorder(client, { component: 'garbage-collector-controller', now, log });
+  const writer = gatewayWriter(ctx.client);
+  const recorder = new EventRecorder(ctx.client, { component: 'garbage-collector-controller', now, log });
   const informers = gcResources().map((r) => {
     const inf = ctx.informers.informer<KObject>(r.plural);
     inf.ensureIndexer(Indexes.ownerUid, ownerUidIndex);
@@ -161,7 +161,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
       return { found: undefined };
     }
     try {
-      const obj = await client.resource(info.plural).get(info.namespaced ? ns : undefined, ref.name);
+      const obj = await writer.resource(info.plural).get(info.namespaced ? ns : undefined, ref.name);
       return { found: obj.metadata.uid === ref.uid ? obj : undefined };
     } catch (e) {
       if (isNotFound(e)) return { found: undefined };
@@ -218,7 +218,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
       const info = resourceByKind(p.target.kind);
       if (!info) return;
       try {
-        await client.resource(info.plural).patch(p.target.namespace, p.target.name, p.patch, 'strategic');
+        await writer.resource(info.plural).patch(p.target.namespace, p.target.name, p.patch, 'strategic');
         log.debug({ ownerUid, target: describe(p.target), why: p.why }, 'removed owner references');
       } catch (e) {
         if (!isNotFound(e)) errors.push(e);
@@ -226,7 +226,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
     });
     await forEachLimited(plan.deletes, WRITE_CONCURRENCY, async (d) => {
       try {
-        const deleted = await deleteRef(client, d.target, d.propagationPolicy, rvOf.get(d.target.uid));
+        const deleted = await deleteRef(writer, d.target, d.propagationPolicy, rvOf.get(d.target.uid));
         if (deleted) log.debug({ ownerUid, target: describe(d.target), policy: d.propagationPolicy }, 'deleted dependent');
       } catch (e) {
         errors.push(e);
@@ -241,7 +241,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
       const info = resourceByKind(owner.kind);
       if (!info) return;
       try {
-        await client
+        await writer
           .resource(info.plural)
           .patch(owner.metadata.namespace, owner.metadata.name ?? '', removeFinalizerPatch(owner, plan.removeFinalizer), 'merge');
         log.debug({ ownerUid, owner: `${owner.kind}/${owner.metadata.name}`, finalizer: plan.removeFinalizer }, 'removed finalizer');
