@@ -107,13 +107,14 @@ export interface RunningController {
 
 /**
  * Wait for the informers to sync, then run the workers (runController); stop() works at any
- * point. When the informers never sync (stopped first) the error is logged and nothing runs.
+ * point, also before the sync (then nothing ever runs). When the informers fail to sync the error
+ * is logged and nothing runs.
  */
 export function startController(opts: StartControllerOptions): RunningController {
   const { name, queue } = opts;
   let stopped = false;
   let handle: ControllerHandle | undefined;
-  const started = Promise.all(opts.informers.map((i) => i.waitForSync()))
+  void Promise.all(opts.informers.map((i) => i.waitForSync()))
     .then(() => {
       if (stopped) return;
       opts.onSynced?.();
@@ -126,10 +127,10 @@ export function startController(opts: StartControllerOptions): RunningController
   return {
     name,
     async stop() {
+      // Not waiting for the sync: informers still syncing (or never to) must not hold a stop up.
       stopped = true;
       for (const u of opts.handlers ?? []) u();
       queue.shutDown();
-      await started;
       await handle?.stop();
       await within(Promise.all(recorders.map((r) => r.flush())), opts.flushMs ?? 2000);
     },
