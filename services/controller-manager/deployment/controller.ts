@@ -15,9 +15,11 @@
 import type { ServiceContext } from '../../../shared/service/context.js';
 import type { Deployment, Pod, ReplicaSet } from '../../../shared/resources/types.js';
 import type { KObject } from '../../../shared/resources/meta.js';
-import type { ReconcileResult } from '../../../shared/informer/index.js';
+import type { Informer, Reconcile, ReconcileResult } from '../../../shared/informer/index.js';
+import type { Logger } from '../../../shared/log.js';
+import type { Clock } from '../../../shared/clock.js';
 import { Indexes, WorkQueue, controllerUidIndex, objectKey, splitKey, startController } from '../../../shared/informer/index.js';
-import { EventRecorder, gatewayWriter } from '../../../shared/client/index.js';
+import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
 import { ApiError, isAlreadyExists, isNotFound } from '../../../shared/errors.js';
 import type { Controller, ControllerOptions } from '../manager.js';
 import { getControllerOf } from '../replicaset/index.js';
@@ -42,18 +44,33 @@ export function scaleUpMustWait(action: DeploymentAction, owned: readonly Replic
   return owned.some((rs) => rs.metadata.name !== action.name && (rs.status?.replicas ?? 0) > (rs.spec.replicas ?? 1));
 }
 
+/** What a Deployment reconcile works with: its caches, the writer port and the clock. */
+export interface DeploymentReconcilerDeps {
+  readonly deployments: Informer<Deployment>;
+  readonly replicaSets: Informer<ReplicaSet>;
+  readonly pods: Informer<Pod>;
+  readonly writer: ObjectWriter;
+  readonly clock: Clock;
+  readonly recorder: Pick<EventRecorder, 'record'>;
+  readonly log: Logger;
+}
+
 export function startDeploymentController(ctx: ServiceContext, opts: ControllerOptions): Controller {
   const log = ctx.log.child({ controller: 'deployment' });
   const dInf = ctx.informers.informer<Deployment>('deployments');
   const rsInf = ctx.informers.informer<ReplicaSet>('replicasets');
   const podInf = ctx.informers.informer<Pod>('pods');
-  rsInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
-  podInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
-  const writer = gatewayWriter(ctx.client);
-  const dClient = writer.resource<Deployment>('deployments');
-  const rsClient = writer.resource<ReplicaSet>('replicasets');
   const recorder = new EventRecorder(ctx.client, { component: DEPLOYMENT_CONTROLLER, now: opts.now, log });
   const queue = new WorkQueue();
+  const reconcile = deploymentReconciler({
+    deployments: dInf,
+    replicaSets: rsInf,
+    pods: podInf,
+    writer: gatewayWriter(ctx.client),
+    clock: { now: opts.now },
+    recorder,
+    log,
+  });
 
   // ------------------------------------------------------------------ handlers: keys only
 
@@ -103,7 +120,19 @@ export function startDeploymentController(ctx: ServiceContext, opts: ControllerO
     }),
   ];
 
-  // ------------------------------------------------------------------ reconcile
+  return startController({ name: 'deployment', informers: [dInf, rsInf, podInf], queue, reconcile, workers: opts.workers, recorder, handlers, log });
+}
+
+/**
+ * reconcile(key) for Deployments (see the top of this file). Adds the controllerUid index to the
+ * ReplicaSet and pod informers if they lack it.
+ */
+export function deploymentReconciler(deps: DeploymentReconcilerDeps): Reconcile {
+  const { deployments: dInf, replicaSets: rsInf, pods: podInf, recorder, log } = deps;
+  rsInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
+  podInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
+  const dClient = deps.writer.resource<Deployment>('deployments');
+  const rsClient = deps.writer.resource<ReplicaSet>('replicasets');
 
   async function reconcile(key: string): Promise<ReconcileResult | void> {
     const d = dInf.get(key);
@@ -112,7 +141,7 @@ export function startDeploymentController(ctx: ServiceContext, opts: ControllerO
     const rsList = rsInf.listByNamespace(namespace);
     const owned = d.metadata.uid ? rsInf.byIndex(Indexes.controllerUid, d.metadata.uid) : [];
     const pods = owned.flatMap((rs) => (rs.metadata.uid ? podInf.byIndex(Indexes.controllerUid, rs.metadata.uid) : []));
-    const plan = planDeployment(d, rsList, { pods }, opts.now());
+    const plan = planDeployment(d, rsList, { pods }, deps.clock.now());
 
     let current = d;
     let done = 0;
@@ -190,7 +219,7 @@ export function startDeploymentController(ctx: ServiceContext, opts: ControllerO
     }
   }
 
-  return startController({ name: 'deployment', informers: [dInf, rsInf, podInf], queue, reconcile, workers: opts.workers, recorder, handlers, log });
+  return reconcile;
 }
 
 /** The written object, with the previous resourceVersion if the answer lacks one (a no-op write). */
