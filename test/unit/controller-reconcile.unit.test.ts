@@ -8,10 +8,12 @@ import { MemoryWriter } from '../../shared/client/index.js';
 import { ManualClock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/log.js';
 import type { KObject } from '../../shared/resources/meta.js';
-import type { Namespace, Pod, ReplicaSet, ServiceAccount } from '../../shared/resources/types.js';
+import type { Deployment, Namespace, Pod, ReplicaSet, ServiceAccount } from '../../shared/resources/types.js';
 import { replicaSetReconciler } from '../../services/controller-manager/replicaset/controller.js';
 import { Expectations } from '../../services/controller-manager/replicaset/index.js';
 import { serviceAccountReconciler } from '../../services/controller-manager/serviceaccount/controller.js';
+import { deploymentReconciler } from '../../services/controller-manager/deployment/controller.js';
+import { deployment } from './deployment-fixtures.js';
 import { T0, cacheOf, newNamespace, newPod, newReplicaSet, ownerRef } from './controller-fixtures.js';
 
 const silent = createLogger('test', 'silent');
@@ -136,5 +138,37 @@ describe('ServiceAccount reconcile against the in-memory writer', () => {
       await t.reconcile(key);
       assert.equal(t.writer.calls.length, 0, key);
     }
+  });
+});
+
+describe('Deployment reconcile against the in-memory writer', () => {
+  it('a new Deployment: one ReplicaSet created; reconciling until nothing changes writes it no second time', async () => {
+    const clock = new ManualClock(T0);
+    const writer = new MemoryWriter(clock);
+    const d = writer.seed<Deployment>('deployments', deployment({ replicas: 3 }));
+    const deployments = cacheOf<Deployment>('deployments', d);
+    const replicaSets = cacheOf<ReplicaSet>('replicasets');
+    const pods = cacheOf<Pod>('pods');
+    const events = recorder();
+    const reconcile = deploymentReconciler({ deployments, replicaSets, pods, writer, clock, recorder: events, log: silent });
+    const catchUp = async () => {
+      deployments.feed(...(await writer.resource<Deployment>('deployments').listAll('default')));
+      replicaSets.feed(...(await writer.resource<ReplicaSet>('replicasets').listAll('default')));
+    };
+
+    await reconcile('default/foo');
+    assert.equal(writer.count('create', 'replicasets'), 1);
+    assert.ok(events.reasons.includes('ScalingReplicaSet'), events.reasons.join());
+    let writes = -1;
+    for (let round = 0; round < 5 && writes !== writer.writes().length; round++) {
+      writes = writer.writes().length;
+      await catchUp();
+      await reconcile('default/foo');
+    }
+    assert.equal(writes, writer.writes().length, 'converged: a reconcile writes nothing');
+    assert.equal(writer.count('create', 'replicasets'), 1);
+    const [only] = await writer.resource<ReplicaSet>('replicasets').listAll('default');
+    assert.equal(only?.spec.replicas, 3);
+    assert.equal(only?.metadata.ownerReferences?.[0]?.uid, d.metadata.uid);
   });
 });
