@@ -8,12 +8,13 @@ import { MemoryWriter } from '../../shared/client/index.js';
 import { ManualClock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/log.js';
 import type { KObject } from '../../shared/resources/meta.js';
-import type { Deployment, Namespace, Pod, ReplicaSet, ServiceAccount } from '../../shared/resources/types.js';
+import type { Deployment, Endpoints, Namespace, Pod, ReplicaSet, Service, ServiceAccount } from '../../shared/resources/types.js';
 import { replicaSetReconciler } from '../../services/controller-manager/replicaset/controller.js';
 import { Expectations } from '../../services/controller-manager/replicaset/index.js';
 import { serviceAccountReconciler } from '../../services/controller-manager/serviceaccount/controller.js';
 import { deploymentReconciler } from '../../services/controller-manager/deployment/controller.js';
 import { deployment } from './deployment-fixtures.js';
+import { endpointsReconciler } from '../../services/controller-manager/endpoints/controller.js';
 import { T0, cacheOf, newNamespace, newPod, newReplicaSet, ownerRef } from './controller-fixtures.js';
 
 const silent = createLogger('test', 'silent');
@@ -170,5 +171,56 @@ describe('Deployment reconcile against the in-memory writer', () => {
     const [only] = await writer.resource<ReplicaSet>('replicasets').listAll('default');
     assert.equal(only?.spec.replicas, 3);
     assert.equal(only?.metadata.ownerReferences?.[0]?.uid, d.metadata.uid);
+  });
+});
+
+describe('Endpoints reconcile against the in-memory writer', () => {
+  const service = (selector: Record<string, string> | null = { app: 'web' }): Service => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: 'default', uid: 'uid-svc' },
+    spec: { ...(selector ? { selector } : {}), ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] },
+  });
+  const readyPod = (name: string, ip: string): Pod => {
+    const p = newPod({ name, labels: { app: 'web' }, nodeName: 'node-1', phase: 'Running', ready: true });
+    return { ...p, status: { ...p.status, podIP: ip } };
+  };
+
+  function setup(svcs: Service[], podList: Pod[], eps: Endpoints[] = []) {
+    const writer = new MemoryWriter(new ManualClock(T0));
+    for (const s of svcs) writer.seed('services', s);
+    const stored = eps.map((e) => writer.seed('endpoints', e));
+    const endpoints = cacheOf<Endpoints>('endpoints', ...stored);
+    const gone = new Set<string>();
+    const reconcile = endpointsReconciler({ services: cacheOf('services', ...svcs), pods: cacheOf('pods', ...podList), endpoints, gone, writer, log: silent });
+    return { writer, endpoints, gone, reconcile };
+  }
+
+  it('a service selecting two ready pods: one create with both addresses; with the cache caught up, nothing more', async () => {
+    const t = setup([service()], [readyPod('a', '10.0.0.1'), readyPod('b', '10.0.0.2')]);
+    await t.reconcile('default/web');
+    assert.equal(t.writer.count('create', 'endpoints'), 1);
+    const ep = await t.writer.resource<Endpoints>('endpoints').get('default', 'web');
+    assert.deepEqual(ep.subsets?.[0]?.addresses?.map((a) => a.ip).sort(), ['10.0.0.1', '10.0.0.2']);
+    t.endpoints.feed(ep);
+    await t.reconcile('default/web');
+    assert.equal(t.writer.writes().length, 1);
+  });
+
+  it('a service without a selector: its Endpoints are left alone', async () => {
+    const t = setup([service(null)], [readyPod('a', '10.0.0.1')]);
+    await t.reconcile('default/web');
+    assert.equal(t.writer.calls.length, 0);
+  });
+
+  it('the service seen deleted: its Endpoints are deleted once the gateway confirms the service is gone', async () => {
+    const ep: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'web', namespace: 'default', uid: 'uid-ep' }, subsets: [] };
+    const t = setup([], [], [ep]);
+    await t.reconcile('default/web');
+    assert.equal(t.writer.calls.length, 0, 'not seen deleted: maybe the user wrote it first');
+    t.gone.add('default/web');
+    await t.reconcile('default/web');
+    assert.equal(t.writer.count('get', 'services'), 1);
+    assert.equal(t.writer.count('delete', 'endpoints'), 1);
   });
 });
