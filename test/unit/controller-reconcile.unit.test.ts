@@ -8,13 +8,14 @@ import { MemoryWriter } from '../../shared/client/index.js';
 import { ManualClock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/log.js';
 import type { KObject } from '../../shared/resources/meta.js';
-import type { Deployment, Endpoints, Namespace, Pod, ReplicaSet, Service, ServiceAccount } from '../../shared/resources/types.js';
+import type { Deployment, Endpoints, Lease, Namespace, Node, Pod, ReplicaSet, Service, ServiceAccount } from '../../shared/resources/types.js';
 import { replicaSetReconciler } from '../../services/controller-manager/replicaset/controller.js';
 import { Expectations } from '../../services/controller-manager/replicaset/index.js';
 import { serviceAccountReconciler } from '../../services/controller-manager/serviceaccount/controller.js';
 import { deploymentReconciler } from '../../services/controller-manager/deployment/controller.js';
 import { deployment } from './deployment-fixtures.js';
 import { endpointsReconciler } from '../../services/controller-manager/endpoints/controller.js';
+import { nodeLifecycleReconcilers } from '../../services/controller-manager/nodelifecycle/controller.js';
 import { T0, cacheOf, newNamespace, newPod, newReplicaSet, ownerRef } from './controller-fixtures.js';
 
 const silent = createLogger('test', 'silent');
@@ -222,5 +223,64 @@ describe('Endpoints reconcile against the in-memory writer', () => {
     await t.reconcile('default/web');
     assert.equal(t.writer.count('get', 'services'), 1);
     assert.equal(t.writer.count('delete', 'endpoints'), 1);
+  });
+});
+
+describe('node lifecycle reconciles against the in-memory writer', () => {
+  const GRACE_MS = 40_000;
+  const node = (): Node => ({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n1', uid: 'uid-n1' },
+    spec: {},
+    status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', lastHeartbeatTime: '2024-01-01T00:00:00Z', lastTransitionTime: '2024-01-01T00:00:00Z' }] },
+  });
+  const lease = (renewTime: string): Lease => ({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'n1', namespace: 'kube-node-lease' },
+    spec: { holderIdentity: 'n1', leaseDurationSeconds: 40, renewTime },
+  });
+
+  function setup() {
+    const clock = new ManualClock(T0);
+    const writer = new MemoryWriter(clock);
+    const n = writer.seed<Node>('nodes', node());
+    const nodeEvents = recorder();
+    const r = nodeLifecycleReconcilers({
+      nodes: cacheOf('nodes', n),
+      leases: cacheOf('leases', lease('2024-01-01T00:00:00.000000Z')),
+      pods: cacheOf<Pod>('pods'),
+      writer,
+      clock,
+      nodeRecorder: nodeEvents,
+      podRecorder: recorder(),
+      log: silent,
+      graceMs: GRACE_MS,
+      defaultTolerationSeconds: 300,
+      deleted: new Set(),
+      firstSeen: new Map(),
+    });
+    return { clock, writer, nodeEvents, ...r };
+  }
+
+  it('a node renewing its Lease: no writes, and a look again when the heartbeat would expire', async () => {
+    const t = setup();
+    t.clock.advance(10_000);
+    const result = await t.reconcileNode('n1');
+    assert.equal(t.writer.calls.length, 0);
+    assert.ok(result && result.requeueAfter! > 29_000 && result.requeueAfter! <= 30_100, JSON.stringify(result));
+  });
+
+  it('a Lease older than the grace period: status Unknown (one updateStatus), NodeNotReady, then the unreachable taints (one update)', async () => {
+    const t = setup();
+    t.clock.advance(GRACE_MS + 1000);
+    await t.reconcileNode('n1');
+    assert.equal(t.writer.count('updateStatus', 'nodes'), 1);
+    assert.equal(t.writer.count('update', 'nodes'), 1);
+    assert.deepEqual(t.nodeEvents.reasons, ['NodeNotReady']);
+    const n = await t.writer.resource<Node>('nodes').get(undefined, 'n1');
+    assert.equal(n.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'Unknown');
+    assert.ok((n.spec?.taints ?? []).some((x) => x.key === 'node.kubernetes.io/unreachable' && x.effect === 'NoExecute'));
   });
 });

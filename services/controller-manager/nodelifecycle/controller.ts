@@ -18,10 +18,12 @@
  * a pod this controller deleted is not deleted again before its informer shows it.
  */
 import type { Lease, Node, Pod, Taint } from '../../../shared/resources/types.js';
-import { EventRecorder, gatewayWriter } from '../../../shared/client/index.js';
+import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
+import type { Logger } from '../../../shared/log.js';
+import type { Clock } from '../../../shared/clock.js';
 import { isConflict, isNotFound } from '../../../shared/errors.js';
 import { deepEqual } from '../../../shared/resources/json.js';
-import { Indexes, WorkQueue, nodeNameIndex, objectKey, startController, type ReconcileResult } from '../../../shared/informer/index.js';
+import { Indexes, WorkQueue, nodeNameIndex, objectKey, startController, type Informer, type Reconcile, type ReconcileResult } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
 import {
   DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS,
@@ -43,8 +45,6 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
   const graceMs = opts.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS;
   const defaultTolerationSeconds = opts.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS;
   const now = opts.now;
-  const nodeClient = gatewayWriter(ctx.client).resource<Node>('nodes');
-  const podClient = gatewayWriter(ctx.client).resource<Pod>('pods');
   const nodeRecorder = new EventRecorder(ctx.client, { component: COMPONENT, now, log });
   const podRecorder = new EventRecorder(ctx.client, { component: 'taint-eviction-controller', now, log });
 
@@ -55,10 +55,22 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
 
   const nodeQueue = new WorkQueue();
   const podQueue = new WorkQueue();
-  /** uids of pods this process deleted, until their informer shows them terminating or gone. */
   const deleted = new Set<string>();
-  /** When a NoExecute taint without timeAdded was first seen, by node then taint. */
   const firstSeen = new Map<string, Map<string, number>>();
+  const { reconcileNode, reconcilePod } = nodeLifecycleReconcilers({
+    nodes,
+    leases,
+    pods,
+    writer: gatewayWriter(ctx.client),
+    clock: { now },
+    nodeRecorder,
+    podRecorder,
+    log,
+    graceMs,
+    defaultTolerationSeconds,
+    deleted,
+    firstSeen,
+  });
 
   const enqueuePodsOn = (nodeName: string | undefined) => {
     if (!nodeName) return;
@@ -97,12 +109,51 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
     },
   }));
 
+  // Two loops over the same caches: nodes, and the pods on them.
+  const informers = [nodes, leases, pods];
+  const loops = [
+    startController({ name: `${NODE_LIFECYCLE_CONTROLLER}-nodes`, informers, queue: nodeQueue, reconcile: reconcileNode, workers: opts.workers, recorder: nodeRecorder, log }),
+    startController({ name: `${NODE_LIFECYCLE_CONTROLLER}-pods`, informers, queue: podQueue, reconcile: reconcilePod, workers: opts.workers, recorder: podRecorder, log }),
+  ];
+  return {
+    name: NODE_LIFECYCLE_CONTROLLER,
+    async stop() {
+      for (const u of unregister) u();
+      await Promise.all(loops.map((l) => l.stop()));
+    },
+  };
+};
+
+/** What the node lifecycle reconciles work with: caches, writer port, clock, settings and the memory they share with the handlers. */
+export interface NodeLifecycleDeps {
+  readonly nodes: Informer<Node>;
+  readonly leases: Informer<Lease>;
+  readonly pods: Informer<Pod>;
+  readonly writer: ObjectWriter;
+  readonly clock: Clock;
+  readonly nodeRecorder: Pick<EventRecorder, 'record'>;
+  readonly podRecorder: Pick<EventRecorder, 'record'>;
+  readonly log: Logger;
+  readonly graceMs: number;
+  readonly defaultTolerationSeconds: number;
+  /** uids of pods this process deleted, until their informer shows them terminating or gone. */
+  readonly deleted: Set<string>;
+  /** When a NoExecute taint without timeAdded was first seen, by node then taint. */
+  readonly firstSeen: Map<string, Map<string, number>>;
+}
+
+/** reconcileNode(node name) and reconcilePod(namespace/name) (see the top of this file). */
+export function nodeLifecycleReconcilers(deps: NodeLifecycleDeps): { reconcileNode: Reconcile; reconcilePod: Reconcile } {
+  const { nodes, leases, pods, nodeRecorder, podRecorder, log, graceMs, defaultTolerationSeconds, deleted, firstSeen } = deps;
+  const nodeClient = deps.writer.resource<Node>('nodes');
+  const podClient = deps.writer.resource<Pod>('pods');
+
   // ------------------------------------------------------------------ nodes
 
   async function reconcileNode(name: string): Promise<ReconcileResult | void> {
     let node = nodes.getByName(undefined, name);
     if (!node) return;
-    const at = now();
+    const at = deps.clock.now();
     const health = nodeHealth(node, leases.getByName(NODE_LEASE_NAMESPACE, name), at, graceMs);
     if (health.stale) {
       const status = markNodeStatusUnknown(node, at);
@@ -137,7 +188,7 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
     const pod = pods.get(key);
     const nodeName = pod?.spec?.nodeName;
     if (!pod || !nodeName || !pod.metadata.uid || deleted.has(pod.metadata.uid)) return;
-    const at = now();
+    const at = deps.clock.now();
     const node = nodes.getByName(undefined, nodeName);
     const decision = podAction(pod, node, at, defaultTolerationSeconds, seenSince(nodeName, at.getTime()));
     switch (decision.action) {
@@ -184,17 +235,5 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
     return true;
   }
 
-  // Two loops over the same caches: nodes, and the pods on them.
-  const informers = [nodes, leases, pods];
-  const loops = [
-    startController({ name: `${NODE_LIFECYCLE_CONTROLLER}-nodes`, informers, queue: nodeQueue, reconcile: reconcileNode, workers: opts.workers, recorder: nodeRecorder, log }),
-    startController({ name: `${NODE_LIFECYCLE_CONTROLLER}-pods`, informers, queue: podQueue, reconcile: reconcilePod, workers: opts.workers, recorder: podRecorder, log }),
-  ];
-  return {
-    name: NODE_LIFECYCLE_CONTROLLER,
-    async stop() {
-      for (const u of unregister) u();
-      await Promise.all(loops.map((l) => l.stop()));
-    },
-  };
-};
+  return { reconcileNode, reconcilePod };
+}
