@@ -16,7 +16,8 @@ import { deploymentReconciler } from '../../services/controller-manager/deployme
 import { deployment } from './deployment-fixtures.js';
 import { endpointsReconciler } from '../../services/controller-manager/endpoints/controller.js';
 import { nodeLifecycleReconcilers } from '../../services/controller-manager/nodelifecycle/controller.js';
-import { T0, cacheOf, newNamespace, newPod, newReplicaSet, ownerRef } from './controller-fixtures.js';
+import { garbageCollectorReconciler } from '../../services/controller-manager/gc/controller.js';
+import { T0, cacheOf, newNamespace, newObject, newPod, newReplicaSet, ownerRef } from './controller-fixtures.js';
 
 const silent = createLogger('test', 'silent');
 
@@ -282,5 +283,30 @@ describe('node lifecycle reconciles against the in-memory writer', () => {
     const n = await t.writer.resource<Node>('nodes').get(undefined, 'n1');
     assert.equal(n.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'Unknown');
     assert.ok((n.spec?.taints ?? []).some((x) => x.key === 'node.kubernetes.io/unreachable' && x.effect === 'NoExecute'));
+  });
+});
+
+describe('garbage collector reconcile against the in-memory writer', () => {
+  const owner = newObject('Deployment', { name: 'web', uid: 'u-owner' });
+  function setup(ownerCached: boolean) {
+    const writer = new MemoryWriter(new ManualClock(T0));
+    const dependent = writer.seed('configmaps', newObject('ConfigMap', { name: 'dep', ownerReferences: [ownerRef(owner)] }));
+    if (ownerCached) writer.seed('deployments', owner);
+    const informers = [cacheOf('configmaps', dependent), cacheOf('deployments', ...(ownerCached ? [owner] : []))];
+    return { writer, reconcile: garbageCollectorReconciler({ informers, writer, recorder: recorder(), log: silent }) };
+  }
+
+  it('an owner the gateway confirms is gone: its dependent is deleted (one live get, one delete)', async () => {
+    const t = setup(false);
+    await t.reconcile('u-owner');
+    assert.equal(t.writer.count('get', 'deployments'), 1);
+    assert.equal(t.writer.count('delete', 'configmaps'), 1);
+    assert.equal((await t.writer.resource('configmaps').listAll('default')).length, 0);
+  });
+
+  it('an owner alive in the cache: no calls', async () => {
+    const t = setup(true);
+    await t.reconcile('u-owner');
+    assert.equal(t.writer.calls.length, 0);
   });
 });

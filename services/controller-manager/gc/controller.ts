@@ -18,7 +18,8 @@ import { isConflict, isNotFound } from '../../../shared/errors.js';
 import type { KObject, OwnerReference } from '../../../shared/resources/meta.js';
 import { RESOURCES, resourceByKind, type ResourceInfo } from '../../../shared/resources/registry.js';
 import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
-import { Indexes, ownerUidIndex, startController, WorkQueue, type IndexFunc } from '../../../shared/informer/index.js';
+import { Indexes, ownerUidIndex, startController, WorkQueue, type IndexFunc, type Informer, type Reconcile } from '../../../shared/informer/index.js';
+import type { Logger } from '../../../shared/log.js';
 import type { ControllerFactory } from '../manager.js';
 import type { ObjectRef } from './object-ref.js';
 import type { PropagationPolicy } from './finalizers.js';
@@ -81,34 +82,20 @@ export async function deleteRef(
 /** What a live owner lookup found: the owner, nothing (gone or another incarnation), or a kind we cannot look up. */
 type LiveOwner = { readonly found: KObject | undefined } | 'unresolvable';
 
+/** An owner being deleted with Foreground or Orphan propagation waits for the collector. */
+const waitsOnGc = (obj: KObject) => isDeletingDependents(obj) || isOrphaningDependents(obj);
+
 export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
   const log = ctx.log.child({ controller: GC_CONTROLLER_NAME });
-  const writer = gatewayWriter(ctx.client);
   const recorder = new EventRecorder(ctx.client, { component: 'garbage-collector-controller', now, log });
-  const informers = gcResources().map((r) => {
-    const inf = ctx.informers.informer<KObject>(r.plural);
-    inf.ensureIndexer(Indexes.ownerUid, ownerUidIndex);
-    inf.ensureIndexer(UID_INDEX, uidIndex);
-    return inf;
-  });
+  const informers = gcResources().map((r) => ctx.informers.informer<KObject>(r.plural));
+  const { cachedByUid, dependentsOf } = gcCaches(informers);
+  const reconcile = garbageCollectorReconciler({ informers, writer: gatewayWriter(ctx.client), recorder, log });
   const queue = new WorkQueue();
   /** Set once every informer has synced: before that an owner missing from the caches may just not have arrived. */
   let synced = false;
 
-  // ------------------------------------------------------------------ cache reads
-
-  const cachedByUid = (uid: string): KObject | undefined => {
-    for (const inf of informers) {
-      const hit = inf.byIndex(UID_INDEX, uid)[0];
-      if (hit) return hit;
-    }
-    return undefined;
-  };
-  const dependentsOf = (uid: string): KObject[] => informers.flatMap((inf) => inf.byIndex(Indexes.ownerUid, uid));
-
   // ------------------------------------------------------------------ handlers: only enqueue owner uids
-
-  const waitsOnGc = (obj: KObject) => isDeletingDependents(obj) || isOrphaningDependents(obj);
 
   function observe(old: KObject | undefined, obj: KObject, deleted: boolean): void {
     const uid = obj.metadata.uid;
@@ -147,7 +134,39 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
     log.debug({ enqueued: n }, 'caches synced');
   }
 
-  // ------------------------------------------------------------------ reconcile
+  return startController({ name: GC_CONTROLLER_NAME, informers, queue, reconcile, workers, recorder, handlers: unregister, onSynced, log: ctx.log });
+};
+
+/** Reads over the collector's informers (adding the uid and owner-uid indexes they need). */
+export function gcCaches(informers: readonly Informer<KObject>[]) {
+  for (const inf of informers) {
+    inf.ensureIndexer(Indexes.ownerUid, ownerUidIndex);
+    inf.ensureIndexer(UID_INDEX, uidIndex);
+  }
+  return {
+    cachedByUid(uid: string): KObject | undefined {
+      for (const inf of informers) {
+        const hit = inf.byIndex(UID_INDEX, uid)[0];
+        if (hit) return hit;
+      }
+      return undefined;
+    },
+    dependentsOf: (uid: string): KObject[] => informers.flatMap((inf) => inf.byIndex(Indexes.ownerUid, uid)),
+  };
+}
+
+/** What the collector's reconcile works with: the informers of every kind it follows and the writer port. */
+export interface GarbageCollectorDeps {
+  readonly informers: readonly Informer<KObject>[];
+  readonly writer: ObjectWriter;
+  readonly recorder: Pick<EventRecorder, 'record'>;
+  readonly log: Logger;
+}
+
+/** reconcile(owner uid) (see the top of this file). */
+export function garbageCollectorReconciler(deps: GarbageCollectorDeps): Reconcile {
+  const { writer, recorder, log } = deps;
+  const { cachedByUid, dependentsOf } = gcCaches(deps.informers);
 
   /** The owner a reference names, as stored now (a direct read of the log through the gateway). */
   async function liveOwner(ref: OwnerReference, dependent: KObject): Promise<LiveOwner> {
@@ -251,8 +270,8 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
     }
   }
 
-  return startController({ name: GC_CONTROLLER_NAME, informers, queue, reconcile, workers, recorder, handlers: unregister, onSynced, log: ctx.log });
-};
+  return reconcile;
+}
 
 function stubOwner(r: OwnerReference): KObject {
   return { apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, uid: r.uid } };
