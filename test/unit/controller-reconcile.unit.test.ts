@@ -17,6 +17,7 @@ import { deployment } from './deployment-fixtures.js';
 import { endpointsReconciler } from '../../services/controller-manager/endpoints/controller.js';
 import { nodeLifecycleReconcilers } from '../../services/controller-manager/nodelifecycle/controller.js';
 import { garbageCollectorReconciler } from '../../services/controller-manager/gc/controller.js';
+import { namespaceReconciler } from '../../services/controller-manager/namespace/controller.js';
 import { T0, cacheOf, newNamespace, newObject, newPod, newReplicaSet, ownerRef } from './controller-fixtures.js';
 
 const silent = createLogger('test', 'silent');
@@ -308,5 +309,40 @@ describe('garbage collector reconcile against the in-memory writer', () => {
     const t = setup(true);
     await t.reconcile('u-owner');
     assert.equal(t.writer.calls.length, 0);
+  });
+});
+
+describe('namespace reconcile against the in-memory writer', () => {
+  function setup(...inside: KObject[]) {
+    const clock = new ManualClock(T0);
+    const writer = new MemoryWriter(clock);
+    const ns = writer.seed<Namespace>('namespaces', newNamespace({ deletionTimestamp: '2024-01-01T00:00:00Z' }));
+    const stored = inside.map((o) => writer.seed('configmaps', o));
+    const finalized: string[] = [];
+    const reconcile = namespaceReconciler({
+      namespaces: cacheOf('namespaces', ns),
+      content: [cacheOf('configmaps', ...stored)],
+      writer,
+      finalize: async (name) => void finalized.push(name),
+      clock,
+      recorder: recorder(),
+      reported: new Map(),
+      log: silent,
+    });
+    return { writer, finalized, reconcile };
+  }
+
+  it('a terminating namespace with content: the content is deleted, nothing finalized yet', async () => {
+    const t = setup(newObject('ConfigMap', { name: 'c1', namespace: 'team-a' }));
+    await t.reconcile('team-a');
+    assert.equal(t.writer.count('delete', 'configmaps'), 1);
+    assert.deepEqual(t.finalized, []);
+  });
+
+  it('an empty terminating namespace: emptiness confirmed with a live list, then finalized once', async () => {
+    const t = setup();
+    await t.reconcile('team-a');
+    assert.equal(t.writer.count('listAll', 'configmaps'), 1);
+    assert.deepEqual(t.finalized, ['team-a']);
   });
 });
