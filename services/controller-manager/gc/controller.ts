@@ -22,9 +22,9 @@ import { Indexes, ownerUidIndex, startController, WorkQueue, type IndexFunc, typ
 import type { Logger } from '../../../shared/log.js';
 import type { ControllerFactory } from '../manager.js';
 import type { ObjectRef } from './object-ref.js';
-import type { PropagationPolicy } from './finalizers.js';
 import { isDeletingDependents, isOrphaningDependents, removeFinalizerPatch } from './finalizers.js';
 import { planOwnerDeletion, type GcPlan } from './plan.js';
+import { deleteRef, forEachLimited } from '../writes.js';
 
 export const GC_CONTROLLER_NAME = 'garbagecollector';
 
@@ -41,42 +41,6 @@ const WRITE_CONCURRENCY = 8;
 /** The kinds the collector follows. */
 export function gcResources(): ResourceInfo[] {
   return RESOURCES.filter((r) => !IGNORED_PLURALS.has(r.plural));
-}
-
-/** Run fn over items, at most `limit` at once; resolves when all have settled. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/**
- * Delete the object a plan names, guarded by its uid (and resourceVersion when given). Resolves
- * false when it was already gone (404), true when the gateway accepted the delete.
- */
-export async function deleteRef(
-  writer: ObjectWriter,
-  target: ObjectRef,
-  propagationPolicy: PropagationPolicy,
-  resourceVersion?: string,
-): Promise<boolean> {
-  const info = resourceByKind(target.kind);
-  if (!info) throw new Error(`unknown kind ${target.kind}`);
-  try {
-    await writer.resource(info.plural).delete(target.namespace, target.name, {
-      propagationPolicy,
-      preconditions: { uid: target.uid, ...(resourceVersion ? { resourceVersion } : {}) },
-    });
-    return true;
-  } catch (e) {
-    if (isNotFound(e)) return false;
-    throw e;
-  }
 }
 
 /** What a live owner lookup found: the owner, nothing (gone or another incarnation), or a kind we cannot look up. */

@@ -18,7 +18,7 @@ import type { Logger } from '../../../shared/log.js';
 import type { Clock } from '../../../shared/clock.js';
 import { startController, WorkQueue, type Informer, type Reconcile, type ReconcileResult } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
-import { deleteRef, forEachLimited } from '../gc/controller.js';
+import { deleteRef, forEachLimited } from '../writes.js';
 import { isNamespaceTerminating, needsNamespaceFinalization, planNamespaceDeletion, type NamespacePlan } from './deletion.js';
 
 export const NAMESPACE_CONTROLLER_NAME = 'namespace';
