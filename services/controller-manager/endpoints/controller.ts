@@ -21,9 +21,10 @@
 import type { Endpoints, Pod, Service } from '../../../shared/resources/types.js';
 import type { KObject } from '../../../shared/resources/meta.js';
 import { isAlreadyExists, isApiError, isNotFound } from '../../../shared/errors.js';
-import { WorkQueue, objectKey, runController, terminal, type Informer, type ReconcileResult } from '../../../shared/informer/index.js';
+import { gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
+import type { Logger } from '../../../shared/log.js';
+import { WorkQueue, objectKey, startController, terminal, type Informer, type Reconcile, type ReconcileResult } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
-import { startWhenSynced } from '../replicaset/controller.js';
 import { desiredSubsets, endpointsFor, endpointsNeedWrite, isManagedService, isOrphanDeletable, podEndpointsChanged, selectsPod } from './index.js';
 
 export const ENDPOINTS_CONTROLLER_NAME = 'endpoints';
@@ -36,7 +37,6 @@ export const endpointsController: ControllerFactory = (ctx, { workers }) => {
   const services = ctx.informers.informer<Service>('services');
   const pods = ctx.informers.informer<Pod>('pods');
   const endpoints = ctx.informers.informer<Endpoints>('endpoints');
-  const endpointsClient = ctx.client.endpoints;
   const queue = new WorkQueue();
 
   // ------------------------------------------------------------------ handlers: keys only
@@ -80,7 +80,44 @@ export const endpointsController: ControllerFactory = (ctx, { workers }) => {
     endpoints.addEventHandler({ onAdd: enqueue, onUpdate: (_old, ep) => enqueue(ep), onDelete: enqueue }),
   ];
 
-  // ------------------------------------------------------------------ reconcile
+  /** Endpoints left without their service while we were not running (checkLeftoverEndpoints). */
+  function leftovers(): void {
+    for (const ep of endpoints.list()) {
+      const key = objectKey(ep);
+      if (!services.get(key)) {
+        gone.add(key);
+        queue.add(key);
+      }
+    }
+  }
+
+  return startController({
+    name: ENDPOINTS_CONTROLLER_NAME,
+    informers: [services, pods, endpoints],
+    queue,
+    reconcile: endpointsReconciler({ services, pods, endpoints, gone, writer: gatewayWriter(ctx.client), log }),
+    workers,
+    handlers: unregister,
+    onSynced: leftovers,
+    log,
+  });
+};
+
+/** What an Endpoints reconcile works with: its caches, the keys of services seen deleted, and the writer port. */
+export interface EndpointsReconcilerDeps {
+  readonly services: Informer<Service>;
+  readonly pods: Informer<Pod>;
+  readonly endpoints: Informer<Endpoints>;
+  /** Keys whose service was seen deleted: only their Endpoints are orphans (the reconcile forgets a key once its Endpoints are gone). */
+  readonly gone: Set<string>;
+  readonly writer: ObjectWriter;
+  readonly log: Logger;
+}
+
+/** reconcile(key) for Endpoints (see the top of this file). */
+export function endpointsReconciler(deps: EndpointsReconcilerDeps): Reconcile {
+  const { services, pods, endpoints, gone, log } = deps;
+  const endpointsClient = deps.writer.resource<Endpoints>('endpoints');
 
   async function reconcile(key: string): Promise<ReconcileResult | void> {
     const svc = services.get(key);
@@ -132,7 +169,7 @@ export const endpointsController: ControllerFactory = (ctx, { workers }) => {
 
   async function serviceExists(namespace: string | undefined, name: string): Promise<boolean> {
     try {
-      await ctx.client.services.get(namespace, name);
+      await deps.writer.resource<Service>('services').get(namespace, name);
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
@@ -140,26 +177,5 @@ export const endpointsController: ControllerFactory = (ctx, { workers }) => {
     }
   }
 
-  const runner = startWhenSynced(
-    [services, pods, endpoints] as unknown as Informer<KObject>[],
-    queue,
-    () => {
-      for (const ep of endpoints.list()) {
-        const key = objectKey(ep);
-        if (!services.get(key)) {
-          gone.add(key);
-          queue.add(key);
-        }
-      }
-      return runController({ name: ENDPOINTS_CONTROLLER_NAME, queue, workers, reconcile, log });
-    },
-    (e) => log.error({ err: e }, 'informers did not sync; the Endpoints controller does not run'),
-  );
-  return {
-    name: ENDPOINTS_CONTROLLER_NAME,
-    async stop() {
-      for (const u of unregister) u();
-      await runner.stop();
-    },
-  };
-};
+  return reconcile;
+}

@@ -17,20 +17,14 @@
 import { isConflict, isNotFound } from '../../../shared/errors.js';
 import type { KObject, OwnerReference } from '../../../shared/resources/meta.js';
 import { RESOURCES, resourceByKind, type ResourceInfo } from '../../../shared/resources/registry.js';
-import { EventRecorder, type GatewayClient } from '../../../shared/client/index.js';
-import {
-  Indexes,
-  ownerUidIndex,
-  runController,
-  WorkQueue,
-  type Informer,
-  type IndexFunc,
-} from '../../../shared/informer/index.js';
+import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
+import { Indexes, ownerUidIndex, startController, WorkQueue, type IndexFunc, type Informer, type Reconcile } from '../../../shared/informer/index.js';
+import type { Logger } from '../../../shared/log.js';
 import type { ControllerFactory } from '../manager.js';
 import type { ObjectRef } from './object-ref.js';
-import type { PropagationPolicy } from './finalizers.js';
 import { isDeletingDependents, isOrphaningDependents, removeFinalizerPatch } from './finalizers.js';
 import { planOwnerDeletion, type GcPlan } from './plan.js';
+import { deleteRef, forEachLimited } from '../writes.js';
 
 export const GC_CONTROLLER_NAME = 'garbagecollector';
 
@@ -49,85 +43,23 @@ export function gcResources(): ResourceInfo[] {
   return RESOURCES.filter((r) => !IGNORED_PLURALS.has(r.plural));
 }
 
-/** Add an indexer unless one of that name is already there (shared informers: the names are a convention). */
-export function ensureIndexer(inf: Informer<KObject>, name: string, fn: IndexFunc): void {
-  try {
-    inf.addIndexer(name, fn);
-  } catch (e) {
-    if (!(e instanceof Error) || !/already exists/.test(e.message)) throw e;
-  }
-}
-
-/** Run fn over items, at most `limit` at once; resolves when all have settled. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/**
- * Delete the object a plan names, guarded by its uid (and resourceVersion when given). Resolves
- * false when it was already gone (404), true when the gateway accepted the delete.
- */
-export async function deleteRef(
-  client: GatewayClient,
-  target: ObjectRef,
-  propagationPolicy: PropagationPolicy,
-  resourceVersion?: string,
-): Promise<boolean> {
-  const info = resourceByKind(target.kind);
-  if (!info) throw new Error(`unknown kind ${target.kind}`);
-  try {
-    await client.resource(info.plural).delete(target.namespace, target.name, {
-      propagationPolicy,
-      preconditions: { uid: target.uid, ...(resourceVersion ? { resourceVersion } : {}) },
-    });
-    return true;
-  } catch (e) {
-    if (isNotFound(e)) return false;
-    throw e;
-  }
-}
-
 /** What a live owner lookup found: the owner, nothing (gone or another incarnation), or a kind we cannot look up. */
 type LiveOwner = { readonly found: KObject | undefined } | 'unresolvable';
 
+/** An owner being deleted with Foreground or Orphan propagation waits for the collector. */
+const waitsOnGc = (obj: KObject) => isDeletingDependents(obj) || isOrphaningDependents(obj);
+
 export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
   const log = ctx.log.child({ controller: GC_CONTROLLER_NAME });
-  const client = ctx.client;
-  const recorder = new EventRecorder(client, { component: 'garbage-collector-controller', now, log });
-  const informers = gcResources().map((r) => {
-    const inf = ctx.informers.informer<KObject>(r.plural);
-    ensureIndexer(inf, Indexes.ownerUid, ownerUidIndex);
-    ensureIndexer(inf, UID_INDEX, uidIndex);
-    return inf;
-  });
+  const recorder = new EventRecorder(ctx.client, { component: 'garbage-collector-controller', now, log });
+  const informers = gcResources().map((r) => ctx.informers.informer<KObject>(r.plural));
+  const { cachedByUid, dependentsOf } = gcCaches(informers);
+  const reconcile = garbageCollectorReconciler({ informers, writer: gatewayWriter(ctx.client), recorder, log });
   const queue = new WorkQueue();
+  /** Set once every informer has synced: before that an owner missing from the caches may just not have arrived. */
   let synced = false;
-  const syncedP = Promise.all(informers.map((i) => i.waitForSync())).then(() => {
-    synced = true;
-  });
-  syncedP.catch(() => undefined);
-
-  // ------------------------------------------------------------------ cache reads
-
-  const cachedByUid = (uid: string): KObject | undefined => {
-    for (const inf of informers) {
-      const hit = inf.byIndex(UID_INDEX, uid)[0];
-      if (hit) return hit;
-    }
-    return undefined;
-  };
-  const dependentsOf = (uid: string): KObject[] => informers.flatMap((inf) => inf.byIndex(Indexes.ownerUid, uid));
 
   // ------------------------------------------------------------------ handlers: only enqueue owner uids
-
-  const waitsOnGc = (obj: KObject) => isDeletingDependents(obj) || isOrphaningDependents(obj);
 
   function observe(old: KObject | undefined, obj: KObject, deleted: boolean): void {
     const uid = obj.metadata.uid;
@@ -153,8 +85,9 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
     }),
   );
 
-  // After the first sync: everything the handlers could not judge yet (owners unknown before sync).
-  void syncedP.then(() => {
+  /** After the first sync: everything the handlers could not judge yet (owners unknown before sync). */
+  function onSynced(): void {
+    synced = true;
     let n = 0;
     for (const inf of informers) {
       for (const obj of inf.list()) {
@@ -163,9 +96,41 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
       }
     }
     log.debug({ enqueued: n }, 'caches synced');
-  }, () => undefined);
+  }
 
-  // ------------------------------------------------------------------ reconcile
+  return startController({ name: GC_CONTROLLER_NAME, informers, queue, reconcile, workers, recorder, handlers: unregister, onSynced, log: ctx.log });
+};
+
+/** Reads over the collector's informers (adding the uid and owner-uid indexes they need). */
+export function gcCaches(informers: readonly Informer<KObject>[]) {
+  for (const inf of informers) {
+    inf.ensureIndexer(Indexes.ownerUid, ownerUidIndex);
+    inf.ensureIndexer(UID_INDEX, uidIndex);
+  }
+  return {
+    cachedByUid(uid: string): KObject | undefined {
+      for (const inf of informers) {
+        const hit = inf.byIndex(UID_INDEX, uid)[0];
+        if (hit) return hit;
+      }
+      return undefined;
+    },
+    dependentsOf: (uid: string): KObject[] => informers.flatMap((inf) => inf.byIndex(Indexes.ownerUid, uid)),
+  };
+}
+
+/** What the collector's reconcile works with: the informers of every kind it follows and the writer port. */
+export interface GarbageCollectorDeps {
+  readonly informers: readonly Informer<KObject>[];
+  readonly writer: ObjectWriter;
+  readonly recorder: Pick<EventRecorder, 'record'>;
+  readonly log: Logger;
+}
+
+/** reconcile(owner uid) (see the top of this file). */
+export function garbageCollectorReconciler(deps: GarbageCollectorDeps): Reconcile {
+  const { writer, recorder, log } = deps;
+  const { cachedByUid, dependentsOf } = gcCaches(deps.informers);
 
   /** The owner a reference names, as stored now (a direct read of the log through the gateway). */
   async function liveOwner(ref: OwnerReference, dependent: KObject): Promise<LiveOwner> {
@@ -179,7 +144,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
       return { found: undefined };
     }
     try {
-      const obj = await client.resource(info.plural).get(info.namespaced ? ns : undefined, ref.name);
+      const obj = await writer.resource(info.plural).get(info.namespaced ? ns : undefined, ref.name);
       return { found: obj.metadata.uid === ref.uid ? obj : undefined };
     } catch (e) {
       if (isNotFound(e)) return { found: undefined };
@@ -188,7 +153,6 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
   }
 
   async function reconcile(ownerUid: string): Promise<void> {
-    await syncedP;
     const dependents = dependentsOf(ownerUid);
     let owner = cachedByUid(ownerUid);
     if (!owner) {
@@ -237,7 +201,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
       const info = resourceByKind(p.target.kind);
       if (!info) return;
       try {
-        await client.resource(info.plural).patch(p.target.namespace, p.target.name, p.patch, 'strategic');
+        await writer.resource(info.plural).patch(p.target.namespace, p.target.name, p.patch, 'strategic');
         log.debug({ ownerUid, target: describe(p.target), why: p.why }, 'removed owner references');
       } catch (e) {
         if (!isNotFound(e)) errors.push(e);
@@ -245,7 +209,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
     });
     await forEachLimited(plan.deletes, WRITE_CONCURRENCY, async (d) => {
       try {
-        const deleted = await deleteRef(client, d.target, d.propagationPolicy, rvOf.get(d.target.uid));
+        const deleted = await deleteRef(writer, d.target, d.propagationPolicy, rvOf.get(d.target.uid));
         if (deleted) log.debug({ ownerUid, target: describe(d.target), policy: d.propagationPolicy }, 'deleted dependent');
       } catch (e) {
         errors.push(e);
@@ -260,7 +224,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
       const info = resourceByKind(owner.kind);
       if (!info) return;
       try {
-        await client
+        await writer
           .resource(info.plural)
           .patch(owner.metadata.namespace, owner.metadata.name ?? '', removeFinalizerPatch(owner, plan.removeFinalizer), 'merge');
         log.debug({ ownerUid, owner: `${owner.kind}/${owner.metadata.name}`, finalizer: plan.removeFinalizer }, 'removed finalizer');
@@ -270,22 +234,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
     }
   }
 
-  const handle = runController({ name: GC_CONTROLLER_NAME, queue, workers, reconcile, log: ctx.log });
-  return {
-    name: GC_CONTROLLER_NAME,
-    async stop() {
-      for (const u of unregister) u();
-      await handle.stop();
-      await flushBounded(recorder);
-    },
-  };
-};
-
-/** Wait for queued Events, but not for long: shutting down never hangs on a best-effort write. */
-export async function flushBounded(recorder: EventRecorder, ms = 2000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([recorder.flush(), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
+  return reconcile;
 }
 
 function stubOwner(r: OwnerReference): KObject {

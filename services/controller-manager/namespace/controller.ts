@@ -11,12 +11,14 @@
  */
 import type { KObject } from '../../../shared/resources/meta.js';
 import type { Namespace } from '../../../shared/resources/types.js';
-import { RESOURCES, apiVersionOf, resourceByKind } from '../../../shared/resources/registry.js';
+import { RESOURCES, apiVersionOf, resourceByKind, resourceByPlural } from '../../../shared/resources/registry.js';
 import { isNotFound } from '../../../shared/errors.js';
-import { EventRecorder, objectPath } from '../../../shared/client/index.js';
-import { runController, WorkQueue, type Informer, type ReconcileResult } from '../../../shared/informer/index.js';
+import { EventRecorder, gatewayWriter, objectPath, type ObjectWriter } from '../../../shared/client/index.js';
+import type { Logger } from '../../../shared/log.js';
+import type { Clock } from '../../../shared/clock.js';
+import { startController, WorkQueue, type Informer, type Reconcile, type ReconcileResult } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
-import { deleteRef, flushBounded, forEachLimited } from '../gc/controller.js';
+import { deleteRef, forEachLimited } from '../writes.js';
 import { isNamespaceTerminating, needsNamespaceFinalization, planNamespaceDeletion, type NamespacePlan } from './deletion.js';
 
 export const NAMESPACE_CONTROLLER_NAME = 'namespace';
@@ -31,13 +33,20 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
   const client = ctx.client;
   const recorder = new EventRecorder(client, { component: 'namespace-controller', now, log });
   const namespaces = ctx.informers.informer<Namespace>('namespaces');
-  const contentKinds = RESOURCES.filter((r) => r.namespaced);
-  const content: Informer<KObject>[] = contentKinds.map((r) => ctx.informers.informer<KObject>(r.plural));
+  const content: Informer<KObject>[] = RESOURCES.filter((r) => r.namespaced).map((r) => ctx.informers.informer<KObject>(r.plural));
   const queue = new WorkQueue();
-  const syncedP = Promise.all([namespaces, ...content].map((i) => i.waitForSync()));
-  syncedP.catch(() => undefined);
   /** The last failure message reported per namespace, so a persisting failure is reported once. */
   const reported = new Map<string, string>();
+  const reconcile = namespaceReconciler({
+    namespaces,
+    content,
+    writer: gatewayWriter(client),
+    finalize: (name, body) => client.request('PUT', objectPath(client.namespaces.info, undefined, name, 'finalize'), body),
+    clock: { now },
+    recorder,
+    reported,
+    log,
+  });
 
   const terminating = (name: string | undefined): boolean => {
     if (!name) return false;
@@ -70,11 +79,46 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
     ),
   ];
 
+  return startController({
+    name: NAMESPACE_CONTROLLER_NAME,
+    informers: [namespaces, ...content],
+    queue,
+    reconcile,
+    workers,
+    recorder,
+    handlers: unregister,
+    log: ctx.log,
+  });
+};
+
+/** What a namespace reconcile works with: the namespace informer, one informer per namespaced kind, the writer port and a clock. */
+export interface NamespaceReconcilerDeps {
+  readonly namespaces: Informer<Namespace>;
+  readonly content: readonly Informer<KObject>[];
+  readonly writer: ObjectWriter;
+  /** PUT /api/v1/namespaces/<name>/finalize with this body (not part of the writer port: only this controller calls it). */
+  readonly finalize: (name: string, body: object) => Promise<unknown>;
+  readonly clock: Clock;
+  readonly recorder: Pick<EventRecorder, 'record'>;
+  /** The last failure message reported per namespace, so a persisting failure is reported once. */
+  readonly reported: Map<string, string>;
+  readonly log: Logger;
+}
+
+/** reconcile(namespace name) (see the top of this file). */
+export function namespaceReconciler(deps: NamespaceReconcilerDeps): Reconcile {
+  const { namespaces, content, writer, recorder, reported, log } = deps;
+  const contentKinds = content.map((i) => {
+    const info = resourceByPlural(i.plural);
+    if (!info) throw new Error(`unknown resource ${i.plural}`);
+    return info;
+  });
+
   /** Everything in the namespace, by consistent lists through the gateway (what the projections hold at the log's head). */
   async function liveContent(name: string): Promise<KObject[]> {
     const lists = await Promise.all(
       contentKinds.map(async (info) => {
-        const items = await client.resource(info.plural).listAll(name);
+        const items = await writer.resource(info.plural).listAll(name);
         return items.map((o) => ({ ...o, apiVersion: o.apiVersion || apiVersionOf(info), kind: o.kind || info.kind }));
       }),
     );
@@ -82,35 +126,34 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
   }
 
   async function reconcile(name: string): Promise<ReconcileResult | void> {
-    await syncedP;
     const ns = namespaces.getByName(undefined, name);
     if (!ns || !isNamespaceTerminating(ns) || !needsNamespaceFinalization(ns)) return;
     let remaining = content.flatMap((i) => i.listByNamespace(name));
-    let plan = planNamespaceDeletion(ns, remaining, now());
+    let plan = planNamespaceDeletion(ns, remaining, deps.clock.now());
     if (plan.done) return;
     if (plan.finalize) {
       const live = await liveContent(name);
       if (live.length) {
         log.debug({ namespace: name, remaining: live.length }, 'caches behind: content remains');
         remaining = live;
-        plan = planNamespaceDeletion(ns, remaining, now());
+        plan = planNamespaceDeletion(ns, remaining, deps.clock.now());
       }
     }
 
     const errors: string[] = [];
     await forEachLimited(plan.deletes, WRITE_CONCURRENCY, async (d) => {
       try {
-        await deleteRef(client, d.target, d.propagationPolicy);
+        await deleteRef(writer, d.target, d.propagationPolicy);
       } catch (e) {
         errors.push(`${resourceByKind(d.target.kind)?.plural ?? d.target.kind} "${d.target.name}": ${(e as Error).message}`);
       }
     });
     // The status reports this round's failures (NamespaceDeletionContentFailure).
-    const status = errors.length ? planNamespaceDeletion(ns, remaining, now(), { deleteErrors: errors }).status : plan.status;
+    const status = errors.length ? planNamespaceDeletion(ns, remaining, deps.clock.now(), { deleteErrors: errors }).status : plan.status;
 
     let rv = ns.metadata.resourceVersion;
     if (status) {
-      const updated = await client.namespaces.updateStatus({ ...ns, status } as Namespace);
+      const updated = await writer.resource<Namespace>('namespaces').updateStatus({ ...ns, status } as Namespace);
       rv = updated.metadata.resourceVersion;
     }
 
@@ -140,7 +183,7 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
       spec: { finalizers: f.finalizers },
     };
     try {
-      await client.request('PUT', objectPath(client.namespaces.info, undefined, name, 'finalize'), body);
+      await deps.finalize(name, body);
       reported.delete(name);
       log.info({ namespace: name }, 'namespace finalized');
     } catch (e) {
@@ -148,13 +191,5 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
     }
   }
 
-  const handle = runController({ name: NAMESPACE_CONTROLLER_NAME, queue, workers, reconcile, log: ctx.log });
-  return {
-    name: NAMESPACE_CONTROLLER_NAME,
-    async stop() {
-      for (const u of unregister) u();
-      await handle.stop();
-      await flushBounded(recorder);
-    },
-  };
-};
+  return reconcile;
+}

@@ -18,13 +18,13 @@
  * a pod this controller deleted is not deleted again before its informer shows it.
  */
 import type { Lease, Node, Pod, Taint } from '../../../shared/resources/types.js';
-import type { KObject } from '../../../shared/resources/meta.js';
-import { EventRecorder } from '../../../shared/client/index.js';
+import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
+import type { Logger } from '../../../shared/log.js';
+import type { Clock } from '../../../shared/clock.js';
 import { isConflict, isNotFound } from '../../../shared/errors.js';
 import { deepEqual } from '../../../shared/resources/json.js';
-import { Indexes, WorkQueue, nodeNameIndex, objectKey, runController, type Informer, type ReconcileResult } from '../../../shared/informer/index.js';
+import { Indexes, WorkQueue, nodeNameIndex, objectKey, startController, type Informer, type Reconcile, type ReconcileResult } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
-import { ensureIndexer, startWhenSynced, within } from '../replicaset/controller.js';
 import {
   DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS,
   DEFAULT_TOLERATION_SECONDS,
@@ -45,21 +45,32 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
   const graceMs = opts.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS;
   const defaultTolerationSeconds = opts.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS;
   const now = opts.now;
-  const client = ctx.client;
-  const nodeRecorder = new EventRecorder(client, { component: COMPONENT, now, log });
-  const podRecorder = new EventRecorder(client, { component: 'taint-eviction-controller', now, log });
+  const nodeRecorder = new EventRecorder(ctx.client, { component: COMPONENT, now, log });
+  const podRecorder = new EventRecorder(ctx.client, { component: 'taint-eviction-controller', now, log });
 
   const nodes = ctx.informers.informer<Node>('nodes');
   const leases = ctx.informers.informer<Lease>('leases');
   const pods = ctx.informers.informer<Pod>('pods');
-  ensureIndexer(pods, Indexes.nodeName, nodeNameIndex);
+  pods.ensureIndexer(Indexes.nodeName, nodeNameIndex);
 
   const nodeQueue = new WorkQueue();
   const podQueue = new WorkQueue();
-  /** uids of pods this process deleted, until their informer shows them terminating or gone. */
   const deleted = new Set<string>();
-  /** When a NoExecute taint without timeAdded was first seen, by node then taint. */
   const firstSeen = new Map<string, Map<string, number>>();
+  const { reconcileNode, reconcilePod } = nodeLifecycleReconcilers({
+    nodes,
+    leases,
+    pods,
+    writer: gatewayWriter(ctx.client),
+    clock: { now },
+    nodeRecorder,
+    podRecorder,
+    log,
+    graceMs,
+    defaultTolerationSeconds,
+    deleted,
+    firstSeen,
+  });
 
   const enqueuePodsOn = (nodeName: string | undefined) => {
     if (!nodeName) return;
@@ -98,24 +109,63 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
     },
   }));
 
+  // Two loops over the same caches: nodes, and the pods on them.
+  const informers = [nodes, leases, pods];
+  const loops = [
+    startController({ name: `${NODE_LIFECYCLE_CONTROLLER}-nodes`, informers, queue: nodeQueue, reconcile: reconcileNode, workers: opts.workers, recorder: nodeRecorder, log }),
+    startController({ name: `${NODE_LIFECYCLE_CONTROLLER}-pods`, informers, queue: podQueue, reconcile: reconcilePod, workers: opts.workers, recorder: podRecorder, log }),
+  ];
+  return {
+    name: NODE_LIFECYCLE_CONTROLLER,
+    async stop() {
+      for (const u of unregister) u();
+      await Promise.all(loops.map((l) => l.stop()));
+    },
+  };
+};
+
+/** What the node lifecycle reconciles work with: caches, writer port, clock, settings and the memory they share with the handlers. */
+export interface NodeLifecycleDeps {
+  readonly nodes: Informer<Node>;
+  readonly leases: Informer<Lease>;
+  readonly pods: Informer<Pod>;
+  readonly writer: ObjectWriter;
+  readonly clock: Clock;
+  readonly nodeRecorder: Pick<EventRecorder, 'record'>;
+  readonly podRecorder: Pick<EventRecorder, 'record'>;
+  readonly log: Logger;
+  readonly graceMs: number;
+  readonly defaultTolerationSeconds: number;
+  /** uids of pods this process deleted, until their informer shows them terminating or gone. */
+  readonly deleted: Set<string>;
+  /** When a NoExecute taint without timeAdded was first seen, by node then taint. */
+  readonly firstSeen: Map<string, Map<string, number>>;
+}
+
+/** reconcileNode(node name) and reconcilePod(namespace/name) (see the top of this file). */
+export function nodeLifecycleReconcilers(deps: NodeLifecycleDeps): { reconcileNode: Reconcile; reconcilePod: Reconcile } {
+  const { nodes, leases, pods, nodeRecorder, podRecorder, log, graceMs, defaultTolerationSeconds, deleted, firstSeen } = deps;
+  const nodeClient = deps.writer.resource<Node>('nodes');
+  const podClient = deps.writer.resource<Pod>('pods');
+
   // ------------------------------------------------------------------ nodes
 
   async function reconcileNode(name: string): Promise<ReconcileResult | void> {
     let node = nodes.getByName(undefined, name);
     if (!node) return;
-    const at = now();
+    const at = deps.clock.now();
     const health = nodeHealth(node, leases.getByName(NODE_LEASE_NAMESPACE, name), at, graceMs);
     if (health.stale) {
       const status = markNodeStatusUnknown(node, at);
       if (status) {
-        node = await client.nodes.updateStatus({ ...node, status });
+        node = await nodeClient.updateStatus({ ...node, status });
         log.info({ node: name, lastSeen: health.probeTime && new Date(health.probeTime).toISOString(), source: health.source }, 'node stopped posting status: Unknown');
         nodeRecorder.record(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
       }
     }
     const taints = desiredTaints(node, at);
     if (taints) {
-      node = await client.nodes.update({ ...node, spec: { ...(node.spec ?? {}), taints } });
+      node = await nodeClient.update({ ...node, spec: { ...(node.spec ?? {}), taints } });
       log.info({ node: name, taints: taints.map((t) => `${t.key}:${t.effect}`) }, 'node taints updated');
     }
     if (health.expiresAt !== undefined) return { requeueAfter: Math.max(1, health.expiresAt - at.getTime() + EXPIRY_SLACK_MS) };
@@ -138,7 +188,7 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
     const pod = pods.get(key);
     const nodeName = pod?.spec?.nodeName;
     if (!pod || !nodeName || !pod.metadata.uid || deleted.has(pod.metadata.uid)) return;
-    const at = now();
+    const at = deps.clock.now();
     const node = nodes.getByName(undefined, nodeName);
     const decision = podAction(pod, node, at, defaultTolerationSeconds, seenSince(nodeName, at.getTime()));
     switch (decision.action) {
@@ -162,7 +212,7 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
   /** A pod whose node is not in the cache: gone for good only if the gateway says so too (the node informer may lag). */
   async function deleteOrphan(pod: Pod, nodeName: string): Promise<void> {
     try {
-      await client.nodes.get(undefined, nodeName);
+      await nodeClient.get(undefined, nodeName);
       return; // it exists: its informer event will bring the pod back here
     } catch (e) {
       if (!isNotFound(e)) throw e;
@@ -176,7 +226,7 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
   async function deletePod(pod: Pod, extra: { gracePeriodSeconds?: number }): Promise<boolean> {
     const uid = pod.metadata.uid!;
     try {
-      await client.pods.delete(pod.metadata.namespace, pod.metadata.name ?? '', { ...extra, preconditions: { uid } });
+      await podClient.delete(pod.metadata.namespace, pod.metadata.name ?? '', { ...extra, preconditions: { uid } });
     } catch (e) {
       if (isNotFound(e) || isConflict(e)) return false;
       throw e;
@@ -185,16 +235,5 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
     return true;
   }
 
-  const informers = [nodes, leases, pods] as unknown as Informer<KObject>[];
-  const onError = (e: unknown) => log.error({ err: e }, 'informers did not sync; the node lifecycle controller does not run');
-  const nodeRunner = startWhenSynced(informers, nodeQueue, () => runController({ name: `${NODE_LIFECYCLE_CONTROLLER}-nodes`, queue: nodeQueue, workers: opts.workers, reconcile: reconcileNode, log }), onError);
-  const podRunner = startWhenSynced(informers, podQueue, () => runController({ name: `${NODE_LIFECYCLE_CONTROLLER}-pods`, queue: podQueue, workers: opts.workers, reconcile: reconcilePod, log }), onError);
-  return {
-    name: NODE_LIFECYCLE_CONTROLLER,
-    async stop() {
-      for (const u of unregister) u();
-      await Promise.all([nodeRunner.stop(), podRunner.stop()]);
-      await within(Promise.all([nodeRecorder.flush(), podRecorder.flush()]), 2000);
-    },
-  };
-};
+  return { reconcileNode, reconcilePod };
+}
