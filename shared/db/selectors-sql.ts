@@ -49,8 +49,8 @@ export function fieldColumn(info: ResourceInfo, field: string): string | undefin
 /** One field requirement. A missing field compares as '' (so `spec.nodeName=` finds unbound pods). */
 export function fieldCondition(info: ResourceInfo, f: FieldRequirement): Cond {
   const column = fieldColumn(info, f.field);
-  const path = f.field.split('.');
-  if (path.some((p) => p === '')) throw new ApiError('BadRequest', `invalid field selector "${f.field}"`);
+  if (f.field.split('.').some((p) => p === '')) throw new ApiError('BadRequest', `invalid field selector "${f.field}"`);
+  const path = strategyFor(info.kind).fields?.[f.field]?.path ?? f.field.split('.');
   const value = column ? sql`coalesce(${sql.ref(column)}, '')` : sql`coalesce(object #>> ${path}::text[], '')`;
   return f.operator === '=' ? sql`${value} = ${f.value}` : sql`${value} <> ${f.value}`;
 }

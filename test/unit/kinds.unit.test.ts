@@ -10,7 +10,8 @@ import { GENERIC_STRATEGY, registerKind, strategyFor, unregisterKind } from '../
 import { parseFieldSelector, selectableFields, fieldValue } from '../../shared/resources/field-selectors.js';
 import { defaultPrinter, printerFor } from '../../shared/printers/index.js';
 import { applySql, columnsOf, isObjectTable, keyOf, planBatch, scopeOf, toRow, CUSTOM_OBJECTS, OBJECT_TABLES } from '../../shared/db/index.js';
-import { fieldColumn } from '../../shared/db/selectors-sql.js';
+import { fieldColumn, fieldCondition } from '../../shared/db/selectors-sql.js';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import type { KObject } from '../../shared/resources/meta.js';
 import { info } from './resource-fixtures.js';
 
@@ -80,6 +81,25 @@ describe('built-in kinds: everything particular is in the strategy', () => {
   ];
   for (const [kind, field, column] of columnsOfFields) {
     it(`SQL reads ${kind} ${field} from ${column ?? 'the object'}`, () => assert.equal(fieldColumn(info(kind), field), column));
+  }
+
+  const compiler = new Kysely<any>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new PostgresIntrospector(db),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
+  const sqlOfFields: [string, string, string, unknown[]][] = [
+    ['Event source reads source.component', 'Event', 'source', [['source', 'component'], 'kubelet']],
+    ['Event involvedObject.uid reads its own path', 'Event', 'involvedObject.uid', [['involvedObject', 'uid'], 'kubelet']],
+  ];
+  for (const [name, kind, field, params] of sqlOfFields) {
+    it(`SQL: ${name}`, () => {
+      const q = fieldCondition(info(kind), { field, operator: '=', value: 'kubelet' }).compile(compiler);
+      assert.deepEqual(q.parameters, params);
+    });
   }
 
   const values: [string, KObject, string, string][] = [
