@@ -16,16 +16,14 @@ import { createLogger, type Logger } from '../../shared/log.js';
 import { openContext, serveContextHealth, type ServiceContext } from '../../shared/service/context.js';
 import { portFromEnv, type HealthServer } from '../../shared/http/health-server.js';
 import { electionRole, electorFor, type LeaderElectionOptions, type LeaderElector, type LostReason } from '../../shared/leaderelection/index.js';
+import type { RunningController } from '../../shared/informer/index.js';
 import { CONTROLLERS } from './controllers.js';
 
 /** The Lease the controller-managers elect their leader on (in kube-system). */
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
 
-/** A running controller (see controllers.ts for the list). */
-export interface Controller {
-  readonly name: string;
-  stop(): Promise<void>;
-}
+/** A running controller (see controllers.ts for the list): what shared/informer's startController answers. */
+export type Controller = RunningController;
 
 /** Builds a controller: registers its informer handlers and starts its workers. */
 export type ControllerFactory = (ctx: ServiceContext, opts: ControllerOptions) => Controller;

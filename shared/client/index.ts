@@ -14,3 +14,5 @@ export { errorFromResponse, isRetryable } from './status-error.js';
 export { collectionPath, objectPath, groupVersionPath } from './paths.js';
 export { recordEvent, buildEvent, objectReference, type EventKind, type RecordEventOptions } from './events.js';
 export { EventRecorder, type EventRecorderOptions } from './recorder.js';
+export { gatewayWriter, type ObjectWriter, type ResourceWriter } from './writer.js';
+export { MemoryWriter, type WriterCall, type WriterVerb } from './memory-writer.js';

@@ -70,3 +70,75 @@ export function runController(opts: ControllerOptions): ControllerHandle {
     },
   };
 }
+
+/** Something to wait on before the workers start (an Informer). */
+export interface Syncable {
+  waitForSync(): Promise<void>;
+}
+
+/** Something holding best-effort writes to finish on stop (an EventRecorder). */
+export interface Flushable {
+  flush(): Promise<void>;
+}
+
+export interface StartControllerOptions {
+  readonly name: string;
+  /** The workers start once all of these have synced. */
+  readonly informers: readonly Syncable[];
+  readonly queue: WorkQueue;
+  readonly reconcile: Reconcile;
+  readonly workers: number;
+  readonly log: Logger;
+  /** Flushed on stop, for at most `flushMs` (default 2 s): shutting down never hangs on a best-effort write. */
+  readonly recorder?: Flushable | readonly Flushable[];
+  readonly flushMs?: number;
+  /** Unregister functions of the controller's event handlers (Informer.addEventHandler's answers), called first on stop. */
+  readonly handlers?: readonly (() => void)[];
+  /** After the sync, before the first worker starts (e.g. enqueue what only a full cache can tell). */
+  readonly onSynced?: () => void;
+}
+
+/** A running controller. */
+export interface RunningController {
+  readonly name: string;
+  /** Unregister the handlers, shut the queue down, wait for in-flight reconciles, flush the recorder (bounded). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Wait for the informers to sync, then run the workers (runController); stop() works at any
+ * point, also before the sync (then nothing ever runs). When the informers fail to sync the error
+ * is logged and nothing runs.
+ */
+export function startController(opts: StartControllerOptions): RunningController {
+  const { name, queue } = opts;
+  let stopped = false;
+  let handle: ControllerHandle | undefined;
+  void Promise.all(opts.informers.map((i) => i.waitForSync()))
+    .then(() => {
+      if (stopped) return;
+      opts.onSynced?.();
+      handle = runController({ name, queue, workers: opts.workers, reconcile: opts.reconcile, log: opts.log });
+    })
+    .catch((e: unknown) => {
+      if (!stopped) opts.log.error({ controller: name, err: e }, 'informers did not sync; the controller does not run');
+    });
+  const recorders = opts.recorder === undefined ? [] : Array.isArray(opts.recorder) ? (opts.recorder as readonly Flushable[]) : [opts.recorder as Flushable];
+  return {
+    name,
+    async stop() {
+      // Not waiting for the sync: informers still syncing (or never to) must not hold a stop up.
+      stopped = true;
+      for (const u of opts.handlers ?? []) u();
+      queue.shutDown();
+      await handle?.stop();
+      await within(Promise.all(recorders.map((r) => r.flush())), opts.flushMs ?? 2000);
+    },
+  };
+}
+
+/** Resolve when p settles or after ms, whichever comes first. */
+function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p.then(() => undefined, () => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
+}

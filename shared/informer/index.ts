@@ -4,7 +4,18 @@ export { InformerFactory, type InformerFactoryOptions } from './factory.js';
 export { ObjectCache, type Change, type LogEvent } from './object-cache.js';
 export { WorkQueue, type WorkQueueOptions } from './work-queue.js';
 export { ExponentialBackoff, type RateLimiterOptions } from './rate-limiter.js';
-export { runController, type ControllerOptions, type ControllerHandle, type Reconcile, type ReconcileResult } from './controller.js';
+export {
+  runController,
+  startController,
+  type ControllerOptions,
+  type ControllerHandle,
+  type Reconcile,
+  type ReconcileResult,
+  type StartControllerOptions,
+  type RunningController,
+  type Syncable,
+  type Flushable,
+} from './controller.js';
 export { TerminalError, isTerminal, terminal } from './terminal-error.js';
 export { objectKey, keyOf, splitKey } from './keys.js';
 export {

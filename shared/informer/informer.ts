@@ -168,6 +168,14 @@ export class Informer<T extends KObject = KObject> {
     this.cache.addIndexer(name, fn);
   }
 
+  /**
+   * Add an indexer unless one of that name is there already: several controllers in one process
+   * share an informer and ask for the same ready-made index (the names are a convention).
+   */
+  ensureIndexer(name: string, fn: IndexFunc): void {
+    if (!this.cache.hasIndexer(name)) this.cache.addIndexer(name, fn as IndexFunc<T>);
+  }
+
   byIndex(name: string, value: string): T[] {
     return this.cache.byIndex(name, value);
   }

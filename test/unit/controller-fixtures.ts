@@ -4,6 +4,8 @@
  * given as offsets from a fixed T0 so tests never read the clock.
  */
 import type { KObject, ObjectMeta, OwnerReference } from '../../shared/resources/meta.js';
+import type { EventLog } from '../../shared/eventlog/index.js';
+import { Informer, objectKey } from '../../shared/informer/index.js';
 import type { LabelSelector, Namespace, Pod, PodPhase, PodSpec, ReplicaSet, ReplicaSetStatus } from '../../shared/resources/types.js';
 
 /** A fixed "now" for tests: 2024-01-01T00:00:00Z. */
@@ -144,4 +146,19 @@ export function deepFreeze<T>(v: T): T {
     Object.freeze(v);
   }
   return v;
+}
+
+/**
+ * An informer holding these objects, fed without a log (Informer.ingest), for reconcile unit
+ * tests; ingest more with `feed`.
+ */
+export function cacheOf<T extends KObject>(plural: string, ...objs: T[]): Informer<T> & { feed(...more: T[]): void; drop(obj: T): void } {
+  const inf = new Informer<T>({ log: { root: 'unit' } as unknown as EventLog, plural });
+  let seq = 0;
+  const feed = (...more: T[]) => {
+    for (const object of more) inf.ingest({ seq: ++seq, type: inf.get(objectKey(object)) ? 'MODIFIED' : 'ADDED', object });
+  };
+  const drop = (object: T) => inf.ingest({ seq: ++seq, type: 'DELETED', object });
+  feed(...objs);
+  return Object.assign(inf, { feed, drop });
 }

@@ -15,12 +15,13 @@
 import type { ServiceContext } from '../../../shared/service/context.js';
 import type { Deployment, Pod, ReplicaSet } from '../../../shared/resources/types.js';
 import type { KObject } from '../../../shared/resources/meta.js';
-import type { Informer, ReconcileResult } from '../../../shared/informer/index.js';
-import { Indexes, WorkQueue, controllerUidIndex, objectKey, runController, splitKey } from '../../../shared/informer/index.js';
-import { EventRecorder } from '../../../shared/client/index.js';
+import type { Informer, Reconcile, ReconcileResult } from '../../../shared/informer/index.js';
+import type { Logger } from '../../../shared/log.js';
+import type { Clock } from '../../../shared/clock.js';
+import { Indexes, WorkQueue, controllerUidIndex, objectKey, splitKey, startController } from '../../../shared/informer/index.js';
+import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
 import { ApiError, isAlreadyExists, isNotFound } from '../../../shared/errors.js';
 import type { Controller, ControllerOptions } from '../manager.js';
-import { ensureIndexer, startWhenSynced, within } from '../replicaset/controller.js';
 import { getControllerOf } from '../replicaset/index.js';
 import { planDeployment, type DeploymentAction } from './index.js';
 
@@ -43,17 +44,33 @@ export function scaleUpMustWait(action: DeploymentAction, owned: readonly Replic
   return owned.some((rs) => rs.metadata.name !== action.name && (rs.status?.replicas ?? 0) > (rs.spec.replicas ?? 1));
 }
 
+/** What a Deployment reconcile works with: its caches, the writer port and the clock. */
+export interface DeploymentReconcilerDeps {
+  readonly deployments: Informer<Deployment>;
+  readonly replicaSets: Informer<ReplicaSet>;
+  readonly pods: Informer<Pod>;
+  readonly writer: ObjectWriter;
+  readonly clock: Clock;
+  readonly recorder: Pick<EventRecorder, 'record'>;
+  readonly log: Logger;
+}
+
 export function startDeploymentController(ctx: ServiceContext, opts: ControllerOptions): Controller {
   const log = ctx.log.child({ controller: 'deployment' });
   const dInf = ctx.informers.informer<Deployment>('deployments');
   const rsInf = ctx.informers.informer<ReplicaSet>('replicasets');
   const podInf = ctx.informers.informer<Pod>('pods');
-  ensureIndexer(rsInf, Indexes.controllerUid, controllerUidIndex);
-  ensureIndexer(podInf, Indexes.controllerUid, controllerUidIndex);
-  const dClient = ctx.client.deployments;
-  const rsClient = ctx.client.replicaSets;
   const recorder = new EventRecorder(ctx.client, { component: DEPLOYMENT_CONTROLLER, now: opts.now, log });
   const queue = new WorkQueue();
+  const reconcile = deploymentReconciler({
+    deployments: dInf,
+    replicaSets: rsInf,
+    pods: podInf,
+    writer: gatewayWriter(ctx.client),
+    clock: { now: opts.now },
+    recorder,
+    log,
+  });
 
   // ------------------------------------------------------------------ handlers: keys only
 
@@ -80,28 +97,42 @@ export function startDeploymentController(ctx: ServiceContext, opts: ControllerO
     if (d && d.spec.strategy?.type === 'Recreate') queue.add(objectKey(d));
   }
 
-  dInf.addEventHandler({
-    onAdd: (d) => queue.add(objectKey(d)),
-    onUpdate: (_old, d) => queue.add(objectKey(d)),
-    onDelete: (d) => queue.add(objectKey(d)),
-  });
-  rsInf.addEventHandler({
-    onAdd: (rs) => enqueueOwner(rs),
-    onUpdate: (old, rs) => {
-      if (getControllerOf(old)?.uid !== getControllerOf(rs)?.uid) enqueueOwner(old);
-      enqueueOwner(rs);
-    },
-    onDelete: (rs) => enqueueOwner(rs),
-  });
-  podInf.addEventHandler({
-    onUpdate: (old, pod) => {
-      if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return;
-      if (old.status?.phase !== pod.status?.phase || (!old.metadata.deletionTimestamp && pod.metadata.deletionTimestamp)) enqueueForPod(pod);
-    },
-    onDelete: (pod) => enqueueForPod(pod),
-  });
+  const handlers = [
+    dInf.addEventHandler({
+      onAdd: (d) => queue.add(objectKey(d)),
+      onUpdate: (_old, d) => queue.add(objectKey(d)),
+      onDelete: (d) => queue.add(objectKey(d)),
+    }),
+    rsInf.addEventHandler({
+      onAdd: (rs) => enqueueOwner(rs),
+      onUpdate: (old, rs) => {
+        if (getControllerOf(old)?.uid !== getControllerOf(rs)?.uid) enqueueOwner(old);
+        enqueueOwner(rs);
+      },
+      onDelete: (rs) => enqueueOwner(rs),
+    }),
+    podInf.addEventHandler({
+      onUpdate: (old, pod) => {
+        if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return;
+        if (old.status?.phase !== pod.status?.phase || (!old.metadata.deletionTimestamp && pod.metadata.deletionTimestamp)) enqueueForPod(pod);
+      },
+      onDelete: (pod) => enqueueForPod(pod),
+    }),
+  ];
 
-  // ------------------------------------------------------------------ reconcile
+  return startController({ name: 'deployment', informers: [dInf, rsInf, podInf], queue, reconcile, workers: opts.workers, recorder, handlers, log });
+}
+
+/**
+ * reconcile(key) for Deployments (see the top of this file). Adds the controllerUid index to the
+ * ReplicaSet and pod informers if they lack it.
+ */
+export function deploymentReconciler(deps: DeploymentReconcilerDeps): Reconcile {
+  const { deployments: dInf, replicaSets: rsInf, pods: podInf, recorder, log } = deps;
+  rsInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
+  podInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
+  const dClient = deps.writer.resource<Deployment>('deployments');
+  const rsClient = deps.writer.resource<ReplicaSet>('replicasets');
 
   async function reconcile(key: string): Promise<ReconcileResult | void> {
     const d = dInf.get(key);
@@ -110,7 +141,7 @@ export function startDeploymentController(ctx: ServiceContext, opts: ControllerO
     const rsList = rsInf.listByNamespace(namespace);
     const owned = d.metadata.uid ? rsInf.byIndex(Indexes.controllerUid, d.metadata.uid) : [];
     const pods = owned.flatMap((rs) => (rs.metadata.uid ? podInf.byIndex(Indexes.controllerUid, rs.metadata.uid) : []));
-    const plan = planDeployment(d, rsList, { pods }, opts.now());
+    const plan = planDeployment(d, rsList, { pods }, deps.clock.now());
 
     let current = d;
     let done = 0;
@@ -188,19 +219,7 @@ export function startDeploymentController(ctx: ServiceContext, opts: ControllerO
     }
   }
 
-  const runner = startWhenSynced(
-    [dInf, rsInf, podInf] as unknown as Informer<KObject>[],
-    queue,
-    () => runController({ name: 'deployment', queue, workers: opts.workers, reconcile, log }),
-    (e) => log.error({ err: e }, 'informers did not sync; the Deployment controller does not run'),
-  );
-  return {
-    name: 'deployment',
-    async stop() {
-      await runner.stop();
-      await within(recorder.flush(), 2000);
-    },
-  };
+  return reconcile;
 }
 
 /** The written object, with the previous resourceVersion if the answer lacks one (a no-op write). */

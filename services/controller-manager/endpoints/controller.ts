@@ -21,9 +21,9 @@
 import type { Endpoints, Pod, Service } from '../../../shared/resources/types.js';
 import type { KObject } from '../../../shared/resources/meta.js';
 import { isAlreadyExists, isApiError, isNotFound } from '../../../shared/errors.js';
-import { WorkQueue, objectKey, runController, terminal, type Informer, type ReconcileResult } from '../../../shared/informer/index.js';
+import { gatewayWriter } from '../../../shared/client/index.js';
+import { WorkQueue, objectKey, startController, terminal, type ReconcileResult } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
-import { startWhenSynced } from '../replicaset/controller.js';
 import { desiredSubsets, endpointsFor, endpointsNeedWrite, isManagedService, isOrphanDeletable, podEndpointsChanged, selectsPod } from './index.js';
 
 export const ENDPOINTS_CONTROLLER_NAME = 'endpoints';
@@ -36,7 +36,8 @@ export const endpointsController: ControllerFactory = (ctx, { workers }) => {
   const services = ctx.informers.informer<Service>('services');
   const pods = ctx.informers.informer<Pod>('pods');
   const endpoints = ctx.informers.informer<Endpoints>('endpoints');
-  const endpointsClient = ctx.client.endpoints;
+  const writer = gatewayWriter(ctx.client);
+  const endpointsClient = writer.resource<Endpoints>('endpoints');
   const queue = new WorkQueue();
 
   // ------------------------------------------------------------------ handlers: keys only
@@ -132,7 +133,7 @@ export const endpointsController: ControllerFactory = (ctx, { workers }) => {
 
   async function serviceExists(namespace: string | undefined, name: string): Promise<boolean> {
     try {
-      await ctx.client.services.get(namespace, name);
+      await writer.resource<Service>('services').get(namespace, name);
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
@@ -140,26 +141,25 @@ export const endpointsController: ControllerFactory = (ctx, { workers }) => {
     }
   }
 
-  const runner = startWhenSynced(
-    [services, pods, endpoints] as unknown as Informer<KObject>[],
-    queue,
-    () => {
-      for (const ep of endpoints.list()) {
-        const key = objectKey(ep);
-        if (!services.get(key)) {
-          gone.add(key);
-          queue.add(key);
-        }
+  /** Endpoints left without their service while we were not running (checkLeftoverEndpoints). */
+  function leftovers(): void {
+    for (const ep of endpoints.list()) {
+      const key = objectKey(ep);
+      if (!services.get(key)) {
+        gone.add(key);
+        queue.add(key);
       }
-      return runController({ name: ENDPOINTS_CONTROLLER_NAME, queue, workers, reconcile, log });
-    },
-    (e) => log.error({ err: e }, 'informers did not sync; the Endpoints controller does not run'),
-  );
-  return {
+    }
+  }
+
+  return startController({
     name: ENDPOINTS_CONTROLLER_NAME,
-    async stop() {
-      for (const u of unregister) u();
-      await runner.stop();
-    },
-  };
+    informers: [services, pods, endpoints],
+    queue,
+    reconcile,
+    workers,
+    handlers: unregister,
+    onSynced: leftovers,
+    log,
+  });
 };

@@ -17,15 +17,8 @@
 import { isConflict, isNotFound } from '../../../shared/errors.js';
 import type { KObject, OwnerReference } from '../../../shared/resources/meta.js';
 import { RESOURCES, resourceByKind, type ResourceInfo } from '../../../shared/resources/registry.js';
-import { EventRecorder, type GatewayClient } from '../../../shared/client/index.js';
-import {
-  Indexes,
-  ownerUidIndex,
-  runController,
-  WorkQueue,
-  type Informer,
-  type IndexFunc,
-} from '../../../shared/informer/index.js';
+import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
+import { Indexes, ownerUidIndex, startController, WorkQueue, type IndexFunc } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
 import type { ObjectRef } from './object-ref.js';
 import type { PropagationPolicy } from './finalizers.js';
@@ -49,15 +42,6 @@ export function gcResources(): ResourceInfo[] {
   return RESOURCES.filter((r) => !IGNORED_PLURALS.has(r.plural));
 }
 
-/** Add an indexer unless one of that name is already there (shared informers: the names are a convention). */
-export function ensureIndexer(inf: Informer<KObject>, name: string, fn: IndexFunc): void {
-  try {
-    inf.addIndexer(name, fn);
-  } catch (e) {
-    if (!(e instanceof Error) || !/already exists/.test(e.message)) throw e;
-  }
-}
-
 /** Run fn over items, at most `limit` at once; resolves when all have settled. */
 export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -75,7 +59,7 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, fn: 
  * false when it was already gone (404), true when the gateway accepted the delete.
  */
 export async function deleteRef(
-  client: GatewayClient,
+  writer: ObjectWriter,
   target: ObjectRef,
   propagationPolicy: PropagationPolicy,
   resourceVersion?: string,
@@ -83,7 +67,7 @@ export async function deleteRef(
   const info = resourceByKind(target.kind);
   if (!info) throw new Error(`unknown kind ${target.kind}`);
   try {
-    await client.resource(info.plural).delete(target.namespace, target.name, {
+    await writer.resource(info.plural).delete(target.namespace, target.name, {
       propagationPolicy,
       preconditions: { uid: target.uid, ...(resourceVersion ? { resourceVersion } : {}) },
     });
@@ -99,20 +83,17 @@ type LiveOwner = { readonly found: KObject | undefined } | 'unresolvable';
 
 export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
   const log = ctx.log.child({ controller: GC_CONTROLLER_NAME });
-  const client = ctx.client;
-  const recorder = new EventRecorder(client, { component: 'garbage-collector-controller', now, log });
+  const writer = gatewayWriter(ctx.client);
+  const recorder = new EventRecorder(ctx.client, { component: 'garbage-collector-controller', now, log });
   const informers = gcResources().map((r) => {
     const inf = ctx.informers.informer<KObject>(r.plural);
-    ensureIndexer(inf, Indexes.ownerUid, ownerUidIndex);
-    ensureIndexer(inf, UID_INDEX, uidIndex);
+    inf.ensureIndexer(Indexes.ownerUid, ownerUidIndex);
+    inf.ensureIndexer(UID_INDEX, uidIndex);
     return inf;
   });
   const queue = new WorkQueue();
+  /** Set once every informer has synced: before that an owner missing from the caches may just not have arrived. */
   let synced = false;
-  const syncedP = Promise.all(informers.map((i) => i.waitForSync())).then(() => {
-    synced = true;
-  });
-  syncedP.catch(() => undefined);
 
   // ------------------------------------------------------------------ cache reads
 
@@ -153,8 +134,9 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
     }),
   );
 
-  // After the first sync: everything the handlers could not judge yet (owners unknown before sync).
-  void syncedP.then(() => {
+  /** After the first sync: everything the handlers could not judge yet (owners unknown before sync). */
+  function onSynced(): void {
+    synced = true;
     let n = 0;
     for (const inf of informers) {
       for (const obj of inf.list()) {
@@ -163,7 +145,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
       }
     }
     log.debug({ enqueued: n }, 'caches synced');
-  }, () => undefined);
+  }
 
   // ------------------------------------------------------------------ reconcile
 
@@ -179,7 +161,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
       return { found: undefined };
     }
     try {
-      const obj = await client.resource(info.plural).get(info.namespaced ? ns : undefined, ref.name);
+      const obj = await writer.resource(info.plural).get(info.namespaced ? ns : undefined, ref.name);
       return { found: obj.metadata.uid === ref.uid ? obj : undefined };
     } catch (e) {
       if (isNotFound(e)) return { found: undefined };
@@ -188,7 +170,6 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
   }
 
   async function reconcile(ownerUid: string): Promise<void> {
-    await syncedP;
     const dependents = dependentsOf(ownerUid);
     let owner = cachedByUid(ownerUid);
     if (!owner) {
@@ -237,7 +218,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
       const info = resourceByKind(p.target.kind);
       if (!info) return;
       try {
-        await client.resource(info.plural).patch(p.target.namespace, p.target.name, p.patch, 'strategic');
+        await writer.resource(info.plural).patch(p.target.namespace, p.target.name, p.patch, 'strategic');
         log.debug({ ownerUid, target: describe(p.target), why: p.why }, 'removed owner references');
       } catch (e) {
         if (!isNotFound(e)) errors.push(e);
@@ -245,7 +226,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
     });
     await forEachLimited(plan.deletes, WRITE_CONCURRENCY, async (d) => {
       try {
-        const deleted = await deleteRef(client, d.target, d.propagationPolicy, rvOf.get(d.target.uid));
+        const deleted = await deleteRef(writer, d.target, d.propagationPolicy, rvOf.get(d.target.uid));
         if (deleted) log.debug({ ownerUid, target: describe(d.target), policy: d.propagationPolicy }, 'deleted dependent');
       } catch (e) {
         errors.push(e);
@@ -260,7 +241,7 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
       const info = resourceByKind(owner.kind);
       if (!info) return;
       try {
-        await client
+        await writer
           .resource(info.plural)
           .patch(owner.metadata.namespace, owner.metadata.name ?? '', removeFinalizerPatch(owner, plan.removeFinalizer), 'merge');
         log.debug({ ownerUid, owner: `${owner.kind}/${owner.metadata.name}`, finalizer: plan.removeFinalizer }, 'removed finalizer');
@@ -270,23 +251,8 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
     }
   }
 
-  const handle = runController({ name: GC_CONTROLLER_NAME, queue, workers, reconcile, log: ctx.log });
-  return {
-    name: GC_CONTROLLER_NAME,
-    async stop() {
-      for (const u of unregister) u();
-      await handle.stop();
-      await flushBounded(recorder);
-    },
-  };
+  return startController({ name: GC_CONTROLLER_NAME, informers, queue, reconcile, workers, recorder, handlers: unregister, onSynced, log: ctx.log });
 };
-
-/** Wait for queued Events, but not for long: shutting down never hangs on a best-effort write. */
-export async function flushBounded(recorder: EventRecorder, ms = 2000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([recorder.flush(), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
-}
 
 function stubOwner(r: OwnerReference): KObject {
   return { apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, uid: r.uid } };

@@ -13,10 +13,10 @@ import type { KObject } from '../../../shared/resources/meta.js';
 import type { Namespace } from '../../../shared/resources/types.js';
 import { RESOURCES, apiVersionOf, resourceByKind } from '../../../shared/resources/registry.js';
 import { isNotFound } from '../../../shared/errors.js';
-import { EventRecorder, objectPath } from '../../../shared/client/index.js';
-import { runController, WorkQueue, type Informer, type ReconcileResult } from '../../../shared/informer/index.js';
+import { EventRecorder, gatewayWriter, objectPath } from '../../../shared/client/index.js';
+import { startController, WorkQueue, type Informer, type ReconcileResult } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
-import { deleteRef, flushBounded, forEachLimited } from '../gc/controller.js';
+import { deleteRef, forEachLimited } from '../gc/controller.js';
 import { isNamespaceTerminating, needsNamespaceFinalization, planNamespaceDeletion, type NamespacePlan } from './deletion.js';
 
 export const NAMESPACE_CONTROLLER_NAME = 'namespace';
@@ -29,13 +29,12 @@ const CONTENT_BATCH_MS = 200;
 export const namespaceController: ControllerFactory = (ctx, { workers, now }) => {
   const log = ctx.log.child({ controller: NAMESPACE_CONTROLLER_NAME });
   const client = ctx.client;
+  const writer = gatewayWriter(client);
   const recorder = new EventRecorder(client, { component: 'namespace-controller', now, log });
   const namespaces = ctx.informers.informer<Namespace>('namespaces');
   const contentKinds = RESOURCES.filter((r) => r.namespaced);
   const content: Informer<KObject>[] = contentKinds.map((r) => ctx.informers.informer<KObject>(r.plural));
   const queue = new WorkQueue();
-  const syncedP = Promise.all([namespaces, ...content].map((i) => i.waitForSync()));
-  syncedP.catch(() => undefined);
   /** The last failure message reported per namespace, so a persisting failure is reported once. */
   const reported = new Map<string, string>();
 
@@ -74,7 +73,7 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
   async function liveContent(name: string): Promise<KObject[]> {
     const lists = await Promise.all(
       contentKinds.map(async (info) => {
-        const items = await client.resource(info.plural).listAll(name);
+        const items = await writer.resource(info.plural).listAll(name);
         return items.map((o) => ({ ...o, apiVersion: o.apiVersion || apiVersionOf(info), kind: o.kind || info.kind }));
       }),
     );
@@ -82,7 +81,6 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
   }
 
   async function reconcile(name: string): Promise<ReconcileResult | void> {
-    await syncedP;
     const ns = namespaces.getByName(undefined, name);
     if (!ns || !isNamespaceTerminating(ns) || !needsNamespaceFinalization(ns)) return;
     let remaining = content.flatMap((i) => i.listByNamespace(name));
@@ -100,7 +98,7 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
     const errors: string[] = [];
     await forEachLimited(plan.deletes, WRITE_CONCURRENCY, async (d) => {
       try {
-        await deleteRef(client, d.target, d.propagationPolicy);
+        await deleteRef(writer, d.target, d.propagationPolicy);
       } catch (e) {
         errors.push(`${resourceByKind(d.target.kind)?.plural ?? d.target.kind} "${d.target.name}": ${(e as Error).message}`);
       }
@@ -110,7 +108,7 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
 
     let rv = ns.metadata.resourceVersion;
     if (status) {
-      const updated = await client.namespaces.updateStatus({ ...ns, status } as Namespace);
+      const updated = await writer.resource<Namespace>('namespaces').updateStatus({ ...ns, status } as Namespace);
       rv = updated.metadata.resourceVersion;
     }
 
@@ -148,13 +146,14 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
     }
   }
 
-  const handle = runController({ name: NAMESPACE_CONTROLLER_NAME, queue, workers, reconcile, log: ctx.log });
-  return {
+  return startController({
     name: NAMESPACE_CONTROLLER_NAME,
-    async stop() {
-      for (const u of unregister) u();
-      await handle.stop();
-      await flushBounded(recorder);
-    },
-  };
+    informers: [namespaces, ...content],
+    queue,
+    reconcile,
+    workers,
+    recorder,
+    handlers: unregister,
+    log: ctx.log,
+  });
 };

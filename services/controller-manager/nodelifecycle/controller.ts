@@ -18,13 +18,11 @@
  * a pod this controller deleted is not deleted again before its informer shows it.
  */
 import type { Lease, Node, Pod, Taint } from '../../../shared/resources/types.js';
-import type { KObject } from '../../../shared/resources/meta.js';
-import { EventRecorder } from '../../../shared/client/index.js';
+import { EventRecorder, gatewayWriter } from '../../../shared/client/index.js';
 import { isConflict, isNotFound } from '../../../shared/errors.js';
 import { deepEqual } from '../../../shared/resources/json.js';
-import { Indexes, WorkQueue, nodeNameIndex, objectKey, runController, type Informer, type ReconcileResult } from '../../../shared/informer/index.js';
+import { Indexes, WorkQueue, nodeNameIndex, objectKey, startController, type ReconcileResult } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
-import { ensureIndexer, startWhenSynced, within } from '../replicaset/controller.js';
 import {
   DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS,
   DEFAULT_TOLERATION_SECONDS,
@@ -45,14 +43,15 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
   const graceMs = opts.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS;
   const defaultTolerationSeconds = opts.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS;
   const now = opts.now;
-  const client = ctx.client;
-  const nodeRecorder = new EventRecorder(client, { component: COMPONENT, now, log });
-  const podRecorder = new EventRecorder(client, { component: 'taint-eviction-controller', now, log });
+  const nodeClient = gatewayWriter(ctx.client).resource<Node>('nodes');
+  const podClient = gatewayWriter(ctx.client).resource<Pod>('pods');
+  const nodeRecorder = new EventRecorder(ctx.client, { component: COMPONENT, now, log });
+  const podRecorder = new EventRecorder(ctx.client, { component: 'taint-eviction-controller', now, log });
 
   const nodes = ctx.informers.informer<Node>('nodes');
   const leases = ctx.informers.informer<Lease>('leases');
   const pods = ctx.informers.informer<Pod>('pods');
-  ensureIndexer(pods, Indexes.nodeName, nodeNameIndex);
+  pods.ensureIndexer(Indexes.nodeName, nodeNameIndex);
 
   const nodeQueue = new WorkQueue();
   const podQueue = new WorkQueue();
@@ -108,14 +107,14 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
     if (health.stale) {
       const status = markNodeStatusUnknown(node, at);
       if (status) {
-        node = await client.nodes.updateStatus({ ...node, status });
+        node = await nodeClient.updateStatus({ ...node, status });
         log.info({ node: name, lastSeen: health.probeTime && new Date(health.probeTime).toISOString(), source: health.source }, 'node stopped posting status: Unknown');
         nodeRecorder.record(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
       }
     }
     const taints = desiredTaints(node, at);
     if (taints) {
-      node = await client.nodes.update({ ...node, spec: { ...(node.spec ?? {}), taints } });
+      node = await nodeClient.update({ ...node, spec: { ...(node.spec ?? {}), taints } });
       log.info({ node: name, taints: taints.map((t) => `${t.key}:${t.effect}`) }, 'node taints updated');
     }
     if (health.expiresAt !== undefined) return { requeueAfter: Math.max(1, health.expiresAt - at.getTime() + EXPIRY_SLACK_MS) };
@@ -162,7 +161,7 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
   /** A pod whose node is not in the cache: gone for good only if the gateway says so too (the node informer may lag). */
   async function deleteOrphan(pod: Pod, nodeName: string): Promise<void> {
     try {
-      await client.nodes.get(undefined, nodeName);
+      await nodeClient.get(undefined, nodeName);
       return; // it exists: its informer event will bring the pod back here
     } catch (e) {
       if (!isNotFound(e)) throw e;
@@ -176,7 +175,7 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
   async function deletePod(pod: Pod, extra: { gracePeriodSeconds?: number }): Promise<boolean> {
     const uid = pod.metadata.uid!;
     try {
-      await client.pods.delete(pod.metadata.namespace, pod.metadata.name ?? '', { ...extra, preconditions: { uid } });
+      await podClient.delete(pod.metadata.namespace, pod.metadata.name ?? '', { ...extra, preconditions: { uid } });
     } catch (e) {
       if (isNotFound(e) || isConflict(e)) return false;
       throw e;
@@ -185,16 +184,17 @@ export const startNodeLifecycleController: ControllerFactory = (ctx, opts) => {
     return true;
   }
 
-  const informers = [nodes, leases, pods] as unknown as Informer<KObject>[];
-  const onError = (e: unknown) => log.error({ err: e }, 'informers did not sync; the node lifecycle controller does not run');
-  const nodeRunner = startWhenSynced(informers, nodeQueue, () => runController({ name: `${NODE_LIFECYCLE_CONTROLLER}-nodes`, queue: nodeQueue, workers: opts.workers, reconcile: reconcileNode, log }), onError);
-  const podRunner = startWhenSynced(informers, podQueue, () => runController({ name: `${NODE_LIFECYCLE_CONTROLLER}-pods`, queue: podQueue, workers: opts.workers, reconcile: reconcilePod, log }), onError);
+  // Two loops over the same caches: nodes, and the pods on them.
+  const informers = [nodes, leases, pods];
+  const loops = [
+    startController({ name: `${NODE_LIFECYCLE_CONTROLLER}-nodes`, informers, queue: nodeQueue, reconcile: reconcileNode, workers: opts.workers, recorder: nodeRecorder, log }),
+    startController({ name: `${NODE_LIFECYCLE_CONTROLLER}-pods`, informers, queue: podQueue, reconcile: reconcilePod, workers: opts.workers, recorder: podRecorder, log }),
+  ];
   return {
     name: NODE_LIFECYCLE_CONTROLLER,
     async stop() {
       for (const u of unregister) u();
-      await Promise.all([nodeRunner.stop(), podRunner.stop()]);
-      await within(Promise.all([nodeRecorder.flush(), podRecorder.flush()]), 2000);
+      await Promise.all(loops.map((l) => l.stop()));
     },
   };
 };

@@ -18,10 +18,11 @@
 import type { ServiceContext } from '../../../shared/service/context.js';
 import type { Pod, ReplicaSet } from '../../../shared/resources/types.js';
 import type { KObject } from '../../../shared/resources/meta.js';
-import type { Informer, IndexFunc } from '../../../shared/informer/index.js';
-import { Indexes, WorkQueue, controllerUidIndex, keyOf, objectKey, runController, splitKey } from '../../../shared/informer/index.js';
-import type { ControllerHandle, ReconcileResult } from '../../../shared/informer/index.js';
-import { EventRecorder } from '../../../shared/client/index.js';
+import type { Logger } from '../../../shared/log.js';
+import type { Clock } from '../../../shared/clock.js';
+import type { Informer, Reconcile, ReconcileResult } from '../../../shared/informer/index.js';
+import { Indexes, WorkQueue, controllerUidIndex, keyOf, objectKey, splitKey, startController } from '../../../shared/informer/index.js';
+import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
 import { isNotFound } from '../../../shared/errors.js';
 import { matchesLabels } from '../../../shared/resources/selectors.js';
 import { deepEqual } from '../../../shared/resources/json.js';
@@ -47,65 +48,37 @@ import {
 
 export const REPLICASET_CONTROLLER = 'replicaset-controller';
 
-/**
- * Add an indexer to a shared informer unless one of that name is already there (several
- * controllers in one process ask for the same ready-made index).
- */
-export function ensureIndexer<T extends KObject>(inf: Informer<T>, name: string, fn: IndexFunc): void {
-  try {
-    inf.addIndexer(name, fn as IndexFunc<T>);
-  } catch (e) {
-    if (!/already exists/.test((e as Error).message)) throw e;
-  }
-}
-
-/** Wait for the informers to sync, then run the workers; stop() works at any point. */
-export function startWhenSynced(
-  informers: readonly Informer<KObject>[],
-  queue: WorkQueue,
-  run: () => ControllerHandle,
-  onError: (e: unknown) => void,
-): { stop(): Promise<void> } {
-  let stopped = false;
-  let handle: ControllerHandle | undefined;
-  const started = Promise.all(informers.map((i) => i.waitForSync()))
-    .then(() => {
-      if (!stopped) handle = run();
-    })
-    .catch((e: unknown) => {
-      if (!stopped) onError(e);
-    });
-  return {
-    async stop() {
-      stopped = true;
-      queue.shutDown();
-      await started;
-      await handle?.stop();
-    },
-  };
-}
-
-/** Resolve within ms at the latest (for best-effort flushing on shutdown). */
-export function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p.then(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
-}
-
 function labelsChanged(a: KObject, b: KObject): boolean {
   return !deepEqual(a.metadata.labels ?? {}, b.metadata.labels ?? {});
+}
+
+/** What a ReplicaSet reconcile works with: its caches, the writer port, the clock and the controller's own memory. */
+export interface ReplicaSetReconcilerDeps {
+  readonly replicaSets: Informer<ReplicaSet>;
+  readonly pods: Informer<Pod>;
+  readonly writer: ObjectWriter;
+  readonly clock: Clock;
+  readonly expectations: Expectations;
+  readonly recorder: Pick<EventRecorder, 'record'>;
+  readonly log: Logger;
 }
 
 export function startReplicaSetController(ctx: ServiceContext, opts: ControllerOptions): Controller {
   const log = ctx.log.child({ controller: 'replicaset' });
   const rsInf = ctx.informers.informer<ReplicaSet>('replicasets');
   const podInf = ctx.informers.informer<Pod>('pods');
-  ensureIndexer(podInf, Indexes.controllerUid, controllerUidIndex);
-  ensureIndexer(rsInf, Indexes.controllerUid, controllerUidIndex);
-  const rsClient = ctx.client.replicaSets;
-  const podClient = ctx.client.pods;
   const recorder = new EventRecorder(ctx.client, { component: REPLICASET_CONTROLLER, now: opts.now, log });
   const expectations = new Expectations();
   const queue = new WorkQueue();
+  const reconcile = replicaSetReconciler({
+    replicaSets: rsInf,
+    pods: podInf,
+    writer: gatewayWriter(ctx.client),
+    clock: { now: opts.now },
+    expectations,
+    recorder,
+    log,
+  });
 
   // ------------------------------------------------------------------ handlers: keys only
 
@@ -135,54 +108,76 @@ export function startReplicaSetController(ctx: ServiceContext, opts: ControllerO
     queue.add(key);
   }
 
-  rsInf.addEventHandler({
-    onAdd: (rs) => queue.add(objectKey(rs)),
-    onUpdate: (_old, rs) => queue.add(objectKey(rs)),
-    onDelete: (rs) => {
-      expectations.delete(objectKey(rs));
-      queue.add(objectKey(rs));
-    },
-  });
-
-  podInf.addEventHandler({
-    onAdd: (pod) => {
-      if (pod.metadata.deletionTimestamp) return podDeleted(pod);
-      const key = controllerKey(pod);
-      if (key) {
-        expectations.creationObserved(key);
-        queue.add(key);
-      } else if (!getControllerOf(pod)) {
-        for (const k of matchingKeys(pod)) queue.add(k);
-      }
-    },
-    onUpdate: (old, pod) => {
-      if (old.metadata.resourceVersion === pod.metadata.resourceVersion) {
-        // Periodic resync: nothing changed; let the owner look again.
+  const handlers = [
+    rsInf.addEventHandler({
+      onAdd: (rs) => queue.add(objectKey(rs)),
+      onUpdate: (_old, rs) => queue.add(objectKey(rs)),
+      onDelete: (rs) => {
+        expectations.delete(objectKey(rs));
+        queue.add(objectKey(rs));
+      },
+    }),
+    podInf.addEventHandler({
+      onAdd: (pod) => {
+        if (pod.metadata.deletionTimestamp) return podDeleted(pod);
+        const key = controllerKey(pod);
+        if (key) {
+          expectations.creationObserved(key);
+          queue.add(key);
+        } else if (!getControllerOf(pod)) {
+          for (const k of matchingKeys(pod)) queue.add(k);
+        }
+      },
+      onUpdate: (old, pod) => {
+        if (old.metadata.resourceVersion === pod.metadata.resourceVersion) {
+          // Periodic resync: nothing changed; let the owner look again.
+          const key = controllerKey(pod);
+          if (key) queue.add(key);
+          return;
+        }
+        const relabeled = labelsChanged(old, pod);
+        if (pod.metadata.deletionTimestamp) {
+          podDeleted(pod);
+          if (relabeled) podDeleted(old);
+          return;
+        }
+        const oldRef = getControllerOf(old);
+        const ref = getControllerOf(pod);
+        const refChanged = oldRef?.uid !== ref?.uid;
+        if (refChanged && oldRef) {
+          const k = controllerKey(old);
+          if (k) queue.add(k);
+        }
         const key = controllerKey(pod);
         if (key) queue.add(key);
-        return;
-      }
-      const relabeled = labelsChanged(old, pod);
-      if (pod.metadata.deletionTimestamp) {
-        podDeleted(pod);
-        if (relabeled) podDeleted(old);
-        return;
-      }
-      const oldRef = getControllerOf(old);
-      const ref = getControllerOf(pod);
-      const refChanged = oldRef?.uid !== ref?.uid;
-      if (refChanged && oldRef) {
-        const k = controllerKey(old);
-        if (k) queue.add(k);
-      }
-      const key = controllerKey(pod);
-      if (key) queue.add(key);
-      else if (!ref && (relabeled || refChanged)) for (const k of matchingKeys(pod)) queue.add(k);
-    },
-    onDelete: (pod) => podDeleted(pod),
-  });
+        else if (!ref && (relabeled || refChanged)) for (const k of matchingKeys(pod)) queue.add(k);
+      },
+      onDelete: (pod) => podDeleted(pod),
+    }),
+  ];
 
-  // ------------------------------------------------------------------ reconcile
+  return startController({
+    name: 'replicaset',
+    informers: [rsInf, podInf],
+    queue,
+    reconcile,
+    workers: opts.workers,
+    recorder,
+    handlers,
+    log,
+  });
+}
+
+/**
+ * reconcile(key) for ReplicaSets (see the top of this file). Adds the controllerUid index to
+ * both informers if they lack it.
+ */
+export function replicaSetReconciler(deps: ReplicaSetReconcilerDeps): Reconcile {
+  const { replicaSets: rsInf, pods: podInf, expectations, recorder, log } = deps;
+  podInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
+  rsInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
+  const rsClient = deps.writer.resource<ReplicaSet>('replicasets');
+  const podClient = deps.writer.resource<Pod>('pods');
 
   async function reconcile(key: string): Promise<ReconcileResult | void> {
     const rs = rsInf.get(key);
@@ -190,7 +185,7 @@ export function startReplicaSetController(ctx: ServiceContext, opts: ControllerO
       expectations.delete(key);
       return;
     }
-    const now = opts.now();
+    const now = deps.clock.now();
     const needsSync = expectations.satisfied(key, now) && !rs.metadata.deletionTimestamp;
     const { namespace } = splitKey(key);
     const claims = classifyPods(rs, filterActivePods(podInf.listByNamespace(namespace)));
@@ -301,19 +296,7 @@ export function startReplicaSetController(ctx: ServiceContext, opts: ControllerO
     return out;
   }
 
-  const runner = startWhenSynced(
-    [rsInf, podInf] as unknown as Informer<KObject>[],
-    queue,
-    () => runController({ name: 'replicaset', queue, workers: opts.workers, reconcile, log }),
-    (e) => log.error({ err: e }, 'informers did not sync; the ReplicaSet controller does not run'),
-  );
-  return {
-    name: 'replicaset',
-    async stop() {
-      await runner.stop();
-      await within(recorder.flush(), 2000);
-    },
-  };
+  return reconcile;
 }
 
 function podId(pod: Pod): string {
