@@ -569,6 +569,12 @@ describe('statefulset volumeClaimTemplates and retention', () => {
     let w = step(world(set)).w;
     w = { ...w, claims: [] };
     assert.deepEqual(kinds(plan(w)).filter((k) => k !== 'updateStatus'), ['createClaim www-web-0']);
+    // Two templates, one claim being deleted: the Pending pod still gets the other one.
+    const two = sts({ replicas: 1, volumeClaimTemplates: [{ metadata: { name: 'www' } }, { metadata: { name: 'logs' } }] });
+    w = step(world(two)).w;
+    const www = w.claims.find((c) => c.metadata.name === 'www-web-0')!;
+    w = { ...w, claims: [{ ...www, metadata: { ...www.metadata, deletionTimestamp: ago(1) } }] };
+    assert.deepEqual(kinds(plan(w)).filter((k) => k !== 'updateStatus'), ['createClaim logs-web-0']);
   });
 
   it('owner references by policy, in range and scaled down', () => {

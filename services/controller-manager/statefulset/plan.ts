@@ -267,19 +267,24 @@ export function planStatefulSet(set: StatefulSet, inputs: StatefulSetInputs, now
 
   const monotonic = set.spec.podManagementPolicy !== 'Parallel';
 
-  /** Claims of the pod to create (missing ones), or a reason the pod must wait. */
+  /**
+   * The pod's claims that do not exist yet (with the references the retention policy wants), and
+   * whether one is being deleted: a pod about to be created must wait for it to go
+   * (createPersistentVolumeClaims); an existing Pending pod just gets the missing ones.
+   */
   const missingClaims = (pod: Pod): { create: PersistentVolumeClaim[]; blocked?: string } => {
     const create: PersistentVolumeClaim[] = [];
+    let blocked: string | undefined;
     for (const want of claimsFor(set, ordinalOf(pod))) {
       const have = claims.get(want.metadata.name ?? '');
       if (!have) {
         const refs = claimOwnerRefs(want, set, pod);
         create.push(refs.length > 0 ? { ...want, metadata: { ...want.metadata, ownerReferences: refs } } : want);
       } else if (have.metadata.deletionTimestamp) {
-        return { create: [], blocked: `claim ${have.metadata.name ?? ''} is being deleted` };
+        blocked ??= `claim ${have.metadata.name ?? ''} is being deleted`;
       }
     }
-    return { create };
+    return { create, ...(blocked ? { blocked } : {}) };
   };
 
   /** Claim updates the retention policy asks for, for an existing pod. */
