@@ -1,7 +1,8 @@
 /**
  * The cluster DNS against a real gateway, NATS and Postgres, asked through Node's own resolver
  * (c-ares, over UDP) and dns2's TCP client: a service's cluster IP, a headless service's ready
- * endpoints (Endpoints written through the API), SRV for a named port, pods by dashed IP once
+ * endpoints (Endpoints written through the API), a pod's stable name <hostname>.<subdomain> through the
+ * Endpoints controller, SRV for a named port, pods by dashed IP once
  * their status has an IP, NXDOMAIN / NODATA / REFUSED, changes seen live, garbage datagrams
  * survived, forwarding to an upstream, and a restart on the same port.
  */
@@ -14,6 +15,7 @@ import { Resolver } from 'node:dns/promises';
 import { Packet, TCPClient, createServer, type DnsServer } from 'dns2';
 import { createLogger } from '../../shared/log.js';
 import { startDns, type DnsOptions, type RunningDns } from '../../services/dns/index.js';
+import { startControllerManager, type RunningControllerManager } from '../../services/controller-manager/manager.js';
 import { eventually } from '../controller-stack.js';
 import { api, startStack, type Stack } from '../stack.js';
 
@@ -144,6 +146,50 @@ describe('cluster DNS', { timeout: 120_000 }, () => {
 
     assert.equal((await api(s.url, 'DELETE', `${NS}/services/late`)).status, 200);
     await eventually('NXDOMAIN after the delete', async () => (await codeOf(a4(`late.default.svc.${ZONE}`))) === 'ENOTFOUND');
+  });
+
+  it('a StatefulSet-style pod (hostname web-0, subdomain nginx) behind a headless service nginx: web-0.nginx answers', async () => {
+    // Its own stack: the Endpoints controller would otherwise manage the other tests' services.
+    // It turns the pods into addresses, with hostnames since their subdomain is the service.
+    const own = await startStack('dnssts');
+    let cm: RunningControllerManager | undefined;
+    let ownDns: RunningDns | undefined;
+    try {
+      cm = await startControllerManager({ ...own.cfg, gatewayUrl: own.url }, silent, { controllers: ['endpoints'], workers: 2, leaderElection: { enabled: false } });
+      const running = await startDns({ ...own.cfg, gatewayUrl: own.url }, silent, { address: '127.0.0.1', port: 0, healthPort: 0 });
+      ownDns = running;
+      const a4 = async (name: string) => (await resolver(running.port).resolve4(name)).sort();
+      await created(own, `${NS}/services`, {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'nginx' },
+        spec: { clusterIP: 'None', selector: { app: 'nginx' }, ports: [{ name: 'web', port: 80, targetPort: 'web' }] },
+      });
+      const member = async (name: string, ip: string, isReady: boolean) => {
+        const p = await created(own, `${NS}/pods`, {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, labels: { app: 'nginx' } },
+          spec: { hostname: name, subdomain: 'nginx', containers: [{ name: 'nginx', image: 'nginx:1.27', ports: [{ name: 'web', containerPort: 80 }] }] },
+        });
+        const status = { ...p.status, phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: isReady ? 'True' : 'False' }] };
+        const r = await api(own.url, 'PUT', `${NS}/pods/${name}/status`, { ...p, status });
+        assert.equal(r.status, 200, `PUT status: ${JSON.stringify(r.body)}`);
+      };
+      await member('web-0', '127.1.3.1', true);
+      await member('web-1', '127.1.3.2', false);
+
+      const fqdn = `web-0.nginx.default.svc.${ZONE}`;
+      assert.deepEqual(await eventually(fqdn, () => a4(fqdn).catch(() => undefined)), ['127.1.3.1']);
+      const ep = (await api(own.url, 'GET', `${NS}/endpoints/nginx`)).body;
+      assert.deepEqual(ep.subsets[0].addresses.map((a: { hostname?: string; ip: string }) => [a.hostname, a.ip]), [['web-0', '127.1.3.1']]);
+      assert.deepEqual(await a4(`nginx.default.svc.${ZONE}`), ['127.1.3.1'], 'the service name: ready pods only');
+      assert.equal(await codeOf(a4(`web-1.nginx.default.svc.${ZONE}`)), 'ENOTFOUND', 'not ready: not published');
+    } finally {
+      await ownDns?.close();
+      await cm?.close();
+      await own.close();
+    }
   });
 
   it('undecodable datagrams are dropped and counted, a query without a question is FORMERR; the server keeps answering', async () => {

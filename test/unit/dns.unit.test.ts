@@ -2,7 +2,7 @@
  * The cluster zone's answers (services/dns/records.ts) and the CLUSTER_DNS / CLUSTER_DOMAIN
  * parsers: services with a cluster IP, headless services and their endpoints, SRV for named
  * ports, pods by dashed IP, NXDOMAIN vs NODATA (both with the SOA), names outside the zone, case
- * and the trailing dot.
+ * and the trailing dot; and a StatefulSet pod's stable name through the Endpoints controller.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,8 @@ import { formatDnsAddress, parseClusterDns, parseClusterDomain, parseDnsAddress 
 import { dnsOptionsFromEnv } from '../../services/dns/index.js';
 import { answer, NOERROR, NXDOMAIN, podIpKeys, staticView, type DnsAnswer, type DnsRecord } from '../../services/dns/records.js';
 import type { EndpointSubset, Endpoints, Pod, Service, ServiceSpec } from '../../shared/resources/types.js';
+import { desiredSubsets, endpointsFor } from '../../services/controller-manager/endpoints/plan.js';
+import { defaultStatefulSet, newStatefulSetPod } from '../../services/controller-manager/statefulset/index.js';
 
 const service = (name: string, spec: ServiceSpec, namespace = 'default'): Service => ({
   apiVersion: 'v1',
@@ -270,5 +272,80 @@ describe('dns config: CLUSTER_DNS, CLUSTER_DOMAIN and the service options', () =
       upstream: { host: '127.0.0.1', port: 5300 },
     });
     assert.throws(() => dnsOptionsFromEnv({ DNS_TTL: '-1' }), /DNS_TTL/);
+  });
+});
+
+describe('dns records: stable pod names (hostname + subdomain behind a headless service)', () => {
+  // The chain a StatefulSet pod goes through: the planner's pod (hostname = its name, subdomain =
+  // spec.serviceName), the Endpoints controller's subsets (hostname set when the subdomain is the
+  // service), and the zone's answers.
+  const set = defaultStatefulSet({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'web', namespace: 'default', uid: 'set-uid' },
+    spec: {
+      replicas: 3,
+      serviceName: 'nginx',
+      selector: { matchLabels: { app: 'nginx' } },
+      template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx', ports: [{ name: 'web', containerPort: 80 }] }] } },
+    },
+  });
+  const running = (ordinal: number, ip: string, isReady: boolean): Pod => {
+    const p = newStatefulSetPod(set, set.spec.template, ordinal, 'web-rev');
+    return {
+      ...p,
+      metadata: { ...p.metadata, uid: `uid-${ordinal}` },
+      status: { phase: 'Running', podIP: ip, conditions: [{ type: 'Ready', status: isReady ? 'True' : 'False' }] },
+    };
+  };
+  const stray: Pod = {
+    ...pod('stray', '127.2.0.9'),
+    metadata: { name: 'stray', namespace: 'default', labels: { app: 'nginx' } },
+    spec: { containers: [{ name: 'm', image: 'x', ports: [{ name: 'web', containerPort: 80 }] }], hostname: 'stray', subdomain: 'other' },
+    status: { phase: 'Running', podIP: '127.2.0.9', conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+  const pods = [running(0, '127.2.0.1', true), running(1, '127.2.0.2', true), running(2, '127.2.0.3', false), stray];
+
+  const zoneFor = (svc: Service) => {
+    const ep = endpointsFor(svc, desiredSubsets(svc, pods));
+    const v = staticView({ services: [svc], endpoints: [ep], pods, namespaces: ['default'] });
+    return (name: string, type = 'A') => answer(name, type, v, zone)!;
+  };
+  const headlessSvc = (publishNotReadyAddresses = false): Service =>
+    service('nginx', { clusterIP: 'None', selector: { app: 'nginx' }, ports: [{ name: 'web', port: 80, targetPort: 'web' }], ...(publishNotReadyAddresses ? { publishNotReadyAddresses } : {}) });
+
+  it('<hostname>.<subdomain>.<ns>.svc answers the pod IP; the service name answers every ready pod', () => {
+    const q = zoneFor(headlessSvc());
+    assert.deepEqual(addresses(q('web-0.nginx.default.svc.cluster.local').answers), ['127.2.0.1']);
+    assert.deepEqual(addresses(q('web-1.nginx.default.svc.cluster.local').answers), ['127.2.0.2']);
+    assert.deepEqual(addresses(q('nginx.default.svc.cluster.local').answers), ['127.2.0.1', '127.2.0.2', '127.2.0.9']);
+  });
+
+  it('a pod that is not ready is not published; with publishNotReadyAddresses it is', () => {
+    assert.equal(zoneFor(headlessSvc())('web-2.nginx.default.svc.cluster.local').rcode, NXDOMAIN);
+    const loud = zoneFor(headlessSvc(true));
+    assert.deepEqual(addresses(loud('web-2.nginx.default.svc.cluster.local').answers), ['127.2.0.3']);
+    assert.deepEqual(addresses(loud('nginx.default.svc.cluster.local').answers), ['127.2.0.1', '127.2.0.2', '127.2.0.3', '127.2.0.9']);
+  });
+
+  it('a selected pod whose subdomain is another service is named by its dashed IP, not its hostname', () => {
+    const q = zoneFor(headlessSvc());
+    assert.equal(q('stray.nginx.default.svc.cluster.local').rcode, NXDOMAIN);
+    assert.deepEqual(addresses(q('127-2-0-9.nginx.default.svc.cluster.local').answers), ['127.2.0.9']);
+  });
+
+  it('SRV on the headless service targets the stable names', () => {
+    const q = zoneFor(headlessSvc());
+    assert.deepEqual(srvs(q('_web._tcp.nginx.default.svc.cluster.local', 'SRV').answers), [
+      '80 127-2-0-9.nginx.default.svc.cluster.local',
+      '80 web-0.nginx.default.svc.cluster.local',
+      '80 web-1.nginx.default.svc.cluster.local',
+    ]);
+  });
+
+  it('a service with a cluster IP of that name: the per-pod names do not exist', () => {
+    const q = zoneFor(service('nginx', { clusterIP: '127.10.9.9', selector: { app: 'nginx' }, ports: [{ name: 'web', port: 80 }] }));
+    assert.equal(q('web-0.nginx.default.svc.cluster.local').rcode, NXDOMAIN);
+    assert.deepEqual(addresses(q('nginx.default.svc.cluster.local').answers), ['127.10.9.9']);
   });
 });
