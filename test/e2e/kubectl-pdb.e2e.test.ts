@@ -77,6 +77,11 @@ describe('kubectl and PodDisruptionBudgets', { skip: KUBECTL_SKIP, timeout: 180_
     const c = await suite.kubectl('create', 'pdb', 'web', '--selector=app=web', '--min-available=2');
     assert.equal(c.code, 0, c.stderr);
     await allowed('web', 0);
+    const described = await suite.kubectl('describe', 'pdb', 'web');
+    assert.equal(described.code, 0, described.stderr);
+    assert.match(described.stdout, /Min available:\s+2/);
+    assert.match(described.stdout, /Allowed disruptions:\s+0/);
+    assert.match(described.stdout, /Current:\s+2/);
 
     const blocked = await suite.kubectl('drain', 'pdb-n1', '--force', '--grace-period=0', '--timeout=7s');
     assert.notEqual(blocked.code, 0, 'drain gives up at its timeout');
