@@ -32,10 +32,17 @@ const pdbPrinter: TablePrinter<PodDisruptionBudget> = {
   },
 };
 
+/** The status counts have no omitempty: Kubernetes always writes them, 0 when unset (a new budget has all four). */
+function defaultStatusCounts(o: Record<string, unknown>): void {
+  const st = (o.status !== null && typeof o.status === 'object' && !Array.isArray(o.status) ? o.status : (o.status = {})) as Record<string, unknown>;
+  for (const f of ['disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods']) st[f] ??= 0;
+}
+
 export const podDisruptionBudgetStrategy: KindStrategy = {
   kind: 'PodDisruptionBudget',
   statusSubresource: true,
   generation: true,
+  defaults: defaultStatusCounts,
   validate: (obj) => validatePodDisruptionBudget(obj as PodDisruptionBudget),
   printer: pdbPrinter,
   projection: {
