@@ -93,7 +93,7 @@ export async function evictPod(deps: EvictionDeps, ns: string, name: string, dop
     }
   }
   const budget = budgets[0]?.metadata.name ?? '';
-  throw new ApiError('Timeout', `couldn't update PodDisruptionBudget "${budget}" due to conflicts`, { retryAfterSeconds: 10 });
+  throw new ApiError('Timeout', `Timeout: couldn't update PodDisruptionBudget "${budget}" due to conflicts`, { retryAfterSeconds: 10 });
 }
 
 /** The budget as the log has it now, resourceVersion included; undefined when it is gone. */

@@ -147,6 +147,30 @@ describe('PodDisruptionBudget and eviction', { timeout: 240_000 }, () => {
       assert.equal(st.status, 200, JSON.stringify(st.body));
       assert.equal((await evict(url, 'done')).status, 201);
 
+      // A Running, Ready pod on a node (no kubelet here: a graceful delete leaves it terminating).
+      assert.equal((await api(url, 'POST', PDBS, budget('one', 'guarded', { maxUnavailable: 1 }))).status, 201);
+      const g = await api(url, 'POST', `${NS}/pods`, { ...pod('guarded', { app: 'guarded' }), spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'busybox' }] } });
+      const ready = await api(url, 'PUT', `${NS}/pods/guarded/status`, { ...g.body, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } });
+      assert.equal(ready.status, 200, JSON.stringify(ready.body));
+      // maxUnavailable needs the pods' controller's scale: an unmanaged pod gives 0 expected pods.
+      await eventually('budget one synced', async () => (await getPdb(url, 'one')).status?.observedGeneration === 1);
+      assert.equal((await evict(url, 'guarded')).status, 429);
+      const patched = await api(url, 'PATCH', `${PDBS}/one`, { spec: { maxUnavailable: null, minAvailable: 0 } }, 'application/merge-patch+json');
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      await eventually('budget one allows 1', async () => {
+        const b = await getPdb(url, 'one');
+        return b.status?.observedGeneration === 2 && b.status.disruptionsAllowed === 1;
+      });
+      const seq = await lastSeq(url);
+      const dry = await api(url, 'POST', `${NS}/pods/guarded/eviction?dryRun=All`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'guarded' } });
+      assert.equal(dry.status, 201, JSON.stringify(dry.body));
+      assert.equal(await lastSeq(url), seq, 'a dry run writes nothing');
+      assert.equal((await evict(url, 'guarded')).status, 201);
+      const evicted = (await api(url, 'GET', `${NS}/pods/guarded`)).body;
+      assert.ok(evicted.metadata.deletionTimestamp, 'terminating');
+      const target = evicted.status.conditions.find((c: any) => c.type === 'DisruptionTarget');
+      assert.deepEqual([target.status, target.reason, target.message], ['True', 'EvictionByEvictionAPI', 'Eviction API: evicting']);
+
       const both = await api(url, 'POST', PDBS, budget('bad', 'x', { minAvailable: 1, maxUnavailable: '120%' }));
       assert.equal(both.status, 422);
       assert.deepEqual(both.body.details.causes.map((c: any) => c.field), ['spec', 'spec.maxUnavailable']);
