@@ -8,7 +8,8 @@ import { isConflict } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import type { Deployment, Pod, ReplicaSet } from '../../shared/resources/types.js';
 import type { PodDisruptionBudget } from '../../shared/resources/pdb.js';
-import { disruptionReconciler } from '../../services/controller-manager/disruption/controller.js';
+import { disruptionReconciler, POD_KEY_PREFIX } from '../../services/controller-manager/disruption/controller.js';
+import { staleDisruptionCheck } from '../../services/controller-manager/disruption/stale.js';
 import { T0, at, cacheOf, newPod } from './controller-fixtures.js';
 
 const silent = createLogger('test', 'silent');
@@ -90,5 +91,56 @@ describe('disruption reconcile against the in-memory writer', () => {
     t.pdbCache.drop(t.pdbCache.get(KEY)!);
     assert.equal(await t.reconcile(KEY), undefined);
     assert.equal(t.writer.writes().length, 0);
+  });
+});
+
+describe('stale DisruptionTarget conditions', () => {
+  const target = (since: string, extra: Partial<{ status: 'True' | 'False'; reason: string }> = {}) => ({
+    type: 'DisruptionTarget',
+    status: extra.status ?? ('True' as const),
+    reason: extra.reason ?? 'EvictionByEvictionAPI',
+    message: 'Eviction API: evicting',
+    lastTransitionTime: since,
+  });
+  const podWith = (cond: object | undefined, deleting = false): Pod => {
+    const p = newPod({ name: 'web-0', labels: { app: 'web' }, phase: 'Running', ready: true, ...(deleting ? { deletionTimestamp: at(-1) } : {}) });
+    return { ...p, status: { ...p.status, conditions: [...(p.status?.conditions ?? []), ...(cond ? [cond as never] : [])] } };
+  };
+  const cases: [string, Pod, ReturnType<typeof staleDisruptionCheck>][] = [
+    ['no condition', podWith(undefined), { stale: false }],
+    ['set 30 s ago: stale in 90 s', podWith(target(at(-30))), { stale: true, afterMs: 90_000 }],
+    ['set 3 minutes ago: stale now', podWith(target(at(-180))), { stale: true, afterMs: 0 }],
+    ['already False', podWith(target(at(-180), { status: 'False' })), { stale: false }],
+    ['set by the scheduler for a preemption', podWith(target(at(-180), { reason: 'PreemptionByScheduler' })), { stale: false }],
+    ['being deleted', podWith(target(at(-180)), true), { stale: false }],
+  ];
+  for (const [name, p, want] of cases) it(name, () => assert.deepEqual(staleDisruptionCheck(p, new Date(T0)), want));
+
+  it('reconcile of a pod key: waits, then sets the condition back to False once', async () => {
+    const clock = new ManualClock(T0);
+    const writer = new MemoryWriter(clock);
+    const p = writer.seed<Pod>('pods', podWith(target(at(-60))));
+    const pods = cacheOf<Pod>('pods', p);
+    const reconcile = disruptionReconciler({
+      pdbs: cacheOf<PodDisruptionBudget>('poddisruptionbudgets'),
+      pods,
+      replicaSets: cacheOf<ReplicaSet>('replicasets'),
+      deployments: cacheOf<Deployment>('deployments'),
+      writer,
+      clock,
+      recorder: { record: () => undefined },
+      log: silent,
+    });
+    assert.deepEqual(await reconcile(`${POD_KEY_PREFIX}default/web-0`), { requeueAfter: 60_000 });
+    assert.equal(writer.writes().length, 0);
+    clock.advance(60_000);
+    await reconcile(`${POD_KEY_PREFIX}default/web-0`);
+    assert.equal(writer.count('updateStatus', 'pods'), 1);
+    const after = await writer.resource<Pod>('pods').get('default', 'web-0');
+    const c = after.status?.conditions?.find((x) => x.type === 'DisruptionTarget');
+    assert.deepEqual([c?.status, c?.reason, c?.lastTransitionTime], ['False', 'EvictionByEvictionAPI', at(60)]);
+    pods.feed(after);
+    await reconcile(`${POD_KEY_PREFIX}default/web-0`);
+    assert.equal(writer.count('updateStatus', 'pods'), 1, 'nothing more to do');
   });
 });

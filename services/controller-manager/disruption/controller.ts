@@ -6,6 +6,9 @@
  * asks planDisruption (plan.ts) and writes /status only when it differs, with the observed
  * resourceVersion as precondition: a budget the eviction subresource changed meanwhile answers 409
  * and the key is requeued. Level-based: a replayed event recomputes the same status and writes nothing.
+ *
+ * The same queue carries `pod:namespace/name` keys: pods marked DisruptionTarget=True by an eviction
+ * but not deleted; two minutes on, the condition goes back to False (stale.ts).
  */
 import type { Deployment, Pod, ReplicaSet } from '../../../shared/resources/types.js';
 import type { PodDisruptionBudget } from '../../../shared/resources/pdb.js';
@@ -17,9 +20,12 @@ import { pdbSelects } from '../../../shared/resources/pdb.js';
 import { WorkQueue, objectKey, startController, type Informer, type Reconcile, type ReconcileResult } from '../../../shared/informer/index.js';
 import type { ControllerFactory } from '../manager.js';
 import { planDisruption } from './plan.js';
+import { staleDisruptionCheck, withDisruptionTargetReset } from './stale.js';
 import type { ObjectLookup } from './scale.js';
 
 export const DISRUPTION_CONTROLLER = 'controllermanager';
+/** Queue keys of pods to check for a stale DisruptionTarget condition. */
+export const POD_KEY_PREFIX = 'pod:';
 
 export interface DisruptionReconcilerDeps {
   readonly pdbs: Informer<PodDisruptionBudget>;
@@ -42,6 +48,7 @@ export const disruptionController: ControllerFactory = (ctx, opts) => {
   const queue = new WorkQueue();
 
   const forPod = (pod: Pod) => {
+    if (staleDisruptionCheck(pod, opts.now()).stale) queue.add(POD_KEY_PREFIX + objectKey(pod));
     for (const pdb of pdbs.listByNamespace(pod.metadata.namespace ?? '')) if (pdbSelects(pdb, pod)) queue.add(objectKey(pdb));
   };
   const forNamespace = (o: { metadata: { namespace?: string } }) => {
@@ -84,7 +91,27 @@ export function disruptionReconciler(deps: DisruptionReconcilerDeps): Reconcile 
   const lookup: ObjectLookup = (kind, ns, name) =>
     kind === 'ReplicaSet' ? deps.replicaSets.getByName(ns, name) : kind === 'Deployment' ? deps.deployments.getByName(ns, name) : undefined;
 
+  const podClient = deps.writer.resource<Pod>('pods');
+
+  /** A pod's stale DisruptionTarget condition back to False, once it is stale. */
+  async function syncStalePod(key: string): Promise<ReconcileResult | void> {
+    const pod = deps.pods.get(key);
+    if (!pod) return;
+    const now = deps.clock.now();
+    const check = staleDisruptionCheck(pod, now);
+    if (!check.stale) return;
+    if (check.afterMs > 0) return { requeueAfter: check.afterMs };
+    try {
+      await podClient.updateStatus(withDisruptionTargetReset(pod, now));
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    deps.log.info({ pod: key }, 'Reset stale DisruptionTarget condition to False');
+  }
+
   return async (key): Promise<ReconcileResult | void> => {
+    if (key.startsWith(POD_KEY_PREFIX)) return syncStalePod(key.slice(POD_KEY_PREFIX.length));
     const pdb = deps.pdbs.get(key);
     if (!pdb) return;
     const plan = planDisruption(pdb, deps.pods.listByNamespace(pdb.metadata.namespace ?? ''), lookup, deps.clock.now());
