@@ -2,14 +2,20 @@
  * kubectl 1.32 against PodDisruptionBudgets: `create pdb` (a protobuf body), `get pdb` columns,
  * `explain`, and `drain` honouring the budget: refused evictions (429) are retried until --timeout
  * with Kubernetes' message, and go through once the budget allows them. A disruption controller
- * runs in process next to the suite's gateway; the test plays the kubelet (Ready pods).
+ * runs in process next to the suite's gateway; the test plays the kubelet (Ready pods). Then the
+ * whole `jetkube up` (two nodes, fake runtime): draining a node moves a Deployment's pods one
+ * budget-allowed eviction at a time.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { dropPrefix, testConfig } from '../harness.js';
+import { envFor, run, startJetkube, stop } from './cli.js';
+import type { Config } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
 import { startControllerManager, type RunningControllerManager } from '../../services/controller-manager/manager.js';
 import { api } from '../stack.js';
-import { eventually } from '../wait.js';
+import { eventually, sleep } from '../wait.js';
 import { KUBECTL_SKIP, kubectlSuite } from './kubectl-harness.js';
 
 const NS = '/api/v1/namespaces/default';
@@ -96,5 +102,67 @@ describe('kubectl and PodDisruptionBudgets', { skip: KUBECTL_SKIP, timeout: 180_
     assert.match(drained.stdout, /pod\/web-a evicted/);
     assert.match(drained.stdout, /pod\/web-b evicted/);
     for (const p of ['web-a', 'web-b']) assert.equal((await api(url(), 'GET', `${NS}/pods/${p}`)).status, 404);
+  });
+});
+
+describe('kubectl drain against `jetkube up --nodes 2 --runtime fake`', { skip: KUBECTL_SKIP, timeout: 240_000 }, () => {
+  const NODE = `jkpdb-${Math.random().toString(36).slice(2, 7)}`;
+  let cfg: Config | undefined;
+  let up: ChildProcess | undefined;
+  let base = '';
+  const kubectl = (...args: string[]) => run('kubectl', ['--server', base, '--request-timeout=20s', ...args], { ...envFor(cfg!), KUBECONFIG: '/dev/null', HOME: '/tmp' });
+
+  before(async () => {
+    cfg = await testConfig('kpdbup', { port: 20000 + Math.floor(Math.random() * 10000) });
+    base = `http://127.0.0.1:${cfg.port}`;
+    process.env.NODE_NAME = NODE;
+    process.env.KUBELET_PORT = '0';
+    up = await startJetkube(['up', '--nodes', '2', '--runtime', 'fake'], cfg, `${base}/readyz`);
+  });
+  after(async () => {
+    if (up) await stop(up);
+    if (cfg) await dropPrefix(cfg);
+  });
+
+  const readyPods = async () => {
+    const pods = (await api(base, 'GET', `${NS}/pods?labelSelector=app%3Dweb`)).body.items as any[];
+    return pods.filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
+  };
+
+  it('drains a node one eviction at a time: the budget holds, the pods move to the other node', async () => {
+    await eventually('two nodes', async () => ((await api(base, 'GET', '/api/v1/nodes')).body.items?.length ?? 0) === 2, 60_000);
+    const d = await kubectl('create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=3');
+    assert.equal(d.code, 0, d.stderr);
+    const p = await kubectl('create', 'pdb', 'web', '--selector=app=web', '--min-available=2');
+    assert.equal(p.code, 0, p.stderr);
+    await eventually('3 Ready pods and 1 disruption allowed', async () => {
+      const b = (await api(base, 'GET', `${PDBS}/web`)).body;
+      return (await readyPods()).length === 3 && b.status?.disruptionsAllowed === 1 && b.status.expectedPods === 3;
+    }, 60_000);
+    // Drain the node with the most pods (at least 2 of the 3).
+    const byNode = new Map<string, number>();
+    for (const pod of await readyPods()) byNode.set(pod.spec.nodeName, (byNode.get(pod.spec.nodeName) ?? 0) + 1);
+    const [node, count] = [...byNode.entries()].sort((a, b) => b[1] - a[1])[0]!;
+
+    // Watch readiness while the drain runs: never fewer than minAvailable Ready pods.
+    let lowest = 3;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        lowest = Math.min(lowest, (await readyPods()).length);
+        await sleep(50);
+      }
+    })();
+    const drained = await kubectl('drain', node, '--timeout=120s');
+    watching = false;
+    await watcher;
+    assert.equal(drained.code, 0, drained.stderr);
+    assert.equal((drained.stdout.match(/^pod\/web-\S+ evicted$/gm) ?? []).length, count, drained.stdout);
+    if (count > 1) assert.match(drained.stderr, /Cannot evict pod as it would violate the pod's disruption budget\./);
+    assert.ok(lowest >= 2, `never fewer than 2 Ready pods (saw ${lowest})`);
+    await eventually('3 Ready pods on the other node', async () => {
+      const pods = await readyPods();
+      return pods.length === 3 && pods.every((x) => x.spec.nodeName !== node);
+    }, 60_000);
   });
 });
