@@ -61,15 +61,15 @@ function shouldEnforceResourceVersion(pod: Pod): boolean {
   return !(phase === 'Succeeded' || phase === 'Failed' || pod.metadata.deletionTimestamp);
 }
 
-/** 429 TooManyRequests with a DisruptionBudget cause. */
-export function tooManyRequests(causeMessage: string): ApiError {
+/** 429 TooManyRequests with a DisruptionBudget cause (and a Retry-After when `retryAfterSeconds` > 0). */
+export function tooManyRequests(causeMessage: string, retryAfterSeconds = 0): ApiError {
   const cause = { reason: 'DisruptionBudget', message: causeMessage } as unknown as StatusCause;
-  return new ApiError('TooManyRequests', VIOLATES_BUDGET, { causes: [cause] });
+  return new ApiError('TooManyRequests', VIOLATES_BUDGET, { causes: [cause], ...(retryAfterSeconds > 0 ? { retryAfterSeconds } : {}) });
 }
 
-/** The budget changed under us too often, or a pod delete raced a Ready transition. */
+/** The controller has not caught up with the budget, or a pod delete raced a Ready transition: try again in 10 s. */
 export function stillProcessing(budget: string): ApiError {
-  return tooManyRequests(`The disruption budget ${budget} is still being processed by the server.`);
+  return tooManyRequests(`The disruption budget ${budget} is still being processed by the server.`, 10);
 }
 
 export function evictionVerdict(pod: Pod, budgets: readonly PodDisruptionBudget[], ctx: EvictionContext): EvictionVerdict {

@@ -180,7 +180,7 @@ describe('planDisruption', () => {
     assert.deepEqual(plan.status.disruptedPods, { p0: ago(30) });
     assert.equal(plan.status.currentHealthy, 2);
     assert.equal(plan.status.disruptionsAllowed, 1);
-    assert.deepEqual(plan.events.map((e) => [e.object.metadata.name, e.reason, e.message]), [['p1', 'NotDeleted', "Pod was expected by PDB ns/b to be deleted but it wasn't"]]);
+    assert.deepEqual(plan.events.map((e) => [e.object.metadata.name, e.reason, e.message]), [['p1', 'NotDeleted', "Pod was expected by PDB ns/ns to be deleted but it wasn't"]]);
     assert.equal(plan.recheckAfterMs, 90_001);
   });
 
@@ -197,7 +197,7 @@ describe('planDisruption', () => {
     assert.equal(plan.status.currentHealthy, 3);
     const c = plan.status.conditions?.[0];
     assert.deepEqual([c?.status, c?.reason, c?.message], ['False', 'SyncFailed', 'found no controllers for pod "p0"']);
-    assert.deepEqual(plan.events.map((e) => e.reason), ['NoControllers']);
+    assert.deepEqual(plan.events.map((e) => [e.reason, e.message]), [['CalculateExpectedPodCountFailed', 'Failed to calculate the number of expected pods: found no controllers for pod "p0"']]);
     assert.equal(planDisruption({ ...budget, status: plan.status }, pods(3, { owner: 'gone' }), none, NOW).write, false);
   });
 
@@ -243,10 +243,11 @@ describe('evictionVerdict', () => {
       if (v.op !== 'refuse') return;
       assert.equal(v.error.code, 429);
       assert.equal(v.error.message, VIOLATES_BUDGET);
-      assert.deepEqual(v.error.details?.causes, [{ reason: 'DisruptionBudget', message: 'The disruption budget b needs 2 healthy pods and has 2 currently' }]);
+      assert.deepEqual(v.error.details, { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget b needs 2 healthy pods and has 2 currently' }] });
     }],
     ['budget not yet observed at its generation: 429', pod('a'), [{ ...healthy(), metadata: { ...healthy().metadata, generation: 2 } }], (v) => {
       assert.equal(v.op === 'refuse' && v.error.details?.causes?.[0]?.message, 'The disruption budget b is still being processed by the server.');
+      assert.equal(v.op === 'refuse' && v.error.details?.retryAfterSeconds, 10);
     }],
     ['negative disruptionsAllowed: 403', pod('a'), [healthy({ disruptionsAllowed: -1 })], (v) => assert.equal(v.op === 'refuse' && v.error.code, 403)],
     ['unready pod, healthy budget: delete without spending, at its resourceVersion', pod('a', { ready: false }), [healthy({ disruptionsAllowed: 0, currentHealthy: 2 })], (v) => assert.deepEqual(v, { op: 'delete', preconditionRv: '42', budget: 'b' })],

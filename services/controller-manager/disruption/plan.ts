@@ -66,12 +66,14 @@ export function expectedPodCount(pdb: PodDisruptionBudget, pods: readonly Pod[],
   const spec = pdb.spec ?? {};
   const viaScale = (v: number | string, desired: (expected: number, value: number) => number): Counts => {
     const s = expectedScale(pods, lookup, finders);
-    if (!s.ok) return { ok: false, error: s.error, event: { object: pdb, type: 'Warning', reason: 'NoControllers', message: s.error } };
+    const failed = (error: string): Counts => ({
+      ok: false,
+      error,
+      event: { object: pdb, type: 'Warning', reason: 'CalculateExpectedPodCountFailed', message: `Failed to calculate the number of expected pods: ${error}` },
+    });
+    if (!s.ok) return failed(s.error);
     const value = scaledValue(v, s.expected);
-    if (value === undefined) {
-      const error = `invalid value for IntOrString: invalid value "${String(v)}": percentage`;
-      return { ok: false, error, event: { object: pdb, type: 'Warning', reason: 'CalculateExpectedPodCountFailed', message: `Failed to calculate the number of expected pods: ${error}` } };
-    }
+    if (value === undefined) return failed(`invalid value for IntOrString: invalid value "${String(v)}": percentage`);
     return { ok: true, expectedPods: s.expected, desiredHealthy: Math.max(0, desired(s.expected, value)), unmanaged: s.unmanaged };
   };
   if (spec.maxUnavailable !== undefined) return viaScale(spec.maxUnavailable, (expected, max) => expected - max);
@@ -173,7 +175,8 @@ export function planDisruption(
       object: pod,
       type: 'Warning',
       reason: 'NotDeleted',
-      message: `Pod was expected by PDB ${pdb.metadata.namespace ?? ''}/${pdb.metadata.name ?? ''} to be deleted but it wasn't`,
+      // Kubernetes prints the budget's namespace twice here (namespace/namespace), and so do we.
+      message: `Pod was expected by PDB ${pdb.metadata.namespace ?? ''}/${pdb.metadata.namespace ?? ''} to be deleted but it wasn't`,
     });
   }
   const currentHealthy = countHealthyPods(pods, kept, now);

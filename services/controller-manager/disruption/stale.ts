@@ -2,8 +2,8 @@
  * Stale DisruptionTarget conditions (Kubernetes' disruption controller, syncStalePodDisruption): the
  * eviction subresource marks a pod DisruptionTarget=True just before deleting it. A pod that still
  * carries it, True, and is not being deleted two minutes after it was set was not deleted after
- * all (the delete failed or lost a race): the condition goes back to False. Conditions the
- * scheduler set for a preemption are left alone. Pure.
+ * all (the delete failed or lost a race): the condition goes back to False. Conditions the kubelet
+ * set (TerminationByKubelet) and those of finished pods are left alone. Pure.
  */
 import type { Pod, PodCondition } from '../../../shared/resources/types.js';
 import { rfc3339Seconds } from '../../../shared/resources/pdb.js';
@@ -11,7 +11,7 @@ import { rfc3339Seconds } from '../../../shared/resources/pdb.js';
 /** Kubernetes' stalePodDisruptionTimeout. */
 export const STALE_POD_DISRUPTION_TIMEOUT_MS = 2 * 60 * 1000;
 export const DISRUPTION_TARGET = 'DisruptionTarget';
-const PREEMPTION_BY_SCHEDULER = 'PreemptionByScheduler';
+const TERMINATION_BY_KUBELET = 'TerminationByKubelet';
 
 export type StaleCheck =
   /** Nothing to watch for. */
@@ -27,16 +27,17 @@ function disruptionTarget(pod: Pod): PodCondition | undefined {
 export function staleDisruptionCheck(pod: Pod, now: Date): StaleCheck {
   if (pod.metadata.deletionTimestamp) return { stale: false };
   const c = disruptionTarget(pod);
-  if (!c || c.status !== 'True' || c.reason === PREEMPTION_BY_SCHEDULER) return { stale: false };
+  const phase = pod.status?.phase;
+  if (!c || c.status !== 'True' || c.reason === TERMINATION_BY_KUBELET || phase === 'Succeeded' || phase === 'Failed') return { stale: false };
   const since = Date.parse(c.lastTransitionTime ?? '');
   const waitFor = (Number.isFinite(since) ? since : 0) + STALE_POD_DISRUPTION_TIMEOUT_MS - now.getTime();
   return { stale: true, afterMs: Math.max(0, waitFor) };
 }
 
-/** The pod with its DisruptionTarget condition set back to False at `now` (reason and message kept). */
+/** The pod with its DisruptionTarget condition replaced by a False one at `now` (no reason or message, as UpdatePodCondition leaves it). */
 export function withDisruptionTargetReset(pod: Pod, now: Date): Pod {
   const conditions = (pod.status?.conditions ?? []).map((c) =>
-    c.type === DISRUPTION_TARGET ? { ...c, status: 'False' as const, lastTransitionTime: rfc3339Seconds(now) } : c,
+    c.type === DISRUPTION_TARGET ? { type: DISRUPTION_TARGET, status: 'False' as const, lastTransitionTime: rfc3339Seconds(now) } : c,
   );
   return { ...pod, status: { ...(pod.status ?? {}), conditions } };
 }
