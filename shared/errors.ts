@@ -15,6 +15,7 @@ export type StatusReason =
   | 'RequestEntityTooLarge'
   | 'NotAcceptable'
   | 'Forbidden'
+  | 'TooManyRequests'
   | 'Timeout'
   | 'ServiceUnavailable'
   | 'InternalError';
@@ -30,7 +31,8 @@ export type CauseType =
   | 'FieldValueTypeInvalid'
   | 'FieldValueUnknown'
   | 'ResourceVersionTooLarge'
-  | 'FieldManagerConflict';
+  | 'FieldManagerConflict'
+  | 'DisruptionBudget';
 
 export interface StatusCause {
   readonly reason: CauseType;
@@ -69,6 +71,7 @@ const CODES: Record<StatusReason, number> = {
   RequestEntityTooLarge: 413,
   NotAcceptable: 406,
   Forbidden: 403,
+  TooManyRequests: 429,
   Timeout: 504,
   ServiceUnavailable: 503,
   InternalError: 500,

@@ -37,6 +37,8 @@ import { checkTarget } from './target-check.js';
 import { onClientError, onConnect } from './client-errors.js';
 import { decodeProtobufRequest, PROTOBUF_CONTENT_TYPE } from './protobuf/index.js';
 import { BODY_LIMIT, sendError } from './error-mapping.js';
+import { evictPod, type EvictionDeps } from './eviction.js';
+import type { PodDisruptionBudget } from '../../shared/resources/pdb.js';
 
 export { BODY_LIMIT } from './error-mapping.js';
 
@@ -71,6 +73,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
   const reads = new Reads({ log, db, tracker, bookmarkIntervalMs: deps.bookmarkIntervalMs ?? 15_000, now });
+  const eviction: EvictionDeps = {
+    store,
+    now,
+    listBudgets: async (ns) => (await reads.consistentList(resourceByPlural('poddisruptionbudgets')!, ns, {} as Query, false)).result.items as PodDisruptionBudget[],
+  };
 
   const registry = deps.registry ?? new Registry();
   if (!deps.registry) collectDefaultMetrics({ register: registry, prefix: 'jetkube_gateway_' });
@@ -257,11 +264,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
           return send(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
         }
         if (sub === 'eviction') {
-          // policy/v1 Eviction: the pod is deleted with the eviction's DeleteOptions. No
-          // PodDisruptionBudget kind is served yet, so none can refuse it.
+          // policy/v1 Eviction: honours the PodDisruptionBudgets selecting the pod (eviction.ts).
           mark('CREATE');
           const ev = evictionBody(req.body, name);
-          await store.delete(info, ns, name, deleteOptions({}, ev.deleteOptions));
+          const outcome = await evictPod(eviction, ns, name, deleteOptions({ ...(q.dryRun !== undefined ? { dryRun: q.dryRun } : {}) } as Query, ev.deleteOptions));
+          if (!outcome.evicted) return send(outcome.code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: outcome.message, code: outcome.code });
           return send(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
         }
         throw methodNotAllowed(req.method, info);

@@ -34,6 +34,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('ReplicaSet', 'replicasets', 'apps', true, ['rs'], 'replicasets', ['status', 'scale']),
   r('Deployment', 'deployments', 'apps', true, ['deploy'], 'deployments', ['status', 'scale']),
   r('Lease', 'leases', 'coordination.k8s.io', true, [], 'leases', []),
+  r('PodDisruptionBudget', 'poddisruptionbudgets', 'policy', true, ['pdb'], 'poddisruptionbudgets', ['status']),
 ];
 
 function r(

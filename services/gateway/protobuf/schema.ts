@@ -64,4 +64,5 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   Lease: ['coordination.k8s.io/v1'],
   Event: ['v1'],
   Eviction: ['policy/v1'],
+  PodDisruptionBudget: ['policy/v1'],
 };
