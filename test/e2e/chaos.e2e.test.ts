@@ -134,6 +134,16 @@ class Supervisor {
   }
 }
 
+/** The reason in a service's last log lines: its 'stopped leading' reason, else its last error message. */
+function whyExited(tail: string): string {
+  const lines = tail.split('\n').filter(Boolean);
+  for (const l of lines.reverse()) {
+    const m = /"reason":"([^"]+)"/.exec(l) ?? /"msg":"([^"]+)"/.exec(l);
+    if (m) return m[1]!;
+  }
+  return lines[0]?.slice(0, 200) ?? 'no output';
+}
+
 async function readyz(p: Proc): Promise<{ status: number; body: any } | undefined> {
   try {
     const r = await fetch(`${p.url}/readyz`, { signal: AbortSignal.timeout(2000) });
@@ -259,7 +269,6 @@ describe('chaos: two of every control-plane service, leaders SIGKILLed during ro
     if (nats) await killNats(nats).catch(() => undefined);
     await postgres?.stop().catch(() => undefined);
     if (dir) rmSync(dir, { recursive: true, force: true });
-    for (const p of sup.procs) if (p.unexpected.length) console.log(`# ${p.name}: ${p.unexpected.length} unexpected exit(s): ${p.unexpected.map((u) => u.code ?? u.signal).join(', ')}`);
   });
 
   // ---------------------------------------------------------------- chaos actions
@@ -476,7 +485,8 @@ describe('chaos: two of every control-plane service, leaders SIGKILLed during ro
 
   it('kept every acknowledged write, and the projections equal the stream', async () => {
     console.log(`# writes: ${figures.writes.ok} acknowledged, ${figures.writes.failed} failed (5xx or no answer); ${figures.rollouts} image changes; ${figures.natsRestarts} NATS and ${figures.postgresRestarts} Postgres restarts, ${figures.gatewayKills} gateway kills`);
-    for (const p of sup.procs) console.log(`# ${p.name}: started ${p.starts}×, ${p.unexpected.length} exits of its own${p.unexpected.length ? ` (${p.unexpected.map((u) => u.code ?? u.signal).join(', ')})` : ''}`);
+    for (const p of sup.procs) console.log(`# ${p.name}: started ${p.starts}×, ${p.unexpected.length} exits of its own${p.unexpected.length ? ` (${p.unexpected.map((u) => `${u.code ?? u.signal}: ${whyExited(u.tail)}`).join('; ')})` : ''}`);
+    if (process.env.CHAOS_VERBOSE) for (const p of sup.procs) for (const u of p.unexpected) console.log(`# ${p.name} exited ${u.code ?? u.signal}:\n${u.tail.replace(/^/gm, '#   ')}`);
     const events = await streamEvents(cfg);
     const bySeq = new Map(events.map((e) => [e.seq, e]));
     const lost = acked.filter((a) => {
