@@ -66,6 +66,7 @@ interface Proc {
   unexpected: { code: number | null; signal: string | null; at: number; tail: string }[];
   starts: number;
   killedByUs: boolean;
+  downMs: number;
 }
 
 class Supervisor {
@@ -73,7 +74,7 @@ class Supervisor {
   private stopping = false;
 
   add(name: string, args: string[], env: NodeJS.ProcessEnv, url: string | undefined): Proc {
-    const p: Proc = { name, args, env, url, child: undefined, out: '', unexpected: [], starts: 0, killedByUs: false };
+    const p: Proc = { name, args, env, url, child: undefined, out: '', unexpected: [], starts: 0, killedByUs: false, downMs: 0 };
     this.procs.push(p);
     this.spawn(p);
     return p;
@@ -84,7 +85,8 @@ class Supervisor {
     p.child = child;
     p.starts++;
     p.killedByUs = false;
-    const keep = (d: Buffer) => (p.out = (p.out + d.toString()).slice(-6000));
+    p.downMs = 0;
+    const keep = (d: Buffer) => (p.out = (p.out + d.toString()).slice(process.env.CHAOS_VERBOSE ? -200_000 : -6000));
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     child.once('exit', (code, signal) => {
@@ -93,13 +95,14 @@ class Supervisor {
       // A supervisor's restart: a fresh process (for an elected service, a fresh candidate).
       setTimeout(() => {
         if (!this.stopping && p.child === child) this.spawn(p);
-      }, 300);
+      }, 300 + p.downMs);
     });
   }
 
-  /** SIGKILL; the supervisor starts it again. */
-  kill(p: Proc): void {
+  /** SIGKILL; the supervisor starts it again (after `downMs` more). */
+  kill(p: Proc, downMs = 0): void {
     p.killedByUs = true;
+    p.downMs = downMs;
     p.child?.kill('SIGKILL');
   }
 
@@ -202,6 +205,8 @@ describe('chaos: two of every control-plane service, leaders SIGKILLed during ro
     natsRestarts: 0,
     postgresRestarts: 0,
     gatewayKills: 0,
+    /** Leases whose holder changed across a gateway's SIGKILL (0: the clients failed over). */
+    leaderChangesOnGatewayKill: 0,
     writes: { ok: 0, failed: 0 },
     rollouts: 0,
   };
@@ -224,7 +229,7 @@ describe('chaos: two of every control-plane service, leaders SIGKILLed during ro
       JETKUBE_PREFIX: cfg.prefix,
       JETKUBE_HISTORY: '0', // keep every message: the checks read each pod's creation
       HOST: '127.0.0.1',
-      LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+      LOG_LEVEL: process.env.LOG_LEVEL || (process.env.CHAOS_VERBOSE ? 'info' : 'warn'),
       LEADER_ELECT_LEASE_DURATION: `${LEASE_MS}ms`,
       LEADER_ELECT_RENEW_DEADLINE: '3s',
       LEADER_ELECT_RETRY_PERIOD: '500ms',
@@ -239,19 +244,21 @@ describe('chaos: two of every control-plane service, leaders SIGKILLed during ro
       gw.push(sup.add(`gateway-${i + 1}`, ['gateway'], { ...base, PORT: String(port) }, `http://127.0.0.1:${port}`));
     }
     gwUrls = gw.map((g) => g.url!);
+    // Each client knows both gateways (its own first) and moves to the other when one is down.
+    const gatewayList = (i: number) => [gwUrls[i]!, gwUrls[1 - i]!].join(',');
     await eventually('both gateways ready', async () => (await Promise.all(gw.map(readyz))).every((r) => r?.status === 200), 60_000);
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
-      cms.push(sup.add(`controller-manager-${i + 1}`, ['controller-manager'], { ...base, CONTROLLER_MANAGER_PORT: String(port), GATEWAY_URL: gwUrls[i] }, `http://127.0.0.1:${port}`));
+      cms.push(sup.add(`controller-manager-${i + 1}`, ['controller-manager'], { ...base, CONTROLLER_MANAGER_PORT: String(port), GATEWAY_URL: gatewayList(i) }, `http://127.0.0.1:${port}`));
     }
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
-      scheds.push(sup.add(`scheduler-${i + 1}`, ['scheduler'], { ...base, SCHEDULER_PORT: String(port), GATEWAY_URL: gwUrls[i] }, `http://127.0.0.1:${port}`));
+      scheds.push(sup.add(`scheduler-${i + 1}`, ['scheduler'], { ...base, SCHEDULER_PORT: String(port), GATEWAY_URL: gatewayList(i) }, `http://127.0.0.1:${port}`));
     }
     kubelet = sup.add(
       'kubelet',
       ['kubelet', '--nodes', String(NODES), '--runtime', 'fake'],
-      { ...base, NODE_NAME: 'chaos', KUBELET_PORT: '0', KUBELET_ROOT_DIR: join(dir, 'kubelet', 'chaos'), GATEWAY_URL: gwUrls[0], KUBELET_RELIST_MS: '200' },
+      { ...base, NODE_NAME: 'chaos', KUBELET_PORT: '0', KUBELET_ROOT_DIR: join(dir, 'kubelet', 'chaos'), GATEWAY_URL: gatewayList(0), KUBELET_RELIST_MS: '200' },
       undefined,
     );
     await eventually('a controller-manager and a scheduler lead', async () => {
@@ -296,7 +303,7 @@ describe('chaos: two of every control-plane service, leaders SIGKILLed during ro
       return h && h !== holder ? h : undefined;
     }, 10 * LEASE_MS, 50);
     const ms = Date.now() - t0;
-    console.log(`# ${what}: SIGKILLed leader ${leader.name} (${holder.slice(-8)}); ${next.slice(-8)} took the Lease after ${ms} ms (lease ${LEASE_MS} ms)`);
+    console.log(`# ${what}: SIGKILLed leader ${leader.name} (${holder.slice(-8)}) at ${new Date(t0).toISOString()}; ${next.slice(-8)} took the Lease after ${ms} ms (lease ${LEASE_MS} ms)`);
     return ms;
   };
 
@@ -315,11 +322,24 @@ describe('chaos: two of every control-plane service, leaders SIGKILLed during ro
     return ms;
   };
 
-  const killGateway = async (i: number) => {
-    sup.kill(gw[i]!);
+  /**
+   * SIGKILL the gateway the controller-manager leader writes through, and keep it down for a lease
+   * duration (longer than the renew deadline): its clients move to the other one, so no leader changes.
+   */
+  const killGateway = async () => {
+    const leases = ['kube-controller-manager', 'kube-scheduler'];
+    const before = await Promise.all(leases.map(leaseHolder));
+    const roles = await Promise.all(cms.map(readyz));
+    const i = Math.max(0, roles.findIndex((r) => r?.body?.leaderElection === 'leader'));
+    const t0 = Date.now();
+    sup.kill(gw[i]!, LEASE_MS);
     figures.gatewayKills++;
     await eventually(`${gw[i]!.name} back`, async () => (await readyz(gw[i]!))?.status === 200, 60_000);
-    console.log(`# ${gw[i]!.name}: SIGKILLed and restarted`);
+    const back = Date.now() - t0;
+    await sleep(Math.max(0, t0 + 3500 - Date.now()));
+    const afterKill = await Promise.all(leases.map(leaseHolder));
+    console.log(`# ${gw[i]!.name}: SIGKILLed, ready again after ${back} ms; leaders ${before.map((h) => h?.slice(-8)).join(', ')} → ${afterKill.map((h) => h?.slice(-8)).join(', ')}`);
+    figures.leaderChangesOnGatewayKill += leases.filter((_, k) => before[k] && afterKill[k] !== before[k]).length;
   };
 
   const restartNats = async () => {
@@ -416,7 +436,7 @@ describe('chaos: two of every control-plane service, leaders SIGKILLed during ro
         const actions: (() => Promise<void>)[] = [
           async () => void figures.cmTakeoverMs.push(await killLeader('controller-manager', 'kube-controller-manager', cms)),
           async () => void figures.schedTakeoverMs.push(await killLeader('scheduler', 'kube-scheduler', scheds)),
-          async () => killGateway(round % 2),
+          killGateway,
           async () => void figures.projectorTakeoverMs.push(await killProjector()),
           restartNats,
           restartPostgres,
@@ -478,14 +498,21 @@ describe('chaos: two of every control-plane service, leaders SIGKILLed during ro
     assert.ok(maxSum <= REPLICAS + SURGE, `replicasets asked for ${maxSum} > ${REPLICAS} + ${SURGE}`);
   });
 
-  it('handed leadership over within 3 × the lease duration', () => {
+  it('handed leadership over within 3 × the lease duration, and kept it while a gateway died', () => {
     console.log(`# takeovers (ms): controller-manager ${figures.cmTakeoverMs.join(', ')}; scheduler ${figures.schedTakeoverMs.join(', ')}; projector ${figures.projectorTakeoverMs.join(', ')}`);
     for (const ms of [...figures.cmTakeoverMs, ...figures.schedTakeoverMs]) assert.ok(ms <= 3 * LEASE_MS, `takeover after ${ms} ms > 3 × ${LEASE_MS} ms`);
+    assert.equal(figures.leaderChangesOnGatewayKill, 0, 'a gateway SIGKILL changed no leader (its clients moved to the other gateway)');
   });
 
   it('kept every acknowledged write, and the projections equal the stream', async () => {
     console.log(`# writes: ${figures.writes.ok} acknowledged, ${figures.writes.failed} failed (5xx or no answer); ${figures.rollouts} image changes; ${figures.natsRestarts} NATS and ${figures.postgresRestarts} Postgres restarts, ${figures.gatewayKills} gateway kills`);
     for (const p of sup.procs) console.log(`# ${p.name}: started ${p.starts}×, ${p.unexpected.length} exits of its own${p.unexpected.length ? ` (${p.unexpected.map((u) => `${u.code ?? u.signal}: ${whyExited(u.tail)}`).join('; ')})` : ''}`);
+    if (process.env.CHAOS_VERBOSE) {
+      for (const p of [...cms, ...scheds]) {
+        const lines = p.out.split('\n').filter((l) => /became leader|stopped leading|attempting to acquire|new leader observed|lease is free/.test(l));
+        console.log(`# ${p.name} elections:\n${lines.map((l) => `#   ${l.slice(0, 300)}`).join('\n')}`);
+      }
+    }
     if (process.env.CHAOS_VERBOSE) for (const p of sup.procs) for (const u of p.unexpected) console.log(`# ${p.name} exited ${u.code ?? u.signal}:\n${u.tail.replace(/^/gm, '#   ')}`);
     const events = await streamEvents(cfg);
     const bySeq = new Map(events.map((e) => [e.seq, e]));
