@@ -123,7 +123,7 @@ export class GatewayClient {
   readonly urls: readonly string[];
   private readonly pools: Pool[];
   private current = 0;
-  private readonly userAgent: string;
+  readonly userAgent: string;
   private readonly clients = new Map<string, ResourceClient<KObject>>();
 
   constructor(opts: GatewayClientOptions) {

@@ -52,6 +52,8 @@ export interface LeaderElectorOptions {
   readonly onStoppedLeading: (reason: LostReason) => void | Promise<void>;
   /** A different holder was observed ('' when the lease is free). */
   readonly onNewLeader?: (identity: string) => void;
+  /** Called last by stop(), after the release (e.g. to close a client of the elector's own). */
+  readonly onStopped?: () => void | Promise<void>;
 }
 
 export type ElectorState = 'new' | 'candidate' | 'leading' | 'lost' | 'stopped';
@@ -156,6 +158,7 @@ export class LeaderElector {
     this.gauge.set({ name: this.o.name }, 0);
     this.lastRenewMs = undefined;
     if (release) await this.release();
+    await this.o.onStopped?.();
   }
 
   // ------------------------------------------------------------------ the loop
