@@ -37,8 +37,10 @@ export interface GatewayClientOptions {
   readonly url: string;
   /** Keep-alive connections in the pool (default 8). */
   readonly connections?: number;
-  /** Time to wait for response headers, ms (default 30 000). */
+  /** Time to wait for response headers, ms (default 30 000). undici checks it about once a second. */
   readonly timeoutMs?: number;
+  /** A whole request (headers and body) is given up after this long, to the millisecond (default: no such limit). */
+  readonly deadlineMs?: number;
   readonly userAgent?: string;
 }
 
@@ -123,6 +125,7 @@ export class GatewayClient {
   readonly urls: readonly string[];
   private readonly pools: Pool[];
   private current = 0;
+  private readonly deadlineMs: number | undefined;
   readonly userAgent: string;
   private readonly clients = new Map<string, ResourceClient<KObject>>();
 
@@ -139,6 +142,7 @@ export class GatewayClient {
         }),
     );
     this.userAgent = opts.userAgent ?? 'jetkube-client';
+    this.deadlineMs = opts.deadlineMs;
   }
 
   /** A typed client for one resource plural (`pods`, `deployments`, …). */
@@ -215,7 +219,8 @@ export class GatewayClient {
     for (let tried = 0; ; tried++) {
       const i = this.current;
       try {
-        const res = await this.pools[i]!.request({ method: method as 'GET', path, headers, body: payload });
+        const signal = this.deadlineMs !== undefined ? AbortSignal.timeout(this.deadlineMs) : undefined;
+        const res = await this.pools[i]!.request({ method: method as 'GET', path, headers, body: payload, ...(signal ? { signal } : {}) });
         statusCode = res.statusCode;
         text = await res.body.text();
         break;

@@ -7,7 +7,10 @@
  * separate "leader-election" clientset): on the service's shared client, its renewals queued behind
  * the controllers' writes (8 connections, a new leader's first burst of pod creations) and a leader
  * that had just taken over missed its renew deadline and stepped down with nothing wrong (found by
- * the chaos test). Its requests time out after the renew deadline, so a hung one frees the connection.
+ * the chaos test). Its requests time out after half the renew deadline (at least a retry period):
+ * a renewal in flight when NATS restarted hung until the deadline had passed, where the next
+ * attempt would have landed. Giving up on a write that may still land is safe: the deadline counts
+ * from the last write known to have succeeded, and the next renewal's 409 sends it to a fresh read.
  */
 import type { ServiceContext } from '../service/context.js';
 import { GatewayClient } from '../client/index.js';
@@ -32,7 +35,7 @@ export function electorFor(
     url: ctx.client.urls.join(','),
     userAgent: `${ctx.client.userAgent}/leader-election`,
     connections: 2,
-    timeoutMs: s.renewDeadlineMs,
+    deadlineMs: Math.max(s.retryPeriodMs, Math.floor(s.renewDeadlineMs / 2)),
   });
   return new LeaderElector({
     leases: client.leases,

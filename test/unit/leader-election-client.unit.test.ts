@@ -4,6 +4,8 @@
  * first burst of writes) still renews in time. Found by the chaos test: a leader that had just taken
  * over stepped down 3.5 s later, renew deadline exceeded, without one failed request. Here the
  * gateway is a small fake that answers Lease calls at once and never answers anything else.
+ * Its requests time out after half the renew deadline: a renewal sent as NATS went down hung until
+ * the deadline had passed, where the next one would have landed.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,6 +35,7 @@ describe('the elector of a service has its own gateway client', () => {
   let renewals = 0;
   /** The controllers' requests, held until the end of the test. */
   let holding = true;
+  let hangPuts = 0;
   const held: (() => void)[] = [];
 
   before(async () => {
@@ -51,6 +54,12 @@ describe('the elector of a service has its own gateway client', () => {
         return send(201, lease);
       }
       if (req.method === 'PUT') {
+        if (hangPuts > 0) {
+          // A gateway whose event log just went away: the write hangs (and never lands).
+          hangPuts--;
+          held.push(() => send(503, { kind: 'Status', code: 503, reason: 'ServiceUnavailable' }));
+          return;
+        }
         if (b.metadata.resourceVersion !== lease.metadata.resourceVersion) return send(409, { kind: 'Status', code: 409, reason: 'Conflict', message: 'conflict' });
         lease = { ...b, metadata: { ...b.metadata, resourceVersion: String(++rv) } };
         renewals++;
@@ -66,7 +75,7 @@ describe('the elector of a service has its own gateway client', () => {
     await new Promise((r) => server.close(r));
   });
 
-  it('keeps leading while the service client is saturated by requests that hang', async () => {
+  it('keeps leading while the service client is saturated by requests that hang, and through a renewal that hangs', async () => {
     const client = new GatewayClient({ url, userAgent: 'jetkube-controller-manager', connections: 2, timeoutMs: 60_000 });
     const ctx = { client, log: createLogger('test', 'silent'), registry: new Registry() } as unknown as ServiceContext;
     // Every connection of the service's client is taken (and more requests queue behind them).
@@ -83,6 +92,13 @@ describe('the elector of a service has its own gateway client', () => {
       assert.equal(elector.state, 'leading', 'still leading');
       assert.ok(renewals >= 5, `renewed ${renewals} times`);
       assert.deepEqual([...agents], ['jetkube-controller-manager/leader-election'], 'the Lease calls carry their own User-Agent');
+      // One renewal hangs: it is given up after half the renew deadline and the next one lands in time.
+      const before = renewals;
+      hangPuts = 1;
+      await new Promise((r) => setTimeout(r, 2000));
+      assert.equal(hangPuts, 0, 'a renewal hung');
+      assert.equal(elector.state, 'leading', 'a hung renewal did not use up the renew deadline');
+      assert.ok(renewals > before + 3);
     } finally {
       await elector.stop({ release: false });
       holding = false;
