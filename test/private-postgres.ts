@@ -92,7 +92,10 @@ export async function startPostgres(port: number, dir: string): Promise<PrivateP
       for (;;) {
         if (p.exitCode !== null || p.signalCode !== null) throw new Error(`postgres exited (${p.exitCode ?? p.signalCode}): ${log}`);
         if (log.includes('ready to accept connections') && (await accepts(port))) return;
-        if (Date.now() > deadline) throw new Error(`postgres did not start: ${log}`);
+        if (Date.now() > deadline) {
+          await pg.crash(); // leave nothing running
+          throw new Error(`postgres did not start: ${log}`);
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     },
