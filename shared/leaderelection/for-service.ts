@@ -10,7 +10,8 @@
  * the chaos test). Its requests time out after half the renew deadline (at least a retry period):
  * a renewal in flight when NATS restarted hung until the deadline had passed, where the next
  * attempt would have landed. Giving up on a write that may still land is safe: the deadline counts
- * from the last write known to have succeeded, and the next renewal's 409 sends it to a fresh read.
+ * from the last write known to have succeeded, and after a failed write the elector reads the Lease
+ * afresh (if that write did land, the Lease is still ours and the next one renews it).
  */
 import type { ServiceContext } from '../service/context.js';
 import { GatewayClient } from '../client/index.js';

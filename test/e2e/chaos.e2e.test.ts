@@ -502,6 +502,7 @@ describe('chaos: two of every control-plane service, leaders SIGKILLed during ro
 
   it('handed leadership over within 3 × the lease duration, and kept it while a gateway died', () => {
     console.log(`# takeovers (ms): controller-manager ${figures.cmTakeoverMs.join(', ')}; scheduler ${figures.schedTakeoverMs.join(', ')}; projector ${figures.projectorTakeoverMs.join(', ')}`);
+    assert.ok(figures.cmTakeoverMs.length > 0 && figures.schedTakeoverMs.length > 0, 'leaders were killed');
     for (const ms of [...figures.cmTakeoverMs, ...figures.schedTakeoverMs]) assert.ok(ms <= 3 * LEASE_MS, `takeover after ${ms} ms > 3 × ${LEASE_MS} ms`);
     assert.equal(figures.leaderChangesOnGatewayKill, 0, 'a gateway SIGKILL changed no leader (its clients moved to the other gateway)');
   });
