@@ -4,6 +4,12 @@
  * over one undici Pool. Failures are the ApiErrors the gateway raised (isConflict, isNotFound,
  * isAlreadyExists from shared/errors.ts work on them); an unreachable gateway is an ApiError
  * `ServiceUnavailable` whose cause is the network error (see isRetryable).
+ *
+ * Several gateways serve one cluster: `url` may list them, comma-separated. The client sticks to one
+ * and moves to the next when a request cannot reach it: any request whose connection was refused
+ * or could not be made (it never reached a gateway, so it cannot have been applied), and a GET
+ * whatever the network error. A write that failed after it was sent is not sent again (a POST with
+ * generateName would create a second object): its caller sees ServiceUnavailable as before.
  */
 import { Pool } from 'undici';
 import { ApiError, badRequest } from '../errors.js';
@@ -27,12 +33,14 @@ import { collectionPath, objectPath } from './paths.js';
 import { errorFromResponse } from './status-error.js';
 
 export interface GatewayClientOptions {
-  /** Base URL, e.g. http://127.0.0.1:8080 */
+  /** Base URL, e.g. http://127.0.0.1:8080, or several gateways' comma-separated (failover in that order). */
   readonly url: string;
   /** Keep-alive connections in the pool (default 8). */
   readonly connections?: number;
-  /** Time to wait for response headers, ms (default 30 000). */
+  /** Time to wait for response headers, ms (default 30 000). undici checks it about once a second. */
   readonly timeoutMs?: number;
+  /** A whole request (headers and body) is given up after this long, to the millisecond (default: no such limit). */
+  readonly deadlineMs?: number;
   readonly userAgent?: string;
 }
 
@@ -89,22 +97,52 @@ function queryString(q: Query): string {
   return s ? `?${s}` : '';
 }
 
+/** Errors that mean the request never reached a gateway (safe to send elsewhere, whatever the method). */
+const NOT_SENT: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function errorCode(e: unknown): string | undefined {
+  for (let x = e as { code?: unknown; cause?: unknown } | undefined, i = 0; x && i < 4; x = x.cause as typeof x, i++) {
+    if (typeof x.code === 'string') return x.code;
+  }
+  return undefined;
+}
+
+/** Split a URL list (`http://a:8080,http://b:8080`) into base URLs without trailing slashes. */
+export function gatewayUrls(url: string): string[] {
+  const urls = url
+    .split(',')
+    .map((u) => u.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  if (!urls.length) throw badRequest('no gateway URL');
+  return urls;
+}
+
 export class GatewayClient {
-  readonly url: string;
-  private readonly pool: Pool;
-  private readonly userAgent: string;
+  /** The gateway in use now (the first of the list until one fails). */
+  get url(): string {
+    return this.urls[this.current]!;
+  }
+  readonly urls: readonly string[];
+  private readonly pools: Pool[];
+  private current = 0;
+  private readonly deadlineMs: number | undefined;
+  readonly userAgent: string;
   private readonly clients = new Map<string, ResourceClient<KObject>>();
 
   constructor(opts: GatewayClientOptions) {
-    this.url = opts.url.replace(/\/+$/, '');
+    this.urls = gatewayUrls(opts.url);
     const timeout = opts.timeoutMs ?? 30_000;
-    this.pool = new Pool(this.url, {
-      connections: opts.connections ?? 8,
-      keepAliveTimeout: 30_000,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-    });
+    this.pools = this.urls.map(
+      (u) =>
+        new Pool(u, {
+          connections: opts.connections ?? 8,
+          keepAliveTimeout: 30_000,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+        }),
+    );
     this.userAgent = opts.userAgent ?? 'jetkube-client';
+    this.deadlineMs = opts.deadlineMs;
   }
 
   /** A typed client for one resource plural (`pods`, `deployments`, …). */
@@ -175,14 +213,25 @@ export class GatewayClient {
       payload = JSON.stringify(body);
       headers['content-type'] = contentType;
     }
-    let statusCode: number;
-    let text: string;
-    try {
-      const res = await this.pool.request({ method: method as 'GET', path, headers, body: payload });
-      statusCode = res.statusCode;
-      text = await res.body.text();
-    } catch (e) {
-      throw new ApiError('ServiceUnavailable', `${method} ${path}: gateway unreachable: ${(e as Error).message}`, undefined, { cause: e });
+    let statusCode = 0;
+    let text = '';
+    // Each gateway at most once, starting with the one in use.
+    for (let tried = 0; ; tried++) {
+      const i = this.current;
+      try {
+        const signal = this.deadlineMs !== undefined ? AbortSignal.timeout(this.deadlineMs) : undefined;
+        const res = await this.pools[i]!.request({ method: method as 'GET', path, headers, body: payload, ...(signal ? { signal } : {}) });
+        statusCode = res.statusCode;
+        text = await res.body.text();
+        break;
+      } catch (e) {
+        const failover = tried + 1 < this.urls.length && (method === 'GET' || NOT_SENT.has(errorCode(e) ?? ''));
+        if (!failover) {
+          throw new ApiError('ServiceUnavailable', `${method} ${path}: gateway unreachable: ${(e as Error).message}`, undefined, { cause: e });
+        }
+        // Another request may have moved on already; only move from the gateway that failed.
+        if (this.current === i) this.current = (i + 1) % this.urls.length;
+      }
     }
     let parsed: unknown = text;
     if (text) {
@@ -197,7 +246,7 @@ export class GatewayClient {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await Promise.all(this.pools.map((p) => p.close()));
   }
 }
 

@@ -6,8 +6,8 @@
  *    right when the holder's lease expires by its own observation.
  *  - A leader renews every retryPeriod, first optimistically with the Lease it last wrote (client-go's
  *    fast path; a 409 falls back to a fresh read). A timer fires renewDeadline after the last
- *    successful renewal was sent: if nothing newer succeeded, it stops leading even while a request
- *    hangs.
+ *    successful write (acquire or renewal) was sent, not after its attempt began (a slow read before
+ *    it counts for nothing): if nothing newer succeeded, it stops leading even while a request hangs.
  *  - Leadership is lost once: after `onStoppedLeading` the elector does not run again (client-go's
  *    Run returns; Kubernetes' components then exit). Start a new elector (a new process) to rejoin.
  *  - `stop({ release: true })` (graceful) releases the Lease as ReleaseOnCancel does: holder emptied,
@@ -52,6 +52,8 @@ export interface LeaderElectorOptions {
   readonly onStoppedLeading: (reason: LostReason) => void | Promise<void>;
   /** A different holder was observed ('' when the lease is free). */
   readonly onNewLeader?: (identity: string) => void;
+  /** Called last by stop(), after the release (e.g. to close a client of the elector's own). */
+  readonly onStopped?: () => void | Promise<void>;
 }
 
 export type ElectorState = 'new' | 'candidate' | 'leading' | 'lost' | 'stopped';
@@ -156,6 +158,7 @@ export class LeaderElector {
     this.gauge.set({ name: this.o.name }, 0);
     this.lastRenewMs = undefined;
     if (release) await this.release();
+    await this.o.onStopped?.();
   }
 
   // ------------------------------------------------------------------ the loop
@@ -176,7 +179,6 @@ export class LeaderElector {
   /** One try; answers the delay before the next. */
   private async attempt(): Promise<number> {
     const t = this.o.timing;
-    const sentMs = this.now().getTime();
     const fastPath = this.stateValue === 'leading' && this.lastWritten !== undefined;
     const read: LeaseRead = fastPath ? { kind: 'found', lease: this.lastWritten! } : await this.read();
     if (!this.running()) return 0;
@@ -206,6 +208,9 @@ export class LeaderElector {
       case 'create':
       case 'acquire':
       case 'renew': {
+        // The renew deadline counts from here: no one can see the record we write before it is sent
+        // (so before this), while the read before it, however slow, proves nothing to anyone.
+        const sentMs = this.now().getTime();
         let written: Lease;
         try {
           written = d.kind === 'create' ? await this.o.leases.create(this.o.namespace, d.lease) : await this.o.leases.update(d.lease);

@@ -2,8 +2,19 @@
  * Leader election as the controller-manager and the scheduler use it: settings from the options
  * over LEADER_ELECT* in the environment over the defaults, the Lease in kube-system, the metric in
  * the service's registry. Answers undefined when election is disabled (the service leads at once).
+ *
+ * The elector writes through a gateway client of its own (as kube-controller-manager builds a
+ * separate "leader-election" clientset): on the service's shared client, its renewals queued behind
+ * the controllers' writes (8 connections, a new leader's first burst of pod creations) and a leader
+ * that had just taken over missed its renew deadline and stepped down with nothing wrong (found by
+ * the chaos test). Its requests time out after half the renew deadline (at least a retry period):
+ * a renewal in flight when NATS restarted hung until the deadline had passed, where the next
+ * attempt would have landed. Giving up on a write that may still land is safe: the deadline counts
+ * from the last write known to have succeeded, and after a failed write the elector reads the Lease
+ * afresh (if that write did land, the Lease is still ours and the next one renews it).
  */
 import type { ServiceContext } from '../service/context.js';
+import { GatewayClient } from '../client/index.js';
 import { LeaderElector, type LostReason } from './elector.js';
 import { LEASE_NAMESPACE, leaderElectionFromEnv, resolveLeaderElection, type LeaderElectionOptions } from './config.js';
 
@@ -21,8 +32,15 @@ export function electorFor(
 ): LeaderElector | undefined {
   const s = resolveLeaderElection(leaderElectionFromEnv(env), stripUndefined(opts ?? {}));
   if (!s.enabled) return undefined;
+  const client = new GatewayClient({
+    url: ctx.client.urls.join(','),
+    userAgent: `${ctx.client.userAgent}/leader-election`,
+    connections: 2,
+    deadlineMs: Math.max(s.retryPeriodMs, Math.floor(s.renewDeadlineMs / 2)),
+  });
   return new LeaderElector({
-    leases: ctx.client.leases,
+    leases: client.leases,
+    onStopped: () => client.close(),
     namespace: opts?.leaseNamespace ?? LEASE_NAMESPACE,
     name: opts?.leaseName ?? component,
     ...(opts?.identity ? { identity: opts.identity } : {}),

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
 import { ApiError, isAlreadyExists, isApiError, isConflict, isNotFound } from '../../shared/errors.js';
 import { GatewayClient, buildEvent, isRetryable, recordEvent } from '../../shared/client/index.js';
 import type { KObject } from '../../shared/resources/meta.js';
@@ -213,6 +214,46 @@ describe('GatewayClient against the real gateway', () => {
     assert.equal(orphan.count, 1);
     const failed = await recordEvent(client, { ...p, metadata: { ...p.metadata, namespace: 'no-such-ns' } }, 'Normal', 'X', 'y', 'c');
     assert.equal(failed, undefined);
+  });
+
+  it('fails over to the next gateway of a list when one cannot be reached (found by the chaos test)', async () => {
+    // A gateway SIGKILLed: its port refuses connections. Writes and reads go to the other one.
+    const two = new GatewayClient({ url: `http://127.0.0.1:1, ${s.url}/` });
+    try {
+      assert.deepEqual(two.urls, ['http://127.0.0.1:1', s.url]);
+      const cms = two.resource<KObject>('configmaps');
+      const created = await cms.create('default', asK(configMap('failover-1')));
+      assert.equal(two.url, s.url, 'the client stays on the gateway that answered');
+      assert.equal((await cms.get('default', 'failover-1')).metadata.uid, created.metadata.uid);
+    } finally {
+      await two.close();
+    }
+  });
+
+  it('does not send a write again after it reached a gateway that died before answering', async () => {
+    // A gateway that takes the request and dies: the write may have been applied, so only a GET moves on.
+    let seen = 0;
+    const dying: Server = createServer((req) => {
+      seen++;
+      req.socket.destroy();
+    });
+    await new Promise<void>((r) => dying.listen(0, '127.0.0.1', r));
+    const port = (dying.address() as { port: number }).port;
+    const two = new GatewayClient({ url: `http://127.0.0.1:${port},${s.url}` });
+    try {
+      const cms = two.resource<KObject>('configmaps');
+      const e = await cms.create('default', asK(configMap('failover-2'))).catch((err: unknown) => err);
+      assert.ok(isApiError(e) && e.reason === 'ServiceUnavailable', String(e));
+      assert.equal(seen, 1);
+      assert.equal(two.url, `http://127.0.0.1:${port}`, 'a failed write does not move the client');
+      assert.ok(isNotFound(await client.resource<KObject>('configmaps').get('default', 'failover-2').catch((err: unknown) => err)), 'not sent to the other gateway');
+      const list = await cms.list('default');
+      assert.ok(Array.isArray(list.items), 'a GET moves on');
+      assert.equal(two.url, s.url);
+    } finally {
+      await two.close();
+      await new Promise((r) => dying.close(r));
+    }
   });
 
   it('turns network errors into a retryable ServiceUnavailable with the cause', async () => {

@@ -18,7 +18,7 @@ const timing = { leaseDurationMs: 1000, renewDeadlineMs: 600, retryPeriodMs: 100
 class Store {
   lease: Lease | undefined;
   rv = 0;
-  client(): LeaseClient & { mode: 'ok' | 'hang' | 'fail' } {
+  client(): LeaseClient & { mode: 'ok' | 'hang' | 'fail'; getDelayMs: number } {
     const store = this;
     const gate = async <T>(c: { mode: string }, fn: () => T): Promise<T> => {
       if (c.mode === 'hang') return new Promise<T>(() => undefined);
@@ -28,11 +28,14 @@ class Store {
     };
     const c = {
       mode: 'ok' as 'ok' | 'hang' | 'fail',
-      get: (_ns: string | undefined, name: string) =>
+      /** A slow read (a loaded gateway): the GET answers after this long. */
+      getDelayMs: 0,
+      get: async (_ns: string | undefined, name: string) =>
+        (c.getDelayMs && (await sleep(c.getDelayMs)),
         gate(c, () => {
           if (!store.lease) throw notFound('leases', 'coordination.k8s.io', name);
           return structuredClone(store.lease);
-        }),
+        })),
       create: (_ns: string | undefined, l: Lease) =>
         gate(c, () => {
           if (store.lease) throw alreadyExists('leases', 'coordination.k8s.io', l.metadata.name!);
@@ -115,6 +118,22 @@ describe('LeaderElector', () => {
     assert.deepEqual(a.lost, [], 'a graceful stop is not a loss');
     await eventually('b leads', async () => b.e.isLeader(), 2 * timing.retryPeriodMs + 200, 5);
     await b.e.stop();
+  });
+
+  it('a slow read before taking the lease does not eat the renew deadline (found by the chaos test)', async () => {
+    // The deadline counts from when the winning write was sent: nobody can see the new record before.
+    // It counted from the start of the attempt, read included: a candidate whose GET took most of
+    // the renew deadline became leader and stepped down before its first renewal.
+    const store = new Store();
+    const a = elector(store, 'a');
+    a.client.getDelayMs = timing.renewDeadlineMs - 50;
+    await a.e.start();
+    assert.equal(a.e.isLeader(), true);
+    a.client.getDelayMs = 0;
+    await sleep(2 * timing.renewDeadlineMs);
+    assert.deepEqual(a.lost, [], 'still leading');
+    assert.equal(a.e.isLeader(), true);
+    await a.e.stop();
   });
 
   it('two candidates starting at once: one create wins, the other stands by', async () => {
