@@ -64,7 +64,7 @@ const ENV_VAR_NAME_RE = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 export interface PodSpecContext {
   /** Set for the pod template of a ReplicaSet or Deployment: restartPolicy must be Always. */
-  readonly templateOf?: 'ReplicaSet' | 'Deployment';
+  readonly templateOf?: 'ReplicaSet' | 'Deployment' | 'DaemonSet';
 }
 
 const nonNegative = (field: string, v: unknown): StatusCause[] =>
