@@ -38,6 +38,9 @@ describe('built-in kinds: everything particular is in the strategy', () => {
     ['Deployment', 'deployments', ['generation', 'observed_generation', 'replicas', 'status_replicas', 'ready_replicas', 'available_replicas', 'images', 'updated_replicas'],
       [], ['Name', 'Ready', 'Up-to-date', 'Available', 'Age']],
     ['Lease', 'leases', ['holder', 'renew_time', 'lease_duration_seconds'], [], ['Name', 'Holder', 'Age']],
+    ['DaemonSet', 'daemonsets', ['generation', 'observed_generation', 'desired', 'current', 'ready', 'updated', 'available', 'misscheduled', 'node_selector', 'images'],
+      [], ['Name', 'Desired', 'Current', 'Ready', 'Up-to-date', 'Available', 'Node Selector', 'Age']],
+    ['ControllerRevision', 'controllerrevisions', ['revision'], [], ['Name', 'Controller', 'Revision', 'Age']],
   ];
 
   it('covers every built-in kind', () => assert.deepEqual(cases.map((c) => c[0]).sort(), RESOURCES.map((r) => r.kind).sort()));

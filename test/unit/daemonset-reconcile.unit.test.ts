@@ -1,0 +1,83 @@
+/** The DaemonSet reconcile against the writer port's in-memory twin: caches fed by hand, writes counted. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryWriter } from '../../shared/client/index.js';
+import { ManualClock } from '../../shared/clock.js';
+import { createLogger } from '../../shared/log.js';
+import type { KObject } from '../../shared/resources/meta.js';
+import type { Node, Pod } from '../../shared/resources/types.js';
+import type { ControllerRevision, DaemonSet } from '../../shared/resources/daemonset-types.js';
+import { daemonSetReconciler } from '../../services/controller-manager/daemonset/controller.js';
+import { T0, cacheOf } from './controller-fixtures.js';
+import { newDaemonSet, newNode } from './daemonset-fixtures.js';
+
+const silent = createLogger('test', 'silent');
+const KEY = 'default/agent';
+
+function setup(nodeNames: string[]) {
+  const clock = new ManualClock(T0);
+  const writer = new MemoryWriter(clock);
+  const ds = writer.seed<DaemonSet>('daemonsets', newDaemonSet());
+  const nodes = nodeNames.map((n) => writer.seed<Node>('nodes', newNode(n)));
+  const dsCache = cacheOf<DaemonSet>('daemonsets', ds);
+  const nodeCache = cacheOf<Node>('nodes', ...nodes);
+  const podCache = cacheOf<Pod>('pods');
+  const crCache = cacheOf<ControllerRevision>('controllerrevisions');
+  const reasons: string[] = [];
+  const recorder = { record: (_o: KObject, _t: string, reason: string) => void reasons.push(reason) };
+  const reconcile = daemonSetReconciler({ daemonSets: dsCache, nodes: nodeCache, pods: podCache, revisions: crCache, writer, clock, recorder, log: silent });
+  const catchUp = async () => {
+    dsCache.feed(...(await writer.resource<DaemonSet>('daemonsets').listAll('default')));
+    podCache.feed(...(await writer.resource<Pod>('pods').listAll('default')));
+    crCache.feed(...(await writer.resource<ControllerRevision>('controllerrevisions').listAll('default')));
+  };
+  return { writer, reconcile, catchUp, reasons, nodeCache, podCache };
+}
+
+describe('DaemonSet reconcile against the in-memory writer', () => {
+  it('3 nodes: a revision, 3 pods, the status; run again on the same (stale) caches: no new pod', async () => {
+    const t = setup(['n1', 'n2', 'n3']);
+    await t.reconcile(KEY);
+    assert.equal(t.writer.count('create', 'controllerrevisions'), 1);
+    assert.equal(t.writer.count('create', 'pods'), 3);
+    assert.equal(t.writer.count('updateStatus', 'daemonsets'), 1);
+    assert.deepEqual(t.reasons, ['SuccessfulCreate', 'SuccessfulCreate', 'SuccessfulCreate']);
+    // Redelivered event, caches not caught up: the same names are planned and answered AlreadyExists.
+    await assert.rejects(t.reconcile(KEY), (e: Error & { reason?: string }) => e.reason === 'Conflict', 'the status write is stale');
+    assert.equal((await t.writer.resource<Pod>('pods').listAll('default')).length, 3);
+    assert.equal((await t.writer.resource<ControllerRevision>('controllerrevisions').listAll('default')).length, 1);
+    assert.deepEqual(t.reasons.length, 3, 'no event for a pod that already existed');
+  });
+
+  it('once the caches catch up: converged, nothing more is written', async () => {
+    const t = setup(['n1', 'n2', 'n3']);
+    await t.reconcile(KEY);
+    await t.catchUp();
+    await t.reconcile(KEY); // the status now counts the 3 pods
+    await t.catchUp();
+    const before = t.writer.writes().length;
+    await t.reconcile(KEY);
+    assert.equal(t.writer.writes().length, before);
+    const ds = await t.writer.resource<DaemonSet>('daemonsets').get('default', 'agent');
+    assert.equal(ds.status?.desiredNumberScheduled, 3);
+    assert.equal(ds.status?.currentNumberScheduled, 3);
+  });
+
+  it('a fourth node: one more pod', async () => {
+    const t = setup(['n1', 'n2', 'n3']);
+    await t.reconcile(KEY);
+    await t.catchUp();
+    t.nodeCache.feed(t.writer.seed<Node>('nodes', newNode('n4')));
+    await t.reconcile(KEY);
+    assert.equal(t.writer.count('create', 'pods'), 4);
+    const pods = await t.writer.resource<Pod>('pods').listAll('default');
+    const targets = pods.map((p) => p.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchFields?.[0]?.values?.[0]).sort();
+    assert.deepEqual(targets, ['n1', 'n2', 'n3', 'n4']);
+  });
+
+  it('a DaemonSet gone from the cache: no calls', async () => {
+    const t = setup(['n1']);
+    await t.reconcile('default/other');
+    assert.equal(t.writer.calls.length, 0);
+  });
+});
