@@ -89,18 +89,37 @@ export function validateDaemonSet(ds: DaemonSet, old?: DaemonSet): StatusCause[]
   if (isPlainObject(template)) {
     causes.push(...validateLabels(template.metadata?.labels, 'spec.template.metadata.labels'));
     causes.push(...validateAnnotations(template.metadata?.annotations, 'spec.template.metadata.annotations'));
-    const ads = template.spec?.activeDeadlineSeconds;
-    for (const c of validatePodSpec(template.spec, 'spec.template.spec', { templateOf: 'DaemonSet' })) {
-      // DaemonSet says it as an invalid value (Deployments as forbidden).
-      causes.push(c.field === 'spec.template.spec.activeDeadlineSeconds' && c.reason === 'FieldValueForbidden'
-        ? invalidValue(c.field, ads, 'activeDeadlineSeconds in DaemonSet is not Supported')
-        : c);
-    }
+    causes.push(...validatePodSpec(template.spec, 'spec.template.spec', { templateOf: 'DaemonSet' }));
   }
   causes.push(...nonNegative('spec.minReadySeconds', spec.minReadySeconds));
   causes.push(...validateUpdateStrategy(spec.updateStrategy));
   causes.push(...nonNegative('spec.revisionHistoryLimit', spec.revisionHistoryLimit));
   if (old && old.spec?.selector !== undefined && !deepEqual(selector, old.spec.selector)) causes.push(immutable('spec.selector', selector ?? null));
+  causes.push(...validateStatus(ds, old));
+  return causes;
+}
+
+const STATUS_COUNTS = [
+  'currentNumberScheduled',
+  'numberMisscheduled',
+  'desiredNumberScheduled',
+  'numberReady',
+  'observedGeneration',
+  'updatedNumberScheduled',
+  'numberAvailable',
+  'numberUnavailable',
+  'collisionCount',
+] as const;
+
+/** validateDaemonSetStatus (counts non-negative) and ValidateDaemonSetStatusUpdate (collisionCount never decremented). */
+function validateStatus(ds: DaemonSet, old?: DaemonSet): StatusCause[] {
+  const st = ds.status;
+  if (!isPlainObject(st)) return [];
+  const causes = STATUS_COUNTS.flatMap((f) => nonNegative(`status.${f}`, st[f]));
+  const before = old?.status?.collisionCount;
+  if (typeof before === 'number' && (st.collisionCount ?? 0) < before) {
+    causes.push(invalidValue('status.collisionCount', st.collisionCount ?? 0, 'cannot be decremented'));
+  }
   return causes;
 }
 

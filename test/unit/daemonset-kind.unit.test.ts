@@ -60,7 +60,7 @@ describe('DaemonSet kind', () => {
     ['selector must match template labels', { selector: { matchLabels: { app: 'other' } } }, 'spec.template.metadata.labels: Invalid value: {"app":"agent"}: `selector` does not match template `labels`'],
     ['empty selector', { selector: {} }, 'spec.selector: Invalid value: {}: empty selector is invalid for daemonset'],
     ['restartPolicy', { template: { metadata: { labels: { app: 'agent' } }, spec: { restartPolicy: 'Never', containers: [{ name: 'a', image: 'x' }] } } }, 'spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"'],
-    ['activeDeadlineSeconds', { template: { metadata: { labels: { app: 'agent' } }, spec: { activeDeadlineSeconds: 5, containers: [{ name: 'a', image: 'x' }] } } }, 'spec.template.spec.activeDeadlineSeconds: Invalid value: 5: activeDeadlineSeconds in DaemonSet is not Supported'],
+    ['activeDeadlineSeconds', { template: { metadata: { labels: { app: 'agent' } }, spec: { activeDeadlineSeconds: 5, containers: [{ name: 'a', image: 'x' }] } } }, 'spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in DaemonSet is not Supported'],
     ['both surge and unavailable', { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 1 } } }, 'spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: 1: may not be set when maxUnavailable is non-zero'],
     ['neither', { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '0%' } } }, 'spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0'],
     ['more than 100%', { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '150%', maxSurge: 0 } } }, 'spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: "150%": must not be greater than 100%'],
@@ -72,6 +72,12 @@ describe('DaemonSet kind', () => {
   for (const [name, spec, want] of invalid) {
     it(`invalid: ${name}`, () => assert.ok(causes(ds(spec)).includes(want), JSON.stringify(causes(ds(spec)))));
   }
+
+  it('status counts are non-negative; collisionCount is never decremented', () => {
+    const withStatus = (status: Record<string, unknown>) => ({ ...ds(), status }) as KObject;
+    assert.deepEqual(causes(withStatus({ numberReady: -1 })), ['status.numberReady: Invalid value: -1: must be greater than or equal to 0']);
+    assert.deepEqual(causes(withStatus({ collisionCount: 1 }), withStatus({ collisionCount: 2 })), ['status.collisionCount: Invalid value: 1: cannot be decremented']);
+  });
 
   it('valid as given; the selector is immutable', () => {
     assert.deepEqual(causes(ds()), []);
