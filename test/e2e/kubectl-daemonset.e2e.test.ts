@@ -71,6 +71,24 @@ describe('kubectl and DaemonSets against `jetkube up --nodes 2 --runtime fake`',
     assert.match(events, /SuccessfulCreate\s+daemonset\/node-agent\s+Created pod: node-agent-/);
   });
 
+  it('kubectl describe and explain', async () => {
+    const d = await ok('describe', 'ds', 'node-agent');
+    assert.match(d, /^Name:\s+node-agent$/m);
+    assert.match(d, /^Selector:\s+app=node-agent$/m);
+    assert.match(d, /^Node-Selector:\s+<none>$/m);
+    assert.match(d, /^Desired Number of Nodes Scheduled: 2$/m);
+    assert.match(d, /^Current Number of Nodes Scheduled: 2$/m);
+    assert.match(d, /^Number of Nodes Scheduled with Up-to-date Pods: 2$/m);
+    assert.match(d, /^Number of Nodes Scheduled with Available Pods: 2$/m);
+    assert.match(d, /^Number of Nodes Misscheduled: 0$/m);
+    assert.match(d, /^Pods Status:\s+2 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m);
+    assert.match(d, /Normal\s+SuccessfulCreate\s+\S+\s+daemonset-controller\s+Created pod: node-agent-/);
+    const explain = await ok('explain', 'daemonset.spec.updateStrategy');
+    assert.match(explain, /^GROUP:\s+apps$/m);
+    assert.match(explain, /^KIND:\s+DaemonSet$/m);
+    assert.match(explain, /rollingUpdate/);
+  });
+
   it('an image change rolls out; rollout history lists two revisions', async () => {
     const file = join(dir, 'ds-v2.yaml');
     await writeFile(file, (await readFile(EXAMPLE, 'utf8')).replace('busybox:1.36', 'busybox:1.37'));
