@@ -19,6 +19,7 @@ import { daemonFenceposts, allowsSurge } from '../../services/controller-manager
 import { daemonSetHash, newRevision, planHistory, revisionsToDelete } from '../../services/controller-manager/daemonset/revisions.js';
 import { daemonPodName } from '../../services/controller-manager/daemonset/pods.js';
 import { planDaemonSet, type DaemonSetAction } from '../../services/controller-manager/daemonset/plan.js';
+import { FailedPodBackoff } from '../../services/controller-manager/daemonset/backoff.js';
 import { T0 } from './controller-fixtures.js';
 import { daemonPod, newDaemonSet, newNode } from './daemonset-fixtures.js';
 
@@ -274,6 +275,19 @@ describe('planDaemonSet: manage', () => {
     assert.deepEqual(deletes(plan2.actions), []);
   });
 
+  it('a failed pod in back-off stays for now; the DaemonSet is looked at again when the back-off ends', () => {
+    const ds = newDaemonSet();
+    const c = converged(ds, nodes);
+    const failed = { ...c.pods[0]!, status: { phase: 'Failed' as const } };
+    const plan = planDaemonSet({ ds: c.ds, nodes, pods: [failed, ...c.pods.slice(1)], revisions: c.revisions, now: NOW, failedPodBackoff: (n) => (n === 'n1' ? 4000 : 0) });
+    assert.deepEqual(deletes(plan.actions), []);
+    assert.deepEqual(plan.events, []);
+    assert.equal(plan.requeueAfterMs, 4000);
+    assert.equal(plan.failedPodNodes, undefined);
+    const now = planDaemonSet({ ds: c.ds, nodes, pods: [failed, ...c.pods.slice(1)], revisions: c.revisions, now: NOW, failedPodBackoff: () => 0 });
+    assert.deepEqual(now.failedPodNodes, ['n1']);
+  });
+
   it('a DaemonSet being deleted only writes its status', () => {
     const ds = { ...newDaemonSet(), metadata: { ...newDaemonSet().metadata, deletionTimestamp: '2024-01-01T00:00:00Z' } };
     assert.deepEqual(types(planDaemonSet({ ds, nodes, pods: [], revisions: [revisionOf(ds)], now: NOW }).actions), ['updateStatus']);
@@ -409,5 +423,24 @@ describe('status', () => {
       observedGeneration: 1,
     });
     assert.equal(plan.requeueAfterMs, 120_000);
+  });
+});
+
+describe('failed-pods back-off', () => {
+  it('1 s, doubling per deletion up to 15 min, per DaemonSet and node; forgotten after twice the maximum idle', () => {
+    const b = new FailedPodBackoff();
+    assert.equal(b.remaining('u', 'n1', 0), 0);
+    b.next('u', 'n1', 0);
+    assert.equal(b.remaining('u', 'n1', 0), 1000);
+    assert.equal(b.remaining('u', 'n1', 400), 600);
+    assert.equal(b.remaining('u', 'n2', 400), 0);
+    assert.equal(b.remaining('v', 'n1', 400), 0);
+    b.next('u', 'n1', 1000);
+    assert.equal(b.remaining('u', 'n1', 1000), 2000);
+    let t = 1000;
+    for (let i = 0; i < 20; i++) b.next('u', 'n1', (t += 1000));
+    assert.equal(b.remaining('u', 'n1', t), 15 * 60 * 1000);
+    b.next('u', 'n1', t + 31 * 60 * 1000);
+    assert.equal(b.remaining('u', 'n1', t + 31 * 60 * 1000), 1000);
   });
 });

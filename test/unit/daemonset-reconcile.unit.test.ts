@@ -31,7 +31,7 @@ function setup(nodeNames: string[]) {
     podCache.feed(...(await writer.resource<Pod>('pods').listAll('default')));
     crCache.feed(...(await writer.resource<ControllerRevision>('controllerrevisions').listAll('default')));
   };
-  return { writer, reconcile, catchUp, reasons, nodeCache, podCache };
+  return { writer, reconcile, catchUp, reasons, nodeCache, podCache, clock };
 }
 
 describe('DaemonSet reconcile against the in-memory writer', () => {
@@ -73,6 +73,33 @@ describe('DaemonSet reconcile against the in-memory writer', () => {
     const pods = await t.writer.resource<Pod>('pods').listAll('default');
     const targets = pods.map((p) => p.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchFields?.[0]?.values?.[0]).sort();
     assert.deepEqual(targets, ['n1', 'n2', 'n3', 'n4']);
+  });
+
+  it('a failed pod is deleted (FailedDaemonPod), its replacement failing at once waits for the back-off', async () => {
+    const t = setup(['n1']);
+    await t.reconcile(KEY);
+    await t.catchUp();
+    const pods = t.writer.resource<Pod>('pods');
+    const fail = async () => {
+      const [p] = await pods.listAll('default');
+      await pods.updateStatus({ ...p!, status: { phase: 'Failed' } });
+      await t.catchUp();
+    };
+    await fail();
+    await t.reconcile(KEY);
+    assert.equal(t.writer.count('delete', 'pods'), 1);
+    assert.ok(t.reasons.includes('FailedDaemonPod'));
+    t.podCache.drop(t.podCache.list()[0]!);
+    await t.reconcile(KEY); // the replacement, under the same name
+    assert.equal(t.writer.count('create', 'pods'), 2);
+    await t.catchUp();
+    await fail();
+    const r = await t.reconcile(KEY);
+    assert.equal(t.writer.count('delete', 'pods'), 1, 'in back-off: not deleted');
+    assert.equal((r as { requeueAfter?: number } | undefined)?.requeueAfter, 1000);
+    t.clock.advance(1000);
+    await t.reconcile(KEY);
+    assert.equal(t.writer.count('delete', 'pods'), 2);
   });
 
   it('a DaemonSet gone from the cache: no calls', async () => {

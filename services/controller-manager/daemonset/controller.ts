@@ -23,6 +23,7 @@ import { deepEqual } from '../../../shared/resources/json.js';
 import type { ControllerFactory } from '../manager.js';
 import { getControllerOf } from '../replicaset/controller-ref.js';
 import { planDaemonSet, type DaemonSetAction } from './plan.js';
+import { FailedPodBackoff } from './backoff.js';
 
 export const DAEMONSET_CONTROLLER = 'daemonset-controller';
 
@@ -37,6 +38,8 @@ export interface DaemonSetReconcilerDeps {
   readonly clock: Clock;
   readonly recorder: Pick<EventRecorder, 'record'>;
   readonly log: Logger;
+  /** The failed-pods back-off (a fresh one by default). */
+  readonly backoff?: FailedPodBackoff;
 }
 
 /** What in a node decides where daemon pods go: labels, taints, unschedulable, readiness. */
@@ -117,6 +120,7 @@ export function daemonSetReconciler(deps: DaemonSetReconcilerDeps): Reconcile {
   const dsClient = deps.writer.resource<DaemonSet>('daemonsets');
   const podClient = deps.writer.resource<Pod>('pods');
   const crClient = deps.writer.resource<ControllerRevision>('controllerrevisions');
+  const backoff = deps.backoff ?? new FailedPodBackoff();
 
   return async function reconcile(key: string): Promise<ReconcileResult | void> {
     const ds = dsInf.get(key);
@@ -128,7 +132,9 @@ export function daemonSetReconciler(deps: DaemonSetReconcilerDeps): Reconcile {
       pods: uid ? podInf.byIndex(Indexes.controllerUid, uid) : [],
       revisions: uid ? crInf.byIndex(Indexes.controllerUid, uid) : [],
       now: deps.clock.now(),
+      failedPodBackoff: (node) => backoff.remaining(uid, node, deps.clock.now().getTime()),
     });
+    for (const node of plan.failedPodNodes ?? []) backoff.next(uid, node, deps.clock.now().getTime());
     for (const ev of plan.events) recorder.record(ds, ev.type, ev.reason, ev.message);
     if (plan.actions.length) log.debug({ key, actions: plan.actions.map((a) => a.type) }, 'daemonset plan');
     for (const action of plan.actions) await execute(ds, action);

@@ -45,6 +45,8 @@ export interface DaemonSetPlan {
   /** The hash of the current revision (pods with it are up to date). */
   readonly hash?: string;
   readonly requeueAfterMs?: number;
+  /** Nodes whose failed pod is deleted by this plan: their back-off moves on. */
+  readonly failedPodNodes?: readonly string[];
 }
 
 export interface DaemonSetPlanInput {
@@ -55,6 +57,8 @@ export interface DaemonSetPlanInput {
   /** The ControllerRevisions the DaemonSet controls. */
   readonly revisions: readonly ControllerRevision[];
   readonly now: Date;
+  /** Milliseconds before a failed pod on the node may be deleted (the failed-pods back-off); none: now. */
+  readonly failedPodBackoff?: (nodeName: string) => number;
 }
 
 export const FAILED_DAEMON_POD_REASON = 'FailedDaemonPod';
@@ -77,11 +81,21 @@ interface ManageResult {
   readonly nodesToCreate: string[];
   readonly podsToDelete: { pod: Pod; reason: DeleteReason }[];
   readonly events: PlanEvent[];
+  readonly failedPodNodes: string[];
+  /** The shortest back-off a failed pod waits for. */
+  backoffMs?: number;
 }
 
 /** podsShouldBeOnNode for every node, plus the pods of nodes that are gone. */
-function manage(ds: DaemonSet, nodes: readonly Node[], byNode: ReadonlyMap<string, Pod[]>, should: ReadonlyMap<string, ShouldRun>, hash: string): ManageResult {
-  const out: ManageResult = { nodesToCreate: [], podsToDelete: [], events: [] };
+function manage(
+  ds: DaemonSet,
+  nodes: readonly Node[],
+  byNode: ReadonlyMap<string, Pod[]>,
+  should: ReadonlyMap<string, ShouldRun>,
+  hash: string,
+  backoff: (node: string) => number,
+): ManageResult {
+  const out: ManageResult = { nodesToCreate: [], podsToDelete: [], events: [], failedPodNodes: [] };
   const surge = allowsSurge(ds);
   for (const node of nodes) {
     const name = node.metadata.name ?? '';
@@ -94,6 +108,12 @@ function manage(ds: DaemonSet, nodes: readonly Node[], byNode: ReadonlyMap<strin
       for (const p of pods) {
         if (p.metadata.deletionTimestamp) continue;
         if (p.status?.phase === 'Failed') {
+          const wait = backoff(name);
+          if (wait > 0) {
+            out.backoffMs = Math.min(out.backoffMs ?? wait, wait);
+            continue;
+          }
+          if (!out.failedPodNodes.includes(name)) out.failedPodNodes.push(name);
           out.events.push({
             type: 'Warning',
             reason: FAILED_DAEMON_POD_REASON,
@@ -175,6 +195,8 @@ export function planDaemonSet(input: DaemonSetPlanInput): DaemonSetPlan {
       break;
   }
 
+  let failedPodNodes: readonly string[] = [];
+  let backoffMs: number | undefined;
   const generation = templateGeneration(ds);
   const should = new Map(nodes.map((n) => [n.metadata.name ?? '', nodeShouldRunDaemonPod(n, ds)]));
   const deleting = !!ds.metadata.deletionTimestamp;
@@ -182,7 +204,9 @@ export function planDaemonSet(input: DaemonSetPlanInput): DaemonSetPlan {
   if (!deleting) {
     // 2. manage
     const all = nodeToDaemonPods(input.pods, true);
-    const m = manage(ds, nodes, all, should, hash);
+    const m = manage(ds, nodes, all, should, hash, input.failedPodBackoff ?? (() => 0));
+    failedPodNodes = m.failedPodNodes;
+    backoffMs = m.backoffMs;
     events.push(...m.events);
     for (const node of m.nodesToCreate) actions.push({ type: 'createPod', nodeName: node, pod: newDaemonPod(ds, node, hash) });
     for (const { pod, reason } of m.podsToDelete) actions.push(deletePod(pod, reason));
@@ -220,8 +244,9 @@ export function planDaemonSet(input: DaemonSetPlanInput): DaemonSetPlan {
   });
   if (!daemonStatusEqual(status, ds.status)) actions.push({ type: 'updateStatus', status });
   const minReady = ds.spec.minReadySeconds ?? 0;
-  const requeueAfterMs = minReady > 0 && status.numberReady !== status.numberAvailable ? minReady * 1000 : undefined;
-  return { actions, events, hash, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
+  const waits = [minReady > 0 && status.numberReady !== status.numberAvailable ? minReady * 1000 : undefined, backoffMs].filter((x): x is number => x !== undefined);
+  const requeueAfterMs = waits.length ? Math.min(...waits) : undefined;
+  return { actions, events, hash, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}), ...(failedPodNodes.length ? { failedPodNodes } : {}) };
 }
 
 function emptyStatus(): DaemonSetStatus {
