@@ -4,7 +4,8 @@
  * and finishes deletions. A pod lands on each node (bound by the scheduler through the node-name
  * affinity), a node added later gets one, a tainted node does not, a rolling update replaces them
  * one node at a time, `rollout undo`'s patch brings the first revision back, and restarts of the
- * controller-manager mid-work never leave two pods on a node.
+ * controller-manager mid-work never leave two pods on a node, and the garbage collector takes a
+ * deleted DaemonSet's pods and revisions.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -99,7 +100,7 @@ describe('DaemonSet controller on NATS and Postgres', { timeout: 240_000 }, () =
   let kubelet: FakeKubelet;
 
   before(async () => {
-    cs = await startControllerStack('ds', ['daemonset']);
+    cs = await startControllerStack('ds', ['daemonset', 'garbagecollector']);
     sched = await startScheduler({ ...cs.stack.cfg, gatewayUrl: cs.url }, silent, { backoffBaseMs: 50, backoffCapMs: 500, leaderElection: { enabled: false } });
     kubelet = startFakeKubelet(cs.url, { intervalMs: 100 });
     for (const n of ['ds-n1', 'ds-n2', 'ds-n3']) await addNode(cs.url, n);
@@ -201,5 +202,19 @@ describe('DaemonSet controller on NATS and Postgres', { timeout: 240_000 }, () =
   it('a node deleted loses its pod', async () => {
     assert.equal((await api(cs.url, 'DELETE', '/api/v1/nodes/ds-n4')).status, 200);
     await settled(cs.url, 'logs', ['ds-n1', 'ds-n2', 'ds-n3'], 'logs:1');
+  });
+
+  it('deleting the DaemonSet takes its pods and revisions with it (garbage collector)', async () => {
+    assert.equal((await api(cs.url, 'DELETE', `${DS}/logs`)).status, 200);
+    await eventually(
+      'logs pods and revisions gone',
+      async () => {
+        const pods = await listPods(cs.url, 'app=logs');
+        const revs = (await api(cs.url, 'GET', '/apis/apps/v1/namespaces/default/controllerrevisions?labelSelector=app%3Dlogs')).body.items;
+        return pods.length === 0 && revs.length === 0 ? true : undefined;
+      },
+      45_000,
+    );
+    assert.equal((await podsByNode(cs.url, 'agent')).size, 3, 'the other DaemonSet keeps its pods');
   });
 });
