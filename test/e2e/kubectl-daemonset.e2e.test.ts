@@ -83,6 +83,9 @@ describe('kubectl and DaemonSets against `jetkube up --nodes 2 --runtime fake`',
     assert.match(d, /^Number of Nodes Misscheduled: 0$/m);
     assert.match(d, /^Pods Status:\s+2 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m);
     assert.match(d, /Normal\s+SuccessfulCreate\s+\S+\s+daemonset-controller\s+Created pod: node-agent-/);
+    const resources = await ok('api-resources', '--api-group=apps');
+    assert.match(resources, /^controllerrevisions\s+apps\/v1\s+true\s+ControllerRevision$/m);
+    assert.match(resources, /^daemonsets\s+ds\s+apps\/v1\s+true\s+DaemonSet$/m);
     const explain = await ok('explain', 'daemonset.spec.updateStrategy');
     assert.match(explain, /^GROUP:\s+apps$/m);
     assert.match(explain, /^KIND:\s+DaemonSet$/m);

@@ -251,6 +251,7 @@ describe('planDaemonSet: manage', () => {
     const c = converged(newDaemonSet(), nodes);
     const plan = planDaemonSet({ ds: c.ds, nodes: nodes.slice(0, 2), pods: c.pods, revisions: c.revisions, now: NOW });
     assert.deepEqual(deletes(plan.actions), ['n3:orphaned']);
+    assert.equal(plan.actions.find((a) => a.type === 'deletePod')?.type === 'deletePod' && (plan.actions.find((a) => a.type === 'deletePod') as { force?: boolean }).force, true);
   });
 
   it('two pods on a node: the oldest stays', () => {

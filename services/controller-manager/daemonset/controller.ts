@@ -177,7 +177,10 @@ export function daemonSetReconciler(deps: DaemonSetReconcilerDeps): Reconcile {
       }
       case 'deletePod':
         try {
-          await podClient.delete(ns, action.name, action.uid ? { preconditions: { uid: action.uid } } : undefined);
+          await podClient.delete(ns, action.name, {
+            ...(action.uid ? { preconditions: { uid: action.uid } } : {}),
+            ...(action.force ? { gracePeriodSeconds: 0 } : {}),
+          });
         } catch (e) {
           if (isNotFound(e)) return;
           recorder.record(ds, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(e)}`);

@@ -29,7 +29,15 @@ export type DaemonSetAction =
   | { readonly type: 'updateRevision'; readonly revision: ControllerRevision }
   | { readonly type: 'deleteRevision'; readonly name: string; readonly uid?: string }
   | { readonly type: 'createPod'; readonly nodeName: string; readonly pod: Pod }
-  | { readonly type: 'deletePod'; readonly name: string; readonly uid?: string; readonly nodeName?: string; readonly reason: DeleteReason }
+  | {
+      readonly type: 'deletePod';
+      readonly name: string;
+      readonly uid?: string;
+      readonly nodeName?: string;
+      readonly reason: DeleteReason;
+      /** Grace 0: the pod's node is gone, no kubelet will finish a graceful delete (what pod GC does). */
+      readonly force?: boolean;
+    }
   | { readonly type: 'updateStatus'; readonly status: DaemonSetStatus };
 
 export interface PlanEvent {
@@ -145,7 +153,8 @@ function manage(
       for (const p of pods) if (!p.metadata.deletionTimestamp) out.podsToDelete.push({ pod: p, reason: 'misscheduled' });
     }
   }
-  // Pods meant for nodes that no longer exist (Kubernetes leaves the scheduled ones to pod GC).
+  // Pods meant for nodes that no longer exist: deleted at once (grace 0), as Kubernetes' pod GC
+  // would; no kubelet is left to finish a graceful delete.
   const known = new Set(nodes.map((n) => n.metadata.name ?? ''));
   for (const [node, pods] of [...byNode.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (known.has(node)) continue;
@@ -160,6 +169,7 @@ const deletePod = (p: Pod, reason: DeleteReason): DaemonSetAction => ({
   ...(p.metadata.uid ? { uid: p.metadata.uid } : {}),
   ...(targetNodeName(p) ? { nodeName: targetNodeName(p) } : {}),
   reason,
+  ...(reason === 'orphaned' ? { force: true } : {}),
 });
 
 export function planDaemonSet(input: DaemonSetPlanInput): DaemonSetPlan {
