@@ -102,6 +102,31 @@ describe('DaemonSet reconcile against the in-memory writer', () => {
     assert.equal(t.writer.count('delete', 'pods'), 2);
   });
 
+  it('an orphan pod matching the selector is adopted and counts for its node; a pod no longer matching is released', async () => {
+    const t = setup(['n1', 'n2']);
+    const orphan = t.writer.seed<Pod>('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'stray', namespace: 'default', uid: 'uid-stray', labels: { app: 'agent' } },
+      spec: { nodeName: 'n1', containers: [{ name: 'agent', image: 'agent:1' }] },
+      status: { phase: 'Running' },
+    });
+    t.podCache.feed(orphan);
+    await t.reconcile(KEY);
+    assert.equal(t.writer.count('patch', 'pods'), 1);
+    const adopted = await t.writer.resource<Pod>('pods').get('default', 'stray');
+    assert.equal(adopted.metadata.ownerReferences?.[0]?.kind, 'DaemonSet');
+    assert.equal(adopted.metadata.ownerReferences?.[0]?.controller, true);
+    const created = (await t.writer.resource<Pod>('pods').listAll('default')).filter((p) => p.metadata.name !== 'stray');
+    assert.equal(created.length, 1, 'only n2 gets a new pod');
+    await t.catchUp();
+    const relabelled = { ...adopted, metadata: { ...adopted.metadata, labels: { app: 'other' } } };
+    t.podCache.feed(await t.writer.resource<Pod>('pods').update(relabelled));
+    await t.reconcile(KEY);
+    const released = await t.writer.resource<Pod>('pods').get('default', 'stray');
+    assert.deepEqual(released.metadata.ownerReferences ?? [], []);
+  });
+
   it('a DaemonSet gone from the cache: no calls', async () => {
     const t = setup(['n1']);
     await t.reconcile('default/other');

@@ -2,7 +2,9 @@
  * The DaemonSet controller's I/O layer (Kubernetes' pkg/controller/daemon): handlers that only
  * enqueue DaemonSet keys — the DaemonSet itself, the controller of a pod or ControllerRevision
  * that changed, every DaemonSet when a node comes, goes or changes what decides eligibility — and
- * a reconcile that feeds planDaemonSet from the caches and executes its actions in order, each
+ * a reconcile that claims the namespace's pods and ControllerRevisions (adopting matching orphans,
+ * releasing what no longer matches, as ClaimPods does), feeds planDaemonSet from the caches and
+ * executes its actions in order, each
  * with the precondition it observed, stopping at the first error (409: the cache was stale, the
  * key is requeued and planned again).
  *
@@ -16,12 +18,15 @@ import type { KObject } from '../../../shared/resources/meta.js';
 import type { Informer, Reconcile, ReconcileResult } from '../../../shared/informer/index.js';
 import type { Logger } from '../../../shared/log.js';
 import type { Clock } from '../../../shared/clock.js';
-import { Indexes, WorkQueue, controllerUidIndex, objectKey, startController } from '../../../shared/informer/index.js';
-import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
+import { WorkQueue, objectKey, startController } from '../../../shared/informer/index.js';
+import { EventRecorder, gatewayWriter, type ObjectWriter, type ResourceWriter } from '../../../shared/client/index.js';
 import { isAlreadyExists, isNotFound } from '../../../shared/errors.js';
 import { deepEqual } from '../../../shared/resources/json.js';
 import type { ControllerFactory } from '../manager.js';
-import { getControllerOf } from '../replicaset/controller-ref.js';
+import { adoptPatch, getControllerOf, newControllerRef, releasePatch } from '../replicaset/controller-ref.js';
+import { classifyPods } from '../replicaset/claim.js';
+import type { ReplicaSet } from '../../../shared/resources/types.js';
+import { matchesLabels, tryFromLabelSelector } from '../../../shared/resources/selectors.js';
 import { planDaemonSet, type DaemonSetAction } from './plan.js';
 import { FailedPodBackoff } from './backoff.js';
 
@@ -71,10 +76,21 @@ export const daemonSetController: ControllerFactory = (ctx, opts) => {
   const enqueueAll = () => {
     for (const ds of dsInf.list()) enqueue(ds);
   };
-  /** The cached DaemonSet controlling obj (by name and uid). */
+  /**
+   * The cached DaemonSet controlling obj (by name and uid); for an orphan, every DaemonSet of its
+   * namespace whose selector matches it (one of them may adopt it).
+   */
   function enqueueController(obj: KObject): void {
     const ref = getControllerOf(obj);
-    if (!ref || ref.kind !== 'DaemonSet') return;
+    if (!ref) {
+      if (obj.metadata.deletionTimestamp) return;
+      for (const ds of dsInf.listByNamespace(obj.metadata.namespace ?? '')) {
+        const sel = ds.spec?.selector ? tryFromLabelSelector(ds.spec.selector) : undefined;
+        if (sel?.length && matchesLabels(sel, obj.metadata.labels)) enqueue(ds);
+      }
+      return;
+    }
+    if (ref.kind !== 'DaemonSet') return;
     const ds = dsInf.getByName(obj.metadata.namespace, ref.name);
     if (ds && ds.metadata.uid === ref.uid) enqueue(ds);
   }
@@ -92,7 +108,7 @@ export const daemonSetController: ControllerFactory = (ctx, opts) => {
       onAdd: enqueueController,
       onUpdate: (old, pod) => {
         if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return;
-        if (getControllerOf(old)?.uid !== getControllerOf(pod)?.uid) enqueueController(old);
+        if (getControllerOf(old)?.uid !== getControllerOf(pod)?.uid || !deepEqual(old.metadata.labels ?? {}, pod.metadata.labels ?? {})) enqueueController(old);
         enqueueController(pod);
       },
       onDelete: enqueueController,
@@ -112,11 +128,9 @@ export const daemonSetController: ControllerFactory = (ctx, opts) => {
   });
 };
 
-/** reconcile(key) for DaemonSets (see the top of this file); adds the controllerUid index to the pod and revision informers. */
+/** reconcile(key) for DaemonSets (see the top of this file). */
 export function daemonSetReconciler(deps: DaemonSetReconcilerDeps): Reconcile {
   const { daemonSets: dsInf, nodes: nodeInf, pods: podInf, revisions: crInf, recorder, log } = deps;
-  podInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
-  crInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
   const dsClient = deps.writer.resource<DaemonSet>('daemonsets');
   const podClient = deps.writer.resource<Pod>('pods');
   const crClient = deps.writer.resource<ControllerRevision>('controllerrevisions');
@@ -126,11 +140,14 @@ export function daemonSetReconciler(deps: DaemonSetReconcilerDeps): Reconcile {
     const ds = dsInf.get(key);
     if (!ds) return;
     const uid = ds.metadata.uid ?? '';
+    const ns = ds.metadata.namespace ?? '';
+    const pods = await claim(ds, podInf.listByNamespace(ns), podClient);
+    const revisions = await claim(ds, crInf.listByNamespace(ns), crClient);
     const plan = planDaemonSet({
       ds,
       nodes: nodeInf.list(),
-      pods: uid ? podInf.byIndex(Indexes.controllerUid, uid) : [],
-      revisions: uid ? crInf.byIndex(Indexes.controllerUid, uid) : [],
+      pods,
+      revisions,
       now: deps.clock.now(),
       failedPodBackoff: (node) => backoff.remaining(uid, node, deps.clock.now().getTime()),
     });
@@ -140,6 +157,44 @@ export function daemonSetReconciler(deps: DaemonSetReconcilerDeps): Reconcile {
     for (const action of plan.actions) await execute(ds, action);
     if (plan.requeueAfterMs !== undefined) return { requeueAfter: Math.max(1000, plan.requeueAfterMs) };
   };
+
+  /**
+   * ClaimPods / ClaimControllerRevisions: what the DaemonSet controls and matches, plus the orphans
+   * matching its selector it adopts (once the gateway confirms it exists and is not being
+   * deleted); what it controls but no longer matches is released.
+   */
+  async function claim<T extends KObject>(ds: DaemonSet, objs: readonly T[], client: ResourceWriter<T>): Promise<T[]> {
+    const claims = classifyPods(ds as unknown as ReplicaSet, objs as unknown as Pod[]) as unknown as { owned: T[]; adopt: T[]; release: T[] };
+    const out = [...claims.owned];
+    if (claims.adopt.length && (await canAdopt(ds))) {
+      const ref = newControllerRef(ds, 'apps/v1', 'DaemonSet');
+      for (const o of claims.adopt) {
+        try {
+          out.push(await client.patch(o.metadata.namespace, o.metadata.name ?? '', adoptPatch(o, ref), 'strategic'));
+          log.info({ ds: objectKey(ds), kind: o.kind, name: o.metadata.name }, 'adopted');
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+    }
+    for (const o of claims.release) {
+      try {
+        await client.patch(o.metadata.namespace, o.metadata.name ?? '', releasePatch(o, ds.metadata.uid ?? ''), 'strategic');
+        log.info({ ds: objectKey(ds), kind: o.kind, name: o.metadata.name }, 'released');
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    return out;
+  }
+
+  async function canAdopt(ds: DaemonSet): Promise<boolean> {
+    const fresh = await dsClient.get(ds.metadata.namespace, ds.metadata.name ?? '').catch((e: unknown) => {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    });
+    return !!fresh && fresh.metadata.uid === ds.metadata.uid && !fresh.metadata.deletionTimestamp;
+  }
 
   async function execute(ds: DaemonSet, action: DaemonSetAction): Promise<void> {
     const ns = ds.metadata.namespace;
