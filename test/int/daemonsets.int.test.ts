@@ -166,13 +166,40 @@ describe('DaemonSet controller on NATS and Postgres', { timeout: 240_000 }, () =
     assert.deepEqual(revs.map((x: any) => x.revision).sort(), [1, 2]);
   });
 
+  it('maxSurge 1: a new pod starts next to the old one before it goes; never fewer ready pods than nodes', async () => {
+    const body = daemonSet('surge', 'surge:1');
+    (body.spec as Record<string, unknown>).updateStrategy = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } };
+    assert.equal((await api(cs.url, 'POST', DS, body)).status, 201);
+    await settled(cs.url, 'surge', ['ds-n1', 'ds-n2', 'ds-n3', 'ds-n4'], 'surge:1');
+    const r = await api(cs.url, 'PATCH', `${DS}/surge`, { spec: { template: { spec: { containers: [{ name: 'agent', image: 'surge:2' }] } } } }, 'application/strategic-merge-patch+json');
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    let minReady = 4;
+    let maxActive = 0;
+    await eventually(
+      'surge:2 everywhere',
+      async () => {
+        const active = (await listPods(cs.url, 'app=surge')).filter(isActive);
+        maxActive = Math.max(maxActive, active.length);
+        minReady = Math.min(minReady, new Set(active.filter(isReady).map((p) => p.spec.nodeName)).size);
+        if (active.length !== 4 || !active.every((p) => isReady(p) && p.spec.containers[0]!.image === 'surge:2')) return undefined;
+        const d = await getDs(cs.url, 'surge');
+        return d.status?.updatedNumberScheduled === 4 && d.status?.numberAvailable === 4 ? true : undefined;
+      },
+      60_000,
+      50,
+    );
+    assert.equal(minReady, 4, 'every node kept a ready pod');
+    assert.ok(maxActive <= 5, `at most one surge pod at a time, saw ${maxActive} active pods`);
+    assert.equal((await api(cs.url, 'DELETE', `${DS}/surge`)).status, 200);
+  });
+
   it("rollout undo's patch (the revision's data) brings revision 1's template back as revision 3", async () => {
     const revs = (await api(cs.url, 'GET', '/apis/apps/v1/namespaces/default/controllerrevisions')).body.items;
     const first = revs.find((x: any) => x.revision === 1);
     const r = await api(cs.url, 'PATCH', `${DS}/agent`, first.data, 'application/strategic-merge-patch+json');
     assert.equal(r.status, 200, JSON.stringify(r.body));
     await settled(cs.url, 'agent', ['ds-n1', 'ds-n2', 'ds-n3', 'ds-n4'], 'agent:1');
-    const after = (await api(cs.url, 'GET', '/apis/apps/v1/namespaces/default/controllerrevisions')).body.items;
+    const after = (await api(cs.url, 'GET', '/apis/apps/v1/namespaces/default/controllerrevisions?labelSelector=app%3Dagent')).body.items;
     const renumbered = after.find((x: any) => x.metadata.name === first.metadata.name);
     assert.equal(renumbered.revision, 3);
     assert.equal(after.length, 2);

@@ -232,8 +232,10 @@ export function planDaemonSet(input: DaemonSetPlanInput): DaemonSetPlan {
         if (!live.has(name)) live.set(name, []);
       }
       const step = rollingUpdate({ ds, hash, generation, nodeToPods: live, shouldRun: (n) => should.get(n)?.shouldRun ?? false, desired, now });
-      for (const node of step.nodesToCreate) actions.push({ type: 'createPod', nodeName: node, pod: newDaemonPod(ds, node, hash) });
+      // Old pods go first: a surge node whose new pod is available gives its place back before the
+      // next surge pod starts (Kubernetes' syncNodes creates first; the bound is only transient there).
       for (const p of step.podsToDelete) actions.push(deletePod(p, 'update'));
+      for (const node of step.nodesToCreate) actions.push({ type: 'createPod', nodeName: node, pod: newDaemonPod(ds, node, hash) });
     }
 
     // 4. history cleanup
