@@ -74,6 +74,8 @@ describe('nodeShouldRunDaemonPod', () => {
     { name: 'pid-pressure: tolerated automatically', node: newNode('n1', { taints: [taint('node.kubernetes.io/pid-pressure', 'NoSchedule')] }), run: true, keep: true },
     { name: 'network-unavailable without hostNetwork: not tolerated', node: newNode('n1', { taints: [taint('node.kubernetes.io/network-unavailable', 'NoSchedule')] }), run: false, keep: true },
     { name: 'network-unavailable with hostNetwork: tolerated', node: newNode('n1', { taints: [taint('node.kubernetes.io/network-unavailable', 'NoSchedule')] }), ds: withSpec({ hostNetwork: true }), run: true, keep: true },
+    { name: 'a node not Ready (its implied not-ready NoSchedule taint): no new pod, the old one stays', node: notReady('n1', 'False'), run: false, keep: true },
+    { name: 'a node whose Ready is Unknown (unreachable NoSchedule): no new pod, the old one stays', node: notReady('n1', 'Unknown'), run: false, keep: true },
     { name: 'not-ready NoSchedule is not among the automatic tolerations', node: newNode('n1', { taints: [taint('node.kubernetes.io/not-ready', 'NoSchedule')] }), run: false, keep: true },
   ];
   for (const c of cases) {
@@ -82,6 +84,11 @@ describe('nodeShouldRunDaemonPod', () => {
     });
   }
 });
+
+function notReady(name: string, status: 'False' | 'Unknown'): Node {
+  const n = newNode(name);
+  return { ...n, status: { conditions: [{ type: 'Ready', status }] } } as Node;
+}
 
 function withSpec(extra: Record<string, unknown>): DaemonSet {
   const ds = newDaemonSet();

@@ -5,7 +5,7 @@
  */
 import type { Affinity, Node, Pod, PodSpec, Taint, Toleration } from '../../../shared/resources/types.js';
 import type { DaemonSet } from '../../../shared/resources/daemonset-types.js';
-import { compileTaint, compileTerms, findUntoleratedTaint, matchesAnyTerm, TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE } from '../../../shared/scheduling/index.js';
+import { compileTaint, compileTerms, findUntoleratedTaint, matchesAnyTerm, readinessTaint, TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE } from '../../../shared/scheduling/index.js';
 
 export const TAINT_NODE_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
 export const TAINT_NODE_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
@@ -70,7 +70,10 @@ export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): ShouldRun {
   if (spec.nodeName && spec.nodeName !== name) return { shouldRun: false, shouldContinueRunning: false };
   if (!matchesNodeSelectorAndAffinity(spec, node)) return { shouldRun: false, shouldContinueRunning: false };
   const tolerations = withDaemonTolerations(spec);
-  const taints = (node.spec?.taints ?? []).map((t: Taint) => compileTaint(t));
+  // A node that is not Ready carries the not-ready/unreachable NoSchedule taint in Kubernetes (the
+  // node lifecycle controller puts it there); the scheduler here assumes it too.
+  const readiness = readinessTaint(node);
+  const taints = [...(node.spec?.taints ?? []), ...(readiness ? [readiness] : [])].map((t: Taint) => compileTaint(t));
   if (!findUntoleratedTaint(taints, tolerations)) return { shouldRun: true, shouldContinueRunning: true };
   const noExecute = taints.filter((t) => t.effect === 'NoExecute');
   return { shouldRun: false, shouldContinueRunning: !findUntoleratedTaint(noExecute, tolerations) };

@@ -40,7 +40,8 @@ export function newDaemonPod(ds: DaemonSet, nodeName: string, hash: string): Pod
   const t = ds.spec.template;
   const tm = t.metadata ?? {};
   const gen = templateGeneration(ds);
-  const labels: Record<string, string> = { ...(tm.labels ?? {}), [POD_TEMPLATE_GENERATION_LABEL]: gen === undefined ? '' : String(gen) };
+  const labels: Record<string, string> = { ...(tm.labels ?? {}) };
+  if (gen !== undefined) labels[POD_TEMPLATE_GENERATION_LABEL] = String(gen);
   if (hash) labels[CONTROLLER_REVISION_HASH_LABEL] = hash;
   const spec = cloneJson(t.spec);
   const metadata: Pod['metadata'] = {
