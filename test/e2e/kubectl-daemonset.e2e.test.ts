@@ -2,7 +2,9 @@
  * DaemonSets with the real kubectl against `jetkube up --nodes 2 --runtime fake` (the kubelets
  * register their nodes and make pods Ready without processes): `kubectl apply` of
  * examples/daemonset.yaml, `kubectl rollout status`, the `kubectl get ds` and controllerrevisions
- * columns, an image change rolled out, `kubectl rollout history` and `kubectl rollout undo`.
+ * columns, describe and explain, an image change rolled out, `kubectl rollout history` and
+ * `kubectl rollout undo`, delete --cascade=orphan then adoption on re-apply, delete with the garbage
+ * collector, and a refused DaemonSet.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -115,6 +117,32 @@ describe('kubectl and DaemonSets against `jetkube up --nodes 2 --runtime fake`',
     assert.match(history, /\n2\s+<none>\n3\s+<none>\n/);
     // kubectl's "skipped rollback (current template already matches ...)" compares JSON bytes of the
     // revision's data; lists come from the jsonb projection, whose key order differs: not asserted.
+  });
+
+  it('delete --cascade=orphan keeps the pods; applied again, the DaemonSet adopts them instead of making new ones', async () => {
+    const podNames = async () =>
+      JSON.parse(await ok('get', 'pods', '-l', 'app=node-agent', '-o', 'json')).items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.metadata.name).sort();
+    const before = await podNames();
+    assert.equal(before.length, 2);
+    assert.equal(await ok('delete', 'ds', 'node-agent', '--cascade=orphan'), 'daemonset.apps "node-agent" deleted\n');
+    await eventually('orphaned pods', async () => {
+      const pods = JSON.parse(await ok('get', 'pods', '-l', 'app=node-agent', '-o', 'json')).items;
+      return pods.length === 2 && pods.every((p: any) => !(p.metadata.ownerReferences ?? []).length) ? true : undefined;
+    }, 30_000);
+    assert.equal(await ok('apply', '-f', EXAMPLE), 'daemonset.apps/node-agent created\n');
+    await ok('rollout', 'status', 'daemonset/node-agent', '--timeout=90s');
+    assert.deepEqual(await podNames(), before);
+    const pods = JSON.parse(await ok('get', 'pods', '-l', 'app=node-agent', '-o', 'json')).items;
+    for (const p of pods) assert.equal(p.metadata.ownerReferences[0].kind, 'DaemonSet');
+  });
+
+  it('delete: the garbage collector takes the pods and revisions', async () => {
+    assert.equal(await ok('delete', 'daemonset', 'node-agent'), 'daemonset.apps "node-agent" deleted\n');
+    await eventually('pods and revisions gone', async () => {
+      const pods = await ok('get', 'pods', '-l', 'app=node-agent', '-o', 'name');
+      const revs = await ok('get', 'controllerrevisions', '-o', 'name');
+      return pods.trim() === '' && revs.trim() === '' ? true : undefined;
+    }, 60_000);
   });
 
   it('a bad DaemonSet is refused with Kubernetes\' message', async () => {
