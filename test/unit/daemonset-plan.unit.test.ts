@@ -20,6 +20,7 @@ import { daemonSetHash, newRevision, planHistory, revisionsToDelete } from '../.
 import { daemonPodName } from '../../services/controller-manager/daemonset/pods.js';
 import { planDaemonSet, type DaemonSetAction } from '../../services/controller-manager/daemonset/plan.js';
 import { FailedPodBackoff } from '../../services/controller-manager/daemonset/backoff.js';
+import { NodeInfo, preparePod, runFilters } from '../../shared/scheduling/index.js';
 import { T0 } from './controller-fixtures.js';
 import { daemonPod, newDaemonSet, newNode } from './daemonset-fixtures.js';
 
@@ -450,5 +451,33 @@ describe('failed-pods back-off', () => {
     assert.equal(b.remaining('u', 'n1', t), 15 * 60 * 1000);
     b.next('u', 'n1', t + 31 * 60 * 1000);
     assert.equal(b.remaining('u', 'n1', t + 31 * 60 * 1000), 1000);
+  });
+});
+
+describe('the scheduler and daemon pods (shared/scheduling filters)', () => {
+  const capacity = { cpu: '4', memory: '8Gi', pods: '110' };
+  const node = (name: string, o: { taints?: Taint[]; unschedulable?: boolean; ready?: 'True' | 'False' } = {}): Node =>
+    ({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+      spec: { ...(o.taints ? { taints: o.taints } : {}), ...(o.unschedulable ? { unschedulable: true } : {}) },
+      status: { capacity, allocatable: capacity, conditions: [{ type: 'Ready', status: o.ready ?? 'True' }] },
+    }) as Node;
+  const fits = (pod: Pod, n: Node) => runFilters(preparePod(pod), new NodeInfo(n.metadata.name!, n)) === undefined;
+  const ds = newDaemonSet();
+  const pod = planDaemonSet({ ds, nodes: [node('n1')], pods: [], revisions: [], now: NOW }).actions.find((a) => a.type === 'createPod');
+  const p = (pod as Extract<DaemonSetAction, { type: 'createPod' }>).pod;
+
+  it('fits only the node its matchFields affinity names', () => {
+    assert.equal(fits(p, node('n1')), true);
+    assert.equal(fits(p, node('n2')), false);
+  });
+  it('fits a cordoned node (unschedulable toleration) and one tainted unreachable NoExecute', () => {
+    assert.equal(fits(p, node('n1', { unschedulable: true })), true);
+    assert.equal(fits(p, node('n1', { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] })), true);
+  });
+  it('does not fit its node tainted with what it does not tolerate', () => {
+    assert.equal(fits(p, node('n1', { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] })), false);
   });
 });
