@@ -152,4 +152,12 @@ describe('kubectl and DaemonSets against `jetkube up --nodes 2 --runtime fake`',
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /The DaemonSet "bad" is invalid: spec\.template\.metadata\.labels: Invalid value: .*`selector` does not match template `labels`/);
   });
+
+  it('an unknown field is refused, not ignored', async () => {
+    const file = join(dir, 'unknown.yaml');
+    await writeFile(file, 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: extra}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: x}}\n  template:\n    metadata: {labels: {app: x}}\n    spec: {containers: [{name: a, image: busybox}]}\n');
+    const r = await kubectl('apply', '-f', file);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /unknown field "spec\.replicas"/);
+  });
 });
