@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../../shared/config.js';
 import { dropPrefix, testConfig } from '../harness.js';
 import { eventually } from '../wait.js';
-import { run, startJetkube, stop, envFor } from './cli.js';
+import { JKCTL, run, startJetkube, stop, envFor } from './cli.js';
 import { KUBECTL_SKIP } from './kubectl-harness.js';
 
 const RUN = Math.random().toString(36).slice(2, 7);
@@ -107,6 +107,18 @@ describe('kubectl and DaemonSets against `jetkube up --nodes 2 --runtime fake`',
     assert.match(rev1, /Image:\s+busybox:1\.36/);
   });
 
+  it('jkctl rollout status and history work on the DaemonSet too', async () => {
+    const jenv = { ...envFor(cfg), GATEWAY_URL: base };
+    const jk = async (...args: string[]) => {
+      const r = await run(process.execPath, [JKCTL, ...args], jenv);
+      assert.equal(r.code, 0, `jkctl ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    assert.match(await jk('rollout', 'status', 'ds/node-agent', '--timeout', '60s'), /daemon set "node-agent" successfully rolled out\n$/);
+    assert.match(await jk('rollout', 'history', 'daemonset/node-agent'), /^daemonset\.apps\/node-agent \nREVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n/);
+    assert.match(await jk('rollout', 'history', 'daemonset/node-agent', '--revision', '1'), /Image:\s+busybox:1\.36/);
+  });
+
   it('rollout undo goes back to the first image (revision 3)', async () => {
     assert.match(await ok('rollout', 'undo', 'daemonset/node-agent'), /^daemonset\.apps\/node-agent rolled back\n$/);
     await ok('rollout', 'status', 'daemonset/node-agent', '--timeout=90s');
@@ -115,6 +127,8 @@ describe('kubectl and DaemonSets against `jetkube up --nodes 2 --runtime fake`',
     assert.equal(ds.metadata.annotations['deprecated.daemonset.template.generation'], '3');
     const history = await ok('rollout', 'history', 'ds/node-agent');
     assert.match(history, /\n2\s+<none>\n3\s+<none>\n/);
+    const jk = await run(process.execPath, [JKCTL, 'rollout', 'undo', 'ds/node-agent', '--to-revision', '3'], { ...envFor(cfg), GATEWAY_URL: base });
+    assert.equal(jk.stdout, 'daemonset.apps/node-agent skipped rollback (current template already matches revision 3)\n', jk.stderr);
     // kubectl's "skipped rollback (current template already matches ...)" compares JSON bytes of the
     // revision's data; lists come from the jsonb projection, whose key order differs: not asserted.
   });
