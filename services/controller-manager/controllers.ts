@@ -8,6 +8,7 @@ import { startNodeLifecycleController } from './nodelifecycle/controller.js';
 import { endpointsController } from './endpoints/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { disruptionController } from './disruption/controller.js';
+import { daemonSetController } from './daemonset/controller.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   garbagecollector: garbageCollector,
@@ -18,4 +19,5 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   endpoints: endpointsController,
   serviceaccount: serviceAccountController,
   disruption: disruptionController,
+  daemonset: daemonSetController,
 };

@@ -112,6 +112,7 @@ export function objectForCreate(
   if (!obj.metadata.namespace) delete obj.metadata.namespace;
   if (strategy.statusSubresource && !strategy.statusOnCreate) delete obj.status;
   const defaulted = applyDefaults(info, obj);
+  strategy.prepareForCreate?.(defaulted);
   validateOrThrow(info, defaulted);
   return tracking.manager === null ? defaulted : track(info, undefined, defaulted, tracking, undefined);
 }
@@ -158,6 +159,7 @@ export function decide(info: ResourceInfo, old: KObject, candidate: KObject, tra
   if (strategyFor(info.kind).generation && !isDeepStrictEqual(defaulted.spec, old.spec)) {
     defaulted.metadata.generation = (old.metadata.generation ?? 1) + 1;
   }
+  strategyFor(info.kind).prepareForUpdate?.(defaulted, old);
   validateOrThrow(info, defaulted, old);
   const next = tracking.manager === null ? defaulted : track(info, old, defaulted, tracking, subresource);
   if (isDeepStrictEqual(stripRv(next), stripRv(old))) return { op: 'noop', object: old };

@@ -63,8 +63,8 @@ const FIELD_REF_PATHS = [
 const ENV_VAR_NAME_RE = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 export interface PodSpecContext {
-  /** Set for the pod template of a ReplicaSet or Deployment: restartPolicy must be Always. */
-  readonly templateOf?: 'ReplicaSet' | 'Deployment';
+  /** Set for the pod template of a ReplicaSet, Deployment or DaemonSet: restartPolicy must be Always. */
+  readonly templateOf?: 'ReplicaSet' | 'Deployment' | 'DaemonSet';
 }
 
 const nonNegative = (field: string, v: unknown): StatusCause[] =>

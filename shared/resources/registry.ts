@@ -33,6 +33,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('Event', 'events', '', true, ['ev'], 'kube_events', []),
   r('ReplicaSet', 'replicasets', 'apps', true, ['rs'], 'replicasets', ['status', 'scale']),
   r('Deployment', 'deployments', 'apps', true, ['deploy'], 'deployments', ['status', 'scale']),
+  r('DaemonSet', 'daemonsets', 'apps', true, ['ds'], 'daemonsets', ['status']),
+  r('ControllerRevision', 'controllerrevisions', 'apps', true, [], 'controllerrevisions', []),
   r('Lease', 'leases', 'coordination.k8s.io', true, [], 'leases', []),
   r('PodDisruptionBudget', 'poddisruptionbudgets', 'policy', true, ['pdb'], 'poddisruptionbudgets', ['status']),
 ];

@@ -48,6 +48,10 @@ export interface KindStrategy {
   readonly generation: boolean;
   /** Kubernetes' defaulting, in place on a fresh copy. */
   defaults?(o: Obj): void;
+  /** What the server sets on a create beyond defaults (PrepareForCreate), in place on the defaulted copy. */
+  prepareForCreate?(o: KObject): void;
+  /** What the server sets on an update from the stored object (PrepareForUpdate), in place on the defaulted copy. */
+  prepareForUpdate?(o: KObject, old: KObject): void;
   /** The kind's own semantic rules (metadata is validated for every kind); with `old`, the update rules. */
   validate?(obj: KObject, old?: KObject): StatusCause[];
   /** Refuse a delete before anything is read (a system namespace). */

@@ -40,6 +40,9 @@ describe('built-in kinds: everything particular is in the strategy', () => {
       [], ['Name', 'Ready', 'Up-to-date', 'Available', 'Age']],
     ['Lease', 'leases', ['holder', 'renew_time', 'lease_duration_seconds'], [], ['Name', 'Holder', 'Age']],
     ['PodDisruptionBudget', 'poddisruptionbudgets', ['min_available', 'max_unavailable', 'current_healthy', 'desired_healthy', 'disruptions_allowed', 'expected_pods', 'observed_generation'], [], ['Name', 'Min Available', 'Max Unavailable', 'Allowed Disruptions', 'Age']],
+    ['DaemonSet', 'daemonsets', ['generation', 'observed_generation', 'desired', 'current', 'ready', 'updated', 'available', 'misscheduled', 'node_selector', 'images'],
+      [], ['Name', 'Desired', 'Current', 'Ready', 'Up-to-date', 'Available', 'Node Selector', 'Age']],
+    ['ControllerRevision', 'controllerrevisions', ['revision'], [], ['Name', 'Controller', 'Revision', 'Age']],
   ];
 
   it('covers every built-in kind', () => assert.deepEqual(cases.map((c) => c[0]).sort(), RESOURCES.map((r) => r.kind).sort()));

@@ -61,6 +61,8 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   Endpoints: ['v1'],
   Deployment: ['apps/v1'],
   ReplicaSet: ['apps/v1'],
+  DaemonSet: ['apps/v1'],
+  ControllerRevision: ['apps/v1'],
   Lease: ['coordination.k8s.io/v1'],
   Event: ['v1'],
   Eviction: ['policy/v1'],

@@ -1,0 +1,256 @@
+/**
+ * The DaemonSet controller's I/O layer (Kubernetes' pkg/controller/daemon): handlers that only
+ * enqueue DaemonSet keys — the DaemonSet itself, the controller of a pod or ControllerRevision
+ * that changed, every DaemonSet when a node comes, goes or changes what decides eligibility — and
+ * a reconcile that claims the namespace's pods and ControllerRevisions (adopting matching orphans,
+ * releasing what no longer matches, as ClaimPods does), feeds planDaemonSet from the caches and
+ * executes its actions in order, each
+ * with the precondition it observed, stopping at the first error (409: the cache was stale, the
+ * key is requeued and planned again).
+ *
+ * Idempotent by construction: pods have deterministic names (AlreadyExists = already done),
+ * deletes carry the uid they saw (NotFound = already done), and a converged DaemonSet plans
+ * nothing, so a redelivered event or a restart mid-work writes no duplicate.
+ */
+import type { Node, Pod } from '../../../shared/resources/types.js';
+import type { ControllerRevision, DaemonSet } from '../../../shared/resources/daemonset-types.js';
+import type { KObject } from '../../../shared/resources/meta.js';
+import type { Informer, Reconcile, ReconcileResult } from '../../../shared/informer/index.js';
+import type { Logger } from '../../../shared/log.js';
+import type { Clock } from '../../../shared/clock.js';
+import { WorkQueue, objectKey, startController } from '../../../shared/informer/index.js';
+import { EventRecorder, gatewayWriter, type ObjectWriter, type ResourceWriter } from '../../../shared/client/index.js';
+import { isAlreadyExists, isNotFound } from '../../../shared/errors.js';
+import { deepEqual } from '../../../shared/resources/json.js';
+import type { ControllerFactory } from '../manager.js';
+import { adoptPatch, getControllerOf, newControllerRef, releasePatch } from '../replicaset/controller-ref.js';
+import { classifyPods } from '../replicaset/claim.js';
+import type { ReplicaSet } from '../../../shared/resources/types.js';
+import { matchesLabels, tryFromLabelSelector } from '../../../shared/resources/selectors.js';
+import { planDaemonSet, type DaemonSetAction } from './plan.js';
+import { FailedPodBackoff } from './backoff.js';
+
+export const DAEMONSET_CONTROLLER = 'daemonset-controller';
+
+const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export interface DaemonSetReconcilerDeps {
+  readonly daemonSets: Informer<DaemonSet>;
+  readonly nodes: Informer<Node>;
+  readonly pods: Informer<Pod>;
+  readonly revisions: Informer<ControllerRevision>;
+  readonly writer: ObjectWriter;
+  readonly clock: Clock;
+  readonly recorder: Pick<EventRecorder, 'record'>;
+  readonly log: Logger;
+  /** The failed-pods back-off (a fresh one by default). */
+  readonly backoff?: FailedPodBackoff;
+}
+
+/** What in a node decides where daemon pods go: labels, taints, unschedulable, readiness. */
+function eligibilityChanged(a: Node, b: Node): boolean {
+  const ready = (n: Node) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return !deepEqual(a.metadata.labels ?? {}, b.metadata.labels ?? {}) || !deepEqual(a.spec ?? {}, b.spec ?? {}) || ready(a) !== ready(b);
+}
+
+export const daemonSetController: ControllerFactory = (ctx, opts) => {
+  const log = ctx.log.child({ controller: 'daemonset' });
+  const dsInf = ctx.informers.informer<DaemonSet>('daemonsets');
+  const nodeInf = ctx.informers.informer<Node>('nodes');
+  const podInf = ctx.informers.informer<Pod>('pods');
+  const crInf = ctx.informers.informer<ControllerRevision>('controllerrevisions');
+  const recorder = new EventRecorder(ctx.client, { component: DAEMONSET_CONTROLLER, now: opts.now, log });
+  const queue = new WorkQueue();
+  const reconcile = daemonSetReconciler({
+    daemonSets: dsInf,
+    nodes: nodeInf,
+    pods: podInf,
+    revisions: crInf,
+    writer: gatewayWriter(ctx.client),
+    clock: { now: opts.now },
+    recorder,
+    log,
+  });
+
+  const enqueue = (ds: KObject) => queue.add(objectKey(ds));
+  const enqueueAll = () => {
+    for (const ds of dsInf.list()) enqueue(ds);
+  };
+  /**
+   * The cached DaemonSet controlling obj (by name and uid); for an orphan, every DaemonSet of its
+   * namespace whose selector matches it (one of them may adopt it).
+   */
+  function enqueueController(obj: KObject): void {
+    const ref = getControllerOf(obj);
+    if (!ref) {
+      if (obj.metadata.deletionTimestamp) return;
+      for (const ds of dsInf.listByNamespace(obj.metadata.namespace ?? '')) {
+        const sel = ds.spec?.selector ? tryFromLabelSelector(ds.spec.selector) : undefined;
+        if (sel?.length && matchesLabels(sel, obj.metadata.labels)) enqueue(ds);
+      }
+      return;
+    }
+    if (ref.kind !== 'DaemonSet') return;
+    const ds = dsInf.getByName(obj.metadata.namespace, ref.name);
+    if (ds && ds.metadata.uid === ref.uid) enqueue(ds);
+  }
+
+  const handlers = [
+    dsInf.addEventHandler({ onAdd: enqueue, onUpdate: (_o, ds) => enqueue(ds), onDelete: enqueue }),
+    nodeInf.addEventHandler({
+      onAdd: () => enqueueAll(),
+      onUpdate: (old, node) => {
+        if (eligibilityChanged(old, node)) enqueueAll();
+      },
+      onDelete: () => enqueueAll(),
+    }),
+    podInf.addEventHandler({
+      onAdd: enqueueController,
+      onUpdate: (old, pod) => {
+        if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return;
+        if (getControllerOf(old)?.uid !== getControllerOf(pod)?.uid || !deepEqual(old.metadata.labels ?? {}, pod.metadata.labels ?? {})) enqueueController(old);
+        enqueueController(pod);
+      },
+      onDelete: enqueueController,
+    }),
+    crInf.addEventHandler({ onAdd: enqueueController, onDelete: enqueueController }),
+  ];
+
+  return startController({
+    name: 'daemonset',
+    informers: [dsInf, nodeInf, podInf, crInf],
+    queue,
+    reconcile,
+    workers: opts.workers,
+    recorder,
+    handlers,
+    log,
+  });
+};
+
+/** reconcile(key) for DaemonSets (see the top of this file). */
+export function daemonSetReconciler(deps: DaemonSetReconcilerDeps): Reconcile {
+  const { daemonSets: dsInf, nodes: nodeInf, pods: podInf, revisions: crInf, recorder, log } = deps;
+  const dsClient = deps.writer.resource<DaemonSet>('daemonsets');
+  const podClient = deps.writer.resource<Pod>('pods');
+  const crClient = deps.writer.resource<ControllerRevision>('controllerrevisions');
+  const backoff = deps.backoff ?? new FailedPodBackoff();
+
+  return async function reconcile(key: string): Promise<ReconcileResult | void> {
+    const ds = dsInf.get(key);
+    if (!ds) return;
+    const uid = ds.metadata.uid ?? '';
+    const ns = ds.metadata.namespace ?? '';
+    const pods = await claim(ds, podInf.listByNamespace(ns), podClient);
+    const revisions = await claim(ds, crInf.listByNamespace(ns), crClient);
+    const plan = planDaemonSet({
+      ds,
+      nodes: nodeInf.list(),
+      pods,
+      revisions,
+      now: deps.clock.now(),
+      failedPodBackoff: (node) => backoff.remaining(uid, node, deps.clock.now().getTime()),
+    });
+    for (const node of plan.failedPodNodes ?? []) backoff.next(uid, node, deps.clock.now().getTime());
+    for (const ev of plan.events) recorder.record(ds, ev.type, ev.reason, ev.message);
+    if (plan.actions.length) log.debug({ key, actions: plan.actions.map((a) => a.type) }, 'daemonset plan');
+    for (const action of plan.actions) await execute(ds, action);
+    if (plan.requeueAfterMs !== undefined) return { requeueAfter: Math.max(1000, plan.requeueAfterMs) };
+  };
+
+  /**
+   * ClaimPods / ClaimControllerRevisions: what the DaemonSet controls and matches, plus the orphans
+   * matching its selector it adopts (once the gateway confirms it exists and is not being
+   * deleted); what it controls but no longer matches is released.
+   */
+  async function claim<T extends KObject>(ds: DaemonSet, objs: readonly T[], client: ResourceWriter<T>): Promise<T[]> {
+    const claims = classifyPods(ds as unknown as ReplicaSet, objs as unknown as Pod[]) as unknown as { owned: T[]; adopt: T[]; release: T[] };
+    const out = [...claims.owned];
+    if (claims.adopt.length && (await canAdopt(ds))) {
+      const ref = newControllerRef(ds, 'apps/v1', 'DaemonSet');
+      for (const o of claims.adopt) {
+        try {
+          out.push(await client.patch(o.metadata.namespace, o.metadata.name ?? '', adoptPatch(o, ref), 'strategic'));
+          log.info({ ds: objectKey(ds), kind: o.kind, name: o.metadata.name }, 'adopted');
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+    }
+    for (const o of claims.release) {
+      try {
+        await client.patch(o.metadata.namespace, o.metadata.name ?? '', releasePatch(o, ds.metadata.uid ?? ''), 'strategic');
+        log.info({ ds: objectKey(ds), kind: o.kind, name: o.metadata.name }, 'released');
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    return out;
+  }
+
+  async function canAdopt(ds: DaemonSet): Promise<boolean> {
+    const fresh = await dsClient.get(ds.metadata.namespace, ds.metadata.name ?? '').catch((e: unknown) => {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    });
+    return !!fresh && fresh.metadata.uid === ds.metadata.uid && !fresh.metadata.deletionTimestamp;
+  }
+
+  async function execute(ds: DaemonSet, action: DaemonSetAction): Promise<void> {
+    const ns = ds.metadata.namespace;
+    switch (action.type) {
+      case 'createRevision':
+        try {
+          await crClient.create(ns, action.revision);
+        } catch (e) {
+          // Made by an earlier run whose answer we did not see: a collision shows in the next plan.
+          if (!isAlreadyExists(e)) throw e;
+        }
+        return;
+      case 'updateRevision':
+        await crClient.update(action.revision);
+        return;
+      case 'deleteRevision':
+        try {
+          await crClient.delete(ns, action.name, action.uid ? { preconditions: { uid: action.uid } } : undefined);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+        return;
+      case 'createPod': {
+        const name = action.pod.metadata.name ?? '';
+        try {
+          await podClient.create(ns, action.pod);
+        } catch (e) {
+          if (isAlreadyExists(e)) return; // the same pod, made before (names are deterministic)
+          recorder.record(ds, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(e)}`);
+          throw e;
+        }
+        log.info({ ds: objectKey(ds), pod: name, node: action.nodeName }, 'created daemon pod');
+        recorder.record(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${name}`);
+        return;
+      }
+      case 'deletePod':
+        try {
+          await podClient.delete(ns, action.name, {
+            ...(action.uid ? { preconditions: { uid: action.uid } } : {}),
+            ...(action.force ? { gracePeriodSeconds: 0 } : {}),
+          });
+        } catch (e) {
+          if (isNotFound(e)) return;
+          recorder.record(ds, 'Warning', 'FailedDelete', `Error deleting: ${errorMessage(e)}`);
+          throw e;
+        }
+        log.info({ ds: objectKey(ds), pod: action.name, node: action.nodeName, reason: action.reason }, 'deleted daemon pod');
+        recorder.record(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${action.name}`);
+        return;
+      case 'updateStatus':
+        await dsClient.updateStatus({ ...ds, status: action.status });
+        return;
+      default: {
+        const never: never = action;
+        throw new Error(`unknown daemonset action ${JSON.stringify(never)}`);
+      }
+    }
+  }
+}
