@@ -4,11 +4,11 @@
  * StatusCauses shaped like field.Error. Object metadata (name, labels) is validated by the generic
  * path; only the Job-specific rules are here. Call on the defaulted object (defaults.ts).
  */
-import type { StatusCause } from '../../../shared/errors.js';
-import { child, duplicate, index, invalidValue, key, notSupported, required, tooMany } from '../../../shared/resources/field-errors.js';
-import { dns1123LabelErrors, validateAnnotations, validateLabels, validateQualifiedName } from '../../../shared/resources/names.js';
-import { validatePodSpec } from '../../../shared/resources/pod-validation.js';
-import { fromLabelSelector, matchesLabels, tryFromLabelSelector, validateLabelSelector } from '../../../shared/resources/selectors.js';
+import type { StatusCause } from '../../errors.js';
+import { child, duplicate, index, invalidValue, key, notSupported, required, tooMany } from '../field-errors.js';
+import { dns1123LabelErrors, validateAnnotations, validateLabels, validateQualifiedName } from '../names.js';
+import { validatePodSpec } from '../pod-validation.js';
+import { fromLabelSelector, matchesLabels, tryFromLabelSelector, validateLabelSelector } from '../selectors.js';
 import type { Job, JobSpec, PodFailurePolicyRule } from './types.js';
 import { CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL } from './types.js';
 

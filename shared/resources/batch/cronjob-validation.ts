@@ -8,10 +8,10 @@
  * too, and then timeZone may not be set as well ("cannot use both timeZone field and TZ or CRON_TZ
  * in schedule"). timeZone is checked on create and when it changes.
  */
-import type { StatusCause } from '../../../shared/errors.js';
-import { invalidValue, notSupported, required } from '../../../shared/resources/field-errors.js';
-import { validateJobSpec } from '../job/validate.js';
-import type { CronJob } from '../job/types.js';
+import type { StatusCause } from '../../errors.js';
+import { invalidValue, notSupported, required } from '../field-errors.js';
+import { validateJobSpec } from './job-validation.js';
+import type { CronJob } from './types.js';
 import { isLoadableTimeZone, parseStandard } from './schedule.js';
 
 const VALID_TZ_PART = /^[A-Za-z.\-_0-9+]{1,14}$/;
