@@ -49,8 +49,11 @@ export function fieldColumn(info: ResourceInfo, field: string): string | undefin
 /** One field requirement. A missing field compares as '' (so `spec.nodeName=` finds unbound pods). */
 export function fieldCondition(info: ResourceInfo, f: FieldRequirement): Cond {
   const column = fieldColumn(info, f.field);
-  const path = f.field.split('.');
-  if (path.some((p) => p === '')) throw new ApiError('BadRequest', `invalid field selector "${f.field}"`);
-  const value = column ? sql`coalesce(${sql.ref(column)}, '')` : sql`coalesce(object #>> ${path}::text[], '')`;
+  if (f.field.split('.').some((p) => p === '')) throw new ApiError('BadRequest', `invalid field selector "${f.field}"`);
+  // The field's own path unless the kind keeps it elsewhere; absent compares as the kind's zero value.
+  const spec = strategyFor(info.kind).fields?.[f.field];
+  const path = spec?.path ?? f.field.split('.');
+  const absent = spec?.absent ?? '';
+  const value = column ? sql`coalesce(${sql.ref(column)}, ${absent})` : sql`coalesce(object #>> ${path}::text[], ${absent})`;
   return f.operator === '=' ? sql`${value} = ${f.value}` : sql`${value} <> ${f.value}`;
 }

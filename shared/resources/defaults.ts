@@ -70,7 +70,7 @@ export function defaultNode(o: Obj): void {
   if (status && isPlainObject(status.capacity)) setDefault(status, 'allocatable', cloneJson(status.capacity));
 }
 
-function defaultPodSpec(spec: Obj | undefined): void {
+export function defaultPodSpec(spec: Obj | undefined): void {
   if (!spec) return;
   setDefault(spec, 'restartPolicy', 'Always');
   setDefault(spec, 'terminationGracePeriodSeconds', DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);

@@ -34,6 +34,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('ReplicaSet', 'replicasets', 'apps', true, ['rs'], 'replicasets', ['status', 'scale']),
   r('Deployment', 'deployments', 'apps', true, ['deploy'], 'deployments', ['status', 'scale']),
   r('Lease', 'leases', 'coordination.k8s.io', true, [], 'leases', []),
+  r('Job', 'jobs', 'batch', true, [], 'jobs', ['status']),
+  r('CronJob', 'cronjobs', 'batch', true, ['cj'], 'cronjobs', ['status']),
 ];
 
 function r(

@@ -38,6 +38,10 @@ describe('built-in kinds: everything particular is in the strategy', () => {
     ['Deployment', 'deployments', ['generation', 'observed_generation', 'replicas', 'status_replicas', 'ready_replicas', 'available_replicas', 'images', 'updated_replicas'],
       [], ['Name', 'Ready', 'Up-to-date', 'Available', 'Age']],
     ['Lease', 'leases', ['holder', 'renew_time', 'lease_duration_seconds'], [], ['Name', 'Holder', 'Age']],
+    ['Job', 'jobs', ['generation', 'completions', 'parallelism', 'suspend', 'succeeded', 'failed', 'active', 'ready', 'status', 'start_time', 'completion_time', 'images'],
+      ['status.successful'], ['Name', 'Status', 'Completions', 'Duration', 'Age']],
+    ['CronJob', 'cronjobs', ['generation', 'schedule', 'time_zone', 'suspend', 'active', 'last_schedule_time', 'last_successful_time', 'images'],
+      [], ['Name', 'Schedule', 'Timezone', 'Suspend', 'Active', 'Last Schedule', 'Age']],
   ];
 
   it('covers every built-in kind', () => assert.deepEqual(cases.map((c) => c[0]).sort(), RESOURCES.map((r) => r.kind).sort()));

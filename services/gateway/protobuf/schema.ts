@@ -64,4 +64,6 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   Lease: ['coordination.k8s.io/v1'],
   Event: ['v1'],
   Eviction: ['policy/v1'],
+  Job: ['batch/v1'],
+  CronJob: ['batch/v1'],
 };

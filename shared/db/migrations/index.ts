@@ -5,6 +5,7 @@ import * as lz4Objects from './2026_12_03_0001_lz4_objects.js';
 import * as deadLetters from './2026_12_06_0001_dead_letters.js';
 import * as serviceAccounts from './2026_12_06_0002_service_accounts.js';
 import * as customObjects from './2026_12_06_0003_custom_objects.js';
+import * as batch from './2026_12_06_0004_batch.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_22_0001_initial': initial,
@@ -12,6 +13,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_06_0001_dead_letters': deadLetters,
   '2026_12_06_0002_service_accounts': serviceAccounts,
   '2026_12_06_0003_custom_objects': customObjects,
+  '2026_12_06_0004_batch': batch,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -79,7 +79,10 @@ export function generateSelector(job: Job): Job {
 export const DEFAULT_SUCCESSFUL_JOBS_HISTORY_LIMIT = 3;
 export const DEFAULT_FAILED_JOBS_HISTORY_LIMIT = 1;
 
-/** SetDefaults_CronJob (the job template's spec is defaulted as a JobSpec too). */
+/**
+ * SetDefaults_CronJob. The job template's JobSpec is not defaulted here (Kubernetes defaults it on
+ * the Job the controller creates); only its pod template is, by the strategy (kinds/batch.ts).
+ */
 export function defaultCronJob(cj: CronJob): CronJob {
   const s = cj.spec;
   return {
@@ -90,7 +93,6 @@ export function defaultCronJob(cj: CronJob): CronJob {
       suspend: s.suspend ?? false,
       successfulJobsHistoryLimit: s.successfulJobsHistoryLimit ?? DEFAULT_SUCCESSFUL_JOBS_HISTORY_LIMIT,
       failedJobsHistoryLimit: s.failedJobsHistoryLimit ?? DEFAULT_FAILED_JOBS_HISTORY_LIMIT,
-      jobTemplate: { ...s.jobTemplate, spec: defaultJobSpec(s.jobTemplate.spec) },
     },
   };
 }

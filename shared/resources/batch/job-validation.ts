@@ -64,12 +64,61 @@ function validateJobUpdate(job: Job, old: Job): StatusCause[] {
       causes.push(invalidValue('spec.completions', job.spec.completions, 'can only be modified in tandem with spec.parallelism'));
     }
   }
+  causes.push(...validatePodTemplateUpdate(job, old));
   if (!eq(job.spec.completionMode, old.spec.completionMode)) causes.push(invalidValue('spec.completionMode', job.spec.completionMode ?? null, 'field is immutable'));
   if (!eq(job.spec.podFailurePolicy, old.spec.podFailurePolicy)) causes.push(invalidValue('spec.podFailurePolicy', job.spec.podFailurePolicy ?? null, 'field is immutable'));
   if (!eq(job.spec.backoffLimitPerIndex, old.spec.backoffLimitPerIndex)) causes.push(invalidValue('spec.backoffLimitPerIndex', job.spec.backoffLimitPerIndex ?? null, 'field is immutable'));
   if (!eq(job.spec.managedBy, old.spec.managedBy)) causes.push(invalidValue('spec.managedBy', job.spec.managedBy ?? null, 'field is immutable'));
   if (!eq(job.spec.successPolicy, old.spec.successPolicy)) causes.push(invalidValue('spec.successPolicy', job.spec.successPolicy ?? null, 'field is immutable'));
   return causes;
+}
+
+/**
+ * spec.template is immutable, except that a Job suspended and never started may change its pod
+ * template's labels, annotations, node selector, tolerations, scheduling gates and node affinity
+ * (validatePodTemplateUpdate with AllowMutableSchedulingDirectives).
+ */
+function validatePodTemplateUpdate(job: Job, old: Job): StatusCause[] {
+  const t = job.spec.template as unknown as Record<string, unknown> | undefined;
+  let o = old.spec.template as unknown as Record<string, unknown> | undefined;
+  if (old.spec.suspend === true && !old.status?.startTime && t && o) {
+    const tm = (t.metadata ?? {}) as Record<string, unknown>;
+    const ts = (t.spec ?? {}) as Record<string, unknown>;
+    const om = { ...((o.metadata ?? {}) as Record<string, unknown>) };
+    const os = { ...((o.spec ?? {}) as Record<string, unknown>) };
+    for (const k of ['labels', 'annotations'] as const) {
+      if (tm[k] === undefined) delete om[k];
+      else om[k] = tm[k];
+    }
+    for (const k of ['nodeSelector', 'tolerations', 'schedulingGates'] as const) {
+      if (ts[k] === undefined) delete os[k];
+      else os[k] = ts[k];
+    }
+    const ta = ts.affinity as Record<string, unknown> | undefined;
+    const oa = os.affinity as Record<string, unknown> | undefined;
+    if (ta === undefined && oa !== undefined) {
+      const rest = { ...oa };
+      delete rest.nodeAffinity;
+      if (Object.keys(rest).length === 0) delete os.affinity;
+      else os.affinity = rest;
+    } else if (ta !== undefined) {
+      const merged = { ...(oa ?? {}) };
+      if (ta.nodeAffinity === undefined) delete merged.nodeAffinity;
+      else merged.nodeAffinity = ta.nodeAffinity;
+      os.affinity = merged;
+    }
+    o = { ...o, metadata: om, spec: os };
+  }
+  return JSON.stringify(canon(t)) === JSON.stringify(canon(o)) ? [] : [invalidValue('spec.template', t ?? null, 'field is immutable')];
+}
+
+/** JSON with object keys sorted, for comparing objects built in different orders. */
+function canon(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canon);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]));
+  }
+  return v;
 }
 
 function hasLabel(labels: Readonly<Record<string, string>> | undefined, k: string, expected: string): StatusCause[] {

@@ -10,6 +10,7 @@ import { configMapStrategy, secretStrategy } from './config.js';
 import { serviceAccountStrategy } from './service-account.js';
 import { eventStrategy } from './event.js';
 import { leaseStrategy } from './lease.js';
+import { cronJobStrategy, jobStrategy } from './batch.js';
 
 export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -24,4 +25,6 @@ export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   replicaSetStrategy,
   deploymentStrategy,
   leaseStrategy,
+  jobStrategy,
+  cronJobStrategy,
 ];
