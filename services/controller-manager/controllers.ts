@@ -7,6 +7,7 @@ import { startDeploymentController } from './deployment/controller.js';
 import { startNodeLifecycleController } from './nodelifecycle/controller.js';
 import { endpointsController } from './endpoints/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
+import { startJobController } from './job/controller.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   garbagecollector: garbageCollector,
@@ -16,4 +17,5 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   nodelifecycle: startNodeLifecycleController,
   endpoints: endpointsController,
   serviceaccount: serviceAccountController,
+  job: startJobController,
 };
