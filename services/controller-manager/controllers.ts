@@ -8,6 +8,7 @@ import { startNodeLifecycleController } from './nodelifecycle/controller.js';
 import { endpointsController } from './endpoints/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { startJobController } from './job/controller.js';
+import { startCronJobController } from './cronjob/controller.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   garbagecollector: garbageCollector,
@@ -18,4 +19,5 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   endpoints: endpointsController,
   serviceaccount: serviceAccountController,
   job: startJobController,
+  cronjob: startCronJobController,
 };
