@@ -55,9 +55,9 @@ export function validateCronJob(cj: CronJob, old?: CronJob): StatusCause[] {
   }
   if (!s) return [...causes, required('spec')];
   if (!s.schedule) causes.push(required('spec.schedule'));
-  else causes.push(...validateScheduleFormat(s.schedule, old ? (old.spec.schedule ?? '').includes('TZ') : false, s.timeZone));
+  else causes.push(...validateScheduleFormat(s.schedule, old ? (old.spec?.schedule ?? '').includes('TZ') : false, s.timeZone));
   causes.push(...nonNegative('spec.startingDeadlineSeconds', s.startingDeadlineSeconds));
-  if (!old || old.spec.timeZone !== s.timeZone) causes.push(...validateTimeZone(s.timeZone));
+  if (!old || old.spec?.timeZone !== s.timeZone) causes.push(...validateTimeZone(s.timeZone));
   const cp = s.concurrencyPolicy as string | undefined;
   if (cp === undefined || cp === '') causes.push(required('spec.concurrencyPolicy'));
   else if (cp !== 'Allow' && cp !== 'Forbid' && cp !== 'Replace') causes.push(notSupported('spec.concurrencyPolicy', cp, ['Allow', 'Forbid', 'Replace']));

@@ -56,7 +56,7 @@ export function generateSelector(job: Job): Job {
   if (job.spec.manualSelector === true) return job;
   const uid = job.metadata.uid ?? '';
   const name = job.metadata.name ?? '';
-  const labels = { ...(job.spec.template.metadata?.labels ?? {}) };
+  const labels = { ...(job.spec.template?.metadata?.labels ?? {}) };
   const add = (k: string, v: string): void => {
     if (labels[k] === undefined) labels[k] = v;
   };
@@ -72,7 +72,7 @@ export function generateSelector(job: Job): Job {
   const selector = { ...sel, matchLabels };
   return {
     ...job,
-    spec: { ...job.spec, selector, template: { ...job.spec.template, metadata: { ...(job.spec.template.metadata ?? {}), labels } } },
+    spec: { ...job.spec, selector, template: { ...job.spec.template, metadata: { ...(job.spec.template?.metadata ?? {}), labels } } },
   };
 }
 

@@ -43,12 +43,12 @@ export function validateJob(job: Job, old?: Job): StatusCause[] {
       causes.push(invalidValue('metadata.name', job.metadata.name ?? '', `will not able to create pod with invalid DNS label: ${host}`));
     }
   }
-  if (old) causes.push(...validateJobUpdate(job, old));
+  if (old && job.spec && old.spec) causes.push(...validateJobUpdate(job, old));
   return causes;
 }
 
 function hasPrefixedLabels(job: Job): boolean {
-  const l = job.spec.template?.metadata?.labels ?? {};
+  const l = job.spec?.template?.metadata?.labels ?? {};
   return l[CONTROLLER_UID_LABEL] !== undefined && l[JOB_NAME_LABEL] !== undefined;
 }
 
