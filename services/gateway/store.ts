@@ -214,7 +214,8 @@ export class ObjectStore {
 
   async delete(info: ResourceInfo, ns: string, name: string, dopts: DeleteOptions = {}): Promise<KObject> {
     const dryRun = (dopts.dryRun ?? []).includes('All');
-    const policy = dopts.propagationPolicy ?? (dopts.orphanDependents ? 'Orphan' : 'Background');
+    // Without a policy: orphanDependents if given, else the kind's default (Jobs orphan, as batch/v1 always has).
+    const policy = dopts.propagationPolicy ?? (dopts.orphanDependents === true ? 'Orphan' : dopts.orphanDependents === false ? 'Background' : strategyFor(info.kind).defaultPropagation?.policy ?? 'Background');
     if (!['Background', 'Foreground', 'Orphan'].includes(policy)) {
       throw invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`, field: 'propagationPolicy' }]);
     }

@@ -50,6 +50,11 @@ export interface KindStrategy {
   defaults?(o: Obj): void;
   /** The kind's own semantic rules (metadata is validated for every kind); with `old`, the update rules. */
   validate?(obj: KObject, old?: KObject): StatusCause[];
+  /**
+   * The propagation of a delete that names none (DefaultGarbageCollectionPolicy), Background
+   * without one; `warning` is sent back (a Warning header) when a delete leaves it to this default.
+   */
+  readonly defaultPropagation?: { readonly policy: 'Orphan' | 'Background'; readonly warning?: string };
   /** Refuse a delete before anything is read (a system namespace). */
   admitDelete?(name: string): Error | undefined;
   /** A graceful delete on `next` (a copy of the object with finalizers set), or undefined for the usual one. */

@@ -145,6 +145,7 @@ describe('kubectl batch/v1: jobs and cronjobs', { skip: KUBECTL_SKIP }, () => {
   it('kubectl delete job removes it and, in the background, its pods', async () => {
     const r = await ok('delete', 'job', 'hello');
     assert.match(r.stdout, /^job\.batch "hello" deleted$/m);
+    assert.doesNotMatch(r.stderr, /child pods are preserved/, 'kubectl asks for Background: no warning');
     await eventually('its pods gone', async () => JSON.parse((await ok('get', 'pods', '-l', 'job-name=hello', '-o', 'json')).stdout).items.length === 0, 30_000);
     await ok('delete', 'cronjob', 'tick');
   });

@@ -211,6 +211,29 @@ describe('Job and CronJob controllers on NATS and Postgres', () => {
     assert.equal(after, seq, 'a replay after convergence writes nothing');
   });
 
+  it('DELETE without a propagationPolicy orphans the pods (batch/v1), and they are let go of the tracking finalizer', async () => {
+    const r = await api(stack.url, 'POST', JOBS, jobObject('left', { completions: 2, parallelism: 2 }));
+    assert.equal(r.status, 201);
+    await eventually('its 2 pods', async () => (await jobPods(stack.url, 'left')).length === 2);
+    const del = await api(stack.url, 'DELETE', `${JOBS}/left`);
+    assert.equal(del.status, 200, JSON.stringify(del.body));
+    assert.match(del.headers.get('warning') ?? '', /child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them/);
+    await eventually('Job left gone', async () => (await api(stack.url, 'GET', `${JOBS}/left`)).status === 404, 30_000);
+    const pods = await eventually('the pods orphaned and released', async () => {
+      const ps = await jobPods(stack.url, 'left');
+      return ps.length === 2 && ps.every((p) => !p.metadata.ownerReferences?.length && !p.metadata.finalizers?.includes('batch.kubernetes.io/job-tracking')) ? ps : undefined;
+    }, 30_000);
+    assert.equal(pods.length, 2);
+    // Background: the pods go with the Job.
+    const r2 = await api(stack.url, 'POST', JOBS, jobObject('gone', { completions: 2, parallelism: 2 }));
+    assert.equal(r2.status, 201);
+    await eventually('its 2 pods', async () => (await jobPods(stack.url, 'gone')).length === 2);
+    const del2 = await api(stack.url, 'DELETE', `${JOBS}/gone`, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' });
+    assert.equal(del2.status, 200);
+    assert.equal(del2.headers.get('warning'), null, 'no warning with an explicit policy');
+    await eventually('its pods gone', async () => (await jobPods(stack.url, 'gone')).length === 0, 30_000);
+  });
+
   it('ttlSecondsAfterFinished 0: a finished Job is deleted, and its pods with it', async () => {
     const r = await api(stack.url, 'POST', JOBS, jobObject('brief', { ttlSecondsAfterFinished: 0 }));
     assert.equal(r.status, 201);

@@ -16,7 +16,8 @@
  *   5. requeue after plan.requeueAfterMs (backoff, activeDeadlineSeconds, TTL).
  *
  * reconcile(`pod:namespace/name`): a pod that still holds the job-tracking finalizer while its Job
- * is gone (syncOrphanPod): the finalizer is removed so the pod can go.
+ * is gone, or it has no controller any more (its Job was deleted with propagation Orphan)
+ * (syncOrphanPod): the finalizer is removed so the pod can go.
  */
 import type { ServiceContext } from '../../../shared/service/context.js';
 import type { Pod } from '../../../shared/resources/types.js';
@@ -66,7 +67,8 @@ export function startJobController(ctx: ServiceContext, opts: ControllerOptions)
   /** The key of the Job controlling pod if it is in the cache with the referenced uid; else, for a pod holding our finalizer, its orphan key. */
   function keyFor(pod: Pod): { job?: string; orphan?: string } {
     const ref = jobRef(pod);
-    if (!ref) return {};
+    // Orphaned (its Job deleted with propagation Orphan) while still holding our finalizer: release it.
+    if (!ref) return hasTrackingFinalizer(pod) && !pod.metadata.ownerReferences?.some((r) => r.controller === true) ? { orphan: ORPHAN_PREFIX + objectKey(pod) } : {};
     const job = jobInf.getByName(pod.metadata.namespace, ref.name);
     if (job && job.metadata.uid === ref.uid) return { job: objectKey(job) };
     return hasTrackingFinalizer(pod) ? { orphan: ORPHAN_PREFIX + objectKey(pod) } : {};
@@ -146,8 +148,11 @@ export function jobReconciler(deps: JobReconcilerDeps): Reconcile {
     const pod = pods.get(key);
     if (!pod || !hasTrackingFinalizer(pod)) return;
     const ref = jobRef(pod);
-    if (!ref) return;
     const { namespace, name } = splitKey(key);
+    if (!ref) {
+      if (!pod.metadata.ownerReferences?.some((r) => r.controller === true)) await removeFinalizer(namespace, name, pod.metadata.uid);
+      return;
+    }
     const live = await jobClient.get(namespace, ref.name).catch((e: unknown) => {
       if (isNotFound(e)) return undefined;
       throw e;

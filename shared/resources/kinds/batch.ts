@@ -145,6 +145,12 @@ export const jobStrategy: KindStrategy = {
   generation: true,
   defaults: defaultJobObject,
   validate: (obj, old) => validateJob(obj as Job, old as Job | undefined),
+  // pkg/registry/batch/job/strategy.go DefaultGarbageCollectionPolicy: batch/v1 Jobs orphan their
+  // pods unless the request asks otherwise (kubectl delete asks for Background).
+  defaultPropagation: {
+    policy: 'Orphan',
+    warning: 'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning',
+  },
   printer: jobPrinter,
   projection: {
     columns: {
