@@ -84,6 +84,10 @@ describe('kubectl batch/v1: jobs and cronjobs', { skip: KUBECTL_SKIP }, () => {
     const wide = lines((await ok('get', 'cronjobs', '-o', 'wide')).stdout);
     assert.match(wide[0]!, /\s+CONTAINERS\s+IMAGES\s+SELECTOR$/);
     assert.match(wide[1]!, /\s+tick\s+busybox\s+<none>$/);
+    // Both are in the category "all".
+    const all = (await ok('get', 'all')).stdout;
+    assert.match(all, /^cronjob\.batch\/tick\s/m);
+    assert.match(all, /^job\.batch\/hello\s/m);
     const cj = JSON.parse((await ok('get', 'cronjob', 'tick', '-o', 'json')).stdout);
     assert.equal(cj.spec.concurrencyPolicy, 'Allow');
     assert.equal(cj.spec.suspend, false);
