@@ -234,6 +234,35 @@ describe('Job and CronJob controllers on NATS and Postgres', () => {
     await eventually('its pods gone', async () => (await jobPods(stack.url, 'gone')).length === 0, 30_000);
   });
 
+  it('refuses malformed Jobs and CronJobs with a 4xx Status, never a 500', async () => {
+    const container = { name: 'c', image: 'busybox' };
+    const bodies: [string, string, unknown][] = [
+      [JOBS, 'no spec', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'h1' } }],
+      [JOBS, 'empty spec', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'h2' }, spec: {} }],
+      [JOBS, 'template without spec', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'h3' }, spec: { template: {} } }],
+      [JOBS, 'template labels not a map', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'h4' }, spec: { template: { metadata: { labels: 'x' }, spec: { restartPolicy: 'Never', containers: [container] } } } }],
+      [JOBS, 'completions a string', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'h5' }, spec: { completions: 'three', template: { spec: { restartPolicy: 'Never', containers: [container] } } } }],
+      [JOBS, 'wrong uid in the selector', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'h6' }, spec: { selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': 'nope' } }, template: { spec: { restartPolicy: 'Never', containers: [container] } } } }],
+      [JOBS, 'podFailurePolicy with OnFailure', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'h7' }, spec: { podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [1] } }] }, template: { spec: { restartPolicy: 'OnFailure', containers: [container] } } } }],
+      [CRONJOBS, 'no spec', { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c1' } }],
+      [CRONJOBS, 'bad schedule', { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c2' }, spec: { schedule: '61 * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [container] } } } } } }],
+      [CRONJOBS, 'TZ in the schedule', { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c3' }, spec: { schedule: 'TZ=UTC * * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [container] } } } } } }],
+      [CRONJOBS, 'unknown time zone', { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c4' }, spec: { schedule: '* * * * *', timeZone: 'Mars/Olympus', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [container] } } } } } }],
+      [CRONJOBS, 'a name over 52 characters', { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c'.repeat(53) }, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [container] } } } } } }],
+      [CRONJOBS, 'a selector in the job template', { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c5' }, spec: { schedule: '* * * * *', jobTemplate: { spec: { selector: { matchLabels: { a: 'b' } }, template: { spec: { restartPolicy: 'Never', containers: [container] } } } } } }],
+    ];
+    for (const [path, what, body] of bodies) {
+      const r = await api(stack.url, 'POST', path, body);
+      assert.ok(r.status === 400 || r.status === 422, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.kind, 'Status', what);
+    }
+    const tz = await api(stack.url, 'POST', CRONJOBS, bodies[9]![2]);
+    assert.match(tz.body.message, /spec\.schedule: Invalid value: "TZ=UTC \* \* \* \* \*": cannot use TZ or CRON_TZ in schedule, use timeZone field instead/);
+    const long = await api(stack.url, 'POST', CRONJOBS, bodies[11]![2]);
+    assert.match(long.body.message, /metadata\.name: Invalid value: "c{53}": must be no more than 52 characters/);
+    assert.equal((await api(stack.url, 'GET', JOBS)).body.items.filter((j: any) => /^h\d$/.test(j.metadata.name)).length, 0, 'nothing stored');
+  });
+
   it('ttlSecondsAfterFinished 0: a finished Job is deleted, and its pods with it', async () => {
     const r = await api(stack.url, 'POST', JOBS, jobObject('brief', { ttlSecondsAfterFinished: 0 }));
     assert.equal(r.status, 201);

@@ -37,6 +37,9 @@ describe('Job strategy: defaults', () => {
       'batch.kubernetes.io/controller-uid': 'u-1',
       'batch.kubernetes.io/job-name': 'pi',
     });
+    assert.deepEqual(d.metadata.labels, d.spec.template.metadata?.labels, 'a Job without labels shows its template’s');
+    const labelled = applyDefaults(JOB, { ...job(), metadata: { ...job().metadata, labels: { team: 'a' } } }) as Job;
+    assert.deepEqual(labelled.metadata.labels, { team: 'a' });
     assert.equal(d.spec.completions, 1);
     assert.equal(d.spec.parallelism, 1);
     assert.equal(d.spec.backoffLimit, 6);

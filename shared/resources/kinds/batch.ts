@@ -122,7 +122,9 @@ const objAt = (o: unknown, ...path: string[]): Obj | undefined => {
 function defaultJobObject(o: Obj): void {
   if (!isPlainObject(o.spec) || !isPlainObject(o.metadata)) return;
   const job = o as unknown as Job;
-  const next = generateSelector(defaultJob(job));
+  // Defaulted again after the selector is generated: kube-apiserver defaults what it reads back
+  // from storage too, so a Job without labels of its own shows its template's, generated ones included.
+  const next = defaultJob(generateSelector(defaultJob(job)));
   o.metadata = next.metadata;
   o.spec = next.spec;
   defaultPodSpec(objAt(o, 'spec', 'template', 'spec'));
