@@ -142,6 +142,8 @@ describe('the README walkthrough, without Docker', () => {
             const j = (await api(c.base, 'GET', `/apis/batch/v1/namespaces/default/jobs/${name}`)).body;
             return (j.status?.conditions ?? []).some((x: any) => x.type === 'Complete' && x.status === 'True');
           }, 90_000, 500);
+          const row = (await jkOk('get', 'jobs', name)).split('\n')[1] ?? '';
+          assert.match(row, new RegExp(`^${name}\\s+Complete\\s+(\\d+)/\\1\\s`), `${f}: ${row}`);
         } else if (kind === 'cronjob.batch') {
           // Its first Job comes at the next schedule; here: it is served and not suspended.
           const cj = (await api(c.base, 'GET', `/apis/batch/v1/namespaces/default/cronjobs/${name}`)).body;
