@@ -158,6 +158,33 @@ describe('Job and CronJob controllers on NATS and Postgres', () => {
     assert.ok(events.some((e: any) => e.reason === 'Completed' && e.message === 'Job completed'));
   });
 
+  it('an Indexed Job: one pod per index (name, label, annotation, hostname), completedIndexes 0-2', async () => {
+    const r = await api(stack.url, 'POST', JOBS, jobObject('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed' }));
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const pods = await eventually('3 pods', async () => {
+      const ps = await jobPods(stack.url, 'idx');
+      return ps.length === 3 ? ps : undefined;
+    });
+    const byIndex = pods
+      .map((p: any) => [p.metadata.annotations['batch.kubernetes.io/job-completion-index'], p.metadata.labels['batch.kubernetes.io/job-completion-index'], p.spec.hostname, p.metadata.name])
+      .sort((a: string[], b: string[]) => a[0]!.localeCompare(b[0]!));
+    assert.deepEqual(byIndex.map((x: string[]) => x.slice(0, 3)), [['0', '0', 'idx-0'], ['1', '1', 'idx-1'], ['2', '2', 'idx-2']]);
+    assert.ok(byIndex.every((x: string[]) => x[3]!.startsWith(`idx-${x[0]}-`)), JSON.stringify(byIndex));
+    const env = (pods[0] as any).spec.containers[0].env;
+    assert.deepEqual(env, [{ name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } }]);
+    const kubelet = playKubelet(stack.url, 'idx', 'Succeeded', 3);
+    try {
+      const job = await eventually('Job idx Complete', async () => {
+        const j = await getJob(stack.url, 'idx');
+        return condition(j, 'Complete') ? j : undefined;
+      }, 60_000);
+      assert.equal(job.status.completedIndexes, '0-2');
+      assert.equal(job.status.succeeded, 3);
+    } finally {
+      await kubelet.stop();
+    }
+  });
+
   it('backoffLimit 1: two failed pods fail the Job with BackoffLimitExceeded', async () => {
     const r = await api(stack.url, 'POST', JOBS, jobObject('doomed', { backoffLimit: 1 }));
     assert.equal(r.status, 201, JSON.stringify(r.body));
