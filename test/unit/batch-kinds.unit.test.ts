@@ -117,6 +117,25 @@ describe('Job strategy: update rules', () => {
   });
 });
 
+describe('Job status writes never go backwards', () => {
+  const done = applyDefaults(JOB, job({ completions: 2 }, { status: {
+    succeeded: 2, failed: 1, completionTime: '2026-01-01T00:01:00Z',
+    conditions: [{ type: 'SuccessCriteriaMet', status: 'True' }, { type: 'Complete', status: 'True' }],
+  } } as Partial<KObject>)) as Job;
+  const write = (status: Record<string, unknown>) => messages(validateObject(JOB, { ...done, status } as KObject, done));
+  it('the same status: fine', () => assert.deepEqual(write(done.status as Record<string, unknown>), []));
+  it('fewer succeeded or failed', () => assert.deepEqual(write({ ...done.status, succeeded: 1, failed: 0 }), [
+    'status.failed: Invalid value: 0: cannot decrease the failed counter',
+    'status.succeeded: Invalid value: 1: cannot decrease the succeeded counter',
+  ]));
+  it('Complete taken away', () => assert.deepEqual(write({ ...done.status, conditions: [{ type: 'SuccessCriteriaMet', status: 'True' }] }), [
+    'status.conditions: Invalid value: cannot disable the terminal Complete=True condition',
+  ]));
+  it('another completionTime', () => assert.deepEqual(write({ ...done.status, completionTime: '2026-01-01T00:02:00Z' }), [
+    'status.completionTime: Invalid value: "2026-01-01T00:02:00Z": completionTime cannot be mutated',
+  ]));
+});
+
 describe('Job and CronJob columns', () => {
   const cases: [string, Partial<Job['status']> & object, Record<string, unknown>, string, string, string][] = [
     ['not started', {}, { completions: 3 }, 'Running', '0/3', ''],

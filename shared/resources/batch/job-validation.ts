@@ -44,6 +44,35 @@ export function validateJob(job: Job, old?: Job): StatusCause[] {
     }
   }
   if (old && job.spec && old.spec) causes.push(...validateJobUpdate(job, old));
+  if (old) causes.push(...validateJobStatusUpdate(job, old));
+  return causes;
+}
+
+const conditionTrue = (job: Job, type: string): boolean => !!job.status?.conditions?.some((c) => c.type === type && c.status === 'True');
+const omitted = (field: string, detail: string): StatusCause => ({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${detail}` });
+
+/**
+ * The status rules of ValidateJobStatusUpdate that keep a Job's history from going backwards
+ * (with the 1.32 default gates): counters never decrease (succeeded of an Indexed Job may, with
+ * its completions), a terminal or interim condition once True stays True, completionTime is set
+ * once. Spec writes keep the stored status, so these only ever refuse status writes.
+ */
+export function validateJobStatusUpdate(job: Job, old: Job): StatusCause[] {
+  const causes: StatusCause[] = [];
+  for (const type of ['Failed', 'Complete', 'FailureTarget']) {
+    if (conditionTrue(old, type) && !conditionTrue(job, type)) causes.push(omitted('status.conditions', `cannot disable the terminal ${type}=True condition`));
+  }
+  const failed = job.status?.failed ?? 0;
+  if (failed < (old.status?.failed ?? 0)) causes.push(invalidValue('status.failed', failed, 'cannot decrease the failed counter'));
+  const succeeded = job.status?.succeeded ?? 0;
+  const elastic = job.spec?.completionMode === 'Indexed' && job.spec?.completions !== old.spec?.completions;
+  if (!elastic && succeeded < (old.status?.succeeded ?? 0)) causes.push(invalidValue('status.succeeded', succeeded, 'cannot decrease the succeeded counter'));
+  const ct = job.status?.completionTime;
+  const oldCt = old.status?.completionTime;
+  if (ct !== undefined && oldCt !== undefined && ct !== oldCt) causes.push(invalidValue('status.completionTime', ct, 'completionTime cannot be mutated'));
+  if (conditionTrue(old, 'SuccessCriteriaMet') && !conditionTrue(job, 'SuccessCriteriaMet')) {
+    causes.push(omitted('status.conditions', 'cannot disable the SuccessCriteriaMet=True condition'));
+  }
   return causes;
 }
 
