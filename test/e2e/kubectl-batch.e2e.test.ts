@@ -106,6 +106,23 @@ describe('kubectl batch/v1: jobs and cronjobs', { skip: KUBECTL_SKIP }, () => {
     assert.deepEqual(job.spec.template.spec.containers.map((c: any) => c.image), ['busybox']);
   });
 
+  it('kubectl apply (client- and server-side) of examples/job.yaml: created, then unchanged; describe shows its pods and events', async () => {
+    const example = new URL('../../../examples/job.yaml', import.meta.url).pathname;
+    assert.match((await ok('apply', '-f', example)).stdout, /^job\.batch\/countdown created$/m);
+    assert.match((await ok('apply', '-f', example)).stdout, /^job\.batch\/countdown unchanged$/m);
+    assert.match((await ok('apply', '--server-side', '-f', example)).stdout, /^job\.batch\/countdown serverside-applied$/m);
+    assert.match((await ok('apply', '--server-side', '-f', example)).stdout, /^job\.batch\/countdown serverside-applied$/m);
+    await eventually('its 2 pods', async () => JSON.parse((await ok('get', 'pods', '-l', 'job-name=countdown', '-o', 'json')).stdout).items.length === 2);
+    const d = await eventually('describe shows the creations', async () => {
+      const out = (await ok('describe', 'job', 'countdown')).stdout;
+      return /SuccessfulCreate\s+\S+\s+job-controller\s+Created pod: countdown-/.test(out) ? out : undefined;
+    });
+    assert.match(d, /^Parallelism:\s+2$/m);
+    assert.match(d, /^Completions:\s+3$/m);
+    assert.match(d, /^Pods Statuses:\s+2 Active \(0 Ready\) \/ 0 Succeeded \/ 0 Failed$/m);
+    await ok('delete', 'job', 'countdown');
+  });
+
   it('kubectl explain job.spec and cronjob.spec.schedule', async () => {
     const job = (await ok('explain', 'job.spec')).stdout;
     assert.match(job, /^GROUP:\s+batch$/m);
