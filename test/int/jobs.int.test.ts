@@ -185,6 +185,41 @@ describe('Job and CronJob controllers on NATS and Postgres', () => {
     }
   });
 
+  it('suspend: no pods and Suspended=True; resumed: pods and Suspended=False/JobResumed; suspended again: its pods go', async () => {
+    const r = await api(stack.url, 'POST', JOBS, jobObject('napper', { completions: 2, parallelism: 2, suspend: true }));
+    assert.equal(r.status, 201);
+    const suspended = await eventually('Suspended=True', async () => {
+      const j = await getJob(stack.url, 'napper');
+      return condition(j, 'Suspended') ? j : undefined;
+    });
+    assert.equal(condition(suspended, 'Suspended').reason, 'JobSuspended');
+    assert.equal(suspended.status.startTime, undefined, 'a suspended Job has not started');
+    assert.equal((await jobPods(stack.url, 'napper')).length, 0);
+    const [row] = await eventually('the jobs row', async () => {
+      const rs = await query(stack, `select status, suspend from jobs where name = 'napper'`);
+      return rs[0]?.status === 'Suspended' ? rs : undefined;
+    });
+    assert.deepEqual(row, { status: 'Suspended', suspend: true });
+
+    const patch = (suspend: boolean) => api(stack.url, 'PATCH', `${JOBS}/napper`, { spec: { suspend } }, 'application/merge-patch+json');
+    assert.equal((await patch(false)).status, 200);
+    await eventually('2 pods', async () => (await jobPods(stack.url, 'napper')).length === 2);
+    const resumed = await eventually('Suspended=False', async () => {
+      const j = await getJob(stack.url, 'napper');
+      return j.status?.conditions?.some((c: any) => c.type === 'Suspended' && c.status === 'False') ? j : undefined;
+    });
+    assert.equal(resumed.status.conditions.find((c: any) => c.type === 'Suspended').reason, 'JobResumed');
+    assert.ok(resumed.status.startTime);
+
+    assert.equal((await patch(true)).status, 200);
+    await eventually('its pods gone', async () => (await jobPods(stack.url, 'napper')).length === 0, 30_000);
+    const again = await eventually('Suspended=True again', async () => {
+      const j = await getJob(stack.url, 'napper');
+      return condition(j, 'Suspended') && (j.status.active ?? 0) === 0 ? j : undefined;
+    });
+    assert.equal(again.status.failed ?? 0, 0, 'pods removed by suspension are not failures');
+  });
+
   it('backoffLimit 1: two failed pods fail the Job with BackoffLimitExceeded', async () => {
     const r = await api(stack.url, 'POST', JOBS, jobObject('doomed', { backoffLimit: 1 }));
     assert.equal(r.status, 201, JSON.stringify(r.body));
