@@ -103,6 +103,7 @@ export class ObjectStore {
     for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
       const name = meta.name || `${meta.generateName}${generateNameSuffix()}`;
       const final = objectForCreate(info, parsed, { namespace: ns, name, uid }, tracking);
+      if (attempt === 0) warnings.push(...(strategyFor(info.kind).warningsOnCreate?.(final) ?? []));
       if (holds) {
         const r = await this.createHolding(info, ns, final, opts.dryRun ?? false);
         if (r !== 'taken') return { object: r, warnings };

@@ -323,6 +323,12 @@ describe('Job and CronJob controllers on NATS and Postgres', () => {
     const long = await api(stack.url, 'POST', CRONJOBS, bodies[11]![2]);
     assert.match(long.body.message, /metadata\.name: Invalid value: "c{53}": must be no more than 52 characters/);
     assert.equal((await api(stack.url, 'GET', JOBS)).body.items.filter((j: any) => /^h\d$/.test(j.metadata.name)).length, 0, 'nothing stored');
+
+    // A name that is no DNS label is taken, with Kubernetes' warning.
+    const dotted = await api(stack.url, 'POST', `${JOBS}?dryRun=All`, jobObject('dotted.name', {}));
+    assert.equal(dotted.status, 201, JSON.stringify(dotted.body));
+    assert.match(dotted.headers.get('warning') ?? '', /metadata\.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: \[a lowercase RFC 1123 label must consist of/);
+    assert.equal((await api(stack.url, 'POST', `${JOBS}?dryRun=All`, jobObject('plain', {}))).headers.get('warning'), null);
   });
 
   it('ttlSecondsAfterFinished 0: a finished Job is deleted, and its pods with it', async () => {

@@ -16,6 +16,7 @@ import { validateCronJob } from '../batch/cronjob-validation.js';
 import { defaultPodSpec } from '../defaults.js';
 import { get, images, optInt, count, timestamp, arr, str, type Loose } from '../projection.js';
 import { isPlainObject } from '../json.js';
+import { dns1123LabelErrors } from '../names.js';
 import { age, humanDuration } from '../../printers/duration.js';
 import { containerCells, selectorString } from '../../printers/workloads.js';
 import { AGE_COLUMN, NAME_COLUMN, column, type TablePrinter } from '../../printers/types.js';
@@ -147,6 +148,11 @@ export const jobStrategy: KindStrategy = {
   generation: true,
   defaults: defaultJobObject,
   validate: (obj, old) => validateJob(obj as Job, old as Job | undefined),
+  warningsOnCreate: (obj) => {
+    // The name becomes pods' names and hostnames: a DNS label is recommended.
+    const msgs = dns1123LabelErrors(obj.metadata.name ?? '');
+    return msgs.length ? [`metadata.name: this is used in Pod names and hostnames, which can result in surprising behavior; a DNS label is recommended: [${msgs.join(' ')}]`] : [];
+  },
   // pkg/registry/batch/job/strategy.go DefaultGarbageCollectionPolicy: batch/v1 Jobs orphan their
   // pods unless the request asks otherwise (kubectl delete asks for Background).
   defaultPropagation: {
