@@ -168,6 +168,8 @@ describe('kubectl batch/v1: jobs and cronjobs', { skip: KUBECTL_SKIP }, () => {
     assert.match(r.stdout, /^job\.batch "hello" deleted$/m);
     assert.doesNotMatch(r.stderr, /child pods are preserved/, 'kubectl asks for Background: no warning');
     await eventually('its pods gone', async () => JSON.parse((await ok('get', 'pods', '-l', 'job-name=hello', '-o', 'json')).stdout).items.length === 0, 30_000);
+    // A CronJob's Jobs go with it (the one made with --from=cronjob/tick is owned by it).
     await ok('delete', 'cronjob', 'tick');
+    await eventually('job manual gone with its CronJob', async () => (await api(suite.stack.url, 'GET', '/apis/batch/v1/namespaces/default/jobs/manual')).status === 404, 30_000);
   });
 });
