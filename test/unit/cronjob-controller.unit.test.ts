@@ -153,6 +153,12 @@ describe('CronJob reconcile against the in-memory writer', () => {
     assert.ok(t.rec.reasons.includes('SuccessfulDelete'));
   });
 
+  it('a yearly schedule is looked at again within 12 hours (no timer overflow)', async () => {
+    const t = setup({ schedule: '@yearly' });
+    const r = await t.reconcile(KEY);
+    assert.equal(r?.requeueAfter, 12 * 60 * 60 * 1000);
+  });
+
   it('suspended: no Job', async () => {
     const t = setup({ suspend: true });
     t.clock.set(Date.parse('2026-01-01T00:05:00Z'));

@@ -214,6 +214,21 @@ describe('Job reconcile against the in-memory writer', () => {
     assert.ok(!pod.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER));
   });
 
+  it('a TTL of 100 days is looked at again within 12 hours (no timer overflow)', async () => {
+    const t = setup({ ttlSecondsAfterFinished: 100 * 24 * 3600 });
+    let requeue: number | undefined;
+    for (let i = 0; i < 6; i++) {
+      const created = t.writer.count('create', 'pods');
+      const r = await t.reconcile(KEY);
+      requeue = r ? r.requeueAfter : undefined;
+      t.observeCreates(t.writer.count('create', 'pods') - created);
+      await t.catchUp();
+      for (const p of t.pods.list()) if (!p.status?.phase) await t.finish(p.metadata.name ?? '', 'Succeeded');
+      await t.catchUp();
+    }
+    assert.equal(requeue, 12 * 60 * 60 * 1000);
+  });
+
   it('ttlSecondsAfterFinished: the finished Job is deleted once the TTL has passed, not before', async () => {
     const t = setup({ ttlSecondsAfterFinished: 30 });
     let requeue: number | undefined;
@@ -227,6 +242,7 @@ describe('Job reconcile against the in-memory writer', () => {
       await t.catchUp();
     }
     assert.equal(requeue, 30_000);
+    assert.equal(t.writer.count('delete', 'jobs'), 0);
     assert.equal(t.writer.count('delete', 'jobs'), 0);
     t.clock.advance(30_000);
     await t.reconcile(KEY);

@@ -23,6 +23,11 @@ import type { Controller, ControllerOptions } from '../manager.js';
 import { type CronJobAction, planCronJob } from './plan.js';
 
 export const CRONJOB_CONTROLLER = 'cronjob-controller';
+/**
+ * Look again at least this often: a timer cannot wait longer than 2^31-1 ms (Node fires an
+ * overflowing one at once), and a monthly or yearly schedule is further away than that.
+ */
+export const MAX_REQUEUE_MS = 12 * 60 * 60 * 1000;
 
 export interface CronJobReconcilerDeps {
   readonly cronJobs: Informer<CronJob>;
@@ -99,7 +104,7 @@ export function cronJobReconciler(deps: CronJobReconcilerDeps): Reconcile {
       recorder.record(cj, 'Warning', 'FailedCreate', plan.error);
       throw new Error(plan.error);
     }
-    return plan.requeueAfterMs !== undefined ? { requeueAfter: plan.requeueAfterMs } : undefined;
+    return plan.requeueAfterMs !== undefined ? { requeueAfter: Math.min(plan.requeueAfterMs, MAX_REQUEUE_MS) } : undefined;
   }
 
   async function execute(key: string, cj: CronJob, actions: readonly CronJobAction[]): Promise<void> {

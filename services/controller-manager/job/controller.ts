@@ -36,6 +36,8 @@ import { type JobAction, planJob } from './plan.js';
 
 export const JOB_CONTROLLER = 'job-controller';
 const ORPHAN_PREFIX = 'pod:';
+/** Look again at least this often: a long TTL or deadline must not overflow a timer (2^31-1 ms). */
+export const MAX_REQUEUE_MS = 12 * 60 * 60 * 1000;
 
 /** What a Job reconcile works with: caches, the writer port, the clock and the controller's own memory. */
 export interface JobReconcilerDeps {
@@ -179,7 +181,7 @@ export function jobReconciler(deps: JobReconcilerDeps): Reconcile {
     await execute(key, job, plan.actions, () => deps.backoff.set(key, plan.backoff));
     deps.backoff.set(key, plan.backoff);
     if (plan.actions.length) log.debug({ job: key, actions: plan.actions.map((a) => a.type) }, 'job synced');
-    return plan.requeueAfterMs !== undefined ? { requeueAfter: plan.requeueAfterMs } : undefined;
+    return plan.requeueAfterMs !== undefined ? { requeueAfter: Math.min(plan.requeueAfterMs, MAX_REQUEUE_MS) } : undefined;
   }
 
   /** Apply the actions in order; `counted` runs after the first status write (the backoff record is kept from then on). */
