@@ -9,6 +9,8 @@ import { endpointsController } from './endpoints/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { disruptionController } from './disruption/controller.js';
 import { daemonSetController } from './daemonset/controller.js';
+import { startJobController } from './job/controller.js';
+import { startCronJobController } from './cronjob/controller.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   garbagecollector: garbageCollector,
@@ -20,4 +22,6 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   serviceaccount: serviceAccountController,
   disruption: disruptionController,
   daemonset: daemonSetController,
+  job: startJobController,
+  cronjob: startCronJobController,
 };

@@ -239,7 +239,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         }
         case 'DELETE': {
           mark('DELETECOLLECTION');
-          return deleteCollection(info, ns, q, req.body);
+          return send(200, await deleteCollection(info, ns, q, req.body), defaultPropagationWarnings(info, deleteOptions(q, req.body)));
         }
         default:
           throw methodNotAllowed(req.method, info);
@@ -295,12 +295,19 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       }
       case 'DELETE': {
         mark('DELETE');
-        const obj = await store.delete(info, ns, name, deleteOptions(q, req.body));
-        return send(200, obj);
+        const dopts = deleteOptions(q, req.body);
+        const obj = await store.delete(info, ns, name, dopts);
+        return send(200, obj, defaultPropagationWarnings(info, dopts));
       }
       default:
         throw methodNotAllowed(req.method, info);
     }
+  }
+
+  /** The kind's warning when a delete leaves the propagation to its default (batch/v1 Jobs orphan their pods). */
+  function defaultPropagationWarnings(info: ResourceInfo, dopts: { propagationPolicy?: string; orphanDependents?: boolean }): string[] {
+    const w = strategyFor(info.kind).defaultPropagation?.warning;
+    return w && dopts.propagationPolicy === undefined && dopts.orphanDependents === undefined ? [w] : [];
   }
 
   async function deleteCollection(info: ResourceInfo, ns: string, q: Query, body: unknown): Promise<object> {

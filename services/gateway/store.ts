@@ -103,6 +103,7 @@ export class ObjectStore {
     for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
       const name = meta.name || `${meta.generateName}${generateNameSuffix()}`;
       const final = objectForCreate(info, parsed, { namespace: ns, name, uid }, tracking);
+      if (attempt === 0) warnings.push(...(strategyFor(info.kind).warningsOnCreate?.(final) ?? []));
       if (holds) {
         const r = await this.createHolding(info, ns, final, opts.dryRun ?? false);
         if (r !== 'taken') return { object: r, warnings };
@@ -214,7 +215,8 @@ export class ObjectStore {
 
   async delete(info: ResourceInfo, ns: string, name: string, dopts: DeleteOptions = {}): Promise<KObject> {
     const dryRun = (dopts.dryRun ?? []).includes('All');
-    const policy = dopts.propagationPolicy ?? (dopts.orphanDependents ? 'Orphan' : 'Background');
+    // Without a policy: orphanDependents if given, else the kind's default (Jobs orphan, as batch/v1 always has).
+    const policy = dopts.propagationPolicy ?? (dopts.orphanDependents === true ? 'Orphan' : dopts.orphanDependents === false ? 'Background' : strategyFor(info.kind).defaultPropagation?.policy ?? 'Background');
     if (!['Background', 'Foreground', 'Orphan'].includes(policy)) {
       throw invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`, field: 'propagationPolicy' }]);
     }

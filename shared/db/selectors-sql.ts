@@ -50,7 +50,10 @@ export function fieldColumn(info: ResourceInfo, field: string): string | undefin
 export function fieldCondition(info: ResourceInfo, f: FieldRequirement): Cond {
   const column = fieldColumn(info, f.field);
   if (f.field.split('.').some((p) => p === '')) throw new ApiError('BadRequest', `invalid field selector "${f.field}"`);
-  const path = strategyFor(info.kind).fields?.[f.field]?.path ?? f.field.split('.');
-  const value = column ? sql`coalesce(${sql.ref(column)}, '')` : sql`coalesce(object #>> ${path}::text[], '')`;
+  // The field's own path unless the kind keeps it elsewhere; absent compares as the kind's zero value.
+  const spec = strategyFor(info.kind).fields?.[f.field];
+  const path = spec?.path ?? f.field.split('.');
+  const absent = spec?.absent ?? '';
+  const value = column ? sql`coalesce(${sql.ref(column)}, ${absent})` : sql`coalesce(object #>> ${path}::text[], ${absent})`;
   return f.operator === '=' ? sql`${value} = ${f.value}` : sql`${value} <> ${f.value}`;
 }

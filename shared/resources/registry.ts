@@ -37,6 +37,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('ControllerRevision', 'controllerrevisions', 'apps', true, [], 'controllerrevisions', []),
   r('Lease', 'leases', 'coordination.k8s.io', true, [], 'leases', []),
   r('PodDisruptionBudget', 'poddisruptionbudgets', 'policy', true, ['pdb'], 'poddisruptionbudgets', ['status']),
+  r('Job', 'jobs', 'batch', true, [], 'jobs', ['status']),
+  r('CronJob', 'cronjobs', 'batch', true, ['cj'], 'cronjobs', ['status']),
 ];
 
 function r(

@@ -54,6 +54,13 @@ export interface KindStrategy {
   prepareForUpdate?(o: KObject, old: KObject): void;
   /** The kind's own semantic rules (metadata is validated for every kind); with `old`, the update rules. */
   validate?(obj: KObject, old?: KObject): StatusCause[];
+  /**
+   * The propagation of a delete that names none (DefaultGarbageCollectionPolicy), Background
+   * without one; `warning` is sent back (a Warning header) when a delete leaves it to this default.
+   */
+  readonly defaultPropagation?: { readonly policy: 'Orphan' | 'Background'; readonly warning?: string };
+  /** Warnings (Warning headers) a create of this object earns (WarningsOnCreate); on the final object. */
+  warningsOnCreate?(obj: KObject): string[];
   /** Refuse a delete before anything is read (a system namespace). */
   admitDelete?(name: string): Error | undefined;
   /** A graceful delete on `next` (a copy of the object with finalizers set), or undefined for the usual one. */

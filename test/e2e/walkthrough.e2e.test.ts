@@ -137,6 +137,17 @@ describe('the README walkthrough, without Docker', () => {
           assert.equal(n.status.conditions.find((x: any) => x.type === 'Ready')?.status, 'True', `${f}: node ${name}`);
           // Hand-written nodes have no kubelet: take them out again so nothing lands there.
           await jkOk('delete', 'node', name);
+        } else if (kind === 'job.batch') {
+          await eventually(`${f}: job ${name} Complete`, async () => {
+            const j = (await api(c.base, 'GET', `/apis/batch/v1/namespaces/default/jobs/${name}`)).body;
+            return (j.status?.conditions ?? []).some((x: any) => x.type === 'Complete' && x.status === 'True');
+          }, 90_000, 500);
+          const row = (await jkOk('get', 'jobs', name)).split('\n')[1] ?? '';
+          assert.match(row, new RegExp(`^${name}\\s+Complete\\s+(\\d+)/\\1\\s`), `${f}: ${row}`);
+        } else if (kind === 'cronjob.batch') {
+          // Its first Job comes at the next schedule; here: it is served and not suspended.
+          const cj = (await api(c.base, 'GET', `/apis/batch/v1/namespaces/default/cronjobs/${name}`)).body;
+          assert.equal(cj.spec?.suspend, false, `${f}: cronjob ${name}`);
         } else if (kind === 'service') {
           await eventually(`${f}: endpoints of ${name}`, async () => {
             const ep = (await api(c.base, 'GET', `${NS}/endpoints/${name}`)).body;

@@ -75,6 +75,7 @@ const MANIFESTS: readonly object[] = [
 const RESOURCES = [
   `${NS}/configmaps`, `${NS}/pods`, `${NS}/services`, `${NS}/secrets`, `${NS}/endpoints`, `${NS}/serviceaccounts`, `${NS}/events`,
   `${APPS}/deployments`, `${APPS}/replicasets`, '/apis/coordination.k8s.io/v1/namespaces/default/leases',
+  '/apis/batch/v1/namespaces/default/jobs', '/apis/batch/v1/namespaces/default/cronjobs',
   '/api/v1/nodes', '/api/v1/namespaces', '/api/v1/pods', '/apis/apps/v1/deployments', '/api/v1/configmaps',
 ];
 const NAMES = ['existing', 'web', 'bound', 'svc', 'sec', 'n1', 'fuzz', 'default', 'kube-system', 'missing', 'cm-x', 'dep-x'];

@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CronJob, CronJobSpec, CronJobStatus, Job } from '../../services/controller-manager/job/types.js';
-import { defaultCronJob } from '../../services/controller-manager/job/defaults.js';
-import { parseStandard, formatRFC3339InZone } from '../../services/controller-manager/cronjob/schedule.js';
+import type { CronJob, CronJobSpec, CronJobStatus, Job } from '../../shared/resources/batch/types.js';
+import { defaultCronJob } from '../../shared/resources/batch/defaults.js';
+import { parseStandard, formatRFC3339InZone } from '../../shared/resources/batch/schedule.js';
 import { type CronJobAction, jobNameFor, mostRecentScheduleTime, nextScheduleDelayMs, planCronJob } from '../../services/controller-manager/cronjob/plan.js';
-import { validateCronJob } from '../../services/controller-manager/cronjob/validate.js';
+import { validateCronJob } from '../../shared/resources/batch/cronjob-validation.js';
 
 // Kubernetes' utils_test.go clock: 2016-05-19T10:00:00Z (a Thursday).
 const TOP = Date.parse('2016-05-19T10:00:00Z');

@@ -26,7 +26,7 @@ describe('REST paths', () => {
     ['/api/v1/pods/web', undefined], // namespaced kinds have no cluster-scoped item path
     ['/api/v1/namespaces/default/nodes', undefined], // nodes are cluster-scoped
     ['/apis/apps/v1/namespaces/default/pods', undefined], // wrong group
-    ['/apis/batch/v1/jobs', undefined],
+    ['/apis/example.com/v1/widgets', undefined],
     ['/api/v2/pods', undefined],
     ['/api/v1/namespaces/default/pods/a/b/c', undefined],
     ['/api/v1/namespaces/default/pods/%E0%A4%A', 'invalid'], // broken percent-encoding: a 400

@@ -1,14 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from '../../shared/resources/types.js';
-import type { Job, JobSpec, JobStatus } from '../../services/controller-manager/job/types.js';
-import { JOB_TRACKING_FINALIZER } from '../../services/controller-manager/job/types.js';
+import type { Job, JobSpec, JobStatus } from '../../shared/resources/batch/types.js';
+import { JOB_TRACKING_FINALIZER } from '../../shared/resources/batch/types.js';
 import { type JobAction, planJob, ttlDecision } from '../../services/controller-manager/job/plan.js';
 import { formatIndexes, parseIndexes, podGenerateNameWithIndex, withIndexes } from '../../services/controller-manager/job/indexes.js';
 import { backoffDelayMs, nextBackoffRecord, remainingBackoffMs } from '../../services/controller-manager/job/backoff.js';
 import { matchPodFailurePolicy } from '../../services/controller-manager/job/pod-failure-policy.js';
-import { MAX_INT32, defaultJob, defaultJobSpec, generateSelector } from '../../services/controller-manager/job/defaults.js';
-import { validateJob } from '../../services/controller-manager/job/validate.js';
+import { MAX_INT32, defaultJob, defaultJobSpec, generateSelector } from '../../shared/resources/batch/defaults.js';
+import { validateJob } from '../../shared/resources/batch/job-validation.js';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
 const ago = (s: number): string => new Date(NOW.getTime() - s * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -43,6 +43,10 @@ describe('built-in kinds: everything particular is in the strategy', () => {
     ['DaemonSet', 'daemonsets', ['generation', 'observed_generation', 'desired', 'current', 'ready', 'updated', 'available', 'misscheduled', 'node_selector', 'images'],
       [], ['Name', 'Desired', 'Current', 'Ready', 'Up-to-date', 'Available', 'Node Selector', 'Age']],
     ['ControllerRevision', 'controllerrevisions', ['revision'], [], ['Name', 'Controller', 'Revision', 'Age']],
+    ['Job', 'jobs', ['generation', 'completions', 'parallelism', 'suspend', 'succeeded', 'failed', 'active', 'ready', 'status', 'start_time', 'completion_time', 'images'],
+      ['status.successful'], ['Name', 'Status', 'Completions', 'Duration', 'Age']],
+    ['CronJob', 'cronjobs', ['generation', 'schedule', 'time_zone', 'suspend', 'active', 'last_schedule_time', 'last_successful_time', 'images'],
+      [], ['Name', 'Schedule', 'Timezone', 'Suspend', 'Active', 'Last Schedule', 'Age']],
   ];
 
   it('covers every built-in kind', () => assert.deepEqual(cases.map((c) => c[0]).sort(), RESOURCES.map((r) => r.kind).sort()));
@@ -96,8 +100,8 @@ describe('built-in kinds: everything particular is in the strategy', () => {
     },
   });
   const sqlOfFields: [string, string, string, unknown[]][] = [
-    ['Event source reads source.component', 'Event', 'source', [['source', 'component'], 'kubelet']],
-    ['Event involvedObject.uid reads its own path', 'Event', 'involvedObject.uid', [['involvedObject', 'uid'], 'kubelet']],
+    ['Event source reads source.component', 'Event', 'source', [['source', 'component'], '', 'kubelet']],
+    ['Event involvedObject.uid reads its own path', 'Event', 'involvedObject.uid', [['involvedObject', 'uid'], '', 'kubelet']],
   ];
   for (const [name, kind, field, params] of sqlOfFields) {
     it(`SQL: ${name}`, () => {

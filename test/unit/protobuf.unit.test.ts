@@ -422,6 +422,6 @@ describe('protobuf bodies: requests', () => {
   it('leaves PATCH and unknown paths to the handler (415, 404)', () => {
     const cm = body(V1('ConfigMap'), {});
     assert.equal(decodeProtobufRequest('PATCH', '/api/v1/namespaces/default/configmaps/c', cm), undefined);
-    assert.equal(decodeProtobufRequest('POST', '/apis/batch/v1/namespaces/default/jobs', cm), undefined);
+    assert.equal(decodeProtobufRequest('POST', '/apis/example.com/v1/namespaces/default/widgets', cm), undefined);
   });
 });

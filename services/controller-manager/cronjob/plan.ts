@@ -13,9 +13,9 @@ import type { ObjectReference } from '../../../shared/resources/types.js';
 import type { OwnerReference } from '../../../shared/resources/meta.js';
 import { rfc3339 } from '../../../shared/resources/time.js';
 import { deepEqual } from '../../../shared/resources/json.js';
-import type { CronJob, CronJobStatus, Job } from '../job/types.js';
-import { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION } from '../job/types.js';
-import { type Schedule, formatRFC3339InZone, isLoadableTimeZone, parseStandard } from './schedule.js';
+import type { CronJob, CronJobStatus, Job } from '../../../shared/resources/batch/types.js';
+import { CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION } from '../../../shared/resources/batch/types.js';
+import { type Schedule, formatRFC3339InZone, isLoadableTimeZone, parseStandard } from '../../../shared/resources/batch/schedule.js';
 
 /** Requeue this long after the next schedule time (nextScheduleDelta). */
 export const NEXT_SCHEDULE_DELTA_MS = 100;

@@ -3,7 +3,7 @@
  * status.completedIndexes / status.failedIndexes ("1,3-5"), and the index a pod carries.
  */
 import type { Pod } from '../../../shared/resources/types.js';
-import { JOB_COMPLETION_INDEX_ANNOTATION, JOB_COMPLETION_INDEX_LABEL } from './types.js';
+import { JOB_COMPLETION_INDEX_ANNOTATION, JOB_COMPLETION_INDEX_LABEL } from '../../../shared/resources/batch/types.js';
 
 /** Sorted, non-overlapping, non-adjacent closed intervals. */
 export type Intervals = ReadonlyArray<readonly [number, number]>;

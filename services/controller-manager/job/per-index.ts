@@ -9,8 +9,8 @@ import type { Pod } from '../../../shared/resources/types.js';
 import { backoffDelayMs, finishedTime } from './backoff.js';
 import { type Intervals, completionIndexOf, hasIndex, parseIndexes, withIndexes } from './indexes.js';
 import { matchPodFailurePolicy } from './pod-failure-policy.js';
-import type { Job } from './types.js';
-import { JOB_TRACKING_FINALIZER } from './types.js';
+import type { Job } from '../../../shared/resources/batch/types.js';
+import { JOB_TRACKING_FINALIZER } from '../../../shared/resources/batch/types.js';
 
 export const JOB_INDEX_FAILURE_COUNT_ANNOTATION = 'batch.kubernetes.io/job-index-failure-count';
 export const JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION = 'batch.kubernetes.io/job-index-ignored-failure-count';

@@ -33,14 +33,14 @@ import {
   remainingPerIndexMs,
   replacementFailureCounts,
 } from './per-index.js';
-import type { Job, JobCondition, JobStatus } from './types.js';
+import type { Job, JobCondition, JobStatus } from '../../../shared/resources/batch/types.js';
 import {
   JOB_COMPLETION_INDEX_ANNOTATION,
   JOB_COMPLETION_INDEX_ENV,
   JOB_COMPLETION_INDEX_LABEL,
   JOB_TRACKING_FINALIZER,
   JobReasons,
-} from './types.js';
+} from '../../../shared/resources/batch/types.js';
 
 /** At most this many UIDs in uncountedTerminatedPods (and finalizer removals) per sync. */
 export const MAX_UNCOUNTED_PODS = 500;

@@ -4,7 +4,7 @@
  * non-zero exit code; onPodConditions at the pod's conditions (type and status).
  */
 import type { ContainerStatus, Pod, PodStatus } from '../../../shared/resources/types.js';
-import type { PodFailurePolicy, PodFailurePolicyAction, PodFailurePolicyOnExitCodesRequirement, PodFailurePolicyOnPodConditionsPattern } from './types.js';
+import type { PodFailurePolicy, PodFailurePolicyAction, PodFailurePolicyOnExitCodesRequirement, PodFailurePolicyOnPodConditionsPattern } from '../../../shared/resources/batch/types.js';
 
 export interface PolicyMatch {
   /** The rule's action, undefined when no rule matched. */

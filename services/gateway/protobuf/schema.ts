@@ -67,4 +67,6 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   Event: ['v1'],
   Eviction: ['policy/v1'],
   PodDisruptionBudget: ['policy/v1'],
+  Job: ['batch/v1'],
+  CronJob: ['batch/v1'],
 };

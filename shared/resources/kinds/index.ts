@@ -12,6 +12,7 @@ import { eventStrategy } from './event.js';
 import { leaseStrategy } from './lease.js';
 import { podDisruptionBudgetStrategy } from './pdb.js';
 import { controllerRevisionStrategy, daemonSetStrategy } from './daemonset.js';
+import { cronJobStrategy, jobStrategy } from './batch.js';
 
 export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -29,4 +30,6 @@ export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   podDisruptionBudgetStrategy,
   daemonSetStrategy,
   controllerRevisionStrategy,
+  jobStrategy,
+  cronJobStrategy,
 ];

@@ -4,11 +4,11 @@
  * StatusCauses shaped like field.Error. Object metadata (name, labels) is validated by the generic
  * path; only the Job-specific rules are here. Call on the defaulted object (defaults.ts).
  */
-import type { StatusCause } from '../../../shared/errors.js';
-import { child, duplicate, index, invalidValue, key, notSupported, required, tooMany } from '../../../shared/resources/field-errors.js';
-import { dns1123LabelErrors, validateAnnotations, validateLabels, validateQualifiedName } from '../../../shared/resources/names.js';
-import { validatePodSpec } from '../../../shared/resources/pod-validation.js';
-import { fromLabelSelector, matchesLabels, tryFromLabelSelector, validateLabelSelector } from '../../../shared/resources/selectors.js';
+import type { StatusCause } from '../../errors.js';
+import { child, duplicate, index, invalidValue, key, notSupported, required, tooMany } from '../field-errors.js';
+import { dns1123LabelErrors, validateAnnotations, validateLabels, validateQualifiedName } from '../names.js';
+import { validatePodSpec } from '../pod-validation.js';
+import { fromLabelSelector, matchesLabels, tryFromLabelSelector, validateLabelSelector } from '../selectors.js';
 import type { Job, JobSpec, PodFailurePolicyRule } from './types.js';
 import { CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL } from './types.js';
 
@@ -43,12 +43,41 @@ export function validateJob(job: Job, old?: Job): StatusCause[] {
       causes.push(invalidValue('metadata.name', job.metadata.name ?? '', `will not able to create pod with invalid DNS label: ${host}`));
     }
   }
-  if (old) causes.push(...validateJobUpdate(job, old));
+  if (old && job.spec && old.spec) causes.push(...validateJobUpdate(job, old));
+  if (old) causes.push(...validateJobStatusUpdate(job, old));
+  return causes;
+}
+
+const conditionTrue = (job: Job, type: string): boolean => !!job.status?.conditions?.some((c) => c.type === type && c.status === 'True');
+const omitted = (field: string, detail: string): StatusCause => ({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${detail}` });
+
+/**
+ * The status rules of ValidateJobStatusUpdate that keep a Job's history from going backwards
+ * (with the 1.32 default gates): counters never decrease (succeeded of an Indexed Job may, with
+ * its completions), a terminal or interim condition once True stays True, completionTime is set
+ * once. Spec writes keep the stored status, so these only ever refuse status writes.
+ */
+export function validateJobStatusUpdate(job: Job, old: Job): StatusCause[] {
+  const causes: StatusCause[] = [];
+  for (const type of ['Failed', 'Complete', 'FailureTarget']) {
+    if (conditionTrue(old, type) && !conditionTrue(job, type)) causes.push(omitted('status.conditions', `cannot disable the terminal ${type}=True condition`));
+  }
+  const failed = job.status?.failed ?? 0;
+  if (failed < (old.status?.failed ?? 0)) causes.push(invalidValue('status.failed', failed, 'cannot decrease the failed counter'));
+  const succeeded = job.status?.succeeded ?? 0;
+  const elastic = job.spec?.completionMode === 'Indexed' && job.spec?.completions !== old.spec?.completions;
+  if (!elastic && succeeded < (old.status?.succeeded ?? 0)) causes.push(invalidValue('status.succeeded', succeeded, 'cannot decrease the succeeded counter'));
+  const ct = job.status?.completionTime;
+  const oldCt = old.status?.completionTime;
+  if (ct !== undefined && oldCt !== undefined && ct !== oldCt) causes.push(invalidValue('status.completionTime', ct, 'completionTime cannot be mutated'));
+  if (conditionTrue(old, 'SuccessCriteriaMet') && !conditionTrue(job, 'SuccessCriteriaMet')) {
+    causes.push(omitted('status.conditions', 'cannot disable the SuccessCriteriaMet=True condition'));
+  }
   return causes;
 }
 
 function hasPrefixedLabels(job: Job): boolean {
-  const l = job.spec.template?.metadata?.labels ?? {};
+  const l = job.spec?.template?.metadata?.labels ?? {};
   return l[CONTROLLER_UID_LABEL] !== undefined && l[JOB_NAME_LABEL] !== undefined;
 }
 
@@ -64,12 +93,61 @@ function validateJobUpdate(job: Job, old: Job): StatusCause[] {
       causes.push(invalidValue('spec.completions', job.spec.completions, 'can only be modified in tandem with spec.parallelism'));
     }
   }
+  causes.push(...validatePodTemplateUpdate(job, old));
   if (!eq(job.spec.completionMode, old.spec.completionMode)) causes.push(invalidValue('spec.completionMode', job.spec.completionMode ?? null, 'field is immutable'));
   if (!eq(job.spec.podFailurePolicy, old.spec.podFailurePolicy)) causes.push(invalidValue('spec.podFailurePolicy', job.spec.podFailurePolicy ?? null, 'field is immutable'));
   if (!eq(job.spec.backoffLimitPerIndex, old.spec.backoffLimitPerIndex)) causes.push(invalidValue('spec.backoffLimitPerIndex', job.spec.backoffLimitPerIndex ?? null, 'field is immutable'));
   if (!eq(job.spec.managedBy, old.spec.managedBy)) causes.push(invalidValue('spec.managedBy', job.spec.managedBy ?? null, 'field is immutable'));
   if (!eq(job.spec.successPolicy, old.spec.successPolicy)) causes.push(invalidValue('spec.successPolicy', job.spec.successPolicy ?? null, 'field is immutable'));
   return causes;
+}
+
+/**
+ * spec.template is immutable, except that a Job suspended and never started may change its pod
+ * template's labels, annotations, node selector, tolerations, scheduling gates and node affinity
+ * (validatePodTemplateUpdate with AllowMutableSchedulingDirectives).
+ */
+function validatePodTemplateUpdate(job: Job, old: Job): StatusCause[] {
+  const t = job.spec.template as unknown as Record<string, unknown> | undefined;
+  let o = old.spec.template as unknown as Record<string, unknown> | undefined;
+  if (old.spec.suspend === true && !old.status?.startTime && t && o) {
+    const tm = (t.metadata ?? {}) as Record<string, unknown>;
+    const ts = (t.spec ?? {}) as Record<string, unknown>;
+    const om = { ...((o.metadata ?? {}) as Record<string, unknown>) };
+    const os = { ...((o.spec ?? {}) as Record<string, unknown>) };
+    for (const k of ['labels', 'annotations'] as const) {
+      if (tm[k] === undefined) delete om[k];
+      else om[k] = tm[k];
+    }
+    for (const k of ['nodeSelector', 'tolerations', 'schedulingGates'] as const) {
+      if (ts[k] === undefined) delete os[k];
+      else os[k] = ts[k];
+    }
+    const ta = ts.affinity as Record<string, unknown> | undefined;
+    const oa = os.affinity as Record<string, unknown> | undefined;
+    if (ta === undefined && oa !== undefined) {
+      const rest = { ...oa };
+      delete rest.nodeAffinity;
+      if (Object.keys(rest).length === 0) delete os.affinity;
+      else os.affinity = rest;
+    } else if (ta !== undefined) {
+      const merged = { ...(oa ?? {}) };
+      if (ta.nodeAffinity === undefined) delete merged.nodeAffinity;
+      else merged.nodeAffinity = ta.nodeAffinity;
+      os.affinity = merged;
+    }
+    o = { ...o, metadata: om, spec: os };
+  }
+  return JSON.stringify(canon(t)) === JSON.stringify(canon(o)) ? [] : [invalidValue('spec.template', t ?? null, 'field is immutable')];
+}
+
+/** JSON with object keys sorted, for comparing objects built in different orders. */
+function canon(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canon);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]));
+  }
+  return v;
 }
 
 function hasLabel(labels: Readonly<Record<string, string>> | undefined, k: string, expected: string): StatusCause[] {

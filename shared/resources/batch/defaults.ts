@@ -56,7 +56,7 @@ export function generateSelector(job: Job): Job {
   if (job.spec.manualSelector === true) return job;
   const uid = job.metadata.uid ?? '';
   const name = job.metadata.name ?? '';
-  const labels = { ...(job.spec.template.metadata?.labels ?? {}) };
+  const labels = { ...(job.spec.template?.metadata?.labels ?? {}) };
   const add = (k: string, v: string): void => {
     if (labels[k] === undefined) labels[k] = v;
   };
@@ -72,14 +72,17 @@ export function generateSelector(job: Job): Job {
   const selector = { ...sel, matchLabels };
   return {
     ...job,
-    spec: { ...job.spec, selector, template: { ...job.spec.template, metadata: { ...(job.spec.template.metadata ?? {}), labels } } },
+    spec: { ...job.spec, selector, template: { ...job.spec.template, metadata: { ...(job.spec.template?.metadata ?? {}), labels } } },
   };
 }
 
 export const DEFAULT_SUCCESSFUL_JOBS_HISTORY_LIMIT = 3;
 export const DEFAULT_FAILED_JOBS_HISTORY_LIMIT = 1;
 
-/** SetDefaults_CronJob (the job template's spec is defaulted as a JobSpec too). */
+/**
+ * SetDefaults_CronJob. The job template's JobSpec is not defaulted here (Kubernetes defaults it on
+ * the Job the controller creates); only its pod template is, by the strategy (kinds/batch.ts).
+ */
 export function defaultCronJob(cj: CronJob): CronJob {
   const s = cj.spec;
   return {
@@ -90,7 +93,6 @@ export function defaultCronJob(cj: CronJob): CronJob {
       suspend: s.suspend ?? false,
       successfulJobsHistoryLimit: s.successfulJobsHistoryLimit ?? DEFAULT_SUCCESSFUL_JOBS_HISTORY_LIMIT,
       failedJobsHistoryLimit: s.failedJobsHistoryLimit ?? DEFAULT_FAILED_JOBS_HISTORY_LIMIT,
-      jobTemplate: { ...s.jobTemplate, spec: defaultJobSpec(s.jobTemplate.spec) },
     },
   };
 }

@@ -8,10 +8,10 @@
  * too, and then timeZone may not be set as well ("cannot use both timeZone field and TZ or CRON_TZ
  * in schedule"). timeZone is checked on create and when it changes.
  */
-import type { StatusCause } from '../../../shared/errors.js';
-import { invalidValue, notSupported, required } from '../../../shared/resources/field-errors.js';
-import { validateJobSpec } from '../job/validate.js';
-import type { CronJob } from '../job/types.js';
+import type { StatusCause } from '../../errors.js';
+import { invalidValue, notSupported, required } from '../field-errors.js';
+import { validateJobSpec } from './job-validation.js';
+import type { CronJob } from './types.js';
 import { isLoadableTimeZone, parseStandard } from './schedule.js';
 
 const VALID_TZ_PART = /^[A-Za-z.\-_0-9+]{1,14}$/;
@@ -55,9 +55,9 @@ export function validateCronJob(cj: CronJob, old?: CronJob): StatusCause[] {
   }
   if (!s) return [...causes, required('spec')];
   if (!s.schedule) causes.push(required('spec.schedule'));
-  else causes.push(...validateScheduleFormat(s.schedule, old ? (old.spec.schedule ?? '').includes('TZ') : false, s.timeZone));
+  else causes.push(...validateScheduleFormat(s.schedule, old ? (old.spec?.schedule ?? '').includes('TZ') : false, s.timeZone));
   causes.push(...nonNegative('spec.startingDeadlineSeconds', s.startingDeadlineSeconds));
-  if (!old || old.spec.timeZone !== s.timeZone) causes.push(...validateTimeZone(s.timeZone));
+  if (!old || old.spec?.timeZone !== s.timeZone) causes.push(...validateTimeZone(s.timeZone));
   const cp = s.concurrencyPolicy as string | undefined;
   if (cp === undefined || cp === '') causes.push(required('spec.concurrencyPolicy'));
   else if (cp !== 'Allow' && cp !== 'Forbid' && cp !== 'Replace') causes.push(notSupported('spec.concurrencyPolicy', cp, ['Allow', 'Forbid', 'Replace']));

@@ -1,9 +1,9 @@
 /**
- * batch/v1 Job and CronJob types (k8s.io/api/batch/v1), local to the planners until they move to
- * shared/resources/types.ts with the kind registration.
+ * batch/v1 Job and CronJob types (k8s.io/api/batch/v1), shared by the gateway (strategies in
+ * kinds/batch.ts) and the controllers (services/controller-manager/job, cronjob).
  */
-import type { KObject, ObjectMeta } from '../../../shared/resources/meta.js';
-import type { ConditionStatus, LabelSelector, ObjectReference, PodTemplateSpec, Timestamp } from '../../../shared/resources/types.js';
+import type { KObject, ObjectMeta } from '../meta.js';
+import type { ConditionStatus, LabelSelector, ObjectReference, PodTemplateSpec, Timestamp } from '../types.js';
 
 export type CompletionMode = 'NonIndexed' | 'Indexed';
 export type PodReplacementPolicy = 'TerminatingOrFailed' | 'Failed';
