@@ -10,6 +10,9 @@ import { ExponentialBackoff, type RateLimiterOptions } from './rate-limiter.js';
 
 export interface WorkQueueOptions extends RateLimiterOptions {}
 
+/** The longest delay setTimeout takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class WorkQueue {
   private queue: string[] = [];
   private head = 0;
@@ -53,7 +56,17 @@ export class WorkQueue {
       if (w.at <= at) return;
       clearTimeout(w.timer);
     }
+    this.arm(key, at);
+  }
+
+  /**
+   * A timer for `at`. Node fires a timer longer than 2^31-1 ms after 1 ms, so a longer delay (a
+   * yearly schedule, a long TTL) waits in steps of at most that long.
+   */
+  private arm(key: string, at: number): void {
+    const ms = Math.min(at - Date.now(), MAX_TIMER_MS);
     const timer = setTimeout(() => {
+      if (Date.now() < at) return this.arm(key, at);
       this.waiting.delete(key);
       this.add(key);
     }, ms);

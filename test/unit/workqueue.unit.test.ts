@@ -100,6 +100,20 @@ describe('WorkQueue', () => {
     assert.equal(q.len, 1, 'a non-positive delay adds at once');
   });
 
+  it('addAfter longer than setTimeout allows (2^31-1 ms) waits the whole delay instead of firing at once', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const q = new WorkQueue();
+    const month = 40 * 24 * 3600 * 1000; // 40 days > 24.8
+    q.addAfter('yearly', month);
+    t.mock.timers.tick(1000);
+    assert.equal(q.len, 0, 'not after a second');
+    t.mock.timers.tick(2 ** 31 - 1);
+    assert.equal(q.len, 0, 'not after the first 24.8 days');
+    t.mock.timers.tick(month);
+    assert.equal(q.len, 1, 'after the whole delay');
+    q.shutDown();
+  });
+
   it('addRateLimited backs off exponentially per key; forget() resets', async () => {
     const q = new WorkQueue({ baseMs: 10, capMs: 1000 });
     q.add('k');
