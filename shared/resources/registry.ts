@@ -35,6 +35,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('Deployment', 'deployments', 'apps', true, ['deploy'], 'deployments', ['status', 'scale']),
   r('Lease', 'leases', 'coordination.k8s.io', true, [], 'leases', []),
   r('PodDisruptionBudget', 'poddisruptionbudgets', 'policy', true, ['pdb'], 'poddisruptionbudgets', ['status']),
+  r('Ingress', 'ingresses', 'networking.k8s.io', true, ['ing'], 'ingresses', ['status']),
+  r('IngressClass', 'ingressclasses', 'networking.k8s.io', false, [], 'ingressclasses', []),
 ];
 
 function r(

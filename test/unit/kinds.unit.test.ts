@@ -40,6 +40,8 @@ describe('built-in kinds: everything particular is in the strategy', () => {
       [], ['Name', 'Ready', 'Up-to-date', 'Available', 'Age']],
     ['Lease', 'leases', ['holder', 'renew_time', 'lease_duration_seconds'], [], ['Name', 'Holder', 'Age']],
     ['PodDisruptionBudget', 'poddisruptionbudgets', ['min_available', 'max_unavailable', 'current_healthy', 'desired_healthy', 'disruptions_allowed', 'expected_pods', 'observed_generation'], [], ['Name', 'Min Available', 'Max Unavailable', 'Allowed Disruptions', 'Age']],
+    ['Ingress', 'ingresses', ['ingress_class', 'hosts'], [], ['Name', 'Class', 'Hosts', 'Address', 'Ports', 'Age']],
+    ['IngressClass', 'ingressclasses', ['controller'], [], ['Name', 'Controller', 'Parameters', 'Age']],
   ];
 
   it('covers every built-in kind', () => assert.deepEqual(cases.map((c) => c[0]).sort(), RESOURCES.map((r) => r.kind).sort()));

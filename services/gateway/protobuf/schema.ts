@@ -65,4 +65,6 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   Event: ['v1'],
   Eviction: ['policy/v1'],
   PodDisruptionBudget: ['policy/v1'],
+  Ingress: ['networking.k8s.io/v1'],
+  IngressClass: ['networking.k8s.io/v1'],
 };
