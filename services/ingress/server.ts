@@ -45,6 +45,8 @@ export class IngressServer {
   private httpServer?: http.Server;
   private httpsServer?: https.Server;
   private readonly sockets = new Set<Duplex>();
+  /** Upgrades in flight: recorded once the backend answers (101, or a refusal passed through). */
+  private readonly upgrades = new WeakMap<http.IncomingMessage, { start: bigint; scheme: string; route: Route; ep: Endpoint; done?: boolean }>();
 
   constructor(private readonly opts: IngressServerOptions) {
     this.log = opts.log;
@@ -53,6 +55,17 @@ export class IngressServer {
     this.proxy = httpProxy.createProxyServer({ xfwd: true, agent: this.agent, proxyTimeout: 0 });
     // http-proxy reports errors per call (the callbacks below); this only keeps an unhandled one from crashing.
     this.proxy.on('error', (err) => this.log.debug({ err: err.message }, 'proxy error'));
+    this.proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => {
+      const u = this.upgrades.get(req);
+      if (!u) return;
+      const finish = (code: number) => {
+        if (u.done) return;
+        u.done = true;
+        this.record(req, code, u.start, u.scheme, u.route, u.ep);
+      };
+      proxyReq.once('upgrade', (res: http.IncomingMessage) => finish(res.statusCode ?? 101));
+      proxyReq.once('response', (res: http.IncomingMessage) => finish(res.statusCode ?? 0));
+    });
   }
 
   /** Swap in a new routing table; requests already being served finish on the old one. */
@@ -168,14 +181,18 @@ export class IngressServer {
       return;
     }
     for (const h of UNTRUSTED) delete req.headers[h];
-    // The backend's answer (101, or a refusal) is passed through as is; record the upgrade itself.
+    // The backend's answer (101, or a refusal) is passed through as is and recorded (proxyReqWs above).
+    const u = { start, scheme, route, ep } as { start: bigint; scheme: string; route: Route; ep: Endpoint; done?: boolean };
+    this.upgrades.set(req, u);
     this.proxy.ws(req, socket, head, { target: `http://${hostPort(ep)}` }, (err) => {
       this.metrics.upstreamErrors.inc(labels(route));
-      this.record(req, 502, start, scheme, route, ep);
       this.log.warn({ upstream: hostPort(ep), ingress: route.ingress, err: err.message }, 'backend upgrade failed');
-      socket.destroy();
+      if (u.done) return void socket.destroy(); // mid-stream: the backend went away
+      u.done = true;
+      this.record(req, 502, start, scheme, route, ep);
+      if (socket.writable) socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
     });
-    this.record(req, 101, start, scheme, route, ep);
   }
 
   private record(req: http.IncomingMessage, code: number, start: bigint, scheme: string, route: Route | undefined, ep: Endpoint | undefined): void {

@@ -280,6 +280,8 @@ describe('ingress controller through the stack', () => {
       const echoed = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString('utf8'))));
       socket.write('ping over the upgraded connection');
       assert.equal(await echoed, 'ping over the upgraded connection');
+      const metrics = await (await fetch(`${ingress!.url}/metrics`)).text();
+      assert.match(metrics, /jetkube_ingress_requests_total\{ingress="default\/web",host="a.test",path="\/",code="101"\} 1\b/);
     } finally {
       socket.destroy();
     }
