@@ -15,7 +15,7 @@ const ING = '/apis/networking.k8s.io/v1/namespaces/default/ingresses';
 describe('kubectl and Ingresses', { skip: KUBECTL_SKIP, timeout: 120_000 }, () => {
   const suite = kubectlSuite('king');
 
-  it('apply an IngressClass, create ingress (protobuf), get ing and ingressclass columns', async () => {
+  it('apply an IngressClass, create ingress (protobuf), get ing and ingressclass columns, describe ingress', async () => {
     const classFile = join(suite.dir, 'class.yaml');
     await writeFile(
       classFile,
@@ -61,6 +61,13 @@ describe('kubectl and Ingresses', { skip: KUBECTL_SKIP, timeout: 120_000 }, () =
     const cl = classes.stdout.trimEnd().split('\n');
     assert.deepEqual(cl[0]!.split(/\s+/), ['NAME', 'CONTROLLER', 'PARAMETERS', 'AGE']);
     assert.match(cl[1]!, /^jetkube\s+jetkube\.io\/ingress-controller\s+<none>\s+\d+s$/);
+
+    const described = await suite.kubectl('describe', 'ingress', 'simple');
+    assert.equal(described.code, 0, described.stderr);
+    assert.match(described.stdout, /^Ingress Class:\s+jetkube$/m);
+    assert.match(described.stdout, /^\s+foo\.com\s*$/m);
+    assert.match(described.stdout, /\/bar\s+svc1:8080/);
+    assert.match(described.stdout, /my-cert terminates foo\.com/);
 
     // Refused with Kubernetes' message: a path that is not absolute for an Exact rule.
     const bad = await suite.kubectl('create', 'ingress', 'bad', '--rule=foo.com/a//b=svc1:80');
