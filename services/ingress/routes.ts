@@ -12,7 +12,9 @@
  *    ImplementationSpecific is taken as Prefix;
  *  - the same host and path in two Ingresses: the oldest Ingress (creationTimestamp, then namespace
  *    and name) keeps it, as ingress-nginx does; the oldest Ingress's defaultBackend is the default;
- *  - nothing matches in the chosen host: the default backend, else 404.
+ *  - nothing matches in the chosen host: the default backend, else 404;
+ *  - TLS: a `tls` entry's hosts (or, with none listed, the Ingress's rule hosts) get its Secret's
+ *    certificate, chosen by SNI: exact host, then a one-label wildcard; the oldest Ingress first.
  */
 import type { Endpoints, Secret, Service } from '../../shared/resources/types.js';
 import { CLASS_ANNOTATION, isDefaultClass, type Ingress, type IngressBackend, type IngressClass } from '../../shared/resources/ingress.js';
@@ -195,7 +197,9 @@ export function buildRouteTable(inputs: RouteInputs): RouteTable {
         problems.push(`${id}: TLS secret ${ns}/${tls.secretName} ${secret ? 'is not a kubernetes.io/tls secret with tls.crt and tls.key' : 'not found'}`);
         continue;
       }
-      for (const h of tls.hosts ?? []) {
+      // No hosts: the certificate is for the hosts of this Ingress's rules (what a controller does with the unspecified "wildcard" default).
+      const named = tls.hosts?.length ? tls.hosts : (spec.rules ?? []).map((r) => r.host ?? '').filter((h) => h !== '');
+      for (const h of named) {
         const host = h.toLowerCase();
         const [map, k] = host.startsWith('*.') ? [wildcardCerts, host.slice(2)] : [certs, host];
         if (!map.has(k)) map.set(k, { ingress: id, secret: keyOf(ns, tls.secretName), ...pair });

@@ -163,6 +163,7 @@ export class IngressServer {
     if (!ep) return plain(res, 503, 'Service Unavailable: no ready endpoints');
     for (const h of UNTRUSTED) delete req.headers[h];
     this.proxy.web(req, res, { target: `http://${hostPort(ep)}` }, (err) => {
+      if (req.destroyed && !res.headersSent) return void res.destroy(); // the client went away: not the backend's failure
       this.metrics.upstreamErrors.inc(labels(route));
       this.log.warn({ upstream: hostPort(ep), ingress: route.ingress, err: err.message }, 'backend request failed');
       if (!res.headersSent) plain(res, 502, 'Bad Gateway');

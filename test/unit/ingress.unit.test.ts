@@ -306,6 +306,12 @@ describe('TLS certificate by SNI', () => {
     ['', undefined],
   ];
   for (const [name, want] of cases) it(`${name || '(no SNI)'} → ${want ?? 'none'}`, () => assert.equal(certificateFor(t, name)?.cert, want));
+  it('a tls entry without hosts covers the Ingress rule hosts', () => {
+    const t2 = table([ing({ rules: [rule('x.test', ['/', 'Prefix', 'a']), rule('y.test', ['/', 'Prefix', 'a'])], tls: [{ secretName: 'exact' }] })], { secrets: [secret('exact', 'E')] });
+    assert.equal(certificateFor(t2, 'x.test')?.cert, 'E');
+    assert.equal(certificateFor(t2, 'y.test')?.cert, 'E');
+    assert.equal(certificateFor(t2, 'z.test'), undefined);
+  });
   it('a Secret that is not kubernetes.io/tls is reported', () => assert.ok(t.problems.some((p) => p.includes('ns/opaque is not a kubernetes.io/tls secret'))));
 });
 
