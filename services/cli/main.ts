@@ -2,7 +2,7 @@
 /**
  * `jetkube`: one binary for every service (like k3s). `jetkube up` runs them all in one process;
  * `jetkube gateway`, `jetkube projector`, `jetkube controller-manager`, `jetkube scheduler`,
- * `jetkube proxy`, `jetkube dns` and `jetkube kubelet` run one; `jetkube replay` rebuilds the projections.
+ * `jetkube proxy`, `jetkube dns`, `jetkube ingress` and `jetkube kubelet` run one; `jetkube replay` rebuilds the projections.
  */
 import { Command, Option } from 'commander';
 import { loadConfig, type Config } from '../../shared/config.js';
@@ -15,6 +15,7 @@ import { controllerManagerPort, startControllerManager } from '../controller-man
 import { startKubelets } from '../kubelet/index.js';
 import { proxyOptionsFromEnv, startProxy } from '../proxy/index.js';
 import { dnsHealthPort, dnsOptionsFromEnv, startDns } from '../dns/index.js';
+import { ingressOptionsFromEnv, startIngress } from '../ingress/index.js';
 import { leaderElectionFromArgs, type LeaderElectionOptions } from '../../shared/leaderelection/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
 
@@ -31,6 +32,7 @@ const SERVICES: Record<string, Service> = {
   scheduler: (cfg) => startScheduler(cfg, createLogger('scheduler', cfg.logLevel), { onLeadershipLost: exitOnLostLeadership }),
   proxy: (cfg) => startProxy(cfg, createLogger('proxy', cfg.logLevel), { nodePortAddresses: proxyOptionsFromEnv().nodePortAddresses }),
   dns: (cfg) => startDnsOrWarn(cfg),
+  ingress: (cfg) => startIngressOrWarn(cfg),
 };
 
 /**
@@ -53,6 +55,19 @@ async function startDnsOrWarn(cfg: Config): Promise<{ close(): Promise<void> }> 
   }
 }
 
+/** Inside `up`, ingress addresses that can't be bound leave the rest running; the error says what to set. */
+async function startIngressOrWarn(cfg: Config): Promise<{ close(): Promise<void> }> {
+  const log = createLogger('ingress', cfg.logLevel);
+  try {
+    return await startIngress(cfg, log);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL') throw err;
+    log.error({ err }, 'ingress controller not started: its address cannot be bound; set INGRESS_HTTP_ADDR / INGRESS_HTTPS_ADDR (e.g. 127.0.0.1:18081), or off');
+    return { close: async () => undefined };
+  }
+}
+
 /** Run alone, a service serves its own /healthz, /readyz and /metrics. */
 const STANDALONE: Record<string, Service> = {
   ...SERVICES,
@@ -71,6 +86,7 @@ const STANDALONE: Record<string, Service> = {
     }),
   proxy: (cfg) => startProxy(cfg, createLogger('proxy', cfg.logLevel), proxyOptionsFromEnv()),
   dns: (cfg) => startDns(cfg, createLogger('dns', cfg.logLevel), { ...dnsOptionsFromEnv(), healthPort: dnsHealthPort() }),
+  ingress: (cfg) => startIngress(cfg, createLogger('ingress', cfg.logLevel), { port: ingressOptionsFromEnv().port }),
 };
 
 const program = new Command()

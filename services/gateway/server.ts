@@ -39,6 +39,8 @@ import { decodeProtobufRequest, PROTOBUF_CONTENT_TYPE } from './protobuf/index.j
 import { BODY_LIMIT, sendError } from './error-mapping.js';
 import { evictPod, type EvictionDeps } from './eviction.js';
 import type { PodDisruptionBudget } from '../../shared/resources/pdb.js';
+import { admitDefaultIngressClass } from './ingress-admission.js';
+import type { IngressClass } from '../../shared/resources/ingress.js';
 
 export { BODY_LIMIT } from './error-mapping.js';
 
@@ -67,12 +69,17 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const serviceRange = parseServiceIpRange(deps.serviceClusterIpRange ?? DEFAULT_SERVICE_CLUSTER_IP_RANGE);
   const allocator = new Allocator(log);
   const reservations = new ReservationSet([new NodePodCidrs(allocator, podRange), new ServiceAllocations(allocator, serviceRange)]);
-  const store = new ObjectStore(log, deps.clock, namespaces, reservations);
+  // Reads is made below; the admission only runs on requests, after it exists.
+  let readsRef: Reads | undefined;
+  const store = new ObjectStore(log, deps.clock, namespaces, reservations, (info, _ns, obj) =>
+    admitDefaultIngressClass(info, obj, async () => (await readsRef!.consistentList(resourceByPlural('ingressclasses')!, '', {} as Query, false)).result.items as IngressClass[]),
+  );
   const logs = new LogProxy(store);
   const now = deps.clock ?? (() => new Date());
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
   const reads = new Reads({ log, db, tracker, bookmarkIntervalMs: deps.bookmarkIntervalMs ?? 15_000, now });
+  readsRef = reads;
   const eviction: EvictionDeps = {
     store,
     now,

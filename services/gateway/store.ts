@@ -64,6 +64,8 @@ export class ObjectStore {
     private readonly namespaces?: NamespaceCache,
     /** Cross-object allocations (node pod CIDRs) taken on write and given back on deletion. */
     private readonly reservations?: Reservations,
+    /** Mutating admission on create (DefaultIngressClass): a new object, or the one given. */
+    private readonly admitCreate?: (info: ResourceInfo, ns: string, obj: KObject) => Promise<KObject>,
   ) {}
 
   private subject(info: ResourceInfo, ns: string, name: string): string {
@@ -85,16 +87,17 @@ export class ObjectStore {
   // ---------------------------------------------------------------- create
 
   async create(info: ResourceInfo, ns: string, body: unknown, opts: WriteOptions = {}, tracked = false): Promise<WriteResult> {
-    const { object: parsed, warnings } = decodeBody(info, body, opts.fieldValidation);
-    const meta = parsed.metadata ?? {};
+    const { object: decoded, warnings } = decodeBody(info, body, opts.fieldValidation);
+    const meta = decoded.metadata ?? {};
     if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
-    this.checkNamespaceMatch(info, ns, parsed);
+    this.checkNamespaceMatch(info, ns, decoded);
     if (!meta.name && !meta.generateName) {
       throw invalid(info.kind, info.group, '', [
         { reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' },
       ]);
     }
     if (info.namespaced) await this.admitNamespace(ns);
+    const parsed = this.admitCreate ? await this.admitCreate(info, ns, decoded) : decoded;
 
     // One uid per request: a retried attempt is the same owner, so it reuses its reservations.
     const uid = randomUUID();

@@ -39,6 +39,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('PodDisruptionBudget', 'poddisruptionbudgets', 'policy', true, ['pdb'], 'poddisruptionbudgets', ['status']),
   r('Job', 'jobs', 'batch', true, [], 'jobs', ['status']),
   r('CronJob', 'cronjobs', 'batch', true, ['cj'], 'cronjobs', ['status']),
+  r('Ingress', 'ingresses', 'networking.k8s.io', true, ['ing'], 'ingresses', ['status']),
+  r('IngressClass', 'ingressclasses', 'networking.k8s.io', false, [], 'ingressclasses', []),
 ];
 
 function r(

@@ -16,6 +16,9 @@ export function envFor(cfg: Config): NodeJS.ProcessEnv {
     LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
     // Every `up` runs a cluster DNS: on a random port unless the test picks one, so runs rarely clash.
     CLUSTER_DNS: process.env.CLUSTER_DNS || `127.0.0.1:${20000 + Math.floor(Math.random() * 30000)}`,
+    // And an ingress controller: on ports the system picks, so parallel runs never clash.
+    INGRESS_HTTP_ADDR: process.env.INGRESS_HTTP_ADDR || '127.0.0.1:0',
+    INGRESS_HTTPS_ADDR: process.env.INGRESS_HTTPS_ADDR || '127.0.0.1:0',
   };
 }
 

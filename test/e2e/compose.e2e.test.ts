@@ -42,6 +42,7 @@ const JETKUBE_SERVICES: Record<string, { command: string; portVar: string }> = {
   scheduler: { command: 'scheduler', portVar: 'SCHEDULER_PORT' },
   proxy: { command: 'proxy', portVar: 'PROXY_PORT' },
   dns: { command: 'dns', portVar: 'DNS_HEALTH_PORT' },
+  ingress: { command: 'ingress', portVar: 'INGRESS_PORT' },
   'node-1': { command: 'kubelet', portVar: 'KUBELET_PORT' },
   'node-2': { command: 'kubelet', portVar: 'KUBELET_PORT' },
 };
@@ -117,6 +118,9 @@ const HOST_PORTS: readonly { readonly variable: string; readonly dflt: string; r
   { variable: 'JETKUBE_SCHEDULER_PORT', dflt: '8083', read: (svc) => envOf(svc.scheduler!).SCHEDULER_PORT },
   { variable: 'JETKUBE_DNS_HEALTH_PORT', dflt: '8053', read: (svc) => envOf(svc.dns!).DNS_HEALTH_PORT },
   { variable: 'JETKUBE_PROXY_PORT', dflt: '10256', read: (svc) => envOf(svc.proxy!).PROXY_PORT },
+  { variable: 'JETKUBE_INGRESS_PORT', dflt: '10254', read: (svc) => envOf(svc.ingress!).INGRESS_PORT },
+  { variable: 'JETKUBE_INGRESS_HTTP_ADDR', dflt: '127.0.0.1:18081', read: (svc) => envOf(svc.ingress!).INGRESS_HTTP_ADDR },
+  { variable: 'JETKUBE_INGRESS_HTTPS_ADDR', dflt: '127.0.0.1:18443', read: (svc) => envOf(svc.ingress!).INGRESS_HTTPS_ADDR },
   { variable: 'JETKUBE_NODE1_KUBELET_PORT', dflt: '10250', read: (svc) => envOf(svc['node-1']!).KUBELET_PORT },
   { variable: 'JETKUBE_NODE2_KUBELET_PORT', dflt: '10251', read: (svc) => envOf(svc['node-2']!).KUBELET_PORT },
   { variable: 'JETKUBE_CLUSTER_DNS', dflt: '127.0.0.10:53', read: (svc) => envOf(svc.dns!).CLUSTER_DNS },
@@ -263,7 +267,9 @@ describe('docker-compose.yml', async () => {
 
   it('the JETKUBE_* settings move every host port and URL together, and reach the build', { skip }, async () => {
     // Ports nothing defaults to, each different.
-    const ports = Object.fromEntries(HOST_PORTS.map((p, i) => [p.variable, p.variable === 'JETKUBE_CLUSTER_DNS' ? '127.0.0.53:5353' : String(21000 + i)]));
+    const ports = Object.fromEntries(
+      HOST_PORTS.map((p, i) => [p.variable, p.variable === 'JETKUBE_CLUSTER_DNS' ? '127.0.0.53:5353' : p.variable.endsWith('_ADDR') ? `127.0.0.1:${21000 + i}` : String(21000 + i)]),
+    );
     const over = {
       ...ports,
       JETKUBE_ROOT_DIR: '/srv/jk',

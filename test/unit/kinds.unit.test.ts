@@ -47,6 +47,8 @@ describe('built-in kinds: everything particular is in the strategy', () => {
       ['status.successful'], ['Name', 'Status', 'Completions', 'Duration', 'Age']],
     ['CronJob', 'cronjobs', ['generation', 'schedule', 'time_zone', 'suspend', 'active', 'last_schedule_time', 'last_successful_time', 'images'],
       [], ['Name', 'Schedule', 'Timezone', 'Suspend', 'Active', 'Last Schedule', 'Age']],
+    ['Ingress', 'ingresses', ['ingress_class', 'hosts'], [], ['Name', 'Class', 'Hosts', 'Address', 'Ports', 'Age']],
+    ['IngressClass', 'ingressclasses', ['controller'], [], ['Name', 'Controller', 'Parameters', 'Age']],
   ];
 
   it('covers every built-in kind', () => assert.deepEqual(cases.map((c) => c[0]).sort(), RESOURCES.map((r) => r.kind).sort()));

@@ -69,4 +69,6 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   PodDisruptionBudget: ['policy/v1'],
   Job: ['batch/v1'],
   CronJob: ['batch/v1'],
+  Ingress: ['networking.k8s.io/v1'],
+  IngressClass: ['networking.k8s.io/v1'],
 };

@@ -8,6 +8,7 @@ import * as customObjects from './2026_12_06_0003_custom_objects.js';
 import * as pdbs from './2026_12_06_0006_pdbs.js';
 import * as daemonSets from './2026_12_06_0005_daemonsets.js';
 import * as batch from './2026_12_06_0004_batch.js';
+import * as ingress from './2026_12_06_0008_ingress.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_22_0001_initial': initial,
@@ -18,6 +19,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_06_0006_pdbs': pdbs,
   '2026_12_06_0005_daemonsets': daemonSets,
   '2026_12_06_0004_batch': batch,
+  '2026_12_06_0008_ingress': ingress,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -13,6 +13,7 @@ import { leaseStrategy } from './lease.js';
 import { podDisruptionBudgetStrategy } from './pdb.js';
 import { controllerRevisionStrategy, daemonSetStrategy } from './daemonset.js';
 import { cronJobStrategy, jobStrategy } from './batch.js';
+import { ingressClassStrategy, ingressStrategy } from './ingress.js';
 
 export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -32,4 +33,6 @@ export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   controllerRevisionStrategy,
   jobStrategy,
   cronJobStrategy,
+  ingressStrategy,
+  ingressClassStrategy,
 ];
