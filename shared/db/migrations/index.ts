@@ -7,6 +7,7 @@ import * as serviceAccounts from './2026_12_06_0002_service_accounts.js';
 import * as customObjects from './2026_12_06_0003_custom_objects.js';
 import * as pdbs from './2026_12_06_0006_pdbs.js';
 import * as daemonSets from './2026_12_06_0005_daemonsets.js';
+import * as statefulSets from './2026_12_06_0009_statefulsets.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_22_0001_initial': initial,
@@ -16,6 +17,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_06_0003_custom_objects': customObjects,
   '2026_12_06_0006_pdbs': pdbs,
   '2026_12_06_0005_daemonsets': daemonSets,
+  '2026_12_06_0009_statefulsets': statefulSets,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -12,6 +12,7 @@ import { eventStrategy } from './event.js';
 import { leaseStrategy } from './lease.js';
 import { podDisruptionBudgetStrategy } from './pdb.js';
 import { controllerRevisionStrategy, daemonSetStrategy } from './daemonset.js';
+import { statefulSetStrategy } from './statefulset.js';
 
 export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -29,4 +30,5 @@ export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   podDisruptionBudgetStrategy,
   daemonSetStrategy,
   controllerRevisionStrategy,
+  statefulSetStrategy,
 ];
