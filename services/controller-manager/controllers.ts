@@ -9,6 +9,7 @@ import { endpointsController } from './endpoints/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { disruptionController } from './disruption/controller.js';
 import { daemonSetController } from './daemonset/controller.js';
+import { statefulSetController } from './statefulset/controller.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   garbagecollector: garbageCollector,
@@ -20,4 +21,5 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   serviceaccount: serviceAccountController,
   disruption: disruptionController,
   daemonset: daemonSetController,
+  statefulset: statefulSetController,
 };
