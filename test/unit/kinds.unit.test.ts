@@ -43,6 +43,7 @@ describe('built-in kinds: everything particular is in the strategy', () => {
     ['DaemonSet', 'daemonsets', ['generation', 'observed_generation', 'desired', 'current', 'ready', 'updated', 'available', 'misscheduled', 'node_selector', 'images'],
       [], ['Name', 'Desired', 'Current', 'Ready', 'Up-to-date', 'Available', 'Node Selector', 'Age']],
     ['ControllerRevision', 'controllerrevisions', ['revision'], [], ['Name', 'Controller', 'Revision', 'Age']],
+    ['StatefulSet', 'statefulsets', ['replicas', 'ready_replicas', 'current_replicas', 'updated_replicas', 'available_replicas', 'current_revision', 'update_revision', 'service_name', 'pod_management_policy', 'observed_generation', 'images'], [], ['Name', 'Ready', 'Age']],
   ];
 
   it('covers every built-in kind', () => assert.deepEqual(cases.map((c) => c[0]).sort(), RESOURCES.map((r) => r.kind).sort()));
