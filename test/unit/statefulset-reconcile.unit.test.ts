@@ -1,7 +1,7 @@
 /** The StatefulSet reconcile against the writer port's in-memory twin: caches fed by hand, writes counted. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryWriter } from '../../shared/client/index.js';
+import { MemoryWriter, type ObjectWriter, type ResourceWriter } from '../../shared/client/index.js';
 import { ManualClock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/log.js';
 import type { KObject } from '../../shared/resources/meta.js';
@@ -105,6 +105,40 @@ describe('StatefulSet reconcile against the in-memory writer', () => {
     const set = await t.writer.resource<StatefulSet>('statefulsets').get('default', 'web');
     assert.equal(set.status?.readyReplicas, 2);
     assert.equal(set.status?.currentRevision, set.status?.updateRevision);
+  });
+
+  it('minReadySeconds: a pod Ready for less than that blocks the next one and asks to be requeued', async () => {
+    const t = setup(newSet(2, { minReadySeconds: 30 }));
+    await t.reconcile(KEY);
+    await t.catchUp();
+    const client = t.writer.resource<Pod>('pods');
+    const p = await client.get('default', 'web-0');
+    await client.updateStatus({ ...p, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: t.clock.now().toISOString() }] } } as Pod);
+    await t.catchUp();
+    const result = await t.reconcile(KEY);
+    assert.deepEqual(names(await t.pods()), ['web-0'], 'web-0 is Ready but not available yet');
+    assert.deepEqual(result, { requeueAfter: 30_000 });
+  });
+
+  it('a refused create: FailedCreate with Kubernetes\' message, and the error goes back to the queue', async () => {
+    const t = setup(newSet(1));
+    // The writer port, its pods refusing creates (as a quota would).
+    const refusing: ObjectWriter = {
+      resource<T extends KObject>(plural: string): ResourceWriter<T> {
+        const base = t.writer.resource<T>(plural);
+        if (plural !== 'pods') return base;
+        const r = Object.create(base) as ResourceWriter<T>;
+        r.create = async () => {
+          throw Object.assign(new Error('pods "web-0" is forbidden: exceeded quota'), { reason: 'Forbidden' });
+        };
+        return r;
+      },
+    };
+    const crCache = cacheOf<ControllerRevision>('controllerrevisions');
+    const recorder = { record: (_o: KObject, _t: string, reason: string, message: string) => void t.events.push({ reason, message }) };
+    const reconcile = statefulSetReconciler({ statefulSets: t.setCache, pods: t.podCache, revisions: crCache, writer: refusing, clock: t.clock, recorder, log: silent });
+    await assert.rejects(reconcile(KEY), /exceeded quota/);
+    assert.deepEqual(t.events, [{ reason: 'FailedCreate', message: 'create Pod web-0 in StatefulSet web failed error: pods "web-0" is forbidden: exceeded quota' }]);
   });
 
   it('an orphan pod named <set>-<n> matching the selector is adopted; one with another name is not', async () => {
