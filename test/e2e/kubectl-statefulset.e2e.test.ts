@@ -48,7 +48,7 @@ describe('kubectl and StatefulSets against `jetkube up --runtime fake`', { skip:
     process.env.KUBELET_PORT = '0';
     up = await startJetkube(['up', '--runtime', 'fake'], cfg, `${base}/readyz`);
     env = { ...process.env, ...envFor(cfg), KUBECONFIG: '/dev/null', HOME: tmpdir() };
-    await eventually('a Ready node', async () => /\sReady\s/.test((await kubectl('get', 'nodes')).stdout), 60_000);
+    await eventually('a Ready node', async () => /\sReady\s/.test((await kubectl('get', 'nodes')).stdout), 120_000);
   });
   after(async () => {
     if (up) await stop(up);
@@ -77,6 +77,28 @@ describe('kubectl and StatefulSets against `jetkube up --runtime fake`', { skip:
     assert.match(events, /SuccessfulCreate\s+statefulset\/web\s+create Pod web-0 in StatefulSet web successful/);
     const revs = await ok('get', 'controllerrevisions');
     assert.match(revs, /^NAME\s+CONTROLLER\s+REVISION\s+AGE\nweb-\S+\s+statefulset\.apps\/web\s+1\s+\d+s\n$/);
+  });
+
+  it('kubectl describe sts; the headless Service\'s endpoints carry the pods\' hostnames', async () => {
+    const d = await ok('describe', 'sts', 'web');
+    assert.match(d, /^Name:\s+web$/m);
+    assert.match(d, /^Selector:\s+app=web$/m);
+    assert.match(d, /^Replicas:\s+3 desired \| 3 total$/m);
+    assert.match(d, /^Update Strategy:\s+RollingUpdate$/m);
+    assert.match(d, /^\s+Partition:\s+0$/m);
+    assert.match(d, /^Pods Status:\s+3 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m);
+    assert.match(d, /^Volume Claims:\s+<none>$/m);
+    assert.match(d, /Normal\s+SuccessfulCreate\s+\S+\s+statefulset-controller\s+create Pod web-0 in StatefulSet web successful/);
+    const hostnames = await eventually(
+      'endpoints web with 3 hostnames',
+      async () => {
+        const ep = JSON.parse(await ok('get', 'endpoints', 'web', '-o', 'json'));
+        const names = (ep.subsets ?? []).flatMap((s: any) => (s.addresses ?? []).map((a: any) => a.hostname)).sort();
+        return names.length === 3 ? names : undefined;
+      },
+      60_000,
+    );
+    assert.deepEqual(hostnames, ['web-0', 'web-1', 'web-2']);
   });
 
   it('kubectl scale: up to 4 adds web-3, down to 2 removes web-3 and web-2', async () => {
@@ -119,6 +141,22 @@ describe('kubectl and StatefulSets against `jetkube up --runtime fake`', { skip:
     const sts = JSON.parse(await ok('get', 'sts', 'web', '-o', 'json'));
     assert.equal(sts.spec.template.spec.containers[0].image, 'nginx:1.27');
     assert.match(await ok('rollout', 'history', 'sts/web'), /\n2\s+<none>\n3\s+<none>\n/);
+  });
+
+  it('kubectl rollout restart replaces the pods (a new revision) and rolls out', async () => {
+    const before = JSON.parse(await ok('get', 'pods', '-l', 'app=web', '-o', 'json')).items.map((p: any) => p.metadata.uid).sort();
+    assert.equal(await ok('rollout', 'restart', 'sts/web'), 'statefulset.apps/web restarted\n');
+    await ok('rollout', 'status', 'sts/web', '--timeout=120s');
+    const pods = await eventually(
+      'both pods replaced',
+      async () => {
+        const items = JSON.parse(await ok('get', 'pods', '-l', 'app=web', '-o', 'json')).items.filter((p: any) => !p.metadata.deletionTimestamp);
+        return items.length === 2 && items.every((p: any) => !before.includes(p.metadata.uid)) ? items : undefined;
+      },
+      60_000,
+    );
+    for (const p of pods) assert.ok(p.metadata.annotations['kubectl.kubernetes.io/restartedAt']);
+    assert.match(await ok('rollout', 'history', 'sts/web'), /\n3\s+<none>\n4\s+<none>\n/);
   });
 
   it('volumeClaimTemplates are refused with 422, not ignored', async () => {
