@@ -240,6 +240,37 @@ describe('StatefulSet controller on NATS and Postgres', { timeout: 300_000 }, ()
     assert.equal(created.reduce((n, e) => n + (e.count ?? 1), 0), 3, 'one create per pod');
   });
 
+  it('deleted with propagationPolicy Orphan, then created again: the pods and the revision are adopted, none made anew', async () => {
+    const uids = async () => (await listPods(cs.url, 'app=db')).map((p) => `${p.metadata.name}/${p.metadata.uid}`).sort();
+    const before = await uids();
+    const r = await api(cs.url, 'DELETE', `${STS}/db`, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Orphan' });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await eventually(
+      'db pods and revision orphaned',
+      async () => {
+        const pods = await listPods(cs.url, 'app=db');
+        const revs = (await api(cs.url, 'GET', '/apis/apps/v1/namespaces/default/controllerrevisions?labelSelector=app%3Ddb')).body.items;
+        const free = (o: any) => !(o.metadata.ownerReferences ?? []).length;
+        return pods.length === 3 && pods.every(free) && revs.length === 1 && revs.every(free) ? true : undefined;
+      },
+      45_000,
+    );
+    const created = await api(cs.url, 'POST', STS, statefulSet('db', 3, 'db:1', { podManagementPolicy: 'Parallel' }));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await eventually(
+      'db pods and revision adopted',
+      async () => {
+        const pods = await listPods(cs.url, 'app=db');
+        const revs = (await api(cs.url, 'GET', '/apis/apps/v1/namespaces/default/controllerrevisions?labelSelector=app%3Ddb')).body.items;
+        const mine = (o: any) => o.metadata.ownerReferences?.some((x: any) => x.controller && x.uid === created.body.metadata.uid);
+        return pods.every(mine) && revs.length === 1 && revs.every(mine) ? true : undefined;
+      },
+      45_000,
+    );
+    await settled(cs.url, 'db', 3, 'db:1');
+    assert.deepEqual(await uids(), before, 'the same pods, adopted');
+  });
+
   it('volumeClaimTemplates are refused with 422 (no PersistentVolumeClaims yet)', async () => {
     const body = statefulSet('withclaims', 1, 'db:1', {
       volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
