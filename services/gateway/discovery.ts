@@ -37,6 +37,9 @@ export function apiResourceList(groupVersion: string): object | undefined {
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
 }
 
+/** The built-in resources in kubectl's `all` category (as kube-apiserver lists them). */
+const ALL_CATEGORY = new Set(['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'statefulsets', 'jobs', 'cronjobs']);
+
 function entry(r: ResourceInfo): object {
   return {
     name: r.plural,
@@ -45,7 +48,7 @@ function entry(r: ResourceInfo): object {
     kind: r.kind,
     verbs: VERBS,
     ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
-    ...(['pods', 'services', 'deployments', 'replicasets', 'jobs', 'cronjobs'].includes(r.plural) ? { categories: ['all'] } : {}),
+    ...(ALL_CATEGORY.has(r.plural) ? { categories: ['all'] } : {}),
     storageVersionHash: '',
   };
 }

@@ -90,7 +90,7 @@ program
   .addOption(intOption('--current-replicas <n>', 'only scale if the current replicas are this (-1: any)', -1, -1))
   .action(action((ctx, args: string[], o: { replicas: number; currentReplicas: number }) => scale(ctx, parseSingle(args, 'scale'), o.replicas, o.currentReplicas)));
 
-const rollout = program.command('rollout').description('watch, list and undo Deployment and DaemonSet rollouts');
+const rollout = program.command('rollout').description('watch, list and undo Deployment, DaemonSet and StatefulSet rollouts');
 rollout
   .command('status')
   .argument('<args...>', 'deploy/NAME or deploy NAME')

@@ -19,6 +19,7 @@ import { TabWriter } from './tabwriter.js';
 import { DescribeWriter } from './describe-writer.js';
 import { podTemplateBlock } from './describe-pods.js';
 import { daemonSetHistory, daemonSetStatus, daemonSetUndo } from './rollout-daemonset.js';
+import { statefulSetHistory, statefulSetStatus, statefulSetUndo } from './rollout-statefulset.js';
 
 export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
 
@@ -65,7 +66,7 @@ export function historyTable(replicaSets: readonly ReplicaSet[]): string {
 }
 
 function requireDeployment(t: { info: Target['info'] }): void {
-  if (t.info.kind !== 'Deployment') throw new CliError(`no rollout support has been implemented for ${t.info.kind}; jkctl rollout works on deployments and daemonsets`);
+  if (t.info.kind !== 'Deployment') throw new CliError(`no rollout support has been implemented for ${t.info.kind}; jkctl rollout works on deployments, daemonsets and statefulsets`);
 }
 
 async function deploymentAndReplicaSets(ctx: Ctx, name: string): Promise<{ d: Deployment; owned: ReplicaSet[] }> {
@@ -84,6 +85,7 @@ export interface StatusOptions {
 /** `rollout status`: progress lines (each once) until done. */
 export async function rolloutStatus(ctx: Ctx, t: { info: Target['info']; name: string }, opts: StatusOptions): Promise<number> {
   if (t.info.kind === 'DaemonSet') return daemonSetStatus(ctx, t, opts);
+  if (t.info.kind === 'StatefulSet') return statefulSetStatus(ctx, t, opts);
   requireDeployment(t);
   const first = await ctx.client.deployments.get(ctx.namespace, t.name);
   const abort = new AbortController();
@@ -116,6 +118,7 @@ export async function rolloutStatus(ctx: Ctx, t: { info: Target['info']; name: s
 /** `rollout history`: the revisions, or one revision's pod template with `--revision`. */
 export async function rolloutHistory(ctx: Ctx, t: { info: Target['info']; name: string }, revision: number): Promise<number> {
   if (t.info.kind === 'DaemonSet') return daemonSetHistory(ctx, t, revision);
+  if (t.info.kind === 'StatefulSet') return statefulSetHistory(ctx, t, revision);
   requireDeployment(t);
   const { owned } = await deploymentAndReplicaSets(ctx, t.name);
   if (revision > 0) {
@@ -133,6 +136,7 @@ export async function rolloutHistory(ctx: Ctx, t: { info: Target['info']; name: 
 /** `rollout undo [--to-revision N]` (0: the previous revision). */
 export async function rolloutUndo(ctx: Ctx, t: { info: Target['info']; name: string }, toRevision: number): Promise<number> {
   if (t.info.kind === 'DaemonSet') return daemonSetUndo(ctx, t, toRevision);
+  if (t.info.kind === 'StatefulSet') return statefulSetUndo(ctx, t, toRevision);
   requireDeployment(t);
   if (toRevision < 0) throw new UsageError(`unable to find specified revision ${toRevision} in history`);
   const { d, owned } = await deploymentAndReplicaSets(ctx, t.name);

@@ -64,7 +64,7 @@ const ENV_VAR_NAME_RE = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 export interface PodSpecContext {
   /** Set for the pod template of a ReplicaSet, Deployment or DaemonSet: restartPolicy must be Always. */
-  readonly templateOf?: 'ReplicaSet' | 'Deployment' | 'DaemonSet';
+  readonly templateOf?: 'ReplicaSet' | 'Deployment' | 'DaemonSet' | 'StatefulSet';
 }
 
 const nonNegative = (field: string, v: unknown): StatusCause[] =>

@@ -35,6 +35,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('Deployment', 'deployments', 'apps', true, ['deploy'], 'deployments', ['status', 'scale']),
   r('DaemonSet', 'daemonsets', 'apps', true, ['ds'], 'daemonsets', ['status']),
   r('ControllerRevision', 'controllerrevisions', 'apps', true, [], 'controllerrevisions', []),
+  r('StatefulSet', 'statefulsets', 'apps', true, ['sts'], 'statefulsets', ['status', 'scale']),
   r('Lease', 'leases', 'coordination.k8s.io', true, [], 'leases', []),
   r('PodDisruptionBudget', 'poddisruptionbudgets', 'policy', true, ['pdb'], 'poddisruptionbudgets', ['status']),
   r('Job', 'jobs', 'batch', true, [], 'jobs', ['status']),

@@ -63,6 +63,7 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   ReplicaSet: ['apps/v1'],
   DaemonSet: ['apps/v1'],
   ControllerRevision: ['apps/v1'],
+  StatefulSet: ['apps/v1'],
   Lease: ['coordination.k8s.io/v1'],
   Event: ['v1'],
   Eviction: ['policy/v1'],

@@ -5,10 +5,11 @@ import * as lz4Objects from './2026_12_03_0001_lz4_objects.js';
 import * as deadLetters from './2026_12_06_0001_dead_letters.js';
 import * as serviceAccounts from './2026_12_06_0002_service_accounts.js';
 import * as customObjects from './2026_12_06_0003_custom_objects.js';
-import * as pdbs from './2026_12_06_0006_pdbs.js';
-import * as daemonSets from './2026_12_06_0005_daemonsets.js';
 import * as batch from './2026_12_06_0004_batch.js';
+import * as daemonSets from './2026_12_06_0005_daemonsets.js';
+import * as pdbs from './2026_12_06_0006_pdbs.js';
 import * as ingress from './2026_12_06_0008_ingress.js';
+import * as statefulSets from './2026_12_06_0009_statefulsets.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_22_0001_initial': initial,
@@ -16,10 +17,11 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_06_0001_dead_letters': deadLetters,
   '2026_12_06_0002_service_accounts': serviceAccounts,
   '2026_12_06_0003_custom_objects': customObjects,
-  '2026_12_06_0006_pdbs': pdbs,
-  '2026_12_06_0005_daemonsets': daemonSets,
   '2026_12_06_0004_batch': batch,
+  '2026_12_06_0005_daemonsets': daemonSets,
+  '2026_12_06_0006_pdbs': pdbs,
   '2026_12_06_0008_ingress': ingress,
+  '2026_12_06_0009_statefulsets': statefulSets,
 };
 
 export const migrationProvider: MigrationProvider = {

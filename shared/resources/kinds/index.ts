@@ -14,6 +14,7 @@ import { podDisruptionBudgetStrategy } from './pdb.js';
 import { controllerRevisionStrategy, daemonSetStrategy } from './daemonset.js';
 import { cronJobStrategy, jobStrategy } from './batch.js';
 import { ingressClassStrategy, ingressStrategy } from './ingress.js';
+import { statefulSetStrategy } from './statefulset.js';
 
 export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -35,4 +36,5 @@ export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   cronJobStrategy,
   ingressStrategy,
   ingressClassStrategy,
+  statefulSetStrategy,
 ];

@@ -1,0 +1,265 @@
+/**
+ * The StatefulSet controller's I/O layer (Kubernetes' pkg/controller/statefulset): handlers that
+ * only enqueue StatefulSet keys — the set itself, the controller of a pod or ControllerRevision
+ * that changed (an orphan: every set of its namespace whose selector matches it) — and a reconcile
+ * that claims the set's pods and ControllerRevisions (adopting matching orphans named
+ * `<set>-<ordinal>`, releasing what no longer matches, as getPodsForStatefulSet and
+ * ClaimControllerRevisions do), feeds planStatefulSet from the caches and executes its actions in
+ * order, each with the precondition it observed, stopping at the first error (a 409 means the
+ * cache was stale: the key is requeued and planned again).
+ *
+ * Idempotent by construction: pods and revisions have deterministic names (AlreadyExists = done
+ * before), deletes carry the uid they saw (NotFound = done before), the status write carries the
+ * set's resourceVersion, and a converged set plans nothing: a redelivered event or a restart
+ * mid-work writes no duplicate.
+ *
+ * Events are Kubernetes' (stateful_pod_control.go recordPodEvent): `SuccessfulCreate` "create Pod
+ * web-0 in StatefulSet web successful", `SuccessfulDelete`, `SuccessfulUpdate`, and on an error
+ * `FailedCreate` "create Pod web-0 in StatefulSet web failed error: ...".
+ */
+import type { Pod, ReplicaSet } from '../../../shared/resources/types.js';
+import type { KObject } from '../../../shared/resources/meta.js';
+import type { Informer, Reconcile, ReconcileResult } from '../../../shared/informer/index.js';
+import type { Logger } from '../../../shared/log.js';
+import type { Clock } from '../../../shared/clock.js';
+import { Indexes, WorkQueue, controllerUidIndex, objectKey, startController } from '../../../shared/informer/index.js';
+import { EventRecorder, gatewayWriter, type ObjectWriter, type ResourceWriter } from '../../../shared/client/index.js';
+import { ApiError, isAlreadyExists, isNotFound } from '../../../shared/errors.js';
+import { deepEqual } from '../../../shared/resources/json.js';
+import { matchesLabels, tryFromLabelSelector } from '../../../shared/resources/selectors.js';
+import type { ControllerFactory } from '../manager.js';
+import { adoptPatch, getControllerOf, newControllerRef, releasePatch } from '../replicaset/controller-ref.js';
+import { classifyPods } from '../replicaset/claim.js';
+import { defaultStatefulSet } from '../../../shared/resources/statefulset-defaults.js';
+import type { ControllerRevision, StatefulSet } from '../../../shared/resources/statefulset-types.js';
+import { isMemberOf } from './identity.js';
+import { planStatefulSet, type StatefulSetAction } from './plan.js';
+
+export const STATEFULSET_CONTROLLER = 'statefulset-controller';
+
+const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export interface StatefulSetReconcilerDeps {
+  readonly statefulSets: Informer<StatefulSet>;
+  readonly pods: Informer<Pod>;
+  readonly revisions: Informer<ControllerRevision>;
+  readonly writer: ObjectWriter;
+  readonly clock: Clock;
+  readonly recorder: Pick<EventRecorder, 'record'>;
+  readonly log: Logger;
+}
+
+/** recordPodEvent's message: `create Pod web-0 in StatefulSet web successful`. */
+export function podEventMessage(verb: 'create' | 'update' | 'delete', pod: string, set: string, err?: unknown): string {
+  return err === undefined ? `${verb} Pod ${pod} in StatefulSet ${set} successful` : `${verb} Pod ${pod} in StatefulSet ${set} failed error: ${errorMessage(err)}`;
+}
+
+const REASON = { create: 'Create', update: 'Update', delete: 'Delete' } as const;
+
+export const statefulSetController: ControllerFactory = (ctx, opts) => {
+  const log = ctx.log.child({ controller: 'statefulset' });
+  const setInf = ctx.informers.informer<StatefulSet>('statefulsets');
+  const podInf = ctx.informers.informer<Pod>('pods');
+  const crInf = ctx.informers.informer<ControllerRevision>('controllerrevisions');
+  const recorder = new EventRecorder(ctx.client, { component: STATEFULSET_CONTROLLER, now: opts.now, log });
+  const queue = new WorkQueue();
+  const reconcile = statefulSetReconciler({
+    statefulSets: setInf,
+    pods: podInf,
+    revisions: crInf,
+    writer: gatewayWriter(ctx.client),
+    clock: { now: opts.now },
+    recorder,
+    log,
+  });
+
+  const enqueue = (s: KObject) => queue.add(objectKey(s));
+  /** The cached set controlling obj (by name and uid); for an orphan, every set of its namespace whose selector matches it. */
+  function enqueueController(obj: KObject): void {
+    const ref = getControllerOf(obj);
+    if (!ref) {
+      if (obj.metadata.deletionTimestamp) return;
+      for (const s of setInf.listByNamespace(obj.metadata.namespace ?? '')) {
+        const sel = s.spec?.selector ? tryFromLabelSelector(s.spec.selector) : undefined;
+        if (sel?.length && matchesLabels(sel, obj.metadata.labels)) enqueue(s);
+      }
+      return;
+    }
+    if (ref.kind !== 'StatefulSet') return;
+    const s = setInf.getByName(obj.metadata.namespace, ref.name);
+    if (s && s.metadata.uid === ref.uid) enqueue(s);
+  }
+
+  const handlers = [
+    setInf.addEventHandler({ onAdd: enqueue, onUpdate: (_o, s) => enqueue(s), onDelete: enqueue }),
+    podInf.addEventHandler({
+      onAdd: enqueueController,
+      onUpdate: (old, pod) => {
+        if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return;
+        if (getControllerOf(old)?.uid !== getControllerOf(pod)?.uid || !deepEqual(old.metadata.labels ?? {}, pod.metadata.labels ?? {})) enqueueController(old);
+        enqueueController(pod);
+      },
+      onDelete: enqueueController,
+    }),
+    crInf.addEventHandler({ onAdd: enqueueController, onDelete: enqueueController }),
+  ];
+
+  return startController({
+    name: 'statefulset',
+    informers: [setInf, podInf, crInf],
+    queue,
+    reconcile,
+    workers: opts.workers,
+    recorder,
+    handlers,
+    log,
+  });
+};
+
+/** reconcile(key) for StatefulSets (see the top of this file). Adds the controllerUid index to the pod and revision informers. */
+export function statefulSetReconciler(deps: StatefulSetReconcilerDeps): Reconcile {
+  const { statefulSets: setInf, pods: podInf, revisions: crInf, recorder, log } = deps;
+  podInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
+  crInf.ensureIndexer(Indexes.controllerUid, controllerUidIndex);
+  const setClient = deps.writer.resource<StatefulSet>('statefulsets');
+  const podClient = deps.writer.resource<Pod>('pods');
+  const crClient = deps.writer.resource<ControllerRevision>('controllerrevisions');
+
+  return async function reconcile(key: string): Promise<ReconcileResult | void> {
+    const cached = setInf.get(key);
+    if (!cached) return;
+    const set = defaultStatefulSet(cached);
+    const uid = set.metadata.uid ?? '';
+    const ns = set.metadata.namespace ?? '';
+    // What the set controls (by the controllerUid index) and the namespace's orphans it may adopt.
+    const candidates = <T extends KObject>(inf: Informer<T>): T[] => [
+      ...(uid ? inf.byIndex(Indexes.controllerUid, uid) : []),
+      ...inf.listByNamespace(ns).filter((o) => !getControllerOf(o)),
+    ];
+    const pods = await claim(set, candidates(podInf), podClient, (p) => isMemberOf(set, p as unknown as Pod));
+    const revisions = await claim(set, candidates(crInf), crClient, () => true);
+    // The namespace's other revisions matter too: a name taken by one of them is a hash collision.
+    const claimed = new Set(revisions.map((r) => r.metadata.name));
+    const others = crInf.listByNamespace(ns).filter((r) => !claimed.has(r.metadata.name) && getControllerOf(r)?.uid !== uid);
+    const plan = planStatefulSet(set, { pods, revisions: [...revisions, ...others] }, deps.clock.now());
+    if (plan.actions.length || plan.blockedOn) log.debug({ key, actions: plan.actions.map((a) => a.type), blockedOn: plan.blockedOn }, 'statefulset plan');
+    for (const action of plan.actions) await execute(set, action);
+    if (plan.requeueAfterSeconds !== undefined) return { requeueAfter: Math.max(1000, plan.requeueAfterSeconds * 1000) };
+  };
+
+  /**
+   * ClaimPods / ClaimControllerRevisions: what the set controls and matches, plus the orphans
+   * matching its selector (and `adoptable`) it adopts once the gateway confirms the set exists and
+   * is not being deleted; what it controls but no longer matches is released.
+   */
+  async function claim<T extends KObject>(set: StatefulSet, objs: readonly T[], client: ResourceWriter<T>, adoptable: (o: T) => boolean): Promise<T[]> {
+    const claims = classifyPods(set as unknown as ReplicaSet, objs as unknown as Pod[]) as unknown as { owned: T[]; adopt: T[]; release: T[] };
+    const out = [...claims.owned];
+    const adopt = claims.adopt.filter(adoptable);
+    if (adopt.length && (await canAdopt(set))) {
+      const ref = newControllerRef(set, 'apps/v1', 'StatefulSet');
+      for (const o of adopt) {
+        try {
+          out.push(await client.patch(o.metadata.namespace, o.metadata.name ?? '', adoptPatch(o, ref), 'strategic'));
+          log.info({ sts: objectKey(set), kind: o.kind, name: o.metadata.name }, 'adopted');
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+    }
+    for (const o of claims.release) {
+      try {
+        await client.patch(o.metadata.namespace, o.metadata.name ?? '', releasePatch(o, set.metadata.uid ?? ''), 'strategic');
+        log.info({ sts: objectKey(set), kind: o.kind, name: o.metadata.name }, 'released');
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+    return out;
+  }
+
+  async function canAdopt(set: StatefulSet): Promise<boolean> {
+    const fresh = await setClient.get(set.metadata.namespace, set.metadata.name ?? '').catch((e: unknown) => {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    });
+    return !!fresh && fresh.metadata.uid === set.metadata.uid && !fresh.metadata.deletionTimestamp;
+  }
+
+  function podEvent(set: StatefulSet, verb: 'create' | 'update' | 'delete', pod: string, err?: unknown): void {
+    if (err === undefined) recorder.record(set, 'Normal', `Successful${REASON[verb]}`, podEventMessage(verb, pod, set.metadata.name ?? ''));
+    else recorder.record(set, 'Warning', `Failed${REASON[verb]}`, podEventMessage(verb, pod, set.metadata.name ?? '', err));
+  }
+
+  async function execute(set: StatefulSet, action: StatefulSetAction): Promise<void> {
+    const ns = set.metadata.namespace;
+    const setKey = objectKey(set);
+    switch (action.type) {
+      case 'createRevision':
+        try {
+          await crClient.create(ns, action.revision);
+        } catch (e) {
+          // Made by an earlier run whose answer we did not see (the name is the template's hash).
+          if (!isAlreadyExists(e)) throw e;
+        }
+        return;
+      case 'updateRevision':
+        await crClient.update(action.revision);
+        return;
+      case 'deleteRevision':
+        try {
+          await crClient.delete(ns, action.name, action.uid ? { preconditions: { uid: action.uid } } : undefined);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+        return;
+      case 'createClaim':
+      case 'updateClaim':
+        // The kind refuses volumeClaimTemplates until PersistentVolumeClaims exist: never planned.
+        throw new ApiError('Invalid', `statefulset ${setKey}: persistent volume claims are not supported yet`);
+      case 'createPod': {
+        const name = action.pod.metadata.name ?? '';
+        try {
+          await podClient.create(ns, action.pod);
+        } catch (e) {
+          if (isAlreadyExists(e)) return; // the same pod, made before (names are deterministic)
+          podEvent(set, 'create', name, e);
+          throw e;
+        }
+        log.info({ sts: setKey, pod: name }, 'created stateful pod');
+        podEvent(set, 'create', name);
+        return;
+      }
+      case 'updatePod': {
+        try {
+          await podClient.update(action.pod);
+        } catch (e) {
+          if (isNotFound(e)) return;
+          podEvent(set, 'update', action.name, e);
+          throw e;
+        }
+        log.info({ sts: setKey, pod: action.name }, 'repaired stateful pod identity');
+        podEvent(set, 'update', action.name);
+        return;
+      }
+      case 'deletePod':
+        try {
+          await podClient.delete(ns, action.name, action.uid ? { preconditions: { uid: action.uid } } : undefined);
+        } catch (e) {
+          if (isNotFound(e)) return;
+          podEvent(set, 'delete', action.name, e);
+          throw e;
+        }
+        log.info({ sts: setKey, pod: action.name, reason: action.reason }, 'deleted stateful pod');
+        podEvent(set, 'delete', action.name);
+        return;
+      case 'updateStatus':
+        await setClient.updateStatus({ ...set, metadata: { ...set.metadata }, status: action.status } as StatefulSet);
+        return;
+      default: {
+        const never: never = action;
+        throw new Error(`unknown statefulset action ${JSON.stringify(never)}`);
+      }
+    }
+  }
+}
