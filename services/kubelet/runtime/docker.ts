@@ -9,7 +9,12 @@
  * - ports with a hostPort are published on 127.0.0.1 only;
  * - the pod's resolver is a resolv.conf written into its directory (`<rootDir>/pods/<uid>`) and
  *   bind-mounted read-only at /etc/resolv.conf: one file the kubelet controls for all the pod's
- *   containers, instead of whatever Docker derives per container from --dns and the host's file.
+ *   containers, instead of whatever Docker derives per container from --dns and the host's file;
+ * - volumes are set up by the kubelet under the pod's directory and bind-mounted (read-only when
+ *   the mount says so, or the volume is a configMap, secret, downwardAPI or projected one); a
+ *   subPath is a bind of that file or directory; an emptyDir with `medium: Memory` mounted by one
+ *   container is a tmpfs of `sizeLimit` bytes. A Memory emptyDir shared by several containers, and
+ *   a disk emptyDir's sizeLimit, cannot be honoured here and are refused (MountConfigError).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -22,6 +27,7 @@ import type { PullPolicy } from '../../../shared/resources/types.js';
 import {
   ImagePullError,
   LABELS,
+  MountConfigError,
   type ContainerConfig,
   type ContainerLabels,
   type ContainerRuntime,
@@ -155,6 +161,8 @@ export function createOptions(cfg: ContainerConfig, name: string, resolvConf?: s
   if (cfg.cpuMillis && cfg.cpuMillis > 0) host.NanoCpus = Math.round(cfg.cpuMillis * 1e6);
   if (cfg.memoryBytes && cfg.memoryBytes > 0) host.Memory = Math.round(cfg.memoryBytes);
   if (resolvConf) host.Binds = [`${resolvConf}:/etc/resolv.conf:ro`];
+  const mounts = dockerMounts(cfg);
+  if (mounts.length) host.Mounts = mounts;
   const opts: Dockerode.ContainerCreateOptions = {
     name,
     Image: cfg.image,
@@ -171,6 +179,30 @@ export function createOptions(cfg: ContainerConfig, name: string, resolvConf?: s
   if (cfg.args.length > 0) opts.Cmd = [...cfg.args];
   if (cfg.workingDir) opts.WorkingDir = cfg.workingDir;
   return opts;
+}
+
+/** The container's volume mounts as Docker mounts (pure); throws MountConfigError for what Docker cannot do. */
+export function dockerMounts(cfg: ContainerConfig): Dockerode.MountConfig {
+  const out: Dockerode.MountConfig = [];
+  for (const m of cfg.mounts ?? []) {
+    if (m.kind === 'emptyDir' && m.medium === 'Memory') {
+      if (m.sharedBy > 1) {
+        throw new MountConfigError(
+          `the docker runtime cannot share emptyDir "${m.volume}" with medium: Memory between containers (each would get its own tmpfs); use a disk emptyDir`,
+        );
+      }
+      if (m.subPath) throw new MountConfigError(`the docker runtime cannot mount a subPath of emptyDir "${m.volume}" with medium: Memory`);
+      // Mode 0777 like an emptyDir directory; no sizeLimit: the engine's default (half the memory).
+      const tmpfs = { Mode: 0o777, ...(m.sizeLimitBytes ? { SizeBytes: m.sizeLimitBytes } : {}) } as { SizeBytes: number; Mode: number };
+      out.push({ Type: 'tmpfs', Source: '', Target: m.containerPath, ReadOnly: m.readOnly, TmpfsOptions: tmpfs });
+      continue;
+    }
+    if (m.sizeLimitBytes !== undefined) {
+      throw new MountConfigError(`the docker runtime cannot enforce the sizeLimit of emptyDir "${m.volume}" on disk (use medium: Memory, or drop sizeLimit)`);
+    }
+    out.push({ Type: 'bind', Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly });
+  }
+  return out;
 }
 
 /** One inspected container as the runtime reports it. */
@@ -293,8 +325,13 @@ export class DockerRuntime implements ContainerRuntime {
     if (streamError !== undefined && streamError !== null) fail(streamError);
   }
 
+  podDir(podUid: string): string {
+    return join(this.podsDir, podUid);
+  }
+
   async start(cfg: ContainerConfig): Promise<string> {
     let container: Dockerode.Container;
+    dockerMounts(cfg); // a mount Docker cannot make fails before anything is created
     try {
       const resolvConf = cfg.dns ? await this.writeResolvConf(cfg.labels[LABELS.podUid] ?? 'none', cfg.dns) : undefined;
       container = await this.docker.createContainer(createOptions(cfg, containerName(cfg.labels), resolvConf));

@@ -1,0 +1,140 @@
+/**
+ * The kubelet's volume I/O (thin; the decisions are plan.ts, mounts.ts, host-path.ts): sets a pod's
+ * planned volumes up under its directory, Kubernetes' layout,
+ *
+ *   <root>/pods/<uid>/volumes/kubernetes.io~configmap/<volume>/    (atomic writer: ..data swap)
+ *   <root>/pods/<uid>/volumes/kubernetes.io~secret/<volume>/
+ *   <root>/pods/<uid>/volumes/kubernetes.io~downward-api/<volume>/
+ *   <root>/pods/<uid>/volumes/kubernetes.io~projected/<volume>/
+ *   <root>/pods/<uid>/volumes/kubernetes.io~empty-dir/<volume>/     (0777)
+ *
+ * re-run on every sync, so ConfigMap and Secret updates reach the files (only when they changed);
+ * checks hostPath types (creating DirectoryOrCreate / FileOrCreate); and resolves each container's
+ * mounts to host paths for the runtime (a subPath must stay inside its volume, following symlinks).
+ * The pod's directory, volumes included, goes with the pod (runtime.removePodDir).
+ */
+import { lstat, mkdir, chmod, realpath, stat, writeFile } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import type { Stats } from 'node:fs';
+import { AtomicWriter } from './atomic-writer.js';
+import { hostPathCheck, type FileKind } from './host-path.js';
+import type { PlannedMount } from './mounts.js';
+import type { VolumeSetup } from './plan.js';
+import type { RuntimeMount } from '../runtime/types.js';
+
+export type SetUpResult = { readonly ok: true; readonly dirs: ReadonlyMap<string, string> } | { readonly ok: false; readonly volume: string; readonly message: string };
+
+const PLUGIN_DIR = {
+  configmap: 'kubernetes.io~configmap',
+  secret: 'kubernetes.io~secret',
+  'downward-api': 'kubernetes.io~downward-api',
+  projected: 'kubernetes.io~projected',
+  emptyDir: 'kubernetes.io~empty-dir',
+} as const;
+
+function kindOf(s: Stats | undefined): FileKind {
+  if (!s) return 'missing';
+  if (s.isDirectory()) return 'directory';
+  if (s.isFile()) return 'file';
+  if (s.isSocket()) return 'socket';
+  if (s.isCharacterDevice()) return 'char';
+  if (s.isBlockDevice()) return 'block';
+  return 'other';
+}
+
+const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
+
+export class VolumeManager {
+  private readonly writer = new AtomicWriter();
+
+  /** The directory a volume of the pod lives in (hostPath: the host path itself). */
+  volumeDir(podDir: string, v: VolumeSetup): string {
+    switch (v.kind) {
+      case 'payload':
+        return join(podDir, 'volumes', PLUGIN_DIR[v.plugin], v.name);
+      case 'emptyDir':
+        return join(podDir, 'volumes', PLUGIN_DIR.emptyDir, v.name);
+      case 'hostPath':
+        return v.path;
+    }
+  }
+
+  /** Make every volume present and current; stops at the first that cannot be set up. */
+  async setUp(podDir: string, volumes: readonly VolumeSetup[], now?: Date): Promise<SetUpResult> {
+    const dirs = new Map<string, string>();
+    for (const v of volumes) {
+      const dir = this.volumeDir(podDir, v);
+      try {
+        if (v.kind === 'payload') await this.writer.write(dir, v.files, now);
+        else if (v.kind === 'emptyDir') {
+          await mkdir(dir, { recursive: true });
+          await chmod(dir, 0o777);
+        } else {
+          const found = kindOf(await stat(dir).catch(() => undefined));
+          const d = hostPathCheck(dir, v.type, found);
+          if (d.action === 'fail') return { ok: false, volume: v.name, message: `MountVolume.SetUp failed for volume "${v.name}" : ${d.message}` };
+          if (d.action === 'create-directory') await mkdir(dir, { recursive: true, mode: 0o755 });
+          if (d.action === 'create-file') {
+            try {
+              await writeFile(dir, '', { flag: 'wx', mode: 0o644 });
+            } catch (e) {
+              if (errno(e) !== 'EEXIST') throw e;
+            }
+          }
+        }
+      } catch (e) {
+        return { ok: false, volume: v.name, message: `MountVolume.SetUp failed for volume "${v.name}" : ${(e as Error).message}` };
+      }
+      dirs.set(v.name, dir);
+    }
+    return { ok: true, dirs };
+  }
+
+  /**
+   * The container's mounts as host paths. A subPath is created as a directory when missing
+   * (emptyDir, hostPath: Kubernetes does the same) and must resolve inside its volume.
+   */
+  async resolve(mounts: readonly PlannedMount[], dirs: ReadonlyMap<string, string>, sharedBy: ReadonlyMap<string, number>, files: boolean): Promise<RuntimeMount[]> {
+    const out: RuntimeMount[] = [];
+    for (const m of mounts) {
+      const dir = dirs.get(m.volume);
+      if (dir === undefined) throw new Error(`volume "${m.volume}" was not set up`);
+      let hostPath = m.subPath ? join(dir, m.subPath) : dir;
+      if (files && m.subPath) {
+        const exists = await lstat(hostPath).then(() => true, () => false);
+        if (!exists && m.kind !== 'payload') await mkdir(hostPath, { recursive: true, mode: 0o755 });
+        // The real path pins a payload subPath to the current `..<timestamp>` directory: a subPath
+        // mount is a snapshot, like Kubernetes' bind mount of the file.
+        const real = await realpath(hostPath).catch(() => undefined);
+        const root = await realpath(dir);
+        if (!real) throw new SubPathError(`subPath "${m.subPath}" of volume "${m.volume}" does not exist`);
+        if (real !== root && !real.startsWith(root + sep)) throw new SubPathError(`subpath "${real}" not within volume path "${root}"`);
+        hostPath = real;
+      }
+      out.push({
+        volume: m.volume,
+        kind: m.kind,
+        hostPath,
+        containerPath: m.containerPath,
+        readOnly: m.readOnly,
+        subPath: m.subPath !== '',
+        ...(m.medium !== undefined ? { medium: m.medium } : {}),
+        ...(m.sizeLimitBytes !== undefined ? { sizeLimitBytes: m.sizeLimitBytes } : {}),
+        sharedBy: sharedBy.get(m.volume) ?? 1,
+      });
+    }
+    return out;
+  }
+
+  /** The pod's directory is going away: forget what was written there. */
+  forget(podDir: string): void {
+    this.writer.forget(podDir);
+  }
+}
+
+export class SubPathError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SubPathError';
+  }
+}
