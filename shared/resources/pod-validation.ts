@@ -37,6 +37,7 @@ import {
 } from './names.js';
 import { QUANTITY_FORMAT_MESSAGE, formatQuantity, tryParseQuantity } from './quantity.js';
 import { deepEqual, isPlainObject } from './json.js';
+import { validateVolumeMounts, validateVolumeSource } from './volume-validation.js';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'] as const;
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
@@ -83,6 +84,7 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string, ctx: Po
     for (const m of dns1123LabelErrors(v.name)) causes.push(invalidValue(p, v.name, m));
     if (volumeNames.has(v.name)) causes.push(duplicate(p, v.name));
     volumeNames.add(v.name);
+    causes.push(...validateVolumeSource(v, index(child(path, 'volumes'), i)));
   });
 
   const containerNames = new Set<string>();
@@ -186,6 +188,7 @@ function validateContainer(c: Container, path: string, ctx: ContainerContext): S
     else if (!ctx.volumeNames.has(m.name)) causes.push(invalidValue(child(p, 'name'), m.name, 'not found in the pod\'s volumes'));
     if (!has(m.mountPath)) causes.push(required(child(p, 'mountPath')));
   });
+  causes.push(...validateVolumeMounts(c, child(path, 'volumeMounts')));
   return causes;
 }
 
