@@ -2,7 +2,9 @@
  * The kubelet with the docker runtime against a real engine, through the gateway: a pod of
  * busybox httpd (host networking, bound to its pod IP) becomes Ready through an httpGet probe,
  * answers, logs; a killed container is restarted; a restarted kubelet adopts its container; a
- * deleted pod's container is stopped and removed. Skipped without an engine unless REQUIRE_DOCKER=1.
+ * deleted pod's container is stopped and removed; a pod reads its configMap (bind-mounted
+ * read-only, a subPath too) and writes an emptyDir and a Memory emptyDir (a tmpfs). Skipped
+ * without an engine unless REQUIRE_DOCKER=1.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -113,6 +115,54 @@ describe('kubelet with the docker runtime, end to end', async () => {
     assert.equal(p.status.containerStatuses[0].containerID, before.status.containerStatuses[0].containerID);
     assert.equal(p.status.containerStatuses[0].restartCount, before.status.containerStatuses[0].restartCount);
     assert.equal(p.status.containerStatuses[0].ready, true);
+  });
+
+  it('volumes: a configMap bind-mounted read-only (and by subPath), an emptyDir, a Memory emptyDir as a tmpfs', { skip }, async () => {
+    const cm = await api(base, 'POST', `${NS}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'vol-cfg' }, data: { greeting: 'hello' } });
+    assert.equal(cm.status, 201);
+    const r = await api(base, 'POST', `${NS}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'volumes' },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [{
+          name: 'c',
+          image: TEST_IMAGE,
+          imagePullPolicy: 'Never',
+          // Shell builtins only (the test image may hold just sh and sleep).
+          command: ['sh', '-c', [
+            'show() { while IFS= read -r l || [ -n "$l" ]; do echo "$l"; done < "$1"; }',
+            'show /etc/cfg/greeting',
+            'show /etc/greeting',
+            '(echo x > /etc/cfg/new) 2>/dev/null && echo writable || echo read-only',
+            'echo kept > /scratch/f && show /scratch/f',
+            'while read -r dev mnt fs rest; do [ "$mnt" = /mem ] && echo "$fs"; done < /proc/mounts; true',
+          ].join('; ')],
+          volumeMounts: [
+            { name: 'cfg', mountPath: '/etc/cfg' },
+            { name: 'cfg', mountPath: '/etc/greeting', subPath: 'greeting' },
+            { name: 'scratch', mountPath: '/scratch' },
+            { name: 'mem', mountPath: '/mem' },
+          ],
+        }],
+        volumes: [
+          { name: 'cfg', configMap: { name: 'vol-cfg' } },
+          { name: 'scratch', emptyDir: {} },
+          { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+        ],
+      },
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const p = await eventually('finished', async () => {
+      const q = await getPod('volumes');
+      return ['Succeeded', 'Failed'].includes(q.status?.phase) && q;
+    }, 60_000);
+    const logs = await api(base, 'GET', `${NS}/pods/volumes/log`);
+    assert.equal(p.status.phase, 'Succeeded', String(logs.body));
+    assert.equal(logs.body, 'hello\nhello\nread-only\nkept\ntmpfs\n');
+    assert.equal((await api(base, 'DELETE', `${NS}/pods/volumes`)).status, 200);
+    await eventually('pod gone', async () => (await api(base, 'GET', `${NS}/pods/volumes`)).status === 404, 30_000);
   });
 
   it('deleting the pod stops and removes its container', { skip }, async () => {
