@@ -9,13 +9,14 @@ import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigMap, Container, Pod, Secret, Volume } from '../../shared/resources/types.js';
-import { formatMap, planVolumes, type VolumePlan, type VolumeSetup } from '../../services/kubelet/volumes/plan.js';
+import { formatMap, planVolumes, podReferences, type VolumePlan, type VolumeSetup } from '../../services/kubelet/volumes/plan.js';
+import { FakeRuntime } from '../../services/kubelet/runtime/fake.js';
 import { containerMounts, expandSubPathExpr } from '../../services/kubelet/volumes/mounts.js';
 import { hostPathCheck } from '../../services/kubelet/volumes/host-path.js';
 import { AtomicWriter, timestampPrefix } from '../../services/kubelet/volumes/atomic-writer.js';
 import { VolumeManager } from '../../services/kubelet/volumes/manager.js';
 import { dockerMounts } from '../../services/kubelet/runtime/docker.js';
-import type { ContainerConfig, RuntimeMount } from '../../services/kubelet/runtime/types.js';
+import type { ContainerConfig, ContainerRuntime, RuntimeMount } from '../../services/kubelet/runtime/types.js';
 
 const cm = (name: string, data: Record<string, string>, binaryData?: Record<string, string>): ConfigMap => ({
   apiVersion: 'v1',
@@ -338,5 +339,32 @@ describe('docker mounts', () => {
   it('refuses what docker cannot honour: a shared Memory emptyDir, a disk sizeLimit', () => {
     assert.throws(() => dockerMounts(cfg([m({ medium: 'Memory', sharedBy: 2 })])), /cannot share emptyDir "v" with medium: Memory/);
     assert.throws(() => dockerMounts(cfg([m({ medium: '', sizeLimitBytes: 5 })])), /cannot enforce the sizeLimit of emptyDir "v" on disk/);
+  });
+});
+
+describe('which pods a ConfigMap or Secret change concerns', () => {
+  const p = (spec: Partial<Pod['spec']>): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'x' }], ...spec } });
+  const cases: [string, Pod, 'ConfigMap' | 'Secret', string, boolean][] = [
+    ['configMap volume', p({ volumes: [{ name: 'v', configMap: { name: 'a' } }] }), 'ConfigMap', 'a', true],
+    ['another configMap', p({ volumes: [{ name: 'v', configMap: { name: 'a' } }] }), 'ConfigMap', 'b', false],
+    ['a secret of the same name is not the configMap', p({ volumes: [{ name: 'v', configMap: { name: 'a' } }] }), 'Secret', 'a', false],
+    ['secret volume', p({ volumes: [{ name: 'v', secret: { secretName: 's' } }] }), 'Secret', 's', true],
+    ['projected source', p({ volumes: [{ name: 'v', projected: { sources: [{ downwardAPI: { items: [] } }, { secret: { name: 's' } }] } }] }), 'Secret', 's', true],
+    ['envFrom', p({ containers: [{ name: 'c', image: 'x', envFrom: [{ configMapRef: { name: 'e' } }] }] }), 'ConfigMap', 'e', true],
+    ['env valueFrom of an init container', p({ initContainers: [{ name: 'i', image: 'x', env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'k', key: 'x' } } }] }] }), 'Secret', 'k', true],
+    ['nothing', p({}), 'ConfigMap', 'a', false],
+  ];
+  for (const [name, pod, kind, ref, want] of cases) it(name, () => assert.equal(podReferences(pod, kind, ref), want));
+});
+
+describe('fake runtime', () => {
+  it('records the mounts a container would have, writes nothing', async () => {
+    const rt = new FakeRuntime();
+    assert.equal((rt as ContainerRuntime).podDir, undefined, 'no pod directory: the kubelet plans volumes but writes no file');
+    const mounts: RuntimeMount[] = [{ volume: 'cfg', kind: 'payload', hostPath: '/var/lib/kubelet/pods/u/volumes/kubernetes.io~configmap/cfg', containerPath: '/etc/cfg', readOnly: true, subPath: false, sharedBy: 1 }];
+    const id = await rt.start({ image: 'i', command: [], args: [], env: {}, labels: {}, ports: [], mounts });
+    assert.deepEqual(rt.mounts(id), mounts);
+    await rt.remove(id);
+    assert.deepEqual(rt.mounts(id), []);
   });
 });
