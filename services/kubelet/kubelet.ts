@@ -26,7 +26,7 @@ import { ProbeManager } from './probes.js';
 import { isImagePullError, isMountConfigError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer, type RuntimeMount } from './runtime/types.js';
 import { VolumeManager } from './volumes/manager.js';
 import { containerMounts } from './volumes/mounts.js';
-import { planVolumes, type VolumeSetup } from './volumes/plan.js';
+import { emptyDirEviction, planVolumes, type VolumeSetup } from './volumes/plan.js';
 
 export interface KubeletDeps {
   readonly client: GatewayClient;
@@ -51,7 +51,7 @@ const FAKE_PODS_DIR = '/var/lib/kubelet/pods';
 
 /** A pod's volumes, set up for this sync (or why they could not be). */
 type PodVolumes =
-  | { readonly ok: true; readonly volumes: readonly VolumeSetup[]; readonly dirs: ReadonlyMap<string, string> }
+  | { readonly ok: true; readonly volumes: readonly VolumeSetup[]; readonly dirs: ReadonlyMap<string, string>; readonly evict?: string }
   | { readonly ok: false; readonly message: string };
 
 const podKeyOf = (c: RuntimeContainer) => `${c.labels[LABELS.podNamespace]}/${c.labels[LABELS.podName]}`;
@@ -312,6 +312,7 @@ export class Kubelet {
     const podIp = this.ipam!.allocate(uid);
 
     const vols = await this.setUpVolumes(key, pod, podIp);
+    if (vols.ok && vols.evict) return await this.evict(key, pod, all, vols.evict, podIp);
     // A failed mount is retried (and a ConfigMap or Secret arriving enqueues the pod at once).
     const mountRetryMs = vols.ok ? undefined : Math.min(this.cfg.syncMs, 10_000);
     let requeueAfter: number | undefined = mountRetryMs;
@@ -386,7 +387,18 @@ export class Kubelet {
       const rt = this.deps.runtime;
       if (rt.podDir) {
         const r = await this.volumes.setUp(rt.podDir(uid), plan.volumes, this.now());
-        result = r.ok ? { ok: true, volumes: plan.volumes, dirs: r.dirs } : { ok: false, message: r.message };
+        if (!r.ok) result = { ok: false, message: r.message };
+        else {
+          // emptyDir sizeLimit: measured on the host (docker's Memory emptyDir is a sized tmpfs instead).
+          const usage = new Map<string, number>();
+          for (const v of plan.volumes) {
+            if (v.kind === 'emptyDir' && v.sizeLimitBytes !== undefined && !(v.medium === 'Memory' && rt.name === 'docker')) {
+              usage.set(v.name, await this.volumes.usage(r.dirs.get(v.name)!));
+            }
+          }
+          const evict = emptyDirEviction(plan.volumes, usage);
+          result = { ok: true, volumes: plan.volumes, dirs: r.dirs, ...(evict ? { evict: evict.message } : {}) };
+        }
       } else {
         const podDir = `${FAKE_PODS_DIR}/${uid}`;
         result = { ok: true, volumes: plan.volumes, dirs: new Map(plan.volumes.map((v) => [v.name, this.volumes.volumeDir(podDir, v)])) };
@@ -418,6 +430,21 @@ export class Kubelet {
     } catch (e) {
       return { ok: false, message: (e as Error).message };
     }
+  }
+
+  /**
+   * Evict the pod (an emptyDir over its sizeLimit): a Warning Event `Evicted`, its containers
+   * stopped, and the pod Failed with reason Evicted; its controller replaces it.
+   */
+  private async evict(key: string, pod: Pod, containers: RuntimeContainer[], message: string, podIp: string): Promise<void> {
+    this.log.info({ pod: key, reason: 'Evicted', message }, 'evicting pod');
+    this.recorder.record(pod, 'Warning', 'Evicted', message);
+    this.probes.removePod(key);
+    const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
+    await Promise.all(containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => this.deps.runtime.stop(c.id, grace)));
+    const views = (await this.podContainers(pod.metadata.namespace!, pod.metadata.name!)).filter((c) => c.labels[LABELS.podUid] === pod.metadata.uid).map(viewOf);
+    const status = computePodStatus({ pod, containers: views, waiting: new Map(), probes: this.probes, runtime: this.deps.runtime.name, podIp, hostIp: this.cfg.nodeIp, now: this.now() });
+    await this.writeStatus(pod, { ...status, phase: 'Failed', reason: 'Evicted', message });
   }
 
   private async removePodDir(uid: string): Promise<void> {

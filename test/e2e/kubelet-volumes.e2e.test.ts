@@ -3,7 +3,8 @@
  * kubelet (`jetkube kubelet --runtime process`) on a fresh prefix; pods read their configMap,
  * secret, downwardAPI and projected files (mount paths under $JETKUBE_ROOT, the pod's directory),
  * see a ConfigMap update (a subPath mount does not), share an emptyDir between two containers,
- * and wait with FailedMount for a missing ConfigMap until it exists.
+ * wait with FailedMount for a missing ConfigMap until it exists, and are evicted when an emptyDir
+ * outgrows its sizeLimit.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,7 +38,7 @@ describe('kubelet volumes with the process runtime, end to end', () => {
     root = join(work, NODE_NAME);
     up = await startJetkube(['up', '--nodes', '0'], cfg, `${base}/readyz`);
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const env = { ...envFor(cfg), GATEWAY_URL: base, KUBELET_ROOT_DIR: root, KUBELET_PORT: String(port), KUBELET_RELIST_MS: '200', NODE_STATUS_UPDATE_FREQUENCY: '2' };
+    const env = { ...envFor(cfg), GATEWAY_URL: base, KUBELET_ROOT_DIR: root, KUBELET_PORT: String(port), KUBELET_RELIST_MS: '200', NODE_STATUS_UPDATE_FREQUENCY: '2', KUBELET_SYNC_FREQUENCY: '2' };
     kubelet = spawn(process.execPath, [JETKUBE, 'kubelet', '--runtime', 'process', '--node-name', NODE_NAME], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     await eventually('kubelet ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 90_000);
   });
@@ -184,6 +185,28 @@ describe('kubelet volumes with the process runtime, end to end', () => {
     await create(`${NS}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'later' }, data: { k: 'arrived' } });
     await eventually('ran', async () => (await getPod('waiter')).status?.phase === 'Succeeded', 60_000);
     assert.equal((await logs('waiter', 'c')).trim(), 'arrived');
+  });
+
+  it('an emptyDir over its sizeLimit gets the pod evicted (Failed, reason Evicted, Warning Event)', async () => {
+    await pod('hog', {
+      containers: [{
+        name: 'c',
+        image: 'busybox',
+        command: ['sh', '-c', 'head -c 2097152 /dev/zero > cache/blob; sleep 100'],
+        volumeMounts: [{ name: 'cache', mountPath: '/cache' }],
+      }],
+      volumes: [{ name: 'cache', emptyDir: { sizeLimit: '1Mi' } }],
+    });
+    const p = await eventually('evicted', async () => {
+      const q = await getPod('hog');
+      return q.status?.phase === 'Failed' && q;
+    }, 60_000);
+    assert.equal(p.status.reason, 'Evicted');
+    assert.equal(p.status.message, 'Usage of EmptyDir volume "cache" exceeds the limit "1Mi".');
+    const ev = await eventually('Evicted event', async () => (await events('hog')).find((e) => e.reason === 'Evicted'));
+    assert.equal(ev.type, 'Warning');
+    await eventually('container stopped', async () => (await getPod('hog')).status?.containerStatuses?.[0]?.state?.terminated);
+    assert.equal((await api(base, 'DELETE', `${NS}/pods/hog`)).status, 200);
   });
 
   it('volumes the kubelet cannot provide fail clearly: a PVC (FailedMount) and a readOnly emptyDir (CreateContainerConfigError)', async () => {

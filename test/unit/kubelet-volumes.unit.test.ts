@@ -9,7 +9,7 @@ import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigMap, Container, Pod, Secret, Volume } from '../../shared/resources/types.js';
-import { formatMap, planVolumes, podReferences, type VolumePlan, type VolumeSetup } from '../../services/kubelet/volumes/plan.js';
+import { emptyDirEviction, formatMap, planVolumes, podReferences, type VolumePlan, type VolumeSetup } from '../../services/kubelet/volumes/plan.js';
 import { FakeRuntime } from '../../services/kubelet/runtime/fake.js';
 import { containerMounts, expandSubPathExpr } from '../../services/kubelet/volumes/mounts.js';
 import { hostPathCheck } from '../../services/kubelet/volumes/host-path.js';
@@ -178,7 +178,7 @@ describe('volume planning: emptyDir, hostPath, unsupported sources', () => {
   const one = (v: Volume): VolumePlan => planVolumes(pod([v]), sources(), facts);
   it('emptyDir: medium and sizeLimit', () => {
     assert.deepEqual(one({ name: 'e', emptyDir: {} }), { ok: true, volumes: [{ name: 'e', kind: 'emptyDir', medium: '' }] });
-    assert.deepEqual(one({ name: 'e', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }), { ok: true, volumes: [{ name: 'e', kind: 'emptyDir', medium: 'Memory', sizeLimitBytes: 1048576 }] });
+    assert.deepEqual(one({ name: 'e', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }), { ok: true, volumes: [{ name: 'e', kind: 'emptyDir', medium: 'Memory', sizeLimitBytes: 1048576, sizeLimit: '1Mi' }] });
     assert.match(error(one({ name: 'e', emptyDir: { medium: 'HugePages' } })), /emptyDir medium "HugePages" is not supported/);
   });
   it('hostPath: path and type', () => {
@@ -336,9 +336,9 @@ describe('docker mounts', () => {
       { Type: 'tmpfs', Source: '', Target: '/mem', ReadOnly: false, TmpfsOptions: { Mode: 0o777, SizeBytes: 1024 } },
     ]);
   });
-  it('refuses what docker cannot honour: a shared Memory emptyDir, a disk sizeLimit', () => {
+  it('refuses what docker cannot honour: a Memory emptyDir shared by containers (a disk sizeLimit is a bind: the kubelet evicts)', () => {
     assert.throws(() => dockerMounts(cfg([m({ medium: 'Memory', sharedBy: 2 })])), /cannot share emptyDir "v" with medium: Memory/);
-    assert.throws(() => dockerMounts(cfg([m({ medium: '', sizeLimitBytes: 5 })])), /cannot enforce the sizeLimit of emptyDir "v" on disk/);
+    assert.deepEqual(dockerMounts(cfg([m({ medium: '', sizeLimitBytes: 5 })])), [{ Type: 'bind', Source: '/h', Target: '/c', ReadOnly: false }]);
   });
 });
 
@@ -367,4 +367,19 @@ describe('fake runtime', () => {
     await rt.remove(id);
     assert.deepEqual(rt.mounts(id), []);
   });
+});
+
+describe('emptyDir sizeLimit eviction', () => {
+  const vols: VolumeSetup[] = [
+    { name: 'free', kind: 'emptyDir', medium: '' },
+    { name: 'cache', kind: 'emptyDir', medium: '', sizeLimitBytes: 1048576, sizeLimit: '1Mi' },
+  ];
+  const cases: [string, [string, number][], string | undefined][] = [
+    ['under the limit', [['cache', 1000]], undefined],
+    ['at the limit', [['cache', 1048576]], undefined],
+    ['over the limit', [['cache', 1048577]], 'Usage of EmptyDir volume "cache" exceeds the limit "1Mi".'],
+    ['no limit, any size', [['free', 1e12]], undefined],
+    ['not measured', [], undefined],
+  ];
+  for (const [name, usage, want] of cases) it(name, () => assert.equal(emptyDirEviction(vols, new Map(usage))?.message, want));
 });

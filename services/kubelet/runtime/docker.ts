@@ -13,8 +13,9 @@
  * - volumes are set up by the kubelet under the pod's directory and bind-mounted (read-only when
  *   the mount says so, or the volume is a configMap, secret, downwardAPI or projected one); a
  *   subPath is a bind of that file or directory; an emptyDir with `medium: Memory` mounted by one
- *   container is a tmpfs of `sizeLimit` bytes. A Memory emptyDir shared by several containers, and
- *   a disk emptyDir's sizeLimit, cannot be honoured here and are refused (MountConfigError).
+ *   container is a tmpfs of `sizeLimit` bytes (a disk emptyDir's sizeLimit is the kubelet's
+ *   eviction). A Memory emptyDir shared by several containers cannot be honoured here (each
+ *   would get its own tmpfs) and is refused (MountConfigError).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -196,9 +197,6 @@ export function dockerMounts(cfg: ContainerConfig): Dockerode.MountConfig {
       const tmpfs = { Mode: 0o777, ...(m.sizeLimitBytes ? { SizeBytes: m.sizeLimitBytes } : {}) } as { SizeBytes: number; Mode: number };
       out.push({ Type: 'tmpfs', Source: '', Target: m.containerPath, ReadOnly: m.readOnly, TmpfsOptions: tmpfs });
       continue;
-    }
-    if (m.sizeLimitBytes !== undefined) {
-      throw new MountConfigError(`the docker runtime cannot enforce the sizeLimit of emptyDir "${m.volume}" on disk (use medium: Memory, or drop sizeLimit)`);
     }
     out.push({ Type: 'bind', Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly });
   }

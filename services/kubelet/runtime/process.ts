@@ -11,9 +11,10 @@
  * `$(JETKUBE_ROOT)/etc/config/key` (or `etc/config/key` from the default working directory) is what
  * `/etc/config/key` is in a real container. A subPath of a configMap, secret, downwardAPI or
  * projected volume is a copy made at start (it does not see updates, like Kubernetes' bind mount).
- * What cannot be honoured is refused (MountConfigError → CreateContainerConfigError): a readOnly
- * emptyDir or hostPath mount, an emptyDir sizeLimit, and two containers of a pod showing different
- * things at one mountPath (they share the one root).
+ * An emptyDir (`medium: Memory` too) is a plain directory; its sizeLimit is enforced by the kubelet
+ * evicting the pod. What cannot be honoured is refused (MountConfigError →
+ * CreateContainerConfigError): a readOnly emptyDir or hostPath mount, and two containers of a pod
+ * showing different things at one mountPath (they share the one root).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -112,9 +113,6 @@ export class ProcessRuntime implements ContainerRuntime {
         throw new MountConfigError(
           `the process runtime cannot mount volume "${m.volume}" read-only at ${m.containerPath}: a process has no mount namespace (drop readOnly, or use the docker runtime)`,
         );
-      }
-      if (m.sizeLimitBytes !== undefined) {
-        throw new MountConfigError(`the process runtime cannot enforce the sizeLimit of emptyDir "${m.volume}" (drop sizeLimit, or use the docker runtime with medium: Memory)`);
       }
       const rel = m.containerPath.replace(/^\/+/, '');
       if (rel === '' || rel === 'volumes' || rel.startsWith('volumes/') || rel === 'volume-subpaths' || rel.startsWith('volume-subpaths/')) {

@@ -13,7 +13,7 @@
  * mounts to host paths for the runtime (a subPath must stay inside its volume, following symlinks).
  * The pod's directory, volumes included, goes with the pod (runtime.removePodDir).
  */
-import { lstat, mkdir, chmod, realpath, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, chmod, readdir, realpath, stat, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { Stats } from 'node:fs';
 import { AtomicWriter } from './atomic-writer.js';
@@ -124,6 +124,23 @@ export class VolumeManager {
       });
     }
     return out;
+  }
+
+  /** Bytes used under `dir` (files' sizes, symlinks not followed; a vanished entry counts 0). */
+  async usage(dir: string): Promise<number> {
+    let total = 0;
+    const walk = async (d: string): Promise<void> => {
+      const names = await readdir(d).catch(() => [] as string[]);
+      for (const n of names) {
+        const p = join(d, n);
+        const s = await lstat(p).catch(() => undefined);
+        if (!s) continue;
+        if (s.isDirectory()) await walk(p);
+        else total += s.size;
+      }
+    };
+    await walk(dir);
+    return total;
   }
 
   /** The pod's directory is going away: forget what was written there. */

@@ -38,7 +38,7 @@ export const HOST_PATH_TYPES: readonly HostPathType[] = ['', 'DirectoryOrCreate'
 
 export type VolumeSetup =
   | { readonly name: string; readonly kind: 'payload'; readonly plugin: 'configmap' | 'secret' | 'downward-api' | 'projected'; readonly files: readonly PayloadFile[] }
-  | { readonly name: string; readonly kind: 'emptyDir'; readonly medium: '' | 'Memory'; readonly sizeLimitBytes?: number }
+  | { readonly name: string; readonly kind: 'emptyDir'; readonly medium: '' | 'Memory'; readonly sizeLimitBytes?: number; readonly sizeLimit?: string }
   | { readonly name: string; readonly kind: 'hostPath'; readonly path: string; readonly type: HostPathType };
 
 export type VolumePlan =
@@ -299,7 +299,7 @@ function planVolume(pod: Pod, v: Obj & { name: string }, sources: VolumeSources,
     const raw = v.emptyDir.sizeLimit as string | number | undefined;
     const size = raw === undefined ? undefined : tryParseQuantity(raw);
     if (raw !== undefined && size === undefined) throw new MountError(`invalid emptyDir sizeLimit "${String(raw)}"`);
-    return { name, kind: 'emptyDir', medium: medium as '' | 'Memory', ...(size !== undefined ? { sizeLimitBytes: size } : {}) };
+    return { name, kind: 'emptyDir', medium: medium as '' | 'Memory', ...(size !== undefined ? { sizeLimitBytes: size, sizeLimit: String(raw) } : {}) };
   }
   if (isObj(v.hostPath)) {
     const path = String(v.hostPath.path ?? '');
@@ -356,4 +356,20 @@ export function podReferences(pod: Pod, kind: 'ConfigMap' | 'Secret', name: stri
     for (const e of c.env ?? []) if ((cm ? e.valueFrom?.configMapKeyRef : e.valueFrom?.secretKeyRef)?.name === name) return true;
   }
   return false;
+}
+
+/**
+ * The kubelet's eviction of a pod whose emptyDir outgrew its sizeLimit (eviction manager's local
+ * storage check): given each measured volume's usage in bytes, the first over its limit and the
+ * message Kubernetes gives the Failed pod (reason Evicted) and its Event.
+ */
+export function emptyDirEviction(volumes: readonly VolumeSetup[], usage: ReadonlyMap<string, number>): { readonly volume: string; readonly message: string } | undefined {
+  for (const v of volumes) {
+    if (v.kind !== 'emptyDir' || v.sizeLimitBytes === undefined) continue;
+    const used = usage.get(v.name);
+    if (used !== undefined && used > v.sizeLimitBytes) {
+      return { volume: v.name, message: `Usage of EmptyDir volume "${v.name}" exceeds the limit "${v.sizeLimit ?? v.sizeLimitBytes}".` };
+    }
+  }
+  return undefined;
 }
