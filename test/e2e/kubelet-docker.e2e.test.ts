@@ -165,6 +165,32 @@ describe('kubelet with the docker runtime, end to end', async () => {
     await eventually('pod gone', async () => (await api(base, 'GET', `${NS}/pods/volumes`)).status === 404, 30_000);
   });
 
+  it('a ConfigMap update reaches the file inside the running container (the bind-mounted directory sees the ..data swap)', { skip }, async () => {
+    const r = await api(base, 'POST', `${NS}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'cfg-watch' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [{
+          name: 'c',
+          image: TEST_IMAGE,
+          imagePullPolicy: 'Never',
+          command: ['sh', '-c', 'while true; do read -r v < /etc/cfg/greeting; echo "$v"; sleep 0.3; done'],
+          volumeMounts: [{ name: 'cfg', mountPath: '/etc/cfg' }],
+        }],
+        volumes: [{ name: 'cfg', configMap: { name: 'vol-cfg' } }],
+      },
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await eventually('hello shown', async () => String((await api(base, 'GET', `${NS}/pods/cfg-watch/log`)).body).includes('hello\n'), 60_000);
+    const cm = (await api(base, 'GET', `${NS}/configmaps/vol-cfg`)).body;
+    assert.equal((await api(base, 'PUT', `${NS}/configmaps/vol-cfg`, { ...cm, data: { greeting: 'updated' } })).status, 200);
+    await eventually('update shown', async () => String((await api(base, 'GET', `${NS}/pods/cfg-watch/log`)).body).includes('updated\n'), 60_000);
+    assert.equal((await api(base, 'DELETE', `${NS}/pods/cfg-watch`)).status, 200);
+    await eventually('pod gone', async () => (await api(base, 'GET', `${NS}/pods/cfg-watch`)).status === 404, 30_000);
+  });
+
   it('deleting the pod stops and removes its container', { skip }, async () => {
     assert.equal((await api(base, 'DELETE', `${NS}/pods/httpd`)).status, 200);
     await eventually('pod gone', async () => (await api(base, 'GET', `${NS}/pods/httpd`)).status === 404, 30_000);

@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../shared/config.js';
@@ -185,6 +185,28 @@ describe('kubelet volumes with the process runtime, end to end', () => {
     await create(`${NS}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'later' }, data: { k: 'arrived' } });
     await eventually('ran', async () => (await getPod('waiter')).status?.phase === 'Succeeded', 60_000);
     assert.equal((await logs('waiter', 'c')).trim(), 'arrived');
+  });
+
+  it('hostPath: DirectoryOrCreate makes the directory the pod writes to; Directory on a missing path is FailedMount', async () => {
+    const host = join(work, 'host-data');
+    await pod('hoster', {
+      restartPolicy: 'Never',
+      containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo on-host > $(JETKUBE_ROOT)/host/out'], volumeMounts: [{ name: 'h', mountPath: '/host' }] }],
+      volumes: [{ name: 'h', hostPath: { path: host, type: 'DirectoryOrCreate' } }],
+    });
+    await eventually('ran', async () => (await getPod('hoster')).status?.phase === 'Succeeded', 60_000);
+    assert.equal(readFileSync(join(host, 'out'), 'utf8'), 'on-host\n');
+    const missing = join(work, 'no-such-dir');
+    await pod('nohost', {
+      containers: [{ name: 'c', image: 'busybox', command: ['sleep', '100'], volumeMounts: [{ name: 'h', mountPath: '/host' }] }],
+      volumes: [{ name: 'h', hostPath: { path: missing, type: 'Directory' } }],
+    });
+    const ev = await eventually('FailedMount', async () => (await events('nohost')).find((e) => e.reason === 'FailedMount'), 60_000);
+    assert.equal(ev.message, `MountVolume.SetUp failed for volume "h" : hostPath type check failed: ${missing} is not a directory`);
+    assert.equal((await getPod('nohost')).status?.phase, 'Pending');
+    for (const n of ['hoster', 'nohost']) assert.equal((await api(base, 'DELETE', `${NS}/pods/${n}`)).status, 200);
+    await eventually('pods gone', async () => (await api(base, 'GET', `${NS}/pods/hoster`)).status === 404, 60_000);
+    assert.ok(existsSync(join(host, 'out')), 'deleting the pod leaves the host path alone');
   });
 
   it('an emptyDir over its sizeLimit gets the pod evicted (Failed, reason Evicted, Warning Event)', async () => {
