@@ -241,7 +241,8 @@ describe('container mounts: subPath and subPathExpr', () => {
 
 describe('hostPath type checks', () => {
   const cases = [
-    ['', 'missing', 'ok'],
+    ['', 'missing', 'create-directory'],
+    ['', 'file', 'ok'],
     ['DirectoryOrCreate', 'missing', 'create-directory'],
     ['DirectoryOrCreate', 'directory', 'ok'],
     ['DirectoryOrCreate', 'file', 'hostPath type check failed: /p is not a directory'],

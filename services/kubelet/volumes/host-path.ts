@@ -12,7 +12,8 @@ export function hostPathCheck(path: string, type: HostPathType, found: FileKind)
   const fail = (what: string): HostPathDecision => ({ action: 'fail', message: `hostPath type check failed: ${path} is not ${what}` });
   switch (type) {
     case '':
-      return { action: 'ok' };
+      // No check; a missing path becomes a directory, as the container runtimes make it for a bind.
+      return found === 'missing' ? { action: 'create-directory' } : { action: 'ok' };
     case 'DirectoryOrCreate':
       if (found === 'missing') return { action: 'create-directory' };
       return found === 'directory' ? { action: 'ok' } : fail('a directory');
