@@ -249,4 +249,24 @@ describe('kubelet volumes with the process runtime, end to end', () => {
     assert.match(w.message, /the process runtime cannot mount volume "d" read-only at \/d/);
     for (const n of ['claimer', 'rodir']) assert.equal((await api(base, 'DELETE', `${NS}/pods/${n}`)).status, 200);
   });
+
+  it('malformed volumes are refused by the gateway (422), never accepted and ignored', async () => {
+    const r = await api(base, 'POST', `${NS}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'malformed' },
+      spec: {
+        containers: [{ name: 'c', image: 'busybox', volumeMounts: [{ name: 'cfg', mountPath: '/cfg', subPath: '../etc' }] }],
+        volumes: [{ name: 'cfg', configMap: { name: 'x', items: [{ key: 'k', path: '/abs' }] }, emptyDir: {} }],
+      },
+    });
+    assert.equal(r.status, 422);
+    assert.deepEqual(
+      r.body.details.causes.map((c: any) => `${c.field}: ${c.message}`).sort(),
+      [
+        'spec.containers[0].volumeMounts[0].subPath: Invalid value: "../etc": must not contain \'..\'',
+        'spec.volumes[0].configMap: Forbidden: may not specify more than 1 volume type',
+      ].sort(),
+    );
+  });
 });
