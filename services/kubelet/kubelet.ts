@@ -63,7 +63,7 @@ export class Kubelet {
   private readonly probes: ProbeManager;
   private readonly recorder: EventRecorder;
   private readonly startFailures = new Map<string, Map<string, StartFailure>>();
-  private readonly volumes = new VolumeManager();
+  private readonly volumes: VolumeManager;
   /** The last FailedMount event per pod (not repeated on every sync). */
   private readonly mountEvents = new Map<string, { readonly message: string; readonly atMs: number }>();
   private readonly now: () => Date;
@@ -84,6 +84,9 @@ export class Kubelet {
     this.nodeName = cfg.nodeName;
     this.log = deps.log.child({ node: cfg.nodeName });
     this.now = deps.now ?? (() => new Date());
+    // docker binds a Memory emptyDir's directory: the kubelet mounts a tmpfs there (shared by the
+    // pod's containers, kept across their restarts); the process runtime keeps a plain directory.
+    this.volumes = new VolumeManager({ memoryTmpfs: deps.runtime.name === 'docker' });
     this.probes = new ProbeManager(deps.runtime, (key) => this.queue.add(key), { enabled: deps.runtime.name !== 'fake', log: this.log });
     this.recorder = new EventRecorder(deps.client, { component: 'kubelet', host: cfg.nodeName, log: this.log, now: this.now });
   }
@@ -393,6 +396,7 @@ export class Kubelet {
           const usage = new Map<string, number>();
           for (const v of plan.volumes) {
             if (v.kind === 'emptyDir' && v.sizeLimitBytes !== undefined && !(v.medium === 'Memory' && rt.name === 'docker')) {
+              // (docker's Memory emptyDir is a tmpfs of sizeLimit: full, never over)
               usage.set(v.name, await this.volumes.usage(r.dirs.get(v.name)!));
             }
           }
@@ -449,7 +453,7 @@ export class Kubelet {
 
   private async removePodDir(uid: string): Promise<void> {
     const rt = this.deps.runtime;
-    if (rt.podDir) this.volumes.forget(rt.podDir(uid));
+    if (rt.podDir) await this.volumes.tearDown(rt.podDir(uid));
     await rt.removePodDir?.(uid);
   }
 

@@ -3,12 +3,14 @@
  * busybox httpd (host networking, bound to its pod IP) becomes Ready through an httpGet probe,
  * answers, logs; a killed container is restarted; a restarted kubelet adopts its container; a
  * deleted pod's container is stopped and removed; a pod reads its configMap (bind-mounted
- * read-only, a subPath too) and writes an emptyDir and a Memory emptyDir (a tmpfs). Skipped
+ * read-only, a subPath too, and an update reaching a running container) and writes an emptyDir
+ * and a Memory emptyDir (a tmpfs the kubelet mounts, shared with an init container). Skipped
  * without an engine unless REQUIRE_DOCKER=1.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
 import type { Config } from '../../shared/config.js';
 import { dropPrefix, testConfig } from '../harness.js';
@@ -117,7 +119,7 @@ describe('kubelet with the docker runtime, end to end', async () => {
     assert.equal(p.status.containerStatuses[0].ready, true);
   });
 
-  it('volumes: a configMap bind-mounted read-only (and by subPath), an emptyDir, a Memory emptyDir as a tmpfs', { skip }, async () => {
+  it('volumes: a configMap bind-mounted read-only (and by subPath), an emptyDir, a Memory emptyDir (tmpfs) shared with an init container', { skip }, async () => {
     const cm = await api(base, 'POST', `${NS}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'vol-cfg' }, data: { greeting: 'hello' } });
     assert.equal(cm.status, 201);
     const r = await api(base, 'POST', `${NS}/pods`, {
@@ -126,6 +128,7 @@ describe('kubelet with the docker runtime, end to end', async () => {
       metadata: { name: 'volumes' },
       spec: {
         restartPolicy: 'Never',
+        initContainers: [{ name: 'init', image: TEST_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', 'echo from-init > /mem/init'], volumeMounts: [{ name: 'mem', mountPath: '/mem' }] }],
         containers: [{
           name: 'c',
           image: TEST_IMAGE,
@@ -137,7 +140,8 @@ describe('kubelet with the docker runtime, end to end', async () => {
             'show /etc/greeting',
             '(echo x > /etc/cfg/new) 2>/dev/null && echo writable || echo read-only',
             'echo kept > /scratch/f && show /scratch/f',
-            'while read -r dev mnt fs rest; do [ "$mnt" = /mem ] && echo "$fs"; done < /proc/mounts; true',
+            'while read -r dev mnt fs rest; do [ "$mnt" = /mem ] && echo "$fs"; done < /proc/mounts',
+            'show /mem/init',
           ].join('; ')],
           volumeMounts: [
             { name: 'cfg', mountPath: '/etc/cfg' },
@@ -160,9 +164,12 @@ describe('kubelet with the docker runtime, end to end', async () => {
     }, 60_000);
     const logs = await api(base, 'GET', `${NS}/pods/volumes/log`);
     assert.equal(p.status.phase, 'Succeeded', String(logs.body));
-    assert.equal(logs.body, 'hello\nhello\nread-only\nkept\ntmpfs\n');
+    assert.equal(logs.body, 'hello\nhello\nread-only\nkept\ntmpfs\nfrom-init\n');
+    const tmpfsMounts = async () => (await readFile('/proc/mounts', 'utf8')).split('\n').filter((l) => l.includes(p.metadata.uid) && l.startsWith('tmpfs ')).length;
+    assert.equal(await tmpfsMounts(), 1, 'the kubelet mounted one tmpfs for the Memory emptyDir, shared by the init and app containers');
     assert.equal((await api(base, 'DELETE', `${NS}/pods/volumes`)).status, 200);
     await eventually('pod gone', async () => (await api(base, 'GET', `${NS}/pods/volumes`)).status === 404, 30_000);
+    await eventually('its tmpfs unmounted', async () => (await tmpfsMounts()) === 0, 30_000);
   });
 
   it('a ConfigMap update reaches the file inside the running container (the bind-mounted directory sees the ..data swap)', { skip }, async () => {

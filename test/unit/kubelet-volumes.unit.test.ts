@@ -331,15 +331,12 @@ describe('atomic writer and volume manager on a temp directory', () => {
 describe('docker mounts', () => {
   const cfg = (mounts: RuntimeMount[]): ContainerConfig => ({ image: 'i', command: [], args: [], env: {}, labels: {}, ports: [], mounts });
   const m = (over: Partial<RuntimeMount>): RuntimeMount => ({ volume: 'v', kind: 'emptyDir', hostPath: '/h', containerPath: '/c', readOnly: false, subPath: false, sharedBy: 1, ...over });
-  it('binds (read-only as asked) and a tmpfs for a Memory emptyDir with its sizeLimit', () => {
-    assert.deepEqual(dockerMounts(cfg([m({ kind: 'payload', readOnly: true }), m({ medium: 'Memory', sizeLimitBytes: 1024, containerPath: '/mem' })])), [
+  it('binds every mount (read-only as asked; a Memory emptyDir is the tmpfs the kubelet mounted at its directory)', () => {
+    assert.deepEqual(dockerMounts(cfg([m({ kind: 'payload', readOnly: true }), m({ medium: 'Memory', sizeLimitBytes: 1024, containerPath: '/mem', sharedBy: 2 }), m({ medium: '', sizeLimitBytes: 5, containerPath: '/d' })])), [
       { Type: 'bind', Source: '/h', Target: '/c', ReadOnly: true },
-      { Type: 'tmpfs', Source: '', Target: '/mem', ReadOnly: false, TmpfsOptions: { Mode: 0o777, SizeBytes: 1024 } },
+      { Type: 'bind', Source: '/h', Target: '/mem', ReadOnly: false },
+      { Type: 'bind', Source: '/h', Target: '/d', ReadOnly: false },
     ]);
-  });
-  it('refuses what docker cannot honour: a Memory emptyDir shared by containers (a disk sizeLimit is a bind: the kubelet evicts)', () => {
-    assert.throws(() => dockerMounts(cfg([m({ medium: 'Memory', sharedBy: 2 })])), /cannot share emptyDir "v" with medium: Memory/);
-    assert.deepEqual(dockerMounts(cfg([m({ medium: '', sizeLimitBytes: 5 })])), [{ Type: 'bind', Source: '/h', Target: '/c', ReadOnly: false }]);
   });
 });
 

@@ -12,10 +12,9 @@
  *   containers, instead of whatever Docker derives per container from --dns and the host's file;
  * - volumes are set up by the kubelet under the pod's directory and bind-mounted (read-only when
  *   the mount says so, or the volume is a configMap, secret, downwardAPI or projected one); a
- *   subPath is a bind of that file or directory; an emptyDir with `medium: Memory` mounted by one
- *   container is a tmpfs of `sizeLimit` bytes (a disk emptyDir's sizeLimit is the kubelet's
- *   eviction). A Memory emptyDir shared by several containers cannot be honoured here (each
- *   would get its own tmpfs) and is refused (MountConfigError).
+ *   subPath is a bind of that file or directory; an emptyDir with `medium: Memory` is a tmpfs
+ *   the kubelet mounts on the host at the volume's directory (size = sizeLimit), bound like the
+ *   others, so the pod's containers share it and it outlives their restarts, as in Kubernetes.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -28,7 +27,6 @@ import type { PullPolicy } from '../../../shared/resources/types.js';
 import {
   ImagePullError,
   LABELS,
-  MountConfigError,
   type ContainerConfig,
   type ContainerLabels,
   type ContainerRuntime,
@@ -182,25 +180,9 @@ export function createOptions(cfg: ContainerConfig, name: string, resolvConf?: s
   return opts;
 }
 
-/** The container's volume mounts as Docker mounts (pure); throws MountConfigError for what Docker cannot do. */
+/** The container's volume mounts as Docker binds (pure). */
 export function dockerMounts(cfg: ContainerConfig): Dockerode.MountConfig {
-  const out: Dockerode.MountConfig = [];
-  for (const m of cfg.mounts ?? []) {
-    if (m.kind === 'emptyDir' && m.medium === 'Memory') {
-      if (m.sharedBy > 1) {
-        throw new MountConfigError(
-          `the docker runtime cannot share emptyDir "${m.volume}" with medium: Memory between containers (each would get its own tmpfs); use a disk emptyDir`,
-        );
-      }
-      if (m.subPath) throw new MountConfigError(`the docker runtime cannot mount a subPath of emptyDir "${m.volume}" with medium: Memory`);
-      // Mode 0777 like an emptyDir directory; no sizeLimit: the engine's default (half the memory).
-      const tmpfs = { Mode: 0o777, ...(m.sizeLimitBytes ? { SizeBytes: m.sizeLimitBytes } : {}) } as { SizeBytes: number; Mode: number };
-      out.push({ Type: 'tmpfs', Source: '', Target: m.containerPath, ReadOnly: m.readOnly, TmpfsOptions: tmpfs });
-      continue;
-    }
-    out.push({ Type: 'bind', Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly });
-  }
-  return out;
+  return (cfg.mounts ?? []).map((m) => ({ Type: 'bind', Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly }));
 }
 
 /** One inspected container as the runtime reports it. */
@@ -329,7 +311,6 @@ export class DockerRuntime implements ContainerRuntime {
 
   async start(cfg: ContainerConfig): Promise<string> {
     let container: Dockerode.Container;
-    dockerMounts(cfg); // a mount Docker cannot make fails before anything is created
     try {
       const resolvConf = cfg.dns ? await this.writeResolvConf(cfg.labels[LABELS.podUid] ?? 'none', cfg.dns) : undefined;
       container = await this.docker.createContainer(createOptions(cfg, containerName(cfg.labels), resolvConf));

@@ -6,14 +6,17 @@
  *   <root>/pods/<uid>/volumes/kubernetes.io~secret/<volume>/
  *   <root>/pods/<uid>/volumes/kubernetes.io~downward-api/<volume>/
  *   <root>/pods/<uid>/volumes/kubernetes.io~projected/<volume>/
- *   <root>/pods/<uid>/volumes/kubernetes.io~empty-dir/<volume>/     (0777)
+ *   <root>/pods/<uid>/volumes/kubernetes.io~empty-dir/<volume>/     (0777; `medium: Memory`
+ *                                      with memoryTmpfs: a tmpfs of sizeLimit mounted there)
  *
  * re-run on every sync, so ConfigMap and Secret updates reach the files (only when they changed);
  * checks hostPath types (creating DirectoryOrCreate / FileOrCreate); and resolves each container's
  * mounts to host paths for the runtime (a subPath must stay inside its volume, following symlinks).
  * The pod's directory, volumes included, goes with the pod (runtime.removePodDir).
  */
-import { lstat, mkdir, chmod, readdir, realpath, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { lstat, mkdir, chmod, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join, sep } from 'node:path';
 import type { Stats } from 'node:fs';
 import { AtomicWriter } from './atomic-writer.js';
@@ -43,9 +46,30 @@ function kindOf(s: Stats | undefined): FileKind {
 }
 
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
+const run = promisify(execFile);
+
+/** Mount points from /proc/mounts (octal escapes such as \040 undone). */
+async function mountPoints(): Promise<string[]> {
+  const text = await readFile('/proc/mounts', 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((m): m is string => !!m)
+    .map((m) => m.replace(/\\([0-7]{3})/g, (_x, o: string) => String.fromCharCode(parseInt(o, 8))));
+}
+
+export interface VolumeManagerOptions {
+  /**
+   * Back `medium: Memory` emptyDirs with a tmpfs mounted by the kubelet (needs root /
+   * CAP_SYS_ADMIN; a failed mount is FailedMount). Off: a plain directory (the process runtime).
+   */
+  readonly memoryTmpfs?: boolean;
+}
 
 export class VolumeManager {
   private readonly writer = new AtomicWriter();
+
+  constructor(private readonly opts: VolumeManagerOptions = {}) {}
 
   /** The directory a volume of the pod lives in (hostPath: the host path itself). */
   volumeDir(podDir: string, v: VolumeSetup): string {
@@ -68,6 +92,7 @@ export class VolumeManager {
         if (v.kind === 'payload') await this.writer.write(dir, v.files, now);
         else if (v.kind === 'emptyDir') {
           await mkdir(dir, { recursive: true });
+          if (v.medium === 'Memory' && this.opts.memoryTmpfs) await this.mountTmpfs(dir, v.sizeLimitBytes);
           await chmod(dir, 0o777);
         } else {
           const found = kindOf(await stat(dir).catch(() => undefined));
@@ -143,9 +168,24 @@ export class VolumeManager {
     return total;
   }
 
-  /** The pod's directory is going away: forget what was written there. */
-  forget(podDir: string): void {
+  /** A tmpfs at `dir` (once: an existing mount is kept, its data with it). */
+  private async mountTmpfs(dir: string, sizeBytes: number | undefined): Promise<void> {
+    if ((await mountPoints()).includes(dir)) return;
+    const o = `${sizeBytes ? `size=${Math.ceil(sizeBytes)},` : ''}mode=1777`;
+    try {
+      await run('mount', ['-t', 'tmpfs', '-o', o, 'tmpfs', dir]);
+    } catch (e) {
+      const detail = ((e as { stderr?: string }).stderr || (e as Error).message).trim();
+      throw new Error(`mounting a tmpfs for medium: Memory failed (the kubelet needs root with CAP_SYS_ADMIN): ${detail}`);
+    }
+  }
+
+  /** The pod's directory is going away: unmount its tmpfs volumes, forget what was written there. */
+  async tearDown(podDir: string): Promise<void> {
     this.writer.forget(podDir);
+    if (!this.opts.memoryTmpfs) return;
+    const under = (await mountPoints()).filter((m) => m.startsWith(podDir + sep)).sort((a, b) => b.length - a.length);
+    for (const m of under) await run('umount', [m]);
   }
 }
 
