@@ -122,6 +122,8 @@ describe('kubelet with the docker runtime, end to end', async () => {
   it('volumes: a configMap bind-mounted read-only (and by subPath), an emptyDir, a Memory emptyDir (tmpfs) shared with an init container', { skip }, async () => {
     const cm = await api(base, 'POST', `${NS}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'vol-cfg' }, data: { greeting: 'hello' } });
     assert.equal(cm.status, 201);
+    const secret = await api(base, 'POST', `${NS}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'vol-secret' }, stringData: { password: 's3cret' } });
+    assert.equal(secret.status, 201);
     const r = await api(base, 'POST', `${NS}/pods`, {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -142,18 +144,21 @@ describe('kubelet with the docker runtime, end to end', async () => {
             'echo kept > /scratch/f && show /scratch/f',
             'while read -r dev mnt fs rest; do [ "$mnt" = /mem ] && echo "$fs"; done < /proc/mounts',
             'show /mem/init',
+            'show /etc/creds/password',
           ].join('; ')],
           volumeMounts: [
             { name: 'cfg', mountPath: '/etc/cfg' },
             { name: 'cfg', mountPath: '/etc/greeting', subPath: 'greeting' },
             { name: 'scratch', mountPath: '/scratch' },
             { name: 'mem', mountPath: '/mem' },
+            { name: 'creds', mountPath: '/etc/creds' },
           ],
         }],
         volumes: [
           { name: 'cfg', configMap: { name: 'vol-cfg' } },
           { name: 'scratch', emptyDir: {} },
           { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+          { name: 'creds', secret: { secretName: 'vol-secret', defaultMode: 0o400 } },
         ],
       },
     });
@@ -164,9 +169,9 @@ describe('kubelet with the docker runtime, end to end', async () => {
     }, 60_000);
     const logs = await api(base, 'GET', `${NS}/pods/volumes/log`);
     assert.equal(p.status.phase, 'Succeeded', String(logs.body));
-    assert.equal(logs.body, 'hello\nhello\nread-only\nkept\ntmpfs\nfrom-init\n');
+    assert.equal(logs.body, 'hello\nhello\nread-only\nkept\ntmpfs\nfrom-init\ns3cret\n');
     const tmpfsMounts = async () => (await readFile('/proc/mounts', 'utf8')).split('\n').filter((l) => l.includes(p.metadata.uid) && l.startsWith('tmpfs ')).length;
-    assert.equal(await tmpfsMounts(), 1, 'the kubelet mounted one tmpfs for the Memory emptyDir, shared by the init and app containers');
+    assert.equal(await tmpfsMounts(), 2, 'the kubelet mounted a tmpfs for the Memory emptyDir (shared by the init and app containers) and one for the secret');
     assert.equal((await api(base, 'DELETE', `${NS}/pods/volumes`)).status, 200);
     await eventually('pod gone', async () => (await api(base, 'GET', `${NS}/pods/volumes`)).status === 404, 30_000);
     await eventually('its tmpfs unmounted', async () => (await tmpfsMounts()) === 0, 30_000);

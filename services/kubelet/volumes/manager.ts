@@ -3,7 +3,7 @@
  * planned volumes up under its directory, Kubernetes' layout,
  *
  *   <root>/pods/<uid>/volumes/kubernetes.io~configmap/<volume>/    (atomic writer: ..data swap)
- *   <root>/pods/<uid>/volumes/kubernetes.io~secret/<volume>/
+ *   <root>/pods/<uid>/volumes/kubernetes.io~secret/<volume>/       (memoryTmpfs: on a tmpfs, as projected)
  *   <root>/pods/<uid>/volumes/kubernetes.io~downward-api/<volume>/
  *   <root>/pods/<uid>/volumes/kubernetes.io~projected/<volume>/
  *   <root>/pods/<uid>/volumes/kubernetes.io~empty-dir/<volume>/     (0777; `medium: Memory`
@@ -60,8 +60,9 @@ async function mountPoints(): Promise<string[]> {
 
 export interface VolumeManagerOptions {
   /**
-   * Back `medium: Memory` emptyDirs with a tmpfs mounted by the kubelet (needs root /
-   * CAP_SYS_ADMIN; a failed mount is FailedMount). Off: a plain directory (the process runtime).
+   * Back `medium: Memory` emptyDirs, secret and projected volumes with a tmpfs mounted by the
+   * kubelet (needs root / CAP_SYS_ADMIN; a failed mount is FailedMount). Off: plain directories
+   * (the process runtime).
    */
   readonly memoryTmpfs?: boolean;
 }
@@ -89,7 +90,14 @@ export class VolumeManager {
     for (const v of volumes) {
       const dir = this.volumeDir(podDir, v);
       try {
-        if (v.kind === 'payload') await this.writer.write(dir, v.files, now);
+        if (v.kind === 'payload') {
+          // Kubernetes keeps secret and projected volumes in memory (never on disk): a tmpfs first.
+          if ((v.plugin === 'secret' || v.plugin === 'projected') && this.opts.memoryTmpfs) {
+            await mkdir(dir, { recursive: true, mode: 0o755 });
+            await this.mountTmpfs(dir, undefined, '0755');
+          }
+          await this.writer.write(dir, v.files, now);
+        }
         else if (v.kind === 'emptyDir') {
           await mkdir(dir, { recursive: true });
           if (v.medium === 'Memory' && this.opts.memoryTmpfs) await this.mountTmpfs(dir, v.sizeLimitBytes);
@@ -169,14 +177,14 @@ export class VolumeManager {
   }
 
   /** A tmpfs at `dir` (once: an existing mount is kept, its data with it). */
-  private async mountTmpfs(dir: string, sizeBytes: number | undefined): Promise<void> {
+  private async mountTmpfs(dir: string, sizeBytes: number | undefined, mode = '1777'): Promise<void> {
     if ((await mountPoints()).includes(dir)) return;
-    const o = `${sizeBytes ? `size=${Math.ceil(sizeBytes)},` : ''}mode=1777`;
+    const o = `${sizeBytes ? `size=${Math.ceil(sizeBytes)},` : ''}mode=${mode}`;
     try {
       await run('mount', ['-t', 'tmpfs', '-o', o, 'tmpfs', dir]);
     } catch (e) {
       const detail = ((e as { stderr?: string }).stderr || (e as Error).message).trim();
-      throw new Error(`mounting a tmpfs for medium: Memory failed (the kubelet needs root with CAP_SYS_ADMIN): ${detail}`);
+      throw new Error(`mounting a tmpfs failed (the kubelet needs root with CAP_SYS_ADMIN): ${detail}`);
     }
   }
 
