@@ -37,7 +37,7 @@ import {
 } from './names.js';
 import { QUANTITY_FORMAT_MESSAGE, formatQuantity, tryParseQuantity } from './quantity.js';
 import { deepEqual, isPlainObject } from './json.js';
-import { validateVolumeMounts, validateVolumeSource } from './volume-validation.js';
+import { validateVolumeDevices, validateVolumeMounts, validateVolumeSource } from './volume-validation.js';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'] as const;
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
@@ -96,6 +96,9 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string, ctx: Po
   containers.forEach((c, i) =>
     causes.push(...validateContainer(c, index(child(path, 'containers'), i), { init: false, containerNames, volumeNames })),
   );
+  for (const [kind, list] of [['initContainers', spec.initContainers ?? []], ['containers', containers]] as const) {
+    list.forEach((c, i) => causes.push(...validateVolumeDevices(c, spec.volumes ?? [], child(index(child(path, kind), i), 'volumeDevices'))));
+  }
 
   if (ctx.templateOf) {
     if (spec.restartPolicy !== undefined && spec.restartPolicy !== 'Always') {

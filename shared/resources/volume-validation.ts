@@ -167,9 +167,32 @@ export function validateVolumeMounts(c: Container, field: string): StatusCause[]
       if (has(m.subPath)) out.push(invalidValue(child(p, 'subPathExpr'), m.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
       out.push(...localPathErrors(child(p, 'subPathExpr'), m.subPathExpr));
     }
+    const rro = m.recursiveReadOnly;
+    if (rro !== undefined) {
+      if (!['Disabled', 'IfPossible', 'Enabled'].includes(rro)) out.push(notSupported(child(p, 'recursiveReadOnly'), rro, ['Disabled', 'Enabled', 'IfPossible']));
+      else if (rro !== 'Disabled' && m.readOnly !== true) out.push(forbidden(child(p, 'recursiveReadOnly'), 'may only be specified when readOnly is true'));
+    }
     const prop = m.mountPropagation;
     if (prop !== undefined && !['None', 'HostToContainer', 'Bidirectional'].includes(prop)) {
       out.push(notSupported(child(p, 'mountPropagation'), prop, ['Bidirectional', 'HostToContainer', 'None']));
+    }
+  });
+  return out;
+}
+
+/** volumeDevices (raw block devices) may only name persistentVolumeClaim volumes. */
+export function validateVolumeDevices(c: Container, volumes: readonly Volume[], field: string): StatusCause[] {
+  const out: StatusCause[] = [];
+  const byName = new Map(volumes.map((v) => [v.name, v]));
+  arr(c.volumeDevices).forEach((raw, i) => {
+    const d = (isPlainObject(raw) ? raw : {}) as Obj;
+    const p = index(field, i);
+    if (!has(d.name)) return void out.push(required(child(p, 'name')));
+    if (!has(d.devicePath)) out.push(required(child(p, 'devicePath')));
+    const v = byName.get(d.name);
+    if (!v) out.push(notSupported(child(p, 'name'), d.name, [...byName.keys()]));
+    else if ((v as Obj).persistentVolumeClaim === undefined) {
+      out.push(invalidValue(child(p, 'name'), d.name, 'can only use volume source type of PersistentVolumeClaim or Ephemeral for block mode'));
     }
   });
   return out;

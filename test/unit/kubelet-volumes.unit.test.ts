@@ -234,6 +234,12 @@ describe('container mounts: subPath and subPathExpr', () => {
       } else assert.deepEqual(r, { ok: false, message: c.want.error });
     });
   }
+  it('recursiveReadOnly Enabled: honoured where readOnly is already recursive, refused on a hostPath', () => {
+    const vs: VolumeSetup[] = [...vols, { name: 'h', kind: 'hostPath', path: '/x', type: '' }];
+    const rro = (name: string) => containerMounts({ name: 'c', image: 'x', volumeMounts: [{ name, mountPath: '/m', readOnly: true, recursiveReadOnly: 'Enabled' }] }, vs, {});
+    assert.equal(rro('data').ok, true);
+    assert.deepEqual(rro('h'), { ok: false, message: 'recursiveReadOnly Enabled of volumeMount "h" is not supported by this kubelet for hostPath volumes' });
+  });
   it('expandSubPathExpr treats an empty value as missing (Kubernetes)', () => {
     assert.deepEqual(expandSubPathExpr('$(E)', { E: '' }), { ok: false, message: 'missing value for E' });
   });

@@ -170,6 +170,13 @@ table('Pod spec', [
     'spec.volumes[0].projected.sources[1].configMap: FieldValueForbidden',
     'spec.volumes[0].projected.sources[2].serviceAccountToken.expirationSeconds: FieldValueInvalid',
   ]],
+  ['recursiveReadOnly needs readOnly', newPod({ volumes: [{ name: 'd', emptyDir: {} }], containers: [c('a', { volumeMounts: [{ name: 'd', mountPath: '/a', recursiveReadOnly: 'Enabled' }, { name: 'd', mountPath: '/b', readOnly: true, recursiveReadOnly: 'Always' }] })] }), [
+    'spec.containers[0].volumeMounts[0].recursiveReadOnly: FieldValueForbidden',
+    'spec.containers[0].volumeMounts[1].recursiveReadOnly: FieldValueNotSupported',
+  ]],
+  ['volumeDevices only on persistentVolumeClaim volumes', newPod({ volumes: [{ name: 'd', emptyDir: {} }, { name: 'blk', persistentVolumeClaim: { claimName: 'b' } }], containers: [c('a', { volumeDevices: [{ name: 'd', devicePath: '/dev/x' }, { name: 'blk', devicePath: '/dev/y' }] })] }), [
+    'spec.containers[0].volumeDevices[0].name: FieldValueInvalid',
+  ]],
   ['volumeMounts: unique mountPath, subPath relative without .., subPath xor subPathExpr', newPod({
     volumes: [{ name: 'd', emptyDir: {} }],
     containers: [c('a', { volumeMounts: [

@@ -67,6 +67,11 @@ export function containerMounts(c: Container, volumes: readonly VolumeSetup[], e
     if (subPath === '.') subPath = '';
     const err = subPathError(subPath);
     if (err) return { ok: false, message: err };
+    // Enabled: read-only all the way down. A configMap, secret, downwardAPI, projected or emptyDir
+    // volume has no submounts, so readOnly is already recursive; a hostPath may have some.
+    if (m.recursiveReadOnly === 'Enabled' && v.kind === 'hostPath') {
+      return { ok: false, message: `recursiveReadOnly Enabled of volumeMount "${m.name}" is not supported by this kubelet for hostPath volumes` };
+    }
     if (m.mountPropagation && m.mountPropagation !== 'None') {
       return { ok: false, message: `mountPropagation ${m.mountPropagation} of volumeMount "${m.name}" is not supported by this kubelet` };
     }
