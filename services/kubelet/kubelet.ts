@@ -64,6 +64,8 @@ export class Kubelet {
   private readonly recorder: EventRecorder;
   private readonly startFailures = new Map<string, Map<string, StartFailure>>();
   private readonly volumes: VolumeManager;
+  /** The uid whose volumes were set up, per pod key: a pod gone without containers still has files to remove. */
+  private readonly volumeUids = new Map<string, string>();
   /** The last FailedMount event per pod (not repeated on every sync). */
   private readonly mountEvents = new Map<string, { readonly message: string; readonly atMs: number }>();
   private readonly now: () => Date;
@@ -297,6 +299,8 @@ export class Kubelet {
       this.probes.removePod(key);
       this.startFailures.delete(key);
       this.mountEvents.delete(key);
+      const volumesOf = this.volumeUids.get(key);
+      if (volumesOf) await this.removePodDir(volumesOf);
       return;
     }
     if (pod.metadata.deletionTimestamp) return await this.terminate(key, pod, all);
@@ -389,14 +393,17 @@ export class Kubelet {
     else {
       const rt = this.deps.runtime;
       if (rt.podDir) {
+        // A pod of this name set up before under another uid (deleted, recreated): its files go.
+        const before = this.volumeUids.get(key);
+        if (before && before !== uid) await this.removePodDir(before);
+        this.volumeUids.set(key, uid);
         const r = await this.volumes.setUp(rt.podDir(uid), plan.volumes, this.now());
         if (!r.ok) result = { ok: false, message: r.message };
         else {
-          // emptyDir sizeLimit: measured on the host (docker's Memory emptyDir is a sized tmpfs instead).
+          // emptyDir sizeLimit: measured on the host (docker's Memory emptyDir is a tmpfs of that size: full, never over).
           const usage = new Map<string, number>();
           for (const v of plan.volumes) {
             if (v.kind === 'emptyDir' && v.sizeLimitBytes !== undefined && !(v.medium === 'Memory' && rt.name === 'docker')) {
-              // (docker's Memory emptyDir is a tmpfs of sizeLimit: full, never over)
               usage.set(v.name, await this.volumes.usage(r.dirs.get(v.name)!));
             }
           }
@@ -452,6 +459,7 @@ export class Kubelet {
   }
 
   private async removePodDir(uid: string): Promise<void> {
+    for (const [k, u] of this.volumeUids) if (u === uid) this.volumeUids.delete(k);
     const rt = this.deps.runtime;
     if (rt.podDir) await this.volumes.tearDown(rt.podDir(uid));
     await rt.removePodDir?.(uid);

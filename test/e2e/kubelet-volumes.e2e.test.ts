@@ -197,14 +197,18 @@ describe('kubelet volumes with the process runtime, end to end', () => {
     await eventually('ran', async () => (await getPod('hoster')).status?.phase === 'Succeeded', 60_000);
     assert.equal(readFileSync(join(host, 'out'), 'utf8'), 'on-host\n');
     const missing = join(work, 'no-such-dir');
-    await pod('nohost', {
-      containers: [{ name: 'c', image: 'busybox', command: ['sleep', '100'], volumeMounts: [{ name: 'h', mountPath: '/host' }] }],
-      volumes: [{ name: 'h', hostPath: { path: missing, type: 'Directory' } }],
+    const nohost = await pod('nohost', {
+      containers: [{ name: 'c', image: 'busybox', command: ['sleep', '100'], volumeMounts: [{ name: 'h', mountPath: '/host' }, { name: 'scratch', mountPath: '/scratch' }] }],
+      volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'h', hostPath: { path: missing, type: 'Directory' } }],
     });
     const ev = await eventually('FailedMount', async () => (await events('nohost')).find((e) => e.reason === 'FailedMount'), 60_000);
     assert.equal(ev.message, `MountVolume.SetUp failed for volume "h" : hostPath type check failed: ${missing} is not a directory`);
     assert.equal((await getPod('nohost')).status?.phase, 'Pending');
-    for (const n of ['hoster', 'nohost']) assert.equal((await api(base, 'DELETE', `${NS}/pods/${n}`)).status, 200);
+    assert.ok(existsSync(join(root, 'pods', nohost.metadata.uid, 'volumes', 'kubernetes.io~empty-dir', 'scratch')), 'the volumes before it were set up');
+    // Force-deleted with no container ever started: its directory still goes.
+    assert.equal((await api(base, 'DELETE', `${NS}/pods/nohost?gracePeriodSeconds=0`)).status, 200);
+    await eventually('force-deleted pod dir removed', async () => !existsSync(join(root, 'pods', nohost.metadata.uid)), 60_000);
+    assert.equal((await api(base, 'DELETE', `${NS}/pods/hoster`)).status, 200);
     await eventually('pods gone', async () => (await api(base, 'GET', `${NS}/pods/hoster`)).status === 404, 60_000);
     assert.ok(existsSync(join(host, 'out')), 'deleting the pod leaves the host path alone');
   });
