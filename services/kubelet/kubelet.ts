@@ -8,6 +8,8 @@
  * status (pod-status.ts) and writes it with the resourceVersion it saw, only when it changed.
  */
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { EventRecorder } from '../../shared/client/index.js';
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../../shared/errors.js';
@@ -129,8 +131,10 @@ export class Kubelet {
     every(this.cfg.relistMs, () => this.relist());
     every(this.cfg.syncMs, async () => {
       for (const p of this.myPods()) this.queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
+      await this.cleanupOrphanedPodDirs();
     });
     await this.relist();
+    await this.cleanupOrphanedPodDirs().catch((err) => this.log.warn({ err }, 'orphaned pod directories cleanup failed'));
     if (this.deps.runtime.name === 'docker' && this.cfg.clusterDns.port !== 53) {
       this.log.warn(
         { clusterDns: this.cfg.clusterDns },
@@ -456,6 +460,28 @@ export class Kubelet {
     const views = (await this.podContainers(pod.metadata.namespace!, pod.metadata.name!)).filter((c) => c.labels[LABELS.podUid] === pod.metadata.uid).map(viewOf);
     const status = computePodStatus({ pod, containers: views, waiting: new Map(), probes: this.probes, runtime: this.deps.runtime.name, podIp, hostIp: this.cfg.nodeIp, now: this.now() });
     await this.writeStatus(pod, { ...status, phase: 'Failed', reason: 'Evicted', message });
+  }
+
+  /**
+   * Housekeeping (the kubelet's cleanupOrphanedPodDirs): a pod directory whose pod is gone and
+   * has no container left (deleted while this kubelet was down) is removed,
+   * volumes (tmpfs mounts) included. Listed before the pods and containers are read, so a pod
+   * created meanwhile is never taken for an orphan.
+   */
+  private async cleanupOrphanedPodDirs(): Promise<void> {
+    const rt = this.deps.runtime;
+    if (!rt.podDir || this.stopped) return;
+    const podsDir = dirname(rt.podDir('x'));
+    const uids = await readdir(podsDir).catch(() => [] as string[]);
+    if (!uids.length) return;
+    // Any pod or container known here counts (kubelets in one process may share a runtime and root).
+    const live = new Set(this.deps.pods.list().map((p) => p.metadata.uid));
+    const running = new Set((await rt.list({})).map((c) => c.labels[LABELS.podUid]));
+    for (const uid of uids) {
+      if (live.has(uid) || running.has(uid)) continue;
+      this.log.info({ podUid: uid }, 'removing orphaned pod directory');
+      await this.removePodDir(uid);
+    }
   }
 
   private async removePodDir(uid: string): Promise<void> {

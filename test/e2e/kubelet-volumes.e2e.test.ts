@@ -37,11 +37,16 @@ describe('kubelet volumes with the process runtime, end to end', () => {
     work = mkdtempSync(join(tmpdir(), 'jetkube-e2e-volumes-'));
     root = join(work, NODE_NAME);
     up = await startJetkube(['up', '--nodes', '0'], cfg, `${base}/readyz`);
+    kubelet = await startKubelet();
+  });
+
+  async function startKubelet(): Promise<ChildProcess> {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const env = { ...envFor(cfg), GATEWAY_URL: base, KUBELET_ROOT_DIR: root, KUBELET_PORT: String(port), KUBELET_RELIST_MS: '200', NODE_STATUS_UPDATE_FREQUENCY: '2', KUBELET_SYNC_FREQUENCY: '2' };
-    kubelet = spawn(process.execPath, [JETKUBE, 'kubelet', '--runtime', 'process', '--node-name', NODE_NAME], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [JETKUBE, 'kubelet', '--runtime', 'process', '--node-name', NODE_NAME], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     await eventually('kubelet ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 90_000);
-  });
+    return child;
+  }
 
   after(async () => {
     if (kubelet) await stop(kubelet);
@@ -252,6 +257,21 @@ describe('kubelet volumes with the process runtime, end to end', () => {
     }, 60_000);
     assert.match(w.message, /the process runtime cannot mount volume "d" read-only at \/d/);
     for (const n of ['claimer', 'rodir']) assert.equal((await api(base, 'DELETE', `${NS}/pods/${n}`)).status, 200);
+  });
+
+  it('a pod deleted while its kubelet was down, never started: the restarted kubelet removes the orphaned directory', async () => {
+    const p = await pod('orphan', {
+      containers: [{ name: 'c', image: 'busybox', command: ['sleep', '100'], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'h', mountPath: '/h' }] }],
+      volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'h', hostPath: { path: join(work, 'missing-for-orphan'), type: 'Directory' } }],
+    });
+    const dir = join(root, 'pods', p.metadata.uid);
+    await eventually('FailedMount', async () => (await events('orphan')).some((e) => e.reason === 'FailedMount'), 60_000);
+    assert.ok(existsSync(dir), 'the emptyDir before the failing volume was set up');
+    await stop(kubelet);
+    // Gone for good while no kubelet watches (grace 0: the API removes it at once).
+    assert.equal((await api(base, 'DELETE', `${NS}/pods/orphan?gracePeriodSeconds=0`)).status, 200);
+    kubelet = await startKubelet();
+    await eventually('orphaned pod dir removed', async () => !existsSync(dir), 60_000);
   });
 
   it('malformed volumes are refused by the gateway (422), never accepted and ignored', async () => {
