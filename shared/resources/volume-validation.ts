@@ -189,9 +189,9 @@ export function validateVolumeDevices(c: Container, volumes: readonly Volume[], 
     const p = index(field, i);
     if (!has(d.name)) return void out.push(required(child(p, 'name')));
     if (!has(d.devicePath)) out.push(required(child(p, 'devicePath')));
+    // (A name that is no volume of the spec may be a StatefulSet's claim template.)
     const v = byName.get(d.name);
-    if (!v) out.push(notSupported(child(p, 'name'), d.name, [...byName.keys()]));
-    else if ((v as Obj).persistentVolumeClaim === undefined) {
+    if (v && (v as Obj).persistentVolumeClaim === undefined) {
       out.push(invalidValue(child(p, 'name'), d.name, 'can only use volume source type of PersistentVolumeClaim or Ephemeral for block mode'));
     }
   });
