@@ -18,6 +18,7 @@ import type { KubeletConfig } from './config.js';
 import { Kubelet } from './kubelet.js';
 import { kubeletMetrics } from './metrics.js';
 import { createRuntime, type ContainerRuntime } from './runtime/index.js';
+import { podReferences } from './volumes/plan.js';
 
 export { Kubelet } from './kubelet.js';
 export { kubeletConfigFromEnv, type KubeletConfig } from './config.js';
@@ -83,12 +84,19 @@ export async function startKubelets(
       k?.enqueue(objectKey(p));
     };
     pods.addEventHandler({ onAdd: route, onUpdate: (_o, p) => route(p), onDelete: route });
-    // Configuration a waiting container needs may have arrived: look at this node's pods again.
-    const retryAll = () => {
-      for (const k of kubelets) for (const p of k.myPods()) k.enqueue(objectKey(p));
+    // Configuration a waiting container needs may have arrived, or a mounted ConfigMap / Secret
+    // changed: sync again the pods of these nodes that read it (env or volumes).
+    const retryReaders = (kind: 'ConfigMap' | 'Secret') => (o: ConfigMap | Secret) => {
+      const ns = o.metadata.namespace ?? 'default';
+      const name = o.metadata.name ?? '';
+      for (const k of kubelets) {
+        for (const p of k.myPods()) if ((p.metadata.namespace ?? 'default') === ns && podReferences(p, kind, name)) k.enqueue(objectKey(p));
+      }
     };
-    configMaps.addEventHandler({ onAdd: retryAll, onUpdate: (o, n) => o !== n && retryAll() });
-    secrets.addEventHandler({ onAdd: retryAll, onUpdate: (o, n) => o !== n && retryAll() });
+    const onConfigMap = retryReaders('ConfigMap');
+    const onSecret = retryReaders('Secret');
+    configMaps.addEventHandler({ onAdd: onConfigMap, onUpdate: (o, n) => o !== n && onConfigMap(n) });
+    secrets.addEventHandler({ onAdd: onSecret, onUpdate: (o, n) => o !== n && onSecret(n) });
     // Start in bounded parallel (a fake pool may hold thousands).
     const pending = [...kubelets];
     await Promise.all(Array.from({ length: Math.min(32, pending.length) }, async () => {

@@ -8,6 +8,8 @@
  * status (pod-status.ts) and writes it with the resourceVersion it saw, only when it changed.
  */
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { EventRecorder } from '../../shared/client/index.js';
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../../shared/errors.js';
@@ -23,7 +25,10 @@ import { holdsIp, nodeStatus, PodIpAllocator, registrationNode, statusWriteDue, 
 import { planPod, viewOf, type Action, type ContainerView, type StartFailure } from './pod-plan.js';
 import { computePodStatus } from './pod-status.js';
 import { ProbeManager } from './probes.js';
-import { isImagePullError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer } from './runtime/types.js';
+import { isImagePullError, isMountConfigError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer, type RuntimeMount } from './runtime/types.js';
+import { VolumeManager } from './volumes/manager.js';
+import { containerMounts } from './volumes/mounts.js';
+import { emptyDirEviction, planVolumes, type VolumeSetup } from './volumes/plan.js';
 
 export interface KubeletDeps {
   readonly client: GatewayClient;
@@ -43,6 +48,14 @@ export interface KubeletDeps {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const microTime = (d: Date) => d.toISOString().replace(/Z$/, '000Z');
+/** Where the fake runtime's volumes would be (nothing is written there). */
+const FAKE_PODS_DIR = '/var/lib/kubelet/pods';
+
+/** A pod's volumes, set up for this sync (or why they could not be). */
+type PodVolumes =
+  | { readonly ok: true; readonly volumes: readonly VolumeSetup[]; readonly dirs: ReadonlyMap<string, string>; readonly evict?: string }
+  | { readonly ok: false; readonly message: string };
+
 const podKeyOf = (c: RuntimeContainer) => `${c.labels[LABELS.podNamespace]}/${c.labels[LABELS.podName]}`;
 
 export class Kubelet {
@@ -52,6 +65,11 @@ export class Kubelet {
   private readonly probes: ProbeManager;
   private readonly recorder: EventRecorder;
   private readonly startFailures = new Map<string, Map<string, StartFailure>>();
+  private readonly volumes: VolumeManager;
+  /** The uid whose volumes were set up, per pod key: a pod gone without containers still has files to remove. */
+  private readonly volumeUids = new Map<string, string>();
+  /** The last FailedMount event per pod (not repeated on every sync). */
+  private readonly mountEvents = new Map<string, { readonly message: string; readonly atMs: number }>();
   private readonly now: () => Date;
   private readonly bootId = randomBytes(16).toString('hex');
   private ipam: PodIpAllocator | undefined;
@@ -70,6 +88,9 @@ export class Kubelet {
     this.nodeName = cfg.nodeName;
     this.log = deps.log.child({ node: cfg.nodeName });
     this.now = deps.now ?? (() => new Date());
+    // docker binds a Memory emptyDir's directory: the kubelet mounts a tmpfs there (shared by the
+    // pod's containers, kept across their restarts); the process runtime keeps a plain directory.
+    this.volumes = new VolumeManager({ memoryTmpfs: deps.runtime.name === 'docker' });
     this.probes = new ProbeManager(deps.runtime, (key) => this.queue.add(key), { enabled: deps.runtime.name !== 'fake', log: this.log });
     this.recorder = new EventRecorder(deps.client, { component: 'kubelet', host: cfg.nodeName, log: this.log, now: this.now });
   }
@@ -110,8 +131,10 @@ export class Kubelet {
     every(this.cfg.relistMs, () => this.relist());
     every(this.cfg.syncMs, async () => {
       for (const p of this.myPods()) this.queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
+      await this.cleanupOrphanedPodDirs();
     });
     await this.relist();
+    await this.cleanupOrphanedPodDirs().catch((err) => this.log.warn({ err }, 'orphaned pod directories cleanup failed'));
     if (this.deps.runtime.name === 'docker' && this.cfg.clusterDns.port !== 53) {
       this.log.warn(
         { clusterDns: this.cfg.clusterDns },
@@ -272,13 +295,16 @@ export class Kubelet {
       await this.removeContainers(stale, 2);
       for (const uid of new Set(stale.map((c) => c.labels[LABELS.podUid]!))) {
         this.ipam?.release(uid);
-        await (this.deps.runtime as { removePodDir?: (u: string) => Promise<void> }).removePodDir?.(uid);
+        await this.removePodDir(uid);
       }
       all = all.filter((c) => !stale.includes(c));
     }
     if (!pod) {
       this.probes.removePod(key);
       this.startFailures.delete(key);
+      this.mountEvents.delete(key);
+      const volumesOf = this.volumeUids.get(key);
+      if (volumesOf) await this.removePodDir(volumesOf);
       return;
     }
     if (pod.metadata.deletionTimestamp) return await this.terminate(key, pod, all);
@@ -296,11 +322,15 @@ export class Kubelet {
     if (have) this.ipam!.claim(uid, have);
     const podIp = this.ipam!.allocate(uid);
 
-    let requeueAfter: number | undefined;
+    const vols = await this.setUpVolumes(key, pod, podIp);
+    if (vols.ok && vols.evict) return await this.evict(key, pod, all, vols.evict, podIp);
+    // A failed mount is retried (and a ConfigMap or Secret arriving enqueues the pod at once).
+    const mountRetryMs = vols.ok ? undefined : Math.min(this.cfg.syncMs, 10_000);
+    let requeueAfter: number | undefined = mountRetryMs;
     let waiting: ReadonlyMap<string, { reason: string; message?: string }> = new Map();
     let views: ContainerView[] = all.map(viewOf);
     for (let round = 0; round < 4; round++) {
-      const plan = planPod({
+      const planned = planPod({
         pod,
         containers: views,
         probes: this.probes,
@@ -308,10 +338,12 @@ export class Kubelet {
         backoff: { baseMs: this.cfg.backoffBaseMs, capMs: this.cfg.backoffCapMs, resetMs: 2 * this.cfg.backoffCapMs },
         nowMs: this.now().getTime(),
       });
+      // Volumes that could not be set up hold every start back (the pod waits in ContainerCreating).
+      const plan = vols.ok ? planned : { ...planned, actions: planned.actions.filter((a) => a.type !== 'start') };
       waiting = plan.waiting;
-      requeueAfter = plan.requeueAfterMs;
+      requeueAfter = mountRetryMs === undefined ? plan.requeueAfterMs : Math.min(mountRetryMs, plan.requeueAfterMs ?? Infinity);
       if (plan.actions.length === 0) break;
-      for (const a of plan.actions) await this.act(key, pod, podIp, a, views);
+      for (const a of plan.actions) await this.act(key, pod, podIp, a, views, vols);
       all = await this.podContainers(ns, name);
       views = all.filter((c) => c.labels[LABELS.podUid] === uid).map(viewOf);
     }
@@ -352,7 +384,114 @@ export class Kubelet {
     this.startFailures.set(key, m);
   }
 
-  private async act(key: string, pod: Pod, podIp: string, a: Action, views: readonly ContainerView[]): Promise<void> {
+  /**
+   * Plan the pod's volumes and set them up under its directory (every sync: ConfigMap and Secret
+   * updates reach the files). A volume that cannot be set up is a FailedMount event.
+   */
+  private async setUpVolumes(key: string, pod: Pod, podIp: string): Promise<PodVolumes> {
+    if (!pod.spec.volumes?.length) return { ok: true, volumes: [], dirs: new Map() };
+    const plan = planVolumes(pod, this.envSources(), { podIp, hostIp: this.cfg.nodeIp, nodeCpu: this.cfg.cpu, nodeMemory: this.cfg.memory });
+    const uid = pod.metadata.uid!;
+    let result: PodVolumes;
+    if (!plan.ok) result = { ok: false, message: plan.message };
+    else {
+      const rt = this.deps.runtime;
+      if (rt.podDir) {
+        // A pod of this name set up before under another uid (deleted, recreated): its files go.
+        const before = this.volumeUids.get(key);
+        if (before && before !== uid) await this.removePodDir(before);
+        this.volumeUids.set(key, uid);
+        const r = await this.volumes.setUp(rt.podDir(uid), plan.volumes, this.now());
+        if (!r.ok) result = { ok: false, message: r.message };
+        else {
+          // emptyDir sizeLimit: measured on the host (docker's Memory emptyDir is a tmpfs of that size: full, never over).
+          const usage = new Map<string, number>();
+          for (const v of plan.volumes) {
+            if (v.kind === 'emptyDir' && v.sizeLimitBytes !== undefined && !(v.medium === 'Memory' && rt.name === 'docker')) {
+              usage.set(v.name, await this.volumes.usage(r.dirs.get(v.name)!));
+            }
+          }
+          const evict = emptyDirEviction(plan.volumes, usage);
+          result = { ok: true, volumes: plan.volumes, dirs: r.dirs, ...(evict ? { evict: evict.message } : {}) };
+        }
+      } else {
+        const podDir = `${FAKE_PODS_DIR}/${uid}`;
+        result = { ok: true, volumes: plan.volumes, dirs: new Map(plan.volumes.map((v) => [v.name, this.volumes.volumeDir(podDir, v)])) };
+      }
+    }
+    if (!result.ok) {
+      const last = this.mountEvents.get(key);
+      const nowMs = this.now().getTime();
+      if (!last || last.message !== result.message || nowMs - last.atMs >= 60_000) {
+        this.mountEvents.set(key, { message: result.message, atMs: nowMs });
+        this.recorder.record(pod, 'Warning', 'FailedMount', result.message);
+        this.log.info({ pod: key, reason: 'FailedMount', message: result.message }, 'volume setup failed');
+      }
+    } else this.mountEvents.delete(key);
+    return result;
+  }
+
+  /** The container's mounts for the runtime, or why it cannot have them. */
+  private async mountsFor(pod: Pod, c: Container, env: Readonly<Record<string, string>>, vols: PodVolumes & { ok: true }): Promise<{ ok: true; mounts: RuntimeMount[] } | { ok: false; message: string }> {
+    if (!c.volumeMounts?.length) return { ok: true, mounts: [] };
+    const planned = containerMounts(c, vols.volumes, env);
+    if (!planned.ok) return planned;
+    const sharedBy = new Map<string, number>();
+    for (const x of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+      for (const name of new Set((x.volumeMounts ?? []).map((m) => m.name))) sharedBy.set(name, (sharedBy.get(name) ?? 0) + 1);
+    }
+    try {
+      return { ok: true, mounts: await this.volumes.resolve(planned.mounts, vols.dirs, sharedBy, !!this.deps.runtime.podDir) };
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
+    }
+  }
+
+  /**
+   * Evict the pod (an emptyDir over its sizeLimit): a Warning Event `Evicted`, its containers
+   * stopped, and the pod Failed with reason Evicted; its controller replaces it.
+   */
+  private async evict(key: string, pod: Pod, containers: RuntimeContainer[], message: string, podIp: string): Promise<void> {
+    this.log.info({ pod: key, reason: 'Evicted', message }, 'evicting pod');
+    this.recorder.record(pod, 'Warning', 'Evicted', message);
+    this.probes.removePod(key);
+    const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
+    await Promise.all(containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => this.deps.runtime.stop(c.id, grace)));
+    const views = (await this.podContainers(pod.metadata.namespace!, pod.metadata.name!)).filter((c) => c.labels[LABELS.podUid] === pod.metadata.uid).map(viewOf);
+    const status = computePodStatus({ pod, containers: views, waiting: new Map(), probes: this.probes, runtime: this.deps.runtime.name, podIp, hostIp: this.cfg.nodeIp, now: this.now() });
+    await this.writeStatus(pod, { ...status, phase: 'Failed', reason: 'Evicted', message });
+  }
+
+  /**
+   * Housekeeping (the kubelet's cleanupOrphanedPodDirs): a pod directory whose pod is gone and
+   * has no container left (deleted while this kubelet was down) is removed,
+   * volumes (tmpfs mounts) included. Listed before the pods and containers are read, so a pod
+   * created meanwhile is never taken for an orphan.
+   */
+  private async cleanupOrphanedPodDirs(): Promise<void> {
+    const rt = this.deps.runtime;
+    if (!rt.podDir || this.stopped) return;
+    const podsDir = dirname(rt.podDir('x'));
+    const uids = await readdir(podsDir).catch(() => [] as string[]);
+    if (!uids.length) return;
+    // Any pod or container known here counts (kubelets in one process may share a runtime and root).
+    const live = new Set(this.deps.pods.list().map((p) => p.metadata.uid));
+    const running = new Set((await rt.list({})).map((c) => c.labels[LABELS.podUid]));
+    for (const uid of uids) {
+      if (live.has(uid) || running.has(uid)) continue;
+      this.log.info({ podUid: uid }, 'removing orphaned pod directory');
+      await this.removePodDir(uid);
+    }
+  }
+
+  private async removePodDir(uid: string): Promise<void> {
+    for (const [k, u] of this.volumeUids) if (u === uid) this.volumeUids.delete(k);
+    const rt = this.deps.runtime;
+    if (rt.podDir) await this.volumes.tearDown(rt.podDir(uid));
+    await rt.removePodDir?.(uid);
+  }
+
+  private async act(key: string, pod: Pod, podIp: string, a: Action, views: readonly ContainerView[], vols: PodVolumes): Promise<void> {
     const rt = this.deps.runtime;
     switch (a.type) {
       case 'remove':
@@ -383,12 +522,21 @@ export class Kubelet {
           return;
         }
         const vars = { ...env.env };
+        if (!vols.ok) return; // not reached: starts wait for the volumes
+        const mounts = await this.mountsFor(pod, c, vars, vols);
+        if (!mounts.ok) {
+          this.failure(key, c.name, 'CreateContainerConfigError', mounts.message);
+          this.recorder.record(pod, 'Warning', 'Failed', `Error: ${mounts.message}`);
+          return;
+        }
+        // process runtime: $(JETKUBE_ROOT) (where mount paths are) expands like a variable of the container's.
+        const expand = rt.containerRoot ? { JETKUBE_ROOT: rt.containerRoot(pod.metadata.uid!), ...vars } : vars;
         const dns = podDns(pod, this.cfg);
         try {
           await rt.start({
             image,
-            command: (c.command ?? []).map((s) => expandVars(s, vars)),
-            args: (c.args ?? []).map((s) => expandVars(s, vars)),
+            command: (c.command ?? []).map((s) => expandVars(s, expand)),
+            args: (c.args ?? []).map((s) => expandVars(s, expand)),
             // The container's own variables win over the resolver's and the service links.
             env: { HOSTNAME: pod.metadata.name!, ...dnsEnv(dns), ...serviceEnv(pod, this.deps.services?.listByNamespace(pod.metadata.namespace ?? 'default') ?? []), ...vars },
             ...(c.workingDir ? { workingDir: c.workingDir } : {}),
@@ -397,8 +545,14 @@ export class Kubelet {
             ...limits(c),
             podIp,
             ...(dns ? { dns } : {}),
+            ...(mounts.mounts.length ? { mounts: mounts.mounts } : {}),
           });
         } catch (e) {
+          if (isMountConfigError(e)) {
+            this.failure(key, c.name, 'CreateContainerConfigError', e.message);
+            this.recorder.record(pod, 'Warning', 'Failed', `Error: ${e.message}`);
+            return;
+          }
           this.failure(key, c.name, 'StartError', (e as Error).message);
           this.recorder.record(pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
           return;
@@ -454,9 +608,10 @@ export class Kubelet {
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }
     await this.removeContainers(containers, 0);
-    await (this.deps.runtime as { removePodDir?: (u: string) => Promise<void> }).removePodDir?.(pod.metadata.uid!);
+    await this.removePodDir(pod.metadata.uid!);
     this.ipam?.release(pod.metadata.uid!);
     this.startFailures.delete(key);
+    this.mountEvents.delete(key);
   }
 
   private async removeContainers(cs: readonly RuntimeContainer[], graceSeconds: number): Promise<void> {

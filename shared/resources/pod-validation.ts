@@ -37,6 +37,7 @@ import {
 } from './names.js';
 import { QUANTITY_FORMAT_MESSAGE, formatQuantity, tryParseQuantity } from './quantity.js';
 import { deepEqual, isPlainObject } from './json.js';
+import { validateVolumeDevices, validateVolumeMounts, validateVolumeSource } from './volume-validation.js';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'] as const;
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
@@ -83,6 +84,7 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string, ctx: Po
     for (const m of dns1123LabelErrors(v.name)) causes.push(invalidValue(p, v.name, m));
     if (volumeNames.has(v.name)) causes.push(duplicate(p, v.name));
     volumeNames.add(v.name);
+    causes.push(...validateVolumeSource(v, index(child(path, 'volumes'), i)));
   });
 
   const containerNames = new Set<string>();
@@ -94,6 +96,9 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string, ctx: Po
   containers.forEach((c, i) =>
     causes.push(...validateContainer(c, index(child(path, 'containers'), i), { init: false, containerNames, volumeNames })),
   );
+  for (const [kind, list] of [['initContainers', spec.initContainers ?? []], ['containers', containers]] as const) {
+    list.forEach((c, i) => causes.push(...validateVolumeDevices(c, spec.volumes ?? [], child(index(child(path, kind), i), 'volumeDevices'))));
+  }
 
   if (ctx.templateOf) {
     if (spec.restartPolicy !== undefined && spec.restartPolicy !== 'Always') {
@@ -186,6 +191,7 @@ function validateContainer(c: Container, path: string, ctx: ContainerContext): S
     else if (!ctx.volumeNames.has(m.name)) causes.push(invalidValue(child(p, 'name'), m.name, 'not found in the pod\'s volumes'));
     if (!has(m.mountPath)) causes.push(required(child(p, 'mountPath')));
   });
+  causes.push(...validateVolumeMounts(c, child(path, 'volumeMounts')));
   return causes;
 }
 

@@ -2,11 +2,15 @@
  * The kubelet with the docker runtime against a real engine, through the gateway: a pod of
  * busybox httpd (host networking, bound to its pod IP) becomes Ready through an httpGet probe,
  * answers, logs; a killed container is restarted; a restarted kubelet adopts its container; a
- * deleted pod's container is stopped and removed. Skipped without an engine unless REQUIRE_DOCKER=1.
+ * deleted pod's container is stopped and removed; a pod reads its configMap (bind-mounted
+ * read-only, a subPath too, and an update reaching a running container) and writes an emptyDir
+ * and a Memory emptyDir (a tmpfs the kubelet mounts, shared with an init container). Skipped
+ * without an engine unless REQUIRE_DOCKER=1.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
 import type { Config } from '../../shared/config.js';
 import { dropPrefix, testConfig } from '../harness.js';
@@ -113,6 +117,90 @@ describe('kubelet with the docker runtime, end to end', async () => {
     assert.equal(p.status.containerStatuses[0].containerID, before.status.containerStatuses[0].containerID);
     assert.equal(p.status.containerStatuses[0].restartCount, before.status.containerStatuses[0].restartCount);
     assert.equal(p.status.containerStatuses[0].ready, true);
+  });
+
+  it('volumes: a configMap bind-mounted read-only (and by subPath), an emptyDir, a Memory emptyDir (tmpfs) shared with an init container', { skip }, async () => {
+    const cm = await api(base, 'POST', `${NS}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'vol-cfg' }, data: { greeting: 'hello' } });
+    assert.equal(cm.status, 201);
+    const secret = await api(base, 'POST', `${NS}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'vol-secret' }, stringData: { password: 's3cret' } });
+    assert.equal(secret.status, 201);
+    const r = await api(base, 'POST', `${NS}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'volumes' },
+      spec: {
+        restartPolicy: 'Never',
+        initContainers: [{ name: 'init', image: TEST_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', 'echo from-init > /mem/init'], volumeMounts: [{ name: 'mem', mountPath: '/mem' }] }],
+        containers: [{
+          name: 'c',
+          image: TEST_IMAGE,
+          imagePullPolicy: 'Never',
+          // Shell builtins only (the test image may hold just sh and sleep).
+          command: ['sh', '-c', [
+            'show() { while IFS= read -r l || [ -n "$l" ]; do echo "$l"; done < "$1"; }',
+            'show /etc/cfg/greeting',
+            'show /etc/greeting',
+            '(echo x > /etc/cfg/new) 2>/dev/null && echo writable || echo read-only',
+            'echo kept > /scratch/f && show /scratch/f',
+            'while read -r dev mnt fs rest; do [ "$mnt" = /mem ] && echo "$fs"; done < /proc/mounts',
+            'show /mem/init',
+            'show /etc/creds/password',
+          ].join('; ')],
+          volumeMounts: [
+            { name: 'cfg', mountPath: '/etc/cfg' },
+            { name: 'cfg', mountPath: '/etc/greeting', subPath: 'greeting' },
+            { name: 'scratch', mountPath: '/scratch' },
+            { name: 'mem', mountPath: '/mem' },
+            { name: 'creds', mountPath: '/etc/creds' },
+          ],
+        }],
+        volumes: [
+          { name: 'cfg', configMap: { name: 'vol-cfg' } },
+          { name: 'scratch', emptyDir: {} },
+          { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+          { name: 'creds', secret: { secretName: 'vol-secret', defaultMode: 0o400 } },
+        ],
+      },
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const p = await eventually('finished', async () => {
+      const q = await getPod('volumes');
+      return ['Succeeded', 'Failed'].includes(q.status?.phase) && q;
+    }, 60_000);
+    const logs = await api(base, 'GET', `${NS}/pods/volumes/log`);
+    assert.equal(p.status.phase, 'Succeeded', String(logs.body));
+    assert.equal(logs.body, 'hello\nhello\nread-only\nkept\ntmpfs\nfrom-init\ns3cret\n');
+    const tmpfsMounts = async () => (await readFile('/proc/mounts', 'utf8')).split('\n').filter((l) => l.includes(p.metadata.uid) && l.startsWith('tmpfs ')).length;
+    assert.equal(await tmpfsMounts(), 2, 'the kubelet mounted a tmpfs for the Memory emptyDir (shared by the init and app containers) and one for the secret');
+    assert.equal((await api(base, 'DELETE', `${NS}/pods/volumes`)).status, 200);
+    await eventually('pod gone', async () => (await api(base, 'GET', `${NS}/pods/volumes`)).status === 404, 30_000);
+    await eventually('its tmpfs unmounted', async () => (await tmpfsMounts()) === 0, 30_000);
+  });
+
+  it('a ConfigMap update reaches the file inside the running container (the bind-mounted directory sees the ..data swap)', { skip }, async () => {
+    const r = await api(base, 'POST', `${NS}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'cfg-watch' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [{
+          name: 'c',
+          image: TEST_IMAGE,
+          imagePullPolicy: 'Never',
+          command: ['sh', '-c', 'while true; do read -r v < /etc/cfg/greeting; echo "$v"; sleep 0.3; done'],
+          volumeMounts: [{ name: 'cfg', mountPath: '/etc/cfg' }],
+        }],
+        volumes: [{ name: 'cfg', configMap: { name: 'vol-cfg' } }],
+      },
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await eventually('hello shown', async () => String((await api(base, 'GET', `${NS}/pods/cfg-watch/log`)).body).includes('hello\n'), 60_000);
+    const cm = (await api(base, 'GET', `${NS}/configmaps/vol-cfg`)).body;
+    assert.equal((await api(base, 'PUT', `${NS}/configmaps/vol-cfg`, { ...cm, data: { greeting: 'updated' } })).status, 200);
+    await eventually('update shown', async () => String((await api(base, 'GET', `${NS}/pods/cfg-watch/log`)).body).includes('updated\n'), 60_000);
+    assert.equal((await api(base, 'DELETE', `${NS}/pods/cfg-watch`)).status, 200);
+    await eventually('pod gone', async () => (await api(base, 'GET', `${NS}/pods/cfg-watch`)).status === 404, 30_000);
   });
 
   it('deleting the pod stops and removes its container', { skip }, async () => {

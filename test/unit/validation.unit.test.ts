@@ -150,6 +150,48 @@ table('Pod spec', [
   ['volume mount of a missing volume', newPod({ containers: [c('a', { volumeMounts: [{ name: 'data', mountPath: '/data' }] })] }), ['spec.containers[0].volumeMounts[0].name: FieldValueInvalid']],
   ['volume mount', newPod({ volumes: [{ name: 'data', emptyDir: {} }], containers: [c('a', { volumeMounts: [{ name: 'data', mountPath: '/data' }] })] }), []],
   ['duplicate volumes', newPod({ volumes: [{ name: 'd', emptyDir: {} }, { name: 'd', emptyDir: {} }] }), ['spec.volumes[1].name: FieldValueDuplicate']],
+  ['two volume sources', newPod({ volumes: [{ name: 'd', emptyDir: {}, hostPath: { path: '/x' } }] }), ['spec.volumes[0].hostPath: FieldValueForbidden']],
+  ['configMap name required, modes in 0-0777', newPod({ volumes: [{ name: 'd', configMap: { defaultMode: 0o1000, items: [{ key: 'k', path: 'p', mode: -1 }] } }] }), [
+    'spec.volumes[0].configMap.name: FieldValueRequired',
+    'spec.volumes[0].configMap.defaultMode: FieldValueInvalid',
+    'spec.volumes[0].configMap.items[0].mode: FieldValueInvalid',
+  ]],
+  ['item paths relative, no ..', newPod({ volumes: [{ name: 'd', configMap: { name: 'c', items: [{ key: 'k', path: '/abs' }, { key: 'k', path: 'a/../b' }, { key: 'k', path: '..x' }, { key: 'bad key!', path: 'p' }] } }] }), [
+    'spec.volumes[0].configMap.items[0].path: FieldValueInvalid',
+    'spec.volumes[0].configMap.items[1].path: FieldValueInvalid',
+    'spec.volumes[0].configMap.items[2].path: FieldValueInvalid',
+    'spec.volumes[0].configMap.items[3].key: FieldValueInvalid',
+  ]],
+  ['secret name required', newPod({ volumes: [{ name: 'd', secret: {} }] }), ['spec.volumes[0].secret.secretName: FieldValueRequired']],
+  ['hostPath type', newPod({ volumes: [{ name: 'd', hostPath: { path: '/x', type: 'Pipe' } }] }), ['spec.volumes[0].hostPath.type: FieldValueNotSupported']],
+  ['downwardAPI volume fields (status.podIP is env-only)', newPod({ volumes: [{ name: 'd', downwardAPI: { items: [{ path: 'ip', fieldRef: { fieldPath: 'status.podIP' } }, { path: 'l', fieldRef: { fieldPath: "metadata.labels['app']" } }] } }] }), ['spec.volumes[0].downwardAPI.items[0].fieldRef.fieldPath: FieldValueNotSupported']],
+  ['projected sources: exactly one each', newPod({ volumes: [{ name: 'd', projected: { sources: [{}, { configMap: { name: 'a' }, secret: { name: 'b' } }, { serviceAccountToken: { path: 't', expirationSeconds: 60 } }] } }] }), [
+    'spec.volumes[0].projected.sources[0]: FieldValueRequired',
+    'spec.volumes[0].projected.sources[1].configMap: FieldValueForbidden',
+    'spec.volumes[0].projected.sources[2].serviceAccountToken.expirationSeconds: FieldValueInvalid',
+  ]],
+  ['recursiveReadOnly needs readOnly', newPod({ volumes: [{ name: 'd', emptyDir: {} }], containers: [c('a', { volumeMounts: [{ name: 'd', mountPath: '/a', recursiveReadOnly: 'Enabled' }, { name: 'd', mountPath: '/b', readOnly: true, recursiveReadOnly: 'Always' }] })] }), [
+    'spec.containers[0].volumeMounts[0].recursiveReadOnly: FieldValueForbidden',
+    'spec.containers[0].volumeMounts[1].recursiveReadOnly: FieldValueNotSupported',
+  ]],
+  ['volumeDevices only on persistentVolumeClaim volumes', newPod({ volumes: [{ name: 'd', emptyDir: {} }, { name: 'blk', persistentVolumeClaim: { claimName: 'b' } }], containers: [c('a', { volumeDevices: [{ name: 'd', devicePath: '/dev/x' }, { name: 'blk', devicePath: '/dev/y' }] })] }), [
+    'spec.containers[0].volumeDevices[0].name: FieldValueInvalid',
+  ]],
+  ['volumeMounts: unique mountPath, subPath relative without .., subPath xor subPathExpr', newPod({
+    volumes: [{ name: 'd', emptyDir: {} }],
+    containers: [c('a', { volumeMounts: [
+      { name: 'd', mountPath: '/a' },
+      { name: 'd', mountPath: '/a' },
+      { name: 'd', mountPath: '/b', subPath: '../x' },
+      { name: 'd', mountPath: '/c', subPath: '/abs' },
+      { name: 'd', mountPath: '/e', subPath: 'x', subPathExpr: '$(A)' },
+    ] })],
+  }), [
+    'spec.containers[0].volumeMounts[1].mountPath: FieldValueInvalid',
+    'spec.containers[0].volumeMounts[2].subPath: FieldValueInvalid',
+    'spec.containers[0].volumeMounts[3].subPath: FieldValueInvalid',
+    'spec.containers[0].volumeMounts[4].subPathExpr: FieldValueInvalid',
+  ]],
   ['negative grace period', newPod({ terminationGracePeriodSeconds: -1 }), ['spec.terminationGracePeriodSeconds: FieldValueInvalid']],
   ['activeDeadlineSeconds 0', newPod({ activeDeadlineSeconds: 0 }), ['spec.activeDeadlineSeconds: FieldValueInvalid']],
   ['nodeSelector labels', newPod({ nodeSelector: { 'disk type': 'ssd' } }), ['spec.nodeSelector: FieldValueInvalid']],

@@ -9,7 +9,12 @@
  * - ports with a hostPort are published on 127.0.0.1 only;
  * - the pod's resolver is a resolv.conf written into its directory (`<rootDir>/pods/<uid>`) and
  *   bind-mounted read-only at /etc/resolv.conf: one file the kubelet controls for all the pod's
- *   containers, instead of whatever Docker derives per container from --dns and the host's file.
+ *   containers, instead of whatever Docker derives per container from --dns and the host's file;
+ * - volumes are set up by the kubelet under the pod's directory and bind-mounted (read-only when
+ *   the mount says so, or the volume is a configMap, secret, downwardAPI or projected one); a
+ *   subPath is a bind of that file or directory; an emptyDir with `medium: Memory` is a tmpfs
+ *   the kubelet mounts on the host at the volume's directory (size = sizeLimit), bound like the
+ *   others, so the pod's containers share it and it outlives their restarts, as in Kubernetes.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -155,6 +160,8 @@ export function createOptions(cfg: ContainerConfig, name: string, resolvConf?: s
   if (cfg.cpuMillis && cfg.cpuMillis > 0) host.NanoCpus = Math.round(cfg.cpuMillis * 1e6);
   if (cfg.memoryBytes && cfg.memoryBytes > 0) host.Memory = Math.round(cfg.memoryBytes);
   if (resolvConf) host.Binds = [`${resolvConf}:/etc/resolv.conf:ro`];
+  const mounts = dockerMounts(cfg);
+  if (mounts.length) host.Mounts = mounts;
   const opts: Dockerode.ContainerCreateOptions = {
     name,
     Image: cfg.image,
@@ -171,6 +178,11 @@ export function createOptions(cfg: ContainerConfig, name: string, resolvConf?: s
   if (cfg.args.length > 0) opts.Cmd = [...cfg.args];
   if (cfg.workingDir) opts.WorkingDir = cfg.workingDir;
   return opts;
+}
+
+/** The container's volume mounts as Docker binds (pure). */
+export function dockerMounts(cfg: ContainerConfig): Dockerode.MountConfig {
+  return (cfg.mounts ?? []).map((m) => ({ Type: 'bind', Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly }));
 }
 
 /** One inspected container as the runtime reports it. */
@@ -291,6 +303,10 @@ export class DockerRuntime implements ContainerRuntime {
       );
     });
     if (streamError !== undefined && streamError !== null) fail(streamError);
+  }
+
+  podDir(podUid: string): string {
+    return join(this.podsDir, podUid);
   }
 
   async start(cfg: ContainerConfig): Promise<string> {

@@ -4,17 +4,28 @@
  * `<root>/containers/<id>` holds `config.json` (argv, env, cwd), `meta.json` (labels, image, times),
  * `state.json` (written by the shim) and `container.log` (CRI format). The pod's working directory is
  * `<root>/pods/<pod uid>`, shared by its containers. The image is recorded, never pulled.
+ *
+ * Volumes: a process has no mount namespace, so the pod's directory stands for the containers'
+ * root. Each volumeMount is a symlink at `<pod dir><mountPath>` to the volume's directory (or to the
+ * file or directory a subPath names), and the container's env carries JETKUBE_ROOT=<pod dir>, so
+ * `$(JETKUBE_ROOT)/etc/config/key` (or `etc/config/key` from the default working directory) is what
+ * `/etc/config/key` is in a real container. A subPath of a configMap, secret, downwardAPI or
+ * projected volume is a copy made at start (it does not see updates, like Kubernetes' bind mount).
+ * An emptyDir (`medium: Memory` too) is a plain directory; its sizeLimit is enforced by the kubelet
+ * evicting the pod. What cannot be honoured is refused (MountConfigError →
+ * CreateContainerConfigError): a readOnly emptyDir or hostPath mount, and two containers of a pod
+ * showing different things at one mountPath (they share the one root).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { cp, lstat, mkdir, readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PullPolicy } from '../../../shared/resources/types.js';
 import { readLogFile } from './cri-log.js';
 import type { ShimConfig, ShimState } from './process-shim.js';
-import { LABELS, type ContainerConfig, type ContainerLabels, type ContainerRuntime, type ExecResult, type LogOptions, type RuntimeContainer } from './types.js';
+import { LABELS, MountConfigError, type RuntimeMount, type ContainerConfig, type ContainerLabels, type ContainerRuntime, type ExecResult, type LogOptions, type RuntimeContainer } from './types.js';
 
 const SHIM = fileURLToPath(new URL('./process-shim.js', import.meta.url));
 
@@ -58,17 +69,27 @@ export class ProcessRuntime implements ContainerRuntime {
   /** Nothing to pull: the image is only a name here. */
   async ensureImage(_image: string, _policy: PullPolicy): Promise<void> {}
 
+  podDir(podUid: string): string {
+    return join(this.podsDir, podUid);
+  }
+
+  containerRoot(podUid: string): string {
+    return join(this.podsDir, podUid);
+  }
+
   async start(cfg: ContainerConfig): Promise<string> {
     const id = randomBytes(16).toString('hex');
     const dir = join(this.containersDir, id);
-    await mkdir(dir, { recursive: true });
     const podUid = cfg.labels[LABELS.podUid] ?? 'none';
     const podDir = join(this.podsDir, podUid);
+    await this.mount(podDir, cfg.labels[LABELS.container] ?? 'c', cfg.mounts ?? []);
+    await mkdir(dir, { recursive: true });
     const cwd = cfg.workingDir ? (isAbsolute(cfg.workingDir) && existsSync(cfg.workingDir) ? cfg.workingDir : join(podDir, cfg.workingDir)) : podDir;
     await mkdir(cwd, { recursive: true });
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       HOME: podDir,
+      JETKUBE_ROOT: podDir,
       ...cfg.env,
     };
     const shimCfg: ShimConfig = { argv: [...cfg.command, ...cfg.args], env, cwd };
@@ -83,6 +104,41 @@ export class ProcessRuntime implements ContainerRuntime {
       await sleep(i < 20 ? 10 : 50);
     }
     throw new Error(`container ${id}: the shim did not report a state within 10 s`);
+  }
+
+  /** Show the mounts as symlinks under the pod's directory (see the header). */
+  private async mount(podDir: string, container: string, mounts: readonly RuntimeMount[]): Promise<void> {
+    for (const m of mounts) {
+      if (m.readOnly && m.kind !== 'payload') {
+        throw new MountConfigError(
+          `the process runtime cannot mount volume "${m.volume}" read-only at ${m.containerPath}: a process has no mount namespace (drop readOnly, or use the docker runtime)`,
+        );
+      }
+      const rel = m.containerPath.replace(/^\/+/, '');
+      if (rel === '' || rel === 'volumes' || rel.startsWith('volumes/') || rel === 'volume-subpaths' || rel.startsWith('volume-subpaths/')) {
+        throw new MountConfigError(`the process runtime cannot mount at ${m.containerPath}: the pod directory keeps its volumes there`);
+      }
+    }
+    for (const [i, m] of mounts.entries()) {
+      let target = m.hostPath;
+      if (m.kind === 'payload' && m.subPath) {
+        // A snapshot, refreshed when the container (re)starts.
+        target = join(podDir, 'volume-subpaths', m.volume, container, String(i));
+        await rm(target, { recursive: true, force: true });
+        await mkdir(dirname(target), { recursive: true });
+        await cp(m.hostPath, target, { recursive: true, dereference: true });
+      }
+      const link = join(podDir, m.containerPath);
+      const have = await readlink(link).catch(() => undefined);
+      if (have === target) continue;
+      if (have !== undefined || (await lstat(link).then(() => true, () => false))) {
+        throw new MountConfigError(
+          `the process runtime cannot mount volume "${m.volume}" at ${m.containerPath}: another container of the pod shows something else there (a pod's containers share one root in the process runtime)`,
+        );
+      }
+      await mkdir(dirname(link), { recursive: true });
+      await symlink(target, link);
+    }
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {

@@ -50,7 +50,37 @@ export interface ContainerConfig {
    * ignores it (the kubelet also passes it as env: JETKUBE_DNS_SERVER, JETKUBE_DNS_SEARCH, LOCALDOMAIN).
    */
   readonly dns?: ResolverConfig;
+  /** The container's volume mounts, their sources already on the host (volumes/manager.ts). */
+  readonly mounts?: readonly RuntimeMount[];
 }
+
+/** One volume mount as the runtime realises it (docker: a bind or a tmpfs; process: a symlink). */
+export interface RuntimeMount {
+  readonly volume: string;
+  /** payload (configMap, secret, downwardAPI, projected), emptyDir or hostPath. */
+  readonly kind: 'payload' | 'emptyDir' | 'hostPath';
+  /** The host path shown (the volume's directory, or the file/directory a subPath names). */
+  readonly hostPath: string;
+  readonly containerPath: string;
+  readonly readOnly: boolean;
+  /** A subPath mount (payload volumes: a snapshot that does not see updates). */
+  readonly subPath: boolean;
+  /** emptyDir only. */
+  readonly medium?: '' | 'Memory';
+  readonly sizeLimitBytes?: number;
+  /** How many containers of the pod mount this volume. */
+  readonly sharedBy: number;
+}
+
+/** A mount the runtime cannot provide: the kubelet reports CreateContainerConfigError. */
+export class MountConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MountConfigError';
+  }
+}
+
+export const isMountConfigError = (e: unknown): e is MountConfigError => e instanceof Error && e.name === 'MountConfigError';
 
 /** What a pod's /etc/resolv.conf says. Nameservers are bare IPs: resolv.conf cannot name a port. */
 export interface ResolverConfig {
@@ -134,4 +164,13 @@ export interface ContainerRuntime {
   logs(id: string, opts: LogOptions): AsyncIterable<string>;
   /** Release connections and timers (running containers keep running). */
   close(): Promise<void>;
+  /**
+   * Where the pod's files live on the host (`<root>/pods/<uid>`): volumes are set up under it.
+   * Absent: the runtime keeps no files (fake), and volumes are only planned and recorded.
+   */
+  podDir?(podUid: string): string;
+  /** Remove the pod's directory once the pod is gone. */
+  removePodDir?(podUid: string): Promise<void>;
+  /** process runtime: the directory mount paths are relative to (JETKUBE_ROOT in the container's env). */
+  containerRoot?(podUid: string): string;
 }
