@@ -11,6 +11,7 @@ import { disruptionController } from './disruption/controller.js';
 import { daemonSetController } from './daemonset/controller.js';
 import { startJobController } from './job/controller.js';
 import { startCronJobController } from './cronjob/controller.js';
+import { rootCACertPublisher } from './rootca/controller.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   garbagecollector: garbageCollector,
@@ -24,4 +25,5 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   daemonset: daemonSetController,
   job: startJobController,
   cronjob: startCronJobController,
+  rootcacertpublisher: rootCACertPublisher,
 };
