@@ -1,6 +1,8 @@
 /** Run the real `jetkube` binary (dist/services/cli/main.js) as a user would. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from '../../shared/config.js';
 
 export const JETKUBE = fileURLToPath(new URL('../../services/cli/main.js', import.meta.url));
@@ -12,6 +14,8 @@ export function envFor(cfg: Config): NodeJS.ProcessEnv {
     NATS_URL: cfg.natsUrl,
     DATABASE_URL: cfg.databaseUrl,
     JETKUBE_PREFIX: cfg.prefix,
+    // The cluster CA `up` makes on first start: under the temp directory, one per prefix, not in ~.
+    JETKUBE_DATA_DIR: process.env.JETKUBE_DATA_DIR || join(tmpdir(), 'jetkube-test-data', cfg.prefix),
     PORT: String(cfg.port),
     LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
     // Every `up` runs a cluster DNS: on a random port unless the test picks one, so runs rarely clash.
