@@ -5,6 +5,7 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { CA_COMMON_NAME, caInfo, createCA, ensureClusterCA, loadCACertificate, loadClusterCA } from '../../shared/pki/index.js';
 import { pkiConfigFromEnv } from '../../shared/config.js';
 import * as x509 from '@peculiar/x509';
@@ -87,6 +88,27 @@ describe('ensureClusterCA', () => {
     const dir = await tempDir();
     const results = await Promise.all(Array.from({ length: 6 }, () => ensureClusterCA(dir)));
     assert.equal(results.filter((r) => r.created).length, 1);
+    const onDisk = await readFile(join(dir, 'ca.crt'), 'utf8');
+    for (const r of results) assert.equal(r.certPem, onDisk);
+    assert.deepEqual((await readdir(dir)).sort(), ['ca.crt', 'ca.key']);
+  });
+
+  it('processes starting at once on one directory make one CA (exclusive lock, rename), and each reads it', async () => {
+    const dir = await tempDir();
+    const pki = new URL('../../shared/pki/index.js', import.meta.url).href;
+    const script = `const { ensureClusterCA } = await import(${JSON.stringify(pki)}); const ca = await ensureClusterCA(process.argv[1]); process.stdout.write(JSON.stringify({ created: ca.created, certPem: ca.certPem }));`;
+    const runOne = () =>
+      new Promise<{ created: boolean; certPem: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (err += d));
+        child.on('error', reject);
+        child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`exit ${code}: ${err}`))));
+      });
+    const results = await Promise.all([runOne(), runOne(), runOne()]);
+    assert.equal(results.filter((r) => r.created).length, 1, 'one process made it');
     const onDisk = await readFile(join(dir, 'ca.crt'), 'utf8');
     for (const r of results) assert.equal(r.certPem, onDisk);
     assert.deepEqual((await readdir(dir)).sort(), ['ca.crt', 'ca.key']);
