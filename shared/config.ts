@@ -1,6 +1,8 @@
 /**
  * Configuration from the environment. Every variable has a default and a line in the README.
  */
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 
 export interface Config {
   /** NATS server(s), comma separated. */
@@ -60,4 +62,24 @@ export function gatewayUrlOf(cfg: Config): string {
   if (cfg.gatewayUrl) return cfg.gatewayUrl;
   const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
   return `http://${host.includes(':') ? `[${host}]` : host}:${cfg.port}`;
+}
+
+/** Where the cluster CA comes from (see shared/pki). */
+export interface PkiConfig {
+  /**
+   * The cluster's data directory (the CA's ca.crt and ca.key live here): JETKUBE_DATA_DIR as given,
+   * else `$XDG_DATA_HOME/jetkube/<prefix>` (an absolute XDG_DATA_HOME only), else
+   * `~/.local/share/jetkube/<prefix>`: one directory per prefix, so clusters on one host keep apart.
+   */
+  readonly dataDir: string;
+  /** CLUSTER_CA_FILE: an existing CA certificate (PEM) to publish instead of the one in dataDir. */
+  readonly clusterCAFile?: string;
+}
+
+export function pkiConfigFromEnv(env: NodeJS.ProcessEnv, prefix: string, home: string = homedir()): PkiConfig {
+  const xdg = env.XDG_DATA_HOME && isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : join(home, '.local', 'share');
+  return {
+    dataDir: env.JETKUBE_DATA_DIR ? resolve(env.JETKUBE_DATA_DIR) : join(xdg, 'jetkube', prefix),
+    ...(env.CLUSTER_CA_FILE ? { clusterCAFile: resolve(env.CLUSTER_CA_FILE) } : {}),
+  };
 }

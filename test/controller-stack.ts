@@ -23,7 +23,16 @@ export interface ControllerStack {
   close(): Promise<void>;
 }
 
-export async function startControllerStack(tag: string, controllers: readonly string[] = ['replicaset', 'deployment']): Promise<ControllerStack> {
+export interface ControllerStackOptions {
+  /** The cluster CA certificate (PEM) the controller-manager publishes (rootcacertpublisher). */
+  readonly clusterCA?: string;
+}
+
+export async function startControllerStack(
+  tag: string,
+  controllers: readonly string[] = ['replicaset', 'deployment'],
+  opts: ControllerStackOptions = {},
+): Promise<ControllerStack> {
   const stack = await startStack(tag);
   const cs: ControllerStack = {
     stack,
@@ -36,6 +45,7 @@ export async function startControllerStack(tag: string, controllers: readonly st
         workers: 4,
         // One controller-manager, and tests that assert no write happens: no Lease renewals on the log.
         leaderElection: { enabled: false },
+        ...(opts.clusterCA ? { clusterCA: opts.clusterCA } : {}),
       });
       return cs.cm;
     },

@@ -17,9 +17,11 @@ import { proxyOptionsFromEnv, startProxy } from '../proxy/index.js';
 import { dnsHealthPort, dnsOptionsFromEnv, startDns } from '../dns/index.js';
 import { ingressOptionsFromEnv, startIngress } from '../ingress/index.js';
 import { leaderElectionFromArgs, type LeaderElectionOptions } from '../../shared/leaderelection/index.js';
+import { clusterCAAtStart } from '../../shared/pki/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
 
-type Service = (cfg: Config, le?: LeaderElectionOptions) => Promise<{ close(): Promise<void> }>;
+/** `ca`: the cluster CA certificate (PEM) `up` loaded at start; a service run alone loads its own. */
+type Service = (cfg: Config, le?: LeaderElectionOptions, ca?: string) => Promise<{ close(): Promise<void> }>;
 
 /** Lost leadership: the process exits 1 (as kube-controller-manager and kube-scheduler do) and its supervisor restarts it. */
 const exitOnLostLeadership = () => process.exit(1);
@@ -28,7 +30,8 @@ const exitOnLostLeadership = () => process.exit(1);
 const SERVICES: Record<string, Service> = {
   projector: (cfg) => startProjector(cfg, createLogger('projector', cfg.logLevel)),
   gateway: (cfg) => startGateway(cfg),
-  'controller-manager': (cfg) => startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel), { onLeadershipLost: exitOnLostLeadership }),
+  'controller-manager': (cfg, _le, ca) =>
+    startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel), { onLeadershipLost: exitOnLostLeadership, ...(ca ? { clusterCA: ca } : {}) }),
   scheduler: (cfg) => startScheduler(cfg, createLogger('scheduler', cfg.logLevel), { onLeadershipLost: exitOnLostLeadership }),
   proxy: (cfg) => startProxy(cfg, createLogger('proxy', cfg.logLevel), { nodePortAddresses: proxyOptionsFromEnv().nodePortAddresses }),
   dns: (cfg) => startDnsOrWarn(cfg),
@@ -72,8 +75,9 @@ async function startIngressOrWarn(cfg: Config): Promise<{ close(): Promise<void>
 const STANDALONE: Record<string, Service> = {
   ...SERVICES,
   projector: (cfg) => runProjector(cfg, createLogger('projector', cfg.logLevel)),
-  'controller-manager': (cfg, le) =>
+  'controller-manager': async (cfg, le) =>
     startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel), {
+      clusterCA: (await clusterCAAtStart(cfg.prefix, createLogger('controller-manager', cfg.logLevel))).certPem,
       port: controllerManagerPort(),
       ...(le ? { leaderElection: le } : {}),
       onLeadershipLost: exitOnLostLeadership,
@@ -129,7 +133,9 @@ program
       const started: { close(): Promise<void> }[] = [];
       const close = async () => void (await Promise.allSettled(started.reverse().map((s) => s.close())));
       try {
-        for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(cfg));
+        // The cluster CA, made on first start in the data directory and kept there (or CLUSTER_CA_FILE).
+        const ca = await clusterCAAtStart(cfg.prefix, createLogger('jetkube', cfg.logLevel));
+        for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(cfg, undefined, ca.certPem));
         if (kubelets.length) started.push(await startKubelets(cfg, kubelets, createLogger('kubelet', cfg.logLevel)));
       } catch (err) {
         await close();

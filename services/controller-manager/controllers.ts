@@ -12,6 +12,7 @@ import { daemonSetController } from './daemonset/controller.js';
 import { startJobController } from './job/controller.js';
 import { startCronJobController } from './cronjob/controller.js';
 import { statefulSetController } from './statefulset/controller.js';
+import { rootCACertPublisher } from './rootca/controller.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   garbagecollector: garbageCollector,
@@ -26,4 +27,5 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   job: startJobController,
   cronjob: startCronJobController,
   statefulset: statefulSetController,
+  rootcacertpublisher: rootCACertPublisher,
 };

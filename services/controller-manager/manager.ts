@@ -37,6 +37,8 @@ export interface ControllerOptions {
   readonly nodeMonitorGracePeriodMs?: number;
   /** nodelifecycle: tolerationSeconds of the default not-ready/unreachable NoExecute tolerations (default 300). */
   readonly defaultTolerationSeconds?: number;
+  /** rootcacertpublisher: the cluster CA certificate (PEM) published as kube-root-ca.crt; unset: that controller does not run. */
+  readonly clusterCA?: string;
 }
 
 export interface ControllerManagerOptions {
@@ -52,6 +54,11 @@ export interface ControllerManagerOptions {
   readonly nodeMonitorGracePeriodMs?: number;
   /** See ControllerOptions; unset: DEFAULT_TOLERATION_SECONDS from `env`, else 300. */
   readonly defaultTolerationSeconds?: number;
+  /**
+   * The cluster CA certificate (PEM) for rootcacertpublisher, read once by the caller (the binaries
+   * load it with shared/pki's loadClusterCA). Unset: no kube-root-ca.crt ConfigMaps.
+   */
+  readonly clusterCA?: string;
   /** Where unset options are read from (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
   /** Leader election: these settings over LEADER_ELECT* from `env` over the defaults (on; 15 s, 10 s, 2 s). */
@@ -120,6 +127,7 @@ export async function startControllerManager(
     now: opts.now ?? (() => new Date()),
     nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? fromEnv.nodeMonitorGracePeriodMs ?? 40_000,
     defaultTolerationSeconds: opts.defaultTolerationSeconds ?? fromEnv.defaultTolerationSeconds ?? 300,
+    ...(opts.clusterCA ? { clusterCA: opts.clusterCA } : {}),
   };
   const controllers: Controller[] = [];
   let starting: Promise<void> | undefined;

@@ -229,6 +229,7 @@ describe('chaos: two of every control-plane service, leaders SIGKILLed during ro
       NATS_URL: cfg.natsUrl,
       DATABASE_URL: cfg.databaseUrl,
       JETKUBE_PREFIX: cfg.prefix,
+      JETKUBE_DATA_DIR: join(dir, 'data'), // the cluster CA, shared by both controller-managers
       JETKUBE_HISTORY: '0', // keep every message: the checks read each pod's creation
       HOST: '127.0.0.1',
       LOG_LEVEL: process.env.LOG_LEVEL || (process.env.CHAOS_VERBOSE ? 'info' : 'warn'),

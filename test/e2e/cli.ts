@@ -1,10 +1,24 @@
 /** Run the real `jetkube` binary (dist/services/cli/main.js) as a user would. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from '../../shared/config.js';
 
 export const JETKUBE = fileURLToPath(new URL('../../services/cli/main.js', import.meta.url));
 export const JKCTL = fileURLToPath(new URL('../../services/jkctl/main.js', import.meta.url));
+
+let dataDir: string | undefined;
+/** A temporary directory for this test process' cluster data (the CA), removed when it exits. */
+function testDataDir(): string {
+  if (!dataDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'jetkube-test-data-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    dataDir = dir;
+  }
+  return dataDir;
+}
 
 export function envFor(cfg: Config): NodeJS.ProcessEnv {
   return {
@@ -12,6 +26,8 @@ export function envFor(cfg: Config): NodeJS.ProcessEnv {
     NATS_URL: cfg.natsUrl,
     DATABASE_URL: cfg.databaseUrl,
     JETKUBE_PREFIX: cfg.prefix,
+    // The cluster CA `up` makes on first start: in this test process' temp directory, one per prefix, not in ~.
+    JETKUBE_DATA_DIR: process.env.JETKUBE_DATA_DIR || join(testDataDir(), cfg.prefix),
     PORT: String(cfg.port),
     LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
     // Every `up` runs a cluster DNS: on a random port unless the test picks one, so runs rarely clash.

@@ -4,8 +4,8 @@
  * needs: every service, host networking for the jetkube services (pods, cluster IPs and kubelets
  * all live on the host's loopback), healthchecks and the start order they gate, host ports that
  * cannot clash, loopback URLs that follow the published ports, the Docker socket and a same-path
- * root directory on both kubelets. infra/Dockerfile is built FROM a Node base made from the host
- * (test/docker-image.ts), and the image serves the API against the test's NATS and Postgres.
+ * root directory on both kubelets, the cluster CA's named volume on the controller-manager.
+ * infra/Dockerfile is built FROM a Node base made from the host (test/docker-image.ts), and the image serves the API against the test's NATS and Postgres.
  * `docker compose up` itself needs the nats and postgres images from a registry: not run here.
  * Skipped without a compose CLI or an engine unless REQUIRE_DOCKER=1.
  */
@@ -251,6 +251,12 @@ async function assertStack(cli: string[], env: NodeJS.ProcessEnv, want: Want): P
     assert.ok(e.KUBELET_ROOT_DIR?.startsWith(`${want.rootDir}/`), `${name}'s KUBELET_ROOT_DIR is under ${want.rootDir}`);
   }
   assert.notEqual(envOf(svc['node-1']!).KUBELET_ROOT_DIR, envOf(svc['node-2']!).KUBELET_ROOT_DIR);
+
+  // The cluster CA: the controller-manager keeps it in a named volume at its JETKUBE_DATA_DIR.
+  const dataDir = envOf(svc['controller-manager']!).JETKUBE_DATA_DIR;
+  assert.ok(dataDir, "the controller-manager's JETKUBE_DATA_DIR");
+  const data = volumesOf(svc['controller-manager']!).find((v) => v.target === dataDir);
+  assert.ok(data && data.source in (config.volumes ?? {}), `the controller-manager's ${dataDir} is a named volume (${data?.source})`);
   return svc;
 }
 

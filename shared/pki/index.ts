@@ -1,0 +1,3 @@
+export { createCA, caInfo, parseCertificate, CA_COMMON_NAME, CA_VALIDITY_YEARS, type CAFiles, type CAInfo } from './ca.js';
+export { ensureClusterCA, loadCACertificate, CA_CERT_FILE, CA_KEY_FILE, type ClusterCA, type EnsureOptions } from './store.js';
+export { loadClusterCA, clusterCAAtStart } from './load.js';
