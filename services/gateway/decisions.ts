@@ -12,6 +12,7 @@ import { apiVersionOf, type ResourceInfo } from '../../shared/resources/registry
 import { checkSchema, type FieldValidation } from '../../shared/resources/validation.js';
 import { applyDefaults, readyToRemove, strategyFor, validateObject } from '../../shared/resources/strategy.js';
 import { rfc3339 } from '../../shared/resources/time.js';
+import { withReplicas } from '../../shared/resources/cr-schema.js';
 import { kindSchema } from '../../shared/openapi/definitions.js';
 import { omitEmpty } from '../../shared/openapi/omit-empty.js';
 import { fieldsOf, isApplyError, keepTimesOfNoOpWrite, resetFieldsFor, typeOfKind, updateObject } from '../../shared/apply/index.js';
@@ -127,7 +128,9 @@ export function nextFromBody(info: ResourceInfo, old: KObject, body: KObject, su
   } else if (subresource === 'finalize') {
     next = { ...structuredClone(old), spec: { ...(old.spec as object), finalizers: (body.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] } };
   } else if (subresource === 'scale') {
-    next = { ...structuredClone(old), spec: { ...(old.spec as object), replicas: (body.spec as { replicas?: number } | undefined)?.replicas } };
+    const replicas = (body.spec as { replicas?: number } | undefined)?.replicas;
+    const paths = strategyFor(info.kind).scale;
+    next = paths ? withReplicas(old, paths, replicas ?? 0) : { ...structuredClone(old), spec: { ...(old.spec as object), replicas } };
   } else {
     next = {
       ...body,

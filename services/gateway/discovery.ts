@@ -45,7 +45,7 @@ function entry(r: ResourceInfo): object {
     kind: r.kind,
     verbs: VERBS,
     ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
-    ...(['pods', 'services', 'deployments', 'replicasets'].includes(r.plural) ? { categories: ['all'] } : {}),
+    ...(r.categories?.length ? { categories: r.categories } : ['pods', 'services', 'deployments', 'replicasets'].includes(r.plural) ? { categories: ['all'] } : {}),
     storageVersionHash: '',
   };
 }

@@ -15,6 +15,8 @@ export interface ResourceInfo {
   readonly version: string;
   readonly namespaced: boolean;
   readonly shortNames: readonly string[];
+  /** Groups of resources the kind belongs to (`all`), for discovery: `kubectl get all`. */
+  readonly categories?: readonly string[];
   /** Projection table in Postgres. */
   readonly table: string;
   /** Subresources served under the object path. */
@@ -35,6 +37,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('Deployment', 'deployments', 'apps', true, ['deploy'], 'deployments', ['status', 'scale']),
   r('Lease', 'leases', 'coordination.k8s.io', true, [], 'leases', []),
   r('PodDisruptionBudget', 'poddisruptionbudgets', 'policy', true, ['pdb'], 'poddisruptionbudgets', ['status']),
+  r('CustomResourceDefinition', 'customresourcedefinitions', 'apiextensions.k8s.io', false, ['crd', 'crds'], 'customresourcedefinitions', ['status']),
 ];
 
 function r(

@@ -62,6 +62,10 @@ export interface KindStrategy {
   readonly printer?: TablePrinter;
   /** The projection's own typed columns and how to fill them; none without one. */
   readonly projection?: Projection;
+  /** A CRD's custom resource: JSON only (no strategic merge patch, no protobuf). */
+  readonly customResource?: boolean;
+  /** Where the scale subresource reads and writes replicas when not spec.replicas (a CRD's scale paths). */
+  readonly scale?: { readonly specReplicasPath: string; readonly statusReplicasPath: string; readonly labelSelectorPath?: string };
   /** Fields to select by, in the order Kubernetes lists them. */
   readonly fields?: Readonly<Record<string, SelectableField>>;
 }

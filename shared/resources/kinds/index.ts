@@ -11,6 +11,7 @@ import { serviceAccountStrategy } from './service-account.js';
 import { eventStrategy } from './event.js';
 import { leaseStrategy } from './lease.js';
 import { podDisruptionBudgetStrategy } from './pdb.js';
+import { crdStrategy } from './crd.js';
 
 export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -26,4 +27,5 @@ export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   deploymentStrategy,
   leaseStrategy,
   podDisruptionBudgetStrategy,
+  crdStrategy,
 ];
