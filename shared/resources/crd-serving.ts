@@ -11,6 +11,7 @@ import { customResourceStrategy } from './custom-resource.js';
 
 interface Served {
   readonly kind: string;
+  readonly crd: Crd;
   /** What the row and strategy were made from: the CRD's uid and spec. */
   readonly key: string;
 }
@@ -31,7 +32,7 @@ export function serveCrd(crd: Crd): ServeResult {
   if (conflict) return { served: false, ...conflict };
   if (cur) unregisterKind(cur.kind);
   registerKind(crdResourceInfo(crd), customResourceStrategy(crd));
-  served.set(name, { kind: crd.spec.names.kind, key });
+  served.set(name, { kind: crd.spec.names.kind, crd, key });
   return { served: true };
 }
 
@@ -46,4 +47,10 @@ export function unserveCrd(name: string): void {
 /** The kind a CRD is served as in this process, if it is. */
 export function servedKindOf(name: string): string | undefined {
   return served.get(name)?.kind;
+}
+
+/** The CRD a kind is served from in this process, if it is one. */
+export function servedCrdOfKind(group: string, kind: string): Crd | undefined {
+  for (const s of served.values()) if (s.kind === kind && s.crd.spec.group === group) return s.crd;
+  return undefined;
 }
