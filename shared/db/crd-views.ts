@@ -37,3 +37,11 @@ export async function dropCrdView(db: Kysely<any>, plural: string): Promise<void
     where n.nspname = current_schema() and c.relname = ${view}`.execute(db);
   if (rel.rows[0]?.relkind === 'v') await sql`drop view if exists ${sql.id(view)}`.execute(db);
 }
+
+/** A view for every established CRD of the schema's projection (a replayed schema gets its views so). */
+export async function ensureCrdViewsFromProjection(db: Kysely<any>): Promise<number> {
+  const rows = await sql<{ object: Crd }>`select object from customresourcedefinitions where established`.execute(db);
+  let n = 0;
+  for (const r of rows.rows) if (await ensureCrdView(db, r.object)) n++;
+  return n;
+}

@@ -16,6 +16,7 @@ import { parse } from 'yaml';
 import { schemaName } from '../../shared/config.js';
 import { createDb } from '../../shared/db/index.js';
 import { unserveCrd } from '../../shared/resources/crd-serving.js';
+import { createLogger } from '../../shared/log.js';
 import { api, collectWatch, startStack, type Stack } from '../stack.js';
 import { eventually } from '../wait.js';
 
@@ -197,6 +198,23 @@ describe('CustomResourceDefinitions', () => {
         return r && r.rows.length === 2 && r.rows[0]!.spec.replicas === 5 && r.rows;
       });
       assert.deepEqual(rows.map((r) => r.name), ['c1', 'c2']);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('a replay rebuilds custom_objects and the view from the stream', async () => {
+    const { replay } = await import('../../services/projector/index.js');
+    const res = await replay(s.cfg, { log: createLogger('test', 'silent') });
+    assert.equal(res.schema, schemaName(s.cfg.prefix));
+    const db = createDb(s.cfg.databaseUrl, schemaName(s.cfg.prefix), { max: 1 });
+    try {
+      const objs = await sql<{ name: string; replicas: number }>`select name, (object->'spec'->>'replicas')::int as replicas from custom_objects where kind = 'CronTab' order by name`.execute(db);
+      assert.deepEqual(objs.rows.map((r) => [r.name, r.replicas]), [['c1', 5], ['c2', 1]]);
+      const view = await sql<{ name: string }>`select name from crontabs order by name`.execute(db);
+      assert.deepEqual(view.rows.map((r) => r.name), ['c1', 'c2']);
+      const crds = await sql<{ name: string; established: boolean }>`select name, established from customresourcedefinitions order by name`.execute(db);
+      assert.deepEqual(crds.rows.map((r) => [r.name, r.established]), [['crontabs.stable.example.com', true]]);
     } finally {
       await db.destroy();
     }
