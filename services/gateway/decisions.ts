@@ -56,6 +56,12 @@ export function decodeBody(info: ResourceInfo, body: unknown, fv: FieldValidatio
     throw badRequest(`the API version in the data (${b.apiVersion}) and kind (${b.kind}) do not match the expected ${apiVersionOf(info)} ${info.kind}`);
   }
   const { causes, unknownFields, object } = checkSchema(info, b, fv);
+  // A custom resource's unknown fields are those its CRD's schema prunes (Kubernetes' decoder reports them so).
+  const pruned = strategyFor(info.kind).unknownFields?.(object as unknown as Record<string, unknown>) ?? [];
+  if (pruned.length && fv === 'Strict') {
+    throw badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: strict decoding error: ${pruned.map((f) => `unknown field "${f}"`).join(', ')}`);
+  }
+  unknownFields.push(...pruned);
   if (causes.length) {
     throw badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${causes.map((c) => `${c.field}: ${c.message}`).join('; ')}`, causes);
   }

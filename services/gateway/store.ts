@@ -86,6 +86,8 @@ export class ObjectStore {
   // ---------------------------------------------------------------- create
 
   async create(info: ResourceInfo, ns: string, body: unknown, opts: WriteOptions = {}, tracked = false): Promise<WriteResult> {
+    const refused = strategyFor(info.kind).admitCreate?.();
+    if (refused) throw refused;
     const { object: parsed, warnings } = decodeBody(info, body, opts.fieldValidation);
     const meta = parsed.metadata ?? {};
     if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');

@@ -18,30 +18,39 @@ const ROOT_META = new Set(['apiVersion', 'kind', 'metadata']);
 
 // ---- pruning -------------------------------------------------------------------------------------
 
-/** Remove, in place, every field the schema does not specify (apiVersion, kind, metadata stay at the root). */
-export function prune(obj: Json, schema: JSONSchemaProps): void {
-  pruneObject(obj, schema, true);
+/**
+ * Remove, in place, every field the schema does not specify (apiVersion, kind, metadata stay at
+ * the root). Returns the removed fields' paths (`spec.junk`, `spec.list[0].x`), for
+ * fieldValidation's warnings and strict errors.
+ */
+export function prune(obj: Json, schema: JSONSchemaProps): string[] {
+  const removed: string[] = [];
+  pruneObject(obj, schema, true, '', removed);
+  return removed;
 }
 
-function pruneValue(v: unknown, s: JSONSchemaProps | undefined): void {
+function pruneValue(v: unknown, s: JSONSchemaProps | undefined, path: string, removed: string[]): void {
   if (!s) return;
   if (Array.isArray(v)) {
-    if (s.items) for (const x of v) pruneValue(x, s.items);
+    if (s.items) v.forEach((x, i) => pruneValue(x, s.items, index(path, i), removed));
     return;
   }
-  if (isPlainObject(v)) pruneObject(v, s, false);
+  if (isPlainObject(v)) pruneObject(v, s, false, path, removed);
 }
 
-function pruneObject(o: Json, s: JSONSchemaProps, root: boolean): void {
+function pruneObject(o: Json, s: JSONSchemaProps, root: boolean, path: string, removed: string[]): void {
   const embedded = s['x-kubernetes-embedded-resource'] === true;
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
   for (const k of Object.keys(o)) {
     if ((root || embedded) && ROOT_META.has(k) && !s.properties?.[k]) continue;
     const p = s.properties?.[k];
-    if (p) pruneValue(o[k], p);
-    else if (isPlainObject(s.additionalProperties)) pruneValue(o[k], s.additionalProperties);
+    if (p) pruneValue(o[k], p, child(path, k), removed);
+    else if (isPlainObject(s.additionalProperties)) pruneValue(o[k], s.additionalProperties, child(path, k), removed);
     else if (s.additionalProperties === true || preserve) continue;
-    else delete o[k];
+    else {
+      delete o[k];
+      removed.push(child(path, k));
+    }
   }
 }
 

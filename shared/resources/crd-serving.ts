@@ -12,7 +12,7 @@ import { customResourceStrategy } from './custom-resource.js';
 interface Served {
   readonly kind: string;
   readonly crd: Crd;
-  /** What the row and strategy were made from: the CRD's uid and spec. */
+  /** What the row and strategy were made from: the CRD's uid and spec, and whether it is being deleted. */
   readonly key: string;
 }
 
@@ -23,7 +23,7 @@ export type ServeResult = { readonly served: true } | { readonly served: false; 
 /** Serve (or re-serve, when its spec changed) the CRD's kind; a names conflict leaves it unserved. */
 export function serveCrd(crd: Crd): ServeResult {
   const name = crd.metadata.name ?? '';
-  const key = JSON.stringify([crd.metadata.uid, crd.spec]);
+  const key = JSON.stringify([crd.metadata.uid, crd.spec, Boolean(crd.metadata.deletionTimestamp)]);
   const cur = served.get(name);
   if (cur?.key === key && resourceByKind(cur.kind)) return { served: true };
   if (!servedVersion(crd)) return { served: false, reason: 'NoServedVersion', message: 'no version is served' };

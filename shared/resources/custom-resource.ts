@@ -3,6 +3,7 @@
  * validate against it, print its additionalPrinterColumns, scale by its scale paths. Pure.
  */
 import type { KindStrategy } from './strategy.js';
+import { ApiError } from '../errors.js';
 import { servedVersion, type Crd } from './crd.js';
 import { applySchemaDefaults, crdPrinter, prune, validateAgainstSchema } from './cr-schema.js';
 
@@ -21,6 +22,10 @@ export function customResourceStrategy(crd: Crd): KindStrategy {
     },
     validate: (obj) => validateAgainstSchema(obj, schema),
     printer: crdPrinter(v.additionalPrinterColumns),
+    unknownFields: (o) => prune(structuredClone(o), schema),
+    ...(crd.metadata.deletionTimestamp
+      ? { admitCreate: () => new ApiError('MethodNotAllowed', 'create not allowed while custom resource definition is terminating') }
+      : {}),
     ...(scale ? { scale } : {}),
   };
 }

@@ -141,6 +141,13 @@ describe('CustomResourceDefinitions', () => {
     assert.equal(created.body.extra, undefined);
     assert.equal(created.body.metadata.generation, 1);
 
+    const strict = await api(s.url, 'POST', `${CTS}?fieldValidation=Strict`, ct('strict', { cronSpec: '* * * * *', junk: 1 }));
+    assert.equal(strict.status, 400);
+    assert.equal(strict.body.message, 'CronTab in version "v1" cannot be handled as a CronTab: strict decoding error: unknown field "spec.junk"');
+    const warned = await api(s.url, 'POST', `${CTS}?fieldValidation=Warn&dryRun=All`, ct('warned', { cronSpec: '* * * * *', junk: 1 }));
+    assert.equal(warned.status, 201);
+    assert.equal(warned.headers.get('warning'), '299 - "unknown field \\"spec.junk\\""');
+
     const bad = await api(s.url, 'POST', CTS, ct('bad', { cronSpec: 'nope', replicas: 11, image: 3 }));
     assert.equal(bad.status, 422);
     const causes = Object.fromEntries(bad.body.details.causes.map((c: any) => [c.field, c.message]));

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { crdResourceInfo, crdStatus, defaultCrd, namesConflict, validateCrd, type Crd, type JSONSchemaProps } from '../../shared/resources/crd.js';
 import { applySchemaDefaults, crdPrinter, crScale, prune, readPath, validateAgainstSchema, withReplicas } from '../../shared/resources/cr-schema.js';
 import { RESOURCES } from '../../shared/resources/registry.js';
+import { customResourceStrategy } from '../../shared/resources/custom-resource.js';
 import type { KObject } from '../../shared/resources/meta.js';
 
 function crd(mut: (c: any) => void = () => {}): Crd {
@@ -73,6 +74,21 @@ describe('CRD validation', () => {
   });
 });
 
+describe('custom resource strategy', () => {
+  it('a terminating CRD takes no new objects: 405 as Kubernetes says it', () => {
+    const live = customResourceStrategy(crd());
+    assert.equal(live.admitCreate, undefined);
+    const dying = customResourceStrategy(crd((c) => (c.metadata.deletionTimestamp = '2026-12-06T00:00:00Z')));
+    const e = dying.admitCreate!() as any;
+    assert.equal(e.toStatus().code, 405);
+    assert.equal(e.toStatus().message, 'create not allowed while custom resource definition is terminating');
+  });
+  it('status and scale subresources and generation from the CRD', () => {
+    const st = customResourceStrategy(crd((c) => (c.spec.versions[0].subresources = { status: {} })));
+    assert.deepEqual([st.statusSubresource, st.generation, st.customResource, st.scale], [true, true, true, undefined]);
+  });
+});
+
 describe('CRD names and status', () => {
   it('a built-in plural, short name or kind conflicts', () => {
     assert.deepEqual(namesConflict(crd((c) => (c.spec.names.plural = 'pods')), RESOURCES), { reason: 'PluralConflict', message: '"pods" is already in use' });
@@ -128,7 +144,7 @@ describe('custom resources: pruning and defaulting', () => {
 
   it('prunes unknown fields at every level, keeping apiVersion, kind, metadata', () => {
     const o = obj({ a: 'y', junk: 1, labels: { one: { v: 'a', w: 'b' } }, list: [{ n: 'q', z: 1 }] }, { status: { s: 1 } });
-    prune(o, schema);
+    assert.deepEqual(prune(o, schema), ['spec.junk', 'spec.labels.one.w', 'spec.list[0].z', 'status']);
     assert.deepEqual(o, obj({ a: 'y', labels: { one: { v: 'a' } }, list: [{ n: 'q' }] }));
   });
 
