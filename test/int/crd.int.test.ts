@@ -163,6 +163,10 @@ describe('CustomResourceDefinitions', () => {
     assert.equal(smp.status, 415);
     assert.equal(smp.body.message, 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
 
+    const pb = await fetch(`${s.url}${CTS}`, { method: 'POST', headers: { 'content-type': 'application/vnd.kubernetes.protobuf' }, body: new Uint8Array([0x6b, 0x38, 0x73, 0x00]) });
+    assert.equal(pb.status, 415);
+    assert.equal(((await pb.json()) as any).message, 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
+
     const merged = await api(s.url, 'PATCH', `${CTS}/c1`, { spec: { image: 'img2' } }, 'application/merge-patch+json');
     assert.equal(merged.status, 200, JSON.stringify(merged.body));
     assert.equal(merged.body.metadata.generation, 2);
