@@ -20,6 +20,11 @@ function customGroupVersions(): string[] {
   return groupVersions().filter((gv) => !GROUP_VERSIONS.includes(gv));
 }
 
+/** Every kind a CRD serves now, with its CRD. */
+export function servedCustomResources(): { info: ResourceInfo; crd: Crd }[] {
+  return customGroupVersions().flatMap((gv) => customResourcesIn(gv));
+}
+
 function customResourcesIn(groupVersion: string): { info: ResourceInfo; crd: Crd }[] {
   if (GROUP_VERSIONS.includes(groupVersion)) return [];
   return resourcesIn(groupVersion).flatMap((info) => {

@@ -48,6 +48,10 @@ describe('kubectl and CustomResourceDefinitions', { skip: KUBECTL_SKIP, timeout:
     assert.match(explain.stdout, /cronSpec/);
     assert.match(explain.stdout, /replicas/);
 
+    const v2 = await suite.kubectl('explain', 'crontabs.spec', '--output', 'plaintext-openapiv2');
+    assert.equal(v2.code, 0, v2.stderr);
+    assert.match(v2.stdout, /cronSpec/);
+
     const bad = join(suite.dir, 'bad.yaml');
     await writeFile(bad, 'apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata:\n  name: bad\nspec:\n  cronSpec: "* * * *"\n  replicas: 20\n');
     const refused = await suite.kubectl('apply', '-f', bad);

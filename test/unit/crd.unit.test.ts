@@ -10,6 +10,8 @@ import { crdResourceInfo, crdStatus, defaultCrd, namesConflict, validateCrd, typ
 import { applySchemaDefaults, crdPrinter, crScale, prune, readPath, validateAgainstSchema, withReplicas } from '../../shared/resources/cr-schema.js';
 import { RESOURCES } from '../../shared/resources/registry.js';
 import { customResourceStrategy } from '../../shared/resources/custom-resource.js';
+import { crdOpenApi } from '../../services/gateway/openapi-crd.js';
+import { buildSwagger, documentType, toGnostic } from '../../services/gateway/openapi-v2/index.js';
 import type { KObject } from '../../shared/resources/meta.js';
 
 function crd(mut: (c: any) => void = () => {}): Crd {
@@ -237,5 +239,30 @@ describe('custom resources: printer columns and scale', () => {
     const s = crScale(o, paths);
     assert.deepEqual([s.kind, s.apiVersion, s.spec, s.status], ['Scale', 'autoscaling/v1', { replicas: 2 }, { replicas: 1, selector: 'app=a' }]);
     assert.equal((withReplicas(o, { ...paths, specReplicasPath: '.spec.deep.r' }, 4).spec as any).deep.r, 4);
+  });
+});
+
+describe('OpenAPI of custom resources', () => {
+  const c = crd((x) => {
+    x.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.maybe = { type: 'string', nullable: true };
+    x.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.port = { 'x-kubernetes-int-or-string': true };
+  });
+  const info = crdResourceInfo(c);
+  it('v3: kind and list components by reversed group, PATCH without strategic merge', () => {
+    const d = crdOpenApi([{ info, crd: c }]);
+    const k = d.schemas['com.example.stable.v1.CronTab'] as any;
+    assert.deepEqual(k['x-kubernetes-group-version-kind'], [{ group: 'stable.example.com', version: 'v1', kind: 'CronTab' }]);
+    assert.ok(k.properties.metadata && k.properties.spec.properties.cronSpec);
+    assert.ok(d.schemas['com.example.stable.v1.CronTabList']);
+    const patch = (d.paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}'] as any).patch;
+    assert.deepEqual(Object.keys(patch.requestBody.content).sort(), ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json']);
+  });
+  it('v2: definitions without nullable, and the document encodes as gnostic protobuf', () => {
+    const sw = buildSwagger(undefined, [{ info, crd: c }]);
+    const k = sw.definitions['com.example.stable.v1.CronTab'] as any;
+    assert.deepEqual(k.properties.spec.properties.maybe, {});
+    assert.ok(!sw.paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}']!.patch!.consumes.includes('application/strategic-merge-patch+json'));
+    const type = documentType();
+    assert.ok(type.encode(type.fromObject(toGnostic(JSON.parse(JSON.stringify(sw))))).finish().length > 0);
   });
 });
