@@ -10,7 +10,7 @@ import type { EventLog, StoredEvent } from './eventlog/index.js';
 import { readLatest, resourceFilter, toStoredEvent } from './eventlog/index.js';
 import type { Logger } from './log.js';
 import type { Crd } from './resources/crd.js';
-import { serveCrd, unserveCrd, type ServeResult } from './resources/crd-serving.js';
+import { servedKindOf, serveCrd, unserveCrd, type ServeResult } from './resources/crd-serving.js';
 
 export type CrdEventHandler = (ev: StoredEvent, result: ServeResult | undefined) => Promise<void>;
 
@@ -54,9 +54,25 @@ export class CrdWatch {
     })().catch((e: unknown) => this.logger.warn({ err: e }, 'CRD watch ended'));
   }
 
+  /** The newest event seen per CRD: a CRD refused for its names is tried again once another goes. */
+  private readonly latest = new Map<string, StoredEvent>();
+
   private async handle(ev: StoredEvent): Promise<void> {
+    await this.handleOne(ev);
+    if (ev.type !== 'DELETED' || this.stopped) return;
+    for (const [name, other] of [...this.latest].sort((a, b) => a[1].seq - b[1].seq)) {
+      if (other.type !== 'DELETED' && !servedKindOf(name)) await this.handleOne(other);
+    }
+  }
+
+  private async handleOne(ev: StoredEvent): Promise<void> {
     if (this.stopped) return;
     const name = ev.object.metadata.name ?? '';
+    const seen = this.latest.get(name);
+    if (!seen || seen.seq <= ev.seq) {
+      if (ev.type === 'DELETED') this.latest.delete(name);
+      else this.latest.set(name, ev);
+    }
     let result: ServeResult | undefined;
     try {
       if (ev.type === 'DELETED') {

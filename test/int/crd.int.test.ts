@@ -66,6 +66,7 @@ describe('CustomResourceDefinitions', () => {
     await stopChild(second?.child);
     await s?.close();
     unserveCrd('crontabs.stable.example.com');
+    unserveCrd('crontabs.other.example.com');
   });
 
   it('refuses what it cannot honour or what Kubernetes refuses, with 422 causes', async () => {
@@ -131,7 +132,6 @@ describe('CustomResourceDefinitions', () => {
     assert.equal(na.status, 'False');
     assert.equal(na.reason, 'PluralConflict');
     assert.equal((await api(s.url, 'GET', '/apis/other.example.com/v1/namespaces/default/crontabs')).status, 404);
-    assert.equal((await api(s.url, 'DELETE', `${CRDS}/crontabs.other.example.com`)).status, 200);
   });
 
   it('validates, prunes and defaults custom resources; strategic merge is 415', async () => {
@@ -225,7 +225,7 @@ describe('CustomResourceDefinitions', () => {
       const view = await sql<{ name: string }>`select name from crontabs order by name`.execute(db);
       assert.deepEqual(view.rows.map((r) => r.name), ['c1', 'c2']);
       const crds = await sql<{ name: string; established: boolean }>`select name, established from customresourcedefinitions order by name`.execute(db);
-      assert.deepEqual(crds.rows.map((r) => [r.name, r.established]), [['crontabs.stable.example.com', true]]);
+      assert.deepEqual(crds.rows.map((r) => [r.name, r.established]), [['crontabs.other.example.com', false], ['crontabs.stable.example.com', true]]);
     } finally {
       await db.destroy();
     }
@@ -246,6 +246,18 @@ describe('CustomResourceDefinitions', () => {
     for (const url of [s.url, second!.url]) {
       await eventually(`not served by ${url}`, async () => (await api(url, 'GET', CTS)).status === 404);
     }
+    // The CRD refused for its names earlier takes them now that they are free.
+    for (const url of [s.url, second!.url]) {
+      await eventually(`the other CRD served by ${url}`, async () => (await api(url, 'GET', '/apis/other.example.com/v1/namespaces/default/crontabs')).status === 200);
+    }
+    const other = await eventually('other established', async () => {
+      const g = await api(s.url, 'GET', `${CRDS}/crontabs.other.example.com`);
+      return g.body.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True') && g.body;
+    });
+    assert.equal(other.status.conditions.find((c: any) => c.type === 'NamesAccepted').status, 'True');
+    assert.equal((await api(s.url, 'DELETE', `${CRDS}/crontabs.other.example.com`)).status, 200);
+    await eventually('other gone', async () => (await api(second!.url, 'GET', '/apis/other.example.com/v1/namespaces/default/crontabs')).status === 404);
+
     const db = createDb(s.cfg.databaseUrl, schemaName(s.cfg.prefix), { max: 1 });
     try {
       await eventually('objects and view gone', async () => {
