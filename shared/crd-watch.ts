@@ -9,7 +9,7 @@ import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { EventLog, StoredEvent } from './eventlog/index.js';
 import { readLatest, resourceFilter, toStoredEvent } from './eventlog/index.js';
 import type { Logger } from './log.js';
-import type { Crd } from './resources/crd.js';
+import { hasCondition, type Crd } from './resources/crd.js';
 import { servedKindOf, serveCrd, unserveCrd, type ServeResult } from './resources/crd-serving.js';
 
 export type CrdEventHandler = (ev: StoredEvent, result: ServeResult | undefined) => Promise<void>;
@@ -29,7 +29,10 @@ export class CrdWatch {
   async start(): Promise<void> {
     const filter = resourceFilter(this.log.root, 'customresourcedefinitions');
     const { events, lastSeq } = await readLatest(this.log, filter);
-    for (const ev of events.sort((a, b) => a.seq - b.seq)) await this.handle(ev);
+    // The CRDs that hold their names (Established) first: a newer write to one must not hand its
+    // names to a CRD that was refused them (the newest events are not in creation order).
+    const holds = (ev: StoredEvent) => (ev.type !== 'DELETED' && hasCondition(ev.object as Crd, 'Established') ? 0 : 1);
+    for (const ev of events.sort((a, b) => holds(a) - holds(b) || a.seq - b.seq)) await this.handle(ev);
     if (this.stopped) return;
     const consumer = await this.log.js.consumers.get(this.log.stream, {
       filter_subjects: filter,

@@ -201,6 +201,22 @@ describe('CustomResourceDefinitions', () => {
     assert.deepEqual(row.cells.slice(0, 3), ['c1', '* * * * */5', 5]);
   });
 
+  it('a CRD update is served by both gateways without a restart', async () => {
+    const crd = (await api(s.url, 'GET', `${CRDS}/crontabs.stable.example.com`)).body;
+    const cols = [...crd.spec.versions[0].additionalPrinterColumns, { name: 'Image', type: 'string', jsonPath: '.spec.image' }];
+    const versions = [{ ...crd.spec.versions[0], additionalPrinterColumns: cols }];
+    const up = await api(s.url, 'PATCH', `${CRDS}/crontabs.stable.example.com`, { spec: { versions } }, 'application/merge-patch+json');
+    assert.equal(up.status, 200, JSON.stringify(up.body));
+    assert.equal(up.body.metadata.generation, 2);
+    for (const url of [s.url, second!.url]) {
+      const row = await eventually(`new column on ${url}`, async () => {
+        const t = (await (await fetch(`${url}${CTS}/c1`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } })).json()) as any;
+        return t.columnDefinitions?.some((c: any) => c.name === 'Image') && t.rows[0].cells;
+      });
+      assert.equal(row[4], 'img2');
+    }
+  });
+
   it('answers SQL through the per-CRD view', async () => {
     const db = createDb(s.cfg.databaseUrl, schemaName(s.cfg.prefix), { max: 1 });
     try {
@@ -237,6 +253,8 @@ describe('CustomResourceDefinitions', () => {
     const got = await api(second.url, 'GET', `${CTS}/c1`);
     assert.equal(got.status, 200);
     assert.equal(got.body.spec.replicas, 5);
+    // The refused CRD stays refused: the names go to the CRD that holds them, not to the newest event.
+    assert.equal((await api(second.url, 'GET', '/apis/other.example.com/v1/namespaces/default/crontabs')).status, 404);
   });
 
   it('deleting the CRD deletes its objects, then it is no longer served', async () => {
