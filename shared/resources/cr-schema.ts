@@ -113,6 +113,16 @@ function validatorFor(schema: JSONSchemaProps): ValidateFunction {
   return v;
 }
 
+/** Why ajv can't compile the schema (an enum with duplicates, a bad bound), or undefined. The CRD is refused for it. */
+export function schemaCompileError(schema: JSONSchemaProps): string | undefined {
+  try {
+    validatorFor(schema);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 /** Kubernetes' causes for an object that breaks its schema; none when it is valid. Expects a pruned, defaulted object. */
 export function validateAgainstSchema(obj: KObject, schema: JSONSchemaProps): StatusCause[] {
   const validate = validatorFor(schema);

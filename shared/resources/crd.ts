@@ -13,6 +13,7 @@ import type { ResourceInfo } from './registry.js';
 import { dns1035LabelErrors, dns1123SubdomainErrors } from './names.js';
 import { forbidden, invalidValue, notSupported, required } from './field-errors.js';
 import { isPlainObject } from './json.js';
+import { schemaCompileError } from './cr-schema.js';
 import { CUSTOM_OBJECTS } from '../db/custom-objects.js';
 
 export const CRD_GROUP = 'apiextensions.k8s.io';
@@ -218,7 +219,12 @@ function validateVersion(v: CrdVersion, at: string): StatusCause[] {
   else for (const m of dns1035LabelErrors(v.name)) causes.push(invalidValue(`${at}.name`, v.name, m));
   const schema = v.schema?.openAPIV3Schema;
   if (!isPlainObject(schema)) causes.push(required(`${at}.schema.openAPIV3Schema`, 'schemas are required'));
-  else causes.push(...validateStructural(schema, `${at}.schema.openAPIV3Schema`, true));
+  else {
+    const structural = validateStructural(schema, `${at}.schema.openAPIV3Schema`, true);
+    causes.push(...structural);
+    const err = structural.length ? undefined : schemaCompileError(schema);
+    if (err) causes.push({ reason: 'FieldValueInvalid', field: `${at}.schema.openAPIV3Schema`, message: `Invalid value: "object": the schema cannot be compiled: ${err}` });
+  }
   const scale = v.subresources?.scale;
   if (scale) {
     const s = `${at}.subresources.scale`;

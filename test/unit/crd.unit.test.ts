@@ -52,6 +52,7 @@ describe('CRD validation', () => {
     ['CEL rules are refused', (c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'] = [{ rule: 'true' }]), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations: Forbidden: jetkube does not evaluate CEL validation rules yet; remove x-kubernetes-validations'],
     ['two versions are refused', (c) => c.spec.versions.push({ ...c.spec.versions[0], name: 'v2', storage: false }), 'spec.versions: Forbidden: jetkube serves one version per CustomResourceDefinition (no conversion between versions)'],
     ['scale path not under .spec', (c) => (c.spec.versions[0].subresources = { scale: { specReplicasPath: '.status.r', statusReplicasPath: '.status.r' } }), 'spec.versions[0].subresources.scale.specReplicasPath: Invalid value: ".status.r": should be a json path under .spec'],
+    ['a schema ajv cannot compile', (c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.cronSpec.minLength = -1), 'spec.versions[0].schema.openAPIV3Schema: Invalid value: "object": the schema cannot be compiled: schema is invalid: data/properties/spec/properties/cronSpec/minLength must be >= 0'],
     ['printer column type', (c) => (c.spec.versions[0].additionalPrinterColumns = [{ name: 'X', type: 'text', jsonPath: '.spec.x' }]), 'spec.versions[0].additionalPrinterColumns[0].type: Unsupported value: "text": supported values: "array", "boolean", "date", "integer", "number", "object", "string"'],
   ];
   for (const [name, mut, want] of cases) {
