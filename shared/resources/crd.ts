@@ -116,7 +116,7 @@ export interface Crd extends KObject {
 
 // ---- defaults ------------------------------------------------------------------------------------
 
-/** SetDefaults for a CRD: singular and listKind from the kind, conversion None, print column priority 0. */
+/** SetDefaults for a CRD: singular and listKind from the kind, conversion None. */
 export function defaultCrd(o: Record<string, unknown>): void {
   const spec = o.spec;
   if (!isPlainObject(spec)) return;
@@ -126,12 +126,6 @@ export function defaultCrd(o: Record<string, unknown>): void {
     if (!names.listKind) names.listKind = `${names.kind}List`;
   }
   if (!isPlainObject(spec.conversion)) spec.conversion = { strategy: 'None' };
-  if (Array.isArray(spec.versions)) {
-    for (const v of spec.versions) {
-      if (!isPlainObject(v) || !Array.isArray(v.additionalPrinterColumns)) continue;
-      for (const c of v.additionalPrinterColumns) if (isPlainObject(c) && c.priority === undefined) c.priority = 0;
-    }
-  }
 }
 
 // ---- validation ----------------------------------------------------------------------------------
