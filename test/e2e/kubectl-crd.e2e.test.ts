@@ -29,10 +29,10 @@ describe('kubectl and CustomResourceDefinitions', { skip: KUBECTL_SKIP, timeout:
       return r.stdout === 'True';
     });
 
-    const cr = await suite.kubectl('apply', '-f', join(ROOT, 'examples/crontab.yaml'));
+    const cr = await suite.kubectl('apply', '-f', join(ROOT, 'examples/crd/crontab.yaml'));
     assert.equal(cr.code, 0, cr.stderr);
     assert.match(cr.stdout, /crontab\.stable\.example\.com\/my-new-cron-object created/);
-    const again = await suite.kubectl('apply', '-f', join(ROOT, 'examples/crontab.yaml'));
+    const again = await suite.kubectl('apply', '-f', join(ROOT, 'examples/crd/crontab.yaml'));
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /unchanged/);
 
