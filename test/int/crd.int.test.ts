@@ -17,6 +17,7 @@ import { schemaName } from '../../shared/config.js';
 import { createDb } from '../../shared/db/index.js';
 import { unserveCrd } from '../../shared/resources/crd-serving.js';
 import { createLogger } from '../../shared/log.js';
+import { startControllerManager } from '../../services/controller-manager/manager.js';
 import { api, collectWatch, startStack, type Stack } from '../stack.js';
 import { eventually } from '../wait.js';
 
@@ -255,6 +256,24 @@ describe('CustomResourceDefinitions', () => {
     assert.equal(got.body.spec.replicas, 5);
     // The refused CRD stays refused: the names go to the CRD that holds them, not to the newest event.
     assert.equal((await api(second.url, 'GET', '/apis/other.example.com/v1/namespaces/default/crontabs')).status, 404);
+  });
+
+  it("deleting a namespace deletes its custom resources (the namespace controller serves CRDs' kinds too)", async () => {
+    const cm = await startControllerManager({ ...s.cfg, gatewayUrl: s.url }, createLogger('test', process.env.LOG_LEVEL || 'silent'), {
+      controllers: ['namespace'],
+      workers: 2,
+      leaderElection: { enabled: false },
+    });
+    try {
+      assert.equal((await api(s.url, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'crns' } })).status, 201);
+      const inNs = '/apis/stable.example.com/v1/namespaces/crns/crontabs';
+      assert.equal((await api(s.url, 'POST', inNs, ct('n1', { cronSpec: '* * * * *' }))).status, 201);
+      assert.equal((await api(s.url, 'DELETE', '/api/v1/namespaces/crns')).status, 200);
+      await eventually('namespace gone', async () => (await api(s.url, 'GET', '/api/v1/namespaces/crns')).status === 404, 60_000);
+      assert.equal((await api(s.url, 'GET', `${inNs}/n1`)).status, 404);
+    } finally {
+      await cm.close();
+    }
   });
 
   it('deleting the CRD deletes its objects, then it is no longer served', async () => {
