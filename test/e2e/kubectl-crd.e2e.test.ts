@@ -24,10 +24,9 @@ describe('kubectl and CustomResourceDefinitions', { skip: KUBECTL_SKIP, timeout:
     const crd = await suite.kubectl('apply', '-f', join(ROOT, 'examples/crd.yaml'));
     assert.equal(crd.code, 0, crd.stderr);
     assert.match(crd.stdout, /customresourcedefinition\.apiextensions\.k8s\.io\/crontabs\.stable\.example\.com created/);
-    await eventually('established', async () => {
-      const r = await suite.kubectl('get', 'crd', 'crontabs.stable.example.com', '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}');
-      return r.stdout === 'True';
-    });
+    const waited = await suite.kubectl('wait', '--for', 'condition=established', '--timeout=60s', 'crd/crontabs.stable.example.com');
+    assert.equal(waited.code, 0, waited.stderr);
+    assert.match(waited.stdout, /customresourcedefinition\.apiextensions\.k8s\.io\/crontabs\.stable\.example\.com condition met/);
 
     const cr = await suite.kubectl('apply', '-f', join(ROOT, 'examples/crd/crontab.yaml'));
     assert.equal(cr.code, 0, cr.stderr);
