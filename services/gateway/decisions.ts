@@ -12,6 +12,7 @@ import { apiVersionOf, type ResourceInfo } from '../../shared/resources/registry
 import { checkSchema, type FieldValidation } from '../../shared/resources/validation.js';
 import { applyDefaults, readyToRemove, strategyFor, validateObject } from '../../shared/resources/strategy.js';
 import { rfc3339 } from '../../shared/resources/time.js';
+import { withReplicas } from '../../shared/resources/cr-schema.js';
 import { kindSchema } from '../../shared/openapi/definitions.js';
 import { omitEmpty } from '../../shared/openapi/omit-empty.js';
 import { fieldsOf, isApplyError, keepTimesOfNoOpWrite, resetFieldsFor, typeOfKind, updateObject } from '../../shared/apply/index.js';
@@ -55,6 +56,12 @@ export function decodeBody(info: ResourceInfo, body: unknown, fv: FieldValidatio
     throw badRequest(`the API version in the data (${b.apiVersion}) and kind (${b.kind}) do not match the expected ${apiVersionOf(info)} ${info.kind}`);
   }
   const { causes, unknownFields, object } = checkSchema(info, b, fv);
+  // A custom resource's unknown fields are those its CRD's schema prunes (Kubernetes' decoder reports them so).
+  const pruned = strategyFor(info.kind).unknownFields?.(object as unknown as Record<string, unknown>) ?? [];
+  if (pruned.length && fv === 'Strict') {
+    throw badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: strict decoding error: ${pruned.map((f) => `unknown field "${f}"`).join(', ')}`);
+  }
+  unknownFields.push(...pruned);
   if (causes.length) {
     throw badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${causes.map((c) => `${c.field}: ${c.message}`).join('; ')}`, causes);
   }
@@ -128,7 +135,9 @@ export function nextFromBody(info: ResourceInfo, old: KObject, body: KObject, su
   } else if (subresource === 'finalize') {
     next = { ...structuredClone(old), spec: { ...(old.spec as object), finalizers: (body.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] } };
   } else if (subresource === 'scale') {
-    next = { ...structuredClone(old), spec: { ...(old.spec as object), replicas: (body.spec as { replicas?: number } | undefined)?.replicas } };
+    const replicas = (body.spec as { replicas?: number } | undefined)?.replicas;
+    const paths = strategyFor(info.kind).scale;
+    next = paths ? withReplicas(old, paths, replicas ?? 0) : { ...structuredClone(old), spec: { ...(old.spec as object), replicas } };
   } else {
     next = {
       ...body,

@@ -48,7 +48,7 @@ function entry(r: ResourceInfo): object {
     kind: r.kind,
     verbs: VERBS,
     ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
-    ...(ALL_CATEGORY.has(r.plural) ? { categories: ['all'] } : {}),
+    ...(r.categories?.length ? { categories: r.categories } : ALL_CATEGORY.has(r.plural) ? { categories: ['all'] } : {}),
     storageVersionHash: '',
   };
 }

@@ -5,10 +5,33 @@
  * strategic merge patch metadata in `apply`, and to learn that the server validates fields itself
  * (the `fieldValidation` parameter on each kind's write operations).
  */
+import { createHash } from 'node:crypto';
 import { DEFINITIONS, definitionNameOf, reachableDefinitions, refName, type SchemaObject } from '../../shared/openapi/definitions.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
 import { GROUP_VERSIONS, builtInResourcesIn } from './paths.js';
 import { VERSION_INFO } from './discovery.js';
+import { crdDocInfo, crdOpenApi } from './openapi-crd.js';
+import { groupVersions, resourcesIn } from './paths.js';
+import { servedCrdOfKind } from '../../shared/resources/crd-serving.js';
+import type { Crd } from '../../shared/resources/crd.js';
+
+/** The group versions only CRDs serve (a built-in group version keeps its own document). */
+function customGroupVersions(): string[] {
+  return groupVersions().filter((gv) => !GROUP_VERSIONS.includes(gv));
+}
+
+/** Every kind a CRD serves now, with its CRD. */
+export function servedCustomResources(): { info: ResourceInfo; crd: Crd }[] {
+  return customGroupVersions().flatMap((gv) => customResourcesIn(gv));
+}
+
+function customResourcesIn(groupVersion: string): { info: ResourceInfo; crd: Crd }[] {
+  if (GROUP_VERSIONS.includes(groupVersion)) return [];
+  return resourcesIn(groupVersion).flatMap((info) => {
+    const crd = servedCrdOfKind(info.group, info.kind);
+    return crd ? [{ info, crd }] : [];
+  });
+}
 
 const COMPONENTS = '#/components/schemas/';
 const PATCH_SCHEMA = 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch';
@@ -25,6 +48,11 @@ export function openApiV3Root(): object {
     const p = gv === 'v1' ? 'api/v1' : `apis/${gv}`;
     paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${VERSION_INFO.gitVersion}` };
   }
+  // A CRD's document changes with the CRD: its hash is of its content, so clients' caches follow.
+  for (const gv of customGroupVersions()) {
+    const doc = openApiV3Doc(gv);
+    if (doc) paths[`apis/${gv}`] = { serverRelativeURL: `/openapi/v3/apis/${gv}?hash=${createHash('sha512').update(doc).digest('hex').slice(0, 64).toUpperCase()}` };
+  }
   return { paths };
 }
 
@@ -32,6 +60,12 @@ const docs = new Map<string, string>();
 
 /** The document of one group version as JSON text (built once), or undefined if nothing is served there. */
 export function openApiV3Doc(groupVersion: string): string | undefined {
+  const custom = customResourcesIn(groupVersion);
+  if (custom.length) {
+    const d = crdOpenApi(custom);
+    const schemas = { ...Object.fromEntries(reachableDefinitions([...d.refs]).map((name) => [name, toV3(DEFINITIONS[name]!)])), ...d.schemas };
+    return JSON.stringify({ openapi: '3.0.0', info: crdDocInfo(), paths: d.paths, components: { schemas } });
+  }
   let doc = docs.get(groupVersion);
   if (doc === undefined) {
     const infos = builtInResourcesIn(groupVersion);

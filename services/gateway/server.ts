@@ -38,6 +38,8 @@ import { onClientError, onConnect } from './client-errors.js';
 import { decodeProtobufRequest, PROTOBUF_CONTENT_TYPE } from './protobuf/index.js';
 import { BODY_LIMIT, sendError } from './error-mapping.js';
 import { evictPod, type EvictionDeps } from './eviction.js';
+import { CrdWatch } from '../../shared/crd-watch.js';
+import { crdEventHandler } from './crds.js';
 import type { PodDisruptionBudget } from '../../shared/resources/pdb.js';
 import { admitDefaultIngressClass } from './ingress-admission.js';
 import type { IngressClass } from '../../shared/resources/ingress.js';
@@ -75,6 +77,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     admitDefaultIngressClass(info, obj, async () => (await readsRef!.consistentList(resourceByPlural('ingressclasses')!, '', {} as Query, false)).result.items as IngressClass[]),
   );
   const logs = new LogProxy(store);
+  // CRDs: their kinds served from the stream, their status and deletion handled (crds.ts).
+  const crdEvents = crdEventHandler(store, log, logger, deps.clock);
+  const crdWatch = new CrdWatch(log, logger, (ev, r) => crdEvents.handle(ev, r));
+  await crdWatch.start();
   const now = deps.clock ?? (() => new Date());
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
@@ -289,6 +295,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         mark('PATCH');
         const type = patchTypeOf(req.headers['content-type']);
         if (!type) throw new ApiError('UnsupportedMediaType', `the patch content type ${req.headers['content-type']} is not supported; use application/apply-patch+yaml, application/merge-patch+json, application/json-patch+json or application/strategic-merge-patch+json`);
+        if (type === 'strategic' && strategyFor(info.kind).customResource) {
+          throw new ApiError('UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+        }
         const force = patchOptions(q, type);
         if (req.body === undefined) throw badRequest('the patch body is empty');
         if (type === 'apply') {
@@ -342,6 +351,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   app.addHook('preClose', async () => logs.close());
   app.addHook('onClose', async () => {
     tracker.stop();
+    crdEvents.stop();
+    await crdWatch.stop();
     await namespaces.stop();
   });
   await app.ready();

@@ -21,6 +21,7 @@ import { resourceByPlural } from '../../shared/resources/registry.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { generateNameSuffix } from '../../shared/resources/defaults.js';
 import { strategyFor } from '../../shared/resources/strategy.js';
+import { crScale } from '../../shared/resources/cr-schema.js';
 import { fromLabelSelector, formatRequirements } from '../../shared/resources/selectors.js';
 import { applyPatch, type PatchType } from './patch.js';
 import { bindDecision, decodeBody, deleteDecision, nextFromBody, objectForCreate, stripRv, withRv, writeContext, type Decision, type DeleteRequest, type Tracking } from './decisions.js';
@@ -87,6 +88,8 @@ export class ObjectStore {
   // ---------------------------------------------------------------- create
 
   async create(info: ResourceInfo, ns: string, body: unknown, opts: WriteOptions = {}, tracked = false): Promise<WriteResult> {
+    const refused = strategyFor(info.kind).admitCreate?.();
+    if (refused) throw refused;
     const { object: decoded, warnings } = decodeBody(info, body, opts.fieldValidation);
     const meta = decoded.metadata ?? {};
     if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
@@ -255,7 +258,7 @@ export class ObjectStore {
   // ---------------------------------------------------------------- scale
 
   async getScale(info: ResourceInfo, ns: string, name: string): Promise<KObject> {
-    return toScale(await this.get(info, ns, name));
+    return scaleOf(info, await this.get(info, ns, name));
   }
 
   async updateScale(info: ResourceInfo, ns: string, name: string, body: unknown, opts: WriteOptions = {}): Promise<KObject> {
@@ -263,12 +266,12 @@ export class ObjectStore {
     const object = await this.mutate(info, ns, name, s.resourceVersion, opts, (cur) =>
       nextFromBody(info, cur.object, { ...cur.object, spec: { replicas: s.replicas } }, 'scale', { manager: opts.manager, now: this.clock() }),
     );
-    return toScale(object);
+    return scaleOf(info, object);
   }
 
   async patchScale(info: ResourceInfo, ns: string, name: string, type: PatchType, patch: unknown, opts: WriteOptions = {}): Promise<KObject> {
     const cur = await this.get(info, ns, name);
-    const patched = applyPatch(type, toScale(cur), patch, patchSchemaForKind('autoscaling', 'v1', 'Scale'));
+    const patched = applyPatch(type, scaleOf(info, cur), patch, patchSchemaForKind('autoscaling', 'v1', 'Scale'));
     return this.updateScale(info, ns, name, patched, opts);
   }
 
@@ -411,6 +414,12 @@ function patchPrecondition(patch: unknown): string | undefined {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return undefined;
   const rv = (patch as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
   return typeof rv === 'string' && rv ? rv : undefined;
+}
+
+/** The Scale of an object: a CRD's scale paths, else spec.replicas / status.replicas / spec.selector. */
+export function scaleOf(info: ResourceInfo, obj: KObject): KObject {
+  const paths = strategyFor(info.kind).scale;
+  return paths ? crScale(obj, paths) : toScale(obj);
 }
 
 export function toScale(obj: KObject): KObject {

@@ -1,6 +1,8 @@
 /** From a JetStream message to a projected event, a dead letter (poison), or the reason it is neither. */
 import { classifyMessage } from '../../shared/eventlog/index.js';
 import type { DeadLetterRow, ProjectedEvent } from '../../shared/db/index.js';
+import { CRD_KIND, type Crd } from '../../shared/resources/crd.js';
+import { serveCrd } from '../../shared/resources/crd-serving.js';
 
 /** What the decoder needs of a message (JsMsg has it). */
 export interface RawMessage {
@@ -26,6 +28,15 @@ export function decodeMessage(root: string, m: RawMessage): Decoded {
       return { ok: false, reason: 'poison', deadLetter: deadLetterOf(m, c.reason) };
     case 'event':
       if (!c.info) return { ok: false, reason: 'unknown-resource' };
+      // A CRD met in the stream is served before the next message is decoded: its objects, right
+      // behind it, are then a known kind (the CRD watcher may not have seen it yet; replays too).
+      if (c.info.kind === CRD_KIND && c.type !== 'DELETED') {
+        try {
+          serveCrd(c.object as Crd);
+        } catch {
+          // an invalid stored CRD is not served; its objects are skipped as unknown
+        }
+      }
       return { ok: true, event: { seq: m.seq, time: nanosToIso(m.info.timestampNanos), type: c.type, info: c.info, object: c.object, subject: m.subject } };
     default: {
       const never: never = c;

@@ -37,6 +37,10 @@ import { Backoff, sleep } from './backoff.js';
 import { recreateDurable } from './consumer.js';
 import { applyBisecting } from './bisect.js';
 import { decodeMessage, deadLetterOf } from './decode.js';
+import { CrdWatch } from '../../shared/crd-watch.js';
+import { dropCrdView, ensureCrdView } from '../../shared/db/crd-views.js';
+import type { Crd } from '../../shared/resources/crd.js';
+import { resourceByPlural } from '../../shared/resources/registry.js';
 import { countDeadLetters } from './dead-letters.js';
 import { acquireLeadership } from './leader.js';
 import { projectorMetrics, type ProjectorMetrics } from './metrics.js';
@@ -304,6 +308,17 @@ export class Projector {
       }
     })().catch(() => undefined);
     this.log.info({ checkpoint: cp, durable: this.durable }, 'projector session started');
+    // CRDs: their kinds served in this process (the decoder also serves one met in a batch) and a
+    // SQL view per CRD over custom_objects.
+    // A view is made for a served CRD only, and dropped once its plural is served by none.
+    const crdWatch = new CrdWatch(el, this.log, async (ev, result) => {
+      const crd = ev.object as Crd;
+      const plural = crd.spec?.names?.plural ?? '';
+      if (ev.type === 'DELETED') {
+        if (!resourceByPlural(plural)) await dropCrdView(db, plural);
+      } else if (result?.served && !(await ensureCrdView(db, crd))) this.log.warn({ crd: crd.metadata.name }, 'no SQL view for this CRD: a table has its name');
+    });
+    await crdWatch.start();
 
     let busy = false;
     let stalls = 0;
@@ -339,6 +354,7 @@ export class Projector {
       if (inflight) await inflight;
     } finally {
       clearInterval(watchdog);
+      await crdWatch.stop();
       this.stopCtl.signal.removeEventListener('abort', onStop);
       lost.removeEventListener('abort', onLost);
       await inflight?.catch(() => undefined);

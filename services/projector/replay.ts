@@ -17,6 +17,7 @@
  * has none, DATABASE_URL or JETKUBE_PREFIX names some other database or cluster, and replay stops
  * with NoProjectionsError before it touches Postgres or NATS, instead of building tables there.
  */
+import { ensureCrdViewsFromProjection } from '../../shared/db/crd-views.js';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Config } from '../../shared/config.js';
@@ -165,6 +166,8 @@ class ReplayJob {
     if (read.lastSeq < builtSeq) this.gaps.push({ after: read.lastSeq, before: builtSeq + 1 });
     await writeCheckpoint(this.bdb, builtSeq);
     const copied = await copyHistory(this.bdb, this.live, this.gaps);
+    // The per-CRD SQL views, for the CRDs this schema holds as established.
+    await ensureCrdViewsFromProjection(this.bdb);
     const missing = this.gaps.reduce((n, g) => n + (g.before - g.after - 1), 0);
 
     if (pointInTime) {

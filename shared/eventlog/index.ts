@@ -2,3 +2,4 @@ export * from './subjects.js';
 export * from './event-log.js';
 export * from './classify.js';
 export * from './compaction.js';
+export * from './latest.js';

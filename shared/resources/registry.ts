@@ -15,6 +15,8 @@ export interface ResourceInfo {
   readonly version: string;
   readonly namespaced: boolean;
   readonly shortNames: readonly string[];
+  /** Groups of resources the kind belongs to (`all`), for discovery: `kubectl get all`. */
+  readonly categories?: readonly string[];
   /** Projection table in Postgres. */
   readonly table: string;
   /** Subresources served under the object path. */
@@ -42,6 +44,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('CronJob', 'cronjobs', 'batch', true, ['cj'], 'cronjobs', ['status']),
   r('Ingress', 'ingresses', 'networking.k8s.io', true, ['ing'], 'ingresses', ['status']),
   r('IngressClass', 'ingressclasses', 'networking.k8s.io', false, [], 'ingressclasses', []),
+  r('CustomResourceDefinition', 'customresourcedefinitions', 'apiextensions.k8s.io', false, ['crd', 'crds'], 'customresourcedefinitions', ['status']),
 ];
 
 function r(

@@ -73,6 +73,14 @@ export interface KindStrategy {
   readonly printer?: TablePrinter;
   /** The projection's own typed columns and how to fill them; none without one. */
   readonly projection?: Projection;
+  /** A CRD's custom resource: JSON only (no strategic merge patch, no protobuf). */
+  readonly customResource?: boolean;
+  /** The fields of a decoded object its schema does not know (a CRD's pruning), for fieldValidation. */
+  unknownFields?(o: Obj): string[];
+  /** Refuse a create before anything is read (a CRD being deleted takes no new objects). */
+  admitCreate?(): Error | undefined;
+  /** Where the scale subresource reads and writes replicas when not spec.replicas (a CRD's scale paths). */
+  readonly scale?: { readonly specReplicasPath: string; readonly statusReplicasPath: string; readonly labelSelectorPath?: string };
   /** Fields to select by, in the order Kubernetes lists them. */
   readonly fields?: Readonly<Record<string, SelectableField>>;
 }

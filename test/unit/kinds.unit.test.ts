@@ -39,6 +39,7 @@ describe('built-in kinds: everything particular is in the strategy', () => {
     ['Deployment', 'deployments', ['generation', 'observed_generation', 'replicas', 'status_replicas', 'ready_replicas', 'available_replicas', 'images', 'updated_replicas'],
       [], ['Name', 'Ready', 'Up-to-date', 'Available', 'Age']],
     ['Lease', 'leases', ['holder', 'renew_time', 'lease_duration_seconds'], [], ['Name', 'Holder', 'Age']],
+    ['CustomResourceDefinition', 'customresourcedefinitions', ['api_group', 'plural', 'kind', 'scope', 'established'], [], ['Name', 'Created At']],
     ['PodDisruptionBudget', 'poddisruptionbudgets', ['min_available', 'max_unavailable', 'current_healthy', 'desired_healthy', 'disruptions_allowed', 'expected_pods', 'observed_generation'], [], ['Name', 'Min Available', 'Max Unavailable', 'Allowed Disruptions', 'Age']],
     ['DaemonSet', 'daemonsets', ['generation', 'observed_generation', 'desired', 'current', 'ready', 'updated', 'available', 'misscheduled', 'node_selector', 'images'],
       [], ['Name', 'Desired', 'Current', 'Ready', 'Up-to-date', 'Available', 'Node Selector', 'Age']],

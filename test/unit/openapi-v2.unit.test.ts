@@ -17,7 +17,8 @@ function refsIn(v: unknown, out: string[] = []): string[] {
   if (Array.isArray(v)) v.forEach((x) => refsIn(x, out));
   else if (v && typeof v === 'object') {
     for (const [k, x] of Object.entries(v)) {
-      if (k === '$ref') out.push(x as string);
+      // A schema's `$ref` is a string; a property named `$ref` (JSONSchemaProps has one) is not a reference.
+      if (k === '$ref' && typeof x === 'string') out.push(x);
       else refsIn(x, out);
     }
   }
@@ -80,8 +81,9 @@ describe('openapi v2 document', () => {
     }
     const reached = new Set([...refs].map((r) => r.slice('#/definitions/'.length)));
     for (const name of Object.keys(doc.definitions)) assert.ok(reached.has(name) || name.startsWith(META), `${name} is reached`);
-    // Nothing beyond the served kinds: CRDs are not served, so their definitions stay out.
-    assert.ok(!Object.keys(doc.definitions).some((n) => n.startsWith('io.k8s.apiextensions')));
+    // Nothing beyond the served kinds: of apiextensions, only what a CustomResourceDefinition reaches.
+    assert.ok(!Object.keys(doc.definitions).some((n) => n.startsWith('io.k8s.api.flowcontrol')));
+    assert.ok(doc.definitions['io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition']);
     const containers = doc.definitions['io.k8s.api.core.v1.PodSpec'].properties.containers;
     assert.equal(containers['x-kubernetes-patch-merge-key'], 'name');
     assert.equal(containers['x-kubernetes-patch-strategy'], 'merge');

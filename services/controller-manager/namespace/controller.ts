@@ -11,7 +11,10 @@
  */
 import type { KObject } from '../../../shared/resources/meta.js';
 import type { Namespace } from '../../../shared/resources/types.js';
-import { RESOURCES, apiVersionOf, resourceByKind, resourceByPlural } from '../../../shared/resources/registry.js';
+import { RESOURCES, allResources, apiVersionOf, resourceByKind, resourceByPlural } from '../../../shared/resources/registry.js';
+import { CUSTOM_OBJECTS } from '../../../shared/db/custom-objects.js';
+import { serveCrd, unserveCrd } from '../../../shared/resources/crd-serving.js';
+import type { Crd } from '../../../shared/resources/crd.js';
 import { isNotFound } from '../../../shared/errors.js';
 import { EventRecorder, gatewayWriter, objectPath, type ObjectWriter } from '../../../shared/client/index.js';
 import type { Logger } from '../../../shared/log.js';
@@ -34,6 +37,9 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
   const recorder = new EventRecorder(client, { component: 'namespace-controller', now, log });
   const namespaces = ctx.informers.informer<Namespace>('namespaces');
   const content: Informer<KObject>[] = RESOURCES.filter((r) => r.namespaced).map((r) => ctx.informers.informer<KObject>(r.plural));
+  // CRDs: their kinds are served in this process too, so a namespace's custom resources are listed
+  // (through the gateway) and deleted with it.
+  const crds = ctx.informers.informer<KObject>('customresourcedefinitions');
   const queue = new WorkQueue();
   /** The last failure message reported per namespace, so a persisting failure is reported once. */
   const reported = new Map<string, string>();
@@ -54,7 +60,20 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
     return ns !== undefined && isNamespaceTerminating(ns);
   };
 
+  const serve = (crd: KObject) => {
+    if (crd.metadata.deletionTimestamp) return;
+    try {
+      serveCrd(crd as Crd);
+    } catch (e) {
+      log.debug({ err: e, crd: crd.metadata.name }, 'CRD not served here');
+    }
+  };
   const unregister = [
+    crds.addEventHandler({
+      onAdd: serve,
+      onUpdate: (_old, crd) => serve(crd),
+      onDelete: (crd) => unserveCrd(crd.metadata.name ?? ''),
+    }),
     namespaces.addEventHandler({
       onAdd: (ns) => {
         if (isNamespaceTerminating(ns)) queue.add(ns.metadata.name ?? '');
@@ -81,7 +100,7 @@ export const namespaceController: ControllerFactory = (ctx, { workers, now }) =>
 
   return startController({
     name: NAMESPACE_CONTROLLER_NAME,
-    informers: [namespaces, ...content],
+    informers: [namespaces, crds, ...content],
     queue,
     reconcile,
     workers,
@@ -114,10 +133,11 @@ export function namespaceReconciler(deps: NamespaceReconcilerDeps): Reconcile {
     return info;
   });
 
-  /** Everything in the namespace, by consistent lists through the gateway (what the projections hold at the log's head). */
+  /** Everything in the namespace, by consistent lists through the gateway (what the projections hold at the log's head); CRDs' kinds included. */
   async function liveContent(name: string): Promise<KObject[]> {
+    const custom = allResources().filter((r) => r.namespaced && r.table === CUSTOM_OBJECTS && !contentKinds.includes(r));
     const lists = await Promise.all(
-      contentKinds.map(async (info) => {
+      [...contentKinds, ...custom].map(async (info) => {
         const items = await writer.resource(info.plural).listAll(name);
         return items.map((o) => ({ ...o, apiVersion: o.apiVersion || apiVersionOf(info), kind: o.kind || info.kind }));
       }),

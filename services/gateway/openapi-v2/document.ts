@@ -10,6 +10,8 @@ import type { ResourceInfo } from '../../../shared/resources/registry.js';
 import { VERSION_INFO } from '../discovery.js';
 import { PATCH_MEDIA_TYPES } from '../openapi.js';
 import { GROUP_VERSIONS, builtInResourcesIn } from '../paths.js';
+import { servedVersion, type Crd, type JSONSchemaProps } from '../../../shared/resources/crd.js';
+import { reversedGroup } from '../openapi-crd.js';
 
 const DEFS = '#/definitions/';
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
@@ -66,7 +68,7 @@ const LIST = ['allowWatchBookmarks', 'continue', 'fieldSelector', 'labelSelector
 const JSON_ONLY = ['application/json'];
 const LIST_PRODUCES = ['application/json', 'application/json;stream=watch'];
 
-export function buildSwagger(groupVersions: readonly string[] = GROUP_VERSIONS): Swagger {
+export function buildSwagger(groupVersions: readonly string[] = GROUP_VERSIONS, custom: readonly { info: ResourceInfo; crd: Crd }[] = []): Swagger {
   const paths: Record<string, PathItem> = {};
   const roots = [...ALWAYS];
   for (const gv of groupVersions) {
@@ -78,15 +80,52 @@ export function buildSwagger(groupVersions: readonly string[] = GROUP_VERSIONS):
       Object.assign(paths, pathsOf(r, kindDef, listDef));
     }
   }
+  // CRDs' kinds: their schemas in v2 form (no `nullable`), paths whose PATCH takes no strategic merge.
+  const customDefs: Record<string, SchemaObject> = {};
+  if (custom.length) roots.push(`${META}ObjectMeta`, `${META}ListMeta`);
+  for (const { info: r, crd } of custom) {
+    const v = servedVersion(crd);
+    if (!v) continue;
+    const base = `${reversedGroup(r.group)}.${r.version}`;
+    const kindDef = `${base}.${r.kind}`;
+    const listDef = `${base}.${crd.spec.names.listKind ?? `${r.kind}List`}`;
+    const root = toV2Schema(v.schema?.openAPIV3Schema ?? { type: 'object' });
+    customDefs[kindDef] = {
+      ...root,
+      type: 'object',
+      properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: ref(`${META}ObjectMeta`), ...((root.properties as Record<string, SchemaObject> | undefined) ?? {}) },
+      'x-kubernetes-group-version-kind': [{ group: r.group, kind: r.kind, version: r.version }],
+    } as SchemaObject;
+    customDefs[listDef] = {
+      type: 'object',
+      required: ['items'],
+      properties: { apiVersion: { type: 'string' }, items: { type: 'array', items: ref(kindDef) }, kind: { type: 'string' }, metadata: ref(`${META}ListMeta`) },
+      'x-kubernetes-group-version-kind': [{ group: r.group, kind: crd.spec.names.listKind ?? `${r.kind}List`, version: r.version }],
+    } as SchemaObject;
+    Object.assign(paths, pathsOf(r, kindDef, listDef, CR_PATCH_TYPES));
+  }
   return {
     swagger: '2.0',
     info: { title: 'Kubernetes', version: VERSION_INFO.gitVersion },
     paths: sortKeys(paths),
-    definitions: sortKeys(reachable(roots)),
+    definitions: sortKeys({ ...reachable(roots), ...customDefs }),
   };
 }
 
-function pathsOf(r: ResourceInfo, kindDef: string, listDef: string): Record<string, PathItem> {
+const CR_PATCH_TYPES = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json'] as const;
+
+/** A CRD schema as Kubernetes publishes it in v2: `nullable` has no v2 form (a nullable field loses its type). */
+function toV2Schema(s: JSONSchemaProps): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...s };
+  if (s.nullable) delete out.type;
+  delete out.nullable;
+  if (s.properties) out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, x]) => [k, toV2Schema(x)]));
+  if (s.items) out.items = toV2Schema(s.items);
+  if (s.additionalProperties && typeof s.additionalProperties === 'object') out.additionalProperties = toV2Schema(s.additionalProperties);
+  return out;
+}
+
+function pathsOf(r: ResourceInfo, kindDef: string, listDef: string, patchTypes: readonly string[] = PATCH_MEDIA_TYPES): Record<string, PathItem> {
   const prefix = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
   const coll = r.namespaced ? `${prefix}/namespaces/{namespace}/${r.plural}` : `${prefix}/${r.plural}`;
   const scope = r.namespaced ? 'Namespaced' : '';
@@ -123,7 +162,7 @@ function pathsOf(r: ResourceInfo, kindDef: string, listDef: string): Record<stri
       parameters: [pathParam('name'), ...(r.namespaced ? [pathParam('namespace')] : [])],
       get: op('get', 'read', [], ok(kind, '200')),
       put: op('put', 'replace', [body, ...WRITE], ok(kind, '200', '201')),
-      patch: op('patch', 'patch', [{ ...body, schema: ref(`${META}Patch`) }, ...WRITE, query('force')], ok(kind, '200', '201'), { consumes: PATCH_MEDIA_TYPES }),
+      patch: op('patch', 'patch', [{ ...body, schema: ref(`${META}Patch`) }, ...WRITE, query('force')], ok(kind, '200', '201'), { consumes: patchTypes }),
       delete: op('delete', 'delete', [{ name: 'body', in: 'body', schema: ref(`${META}DeleteOptions`) }, query('dryRun'), query('gracePeriodSeconds'), query('propagationPolicy')], ok(kind, '200', '202')),
     },
   };

@@ -7,6 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { buildSwagger } from './document.js';
+import { registryGeneration } from '../../../shared/resources/registry.js';
+import { servedCustomResources } from '../openapi.js';
 import { documentType } from './gnostic.js';
 import { toGnostic } from './to-gnostic.js';
 
@@ -50,10 +52,23 @@ interface Built {
   protobuf?: Buffer;
 }
 let built: Built | undefined;
+/** The registry generation the document was built at: CRDs served or gone rebuild it. */
+let builtAt = -1;
 
 function swagger(): Built {
-  if (!built) {
-    const json = Buffer.from(JSON.stringify(buildSwagger()));
+  if (!built || builtAt !== registryGeneration()) {
+    builtAt = registryGeneration();
+    const custom = servedCustomResources();
+    let json = Buffer.from(JSON.stringify(buildSwagger(undefined, custom)));
+    if (custom.length) {
+      // A CRD schema gnostic can't take must not cost kubectl the whole document: leave the CRDs out then.
+      try {
+        const type = documentType();
+        type.encode(type.fromObject(toGnostic(JSON.parse(json.toString('utf8')))));
+      } catch {
+        json = Buffer.from(JSON.stringify(buildSwagger()));
+      }
+    }
     built = { json, etag: `"${createHash('sha512').update(json).digest('hex').toUpperCase()}"`, lastModified: new Date().toUTCString() };
   }
   return built;

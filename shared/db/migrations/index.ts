@@ -8,6 +8,7 @@ import * as customObjects from './2026_12_06_0003_custom_objects.js';
 import * as batch from './2026_12_06_0004_batch.js';
 import * as daemonSets from './2026_12_06_0005_daemonsets.js';
 import * as pdbs from './2026_12_06_0006_pdbs.js';
+import * as crds from './2026_12_06_0007_crds.js';
 import * as ingress from './2026_12_06_0008_ingress.js';
 import * as statefulSets from './2026_12_06_0009_statefulsets.js';
 
@@ -20,6 +21,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_06_0004_batch': batch,
   '2026_12_06_0005_daemonsets': daemonSets,
   '2026_12_06_0006_pdbs': pdbs,
+  '2026_12_06_0007_crds': crds,
   '2026_12_06_0008_ingress': ingress,
   '2026_12_06_0009_statefulsets': statefulSets,
 };

@@ -15,6 +15,7 @@ import { controllerRevisionStrategy, daemonSetStrategy } from './daemonset.js';
 import { cronJobStrategy, jobStrategy } from './batch.js';
 import { ingressClassStrategy, ingressStrategy } from './ingress.js';
 import { statefulSetStrategy } from './statefulset.js';
+import { crdStrategy } from './crd.js';
 
 export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -37,4 +38,5 @@ export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   ingressStrategy,
   ingressClassStrategy,
   statefulSetStrategy,
+  crdStrategy,
 ];
