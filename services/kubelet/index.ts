@@ -16,6 +16,7 @@ import { startHealthServer, type HealthServer } from '../../shared/http/health-s
 import { openContext, type ServiceContext } from '../../shared/service/context.js';
 import type { KubeletConfig } from './config.js';
 import { Kubelet } from './kubelet.js';
+import { attachExecServer } from './exec.js';
 import { kubeletMetrics } from './metrics.js';
 import { createRuntime, type ContainerRuntime } from './runtime/index.js';
 
@@ -68,7 +69,15 @@ export async function startKubelets(
       host: configs[0]!.nodeIp,
       registry: ctx.registry,
       readiness: () => ({ ready: pods.hasSynced() && ctx.el.connected(), nodes: configs.length }),
-      routes: (app) => logRoutes(app, pods, byNode),
+      routes: (app) => {
+        logRoutes(app, pods, byNode);
+        attachExecServer(app.server, async (ns, name, container) => {
+          const pod = pods.getByName(ns, name);
+          const kubelet = pod?.spec.nodeName ? byNode.get(pod.spec.nodeName) : undefined;
+          if (!pod || !kubelet) throw new ApiError('NotFound', `pods "${name}" not found`);
+          return kubelet.execTarget(ns, name, container);
+        }, log.child({ component: 'exec' }));
+      },
     });
     const port = Number(new URL(http.url).port);
     for (const k of configs) {
