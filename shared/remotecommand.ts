@@ -60,7 +60,11 @@ export function decodeClientFrame(msg: Buffer, v5: boolean): ClientFrame {
       } catch {
         return { type: 'invalid', message: 'the resize message is not JSON' };
       }
-      const { Width, Height } = (v ?? {}) as { Width?: unknown; Height?: unknown };
+      // Go decodes TerminalSize{Width, Height} (no JSON tags) case-insensitively: client-node sends lower case.
+      const field = (name: string): unknown =>
+        v && typeof v === 'object' ? Object.entries(v as Record<string, unknown>).find(([k]) => k.toLowerCase() === name)?.[1] : undefined;
+      const Width = field('width');
+      const Height = field('height');
       const ok = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 65535;
       if (!ok(Width) || !ok(Height)) return { type: 'invalid', message: 'the resize message needs integer Width and Height' };
       return { type: 'resize', width: Width, height: Height };

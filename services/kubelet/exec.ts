@@ -131,10 +131,19 @@ async function runExec(
   ws.on('error', () => undefined);
 
   try {
+    // With a tty, the client's first message is its terminal size: start the command with it.
+    let size: { width: number; height: number } | undefined;
+    if (opts.tty) size = await firstSize(early, ws, v5);
     const t = await resolve(where.ns, where.pod, where.container);
     if (!t.container) throw new Error(`container not found ("${where.container}")`);
     if (!isStreamingRuntime(t.runtime)) throw new Error(`the ${t.runtime.name} runtime runs no processes, so there is nothing to exec into`);
-    session = await t.runtime.execStream(t.container.id, opts.command, { stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, tty: opts.tty });
+    session = await t.runtime.execStream(t.container.id, opts.command, {
+      stdin: opts.stdin,
+      stdout: opts.stdout,
+      stderr: opts.stderr,
+      tty: opts.tty,
+      ...(size ? { size } : {}),
+    });
   } catch (e) {
     return finish(internalErrorStatus((e as Error).message));
   }
@@ -173,4 +182,33 @@ async function runExec(
   ended = true;
   log.info({ pod: `${where.ns}/${where.pod}`, container: where.container, exitCode: code }, 'exec ended');
   finish(exitStatus(opts.command, code));
+}
+
+/** How long a tty session waits for the client's first terminal size before starting without one. */
+const SIZE_WAIT_MS = 500;
+
+/** The terminal size among the messages held so far, or the next to arrive (briefly). */
+async function firstSize(early: Buffer[], ws: WebSocket, v5: boolean): Promise<{ width: number; height: number } | undefined> {
+  const find = () => {
+    for (const m of early) {
+      const f = decodeClientFrame(m, v5);
+      if (f.type === 'resize') return { width: f.width, height: f.height };
+    }
+    return undefined;
+  };
+  const now = find();
+  if (now) return now;
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      ws.off('message', check);
+      ws.off('close', done);
+      resolve(find());
+    };
+    // Runs after the session's own listener has held the message.
+    const check = () => setImmediate(() => find() && done());
+    const timer = setTimeout(done, SIZE_WAIT_MS);
+    ws.on('message', check);
+    ws.once('close', done);
+  });
 }

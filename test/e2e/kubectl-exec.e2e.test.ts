@@ -138,9 +138,10 @@ describe('kubectl exec and cp, process runtime', { skip: KUBECTL_SKIP }, () => {
     const kc = new k8s.KubeConfig();
     kc.loadFromClusterAndUser({ name: 'c', server: c.base, skipTLSVerify: true }, { name: 'u' });
     const exec = new k8s.Exec(kc);
-    const run1 = (cmd: string[], tty = false) =>
+    const run1 = (cmd: string[], tty = false, size?: { columns: number; rows: number }) =>
       new Promise<{ out: string; status: k8s.V1Status }>((resolve, reject) => {
         const out = new PassThrough();
+        if (size) Object.assign(out, size); // a terminal-like stdout: client-node sends its size
         let text = '';
         out.on('data', (d) => (text += d));
         exec
@@ -156,6 +157,17 @@ describe('kubectl exec and cp, process runtime', { skip: KUBECTL_SKIP }, () => {
     assert.deepEqual(bad.status.details?.causes, [{ reason: 'ExitCode', message: '7' }]);
     const tty = await run1(['sh', '-c', 'test -t 1 && echo terminal'], true);
     assert.equal(tty.out.trim(), 'terminal');
+    const sized = await run1(['stty', 'size'], true, { columns: 101, rows: 33 });
+    assert.equal(sized.out.trim(), '33 101');
+  });
+
+  it('kubectl exec -it gives the command a terminal of the client\'s size', async () => {
+    // kubectl needs a terminal on its own stdin for -t: run it under util-linux script, sized 37x111.
+    const cmd = `kubectl --server ${c.base} exec -it ${POD} -- sh -c 'test -t 0 && stty size && exit 4'`;
+    const r = await run('script', ['-qefc', `stty cols 111 rows 37; ${cmd}`, '/dev/null'], env);
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+    assert.match(r.stdout, /37 111\r?\n/);
+    assert.match(r.stdout, /command terminated with exit code 4/);
   });
 });
 

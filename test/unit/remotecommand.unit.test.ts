@@ -34,6 +34,7 @@ describe('remote command protocol', () => {
   it('decodes stdin, resize and the v5 close signal', () => {
     assert.deepEqual(decodeClientFrame(Buffer.from([0, 0x61]), true), { type: 'stdin', data: Buffer.from('a') });
     assert.deepEqual(decodeClientFrame(Buffer.concat([Buffer.from([4]), Buffer.from('{"Width":120,"Height":40}')]), true), { type: 'resize', width: 120, height: 40 });
+    assert.deepEqual(decodeClientFrame(Buffer.concat([Buffer.from([4]), Buffer.from('{"height":30,"width":100}')]), true), { type: 'resize', width: 100, height: 30 });
     assert.deepEqual(decodeClientFrame(Buffer.from([255, 0]), true), { type: 'close', stream: 0 });
     assert.equal(decodeClientFrame(Buffer.from([255, 0]), false).type, 'invalid', 'v4 has no close signal');
     assert.equal(decodeClientFrame(Buffer.from([255, 0, 1]), true).type, 'invalid');

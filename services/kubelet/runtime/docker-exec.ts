@@ -21,6 +21,7 @@ export async function dockerExecStream(docker: Dockerode, id: string, command: r
     ...(opts.tty ? { Env: ['TERM=xterm'] } : {}),
   });
   const stream = await exec.start({ hijack: true, stdin: opts.stdin, Tty: opts.tty });
+  if (opts.tty && opts.size && opts.size.width > 0 && opts.size.height > 0) await exec.resize({ w: opts.size.width, h: opts.size.height }).catch(() => undefined);
   stream.on('error', () => undefined);
   const stdout = opts.stdout ? new PassThrough() : undefined;
   const stderr = stderrWanted ? new PassThrough() : undefined;

@@ -2,10 +2,12 @@
  * kubectl exec for the process runtime: the command runs as a child of the kubelet, in the
  * container's environment and working directory (those the shim started the container with), in
  * its own process group (killed whole when the client goes away). With a tty the command runs under
- * util-linux `script`, which gives it a pseudo-terminal without any native module; terminal resizes
- * are not passed on (the terminal stays 80x24, or what the command sets itself).
+ * util-linux `script`, which gives it a pseudo-terminal without any native module: the first size
+ * the client sent is set with `stty` before the command starts; later resizes find the terminal
+ * through /proc (the fd 0 of script's child) and set it with `stty -F`, which signals SIGWINCH.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readFile, readlink } from 'node:fs/promises';
 import { ExecUnsupportedError, type ExecSession, type ExecStreamOptions } from './types.js';
 
 let scriptAvailable: boolean | undefined;
@@ -17,16 +19,61 @@ function hasScript(): boolean {
 /** Quote one argument for sh (pure). */
 export const shQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-/** The argv that runs `command` (pure): as is, or under `script` for a tty. */
-export function execArgv(command: readonly string[], tty: boolean): string[] {
+/** The argv that runs `command` (pure): as is, or under `script` for a tty (sized first when a size is known). */
+export function execArgv(command: readonly string[], tty: boolean, size?: { width: number; height: number }): string[] {
   if (!tty) return [...command];
+  const cmd = command.map(shQuote).join(' ');
+  const sized = size && size.width > 0 && size.height > 0 ? `stty cols ${size.width} rows ${size.height} 2>/dev/null; exec ${cmd}` : cmd;
   // -q quiet, -e the child's exit code, -f flush as written, -c the command; no typescript file.
-  return ['script', '-qefc', command.map(shQuote).join(' '), '/dev/null'];
+  return ['script', '-qefc', sized, '/dev/null'];
+}
+
+/** The pseudo-terminal of script's child (its stdin), if it runs yet. */
+async function ptyOf(scriptPid: number): Promise<string | undefined> {
+  try {
+    const children = (await readFile(`/proc/${scriptPid}/task/${scriptPid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
+    for (const c of children) {
+      const dev = await readlink(`/proc/${c}/fd/0`).catch(() => '');
+      if (dev.startsWith('/dev/pts/')) return dev;
+    }
+  } catch {
+    /* gone, or no /proc */
+  }
+  return undefined;
+}
+
+function resizer(scriptPid: number): (width: number, height: number) => void {
+  let latest: { width: number; height: number } | undefined;
+  let busy = false;
+  const apply = async () => {
+    busy = true;
+    try {
+      while (latest) {
+        const { width, height } = latest;
+        latest = undefined;
+        let dev: string | undefined;
+        for (let i = 0; i < 20 && !(dev = await ptyOf(scriptPid)); i++) await new Promise((r) => setTimeout(r, 25));
+        if (!dev) return;
+        await new Promise<void>((r) => {
+          const p = spawn('stty', ['-F', dev!, 'cols', String(width), 'rows', String(height)], { stdio: 'ignore' });
+          p.once('close', () => r());
+          p.once('error', () => r());
+        });
+      }
+    } finally {
+      busy = false;
+    }
+  };
+  return (width, height) => {
+    if (width <= 0 || height <= 0) return;
+    latest = { width, height };
+    if (!busy) void apply();
+  };
 }
 
 export function spawnExec(command: readonly string[], where: { cwd: string; env: Readonly<Record<string, string>> }, opts: ExecStreamOptions): Promise<ExecSession> {
   if (opts.tty && !hasScript()) throw new ExecUnsupportedError('a tty needs util-linux `script` on the node for the process runtime; run without -t');
-  const [cmd, ...args] = execArgv(command, opts.tty);
+  const [cmd, ...args] = execArgv(command, opts.tty, opts.size);
   if (!cmd) throw new ExecUnsupportedError('empty command');
   const env: Record<string, string> = { ...where.env, ...(opts.tty ? { TERM: where.env.TERM ?? 'xterm' } : {}) };
   return new Promise<ExecSession>((resolve, reject) => {
@@ -46,7 +93,7 @@ export function spawnExec(command: readonly string[], where: { cwd: string; env:
         ...(child.stdin ? { stdin: child.stdin } : {}),
         ...(child.stdout ? { stdout: child.stdout } : {}),
         ...(child.stderr ? { stderr: child.stderr } : {}),
-        resize: () => undefined,
+        resize: opts.tty ? resizer(child.pid!) : () => undefined,
         exited,
         kill: () => {
           try {

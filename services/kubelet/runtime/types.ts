@@ -157,6 +157,8 @@ export interface ExecStreamOptions {
   readonly stdout: boolean;
   readonly stderr: boolean;
   readonly tty: boolean;
+  /** The terminal's size when the client sent one before the command started (tty only). */
+  readonly size?: { readonly width: number; readonly height: number };
 }
 
 /** Thrown when a runtime cannot exec at all (fake), or not with these options (process runtime and a tty). */
