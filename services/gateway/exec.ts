@@ -1,8 +1,8 @@
 /**
- * `GET|POST /api/v1/namespaces/{ns}/pods/{name}/exec` over WebSocket (v5.channel.k8s.io, or v4),
+ * `GET|POST /api/v1/namespaces/{ns}/pods/{name}/exec` and `/attach` over WebSocket (v5.channel.k8s.io, or v4),
  * what kubectl 1.32 speaks: check the request as the API server does (pod, container, streams,
  * node), upgrade, then tunnel every message both ways to the kubelet serving the pod's node
- * (`/exec/{ns}/{pod}/{container}` there, like logs.ts proxies `/containerLogs`). The framing is the
+ * (`/exec|attach/{ns}/{pod}/{container}` there, like logs.ts proxies `/containerLogs`). The framing is the
  * kubelet's business (shared/remotecommand.ts); the gateway relays messages unchanged.
  *
  * Refusals before the upgrade are HTTP Status answers (kubectl then retries with SPDY, gets the
@@ -68,7 +68,7 @@ export function checkExec(pod: KObject, q: URLSearchParams, kind: 'exec' | 'atta
   const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
   if (!nodeName) throw badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
   const phase = (pod.status as { phase?: string } | undefined)?.phase;
-  if (phase === 'Succeeded' || phase === 'Failed') throw badRequest(`cannot exec into a container in a completed pod; current phase is ${phase}`);
+  if (phase === 'Succeeded' || phase === 'Failed') throw badRequest(`cannot ${kind === 'exec' ? 'exec into' : 'attach to'} a container in a completed pod; current phase is ${phase}`);
   return { opts, container, nodeName };
 }
 
@@ -106,7 +106,6 @@ export class ExecProxy {
     const ns = decodeURIComponent(m[1]!);
     const name = decodeURIComponent(m[2]!);
     const kind = m[3] as 'exec' | 'attach';
-    if (kind === 'attach') throw badRequest('attach is not supported yet; use exec');
     const pod = await this.store.get(resourceByPlural('pods')!, ns, name);
     const { opts, container, nodeName } = checkExec(pod, url.searchParams, kind);
     const isWebSocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
@@ -115,7 +114,7 @@ export class ExecProxy {
     if (!protocol) throw badRequest(`unable to upgrade connection: none of the offered subprotocols is supported; use ${PROTOCOL_V5}`);
     const node = await this.store.get(resourceByPlural('nodes')!, '', nodeName);
     const { host, port } = kubeletAddress(node);
-    const target = `ws://${host}:${port}/exec/${[ns, name, container].map(encodeURIComponent).join('/')}?${kubeletQuery(opts)}`;
+    const target = `ws://${host}:${port}/${kind}/${[ns, name, container].map(encodeURIComponent).join('/')}?${kubeletQuery(opts)}`;
     this.wss.handleUpgrade(req, socket, head, (client) => this.relay(client, target, protocol, `${ns}/${name}`, nodeName));
   }
 

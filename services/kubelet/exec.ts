@@ -38,7 +38,7 @@ export interface ExecTargetResolver {
   (ns: string, pod: string, container: string): Promise<{ runtime: ContainerRuntime; container?: RuntimeContainer }>;
 }
 
-const PATH = /^\/(exec)\/([^/]+)\/([^/]+)\/([^/]+)$/;
+const PATH = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)$/;
 
 /** Write an HTTP answer on a socket that was not upgraded. */
 export function rejectUpgrade(socket: Duplex, code: number, status: object): void {
@@ -56,10 +56,10 @@ export function attachExecServer(server: Server, resolve: ExecTargetResolver, lo
     const m = PATH.exec(url.pathname);
     try {
       if (!m) throw new ApiError('NotFound', 'the server could not find the requested resource');
-      const [, , ns, pod, container] = m.map((s) => decodeURIComponent(s)) as [string, string, string, string, string];
+      const [, kind, ns, pod, container] = m.map((s) => decodeURIComponent(s)) as [string, 'exec' | 'attach', string, string, string];
       let opts: StreamOptions;
       try {
-        opts = parseStreamOptions(url.searchParams, 'exec');
+        opts = parseStreamOptions(url.searchParams, kind);
       } catch (e) {
         if (e instanceof StreamOptionsError) throw new ApiError('BadRequest', e.message);
         throw e;
@@ -68,7 +68,8 @@ export function attachExecServer(server: Server, resolve: ExecTargetResolver, lo
         throw new ApiError('BadRequest', `unable to upgrade connection: none of the offered subprotocols is supported; use ${PROTOCOL_V5}`);
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        void runExec(ws, resolve, { ns, pod, container }, opts, log).catch((e) => log.warn({ err: (e as Error).message, pod: `${ns}/${pod}` }, 'exec failed'));
+        const run = kind === 'attach' ? runAttach : runExec;
+        void run(ws, resolve, { ns, pod, container }, opts, log).catch((e) => log.warn({ err: (e as Error).message, pod: `${ns}/${pod}` }, 'exec failed'));
       });
     } catch (e) {
       const err = isApiError(e) ? e : new ApiError('InternalError', (e as Error).message);
@@ -211,4 +212,49 @@ async function firstSize(early: Buffer[], ws: WebSocket, v5: boolean): Promise<{
     ws.on('message', check);
     ws.once('close', done);
   });
+}
+
+/**
+ * Attach, output only: what the container writes from now on (its log followed from the end, stdout
+ * and stderr together on stdout), until it stops or the client leaves; then Success. Attaching
+ * stdin or a tty needs the container to have been started with them, which no runtime does yet.
+ */
+async function runAttach(
+  ws: WebSocket,
+  resolve: ExecTargetResolver,
+  where: { ns: string; pod: string; container: string },
+  opts: StreamOptions,
+  log: Logger,
+): Promise<void> {
+  const ac = new AbortController();
+  ws.once('close', () => ac.abort());
+  ws.on('error', () => undefined);
+  const finish = (status: ExecStatus) => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(encodeFrame(ERROR, JSON.stringify(status)));
+    ws.close(1000);
+  };
+  let id: string;
+  let runtime: ContainerRuntime;
+  try {
+    if (opts.stdin || opts.tty) throw new Error('attaching stdin or a tty is not supported by this kubelet yet (the container was not started with them); attach without -i/-t, or use exec');
+    const t = await resolve(where.ns, where.pod, where.container);
+    if (!t.container) throw new Error(`container not found ("${where.container}")`);
+    id = t.container.id;
+    runtime = t.runtime;
+  } catch (e) {
+    return finish(internalErrorStatus((e as Error).message));
+  }
+  log.info({ pod: `${where.ns}/${where.pod}`, container: where.container }, 'attach started');
+  const stream = opts.stdout ? STDOUT : STDERR;
+  try {
+    for await (const line of runtime.logs(id, { follow: true, tailLines: 0, signal: ac.signal })) {
+      if (ws.readyState !== WebSocket.OPEN) break;
+      ws.send(encodeFrame(stream, line));
+    }
+  } catch (e) {
+    if (!ac.signal.aborted) return finish(internalErrorStatus((e as Error).message));
+  }
+  log.info({ pod: `${where.ns}/${where.pod}`, container: where.container }, 'attach ended');
+  finish({ metadata: {}, status: 'Success' });
 }

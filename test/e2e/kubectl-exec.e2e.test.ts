@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { api } from '../stack.js';
@@ -21,6 +22,7 @@ const NS = '/api/v1/namespaces/default';
 const RUN = Math.random().toString(36).slice(2, 7);
 const POD = `exec-${RUN}`;
 const TWO = `exec2-${RUN}`;
+const TICKER = `ticker-${RUN}`;
 
 const sleeper = (name: string, containers: readonly string[]) => ({
   apiVersion: 'v1',
@@ -46,12 +48,21 @@ describe('kubectl exec and cp, process runtime', { skip: KUBECTL_SKIP }, () => {
   before(async () => {
     c = await startProcessCluster('kexec', 1);
     scratch = mkdtempSync(join(tmpdir(), 'jk-exec-'));
-    for (const p of [sleeper(POD, ['main']), sleeper(TWO, ['a', 'b'])]) {
+    const ticker = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: TICKER },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [{ name: 't', image: 'busybox:1.36', command: ['sh', '-c', 'while [ ! -f stop ]; do echo tick; sleep 0.2; done; echo bye'] }],
+      },
+    };
+    for (const p of [sleeper(POD, ['main']), sleeper(TWO, ['a', 'b']), ticker]) {
       const r = await api(c.base, 'POST', `${NS}/pods`, p);
       assert.equal(r.status, 201, JSON.stringify(r.body));
     }
     await eventually('the pods running', async () => {
-      for (const name of [POD, TWO]) {
+      for (const name of [POD, TWO, TICKER]) {
         const r = await api(c.base, 'GET', `${NS}/pods/${name}`);
         if (r.body?.status?.phase !== 'Running') return false;
       }
@@ -132,6 +143,24 @@ describe('kubectl exec and cp, process runtime', { skip: KUBECTL_SKIP }, () => {
     assert.equal(noStream.body.message, 'you must specify at least 1 of stdin, stdout, stderr');
     const multi = await wsRefusal(`${c.base.replace('http', 'ws')}${NS}/pods/${TWO}/exec?command=true&stdout=true`);
     assert.equal(multi.body.message, `a container name must be specified for pod ${TWO}, choose one of: [a b]`);
+  });
+
+  it('kubectl attach streams the container output until it stops', async () => {
+    const child = spawn('kubectl', ['--server', c.base, 'attach', TICKER], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+    try {
+      await eventually('ticks through attach', async () => out.includes('tick\n'), 30_000, 100);
+      const stop = await kubectl(['exec', TICKER, '--', 'touch', 'stop']);
+      assert.equal(stop.code, 0, stop.stderr);
+      assert.equal(await exited, 0, err);
+      assert.match(out, /^(tick\n)+bye\n$/);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it("works with @kubernetes/client-node's Exec", async () => {
