@@ -31,6 +31,9 @@ import {
 import { kubeletAddress } from './logs.js';
 import type { ObjectStore } from './store.js';
 
+const HIGH_WATER = 1 << 20;
+const LOW_WATER = 256 << 10;
+
 const PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach)\/?$/;
 
 interface Named {
@@ -125,8 +128,15 @@ export class ExecProxy {
     const queued: { data: Buffer; binary: boolean }[] = [];
     let opened = false;
     client.on('error', () => undefined);
+    // Each side is read only as fast as the other takes the messages (kubectl cp of a large file).
+    const pipe = (from: WebSocket, to: WebSocket, data: Buffer, binary: boolean) => {
+      to.send(data, { binary }, () => {
+        if (from.isPaused && to.bufferedAmount < LOW_WATER) from.resume();
+      });
+      if (to.bufferedAmount > HIGH_WATER && !from.isPaused) from.pause();
+    };
     client.on('message', (data: Buffer, binary) => {
-      if (opened && upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary });
+      if (opened && upstream.readyState === WebSocket.OPEN) pipe(client, upstream, data, binary);
       else queued.push({ data, binary });
     });
     client.once('close', () => {
@@ -137,10 +147,11 @@ export class ExecProxy {
       for (const q of queued.splice(0)) upstream.send(q.data, { binary: q.binary });
     });
     upstream.on('message', (data: Buffer, binary) => {
-      if (client.readyState === WebSocket.OPEN) client.send(data, { binary });
+      if (client.readyState === WebSocket.OPEN) pipe(upstream, client, data, binary);
     });
     upstream.once('close', (code) => {
       this.upstreams.delete(upstream);
+      if (client.isPaused) client.resume(); // to read the client's close frame
       if (client.readyState === WebSocket.OPEN) client.close(code === 1005 || code === 1006 ? 1000 : code);
     });
     upstream.once('error', (e) => {

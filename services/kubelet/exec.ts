@@ -11,7 +11,7 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ApiError, isApiError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
@@ -86,6 +86,9 @@ export function attachExecServer(server: Server, resolve: ExecTargetResolver, lo
   };
 }
 
+/** Bytes the command's stdin may hold unread before the client's socket is paused. */
+const STDIN_BUFFER = 1 << 20;
+
 /** Pending sends above which the command's output is paused (the client reads slowly). */
 const HIGH_WATER = 32;
 
@@ -97,7 +100,10 @@ async function runExec(
   log: Logger,
 ): Promise<void> {
   const v5 = ws.protocol === PROTOCOL_V5;
+  // A paused socket would never read the client's close frame: resume before closing.
+  const resume = () => ws.isPaused && ws.resume();
   const finish = (status: ExecStatus) => {
+    resume();
     if (ws.readyState !== WebSocket.OPEN) return;
     ws.send(encodeFrame(ERROR, JSON.stringify(status)));
     ws.close(1000);
@@ -112,7 +118,13 @@ async function runExec(
     const f = decodeClientFrame(msg, v5);
     switch (f.type) {
       case 'stdin':
-        if (session.stdin && f.data.length) session.stdin.write(f.data);
+        // The command reads slower than the client sends: stop reading the socket until it drains.
+        // (Pausing at every full pipe buffer makes the socket crawl: only past STDIN_BUFFER bytes.)
+        if (session.stdin && f.data.length && !session.stdin.write(f.data) && !ws.isPaused && (session.stdin as Writable).writableLength > STDIN_BUFFER) {
+          ws.pause();
+          session.stdin.once('drain', resume);
+          session.stdin.once('close', resume);
+        }
         break;
       case 'close':
         if (f.stream === STDIN) session.stdin?.end();

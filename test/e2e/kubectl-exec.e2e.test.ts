@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { api } from '../stack.js';
@@ -114,6 +115,18 @@ describe('kubectl exec and cp, process runtime', { skip: KUBECTL_SKIP }, () => {
     const down = await kubectl(['cp', `${POD}:copied.txt`, back]);
     assert.equal(down.code, 0, down.stderr);
     assert.equal(readFileSync(back, 'utf8'), content);
+  });
+
+  it('copies a large binary file both ways (flow control through the gateway)', async () => {
+    const big = randomBytes(6 << 20);
+    const local = join(scratch, 'big.bin');
+    writeFileSync(local, big);
+    const up = await kubectl(['cp', local, `${POD}:big.bin`]);
+    assert.equal(up.code, 0, up.stderr);
+    const back = join(scratch, 'big-back.bin');
+    const down = await kubectl(['cp', `${POD}:big.bin`, back]);
+    assert.equal(down.code, 0, down.stderr);
+    assert.ok(readFileSync(back).equals(big), 'the same bytes came back');
   });
 
   it('defaults to the first container and takes -c', async () => {
