@@ -104,6 +104,12 @@ describe('kubelet with the docker runtime, end to end', async () => {
     const i = await kubectl(['exec', '-i', 'httpd', '--', 'sh', '-c', 'cat; echo done'], 'in\n');
     assert.equal(i.code, 0, i.stderr);
     assert.equal(i.stdout, 'in\ndone\n');
+    // -it: kubectl needs a terminal on its stdin, so it runs under util-linux script, sized 29x97.
+    // Engines before API 1.42 size an exec's terminal only after it started: ask a few times.
+    const inner = `sh -c 'test -t 0 && for i in 1 2 3 4 5 6 7 8 9 10; do set -- $(stty size); [ $1 != 0 ] && break; sleep 0.1; done; stty size'`;
+    const t = await run('script', ['-qefc', `stty cols 97 rows 29; kubectl --server ${base} exec -it httpd -- ${inner}`, '/dev/null'], env);
+    assert.equal(t.code, 0, t.stdout + t.stderr);
+    assert.match(t.stdout, /29 97\r?\n/);
   });
 
   it('a killed container is restarted with restartCount 1', { skip }, async () => {

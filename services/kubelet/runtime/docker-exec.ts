@@ -19,7 +19,9 @@ export async function dockerExecStream(docker: Dockerode, id: string, command: r
     AttachStderr: stderrWanted,
     Tty: opts.tty,
     ...(opts.tty ? { Env: ['TERM=xterm'] } : {}),
-  });
+    // API 1.42+: the terminal has its size from the start (older engines ignore it: resized below).
+    ...(opts.tty && opts.size ? { ConsoleSize: [opts.size.height, opts.size.width] } : {}),
+  } as Dockerode.ExecCreateOptions);
   const stream = await exec.start({ hijack: true, stdin: opts.stdin, Tty: opts.tty });
   if (opts.tty && opts.size && opts.size.width > 0 && opts.size.height > 0) await exec.resize({ w: opts.size.width, h: opts.size.height }).catch(() => undefined);
   stream.on('error', () => undefined);
