@@ -156,6 +156,10 @@ describe('kubectl exec and cp, process runtime', { skip: KUBECTL_SKIP }, () => {
     assert.equal(noStream.body.message, 'you must specify at least 1 of stdin, stdout, stderr');
     const multi = await wsRefusal(`${c.base.replace('http', 'ws')}${NS}/pods/${TWO}/exec?command=true&stdout=true`);
     assert.equal(multi.body.message, `a container name must be specified for pod ${TWO}, choose one of: [a b]`);
+    const v1 = await api(c.base, 'GET', '/api/v1');
+    for (const sub of ['pods/exec', 'pods/attach']) {
+      assert.deepEqual(v1.body.resources.find((r: any) => r.name === sub)?.verbs, ['create', 'get'], sub);
+    }
   });
 
   it('kubectl attach streams the container output until it stops', async () => {
