@@ -59,6 +59,7 @@ export async function startKubelets(
   const byNode = new Map<string, Kubelet>();
   const runtimes: ContainerRuntime[] = [];
   let http: HealthServer | undefined;
+  let execServer: { close(): void } | undefined;
   const kubelets: Kubelet[] = [];
   try {
     await Promise.all([pods.start(), ctx.informers.start()]);
@@ -71,7 +72,7 @@ export async function startKubelets(
       readiness: () => ({ ready: pods.hasSynced() && ctx.el.connected(), nodes: configs.length }),
       routes: (app) => {
         logRoutes(app, pods, byNode);
-        attachExecServer(app.server, async (ns, name, container) => {
+        execServer = attachExecServer(app.server, async (ns, name, container) => {
           const pod = pods.getByName(ns, name);
           const kubelet = pod?.spec.nodeName ? byNode.get(pod.spec.nodeName) : undefined;
           if (!pod || !kubelet) throw new ApiError('NotFound', `pods "${name}" not found`);
@@ -106,6 +107,7 @@ export async function startKubelets(
     log.info({ nodes: configs.map((k) => k.nodeName).slice(0, 10), count: configs.length, url: http.url }, 'kubelets running');
   } catch (err) {
     await Promise.allSettled(kubelets.map((k) => k.stop()));
+    execServer?.close();
     await http?.close().catch(() => undefined);
     await pods.stop();
     await ctx.close();
@@ -117,6 +119,7 @@ export async function startKubelets(
     url: http.url,
     async close() {
       await Promise.allSettled(kubelets.map((k) => k.stop()));
+      execServer?.close(); // open exec sessions would hold the server open
       await http?.close().catch(() => undefined);
       await pods.stop();
       await Promise.allSettled(runtimes.map((r) => r.close()));

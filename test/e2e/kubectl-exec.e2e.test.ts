@@ -180,6 +180,28 @@ describe('kubectl exec and cp, process runtime', { skip: KUBECTL_SKIP }, () => {
     }
   });
 
+  it('kills the command when the client goes away', async () => {
+    const child = spawn('kubectl', ['--server', c.base, 'exec', POD, '--', 'sh', '-c', 'echo $$ > exec-pid; echo started; exec sleep 300'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    try {
+      await eventually('the command started', async () => out.includes('started'), 30_000, 50);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const pid = Number((await kubectl(['exec', POD, '--', 'cat', 'exec-pid'])).stdout.trim());
+    assert.ok(pid > 1, 'the pid was recorded');
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await eventually('the command killed', async () => !alive(), 30_000, 100);
+  });
+
   it("works with @kubernetes/client-node's Exec", async () => {
     const kc = new k8s.KubeConfig();
     kc.loadFromClusterAndUser({ name: 'c', server: c.base, skipTLSVerify: true }, { name: 'u' });
