@@ -33,7 +33,7 @@ const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', '
 export function apiResourceList(groupVersion: string): object | undefined {
   const infos = resourcesIn(groupVersion);
   if (infos.length === 0) return undefined;
-  const resources = infos.flatMap((r) => [entry(r), ...r.subresources.map((s) => subEntry(r, s))]);
+  const resources = infos.flatMap((r) => [entry(r), ...r.subresources.map((s) => subEntry(r, s)), ...streamEntries(r)]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
 }
 
@@ -67,4 +67,10 @@ function subEntry(r: ResourceInfo, sub: string): object {
     default:
       return { ...base, kind: r.kind, verbs: ['get', 'patch', 'update'] };
   }
+}
+
+/** pods/attach and pods/exec (WebSocket upgrades, exec.ts), as kube-apiserver lists them. */
+function streamEntries(r: ResourceInfo): object[] {
+  if (r.plural !== 'pods' || r.group !== '') return [];
+  return ['attach', 'exec'].map((sub) => ({ name: `pods/${sub}`, singularName: '', namespaced: true, kind: sub === 'exec' ? 'PodExecOptions' : 'PodAttachOptions', verbs: ['create', 'get'] }));
 }

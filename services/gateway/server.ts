@@ -30,6 +30,7 @@ import { DEFAULT_CLUSTER_POD_CIDR, NodePodCidrs } from './node-cidrs.js';
 import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange, ServiceAllocations } from './service-ips.js';
 import { ReservationSet } from './reservations.js';
 import { LogProxy } from './logs.js';
+import { ExecProxy } from './exec.js';
 import { asTable, tableContentType, tableRequest } from './table.js';
 import { decodeJson, decodeYaml } from './decode.js';
 import { parseQuery, rawQuery, type Query, type RawQuery } from './query.js';
@@ -81,6 +82,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const crdEvents = crdEventHandler(store, log, logger, deps.clock);
   const crdWatch = new CrdWatch(log, logger, (ev, r) => crdEvents.handle(ev, r));
   await crdWatch.start();
+  const execs = new ExecProxy(store, logger.child({ component: 'exec' }));
   const now = deps.clock ?? (() => new Date());
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
@@ -219,6 +221,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     const { info, namespace: ns, name, subresource: sub } = t;
     const mark = (verb: string, longRunning = false) =>
       ((req as FastifyRequest & { jk?: object }).jk = { verb, resource: sub ? `${info.plural}/${sub}` : info.plural, longRunning });
+    // exec and attach are WebSocket upgrades (exec.ts): a plain request cannot stream.
+    if (info.plural === 'pods' && name && (sub === 'exec' || sub === 'attach')) throw badRequest('Upgrade request required');
     if (sub && !info.subresources.includes(sub as never) && !(info.kind === 'Namespace' && sub === 'finalize')) {
       throw new ApiError('NotFound', 'the server could not find the requested resource');
     }
@@ -348,13 +352,17 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   }
 
   // Before the server waits for open requests: followed logs end only when their upstream does.
-  app.addHook('preClose', async () => logs.close());
+  app.addHook('preClose', async () => {
+    execs.close();
+    await logs.close();
+  });
   app.addHook('onClose', async () => {
     tracker.stop();
     crdEvents.stop();
     await crdWatch.stop();
     await namespaces.stop();
   });
+  execs.attach(app.server);
   await app.ready();
   return { app, store, tracker };
 }

@@ -16,6 +16,7 @@ import { startHealthServer, type HealthServer } from '../../shared/http/health-s
 import { openContext, type ServiceContext } from '../../shared/service/context.js';
 import type { KubeletConfig } from './config.js';
 import { Kubelet } from './kubelet.js';
+import { attachExecServer } from './exec.js';
 import { kubeletMetrics } from './metrics.js';
 import { createRuntime, type ContainerRuntime } from './runtime/index.js';
 import { podReferences } from './volumes/plan.js';
@@ -59,6 +60,7 @@ export async function startKubelets(
   const byNode = new Map<string, Kubelet>();
   const runtimes: ContainerRuntime[] = [];
   let http: HealthServer | undefined;
+  let execServer: { close(): void } | undefined;
   const kubelets: Kubelet[] = [];
   try {
     await Promise.all([pods.start(), ctx.informers.start()]);
@@ -69,7 +71,15 @@ export async function startKubelets(
       host: configs[0]!.nodeIp,
       registry: ctx.registry,
       readiness: () => ({ ready: pods.hasSynced() && ctx.el.connected(), nodes: configs.length }),
-      routes: (app) => logRoutes(app, pods, byNode),
+      routes: (app) => {
+        logRoutes(app, pods, byNode);
+        execServer = attachExecServer(app.server, async (ns, name, container) => {
+          const pod = pods.getByName(ns, name);
+          const kubelet = pod?.spec.nodeName ? byNode.get(pod.spec.nodeName) : undefined;
+          if (!pod || !kubelet) throw new ApiError('NotFound', `pods "${name}" not found`);
+          return kubelet.execTarget(ns, name, container);
+        }, log.child({ component: 'exec' }));
+      },
     });
     const port = Number(new URL(http.url).port);
     for (const k of configs) {
@@ -105,6 +115,7 @@ export async function startKubelets(
     log.info({ nodes: configs.map((k) => k.nodeName).slice(0, 10), count: configs.length, url: http.url }, 'kubelets running');
   } catch (err) {
     await Promise.allSettled(kubelets.map((k) => k.stop()));
+    execServer?.close();
     await http?.close().catch(() => undefined);
     await pods.stop();
     await ctx.close();
@@ -116,6 +127,7 @@ export async function startKubelets(
     url: http.url,
     async close() {
       await Promise.allSettled(kubelets.map((k) => k.stop()));
+      execServer?.close(); // open exec sessions would hold the server open
       await http?.close().catch(() => undefined);
       await pods.stop();
       await Promise.allSettled(runtimes.map((r) => r.close()));

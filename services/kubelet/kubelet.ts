@@ -643,6 +643,16 @@ export class Kubelet {
   logs(id: string, opts: LogOptions): AsyncIterable<string> {
     return this.deps.runtime.logs(id, opts);
   }
+
+  /** kubectl exec: the running container `container` of the pod, and the runtime it runs in (exec.ts). */
+  async execTarget(ns: string, podName: string, container: string): Promise<{ runtime: ContainerRuntime; container?: RuntimeContainer }> {
+    const pod = this.boundPod(`${ns}/${podName}`);
+    if (!pod) throw new ApiError('NotFound', `pods "${podName}" not found`);
+    const c = (await this.podContainers(ns, podName))
+      .filter((x) => x.labels[LABELS.podUid] === pod.metadata.uid && x.labels[LABELS.container] === container && x.state === 'running')
+      .sort((a, b) => Number(b.labels[LABELS.attempt] ?? 0) - Number(a.labels[LABELS.attempt] ?? 0))[0];
+    return { runtime: this.deps.runtime, ...(c ? { container: c } : {}) };
+  }
 }
 
 function limits(c: Container): { cpuMillis?: number; memoryBytes?: number } {

@@ -17,7 +17,9 @@ import { dropPrefix, testConfig } from '../harness.js';
 import { api } from '../stack.js';
 import { eventually, sleep } from '../controller-stack.js';
 import { dockerForTests, TEST_IMAGE } from '../docker-image.js';
-import { envFor, JETKUBE, startJetkube, stop } from './cli.js';
+import { envFor, JETKUBE, run, startJetkube, stop } from './cli.js';
+import { KUBECTL_SKIP } from './kubectl-harness.js';
+import { tmpdir } from 'node:os';
 
 const NS = '/api/v1/namespaces/default';
 const RUN = Math.random().toString(36).slice(2, 7);
@@ -94,6 +96,24 @@ describe('kubelet with the docker runtime, end to end', async () => {
     assert.equal((await (await fetch(`http://${p.status.podIP}:8080/`)).text()).trim(), 'httpd');
     const logs = await api(base, 'GET', `${NS}/pods/httpd/log`);
     assert.equal(logs.body, 'serving\n');
+  });
+
+  it('kubectl exec runs through the engine: output, stderr, stdin and its end, the exit code', { skip: skip ?? KUBECTL_SKIP }, async () => {
+    const env = { ...process.env, KUBECONFIG: '/dev/null', HOME: tmpdir() };
+    const kubectl = (args: string[], input?: string) => run('kubectl', ['--server', base, '--request-timeout=30s', ...args], env, input);
+    const r = await kubectl(['exec', 'httpd', '--', 'sh', '-c', 'echo $POD_NAME; echo err >&2; exit 3']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stdout, 'httpd\n');
+    assert.match(r.stderr, /^err\ncommand terminated with exit code 3\n$/);
+    const i = await kubectl(['exec', '-i', 'httpd', '--', 'sh', '-c', 'cat; echo done'], 'in\n');
+    assert.equal(i.code, 0, i.stderr);
+    assert.equal(i.stdout, 'in\ndone\n');
+    // -it: kubectl needs a terminal on its stdin, so it runs under util-linux script, sized 29x97.
+    // Engines before API 1.42 size an exec's terminal only after it started: ask a few times.
+    const inner = `sh -c 'test -t 0 && for i in 1 2 3 4 5 6 7 8 9 10; do set -- $(stty size); [ $1 != 0 ] && break; sleep 0.1; done; stty size'`;
+    const t = await run('script', ['-qefc', `stty cols 97 rows 29; kubectl --server ${base} exec -it httpd -- ${inner}`, '/dev/null'], env);
+    assert.equal(t.code, 0, t.stdout + t.stderr);
+    assert.match(t.stdout, /29 97\r?\n/);
   });
 
   it('a killed container is restarted with restartCount 1', { skip }, async () => {

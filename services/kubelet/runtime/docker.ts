@@ -36,6 +36,8 @@ import {
   type RuntimeContainer,
   type RuntimeState,
 } from './types.js';
+import type { ExecSession, ExecStreamOptions, StreamingRuntime } from './types.js';
+import { dockerExecStream } from './docker-exec.js';
 
 export interface DockerRuntimeOptions {
   /** The engine's unix socket; default: DOCKER_HOST, else /var/run/docker.sock (dockerode's defaults). */
@@ -237,7 +239,7 @@ class CappedSink {
   }
 }
 
-export class DockerRuntime implements ContainerRuntime {
+export class DockerRuntime implements ContainerRuntime, StreamingRuntime {
   readonly name = 'docker';
   private readonly docker: Dockerode;
   private readonly podsDir: string;
@@ -383,6 +385,11 @@ export class DockerRuntime implements ContainerRuntime {
       }),
     );
     return inspected.filter((c): c is RuntimeContainer => c !== undefined);
+  }
+
+  /** kubectl exec through the engine (docker-exec.ts). */
+  async execStream(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecSession> {
+    return dockerExecStream(this.docker, id, command, opts);
   }
 
   async exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {

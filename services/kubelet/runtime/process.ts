@@ -26,6 +26,8 @@ import type { PullPolicy } from '../../../shared/resources/types.js';
 import { readLogFile } from './cri-log.js';
 import type { ShimConfig, ShimState } from './process-shim.js';
 import { LABELS, MountConfigError, type RuntimeMount, type ContainerConfig, type ContainerLabels, type ContainerRuntime, type ExecResult, type LogOptions, type RuntimeContainer } from './types.js';
+import { ExecUnsupportedError, type ExecSession, type ExecStreamOptions, type StreamingRuntime } from './types.js';
+import { spawnExec } from './process-exec.js';
 
 const SHIM = fileURLToPath(new URL('./process-shim.js', import.meta.url));
 
@@ -52,7 +54,7 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
-export class ProcessRuntime implements ContainerRuntime {
+export class ProcessRuntime implements ContainerRuntime, StreamingRuntime {
   readonly name = 'process';
   private readonly containersDir: string;
   private readonly podsDir: string;
@@ -242,6 +244,13 @@ export class ProcessRuntime implements ContainerRuntime {
         resolve({ exitCode: code ?? (signal ? 137 : 1), output });
       });
     });
+  }
+
+  /** kubectl exec: the command in the container's env and cwd (process-exec.ts). */
+  async execStream(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecSession> {
+    const cfg = await readJson<ShimConfig>(join(this.containersDir, id, 'config.json'));
+    if (!cfg) throw new ExecUnsupportedError(`container not found ("${id}")`);
+    return spawnExec(command, { cwd: cfg.cwd, env: cfg.env }, opts);
   }
 
   logs(id: string, opts: LogOptions): AsyncIterable<string> {

@@ -174,3 +174,44 @@ export interface ContainerRuntime {
   /** process runtime: the directory mount paths are relative to (JETKUBE_ROOT in the container's env). */
   containerRoot?(podUid: string): string;
 }
+
+/** An interactive command inside a container (kubectl exec): its streams, its resize, its end. */
+export interface ExecSession {
+  /** Present when stdin was asked for; end() it for EOF. */
+  readonly stdin?: NodeJS.WritableStream;
+  /** Present when stdout was asked for (with a tty: the terminal's output). */
+  readonly stdout?: NodeJS.ReadableStream;
+  /** Present when stderr was asked for and there is no tty. */
+  readonly stderr?: NodeJS.ReadableStream;
+  /** Resize the terminal (tty only; ignored otherwise). */
+  resize(width: number, height: number): void;
+  /** The exit code, once the command ended and its output was read. */
+  readonly exited: Promise<number>;
+  /** Kill the command (the client went away). */
+  kill(): void;
+}
+
+export interface ExecStreamOptions {
+  readonly stdin: boolean;
+  readonly stdout: boolean;
+  readonly stderr: boolean;
+  readonly tty: boolean;
+  /** The terminal's size when the client sent one before the command started (tty only). */
+  readonly size?: { readonly width: number; readonly height: number };
+}
+
+/** Thrown when a runtime cannot exec at all (fake), or not with these options (process runtime and a tty). */
+export class ExecUnsupportedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExecUnsupportedError';
+  }
+}
+
+/** Runtimes that can run interactive commands in a container (kubectl exec). Optional to implement. */
+export interface StreamingRuntime {
+  /** Start `command` in container `id`; rejects when it cannot start (the exit code of a started command is in `exited`). */
+  execStream(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecSession>;
+}
+
+export const isStreamingRuntime = (r: unknown): r is StreamingRuntime => typeof (r as Partial<StreamingRuntime>)?.execStream === 'function';
