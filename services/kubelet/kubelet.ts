@@ -39,6 +39,8 @@ export interface KubeletDeps {
   readonly port: number;
   readonly metrics: KubeletMetrics;
   readonly now?: () => Date;
+  /** One Event sink for every kubelet of the process (a fake pool); default: this kubelet's own. */
+  readonly recorder?: EventRecorder;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -71,7 +73,7 @@ export class Kubelet {
     this.log = deps.log.child({ node: cfg.nodeName });
     this.now = deps.now ?? (() => new Date());
     this.probes = new ProbeManager(deps.runtime, (key) => this.queue.add(key), { enabled: deps.runtime.name !== 'fake', log: this.log });
-    this.recorder = new EventRecorder(deps.client, { component: 'kubelet', host: cfg.nodeName, log: this.log, now: this.now });
+    this.recorder = deps.recorder ?? new EventRecorder(deps.client, { component: 'kubelet', host: cfg.nodeName, log: this.log, now: this.now });
   }
 
   // ------------------------------------------------------------------------------------ lifecycle
@@ -128,6 +130,10 @@ export class Kubelet {
     this.probes.stop();
     await this.controller?.stop();
     await this.recorder.flush();
+  }
+
+  private event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.recorder.record(pod, type, reason, message, this.nodeName);
   }
 
   /** A pod bound here changed (called by the host's shared informer handler). */
@@ -359,8 +365,8 @@ export class Kubelet {
         await rt.remove(a.id);
         return;
       case 'kill': {
-        this.recorder.record(pod, 'Warning', 'Unhealthy', a.message);
-        this.recorder.record(pod, 'Normal', 'Killing', `Container ${a.name} failed ${a.reason.toLowerCase()} probe, will be restarted`);
+        this.event(pod, 'Warning', 'Unhealthy', a.message);
+        this.event(pod, 'Normal', 'Killing', `Container ${a.name} failed ${a.reason.toLowerCase()} probe, will be restarted`);
         this.probes.removePod(key);
         await rt.stop(a.id, a.graceSeconds);
         return;
@@ -373,13 +379,13 @@ export class Kubelet {
         } catch (e) {
           const reason = isImagePullError(e) ? e.reason : 'ErrImagePull';
           this.failure(key, c.name, reason, (e as Error).message);
-          this.recorder.record(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`);
+          this.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`);
           return;
         }
         const env = resolveEnv(pod, c, this.envSources(), { podIp, hostIp: this.cfg.nodeIp });
         if (!env.ok) {
           this.failure(key, c.name, env.reason, env.message);
-          this.recorder.record(pod, 'Warning', 'Failed', `Error: ${env.message}`);
+          this.event(pod, 'Warning', 'Failed', `Error: ${env.message}`);
           return;
         }
         const vars = { ...env.env };
@@ -400,14 +406,14 @@ export class Kubelet {
           });
         } catch (e) {
           this.failure(key, c.name, 'StartError', (e as Error).message);
-          this.recorder.record(pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
+          this.event(pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
           return;
         }
         this.startFailures.get(key)?.delete(c.name);
         this.deps.metrics.containerStarts.inc({ kind: a.kind });
         if (a.attempt > 0 && views.some((v) => v.name === c.name)) {
-          this.recorder.record(pod, 'Normal', 'Started', `Restarted container ${c.name} (restart ${a.attempt})`);
-        } else this.recorder.record(pod, 'Normal', 'Started', `Started container ${c.name}`);
+          this.event(pod, 'Normal', 'Started', `Restarted container ${c.name} (restart ${a.attempt})`);
+        } else this.event(pod, 'Normal', 'Started', `Started container ${c.name}`);
         return;
       }
       default: {
@@ -446,7 +452,7 @@ export class Kubelet {
     this.probes.removePod(key);
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
     const running = containers.filter((c) => c.state === 'running' || c.state === 'created');
-    for (const c of running) this.recorder.record(pod, 'Normal', 'Killing', `Stopping container ${c.labels[LABELS.container]}`);
+    for (const c of running) this.event(pod, 'Normal', 'Killing', `Stopping container ${c.labels[LABELS.container]}`);
     await Promise.all(running.map((c) => this.deps.runtime.stop(c.id, grace)));
     try {
       await this.deps.client.pods.delete(pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid! } });

@@ -16,3 +16,4 @@ export {
   Indexes,
   type IndexFunc,
 } from './index-funcs.js';
+export { withoutManagedFields } from './transforms.js';

@@ -1,0 +1,76 @@
+/** The logic behind the scale fixes (issue 12): informer transforms, fake kubelet pools, the shared Event sink. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ObjectCache, withoutManagedFields } from '../../shared/informer/index.js';
+import { EventRecorder, type GatewayClient } from '../../shared/client/index.js';
+import { kubeletConfigFromEnv, kubeletConfigs } from '../../services/kubelet/config.js';
+import { POOL_WORKERS, POOL_WORKERS_FROM } from '../../services/kubelet/config.js';
+import type { KObject } from '../../shared/resources/meta.js';
+
+const pod = (name: string, extra: Record<string, unknown> = {}): KObject =>
+  ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'ns', uid: `u-${name}`, managedFields: [{ manager: 'm', operation: 'Update', fieldsV1: { 'f:spec': {} } }], ...extra },
+    spec: { nodeName: 'n1' },
+  }) as unknown as KObject;
+
+describe('withoutManagedFields', () => {
+  it('drops metadata.managedFields and keeps everything else; an object without them is returned as is', () => {
+    const p = pod('a', { labels: { app: 'x' } });
+    const t = withoutManagedFields(p);
+    assert.equal('managedFields' in t.metadata, false);
+    assert.deepEqual(t.metadata.labels, { app: 'x' });
+    assert.deepEqual(t.spec, p.spec);
+    assert.ok('managedFields' in p.metadata, 'the input is not changed');
+    assert.equal(withoutManagedFields(t), t);
+  });
+});
+
+describe('ObjectCache with a transform', () => {
+  it('caches, indexes, reports and filters the transformed object', () => {
+    const seen: KObject[] = [];
+    const c = new ObjectCache<KObject>((o) => {
+      seen.push(o);
+      return true;
+    }, withoutManagedFields);
+    const add = c.apply({ seq: 1, type: 'ADDED', object: pod('a') });
+    assert.equal(add?.type, 'add');
+    assert.equal('managedFields' in add!.obj.metadata, false);
+    assert.equal('managedFields' in seen[0]!.metadata, false, 'the filter sees the transformed object');
+    assert.equal('managedFields' in c.get('ns/a')!.metadata, false);
+    // Two events differing only in managedFields are the same cached object: no relist difference.
+    c.beginRelist();
+    assert.equal(c.apply({ seq: 2, type: 'ADDED', object: pod('a') }), undefined);
+    const del = c.apply({ seq: 3, type: 'DELETED', object: pod('a') });
+    assert.equal(del?.type, 'delete');
+    assert.equal('managedFields' in del!.obj.metadata, false);
+    assert.equal(c.size, 0);
+  });
+});
+
+describe('kubeletConfigs for a pool', () => {
+  const base = kubeletConfigFromEnv({}, { nodeName: 'n', runtime: 'fake' });
+  it('keeps the configured workers for a few kubelets', () => {
+    assert.equal(kubeletConfigs(base, 1)[0]!.workers, base.workers);
+    assert.ok(kubeletConfigs(base, POOL_WORKERS_FROM).every((k) => k.workers === base.workers));
+  });
+  it(`gives each of a large pool at most ${POOL_WORKERS} workers`, () => {
+    const ks = kubeletConfigs(base, POOL_WORKERS_FROM + 1);
+    assert.equal(ks.length, POOL_WORKERS_FROM + 1);
+    assert.ok(ks.every((k) => k.workers === Math.min(base.workers, POOL_WORKERS)));
+    assert.equal(new Set(ks.map((k) => k.nodeName)).size, ks.length);
+  });
+});
+
+describe('EventRecorder shared by a pool', () => {
+  it("reports each event with the host it is recorded for, else the recorder's own", async () => {
+    const sent: any[] = [];
+    const client = { events: { create: async (_ns: string | undefined, ev: unknown) => void sent.push(ev) } } as unknown as GatewayClient;
+    const r = new EventRecorder(client, { component: 'kubelet', host: 'default-host' });
+    r.record(pod('a'), 'Normal', 'Started', 'Started container c', 'node-7');
+    r.record(pod('b'), 'Normal', 'Started', 'Started container c');
+    await r.flush();
+    assert.deepEqual(sent.map((e) => e.source.host).sort(), ['default-host', 'node-7']);
+  });
+});
