@@ -12,7 +12,7 @@ import { apiVersionOf, type ResourceInfo } from '../../shared/resources/registry
 import { parseLabelSelector } from '../../shared/resources/selectors.js';
 import { parseFieldSelector } from '../../shared/resources/field-selectors.js';
 import type { FieldRequirement, Requirement } from '../../shared/resources/selector-types.js';
-import { listObjects, type Database } from '../../shared/db/index.js';
+import { listObjects, listObjectsJson, type Database, type ListOptions, type ListResult } from '../../shared/db/index.js';
 import { tooLargeResourceVersion, type CheckpointTracker } from './checkpoint.js';
 import { listOptions } from './list-options.js';
 import { listExact } from './exact-list.js';
@@ -43,6 +43,10 @@ export class Reads {
   }
 
   async consistentList(info: ResourceInfo, ns: string, q: Query, paged: boolean) {
+    return this.consistent(info, ns, q, paged, listObjects);
+  }
+
+  private async consistent<R>(info: ResourceInfo, ns: string, q: Query, paged: boolean, lister: (db: Kysely<Database>, info: ResourceInfo, opts: ListOptions) => Promise<R>) {
     const { labels, fields } = this.selectors(info, q);
     const limit = q.limit !== undefined && q.limit !== '' ? parseNonNegInt(q.limit, 'limit') : undefined;
     const rv = q.resourceVersion;
@@ -53,7 +57,7 @@ export class Reads {
     return {
       labels,
       fields,
-      result: await listObjects(this.d.db, info, {
+      result: await lister(this.d.db, info, {
         ...(ns ? { namespace: ns } : {}),
         labels,
         fields,
@@ -88,6 +92,22 @@ export class Reads {
       return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(seq) }, items };
     }
     const { result } = await this.consistentList(info, ns, q, true);
+    return this.listBody(info, result, result.items);
+  }
+
+  /**
+   * The list response as JSON text: the items are spliced in as Postgres returns them, not parsed
+   * and serialised again (a page of 500 pods is megabytes). Same body as list(), up to whitespace.
+   */
+  async listJson(info: ResourceInfo, ns: string, q: Query): Promise<string> {
+    if (listOptions(q, false).resourceVersionMatch === 'Exact') return JSON.stringify(await this.list(info, ns, q));
+    const { result } = await this.consistent(info, ns, q, true, listObjectsJson);
+    const head = JSON.stringify(this.listBody(info, result, []));
+    // head ends with `"items":[]}`: the items go between the brackets.
+    return `${head.slice(0, -2)}${result.items.join(',')}]}`;
+  }
+
+  private listBody(info: ResourceInfo, result: Omit<ListResult, 'items'>, items: readonly unknown[]) {
     return {
       kind: `${info.kind}List`,
       apiVersion: apiVersionOf(info),
@@ -96,7 +116,7 @@ export class Reads {
         ...(result.continueToken ? { continue: result.continueToken } : {}),
         ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}),
       },
-      items: result.items,
+      items,
     };
   }
 

@@ -19,7 +19,7 @@ import type { GatewayClient } from '../../shared/client/index.js';
 import type { KubeletConfig } from './config.js';
 import { dnsEnv, expandVars, podDns, resolveEnv, serviceEnv } from './env.js';
 import type { KubeletMetrics } from './metrics.js';
-import { holdsIp, nodeStatus, PodIpAllocator, registrationNode, statusWriteDue, type NodeFacts } from './node-status.js';
+import { holdsIp, nodeReadDue, nodeStatus, PodIpAllocator, registrationNode, statusWriteDue, type NodeFacts } from './node-status.js';
 import { planPod, viewOf, type Action, type ContainerView, type StartFailure } from './pod-plan.js';
 import { computePodStatus } from './pod-status.js';
 import { ProbeManager } from './probes.js';
@@ -187,17 +187,23 @@ export class Kubelet {
   private async updateNodeStatus(): Promise<void> {
     if (this.stopped) return;
     const nodes = this.deps.client.nodes;
-    let node: Node;
-    try {
-      node = await nodes.get(undefined, this.nodeName);
-    } catch (e) {
-      if (isNotFound(e)) {
-        // Deleted under us (an operator, a test): register again, as a kubelet does.
-        this.log.warn('node object is gone; registering again');
-        await this.register();
-        return;
+    // The node is read every NODE_READ_EVERY-th tick (to see a status someone else wrote, or the
+    // node deleted); in between the status is compared with the one this kubelet last wrote. At
+    // 10 s a tick, a GET per node per tick was half of a large cluster's heartbeat requests.
+    let node = nodeReadDue(this.statusTicks++, this.node) ? undefined : this.node;
+    if (!node) {
+      try {
+        node = await nodes.get(undefined, this.nodeName);
+      } catch (e) {
+        if (isNotFound(e)) {
+          // Deleted under us (an operator, a test): register again, as a kubelet does.
+          this.log.warn('node object is gone; registering again');
+          await this.register();
+          return;
+        }
+        throw e;
       }
-      throw e;
+      this.node = node;
     }
     const desired = nodeStatus(this.facts(this.runtimeVersion), node.status, this.now());
     if (!statusWriteDue(node.status, desired, this.now(), this.cfg.nodeStatusReportMs)) return;
@@ -205,9 +211,13 @@ export class Kubelet {
       this.node = await nodes.updateStatus({ ...node, status: desired });
       this.deps.metrics.statusWrites.inc({ kind: 'node' });
     } catch (e) {
-      if (!isConflict(e)) throw e;
+      // Changed (or deleted) since we read it: read it again on the next tick.
+      this.node = undefined;
+      if (!isConflict(e) && !isNotFound(e)) throw e;
     }
   }
+
+  private statusTicks = 0;
 
   private async renewLease(): Promise<void> {
     if (this.stopped) return;

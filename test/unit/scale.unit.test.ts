@@ -5,6 +5,7 @@ import { ObjectCache, withoutManagedFields } from '../../shared/informer/index.j
 import { EventRecorder, type GatewayClient } from '../../shared/client/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs } from '../../services/kubelet/config.js';
 import { POOL_WORKERS, POOL_WORKERS_FROM } from '../../services/kubelet/config.js';
+import { NODE_READ_EVERY, nodeReadDue } from '../../services/kubelet/node-status.js';
 import type { KObject } from '../../shared/resources/meta.js';
 
 const pod = (name: string, extra: Record<string, unknown> = {}): KObject =>
@@ -72,5 +73,16 @@ describe('EventRecorder shared by a pool', () => {
     r.record(pod('b'), 'Normal', 'Started', 'Started container c');
     await r.flush();
     assert.deepEqual(sent.map((e) => e.source.host).sort(), ['default-host', 'node-7']);
+  });
+});
+
+describe('nodeReadDue (the kubelet reads its Node once a minute, not every status tick)', () => {
+  it('reads when nothing is cached, then every NODE_READ_EVERY-th tick', () => {
+    assert.equal(nodeReadDue(0, undefined), true);
+    const node = {};
+    const reads = Array.from({ length: 3 * NODE_READ_EVERY }, (_, t) => nodeReadDue(t, node)).filter(Boolean).length;
+    assert.equal(reads, 3);
+    assert.equal(nodeReadDue(NODE_READ_EVERY - 1, node), true);
+    assert.equal(nodeReadDue(0, node), false);
   });
 });
