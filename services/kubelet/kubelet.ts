@@ -23,6 +23,7 @@ import { holdsIp, nodeReadDue, nodeStatus, PodIpAllocator, registrationNode, sta
 import { planPod, viewOf, type Action, type ContainerView, type StartFailure } from './pod-plan.js';
 import { computePodStatus } from './pod-status.js';
 import { ProbeManager } from './probes.js';
+import { skipWhileRunning } from './periodic.js';
 import { isImagePullError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer } from './runtime/types.js';
 
 export interface KubeletDeps {
@@ -102,7 +103,8 @@ export class Kubelet {
       },
     });
     for (const p of this.myPods()) this.queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
-    const every = (ms: number, fn: () => Promise<void>) => {
+    const every = (ms: number, task: () => Promise<void>) => {
+      const fn = skipWhileRunning(task);
       const t = setInterval(() => void fn().catch((err) => this.log.warn({ err }, 'periodic task failed')), ms);
       t.unref();
       this.timers.push(t);
