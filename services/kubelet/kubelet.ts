@@ -21,7 +21,7 @@ import { dnsEnv, expandVars, podDns, resolveEnv, serviceEnv } from './env.js';
 import type { KubeletMetrics } from './metrics.js';
 import { holdsIp, nodeReadDue, nodeStatus, PodIpAllocator, registrationNode, statusWriteDue, type NodeFacts } from './node-status.js';
 import { planPod, viewOf, type Action, type ContainerView, type StartFailure } from './pod-plan.js';
-import { computePodStatus } from './pod-status.js';
+import { computePodStatus, sameStatus } from './pod-status.js';
 import { ProbeManager } from './probes.js';
 import { skipWhileRunning } from './periodic.js';
 import { isImagePullError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer } from './runtime/types.js';
@@ -353,7 +353,7 @@ export class Kubelet {
   }
 
   private async writeStatus(pod: Pod, status: Pod['status']): Promise<void> {
-    if (isDeepStrictEqual(pod.status, status)) return;
+    if (sameStatus(pod.status, status)) return;
     try {
       await this.deps.client.pods.updateStatus({ ...pod, status: status! });
       this.deps.metrics.statusWrites.inc({ kind: 'pod' });

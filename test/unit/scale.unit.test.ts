@@ -7,6 +7,7 @@ import { kubeletConfigFromEnv, kubeletConfigs } from '../../services/kubelet/con
 import { POOL_WORKERS, POOL_WORKERS_FROM } from '../../services/kubelet/config.js';
 import { NODE_READ_EVERY, nodeReadDue } from '../../services/kubelet/node-status.js';
 import { skipWhileRunning } from '../../services/kubelet/periodic.js';
+import { sameStatus } from '../../services/kubelet/pod-status.js';
 import type { KObject } from '../../shared/resources/meta.js';
 
 const pod = (name: string, extra: Record<string, unknown> = {}): KObject =>
@@ -115,5 +116,21 @@ describe('skipWhileRunning (periodic kubelet tasks never overlap)', () => {
     await assert.rejects(fn(), /boom/);
     await assert.rejects(fn(), /boom/);
     assert.equal(runs, 2);
+  });
+});
+
+describe('sameStatus (no pod status write that changes nothing)', () => {
+  const stored = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: 't0' }], podIP: '127.64.0.2' };
+  it('a null field is the same as an absent one (the gateway stores no nulls)', () => {
+    assert.equal(sameStatus(stored, { ...stored, conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: 't0' }] }), true);
+    assert.equal(sameStatus(undefined, null), true);
+  });
+  it('any real difference is a difference', () => {
+    assert.equal(sameStatus(stored, { ...stored, phase: 'Failed' }), false);
+    assert.equal(sameStatus(stored, { ...stored, conditions: [{ type: 'Ready', status: 'False', lastProbeTime: null, lastTransitionTime: 't0' }] }), false);
+    assert.equal(sameStatus(stored, { ...stored, conditions: [] }), false);
+    assert.equal(sameStatus(stored, { ...stored, hostIP: '127.0.0.1' }), false);
+    assert.equal(sameStatus({ a: [1, 2] }, { a: [2, 1] }), false);
+    assert.equal(sameStatus(undefined, stored), false);
   });
 });
