@@ -57,4 +57,17 @@ describe('gateway lists as JSON text', () => {
     assert.deepEqual(odd.body.items, direct.items);
     assert.deepEqual(odd.body.items.map((p: any) => p.metadata.annotations.note), Array(3).fill('a "quoted" \\ ünïcode ✓ line\nbreak'));
   });
+
+  it('counts remainingItemCount up to remainingCountMax past the page, and leaves it out beyond', async () => {
+    const exact = await listObjects(db, info, { namespace: 'default', limit: 2, remainingCountMax: 5 });
+    assert.equal(exact.remainingItemCount, 5);
+    assert.ok(exact.continueToken);
+    const beyond = await listObjects(db, info, { namespace: 'default', limit: 2, remainingCountMax: 4 });
+    assert.equal(beyond.remainingItemCount, undefined);
+    assert.equal(beyond.items.length, 2);
+    assert.ok(beyond.continueToken, 'paging goes on without the count');
+    const next = await listObjects(db, info, { namespace: 'default', limit: 2, remainingCountMax: 4, continueToken: beyond.continueToken! });
+    assert.deepEqual(next.items.map((p) => p.metadata.name), ['p2', 'p3']);
+    assert.equal(next.remainingItemCount, 3);
+  });
 });
