@@ -3,6 +3,7 @@
  * checkpoint), exact lists from the log, watches from the stream, and the resourceVersion rules
  * kube-apiserver applies to them (not reached yet: 504 after 3 s; compacted: 410).
  */
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { EventLog } from '../../shared/eventlog/index.js';
@@ -99,12 +100,13 @@ export class Reads {
    * The list response as JSON text: the items are spliced in as Postgres returns them, not parsed
    * and serialised again (a page of 500 pods is megabytes). Same body as list(), up to whitespace.
    */
-  async listJson(info: ResourceInfo, ns: string, q: Query): Promise<string> {
-    if (listOptions(q, false).resourceVersionMatch === 'Exact') return JSON.stringify(await this.list(info, ns, q));
+  async listJson(info: ResourceInfo, ns: string, q: Query): Promise<Readable> {
+    if (listOptions(q, false).resourceVersionMatch === 'Exact') return Readable.from([JSON.stringify(await this.list(info, ns, q))]);
     const { result } = await this.consistent(info, ns, q, true, listObjectsJson);
     const head = JSON.stringify(this.listBody(info, result, []));
-    // head ends with `"items":[]}`: the items go between the brackets.
-    return `${head.slice(0, -2)}${result.items.join(',')}]}`;
+    // head ends with `"items":[]}`: the items go between the brackets. Streamed in chunks: a list
+    // of every pod of a big cluster is more than a string can hold (≈ 512 MB).
+    return Readable.from(jsonListChunks(head.slice(0, -2), result.items, ']}'), { objectMode: false });
   }
 
   private listBody(info: ResourceInfo, result: Omit<ListResult, 'items'>, items: readonly unknown[]) {
@@ -159,4 +161,17 @@ export class Reads {
       onPoison: (e) => req.log.warn({ seq: e.seq, subject: e.subject, reason: e.reason }, 'watch passed over a poison message'),
     }).catch((e) => req.log.warn({ err: e }, 'watch failed'));
   }
+}
+
+/** `head`, the items comma-separated, `tail`, in chunks of about `chunkChars` characters. */
+export function* jsonListChunks(head: string, items: readonly string[], tail: string, chunkChars = 256 * 1024): Generator<string> {
+  let buf = head;
+  for (let i = 0; i < items.length; i++) {
+    buf += i === 0 ? items[i] : `,${items[i]}`;
+    if (buf.length >= chunkChars) {
+      yield buf;
+      buf = '';
+    }
+  }
+  yield buf + tail;
 }

@@ -8,6 +8,7 @@ import { POOL_WORKERS, POOL_WORKERS_FROM } from '../../services/kubelet/config.j
 import { NODE_READ_EVERY, nodeReadDue } from '../../services/kubelet/node-status.js';
 import { skipWhileRunning } from '../../services/kubelet/periodic.js';
 import { sameStatus } from '../../services/kubelet/pod-status.js';
+import { jsonListChunks } from '../../services/gateway/reads.js';
 import type { KObject } from '../../shared/resources/meta.js';
 
 const pod = (name: string, extra: Record<string, unknown> = {}): KObject =>
@@ -132,5 +133,20 @@ describe('sameStatus (no pod status write that changes nothing)', () => {
     assert.equal(sameStatus(stored, { ...stored, hostIP: '127.0.0.1' }), false);
     assert.equal(sameStatus({ a: [1, 2] }, { a: [2, 1] }), false);
     assert.equal(sameStatus(undefined, stored), false);
+  });
+});
+
+describe('jsonListChunks (a list streamed as JSON text)', () => {
+  it('joins to head + items + tail, in chunks of about the size asked', () => {
+    const items = Array.from({ length: 50 }, (_, i) => JSON.stringify({ kind: 'Pod', metadata: { name: `p${i}` } }));
+    const chunks = [...jsonListChunks('{"items":[', items, ']}', 100)];
+    assert.ok(chunks.length > 5);
+    assert.ok(chunks.slice(0, -1).every((c) => c.length >= 100 && c.length < 200));
+    const body = JSON.parse(chunks.join(''));
+    assert.equal(body.items.length, 50);
+    assert.equal(body.items[49].metadata.name, 'p49');
+  });
+  it('an empty list is the head and the tail', () => {
+    assert.deepEqual([...jsonListChunks('{"items":[', [], ']}')], ['{"items":[]}']);
   });
 });
