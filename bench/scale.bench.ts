@@ -26,6 +26,7 @@ import pg from 'pg';
 import { loadConfig, schemaName, streamName } from '../shared/config.js';
 import { dropPrefix, uniquePrefix } from '../test/harness.js';
 import { envFor, JETKUBE } from '../test/e2e/cli.js';
+import type { Pod } from '../shared/resources/types.js';
 import { median, percentile, printTable } from './report.js';
 
 const NODES = Number(process.env.SCALE_NODES || 5000);
@@ -200,9 +201,6 @@ function watch(path: string, signal: AbortSignal, onLine: (line: string, at: num
   });
 }
 
-const RV_RE = /"resourceVersion":"(\d+)"/;
-const NS_RE = /"namespace":"([^"]+)"/;
-const NAME_RE = /"name":"([^"]+)"/;
 
 /**
  * Timed GET of a pod list: the body is read completely, as a stream (a list of every pod of a big
@@ -314,13 +312,16 @@ async function main(): Promise<void> {
   let podsReadyAt = 0;
   void watch(`/api/v1/pods?watch=true&resourceVersion=${podsList.metadata.resourceVersion}`, ctl.signal, (line, at) => {
     podEvents++;
-    const m = RV_RE.exec(line);
-    if (m) {
-      seqs.push(Number(m[1]));
+    // Parsed: the first "name" of a pod's JSON may be its owner's (metadata's keys come in the
+    // order they were set), so no shortcut by regular expression here.
+    const ev = JSON.parse(line) as { type: string; object: Pod };
+    const rv = Number(ev.object.metadata?.resourceVersion);
+    if (rv) {
+      seqs.push(rv);
       recv.push(at);
     }
-    const key = `${NS_RE.exec(line)?.[1]}/${NAME_RE.exec(line)?.[1]}`;
-    if (!line.startsWith('{"type":"DELETED"') && line.includes('{"type":"Ready","status":"True"')) readyPodSet.add(key);
+    const key = `${ev.object.metadata?.namespace}/${ev.object.metadata?.name}`;
+    if (ev.type !== 'DELETED' && ev.object.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) readyPodSet.add(key);
     else readyPodSet.delete(key);
     if (readyPodSet.size >= pods && !podsReadyAt) podsReadyAt = at;
   });
