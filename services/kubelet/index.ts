@@ -7,10 +7,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Config } from '../../shared/config.js';
+import { gatewayUrlOf, type Config } from '../../shared/config.js';
 import { ApiError, isApiError } from '../../shared/errors.js';
 import { Informer, nodeNameIndex, objectKey, withoutManagedFields, type IndexFunc } from '../../shared/informer/index.js';
-import { EventRecorder } from '../../shared/client/index.js';
+import { EventRecorder, GatewayClient } from '../../shared/client/index.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import type { ConfigMap, Pod, Secret, Service } from '../../shared/resources/types.js';
 import { startHealthServer, type HealthServer } from '../../shared/http/health-server.js';
@@ -56,6 +56,11 @@ export async function startKubelets(
     transform: withoutManagedFields,
     logger: log,
   });
+  // Heartbeats (Leases, node status) get connections of their own in a pool: behind thousands of
+  // pod status writes in one queue, renewals of 5,000 nodes waited past the Lease duration, the
+  // nodes went Unknown and their pods were evicted (Kubernetes gives them their own priority level).
+  const heartbeats =
+    configs.length > 1 ? new GatewayClient({ url: gatewayUrlOf(cfg), userAgent: 'jetkube-kubelet-heartbeat', connections: Math.max(8, Math.min(64, Math.ceil(configs.length / 64))) }) : undefined;
   // One Event sink for the pool: its writes in flight are bounded for the process, not per node.
   const recorder = configs.length > 1 ? new EventRecorder(ctx.client, { component: 'kubelet', concurrency: 8, maxQueued: 10_000, log }) : undefined;
   pods.addIndexer('node', nodeNameIndex as IndexFunc<Pod>);
@@ -81,7 +86,7 @@ export async function startKubelets(
     for (const k of configs) {
       const runtime = opts.runtime ?? (await createRuntime(k.runtime, k.rootDir));
       if (!opts.runtime) runtimes.push(runtime);
-      const kubelet = new Kubelet(k, { client: ctx.client, log, pods, configMaps, secrets, services, runtime, port, metrics, ...(recorder ? { recorder } : {}) });
+      const kubelet = new Kubelet(k, { client: ctx.client, log, pods, configMaps, secrets, services, runtime, port, metrics, ...(recorder ? { recorder } : {}), ...(heartbeats ? { heartbeats } : {}) });
       byNode.set(k.nodeName, kubelet);
       kubelets.push(kubelet);
     }
@@ -106,6 +111,7 @@ export async function startKubelets(
     await Promise.allSettled(kubelets.map((k) => k.stop()));
     await http?.close().catch(() => undefined);
     await pods.stop();
+    await heartbeats?.close().catch(() => undefined);
     await ctx.close();
     throw err;
   }
@@ -118,6 +124,7 @@ export async function startKubelets(
       await http?.close().catch(() => undefined);
       await pods.stop();
       await Promise.allSettled(runtimes.map((r) => r.close()));
+      await heartbeats?.close().catch(() => undefined);
       await ctx.close();
     },
   };

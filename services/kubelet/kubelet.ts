@@ -40,6 +40,8 @@ export interface KubeletDeps {
   readonly port: number;
   readonly metrics: KubeletMetrics;
   readonly now?: () => Date;
+  /** The client for Lease and Node writes, when they get connections of their own (a pool); default: `client`. */
+  readonly heartbeats?: GatewayClient;
   /** One Event sink for every kubelet of the process (a fake pool); default: this kubelet's own. */
   readonly recorder?: EventRecorder;
 }
@@ -155,7 +157,7 @@ export class Kubelet {
 
   private async register(): Promise<void> {
     const facts = this.facts(await this.deps.runtime.version());
-    const nodes = this.deps.client.nodes;
+    const nodes = (this.deps.heartbeats ?? this.deps.client).nodes;
     for (let attempt = 0; ; attempt++) {
       try {
         let node: Node;
@@ -188,7 +190,7 @@ export class Kubelet {
 
   private async updateNodeStatus(): Promise<void> {
     if (this.stopped) return;
-    const nodes = this.deps.client.nodes;
+    const nodes = (this.deps.heartbeats ?? this.deps.client).nodes;
     // The node is read every NODE_READ_EVERY-th tick (to see a status someone else wrote, or the
     // node deleted); in between the status is compared with the one this kubelet last wrote. At
     // 10 s a tick, a GET per node per tick was half of a large cluster's heartbeat requests.
@@ -223,7 +225,7 @@ export class Kubelet {
 
   private async renewLease(): Promise<void> {
     if (this.stopped) return;
-    const leases = this.deps.client.leases;
+    const leases = (this.deps.heartbeats ?? this.deps.client).leases;
     const spec = { holderIdentity: this.nodeName, leaseDurationSeconds: this.cfg.leaseDurationSeconds, renewTime: microTime(this.now()) };
     try {
       if (this.lease) {
