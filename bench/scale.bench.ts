@@ -502,7 +502,7 @@ async function main(): Promise<void> {
   rows.push([`list limit=500 pages (${pages.length} pages, all pods), p50 / p99 / max`, `${fmtMs(percentile(sortedPages, 50))} / ${fmtMs(percentile(sortedPages, 99))} / ${fmtMs(sortedPages[sortedPages.length - 1]!)}`, `walk ${walkS.toFixed(1)} s; raw page ${fmtMs(median(rawPage))} (as text ${fmtMs(median(rawPageText))}); page < 100 ms: ${verdict(percentile(sortedPages, 99) < 100)}`]);
   rows.push(['informer relists (logged by every service)', String(relists), `${procs.filter((p) => p.relists).map((p) => `${p.name}: ${p.relists}`).join(', ') || 'none'}; target 0 without a real reset: ${verdict(relists === 0)}`]);
   rows.push(['fake kubelet RSS per node, nodes Ready, no pods', fmtKB(kubeletRssNodes / NODES), `${fmtMB(kubeletRssNodes)} / ${int(NODES)}; < 100 KB: ${verdict(kubeletRssNodes / NODES < 100 * 1024)}`]);
-  rows.push(['fake kubelet RSS per node, all pods Ready (peak)', fmtKB(kubeletPeak / NODES), `${fmtMB(kubeletPeak)} / ${int(NODES)}; ${fmtKB(kubeletPeak / pods)} per pod`]);
+  rows.push(['fake kubelet RSS per node, all pods Ready (peak)', fmtKB(kubeletPeak / NODES), `${fmtMB(kubeletPeak)} / ${int(NODES)}; ${fmtKB(kubeletPeak / Math.max(1, listAllItems))} per pod (${int(listAllItems)} pods)`]);
   rows.push(['NATS stream', `${fmtMB(si.state.bytes)}`, `${int(si.state.messages)} messages`]);
   rows.push(['Postgres schema (tables + indexes + TOAST)', fmtMB(pgBytes), '']);
   printTable(`bench:scale — ${int(NODES)} fake nodes, ${int(pods)} pods (${DEPLOYMENTS} Deployments over ${NAMESPACES} namespaces)`, rows);
