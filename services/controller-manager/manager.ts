@@ -121,7 +121,9 @@ export async function startControllerManager(
   const unknown = wanted.filter((n) => !CONTROLLERS[n]);
   if (unknown.length) throw new Error(`unknown controller(s): ${unknown.join(', ')}; known: ${knownControllers().join(', ')}`);
   const fromEnv = controllerOptionsFromEnv(opts.env ?? process.env);
-  const ctx = await openContext(cfg, log, { name: 'controller-manager', ...(opts.registry ? { registry: opts.registry } : {}) });
+  // Every controller's writes share this pool: with 8 connections (the default) and a busy
+  // gateway's 50-100 ms a write, creating pods (a create and an Event each) stalled near 50/s.
+  const ctx = await openContext(cfg, log, { name: 'controller-manager', connections: 32, ...(opts.registry ? { registry: opts.registry } : {}) });
   const copts: ControllerOptions = {
     workers: opts.workers ?? 4,
     now: opts.now ?? (() => new Date()),

@@ -3,6 +3,7 @@
  * checkpoint), exact lists from the log, watches from the stream, and the resourceVersion rules
  * kube-apiserver applies to them (not reached yet: 504 after 3 s; compacted: 410).
  */
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { EventLog } from '../../shared/eventlog/index.js';
@@ -12,7 +13,7 @@ import { apiVersionOf, type ResourceInfo } from '../../shared/resources/registry
 import { parseLabelSelector } from '../../shared/resources/selectors.js';
 import { parseFieldSelector } from '../../shared/resources/field-selectors.js';
 import type { FieldRequirement, Requirement } from '../../shared/resources/selector-types.js';
-import { listObjects, type Database } from '../../shared/db/index.js';
+import { listObjects, listObjectsJson, type Database, type ListOptions, type ListResult } from '../../shared/db/index.js';
 import { tooLargeResourceVersion, type CheckpointTracker } from './checkpoint.js';
 import { listOptions } from './list-options.js';
 import { listExact } from './exact-list.js';
@@ -43,6 +44,10 @@ export class Reads {
   }
 
   async consistentList(info: ResourceInfo, ns: string, q: Query, paged: boolean) {
+    return this.consistent(info, ns, q, paged, listObjects);
+  }
+
+  private async consistent<R>(info: ResourceInfo, ns: string, q: Query, paged: boolean, lister: (db: Kysely<Database>, info: ResourceInfo, opts: ListOptions) => Promise<R>) {
     const { labels, fields } = this.selectors(info, q);
     const limit = q.limit !== undefined && q.limit !== '' ? parseNonNegInt(q.limit, 'limit') : undefined;
     const rv = q.resourceVersion;
@@ -53,7 +58,7 @@ export class Reads {
     return {
       labels,
       fields,
-      result: await listObjects(this.d.db, info, {
+      result: await lister(this.d.db, info, {
         ...(ns ? { namespace: ns } : {}),
         labels,
         fields,
@@ -88,6 +93,23 @@ export class Reads {
       return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(seq) }, items };
     }
     const { result } = await this.consistentList(info, ns, q, true);
+    return this.listBody(info, result, result.items);
+  }
+
+  /**
+   * The list response as JSON text: the items are spliced in as Postgres returns them, not parsed
+   * and serialised again (a page of 500 pods is megabytes). Same body as list(), up to whitespace.
+   */
+  async listJson(info: ResourceInfo, ns: string, q: Query): Promise<Readable> {
+    if (listOptions(q, false).resourceVersionMatch === 'Exact') return Readable.from([JSON.stringify(await this.list(info, ns, q))]);
+    const { result } = await this.consistent(info, ns, q, true, listObjectsJson);
+    const head = JSON.stringify(this.listBody(info, result, []));
+    // head ends with `"items":[]}`: the items go between the brackets. Streamed in chunks: a list
+    // of every pod of a big cluster is more than a string can hold (≈ 512 MB).
+    return Readable.from(jsonListChunks(head.slice(0, -2), result.items, ']}'), { objectMode: false });
+  }
+
+  private listBody(info: ResourceInfo, result: Omit<ListResult, 'items'>, items: readonly unknown[]) {
     return {
       kind: `${info.kind}List`,
       apiVersion: apiVersionOf(info),
@@ -96,7 +118,7 @@ export class Reads {
         ...(result.continueToken ? { continue: result.continueToken } : {}),
         ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}),
       },
-      items: result.items,
+      items,
     };
   }
 
@@ -139,4 +161,17 @@ export class Reads {
       onPoison: (e) => req.log.warn({ seq: e.seq, subject: e.subject, reason: e.reason }, 'watch passed over a poison message'),
     }).catch((e) => req.log.warn({ err: e }, 'watch failed'));
   }
+}
+
+/** `head`, the items comma-separated, `tail`, in chunks of about `chunkChars` characters. */
+export function* jsonListChunks(head: string, items: readonly string[], tail: string, chunkChars = 256 * 1024): Generator<string> {
+  let buf = head;
+  for (let i = 0; i < items.length; i++) {
+    buf += i === 0 ? items[i] : `,${items[i]}`;
+    if (buf.length >= chunkChars) {
+      yield buf;
+      buf = '';
+    }
+  }
+  yield buf + tail;
 }

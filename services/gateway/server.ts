@@ -247,6 +247,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
             return reads.watch(req, reply, info, ns, q, table);
           }
           mark('LIST');
+          if (!table) return reply.header('content-type', 'application/json; charset=utf-8').send(await reads.listJson(info, ns, q));
           return read(await reads.list(info, ns, q));
         case 'POST': {
           mark('CREATE');

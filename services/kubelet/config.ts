@@ -107,6 +107,10 @@ export function kubeletConfigFromEnv(env: NodeJS.ProcessEnv = process.env, over:
   };
 }
 
+/** In a pool of more than POOL_WORKERS_FROM kubelets each has at most POOL_WORKERS workers. */
+export const POOL_WORKERS_FROM = 64;
+export const POOL_WORKERS = 2;
+
 /**
  * Configs for `count` kubelets in one process (`jetkube up --nodes N`, `jetkube kubelet --nodes N`):
  * node names `<base>-1` … `<base>-N` (or just `<base>` for one), each with its own root directory
@@ -116,8 +120,11 @@ export function kubeletConfigs(base: KubeletConfig, count: number): KubeletConfi
   if (count <= 1) return count === 1 ? [base] : [];
   const { podCidr: _shared, ...rest } = base;
   const root = dirname(base.rootDir);
+  // Thousands of nodes in one process (a fake pool) share its CPU: a few workers each are plenty,
+  // and 16 apiece would be tens of thousands of idle loops.
+  const workers = count > POOL_WORKERS_FROM ? Math.min(base.workers, POOL_WORKERS) : base.workers;
   return Array.from({ length: count }, (_, i) => {
     const nodeName = `${base.nodeName}-${i + 1}`;
-    return { ...rest, nodeName, rootDir: join(root, nodeName) };
+    return { ...rest, nodeName, rootDir: join(root, nodeName), workers };
   });
 }

@@ -7,9 +7,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Config } from '../../shared/config.js';
+import { gatewayUrlOf, type Config } from '../../shared/config.js';
 import { ApiError, isApiError } from '../../shared/errors.js';
-import { Informer, nodeNameIndex, objectKey, type IndexFunc } from '../../shared/informer/index.js';
+import { Informer, nodeNameIndex, objectKey, withoutManagedFields, type IndexFunc } from '../../shared/informer/index.js';
+import { EventRecorder, GatewayClient } from '../../shared/client/index.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import type { ConfigMap, Pod, Secret, Service } from '../../shared/resources/types.js';
 import { startHealthServer, type HealthServer } from '../../shared/http/health-server.js';
@@ -46,13 +47,24 @@ export async function startKubelets(
   if (configs.length === 0) throw new Error('no kubelet to start');
   const names = new Set(configs.map((k) => k.nodeName));
   if (names.size !== configs.length) throw new Error('two kubelets with the same node name');
-  const ctx = await openContext(cfg, log, { name: 'kubelet', connections: 16, ...(opts.registry ? { registry: opts.registry } : {}) });
+  // Every node's writes (leases, statuses, pods) go over this pool: a pool of thousands of fake
+  // nodes needs more than one kubelet's 16 connections, or its heartbeats alone queue up.
+  const connections = Math.max(16, Math.min(128, Math.ceil(configs.length / 8)));
+  const ctx = await openContext(cfg, log, { name: 'kubelet', connections, ...(opts.registry ? { registry: opts.registry } : {}) });
   const pods = new Informer<Pod>({
     log: ctx.el,
     plural: 'pods',
     filter: (p) => !!p.spec.nodeName && names.has(p.spec.nodeName),
+    transform: withoutManagedFields,
     logger: log,
   });
+  // Heartbeats (Leases, node status) get connections of their own in a pool: behind thousands of
+  // pod status writes in one queue, renewals of 5,000 nodes waited past the Lease duration, the
+  // nodes went Unknown and their pods were evicted (Kubernetes gives them their own priority level).
+  const heartbeats =
+    configs.length > 1 ? new GatewayClient({ url: gatewayUrlOf(cfg), userAgent: 'jetkube-kubelet-heartbeat', connections: Math.max(8, Math.min(64, Math.ceil(configs.length / 64))) }) : undefined;
+  // One Event sink for the pool: its writes in flight are bounded for the process, not per node.
+  const recorder = configs.length > 1 ? new EventRecorder(ctx.client, { component: 'kubelet', concurrency: 8, maxQueued: 10_000, log }) : undefined;
   pods.addIndexer('node', nodeNameIndex as IndexFunc<Pod>);
   const configMaps = ctx.informers.informer<ConfigMap>('configmaps');
   const secrets = ctx.informers.informer<Secret>('secrets');
@@ -85,7 +97,7 @@ export async function startKubelets(
     for (const k of configs) {
       const runtime = opts.runtime ?? (await createRuntime(k.runtime, k.rootDir));
       if (!opts.runtime) runtimes.push(runtime);
-      const kubelet = new Kubelet(k, { client: ctx.client, log, pods, configMaps, secrets, services, runtime, port, metrics });
+      const kubelet = new Kubelet(k, { client: ctx.client, log, pods, configMaps, secrets, services, runtime, port, metrics, ...(recorder ? { recorder } : {}), ...(heartbeats ? { heartbeats } : {}) });
       byNode.set(k.nodeName, kubelet);
       kubelets.push(kubelet);
     }
@@ -118,6 +130,7 @@ export async function startKubelets(
     execServer?.close();
     await http?.close().catch(() => undefined);
     await pods.stop();
+    await heartbeats?.close().catch(() => undefined);
     await ctx.close();
     throw err;
   }
@@ -131,6 +144,7 @@ export async function startKubelets(
       await http?.close().catch(() => undefined);
       await pods.stop();
       await Promise.allSettled(runtimes.map((r) => r.close()));
+      await heartbeats?.close().catch(() => undefined);
       await ctx.close();
     },
   };

@@ -21,14 +21,15 @@ import type { GatewayClient } from '../../shared/client/index.js';
 import type { KubeletConfig } from './config.js';
 import { dnsEnv, expandVars, podDns, resolveEnv, serviceEnv } from './env.js';
 import type { KubeletMetrics } from './metrics.js';
-import { holdsIp, nodeStatus, PodIpAllocator, registrationNode, statusWriteDue, type NodeFacts } from './node-status.js';
+import { holdsIp, nodeReadDue, nodeStatus, PodIpAllocator, registrationNode, statusWriteDue, type NodeFacts } from './node-status.js';
 import { planPod, viewOf, type Action, type ContainerView, type StartFailure } from './pod-plan.js';
-import { computePodStatus } from './pod-status.js';
+import { computePodStatus, sameStatus } from './pod-status.js';
 import { ProbeManager } from './probes.js';
 import { isImagePullError, isMountConfigError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer, type RuntimeMount } from './runtime/types.js';
 import { VolumeManager } from './volumes/manager.js';
 import { containerMounts } from './volumes/mounts.js';
 import { emptyDirEviction, planVolumes, type VolumeSetup } from './volumes/plan.js';
+import { skipWhileRunning } from './periodic.js';
 
 export interface KubeletDeps {
   readonly client: GatewayClient;
@@ -44,6 +45,10 @@ export interface KubeletDeps {
   readonly port: number;
   readonly metrics: KubeletMetrics;
   readonly now?: () => Date;
+  /** The client for Lease and Node writes, when they get connections of their own (a pool); default: `client`. */
+  readonly heartbeats?: GatewayClient;
+  /** One Event sink for every kubelet of the process (a fake pool); default: this kubelet's own. */
+  readonly recorder?: EventRecorder;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -92,7 +97,7 @@ export class Kubelet {
     // pod's containers, kept across their restarts); the process runtime keeps a plain directory.
     this.volumes = new VolumeManager({ memoryTmpfs: deps.runtime.name === 'docker' });
     this.probes = new ProbeManager(deps.runtime, (key) => this.queue.add(key), { enabled: deps.runtime.name !== 'fake', log: this.log });
-    this.recorder = new EventRecorder(deps.client, { component: 'kubelet', host: cfg.nodeName, log: this.log, now: this.now });
+    this.recorder = deps.recorder ?? new EventRecorder(deps.client, { component: 'kubelet', host: cfg.nodeName, log: this.log, now: this.now });
   }
 
   // ------------------------------------------------------------------------------------ lifecycle
@@ -121,7 +126,8 @@ export class Kubelet {
       },
     });
     for (const p of this.myPods()) this.queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
-    const every = (ms: number, fn: () => Promise<void>) => {
+    const every = (ms: number, task: () => Promise<void>) => {
+      const fn = skipWhileRunning(task);
       const t = setInterval(() => void fn().catch((err) => this.log.warn({ err }, 'periodic task failed')), ms);
       t.unref();
       this.timers.push(t);
@@ -153,6 +159,10 @@ export class Kubelet {
     await this.recorder.flush();
   }
 
+  private event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.recorder.record(pod, type, reason, message, this.nodeName);
+  }
+
   /** A pod bound here changed (called by the host's shared informer handler). */
   enqueue(key: string): void {
     if (!this.stopped) this.queue.add(key);
@@ -170,7 +180,7 @@ export class Kubelet {
 
   private async register(): Promise<void> {
     const facts = this.facts(await this.deps.runtime.version());
-    const nodes = this.deps.client.nodes;
+    const nodes = (this.deps.heartbeats ?? this.deps.client).nodes;
     for (let attempt = 0; ; attempt++) {
       try {
         let node: Node;
@@ -203,18 +213,24 @@ export class Kubelet {
 
   private async updateNodeStatus(): Promise<void> {
     if (this.stopped) return;
-    const nodes = this.deps.client.nodes;
-    let node: Node;
-    try {
-      node = await nodes.get(undefined, this.nodeName);
-    } catch (e) {
-      if (isNotFound(e)) {
-        // Deleted under us (an operator, a test): register again, as a kubelet does.
-        this.log.warn('node object is gone; registering again');
-        await this.register();
-        return;
+    const nodes = (this.deps.heartbeats ?? this.deps.client).nodes;
+    // The node is read every NODE_READ_EVERY-th tick (to see a status someone else wrote, or the
+    // node deleted); in between the status is compared with the one this kubelet last wrote. At
+    // 10 s a tick, a GET per node per tick was half of a large cluster's heartbeat requests.
+    let node = nodeReadDue(this.statusTicks++, this.node) ? undefined : this.node;
+    if (!node) {
+      try {
+        node = await nodes.get(undefined, this.nodeName);
+      } catch (e) {
+        if (isNotFound(e)) {
+          // Deleted under us (an operator, a test): register again, as a kubelet does.
+          this.log.warn('node object is gone; registering again');
+          await this.register();
+          return;
+        }
+        throw e;
       }
-      throw e;
+      this.node = node;
     }
     const desired = nodeStatus(this.facts(this.runtimeVersion), node.status, this.now());
     if (!statusWriteDue(node.status, desired, this.now(), this.cfg.nodeStatusReportMs)) return;
@@ -222,13 +238,17 @@ export class Kubelet {
       this.node = await nodes.updateStatus({ ...node, status: desired });
       this.deps.metrics.statusWrites.inc({ kind: 'node' });
     } catch (e) {
-      if (!isConflict(e)) throw e;
+      // Changed (or deleted) since we read it: read it again on the next tick.
+      this.node = undefined;
+      if (!isConflict(e) && !isNotFound(e)) throw e;
     }
   }
 
+  private statusTicks = 0;
+
   private async renewLease(): Promise<void> {
     if (this.stopped) return;
-    const leases = this.deps.client.leases;
+    const leases = (this.deps.heartbeats ?? this.deps.client).leases;
     const spec = { holderIdentity: this.nodeName, leaseDurationSeconds: this.cfg.leaseDurationSeconds, renewTime: microTime(this.now()) };
     try {
       if (this.lease) {
@@ -367,7 +387,7 @@ export class Kubelet {
   }
 
   private async writeStatus(pod: Pod, status: Pod['status']): Promise<void> {
-    if (isDeepStrictEqual(pod.status, status)) return;
+    if (sameStatus(pod.status, status)) return;
     try {
       await this.deps.client.pods.updateStatus({ ...pod, status: status! });
       this.deps.metrics.statusWrites.inc({ kind: 'pod' });
@@ -424,7 +444,7 @@ export class Kubelet {
       const nowMs = this.now().getTime();
       if (!last || last.message !== result.message || nowMs - last.atMs >= 60_000) {
         this.mountEvents.set(key, { message: result.message, atMs: nowMs });
-        this.recorder.record(pod, 'Warning', 'FailedMount', result.message);
+        this.event(pod, 'Warning', 'FailedMount', result.message);
         this.log.info({ pod: key, reason: 'FailedMount', message: result.message }, 'volume setup failed');
       }
     } else this.mountEvents.delete(key);
@@ -453,7 +473,7 @@ export class Kubelet {
    */
   private async evict(key: string, pod: Pod, containers: RuntimeContainer[], message: string, podIp: string): Promise<void> {
     this.log.info({ pod: key, reason: 'Evicted', message }, 'evicting pod');
-    this.recorder.record(pod, 'Warning', 'Evicted', message);
+    this.event(pod, 'Warning', 'Evicted', message);
     this.probes.removePod(key);
     const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
     await Promise.all(containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => this.deps.runtime.stop(c.id, grace)));
@@ -498,8 +518,8 @@ export class Kubelet {
         await rt.remove(a.id);
         return;
       case 'kill': {
-        this.recorder.record(pod, 'Warning', 'Unhealthy', a.message);
-        this.recorder.record(pod, 'Normal', 'Killing', `Container ${a.name} failed ${a.reason.toLowerCase()} probe, will be restarted`);
+        this.event(pod, 'Warning', 'Unhealthy', a.message);
+        this.event(pod, 'Normal', 'Killing', `Container ${a.name} failed ${a.reason.toLowerCase()} probe, will be restarted`);
         this.probes.removePod(key);
         await rt.stop(a.id, a.graceSeconds);
         return;
@@ -512,13 +532,13 @@ export class Kubelet {
         } catch (e) {
           const reason = isImagePullError(e) ? e.reason : 'ErrImagePull';
           this.failure(key, c.name, reason, (e as Error).message);
-          this.recorder.record(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`);
+          this.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${(e as Error).message}`);
           return;
         }
         const env = resolveEnv(pod, c, this.envSources(), { podIp, hostIp: this.cfg.nodeIp });
         if (!env.ok) {
           this.failure(key, c.name, env.reason, env.message);
-          this.recorder.record(pod, 'Warning', 'Failed', `Error: ${env.message}`);
+          this.event(pod, 'Warning', 'Failed', `Error: ${env.message}`);
           return;
         }
         const vars = { ...env.env };
@@ -526,7 +546,7 @@ export class Kubelet {
         const mounts = await this.mountsFor(pod, c, vars, vols);
         if (!mounts.ok) {
           this.failure(key, c.name, 'CreateContainerConfigError', mounts.message);
-          this.recorder.record(pod, 'Warning', 'Failed', `Error: ${mounts.message}`);
+          this.event(pod, 'Warning', 'Failed', `Error: ${mounts.message}`);
           return;
         }
         // process runtime: $(JETKUBE_ROOT) (where mount paths are) expands like a variable of the container's.
@@ -550,18 +570,18 @@ export class Kubelet {
         } catch (e) {
           if (isMountConfigError(e)) {
             this.failure(key, c.name, 'CreateContainerConfigError', e.message);
-            this.recorder.record(pod, 'Warning', 'Failed', `Error: ${e.message}`);
+            this.event(pod, 'Warning', 'Failed', `Error: ${e.message}`);
             return;
           }
           this.failure(key, c.name, 'StartError', (e as Error).message);
-          this.recorder.record(pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
+          this.event(pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
           return;
         }
         this.startFailures.get(key)?.delete(c.name);
         this.deps.metrics.containerStarts.inc({ kind: a.kind });
         if (a.attempt > 0 && views.some((v) => v.name === c.name)) {
-          this.recorder.record(pod, 'Normal', 'Started', `Restarted container ${c.name} (restart ${a.attempt})`);
-        } else this.recorder.record(pod, 'Normal', 'Started', `Started container ${c.name}`);
+          this.event(pod, 'Normal', 'Started', `Restarted container ${c.name} (restart ${a.attempt})`);
+        } else this.event(pod, 'Normal', 'Started', `Started container ${c.name}`);
         return;
       }
       default: {
@@ -600,7 +620,7 @@ export class Kubelet {
     this.probes.removePod(key);
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
     const running = containers.filter((c) => c.state === 'running' || c.state === 'created');
-    for (const c of running) this.recorder.record(pod, 'Normal', 'Killing', `Stopping container ${c.labels[LABELS.container]}`);
+    for (const c of running) this.event(pod, 'Normal', 'Killing', `Stopping container ${c.labels[LABELS.container]}`);
     await Promise.all(running.map((c) => this.deps.runtime.stop(c.id, grace)));
     try {
       await this.deps.client.pods.delete(pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid! } });

@@ -109,6 +109,14 @@ export function statusWriteDue(current: NodeStatus | undefined, desired: NodeSta
   return !Number.isFinite(beat) || now.getTime() - beat >= reportMs;
 }
 
+/** The kubelet reads its Node on every NODE_READ_EVERY-th status tick (once a minute at 10 s). */
+export const NODE_READ_EVERY = 6;
+
+/** Whether status tick `tick` (0, 1, …) reads the Node first: always when none is cached. */
+export function nodeReadDue(tick: number, cached: unknown): boolean {
+  return cached === undefined || tick % NODE_READ_EVERY === NODE_READ_EVERY - 1;
+}
+
 // ---------------------------------------------------------------------------------------------- pod IPs
 
 function ipToInt(ip: string): number {

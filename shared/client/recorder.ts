@@ -29,12 +29,13 @@ export class EventRecorder {
     private readonly opts: EventRecorderOptions,
   ) {}
 
-  record(obj: KObject, type: EventKind, reason: string, message: string): void {
+  /** `host` (the reporting node) overrides the option's: one recorder serves a pool of fake kubelets. */
+  record(obj: KObject, type: EventKind, reason: string, message: string, host: string | undefined = this.opts.host): void {
     if (this.queue.length >= (this.opts.maxQueued ?? 1000)) {
       this.dropped++;
       return;
     }
-    const ev = buildEvent(obj, type, reason, message, this.opts.component, (this.opts.now ?? (() => new Date()))(), this.opts.host);
+    const ev = buildEvent(obj, type, reason, message, this.opts.component, (this.opts.now ?? (() => new Date()))(), host);
     this.queue.push(() => this.client.events.create(ev.metadata.namespace, ev));
     this.pump();
   }

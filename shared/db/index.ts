@@ -3,7 +3,7 @@ export type * from './schema.js';
 export { createDb, schemaOf, poolOf, assertSchemaName, type DbOptions } from './create-db.js';
 export { migrate } from './migrate.js';
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-export { listObjects, type ListOptions, type ListResult } from './list.js';
+export { listObjects, listObjectsJson, type JsonListResult, type ListOptions, type ListResult } from './list.js';
 export { encodeContinue, decodeContinue, type ContinueToken } from './continue-token.js';
 export { labelCondition, fieldCondition } from './selectors-sql.js';
 export {

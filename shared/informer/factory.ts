@@ -1,10 +1,12 @@
 /**
  * One informer per resource per process, shared by every controller in it (client-go's
- * SharedInformerFactory): controllers ask for `pods` and get the same cache and consumer.
+ * SharedInformerFactory): controllers ask for `pods` and get the same cache and consumer. The
+ * caches keep objects without metadata.managedFields (transforms.ts).
  */
 import type { EventLog } from '../eventlog/event-log.js';
 import type { KObject } from '../resources/meta.js';
 import type { Logger } from '../log.js';
+import { withoutManagedFields } from './transforms.js';
 import { Informer } from './informer.js';
 
 export interface InformerFactoryOptions {
@@ -28,6 +30,7 @@ export class InformerFactory {
       inf = new Informer<KObject>({
         log: this.el,
         plural,
+        transform: withoutManagedFields,
         ...(this.opts.resyncMs ? { resyncMs: this.opts.resyncMs } : {}),
         ...(this.opts.logger ? { logger: this.opts.logger.child({ informer: plural }) } : {}),
       });

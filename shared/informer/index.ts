@@ -27,3 +27,4 @@ export {
   Indexes,
   type IndexFunc,
 } from './index-funcs.js';
+export { withoutManagedFields } from './transforms.js';

@@ -48,6 +48,8 @@ export interface InformerOptions<T extends KObject> {
   readonly namespace?: string;
   /** Client-side predicate: objects that do not match are not cached; one that stops matching is reported deleted. */
   readonly filter?: (obj: T) => boolean;
+  /** What is cached of each object (see ObjectCache), e.g. withoutManagedFields. */
+  readonly transform?: (obj: T) => T;
   /** Call onUpdate(obj, obj) for every cached object this often (0/undefined: never). */
   readonly resyncMs?: number;
   readonly logger?: Logger;
@@ -93,7 +95,7 @@ export class Informer<T extends KObject = KObject> {
     this.plural = opts.plural;
     this.el = opts.log;
     this.logger = opts.logger?.child({ informer: opts.plural, ...(opts.namespace ? { namespace: opts.namespace } : {}) });
-    this.cache = new ObjectCache<T>(opts.filter);
+    this.cache = new ObjectCache<T>(opts.filter, opts.transform);
     this.cache.addIndexer(NAMESPACE_INDEX, namespaceIndex as IndexFunc<T>);
     this.filterSubject = resourceFilter(this.el.root, opts.plural, opts.namespace || undefined);
   }

@@ -33,7 +33,15 @@ export class ObjectCache<T extends KObject> {
   /** Keys delivered by the current relist; undefined when not relisting. */
   private relistSeen: Set<string> | undefined;
 
-  constructor(private readonly filter?: (obj: T) => boolean) {}
+  /**
+   * `filter`: objects that do not match are not cached. `transform`: what is kept of each object
+   * (client-go's SetTransform), e.g. without metadata.managedFields, which nothing but the gateway
+   * reads and which is often most of an object; applied before the filter and the handlers.
+   */
+  constructor(
+    private readonly filter?: (obj: T) => boolean,
+    private readonly transform?: (obj: T) => T,
+  ) {}
 
   /** The newest sequence applied (0 before the first event, and again when a relist begins). */
   get lastSeq(): number {
@@ -82,6 +90,7 @@ export class ObjectCache<T extends KObject> {
   apply(ev: LogEvent<T>): Change<T> | undefined {
     if (ev.seq <= this.applied) return undefined;
     this.applied = ev.seq;
+    if (this.transform) ev = { ...ev, object: this.transform(ev.object) };
     const key = objectKey(ev.object);
     const old = this.items.get(key);
     const wanted = ev.type !== 'DELETED' && (this.filter ? this.filter(ev.object) : true);
