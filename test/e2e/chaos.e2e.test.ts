@@ -49,7 +49,8 @@ const ROUNDS = Number(process.env.CHAOS_ROUNDS || 1);
 const SECONDS = Number(process.env.CHAOS_SECONDS || 0);
 const REPLICAS = Number(process.env.CHAOS_REPLICAS || 40);
 const SURGE = Math.ceil(REPLICAS / 4); // maxSurge 25% rounds up
-const LEASE_MS = 4000;
+/** Lease duration; the renew deadline is 3/4 of it (6 s gives a loaded 2-core machine room to renew through the other gateway). */
+const LEASE_MS = Number(process.env.CHAOS_LEASE_MS || 6000);
 const NODES = 3;
 const NS = '/apis/apps/v1/namespaces/default';
 const LEASES = '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases';
@@ -234,7 +235,7 @@ describe('chaos: two of every control-plane service, leaders SIGKILLed during ro
       HOST: '127.0.0.1',
       LOG_LEVEL: process.env.LOG_LEVEL || (process.env.CHAOS_VERBOSE ? 'info' : 'warn'),
       LEADER_ELECT_LEASE_DURATION: `${LEASE_MS}ms`,
-      LEADER_ELECT_RENEW_DEADLINE: '3s',
+      LEADER_ELECT_RENEW_DEADLINE: `${Math.round(LEASE_MS * 0.75)}ms`,
       LEADER_ELECT_RETRY_PERIOD: '500ms',
     };
     for (let i = 0; i < 2; i++) {

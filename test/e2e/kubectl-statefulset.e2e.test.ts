@@ -35,7 +35,7 @@ describe('kubectl and StatefulSets against `jetkube up --runtime fake`', { skip:
     return r.stdout;
   };
   const activePods = async () =>
-    JSON.parse(await ok('get', 'pods', '-l', 'app=web', '-o', 'json'))
+    JSON.parse(await ok('get', 'pods', '-l', 'app=store', '-o', 'json'))
       .items.filter((p: any) => !p.metadata.deletionTimestamp)
       .map((p: any) => `${p.metadata.name}:${p.spec.containers[0].image}`)
       .sort();
@@ -57,69 +57,69 @@ describe('kubectl and StatefulSets against `jetkube up --runtime fake`', { skip:
   });
 
   it('kubectl apply of examples/statefulset.yaml, then rollout status', async () => {
-    assert.equal(await ok('apply', '-f', EXAMPLE), 'service/web created\nstatefulset.apps/web created\n');
-    assert.equal(await ok('apply', '-f', EXAMPLE), 'service/web unchanged\nstatefulset.apps/web unchanged\n');
-    const status = await ok('rollout', 'status', 'sts/web', '--timeout=120s');
+    assert.equal(await ok('apply', '-f', EXAMPLE), 'service/store created\nstatefulset.apps/store created\n');
+    assert.equal(await ok('apply', '-f', EXAMPLE), 'service/store unchanged\nstatefulset.apps/store unchanged\n');
+    const status = await ok('rollout', 'status', 'sts/store', '--timeout=120s');
     // The default updateStrategy carries rollingUpdate.partition 0: kubectl's partitioned message.
     assert.match(status, /partitioned roll out complete: 3 new pods have been updated\.\.\.\n$/);
-    assert.deepEqual(await activePods(), ['web-0:nginx:1.27', 'web-1:nginx:1.27', 'web-2:nginx:1.27']);
-    const pod = JSON.parse(await ok('get', 'pod', 'web-2', '-o', 'json'));
-    assert.equal(pod.spec.hostname, 'web-2');
-    assert.equal(pod.spec.subdomain, 'web');
+    assert.deepEqual(await activePods(), ['store-0:nginx:1.27', 'store-1:nginx:1.27', 'store-2:nginx:1.27']);
+    const pod = JSON.parse(await ok('get', 'pod', 'store-2', '-o', 'json'));
+    assert.equal(pod.spec.hostname, 'store-2');
+    assert.equal(pod.spec.subdomain, 'store');
   });
 
   it('kubectl get sts prints the columns of kubectl 1.32', async () => {
-    assert.match(await ok('get', 'sts'), /^NAME\s+READY\s+AGE\nweb\s+3\/3\s+\d+s\n$/);
-    assert.match(await ok('get', 'statefulsets', '-o', 'wide'), /^NAME\s+READY\s+AGE\s+CONTAINERS\s+IMAGES\nweb\s+3\/3\s+\d+s\s+nginx\s+nginx:1\.27\n$/);
+    assert.match(await ok('get', 'sts'), /^NAME\s+READY\s+AGE\nstore\s+3\/3\s+\d+s\n$/);
+    assert.match(await ok('get', 'statefulsets', '-o', 'wide'), /^NAME\s+READY\s+AGE\s+CONTAINERS\s+IMAGES\nstore\s+3\/3\s+\d+s\s+nginx\s+nginx:1\.27\n$/);
     const resources = await ok('api-resources', '--api-group=apps');
     assert.match(resources, /^statefulsets\s+sts\s+apps\/v1\s+true\s+StatefulSet$/m);
     const events = await ok('get', 'events', '--field-selector', 'involvedObject.kind=StatefulSet');
-    assert.match(events, /SuccessfulCreate\s+statefulset\/web\s+create Pod web-0 in StatefulSet web successful/);
+    assert.match(events, /SuccessfulCreate\s+statefulset\/store\s+create Pod store-0 in StatefulSet store successful/);
     const revs = await ok('get', 'controllerrevisions');
-    assert.match(revs, /^NAME\s+CONTROLLER\s+REVISION\s+AGE\nweb-\S+\s+statefulset\.apps\/web\s+1\s+\d+s\n$/);
+    assert.match(revs, /^NAME\s+CONTROLLER\s+REVISION\s+AGE\nstore-\S+\s+statefulset\.apps\/store\s+1\s+\d+s\n$/);
   });
 
   it('kubectl describe sts; the headless Service\'s endpoints carry the pods\' hostnames', async () => {
-    const d = await ok('describe', 'sts', 'web');
-    assert.match(d, /^Name:\s+web$/m);
-    assert.match(d, /^Selector:\s+app=web$/m);
+    const d = await ok('describe', 'sts', 'store');
+    assert.match(d, /^Name:\s+store$/m);
+    assert.match(d, /^Selector:\s+app=store$/m);
     assert.match(d, /^Replicas:\s+3 desired \| 3 total$/m);
     assert.match(d, /^Update Strategy:\s+RollingUpdate$/m);
     assert.match(d, /^\s+Partition:\s+0$/m);
     assert.match(d, /^Pods Status:\s+3 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m);
     assert.match(d, /^Volume Claims:\s+<none>$/m);
-    assert.match(d, /Normal\s+SuccessfulCreate\s+\S+\s+statefulset-controller\s+create Pod web-0 in StatefulSet web successful/);
+    assert.match(d, /Normal\s+SuccessfulCreate\s+\S+\s+statefulset-controller\s+create Pod store-0 in StatefulSet store successful/);
     const hostnames = await eventually(
-      'endpoints web with 3 hostnames',
+      'endpoints store with 3 hostnames',
       async () => {
-        const ep = JSON.parse(await ok('get', 'endpoints', 'web', '-o', 'json'));
+        const ep = JSON.parse(await ok('get', 'endpoints', 'store', '-o', 'json'));
         const names = (ep.subsets ?? []).flatMap((s: any) => (s.addresses ?? []).map((a: any) => a.hostname)).sort();
         return names.length === 3 ? names : undefined;
       },
       60_000,
     );
-    assert.deepEqual(hostnames, ['web-0', 'web-1', 'web-2']);
+    assert.deepEqual(hostnames, ['store-0', 'store-1', 'store-2']);
   });
 
-  it('kubectl scale: up to 4 adds web-3, down to 2 removes web-3 and web-2', async () => {
-    assert.equal(await ok('scale', 'sts', 'web', '--replicas=4'), 'statefulset.apps/web scaled\n');
-    await ok('rollout', 'status', 'sts/web', '--timeout=120s');
-    assert.deepEqual(await activePods(), ['web-0:nginx:1.27', 'web-1:nginx:1.27', 'web-2:nginx:1.27', 'web-3:nginx:1.27']);
-    assert.equal(await ok('scale', 'statefulset/web', '--replicas=2'), 'statefulset.apps/web scaled\n');
-    await eventually('two web pods', async () => ((await activePods()).length === 2 ? true : undefined), 60_000);
-    assert.deepEqual(await activePods(), ['web-0:nginx:1.27', 'web-1:nginx:1.27']);
-    await eventually('READY 2/2', async () => (/web\s+2\/2\s/.test(await ok('get', 'sts', 'web')) ? true : undefined), 60_000);
+  it('kubectl scale: up to 4 adds store-3, down to 2 removes store-3 and store-2', async () => {
+    assert.equal(await ok('scale', 'sts', 'store', '--replicas=4'), 'statefulset.apps/store scaled\n');
+    await ok('rollout', 'status', 'sts/store', '--timeout=120s');
+    assert.deepEqual(await activePods(), ['store-0:nginx:1.27', 'store-1:nginx:1.27', 'store-2:nginx:1.27', 'store-3:nginx:1.27']);
+    assert.equal(await ok('scale', 'statefulset/store', '--replicas=2'), 'statefulset.apps/store scaled\n');
+    await eventually('two store pods', async () => ((await activePods()).length === 2 ? true : undefined), 60_000);
+    assert.deepEqual(await activePods(), ['store-0:nginx:1.27', 'store-1:nginx:1.27']);
+    await eventually('READY 2/2', async () => (/store\s+2\/2\s/.test(await ok('get', 'sts', 'store')) ? true : undefined), 60_000);
   });
 
   it('an image change rolls out; rollout history lists two revisions', async () => {
     const file = join(dir, 'sts-v2.yaml');
     await writeFile(file, (await readFile(EXAMPLE, 'utf8')).replace('nginx:1.27', 'nginx:1.28').replace('replicas: 3', 'replicas: 2'));
-    assert.equal(await ok('apply', '-f', file), 'service/web unchanged\nstatefulset.apps/web configured\n');
-    await ok('rollout', 'status', 'statefulset/web', '--timeout=120s');
-    await eventually('both pods at nginx:1.28', async () => ((await activePods()).join(',') === 'web-0:nginx:1.28,web-1:nginx:1.28' ? true : undefined), 60_000);
-    const history = await ok('rollout', 'history', 'statefulset/web');
-    assert.match(history, /^statefulset\.apps\/web \nREVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n/);
-    assert.match(await ok('rollout', 'history', 'sts/web', '--revision=1'), /Image:\s+nginx:1\.27/);
+    assert.equal(await ok('apply', '-f', file), 'service/store unchanged\nstatefulset.apps/store configured\n');
+    await ok('rollout', 'status', 'statefulset/store', '--timeout=120s');
+    await eventually('both pods at nginx:1.28', async () => ((await activePods()).join(',') === 'store-0:nginx:1.28,store-1:nginx:1.28' ? true : undefined), 60_000);
+    const history = await ok('rollout', 'history', 'statefulset/store');
+    assert.match(history, /^statefulset\.apps\/store \nREVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n/);
+    assert.match(await ok('rollout', 'history', 'sts/store', '--revision=1'), /Image:\s+nginx:1\.27/);
   });
 
   it('jkctl rollout status and history work on the StatefulSet too', async () => {
@@ -129,34 +129,34 @@ describe('kubectl and StatefulSets against `jetkube up --runtime fake`', { skip:
       assert.equal(r.code, 0, `jkctl ${args.join(' ')}: ${r.stderr}`);
       return r.stdout;
     };
-    assert.match(await jk('rollout', 'status', 'sts/web', '--timeout', '60s'), /partitioned roll out complete: 2 new pods have been updated\.\.\.\n$/);
-    assert.match(await jk('rollout', 'history', 'statefulset/web'), /^statefulset\.apps\/web \nREVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n/);
-    assert.match(await jk('rollout', 'history', 'sts/web', '--revision', '1'), /Image:\s+nginx:1\.27/);
+    assert.match(await jk('rollout', 'status', 'sts/store', '--timeout', '60s'), /partitioned roll out complete: 2 new pods have been updated\.\.\.\n$/);
+    assert.match(await jk('rollout', 'history', 'statefulset/store'), /^statefulset\.apps\/store \nREVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n/);
+    assert.match(await jk('rollout', 'history', 'sts/store', '--revision', '1'), /Image:\s+nginx:1\.27/);
   });
 
   it('rollout undo goes back to the first image (revision 3)', async () => {
-    assert.match(await ok('rollout', 'undo', 'statefulset/web'), /^statefulset\.apps\/web rolled back\n$/);
-    await ok('rollout', 'status', 'sts/web', '--timeout=120s');
-    await eventually('both pods at nginx:1.27', async () => ((await activePods()).join(',') === 'web-0:nginx:1.27,web-1:nginx:1.27' ? true : undefined), 60_000);
-    const sts = JSON.parse(await ok('get', 'sts', 'web', '-o', 'json'));
+    assert.match(await ok('rollout', 'undo', 'statefulset/store'), /^statefulset\.apps\/store rolled back\n$/);
+    await ok('rollout', 'status', 'sts/store', '--timeout=120s');
+    await eventually('both pods at nginx:1.27', async () => ((await activePods()).join(',') === 'store-0:nginx:1.27,store-1:nginx:1.27' ? true : undefined), 60_000);
+    const sts = JSON.parse(await ok('get', 'sts', 'store', '-o', 'json'));
     assert.equal(sts.spec.template.spec.containers[0].image, 'nginx:1.27');
-    assert.match(await ok('rollout', 'history', 'sts/web'), /\n2\s+<none>\n3\s+<none>\n/);
+    assert.match(await ok('rollout', 'history', 'sts/store'), /\n2\s+<none>\n3\s+<none>\n/);
   });
 
   it('kubectl rollout restart replaces the pods (a new revision) and rolls out', async () => {
-    const before = JSON.parse(await ok('get', 'pods', '-l', 'app=web', '-o', 'json')).items.map((p: any) => p.metadata.uid).sort();
-    assert.equal(await ok('rollout', 'restart', 'sts/web'), 'statefulset.apps/web restarted\n');
-    await ok('rollout', 'status', 'sts/web', '--timeout=120s');
+    const before = JSON.parse(await ok('get', 'pods', '-l', 'app=store', '-o', 'json')).items.map((p: any) => p.metadata.uid).sort();
+    assert.equal(await ok('rollout', 'restart', 'sts/store'), 'statefulset.apps/store restarted\n');
+    await ok('rollout', 'status', 'sts/store', '--timeout=120s');
     const pods = await eventually(
       'both pods replaced',
       async () => {
-        const items = JSON.parse(await ok('get', 'pods', '-l', 'app=web', '-o', 'json')).items.filter((p: any) => !p.metadata.deletionTimestamp);
+        const items = JSON.parse(await ok('get', 'pods', '-l', 'app=store', '-o', 'json')).items.filter((p: any) => !p.metadata.deletionTimestamp);
         return items.length === 2 && items.every((p: any) => !before.includes(p.metadata.uid)) ? items : undefined;
       },
       60_000,
     );
     for (const p of pods) assert.ok(p.metadata.annotations['kubectl.kubernetes.io/restartedAt']);
-    assert.match(await ok('rollout', 'history', 'sts/web'), /\n3\s+<none>\n4\s+<none>\n/);
+    assert.match(await ok('rollout', 'history', 'sts/store'), /\n3\s+<none>\n4\s+<none>\n/);
   });
 
   it('volumeClaimTemplates are refused with 422, not ignored', async () => {
@@ -171,9 +171,9 @@ describe('kubectl and StatefulSets against `jetkube up --runtime fake`', { skip:
   });
 
   it('delete: the garbage collector takes the pods and revisions', async () => {
-    assert.equal(await ok('delete', 'sts', 'web'), 'statefulset.apps "web" deleted\n');
+    assert.equal(await ok('delete', 'sts', 'store'), 'statefulset.apps "store" deleted\n');
     await eventually('pods and revisions gone', async () => {
-      const pods = await ok('get', 'pods', '-l', 'app=web', '-o', 'name');
+      const pods = await ok('get', 'pods', '-l', 'app=store', '-o', 'name');
       const revs = await ok('get', 'controllerrevisions', '-o', 'name');
       return pods.trim() === '' && revs.trim() === '' ? true : undefined;
     }, 60_000);

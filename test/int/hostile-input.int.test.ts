@@ -69,7 +69,7 @@ const CASES: Case[] = [
   { name: 'bad resource quantity', method: 'POST', path: DEP, body: withContainer({ resources: { limits: { cpu: 'lots' } } }), status: 422 },
   { name: 'service port 0', method: 'POST', path: `${NS}/services`, body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 0 }] } }, status: 422 },
   { name: 'unknown kind in path', method: 'POST', path: `${NS}/widgets`, body: { kind: 'Widget' }, status: 404, reason: 'NotFound' },
-  { name: 'unknown API group', method: 'GET', path: '/apis/batch/v1/jobs', status: 404 },
+  { name: 'unknown API group', method: 'GET', path: '/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas', status: 404 },
   { name: 'get missing object', method: 'GET', path: `${NS}/configmaps/missing`, status: 404 },
   { name: 'update missing object', method: 'PUT', path: `${NS}/configmaps/missing`, body: configMap('missing'), status: 404 },
   { name: 'delete missing object', method: 'DELETE', path: `${NS}/configmaps/missing`, status: 404 },
