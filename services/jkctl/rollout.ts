@@ -10,18 +10,20 @@
  */
 import type { Deployment, ReplicaSet } from '../../shared/resources/types.js';
 import { ownedReplicaSets, planRollback, revisionOf, PROGRESSING, Reasons } from '../controller-manager/deployment/index.js';
-import { collectionPath } from '../../shared/client/index.js';
 import type { Ctx } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { slashName, type Target } from './kinds.js';
-import { watchForever } from './stream.js';
 import { TabWriter } from './tabwriter.js';
 import { DescribeWriter } from './describe-writer.js';
 import { podTemplateBlock } from './describe-pods.js';
-import { daemonSetHistory, daemonSetStatus, daemonSetUndo } from './rollout-daemonset.js';
-import { statefulSetHistory, statefulSetStatus, statefulSetUndo } from './rollout-statefulset.js';
+import { daemonSetRollout } from './rollout-daemonset.js';
+import { statefulSetRollout } from './rollout-statefulset.js';
+import { CHANGE_CAUSE_ANNOTATION, watchRolloutStatus, type RevisionRollout } from './rollout-revisions.js';
 
-export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
+export { CHANGE_CAUSE_ANNOTATION };
+
+/** The kinds whose history is ControllerRevisions. */
+const REVISION_KINDS: Readonly<Record<string, RevisionRollout>> = { DaemonSet: daemonSetRollout, StatefulSet: statefulSetRollout };
 
 export type RolloutStatus =
   | { readonly done: false; readonly message: string }
@@ -84,41 +86,17 @@ export interface StatusOptions {
 
 /** `rollout status`: progress lines (each once) until done. */
 export async function rolloutStatus(ctx: Ctx, t: { info: Target['info']; name: string }, opts: StatusOptions): Promise<number> {
-  if (t.info.kind === 'DaemonSet') return daemonSetStatus(ctx, t, opts);
-  if (t.info.kind === 'StatefulSet') return statefulSetStatus(ctx, t, opts);
+  const byRevisions = REVISION_KINDS[t.info.kind];
+  if (byRevisions) return byRevisions.status(ctx, t, opts);
   requireDeployment(t);
   const first = await ctx.client.deployments.get(ctx.namespace, t.name);
-  const abort = new AbortController();
-  let timedOut = false;
-  const timer = opts.timeoutMs > 0 ? setTimeout(() => ((timedOut = true), abort.abort()), opts.timeoutMs) : undefined;
-  let last = '';
-  const show = (d: Deployment) => {
-    const s = deploymentRolloutStatus(d, opts.revision);
-    if (s.message !== last) ctx.out.write(`${s.message}\n`);
-    last = s.message;
-    return s.done;
-  };
-  try {
-    if (show(first) || !opts.watch) return 0;
-    const query = { resourceVersion: first.metadata.resourceVersion, fieldSelector: `metadata.name=${t.name}` };
-    for await (const ev of watchForever<Deployment>(ctx.server, collectionPath(t.info, ctx.namespace), query, abort.signal)) {
-      if (ev.type === 'DELETED') throw new CliError(`deployment "${t.name}" was deleted`);
-      if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && show(ev.object)) return 0;
-    }
-    throw new CliError('timed out waiting for the condition');
-  } catch (e) {
-    if (timedOut) throw new CliError('timed out waiting for the condition');
-    throw e;
-  } finally {
-    clearTimeout(timer);
-    abort.abort();
-  }
+  return watchRolloutStatus(ctx, t, first, (d: Deployment) => deploymentRolloutStatus(d, opts.revision), 'deployment', opts);
 }
 
 /** `rollout history`: the revisions, or one revision's pod template with `--revision`. */
 export async function rolloutHistory(ctx: Ctx, t: { info: Target['info']; name: string }, revision: number): Promise<number> {
-  if (t.info.kind === 'DaemonSet') return daemonSetHistory(ctx, t, revision);
-  if (t.info.kind === 'StatefulSet') return statefulSetHistory(ctx, t, revision);
+  const byRevisions = REVISION_KINDS[t.info.kind];
+  if (byRevisions) return byRevisions.history(ctx, t, revision);
   requireDeployment(t);
   const { owned } = await deploymentAndReplicaSets(ctx, t.name);
   if (revision > 0) {
@@ -135,8 +113,8 @@ export async function rolloutHistory(ctx: Ctx, t: { info: Target['info']; name: 
 
 /** `rollout undo [--to-revision N]` (0: the previous revision). */
 export async function rolloutUndo(ctx: Ctx, t: { info: Target['info']; name: string }, toRevision: number): Promise<number> {
-  if (t.info.kind === 'DaemonSet') return daemonSetUndo(ctx, t, toRevision);
-  if (t.info.kind === 'StatefulSet') return statefulSetUndo(ctx, t, toRevision);
+  const byRevisions = REVISION_KINDS[t.info.kind];
+  if (byRevisions) return byRevisions.undo(ctx, t, toRevision);
   requireDeployment(t);
   if (toRevision < 0) throw new UsageError(`unable to find specified revision ${toRevision} in history`);
   const { d, owned } = await deploymentAndReplicaSets(ctx, t.name);

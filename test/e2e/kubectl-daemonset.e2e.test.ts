@@ -6,51 +6,20 @@
  * `kubectl rollout undo`, delete --cascade=orphan then adoption on re-apply, delete with the garbage
  * collector, and a refused DaemonSet.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../../shared/config.js';
-import { dropPrefix, testConfig } from '../harness.js';
 import { eventually } from '../wait.js';
-import { JKCTL, run, startJetkube, stop, envFor } from './cli.js';
-import { KUBECTL_SKIP } from './kubectl-harness.js';
+import { KUBECTL_SKIP, kubectlUpSuite } from './kubectl-harness.js';
 
-const RUN = Math.random().toString(36).slice(2, 7);
-const NODE = `dse-${RUN}`;
 const EXAMPLE = fileURLToPath(new URL('../../../examples/daemonset.yaml', import.meta.url));
 
 describe('kubectl and DaemonSets against `jetkube up --nodes 2 --runtime fake`', { skip: KUBECTL_SKIP, timeout: 240_000 }, () => {
-  let cfg: Config;
-  let base: string;
-  let up: ChildProcess | undefined;
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
-  const kubectl = (...args: string[]) => run('kubectl', ['--server', base, '--request-timeout=20s', ...args], env);
-  const ok = async (...args: string[]) => {
-    const r = await kubectl(...args);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-
-  before(async () => {
-    cfg = await testConfig('kds', { port: 20000 + Math.floor(Math.random() * 10000) });
-    base = `http://127.0.0.1:${cfg.port}`;
-    dir = await mkdtemp(join(tmpdir(), 'jk-kds-'));
-    process.env.NODE_NAME = NODE;
-    process.env.KUBELET_PORT = '0';
-    up = await startJetkube(['up', '--nodes', '2', '--runtime', 'fake'], cfg, `${base}/readyz`);
-    env = { ...process.env, ...envFor(cfg), KUBECONFIG: '/dev/null', HOME: tmpdir() };
-    await eventually('two Ready nodes', async () => (await kubectl('get', 'nodes')).stdout.match(/\sReady\s/g)?.length === 2, 60_000);
-  });
-  after(async () => {
-    if (up) await stop(up);
-    if (cfg) await dropPrefix(cfg);
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const suite = kubectlUpSuite('kds', 2);
+  const { kubectl, ok } = suite;
+  const NODE = suite.node;
 
   it('kubectl apply of examples/daemonset.yaml, then rollout status', async () => {
     assert.equal(await ok('apply', '-f', EXAMPLE), 'daemonset.apps/node-agent created\n');
@@ -95,7 +64,7 @@ describe('kubectl and DaemonSets against `jetkube up --nodes 2 --runtime fake`',
   });
 
   it('an image change rolls out; rollout history lists two revisions', async () => {
-    const file = join(dir, 'ds-v2.yaml');
+    const file = join(suite.dir, 'ds-v2.yaml');
     await writeFile(file, (await readFile(EXAMPLE, 'utf8')).replace('busybox:1.36', 'busybox:1.37'));
     assert.equal(await ok('apply', '-f', file), 'daemonset.apps/node-agent configured\n');
     await ok('rollout', 'status', 'ds/node-agent', '--timeout=90s');
@@ -108,9 +77,8 @@ describe('kubectl and DaemonSets against `jetkube up --nodes 2 --runtime fake`',
   });
 
   it('jkctl rollout status and history work on the DaemonSet too', async () => {
-    const jenv = { ...envFor(cfg), GATEWAY_URL: base };
     const jk = async (...args: string[]) => {
-      const r = await run(process.execPath, [JKCTL, ...args], jenv);
+      const r = await suite.jkctl(...args);
       assert.equal(r.code, 0, `jkctl ${args.join(' ')}: ${r.stderr}`);
       return r.stdout;
     };
@@ -127,7 +95,7 @@ describe('kubectl and DaemonSets against `jetkube up --nodes 2 --runtime fake`',
     assert.equal(ds.metadata.annotations['deprecated.daemonset.template.generation'], '3');
     const history = await ok('rollout', 'history', 'ds/node-agent');
     assert.match(history, /\n2\s+<none>\n3\s+<none>\n/);
-    const jk = await run(process.execPath, [JKCTL, 'rollout', 'undo', 'ds/node-agent', '--to-revision', '3'], { ...envFor(cfg), GATEWAY_URL: base });
+    const jk = await suite.jkctl('rollout', 'undo', 'ds/node-agent', '--to-revision', '3');
     assert.equal(jk.stdout, 'daemonset.apps/node-agent skipped rollback (current template already matches revision 3)\n', jk.stderr);
     // kubectl's "skipped rollback (current template already matches ...)" compares JSON bytes of the
     // revision's data; lists come from the jsonb projection, whose key order differs: not asserted.
@@ -160,7 +128,7 @@ describe('kubectl and DaemonSets against `jetkube up --nodes 2 --runtime fake`',
   });
 
   it('a bad DaemonSet is refused with Kubernetes\' message', async () => {
-    const file = join(dir, 'bad.yaml');
+    const file = join(suite.dir, 'bad.yaml');
     await writeFile(file, 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: bad}\nspec:\n  selector: {matchLabels: {app: x}}\n  template:\n    metadata: {labels: {app: other}}\n    spec: {containers: [{name: a, image: busybox}]}\n');
     const r = await kubectl('apply', '-f', file);
     assert.notEqual(r.code, 0);
@@ -168,7 +136,7 @@ describe('kubectl and DaemonSets against `jetkube up --nodes 2 --runtime fake`',
   });
 
   it('an unknown field is refused, not ignored', async () => {
-    const file = join(dir, 'unknown.yaml');
+    const file = join(suite.dir, 'unknown.yaml');
     await writeFile(file, 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: extra}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: x}}\n  template:\n    metadata: {labels: {app: x}}\n    spec: {containers: [{name: a, image: busybox}]}\n');
     const r = await kubectl('apply', '-f', file);
     assert.notEqual(r.code, 0);

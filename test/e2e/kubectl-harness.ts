@@ -4,12 +4,17 @@
  * kubectl is not installed, unless REQUIRE_KUBECTL=1.
  */
 import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startStack, type Stack } from '../stack.js';
-import { run } from './cli.js';
+import { JKCTL, envFor, run, startJetkube, stop } from './cli.js';
+import { dropPrefix, testConfig } from '../harness.js';
+import { eventually } from '../wait.js';
+import type { Config } from '../../shared/config.js';
 
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 /** The `skip` option of a kubectl suite. */
@@ -44,5 +49,71 @@ export function kubectlSuite(tag: string): KubectlSuite {
       return dir!;
     },
     kubectl: (...args: string[]) => run('kubectl', ['--server', stack!.url, '--request-timeout=20s', ...args], env),
+  };
+}
+
+export interface KubectlUpSuite {
+  /** Set once the suite's `before` has run. */
+  readonly cfg: Config;
+  /** The gateway's URL. */
+  readonly base: string;
+  /** A scratch folder for manifests. */
+  readonly dir: string;
+  /** The fake nodes' name prefix (nodes are `<node>-1` … with more than one). */
+  readonly node: string;
+  kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** kubectl that must exit 0: its stdout. */
+  ok(...args: string[]): Promise<string>;
+  /** jkctl against the same gateway. */
+  jkctl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+/**
+ * Call inside a `describe`: `jetkube up --nodes N --runtime fake` (every service, fake kubelets
+ * whose pods become Running and Ready without processes) before its tests, once N nodes are
+ * Ready; everything removed after.
+ */
+export function kubectlUpSuite(tag: string, nodes = 1): KubectlUpSuite {
+  const run5 = Math.random().toString(36).slice(2, 7);
+  const node = `${tag}-${run5}`;
+  let cfg: Config | undefined;
+  let base = '';
+  let dir: string | undefined;
+  let up: ChildProcess | undefined;
+  let env: NodeJS.ProcessEnv = {};
+  const kubectl = (...args: string[]) => run('kubectl', ['--server', base, '--request-timeout=20s', ...args], env);
+  before(async () => {
+    cfg = await testConfig(tag, { port: 20000 + Math.floor(Math.random() * 10000) });
+    base = `http://127.0.0.1:${cfg.port}`;
+    dir = await mkdtemp(join(tmpdir(), `jk-${tag}-`));
+    process.env.NODE_NAME = node;
+    process.env.KUBELET_PORT = '0';
+    up = await startJetkube(['up', '--nodes', String(nodes), '--runtime', 'fake'], cfg, `${base}/readyz`);
+    env = { ...process.env, ...envFor(cfg), KUBECONFIG: '/dev/null', HOME: tmpdir() };
+    await eventually(`${nodes} Ready node(s)`, async () => (await kubectl('get', 'nodes')).stdout.match(/\sReady\s/g)?.length === nodes, 120_000);
+  });
+  after(async () => {
+    if (up) await stop(up);
+    if (cfg) await dropPrefix(cfg);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get cfg() {
+      return cfg!;
+    },
+    get base() {
+      return base;
+    },
+    get dir() {
+      return dir!;
+    },
+    node,
+    kubectl,
+    async ok(...args: string[]) {
+      const r = await kubectl(...args);
+      assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    },
+    jkctl: (...args: string[]) => run(process.execPath, [JKCTL, ...args], { ...envFor(cfg!), GATEWAY_URL: base }),
   };
 }

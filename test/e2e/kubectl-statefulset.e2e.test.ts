@@ -5,56 +5,24 @@
  * `kubectl scale`, an image change rolled out, `kubectl rollout history` and `undo`, and a set
  * with volumeClaimTemplates refused.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../../shared/config.js';
-import { dropPrefix, testConfig } from '../harness.js';
 import { eventually } from '../wait.js';
-import { JKCTL, run, startJetkube, stop, envFor } from './cli.js';
-import { KUBECTL_SKIP } from './kubectl-harness.js';
+import { KUBECTL_SKIP, kubectlUpSuite } from './kubectl-harness.js';
 
-const RUN = Math.random().toString(36).slice(2, 7);
-const NODE = `stse-${RUN}`;
 const EXAMPLE = fileURLToPath(new URL('../../../examples/statefulset.yaml', import.meta.url));
 
 describe('kubectl and StatefulSets against `jetkube up --runtime fake`', { skip: KUBECTL_SKIP, timeout: 300_000 }, () => {
-  let cfg: Config;
-  let base: string;
-  let up: ChildProcess | undefined;
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
-  const kubectl = (...args: string[]) => run('kubectl', ['--server', base, '--request-timeout=20s', ...args], env);
-  const ok = async (...args: string[]) => {
-    const r = await kubectl(...args);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const suite = kubectlUpSuite('ksts', 1);
+  const { kubectl, ok } = suite;
   const activePods = async () =>
     JSON.parse(await ok('get', 'pods', '-l', 'app=store', '-o', 'json'))
       .items.filter((p: any) => !p.metadata.deletionTimestamp)
       .map((p: any) => `${p.metadata.name}:${p.spec.containers[0].image}`)
       .sort();
-
-  before(async () => {
-    cfg = await testConfig('ksts', { port: 20000 + Math.floor(Math.random() * 10000) });
-    base = `http://127.0.0.1:${cfg.port}`;
-    dir = await mkdtemp(join(tmpdir(), 'jk-ksts-'));
-    process.env.NODE_NAME = NODE;
-    process.env.KUBELET_PORT = '0';
-    up = await startJetkube(['up', '--runtime', 'fake'], cfg, `${base}/readyz`);
-    env = { ...process.env, ...envFor(cfg), KUBECONFIG: '/dev/null', HOME: tmpdir() };
-    await eventually('a Ready node', async () => /\sReady\s/.test((await kubectl('get', 'nodes')).stdout), 120_000);
-  });
-  after(async () => {
-    if (up) await stop(up);
-    if (cfg) await dropPrefix(cfg);
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it('kubectl apply of examples/statefulset.yaml, then rollout status', async () => {
     assert.equal(await ok('apply', '-f', EXAMPLE), 'service/store created\nstatefulset.apps/store created\n');
@@ -112,7 +80,7 @@ describe('kubectl and StatefulSets against `jetkube up --runtime fake`', { skip:
   });
 
   it('an image change rolls out; rollout history lists two revisions', async () => {
-    const file = join(dir, 'sts-v2.yaml');
+    const file = join(suite.dir, 'sts-v2.yaml');
     await writeFile(file, (await readFile(EXAMPLE, 'utf8')).replace('nginx:1.27', 'nginx:1.28').replace('replicas: 3', 'replicas: 2'));
     assert.equal(await ok('apply', '-f', file), 'service/store unchanged\nstatefulset.apps/store configured\n');
     await ok('rollout', 'status', 'statefulset/store', '--timeout=120s');
@@ -123,9 +91,8 @@ describe('kubectl and StatefulSets against `jetkube up --runtime fake`', { skip:
   });
 
   it('jkctl rollout status and history work on the StatefulSet too', async () => {
-    const jenv = { ...envFor(cfg), GATEWAY_URL: base };
     const jk = async (...args: string[]) => {
-      const r = await run(process.execPath, [JKCTL, ...args], jenv);
+      const r = await suite.jkctl(...args);
       assert.equal(r.code, 0, `jkctl ${args.join(' ')}: ${r.stderr}`);
       return r.stdout;
     };
@@ -160,7 +127,7 @@ describe('kubectl and StatefulSets against `jetkube up --runtime fake`', { skip:
   });
 
   it('volumeClaimTemplates are refused with 422, not ignored', async () => {
-    const file = join(dir, 'claims.yaml');
+    const file = join(suite.dir, 'claims.yaml');
     await writeFile(
       file,
       'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    spec: {containers: [{name: a, image: busybox}]}\n  volumeClaimTemplates:\n  - metadata: {name: data}\n    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n',

@@ -20,6 +20,7 @@ import { dockerForTests, TEST_IMAGE } from '../docker-image.js';
 import { envFor, JETKUBE, run, startJetkube, stop } from './cli.js';
 import { KUBECTL_SKIP } from './kubectl-harness.js';
 import { tmpdir } from 'node:os';
+import { freePort } from '../private-nats.js';
 
 const NS = '/api/v1/namespaces/default';
 const RUN = Math.random().toString(36).slice(2, 7);
@@ -37,9 +38,21 @@ describe('kubelet with the docker runtime, end to end', async () => {
 
   async function startKubelet(): Promise<ChildProcess> {
     const env = { ...envFor(cfg), GATEWAY_URL: base, KUBELET_PORT: String(kubeletPort), KUBELET_RELIST_MS: '200', CRASHLOOP_BACKOFF_BASE: '0.5', CRASHLOOP_BACKOFF_MAX: '2', NODE_LEASE_RENEW_INTERVAL: '1' };
-    const child = spawn(process.execPath, [JETKUBE, 'kubelet', '--runtime', 'docker', '--node-name', NODE_NAME], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [JETKUBE, 'kubelet', '--runtime', 'docker', '--node-name', NODE_NAME], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    // Its log, to say why when it does not become ready (the last 40 lines).
+    const lines: string[] = [];
+    child.stdout!.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean).slice(-40)) && lines.splice(0, Math.max(0, lines.length - 40)));
+    let exited: string | undefined;
+    child.once('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
     // A kubelet starting while other suites load both cores can take a while: wait longer than the default.
-    await eventually('kubelet ready', async () => (await fetch(`http://127.0.0.1:${kubeletPort}/readyz`)).ok, 90_000);
+    try {
+      await eventually('kubelet ready', async () => {
+        if (exited) throw new Error(exited);
+        return (await fetch(`http://127.0.0.1:${kubeletPort}/readyz`)).ok;
+      }, 90_000);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; ${exited ?? 'still running'}; its log:\n${lines.join('\n')}`);
+    }
     return child;
   }
 
@@ -50,7 +63,7 @@ describe('kubelet with the docker runtime, end to end', async () => {
     docker = (d as { docker: Dockerode }).docker;
     cfg = await testConfig('kdocker', { port: 20000 + Math.floor(Math.random() * 10000) });
     base = `http://127.0.0.1:${cfg.port}`;
-    kubeletPort = 30000 + Math.floor(Math.random() * 20000);
+    kubeletPort = await freePort();
     up = await startJetkube(['up', '--nodes', '0'], cfg, `${base}/readyz`);
     kubelet = await startKubelet();
   });

@@ -2,7 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ControllerRevision } from '../../shared/resources/daemonset-types.js';
-import { daemonSetHistoryTable, daemonSetRolloutStatus, findRevision } from '../../services/jkctl/rollout-daemonset.js';
+import { daemonSetRolloutStatus } from '../../services/jkctl/rollout-daemonset.js';
+import { revisionHistoryTable as daemonSetHistoryTable, findRevision } from '../../services/jkctl/rollout-revisions.js';
 import { newDaemonSet } from './daemonset-fixtures.js';
 
 const status = (s: Record<string, number>, generation = 2) =>

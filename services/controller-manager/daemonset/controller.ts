@@ -19,13 +19,12 @@ import type { Informer, Reconcile, ReconcileResult } from '../../../shared/infor
 import type { Logger } from '../../../shared/log.js';
 import type { Clock } from '../../../shared/clock.js';
 import { WorkQueue, objectKey, startController } from '../../../shared/informer/index.js';
-import { EventRecorder, gatewayWriter, type ObjectWriter, type ResourceWriter } from '../../../shared/client/index.js';
+import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
 import { isAlreadyExists, isNotFound } from '../../../shared/errors.js';
 import { deepEqual } from '../../../shared/resources/json.js';
 import type { ControllerFactory } from '../manager.js';
-import { adoptPatch, getControllerOf, newControllerRef, releasePatch } from '../replicaset/controller-ref.js';
-import { classifyPods } from '../replicaset/claim.js';
-import type { ReplicaSet } from '../../../shared/resources/types.js';
+import { getControllerOf } from '../replicaset/controller-ref.js';
+import { claimObjects } from '../claim-objects.js';
 import { matchesLabels, tryFromLabelSelector } from '../../../shared/resources/selectors.js';
 import { planDaemonSet, type DaemonSetAction } from './plan.js';
 import { FailedPodBackoff } from './backoff.js';
@@ -141,8 +140,8 @@ export function daemonSetReconciler(deps: DaemonSetReconcilerDeps): Reconcile {
     if (!ds) return;
     const uid = ds.metadata.uid ?? '';
     const ns = ds.metadata.namespace ?? '';
-    const pods = await claim(ds, podInf.listByNamespace(ns), podClient);
-    const revisions = await claim(ds, crInf.listByNamespace(ns), crClient);
+    const pods = await claimObjects({ owner: ds, apiVersion: 'apps/v1', kind: 'DaemonSet', owners: dsClient, objects: podInf.listByNamespace(ns), client: podClient, log });
+    const revisions = await claimObjects({ owner: ds, apiVersion: 'apps/v1', kind: 'DaemonSet', owners: dsClient, objects: crInf.listByNamespace(ns), client: crClient, log });
     const plan = planDaemonSet({
       ds,
       nodes: nodeInf.list(),
@@ -158,43 +157,6 @@ export function daemonSetReconciler(deps: DaemonSetReconcilerDeps): Reconcile {
     if (plan.requeueAfterMs !== undefined) return { requeueAfter: Math.max(1000, plan.requeueAfterMs) };
   };
 
-  /**
-   * ClaimPods / ClaimControllerRevisions: what the DaemonSet controls and matches, plus the orphans
-   * matching its selector it adopts (once the gateway confirms it exists and is not being
-   * deleted); what it controls but no longer matches is released.
-   */
-  async function claim<T extends KObject>(ds: DaemonSet, objs: readonly T[], client: ResourceWriter<T>): Promise<T[]> {
-    const claims = classifyPods(ds as unknown as ReplicaSet, objs as unknown as Pod[]) as unknown as { owned: T[]; adopt: T[]; release: T[] };
-    const out = [...claims.owned];
-    if (claims.adopt.length && (await canAdopt(ds))) {
-      const ref = newControllerRef(ds, 'apps/v1', 'DaemonSet');
-      for (const o of claims.adopt) {
-        try {
-          out.push(await client.patch(o.metadata.namespace, o.metadata.name ?? '', adoptPatch(o, ref), 'strategic'));
-          log.info({ ds: objectKey(ds), kind: o.kind, name: o.metadata.name }, 'adopted');
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-      }
-    }
-    for (const o of claims.release) {
-      try {
-        await client.patch(o.metadata.namespace, o.metadata.name ?? '', releasePatch(o, ds.metadata.uid ?? ''), 'strategic');
-        log.info({ ds: objectKey(ds), kind: o.kind, name: o.metadata.name }, 'released');
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
-    return out;
-  }
-
-  async function canAdopt(ds: DaemonSet): Promise<boolean> {
-    const fresh = await dsClient.get(ds.metadata.namespace, ds.metadata.name ?? '').catch((e: unknown) => {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    });
-    return !!fresh && fresh.metadata.uid === ds.metadata.uid && !fresh.metadata.deletionTimestamp;
-  }
 
   async function execute(ds: DaemonSet, action: DaemonSetAction): Promise<void> {
     const ns = ds.metadata.namespace;

@@ -17,19 +17,19 @@
  * web-0 in StatefulSet web successful", `SuccessfulDelete`, `SuccessfulUpdate`, and on an error
  * `FailedCreate` "create Pod web-0 in StatefulSet web failed error: ...".
  */
-import type { Pod, ReplicaSet } from '../../../shared/resources/types.js';
+import type { Pod } from '../../../shared/resources/types.js';
 import type { KObject } from '../../../shared/resources/meta.js';
 import type { Informer, Reconcile, ReconcileResult } from '../../../shared/informer/index.js';
 import type { Logger } from '../../../shared/log.js';
 import type { Clock } from '../../../shared/clock.js';
 import { Indexes, WorkQueue, controllerUidIndex, objectKey, startController } from '../../../shared/informer/index.js';
-import { EventRecorder, gatewayWriter, type ObjectWriter, type ResourceWriter } from '../../../shared/client/index.js';
+import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
 import { ApiError, isAlreadyExists, isNotFound } from '../../../shared/errors.js';
 import { deepEqual } from '../../../shared/resources/json.js';
 import { matchesLabels, tryFromLabelSelector } from '../../../shared/resources/selectors.js';
 import type { ControllerFactory } from '../manager.js';
-import { adoptPatch, getControllerOf, newControllerRef, releasePatch } from '../replicaset/controller-ref.js';
-import { classifyPods } from '../replicaset/claim.js';
+import { getControllerOf } from '../replicaset/controller-ref.js';
+import { claimObjects } from '../claim-objects.js';
 import { defaultStatefulSet } from '../../../shared/resources/statefulset-defaults.js';
 import type { ControllerRevision, StatefulSet } from '../../../shared/resources/statefulset-types.js';
 import { isMemberOf } from './identity.js';
@@ -136,8 +136,8 @@ export function statefulSetReconciler(deps: StatefulSetReconcilerDeps): Reconcil
       ...(uid ? inf.byIndex(Indexes.controllerUid, uid) : []),
       ...inf.listByNamespace(ns).filter((o) => !getControllerOf(o)),
     ];
-    const pods = await claim(set, candidates(podInf), podClient, (p) => isMemberOf(set, p as unknown as Pod));
-    const revisions = await claim(set, candidates(crInf), crClient, () => true);
+    const pods = await claimObjects({ owner: set, apiVersion: 'apps/v1', kind: 'StatefulSet', owners: setClient, objects: candidates(podInf), client: podClient, adoptable: (p) => isMemberOf(set, p as unknown as Pod), log });
+    const revisions = await claimObjects({ owner: set, apiVersion: 'apps/v1', kind: 'StatefulSet', owners: setClient, objects: candidates(crInf), client: crClient, log });
     // The namespace's other revisions matter too: a name taken by one of them is a hash collision.
     const claimed = new Set(revisions.map((r) => r.metadata.name));
     const others = crInf.listByNamespace(ns).filter((r) => !claimed.has(r.metadata.name) && getControllerOf(r)?.uid !== uid);
@@ -147,44 +147,6 @@ export function statefulSetReconciler(deps: StatefulSetReconcilerDeps): Reconcil
     if (plan.requeueAfterSeconds !== undefined) return { requeueAfter: Math.max(1000, plan.requeueAfterSeconds * 1000) };
   };
 
-  /**
-   * ClaimPods / ClaimControllerRevisions: what the set controls and matches, plus the orphans
-   * matching its selector (and `adoptable`) it adopts once the gateway confirms the set exists and
-   * is not being deleted; what it controls but no longer matches is released.
-   */
-  async function claim<T extends KObject>(set: StatefulSet, objs: readonly T[], client: ResourceWriter<T>, adoptable: (o: T) => boolean): Promise<T[]> {
-    const claims = classifyPods(set as unknown as ReplicaSet, objs as unknown as Pod[]) as unknown as { owned: T[]; adopt: T[]; release: T[] };
-    const out = [...claims.owned];
-    const adopt = claims.adopt.filter(adoptable);
-    if (adopt.length && (await canAdopt(set))) {
-      const ref = newControllerRef(set, 'apps/v1', 'StatefulSet');
-      for (const o of adopt) {
-        try {
-          out.push(await client.patch(o.metadata.namespace, o.metadata.name ?? '', adoptPatch(o, ref), 'strategic'));
-          log.info({ sts: objectKey(set), kind: o.kind, name: o.metadata.name }, 'adopted');
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-      }
-    }
-    for (const o of claims.release) {
-      try {
-        await client.patch(o.metadata.namespace, o.metadata.name ?? '', releasePatch(o, set.metadata.uid ?? ''), 'strategic');
-        log.info({ sts: objectKey(set), kind: o.kind, name: o.metadata.name }, 'released');
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
-    return out;
-  }
-
-  async function canAdopt(set: StatefulSet): Promise<boolean> {
-    const fresh = await setClient.get(set.metadata.namespace, set.metadata.name ?? '').catch((e: unknown) => {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    });
-    return !!fresh && fresh.metadata.uid === set.metadata.uid && !fresh.metadata.deletionTimestamp;
-  }
 
   function podEvent(set: StatefulSet, verb: 'create' | 'update' | 'delete', pod: string, err?: unknown): void {
     if (err === undefined) recorder.record(set, 'Normal', `Successful${REASON[verb]}`, podEventMessage(verb, pod, set.metadata.name ?? ''));
