@@ -1,6 +1,7 @@
 /**
  * The `fake` runtime (kwok's idea): containers exist only in memory and run at once, forever, until
- * stopped. No process, no image, no logs: for scale tests of thousands of nodes in one process.
+ * stopped — except a container whose argv (command + args) starts with `true` or `false`: it exits
+ * by itself `exitAfterMs` after it started (0 or 1, as the commands would), so Jobs complete. No process, no image, no logs: for scale tests of thousands of nodes in one process.
  * Volumes are planned by the kubelet (a missing ConfigMap still fails the mount) but no file is
  * written: the mounts a container would have are only recorded (`mounts(id)`).
  */
@@ -12,6 +13,11 @@ export class FakeRuntime implements ContainerRuntime {
   readonly name = 'fake';
   private readonly containers = new Map<string, RuntimeContainer>();
   private readonly mounted = new Map<string, readonly RuntimeMount[]>();
+  /** Containers that exit by themselves: id → (when, exit code). */
+  private readonly exits = new Map<string, { at: number; code: number }>();
+
+  /** `exitAfterMs`: how long a `true` / `false` container runs (default 100 ms). */
+  constructor(private readonly opts: { exitAfterMs?: number } = {}) {}
 
   /** The mounts container `id` was started with (recorded, never made). */
   mounts(id: string): readonly RuntimeMount[] {
@@ -29,10 +35,26 @@ export class FakeRuntime implements ContainerRuntime {
     const now = new Date().toISOString();
     this.containers.set(id, { id, labels: cfg.labels, image: cfg.image, state: 'running', createdAt: now, startedAt: now });
     if (cfg.mounts?.length) this.mounted.set(id, cfg.mounts);
+    const argv0 = [...cfg.command, ...cfg.args][0];
+    if (argv0 === 'true' || argv0 === 'false') this.exits.set(id, { at: Date.now() + (this.opts.exitAfterMs ?? 100), code: argv0 === 'true' ? 0 : 1 });
     return id;
   }
 
+  /** Containers due to exit by themselves are exited as of now (read lazily: no timers). */
+  private settle(): void {
+    if (this.exits.size === 0) return;
+    const now = Date.now();
+    for (const [id, e] of this.exits) {
+      if (e.at > now) continue;
+      this.exits.delete(id);
+      const c = this.containers.get(id);
+      if (c?.state === 'running') this.containers.set(id, { ...c, state: 'exited', exitCode: e.code, reason: e.code === 0 ? 'Completed' : 'Error', finishedAt: new Date(e.at).toISOString() });
+    }
+  }
+
   async stop(id: string): Promise<void> {
+    this.settle();
+    this.exits.delete(id);
     const c = this.containers.get(id);
     if (c?.state === 'running') this.containers.set(id, { ...c, state: 'exited', exitCode: 0, reason: 'Completed', finishedAt: new Date().toISOString() });
   }
@@ -40,9 +62,11 @@ export class FakeRuntime implements ContainerRuntime {
   async remove(id: string): Promise<void> {
     this.containers.delete(id);
     this.mounted.delete(id);
+    this.exits.delete(id);
   }
 
   async list(labels: ContainerLabels): Promise<RuntimeContainer[]> {
+    this.settle();
     const want = Object.entries(labels);
     return [...this.containers.values()].filter((c) => want.every(([k, v]) => c.labels[k] === v));
   }
