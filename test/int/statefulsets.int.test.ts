@@ -251,9 +251,11 @@ describe('StatefulSet controller on NATS and Postgres', { timeout: 300_000 }, ()
         const pods = await listPods(cs.url, 'app=db');
         const revs = (await api(cs.url, 'GET', '/apis/apps/v1/namespaces/default/controllerrevisions?labelSelector=app%3Ddb')).body.items;
         const free = (o: any) => !(o.metadata.ownerReferences ?? []).length;
-        return pods.length === 3 && pods.every(free) && revs.length === 1 && revs.every(free) ? true : undefined;
+        if (pods.length === 3 && pods.every(free) && revs.length === 1 && revs.every(free)) return true;
+        // What is still owned, for the timeout's message.
+        throw new Error(`pods ${pods.map((p: any) => `${p.metadata.name}${free(p) ? '' : '(owned)'}`).join(',')}; revisions ${revs.map((r: any) => `${r.metadata.name}${free(r) ? '' : '(owned)'}`).join(',')}; set ${(await api(cs.url, 'GET', `${STS}/db`)).status}`);
       },
-      45_000,
+      90_000,
     );
     const created = await api(cs.url, 'POST', STS, statefulSet('db', 3, 'db:1', { podManagementPolicy: 'Parallel' }));
     assert.equal(created.status, 201, JSON.stringify(created.body));
