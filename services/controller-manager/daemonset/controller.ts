@@ -25,6 +25,7 @@ import { deepEqual } from '../../../shared/resources/json.js';
 import type { ControllerFactory } from '../manager.js';
 import { getControllerOf } from '../replicaset/controller-ref.js';
 import { claimObjects } from '../claim-objects.js';
+import { writeRevision } from '../revision-writes.js';
 import { matchesLabels, tryFromLabelSelector } from '../../../shared/resources/selectors.js';
 import { planDaemonSet, type DaemonSetAction } from './plan.js';
 import { FailedPodBackoff } from './backoff.js';
@@ -162,23 +163,9 @@ export function daemonSetReconciler(deps: DaemonSetReconcilerDeps): Reconcile {
     const ns = ds.metadata.namespace;
     switch (action.type) {
       case 'createRevision':
-        try {
-          await crClient.create(ns, action.revision);
-        } catch (e) {
-          // Made by an earlier run whose answer we did not see: a collision shows in the next plan.
-          if (!isAlreadyExists(e)) throw e;
-        }
-        return;
       case 'updateRevision':
-        await crClient.update(action.revision);
-        return;
       case 'deleteRevision':
-        try {
-          await crClient.delete(ns, action.name, action.uid ? { preconditions: { uid: action.uid } } : undefined);
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-        return;
+        return writeRevision(crClient, ns, action);
       case 'createPod': {
         const name = action.pod.metadata.name ?? '';
         try {

@@ -30,6 +30,7 @@ import { matchesLabels, tryFromLabelSelector } from '../../../shared/resources/s
 import type { ControllerFactory } from '../manager.js';
 import { getControllerOf } from '../replicaset/controller-ref.js';
 import { claimObjects } from '../claim-objects.js';
+import { writeRevision } from '../revision-writes.js';
 import { defaultStatefulSet } from '../../../shared/resources/statefulset-defaults.js';
 import type { ControllerRevision, StatefulSet } from '../../../shared/resources/statefulset-types.js';
 import { isMemberOf } from './identity.js';
@@ -158,23 +159,9 @@ export function statefulSetReconciler(deps: StatefulSetReconcilerDeps): Reconcil
     const setKey = objectKey(set);
     switch (action.type) {
       case 'createRevision':
-        try {
-          await crClient.create(ns, action.revision);
-        } catch (e) {
-          // Made by an earlier run whose answer we did not see (the name is the template's hash).
-          if (!isAlreadyExists(e)) throw e;
-        }
-        return;
       case 'updateRevision':
-        await crClient.update(action.revision);
-        return;
       case 'deleteRevision':
-        try {
-          await crClient.delete(ns, action.name, action.uid ? { preconditions: { uid: action.uid } } : undefined);
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-        return;
+        return writeRevision(crClient, ns, action);
       case 'createClaim':
       case 'updateClaim':
         // The kind refuses volumeClaimTemplates until PersistentVolumeClaims exist: never planned.
