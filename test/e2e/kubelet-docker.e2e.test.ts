@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
 import type { Config } from '../../shared/config.js';
-import { dropPrefix, testConfig } from '../harness.js';
+import { dropPrefix, testConfig, testPort } from '../harness.js';
 import { api } from '../stack.js';
 import { eventually, sleep } from '../controller-stack.js';
 import { dockerForTests, TEST_IMAGE } from '../docker-image.js';
@@ -61,7 +61,7 @@ describe('kubelet with the docker runtime, end to end', async () => {
   before(async () => {
     if (skip) return;
     docker = (d as { docker: Dockerode }).docker;
-    cfg = await testConfig('kdocker', { port: 20000 + Math.floor(Math.random() * 10000) });
+    cfg = await testConfig('kdocker', { port: await testPort() });
     base = `http://127.0.0.1:${cfg.port}`;
     kubeletPort = await freePort();
     up = await startJetkube(['up', '--nodes', '0'], cfg, `${base}/readyz`);
