@@ -3,7 +3,8 @@
  * it. An Indexed Job whose pods print their JOB_COMPLETION_INDEX runs to Complete; a failing Job
  * reaches backoffLimit with growing gaps between its pods; a StatefulSet of 3 comes up in order,
  * each pod answering by its stable DNS name, and a template change replaces them from the highest
- * ordinal down; a DaemonSet lands on each node and follows a Node added later.
+ * ordinal down; a DaemonSet lands on each node and follows a Node added later; a CronJob every
+ * minute makes one Job per minute, named by its minute, and keeps one finished Job.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,6 +62,14 @@ describe('workload kinds on the process runtime (jetkube up --nodes 3)', { timeo
   let c: ProcessCluster;
   before(async () => {
     c = await startProcessCluster('wlproc', 3);
+    // Made first, checked last: it needs two minute boundaries.
+    const cj = {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'tick' },
+      spec: { schedule: '*/1 * * * *', successfulJobsHistoryLimit: 1, jobTemplate: { spec: { template: shPod({}, 'echo tick', { restartPolicy: 'Never' }) } } },
+    };
+    assert.equal((await api(c.base, 'POST', `${BATCH}/cronjobs`, cj)).status, 201);
   });
   after(async () => {
     await c?.close();
@@ -201,5 +210,24 @@ describe('workload kinds on the process runtime (jetkube up --nodes 3)', { timeo
       await api(c.base, 'DELETE', `/api/v1/nodes/${extra}`);
     }
     await eventually('the agent of the removed node gone', async () => !(await nodesOf()).includes(extra), 60_000, 300);
+  });
+
+  it('a CronJob every minute: one Job per minute named <cronjob>-<minutes>, and successfulJobsHistoryLimit 1 keeps only the newest', async () => {
+    const jobsOf = async () => (await api(c.base, 'GET', `${BATCH}/jobs`)).body.items.filter((j: any) => j.metadata.ownerReferences?.[0]?.name === 'tick');
+    const seen = new Set<string>();
+    await eventually('two scheduled runs succeeded', async () => {
+      for (const j of await jobsOf()) seen.add(j.metadata.name);
+      const cj = (await api(c.base, 'GET', `${BATCH}/cronjobs/tick`)).body;
+      return seen.size >= 2 && cj.status?.lastSuccessfulTime && Date.parse(cj.status.lastSuccessfulTime) >= Date.parse(cj.status.lastScheduleTime);
+    }, 200_000, 1000);
+    for (const name of seen) {
+      const minutes = Number(name.slice('tick-'.length));
+      assert.ok(Number.isInteger(minutes) && minutes * 60_000 <= Date.now(), name);
+    }
+    await eventually('only the newest finished Job kept', async () => {
+      const jobs = await jobsOf();
+      const done = jobs.filter((j: any) => j.status?.conditions?.some((x: any) => x.type === 'Complete' && x.status === 'True'));
+      return done.length === 1 && jobs.length <= 2;
+    }, 60_000, 500);
   });
 });
