@@ -25,7 +25,8 @@ import { holdsIp, nodeReadDue, nodeStatus, PodIpAllocator, registrationNode, sta
 import { planPod, viewOf, type Action, type ContainerView, type StartFailure } from './pod-plan.js';
 import { computePodStatus, sameStatus } from './pod-status.js';
 import { ProbeManager } from './probes.js';
-import { isImagePullError, isMountConfigError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer, type RuntimeMount } from './runtime/types.js';
+import { isImagePullError, isContainerConfigError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer, type RuntimeMount } from './runtime/types.js';
+import { effectiveSecurity, runAsNonRootViolation, unsupportedSecurity, type EffectiveSecurity } from './security-context.js';
 import { VolumeManager } from './volumes/manager.js';
 import { containerMounts } from './volumes/mounts.js';
 import { emptyDirEviction, planVolumes, type VolumeSetup } from './volumes/plan.js';
@@ -549,6 +550,13 @@ export class Kubelet {
           this.event(pod, 'Warning', 'Failed', `Error: ${mounts.message}`);
           return;
         }
+        const security = effectiveSecurity(pod, c);
+        const refused = await this.securityRefusal(rt, pod, c, image, security);
+        if (refused) {
+          this.failure(key, c.name, 'CreateContainerConfigError', refused);
+          this.event(pod, 'Warning', 'Failed', `Error: ${refused}`);
+          return;
+        }
         // process runtime: $(JETKUBE_ROOT) (where mount paths are) expands like a variable of the container's.
         const expand = rt.containerRoot ? { JETKUBE_ROOT: rt.containerRoot(pod.metadata.uid!), ...vars } : vars;
         const dns = podDns(pod, this.cfg);
@@ -566,9 +574,10 @@ export class Kubelet {
             podIp,
             ...(dns ? { dns } : {}),
             ...(mounts.mounts.length ? { mounts: mounts.mounts } : {}),
+            ...(Object.keys(security).length ? { security } : {}),
           });
         } catch (e) {
-          if (isMountConfigError(e)) {
+          if (isContainerConfigError(e)) {
             this.failure(key, c.name, 'CreateContainerConfigError', e.message);
             this.event(pod, 'Warning', 'Failed', `Error: ${e.message}`);
             return;
@@ -589,6 +598,21 @@ export class Kubelet {
         throw new Error(`unknown action ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** What in the container's securityContext the runtime can't honour, or a runAsNonRoot breach: the message; else undefined. */
+  private async securityRefusal(rt: ContainerRuntime, pod: Pod, c: Container, image: string, security: EffectiveSecurity): Promise<string | undefined> {
+    if (!rt.securitySupport) return undefined; // fake: recorded only
+    const unsupported = unsupportedSecurity(security, rt.securitySupport);
+    if (unsupported) return unsupported;
+    if (security.runAsNonRoot === true && rt.imageUser) {
+      try {
+        return runAsNonRootViolation(security, security.runAsUser !== undefined ? '' : await rt.imageUser(image), pod, c.name);
+      } catch (e) {
+        return `cannot verify the image's user for runAsNonRoot: ${(e as Error).message}`;
+      }
+    }
+    return undefined;
   }
 
   private labelsFor(pod: Pod, c: Container, kind: string, attempt: number, backoff: number, podIp: string): Record<string, string> {
