@@ -1,10 +1,15 @@
 /**
- * securityContext on the process runtime, as a user sees it: what the runtime honours shows inside
+ * Pod spec fields the kubelet acts on, on the process runtime, as a user sees them. Lifecycle
+ * hooks: postStart runs beside the new container (its failure kills it, with FailedPostStartHook),
+ * preStop runs before SIGTERM when the pod is deleted. securityContext: what the runtime honours shows inside
  * the container (its uid, groups, capability bounding set, no_new_privs); what it can't honour, or a
  * runAsNonRoot breach, leaves the container waiting in CreateContainerConfigError with a Failed
  * event saying why. Nothing is accepted and ignored.
  */
 import { after, before, describe, it } from 'node:test';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { api } from '../stack.js';
 import { eventually } from '../wait.js';
@@ -34,13 +39,15 @@ const CAP_BITS: Record<string, number> = {
 };
 const mask = (caps: readonly string[]) => caps.reduce((m, c) => m | (1n << BigInt(CAP_BITS[c]!)), 0n);
 
-describe('securityContext on the process runtime', { timeout: 240_000 }, () => {
+describe('lifecycle hooks and securityContext on the process runtime', { timeout: 240_000 }, () => {
   let c: ProcessCluster;
+  const dir = mkdtempSync(join(tmpdir(), 'jetkube-hooks-'));
   before(async () => {
-    c = await startProcessCluster('secctx', 1);
+    c = await startProcessCluster('podspec', 1);
   });
   after(async () => {
     await c?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const logOf = async (name: string) => {
@@ -85,5 +92,39 @@ describe('securityContext on the process runtime', { timeout: 240_000 }, () => {
       await configError('rofs'),
       'the process runtime cannot honour securityContext.seccompProfile.type RuntimeDefault (no seccomp filter), securityContext.readOnlyRootFilesystem (a process has no root filesystem of its own)',
     );
+  });
+
+  it('postStart runs beside the new container: it sees the file the hook wrote', async () => {
+    const p = podWith('hooked', {}, {}, 'while [ ! -f hook ]; do sleep 0.1; done; cat hook');
+    (p.spec.containers[0] as any).lifecycle = { postStart: { exec: { command: ['sh', '-c', 'echo started > hook'] } } };
+    assert.equal((await api(c.base, 'POST', `${CORE}/pods`, p)).status, 201);
+    assert.equal((await logOf('hooked')).trim(), 'started');
+  });
+
+  it('a failing postStart kills the container with FailedPostStartHook and Kubernetes\' message', async () => {
+    const p = podWith('badhook', {}, {}, 'while true; do sleep 0.2; done');
+    (p.spec.containers[0] as any).lifecycle = { postStart: { exec: { command: ['sh', '-c', 'exit 3'] } } };
+    assert.equal((await api(c.base, 'POST', `${CORE}/pods`, p)).status, 201);
+    const uid = (await api(c.base, 'GET', `${CORE}/pods/badhook`)).body.metadata.uid;
+    const ev = await eventually('FailedPostStartHook', async () => {
+      const items = (await api(c.base, 'GET', `${CORE}/events?fieldSelector=involvedObject.name%3Dbadhook`)).body.items;
+      return items.find((e: any) => e.reason === 'FailedPostStartHook');
+    }, 60_000, 300);
+    assert.equal(ev.type, 'Warning');
+    assert.match(ev.message, new RegExp(`^Exec lifecycle hook \\(\\[sh -c exit 3\\]\\) for Container "c" in Pod "badhook_default\\(${uid}\\)" failed - error: command 'sh -c exit 3' exited with 3: `));
+    await eventually('the pod failed: SIGTERM ended it (restartPolicy Never)', async () => (await api(c.base, 'GET', `${CORE}/pods/badhook`)).body.status?.phase === 'Failed', 60_000, 300);
+  });
+
+  it('preStop runs before the SIGTERM of a deleted pod', async () => {
+    const done = join(dir, 'done');
+    const order = join(dir, 'order');
+    const p = podWith('drain', {}, {}, `trap 'if [ -f ${done} ]; then echo after-prestop > ${order}; fi; exit 0' TERM; while true; do sleep 0.2; done`);
+    (p.spec.containers[0] as any).lifecycle = { preStop: { exec: { command: ['sh', '-c', `sleep 1; echo bye > ${done}`] } } };
+    assert.equal((await api(c.base, 'POST', `${CORE}/pods`, p)).status, 201);
+    await eventually('drain running', async () => (await api(c.base, 'GET', `${CORE}/pods/drain`)).body.status?.phase === 'Running', 60_000, 300);
+    assert.equal((await api(c.base, 'DELETE', `${CORE}/pods/drain`)).status, 200);
+    await eventually('drain gone', async () => (await api(c.base, 'GET', `${CORE}/pods/drain`)).status === 404, 60_000, 300);
+    assert.ok(existsSync(done), 'the preStop hook ran');
+    assert.equal(readFileSync(order, 'utf8').trim(), 'after-prestop', 'SIGTERM came after the hook');
   });
 });
