@@ -14,6 +14,7 @@ import { dns1035LabelErrors, dns1123SubdomainErrors } from './names.js';
 import { forbidden, invalidValue, notSupported, required } from './field-errors.js';
 import { isPlainObject } from './json.js';
 import { schemaCompileError } from './cr-schema.js';
+import { re2SyntaxError } from './re2.js';
 import { CUSTOM_OBJECTS } from '../db/custom-objects.js';
 
 export const CRD_GROUP = 'apiextensions.k8s.io';
@@ -271,11 +272,8 @@ export function validateStructural(s: JSONSchemaProps, at: string, root = false)
     causes.push(required(`${at}.x-kubernetes-list-map-keys`, 'must not be empty if x-kubernetes-list-type is map'));
   }
   if (s.pattern !== undefined) {
-    try {
-      new RegExp(s.pattern, 'u');
-    } catch {
-      causes.push(invalidValue(`${at}.pattern`, s.pattern, 'must be a valid regular expression'));
-    }
+    const err = typeof s.pattern === 'string' ? re2SyntaxError(s.pattern) : 'not a string';
+    if (err) causes.push(invalidValue(`${at}.pattern`, s.pattern, `must be a valid regular expression, but isn't: ${err}`));
   }
   for (const k of ['allOf', 'anyOf', 'oneOf', 'not'] as const) {
     if (s[k] !== undefined) causes.push(forbidden(`${at}.${k}`, 'jetkube does not validate with allOf, anyOf, oneOf or not yet'));
