@@ -19,6 +19,8 @@ import { ingressOptionsFromEnv, startIngress } from '../ingress/index.js';
 import { leaderElectionFromArgs, type LeaderElectionOptions } from '../../shared/leaderelection/index.js';
 import { clusterCAAtStart } from '../../shared/pki/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
+import { pkiConfigFromEnv } from '../../shared/config.js';
+import { COMPONENT_IDENTITIES, nodeIdentity, secureConfig, writeAdminKubeconfig } from './secure.js';
 
 /** `ca`: the cluster CA certificate (PEM) `up` loaded at start; a service run alone loads its own. */
 type Service = (cfg: Config, le?: LeaderElectionOptions, ca?: string) => Promise<{ close(): Promise<void> }>;
@@ -123,7 +125,10 @@ program
   .addOption(new Option('--services <list>', 'comma-separated subset to run').default(Object.keys(SERVICES).join(',')))
   .addOption(new Option('--nodes <n>', 'kubelets (nodes) to run in this process; 0: none').default('1'))
   .addOption(runtimeOption())
-  .action(async (opts: { services: string } & KubeletFlags) => {
+  .option('--secure', 'HTTPS and authentication (JETKUBE_AUTH=on): every component gets a client certificate, an admin kubeconfig is written to the data directory')
+  .action(async (opts: { services: string; secure?: boolean } & KubeletFlags) => {
+    // The gateway reads JETKUBE_AUTH too (authConfigFromEnv): the flag sets it for the whole process.
+    if (opts.secure) process.env.JETKUBE_AUTH = 'on';
     const wanted = opts.services.split(',').map((s) => s.trim()).filter(Boolean);
     const unknown = wanted.filter((s) => !SERVICES[s] && s !== 'kubelet');
     if (unknown.length) program.error(`unknown service(s): ${unknown.join(', ')}; known: ${[...Object.keys(SERVICES), 'kubelet'].join(', ')}`);
@@ -135,8 +140,23 @@ program
       try {
         // The cluster CA, made on first start in the data directory and kept there (or CLUSTER_CA_FILE).
         const ca = await clusterCAAtStart(cfg.prefix, createLogger('jetkube', cfg.logLevel));
-        for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(cfg, undefined, ca.certPem));
-        if (kubelets.length) started.push(await startKubelets(cfg, kubelets, createLogger('kubelet', cfg.logLevel)));
+        const dataDir = pkiConfigFromEnv(process.env, cfg.prefix).dataDir;
+        if (cfg.secure && !ca.keyPem) throw new Error('--secure needs the cluster CA key to issue certificates; CLUSTER_CA_FILE holds a certificate alone');
+        const signer = cfg.secure ? { certPem: ca.certPem, keyPem: ca.keyPem! } : undefined;
+        // Secure: each component authenticates as itself with a client certificate from the CA.
+        const cfgFor = async (name: string) => {
+          const id = COMPONENT_IDENTITIES[name];
+          return signer && id ? secureConfig(cfg, dataDir, signer, id) : cfg;
+        };
+        for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(await cfgFor(name), undefined, ca.certPem));
+        // One kubelet process is one identity: a pool of several nodes authenticates as its first node.
+        const kubeletCfg = signer && kubelets.length ? await secureConfig(cfg, dataDir, signer, nodeIdentity(kubelets[0]!.nodeName)) : cfg;
+        if (kubelets.length) started.push(await startKubelets(kubeletCfg, kubelets, createLogger('kubelet', cfg.logLevel)));
+        if (signer) {
+          const file = await writeAdminKubeconfig(cfg, dataDir, signer);
+          createLogger('jetkube', cfg.logLevel).info({ kubeconfig: file }, 'admin kubeconfig written');
+          process.stdout.write(`jetkube: admin kubeconfig written to ${file}\n  KUBECONFIG=${file} kubectl get nodes\n`);
+        }
       } catch (err) {
         await close();
         throw err;

@@ -1,0 +1,98 @@
+/**
+ * The gateway's authenticators, in kube-apiserver's order: client certificate, static token file,
+ * ServiceAccount token, then anonymous. The first that recognises the request's credential
+ * decides; a credential that is presented and fails (a certificate the CA did not sign, an
+ * unknown or expired token) is a 401, even with anonymous on, as in Kubernetes. Every
+ * authenticated user is in `system:authenticated`; anonymous is `system:anonymous` in
+ * `system:unauthenticated`. I/O (the ServiceAccount and Pod lookups) behind ports.
+ */
+import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, type UserInfo } from '../user.js';
+import type { TokenTable } from './token-file.js';
+import { looksLikeJwt, userFromClaims, verifyToken, type SigningKey } from './service-account-token.js';
+
+/** What a request presents (from its TLS session and Authorization header). */
+export interface Credentials {
+  /** The client certificate, when one was sent. */
+  readonly clientCert?: {
+    /** Chain verified against the cluster CA by TLS. */
+    readonly verified: boolean;
+    readonly verifyError?: string;
+    readonly commonName: string;
+    readonly organizations: readonly string[];
+    /** Extended key usage OIDs (clientAuth must be among them when the extension is present). */
+    readonly extKeyUsage?: readonly string[];
+  };
+  /** The `Authorization: Bearer` token, when one was sent. */
+  readonly bearerToken?: string;
+}
+
+export interface AuthenticatorOptions {
+  readonly tokens?: TokenTable;
+  readonly serviceAccounts?: {
+    readonly key: SigningKey;
+    readonly issuer: string;
+    readonly audiences: readonly string[];
+    /** The live ServiceAccount's uid, or undefined when it is gone. */
+    readonly serviceAccountUid: (namespace: string, name: string) => Promise<string | undefined>;
+    /** The live, not-deleting Pod's uid, or undefined. */
+    readonly podUid: (namespace: string, name: string) => Promise<string | undefined>;
+  };
+  readonly anonymous: boolean;
+  readonly now: () => Date;
+}
+
+export type AuthnResult = { readonly ok: true; readonly user: UserInfo; readonly method: AuthMethod } | { readonly ok: false; readonly reason: string };
+export type AuthMethod = 'x509' | 'token-file' | 'serviceaccount' | 'anonymous';
+
+const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
+const ANY_EKU_OID = '2.5.29.37.0';
+
+export const ANONYMOUS: UserInfo = { username: ANONYMOUS_USER, groups: [UNAUTHENTICATED_GROUP] };
+
+/** Add system:authenticated (once). */
+export function withAuthenticated(u: UserInfo): UserInfo {
+  return u.groups.includes(AUTHENTICATED_GROUP) ? u : { ...u, groups: [...u.groups, AUTHENTICATED_GROUP] };
+}
+
+export function createAuthenticator(opts: AuthenticatorOptions): (c: Credentials) => Promise<AuthnResult> {
+  return async (c) => {
+    const cert = c.clientCert;
+    if (cert) {
+      if (!cert.verified) return { ok: false, reason: `x509: certificate signed by unknown authority (${cert.verifyError ?? 'unverified'})` };
+      if (cert.extKeyUsage && !cert.extKeyUsage.some((o) => o === CLIENT_AUTH_OID || o === ANY_EKU_OID)) {
+        return { ok: false, reason: 'x509: certificate specifies an incompatible key usage' };
+      }
+      if (!cert.commonName) return { ok: false, reason: 'x509: certificate has no common name' };
+      return { ok: true, method: 'x509', user: withAuthenticated({ username: cert.commonName, groups: [...cert.organizations] }) };
+    }
+    const token = c.bearerToken;
+    if (token !== undefined) {
+      const fromFile = opts.tokens?.get(token);
+      if (fromFile) return { ok: true, method: 'token-file', user: withAuthenticated(fromFile) };
+      const sa = opts.serviceAccounts;
+      if (sa && looksLikeJwt(token)) {
+        const v = await verifyToken(sa.key, token, { issuer: sa.issuer, audiences: sa.audiences, now: opts.now() });
+        if (!v.ok) return v;
+        const k = v.claims['kubernetes.io'];
+        const uid = await sa.serviceAccountUid(k.namespace, k.serviceaccount.name);
+        if (uid === undefined) return { ok: false, reason: `service account ${k.namespace}/${k.serviceaccount.name} has been deleted` };
+        if (uid !== k.serviceaccount.uid) return { ok: false, reason: `service account UID (${uid}) does not match claim (${k.serviceaccount.uid})` };
+        if (k.pod) {
+          const podUid = await sa.podUid(k.namespace, k.pod.name);
+          if (podUid === undefined) return { ok: false, reason: `pod ${k.namespace}/${k.pod.name} has been deleted or is being deleted` };
+          if (podUid !== k.pod.uid) return { ok: false, reason: `pod UID (${podUid}) does not match claim (${k.pod.uid})` };
+        }
+        return { ok: true, method: 'serviceaccount', user: withAuthenticated(userFromClaims(v.claims)) };
+      }
+      return { ok: false, reason: 'invalid bearer token' };
+    }
+    if (opts.anonymous) return { ok: true, method: 'anonymous', user: ANONYMOUS };
+    return { ok: false, reason: 'no credentials' };
+  };
+}
+
+/** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive); undefined otherwise. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const m = /^\s*bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m ? m[1] : undefined;
+}
