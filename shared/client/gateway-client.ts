@@ -132,11 +132,14 @@ export class GatewayClient {
   readonly userAgent: string;
   private readonly clients = new Map<string, ResourceClient<KObject>>();
   private readonly authorization: string | undefined;
+  /** What this client authenticates with (another client for the same identity copies it). */
+  readonly credentials: GatewayCredentials | undefined;
 
   constructor(opts: GatewayClientOptions) {
     this.urls = gatewayUrls(opts.url);
     const timeout = opts.timeoutMs ?? 30_000;
     const c = opts.credentials;
+    this.credentials = c;
     const tls = c && (c.caPem || c.certPem) ? { ...(c.caPem ? { ca: c.caPem } : {}), ...(c.certPem && c.keyPem ? { cert: c.certPem, key: c.keyPem } : {}) } : undefined;
     this.authorization = c?.token ? `Bearer ${c.token}` : undefined;
     this.pools = this.urls.map(
