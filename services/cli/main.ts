@@ -19,7 +19,8 @@ import { ingressOptionsFromEnv, startIngress } from '../ingress/index.js';
 import { leaderElectionFromArgs, type LeaderElectionOptions } from '../../shared/leaderelection/index.js';
 import { clusterCAAtStart } from '../../shared/pki/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
-import { pkiConfigFromEnv } from '../../shared/config.js';
+import { pkiConfigFromEnv, type GatewayCredentials } from '../../shared/config.js';
+import { loadKubeconfig, type ResolvedKubeconfig } from '../../shared/auth/authn/index.js';
 import { COMPONENT_IDENTITIES, nodeIdentity, secureConfig, writeAdminKubeconfig } from './secure.js';
 
 /** `ca`: the cluster CA certificate (PEM) `up` loaded at start; a service run alone loads its own. */
@@ -119,6 +120,27 @@ function kubeletsFromFlags(f: KubeletFlags): KubeletConfig[] {
 
 const runtimeOption = () => new Option('--runtime <kind>', 'container runtime (default: KUBELET_RUNTIME, else docker if its socket exists, else process)').choices(['docker', 'process', 'fake']);
 
+const KUBECONFIG_HELP = 'reach the gateway as this kubeconfig says (server, CA, client certificate or token), like a Kubernetes component';
+
+/** A service run alone with --kubeconfig: the gateway URL and credentials from its current context. */
+function withKubeconfig(cfg: Config, file: string | undefined): Config {
+  if (!file) return cfg;
+  let loaded: ResolvedKubeconfig | undefined;
+  try {
+    loaded = loadKubeconfig([file]);
+  } catch (e) {
+    return program.error(`--kubeconfig ${file}: ${(e as Error).message}`);
+  }
+  const kc = loaded ?? program.error(`--kubeconfig ${file}: no such file, or it has no current-context`);
+  const credentials: GatewayCredentials = {
+    ...(kc.caPem ? { caPem: kc.caPem } : {}),
+    ...(kc.certPem ? { certPem: kc.certPem } : {}),
+    ...(kc.keyPem ? { keyPem: kc.keyPem } : {}),
+    ...(kc.token ? { token: kc.token } : {}),
+  };
+  return { ...cfg, gatewayUrl: kc.server, secure: kc.server.startsWith('https:'), gatewayCredentials: credentials };
+}
+
 program
   .command('up')
   .description('run every service in one process')
@@ -171,9 +193,10 @@ program
   .addOption(new Option('--nodes <n>', 'kubelets to run (node names <name>-1 … <name>-N)').default('1'))
   .addOption(runtimeOption())
   .option('--node-name <name>', 'node name (default: NODE_NAME, else the host name)')
-  .action(async (opts: KubeletFlags) => {
+  .option('--kubeconfig <file>', KUBECONFIG_HELP)
+  .action(async (opts: KubeletFlags & { kubeconfig?: string }) => {
     const configs = kubeletsFromFlags(opts);
-    await runUntilSignal('kubelet', (cfg) => startKubelets(cfg, configs, createLogger('kubelet', cfg.logLevel)), loadConfig());
+    await runUntilSignal('kubelet', (cfg) => startKubelets(cfg, configs, createLogger('kubelet', cfg.logLevel)), withKubeconfig(loadConfig(), opts.kubeconfig));
   });
 
 /** Services that elect a leader take Kubernetes' --leader-elect* flags (over LEADER_ELECT* in the environment). */
@@ -188,9 +211,10 @@ for (const name of Object.keys(SERVICES)) {
       .option('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops leading (default 10s)')
       .option('--leader-elect-retry-period <duration>', 'time between attempts (default 2s)');
   }
+  if (name !== 'gateway' && name !== 'projector') cmd.option('--kubeconfig <file>', KUBECONFIG_HELP);
   cmd.action(async (flags: Record<string, string | boolean | undefined>) => {
     const le = ELECTED.has(name) ? leaderElectionFromArgs(flagArgs(flags)) : undefined;
-    await runUntilSignal(name, (cfg) => STANDALONE[name]!(cfg, le), loadConfig());
+    await runUntilSignal(name, (cfg) => STANDALONE[name]!(cfg, le), withKubeconfig(loadConfig(), flags.kubeconfig as string | undefined));
   });
 }
 

@@ -120,6 +120,31 @@ describe('jetkube up --secure with kubectl', { skip: KUBECTL_SKIP }, () => {
     assert.match(forged.stderr, /Unauthorized/);
   });
 
+  it('a kubelet run alone reaches the secure gateway with --kubeconfig', async () => {
+    const name = `${NODE}-alone`;
+    const kubelet = spawn(process.execPath, [JETKUBE, 'kubelet', '--node-name', name, '--runtime', 'fake', '--kubeconfig', kubeconfig], {
+      env: { ...envFor(cfg), JETKUBE_DATA_DIR: dir, KUBELET_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    kubelet.stdout!.on('data', (d) => (out += d));
+    kubelet.stderr!.on('data', (d) => (out += d));
+    try {
+      await eventually(
+        'the second node Ready',
+        async () => {
+          if (kubelet.exitCode !== null) throw new Error(`jetkube kubelet exited ${kubelet.exitCode}: ${out}`);
+          const r = await kubectl(['get', 'node', name], { KUBECONFIG: kubeconfig });
+          return r.code === 0 && /\sReady\s/.test(r.stdout);
+        },
+        120_000,
+      );
+    } finally {
+      await stop(kubelet);
+    }
+    await kubectl(['delete', 'node', name], { KUBECONFIG: kubeconfig });
+  });
+
   it('jkctl reads the kubeconfig (KUBECONFIG, and --kubeconfig)', async () => {
     const jenv = { ...env, GATEWAY_URL: '' };
     const a = await run(process.execPath, [JKCTL, 'get', 'nodes'], { ...jenv, KUBECONFIG: kubeconfig });
