@@ -11,6 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
+import { request as httpsRequest } from 'node:https';
 import { createLogger } from '../../shared/log.js';
 import { startGateway, type RunningGateway } from '../../services/gateway/index.js';
 import { startProjector } from '../../services/projector/index.js';
@@ -98,6 +99,29 @@ describe('gateway authentication (secure mode)', () => {
   it('answers health and version without credentials (as anonymous)', async () => {
     for (const p of ['/healthz', '/livez', '/readyz', '/version']) assert.equal((await call('GET', p)).status, 200, p);
     assert.equal((await call('GET', '/metrics')).status, 401);
+  });
+
+  it('refuses an exec upgrade without credentials with the same 401 (before looking at the pod)', async () => {
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const u = new URL(`${gw.url}/api/v1/namespaces/default/pods/nope/exec?command=ls&stdout=true`);
+      const req = httpsRequest({
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        ca: ca.certPem,
+        headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-protocol': 'v5.channel.k8s.io' },
+      });
+      req.on('response', (res) => {
+        let t = '';
+        res.on('data', (d) => (t += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: t }));
+      });
+      req.on('upgrade', () => reject(new Error('upgraded without credentials')));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 401);
+    assert.deepEqual(JSON.parse(text), UNAUTHORIZED);
   });
 
   it('client certificate: CN is the user, O the groups', async () => {
