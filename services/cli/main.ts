@@ -19,9 +19,9 @@ import { ingressOptionsFromEnv, startIngress } from '../ingress/index.js';
 import { leaderElectionFromArgs, type LeaderElectionOptions } from '../../shared/leaderelection/index.js';
 import { clusterCAAtStart } from '../../shared/pki/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
-import { pkiConfigFromEnv, type GatewayCredentials } from '../../shared/config.js';
+import { gatewayUrlOf, pkiConfigFromEnv, type GatewayCredentials } from '../../shared/config.js';
 import { loadKubeconfig, type ResolvedKubeconfig } from '../../shared/auth/authn/index.js';
-import { COMPONENT_IDENTITIES, nodeIdentity, secureConfig, writeAdminKubeconfig } from './secure.js';
+import { COMPONENT_IDENTITIES, nodeIdentity, secureConfig, userKubeconfig, writeAdminKubeconfig } from './secure.js';
 
 /** `ca`: the cluster CA certificate (PEM) `up` loaded at start; a service run alone loads its own. */
 type Service = (cfg: Config, le?: LeaderElectionOptions, ca?: string) => Promise<{ close(): Promise<void> }>;
@@ -228,6 +228,20 @@ function flagArgs(flags: Record<string, string | boolean | undefined>): string[]
   };
   return Object.entries(flags).flatMap(([k, v]) => (names[k] && v !== undefined ? [`${names[k]}=${v === true ? 'true' : v}`] : []));
 }
+
+program
+  .command('kubeconfig')
+  .description("print a kubeconfig for a user of the secure gateway: a new client certificate from the cluster CA (CN the user, O each group)")
+  .requiredOption('--user <name>', 'the user name (certificate CN)')
+  .option('--group <name>', 'a group (certificate O); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--server <url>', 'the gateway URL in the kubeconfig (default: https://<HOST>:<PORT>)')
+  .action(async (opts: { user: string; group: string[]; server?: string }) => {
+    const cfg = loadConfig();
+    const ca = await clusterCAAtStart(cfg.prefix, createLogger('jetkube', 'silent'));
+    const keyPem = ca.keyPem ?? program.error('the cluster CA has no key here (CLUSTER_CA_FILE holds a certificate alone): cannot issue a certificate');
+    const server = opts.server ?? gatewayUrlOf({ ...cfg, secure: true }).split(',')[0]!;
+    process.stdout.write(await userKubeconfig(server, { certPem: ca.certPem, keyPem }, opts.user, opts.group));
+  });
 
 program
   .command('replay')

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { gatewayUrlOf, type Config, type GatewayCredentials } from '../../shared/config.js';
-import { ensureClientCert, type SigningCA } from '../../shared/pki/index.js';
+import { ensureClientCert, issueCertificate, type SigningCA } from '../../shared/pki/index.js';
 import { kubeconfigYaml } from '../../shared/auth/authn/index.js';
 import { MASTERS_GROUP } from '../../shared/auth/user.js';
 import { writeFile, rename } from 'node:fs/promises';
@@ -57,4 +57,13 @@ export async function writeAdminKubeconfig(cfg: Config, dataDir: string, ca: Sig
   await writeFile(tmp, text, { mode: 0o600 });
   await rename(tmp, file);
   return file;
+}
+
+/**
+ * A kubeconfig for any user: a new client certificate from the CA (CN the user, O the groups),
+ * like `kubeadm kubeconfig user --client-name`. Nothing is kept on disk.
+ */
+export async function userKubeconfig(server: string, ca: SigningCA, user: string, groups: readonly string[]): Promise<string> {
+  const c = await issueCertificate(ca, { commonName: user, organizations: groups, usage: 'client' });
+  return kubeconfigYaml({ server, caPem: ca.certPem, certPem: c.certPem, keyPem: c.keyPem, clusterName: 'jetkube', userName: user });
 }

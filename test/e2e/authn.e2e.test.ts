@@ -3,12 +3,13 @@
  * kubectl with that kubeconfig lists nodes over TLS (so the kubelet, controller-manager and
  * scheduler authenticated with their client certificates and did their work); `kubectl auth
  * whoami`; `kubectl create token default` and kubectl with that token alone; a wrong token is
- * 401; jkctl reads the same kubeconfig.
+ * 401; jkctl reads the same kubeconfig; `jetkube kubeconfig` makes one for another user; a
+ * kubelet run alone joins with `--kubeconfig`.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -84,6 +85,17 @@ describe('jetkube up --secure with kubectl', { skip: KUBECTL_SKIP }, () => {
     const review = JSON.parse(r.stdout) as { kind: string; status: { userInfo: { username: string; groups: string[] } } };
     assert.equal(review.kind, 'SelfSubjectReview');
     assert.deepEqual(review.status.userInfo, { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] });
+  });
+
+  it('jetkube kubeconfig --user --group: a kubeconfig for another user', async () => {
+    const r = await run(process.execPath, [JETKUBE, 'kubeconfig', '--user', 'jane', '--group', 'devs', '--group', 'qa'], { ...envFor(cfg), JETKUBE_DATA_DIR: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const file = join(dir, 'jane.kubeconfig');
+    await writeFile(file, r.stdout);
+    const who = await kubectl(['auth', 'whoami'], { KUBECONFIG: file });
+    assert.equal(who.code, 0, who.stderr);
+    assert.match(who.stdout, /Username\s+jane/);
+    assert.match(who.stdout, /Groups\s+\[devs qa system:authenticated\]/);
   });
 
   it('kubectl create token default, then kubectl with that token alone', async () => {
