@@ -165,5 +165,9 @@ describe('jetkube up --secure with kubectl', { skip: KUBECTL_SKIP }, () => {
     const b = await run(process.execPath, [JKCTL, '--kubeconfig', kubeconfig, 'get', 'serviceaccounts'], jenv);
     assert.equal(b.code, 0, b.stderr);
     assert.match(b.stdout, /^default\s/m);
+    // No credentials for the secure gateway: kubectl's words.
+    const c = await run(process.execPath, [JKCTL, '--server', server(), 'get', 'nodes'], { ...jenv, KUBECONFIG: '/dev/null', NODE_EXTRA_CA_CERTS: join(dir, 'ca.crt') });
+    assert.equal(c.code, 1);
+    assert.equal(c.stderr.trim(), 'error: You must be logged in to the server (Unauthorized)');
   });
 });

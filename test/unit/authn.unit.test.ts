@@ -33,7 +33,9 @@ import {
 import { certificateSANs, createCA, ensureClientCert, ensureServingCert, issueCertificate, servingSANs } from '../../shared/pki/index.js';
 import { tokenRequestSpec, selfSubjectReview } from '../../services/gateway/authn-api.js';
 import { targetOf } from '../../services/jkctl/context.js';
-import { isApiError } from '../../shared/errors.js';
+import { ApiError, isApiError } from '../../shared/errors.js';
+import { errorLine } from '../../services/jkctl/errors.js';
+import { errorFromResponse } from '../../shared/client/status-error.js';
 
 const dirs: string[] = [];
 const tempDir = async () => {
@@ -404,5 +406,16 @@ describe('authConfigFromEnv', () => {
       { secure: true, tokenAuthFile: '/t.csv', anonymous: true, issuer: 'https://iss', audiences: ['a', 'b'], extraSANs: ['x', 'y'] },
     );
     assert.throws(() => authConfigFromEnv({ JETKUBE_AUTH: 'maybe' }), /JETKUBE_AUTH must be on or off/);
+  });
+});
+
+describe('401 on the client side', () => {
+  it('the Status body is an ApiError Unauthorized, code 401; jkctl prints kubectl\'s line', () => {
+    const e = errorFromResponse(401, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }, 'GET /api/v1/pods');
+    assert.equal(e.reason, 'Unauthorized');
+    assert.equal(e.code, 401);
+    assert.equal(errorFromResponse(401, 'nope', 'GET /').reason, 'Unauthorized');
+    assert.equal(errorLine(new ApiError('Unauthorized', 'Unauthorized'), 'https://127.0.0.1:6443'), 'error: You must be logged in to the server (Unauthorized)');
+    assert.deepEqual(new ApiError('Unauthorized', 'Unauthorized').toStatus(), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
   });
 });
