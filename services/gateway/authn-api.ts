@@ -23,6 +23,7 @@ import type { GatewayAuthn } from './authn.js';
 import type { ObjectStore } from './store.js';
 
 const GROUP = 'authentication.k8s.io';
+const BOUND_PLURALS = { Pod: 'pods', Secret: 'secrets', Node: 'nodes' } as const;
 const API_VERSION = `${GROUP}/v1`;
 
 export interface TokenRequestSpec {
@@ -32,7 +33,7 @@ export interface TokenRequestSpec {
 }
 
 /** The spec a TokenRequest body asks for, defaulted (audiences: the gateway's; one hour), or 422 with Kubernetes' causes. */
-export function tokenRequestSpec(body: unknown, name: string, defaultAudiences: readonly string[]): TokenRequestSpec {
+export function tokenRequestSpec(body: unknown, defaultAudiences: readonly string[]): TokenRequestSpec {
   const b = (body ?? {}) as { kind?: unknown; apiVersion?: unknown; spec?: Record<string, unknown> };
   if (b.kind !== undefined && b.kind !== 'TokenRequest') throw badRequest(`expected a TokenRequest, got ${String(b.kind)}`);
   const spec = b.spec ?? {};
@@ -51,7 +52,8 @@ export function tokenRequestSpec(body: unknown, name: string, defaultAudiences: 
   }
   const ref = spec.boundObjectRef as TokenRequestSpec['boundObjectRef'] | null | undefined;
   if (ref && (typeof ref.name !== 'string' || !ref.name)) causes.push({ reason: 'FieldValueRequired', field: 'spec.boundObjectRef.name', message: 'Required value' });
-  if (causes.length) throw invalid('TokenRequest', GROUP, name, causes);
+  // kube-apiserver names no object in this Invalid (TokenRequest "" is invalid).
+  if (causes.length) throw invalid('TokenRequest', GROUP, '', causes);
   const audiences = Array.isArray(aud) && aud.length ? (aud as string[]) : [...defaultAudiences];
   return { audiences, expirationSeconds: exp as number, ...(ref ? { boundObjectRef: ref } : {}) };
 }
@@ -76,29 +78,46 @@ function userInfoJson(u: UserInfo): object {
 
 export function registerAuthenticationApi(app: FastifyInstance, authn: GatewayAuthn, store: ObjectStore, now: () => Date): void {
   const sas = resourceByPlural('serviceaccounts')!;
-  const pods = resourceByPlural('pods')!;
+
+  /**
+   * What a token is bound to (kube-apiserver's TokenREST): a Pod of this ServiceAccount (with its
+   * node named in the claims), a Secret in the namespace, or a Node; the uid, when given, must be
+   * the live object's.
+   */
+  async function boundObject(ref: NonNullable<TokenRequestSpec['boundObjectRef']>, ns: string, saName: string) {
+    const apiVersion = ref.apiVersion ?? '';
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+    const kind = group === '' && (ref.kind === 'Pod' || ref.kind === 'Secret' || ref.kind === 'Node') ? ref.kind : undefined;
+    if (!kind) throw badRequest(`cannot bind token to object of type ${group}/${version}, Kind=${ref.kind}`);
+    const obj = await store.get(resourceByPlural(BOUND_PLURALS[kind])!, kind === 'Node' ? '' : ns, ref.name);
+    if (kind === 'Pod' && ((obj as { spec?: { serviceAccountName?: string } }).spec?.serviceAccountName ?? 'default') !== saName) {
+      throw badRequest(`cannot bind token for serviceaccount "${saName}" to pod running with different serviceaccount name.`);
+    }
+    const uid = obj.metadata.uid!;
+    if (ref.uid && ref.uid !== uid) {
+      throw conflict(kind, '', ref.name, `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+    }
+    const self = { name: ref.name, uid };
+    let claims: { pod?: typeof self; secret?: typeof self; node?: typeof self };
+    if (kind === 'Pod') {
+      const nodeName = (obj as { spec?: { nodeName?: string } }).spec?.nodeName;
+      const node = nodeName ? await store.getLive(resourceByPlural('nodes')!, '', nodeName) : undefined;
+      claims = { pod: self, ...(nodeName ? { node: { name: nodeName, uid: node?.object.metadata.uid ?? '' } } : {}) };
+    } else claims = kind === 'Secret' ? { secret: self } : { node: self };
+    return { ref: { kind, apiVersion: 'v1', name: ref.name, uid }, claims };
+  }
 
   app.post('/api/v1/namespaces/:ns/serviceaccounts/:name/token', async (req, reply) => {
     const { ns, name } = req.params as { ns: string; name: string };
     (req as unknown as { jk: object }).jk = { verb: 'CREATE', resource: 'serviceaccounts/token' };
-    const spec = tokenRequestSpec(req.body, name, authn.config.audiences);
+    const spec = tokenRequestSpec(req.body, authn.config.audiences);
     const sa = await store.get(sas, ns, name);
-    let pod: KObject | undefined;
-    const ref = spec.boundObjectRef;
-    if (ref) {
-      if (ref.kind !== 'Pod' || (ref.apiVersion !== undefined && ref.apiVersion !== 'v1')) {
-        throw badRequest(`cannot bind token to object of type ${ref.apiVersion ?? ''}, Kind=${ref.kind}: only Pod (v1) is supported`);
-      }
-      pod = await store.get(pods, ns, ref.name);
-      if (ref.uid && ref.uid !== pod.metadata.uid) {
-        throw conflict('Pod', '', ref.name, `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
-      }
-    }
+    const bound = spec.boundObjectRef ? await boundObject(spec.boundObjectRef, ns, name) : undefined;
     const t = now();
     const claims = tokenClaims({
       namespace: ns,
       serviceAccount: { name, uid: sa.metadata.uid! },
-      ...(pod ? { pod: { name: pod.metadata.name!, uid: pod.metadata.uid! } } : {}),
+      ...(bound?.claims ?? {}),
       audiences: spec.audiences,
       expirationSeconds: spec.expirationSeconds,
       issuer: authn.config.issuer,
@@ -112,7 +131,7 @@ export function registerAuthenticationApi(app: FastifyInstance, authn: GatewayAu
       spec: {
         audiences: spec.audiences,
         expirationSeconds: spec.expirationSeconds,
-        boundObjectRef: ref ? { kind: 'Pod', apiVersion: 'v1', name: ref.name, uid: pod!.metadata.uid } : null,
+        boundObjectRef: bound ? bound.ref : null,
       },
       status: { token, expirationTimestamp: rfc3339(new Date(claims.exp * 1000)) },
     });

@@ -24,6 +24,7 @@ import {
   ensureSigningKey,
   parseTokenFile,
   type AuthConfig,
+  type LiveUid,
   type AuthnResult,
   type Credentials,
   type SigningKey,
@@ -98,8 +99,7 @@ export function installAuthentication(app: FastifyInstance, authn: GatewayAuthn,
 }
 
 export interface AuthnPorts {
-  readonly serviceAccountUid: (namespace: string, name: string) => Promise<string | undefined>;
-  readonly podUid: (namespace: string, name: string) => Promise<string | undefined>;
+  readonly liveUid: LiveUid;
   readonly now: () => Date;
 }
 
@@ -111,7 +111,7 @@ export async function gatewayAuthn(config: AuthConfig, dataDir: string, ports: A
   const tokens = config.tokenAuthFile ? parseTokenFile(await readFile(config.tokenAuthFile, 'utf8'), config.tokenAuthFile) : undefined;
   const authenticate = createAuthenticator({
     ...(tokens ? { tokens } : {}),
-    serviceAccounts: { key: await signingKey(), issuer: config.issuer, audiences: config.audiences, serviceAccountUid: ports.serviceAccountUid, podUid: ports.podUid },
+    serviceAccounts: { key: await signingKey(), issuer: config.issuer, audiences: config.audiences, liveUid: ports.liveUid },
     anonymous: config.anonymous,
     now: ports.now,
   });

@@ -51,6 +51,9 @@ import { registerAuthenticationApi } from './authn-api.js';
 
 export { BODY_LIMIT } from './error-mapping.js';
 
+/** The objects a ServiceAccount token names, by kind. */
+const BOUND_PLURALS = { ServiceAccount: 'serviceaccounts', Pod: 'pods', Secret: 'secrets', Node: 'nodes' } as const;
+
 
 
 export interface GatewayDeps {
@@ -126,10 +129,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     deps.authn ??
     (await gatewayAuthn(deps.authConfig ?? authConfigFromEnv(), pkiConfigFromEnv(process.env, deps.cfg.prefix).dataDir, {
       now,
-      serviceAccountUid: async (ns, name) => (await store.getLive(resourceByPlural('serviceaccounts')!, ns, name))?.object.metadata.uid,
-      podUid: async (ns, name) => {
-        const p = (await store.getLive(resourceByPlural('pods')!, ns, name))?.object;
-        return p && !p.metadata.deletionTimestamp ? p.metadata.uid : undefined;
+      liveUid: async (kind, ns, name) => {
+        const o = (await store.getLive(resourceByPlural(BOUND_PLURALS[kind])!, ns, name))?.object;
+        return o && !(kind === 'Pod' && o.metadata.deletionTimestamp) ? o.metadata.uid : undefined;
       },
     }));
   authnRef = authn;

@@ -193,14 +193,48 @@ describe('gateway authentication (secure mode)', () => {
     const admin = await clientCert('kubernetes-admin', ['system:masters']);
     const short = await call('POST', '/api/v1/namespaces/default/serviceaccounts/robot/token', admin, { spec: { expirationSeconds: 60 } });
     assert.equal(short.status, 422);
-    assert.equal(short.body.message, 'TokenRequest.authentication.k8s.io "robot" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes');
+    assert.equal(short.body.message, 'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes');
     assert.deepEqual(short.body.details.causes, [{ reason: 'FieldValueInvalid', field: 'spec.expirationSeconds', message: 'Invalid value: 60: may not specify a duration less than 10 minutes' }]);
     const missing = await call('POST', '/api/v1/namespaces/default/serviceaccounts/ghost/token', admin, { spec: {} });
     assert.equal(missing.status, 404);
     assert.equal(missing.body.message, 'serviceaccounts "ghost" not found');
-    const secretBound = await call('POST', '/api/v1/namespaces/default/serviceaccounts/robot/token', admin, { spec: { boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: 's' } } });
-    assert.equal(secretBound.status, 400);
-    assert.match(secretBound.body.message, /cannot bind token to object of type/);
+    const cmBound = await call('POST', '/api/v1/namespaces/default/serviceaccounts/robot/token', admin, { spec: { boundObjectRef: { kind: 'ConfigMap', apiVersion: 'v1', name: 's' } } });
+    assert.equal(cmBound.status, 400);
+    assert.equal(cmBound.body.message, 'cannot bind token to object of type /v1, Kind=ConfigMap');
+  });
+
+  it('binds a token to a Pod of the ServiceAccount (and names its node) or a Secret; it stops authenticating when that object is deleted', async () => {
+    const admin = await clientCert('kubernetes-admin', ['system:masters']);
+    const mk = (path: string, obj: object) => call('POST', path, admin, obj);
+    assert.equal((await mk('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'runner' }, spec: { serviceAccountName: 'robot', containers: [{ name: 'c', image: 'busybox' }] } })).status, 201);
+    assert.equal((await mk('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'other' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } })).status, 201);
+    assert.equal((await mk('/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bind-me' } })).status, 201);
+    const tokenPath = '/api/v1/namespaces/default/serviceaccounts/robot/token';
+
+    const wrongSa = await mk(tokenPath, { spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'other' } } });
+    assert.equal(wrongSa.status, 400);
+    assert.equal(wrongSa.body.message, 'cannot bind token for serviceaccount "robot" to pod running with different serviceaccount name.');
+    const wrongUid = await mk(tokenPath, { spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'runner', uid: 'not-it' } } });
+    assert.equal(wrongUid.status, 409);
+    assert.match(wrongUid.body.message, /the UID in the bound object reference \(not-it\) does not match the UID in record/);
+
+    const podTr = await mk(tokenPath, { spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'runner' } } });
+    assert.equal(podTr.status, 201, JSON.stringify(podTr.body));
+    const pod = (await call('GET', '/api/v1/namespaces/default/pods/runner', admin)).body;
+    assert.deepEqual(podTr.body.spec.boundObjectRef, { kind: 'Pod', apiVersion: 'v1', name: 'runner', uid: pod.metadata.uid });
+    const me = await whoami({ token: podTr.body.status.token });
+    assert.equal(me.status, 201);
+    assert.deepEqual(me.body.status.userInfo.extra['authentication.kubernetes.io/pod-name'], ['runner']);
+
+    const secretTr = await mk(tokenPath, { spec: { boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: 'bind-me' } } });
+    assert.equal(secretTr.status, 201);
+    assert.equal((await whoami({ token: secretTr.body.status.token })).status, 201);
+
+    assert.equal((await call('DELETE', '/api/v1/namespaces/default/secrets/bind-me', admin)).status, 200);
+    assert.deepEqual((await whoami({ token: secretTr.body.status.token })).body, UNAUTHORIZED);
+    // A pod being deleted no longer vouches for its tokens.
+    assert.equal((await call('DELETE', '/api/v1/namespaces/default/pods/runner', admin)).status, 200);
+    assert.deepEqual((await whoami({ token: podTr.body.status.token })).body, UNAUTHORIZED);
   });
 
   it('an expired ServiceAccount token, or one for another audience, is 401', async () => {

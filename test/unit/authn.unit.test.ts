@@ -114,6 +114,14 @@ describe('ServiceAccount tokens', async () => {
     });
   });
 
+  it('a node in the claims adds node-name and node-uid to extra', () => {
+    const u = userFromClaims(tokenClaims({ ...base, pod: { name: 'p', uid: 'pod-uid' }, node: { name: 'n1', uid: 'node-uid' } }));
+    assert.deepEqual(u.extra?.['authentication.kubernetes.io/node-name'], ['n1']);
+    assert.deepEqual(u.extra?.['authentication.kubernetes.io/node-uid'], ['node-uid']);
+    const noUid = tokenClaims({ ...base, node: { name: 'n1', uid: '' } });
+    assert.deepEqual(noUid['kubernetes.io'].node, { name: 'n1' });
+  });
+
   it('the header names ES256 and the key id (SHA-256 of the public key)', async () => {
     const t = await signToken(key, tokenClaims(base));
     const header = JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()) as { alg: string; kid: string };
@@ -167,16 +175,19 @@ describe('ServiceAccount tokens', async () => {
 describe('the authenticator chain', async () => {
   const now = new Date('2026-12-01T00:00:00Z');
   const key: SigningKey = signingKeyFromPem(await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey));
-  const live = new Map([['ns1/robot', 'sa-uid']]);
-  const pods = new Map([['ns1/web', 'pod-uid']]);
+  const live = new Map([
+    ['ServiceAccount/ns1/robot', 'sa-uid'],
+    ['Pod/ns1/web', 'pod-uid'],
+    ['Secret/ns1/s', 'secret-uid'],
+    ['Node//n1', 'node-uid'],
+  ]);
   const opts = (over: Partial<AuthenticatorOptions> = {}): AuthenticatorOptions => ({
     tokens: parseTokenFile('static-token,alice,a1,"dev,ops"\n'),
     serviceAccounts: {
       key,
       issuer: DEFAULT_ISSUER,
       audiences: [DEFAULT_ISSUER],
-      serviceAccountUid: async (ns, n) => live.get(`${ns}/${n}`),
-      podUid: async (ns, n) => pods.get(`${ns}/${n}`),
+      liveUid: async (kind, ns, n) => live.get(`${kind}/${ns}/${n}`),
     },
     anonymous: false,
     now: () => now,
@@ -205,6 +216,12 @@ describe('the authenticator chain', async () => {
     { name: 'ServiceAccount recreated (uid differs)', creds: async () => ({ bearerToken: await sa({ serviceAccount: { name: 'robot', uid: 'old' } }) }), reason: /does not match claim/ },
     { name: 'bound pod alive', creds: async () => ({ bearerToken: await sa({ pod: { name: 'web', uid: 'pod-uid' } }) }), method: 'serviceaccount' },
     { name: 'bound pod gone', creds: async () => ({ bearerToken: await sa({ pod: { name: 'old', uid: 'u' } }) }), reason: /pod ns1\/old has been deleted/ },
+    { name: 'bound pod recreated', creds: async () => ({ bearerToken: await sa({ pod: { name: 'web', uid: 'older' } }) }), reason: /pod ns1\/web: UID \(pod-uid\) does not match claim \(older\)/ },
+    { name: "bound pod alive, its node gone (the node is only named)", creds: async () => ({ bearerToken: await sa({ pod: { name: 'web', uid: 'pod-uid' }, node: { name: 'gone', uid: '' } }) }), method: 'serviceaccount' },
+    { name: 'bound secret alive', creds: async () => ({ bearerToken: await sa({ secret: { name: 's', uid: 'secret-uid' } }) }), method: 'serviceaccount' },
+    { name: 'bound secret gone', creds: async () => ({ bearerToken: await sa({ secret: { name: 'x', uid: 'u' } }) }), reason: /secret ns1\/x has been deleted/ },
+    { name: 'bound node alive', creds: async () => ({ bearerToken: await sa({ node: { name: 'n1', uid: 'node-uid' } }) }), method: 'serviceaccount' },
+    { name: 'bound node recreated', creds: async () => ({ bearerToken: await sa({ node: { name: 'n1', uid: 'old' } }) }), reason: /node n1: UID/ },
     { name: 'expired ServiceAccount token', creds: async () => ({ bearerToken: await sa({ now: new Date(now.getTime() - 7200_000) }) }), reason: /expired/ },
     { name: 'no credentials, anonymous off', creds: async () => ({}), reason: /no credentials/ },
     { name: 'no credentials, anonymous on', creds: async () => ({}), anonymous: true, user: 'system:anonymous', groups: ['system:unauthenticated'], method: 'anonymous' },
@@ -363,30 +380,30 @@ contexts:
 describe('TokenRequest spec', () => {
   const aud = [DEFAULT_ISSUER];
   it('defaults: the gateway audiences, one hour', () => {
-    assert.deepEqual(tokenRequestSpec({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} }, 'sa', aud), { audiences: aud, expirationSeconds: 3600 });
-    assert.deepEqual(tokenRequestSpec(undefined, 'sa', aud), { audiences: aud, expirationSeconds: 3600 });
+    assert.deepEqual(tokenRequestSpec({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} }, aud), { audiences: aud, expirationSeconds: 3600 });
+    assert.deepEqual(tokenRequestSpec(undefined, aud), { audiences: aud, expirationSeconds: 3600 });
   });
   it('keeps what is asked', () => {
-    assert.deepEqual(tokenRequestSpec({ spec: { audiences: ['vault'], expirationSeconds: 7200, boundObjectRef: { kind: 'Pod', name: 'p' } } }, 'sa', aud), {
+    assert.deepEqual(tokenRequestSpec({ spec: { audiences: ['vault'], expirationSeconds: 7200, boundObjectRef: { kind: 'Pod', name: 'p' } } }, aud), {
       audiences: ['vault'],
       expirationSeconds: 7200,
       boundObjectRef: { kind: 'Pod', name: 'p' },
     });
   });
   for (const [exp, message] of [
-    [599, 'TokenRequest.authentication.k8s.io "sa" is invalid: spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes'],
-    [2 ** 32 + 1, 'TokenRequest.authentication.k8s.io "sa" is invalid: spec.expirationSeconds: Invalid value: 4294967297: may not specify a duration larger than 2^32 seconds'],
+    [599, 'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes'],
+    [2 ** 32 + 1, 'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 4294967297: may not specify a duration larger than 2^32 seconds'],
   ] as const) {
     it(`expirationSeconds ${exp} is 422`, () => {
       assert.throws(
-        () => tokenRequestSpec({ spec: { expirationSeconds: exp } }, 'sa', aud),
+        () => tokenRequestSpec({ spec: { expirationSeconds: exp } }, aud),
         (e: unknown) => isApiError(e) && e.code === 422 && e.message === message,
       );
     });
   }
   it('600 and 2^32 are the bounds, inclusive', () => {
-    assert.equal(tokenRequestSpec({ spec: { expirationSeconds: 600 } }, 'sa', aud).expirationSeconds, 600);
-    assert.equal(tokenRequestSpec({ spec: { expirationSeconds: 2 ** 32 } }, 'sa', aud).expirationSeconds, 2 ** 32);
+    assert.equal(tokenRequestSpec({ spec: { expirationSeconds: 600 } }, aud).expirationSeconds, 600);
+    assert.equal(tokenRequestSpec({ spec: { expirationSeconds: 2 ** 32 } }, aud).expirationSeconds, 2 ** 32);
   });
   it('SelfSubjectReview carries the user', () => {
     assert.deepEqual(selfSubjectReview({ username: 'u', uid: '1', groups: ['g'] }), {

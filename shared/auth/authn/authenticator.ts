@@ -8,7 +8,7 @@
  */
 import { ANONYMOUS_USER, AUTHENTICATED_GROUP, UNAUTHENTICATED_GROUP, type UserInfo } from '../user.js';
 import type { TokenTable } from './token-file.js';
-import { looksLikeJwt, userFromClaims, verifyToken, type SigningKey } from './service-account-token.js';
+import { looksLikeJwt, userFromClaims, verifyToken, type BoundKind, type SigningKey } from './service-account-token.js';
 
 /** What a request presents (from its TLS session and Authorization header). */
 export interface Credentials {
@@ -26,16 +26,19 @@ export interface Credentials {
   readonly bearerToken?: string;
 }
 
+export type LiveUid = (kind: 'ServiceAccount' | BoundKind, namespace: string, name: string) => Promise<string | undefined>;
+
 export interface AuthenticatorOptions {
   readonly tokens?: TokenTable;
   readonly serviceAccounts?: {
     readonly key: SigningKey;
     readonly issuer: string;
     readonly audiences: readonly string[];
-    /** The live ServiceAccount's uid, or undefined when it is gone. */
-    readonly serviceAccountUid: (namespace: string, name: string) => Promise<string | undefined>;
-    /** The live, not-deleting Pod's uid, or undefined. */
-    readonly podUid: (namespace: string, name: string) => Promise<string | undefined>;
+    /**
+     * The uid of a live object a token names (its ServiceAccount, or what it is bound to), or
+     * undefined when it is gone; a Pod being deleted counts as gone. `namespace` is '' for a Node.
+     */
+    readonly liveUid: LiveUid;
   };
   readonly anonymous: boolean;
   readonly now: () => Date;
@@ -74,13 +77,23 @@ export function createAuthenticator(opts: AuthenticatorOptions): (c: Credentials
         const v = await verifyToken(sa.key, token, { issuer: sa.issuer, audiences: sa.audiences, now: opts.now() });
         if (!v.ok) return v;
         const k = v.claims['kubernetes.io'];
-        const uid = await sa.serviceAccountUid(k.namespace, k.serviceaccount.name);
+        const uid = await sa.liveUid('ServiceAccount', k.namespace, k.serviceaccount.name);
         if (uid === undefined) return { ok: false, reason: `service account ${k.namespace}/${k.serviceaccount.name} has been deleted` };
         if (uid !== k.serviceaccount.uid) return { ok: false, reason: `service account UID (${uid}) does not match claim (${k.serviceaccount.uid})` };
-        if (k.pod) {
-          const podUid = await sa.podUid(k.namespace, k.pod.name);
-          if (podUid === undefined) return { ok: false, reason: `pod ${k.namespace}/${k.pod.name} has been deleted or is being deleted` };
-          if (podUid !== k.pod.uid) return { ok: false, reason: `pod UID (${podUid}) does not match claim (${k.pod.uid})` };
+        // The bound object must still be there, the same one (a Pod's node is informational only).
+        const bound: [BoundKind, string, { name: string; uid: string }] | undefined = k.pod
+          ? ['Pod', k.namespace, k.pod]
+          : k.secret
+            ? ['Secret', k.namespace, k.secret]
+            : k.node
+              ? ['Node', '', k.node]
+              : undefined;
+        if (bound) {
+          const [kind, ns, ref] = bound;
+          const got = await sa.liveUid(kind, ns, ref.name);
+          const what = `${kind.toLowerCase()} ${ns ? `${ns}/` : ''}${ref.name}`;
+          if (got === undefined) return { ok: false, reason: `${what} has been deleted${kind === 'Pod' ? ' or is being deleted' : ''}` };
+          if (got !== ref.uid) return { ok: false, reason: `${what}: UID (${got}) does not match claim (${ref.uid})` };
         }
         return { ok: true, method: 'serviceaccount', user: withAuthenticated(userFromClaims(v.claims)) };
       }

@@ -1,4 +1,4 @@
-export { createAuthenticator, bearerToken, withAuthenticated, ANONYMOUS, type AuthenticatorOptions, type AuthnResult, type AuthMethod, type Credentials } from './authenticator.js';
+export { createAuthenticator, bearerToken, withAuthenticated, ANONYMOUS, type AuthenticatorOptions, type AuthnResult, type AuthMethod, type Credentials, type LiveUid } from './authenticator.js';
 export { authConfigFromEnv, boolFromEnv, type AuthConfig } from './config.js';
 export { parseTokenFile, type TokenTable } from './token-file.js';
 export {
@@ -15,6 +15,7 @@ export {
   userFromClaims,
   looksLikeJwt,
   type SigningKey,
+  type BoundKind,
   type ServiceAccountClaims,
 } from './service-account-token.js';
 export { kubeconfigYaml, parseKubeconfig, resolveKubeconfig, loadKubeconfig, type KubeconfigCredentials, type ResolvedKubeconfig } from './kubeconfig.js';

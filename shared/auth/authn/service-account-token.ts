@@ -53,10 +53,16 @@ export interface ObjectRef {
   readonly uid: string;
 }
 
+/** What a token can be bound to (TokenRequest's boundObjectRef kinds); a Pod-bound token also names the Pod's node. */
+export type BoundKind = 'Pod' | 'Secret' | 'Node';
+
 export interface TokenParams {
   readonly namespace: string;
   readonly serviceAccount: ObjectRef;
   readonly pod?: ObjectRef;
+  readonly secret?: ObjectRef;
+  /** The bound Node, or the bound Pod's node (uid empty when that Node is not found). */
+  readonly node?: ObjectRef;
   readonly audiences: readonly string[];
   readonly expirationSeconds: number;
   readonly issuer: string;
@@ -68,6 +74,8 @@ export interface KubernetesClaim {
   readonly namespace: string;
   readonly serviceaccount: ObjectRef;
   readonly pod?: ObjectRef;
+  readonly secret?: ObjectRef;
+  readonly node?: ObjectRef;
 }
 
 export interface ServiceAccountClaims {
@@ -96,6 +104,8 @@ export function tokenClaims(p: TokenParams): ServiceAccountClaims {
       namespace: p.namespace,
       serviceaccount: { name: p.serviceAccount.name, uid: p.serviceAccount.uid },
       ...(p.pod ? { pod: { name: p.pod.name, uid: p.pod.uid } } : {}),
+      ...(p.secret ? { secret: { name: p.secret.name, uid: p.secret.uid } } : {}),
+      ...(p.node ? { node: { name: p.node.name, ...(p.node.uid ? { uid: p.node.uid } : {}) } as ObjectRef } : {}),
     },
   };
 }
@@ -146,6 +156,10 @@ export function userFromClaims(c: ServiceAccountClaims): UserInfo {
   if (k.pod) {
     extra['authentication.kubernetes.io/pod-name'] = [k.pod.name];
     extra['authentication.kubernetes.io/pod-uid'] = [k.pod.uid];
+  }
+  if (k.node) {
+    extra['authentication.kubernetes.io/node-name'] = [k.node.name];
+    if (k.node.uid) extra['authentication.kubernetes.io/node-uid'] = [k.node.uid];
   }
   return {
     username: c.sub,
