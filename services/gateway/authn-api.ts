@@ -152,10 +152,9 @@ export function registerAuthenticationApi(app: FastifyInstance, authn: GatewayAu
     const audiences = Array.isArray(body.spec?.audiences) ? (body.spec!.audiences as string[]) : [];
     const base = { kind: 'TokenReview', apiVersion: API_VERSION, metadata: { creationTimestamp: null }, spec: { token, ...(audiences.length ? { audiences } : {}) } };
     if (!authn.authenticate) throw new ApiError('ServiceUnavailable', 'token review is available only when authentication is on (JETKUBE_AUTH=on)');
-    const r = await authn.authenticate({ bearerToken: token });
-    const status = r.ok
-      ? { authenticated: true, user: userInfoJson(r.user), audiences: audiences.length ? audiences : [...authn.config.audiences] }
-      : { user: {}, error: r.reason };
+    // The token is checked for the audiences asked (default: the gateway's own), as kube-apiserver does.
+    const r = await authn.authenticate({ bearerToken: token }, audiences);
+    const status = r.ok ? { authenticated: true, user: userInfoJson(r.user), audiences: [...r.audiences] } : { user: {}, error: r.reason };
     return reply.code(201).type('application/json').send({ ...base, status });
   });
 }

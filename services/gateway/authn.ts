@@ -43,7 +43,7 @@ export const INSECURE_USER: UserInfo = { username: 'system:admin', groups: [MAST
 /** Paths answered to a request without credentials (kube-apiserver's system:public-info-viewer). */
 const PUBLIC_INFO = /^\/(healthz|livez|readyz)(\/|$)|^\/version\/?$/;
 
-export type Authenticate = (c: Credentials) => Promise<AuthnResult>;
+export type Authenticate = (c: Credentials, audiences?: readonly string[]) => Promise<AuthnResult>;
 
 export interface GatewayAuthn {
   readonly config: AuthConfig;

@@ -178,6 +178,11 @@ describe('gateway authentication (secure mode)', () => {
     assert.equal(review.status, 201);
     assert.equal(review.body.status.authenticated, true);
     assert.equal(review.body.status.user.username, 'system:serviceaccount:default:robot');
+    assert.deepEqual(review.body.status.audiences, [DEFAULT_ISSUER]);
+    // Asked for another audience than the token's: not authenticated.
+    const elsewhere = await call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', admin, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, audiences: ['vault'] } });
+    assert.equal(elsewhere.body.status.authenticated, undefined);
+    assert.match(elsewhere.body.status.error, /aud/);
     const bad = await call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', admin, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'nope' } });
     assert.equal(bad.body.status.authenticated, undefined);
     assert.match(bad.body.status.error, /invalid bearer token/);

@@ -242,6 +242,21 @@ describe('the authenticator chain', async () => {
     });
   }
 
+  it("TokenReview's audiences: a ServiceAccount token is checked against those asked; other credentials are good for the gateway's own only", async () => {
+    const authn = createAuthenticator(opts());
+    const vault = await sa({ audiences: ['vault', 'other'] });
+    const r1 = await authn({ bearerToken: vault }, ['vault']);
+    assert.equal(r1.ok, true);
+    assert.deepEqual(r1.ok && r1.audiences, ['vault']);
+    assert.equal((await authn({ bearerToken: vault })).ok, false, 'not for the gateway itself');
+    const r2 = await authn({ bearerToken: 'static-token' }, ['vault']);
+    assert.deepEqual(r2, { ok: false, reason: 'token audiences is invalid for the target audiences' });
+    const r3 = await authn({ bearerToken: 'static-token' }, ['vault', DEFAULT_ISSUER]);
+    assert.deepEqual(r3.ok && r3.audiences, [DEFAULT_ISSUER]);
+    const r4 = await authn({ bearerToken: 'static-token' });
+    assert.deepEqual(r4.ok && r4.audiences, [DEFAULT_ISSUER]);
+  });
+
   it('anonymous is system:anonymous in system:unauthenticated only', () => {
     assert.deepEqual(ANONYMOUS, { username: 'system:anonymous', groups: ['system:unauthenticated'] });
   });

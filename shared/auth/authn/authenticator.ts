@@ -44,7 +44,9 @@ export interface AuthenticatorOptions {
   readonly now: () => Date;
 }
 
-export type AuthnResult = { readonly ok: true; readonly user: UserInfo; readonly method: AuthMethod } | { readonly ok: false; readonly reason: string };
+export type AuthnResult =
+  | { readonly ok: true; readonly user: UserInfo; readonly method: AuthMethod; /** The audiences the credential is good for, of those asked. */ readonly audiences: readonly string[] }
+  | { readonly ok: false; readonly reason: string };
 export type AuthMethod = 'x509' | 'token-file' | 'serviceaccount' | 'anonymous';
 
 const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
@@ -57,8 +59,19 @@ export function withAuthenticated(u: UserInfo): UserInfo {
   return u.groups.includes(AUTHENTICATED_GROUP) ? u : { ...u, groups: [...u.groups, AUTHENTICATED_GROUP] };
 }
 
-export function createAuthenticator(opts: AuthenticatorOptions): (c: Credentials) => Promise<AuthnResult> {
-  return async (c) => {
+/**
+ * `audiences` (a TokenReview's spec.audiences; default the gateway's own): a ServiceAccount token
+ * must be for one of them; the other credentials know no audience and are good for the gateway's
+ * own only (Kubernetes' audience-agnostic wrapper), so asking for others fails them.
+ */
+export function createAuthenticator(opts: AuthenticatorOptions): (c: Credentials, audiences?: readonly string[]) => Promise<AuthnResult> {
+  const own = opts.serviceAccounts?.audiences ?? [];
+  return async (c, asked) => {
+    const audiences = asked?.length ? asked : own;
+    const agnostic = asked?.length ? asked.filter((a) => own.includes(a)) : own;
+    if (asked?.length && !agnostic.length && (c.clientCert || (c.bearerToken !== undefined && opts.tokens?.has(c.bearerToken)))) {
+      return { ok: false, reason: 'token audiences is invalid for the target audiences' };
+    }
     const cert = c.clientCert;
     if (cert) {
       if (!cert.verified) return { ok: false, reason: `x509: certificate signed by unknown authority (${cert.verifyError ?? 'unverified'})` };
@@ -66,15 +79,15 @@ export function createAuthenticator(opts: AuthenticatorOptions): (c: Credentials
         return { ok: false, reason: 'x509: certificate specifies an incompatible key usage' };
       }
       if (!cert.commonName) return { ok: false, reason: 'x509: certificate has no common name' };
-      return { ok: true, method: 'x509', user: withAuthenticated({ username: cert.commonName, groups: [...cert.organizations] }) };
+      return { ok: true, method: 'x509', audiences: agnostic, user: withAuthenticated({ username: cert.commonName, groups: [...cert.organizations] }) };
     }
     const token = c.bearerToken;
     if (token !== undefined) {
       const fromFile = opts.tokens?.get(token);
-      if (fromFile) return { ok: true, method: 'token-file', user: withAuthenticated(fromFile) };
+      if (fromFile) return { ok: true, method: 'token-file', audiences: agnostic, user: withAuthenticated(fromFile) };
       const sa = opts.serviceAccounts;
       if (sa && looksLikeJwt(token)) {
-        const v = await verifyToken(sa.key, token, { issuer: sa.issuer, audiences: sa.audiences, now: opts.now() });
+        const v = await verifyToken(sa.key, token, { issuer: sa.issuer, audiences, now: opts.now() });
         if (!v.ok) return v;
         const k = v.claims['kubernetes.io'];
         const uid = await sa.liveUid('ServiceAccount', k.namespace, k.serviceaccount.name);
@@ -95,11 +108,11 @@ export function createAuthenticator(opts: AuthenticatorOptions): (c: Credentials
           if (got === undefined) return { ok: false, reason: `${what} has been deleted${kind === 'Pod' ? ' or is being deleted' : ''}` };
           if (got !== ref.uid) return { ok: false, reason: `${what}: UID (${got}) does not match claim (${ref.uid})` };
         }
-        return { ok: true, method: 'serviceaccount', user: withAuthenticated(userFromClaims(v.claims)) };
+        return { ok: true, method: 'serviceaccount', audiences: audiences.filter((a) => v.claims.aud.includes(a)), user: withAuthenticated(userFromClaims(v.claims)) };
       }
       return { ok: false, reason: 'invalid bearer token' };
     }
-    if (opts.anonymous) return { ok: true, method: 'anonymous', user: ANONYMOUS };
+    if (opts.anonymous) return { ok: true, method: 'anonymous', audiences: agnostic, user: ANONYMOUS };
     return { ok: false, reason: 'no credentials' };
   };
 }
