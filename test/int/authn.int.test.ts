@@ -35,11 +35,13 @@ describe('gateway authentication (secure mode)', () => {
   let projector: { close(): Promise<void> } | undefined;
   let ca: { certPem: string; keyPem: string };
   const agents: Agent[] = [];
+  /** Another gateway of the cluster to call instead of `gw` (empty: gw). */
+  let base = '';
 
   const call = async (method: string, path: string, creds: GatewayCredentials = {}, body?: unknown): Promise<Answer> => {
     const agent = new Agent({ connect: { ca: creds.caPem ?? ca.certPem, ...(creds.certPem ? { cert: creds.certPem, key: creds.keyPem } : {}) } });
     agents.push(agent);
-    const res = await request(gw.url + path, {
+    const res = await request((base || gw.url) + path, {
       method: method as 'GET',
       dispatcher: agent,
       headers: { accept: 'application/json', ...(creds.token ? { authorization: `Bearer ${creds.token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -253,6 +255,24 @@ describe('gateway authentication (secure mode)', () => {
     assert.deepEqual((await whoami({ token: vault })).body, UNAUTHORIZED);
     const good = await signToken(key, tokenClaims({ ...claims, audiences: [DEFAULT_ISSUER], now: new Date() }));
     assert.equal((await whoami({ token: good })).status, 201);
+  });
+
+  it('ANONYMOUS_AUTH=on: no credential is system:anonymous in system:unauthenticated; a bad one is still 401', async () => {
+    // A second gateway of the same cluster, with anonymous on.
+    const anon = await startGateway(cfg, createLogger('test', 'silent'), { auth: authConfigFromEnv({ JETKUBE_AUTH: 'on', ANONYMOUS_AUTH: 'true' }) });
+    try {
+      base = anon.url;
+      try {
+        const r = await whoami({});
+        assert.equal(r.status, 201);
+        assert.deepEqual(r.body.status.userInfo, { username: 'system:anonymous', groups: ['system:unauthenticated'] });
+        assert.deepEqual((await whoami({ token: 'not-a-token' })).body, UNAUTHORIZED);
+      } finally {
+        base = '';
+      }
+    } finally {
+      await anon.close();
+    }
   });
 
   it('the gateway client authenticates with a client certificate over TLS', async () => {
