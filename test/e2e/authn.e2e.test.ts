@@ -3,7 +3,7 @@
  * kubectl with that kubeconfig lists nodes over TLS (so the kubelet, controller-manager and
  * scheduler authenticated with their client certificates and did their work); `kubectl auth
  * whoami`; `kubectl create token default` and kubectl with that token alone; a wrong token is
- * 401; jkctl reads the same kubeconfig; `jetkube kubeconfig` makes one for another user; a
+ * 401; @kubernetes/client-node loads the same kubeconfig; jkctl reads it; `jetkube kubeconfig` makes one for another user; a
  * kubelet run alone joins with `--kubeconfig`.
  */
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +13,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import * as k8s from '@kubernetes/client-node';
 import type { Config } from '../../shared/config.js';
 import { dropPrefix, testConfig } from '../harness.js';
 import { freePort } from '../private-nats.js';
@@ -77,6 +78,21 @@ describe('jetkube up --secure with kubectl', { skip: KUBECTL_SKIP }, () => {
       },
       120_000,
     );
+  });
+
+  it('@kubernetes/client-node loads the kubeconfig and lists nodes over TLS; with a wrong token it gets 401', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    const nodes = await kc.makeApiClient(k8s.CoreV1Api).listNode();
+    assert.ok(nodes.items.some((n) => n.metadata?.name === NODE));
+    const bad = new k8s.KubeConfig();
+    bad.loadFromOptions({
+      clusters: [{ name: 'c', server: server(), caFile: join(dir, 'ca.crt') }],
+      users: [{ name: 'u', token: 'wrong' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    await assert.rejects(bad.makeApiClient(k8s.CoreV1Api).listNode(), (e: unknown) => (e as { code?: number }).code === 401);
   });
 
   it('kubectl auth whoami: kubernetes-admin in system:masters', async () => {
