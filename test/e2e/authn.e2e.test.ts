@@ -80,6 +80,19 @@ describe('jetkube up --secure with kubectl', { skip: KUBECTL_SKIP }, () => {
     );
   });
 
+  it('a pod is scheduled and runs (the scheduler and the kubelet authenticated as themselves)', async () => {
+    const r = await kubectl(['run', 'web', '--image=nginx:1.27'], { KUBECONFIG: kubeconfig });
+    assert.equal(r.code, 0, r.stderr);
+    await eventually(
+      'pod web Running on the node',
+      async () => {
+        const g = await kubectl(['get', 'pod', 'web', '-o', 'jsonpath={.spec.nodeName} {.status.phase}'], { KUBECONFIG: kubeconfig });
+        return g.stdout === `${NODE} Running`;
+      },
+      60_000,
+    );
+  });
+
   it('@kubernetes/client-node loads the kubeconfig and lists nodes over TLS; with a wrong token it gets 401', async () => {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(kubeconfig);
