@@ -55,7 +55,6 @@ export { BODY_LIMIT } from './error-mapping.js';
 const BOUND_PLURALS = { ServiceAccount: 'serviceaccounts', Pod: 'pods', Secret: 'secrets', Node: 'nodes' } as const;
 
 
-
 export interface GatewayDeps {
   readonly cfg: Config;
   readonly log: EventLog;
@@ -95,9 +94,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const crdEvents = crdEventHandler(store, log, logger, deps.clock);
   const crdWatch = new CrdWatch(log, logger, (ev, r) => crdEvents.handle(ev, r));
   await crdWatch.start();
-  // Upgrades bypass fastify's hooks: the exec proxy authenticates them itself (authn is set below, before any request).
-  let authnRef: GatewayAuthn | undefined;
-  const execs = new ExecProxy(store, logger.child({ component: 'exec' }), (req) => authenticateRequest(authnRef!, req));
   const now = deps.clock ?? (() => new Date());
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
@@ -134,7 +130,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         return o && !(kind === 'Pod' && o.metadata.deletionTimestamp) ? o.metadata.uid : undefined;
       },
     }));
-  authnRef = authn;
+  // Upgrades (exec, attach) bypass fastify's hooks: the exec proxy authenticates them itself.
+  const execs = new ExecProxy(store, logger.child({ component: 'exec' }), (req) => authenticateRequest(authn, req));
   if (authn.config.secure && !deps.https) throw new Error('authentication is on (JETKUBE_AUTH=on) but the gateway has no TLS certificate');
   const app = Fastify({
     ...(deps.https ? { https: { cert: deps.https.cert, key: deps.https.key, ca: deps.https.ca, requestCert: true, rejectUnauthorized: false } } : {}),
