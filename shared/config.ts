@@ -46,7 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.LOG_LEVEL || 'info',
     historyPerObject: intFrom(env.JETKUBE_HISTORY, 64, 'JETKUBE_HISTORY'),
     ...(env.GATEWAY_URL ? { gatewayUrl: env.GATEWAY_URL.replace(/\/+$/, '') } : {}),
-    ...(secureFromEnv(env.JETKUBE_AUTH) ? { secure: true } : {}),
+    ...(boolFromEnv(env.JETKUBE_AUTH, 'JETKUBE_AUTH', false) ? { secure: true } : {}),
     ...overrides,
   };
   if (!PREFIX_RE.test(cfg.prefix)) {
@@ -55,11 +55,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return cfg;
 }
 
-function secureFromEnv(v: string | undefined): boolean {
-  const s = (v ?? '').trim().toLowerCase();
+/** An on/off variable (on, true, yes, 1 / off, false, no, 0, empty); anything else is an error naming it. */
+export function boolFromEnv(v: string | undefined, name: string, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  const s = v.trim().toLowerCase();
   if (['1', 'on', 'true', 'yes'].includes(s)) return true;
   if (['', '0', 'off', 'false', 'no'].includes(s)) return false;
-  throw new Error(`JETKUBE_AUTH must be on or off, got "${v}"`);
+  throw new Error(`${name} must be on or off, got "${v}"`);
 }
 
 function intFrom(v: string | undefined, dflt: number, name: string): number {

@@ -5,6 +5,7 @@
  * (system:masters), so that every existing component and script keeps working. The default will
  * flip to secure once every component authenticates (a later slice).
  */
+import { boolFromEnv } from '../../config.js';
 import { DEFAULT_ISSUER } from './service-account-token.js';
 
 export interface AuthConfig {
@@ -22,16 +23,6 @@ export interface AuthConfig {
   readonly extraSANs: readonly string[];
 }
 
-const ON = new Set(['1', 'on', 'true', 'yes']);
-const OFF = new Set(['', '0', 'off', 'false', 'no']);
-
-export function boolFromEnv(v: string | undefined, name: string, dflt: boolean): boolean {
-  if (v === undefined) return dflt;
-  const s = v.trim().toLowerCase();
-  if (ON.has(s)) return true;
-  if (OFF.has(s)) return false;
-  throw new Error(`${name} must be on or off, got "${v}"`);
-}
 
 const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 

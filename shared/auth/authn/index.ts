@@ -1,5 +1,5 @@
 export { createAuthenticator, bearerToken, withAuthenticated, ANONYMOUS, type AuthenticatorOptions, type AuthnResult, type AuthMethod, type Credentials, type LiveUid } from './authenticator.js';
-export { authConfigFromEnv, boolFromEnv, type AuthConfig } from './config.js';
+export { authConfigFromEnv, type AuthConfig } from './config.js';
 export { parseTokenFile, type TokenTable } from './token-file.js';
 export {
   DEFAULT_ISSUER,

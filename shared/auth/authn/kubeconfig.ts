@@ -42,13 +42,13 @@ export function kubeconfigYaml(o: KubeconfigCredentials & { clusterName: string;
   });
 }
 
+/** One entry of a kubeconfig list (clusters, users, contexts): its name and its inner map. */
 interface Named<T> {
   readonly name: string;
-  readonly [k: string]: unknown;
   readonly value: T;
 }
 
-interface ParsedFile {
+export interface ParsedFile {
   readonly dir: string;
   readonly currentContext?: string;
   readonly clusters: Named<Record<string, unknown>>[];
