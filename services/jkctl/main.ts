@@ -31,7 +31,9 @@ const program = new Command()
   .description("jetkube's kubectl: manage a jetkube cluster through its gateway")
   .version('0.1.0')
   .option('-s, --server <url>', 'the gateway (default: GATEWAY_URL, else http://127.0.0.1:8080)')
-  .option('-n, --namespace <ns>', 'the namespace (default: default)')
+  .option('-n, --namespace <ns>', "the namespace (default: the kubeconfig context's, else default)")
+  .option('--kubeconfig <file>', 'the kubeconfig to read (default: KUBECONFIG, else ~/.kube/config)')
+  .option('--context <name>', 'the kubeconfig context to use (default: its current-context)')
   .exitOverride();
 
 program
