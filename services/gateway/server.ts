@@ -42,6 +42,7 @@ import { evictPod, type EvictionDeps } from './eviction.js';
 import { CrdWatch } from '../../shared/crd-watch.js';
 import { crdEventHandler } from './crds.js';
 import type { PodDisruptionBudget } from '../../shared/resources/pdb.js';
+import { admitPod } from './pod-admission.js';
 import { admitDefaultIngressClass } from './ingress-admission.js';
 import type { IngressClass } from '../../shared/resources/ingress.js';
 import { authConfigFromEnv, type AuthConfig } from '../../shared/auth/authn/index.js';
@@ -87,7 +88,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   // Reads is made below; the admission only runs on requests, after it exists.
   let readsRef: Reads | undefined;
   const store = new ObjectStore(log, deps.clock, namespaces, reservations, (info, _ns, obj) =>
-    admitDefaultIngressClass(info, obj, async () => (await readsRef!.consistentList(resourceByPlural('ingressclasses')!, '', {} as Query, false)).result.items as IngressClass[]),
+    admitDefaultIngressClass(info, admitPod(info, obj), async () => (await readsRef!.consistentList(resourceByPlural('ingressclasses')!, '', {} as Query, false)).result.items as IngressClass[]),
   );
   const logs = new LogProxy(store);
   // CRDs: their kinds served from the stream, their status and deletion handled (crds.ts).
