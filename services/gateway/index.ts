@@ -9,6 +9,8 @@ import type { ObjectStore } from './store.js';
 import { parseBlockRange } from './cidr.js';
 import { DEFAULT_CLUSTER_POD_CIDR } from './node-cidrs.js';
 import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange } from './service-ips.js';
+import { parseAuthorizationMode, type AuthorizationMode } from './authz/index.js';
+import { ensureBootstrapPolicy } from './authz/bootstrap.js';
 
 export { buildGateway, ensureSystemNamespaces } from './server.js';
 export { ObjectStore } from './store.js';
@@ -29,6 +31,8 @@ export interface GatewayOptions {
   readonly clusterPodCidr?: string;
   /** Overrides env SERVICE_CLUSTER_IP_RANGE (default 127.10.0.0/16): where service cluster IPs come from. */
   readonly serviceClusterIpRange?: string;
+  /** Overrides env AUTHORIZATION_MODE (AlwaysAllow, the default, or RBAC). RBAC also creates the bootstrap policy. */
+  readonly authorizationMode?: AuthorizationMode;
 }
 
 /** How often the gateway makes sure the system namespaces exist (kube-apiserver: every minute). */
@@ -43,11 +47,14 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   // A malformed range stops the start here, before any connection.
   parseBlockRange(clusterPodCidr);
   parseServiceIpRange(serviceClusterIpRange);
+  const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE);
   const log = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject, name: 'jetkube-gateway' });
   const db = createDb(cfg.databaseUrl, schemaName(cfg.prefix));
   await migrate(db);
-  const { app, store, tracker } = await buildGateway({ cfg, log, db, logger, ...opts, clusterPodCidr, serviceClusterIpRange });
+  const { app, store, tracker } = await buildGateway({ cfg, log, db, logger, ...opts, clusterPodCidr, serviceClusterIpRange, authorizationMode });
   await ensureSystemNamespaces(store);
+  // Like kube-apiserver's RBAC post-start hook: the bootstrap roles and bindings, where missing.
+  if (authorizationMode === 'RBAC') await ensureBootstrapPolicy(store);
   // Like kube-apiserver's system namespaces controller: one that went missing comes back.
   const systemNamespaces = setInterval(() => {
     ensureSystemNamespaces(store).catch((e: unknown) => logger.warn({ err: e }, 'could not ensure the system namespaces'));

@@ -44,6 +44,7 @@ import { crdEventHandler } from './crds.js';
 import type { PodDisruptionBudget } from '../../shared/resources/pdb.js';
 import { admitDefaultIngressClass } from './ingress-admission.js';
 import type { IngressClass } from '../../shared/resources/ingress.js';
+import { alwaysAllow, escalationAdmission, installAuthorization, InformerPolicyCache, rbacAuthorizer, type AuthorizationMode } from './authz/index.js';
 
 export { BODY_LIMIT } from './error-mapping.js';
 
@@ -62,6 +63,8 @@ export interface GatewayDeps {
   readonly clusterPodCidr?: string;
   /** The range service cluster IPs are allocated from; default 127.10.0.0/16. */
   readonly serviceClusterIpRange?: string;
+  /** AlwaysAllow (default) or RBAC (authz/): who may do what. */
+  readonly authorizationMode?: AuthorizationMode;
 }
 
 export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; store: ObjectStore; tracker: CheckpointTracker }> {
@@ -83,6 +86,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const crdWatch = new CrdWatch(log, logger, (ev, r) => crdEvents.handle(ev, r));
   await crdWatch.start();
   const execs = new ExecProxy(store, logger.child({ component: 'exec' }));
+  // RBAC decides from the Roles and bindings four informers keep in memory (authz/policy-cache.ts).
+  const policyCache = deps.authorizationMode === 'RBAC' ? new InformerPolicyCache(log, logger.child({ component: 'rbac' })) : undefined;
+  await policyCache?.start();
+  const authz = policyCache ? rbacAuthorizer(policyCache) : alwaysAllow();
   const now = deps.clock ?? (() => new Date());
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
@@ -157,6 +164,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     void reply.code(404).send(new ApiError('NotFound', 'the server could not find the requested resource').toStatus());
   });
 
+  // ---- impersonation and authorization, before any body is read; the authorization.k8s.io reviews.
+  installAuthorization(app, authz);
+
   app.addHook('onResponse', async (req, reply) => {
     const { verb, resource, longRunning } = (req as FastifyRequest & { jk?: { verb: string; resource: string; longRunning?: boolean } }).jk ?? { verb: req.method, resource: '' };
     requests.inc({ verb, resource, code: String(reply.statusCode) });
@@ -226,7 +236,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     if (sub && !info.subresources.includes(sub as never) && !(info.kind === 'Namespace' && sub === 'finalize')) {
       throw new ApiError('NotFound', 'the server could not find the requested resource');
     }
-    const wopts = writeOptions(q, req.headers['user-agent']);
+    const admit = escalationAdmission(authz, req, info, ns);
+    const wopts = { ...writeOptions(q, req.headers['user-agent']), ...(admit ? { admit } : {}) };
     const send = (code: number, obj: unknown, warnings: readonly string[] = []) => {
       if (warnings.length) void reply.header('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', '));
       return reply.code(code).type('application/json').send(obj);
@@ -362,6 +373,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     crdEvents.stop();
     await crdWatch.stop();
     await namespaces.stop();
+    await policyCache?.stop();
   });
   execs.attach(app.server);
   await app.ready();

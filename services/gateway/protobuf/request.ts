@@ -7,6 +7,7 @@ import { strategyFor } from '../../../shared/resources/strategy.js';
 import { ApiError } from '../../../shared/errors.js';
 import { parsePath, type Target } from '../paths.js';
 import { decodeProtobufBody, type Expected } from './decode.js';
+import { reviewOf } from '../authz/reviews.js';
 
 /** The object a write to `t` carries: the resource's kind, or a subresource's own (Scale, Binding). */
 export function expectedBody(t: Target): Expected {
@@ -27,6 +28,9 @@ export function expectedBody(t: Target): Expected {
  * an object to decode (an unknown path answers 404, a PATCH 415, both in the handler).
  */
 export function decodeProtobufRequest(method: string, url: string, body: Uint8Array): Record<string, unknown> | undefined {
+  // authorization.k8s.io reviews are no stored kind: their paths name what they take.
+  const review = method === 'POST' ? reviewOf(url) : undefined;
+  if (review) return decodeProtobufBody(body, { apiVersion: 'authorization.k8s.io/v1', kind: review.kind });
   const parsed = parsePath(url.split('?')[0]!.replace(/\/+$/, ''));
   if (parsed.type !== 'resource') return undefined; // unknown or invalid paths are answered by the handler
   switch (method) {

@@ -72,4 +72,12 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   CronJob: ['batch/v1'],
   Ingress: ['networking.k8s.io/v1'],
   IngressClass: ['networking.k8s.io/v1'],
+  Role: ['rbac.authorization.k8s.io/v1'],
+  ClusterRole: ['rbac.authorization.k8s.io/v1'],
+  RoleBinding: ['rbac.authorization.k8s.io/v1'],
+  ClusterRoleBinding: ['rbac.authorization.k8s.io/v1'],
+  SelfSubjectAccessReview: ['authorization.k8s.io/v1'],
+  SelfSubjectRulesReview: ['authorization.k8s.io/v1'],
+  SubjectAccessReview: ['authorization.k8s.io/v1'],
+  LocalSubjectAccessReview: ['authorization.k8s.io/v1'],
 };
