@@ -89,6 +89,8 @@ export class ExecProxy {
   constructor(
     private readonly store: ObjectStore,
     private readonly log: Logger,
+    /** Authentication and authorization of an upgrade (fastify's hooks never see it): throws to refuse. */
+    private readonly gate?: (req: IncomingMessage) => void,
   ) {}
 
   /** Take the server's upgrade requests (none of the other routes upgrade). */
@@ -103,6 +105,7 @@ export class ExecProxy {
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    this.gate?.(req);
     const url = new URL(req.url ?? '/', 'http://gateway');
     const m = PATH.exec(url.pathname);
     if (!m || (req.method !== 'GET' && req.method !== 'POST')) throw new ApiError('NotFound', 'the server could not find the requested resource');

@@ -44,7 +44,7 @@ import { crdEventHandler } from './crds.js';
 import type { PodDisruptionBudget } from '../../shared/resources/pdb.js';
 import { admitDefaultIngressClass } from './ingress-admission.js';
 import type { IngressClass } from '../../shared/resources/ingress.js';
-import { alwaysAllow, escalationAdmission, installAuthorization, InformerPolicyCache, rbacAuthorizer, type AuthorizationMode } from './authz/index.js';
+import { alwaysAllow, escalationAdmission, installAuthorization, InformerPolicyCache, rbacAuthorizer, upgradeGate, type AuthorizationMode } from './authz/index.js';
 
 export { BODY_LIMIT } from './error-mapping.js';
 
@@ -85,11 +85,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const crdEvents = crdEventHandler(store, log, logger, deps.clock);
   const crdWatch = new CrdWatch(log, logger, (ev, r) => crdEvents.handle(ev, r));
   await crdWatch.start();
-  const execs = new ExecProxy(store, logger.child({ component: 'exec' }));
   // RBAC decides from the Roles and bindings four informers keep in memory (authz/policy-cache.ts).
   const policyCache = deps.authorizationMode === 'RBAC' ? new InformerPolicyCache(log, logger.child({ component: 'rbac' })) : undefined;
   await policyCache?.start();
   const authz = policyCache ? rbacAuthorizer(policyCache) : alwaysAllow();
+  const execs = new ExecProxy(store, logger.child({ component: 'exec' }), upgradeGate(authz));
   const now = deps.clock ?? (() => new Date());
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();

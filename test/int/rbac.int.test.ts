@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startControllerStack, type ControllerStack } from '../controller-stack.js';
 import { eventually } from '../wait.js';
+import WebSocket from 'ws';
 
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 
@@ -92,6 +93,22 @@ describe('RBAC authorization at the gateway', () => {
     // Discovery is everyone's (system:discovery is bound to system:authenticated).
     assert.equal((await call('GET', '/api/v1', undefined, 'alice')).status, 200);
     assert.equal((await call('GET', '/metrics', undefined, 'alice')).status, 403);
+
+    // exec is a WebSocket upgrade fastify never sees: authorized all the same (view has no pods/exec).
+    const upgrade = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const ws = new WebSocket(`${cs.url.replace('http', 'ws')}/api/v1/namespaces/team-a/pods/p/exec?command=sh&stdout=true`, ['v5.channel.k8s.io'], {
+        headers: { 'Impersonate-User': 'alice' },
+      });
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      ws.on('open', () => reject(new Error('upgraded')));
+      ws.on('error', () => undefined);
+    });
+    assert.equal(upgrade.status, 403);
+    assert.equal(JSON.parse(upgrade.body).message, 'pods "p" is forbidden: User "alice" cannot get resource "pods/exec" in API group "" in the namespace "team-a"');
   });
 
   it('refuses escalation: roles and bindings only with rules the writer holds', async () => {

@@ -4,6 +4,7 @@
  * filters), decided before the body is read; the authorization.k8s.io reviews; escalation checks
  * on the RBAC kinds' writes.
  */
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MASTERS_GROUP, AUTHENTICATED_GROUP, type RequestAttributes, type UserInfo } from '../../../shared/auth/user.js';
 import { attributesFor, forbiddenMessage, requestInfo } from '../../../shared/auth/request-info.js';
@@ -11,7 +12,7 @@ import { ApiError, forbiddenError } from '../../../shared/errors.js';
 import type { ResourceInfo } from '../../../shared/resources/registry.js';
 import type { KObject } from '../../../shared/resources/meta.js';
 import type { Authorizer } from './authorizer.js';
-import { impersonation } from './impersonation.js';
+import { impersonation, type Headers } from './impersonation.js';
 import { checkEscalation, RBAC_KINDS } from './escalation-admission.js';
 import { review, reviewOf } from './reviews.js';
 
@@ -25,6 +26,18 @@ export const DEFAULT_USER: UserInfo = { username: 'system:admin', groups: [MASTE
 /** The authenticated user (the authenticators set `request.user`), else DEFAULT_USER. */
 export function userOf(req: FastifyRequest): UserInfo {
   return (req as FastifyRequest & { user?: UserInfo }).user ?? DEFAULT_USER;
+}
+
+/** The same for a raw request fastify never sees (a WebSocket upgrade): `req.user` if an authenticator set it. */
+export function userOfRaw(req: IncomingMessage): UserInfo {
+  return (req as IncomingMessage & { user?: UserInfo }).user ?? DEFAULT_USER;
+}
+
+/** The gate the exec/attach upgrade path (exec.ts) calls before anything else. */
+export function upgradeGate(authz: Authorizer): (req: IncomingMessage) => void {
+  return (req) => {
+    authorizeRequest(authz, userOfRaw(req), req.method ?? 'GET', req.url ?? '/', req.headers);
+  };
 }
 
 const acting = new WeakMap<FastifyRequest, UserInfo>();
@@ -44,24 +57,43 @@ function forbidden(a: RequestAttributes, reason = ''): ApiError {
  * Impersonate, then authorize every request before its body is read; answer the reviews. Call
  * before the resource routes are added.
  */
+/**
+ * Impersonation, then authorization of one request from its method, URL and headers (throws a 403,
+ * or a 500 for impersonation headers Kubernetes refuses); the user it acts as.
+ */
+export function authorizeRequest(authz: Authorizer, requester: UserInfo, method: string, url: string, headers: Headers): UserInfo {
+  const imp = impersonation(headers);
+  if (imp.type === 'invalid') throw new ApiError('InternalError', `Internal error occurred: ${imp.message}`);
+  let user = requester;
+  if (imp.type === 'impersonate') {
+    for (const check of imp.checks) {
+      const a = { user: requester, ...check };
+      const d = authz.authorize(a);
+      if (!d.allowed) throw forbidden(a, d.reason);
+    }
+    user = imp.user;
+  }
+  const a = attributesFor(user, requestInfo(method, url));
+  const d = authz.authorize(a);
+  if (!d.allowed) throw forbidden(a, d.reason);
+  // A WebSocket exec/attach/portforward is a GET that acts: it needs `create` too, as in
+  // Kubernetes 1.32 (AuthorizePodWebsocketUpgradeCreatePermission).
+  if (a.resourceRequest && a.verb === 'get' && a.resource === 'pods' && ['exec', 'attach', 'portforward'].includes(a.subresource ?? '')) {
+    const c = { ...a, verb: 'create' };
+    const dc = authz.authorize(c);
+    if (!dc.allowed) throw forbidden(c, dc.reason);
+  }
+  return user;
+}
+
+/**
+ * Impersonate, then authorize every request before its body is read; answer the reviews. Call
+ * before the resource routes are added.
+ */
 export function installAuthorization(app: FastifyInstance, authz: Authorizer): void {
   app.addHook('onRequest', async (req) => {
-    const requester = userOf(req);
-    const imp = impersonation(req.headers);
-    if (imp.type === 'invalid') throw new ApiError('InternalError', `Internal error occurred: ${imp.message}`);
-    let user = requester;
-    if (imp.type === 'impersonate') {
-      for (const check of imp.checks) {
-        const a = { user: requester, ...check };
-        const d = authz.authorize(a);
-        if (!d.allowed) throw forbidden(a, d.reason);
-      }
-      user = imp.user;
-      acting.set(req, user);
-    }
-    const a = attributesFor(user, requestInfo(req.method, req.url));
-    const d = authz.authorize(a);
-    if (!d.allowed) throw forbidden(a, d.reason);
+    const user = authorizeRequest(authz, userOf(req), req.method, req.url, req.headers);
+    if (user !== userOf(req)) acting.set(req, user);
   });
 
   const answer = async (req: FastifyRequest, reply: FastifyReply) => {
