@@ -70,6 +70,14 @@ describe('kubectl and RBAC', { skip: KUBECTL_SKIP }, () => {
     assert.equal((await s.kubectl('auth', 'can-i', 'get', '/healthz', '--as', 'alice')).stdout.trim(), 'yes');
   });
 
+  it('discovery lists the RBAC kinds and the authorization reviews', async () => {
+    const rbac = await ok('api-resources', '--api-group=rbac.authorization.k8s.io', '--no-headers');
+    assert.deepEqual(rbac.trim().split('\n').map((l) => l.split(/\s+/)[0]).sort(), ['clusterrolebindings', 'clusterroles', 'rolebindings', 'roles']);
+    const authz = await ok('api-resources', '--api-group=authorization.k8s.io', '-o', 'wide', '--no-headers');
+    assert.match(authz, /^selfsubjectaccessreviews\s+authorization\.k8s\.io\/v1\s+false\s+SelfSubjectAccessReview\s+create\s*$/m);
+    assert.match(authz, /^localsubjectaccessreviews\s+authorization\.k8s\.io\/v1\s+true\s+LocalSubjectAccessReview\s+create\s*$/m);
+  });
+
   it('kubectl auth can-i --list', async () => {
     const out = await ok('auth', 'can-i', '--list', '-n', 'team-a', '--as', 'alice');
     const lines = out.split('\n');
