@@ -106,18 +106,17 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     clusterRole('system:public-info-viewer', [url(['/healthz', '/livez', '/readyz', '/version', '/version/'], ['get'])]),
     // ---- jetkube's components
     clusterRole('system:kube-controller-manager', [
-      r(['', 'apps', 'batch', 'policy', 'coordination.k8s.io', 'networking.k8s.io', RBAC_GROUP], ['*'], READ),
-      r([''], ['pods', 'pods/status', 'services', 'endpoints', 'serviceaccounts', 'secrets', 'configmaps', 'namespaces', 'namespaces/status', 'namespaces/finalize',
-        'nodes', 'nodes/status'], WRITE),
-      r([''], ['events'], ['create', 'patch', 'update']),
+      // the garbage collector and the namespace controller act on any kind (Kubernetes'
+      // generic-garbage-collector and namespace-controller roles)
+      r(['*'], ['*'], ['delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']),
+      // what the controllers create
+      r([''], ['pods', 'endpoints', 'serviceaccounts', 'configmaps', 'events'], ['create']),
       r([''], ['pods/eviction'], ['create']),
-      r(['apps'], ['replicasets', 'replicasets/status', 'replicasets/scale', 'deployments', 'deployments/status', 'deployments/scale', 'daemonsets', 'daemonsets/status',
-        'statefulsets', 'statefulsets/status', 'statefulsets/scale', 'controllerrevisions'], WRITE),
-      r(['batch'], ['jobs', 'jobs/status', 'cronjobs', 'cronjobs/status'], WRITE),
-      r(['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status'], WRITE),
-      r(['coordination.k8s.io'], ['leases'], WRITE),
-      // the clusterrole-aggregation controller fills aggregated roles' rules
-      r([RBAC_GROUP], ['clusterroles'], ['escalate', 'patch', 'update']),
+      r(['apps'], ['replicasets', 'controllerrevisions'], ['create']),
+      r(['batch'], ['jobs'], ['create']),
+      r(['coordination.k8s.io'], ['leases'], ['create']),
+      // the clusterrole-aggregation controller writes rules it need not hold
+      r([RBAC_GROUP], ['clusterroles'], ['escalate']),
     ]),
     clusterRole('system:kube-scheduler', [
       r(['', 'apps', 'policy'], ['pods', 'nodes', 'namespaces', 'services', 'replicasets', 'statefulsets', 'poddisruptionbudgets'], READ),
