@@ -9,6 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { KUBECTL_SKIP, kubectlSuite } from './kubectl-harness.js';
 import { eventually } from '../wait.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createLogger } from '../../shared/log.js';
 import { startControllerManager, type RunningControllerManager } from '../../services/controller-manager/manager.js';
 
@@ -50,6 +52,16 @@ describe('kubectl and RBAC', { skip: KUBECTL_SKIP }, () => {
     assert.match(rbs, /alice-view\s+ClusterRole\/view\s+\S+\s+alice\s+team-a:robot\n/);
     const crbs = await ok('get', 'clusterrolebinding', 'alice-nodes');
     assert.match(crbs, /alice-nodes\s+ClusterRole\/node-reader\s+\S+\n/);
+
+    // apply (a strategic merge patch on the second run) and explain work on the RBAC kinds too.
+    const manifest = join(s.dir, 'role.yaml');
+    const yaml = (verbs: string) => `apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: cm-editor\n  namespace: team-a\nrules:\n- apiGroups: [""]\n  resources: [configmaps]\n  verbs: [${verbs}]\n`;
+    await writeFile(manifest, yaml('get'));
+    await ok('apply', '-f', manifest);
+    await writeFile(manifest, yaml('get, update'));
+    assert.match(await ok('apply', '-f', manifest), /role\.rbac\.authorization\.k8s\.io\/cm-editor configured/);
+    assert.deepEqual(JSON.parse(await ok('get', 'role', 'cm-editor', '-n', 'team-a', '-o', 'json')).rules[0].verbs, ['get', 'update']);
+    assert.match(await ok('explain', 'clusterrole.aggregationRule'), /clusterRoleSelectors/);
 
     const immutable = await s.kubectl('patch', 'rolebinding', 'alice-view', '-n', 'team-a', '--type=merge', '-p', '{"roleRef":{"name":"edit"}}');
     assert.notEqual(immutable.code, 0);
