@@ -39,8 +39,8 @@ export interface WriteOptions {
   readonly manager?: string;
   /** Server-side apply only: take the fields other managers own. */
   readonly force?: boolean;
-  /** Validating admission of the object about to be written (create, update, patch, apply; not delete): throws to refuse. */
-  readonly admit?: (obj: KObject) => void;
+  /** Validating admission of the object about to be written (create, update, patch, apply; not delete), with the stored one on updates: throws to refuse. */
+  readonly admit?: (obj: KObject, old?: KObject) => void;
 }
 
 export interface WriteResult {
@@ -352,7 +352,7 @@ export class ObjectStore {
       const d = compute(cur);
       if (d.op === 'noop') return d.object;
       let next = d.object;
-      if (d.type !== 'DELETED') opts.admit?.(next);
+      if (d.type !== 'DELETED') opts.admit?.(next, cur.object);
       if (holds && d.type !== 'DELETED') {
         next = await this.reservations!.acquire(info, next, cur.object, opts.dryRun ?? false);
         // A spec that only looked changed because it left allocated values out is not a new generation.

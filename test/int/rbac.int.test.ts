@@ -134,6 +134,15 @@ describe('RBAC authorization at the gateway', () => {
     const grown = await call('PUT', `${RBAC}/namespaces/team-c/roles/reader`, { ...reader, rules: [...reader.rules, { apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] }, 'bob');
     assert.equal(grown.status, 403);
 
+    // Only what the garbage collector changes (finalizers, owner references) needs no check; a label does.
+    await ok('POST', `${RBAC}/namespaces/team-c/roles`, role('wide', [{ apiGroups: [''], resources: ['nodes'], verbs: ['delete'] }]));
+    const merge = (body: object) => fetch(`${cs.url}${RBAC}/namespaces/team-c/roles/wide`, {
+      method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json', 'Impersonate-User': 'bob' }, body: JSON.stringify(body),
+    });
+    assert.equal((await merge({ metadata: { finalizers: ['example.com/hold'] } })).status, 200);
+    assert.equal((await merge({ metadata: { finalizers: null } })).status, 200);
+    assert.equal((await merge({ metadata: { labels: { a: 'b' } } })).status, 403);
+
     const toAdmin = await call('POST', `${RBAC}/namespaces/team-c/rolebindings`, binding('team-c', 'carol-ca', 'ClusterRole', 'cluster-admin', 'carol'), 'bob');
     assert.equal(toAdmin.status, 403);
     assert.match(toAdmin.body.message, /^rolebindings\.rbac\.authorization\.k8s\.io "carol-ca" is forbidden: user "bob" .* is attempting to grant RBAC permissions not currently held:\n/);

@@ -21,6 +21,7 @@ import {
 } from '../../shared/auth/rbac/index.js';
 import { forbiddenStatusMessage, requestInfo } from '../../shared/auth/request-info.js';
 import { impersonation } from '../../services/gateway/authz/impersonation.js';
+import { onlyGarbageCollectorFields } from '../../services/gateway/authz/escalation-admission.js';
 import {
   validateClusterRole,
   validateClusterRoleBinding,
@@ -294,6 +295,17 @@ describe('impersonation headers', () => {
     assert.deepEqual(i.checks[0], { verb: 'impersonate', resourceRequest: true, apiGroup: '', resource: 'serviceaccounts', namespace: 'ci', name: 'builder' });
   });
   it('groups without a user are refused', () => assert.equal(impersonation({ 'impersonate-group': 'dev' }).type, 'invalid'));
+});
+
+describe('updates that only the garbage collector makes skip the escalation check', () => {
+  const old = { ...role('ns', 'r', [rule('get', '', 'pods')]), metadata: { name: 'r', namespace: 'ns', resourceVersion: '4' } };
+  const cases: [string, object, boolean][] = [
+    ['finalizers', { metadata: { ...old.metadata, finalizers: ['x'] } }, true],
+    ['owner references', { metadata: { ...old.metadata, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'c', uid: 'u' }] } }, true],
+    ['a label', { metadata: { ...old.metadata, labels: { a: 'b' } } }, false],
+    ['the rules', { rules: [rule('*', '*', '*')] }, false],
+  ];
+  for (const [name, change, want] of cases) it(name, () => assert.equal(onlyGarbageCollectorFields({ ...old, ...change } as Role, old), want));
 });
 
 describe('RBAC kinds: validation', () => {

@@ -4,6 +4,7 @@
  * `escalate` roles; a binding only to a role whose rules they hold, unless they may `bind` it;
  * an aggregationRule only by someone holding everything. system:masters may do all of it.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { UserInfo } from '../../../shared/auth/user.js';
 import type { ResourceInfo } from '../../../shared/resources/registry.js';
 import type { KObject } from '../../../shared/resources/meta.js';
@@ -16,6 +17,19 @@ const FULL_AUTHORITY: PolicyRule[] = [
   { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
   { verbs: ['*'], nonResourceURLs: ['*'] },
 ];
+
+/**
+ * An update that changes only what the garbage collector changes (owner references, finalizers),
+ * besides what the server keeps (resourceVersion, managedFields): no escalation check, as
+ * Kubernetes' IsOnlyMutatingGCFields.
+ */
+export function onlyGarbageCollectorFields(obj: KObject, old: KObject): boolean {
+  const strip = (o: KObject) => {
+    const { ownerReferences: _o, finalizers: _f, managedFields: _m, resourceVersion: _r, ...meta } = o.metadata as Record<string, unknown>;
+    return { ...o, metadata: meta };
+  };
+  return isDeepStrictEqual(strip(obj), strip(old));
+}
 
 export const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 

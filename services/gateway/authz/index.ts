@@ -13,7 +13,7 @@ import type { ResourceInfo } from '../../../shared/resources/registry.js';
 import type { KObject } from '../../../shared/resources/meta.js';
 import type { Authorizer } from './authorizer.js';
 import { impersonation, type Headers } from './impersonation.js';
-import { checkEscalation, RBAC_KINDS } from './escalation-admission.js';
+import { checkEscalation, onlyGarbageCollectorFields, RBAC_KINDS } from './escalation-admission.js';
 import { review, reviewOf } from './reviews.js';
 
 export { alwaysAllow, rbacAuthorizer, parseAuthorizationMode, type Authorizer, type AuthorizationMode } from './authorizer.js';
@@ -108,9 +108,12 @@ export function installAuthorization(app: FastifyInstance, authz: Authorizer): v
 }
 
 /** The validating admission a write of `info` needs for this request (RBAC kinds in RBAC mode), or undefined. */
-export function escalationAdmission(authz: Authorizer, req: FastifyRequest, info: ResourceInfo, ns: string): ((obj: KObject) => void) | undefined {
+export function escalationAdmission(authz: Authorizer, req: FastifyRequest, info: ResourceInfo, ns: string): ((obj: KObject, old?: KObject) => void) | undefined {
   if (!authz.policy || !RBAC_KINDS.has(info.kind)) return undefined;
   const user = actingUser(req);
   const policy = authz.policy;
-  return (obj) => checkEscalation(authz, policy, user, info, ns, obj);
+  return (obj, old) => {
+    if (old && onlyGarbageCollectorFields(obj, old)) return;
+    checkEscalation(authz, policy, user, info, ns, obj);
+  };
 }
