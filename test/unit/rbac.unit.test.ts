@@ -294,6 +294,14 @@ describe('impersonation headers', () => {
     assert.deepEqual(i.user.groups, ['system:serviceaccounts', 'system:serviceaccounts:ci', 'system:authenticated']);
     assert.deepEqual(i.checks[0], { verb: 'impersonate', resourceRequest: true, apiGroup: '', resource: 'serviceaccounts', namespace: 'ci', name: 'builder' });
   });
+  it('extra keys are unescaped; a malformed escape is kept', () => {
+    const i = impersonation({ 'impersonate-user': 'u', 'impersonate-extra-example.com%2fteam': 'a, b', 'impersonate-extra-%zz': 'c' });
+    if (i.type !== 'impersonate') return assert.fail(i.type);
+    assert.deepEqual(i.user.extra, { 'example.com/team': ['a', 'b'], '%zz': ['c'] });
+    assert.deepEqual(i.checks.slice(1).map((c) => `${c.apiGroup} ${c.resource}/${c.subresource} ${c.name}`), [
+      'authentication.k8s.io userextras/example.com/team a', 'authentication.k8s.io userextras/example.com/team b', 'authentication.k8s.io userextras/%zz c',
+    ]);
+  });
   it('groups without a user are refused', () => assert.equal(impersonation({ 'impersonate-group': 'dev' }).type, 'invalid'));
 });
 

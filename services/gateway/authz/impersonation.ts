@@ -19,6 +19,15 @@ export type Impersonation =
   /** `checks` must all be allowed for `requester`; then the request acts as `user`. */
   | { readonly type: 'impersonate'; readonly user: UserInfo; readonly checks: readonly Omit<RequestAttributes, 'user'>[] };
 
+/** Extra keys are percent-encoded in header names; a malformed escape is kept as written. */
+function unescapeKey(k: string): string {
+  try {
+    return decodeURIComponent(k);
+  } catch {
+    return k;
+  }
+}
+
 const all = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 export function impersonation(headers: Headers): Impersonation {
@@ -28,7 +37,7 @@ export function impersonation(headers: Headers): Impersonation {
   const extra: Record<string, string[]> = {};
   for (const [h, v] of Object.entries(headers)) {
     if (!h.startsWith('impersonate-extra-')) continue;
-    const key = decodeURIComponent(h.slice('impersonate-extra-'.length));
+    const key = unescapeKey(h.slice('impersonate-extra-'.length));
     extra[key] = all(v).flatMap((x) => x.split(',').map((s) => s.trim()));
   }
   if (!users.length && !groups.length && !uids.length && !Object.keys(extra).length) return { type: 'none' };
