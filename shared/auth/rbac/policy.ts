@@ -1,6 +1,7 @@
 /**
- * The RBAC objects an authorizer decides from, kept in memory: what the gateway's informers fill
- * (policy-cache.ts in services/gateway) and what unit tests build directly. No I/O.
+ * The RBAC objects an authorizer decides from (PolicySource): the gateway serves it from its
+ * informers' caches (services/gateway/authz/policy-cache.ts); PolicyIndex is the in-memory twin
+ * unit tests build directly. No I/O.
  */
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../resources/rbac.js';
 
@@ -15,7 +16,7 @@ export interface PolicySource {
 type Kind = 'Role' | 'ClusterRole' | 'RoleBinding' | 'ClusterRoleBinding';
 type Obj = Role | ClusterRole | RoleBinding;
 
-/** Objects by kind, namespace and name; `put` and `remove` as events arrive. */
+/** Objects by kind, namespace and name, in memory. */
 export class PolicyIndex implements PolicySource {
   private readonly byKind = new Map<Kind, Map<string, Map<string, Obj>>>();
 
@@ -26,14 +27,14 @@ export class PolicyIndex implements PolicySource {
   }
 
   put(o: Obj): void {
-    const ns = this.ns(o.kind as Kind, o.metadata.namespace);
+    const ns = this.ns(o.kind as Kind);
     let m = ns.get(o.metadata.namespace ?? '');
     if (!m) ns.set(o.metadata.namespace ?? '', (m = new Map()));
     m.set(o.metadata.name ?? '', o);
   }
 
   remove(o: Obj): void {
-    this.ns(o.kind as Kind, o.metadata.namespace).get(o.metadata.namespace ?? '')?.delete(o.metadata.name ?? '');
+    this.ns(o.kind as Kind).get(o.metadata.namespace ?? '')?.delete(o.metadata.name ?? '');
   }
 
   role(namespace: string, name: string): Role | undefined {
@@ -52,7 +53,8 @@ export class PolicyIndex implements PolicySource {
     return (this.ns('ClusterRole').get('')?.values() ?? []) as Iterable<ClusterRole>;
   }
 
-  private ns(kind: Kind, _namespace?: string): Map<string, Map<string, Obj>> {
+  /** Objects of one kind: namespace → name → object ('' for cluster-scoped kinds). */
+  private ns(kind: Kind): Map<string, Map<string, Obj>> {
     let m = this.byKind.get(kind);
     if (!m) this.byKind.set(kind, (m = new Map()));
     return m;
