@@ -3,7 +3,8 @@
  * `/api/v1/...` and `/apis/<group>/<version>/...` with at least a resource are resource requests
  * (verb from the method: get/list/watch, create, update, patch, delete/deletecollection;
  * namespace, resource, name, subresource from the path; a list or watch narrowed to one name by
- * `fieldSelector=metadata.name=x` names it), everything else (`/api`, `/apis/apps`, `/healthz`,
+ * `fieldSelector=metadata.name=x` names it; the deprecated `/watch/` and `/proxy/` prefixes are
+ * their verbs), everything else (`/api`, `/apis/apps`, `/healthz`,
  * `/version`, `/openapi/v2`) is a non-resource request whose verb is the method in lower case.
  * The namespace object's own path `/api/v1/namespaces/<ns>` is the namespaces resource named
  * <ns>, in namespace <ns>.
@@ -13,6 +14,7 @@ import type { RequestAttributes, UserInfo } from './user.js';
 export type RequestInfo = Omit<RequestAttributes, 'user'>;
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+const VERBS: Readonly<Record<string, string>> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
 function decode(seg: string): string {
   try {
@@ -52,27 +54,13 @@ export function requestInfo(method: string, url: string): RequestInfo {
     rest = parts.slice(3);
   } else return nonResource;
 
-  let verb: string;
-  switch (method.toUpperCase()) {
-    case 'POST':
-      verb = 'create';
-      break;
-    case 'GET':
-    case 'HEAD':
-      verb = 'get';
-      break;
-    case 'PUT':
-      verb = 'update';
-      break;
-    case 'PATCH':
-      verb = 'patch';
-      break;
-    case 'DELETE':
-      verb = 'delete';
-      break;
-    default:
-      verb = '';
+  // The deprecated special-verb prefixes: /api/v1/watch/..., /api/v1/proxy/...
+  let special: string | undefined;
+  if ((rest[0] === 'watch' || rest[0] === 'proxy') && rest.length >= 2) {
+    special = rest[0];
+    rest = rest.slice(1);
   }
+  let verb = special ?? VERBS[method.toUpperCase()] ?? '';
 
   let namespace = '';
   if (rest[0] === 'namespaces') {
@@ -85,14 +73,15 @@ export function requestInfo(method: string, url: string): RequestInfo {
   let name = rest[1] ?? '';
   const subresource = rest.length >= 3 ? rest[2]! : '';
 
-  if (!name && verb === 'get') {
-    const params = new URLSearchParams(query);
-    const w = params.get('watch');
+  if (!special && !name && verb === 'get') {
+    const w = new URLSearchParams(query).get('watch');
     verb = w === 'true' || w === '1' ? 'watch' : 'list';
+  }
+  if (!name && (verb === 'list' || verb === 'watch')) {
     const byName = nameFromFieldSelector(query);
     if (byName !== undefined) name = byName;
   }
-  if (!name && verb === 'delete') verb = 'deletecollection';
+  if (!special && !name && verb === 'delete') verb = 'deletecollection';
 
   return {
     verb,
