@@ -160,6 +160,22 @@ describe('RBAC authorization at the gateway', () => {
     assert.equal(cr.status, 403);
     assert.equal(cr.body.message, 'clusterroles.rbac.authorization.k8s.io is forbidden: User "bob" cannot create resource "clusterroles" in API group "rbac.authorization.k8s.io" at the cluster scope');
 
+    // An aggregationRule needs everything (it can gather anything), even for someone who may write cluster roles.
+    const clusterRole = (name: string, body: object) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, ...body });
+    await ok('POST', `${RBAC}/clusterroles`, clusterRole('cr-writer', { rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['create'] }, { apiGroups: [''], resources: ['pods'], verbs: ['get'] }] }));
+    await ok('POST', `${RBAC}/clusterrolebindings`, {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'dave-cr-writer' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cr-writer' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'dave' }],
+    });
+    const podGetter = await eventually('dave may create a cluster role he holds', async () => {
+      const r = await call('POST', `${RBAC}/clusterroles`, clusterRole('pod-getter', { rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] }), 'dave');
+      return r.status === 201 && r;
+    });
+    assert.equal(podGetter.body.metadata.name, 'pod-getter');
+    const aggregating = await call('POST', `${RBAC}/clusterroles`, clusterRole('gatherer', { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { a: 'b' } }] } }), 'dave');
+    assert.equal(aggregating.status, 403);
+    assert.equal(aggregating.body.message, 'clusterroles.rbac.authorization.k8s.io "gatherer" is forbidden: must have cluster-admin privileges to use the aggregationRule');
+
     // With `escalate` on roles, the same role is allowed.
     await ok('POST', `${RBAC}/clusterroles`, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'role-escalator' }, rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['escalate'] }] });
     await ok('POST', `${RBAC}/namespaces/team-c/rolebindings`, binding('team-c', 'bob-escalate', 'ClusterRole', 'role-escalator', 'bob'));

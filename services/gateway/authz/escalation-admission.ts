@@ -1,8 +1,9 @@
 /**
  * Escalation prevention on the RBAC kinds' writes (Kubernetes' policy-based RBAC storage): a Role
  * or ClusterRole is written only with rules the writer holds in that namespace, unless they may
- * `escalate` roles; a binding only to a role whose rules they hold, unless they may `bind` it;
- * an aggregationRule only by someone holding everything. system:masters may do all of it.
+ * `escalate` roles (then also an aggregationRule, which otherwise needs everything: it can gather
+ * anything); a binding only to a role whose rules they hold, unless they may `bind` it.
+ * system:masters may do all of it.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { UserInfo } from '../../../shared/auth/user.js';
@@ -34,7 +35,7 @@ export function onlyGarbageCollectorFields(obj: KObject, old: KObject): boolean 
 export const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 
 /** Throws a 403 (or the roleRef's 404) when `user` may not write `obj`; `ns` is the request's namespace. */
-export function checkEscalation(authz: Authorizer, policy: PolicySource, user: UserInfo, info: ResourceInfo, ns: string, obj: KObject): void {
+export function checkEscalation(authz: Authorizer, policy: PolicySource, user: UserInfo, info: ResourceInfo, ns: string, obj: KObject, old?: KObject): void {
   if (!RBAC_KINDS.has(info.kind) || info.group !== RBAC_GROUP || isMaster(user)) return;
   const name = obj.metadata.name ?? '';
   const may = (verb: string, resource: string, objName: string, namespace: string) =>
@@ -46,15 +47,15 @@ export function checkEscalation(authz: Authorizer, policy: PolicySource, user: U
   };
 
   if (info.kind === 'Role' || info.kind === 'ClusterRole') {
-    const role = obj as ClusterRole;
-    if (info.kind === 'ClusterRole' && role.aggregationRule) {
+    if (may('escalate', info.plural, name, ns)) return;
+    confirm((obj as ClusterRole).rules ?? []);
+    // An aggregationRule can gather anything: setting, keeping or removing one needs `*` on `*.*`.
+    if (info.kind === 'ClusterRole' && ((obj as ClusterRole).aggregationRule || (old as ClusterRole | undefined)?.aggregationRule)) {
       const own = rulesFor(policy, user, '');
       if (escalationMessage(user, own.rules, FULL_AUTHORITY)) {
         throw forbiddenError(info.plural, RBAC_GROUP, name, 'must have cluster-admin privileges to use the aggregationRule');
       }
     }
-    if (may('escalate', info.plural, name, ns)) return;
-    confirm(role.rules ?? []);
     return;
   }
   const b = obj as RoleBinding;

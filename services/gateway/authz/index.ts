@@ -114,6 +114,6 @@ export function escalationAdmission(authz: Authorizer, req: FastifyRequest, info
   const policy = authz.policy;
   return (obj, old) => {
     if (old && onlyGarbageCollectorFields(obj, old)) return;
-    checkEscalation(authz, policy, user, info, ns, obj);
+    checkEscalation(authz, policy, user, info, ns, obj, old);
   };
 }
