@@ -22,6 +22,8 @@ import {
 import { forbiddenStatusMessage, requestInfo } from '../../shared/auth/request-info.js';
 import { impersonation } from '../../services/gateway/authz/impersonation.js';
 import { onlyGarbageCollectorFields } from '../../services/gateway/authz/escalation-admission.js';
+import { review, reviewOf } from '../../services/gateway/authz/reviews.js';
+import { alwaysAllow, parseAuthorizationMode, rbacAuthorizer } from '../../services/gateway/authz/authorizer.js';
 import {
   validateClusterRole,
   validateClusterRoleBinding,
@@ -363,5 +365,60 @@ describe('RBAC kinds: validation', () => {
       'subjects[1].apiGroup: Unsupported value: "": supported values: "rbac.authorization.k8s.io"',
       'subjects[2].namespace: Required value',
     ]);
+  });
+});
+
+describe('authorization reviews (pure)', () => {
+  const policy = PolicyIndex.of([
+    cr('pod-reader', [rule('get,list', '', 'pods'), urls('get', '/healthz')]),
+    crb('readers', 'pod-reader', 'Group:readers'),
+    rb('ns1', 'missing', 'Role/nope', 'User:dan'),
+  ]);
+  const authz = rbacAuthorizer(policy);
+  const dan = user('dan', 'readers');
+
+  it('reviewOf: paths and namespaces', () => {
+    assert.deepEqual(reviewOf('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'), { kind: 'SelfSubjectAccessReview', namespace: '' });
+    assert.deepEqual(reviewOf('/apis/authorization.k8s.io/v1/namespaces/ns1/localsubjectaccessreviews?x=1'), { kind: 'LocalSubjectAccessReview', namespace: 'ns1' });
+    assert.equal(reviewOf('/apis/authorization.k8s.io/v1/localsubjectaccessreviews'), undefined);
+    assert.equal(reviewOf('/apis/authorization.k8s.io/v1/namespaces/ns1/subjectaccessreviews'), undefined);
+    assert.equal(reviewOf('/api/v1/pods'), undefined);
+  });
+  it('SelfSubjectAccessReview answers for the caller', () => {
+    const out = review(authz, 'SelfSubjectAccessReview', '', { spec: { resourceAttributes: { verb: 'list', resource: 'pods', namespace: 'x' } } }, dan) as any;
+    assert.deepEqual(out.status, { allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "readers" of ClusterRole "pod-reader" to Group "readers"' });
+    assert.equal(out.kind, 'SelfSubjectAccessReview');
+    assert.equal((review(authz, 'SelfSubjectAccessReview', '', { spec: { resourceAttributes: { verb: 'delete', resource: 'pods' } } }, dan) as any).status.allowed, false);
+  });
+  it('SubjectAccessReview answers for the spec\'s user and groups, and needs one', () => {
+    const ask = (spec: object) => review(authz, 'SubjectAccessReview', '', { spec }, user('admin', 'system:masters')) as any;
+    assert.equal(ask({ user: 'x', groups: ['readers'], resourceAttributes: { verb: 'get', resource: 'pods' } }).status.allowed, true);
+    assert.equal(ask({ user: 'x', resourceAttributes: { verb: 'get', resource: 'pods' } }).status.allowed, false);
+    assert.throws(() => ask({ resourceAttributes: { verb: 'get', resource: 'pods' } }), /spec\.user: Invalid value: "": at least one of user or group must be specified/);
+    assert.throws(() => ask({ user: 'x', resourceAttributes: {}, nonResourceAttributes: {} }), /spec\.nonResourceAttributes: Invalid value: \{\}: cannot be specified in combination with resourceAttributes/);
+  });
+  it('LocalSubjectAccessReview: the namespace must be the URL\'s', () =>
+    assert.throws(
+      () => review(authz, 'LocalSubjectAccessReview', 'ns1', { spec: { user: 'x', resourceAttributes: { namespace: 'ns2', verb: 'get', resource: 'pods' } } }, dan),
+      /spec\.resourceAttributes\.namespace: Invalid value: "ns2": must match metadata\.namespace/,
+    ));
+  it('SelfSubjectRulesReview: resource and non-resource rules, incomplete with the resolution errors', () => {
+    const out = review(authz, 'SelfSubjectRulesReview', '', { spec: { namespace: 'ns1' } }, dan) as any;
+    assert.deepEqual(out.status, {
+      resourceRules: [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }],
+      nonResourceRules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }],
+      incomplete: true,
+      evaluationError: 'role.rbac.authorization.k8s.io "nope" not found for RoleBinding "missing" in namespace "ns1"',
+    });
+  });
+  it('AlwaysAllow allows everything and lists * rules', () => {
+    const a = alwaysAllow();
+    assert.equal(a.authorize(res(user('anyone'), 'delete', 'nodes')).allowed, true);
+    assert.deepEqual(a.rulesFor(user('anyone'), 'x').rules[0], { verbs: ['*'], apiGroups: ['*'], resources: ['*'] });
+  });
+  it('parseAuthorizationMode', () => {
+    assert.equal(parseAuthorizationMode(undefined), 'AlwaysAllow');
+    assert.equal(parseAuthorizationMode('RBAC'), 'RBAC');
+    assert.throws(() => parseAuthorizationMode('Node,RBAC'), /AUTHORIZATION_MODE must be one of AlwaysAllow, RBAC, got "Node,RBAC"/);
   });
 });

@@ -54,10 +54,6 @@ function forbidden(a: RequestAttributes, reason = ''): ApiError {
 }
 
 /**
- * Impersonate, then authorize every request before its body is read; answer the reviews. Call
- * before the resource routes are added.
- */
-/**
  * Impersonation, then authorization of one request from its method, URL and headers (throws a 403,
  * or a 500 for impersonation headers Kubernetes refuses); the user it acts as.
  */
