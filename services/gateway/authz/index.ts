@@ -33,10 +33,14 @@ export function userOfRaw(req: IncomingMessage): UserInfo {
   return (req as IncomingMessage & { user?: UserInfo }).user ?? DEFAULT_USER;
 }
 
-/** The gate the exec/attach upgrade path (exec.ts) calls before anything else. */
-export function upgradeGate(authz: Authorizer): (req: IncomingMessage) => void {
-  return (req) => {
-    authorizeRequest(authz, userOfRaw(req), req.method ?? 'GET', req.url ?? '/', req.headers);
+/**
+ * The gate the exec/attach upgrade path (exec.ts) calls before anything else: who the request is
+ * (`authenticate`, else userOfRaw), then impersonation and authorization as for any request.
+ */
+export function upgradeGate(authz: Authorizer, authenticate?: (req: IncomingMessage) => Promise<UserInfo>): (req: IncomingMessage) => Promise<void> {
+  return async (req) => {
+    const requester = authenticate ? await authenticate(req) : userOfRaw(req);
+    authorizeRequest(authz, requester, req.method ?? 'GET', req.url ?? '/', req.headers);
   };
 }
 
