@@ -15,8 +15,8 @@ export const COMPONENT_USERS = {
   controllerManager: 'system:kube-controller-manager',
   scheduler: 'system:kube-scheduler',
   proxy: 'system:kube-proxy',
-  dns: 'system:jetkube:dns',
-  ingress: 'system:jetkube:ingress',
+  dns: 'system:jetkube-dns',
+  ingress: 'system:jetkube-ingress',
 } as const;
 /** Kubelets authenticate as `system:node:<name>` in this group. */
 export const NODES_GROUP = 'system:nodes';
@@ -140,8 +140,8 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       r([''], ['services', 'endpoints', 'nodes'], ['list', 'watch', 'get']),
       r([''], ['events'], ['create', 'patch', 'update']),
     ]),
-    clusterRole('system:jetkube:dns', [r([''], ['services', 'endpoints', 'pods', 'namespaces'], ['list', 'watch'])]),
-    clusterRole('system:jetkube:ingress', [
+    clusterRole('system:jetkube-dns', [r([''], ['services', 'endpoints', 'pods', 'namespaces'], ['list', 'watch'])]),
+    clusterRole('system:jetkube-ingress', [
       r(['', 'networking.k8s.io'], ['ingresses', 'ingressclasses', 'services', 'endpoints', 'secrets'], READ),
       r(['networking.k8s.io'], ['ingresses/status'], ['patch', 'update']),
       r([''], ['events'], ['create', 'patch', 'update']),
@@ -160,7 +160,7 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     binding('system:kube-scheduler', 'system:kube-scheduler', [user(COMPONENT_USERS.scheduler)]),
     binding('system:node', 'system:node', [group(NODES_GROUP)]),
     binding('system:node-proxier', 'system:node-proxier', [user(COMPONENT_USERS.proxy)]),
-    binding('system:jetkube:dns', 'system:jetkube:dns', [user(COMPONENT_USERS.dns)]),
-    binding('system:jetkube:ingress', 'system:jetkube:ingress', [user(COMPONENT_USERS.ingress)]),
+    binding('system:jetkube-dns', 'system:jetkube-dns', [user(COMPONENT_USERS.dns)]),
+    binding('system:jetkube-ingress', 'system:jetkube-ingress', [user(COMPONENT_USERS.ingress)]),
   ];
 }
