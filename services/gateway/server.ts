@@ -165,7 +165,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   });
 
   // ---- impersonation and authorization, before any body is read; the authorization.k8s.io reviews.
-  installAuthorization(app, authz);
+  installAuthorization(app, authz, registry);
 
   app.addHook('onResponse', async (req, reply) => {
     const { verb, resource, longRunning } = (req as FastifyRequest & { jk?: { verb: string; resource: string; longRunning?: boolean } }).jk ?? { verb: req.method, resource: '' };

@@ -93,6 +93,8 @@ describe('RBAC authorization at the gateway', () => {
     // Discovery is everyone's (system:discovery is bound to system:authenticated).
     assert.equal((await call('GET', '/api/v1', undefined, 'alice')).status, 200);
     assert.equal((await call('GET', '/metrics', undefined, 'alice')).status, 403);
+    const metrics = await (await fetch(`${cs.url}/metrics`)).text();
+    assert.match(metrics, /jetkube_gateway_authorization_decisions_total\{decision="denied",mode="RBAC"\} [1-9]/);
 
     // exec is a WebSocket upgrade fastify never sees: authorized all the same (view has no pods/exec).
     const upgrade = await new Promise<{ status: number; body: string }>((resolve, reject) => {

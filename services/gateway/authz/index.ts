@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
 import { MASTERS_GROUP, AUTHENTICATED_GROUP, type RequestAttributes, type UserInfo } from '../../../shared/auth/user.js';
 import { attributesFor, forbiddenMessage, requestInfo } from '../../../shared/auth/request-info.js';
 import { ApiError, forbiddenError } from '../../../shared/errors.js';
@@ -90,9 +91,24 @@ export function authorizeRequest(authz: Authorizer, requester: UserInfo, method:
  * Impersonate, then authorize every request before its body is read; answer the reviews. Call
  * before the resource routes are added.
  */
-export function installAuthorization(app: FastifyInstance, authz: Authorizer): void {
+export function installAuthorization(app: FastifyInstance, authz: Authorizer, registry?: Registry): void {
+  const decisions = registry
+    ? new Counter({
+        name: 'jetkube_gateway_authorization_decisions_total',
+        help: 'Requests authorized (impersonation included), by decision and authorization mode',
+        labelNames: ['decision', 'mode'] as const,
+        registers: [registry],
+      })
+    : undefined;
   app.addHook('onRequest', async (req) => {
-    const user = authorizeRequest(authz, userOf(req), req.method, req.url, req.headers);
+    let user: UserInfo;
+    try {
+      user = authorizeRequest(authz, userOf(req), req.method, req.url, req.headers);
+    } catch (e) {
+      decisions?.inc({ decision: 'denied', mode: authz.mode });
+      throw e;
+    }
+    decisions?.inc({ decision: 'allowed', mode: authz.mode });
     if (user !== userOf(req)) acting.set(req, user);
   });
 
