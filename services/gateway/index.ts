@@ -53,7 +53,7 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   await migrate(db);
   const { app, store, tracker } = await buildGateway({ cfg, log, db, logger, ...opts, clusterPodCidr, serviceClusterIpRange, authorizationMode });
   await ensureSystemNamespaces(store);
-  // Like kube-apiserver's RBAC post-start hook: the bootstrap roles and bindings, where missing.
+  // Like kube-apiserver's RBAC post-start hook: the bootstrap roles and bindings, created or reconciled.
   if (authorizationMode === 'RBAC') await ensureBootstrapPolicy(store);
   // Like kube-apiserver's system namespaces controller: one that went missing comes back.
   const systemNamespaces = setInterval(() => {

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { startControllerStack, type ControllerStack } from '../controller-stack.js';
 import { eventually } from '../wait.js';
 import WebSocket from 'ws';
+import { ensureBootstrapPolicy } from '../../services/gateway/authz/bootstrap.js';
 
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 
@@ -63,6 +64,17 @@ describe('RBAC authorization at the gateway', () => {
     assert.ok(!grants(await rulesOf('view'), 'secrets', 'get'));
     const crb = await ok('GET', `${RBAC}/clusterrolebindings/cluster-admin`);
     assert.deepEqual(crb.subjects, [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:masters' }]);
+  });
+
+  it('bootstrap at start is idempotent and restores what an autoupdate role lost', async () => {
+    assert.deepEqual(await ensureBootstrapPolicy(cs.stack.gateway.store), { created: 0, updated: 0 });
+    const basic = await ok('GET', `${RBAC}/clusterroles/system:basic-user`);
+    await ok('PUT', `${RBAC}/clusterroles/system:basic-user`, { ...basic, rules: basic.rules.slice(1) });
+    assert.deepEqual(await ensureBootstrapPolicy(cs.stack.gateway.store), { created: 0, updated: 1 });
+    const sorted = (rules: object[]) => rules.map((r) => JSON.stringify(r)).sort();
+    assert.deepEqual(sorted((await ok('GET', `${RBAC}/clusterroles/system:basic-user`)).rules), sorted(basic.rules));
+    await ok('DELETE', `${RBAC}/clusterrolebindings/system:discovery`);
+    assert.deepEqual(await ensureBootstrapPolicy(cs.stack.gateway.store), { created: 1, updated: 0 });
   });
 
   it('a user bound to view in one namespace lists there, may not delete, and is refused elsewhere', async () => {

@@ -18,6 +18,7 @@ import {
   PolicyIndex,
   ruleAllows,
   rulesFor,
+  reconcileBootstrap,
 } from '../../shared/auth/rbac/index.js';
 import { forbiddenStatusMessage, requestInfo } from '../../shared/auth/request-info.js';
 import { impersonation } from '../../services/gateway/authz/impersonation.js';
@@ -420,5 +421,35 @@ describe('authorization reviews (pure)', () => {
     assert.equal(parseAuthorizationMode(undefined), 'AlwaysAllow');
     assert.equal(parseAuthorizationMode('RBAC'), 'RBAC');
     assert.throws(() => parseAuthorizationMode('Node,RBAC'), /AUTHORIZATION_MODE must be one of AlwaysAllow, RBAC, got "Node,RBAC"/);
+  });
+});
+
+describe('bootstrap reconciliation: add what is missing, remove nothing', () => {
+  const wantedRole = { ...cr('system:basic-user', [rule('create', 'authorization.k8s.io', 'selfsubjectaccessreviews')], { 'kubernetes.io/bootstrapping': 'rbac-defaults' }), metadata: { name: 'system:basic-user', labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } } };
+  it('current: nothing to write', () => assert.equal(reconcileBootstrap(wantedRole, wantedRole), undefined));
+  it('a missing rule comes back; an extra one stays', () => {
+    const edited = { ...wantedRole, rules: [rule('get', '', 'pods')] };
+    assert.deepEqual(reconcileBootstrap(edited, wantedRole)?.rules, [rule('get', '', 'pods'), rule('create', 'authorization.k8s.io', 'selfsubjectaccessreviews')]);
+  });
+  it('a rule covered by a broader one is not missing', () => assert.equal(reconcileBootstrap({ ...wantedRole, rules: [rule('*', '*', '*')] }, wantedRole), undefined));
+  it('autoupdate "false": left alone', () => {
+    const mine = { ...wantedRole, rules: [], metadata: { ...wantedRole.metadata, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'false' } } };
+    assert.equal(reconcileBootstrap(mine, wantedRole), undefined);
+  });
+  it('aggregated roles: selectors, not rules', () => {
+    const roles = bootstrapClusterRoles();
+    const view = roles.find((r) => r.metadata.name === 'view')!;
+    assert.equal(reconcileBootstrap({ ...view, rules: [rule('get', '', 'pods')] }, view), undefined, 'filled rules are the controller\'s');
+    const noSelectors = { ...view, aggregationRule: { clusterRoleSelectors: [] } };
+    assert.deepEqual(reconcileBootstrap(noSelectors, view)?.aggregationRule, view.aggregationRule);
+  });
+  it('bindings: missing subjects are added, others kept', () => {
+    const b = bootstrapClusterRoleBindings().find((x) => x.metadata.name === 'system:public-info-viewer')!;
+    const edited = { ...b, subjects: [b.subjects![0]!, subj('User:extra')] };
+    assert.deepEqual(reconcileBootstrap(edited, b)?.subjects?.map((s) => s.name), ['system:authenticated', 'extra', 'system:unauthenticated']);
+  });
+  it('labels and annotations it lacks are added', () => {
+    const bare = { ...wantedRole, metadata: { name: 'system:basic-user' } };
+    assert.deepEqual(reconcileBootstrap(bare, wantedRole)?.metadata, wantedRole.metadata);
   });
 });

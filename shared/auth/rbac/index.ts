@@ -6,3 +6,4 @@ export { authorize, rulesFor, rulesOfRoleRef, isMaster } from './authorizer.js';
 export { covers, ruleCovers, breakdownRule, compactRules, compactString, escalationMessage } from './escalation.js';
 export { aggregatedRules, aggregationCurrent } from './aggregation.js';
 export { bootstrapClusterRoles, bootstrapClusterRoleBindings, COMPONENT_USERS, NODES_GROUP, AGGREGATE_TO } from './bootstrap.js';
+export { reconcileBootstrap, AUTOUPDATE_ANNOTATION } from './reconcile.js';
