@@ -89,8 +89,8 @@ export class ExecProxy {
   constructor(
     private readonly store: ObjectStore,
     private readonly log: Logger,
-    /** Who the upgrade request is (authn.ts); throws the 401 ApiError for a missing or bad credential. */
-    private readonly authenticate?: (req: IncomingMessage) => Promise<unknown>,
+    /** Authentication and authorization of an upgrade (fastify's hooks never see it): throws to refuse. */
+    private readonly gate?: (req: IncomingMessage) => Promise<void> | void,
   ) {}
 
   /** Take the server's upgrade requests (none of the other routes upgrade). */
@@ -105,7 +105,7 @@ export class ExecProxy {
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    await this.authenticate?.(req);
+    await this.gate?.(req);
     const url = new URL(req.url ?? '/', 'http://gateway');
     const m = PATH.exec(url.pathname);
     if (!m || (req.method !== 'GET' && req.method !== 'POST')) throw new ApiError('NotFound', 'the server could not find the requested resource');
