@@ -44,6 +44,9 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('CronJob', 'cronjobs', 'batch', true, ['cj'], 'cronjobs', ['status']),
   r('Ingress', 'ingresses', 'networking.k8s.io', true, ['ing'], 'ingresses', ['status']),
   r('IngressClass', 'ingressclasses', 'networking.k8s.io', false, [], 'ingressclasses', []),
+  r('PersistentVolume', 'persistentvolumes', '', false, ['pv'], 'persistentvolumes', ['status']),
+  r('PersistentVolumeClaim', 'persistentvolumeclaims', '', true, ['pvc'], 'persistentvolumeclaims', ['status']),
+  r('StorageClass', 'storageclasses', 'storage.k8s.io', false, ['sc'], 'storageclasses', []),
   r('CustomResourceDefinition', 'customresourcedefinitions', 'apiextensions.k8s.io', false, ['crd', 'crds'], 'customresourcedefinitions', ['status']),
 ];
 
