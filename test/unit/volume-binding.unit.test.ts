@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../shared/resources/storage-types.js';
 import { ANN, PVC_PROTECTION_FINALIZER, PV_PROTECTION_FINALIZER } from '../../shared/resources/storage-types.js';
 import { findBestMatch } from '../../shared/storage/binding.js';
+import { REASON_NO_VOLUME_TO_BIND, REASON_SELECTED_NODE, REASON_VOLUME_NODE_AFFINITY, UNBOUND_IMMEDIATE, volumeBinding } from '../../shared/scheduling/volume-binding.js';
 import { MESSAGES, planClaim, planVolume } from '../../services/controller-manager/volume/plan.js';
 import { planProvision } from '../../services/controller-manager/volume/provision.js';
 import { LOCAL_PATH_PROVISIONER, defaultStorageClass, provisionedVolume } from '../../shared/storage/local-path.js';
@@ -231,5 +232,67 @@ describe('storage validation', () => {
       'parameters: Forbidden: updates to parameters are forbidden.',
       'provisioner: Forbidden: updates to provisioner are forbidden.',
     ]);
+  });
+});
+
+describe('volumeBinding (the scheduler\'s VolumeBinding plugin)', () => {
+  const lp = defaultStorageClass();
+  const manual = sc('manual', 'Immediate', 'kubernetes.io/no-provisioner');
+  const local = sc('local', 'WaitForFirstConsumer', 'kubernetes.io/no-provisioner');
+  const podWith = (...claims: string[]) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'default' },
+    spec: { containers: [{ name: 'c', image: 'x' }], volumes: claims.map((c) => ({ name: c, persistentVolumeClaim: { claimName: c } })) },
+  }) as unknown as Parameters<typeof volumeBinding>[0];
+  const lookup = (claims: PersistentVolumeClaim[], vols: PersistentVolume[] = []) => ({
+    claim: (_ns: string, n: string) => claims.find((c) => c.metadata.name === n),
+    volume: (n: string) => vols.find((v) => v.metadata.name === n),
+    storageClass: (n: string) => [lp, manual, local].find((s) => s.metadata.name === n),
+    volumes: () => vols,
+  });
+  const labels = new Map<string, string>();
+  const boundClaim = claim('b', { spec: { volumeName: 'v' }, status: { phase: 'Bound' } });
+  const boundPv = volume('v', { spec: { claimRef: refTo(boundClaim), nodeAffinity: onNode('n1') }, phase: 'Bound' });
+  it('no claims: nothing to do', () => assert.deepEqual(volumeBinding(podWith(), lookup([])), { ok: true, toSelect: [], waiting: false }));
+  const refusals: [string, PersistentVolumeClaim[], string][] = [
+    ['missing claim', [], 'persistentvolumeclaim "b" not found'],
+    ['claim being deleted', [claim('b', { deleting: true })], 'persistentvolumeclaim "b" is being deleted'],
+    ['unbound Immediate claim', [claim('b')], UNBOUND_IMMEDIATE],
+  ];
+  for (const [name, claims, msg] of refusals) {
+    it(name, () => {
+      const r = volumeBinding(podWith('b'), lookup(claims));
+      assert.ok(!r.ok);
+      assert.equal(r.message, msg);
+    });
+  }
+  it('a bound volume keeps the pod on its node', () => {
+    const r = volumeBinding(podWith('b'), lookup([boundClaim], [boundPv]));
+    assert.ok(r.ok && r.filter);
+    assert.equal(r.filter('n1', labels), undefined);
+    assert.equal(r.filter('n2', labels), REASON_VOLUME_NODE_AFFINITY);
+    assert.equal(r.waiting, false);
+  });
+  it('an unbound WaitForFirstConsumer claim: any node the class can provision on; the claim gets the node', () => {
+    const r = volumeBinding(podWith('w'), lookup([claim('w', { spec: { storageClassName: 'local-path' } })]));
+    assert.ok(r.ok && r.filter);
+    assert.equal(r.filter('n2', labels), undefined);
+    assert.deepEqual(r.toSelect, ['w']);
+    assert.equal(r.waiting, true);
+  });
+  it('a node already selected: only that node, and the pod waits', () => {
+    const r = volumeBinding(podWith('w'), lookup([claim('w', { spec: { storageClassName: 'local-path' }, ann: { [ANN.selectedNode]: 'n1' } })]));
+    assert.ok(r.ok && r.filter);
+    assert.equal(r.filter('n2', labels), REASON_SELECTED_NODE);
+    assert.equal(r.filter('n1', labels), undefined);
+    assert.deepEqual(r.toSelect, []);
+    assert.equal(r.waiting, true);
+  });
+  it('no provisioner: only nodes with a matching volume', () => {
+    const r = volumeBinding(podWith('l'), lookup([claim('l', { spec: { storageClassName: 'local' } })], [volume('lv', { spec: { storageClassName: 'local', local: { path: '/mnt' }, hostPath: undefined, nodeAffinity: onNode('n1') } })]));
+    assert.ok(r.ok && r.filter);
+    assert.equal(r.filter('n1', labels), undefined);
+    assert.equal(r.filter('n2', labels), REASON_NO_VOLUME_TO_BIND);
   });
 });
