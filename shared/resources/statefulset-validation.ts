@@ -8,6 +8,8 @@
  * MaxUnavailableStatefulSet (alpha, off by default) and silently drops it on create. We do not
  * accept a field we would then ignore: it is Forbidden, naming the gate.
  */
+import { validatePersistentVolumeClaimSpec } from './storage-validation.js';
+import type { PersistentVolumeClaim } from './storage-types.js';
 import type { StatusCause } from '../errors.js';
 import type { PodSpecContext } from './pod-validation.js';
 import { forbidden, invalidValue, notSupported, required } from './field-errors.js';
@@ -136,15 +138,9 @@ export function validateStatefulSetStatus(status: StatefulSetStatus | undefined,
   return causes;
 }
 
-/**
- * The one rule to delete when PersistentVolumeClaims and storage land: a StatefulSet with
- * volumeClaimTemplates is refused (its pods would need claims this cluster cannot provision),
- * rather than accepted with its volumes ignored.
- */
-export const CLAIMS_NOT_SUPPORTED_MESSAGE =
-  'persistent volume claims are not supported yet: this cluster has no PersistentVolumeClaim kind or storage to back them (remove spec.volumeClaimTemplates)';
-
-export function refuseVolumeClaimTemplates(set: StatefulSet): StatusCause[] {
+/** Each volumeClaimTemplate's spec is a valid PersistentVolumeClaim spec (ValidatePersistentVolumeClaimSpec). */
+export function validateClaimTemplates(set: StatefulSet): StatusCause[] {
   const t = isPlainObject(set.spec) ? set.spec.volumeClaimTemplates : undefined;
-  return Array.isArray(t) && t.length > 0 ? [forbidden('spec.volumeClaimTemplates', CLAIMS_NOT_SUPPORTED_MESSAGE)] : [];
+  if (!Array.isArray(t)) return [];
+  return t.flatMap((c, i) => validatePersistentVolumeClaimSpec(c.spec as PersistentVolumeClaim['spec'], `spec.volumeClaimTemplates[${i}].spec`));
 }
