@@ -83,7 +83,14 @@ export function validateStatefulSetSpec(spec: StatefulSetSpec | undefined, path 
     }
     // restartPolicy must be Always, activeDeadlineSeconds is forbidden (as for ReplicaSet templates).
     const ctx: PodSpecContext = { templateOf: 'StatefulSet' };
-    causes.push(...validatePodSpec(template.spec, p('template.spec'), ctx));
+    // The claim templates are volumes of every pod: mounts may name them (as Kubernetes validates).
+    const have = new Set((template.spec.volumes ?? []).map((v) => v.name));
+    const claimVolumes = (spec.volumeClaimTemplates ?? [])
+      .map((t) => t.metadata?.name ?? '')
+      .filter((n) => n && !have.has(n))
+      .map((n) => ({ name: n, persistentVolumeClaim: { claimName: n } }));
+    const podSpec = claimVolumes.length ? { ...template.spec, volumes: [...(template.spec.volumes ?? []), ...claimVolumes] } : template.spec;
+    causes.push(...validatePodSpec(podSpec, p('template.spec'), ctx));
   }
 
   (spec.volumeClaimTemplates ?? []).forEach((t, i) => {
