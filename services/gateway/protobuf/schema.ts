@@ -72,4 +72,7 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   CronJob: ['batch/v1'],
   Ingress: ['networking.k8s.io/v1'],
   IngressClass: ['networking.k8s.io/v1'],
+  PersistentVolume: ['v1'],
+  PersistentVolumeClaim: ['v1'],
+  StorageClass: ['storage.k8s.io/v1'],
 };
