@@ -296,3 +296,11 @@ describe('volumeBinding (the scheduler\'s VolumeBinding plugin)', () => {
     assert.equal(r.filter('n2', labels), REASON_NO_VOLUME_TO_BIND);
   });
 });
+
+describe('pod volumes: persistentVolumeClaim', () => {
+  it('claimName is required', async () => {
+    const { validatePodSpec } = await import('../../shared/resources/pod-validation.js');
+    const causes = validatePodSpec({ containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'd', persistentVolumeClaim: {} }] } as never, 'spec');
+    assert.deepEqual(causes.map((c) => `${c.field}: ${c.message}`), ['spec.volumes[0].persistentVolumeClaim.claimName: Required value']);
+  });
+});
