@@ -178,6 +178,7 @@ describe('planProvision (local-path)', () => {
     ['not handed to us', claim('x', { spec: { storageClassName: 'local-path' } }), false, 'none'],
     ['bound already', claim('x', { spec: { storageClassName: 'local-path', volumeName: 'v' }, ann: handed }), false, 'none'],
     ['no node', claim('x', { spec: { storageClassName: 'local-path' }, ann: handed }), false, 'fail'],
+    ['volumeMode Block', claim('x', { spec: { storageClassName: 'local-path', volumeMode: 'Block' }, ann: { ...handed, [ANN.selectedNode]: 'n1' } }), false, 'fail'],
   ];
   for (const [name, cl, exists, want] of rows) it(name, () => assert.equal(planProvision(cl, [lp], () => exists).type, want));
 });

@@ -10,6 +10,7 @@
  * | deleting, bound (volumeName) or handed to another provisioner | nothing                           |
  * | its class is missing or not ours                          | nothing                               |
  * | volume pvc-<uid> exists                                   | nothing (made before)                 |
+ * | volumeMode Block                                          | event ProvisioningFailed: Filesystem only |
  * | no selected node (an Immediate class)                     | event ProvisioningFailed: no node     |
  * | selected node                                             | create the volume                     |
  */
@@ -30,6 +31,9 @@ export function planProvision(claim: PersistentVolumeClaim, classes: readonly St
   const sc = classes.find((c) => c.metadata.name === claimClass(claim));
   if (!sc || sc.provisioner !== LOCAL_PATH_PROVISIONER) return { type: 'none' };
   if (volumeExists(provisionedVolumeName(claim))) return { type: 'none' };
+  if ((claim.spec?.volumeMode ?? 'Filesystem') !== 'Filesystem') {
+    return { type: 'fail', event: { type: 'Warning', reason: 'ProvisioningFailed', message: `failed to provision volume with StorageClass "${sc.metadata.name ?? ''}": only volumeMode Filesystem is supported` } };
+  }
   const node = ann[ANN.selectedNode];
   if (!node) {
     return {
