@@ -95,6 +95,9 @@ describe('planClaim (syncClaim)', () => {
     ['no volume, no provisioner that runs: ExternalProvisioning after the annotation', claim('c', { ann: { [ANN.storageProvisioner]: 'kubernetes.io/no-provisioner', [ANN.betaStorageProvisioner]: 'kubernetes.io/no-provisioner' } }), { volumes: [] }, undefined, 'ExternalProvisioning'],
     ['no volume: handed to the class provisioner', c, { volumes: [] }, 'updateClaim', undefined],
     ['WaitForFirstConsumer without a node', claim('w', { spec: { storageClassName: 'local-path' } }), { volumes: [], classes: [defaultStorageClass()] }, undefined, 'WaitForFirstConsumer'],
+    ['WaitForFirstConsumer, a pod not scheduled yet', claim('w', { spec: { storageClassName: 'local-path' } }), { volumes: [], classes: [defaultStorageClass()], unscheduledPods: ['web-0'] }, undefined, 'WaitForPodScheduled'],
+    ['nil class: a volume without a class is taken before the default class', claim('n', { spec: { storageClassName: undefined } }), { volumes: [volume('plain', { spec: { storageClassName: undefined } })], classes: [defaultStorageClass()] }, 'updateVolume', undefined],
+    ['bind-completed, volumeName empty: Lost', claim('c', { ann: { [ANN.bindCompleted]: 'yes' }, status: { phase: 'Bound' } }), { volumes: [] }, 'updateClaimStatus', 'ClaimLost'],
     ['WaitForFirstConsumer with a selected node: to the provisioner', claim('w', { spec: { storageClassName: 'local-path' }, ann: { [ANN.selectedNode]: 'n1' } }), { volumes: [], classes: [defaultStorageClass()] }, 'updateClaim', undefined],
     ['class missing', claim('m', { spec: { storageClassName: 'nope' } }), { volumes: [] }, undefined, 'ProvisioningFailed'],
     ['no class (empty string): FailedBinding', claim('e', { spec: { storageClassName: '' } }), { volumes: [] }, undefined, 'FailedBinding'],
@@ -128,7 +131,10 @@ describe('planClaim (syncClaim)', () => {
     assert.equal(n.claim.spec?.storageClassName, 'new', 'the newest default class');
   });
   it('messages are Kubernetes\'', () => {
-    assert.equal(planClaim(claim('w', { spec: { storageClassName: 'local-path' } }), { ...base, volumes: [], classes: [defaultStorageClass()] }).event?.message, MESSAGES.waitForFirstConsumer);
+    assert.equal(planClaim(claim('w', { spec: { storageClassName: 'local-path' } }), { ...base, volumes: [], classes: [defaultStorageClass()] }).event?.message, 'waiting for first consumer to be created before binding');
+    assert.equal(planClaim(claim('w', { spec: { storageClassName: 'local-path' } }), { ...base, volumes: [], classes: [defaultStorageClass()], unscheduledPods: ['a', 'b'] }).event?.message, 'waiting for pods a,b to be scheduled');
+    assert.equal(planClaim(claim('c', { spec: { volumeName: 'gone' }, ann: { [ANN.bindCompleted]: 'yes' } }), { ...base, volumes: [] }).event?.message, 'Bound claim has lost its PersistentVolume. Data on the volume is lost!');
+    assert.equal(MESSAGES.waitForPodScheduled(['x']), 'waiting for pod x to be scheduled');
   });
 });
 

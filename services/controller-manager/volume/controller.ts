@@ -115,8 +115,9 @@ export function persistentVolumeReconciler(deps: PVReconcilerDeps): Reconcile & 
       if (!claim) return;
       const ns = claim.metadata.namespace ?? '';
       const name = claim.metadata.name ?? '';
-      const inUse = pods.listByNamespace(ns).some((p) => !finished(p) && claimKeysOf(p).includes(keyOf(ns, name)));
-      const plan = planClaim(claim, { volumes: volumes.list(), classes: classes.list(), inUse });
+      const users = pods.listByNamespace(ns).filter((p) => !finished(p) && claimKeysOf(p).includes(keyOf(ns, name)));
+      const unscheduledPods = users.filter((p) => !p.spec.nodeName).map((p) => p.metadata.name ?? '').sort();
+      const plan = planClaim(claim, { volumes: volumes.list(), classes: classes.list(), inUse: users.length > 0, unscheduledPods });
       events.record(claim, plan.event);
       if (plan.action) await execute(plan.action);
       return;
@@ -125,7 +126,16 @@ export function persistentVolumeReconciler(deps: PVReconcilerDeps): Reconcile & 
       const pv = volumes.get(key.slice(VOLUME.length));
       if (!pv) return;
       const ref = pv.spec?.claimRef;
-      const claim = ref?.name ? claims.getByName(ref.namespace ?? '', ref.name) : undefined;
+      let claim = ref?.name ? claims.getByName(ref.namespace ?? '', ref.name) : undefined;
+      if (ref?.name && ref.uid && claim?.metadata.uid !== ref.uid && pv.status?.phase !== 'Released' && pv.status?.phase !== 'Failed') {
+        // As Kubernetes does before releasing a volume: the claim (just made by a provisioner's
+        // client, or newer than this cache) is looked up live, so a lagging cache never releases
+        // (and with Delete, deletes) a volume whose claim exists.
+        claim = await claimClient.get(ref.namespace ?? '', ref.name).catch((e: unknown) => {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        });
+      }
       const plan = planVolume(pv, claim);
       events.record(pv, plan.event);
       if (plan.action) await execute(plan.action);
@@ -157,7 +167,11 @@ export const persistentVolumeController: ControllerFactory = (ctx, opts) => {
     for (const c of claims.list()) if (!c.spec?.volumeName) queue.add(CLAIM + objectKey(c));
   };
   const onPod = (p: Pod) => {
-    for (const k of claimKeysOf(p)) if (claims.get(k)?.metadata.deletionTimestamp) queue.add(CLAIM + k);
+    // A claim being deleted may lose its last user; an unbound one may gain a pod to wait for.
+    for (const k of claimKeysOf(p)) {
+      const c = claims.get(k);
+      if (c && (c.metadata.deletionTimestamp || !c.spec?.volumeName)) queue.add(CLAIM + k);
+    }
   };
   const handlers = [
     claims.addEventHandler({

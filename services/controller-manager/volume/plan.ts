@@ -10,10 +10,11 @@
  * |---------------------------------------------------------|------------------------------------------------------|
  * | deleting, protection finalizer, no pod uses it          | remove kubernetes.io/pvc-protection                  |
  * | deleting otherwise                                      | nothing                                              |
- * | no class (nil), unbound, a default class exists         | spec.storageClassName = newest default class         |
  * | unbound, a volume matches                               | bind: volume claimRef → volume Bound → claim         |
  * |                                                         | volumeName + bind-completed → claim Bound            |
- * | unbound, WaitForFirstConsumer, no selected node         | event WaitForFirstConsumer                           |
+ * | no match, no class (nil), a default class exists        | spec.storageClassName = newest default class         |
+ * | unbound, WaitForFirstConsumer, no selected node         | event WaitForFirstConsumer (WaitForPodScheduled when |
+ * |                                                         | pods using it are not scheduled yet)                 |
  * | unbound, class with a provisioner                       | annotate storage-provisioner; event ExternalProvisioning |
  * | unbound, class named but missing                        | event ProvisioningFailed (class not found)           |
  * | unbound, no class                                       | event FailedBinding                                  |
@@ -64,13 +65,17 @@ export interface ClaimInputs {
   readonly classes: readonly StorageClass[];
   /** A pod that is not finished names the claim in its volumes. */
   readonly inUse: boolean;
+  /** Pods using the claim that are not scheduled yet (WaitForPodScheduled), sorted. */
+  readonly unscheduledPods?: readonly string[];
   readonly selectedNodeLabels?: Readonly<Record<string, string>>;
 }
 
 export const MESSAGES = {
   waitForFirstConsumer: 'waiting for first consumer to be created before binding',
   noClass: 'no persistent volumes available for this claim and no storage class is set',
-  claimLost: 'Bound claim has lost reference to PersistentVolume. Data on the volume is lost!',
+  claimLostReference: 'Bound claim has lost reference to PersistentVolume. Data on the volume is lost!',
+  claimLostVolume: 'Bound claim has lost its PersistentVolume. Data on the volume is lost!',
+  waitForPodScheduled: (pods: readonly string[]) => (pods.length > 1 ? `waiting for pods ${pods.join(',')} to be scheduled` : `waiting for pod ${pods[0] ?? ''} to be scheduled`),
   claimMisbound: 'Two claims are bound to the same volume, this one is bound incorrectly',
   externalProvisioning: (p: string) =>
     `Waiting for a volume to be created either by the external provisioner '${p}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`,
@@ -141,8 +146,9 @@ export function planClaim(claim: PersistentVolumeClaim, inputs: ClaimInputs): Pl
   const volumeName = claim.spec?.volumeName ?? '';
 
   if (ann[ANN.bindCompleted] !== undefined) {
-    const pv = volumeName ? volumes.get(volumeName) : undefined;
-    if (!pv) return { action: claimPhase(claim, 'Lost', 'volume lost'), event: { type: 'Warning', reason: 'ClaimLost', message: MESSAGES.claimLost } };
+    if (!volumeName) return { action: claimPhase(claim, 'Lost', 'volume reference lost'), event: { type: 'Warning', reason: 'ClaimLost', message: MESSAGES.claimLostReference } };
+    const pv = volumes.get(volumeName);
+    if (!pv) return { action: claimPhase(claim, 'Lost', 'volume lost'), event: { type: 'Warning', reason: 'ClaimLost', message: MESSAGES.claimLostVolume } };
     const ref = pv.spec?.claimRef;
     if (!ref || ref.uid === claim.metadata.uid) return { action: bindStep(claim, pv) };
     return { action: claimPhase(claim, 'Lost', 'volume bound elsewhere'), event: { type: 'Warning', reason: 'ClaimMisbound', message: MESSAGES.claimMisbound } };
@@ -156,6 +162,13 @@ export function planClaim(claim: PersistentVolumeClaim, inputs: ClaimInputs): Pl
     return { action: claimPhase(claim, 'Pending', 'volume bound elsewhere'), event: { type: 'Warning', reason: 'FailedBinding', message: MESSAGES.boundElsewhere(volumeName) } };
   }
 
+  const className = claimClass(claim);
+  const sc = className ? inputs.classes.find((c) => c.metadata.name === className) : undefined;
+  const node = ann[ANN.selectedNode];
+  const delay = sc?.volumeBindingMode === 'WaitForFirstConsumer' && !node;
+  const match = findBestMatch(claim, inputs.volumes, { ...(node ? { node } : {}), ...(inputs.selectedNodeLabels ? { nodeLabels: inputs.selectedNodeLabels } : {}), delayBinding: delay });
+  if (match) return { action: bindStep(claim, match) };
+  // No volume: a claim without a class (nil) gets the default one (retroactive assignment).
   if (hasClassNil(claim)) {
     const def = defaultClassOf(inputs.classes);
     if (def) {
@@ -164,14 +177,11 @@ export function planClaim(claim: PersistentVolumeClaim, inputs: ClaimInputs): Pl
       return { action: { type: 'updateClaim', claim: c, why: 'assign the default storage class' } };
     }
   }
-
-  const className = claimClass(claim);
-  const sc = className ? inputs.classes.find((c) => c.metadata.name === className) : undefined;
-  const node = ann[ANN.selectedNode];
-  const delay = sc?.volumeBindingMode === 'WaitForFirstConsumer' && !node;
-  const match = findBestMatch(claim, inputs.volumes, { ...(node ? { node } : {}), ...(inputs.selectedNodeLabels ? { nodeLabels: inputs.selectedNodeLabels } : {}), delayBinding: delay });
-  if (match) return { action: bindStep(claim, match) };
-  if (delay) return { event: { type: 'Normal', reason: 'WaitForFirstConsumer', message: MESSAGES.waitForFirstConsumer } };
+  if (delay) {
+    const waiting = inputs.unscheduledPods ?? [];
+    if (waiting.length) return { event: { type: 'Normal', reason: 'WaitForPodScheduled', message: MESSAGES.waitForPodScheduled(waiting) } };
+    return { event: { type: 'Normal', reason: 'WaitForFirstConsumer', message: MESSAGES.waitForFirstConsumer } };
+  }
   if (!className) return { event: { type: 'Normal', reason: 'FailedBinding', message: MESSAGES.noClass } };
   if (!sc) return { event: { type: 'Warning', reason: 'ProvisioningFailed', message: MESSAGES.classNotFound(className) } };
   const p = sc.provisioner ?? '';
