@@ -184,6 +184,8 @@ describe('planProvision (local-path)', () => {
     ['not handed to us', claim('x', { spec: { storageClassName: 'local-path' } }), false, 'none'],
     ['bound already', claim('x', { spec: { storageClassName: 'local-path', volumeName: 'v' }, ann: handed }), false, 'none'],
     ['no node', claim('x', { spec: { storageClassName: 'local-path' }, ann: handed }), false, 'fail'],
+    ['a selector', claim('x', { spec: { storageClassName: 'local-path', selector: { matchLabels: { a: 'b' } } }, ann: { ...handed, [ANN.selectedNode]: 'n1' } }), false, 'fail'],
+    ['a dataSource', claim('x', { spec: { storageClassName: 'local-path', dataSource: { kind: 'PersistentVolumeClaim', name: 'src' } }, ann: { ...handed, [ANN.selectedNode]: 'n1' } }), false, 'fail'],
     ['volumeMode Block', claim('x', { spec: { storageClassName: 'local-path', volumeMode: 'Block' }, ann: { ...handed, [ANN.selectedNode]: 'n1' } }), false, 'fail'],
   ];
   for (const [name, cl, exists, want] of rows) it(name, () => assert.equal(planProvision(cl, [lp], () => exists).type, want));

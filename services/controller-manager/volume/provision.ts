@@ -10,6 +10,7 @@
  * | deleting, bound (volumeName) or handed to another provisioner | nothing                           |
  * | its class is missing or not ours                          | nothing                               |
  * | volume pvc-<uid> exists                                   | nothing (made before)                 |
+ * | a selector, a dataSource / dataSourceRef                  | event ProvisioningFailed (not supported) |
  * | volumeMode Block                                          | event ProvisioningFailed: Filesystem only |
  * | no selected node (an Immediate class)                     | event ProvisioningFailed: no node     |
  * | selected node                                             | create the volume                     |
@@ -31,6 +32,9 @@ export function planProvision(claim: PersistentVolumeClaim, classes: readonly St
   const sc = classes.find((c) => c.metadata.name === claimClass(claim));
   if (!sc || sc.provisioner !== LOCAL_PATH_PROVISIONER) return { type: 'none' };
   if (volumeExists(provisionedVolumeName(claim))) return { type: 'none' };
+  const fail = (why: string): ProvisionDecision => ({ type: 'fail', event: { type: 'Warning', reason: 'ProvisioningFailed', message: `failed to provision volume with StorageClass "${sc.metadata.name ?? ''}": ${why}` } });
+  if (claim.spec?.selector) return fail('claim Selector is not supported');
+  if (claim.spec?.dataSource || claim.spec?.dataSourceRef) return fail('the local-path provisioner cannot populate a volume from a data source (dataSource / dataSourceRef)');
   if ((claim.spec?.volumeMode ?? 'Filesystem') !== 'Filesystem') {
     return { type: 'fail', event: { type: 'Warning', reason: 'ProvisioningFailed', message: `failed to provision volume with StorageClass "${sc.metadata.name ?? ''}": only volumeMode Filesystem is supported` } };
   }
