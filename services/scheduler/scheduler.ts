@@ -73,6 +73,11 @@ export class Scheduler {
       volume: (name) => this.volumes.getByName(undefined, name),
       storageClass: (name) => (name ? this.classes.getByName(undefined, name) : undefined),
       volumes: () => this.volumes.list(),
+      claimUsers: (ns, claim, except) =>
+        this.pods
+          .listByNamespace(ns)
+          .filter((p) => p.metadata.name !== except && (p.spec.nodeName || this.cache.isAssumed(p)) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && claimNamesOf(p).includes(claim))
+          .map((p) => p.metadata.name ?? ''),
     };
     this.queue = new WorkQueue({ baseMs: opts.backoffBaseMs ?? 1000, capMs: opts.backoffCapMs ?? 10_000 });
     this.recorder = new EventRecorder(ctx.client, { component: this.name, log: ctx.log, now: this.now });

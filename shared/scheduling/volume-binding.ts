@@ -5,6 +5,8 @@
  * |---------------------------------------------------------|------------------------------------------------------------|
  * | missing                                                 | unschedulable: persistentvolumeclaim "x" not found         |
  * | being deleted                                           | unschedulable: persistentvolumeclaim "x" is being deleted  |
+ * | ReadWriteOncePod, another scheduled pod uses it          | unschedulable: node has pod using PersistentVolumeClaim    |
+ * |                                                         |   with the same name and ReadWriteOncePod access mode      |
  * | unbound, Immediate class (or no class)                  | unschedulable: pod has unbound immediate PersistentVolumeClaims |
  * | bound                                                   | nodes outside its volume's node affinity fail:             |
  * |                                                         |   node(s) had volume node affinity conflict                |
@@ -29,12 +31,16 @@ export const REASON_VOLUME_NODE_AFFINITY = 'node(s) had volume node affinity con
 export const REASON_NO_VOLUME_TO_BIND = "node(s) didn't find available persistent volumes to bind";
 export const REASON_SELECTED_NODE = "node(s) didn't match the node selected for a pending volume claim";
 export const UNBOUND_IMMEDIATE = 'pod has unbound immediate PersistentVolumeClaims';
+/** VolumeRestrictions: a ReadWriteOncePod claim another scheduled pod already uses. */
+export const RWOP_CONFLICT = 'node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode';
 
 export interface VolumeLookup {
   claim(namespace: string, name: string): PersistentVolumeClaim | undefined;
   volume(name: string): PersistentVolume | undefined;
   storageClass(name: string): StorageClass | undefined;
   volumes(): readonly PersistentVolume[];
+  /** Other pods (not finished) that mount the claim and are on a node (or about to be). */
+  claimUsers?(namespace: string, claim: string, except: string): readonly string[];
 }
 
 export type VolumeBinding =
@@ -67,6 +73,9 @@ export function volumeBinding(pod: Pod, lookup: VolumeLookup): VolumeBinding {
     const c = lookup.claim(ns, name);
     if (!c) return { ok: false, message: `persistentvolumeclaim "${name}" not found` };
     if (c.metadata.deletionTimestamp) return { ok: false, message: `persistentvolumeclaim "${name}" is being deleted` };
+    if ((c.spec?.accessModes ?? []).includes('ReadWriteOncePod') && (lookup.claimUsers?.(ns, name, pod.metadata.name ?? '') ?? []).length > 0) {
+      return { ok: false, message: RWOP_CONFLICT };
+    }
     const volumeName = c.spec?.volumeName;
     if (volumeName && c.status?.phase === 'Bound') {
       const pv = lookup.volume(volumeName);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../shared/resources/storage-types.js';
 import { ANN, PVC_PROTECTION_FINALIZER, PV_PROTECTION_FINALIZER } from '../../shared/resources/storage-types.js';
 import { findBestMatch } from '../../shared/storage/binding.js';
-import { REASON_NO_VOLUME_TO_BIND, REASON_SELECTED_NODE, REASON_VOLUME_NODE_AFFINITY, UNBOUND_IMMEDIATE, volumeBinding } from '../../shared/scheduling/volume-binding.js';
+import { REASON_NO_VOLUME_TO_BIND, REASON_SELECTED_NODE, REASON_VOLUME_NODE_AFFINITY, RWOP_CONFLICT, UNBOUND_IMMEDIATE, volumeBinding } from '../../shared/scheduling/volume-binding.js';
 import { MESSAGES, planClaim, planVolume } from '../../services/controller-manager/volume/plan.js';
 import { planProvision } from '../../services/controller-manager/volume/provision.js';
 import { LOCAL_PATH_PROVISIONER, defaultStorageClass, provisionedVolume } from '../../shared/storage/local-path.js';
@@ -276,6 +276,14 @@ describe('volumeBinding (the scheduler\'s VolumeBinding plugin)', () => {
       assert.equal(r.message, msg);
     });
   }
+  it('ReadWriteOncePod: a second pod is refused while another uses the claim', () => {
+    const rwop = claim('b', { spec: { accessModes: ['ReadWriteOncePod'], volumeName: 'v' }, status: { phase: 'Bound' } });
+    const l = { ...lookup([rwop], [boundPv]), claimUsers: () => ['other'] };
+    const r = volumeBinding(podWith('b'), l);
+    assert.ok(!r.ok);
+    assert.equal(r.message, RWOP_CONFLICT);
+    assert.ok(volumeBinding(podWith('b'), { ...l, claimUsers: () => [] }).ok);
+  });
   it('a bound volume keeps the pod on its node', () => {
     const r = volumeBinding(podWith('b'), lookup([boundClaim], [boundPv]));
     assert.ok(r.ok && r.filter);
