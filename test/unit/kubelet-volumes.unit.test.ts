@@ -220,6 +220,7 @@ describe('volume planning: persistentVolumeClaim', () => {
     ['local-path volume: under the node storage dir', claim('Bound', 'pvc-c-1'), pv('pvc-c-1', { hostPath: { path: '/var/lib/jetkube/storage/pvc-c-1_ns_data', type: 'DirectoryOrCreate' } }, { 'pv.kubernetes.io/provisioned-by': 'jetkube.io/local-path' }), { kind: 'hostPath', path: '/k/storage/pvc-c-1_ns_data', type: 'DirectoryOrCreate' }],
     ['hostPath volume: its path', claim('Bound', 'pv-1'), pv('pv-1', { hostPath: { path: '/srv/data' } }), { kind: 'hostPath', path: '/srv/data', type: '' }],
     ['local volume: an existing directory', claim('Bound', 'pv-1'), pv('pv-1', { local: { path: '/mnt/disk' } }), { kind: 'hostPath', path: '/mnt/disk', type: 'Directory' }],
+    ['mountOptions: refused', claim('Bound', 'pv-1'), pv('pv-1', { hostPath: { path: '/srv' }, mountOptions: ['noatime'] }), 'persistent volume pv-1: mountOptions are not supported by this kubelet'],
     ['nfs volume: refused', claim('Bound', 'pv-1'), pv('pv-1', { nfs: { server: 's', path: '/' } }), 'persistent volume pv-1: nfs volumes are not supported by this kubelet (only hostPath and local)'],
   ];
   for (const [name, c, v, want] of rows) {

@@ -186,9 +186,18 @@ describe('planProvision (local-path)', () => {
     ['no node', claim('x', { spec: { storageClassName: 'local-path' }, ann: handed }), false, 'fail'],
     ['a selector', claim('x', { spec: { storageClassName: 'local-path', selector: { matchLabels: { a: 'b' } } }, ann: { ...handed, [ANN.selectedNode]: 'n1' } }), false, 'fail'],
     ['a dataSource', claim('x', { spec: { storageClassName: 'local-path', dataSource: { kind: 'PersistentVolumeClaim', name: 'src' } }, ann: { ...handed, [ANN.selectedNode]: 'n1' } }), false, 'fail'],
+    ['class parameters', claim('x', { spec: { storageClassName: 'local-path' }, ann: { ...handed, [ANN.selectedNode]: 'n1' } }), false, 'fail-params'],
     ['volumeMode Block', claim('x', { spec: { storageClassName: 'local-path', volumeMode: 'Block' }, ann: { ...handed, [ANN.selectedNode]: 'n1' } }), false, 'fail'],
   ];
-  for (const [name, cl, exists, want] of rows) it(name, () => assert.equal(planProvision(cl, [lp], () => exists).type, want));
+  for (const [name, cl, exists, want] of rows) {
+    it(name, () => {
+      if (want === 'fail-params') {
+        const d = planProvision(cl, [{ ...lp, parameters: { nodePath: '/x' } }], () => exists);
+        assert.ok(d.type === 'fail');
+        assert.match(d.event.message, /takes no parameters \(got nodePath\)/);
+      } else assert.equal(planProvision(cl, [lp], () => exists).type, want);
+    });
+  }
 });
 
 describe('storage validation', () => {

@@ -11,6 +11,7 @@
  * | its class is missing or not ours                          | nothing                               |
  * | volume pvc-<uid> exists                                   | nothing (made before)                 |
  * | a selector, a dataSource / dataSourceRef                  | event ProvisioningFailed (not supported) |
+ * | class parameters, mountOptions or allowedTopologies       | event ProvisioningFailed (not supported) |
  * | volumeMode Block                                          | event ProvisioningFailed: Filesystem only |
  * | no selected node (an Immediate class)                     | event ProvisioningFailed: no node     |
  * | selected node                                             | create the volume                     |
@@ -34,6 +35,10 @@ export function planProvision(claim: PersistentVolumeClaim, classes: readonly St
   if (volumeExists(provisionedVolumeName(claim))) return { type: 'none' };
   const fail = (why: string): ProvisionDecision => ({ type: 'fail', event: { type: 'Warning', reason: 'ProvisioningFailed', message: `failed to provision volume with StorageClass "${sc.metadata.name ?? ''}": ${why}` } });
   if (claim.spec?.selector) return fail('claim Selector is not supported');
+  const params = Object.keys(sc.parameters ?? {});
+  if (params.length) return fail(`the local-path provisioner takes no parameters (got ${params.sort().join(', ')})`);
+  if (sc.mountOptions?.length) return fail('the local-path provisioner does not support mountOptions');
+  if (sc.allowedTopologies?.length) return fail('the local-path provisioner does not support allowedTopologies');
   if (claim.spec?.dataSource || claim.spec?.dataSourceRef) return fail('the local-path provisioner cannot populate a volume from a data source (dataSource / dataSourceRef)');
   if ((claim.spec?.volumeMode ?? 'Filesystem') !== 'Filesystem') {
     return { type: 'fail', event: { type: 'Warning', reason: 'ProvisioningFailed', message: `failed to provision volume with StorageClass "${sc.metadata.name ?? ''}": only volumeMode Filesystem is supported` } };

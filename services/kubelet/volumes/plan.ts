@@ -311,6 +311,7 @@ function claimVolume(ns: string, name: string, src: Obj, sources: VolumeSources,
   const pv = sources.volume?.(volumeName);
   if (!pv) throw new MountError(`error processing PVC ${ns}/${claimName}: failed to fetch PV ${volumeName} from API server: persistentvolumes "${volumeName}" not found`);
   if (pv.spec?.claimRef?.uid !== claim.metadata.uid) throw new MountError(`error processing PVC ${ns}/${claimName}: PV ${volumeName} is not bound to this claim`);
+  if (Array.isArray(pv.spec?.mountOptions) && pv.spec.mountOptions.length) throw new MountError(`persistent volume ${volumeName}: mountOptions are not supported by this kubelet`);
   if (pv.spec?.volumeMode === 'Block') throw new MountError(`persistent volume ${volumeName}: raw block volumes (volumeMode Block) are not supported by this kubelet`);
   const readOnly = src.readOnly === true;
   const from = { claim: `${ns}/${claimName}`, persistentVolume: volumeName, ...(readOnly ? { readOnly } : {}) };
