@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../../shared/log.js';
 import { EventLog } from '../../shared/eventlog/index.js';
 import { createDb, migrate } from '../../shared/db/index.js';
 import { buildGateway, ensureSystemNamespaces } from './server.js';
+import { ensureDefaultStorageClass } from './default-storage-class.js';
 import type { ObjectStore } from './store.js';
 import { parseBlockRange } from './cidr.js';
 import { DEFAULT_CLUSTER_POD_CIDR } from './node-cidrs.js';
@@ -75,6 +76,7 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   await ensureSystemNamespaces(store);
   // Like kube-apiserver's RBAC post-start hook: the bootstrap roles and bindings, created or reconciled.
   if (authorizationMode === 'RBAC') await ensureBootstrapPolicy(store);
+  await ensureDefaultStorageClass(store);
   // Like kube-apiserver's system namespaces controller: one that went missing comes back.
   const systemNamespaces = setInterval(() => {
     ensureSystemNamespaces(store).catch((e: unknown) => logger.warn({ err: e }, 'could not ensure the system namespaces'));

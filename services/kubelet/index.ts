@@ -13,6 +13,7 @@ import { Informer, nodeNameIndex, objectKey, withoutManagedFields, type IndexFun
 import { EventRecorder, GatewayClient } from '../../shared/client/index.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import type { ConfigMap, Pod, Secret, Service } from '../../shared/resources/types.js';
+import type { PersistentVolume, PersistentVolumeClaim } from '../../shared/resources/storage-types.js';
 import { startHealthServer, type HealthServer } from '../../shared/http/health-server.js';
 import { openContext, type ServiceContext } from '../../shared/service/context.js';
 import type { KubeletConfig } from './config.js';
@@ -69,6 +70,8 @@ export async function startKubelets(
   const configMaps = ctx.informers.informer<ConfigMap>('configmaps');
   const secrets = ctx.informers.informer<Secret>('secrets');
   const services = ctx.informers.informer<Service>('services');
+  const claims = ctx.informers.informer<PersistentVolumeClaim>('persistentvolumeclaims');
+  const volumes = ctx.informers.informer<PersistentVolume>('persistentvolumes');
   const byNode = new Map<string, Kubelet>();
   const runtimes: ContainerRuntime[] = [];
   let http: HealthServer | undefined;
@@ -97,7 +100,7 @@ export async function startKubelets(
     for (const k of configs) {
       const runtime = opts.runtime ?? (await createRuntime(k.runtime, k.rootDir));
       if (!opts.runtime) runtimes.push(runtime);
-      const kubelet = new Kubelet(k, { client: ctx.client, log, pods, configMaps, secrets, services, runtime, port, metrics, ...(recorder ? { recorder } : {}), ...(heartbeats ? { heartbeats } : {}) });
+      const kubelet = new Kubelet(k, { client: ctx.client, log, pods, configMaps, secrets, claims, volumes, services, runtime, port, metrics, ...(recorder ? { recorder } : {}), ...(heartbeats ? { heartbeats } : {}) });
       byNode.set(k.nodeName, kubelet);
       kubelets.push(kubelet);
     }
@@ -119,6 +122,16 @@ export async function startKubelets(
     const onSecret = retryReaders('Secret');
     configMaps.addEventHandler({ onAdd: onConfigMap, onUpdate: (o, n) => o !== n && onConfigMap(n) });
     secrets.addEventHandler({ onAdd: onSecret, onUpdate: (o, n) => o !== n && onSecret(n) });
+    // A claim bound meanwhile: its pods waiting in ContainerCreating (FailedMount) try again.
+    const onClaim = (c: PersistentVolumeClaim) => {
+      const ns = c.metadata.namespace ?? 'default';
+      for (const k of kubelets) {
+        for (const p of k.myPods()) {
+          if ((p.metadata.namespace ?? 'default') === ns && (p.spec.volumes ?? []).some((v) => (v.persistentVolumeClaim as { claimName?: string } | undefined)?.claimName === c.metadata.name)) k.enqueue(objectKey(p));
+        }
+      }
+    };
+    claims.addEventHandler({ onAdd: onClaim, onUpdate: (o, n) => o !== n && onClaim(n) });
     // Start in bounded parallel (a fake pool may hold thousands).
     const pending = [...kubelets];
     await Promise.all(Array.from({ length: Math.min(32, pending.length) }, async () => {

@@ -8,8 +8,8 @@
  * status (pod-status.ts) and writes it with the resourceVersion it saw, only when it changed.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { EventRecorder } from '../../shared/client/index.js';
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../../shared/errors.js';
@@ -32,6 +32,8 @@ import { VolumeManager } from './volumes/manager.js';
 import { containerMounts } from './volumes/mounts.js';
 import { emptyDirEviction, planVolumes, type VolumeSetup } from './volumes/plan.js';
 import { skipWhileRunning } from './periodic.js';
+import type { PersistentVolume, PersistentVolumeClaim } from '../../shared/resources/storage-types.js';
+import { KUBELET_STORAGE_DIR } from '../../shared/storage/local-path.js';
 
 export interface KubeletDeps {
   readonly client: GatewayClient;
@@ -40,6 +42,9 @@ export interface KubeletDeps {
   readonly pods: Informer<Pod>;
   readonly configMaps: Informer<ConfigMap>;
   readonly secrets: Informer<Secret>;
+  /** Claims and volumes, for persistentVolumeClaim volumes (without them such pods get FailedMount). */
+  readonly claims?: Informer<PersistentVolumeClaim>;
+  readonly volumes?: Informer<PersistentVolume>;
   /** Services, for the containers' service-link variables (optional: none without). */
   readonly services?: Informer<Service>;
   readonly runtime: ContainerRuntime;
@@ -143,6 +148,7 @@ export class Kubelet {
     every(this.cfg.syncMs, async () => {
       for (const p of this.myPods()) this.queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
       await this.cleanupOrphanedPodDirs();
+      await this.cleanupReleasedVolumeDirs();
     });
     await this.relist();
     await this.cleanupOrphanedPodDirs().catch((err) => this.log.warn({ err }, 'orphaned pod directories cleanup failed'));
@@ -415,7 +421,7 @@ export class Kubelet {
    */
   private async setUpVolumes(key: string, pod: Pod, podIp: string): Promise<PodVolumes> {
     if (!pod.spec.volumes?.length) return { ok: true, volumes: [], dirs: new Map() };
-    const plan = planVolumes(pod, this.envSources(), { podIp, hostIp: this.cfg.nodeIp, nodeCpu: this.cfg.cpu, nodeMemory: this.cfg.memory });
+    const plan = planVolumes(pod, this.envSources(), { podIp, hostIp: this.cfg.nodeIp, nodeCpu: this.cfg.cpu, nodeMemory: this.cfg.memory, storageDir: this.storageDir() });
     const uid = pod.metadata.uid!;
     let result: PodVolumes;
     if (!plan.ok) result = { ok: false, message: plan.message };
@@ -649,7 +655,33 @@ export class Kubelet {
     return {
       configMap: (ns: string, name: string) => this.deps.configMaps.getByName(ns, name),
       secret: (ns: string, name: string) => this.deps.secrets.getByName(ns, name),
+      claim: (ns: string, name: string) => this.deps.claims?.getByName(ns, name),
+      volume: (name: string) => this.deps.volumes?.getByName(undefined, name),
     };
+  }
+
+  /** Where this node keeps local-path volumes: `<root>/storage` (the fake runtime only records it). */
+  private storageDir(): string {
+    const rt = this.deps.runtime;
+    return rt.podDir ? join(dirname(dirname(rt.podDir('x'))), KUBELET_STORAGE_DIR) : `/var/lib/kubelet/${KUBELET_STORAGE_DIR}`;
+  }
+
+  /**
+   * Reclaim (the local-path provisioner's delete helper): a volume directory under the storage
+   * directory whose PersistentVolume is gone (its claim was deleted with reclaim policy Delete) is
+   * removed. A directory is named `<volume>_<namespace>_<claim>`; nothing is touched before the
+   * volume cache has synced, and a volume still known keeps its directory.
+   */
+  private async cleanupReleasedVolumeDirs(): Promise<void> {
+    const vols = this.deps.volumes;
+    if (!vols || !this.deps.runtime.podDir || this.stopped || !vols.hasSynced()) return;
+    const dir = this.storageDir();
+    for (const entry of await readdir(dir).catch(() => [] as string[])) {
+      const pvName = entry.split('_')[0] ?? '';
+      if (!pvName.startsWith('pvc-') || vols.getByName(undefined, pvName)) continue;
+      this.log.info({ volume: pvName, dir: join(dir, entry) }, 'removing the directory of a deleted local-path volume');
+      await rm(join(dir, entry), { recursive: true, force: true });
+    }
   }
 
   /**

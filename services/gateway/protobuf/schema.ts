@@ -83,4 +83,7 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   SelfSubjectRulesReview: ['authorization.k8s.io/v1'],
   SubjectAccessReview: ['authorization.k8s.io/v1'],
   LocalSubjectAccessReview: ['authorization.k8s.io/v1'],
+  PersistentVolume: ['v1'],
+  PersistentVolumeClaim: ['v1'],
+  StorageClass: ['storage.k8s.io/v1'],
 };
