@@ -44,6 +44,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('CronJob', 'cronjobs', 'batch', true, ['cj'], 'cronjobs', ['status']),
   r('Ingress', 'ingresses', 'networking.k8s.io', true, ['ing'], 'ingresses', ['status']),
   r('IngressClass', 'ingressclasses', 'networking.k8s.io', false, [], 'ingressclasses', []),
+  { ...r('HorizontalPodAutoscaler', 'horizontalpodautoscalers', 'autoscaling', true, ['hpa'], 'horizontalpodautoscalers', ['status']), version: 'v2' },
   r('CustomResourceDefinition', 'customresourcedefinitions', 'apiextensions.k8s.io', false, ['crd', 'crds'], 'customresourcedefinitions', ['status']),
 ];
 

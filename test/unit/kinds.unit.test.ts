@@ -51,6 +51,7 @@ describe('built-in kinds: everything particular is in the strategy', () => {
     ['Ingress', 'ingresses', ['ingress_class', 'hosts'], [], ['Name', 'Class', 'Hosts', 'Address', 'Ports', 'Age']],
     ['IngressClass', 'ingressclasses', ['controller'], [], ['Name', 'Controller', 'Parameters', 'Age']],
     ['StatefulSet', 'statefulsets', ['replicas', 'ready_replicas', 'current_replicas', 'updated_replicas', 'available_replicas', 'current_revision', 'update_revision', 'service_name', 'pod_management_policy', 'observed_generation', 'images'], [], ['Name', 'Ready', 'Age']],
+    ['HorizontalPodAutoscaler', 'horizontalpodautoscalers', ['target_kind', 'target_name', 'min_replicas', 'max_replicas', 'current_replicas', 'desired_replicas', 'last_scale_time'], [], ['Name', 'Reference', 'Targets', 'MinPods', 'MaxPods', 'Replicas', 'Age']],
   ];
 
   it('covers every built-in kind', () => assert.deepEqual(cases.map((c) => c[0]).sort(), RESOURCES.map((r) => r.kind).sort()));

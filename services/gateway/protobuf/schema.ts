@@ -72,4 +72,5 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   CronJob: ['batch/v1'],
   Ingress: ['networking.k8s.io/v1'],
   IngressClass: ['networking.k8s.io/v1'],
+  HorizontalPodAutoscaler: ['autoscaling/v2'],
 };
