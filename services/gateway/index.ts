@@ -29,6 +29,8 @@ export interface GatewayOptions {
   readonly clusterPodCidr?: string;
   /** Overrides env SERVICE_CLUSTER_IP_RANGE (default 127.10.0.0/16): where service cluster IPs come from. */
   readonly serviceClusterIpRange?: string;
+  /** Overrides env METRICS_RESOLUTION (seconds, default 15): how often metrics.k8s.io scrapes the kubelets at most. */
+  readonly metricsResolutionMs?: number;
 }
 
 /** How often the gateway makes sure the system namespaces exist (kube-apiserver: every minute). */
@@ -43,10 +45,12 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   // A malformed range stops the start here, before any connection.
   parseBlockRange(clusterPodCidr);
   parseServiceIpRange(serviceClusterIpRange);
+  const resolution = process.env.METRICS_RESOLUTION ? Number(process.env.METRICS_RESOLUTION) * 1000 : undefined;
+  if (resolution !== undefined && !(resolution > 0)) throw new Error(`METRICS_RESOLUTION must be a positive number of seconds, got "${process.env.METRICS_RESOLUTION}"`);
   const log = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject, name: 'jetkube-gateway' });
   const db = createDb(cfg.databaseUrl, schemaName(cfg.prefix));
   await migrate(db);
-  const { app, store, tracker } = await buildGateway({ cfg, log, db, logger, ...opts, clusterPodCidr, serviceClusterIpRange });
+  const { app, store, tracker } = await buildGateway({ cfg, log, db, logger, ...(resolution ? { metricsResolutionMs: resolution } : {}), ...opts, clusterPodCidr, serviceClusterIpRange });
   await ensureSystemNamespaces(store);
   // Like kube-apiserver's system namespaces controller: one that went missing comes back.
   const systemNamespaces = setInterval(() => {

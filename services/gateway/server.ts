@@ -44,6 +44,8 @@ import { crdEventHandler } from './crds.js';
 import type { PodDisruptionBudget } from '../../shared/resources/pdb.js';
 import { admitDefaultIngressClass } from './ingress-admission.js';
 import type { IngressClass } from '../../shared/resources/ingress.js';
+import { MetricsApi, metricsApiGroup, metricsApiResourceList } from './metrics-api.js';
+import { METRICS_GROUP, METRICS_VERSION } from '../../shared/metrics/types.js';
 
 export { BODY_LIMIT } from './error-mapping.js';
 
@@ -62,6 +64,8 @@ export interface GatewayDeps {
   readonly clusterPodCidr?: string;
   /** The range service cluster IPs are allocated from; default 127.10.0.0/16. */
   readonly serviceClusterIpRange?: string;
+  /** metrics.k8s.io: scrape the kubelets at most this often (default 15 s). */
+  readonly metricsResolutionMs?: number;
 }
 
 export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; store: ObjectStore; tracker: CheckpointTracker }> {
@@ -88,6 +92,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   tracker.start();
   const reads = new Reads({ log, db, tracker, bookmarkIntervalMs: deps.bookmarkIntervalMs ?? 15_000, now });
   readsRef = reads;
+  const metricsApi = new MetricsApi({ reads, now, logger: logger.child({ component: 'metrics' }), ...(deps.metricsResolutionMs ? { resolutionMs: deps.metricsResolutionMs } : {}) });
   const eviction: EvictionDeps = {
     store,
     now,
@@ -179,7 +184,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   app.get('/version', async () => VERSION_INFO);
   app.get('/api', async () => apiVersions());
-  app.get('/apis', async () => apiGroupList());
+  app.get('/apis', async () => {
+    const list = apiGroupList() as { groups: object[] };
+    return { ...list, groups: [...list.groups, metricsApiGroup()] };
+  });
   app.get('/openapi/v2', async (req, reply) => {
     const r = openApiV2Response(req.headers.accept, req.headers['if-none-match']);
     return reply.code(r.status).headers(r.headers).send(r.body);
@@ -195,6 +203,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0]!.replace(/\/+$/, '');
     const segs = path.split('/').filter(Boolean);
+    // metrics.k8s.io: served from the kubelets' measurements (metrics-api.ts), not from the log.
+    if (segs[0] === 'apis' && segs[1] === METRICS_GROUP) {
+      (req as FastifyRequest & { jk?: object }).jk = { verb: 'GET', resource: 'metrics' };
+      if (segs.length === 2 && req.method === 'GET') return metricsApiGroup();
+      if (segs[2] !== METRICS_VERSION) throw new ApiError('NotFound', 'the server could not find the requested resource');
+      if (segs.length === 3 && req.method === 'GET') return metricsApiResourceList();
+      return metricsApi.serve(req, reply, segs.slice(3), parseQuery(req.query as RawQuery));
+    }
     if (req.method === 'GET') {
       if (path === '/api/v1') return apiResourceList('v1');
       if (segs[0] === 'apis' && segs.length === 2) {
@@ -355,6 +371,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   // Before the server waits for open requests: followed logs end only when their upstream does.
   app.addHook('preClose', async () => {
     execs.close();
+    await metricsApi.close();
     await logs.close();
   });
   app.addHook('onClose', async () => {
