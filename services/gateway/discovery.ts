@@ -1,6 +1,6 @@
 /** Discovery documents kubectl and client libraries read before anything else. */
 import { allResources, type ResourceInfo } from '../../shared/resources/registry.js';
-import { groupVersions, resourcesIn } from './paths.js';
+import { CONVERTED_VERSIONS, groupVersions, resourcesIn } from './paths.js';
 
 export const VERSION_INFO = {
   major: '1',
@@ -24,14 +24,15 @@ export function apiGroupList(): object {
 }
 
 export function apiGroup(name: string): object {
-  const versions = groupVersions().filter((gv) => gv.startsWith(`${name}/`)).map((gv) => ({ groupVersion: gv, version: gv.split('/')[1] }));
+  const versions = [...groupVersions(), ...Object.keys(CONVERTED_VERSIONS)].filter((gv) => gv.startsWith(`${name}/`)).map((gv) => ({ groupVersion: gv, version: gv.split('/')[1] }));
   return { kind: 'APIGroup', apiVersion: 'v1', name, versions, preferredVersion: versions[0] };
 }
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 export function apiResourceList(groupVersion: string): object | undefined {
-  const infos = resourcesIn(groupVersion);
+  const converted = CONVERTED_VERSIONS[groupVersion];
+  const infos = converted ? resourcesIn(converted.to).filter((r) => converted.plurals.includes(r.plural)) : resourcesIn(groupVersion);
   if (infos.length === 0) return undefined;
   const resources = infos.flatMap((r) => [entry(r), ...r.subresources.map((s) => subEntry(r, s)), ...streamEntries(r)]);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };

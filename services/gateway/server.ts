@@ -46,6 +46,7 @@ import { admitDefaultIngressClass } from './ingress-admission.js';
 import type { IngressClass } from '../../shared/resources/ingress.js';
 import { MetricsApi, metricsApiGroup, metricsApiResourceList } from './metrics-api.js';
 import { METRICS_GROUP, METRICS_VERSION } from '../../shared/metrics/types.js';
+import { hpaResponseToV1, hpaV1ToV2 } from '../../shared/resources/hpa-v1.js';
 
 export { BODY_LIMIT } from './error-mapping.js';
 
@@ -162,6 +163,18 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     void reply.code(404).send(new ApiError('NotFound', 'the server could not find the requested resource').toStatus());
   });
 
+  // Answers to autoscaling/v1 requests: the stored v2 objects as v1 shows them.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!(req as FastifyRequest & { convertToV1?: boolean }).convertToV1) return payload;
+    if (!String(reply.getHeader('content-type') ?? '').startsWith('application/json')) return payload;
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+    try {
+      return JSON.stringify(hpaResponseToV1(JSON.parse(payload.toString())));
+    } catch {
+      return payload;
+    }
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     const { verb, resource, longRunning } = (req as FastifyRequest & { jk?: { verb: string; resource: string; longRunning?: boolean } }).jk ?? { verb: req.method, resource: '' };
     requests.inc({ verb, resource, code: String(reply.statusCode) });
@@ -235,6 +248,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     const q = parseQuery(req.query as RawQuery);
     checkTarget(t);
     const { info, namespace: ns, name, subresource: sub } = t;
+    // A second version served by conversion (autoscaling/v1 HPAs): bodies in, objects out.
+    if (t.requestVersion) {
+      if (req.method === 'PATCH' || isTrue(q.watch)) {
+        throw new ApiError('MethodNotAllowed', `jetkube serves ${info.plural}.${info.group}/${t.requestVersion} for create, get, list, update and delete; patch and watch them through ${info.group}/${info.version}`);
+      }
+      if (req.method === 'POST' || req.method === 'PUT') req.body = hpaV1ToV2(req.body);
+      (req as FastifyRequest & { convertToV1?: boolean }).convertToV1 = true;
+    }
     const mark = (verb: string, longRunning = false) =>
       ((req as FastifyRequest & { jk?: object }).jk = { verb, resource: sub ? `${info.plural}/${sub}` : info.plural, longRunning });
     // exec and attach are WebSocket upgrades (exec.ts): a plain request cannot stream.
@@ -263,7 +284,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
             return reads.watch(req, reply, info, ns, q, table);
           }
           mark('LIST');
-          if (!table) return reply.header('content-type', 'application/json; charset=utf-8').send(await reads.listJson(info, ns, q));
+          if (!table && !t.requestVersion) return reply.header('content-type', 'application/json; charset=utf-8').send(await reads.listJson(info, ns, q));
           return read(await reads.list(info, ns, q));
         case 'POST': {
           mark('CREATE');

@@ -18,7 +18,7 @@ export function expectedBody(t: Target): Expected {
     case 'eviction':
       return { apiVersion: 'policy/v1', kind: 'Eviction' };
     default:
-      return { apiVersion: apiVersionOf(t.info), kind: t.info.kind };
+      return { apiVersion: t.requestVersion ? `${t.info.group}/${t.requestVersion}` : apiVersionOf(t.info), kind: t.info.kind };
   }
 }
 

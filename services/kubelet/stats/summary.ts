@@ -9,7 +9,7 @@
  * measurement of the same container (absent on the first).
  */
 import { LABELS, type ContainerStats, type RuntimeContainer } from '../runtime/types.js';
-import { rfc3339 } from '../../../shared/resources/time.js';
+import { microTime, rfc3339 } from '../../../shared/resources/time.js';
 
 export interface CpuStats {
   readonly time: string;
@@ -56,10 +56,10 @@ export interface SummaryInput {
 function cpu(s: ContainerStats, prev: ContainerStats | undefined): CpuStats {
   const dt = prev ? s.timestampMs - prev.timestampMs : 0;
   const rate = prev && dt > 0 && s.cpuUsageCoreNanoSeconds >= prev.cpuUsageCoreNanoSeconds ? Math.round(((s.cpuUsageCoreNanoSeconds - prev.cpuUsageCoreNanoSeconds) * 1000) / dt) : undefined;
-  return { time: rfc3339(new Date(s.timestampMs)), ...(rate !== undefined ? { usageNanoCores: rate } : {}), usageCoreNanoSeconds: s.cpuUsageCoreNanoSeconds };
+  return { time: microTime(new Date(s.timestampMs)), ...(rate !== undefined ? { usageNanoCores: rate } : {}), usageCoreNanoSeconds: s.cpuUsageCoreNanoSeconds };
 }
 function memory(s: ContainerStats): MemoryStats {
-  return { time: rfc3339(new Date(s.timestampMs)), workingSetBytes: s.memoryWorkingSetBytes, usageBytes: s.memoryWorkingSetBytes, ...(s.memoryRssBytes !== undefined ? { rssBytes: s.memoryRssBytes } : {}) };
+  return { time: microTime(new Date(s.timestampMs)), workingSetBytes: s.memoryWorkingSetBytes, usageBytes: s.memoryWorkingSetBytes, ...(s.memoryRssBytes !== undefined ? { rssBytes: s.memoryRssBytes } : {}) };
 }
 function sum(parts: readonly { cpu: CpuStats; memory: MemoryStats }[], at: string): { cpu: CpuStats; memory: MemoryStats } {
   const rates = parts.map((p) => p.cpu.usageNanoCores);
