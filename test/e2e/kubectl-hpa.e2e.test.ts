@@ -88,8 +88,10 @@ describe('kubectl top against `jetkube up --runtime process`', { skip: KUBECTL_S
   const suite = kubectlUpSuite('ktop', 1, 'process');
   const { kubectl, ok } = suite;
 
-  it('kubectl top pod, --containers and top node measure a real process from /proc', async () => {
+  it('kubectl top pod, --containers and top node measure a real process from /proc', async (t) => {
     await ok('run', 'spin', '--image=busybox:1.36', '--', 'sh', '-c', 'while :; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; sleep 0.2; done');
+    // A process runtime's container outlives the kubelet: the pod is deleted (its process stopped) before the suite ends.
+    t.after(async () => void (await kubectl('delete', 'pod', 'spin', '--grace-period=1', '--wait=true')));
     await ok('wait', '--for=condition=Ready', 'pod/spin', '--timeout=60s');
     await eventually('kubectl top pod spin measures cpu and memory', async () => {
       const r = await kubectl('top', 'pod', 'spin');
