@@ -13,6 +13,7 @@ import type { PodMetrics } from '../../shared/metrics/types.js';
 import { DEFAULT_CALCULATOR_CONFIG, resourceReplicas, type PodMetric, type ResourceTarget } from '../../services/controller-manager/hpa/replicas.js';
 import { EMPTY_HISTORY, normalizeDesiredReplicas, type ScaleHistory } from '../../services/controller-manager/hpa/behavior.js';
 import { parseGoDuration, planHpa, type HpaConfig } from '../../services/controller-manager/hpa/plan.js';
+import { hpaConfigFromEnv } from '../../services/controller-manager/hpa/config.js';
 
 const NOW = new Date('2024-01-01T01:00:00Z');
 const nowMs = NOW.getTime();
@@ -355,6 +356,40 @@ describe('HPA reconcile plan', () => {
     const second = planHpa({ hpa: { ...hpa(), status: first.status }, scale: { replicas: 2, selector: 'app=web' }, pods: [pod(0), pod(1)], metrics: podMetrics(['500m', '500m']), history: first.history, now: later, cfg: CFG });
     const t = (s: typeof first.status) => s.conditions?.find((c) => c.type === 'ScalingActive')?.lastTransitionTime;
     assert.equal(t(second.status), t(first.status));
+  });
+  it('ContainerResource: one container\'s usage against its own request', () => {
+    const two = (i: number): Pod => ({ ...pod(i), spec: { containers: [{ name: 'app', image: 'x', resources: { requests: { cpu: '100m' } } }, { name: 'side', image: 'x', resources: { requests: { cpu: '1' } } }] } });
+    const pm = [0, 1].map((i) => ({ ...podMetrics(['0'])[0]!, metadata: { name: `p${i}`, namespace: 'ns' }, containers: [{ name: 'app', usage: { cpu: '150m' } }, { name: 'side', usage: { cpu: '10m' } }] }));
+    const h = hpa({ metrics: [{ type: 'ContainerResource', containerResource: { name: 'cpu', container: 'app', target: { type: 'Utilization', averageUtilization: 50 } } }] });
+    const p = planHpa({ hpa: h, scale: { replicas: 2, selector: 'app=web' }, pods: [two(0), two(1)], metrics: pm, history: EMPTY_HISTORY, now: NOW, cfg: CFG });
+    assert.equal(p.rescale, 4); // 150% of app's request: 6 wanted, 2 × 2 allowed
+    assert.deepEqual(p.status.currentMetrics, [{ type: 'ContainerResource', containerResource: { name: 'cpu', container: 'app', current: { averageUtilization: 150, averageValue: '150m' } } }]);
+    assert.equal(p.events[0]?.message, 'New size: 4; reason: cpu container resource utilization (percentage of request) above target');
+  });
+  it('memory AverageValue: the average against the target, currentMetrics.averageValue', () => {
+    const h = hpa({ metrics: [{ type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '100Mi' } } }] });
+    const pm = podMetrics(['1m', '1m']).map((m) => ({ ...m, containers: [{ name: 'app', usage: { cpu: '1m', memory: '250Mi' } }] }));
+    const p = planHpa({ hpa: h, scale: { replicas: 2, selector: 'app=web' }, pods: [pod(0), pod(1)], metrics: pm, history: EMPTY_HISTORY, now: NOW, cfg: CFG });
+    assert.equal(p.rescale, 4); // 2.5 × 2 = 5 wanted, 4 allowed
+    assert.deepEqual(p.status.currentMetrics, [{ type: 'Resource', resource: { name: 'memory', current: { averageValue: '262144k' } } }]); // DecimalSI, as Kubernetes writes it (NewMilliQuantity)
+    assert.equal(formatHpaMetrics(h.spec.metrics, p.status.currentMetrics), 'memory: 262144k/100Mi');
+  });
+  it('several metrics: the largest recommendation wins', () => {
+    const h = hpa({ maxReplicas: 10, metrics: [...hpa().spec.metrics!, { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '100Mi' } } }] });
+    const pm = podMetrics(['1m', '1m']).map((m) => ({ ...m, containers: [{ name: 'app', usage: { cpu: '10m', memory: '150Mi' } }] }));
+    const p = planHpa({ hpa: h, scale: { replicas: 2, selector: 'app=web' }, pods: [pod(0), pod(1)], metrics: pm, history: EMPTY_HISTORY, now: NOW, cfg: CFG });
+    assert.equal(p.rescale, 3); // memory 1.5 × 2 = 3; cpu would go to 1
+    assert.match(cond(p.status, 'ScalingActive')!, /True\/ValidMetricFound/);
+  });
+  it('the controller\'s settings from the environment', () => {
+    assert.deepEqual(hpaConfigFromEnv({ HPA_SYNC_PERIOD: '1', HPA_DOWNSCALE_STABILIZATION: '4.5', HPA_TOLERANCE: '0.2', HPA_CPU_INITIALIZATION_PERIOD: '0' }), {
+      syncPeriodMs: 1000,
+      downscaleStabilizationMs: 4500,
+      cpuInitializationPeriodMs: 0,
+      tolerance: 0.2,
+    });
+    assert.throws(() => hpaConfigFromEnv({ HPA_SYNC_PERIOD: '0' }), /HPA_SYNC_PERIOD must be a positive number of seconds, got "0"/);
+    assert.deepEqual(hpaConfigFromEnv({}), {});
   });
   it('Go durations', () => {
     assert.deepEqual(['15s', '1.5s', '1m0s', '250ms', 'x'].map(parseGoDuration), [15_000, 1500, 60_000, 250, 0]);
