@@ -5,7 +5,7 @@
  * /healthz, /readyz, /metrics and /containerLogs/{namespace}/{pod}/{container} (what the gateway's
  * `pods/{name}/log` proxies to).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import { gatewayUrlOf, type Config } from '../../shared/config.js';
 import { ApiError, isApiError } from '../../shared/errors.js';
@@ -221,7 +221,7 @@ function statsRoutes(app: FastifyInstance, byNode: ReadonlyMap<string, Kubelet>)
     if (byNode.size !== 1) throw new ApiError('BadRequest', `this kubelet serves ${byNode.size} nodes: name one with ?node=`);
     return [...byNode.values()][0]!;
   };
-  const handle = (text: boolean) => async (req: { query: Record<string, string | undefined> }, reply: import('fastify').FastifyReply) => {
+  const handle = (text: boolean) => async (req: { query: Record<string, string | undefined> }, reply: FastifyReply) => {
     try {
       const summary = await pick(req.query.node).summary();
       if (text) return reply.type('text/plain; version=0.0.4').send(resourceMetricsText(summary));

@@ -3,7 +3,9 @@
  * gives every container's cumulative cpu time and its working set; cpu usage is the rate between
  * two scrapes of the same container (same start time), over the window between them. A container
  * seen once has no rate yet and its pod is left out; so is a pod with any such container. A node's
- * usage is the sum of its pods' (jetkube's nodes share a host: see the kubelet's stats/summary.ts).
+ * usage is the sum of its containers' (jetkube's nodes share a host: see the kubelet's
+ * stats/summary.ts): memory of all of them, cpu of those with a rate (a new one counts from the
+ * next scrape).
  */
 import { formatQuantity } from '../resources/quantity.js';
 import { rfc3339 } from '../resources/time.js';
@@ -89,8 +91,7 @@ export function aggregate(summaries: readonly SummaryLike[], previous: Points, s
     let nodeCores = 0;
     let nodeMemory = 0;
     let nodeAt = 0;
-    let nodeWindow = s.pods.length ? 0 : scrapeWindowMs;
-    let complete = true;
+    let nodeWindow = 0;
     for (const p of s.pods) {
       const containers: ContainerUsage[] = [];
       let at = 0;
@@ -98,27 +99,22 @@ export function aggregate(summaries: readonly SummaryLike[], previous: Points, s
       let ok = p.containers.length > 0;
       for (const c of p.containers) {
         const cur: Point = { startTime: c.startTime, cpuNs: c.cpu.usageCoreNanoSeconds, memoryBytes: c.memory.workingSetBytes, atMs: Date.parse(c.cpu.time) };
+        nodeMemory += cur.memoryBytes;
+        nodeAt = Math.max(nodeAt, cur.atMs);
         const r = rate(previous.get(key(p.podRef.namespace, p.podRef.name, p.podRef.uid, c.name)), cur);
         if (!r) {
           ok = false;
-          break;
+          continue;
         }
+        nodeCores += r.nanoCores;
+        nodeWindow = Math.max(nodeWindow, r.windowMs);
         containers.push({ name: c.name, nanoCores: r.nanoCores, memoryBytes: cur.memoryBytes });
         at = Math.max(at, cur.atMs);
         window = Math.max(window, r.windowMs);
       }
-      if (!ok) {
-        complete = false;
-        continue;
-      }
-      pods.push({ namespace: p.podRef.namespace, name: p.podRef.name, uid: p.podRef.uid, node: s.node.nodeName, atMs: at, windowMs: window, containers });
-      nodeCores += containers.reduce((a, c) => a + c.nanoCores, 0);
-      nodeMemory += containers.reduce((a, c) => a + c.memoryBytes, 0);
-      nodeAt = Math.max(nodeAt, at);
-      nodeWindow = Math.max(nodeWindow, window);
+      if (ok) pods.push({ namespace: p.podRef.namespace, name: p.podRef.name, uid: p.podRef.uid, node: s.node.nodeName, atMs: at, windowMs: window, containers });
     }
-    // A node whose pods all have a rate (or that runs none) has a usage; one with a new container waits for the next scrape.
-    if (complete) nodes.push({ name: s.node.nodeName, atMs: nodeAt, windowMs: nodeWindow, nanoCores: nodeCores, memoryBytes: nodeMemory });
+    nodes.push({ name: s.node.nodeName, atMs: nodeAt, windowMs: nodeWindow || scrapeWindowMs, nanoCores: nodeCores, memoryBytes: nodeMemory });
   }
   return { pods, nodes };
 }

@@ -119,10 +119,10 @@ describe('metrics.k8s.io aggregation (metrics-server\'s arithmetic)', () => {
     assert.deepEqual(pods.map((p) => [p.name, p.containers[0]!.nanoCores, p.windowMs]), [['p1', 2e8, 15_000], ['p2', 1e8, 15_000]]);
     assert.deepEqual(nodes, [{ name: 'n1', atMs: T0 + 15_000, windowMs: 15_000, nanoCores: 3e8, memoryBytes: 2 * 64 * 2 ** 20 }]);
   });
-  it('no rate: first sight, a restarted container, a counter that went back; its node waits too', () => {
+  it('no rate: first sight, a restarted container, a counter that went back; its node counts its cpu from the next scrape', () => {
     const prev = pointsOf([summary(T0, { p1: 5e9 })]);
     assert.deepEqual(aggregate([summary(T0 + 1000, { p1: 6e9, fresh: 1e9 })], prev).pods.map((p) => p.name), ['p1']);
-    assert.deepEqual(aggregate([summary(T0 + 1000, { p1: 6e9, fresh: 1e9 })], prev).nodes, []);
+    assert.deepEqual(aggregate([summary(T0 + 1000, { p1: 6e9, fresh: 1e9 })], prev).nodes, [{ name: 'n1', atMs: T0 + 1000, windowMs: 1000, nanoCores: 1e9, memoryBytes: 2 * 64 * 2 ** 20 }]);
     assert.equal(rate({ startTime: 'a', cpuNs: 5, memoryBytes: 0, atMs: 0 }, { startTime: 'b', cpuNs: 9, memoryBytes: 0, atMs: 10 }), undefined);
     assert.equal(rate({ startTime: 'a', cpuNs: 9, memoryBytes: 0, atMs: 0 }, { startTime: 'a', cpuNs: 5, memoryBytes: 0, atMs: 10 }), undefined);
     assert.equal(rate({ startTime: 'a', cpuNs: 5, memoryBytes: 0, atMs: 10 }, { startTime: 'a', cpuNs: 9, memoryBytes: 0, atMs: 10 }), undefined);
