@@ -117,6 +117,25 @@ describe('metrics.k8s.io from a real kubelet, and the HPA controller', { timeout
     assert.equal(patch.status, 405);
   });
 
+  it('a StatefulSet target, memory AverageValue: scaled through its /scale too', async () => {
+    const sts = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'burn-sts' },
+      spec: { replicas: 2, serviceName: 'burn', selector: { matchLabels: { app: 'burn' } }, template: { metadata: { labels: { app: 'burn' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+    };
+    assert.equal((await api(cs.url, 'POST', '/apis/apps/v1/namespaces/default/statefulsets', sts)).status, 201);
+    const hpa = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'burn-sts' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'burn-sts' }, minReplicas: 1, maxReplicas: 3, metrics: [{ type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '10Mi' } } }] },
+    };
+    assert.equal((await api(cs.url, 'POST', '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers', hpa)).status, 201);
+    // 16Mi a pod against 10Mi: 4 wanted, 3 allowed.
+    await eventually('the StatefulSet at 3 replicas', async () => (await api(cs.url, 'GET', '/apis/apps/v1/namespaces/default/statefulsets/burn-sts')).body.spec.replicas === 3, 60_000);
+  });
+
   it('a refused HPA: a metric type jetkube cannot serve', async () => {
     const bad = {
       apiVersion: 'autoscaling/v2',
