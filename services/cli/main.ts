@@ -17,11 +17,11 @@ import { proxyOptionsFromEnv, startProxy } from '../proxy/index.js';
 import { dnsHealthPort, dnsOptionsFromEnv, startDns } from '../dns/index.js';
 import { ingressOptionsFromEnv, startIngress } from '../ingress/index.js';
 import { leaderElectionFromArgs, type LeaderElectionOptions } from '../../shared/leaderelection/index.js';
-import { clusterCAAtStart } from '../../shared/pki/index.js';
+import { clusterCAAtStart, type ClusterCA } from '../../shared/pki/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
 
-/** `ca`: the cluster CA certificate (PEM) `up` loaded at start; a service run alone loads its own. */
-type Service = (cfg: Config, le?: LeaderElectionOptions, ca?: string) => Promise<{ close(): Promise<void> }>;
+/** `ca`: the cluster CA `up` loaded at start (certificate and key); a service run alone loads its own. */
+type Service = (cfg: Config, le?: LeaderElectionOptions, ca?: ClusterCA) => Promise<{ close(): Promise<void> }>;
 
 /** Lost leadership: the process exits 1 (as kube-controller-manager and kube-scheduler do) and its supervisor restarts it. */
 const exitOnLostLeadership = () => process.exit(1);
@@ -31,11 +31,11 @@ const SERVICES: Record<string, Service> = {
   projector: (cfg) => startProjector(cfg, createLogger('projector', cfg.logLevel)),
   gateway: (cfg) => startGateway(cfg),
   'controller-manager': (cfg, _le, ca) =>
-    startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel), { onLeadershipLost: exitOnLostLeadership, ...(ca ? { clusterCA: ca } : {}) }),
+    startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel), { onLeadershipLost: exitOnLostLeadership, ...(ca ? { clusterCA: ca.certPem } : {}) }),
   scheduler: (cfg) => startScheduler(cfg, createLogger('scheduler', cfg.logLevel), { onLeadershipLost: exitOnLostLeadership }),
   proxy: (cfg) => startProxy(cfg, createLogger('proxy', cfg.logLevel), { nodePortAddresses: proxyOptionsFromEnv().nodePortAddresses }),
   dns: (cfg) => startDnsOrWarn(cfg),
-  ingress: (cfg) => startIngressOrWarn(cfg),
+  ingress: (cfg, _le, ca) => startIngressOrWarn(cfg, ca),
 };
 
 /**
@@ -59,10 +59,10 @@ async function startDnsOrWarn(cfg: Config): Promise<{ close(): Promise<void> }> 
 }
 
 /** Inside `up`, ingress addresses that can't be bound leave the rest running; the error says what to set. */
-async function startIngressOrWarn(cfg: Config): Promise<{ close(): Promise<void> }> {
+async function startIngressOrWarn(cfg: Config, ca?: ClusterCA): Promise<{ close(): Promise<void> }> {
   const log = createLogger('ingress', cfg.logLevel);
   try {
-    return await startIngress(cfg, log);
+    return await startIngress(cfg, log, ca ? { clusterCA: ca } : {});
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EACCES' && code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL') throw err;
@@ -90,7 +90,10 @@ const STANDALONE: Record<string, Service> = {
     }),
   proxy: (cfg) => startProxy(cfg, createLogger('proxy', cfg.logLevel), proxyOptionsFromEnv()),
   dns: (cfg) => startDns(cfg, createLogger('dns', cfg.logLevel), { ...dnsOptionsFromEnv(), healthPort: dnsHealthPort() }),
-  ingress: (cfg) => startIngress(cfg, createLogger('ingress', cfg.logLevel), { port: ingressOptionsFromEnv().port }),
+  ingress: async (cfg) => {
+    const log = createLogger('ingress', cfg.logLevel);
+    return startIngress(cfg, log, { port: ingressOptionsFromEnv().port, clusterCA: await clusterCAAtStart(cfg.prefix, log) });
+  },
 };
 
 const program = new Command()
@@ -135,7 +138,7 @@ program
       try {
         // The cluster CA, made on first start in the data directory and kept there (or CLUSTER_CA_FILE).
         const ca = await clusterCAAtStart(cfg.prefix, createLogger('jetkube', cfg.logLevel));
-        for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(cfg, undefined, ca.certPem));
+        for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(cfg, undefined, ca));
         if (kubelets.length) started.push(await startKubelets(cfg, kubelets, createLogger('kubelet', cfg.logLevel)));
       } catch (err) {
         await close();

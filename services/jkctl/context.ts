@@ -55,13 +55,16 @@ type Action<A extends unknown[]> = (ctx: Ctx, ...args: A) => Promise<number | vo
 
 /**
  * A commander action that runs `fn` with a context and closes the client after; a number returned
- * is the exit code. Errors propagate to main, which prints them.
+ * is the exit code. Errors propagate to main, which prints them. `customKinds`: discover the
+ * cluster's custom kinds before `fn` runs (for commands that name kinds).
  */
-export function action<A extends unknown[]>(fn: Action<A>): (...args: unknown[]) => Promise<void> {
+export function action<A extends unknown[]>(fn: Action<A>, opts: { readonly customKinds?: boolean } = {}): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
     const ctx = contextOf(cmd);
     try {
+      // Commands that name kinds learn the cluster's custom ones first (discovery.ts).
+      if (opts.customKinds) await (await import('./discovery.js')).discoverCustomKinds(ctx);
       const code = await fn(ctx, ...(args.slice(0, -1) as A));
       if (code) process.exitCode = code;
     } finally {

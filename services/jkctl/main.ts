@@ -39,7 +39,7 @@ program
   .command('apply')
   .description('create or update objects from files, directories or stdin (-)')
   .requiredOption('-f, --filename <path>', 'a file, a directory of .yaml/.yml/.json files, or - (repeatable)', collect)
-  .action(action((ctx, opts: { filename: string[] }) => apply(ctx, opts.filename)));
+  .action(action((ctx, opts: { filename: string[] }) => apply(ctx, opts.filename), { customKinds: true }));
 
 program
   .command('get')
@@ -53,7 +53,7 @@ program
   .option('-w, --watch', 'after the list, print every change')
   .option('--show-labels', 'add a LABELS column')
   .option('--no-headers', 'leave the header line out')
-  .action(action((ctx, kind: string, names: string[], opts: GetOptions & { headers: boolean }) => get(ctx, [kind, ...names], { ...opts, noHeaders: !opts.headers })));
+  .action(action((ctx, kind: string, names: string[], opts: GetOptions & { headers: boolean }) => get(ctx, [kind, ...names], { ...opts, noHeaders: !opts.headers }), { customKinds: true }));
 
 program
   .command('describe')
@@ -62,7 +62,7 @@ program
   .argument('[names...]')
   .option('-A, --all-namespaces', 'every namespace')
   .option('-l, --selector <selector>', 'label selector')
-  .action(action((ctx, kind: string, names: string[], opts: DescribeOptions) => describe(ctx, [kind, ...names], opts)));
+  .action(action((ctx, kind: string, names: string[], opts: DescribeOptions) => describe(ctx, [kind, ...names], opts), { customKinds: true }));
 
 program
   .command('delete')
@@ -80,7 +80,7 @@ program
   .action(
     action((ctx, args: string[], o: { filename?: string[]; cascade: string; gracePeriod: number; now?: boolean; wait: boolean; timeout: string; all?: boolean; selector?: string; ignoreNotFound?: boolean }) =>
       del(ctx, args, { ...o, timeoutMs: parseDuration(o.timeout, 'timeout') }),
-    ),
+    { customKinds: true }),
   );
 
 program
@@ -89,7 +89,7 @@ program
   .argument('<args...>', 'KIND/NAME or KIND NAME')
   .addOption(new Option('--replicas <n>', 'the new number of replicas').makeOptionMandatory().argParser((v: string) => parseIntFlag(v, 'replicas', 0)))
   .addOption(intOption('--current-replicas <n>', 'only scale if the current replicas are this (-1: any)', -1, -1))
-  .action(action((ctx, args: string[], o: { replicas: number; currentReplicas: number }) => scale(ctx, parseSingle(args, 'scale'), o.replicas, o.currentReplicas)));
+  .action(action((ctx, args: string[], o: { replicas: number; currentReplicas: number }) => scale(ctx, parseSingle(args, 'scale'), o.replicas, o.currentReplicas), { customKinds: true }));
 
 program
   .command('top')
