@@ -2,8 +2,9 @@
  * Resource metrics end to end inside one process, on real NATS and Postgres: a real kubelet (fake
  * runtime, pods bound to it at create) serves /stats/summary and /metrics/resource; the gateway
  * scrapes it for metrics.k8s.io (list, get, label selector, NotFound, discovery); the HPA
- * controller reads those metrics and sets a Deployment's replicas through /scale, with its status,
- * conditions and SuccessfulRescale event; an autoscaling/v1 read shows the same object.
+ * controller reads those metrics and sets a Deployment's, a StatefulSet's and a custom resource's
+ * replicas through their /scale, with its status, conditions and SuccessfulRescale event; an
+ * autoscaling/v1 read shows the same object.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -134,6 +135,42 @@ describe('metrics.k8s.io from a real kubelet, and the HPA controller', { timeout
     assert.equal((await api(cs.url, 'POST', '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers', hpa)).status, 201);
     // 16Mi a pod against 10Mi: 4 wanted, 3 allowed.
     await eventually('the StatefulSet at 3 replicas', async () => (await api(cs.url, 'GET', '/apis/apps/v1/namespaces/default/statefulsets/burn-sts')).body.spec.replicas === 3, 60_000);
+  });
+
+  it('a custom resource with a scale subresource: found through discovery, scaled through its /scale', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'burners.metrics.example.com' },
+      spec: {
+        group: 'metrics.example.com',
+        scope: 'Namespaced',
+        names: { plural: 'burners', singular: 'burner', kind: 'Burner' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { replicas: { type: 'integer' } } }, status: { type: 'object', properties: { replicas: { type: 'integer' }, selector: { type: 'string' } } } } } },
+            subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' } },
+          },
+        ],
+      },
+    };
+    assert.equal((await api(cs.url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status, 201);
+    const base = '/apis/metrics.example.com/v1/namespaces/default/burners';
+    await eventually('the Burner kind served', async () => (await api(cs.url, 'POST', base, { apiVersion: 'metrics.example.com/v1', kind: 'Burner', metadata: { name: 'b' }, spec: { replicas: 2 } })).status === 201, 30_000);
+    const cur = (await api(cs.url, 'GET', `${base}/b`)).body;
+    const st = await api(cs.url, 'PUT', `${base}/b/status`, { ...cur, status: { replicas: 2, selector: 'app=burn' } });
+    assert.equal(st.status, 200, JSON.stringify(st.body));
+    const hpa = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'burner' },
+      spec: { scaleTargetRef: { apiVersion: 'metrics.example.com/v1', kind: 'Burner', name: 'b' }, minReplicas: 1, maxReplicas: 3, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] },
+    };
+    assert.equal((await api(cs.url, 'POST', '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers', hpa)).status, 201);
+    await eventually('the Burner at 3 replicas', async () => (await api(cs.url, 'GET', `${base}/b`)).body.spec.replicas === 3, 60_000);
   });
 
   it('a refused HPA: a metric type jetkube cannot serve', async () => {
