@@ -15,6 +15,7 @@ import { statefulSetController } from './statefulset/controller.js';
 import { rootCACertPublisher } from './rootca/controller.js';
 import { clusterRoleAggregation } from './clusterroleaggregation/controller.js';
 import { localPathProvisioner, persistentVolumeController } from './volume/controller.js';
+import { horizontalPodAutoscalerController } from './hpa/controller.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   garbagecollector: garbageCollector,
@@ -33,4 +34,5 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   'clusterrole-aggregation': clusterRoleAggregation,
   'persistentvolume-binder': persistentVolumeController,
   'local-path-provisioner': localPathProvisioner,
+  horizontalpodautoscaling: horizontalPodAutoscalerController,
 };

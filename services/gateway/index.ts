@@ -40,6 +40,8 @@ export interface GatewayOptions {
   readonly auth?: AuthConfig;
   /** Overrides env AUTHORIZATION_MODE (AlwaysAllow, the default, or RBAC). RBAC also creates the bootstrap policy. */
   readonly authorizationMode?: AuthorizationMode;
+  /** Overrides env METRICS_RESOLUTION (seconds, default 15): how often metrics.k8s.io scrapes the kubelets at most. */
+  readonly metricsResolutionMs?: number;
 }
 
 /** How often the gateway makes sure the system namespaces exist (kube-apiserver: every minute). */
@@ -54,6 +56,8 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   // A malformed range stops the start here, before any connection.
   parseBlockRange(clusterPodCidr);
   parseServiceIpRange(serviceClusterIpRange);
+  const resolution = process.env.METRICS_RESOLUTION ? Number(process.env.METRICS_RESOLUTION) * 1000 : undefined;
+  if (resolution !== undefined && !(resolution > 0)) throw new Error(`METRICS_RESOLUTION must be a positive number of seconds, got "${process.env.METRICS_RESOLUTION}"`);
   const auth = opts.auth ?? authConfigFromEnv();
   const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE);
   // Secure mode: a serving certificate from the cluster CA (made on first start, kept in the data directory).
@@ -66,6 +70,7 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
     log,
     db,
     logger,
+    ...(resolution ? { metricsResolutionMs: resolution } : {}),
     ...opts,
     clusterPodCidr,
     serviceClusterIpRange,

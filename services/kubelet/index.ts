@@ -5,7 +5,7 @@
  * /healthz, /readyz, /metrics and /containerLogs/{namespace}/{pod}/{container} (what the gateway's
  * `pods/{name}/log` proxies to).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import { gatewayUrlOf, type Config } from '../../shared/config.js';
 import { ApiError, isApiError } from '../../shared/errors.js';
@@ -22,6 +22,7 @@ import { attachExecServer } from './exec.js';
 import { kubeletMetrics } from './metrics.js';
 import { createRuntime, type ContainerRuntime } from './runtime/index.js';
 import { podReferences } from './volumes/plan.js';
+import { resourceMetricsText } from './stats/summary.js';
 
 export { Kubelet } from './kubelet.js';
 export { kubeletConfigFromEnv, type KubeletConfig } from './config.js';
@@ -88,6 +89,7 @@ export async function startKubelets(
       readiness: () => ({ ready: pods.hasSynced() && ctx.el.connected(), nodes: configs.length }),
       routes: (app) => {
         logRoutes(app, pods, byNode);
+        statsRoutes(app, byNode);
         execServer = attachExecServer(app.server, async (ns, name, container) => {
           const pod = pods.getByName(ns, name);
           const kubelet = pod?.spec.nodeName ? byNode.get(pod.spec.nodeName) : undefined;
@@ -215,4 +217,33 @@ function logRoutes(app: FastifyInstance, pods: Informer<Pod>, byNode: ReadonlyMa
       }
     },
   );
+}
+
+/**
+ * GET /stats/summary and /metrics/resource (the kubelet's Summary API and resource metrics; see
+ * stats/summary.ts). One server may serve several nodes (a fake pool): `?node=` picks one, and
+ * may be left out when it serves only one.
+ */
+function statsRoutes(app: FastifyInstance, byNode: ReadonlyMap<string, Kubelet>): void {
+  const pick = (node: string | undefined): Kubelet => {
+    if (node) {
+      const k = byNode.get(node);
+      if (!k) throw new ApiError('NotFound', `node "${node}" is not served here`);
+      return k;
+    }
+    if (byNode.size !== 1) throw new ApiError('BadRequest', `this kubelet serves ${byNode.size} nodes: name one with ?node=`);
+    return [...byNode.values()][0]!;
+  };
+  const handle = (text: boolean) => async (req: { query: Record<string, string | undefined> }, reply: FastifyReply) => {
+    try {
+      const summary = await pick(req.query.node).summary();
+      if (text) return reply.type('text/plain; version=0.0.4').send(resourceMetricsText(summary));
+      return reply.type('application/json').send(summary);
+    } catch (e) {
+      const err = isApiError(e) ? e : new ApiError('InternalError', (e as Error).message);
+      return reply.code(err.code).send(err.toStatus());
+    }
+  };
+  app.get<{ Querystring: Record<string, string | undefined> }>('/stats/summary', handle(false));
+  app.get<{ Querystring: Record<string, string | undefined> }>('/metrics/resource', handle(true));
 }

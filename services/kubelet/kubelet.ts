@@ -34,6 +34,10 @@ import { emptyDirEviction, planVolumes, type VolumeSetup } from './volumes/plan.
 import { skipWhileRunning } from './periodic.js';
 import type { PersistentVolume, PersistentVolumeClaim } from '../../shared/resources/storage-types.js';
 import { KUBELET_STORAGE_DIR } from '../../shared/storage/local-path.js';
+import { isStatsRuntime, type ContainerStats } from './runtime/types.js';
+import { buildSummary, type Summary } from './stats/summary.js';
+import { parseSyntheticUsage, SYNTHETIC_USAGE_ANNOTATION } from './stats/synthetic.js';
+import { rfc3339 } from '../../shared/resources/time.js';
 
 export interface KubeletDeps {
   readonly client: GatewayClient;
@@ -567,6 +571,13 @@ export class Kubelet {
           this.event(pod, 'Warning', 'Failed', `Error: ${refused}`);
           return;
         }
+        // fake runtime: the synthetic load the pod declares (stats/synthetic.ts); a malformed one is refused.
+        const synthetic = rt.name === 'fake' && pod.metadata.annotations?.[SYNTHETIC_USAGE_ANNOTATION] !== undefined ? parseSyntheticUsage(pod.metadata.annotations[SYNTHETIC_USAGE_ANNOTATION]!) : undefined;
+        if (synthetic && 'error' in synthetic) {
+          this.failure(key, c.name, 'CreateContainerConfigError', synthetic.error);
+          this.event(pod, 'Warning', 'Failed', `Error: ${synthetic.error}`);
+          return;
+        }
         // process runtime: $(JETKUBE_ROOT) (where mount paths are) expands like a variable of the container's.
         const expand = rt.containerRoot ? { JETKUBE_ROOT: rt.containerRoot(pod.metadata.uid!), ...vars } : vars;
         const dns = podDns(pod, this.cfg);
@@ -585,6 +596,7 @@ export class Kubelet {
             podIp,
             ...(dns ? { dns } : {}),
             ...(mounts.mounts.length ? { mounts: mounts.mounts } : {}),
+            ...(synthetic ? { syntheticUsage: synthetic } : {}),
             ...(Object.keys(security).length ? { security } : {}),
           });
         } catch (e) {
@@ -752,6 +764,22 @@ export class Kubelet {
 
   logs(id: string, opts: LogOptions): AsyncIterable<string> {
     return this.deps.runtime.logs(id, opts);
+  }
+
+  // ------------------------------------------------------------------------------------ stats
+
+  private readonly startedAt = rfc3339(new Date());
+  private previousStats = new Map<string, ContainerStats>();
+
+  /** The Summary API's answer for this node: its running app containers as the runtime measures them (stats/summary.ts). */
+  async summary(): Promise<Summary> {
+    const rt = this.deps.runtime;
+    if (!isStatsRuntime(rt)) throw new ApiError('ServiceUnavailable', `the ${rt.name} runtime does not measure its containers`);
+    const containers = (await rt.list({ [LABELS.node]: this.nodeName })).filter((c) => c.state === 'running' && c.labels[LABELS.kind] !== 'init');
+    const stats = await rt.stats(containers.map((c) => c.id));
+    const { summary, remember } = buildSummary({ nodeName: this.nodeName, nodeStartTime: this.startedAt, containers, stats, previous: this.previousStats, now: this.now() });
+    this.previousStats = remember;
+    return summary;
   }
 
   /** kubectl exec: the running container `container` of the pod, and the runtime it runs in (exec.ts). */

@@ -47,6 +47,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('PersistentVolume', 'persistentvolumes', '', false, ['pv'], 'persistentvolumes', ['status']),
   r('PersistentVolumeClaim', 'persistentvolumeclaims', '', true, ['pvc'], 'persistentvolumeclaims', ['status']),
   r('StorageClass', 'storageclasses', 'storage.k8s.io', false, ['sc'], 'storageclasses', []),
+  { ...r('HorizontalPodAutoscaler', 'horizontalpodautoscalers', 'autoscaling', true, ['hpa'], 'horizontalpodautoscalers', ['status']), version: 'v2' },
   r('CustomResourceDefinition', 'customresourcedefinitions', 'apiextensions.k8s.io', false, ['crd', 'crds'], 'customresourcedefinitions', ['status']),
   r('Role', 'roles', 'rbac.authorization.k8s.io', true, [], 'roles', []),
   r('ClusterRole', 'clusterroles', 'rbac.authorization.k8s.io', false, [], 'clusterroles', []),

@@ -171,6 +171,16 @@ describe('the README walkthrough, without Docker', () => {
           // Its first Job comes at the next schedule; here: it is served and not suspended.
           const cj = (await api(c.base, 'GET', `/apis/batch/v1/namespaces/default/cronjobs/${name}`)).body;
           assert.equal(cj.spec?.suspend, false, `${f}: cronjob ${name}`);
+        } else if (kind === 'horizontalpodautoscaler.autoscaling') {
+          // Its pods' real cpu, measured from /proc and served by metrics.k8s.io, reaches the HPA.
+          await eventually(`${f}: hpa ${name} computes from metrics`, async () => {
+            const h = (await api(c.base, 'GET', `/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/${name}`)).body;
+            return (h.status?.conditions ?? []).some((x: any) => x.type === 'ScalingActive' && x.status === 'True');
+          }, 90_000, 500);
+          assert.match(await jkOk('top', 'pod', '-l', `app=${name}`), new RegExp(`^NAME\\s+CPU\\(cores\\)\\s+MEMORY\\(bytes\\)\\s*\\n${name}-\\S+\\s+\\d+m\\s+\\d+Mi`), f);
+          // Done with it: its busy loops would take cpu from the rest of the suite.
+          await jkOk('delete', 'hpa', name);
+          await jkOk('delete', 'deployment', name);
         } else if (kind === 'service') {
           await eventually(`${f}: endpoints of ${name}`, async () => {
             const ep = (await api(c.base, 'GET', `${NS}/endpoints/${name}`)).body;

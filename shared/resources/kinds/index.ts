@@ -18,6 +18,7 @@ import { statefulSetStrategy } from './statefulset.js';
 import { crdStrategy } from './crd.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac.js';
 import { persistentVolumeClaimStrategy, persistentVolumeStrategy, storageClassStrategy } from './storage.js';
+import { horizontalPodAutoscalerStrategy } from './hpa.js';
 
 export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -48,4 +49,5 @@ export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   persistentVolumeStrategy,
   persistentVolumeClaimStrategy,
   storageClassStrategy,
+  horizontalPodAutoscalerStrategy,
 ];
