@@ -59,7 +59,8 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   const resolution = process.env.METRICS_RESOLUTION ? Number(process.env.METRICS_RESOLUTION) * 1000 : undefined;
   if (resolution !== undefined && !(resolution > 0)) throw new Error(`METRICS_RESOLUTION must be a positive number of seconds, got "${process.env.METRICS_RESOLUTION}"`);
   const auth = opts.auth ?? authConfigFromEnv();
-  const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE);
+  // Secure mode authorizes with RBAC unless told otherwise (kube-apiserver as kubeadm runs it); plain HTTP allows all.
+  const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE || (auth.secure ? 'RBAC' : undefined));
   // Secure mode: a serving certificate from the cluster CA (made on first start, kept in the data directory).
   const https = auth.secure ? await servingTls(cfg, auth, logger) : undefined;
   const log = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject, name: 'jetkube-gateway' });

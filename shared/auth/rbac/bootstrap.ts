@@ -115,12 +115,18 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       r(['apps'], ['replicasets', 'controllerrevisions'], ['create']),
       r(['batch'], ['jobs'], ['create']),
       r(['coordination.k8s.io'], ['leases'], ['create']),
+      // the StatefulSet controller's claims, the local-path provisioner's volumes
+      r([''], ['persistentvolumeclaims', 'persistentvolumes'], ['create']),
       // the clusterrole-aggregation controller writes rules it need not hold
       r([RBAC_GROUP], ['clusterroles'], ['escalate']),
     ]),
     clusterRole('system:kube-scheduler', [
       r(['', 'apps', 'policy'], ['pods', 'nodes', 'namespaces', 'services', 'replicasets', 'statefulsets', 'poddisruptionbudgets'], READ),
       r([''], ['pods/binding', 'bindings'], ['create']),
+      // volume binding (Kubernetes' system:volume-scheduler): the claims, volumes and classes, and
+      // the selected-node annotation on a WaitForFirstConsumer claim
+      r(['', 'storage.k8s.io'], ['persistentvolumeclaims', 'persistentvolumes', 'storageclasses'], READ),
+      r([''], ['persistentvolumeclaims'], ['patch', 'update']),
       r([''], ['pods/status'], ['patch', 'update']),
       r([''], ['events'], ['create', 'patch', 'update']),
       r(['coordination.k8s.io'], ['leases'], ['create', 'get', 'update']),
@@ -128,7 +134,7 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     clusterRole('system:node', [
       r([''], ['nodes'], [...READ, 'create', 'update', 'patch', 'delete']),
       r([''], ['nodes/status'], ['patch', 'update']),
-      r([''], ['pods', 'services', 'endpoints', 'configmaps', 'secrets', 'namespaces'], READ),
+      r([''], ['pods', 'services', 'endpoints', 'configmaps', 'secrets', 'namespaces', 'persistentvolumeclaims', 'persistentvolumes'], READ),
       r([''], ['pods'], ['create', 'delete']),
       r([''], ['pods/status'], ['patch', 'update']),
       r([''], ['pods/eviction'], ['create']),
