@@ -31,6 +31,7 @@ import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange, ServiceAllocatio
 import { ReservationSet } from './reservations.js';
 import { LogProxy } from './logs.js';
 import { ExecProxy } from './exec.js';
+import { PortForwardProxy } from './portforward.js';
 import { asTable, tableContentType, tableRequest } from './table.js';
 import { decodeJson, decodeYaml } from './decode.js';
 import { parseQuery, rawQuery, type Query, type RawQuery } from './query.js';
@@ -83,6 +84,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const crdWatch = new CrdWatch(log, logger, (ev, r) => crdEvents.handle(ev, r));
   await crdWatch.start();
   const execs = new ExecProxy(store, logger.child({ component: 'exec' }));
+  const portForwards = new PortForwardProxy(store, logger.child({ component: 'portforward' }));
   const now = deps.clock ?? (() => new Date());
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
@@ -355,6 +357,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   // Before the server waits for open requests: followed logs end only when their upstream does.
   app.addHook('preClose', async () => {
     execs.close();
+    portForwards.close();
     await logs.close();
   });
   app.addHook('onClose', async () => {
@@ -363,7 +366,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     await crdWatch.stop();
     await namespaces.stop();
   });
-  execs.attach(app.server);
+  execs.attach(app.server, [portForwards]);
   await app.ready();
   return { app, store, tracker };
 }

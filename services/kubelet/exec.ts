@@ -33,6 +33,7 @@ import {
 } from '../../shared/remotecommand.js';
 import type { ContainerRuntime, ExecSession, RuntimeContainer } from './runtime/types.js';
 import { isStreamingRuntime } from './runtime/types.js';
+import { PORT_FORWARD_PATH } from './portforward.js';
 
 export interface ExecTargetResolver {
   (ns: string, pod: string, container: string): Promise<{ runtime: ContainerRuntime; container?: RuntimeContainer }>;
@@ -53,6 +54,7 @@ export function attachExecServer(server: Server, resolve: ExecTargetResolver, lo
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => negotiateProtocol([...offered]) ?? false });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://kubelet');
+    if (PORT_FORWARD_PATH.test(url.pathname)) return; // portforward.ts
     const m = PATH.exec(url.pathname);
     try {
       if (!m) throw new ApiError('NotFound', 'the server could not find the requested resource');

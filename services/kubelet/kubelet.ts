@@ -24,6 +24,7 @@ import type { KubeletMetrics } from './metrics.js';
 import { holdsIp, nodeReadDue, nodeStatus, PodIpAllocator, registrationNode, statusWriteDue, type NodeFacts } from './node-status.js';
 import { planPod, viewOf, type Action, type ContainerView, type StartFailure } from './pod-plan.js';
 import { computePodStatus, sameStatus } from './pod-status.js';
+import type { PortForwardPod } from './portforward.js';
 import { ProbeManager } from './probes.js';
 import { isImagePullError, isMountConfigError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer, type RuntimeMount } from './runtime/types.js';
 import { VolumeManager } from './volumes/manager.js';
@@ -672,6 +673,28 @@ export class Kubelet {
       .filter((x) => x.labels[LABELS.podUid] === pod.metadata.uid && x.labels[LABELS.container] === container && x.state === 'running')
       .sort((a, b) => Number(b.labels[LABELS.attempt] ?? 0) - Number(a.labels[LABELS.attempt] ?? 0))[0];
     return { runtime: this.deps.runtime, ...(c ? { container: c } : {}) };
+  }
+
+  /**
+   * kubectl port-forward (portforward.ts): the pod, and the address its ports are reached at (both
+   * runtimes that run processes give a pod its own loopback address; the fake runtime has none).
+   */
+  portForwardPod(ns: string, podName: string): PortForwardPod {
+    const pod = this.boundPod(`${ns}/${podName}`);
+    if (!pod) throw new ApiError('NotFound', `pods "${podName}" not found`);
+    const uid = pod.metadata.uid ?? '';
+    return {
+      fullName: `${podName}_${ns}`,
+      uid,
+      address: async () => {
+        if (this.deps.runtime.name === 'fake') throw new Error('the fake runtime runs no processes, so there is no port to forward to');
+        const running = (await this.podContainers(ns, podName)).filter((c) => c.labels[LABELS.podUid] === uid && c.state === 'running');
+        if (running.length === 0) throw new Error('the pod has no running container');
+        const ip = running.map((c) => c.labels[LABELS.podIp] || c.ip).find(Boolean) ?? this.boundPod(`${ns}/${podName}`)?.status?.podIP;
+        if (!ip) throw new Error('the pod has no IP address yet');
+        return ip;
+      },
+    };
   }
 }
 
