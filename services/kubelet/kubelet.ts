@@ -567,6 +567,8 @@ export class Kubelet {
             podIp,
             ...(dns ? { dns } : {}),
             ...(mounts.mounts.length ? { mounts: mounts.mounts } : {}),
+            ...(c.stdin ? { stdin: true, ...(c.stdinOnce ? { stdinOnce: true } : {}) } : {}),
+            ...(c.tty ? { tty: true } : {}),
           });
         } catch (e) {
           if (isMountConfigError(e)) {
@@ -666,13 +668,14 @@ export class Kubelet {
   }
 
   /** kubectl exec: the running container `container` of the pod, and the runtime it runs in (exec.ts). */
-  async execTarget(ns: string, podName: string, container: string): Promise<{ runtime: ContainerRuntime; container?: RuntimeContainer }> {
+  async execTarget(ns: string, podName: string, container: string): Promise<{ runtime: ContainerRuntime; container?: RuntimeContainer; stdin?: boolean; tty?: boolean }> {
     const pod = this.boundPod(`${ns}/${podName}`);
     if (!pod) throw new ApiError('NotFound', `pods "${podName}" not found`);
     const c = (await this.podContainers(ns, podName))
       .filter((x) => x.labels[LABELS.podUid] === pod.metadata.uid && x.labels[LABELS.container] === container && x.state === 'running')
       .sort((a, b) => Number(b.labels[LABELS.attempt] ?? 0) - Number(a.labels[LABELS.attempt] ?? 0))[0];
-    return { runtime: this.deps.runtime, ...(c ? { container: c } : {}) };
+    const spec = [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])].find((x) => x.name === container);
+    return { runtime: this.deps.runtime, ...(c ? { container: c } : {}), ...(spec?.stdin ? { stdin: true } : {}), ...(spec?.tty ? { tty: true } : {}) };
   }
 
   /**

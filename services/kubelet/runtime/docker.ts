@@ -458,6 +458,7 @@ export class DockerRuntime implements ContainerRuntime, StreamingRuntime {
       if (opts.signal?.aborted) return;
       throw e;
     }
+    if (opts.follow) opts.onPositioned?.();
     // stdout and stderr frames into one stream, in the order the engine sent them (no TTY: multiplexed).
     const merged = new PassThrough();
     let failure: unknown;
