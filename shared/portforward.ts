@@ -160,6 +160,7 @@ export function handshake(offered: string | readonly string[] | undefined, suppo
 export type PortForwardUpgrade =
   | { readonly type: 'tunnel'; readonly protocol: string }
   | { readonly type: 'spdy' }
+  | { readonly type: 'websocket'; readonly protocol: string }
   | { readonly type: 'unsupported'; readonly message: string };
 
 export function classifyUpgrade(upgrade: string | undefined, wsProtocols: string | undefined): PortForwardUpgrade {
@@ -168,9 +169,11 @@ export function classifyUpgrade(upgrade: string | undefined, wsProtocols: string
     const offered = (wsProtocols ?? '').split(',').map((p) => p.trim()).filter(Boolean);
     const tunnel = offered.find((p) => p === TUNNEL_PROTOCOL);
     if (tunnel) return { type: 'tunnel', protocol: tunnel };
+    const ws = negotiateWsPortForward(wsProtocols);
+    if (ws !== undefined) return { type: 'websocket', protocol: ws };
     return {
       type: 'unsupported',
-      message: `unable to upgrade connection: port-forward over WebSocket needs the subprotocol ${TUNNEL_PROTOCOL} (SPDY tunnelled in WebSocket, what kubectl sends); offered: [${offered.join(' ')}]`,
+      message: `unable to upgrade connection: port-forward over WebSocket needs the subprotocol ${TUNNEL_PROTOCOL} (SPDY tunnelled in WebSocket, what kubectl sends) or ${WS_PORTFORWARD_PROTOCOL}; offered: [${offered.join(' ')}]`,
     };
   }
   if (up.startsWith('spdy/3')) return { type: 'spdy' };
@@ -183,3 +186,41 @@ export function classifyUpgrade(upgrade: string | undefined, wsProtocols: string
  * answer's Sec-WebSocket-Protocol header.
  */
 export const TUNNEL_PROTOCOL_TOKEN = 'jetkube-spdy-3.1-portforward.k8s.io';
+
+/*
+ * The WebSocket port-forward protocol of client libraries (@kubernetes/client-node's PortForward):
+ * a WebSocket (`v4.channel.k8s.io`, or no subprotocol) to `portforward?ports=P[,Q...]`. Port i has
+ * channel 2i (data, both ways) and 2i+1 (error, server to client); every message is its channel
+ * byte then bytes. The server's first message on each channel is the port, two bytes little
+ * endian. One TCP connection per port, dialled at once; the WebSocket closes when they all ended.
+ */
+
+/** The binary channel protocol for WebSocket port-forward (the kubelet's; v5 is not offered for it). */
+export const WS_PORTFORWARD_PROTOCOL = 'v4.channel.k8s.io';
+
+/** The ports of a WebSocket port-forward request (pure): every value, comma-separated lists too. */
+export function parsePortList(values: readonly string[], param: string): { ports: number[] } | { error: string } {
+  if (values.length === 0) return { error: `query parameter "${param}" is required` };
+  const ports: number[] = [];
+  for (const v of values) {
+    if (v === '') return { error: `query parameter "${param}" cannot be empty` };
+    for (const part of v.split(',')) {
+      const p = parsePort(part);
+      if ('error' in p) return p;
+      ports.push(p.port);
+    }
+  }
+  return { ports };
+}
+
+/** The first message of a channel: the channel byte and the port, little endian (pure). */
+export function portPrefix(channel: number, port: number): Buffer {
+  return Buffer.from([channel, port & 0xff, (port >> 8) & 0xff]);
+}
+
+/** The subprotocol to answer a WebSocket port-forward with: ours if offered, '' if none was offered, undefined to refuse. */
+export function negotiateWsPortForward(offered: string | undefined): string | undefined {
+  const list = (offered ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  if (list.length === 0) return '';
+  return list.includes(WS_PORTFORWARD_PROTOCOL) ? WS_PORTFORWARD_PROTOCOL : undefined;
+}

@@ -13,11 +13,13 @@
 import { request, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createWebSocketStream, WebSocketServer } from 'ws';
+import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
 import { ApiError, badRequest } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import {
   classifyUpgrade,
+  parsePortList,
+  WS_PORTFORWARD_PROTOCOL,
   PORTFORWARD_PROTOCOL_V1,
   SPDY_UPGRADE,
   STREAM_PROTOCOL_HEADER,
@@ -39,6 +41,13 @@ export class PortForwardProxy {
     handleProtocols: (offered) => (offered.has(TUNNEL_PROTOCOL_TOKEN) ? TUNNEL_PROTOCOL_TOKEN : false),
   });
   private readonly live = new Set<Duplex>();
+  /** Client libraries' WebSocket port-forward: the channel protocol, relayed message by message. */
+  private readonly wsPlain = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    handleProtocols: (offered) => (offered.has(WS_PORTFORWARD_PROTOCOL) ? WS_PORTFORWARD_PROTOCOL : false),
+  });
+  private readonly upstreams = new Set<WebSocket>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -66,13 +75,25 @@ export class PortForwardProxy {
     const pod = await this.store.get(resourceByPlural('pods')!, ns, name);
     const mode = classifyUpgrade(req.headers.upgrade, req.headers['sec-websocket-protocol']);
     if (mode.type === 'unsupported') throw badRequest(mode.message);
+    let ports: readonly number[] = [];
+    if (mode.type === 'websocket') {
+      const parsed = parsePortList(url.searchParams.getAll('ports'), 'ports');
+      if ('error' in parsed) throw badRequest(parsed.error);
+      ports = parsed.ports;
+    }
     const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
     if (!nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
     const node = await this.store.get(resourceByPlural('nodes')!, '', nodeName);
     const { host, port } = kubeletAddress(node);
     const path = `/portForward/${[ns, name].map(encodeURIComponent).join('/')}`;
-    const upstream = await kubeletUpgrade(host, port, path, nodeName);
     const where = { pod: `${ns}/${name}`, node: nodeName, mode: mode.type };
+    if (mode.type === 'websocket') {
+      const query = ports.map((p) => `port=${p}`).join('&');
+      const upstream = await kubeletWebSocket(`ws://${host}:${port}${path}?${query}`, mode.protocol, nodeName);
+      this.wsPlain.handleUpgrade(req, socket, head, (client) => this.relay(client, upstream, where));
+      return;
+    }
+    const upstream = await kubeletUpgrade(host, port, path, nodeName);
     if (socket.destroyed) {
       upstream.destroy();
       return;
@@ -116,7 +137,29 @@ export class PortForwardProxy {
     this.log.info(where, 'port-forward tunnel opened');
   }
 
+  /** Messages both ways, unchanged; either side closing closes the other. */
+  private relay(client: WebSocket, held: HeldWebSocket, where: object): void {
+    const upstream = held.ws;
+    held.release();
+    for (const m of held.early.splice(0)) client.send(m.data, { binary: m.binary });
+    this.upstreams.add(upstream);
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+    client.on('message', (data: Buffer, binary) => upstream.readyState === WebSocket.OPEN && upstream.send(data, { binary }));
+    upstream.on('message', (data: Buffer, binary) => client.readyState === WebSocket.OPEN && client.send(data, { binary }));
+    client.once('close', () => upstream.close());
+    upstream.once('close', () => {
+      this.upstreams.delete(upstream);
+      if (client.readyState === WebSocket.OPEN) client.close(1000);
+    });
+    if (upstream.readyState !== WebSocket.OPEN) client.close(1000); // it closed before the relay
+    this.log.info(where, 'port-forward WebSocket relay opened');
+  }
+
   close(): void {
+    for (const u of this.upstreams) u.terminate();
+    for (const c of this.wsPlain.clients) c.terminate();
+    this.wsPlain.close();
     for (const s of this.live) s.destroy();
     this.live.clear();
     for (const c of this.wss.clients) c.terminate();
@@ -160,5 +203,40 @@ function kubeletUpgrade(host: string, port: number, path: string, nodeName: stri
     req.once('timeout', () => req.destroy(new Error('timed out')));
     req.once('error', (e) => reject(new ApiError('InternalError', `unable to upgrade connection: unable to reach the kubelet of node "${nodeName}": ${e.message}`)));
     req.end();
+  });
+}
+
+/** A WebSocket to the kubelet's port-forward, once open; its refusal as an ApiError otherwise. */
+interface HeldWebSocket {
+  readonly ws: WebSocket;
+  /** Messages that came before the relay was set up. */
+  readonly early: { data: Buffer; binary: boolean }[];
+  /** Stop holding messages. */
+  release(): void;
+}
+
+function kubeletWebSocket(url: string, protocol: string, nodeName: string): Promise<HeldWebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocol ? [protocol] : [], { perMessageDeflate: false, handshakeTimeout: KUBELET_TIMEOUT_MS });
+    // The kubelet speaks first (each channel's port): hold its messages until the client is there.
+    const early: { data: Buffer; binary: boolean }[] = [];
+    const hold = (data: Buffer, binary: boolean) => early.push({ data, binary });
+    ws.on('message', hold);
+    ws.once('open', () => resolve({ ws, early, release: () => ws.off('message', hold) }));
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => {
+        let message = `the kubelet of node "${nodeName}" answered ${res.statusCode}`;
+        try {
+          message = (JSON.parse(body) as { message?: string }).message ?? message;
+        } catch {
+          /* not a Status */
+        }
+        reject(new ApiError(res.statusCode === 404 ? 'NotFound' : res.statusCode === 400 ? 'BadRequest' : 'InternalError', message));
+      });
+    });
+    ws.once('error', (e) => reject(new ApiError('InternalError', `unable to upgrade connection: unable to reach the kubelet of node "${nodeName}": ${e.message}`)));
   });
 }

@@ -13,8 +13,13 @@ import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ApiError, isApiError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
+import { WebSocket, WebSocketServer } from 'ws';
 import {
   checkStreamHeaders,
+  negotiateWsPortForward,
+  parsePortList,
+  portPrefix,
+  WS_PORTFORWARD_PROTOCOL,
   forwardError,
   handshake,
   pairTimeoutError,
@@ -43,6 +48,7 @@ export const PORT_FORWARD_PATH = /^\/portForward\/([^/]+)\/([^/]+)(?:\/[^/]+)?$/
 /** Serve port-forward upgrades on the kubelet's HTTP server. */
 export function attachPortForwardServer(server: Server, resolve: PortForwardResolver, log: Logger, timeoutMs = STREAM_CREATION_TIMEOUT_MS): { close(): void } {
   const live = new Set<{ destroy(): void }>();
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => (offered.has(WS_PORTFORWARD_PROTOCOL) ? WS_PORTFORWARD_PROTOCOL : false) });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://kubelet');
     const m = PORT_FORWARD_PATH.exec(url.pathname);
@@ -51,6 +57,19 @@ export function attachPortForwardServer(server: Server, resolve: PortForwardReso
     void (async () => {
       const ns = decodeURIComponent(m[1]!);
       const name = decodeURIComponent(m[2]!);
+      if ((req.headers.upgrade ?? '').toLowerCase() === 'websocket') {
+        const protocol = negotiateWsPortForward(req.headers['sec-websocket-protocol']);
+        if (protocol === undefined) throw new ApiError('BadRequest', `unable to upgrade connection: port-forward over WebSocket speaks ${WS_PORTFORWARD_PROTOCOL}`);
+        const ports = parsePortList(url.searchParams.getAll('port'), 'port');
+        if ('error' in ports) throw new ApiError('BadRequest', ports.error);
+        const pod = await resolve(ns, name);
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const conn = serveWebSocket(ws, ports.ports, pod, log.child({ pod: `${ns}/${name}` }));
+          live.add(conn);
+          void conn.closed.then(() => live.delete(conn));
+        });
+        return;
+      }
       if (!(req.headers.upgrade ?? '').toUpperCase().startsWith('SPDY/3')) {
         throw new ApiError('BadRequest', `unable to upgrade connection: port-forward needs an upgrade to ${SPDY_UPGRADE}`);
       }
@@ -75,6 +94,7 @@ export function attachPortForwardServer(server: Server, resolve: PortForwardReso
       server.off('upgrade', onUpgrade);
       for (const c of live) c.destroy();
       live.clear();
+      wss.close();
     },
   };
 }
@@ -169,4 +189,62 @@ async function forward(data: SpdyStream, error: SpdyStream, port: number, pod: P
   data.once('close', () => {
     if (!sock.destroyed && !data.readableEnded) sock.destroy();
   });
+}
+
+/**
+ * One WebSocket port-forward (client libraries): a TCP connection per port at once, its bytes on the
+ * port's data channel, a failure on its error channel; the WebSocket closes when all have ended.
+ */
+function serveWebSocket(ws: WebSocket, ports: readonly number[], pod: PortForwardPod, log: Logger): { closed: Promise<void>; destroy(): void } {
+  const sockets: (Socket | undefined)[] = ports.map(() => undefined);
+  const pending: Buffer[][] = ports.map(() => []);
+  let open = ports.length;
+  const closed = new Promise<void>((r) => ws.once('close', () => r()));
+  const send = (channel: number, data: Buffer | string) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), typeof data === 'string' ? Buffer.from(data) : data]));
+  };
+  const done = () => {
+    if (--open === 0 && ws.readyState === WebSocket.OPEN) ws.close(1000);
+  };
+  ws.on('error', () => undefined);
+  ws.on('message', (raw: Buffer) => {
+    const msg = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as ArrayBuffer);
+    if (msg.length < 1 || msg[0]! % 2 !== 0) return; // only data channels carry client bytes
+    const i = msg[0]! / 2;
+    if (i >= ports.length) return;
+    const data = msg.subarray(1);
+    const sock = sockets[i];
+    if (sock && !sock.connecting) sock.write(data);
+    else pending[i]!.push(data);
+  });
+  ws.once('close', () => {
+    for (const s of sockets) s?.destroy();
+  });
+  ports.forEach((port, i) => {
+    send(2 * i, portPrefix(2 * i, port).subarray(1));
+    send(2 * i + 1, portPrefix(2 * i + 1, port).subarray(1));
+    void (async () => {
+      let host: string;
+      try {
+        host = await pod.address();
+      } catch (e) {
+        send(2 * i + 1, forwardError(port, pod.fullName, pod.uid, (e as Error).message));
+        return done();
+      }
+      const sock = connect({ host, port });
+      sockets[i] = sock;
+      let connected = false;
+      sock.once('connect', () => {
+        connected = true;
+        for (const d of pending[i]!.splice(0)) sock.write(d);
+      });
+      sock.on('data', (d: Buffer) => send(2 * i, d));
+      sock.on('error', (e) => {
+        if (!connected) send(2 * i + 1, forwardError(port, pod.fullName, pod.uid, `failed to connect to ${host}:${port}: ${e.message}`));
+      });
+      sock.once('close', done);
+    })();
+  });
+  log.info({ pod: pod.fullName, ports }, 'port-forward WebSocket opened');
+  return { closed, destroy: () => ws.terminate() };
 }

@@ -2,7 +2,8 @@
  * kubectl port-forward through the gateway to a process-runtime kubelet, with the real kubectl 1.32:
  * to a pod and to a Service (kubectl picks the pod and the target port), over the WebSocket tunnel
  * kubectl tries first and over plain SPDY (its fallback), two connections at once, a body larger
- * than SPDY's initial window, and the error kubectl prints when nothing listens on the port.
+ * than SPDY's initial window, and the error kubectl prints when nothing listens on the port; and
+ * @kubernetes/client-node's PortForward (the WebSocket channel protocol of client libraries).
  * `jetkube up --nodes 1 --runtime process` on this run's own prefix, node name, ports and
  * directories (cluster.ts); local ports from the system.
  */
@@ -10,6 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { get } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import type { WebSocket } from 'ws';
+import * as k8s from '@kubernetes/client-node';
 import { tmpdir } from 'node:os';
 import { api } from '../stack.js';
 import { eventually } from '../wait.js';
@@ -156,6 +160,27 @@ describe('kubectl port-forward, process runtime', { skip: KUBECTL_SKIP }, () => 
     assert.notEqual(code, 0);
     assert.match(f.err(), new RegExp(`an error occurred forwarding ${local} -> 9: error forwarding port 9 to pod ${POD}_default, uid [0-9a-f-]+: failed to connect to 127\\.[0-9.]+:9: connect ECONNREFUSED`));
     assert.match(f.err(), /lost connection to pod/);
+  });
+
+  it("forwards with @kubernetes/client-node's PortForward (the WebSocket channel protocol)", async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromClusterAndUser({ name: 'c', server: c.base, skipTLSVerify: true }, { name: 'u' });
+    const forward = new k8s.PortForward(kc);
+    const sockets: WebSocket[] = [];
+    const server = createServer((conn) => {
+      void forward.portForward('default', POD, [8080], conn, null, conn).then((ws) => sockets.push(ws as WebSocket));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const local = (server.address() as AddressInfo).port;
+      const page = await fetchLocal(local, '/');
+      assert.equal(page.body.toString(), `hello from ${POD}`);
+      const big = await fetchLocal(local, '/big');
+      assert.equal(big.body.length, BIG);
+    } finally {
+      for (const ws of sockets) ws.close();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('is refused for a pod that does not exist', async () => {

@@ -11,9 +11,11 @@ import { createServer, request, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
+import { WebSocket } from 'ws';
 import { ApiError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { attachPortForwardServer } from '../../services/kubelet/portforward.js';
+import { eventually } from '../wait.js';
 
 const require = createRequire(import.meta.url);
 const transport = require('spdy-transport') as {
@@ -160,6 +162,22 @@ describe('kubelet port-forward endpoint', () => {
     assert.equal(await readAll(error), '(request=4) timed out waiting for streams');
   });
 
+  it('speaks the WebSocket channel protocol: port first on each channel, data both ways, errors on the odd channel', async () => {
+    const got: Record<number, Buffer[]> = {};
+    const ws = new WebSocket(`ws://127.0.0.1:${kubeletPort}/portForward/default/web?port=${echoPort}&port=${closedPort}`, ['v4.channel.k8s.io']);
+    ws.on('message', (m: Buffer) => (got[m[0]!] ??= []).push(m.subarray(1)));
+    await new Promise((r) => ws.once('open', r));
+    assert.equal(ws.protocol, 'v4.channel.k8s.io');
+    ws.send(Buffer.concat([Buffer.from([0]), Buffer.from('ping')]));
+    await eventually('the echo and the error', async () => (got[0]?.length ?? 0) >= 2 && (got[3]?.length ?? 0) >= 2, 10_000, 20);
+    ws.close();
+    assert.deepEqual([...got[0]![0]!], [echoPort & 0xff, echoPort >> 8]);
+    assert.deepEqual([...got[2]![0]!], [closedPort & 0xff, closedPort >> 8]);
+    assert.deepEqual([...got[3]![0]!], [closedPort & 0xff, closedPort >> 8]);
+    assert.equal(Buffer.concat(got[0]!.slice(1)).toString(), 'ping');
+    assert.match(Buffer.concat(got[3]!.slice(1)).toString(), new RegExp(`^error forwarding port ${closedPort} to pod web_default, uid u-web: failed to connect`));
+  });
+
   it('refuses an unknown pod, a foreign stream protocol and a non-SPDY upgrade before upgrading', async () => {
     const missing = await open('/portForward/default/nope');
     assert.ok('code' in missing);
@@ -169,7 +187,7 @@ describe('kubelet port-forward endpoint', () => {
     assert.ok('code' in foreign);
     assert.equal(foreign.code, 403);
     assert.match(foreign.status.message, /unable to negotiate protocol: client supports \[v9\.portforward\.k8s\.io\], server supports \[portforward\.k8s\.io\]/);
-    const ws = await open('/portForward/default/web', { Upgrade: 'websocket' });
+    const ws = await open('/portForward/default/web', { Upgrade: 'SPDY/2' });
     assert.ok('code' in ws);
     assert.equal(ws.code, 400);
   });

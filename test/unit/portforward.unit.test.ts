@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkStreamHeaders, classifyUpgrade, forwardError, handshake, parsePort, StreamPairs, TUNNEL_PROTOCOL } from '../../shared/portforward.js';
+import { checkStreamHeaders, classifyUpgrade, forwardError, handshake, parsePort, parsePortList, portPrefix, StreamPairs, TUNNEL_PROTOCOL } from '../../shared/portforward.js';
 
 describe('port-forward stream headers', () => {
   const cases: { name: string; headers: Record<string, string>; id: number; want: unknown }[] = [
@@ -77,14 +77,33 @@ describe('port-forward handshake and upgrade', () => {
     assert.deepEqual(classifyUpgrade('websocket', `${TUNNEL_PROTOCOL}`), { type: 'tunnel', protocol: 'SPDY/3.1+portforward.k8s.io' });
     assert.deepEqual(classifyUpgrade('WebSocket', `v4.channel.k8s.io, ${TUNNEL_PROTOCOL}`), { type: 'tunnel', protocol: TUNNEL_PROTOCOL });
     assert.deepEqual(classifyUpgrade('SPDY/3.1', undefined), { type: 'spdy' });
-    const ws = classifyUpgrade('websocket', 'v4.channel.k8s.io');
+    assert.deepEqual(classifyUpgrade('websocket', 'v5.channel.k8s.io, v4.channel.k8s.io, channel.k8s.io'), { type: 'websocket', protocol: 'v4.channel.k8s.io' });
+    assert.deepEqual(classifyUpgrade('websocket', undefined), { type: 'websocket', protocol: '' });
+    const ws = classifyUpgrade('websocket', 'v5.channel.k8s.io, base64.channel.k8s.io');
     assert.equal(ws.type, 'unsupported');
-    assert.match(ws.type === 'unsupported' ? ws.message : '', /needs the subprotocol SPDY\/3\.1\+portforward\.k8s\.io.*offered: \[v4\.channel\.k8s\.io\]/);
+    assert.match(ws.type === 'unsupported' ? ws.message : '', /needs the subprotocol SPDY\/3\.1\+portforward\.k8s\.io .* or v4\.channel\.k8s\.io; offered: \[v5\.channel\.k8s\.io base64\.channel\.k8s\.io\]/);
     const plain = classifyUpgrade(undefined, undefined);
     assert.match(plain.type === 'unsupported' ? plain.message : '', /not a plain request$/);
   });
 
   it('words a forwarding error as the kubelet does', () => {
     assert.equal(forwardError(80, 'web_default', 'u-1', 'boom'), 'error forwarding port 80 to pod web_default, uid u-1: boom');
+  });
+});
+
+describe('WebSocket port-forward (client libraries)', () => {
+  const cases: { values: string[]; want: unknown }[] = [
+    { values: ['80'], want: { ports: [80] } },
+    { values: ['80,8080', '9000'], want: { ports: [80, 8080, 9000] } },
+    { values: [], want: { error: 'query parameter "ports" is required' } },
+    { values: [''], want: { error: 'query parameter "ports" cannot be empty' } },
+    { values: ['80,x'], want: { error: 'unable to parse "x" as a port: strconv.ParseUint: parsing "x": invalid syntax' } },
+    { values: ['0'], want: { error: 'port "0" must be > 0' } },
+  ];
+  for (const c of cases) it(`ports ${JSON.stringify(c.values)}`, () => assert.deepEqual(parsePortList(c.values, 'ports'), c.want));
+
+  it('prefixes each channel with its port, little endian', () => {
+    assert.deepEqual([...portPrefix(0, 8080)], [0, 0x90, 0x1f]);
+    assert.deepEqual([...portPrefix(3, 80)], [3, 80, 0]);
   });
 });
