@@ -93,6 +93,17 @@ describe('kubectl attach -i and run -i, process runtime', { skip: KUBECTL_SKIP }
     assert.match(r.stderr, /container main was not started with stdin: true, so there is no stdin to attach to/);
   });
 
+  it('kubectl run -it --rm: a tty container (under script), typed input, the answer, the pod deleted', async () => {
+    const name = `tty-${RUN}`;
+    // kubectl wants a terminal for -t: util-linux script gives it one, fed from a pipe.
+    const cmd = `kubectl --server ${c.base} run ${name} -it --rm --restart=Never --image=busybox:1.36 -- sh -c 'read l; echo "typed $l"; [ -t 0 ] && echo on-a-tty'`;
+    const r = await run('script', ['-qefc', cmd, '/dev/null'], env, 'hello\n');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /typed hello/);
+    assert.match(r.stdout, /on-a-tty/);
+    await eventually('the pod deleted', async () => (await api(c.base, 'GET', `${NS}/pods/${name}`)).status === 404, 30_000, 200);
+  });
+
   it('kubectl run -i --rm: runs, takes stdin, prints the answer and deletes the pod', async () => {
     const name = `runner-${RUN}`;
     const r = await kubectl(['run', name, '-i', '--rm', '--restart=Never', '--image=busybox:1.36', '--', 'sh', '-c', 'read l; echo "ran with $l"'], 'input\n');
