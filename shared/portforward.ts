@@ -14,7 +14,8 @@
  *   of the same SPDY connection. kubectl falls back to the plain SPDY upgrade when this upgrade fails.
  *
  * The gateway passes both to the kubelet as a plain SPDY upgrade, as the API server does; the
- * kubelet is the only SPDY speaker (shared/spdy.ts).
+ * kubelet is the only SPDY speaker (shared/spdy.ts). Client libraries' WebSocket protocol is at the
+ * end of this file.
  */
 
 /** The only port-forward stream protocol there is. */

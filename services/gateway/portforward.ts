@@ -5,7 +5,9 @@
  * fails it asks for a plain SPDY/3.1 upgrade. Either way the gateway opens a plain SPDY upgrade to
  * the kubelet of the pod's node (`/portForward/{ns}/{pod}` there) and copies bytes: the WebSocket's
  * binary messages are the SPDY connection's bytes, as in the API server's tunnelling handler. The
- * protocol itself is the kubelet's business (services/kubelet/portforward.ts).
+ * protocol itself is the kubelet's business (services/kubelet/portforward.ts). Client libraries'
+ * WebSocket channel protocol (`v4.channel.k8s.io`, `?ports=`; @kubernetes/client-node's PortForward)
+ * is relayed message by message to the kubelet's WebSocket endpoint instead.
  *
  * The kubelet is asked first and the client upgraded only once it accepted, so every refusal (no
  * pod, no host, a kubelet that cannot be reached, or refuses) is an HTTP Status answer.
