@@ -34,11 +34,6 @@ describe('kubectl attach -i and run -i, process runtime', { skip: KUBECTL_SKIP }
 
   before(async () => {
     c = await startProcessCluster('katt', 1);
-    if (process.env.JK_DEBUG_OUT) {
-      const { appendFileSync } = await import('node:fs');
-      c.up.stdout!.on('data', (d) => appendFileSync(process.env.JK_DEBUG_OUT!, d));
-      c.up.stderr!.on('data', (d) => appendFileSync(process.env.JK_DEBUG_OUT!, d));
-    }
     for (const p of [
       pod(READER, 'while read l; do echo "got $l"; done; echo bye', { stdin: true, stdinOnce: true }),
       pod(KEEPER, 'while read l; do echo "kept $l"; done; echo eof', { stdin: true }),
