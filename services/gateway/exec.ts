@@ -95,8 +95,8 @@ export class ExecProxy {
   constructor(
     private readonly store: ObjectStore,
     private readonly log: Logger,
-    /** Who the upgrade request is (authn.ts); throws the 401 ApiError for a missing or bad credential. */
-    private readonly authenticate?: (req: IncomingMessage) => Promise<unknown>,
+    /** Authentication and authorization of an upgrade (fastify's hooks never see it): throws to refuse. */
+    private readonly gate?: (req: IncomingMessage) => Promise<void> | void,
   ) {}
 
   /** Take the server's upgrade requests (none of the other routes upgrade); `others` take the paths they handle. */
@@ -105,9 +105,9 @@ export class ExecProxy {
       socket.on('error', () => undefined);
       const pathname = new URL(req.url ?? '/', 'http://gateway').pathname;
       const route = others.find((r) => r.handles(pathname));
-      // Upgrades bypass fastify's hooks: every one (port-forward's too) is authenticated here.
+      // Upgrades bypass fastify's hooks: every one (port-forward's too) is authenticated and authorized here.
       (async () => {
-        await this.authenticate?.(req);
+        await this.gate?.(req);
         await (route ? route.upgrade(req, socket, head) : this.upgrade(req, socket, head));
       })().catch((e) => {
         const err = isApiError(e) ? e : new ApiError('InternalError', (e as Error).message);

@@ -13,6 +13,8 @@ import { authConfigFromEnv, type AuthConfig } from '../../shared/auth/authn/inde
 import { pkiConfigFromEnv } from '../../shared/config.js';
 import { clusterCAAtStart } from '../../shared/pki/index.js';
 import { ensureServingCert, servingSANs } from '../../shared/pki/index.js';
+import { parseAuthorizationMode, type AuthorizationMode } from './authz/index.js';
+import { ensureBootstrapPolicy } from './authz/bootstrap.js';
 
 export { buildGateway, ensureSystemNamespaces } from './server.js';
 export { ObjectStore } from './store.js';
@@ -35,6 +37,8 @@ export interface GatewayOptions {
   readonly serviceClusterIpRange?: string;
   /** Overrides the environment's authentication settings (JETKUBE_AUTH, TOKEN_AUTH_FILE, ANONYMOUS_AUTH, …). */
   readonly auth?: AuthConfig;
+  /** Overrides env AUTHORIZATION_MODE (AlwaysAllow, the default, or RBAC). RBAC also creates the bootstrap policy. */
+  readonly authorizationMode?: AuthorizationMode;
 }
 
 /** How often the gateway makes sure the system namespaces exist (kube-apiserver: every minute). */
@@ -50,6 +54,7 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   parseBlockRange(clusterPodCidr);
   parseServiceIpRange(serviceClusterIpRange);
   const auth = opts.auth ?? authConfigFromEnv();
+  const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE);
   // Secure mode: a serving certificate from the cluster CA (made on first start, kept in the data directory).
   const https = auth.secure ? await servingTls(cfg, auth, logger) : undefined;
   const log = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject, name: 'jetkube-gateway' });
@@ -65,8 +70,11 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
     serviceClusterIpRange,
     ...(https ? { https } : {}),
     authConfig: auth,
+    authorizationMode,
   });
   await ensureSystemNamespaces(store);
+  // Like kube-apiserver's RBAC post-start hook: the bootstrap roles and bindings, created or reconciled.
+  if (authorizationMode === 'RBAC') await ensureBootstrapPolicy(store);
   // Like kube-apiserver's system namespaces controller: one that went missing comes back.
   const systemNamespaces = setInterval(() => {
     ensureSystemNamespaces(store).catch((e: unknown) => logger.warn({ err: e }, 'could not ensure the system namespaces'));

@@ -43,12 +43,14 @@ import { evictPod, type EvictionDeps } from './eviction.js';
 import { CrdWatch } from '../../shared/crd-watch.js';
 import { crdEventHandler } from './crds.js';
 import type { PodDisruptionBudget } from '../../shared/resources/pdb.js';
+import { admitPod } from './pod-admission.js';
 import { admitDefaultIngressClass } from './ingress-admission.js';
 import type { IngressClass } from '../../shared/resources/ingress.js';
 import { authConfigFromEnv, type AuthConfig } from '../../shared/auth/authn/index.js';
 import { pkiConfigFromEnv } from '../../shared/config.js';
 import { authenticateRequest, gatewayAuthn, installAuthentication, type GatewayAuthn } from './authn.js';
 import { registerAuthenticationApi } from './authn-api.js';
+import { alwaysAllow, escalationAdmission, installAuthorization, InformerPolicyCache, rbacAuthorizer, upgradeGate, type AuthorizationMode } from './authz/index.js';
 
 export { BODY_LIMIT } from './error-mapping.js';
 
@@ -75,6 +77,8 @@ export interface GatewayDeps {
   readonly authn?: GatewayAuthn;
   /** The settings authn is made from when not given (default: the environment's). */
   readonly authConfig?: AuthConfig;
+  /** AlwaysAllow (default) or RBAC (authz/): who may do what. */
+  readonly authorizationMode?: AuthorizationMode;
 }
 
 export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; store: ObjectStore; tracker: CheckpointTracker }> {
@@ -88,13 +92,17 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   // Reads is made below; the admission only runs on requests, after it exists.
   let readsRef: Reads | undefined;
   const store = new ObjectStore(log, deps.clock, namespaces, reservations, (info, _ns, obj) =>
-    admitDefaultIngressClass(info, obj, async () => (await readsRef!.consistentList(resourceByPlural('ingressclasses')!, '', {} as Query, false)).result.items as IngressClass[]),
+    admitDefaultIngressClass(info, admitPod(info, obj), async () => (await readsRef!.consistentList(resourceByPlural('ingressclasses')!, '', {} as Query, false)).result.items as IngressClass[]),
   );
   const logs = new LogProxy(store);
   // CRDs: their kinds served from the stream, their status and deletion handled (crds.ts).
   const crdEvents = crdEventHandler(store, log, logger, deps.clock);
   const crdWatch = new CrdWatch(log, logger, (ev, r) => crdEvents.handle(ev, r));
   await crdWatch.start();
+  // RBAC decides from the Roles and bindings four informers keep in memory (authz/policy-cache.ts).
+  const policyCache = deps.authorizationMode === 'RBAC' ? new InformerPolicyCache(log, logger.child({ component: 'rbac' })) : undefined;
+  await policyCache?.start();
+  const authz = policyCache ? rbacAuthorizer(policyCache) : alwaysAllow();
   const now = deps.clock ?? (() => new Date());
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
@@ -131,8 +139,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         return o && !(kind === 'Pod' && o.metadata.deletionTimestamp) ? o.metadata.uid : undefined;
       },
     }));
-  // Upgrades (exec, attach, port-forward) bypass fastify's hooks: the exec proxy authenticates them itself.
-  const execs = new ExecProxy(store, logger.child({ component: 'exec' }), (req) => authenticateRequest(authn, req));
+  // Upgrades (exec, attach, port-forward) skip fastify's hooks: the exec proxy authenticates, then authorizes, each.
+  const execs = new ExecProxy(store, logger.child({ component: 'exec' }), upgradeGate(authz, (req) => authenticateRequest(authn, req)));
   const portForwards = new PortForwardProxy(store, logger.child({ component: 'portforward' }));
   if (authn.config.secure && !deps.https) throw new Error('authentication is on (JETKUBE_AUTH=on) but the gateway has no TLS certificate');
   const app = Fastify({
@@ -185,6 +193,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   app.setNotFoundHandler((_req, reply) => {
     void reply.code(404).send(new ApiError('NotFound', 'the server could not find the requested resource').toStatus());
   });
+
+  // ---- impersonation and authorization, before any body is read; the authorization.k8s.io reviews.
+  installAuthorization(app, authz, registry);
 
   app.addHook('onResponse', async (req, reply) => {
     const { verb, resource, longRunning } = (req as FastifyRequest & { jk?: { verb: string; resource: string; longRunning?: boolean } }).jk ?? { verb: req.method, resource: '' };
@@ -256,7 +267,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     if (sub && !info.subresources.includes(sub as never) && !(info.kind === 'Namespace' && sub === 'finalize')) {
       throw new ApiError('NotFound', 'the server could not find the requested resource');
     }
-    const wopts = writeOptions(q, req.headers['user-agent']);
+    const admit = escalationAdmission(authz, req, info, ns);
+    const wopts = { ...writeOptions(q, req.headers['user-agent']), ...(admit ? { admit } : {}) };
     const send = (code: number, obj: unknown, warnings: readonly string[] = []) => {
       if (warnings.length) void reply.header('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', '));
       return reply.code(code).type('application/json').send(obj);
@@ -393,6 +405,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     crdEvents.stop();
     await crdWatch.stop();
     await namespaces.stop();
+    await policyCache?.stop();
   });
   execs.attach(app.server, [portForwards]);
   await app.ready();

@@ -1,13 +1,13 @@
 /**
  * Serving certificates: a key pair and a certificate for TLS servers of the cluster, signed by the
  * cluster CA when its key is at hand (so clients that trust the CA can verify the chain), else
- * self-signed. The ingress controller's default certificate (ingress-nginx's "Kubernetes Ingress
+ * self-signed (the CA-signed case is issue.ts'). The ingress controller's default certificate (ingress-nginx's "Kubernetes Ingress
  * Controller Fake Certificate", for ingress.local) is one of these.
  */
 import { webcrypto } from 'node:crypto';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { parseCertificate } from './ca.js';
+import { issueCertificate } from './issue.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -36,11 +36,14 @@ export async function issueServingCertificate(
   req: ServingCertificateRequest,
   ca?: { readonly certPem: string; readonly keyPem?: string },
 ): Promise<ServingCertificate> {
+  if (ca?.keyPem) {
+    const c = await issueCertificate({ certPem: ca.certPem, keyPem: ca.keyPem }, { commonName: req.commonName, sans: req.dnsNames, usage: 'server', validityDays: req.days ?? 365, ...(req.now ? { now: req.now } : {}) });
+    return { ...c, signedByCA: true };
+  }
   const now = req.now ?? new Date();
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const notBefore = new Date(now.getTime() - 5 * 60_000);
   const notAfter = new Date(now.getTime() + (req.days ?? 365) * 86_400_000);
-  const subject = `CN=${req.commonName}`;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
@@ -48,29 +51,9 @@ export async function issueServingCertificate(
     new x509.SubjectAlternativeNameExtension(req.dnsNames.map((value) => ({ type: 'dns' as const, value }))),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
   ];
-  let cert: x509.X509Certificate;
-  let signedByCA = false;
-  if (ca?.keyPem) {
-    const caCert = parseCertificate(ca.certPem);
-    const caKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(ca.keyPem), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
-    extensions.push(await x509.AuthorityKeyIdentifierExtension.create(caCert, false));
-    cert = await x509.X509CertificateGenerator.create({
-      serialNumber: serialNumber(),
-      subject,
-      issuer: caCert.subject,
-      notBefore,
-      notAfter,
-      signingAlgorithm: ALG,
-      publicKey: keys.publicKey,
-      signingKey: caKey,
-      extensions,
-    });
-    signedByCA = true;
-  } else {
-    cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: serialNumber(), name: subject, notBefore, notAfter, signingAlgorithm: ALG, keys, extensions });
-  }
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: serialNumber(), name: `CN=${req.commonName}`, notBefore, notAfter, signingAlgorithm: ALG, keys, extensions });
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { certPem: `${cert.toString('pem').replace(/\r\n/g, '\n').trimEnd()}\n`, keyPem: `${x509.PemConverter.encode(pkcs8, 'PRIVATE KEY').replace(/\r\n/g, '\n').trimEnd()}\n`, signedByCA };
+  return { certPem: `${cert.toString('pem').replace(/\r\n/g, '\n').trimEnd()}\n`, keyPem: `${x509.PemConverter.encode(pkcs8, 'PRIVATE KEY').replace(/\r\n/g, '\n').trimEnd()}\n`, signedByCA: false };
 }
 
 function serialNumber(): string {

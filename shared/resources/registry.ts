@@ -45,6 +45,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('Ingress', 'ingresses', 'networking.k8s.io', true, ['ing'], 'ingresses', ['status']),
   r('IngressClass', 'ingressclasses', 'networking.k8s.io', false, [], 'ingressclasses', []),
   r('CustomResourceDefinition', 'customresourcedefinitions', 'apiextensions.k8s.io', false, ['crd', 'crds'], 'customresourcedefinitions', ['status']),
+  r('Role', 'roles', 'rbac.authorization.k8s.io', true, [], 'roles', []),
+  r('ClusterRole', 'clusterroles', 'rbac.authorization.k8s.io', false, [], 'clusterroles', []),
+  r('RoleBinding', 'rolebindings', 'rbac.authorization.k8s.io', true, [], 'rolebindings', []),
+  r('ClusterRoleBinding', 'clusterrolebindings', 'rbac.authorization.k8s.io', false, [], 'clusterrolebindings', []),
 ];
 
 function r(

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startStack, type Stack } from '../stack.js';
+import type { GatewayOptions } from '../../services/gateway/index.js';
 import { JKCTL, envFor, run, startJetkube, stop } from './cli.js';
 import { dropPrefix, testConfig, testPort } from '../harness.js';
 import { eventually } from '../wait.js';
@@ -29,12 +30,12 @@ export interface KubectlSuite {
 }
 
 /** Call inside a `describe`: starts the stack before its tests and removes everything after. */
-export function kubectlSuite(tag: string): KubectlSuite {
+export function kubectlSuite(tag: string, gateway: GatewayOptions = {}): KubectlSuite {
   let stack: Stack | undefined;
   let dir: string | undefined;
   const env = { ...process.env, KUBECONFIG: '/dev/null', HOME: tmpdir() };
   before(async () => {
-    stack = await startStack(tag);
+    stack = await startStack(tag, {}, gateway);
     dir = await mkdtemp(join(tmpdir(), `jk-${tag}-`));
   });
   after(async () => {

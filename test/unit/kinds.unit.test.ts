@@ -51,6 +51,10 @@ describe('built-in kinds: everything particular is in the strategy', () => {
     ['Ingress', 'ingresses', ['ingress_class', 'hosts'], [], ['Name', 'Class', 'Hosts', 'Address', 'Ports', 'Age']],
     ['IngressClass', 'ingressclasses', ['controller'], [], ['Name', 'Controller', 'Parameters', 'Age']],
     ['StatefulSet', 'statefulsets', ['replicas', 'ready_replicas', 'current_replicas', 'updated_replicas', 'available_replicas', 'current_revision', 'update_revision', 'service_name', 'pod_management_policy', 'observed_generation', 'images'], [], ['Name', 'Ready', 'Age']],
+    ['Role', 'roles', [], [], ['Name', 'Created At']],
+    ['ClusterRole', 'clusterroles', [], [], ['Name', 'Created At']],
+    ['RoleBinding', 'rolebindings', ['role_kind', 'role_name'], [], ['Name', 'Role', 'Age', 'Users', 'Groups', 'ServiceAccounts']],
+    ['ClusterRoleBinding', 'clusterrolebindings', ['role_kind', 'role_name'], [], ['Name', 'Role', 'Age', 'Users', 'Groups', 'ServiceAccounts']],
   ];
 
   it('covers every built-in kind', () => assert.deepEqual(cases.map((c) => c[0]).sort(), RESOURCES.map((r) => r.kind).sort()));

@@ -75,4 +75,12 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   TokenRequest: ['authentication.k8s.io/v1'],
   TokenReview: ['authentication.k8s.io/v1'],
   SelfSubjectReview: ['authentication.k8s.io/v1'],
+  Role: ['rbac.authorization.k8s.io/v1'],
+  ClusterRole: ['rbac.authorization.k8s.io/v1'],
+  RoleBinding: ['rbac.authorization.k8s.io/v1'],
+  ClusterRoleBinding: ['rbac.authorization.k8s.io/v1'],
+  SelfSubjectAccessReview: ['authorization.k8s.io/v1'],
+  SelfSubjectRulesReview: ['authorization.k8s.io/v1'],
+  SubjectAccessReview: ['authorization.k8s.io/v1'],
+  LocalSubjectAccessReview: ['authorization.k8s.io/v1'],
 };

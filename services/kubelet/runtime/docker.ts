@@ -191,13 +191,14 @@ export function createOptions(cfg: ContainerConfig, name: string, resolvConf?: s
 /** The securityContext fields the docker runtime honours (security-context.ts refuses the rest). */
 export const DOCKER_SECURITY: SecuritySupport = {
   runtime: 'docker',
-  fields: new Set<keyof EffectiveSecurity>(['runAsUser', 'runAsGroup', 'runAsNonRoot', 'supplementalGroups', 'privileged', 'allowPrivilegeEscalation', 'readOnlyRootFilesystem', 'capabilities']),
+  fields: new Set<keyof EffectiveSecurity>(['runAsUser', 'runAsGroup', 'runAsNonRoot', 'supplementalGroups', 'privileged', 'allowPrivilegeEscalation', 'readOnlyRootFilesystem', 'capabilities', 'hostPID', 'hostIPC', 'hostAliases']),
   profiles: { seccompProfile: ['RuntimeDefault', 'Unconfined'], appArmorProfile: ['RuntimeDefault', 'Unconfined'] },
   why: {
     fsGroup: 'volume ownership is not changed yet',
     sysctls: 'pods share the host network namespace',
     seLinuxOptions: 'no SELinux labelling',
     procMount: 'only Default',
+    shareProcessNamespace: 'each container has its own PID namespace',
   },
 };
 
@@ -221,6 +222,10 @@ export function dockerSecurity(sec: EffectiveSecurity): { user?: string; host?: 
   if (sec.appArmorProfile?.type === 'Unconfined') secOpt.push('apparmor=unconfined');
   if (secOpt.length) host.SecurityOpt = secOpt;
   if (sec.readOnlyRootFilesystem) host.ReadonlyRootfs = true;
+  if (sec.hostPID) host.PidMode = 'host';
+  if (sec.hostIPC) host.IpcMode = 'host';
+  // hostAliases: the engine adds them to the container's /etc/hosts (the kubelet's managed hosts file).
+  if (sec.hostAliases?.length) host.ExtraHosts = sec.hostAliases.flatMap((a) => (a.hostnames ?? []).map((h) => `${h}:${a.ip}`));
   if (!sec.privileged) {
     const add = (sec.capabilities?.add ?? []).map(capName);
     const drop = (sec.capabilities?.drop ?? []).map(capName);
