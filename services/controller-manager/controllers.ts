@@ -14,6 +14,8 @@ import { startCronJobController } from './cronjob/controller.js';
 import { statefulSetController } from './statefulset/controller.js';
 import { rootCACertPublisher } from './rootca/controller.js';
 import { clusterRoleAggregation } from './clusterroleaggregation/controller.js';
+import { localPathProvisioner, persistentVolumeController } from './volume/controller.js';
+import { horizontalPodAutoscalerController } from './hpa/controller.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   garbagecollector: garbageCollector,
@@ -30,4 +32,7 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   statefulset: statefulSetController,
   rootcacertpublisher: rootCACertPublisher,
   'clusterrole-aggregation': clusterRoleAggregation,
+  'persistentvolume-binder': persistentVolumeController,
+  'local-path-provisioner': localPathProvisioner,
+  horizontalpodautoscaling: horizontalPodAutoscalerController,
 };

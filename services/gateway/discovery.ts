@@ -1,6 +1,6 @@
 /** Discovery documents kubectl and client libraries read before anything else. */
 import { allResources, type ResourceInfo } from '../../shared/resources/registry.js';
-import { groupVersions, resourcesIn } from './paths.js';
+import { CONVERTED_VERSIONS, groupVersions, resourcesIn } from './paths.js';
 
 export const VERSION_INFO = {
   major: '1',
@@ -32,7 +32,7 @@ const UNSTORED: Readonly<Record<string, readonly { name: string; kind: string; n
 };
 
 function servedGroupVersions(): string[] {
-  return [...new Set([...groupVersions(), ...Object.keys(UNSTORED)])];
+  return [...new Set([...groupVersions(), ...Object.keys(CONVERTED_VERSIONS), ...Object.keys(UNSTORED)])];
 }
 
 export function apiGroupList(): object {
@@ -48,7 +48,8 @@ export function apiGroup(name: string): object {
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 export function apiResourceList(groupVersion: string): object | undefined {
-  const infos = resourcesIn(groupVersion);
+  const converted = CONVERTED_VERSIONS[groupVersion];
+  const infos = converted ? resourcesIn(converted.to).filter((r) => converted.plurals.includes(r.plural)) : resourcesIn(groupVersion);
   const unstored = UNSTORED[groupVersion] ?? [];
   if (infos.length === 0 && unstored.length === 0) return undefined;
   const resources = [

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../../shared/log.js';
 import { EventLog } from '../../shared/eventlog/index.js';
 import { createDb, migrate } from '../../shared/db/index.js';
 import { buildGateway, ensureSystemNamespaces } from './server.js';
+import { ensureDefaultStorageClass } from './default-storage-class.js';
 import type { ObjectStore } from './store.js';
 import { parseBlockRange } from './cidr.js';
 import { DEFAULT_CLUSTER_POD_CIDR } from './node-cidrs.js';
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   readonly auth?: AuthConfig;
   /** Overrides env AUTHORIZATION_MODE (AlwaysAllow, the default, or RBAC). RBAC also creates the bootstrap policy. */
   readonly authorizationMode?: AuthorizationMode;
+  /** Overrides env METRICS_RESOLUTION (seconds, default 15): how often metrics.k8s.io scrapes the kubelets at most. */
+  readonly metricsResolutionMs?: number;
 }
 
 /** How often the gateway makes sure the system namespaces exist (kube-apiserver: every minute). */
@@ -53,6 +56,8 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   // A malformed range stops the start here, before any connection.
   parseBlockRange(clusterPodCidr);
   parseServiceIpRange(serviceClusterIpRange);
+  const resolution = process.env.METRICS_RESOLUTION ? Number(process.env.METRICS_RESOLUTION) * 1000 : undefined;
+  if (resolution !== undefined && !(resolution > 0)) throw new Error(`METRICS_RESOLUTION must be a positive number of seconds, got "${process.env.METRICS_RESOLUTION}"`);
   const auth = opts.auth ?? authConfigFromEnv();
   const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE);
   // Secure mode: a serving certificate from the cluster CA (made on first start, kept in the data directory).
@@ -65,6 +70,7 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
     log,
     db,
     logger,
+    ...(resolution ? { metricsResolutionMs: resolution } : {}),
     ...opts,
     clusterPodCidr,
     serviceClusterIpRange,
@@ -75,6 +81,7 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   await ensureSystemNamespaces(store);
   // Like kube-apiserver's RBAC post-start hook: the bootstrap roles and bindings, created or reconciled.
   if (authorizationMode === 'RBAC') await ensureBootstrapPolicy(store);
+  await ensureDefaultStorageClass(store);
   // Like kube-apiserver's system namespaces controller: one that went missing comes back.
   const systemNamespaces = setInterval(() => {
     ensureSystemNamespaces(store).catch((e: unknown) => logger.warn({ err: e }, 'could not ensure the system namespaces'));

@@ -51,6 +51,9 @@ import { pkiConfigFromEnv } from '../../shared/config.js';
 import { authenticateRequest, gatewayAuthn, installAuthentication, type GatewayAuthn } from './authn.js';
 import { registerAuthenticationApi } from './authn-api.js';
 import { alwaysAllow, escalationAdmission, installAuthorization, InformerPolicyCache, rbacAuthorizer, upgradeGate, type AuthorizationMode } from './authz/index.js';
+import { MetricsApi, metricsApiGroup, metricsApiResourceList } from './metrics-api.js';
+import { METRICS_GROUP, METRICS_VERSION } from '../../shared/metrics/types.js';
+import { hpaResponseToV1, hpaV1ToV2 } from '../../shared/resources/hpa-v1.js';
 
 export { BODY_LIMIT } from './error-mapping.js';
 
@@ -79,6 +82,8 @@ export interface GatewayDeps {
   readonly authConfig?: AuthConfig;
   /** AlwaysAllow (default) or RBAC (authz/): who may do what. */
   readonly authorizationMode?: AuthorizationMode;
+  /** metrics.k8s.io: scrape the kubelets at most this often (default 15 s). */
+  readonly metricsResolutionMs?: number;
 }
 
 export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; store: ObjectStore; tracker: CheckpointTracker }> {
@@ -108,6 +113,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   tracker.start();
   const reads = new Reads({ log, db, tracker, bookmarkIntervalMs: deps.bookmarkIntervalMs ?? 15_000, now });
   readsRef = reads;
+  const metricsApi = new MetricsApi({ reads, now, logger: logger.child({ component: 'metrics' }), ...(deps.metricsResolutionMs ? { resolutionMs: deps.metricsResolutionMs } : {}) });
   const eviction: EvictionDeps = {
     store,
     now,
@@ -196,6 +202,17 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
 
   // ---- impersonation and authorization, before any body is read; the authorization.k8s.io reviews.
   installAuthorization(app, authz, registry);
+  // Answers to autoscaling/v1 requests: the stored v2 objects as v1 shows them.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!(req as FastifyRequest & { convertToV1?: boolean }).convertToV1) return payload;
+    if (!String(reply.getHeader('content-type') ?? '').startsWith('application/json')) return payload;
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+    try {
+      return JSON.stringify(hpaResponseToV1(JSON.parse(payload.toString())));
+    } catch {
+      return payload;
+    }
+  });
 
   app.addHook('onResponse', async (req, reply) => {
     const { verb, resource, longRunning } = (req as FastifyRequest & { jk?: { verb: string; resource: string; longRunning?: boolean } }).jk ?? { verb: req.method, resource: '' };
@@ -219,7 +236,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   app.get('/version', async () => VERSION_INFO);
   app.get('/api', async () => apiVersions());
-  app.get('/apis', async () => apiGroupList());
+  app.get('/apis', async () => {
+    const list = apiGroupList() as { groups: object[] };
+    return { ...list, groups: [...list.groups, metricsApiGroup()] };
+  });
   app.get('/openapi/v2', async (req, reply) => {
     const r = openApiV2Response(req.headers.accept, req.headers['if-none-match']);
     return reply.code(r.status).headers(r.headers).send(r.body);
@@ -235,6 +255,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0]!.replace(/\/+$/, '');
     const segs = path.split('/').filter(Boolean);
+    // metrics.k8s.io: served from the kubelets' measurements (metrics-api.ts), not from the log.
+    if (segs[0] === 'apis' && segs[1] === METRICS_GROUP) {
+      (req as FastifyRequest & { jk?: object }).jk = { verb: 'GET', resource: 'metrics' };
+      if (segs.length === 2 && req.method === 'GET') return metricsApiGroup();
+      if (segs[2] !== METRICS_VERSION) throw new ApiError('NotFound', 'the server could not find the requested resource');
+      if (segs.length === 3 && req.method === 'GET') return metricsApiResourceList();
+      return metricsApi.serve(req, reply, segs.slice(3), parseQuery(req.query as RawQuery));
+    }
     if (req.method === 'GET') {
       if (path === '/api/v1') return apiResourceList('v1');
       if (segs[0] === 'apis' && segs.length === 2) {
@@ -260,6 +288,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     const q = parseQuery(req.query as RawQuery);
     checkTarget(t);
     const { info, namespace: ns, name, subresource: sub } = t;
+    // A second version served by conversion (autoscaling/v1 HPAs): bodies in, objects out.
+    if (t.requestVersion) {
+      if (req.method === 'PATCH' || isTrue(q.watch)) {
+        throw new ApiError('MethodNotAllowed', `jetkube serves ${info.plural}.${info.group}/${t.requestVersion} for create, get, list, update and delete; patch and watch them through ${info.group}/${info.version}`);
+      }
+      if (req.method === 'POST' || req.method === 'PUT') req.body = hpaV1ToV2(req.body);
+      (req as FastifyRequest & { convertToV1?: boolean }).convertToV1 = true;
+    }
     const mark = (verb: string, longRunning = false) =>
       ((req as FastifyRequest & { jk?: object }).jk = { verb, resource: sub ? `${info.plural}/${sub}` : info.plural, longRunning });
     // exec and attach are WebSocket upgrades (exec.ts): a plain request cannot stream.
@@ -289,7 +325,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
             return reads.watch(req, reply, info, ns, q, table);
           }
           mark('LIST');
-          if (!table) return reply.header('content-type', 'application/json; charset=utf-8').send(await reads.listJson(info, ns, q));
+          if (!table && !t.requestVersion) return reply.header('content-type', 'application/json; charset=utf-8').send(await reads.listJson(info, ns, q));
           return read(await reads.list(info, ns, q));
         case 'POST': {
           mark('CREATE');
@@ -398,6 +434,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   app.addHook('preClose', async () => {
     execs.close();
     portForwards.close();
+    await metricsApi.close();
     await logs.close();
   });
   app.addHook('onClose', async () => {

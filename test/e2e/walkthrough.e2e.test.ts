@@ -3,7 +3,8 @@
  * --runtime process`, then jkctl (the compiled binary) and plain HTTP: apply examples/web.yaml,
  * watch the rollout, curl the service by cluster IP and node port, kill a pod and see it replaced,
  * roll to v2 and back, query the projections with SQL, replay the log and build a point-in-time
- * schema. Also: every file in examples/ applies cleanly and what it makes reaches Ready.
+ * schema; run the stateful example (a claim per pod, data kept across the pod's replacement). Also:
+ * every file in examples/ applies cleanly and what it makes reaches Ready.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -143,6 +144,26 @@ describe('the README walkthrough, without Docker', () => {
     assert.equal(images[0].v, 'v1');
   });
 
+  it('examples/stateful.yaml: each pod has its own claim, and its data outlives the pod', async () => {
+    const out = await jkOk('apply', '-f', `${EXAMPLES}stateful.yaml`);
+    assert.match(out, /statefulset\.apps\/counter created/);
+    await jkOk('rollout', 'status', 'statefulset/counter', '--timeout', '120s');
+    const pvc = await jkOk('get', 'pvc');
+    assert.match(pvc.split('\n')[0]!, /^NAME\s+STATUS\s+VOLUME\s+CAPACITY\s+ACCESS MODES\s+STORAGECLASS\s+VOLUMEATTRIBUTESCLASS\s+AGE/);
+    for (const n of ['data-counter-0', 'data-counter-1']) assert.match(pvc, new RegExp(`${n}\\s+Bound\\s+pvc-\\S+\\s+64Mi\\s+RWO\\s+local-path\\s+<unset>`), pvc);
+    assert.match(await jkOk('get', 'sc'), /local-path \(default\)\s+jetkube\.io\/local-path\s+Delete\s+WaitForFirstConsumer\s+false/);
+    await eventually('counter-0 logged its first start', async () => /counter-0 start 1/.test((await jk('logs', 'counter-0')).stdout), 60_000, 500);
+    const before = (await api(c.base, 'GET', `${NS}/pods/counter-0`)).body;
+    await jkOk('delete', 'pod', 'counter-0');
+    await eventually('counter-0 replaced and counting on', async () => {
+      const p = (await api(c.base, 'GET', `${NS}/pods/counter-0`)).body;
+      if (p.metadata?.uid === before.metadata.uid) return false;
+      return /counter-0 start 2/.test((await jk('logs', 'counter-0')).stdout);
+    }, 90_000, 500);
+    const after = (await api(c.base, 'GET', `${NS}/pods/counter-0`)).body;
+    assert.equal(after.spec.nodeName, before.spec.nodeName, 'kept on the node that holds its volume');
+  });
+
   it('applies every file in examples/ and everything it makes becomes Ready', async () => {
     const files = readdirSync(EXAMPLES).filter((f) => /\.ya?ml$/.test(f)).sort();
     assert.ok(files.includes('web.yaml') && files.includes('echo.yaml'));
@@ -154,6 +175,8 @@ describe('the README walkthrough, without Docker', () => {
         const [kind, name] = ref!.split('/') as [string, string];
         if (kind === 'deployment.apps') {
           await jkOk('rollout', 'status', `deployment/${name}`, '--timeout', '90s');
+        } else if (kind === 'statefulset.apps') {
+          await jkOk('rollout', 'status', `statefulset/${name}`, '--timeout', '120s');
         } else if (kind === 'node') {
           const n = (await api(c.base, 'GET', `/api/v1/nodes/${name}`)).body;
           assert.equal(n.status.conditions.find((x: any) => x.type === 'Ready')?.status, 'True', `${f}: node ${name}`);
@@ -170,6 +193,16 @@ describe('the README walkthrough, without Docker', () => {
           // Its first Job comes at the next schedule; here: it is served and not suspended.
           const cj = (await api(c.base, 'GET', `/apis/batch/v1/namespaces/default/cronjobs/${name}`)).body;
           assert.equal(cj.spec?.suspend, false, `${f}: cronjob ${name}`);
+        } else if (kind === 'horizontalpodautoscaler.autoscaling') {
+          // Its pods' real cpu, measured from /proc and served by metrics.k8s.io, reaches the HPA.
+          await eventually(`${f}: hpa ${name} computes from metrics`, async () => {
+            const h = (await api(c.base, 'GET', `/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/${name}`)).body;
+            return (h.status?.conditions ?? []).some((x: any) => x.type === 'ScalingActive' && x.status === 'True');
+          }, 90_000, 500);
+          assert.match(await jkOk('top', 'pod', '-l', `app=${name}`), new RegExp(`^NAME\\s+CPU\\(cores\\)\\s+MEMORY\\(bytes\\)\\s*\\n${name}-\\S+\\s+\\d+m\\s+\\d+Mi`), f);
+          // Done with it: its busy loops would take cpu from the rest of the suite.
+          await jkOk('delete', 'hpa', name);
+          await jkOk('delete', 'deployment', name);
         } else if (kind === 'service') {
           await eventually(`${f}: endpoints of ${name}`, async () => {
             const ep = (await api(c.base, 'GET', `${NS}/endpoints/${name}`)).body;

@@ -21,7 +21,7 @@ export function expectedBody(t: Target): Expected {
     case 'token':
       return { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest' };
     default:
-      return { apiVersion: apiVersionOf(t.info), kind: t.info.kind };
+      return { apiVersion: t.requestVersion ? `${t.info.group}/${t.requestVersion}` : apiVersionOf(t.info), kind: t.info.kind };
   }
 }
 

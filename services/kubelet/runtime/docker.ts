@@ -37,7 +37,7 @@ import {
   type RuntimeContainer,
   type RuntimeState,
 } from './types.js';
-import type { AttachableRuntime, ExecSession, ExecStreamOptions, StreamingRuntime } from './types.js';
+import type { AttachableRuntime, ContainerStats, ExecSession, ExecStreamOptions, StatsRuntime, StreamingRuntime } from './types.js';
 import { dockerExecStream } from './docker-exec.js';
 
 export interface DockerRuntimeOptions {
@@ -292,7 +292,30 @@ class CappedSink {
   }
 }
 
-export class DockerRuntime implements ContainerRuntime, StreamingRuntime, AttachableRuntime {
+/** docker stats' fields the kubelet reads. */
+interface DockerStats {
+  readonly read?: string;
+  readonly cpu_stats?: { readonly cpu_usage?: { readonly total_usage?: number } };
+  readonly memory_stats?: { readonly usage?: number; readonly stats?: Readonly<Record<string, number>> };
+}
+
+/** The engine's stats as ContainerStats (pure): working set = usage − inactive file pages (cgroup v2, or v1's total_). */
+export function dockerContainerStats(s: DockerStats, nowMs: number): ContainerStats | undefined {
+  const cpu = s.cpu_stats?.cpu_usage?.total_usage;
+  const usage = s.memory_stats?.usage;
+  if (typeof cpu !== 'number' || typeof usage !== 'number') return undefined;
+  const st = s.memory_stats?.stats ?? {};
+  const inactive = st.inactive_file ?? st.total_inactive_file ?? 0;
+  const at = s.read ? Date.parse(s.read) : NaN;
+  return {
+    cpuUsageCoreNanoSeconds: cpu,
+    memoryWorkingSetBytes: Math.max(0, usage - inactive),
+    ...(typeof st.rss === 'number' ? { memoryRssBytes: st.rss } : typeof st.anon === 'number' ? { memoryRssBytes: st.anon } : {}),
+    timestampMs: Number.isFinite(at) && at > 0 ? at : nowMs,
+  };
+}
+
+export class DockerRuntime implements ContainerRuntime, StreamingRuntime, StatsRuntime, AttachableRuntime {
   readonly name = 'docker';
   readonly securitySupport = DOCKER_SECURITY;
 
@@ -308,6 +331,23 @@ export class DockerRuntime implements ContainerRuntime, StreamingRuntime, Attach
   constructor(opts: DockerRuntimeOptions = {}) {
     this.docker = opts.docker ?? (opts.socketPath ? new Dockerode({ socketPath: opts.socketPath }) : new Dockerode());
     this.podsDir = join(opts.rootDir ?? join(tmpdir(), 'jetkube', 'docker'), 'pods');
+  }
+
+  /** One stats call per container (`one-shot`: no wait for a second sample). */
+  async stats(ids: readonly string[]): Promise<Map<string, ContainerStats>> {
+    const out = new Map<string, ContainerStats>();
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          const raw = (await this.docker.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as DockerStats;
+          const st = dockerContainerStats(raw, Date.now());
+          if (st) out.set(id, st);
+        } catch {
+          // gone or not running: left out
+        }
+      }),
+    );
+    return out;
   }
 
   async version(): Promise<string> {

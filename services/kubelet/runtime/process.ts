@@ -34,6 +34,8 @@ import type { ShimConfig, ShimState } from './process-shim.js';
 import { LABELS, MountConfigError, type RuntimeMount, type ContainerConfig, type ContainerLabels, type ContainerRuntime, type ExecResult, type LogOptions, type RuntimeContainer } from './types.js';
 import { ExecUnsupportedError, type AttachableRuntime, type ExecSession, type ExecStreamOptions, type StreamingRuntime } from './types.js';
 import { resizer, spawnExec } from './process-exec.js';
+import type { ContainerStats, StatsRuntime } from './types.js';
+import { processGroupUsage } from '../stats/proc.js';
 import { PROCESS_SECURITY, setprivPrefix } from './process-security.js';
 import { SecurityConfigError } from '../security-context.js';
 
@@ -69,7 +71,7 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
-export class ProcessRuntime implements ContainerRuntime, StreamingRuntime, AttachableRuntime {
+export class ProcessRuntime implements ContainerRuntime, StreamingRuntime, StatsRuntime, AttachableRuntime {
   private readonly resizers = new Map<string, (width: number, height: number) => void>();
   readonly name = 'process';
   private readonly containersDir: string;
@@ -347,6 +349,25 @@ export class ProcessRuntime implements ContainerRuntime, StreamingRuntime, Attac
   }
 
   async close(): Promise<void> {}
+
+  /** Usage of each running container's process group (stats/proc.ts). */
+  async stats(ids: readonly string[]): Promise<Map<string, ContainerStats>> {
+    const pids = new Map<string, number>();
+    await Promise.all(
+      ids.map(async (id) => {
+        const st = await this.readState(join(this.containersDir, id));
+        if (st?.state === 'running' && st.pid) pids.set(id, st.pid);
+      }),
+    );
+    const usage = await processGroupUsage(new Set(pids.values()));
+    const now = Date.now();
+    const out = new Map<string, ContainerStats>();
+    for (const [id, pid] of pids) {
+      const u = usage.get(pid);
+      if (u) out.set(id, { cpuUsageCoreNanoSeconds: Math.round(u.cpuNs), memoryWorkingSetBytes: u.rssBytes, memoryRssBytes: u.rssBytes, timestampMs: now });
+    }
+    return out;
+  }
 
   private async readState(dir: string): Promise<ShimState | undefined> {
     return await readJson<ShimState>(join(dir, 'state.json'));

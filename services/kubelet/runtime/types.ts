@@ -60,6 +60,17 @@ export interface ContainerConfig {
   readonly tty?: boolean;
   /** The effective securityContext (security-context.ts), already checked against securitySupport. */
   readonly security?: EffectiveSecurity;
+  /**
+   * fake runtime only: the load the container reports (from the pod's `jetkube.io/synthetic-usage`
+   * annotation when the container starts); the other runtimes measure real usage and ignore it.
+   */
+  readonly syntheticUsage?: SyntheticUsage;
+}
+
+/** A fake container's constant usage: cpu in millicores, memory in bytes. */
+export interface SyntheticUsage {
+  readonly cpuMillis: number;
+  readonly memoryBytes: number;
 }
 
 /** One volume mount as the runtime realises it (docker: a bind or a tmpfs; process: a symlink). */
@@ -248,3 +259,25 @@ export interface AttachableRuntime {
 export const isAttachableRuntime = (r: unknown): r is AttachableRuntime => typeof (r as Partial<AttachableRuntime>)?.attachStdin === 'function';
 
 export const isStreamingRuntime = (r: unknown): r is StreamingRuntime => typeof (r as Partial<StreamingRuntime>)?.execStream === 'function';
+
+/** One container's resource usage as the runtime measures it (cumulative cpu, current memory). */
+export interface ContainerStats {
+  /** CPU time used since the container started, in nanoseconds. */
+  readonly cpuUsageCoreNanoSeconds: number;
+  /** Memory the container uses and cannot easily give back (Kubernetes' working set), bytes. */
+  readonly memoryWorkingSetBytes: number;
+  readonly memoryRssBytes?: number;
+  /** When measured, ms since the epoch. */
+  readonly timestampMs: number;
+}
+
+/**
+ * Runtimes that measure their containers (kubectl top, the HPA): docker from the engine's stats,
+ * process from /proc of the container's process group, fake from its synthetic load.
+ */
+export interface StatsRuntime {
+  /** Usage of the running containers among `ids` (a container that is gone or not running is left out). */
+  stats(ids: readonly string[]): Promise<Map<string, ContainerStats>>;
+}
+
+export const isStatsRuntime = (r: unknown): r is StatsRuntime => typeof (r as Partial<StatsRuntime>)?.stats === 'function';

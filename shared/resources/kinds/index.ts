@@ -17,6 +17,8 @@ import { ingressClassStrategy, ingressStrategy } from './ingress.js';
 import { statefulSetStrategy } from './statefulset.js';
 import { crdStrategy } from './crd.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac.js';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy, storageClassStrategy } from './storage.js';
+import { horizontalPodAutoscalerStrategy } from './hpa.js';
 
 export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -44,4 +46,8 @@ export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   clusterRoleStrategy,
   roleBindingStrategy,
   clusterRoleBindingStrategy,
+  persistentVolumeStrategy,
+  persistentVolumeClaimStrategy,
+  storageClassStrategy,
+  horizontalPodAutoscalerStrategy,
 ];
