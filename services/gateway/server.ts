@@ -31,6 +31,7 @@ import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange, ServiceAllocatio
 import { ReservationSet } from './reservations.js';
 import { LogProxy } from './logs.js';
 import { ExecProxy } from './exec.js';
+import { PortForwardProxy } from './portforward.js';
 import { asTable, tableContentType, tableRequest } from './table.js';
 import { decodeJson, decodeYaml } from './decode.js';
 import { parseQuery, rawQuery, type Query, type RawQuery } from './query.js';
@@ -144,9 +145,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         return o && !(kind === 'Pod' && o.metadata.deletionTimestamp) ? o.metadata.uid : undefined;
       },
     }));
-  // Upgrades (exec, attach) bypass fastify's hooks: the exec proxy authenticates them itself.
-  // Upgrades skip fastify's hooks: the exec proxy authenticates, then authorizes, itself.
+  // Upgrades (exec, attach, port-forward) skip fastify's hooks: the exec proxy authenticates, then authorizes, each.
   const execs = new ExecProxy(store, logger.child({ component: 'exec' }), upgradeGate(authz, (req) => authenticateRequest(authn, req)));
+  const portForwards = new PortForwardProxy(store, logger.child({ component: 'portforward' }));
   if (authn.config.secure && !deps.https) throw new Error('authentication is on (JETKUBE_AUTH=on) but the gateway has no TLS certificate');
   const app = Fastify({
     ...(deps.https ? { https: { cert: deps.https.cert, key: deps.https.key, ca: deps.https.ca, requestCert: true, rejectUnauthorized: false } } : {}),
@@ -432,6 +433,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   // Before the server waits for open requests: followed logs end only when their upstream does.
   app.addHook('preClose', async () => {
     execs.close();
+    portForwards.close();
     await metricsApi.close();
     await logs.close();
   });
@@ -442,7 +444,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     await namespaces.stop();
     await policyCache?.stop();
   });
-  execs.attach(app.server);
+  execs.attach(app.server, [portForwards]);
   await app.ready();
   return { app, store, tracker };
 }

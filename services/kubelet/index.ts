@@ -19,6 +19,7 @@ import { openContext, type ServiceContext } from '../../shared/service/context.j
 import type { KubeletConfig } from './config.js';
 import { Kubelet } from './kubelet.js';
 import { attachExecServer } from './exec.js';
+import { attachPortForwardServer } from './portforward.js';
 import { kubeletMetrics } from './metrics.js';
 import { createRuntime, type ContainerRuntime } from './runtime/index.js';
 import { podReferences } from './volumes/plan.js';
@@ -77,6 +78,7 @@ export async function startKubelets(
   const runtimes: ContainerRuntime[] = [];
   let http: HealthServer | undefined;
   let execServer: { close(): void } | undefined;
+  let portForwardServer: { close(): void } | undefined;
   const kubelets: Kubelet[] = [];
   try {
     await Promise.all([pods.start(), ctx.informers.start()]);
@@ -96,6 +98,12 @@ export async function startKubelets(
           if (!pod || !kubelet) throw new ApiError('NotFound', `pods "${name}" not found`);
           return kubelet.execTarget(ns, name, container);
         }, log.child({ component: 'exec' }));
+        portForwardServer = attachPortForwardServer(app.server, async (ns, name) => {
+          const pod = pods.getByName(ns, name);
+          const kubelet = pod?.spec.nodeName ? byNode.get(pod.spec.nodeName) : undefined;
+          if (!pod || !kubelet) throw new ApiError('NotFound', `pods "${name}" not found`);
+          return kubelet.portForwardPod(ns, name);
+        }, log.child({ component: 'portforward' }));
       },
     });
     const port = Number(new URL(http.url).port);
@@ -143,6 +151,7 @@ export async function startKubelets(
   } catch (err) {
     await Promise.allSettled(kubelets.map((k) => k.stop()));
     execServer?.close();
+    portForwardServer?.close();
     await http?.close().catch(() => undefined);
     await pods.stop();
     await heartbeats?.close().catch(() => undefined);
@@ -156,6 +165,7 @@ export async function startKubelets(
     async close() {
       await Promise.allSettled(kubelets.map((k) => k.stop()));
       execServer?.close(); // open exec sessions would hold the server open
+      portForwardServer?.close(); // and so would forwarded connections
       await http?.close().catch(() => undefined);
       await pods.stop();
       await Promise.allSettled(runtimes.map((r) => r.close()));

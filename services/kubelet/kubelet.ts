@@ -24,6 +24,7 @@ import type { KubeletMetrics } from './metrics.js';
 import { holdsIp, nodeReadDue, nodeStatus, PodIpAllocator, registrationNode, statusWriteDue, type NodeFacts } from './node-status.js';
 import { planPod, viewOf, type Action, type ContainerView, type StartFailure } from './pod-plan.js';
 import { computePodStatus, sameStatus } from './pod-status.js';
+import type { PortForwardPod } from './portforward.js';
 import { ProbeManager } from './probes.js';
 import { isImagePullError, isContainerConfigError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer, type RuntimeMount } from './runtime/types.js';
 import { hookOf, POST_START_TIMEOUT_MS, runHook } from './lifecycle.js';
@@ -596,6 +597,8 @@ export class Kubelet {
             podIp,
             ...(dns ? { dns } : {}),
             ...(mounts.mounts.length ? { mounts: mounts.mounts } : {}),
+            ...(c.stdin ? { stdin: true, ...(c.stdinOnce ? { stdinOnce: true } : {}) } : {}),
+            ...(c.tty ? { tty: true } : {}),
             ...(synthetic ? { syntheticUsage: synthetic } : {}),
             ...(Object.keys(security).length ? { security } : {}),
           });
@@ -783,13 +786,36 @@ export class Kubelet {
   }
 
   /** kubectl exec: the running container `container` of the pod, and the runtime it runs in (exec.ts). */
-  async execTarget(ns: string, podName: string, container: string): Promise<{ runtime: ContainerRuntime; container?: RuntimeContainer }> {
+  async execTarget(ns: string, podName: string, container: string): Promise<{ runtime: ContainerRuntime; container?: RuntimeContainer; stdin?: boolean; tty?: boolean }> {
     const pod = this.boundPod(`${ns}/${podName}`);
     if (!pod) throw new ApiError('NotFound', `pods "${podName}" not found`);
     const c = (await this.podContainers(ns, podName))
       .filter((x) => x.labels[LABELS.podUid] === pod.metadata.uid && x.labels[LABELS.container] === container && x.state === 'running')
       .sort((a, b) => Number(b.labels[LABELS.attempt] ?? 0) - Number(a.labels[LABELS.attempt] ?? 0))[0];
-    return { runtime: this.deps.runtime, ...(c ? { container: c } : {}) };
+    const spec = [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])].find((x) => x.name === container);
+    return { runtime: this.deps.runtime, ...(c ? { container: c } : {}), ...(spec?.stdin ? { stdin: true } : {}), ...(spec?.tty ? { tty: true } : {}) };
+  }
+
+  /**
+   * kubectl port-forward (portforward.ts): the pod, and the address its ports are reached at (both
+   * runtimes that run processes give a pod its own loopback address; the fake runtime has none).
+   */
+  portForwardPod(ns: string, podName: string): PortForwardPod {
+    const pod = this.boundPod(`${ns}/${podName}`);
+    if (!pod) throw new ApiError('NotFound', `pods "${podName}" not found`);
+    const uid = pod.metadata.uid ?? '';
+    return {
+      fullName: `${podName}_${ns}`,
+      uid,
+      address: async () => {
+        if (this.deps.runtime.name === 'fake') throw new Error('the fake runtime runs no processes, so there is no port to forward to');
+        const running = (await this.podContainers(ns, podName)).filter((c) => c.labels[LABELS.podUid] === uid && c.state === 'running');
+        if (running.length === 0) throw new Error('the pod has no running container');
+        const ip = running.map((c) => c.labels[LABELS.podIp] || c.ip).find(Boolean) ?? this.boundPod(`${ns}/${podName}`)?.status?.podIP;
+        if (!ip) throw new Error('the pod has no IP address yet');
+        return ip;
+      },
+    };
   }
 }
 

@@ -15,6 +15,10 @@ import { api } from '../stack.js';
 import { eventually } from '../wait.js';
 import { envFor, JETKUBE, JKCTL, run } from './cli.js';
 import { httpGet, startProcessCluster, type ProcessCluster } from './cluster.js';
+import { KUBECTL_SKIP } from './kubectl-harness.js';
+import { freePort } from '../private-nats.js';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 const NS = '/api/v1/namespaces/default';
@@ -66,6 +70,24 @@ describe('the README walkthrough, without Docker', () => {
     assert.equal(seen.size, 3, [...seen].join(', '));
     for (const s of seen) assert.match(s, /^web v1 from web-/);
     assert.match(await httpGet('127.0.0.1', 30080), /^web v1 from web-/);
+  });
+
+  it('forwards a local port to the Service with kubectl port-forward', { skip: KUBECTL_SKIP }, async () => {
+    const local = await freePort();
+    const pf = spawn('kubectl', ['--server', c.base, 'port-forward', 'svc/web', `${local}:80`], { env: { ...process.env, KUBECONFIG: '/dev/null', HOME: tmpdir() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    pf.stdout.on('data', (d) => (out += d));
+    pf.stderr.on('data', (d) => (out += d));
+    try {
+      await eventually(`kubectl port-forward listening: ${out}`, async () => out.includes(`Forwarding from 127.0.0.1:${local} -> 8080`), 30_000, 50);
+      assert.match(await httpGet('127.0.0.1', local), /^web v1 from web-/);
+    } finally {
+      if (pf.exitCode === null && pf.signalCode === null) {
+        const exited = new Promise((r) => pf.once('exit', r));
+        pf.kill('SIGTERM');
+        await exited;
+      }
+    }
   });
 
   it('replaces a deleted pod', async () => {

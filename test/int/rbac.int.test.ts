@@ -8,6 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { startControllerStack, type ControllerStack } from '../controller-stack.js';
 import { eventually } from '../wait.js';
 import WebSocket from 'ws';
@@ -123,6 +124,27 @@ describe('RBAC authorization at the gateway', () => {
     });
     assert.equal(upgrade.status, 403);
     assert.equal(JSON.parse(upgrade.body).message, 'pods "p" is forbidden: User "alice" cannot get resource "pods/exec" in API group "" in the namespace "team-a"');
+    // So is port-forward (kubectl's SPDY upgrade is a POST: create on pods/portforward).
+    const pf = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const u = new URL(`${cs.url}/api/v1/namespaces/team-a/pods/p/portforward`);
+      const req = httpRequest({
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': 'portforward.k8s.io', 'Impersonate-User': 'alice' },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('upgrade', () => reject(new Error('upgraded')));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(pf.status, 403);
+    assert.equal(JSON.parse(pf.body).message, 'pods "p" is forbidden: User "alice" cannot create resource "pods/portforward" in API group "" in the namespace "team-a"');
   });
 
   it('refuses escalation: roles and bindings only with rules the writer holds', async () => {

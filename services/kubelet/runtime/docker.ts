@@ -37,7 +37,7 @@ import {
   type RuntimeContainer,
   type RuntimeState,
 } from './types.js';
-import type { ContainerStats, ExecSession, ExecStreamOptions, StatsRuntime, StreamingRuntime } from './types.js';
+import type { AttachableRuntime, ContainerStats, ExecSession, ExecStreamOptions, StatsRuntime, StreamingRuntime } from './types.js';
 import { dockerExecStream } from './docker-exec.js';
 
 export interface DockerRuntimeOptions {
@@ -172,8 +172,10 @@ export function createOptions(cfg: ContainerConfig, name: string, resolvConf?: s
     Image: cfg.image,
     Env: Object.entries(cfg.env).map(([k, v]) => `${k}=${v}`),
     Labels: { ...cfg.labels },
-    Tty: false,
-    OpenStdin: false,
+    // Container.tty / stdin / stdinOnce: the engine keeps stdin open for attach (attachStdin).
+    Tty: cfg.tty === true,
+    OpenStdin: cfg.stdin === true,
+    StdinOnce: cfg.stdin === true && cfg.stdinOnce === true,
     AttachStdin: false,
     AttachStdout: false,
     AttachStderr: false,
@@ -313,7 +315,7 @@ export function dockerContainerStats(s: DockerStats, nowMs: number): ContainerSt
   };
 }
 
-export class DockerRuntime implements ContainerRuntime, StreamingRuntime, StatsRuntime {
+export class DockerRuntime implements ContainerRuntime, StreamingRuntime, StatsRuntime, AttachableRuntime {
   readonly name = 'docker';
   readonly securitySupport = DOCKER_SECURITY;
 
@@ -558,6 +560,9 @@ export class DockerRuntime implements ContainerRuntime, StreamingRuntime, StatsR
       if (opts.signal?.aborted) return;
       throw e;
     }
+    if (opts.follow) opts.onPositioned?.();
+    // A tty container's output is one raw stream; otherwise stdout and stderr come multiplexed.
+    const tty = await container.inspect().then((i) => i.Config?.Tty === true, () => false);
     // stdout and stderr frames into one stream, in the order the engine sent them (no TTY: multiplexed).
     const merged = new PassThrough();
     let failure: unknown;
@@ -575,7 +580,8 @@ export class DockerRuntime implements ContainerRuntime, StreamingRuntime, StatsR
       finish();
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    this.docker.modem.demuxStream(source, merged, merged);
+    if (tty) source.pipe(merged);
+    else this.docker.modem.demuxStream(source, merged, merged);
     const lines = createInterface({ input: merged, crlfDelay: Infinity });
     try {
       for await (const line of lines) yield `${line}\n`;
@@ -585,6 +591,22 @@ export class DockerRuntime implements ContainerRuntime, StreamingRuntime, StatsR
       lines.close();
       source.destroy();
     }
+  }
+
+  /** kubectl attach -i: the engine's attach with stdin only (hijacked); its end half-closes the container's stdin. */
+  async attachStdin(id: string): Promise<NodeJS.WritableStream> {
+    const container = this.docker.getContainer(id);
+    const info = await container.inspect();
+    if (!info.Config?.OpenStdin) throw new Error('the container was not started with stdin: true, so it has no stdin to attach to');
+    const stream = (await container.attach({ stream: true, stdin: true, stdout: false, stderr: false, hijack: true })) as unknown as NodeJS.ReadWriteStream & { destroy(): void };
+    stream.on('error', () => undefined);
+    stream.resume?.(); // nothing is read back (stdout and stderr come from the logs)
+    return stream;
+  }
+
+  resizeTty(id: string, width: number, height: number): void {
+    if (width <= 0 || height <= 0) return;
+    this.docker.getContainer(id).resize({ w: width, h: height }).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -53,6 +53,11 @@ export interface ContainerConfig {
   readonly dns?: ResolverConfig;
   /** The container's volume mounts, their sources already on the host (volumes/manager.ts). */
   readonly mounts?: readonly RuntimeMount[];
+  /** Keep the container's stdin open for `kubectl attach -i` (Container.stdin); `stdinOnce`: closed when the first attach ends. */
+  readonly stdin?: boolean;
+  readonly stdinOnce?: boolean;
+  /** Run the container on a terminal (Container.tty). */
+  readonly tty?: boolean;
   /** The effective securityContext (security-context.ts), already checked against securitySupport. */
   readonly security?: EffectiveSecurity;
   /**
@@ -142,6 +147,8 @@ export interface LogOptions {
   /** Only lines written in the last N seconds. */
   readonly sinceSeconds?: number;
   readonly signal?: AbortSignal;
+  /** Called once the reader knows where it starts (follow): output written after this is not missed. */
+  readonly onPositioned?: () => void;
 }
 
 /** A pull failed (missing image, unreachable registry, Never with no local image). */
@@ -237,6 +244,19 @@ export interface StreamingRuntime {
   /** Start `command` in container `id`; rejects when it cannot start (the exit code of a started command is in `exited`). */
   execStream(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecSession>;
 }
+
+/** Runtimes whose containers can keep stdin open for a client to write to (kubectl attach -i). Optional to implement. */
+export interface AttachableRuntime {
+  /**
+   * A stream to the running container's stdin; ending it is the end of this client's input (a
+   * stdinOnce container then sees EOF). Rejects when the container has no open stdin.
+   */
+  attachStdin(id: string): Promise<NodeJS.WritableStream>;
+  /** Resize the container's terminal (tty containers; ignored otherwise). */
+  resizeTty(id: string, width: number, height: number): void;
+}
+
+export const isAttachableRuntime = (r: unknown): r is AttachableRuntime => typeof (r as Partial<AttachableRuntime>)?.attachStdin === 'function';
 
 export const isStreamingRuntime = (r: unknown): r is StreamingRuntime => typeof (r as Partial<StreamingRuntime>)?.execStream === 'function';
 
