@@ -73,7 +73,7 @@ describe('gateway authentication (secure mode)', () => {
     cfg = await testConfig('authn');
     const silent = createLogger('test', process.env.LOG_LEVEL || 'silent');
     projector = await startProjector(cfg, silent);
-    gw = await startGateway(cfg, silent, { auth: authConfigFromEnv({ JETKUBE_AUTH: 'on', TOKEN_AUTH_FILE: tokenFile }) });
+    gw = await startGateway(cfg, silent, { auth: authConfigFromEnv({ JETKUBE_AUTH: 'on', TOKEN_AUTH_FILE: tokenFile }), authorizationMode: 'AlwaysAllow' });
   });
   after(async () => {
     await gw?.close().catch(() => undefined);
@@ -281,7 +281,7 @@ describe('gateway authentication (secure mode)', () => {
 
   it('ANONYMOUS_AUTH=on: no credential is system:anonymous in system:unauthenticated; a bad one is still 401', async () => {
     // A second gateway of the same cluster, with anonymous on.
-    const anon = await startGateway(cfg, createLogger('test', 'silent'), { auth: authConfigFromEnv({ JETKUBE_AUTH: 'on', ANONYMOUS_AUTH: 'true' }) });
+    const anon = await startGateway(cfg, createLogger('test', 'silent'), { auth: authConfigFromEnv({ JETKUBE_AUTH: 'on', ANONYMOUS_AUTH: 'true' }), authorizationMode: 'AlwaysAllow' });
     try {
       base = anon.url;
       try {
