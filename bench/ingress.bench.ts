@@ -11,9 +11,6 @@
  * Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_ROUNDS (3), BENCH_WARMUP (2 s);
  * BENCH_CPU_PROF=<dir>: the ingress child runs with --cpu-prof and writes its profile there.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import pino from 'pino';
@@ -22,50 +19,11 @@ import { IngressServer } from '../services/ingress/server.js';
 import { buildRouteTable, CONTROLLER_NAME } from '../services/ingress/routes.js';
 import type { Ingress, IngressClass } from '../shared/resources/ingress.js';
 import type { Endpoints, Service } from '../shared/resources/types.js';
-import { median, percentile, printTable } from './report.js';
+import { median, printTable } from './report.js';
+import { announce, child, CONNECTIONS, loadAutocannon, ROUNDS, runLoad, runTarget, SECONDS, stopChild, WARMUP, type Autocannon, type LoadRun } from './http-load.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS || 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 32);
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
-const WARMUP = Number(process.env.BENCH_WARMUP || 2);
-const BODY = 'hello from the bench target\n';
 const HOST = 'web.bench.test';
-
-interface AutocannonResult {
-  readonly requests: { readonly average: number; readonly total: number };
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly non2xx: number;
-}
-interface AutocannonInstance {
-  on(event: 'response', fn: (client: unknown, statusCode: number, bytes: number, ms: number) => void): void;
-}
-type Autocannon = (
-  opts: { url: string; connections: number; duration: number; headers?: Record<string, string> },
-  cb: (err: Error | null, r: AutocannonResult) => void,
-) => AutocannonInstance;
-
-async function loadAutocannon(): Promise<Autocannon> {
-  // @ts-ignore (no declaration file for 'autocannon'; the part used here is typed above)
-  const mod = (await import('autocannon')) as { default: Autocannon };
-  return mod.default;
-}
-
-function announce(msg: object): void {
-  process.on('SIGTERM', () => process.exit(0));
-  process.on('disconnect', () => process.exit(0));
-  console.log(JSON.stringify(msg));
-}
-
-async function runTarget(): Promise<void> {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(BODY) });
-    res.end(BODY);
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  announce({ port: (server.address() as { port: number }).port });
-}
+const SELF = fileURLToPath(import.meta.url);
 
 async function runIngress(backendPort: number): Promise<void> {
   const ing: Ingress = {
@@ -85,47 +43,13 @@ async function runIngress(backendPort: number): Promise<void> {
   announce({ port: server.addresses().http!.port });
 }
 
-function child(...args: string[]): Promise<{ proc: ChildProcess; msg: Record<string, unknown> }> {
-  const prof = process.env.BENCH_CPU_PROF && args[0] === 'ingress' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const proc = spawn(process.execPath, [...prof, fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before it was ready`)));
-    const lines = createInterface({ input: proc.stdout! });
-    lines.once('line', (line) => {
-      proc.stdout!.resume(); // later lines (access logs) are drained, not read
-      resolve({ proc, msg: JSON.parse(line) as Record<string, unknown> });
-    });
-  });
-}
-
-function stopChild(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null) return resolve();
-    proc.once('exit', () => resolve());
-    proc.kill('SIGTERM');
-  });
-}
-
-interface Run {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly failures: number;
-}
-
-async function load(autocannon: Autocannon, url: string, seconds: number): Promise<Run> {
-  const lat: number[] = [];
-  const r = await new Promise<AutocannonResult>((resolve, reject) => {
-    const inst = autocannon({ url, connections: CONNECTIONS, duration: seconds, headers: { host: HOST } }, (err, res) => (err ? reject(err) : resolve(res)));
-    inst.on('response', (_c, _status, _bytes, ms) => lat.push(ms));
-  });
-  lat.sort((a, b) => a - b);
-  return { rps: r.requests.average, p50: percentile(lat, 50), p99: percentile(lat, 99), failures: r.errors + r.timeouts + r.non2xx };
-}
+/** Run `load` against the url with the Ingress rule's host. */
+const load = (autocannon: Autocannon, url: string, seconds: number): Promise<LoadRun> => runLoad(autocannon, url, seconds, { host: HOST });
+type Run = LoadRun;
 
 async function main(): Promise<void> {
-  const target = await child('target');
-  const ingress = await child('ingress', String(target.msg.port));
+  const target = await child(SELF, ['target'], false);
+  const ingress = await child(SELF, ['ingress', String(target.msg.port)]);
   const urls = { direct: `http://127.0.0.1:${target.msg.port as number}/`, ingress: `http://127.0.0.1:${ingress.msg.port as number}/` };
   const autocannon = await loadAutocannon();
   try {

@@ -16,62 +16,16 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { createServer } from 'node:http';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { createLogger } from '../shared/log.js';
 import { Proxier } from '../services/proxy/proxier.js';
 import { planListeners } from '../services/proxy/plan.js';
 import type { Endpoints, Service } from '../shared/resources/types.js';
-import { median, percentile, printTable } from './report.js';
+import { median, printTable } from './report.js';
+import { announce, child, CONNECTIONS, cpuOf, loadAutocannon, ROUNDS, runLoad, runTarget, SECONDS, stopChild, WARMUP, type Autocannon, type LoadRun } from './http-load.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS || 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 32);
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
-const WARMUP = Number(process.env.BENCH_WARMUP || 2);
-const BODY = 'hello from the bench target\n';
-
-interface AutocannonResult {
-  readonly requests: { readonly average: number; readonly total: number };
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly non2xx: number;
-}
-interface AutocannonInstance {
-  on(event: 'response', fn: (client: unknown, statusCode: number, bytes: number, ms: number) => void): void;
-}
-type Autocannon = (opts: { url: string; connections: number; duration: number }, cb: (err: Error | null, r: AutocannonResult) => void) => AutocannonInstance;
-
-/** Loaded by the parent only: the children need none of it. autocannon 9 ships no type declarations. */
-async function loadAutocannon(): Promise<Autocannon> {
-  // @ts-ignore (no declaration file for 'autocannon'; the part used here is typed above)
-  const mod = (await import('autocannon')) as { default: Autocannon };
-  return mod.default;
-}
-
-// ------------------------------------------------------------------ child roles
-
-/**
- * Print one JSON line for the parent, answer its CPU-time questions (IPC), and exit cleanly on
- * SIGTERM (so --cpu-prof is written).
- */
-function announce(msg: object): void {
-  process.on('SIGTERM', () => process.exit(0));
-  process.on('disconnect', () => process.exit(0));
-  process.on('message', () => process.send!(process.cpuUsage()));
-  console.log(JSON.stringify(msg));
-}
-
-async function runTarget(): Promise<void> {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(BODY) });
-    res.end(BODY);
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  announce({ port: (server.address() as { port: number }).port });
-}
+const SELF = fileURLToPath(import.meta.url);
 
 async function runProxy(clusterIP: string, port: number, backendPort: number): Promise<void> {
   const service: Service = {
@@ -114,36 +68,7 @@ async function waitListening(host: string, port: number): Promise<void> {
   throw new Error(`nothing listens on ${host}:${port}`);
 }
 
-function child(...args: string[]): Promise<{ proc: ChildProcess; msg: Record<string, unknown> }> {
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const proc = spawn(process.execPath, [...prof, fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before it was ready`)));
-    createInterface({ input: proc.stdout! }).once('line', (line) => resolve({ proc, msg: JSON.parse(line) as Record<string, unknown> }));
-  });
-}
-
-/** The child's CPU time so far (user + system), in microseconds. */
-function cpuOf(proc: ChildProcess): Promise<{ user: number; system: number }> {
-  return new Promise((resolve) => {
-    proc.once('message', (m) => resolve(m as { user: number; system: number }));
-    proc.send('cpu');
-  });
-}
-
-function stopChild(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null) return resolve();
-    proc.once('exit', () => resolve());
-    proc.kill('SIGTERM');
-  });
-}
-
-interface Run {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly failures: number;
+interface Run extends LoadRun {
   /** CPU time (user + system) per request of the target and of the proxy, in microseconds. */
   readonly targetCpuUs: number;
   readonly proxyCpuUs: number;
@@ -152,33 +77,20 @@ interface Run {
 }
 
 async function load(autocannon: Autocannon, url: string, seconds: number, target: ChildProcess, proxy: ChildProcess): Promise<Run> {
-  const lat: number[] = [];
   const cpu0 = await Promise.all([cpuOf(target), cpuOf(proxy)]);
-  const r = await new Promise<AutocannonResult>((resolve, reject) => {
-    const inst = autocannon({ url, connections: CONNECTIONS, duration: seconds }, (err, res) => (err ? reject(err) : resolve(res)));
-    inst.on('response', (_c, _status, _bytes, ms) => lat.push(ms));
-  });
+  const r = await runLoad(autocannon, url, seconds);
   const cpu1 = await Promise.all([cpuOf(target), cpuOf(proxy)]);
-  const n = Math.max(1, r.requests.total);
+  const n = Math.max(1, r.total);
   const perRequest = (i: 0 | 1) => (cpu1[i].user + cpu1[i].system - cpu0[i].user - cpu0[i].system) / n;
-  lat.sort((a, b) => a - b);
-  return {
-    rps: r.requests.average,
-    p50: percentile(lat, 50),
-    p99: percentile(lat, 99),
-    failures: r.errors + r.timeouts + r.non2xx,
-    targetCpuUs: perRequest(0),
-    proxyCpuUs: perRequest(1),
-    proxySysUs: (cpu1[1].system - cpu0[1].system) / n,
-  };
+  return { ...r, targetCpuUs: perRequest(0), proxyCpuUs: perRequest(1), proxySysUs: (cpu1[1].system - cpu0[1].system) / n };
 }
 
 async function main(): Promise<void> {
   const clusterIP = `127.10.${1 + Math.floor(Math.random() * 254)}.${1 + Math.floor(Math.random() * 254)}`;
   const servicePort = 8080;
-  const target = await child('target');
+  const target = await child(SELF, ['target']);
   const targetPort = target.msg.port as number;
-  const proxy = await child('proxy', clusterIP, String(servicePort), String(targetPort));
+  const proxy = await child(SELF, ['proxy', clusterIP, String(servicePort), String(targetPort)]);
   // A native userspace proxy in the same place, when the host has one: socat (C, a process per connection).
   const socatIP = clusterIP.replace(/\.\d+$/, (m) => `.${(Number(m.slice(1)) % 254) + 1}`);
   const socat = startSocat(socatIP, servicePort, targetPort);
