@@ -44,6 +44,7 @@ import { crdEventHandler } from './crds.js';
 import type { PodDisruptionBudget } from '../../shared/resources/pdb.js';
 import { admitDefaultIngressClass } from './ingress-admission.js';
 import type { IngressClass } from '../../shared/resources/ingress.js';
+import { registerHistoryRoutes } from './history/api.js';
 
 export { BODY_LIMIT } from './error-mapping.js';
 
@@ -211,6 +212,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     if (parsed.type === 'notfound') throw new ApiError('NotFound', 'the server could not find the requested resource');
     return serve(req, reply, parsed.target);
   };
+  // history.jetkube.io/v1 (history/api.ts): its routes are more specific than /apis/*.
+  registerHistoryRoutes(app, { db, log, tracker, reads, now });
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler });
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/apis/*', handler });
 
