@@ -3,7 +3,7 @@
  * `image web:v1→web:v2`, `created`, `deleted`. Pure: two objects in, a string out.
  *
  * Rules: changes come from an RFC 6902 comparison of the two objects (resourceVersion and
- * managedFields left out); a container image change reads `image OLD→NEW` (with the container's
+ * managedFields left out; metadata.generation too, since it only echoes a spec change); a container image change reads `image OLD→NEW` (with the container's
  * name when the pod template has several); spec changes come first, then metadata, then status,
  * then anything else; at most `max` changes are named, the rest counted (`+2 more`); an absent value
  * is `∅`, an object `{…}`, an array `[n]`, a long value is cut at 40 characters.
@@ -41,6 +41,7 @@ export function fieldChanges(prev: KObject | undefined, next: KObject | undefine
   for (const op of ops) {
     if (op.op !== 'add' && op.op !== 'remove' && op.op !== 'replace') continue;
     const segs = pointerSegments(op.path);
+    if (segs.length === 2 && segs[0] === 'metadata' && segs[1] === 'generation') continue;
     out.push({ path: dotted(segs), from: op.op === 'add' ? undefined : at(a, segs), to: op.op === 'remove' ? undefined : at(b, segs) });
   }
   const rank = (p: string) => (p.startsWith('spec') ? 0 : p.startsWith('metadata') ? 1 : p.startsWith('status') ? 2 : 3);

@@ -262,6 +262,8 @@ class HistoryApi {
       if (fromSeq > toSeq) throw badRequest(`from (${fromSeq}) is after to (${toSeq})`);
       from = await this.store.revisionAt(key.kind, key.namespace, key.name, fromSeq);
     } else from = to ? await this.store.revisionBefore(to) : null;
+    if (!from && fromP) await this.mustKnowBefore(key, await this.seqOf(fromP, now));
+    if (!from && !fromP && to && to.type !== 'ADDED') await this.mustKnowBefore(key, to.sequence - 1);
     if (!to && !from) throw notFound(info?.plural ?? key.kind.toLowerCase(), info?.group ?? '', key.name);
     const objAt = async (r: RevisionRow | null) => (r && r.type !== 'DELETED' ? (await this.store.requiredBody(r.sequence)).object : undefined);
     const [a, b] = [await objAt(from), await objAt(to)];
@@ -270,6 +272,12 @@ class HistoryApi {
     const d = revisionDiff({ label: label(from), object: a }, { label: label(to), object: b });
     const uid = (b ?? a)?.metadata.uid ?? key.uid;
     return diffResource({ ...key, uid: uid ?? null }, from, to, d.patch, d.unified);
+  }
+
+  /** 410 if the mirror cannot tell the object's state at `seq` (its mirrored history starts later, mid-way). */
+  private async mustKnowBefore(key: Pick<RevisionRow, 'kind' | 'namespace' | 'name'>, seq: number): Promise<void> {
+    const first = await this.store.firstRevision(key.kind, key.namespace, key.name);
+    if (first && first.type !== 'ADDED' && first.sequence > seq) throw goneBefore(seq);
   }
 
   // ---- changes ----------------------------------------------------------------------------------
@@ -307,6 +315,7 @@ class HistoryApi {
       return b.object;
     };
     const items = page.map((r) => {
+      if (r.before === null && r.firstType !== 'ADDED') throw goneBefore(from);
       const existedBefore = r.before !== null && r.before.type !== 'DELETED';
       const existsAfter = r.last.type !== 'DELETED';
       const base = {
@@ -346,14 +355,20 @@ class HistoryApi {
     if (q.name) {
       if (info.namespaced && namespace === undefined) throw badRequest(`${info.plural} are namespaced: use /apis/${GROUP_VERSION}/namespaces/<ns>/objects`);
       const r = await this.store.revisionAt(info.kind, namespace ?? '', q.name, seq);
+      if (!r) await this.mustKnowBefore({ kind: info.kind, namespace: namespace ?? '', name: q.name }, seq);
       if (!r || r.type === 'DELETED') throw notFound(info.plural, info.group, q.name);
       const o = (await this.store.requiredBody(r.sequence)).object;
       return { ...o, apiVersion: o.apiVersion || apiVersionOf(info), kind: o.kind || info.kind };
     }
+    if (await this.store.unknownBefore(info.kind, namespace, seq)) throw goneBefore(seq);
     const { labels, fields } = this.d.reads.selectors(info, q);
     const items = await listExact(this.d.db, this.d.log, info, { ...(namespace ? { namespace } : {}), seq, labels, fields });
     return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(seq) }, items };
   }
+}
+
+function goneBefore(seq: number): ApiError {
+  return new ApiError('Gone', `too old resource version: ${seq} (the history before it has been compacted)`);
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {

@@ -55,6 +55,8 @@ export interface ChangeRow {
   readonly namespace: string;
   readonly name: string;
   readonly revisions: number;
+  /** The type of the oldest event in the window. */
+  readonly firstType: EventType;
   /** The newest event in the window. */
   readonly last: RevisionRow;
   /** The newest event at or before the window's start, if any. */
@@ -109,6 +111,31 @@ export class HistoryStore {
     return r.rows[0] ? toRow(r.rows[0]) : null;
   }
 
+  /**
+   * The object's oldest mirrored event. When it is not an ADDED, the mirror started after the
+   * object's history did (the projector first read the log after compaction): its state before that
+   * event is unknown.
+   */
+  async firstRevision(kind: string, namespace: string, name: string): Promise<RevisionRow | null> {
+    const r = await reachableDb(
+      sql<RawRow>`select sequence, ${TIME} as time, type, kind, namespace, name, uid, generation from events
+        where kind = ${kind} and namespace = ${namespace} and name = ${name} order by sequence limit 1`.execute(this.db),
+    );
+    return r.rows[0] ? toRow(r.rows[0]) : null;
+  }
+
+  /** True if some object of the kind has a mirrored history that starts after `seq` with something other than its creation. */
+  async unknownBefore(kind: string, namespace: string | undefined, seq: number): Promise<boolean> {
+    const r = await reachableDb(
+      sql<{ n: number }>`select count(*)::int as n from (
+          select distinct on (namespace, name) sequence, type from events
+          where kind = ${kind} ${namespace !== undefined ? sql`and namespace = ${namespace}` : sql``}
+          order by namespace, name, sequence) f
+        where f.type <> 'ADDED' and f.sequence > ${seq}`.execute(this.db),
+    );
+    return (r.rows[0]?.n ?? 0) > 0;
+  }
+
   /** The revision just before `seq` of the same object (null if none). */
   async revisionBefore(row: RevisionRow): Promise<RevisionRow | null> {
     return row.sequence > 1 ? this.revisionAt(row.kind, row.namespace, row.name, row.sequence - 1) : null;
@@ -129,12 +156,12 @@ export class HistoryStore {
     const limit = f.limit !== undefined ? sql`limit ${f.limit}` : sql``;
     const r = await reachableDb(
       sql<RawChangeRow>`with t as (
-          select kind, namespace, name, count(*) as revisions, max(sequence) as last_seq
+          select kind, namespace, name, count(*) as revisions, max(sequence) as last_seq, min(sequence) as first_seq
           from events where ${sql.join(conds, sql` and `)} group by kind, namespace, name)
-        select t.kind, t.namespace, t.name, t.revisions,
+        select t.kind, t.namespace, t.name, t.revisions, f.type as f_type,
           l.sequence as l_sequence, to_char(l.time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as l_time, l.type as l_type, l.uid as l_uid, l.generation as l_generation,
           b.sequence as b_sequence, b.time as b_time, b.type as b_type, b.uid as b_uid, b.generation as b_generation
-        from t join events l on l.sequence = t.last_seq
+        from t join events l on l.sequence = t.last_seq join events f on f.sequence = t.first_seq
         left join lateral (
           select e.sequence, to_char(e.time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as time, e.type, e.uid, e.generation from events e
           where e.kind = t.kind and e.namespace = t.namespace and e.name = t.name and e.sequence <= ${f.from}
@@ -147,6 +174,7 @@ export class HistoryStore {
       return {
         ...key,
         revisions: Number(x.revisions),
+        firstType: x.f_type as EventType,
         last: { ...key, sequence: Number(x.l_sequence), time: x.l_time, type: x.l_type as EventType, uid: x.l_uid, generation: num(x.l_generation) },
         before:
           x.b_sequence === null
@@ -204,6 +232,7 @@ interface RawChangeRow {
   namespace: string;
   name: string;
   revisions: string;
+  f_type: string;
   l_sequence: string;
   l_time: string;
   l_type: string;
