@@ -36,7 +36,8 @@ export function summarize(type: EventType, prev: KObject | undefined, next: KObj
 export function fieldChanges(prev: KObject | undefined, next: KObject | undefined): FieldChange[] {
   const a = comparable(prev) ?? {};
   const b = comparable(next) ?? {};
-  const ops = jsonpatch.compare(a as object, b as object);
+  // compare() walks keys last to first: reversed, its operations come in document order.
+  const ops = jsonpatch.compare(a as object, b as object).reverse();
   const out: FieldChange[] = [];
   for (const op of ops) {
     if (op.op !== 'add' && op.op !== 'remove' && op.op !== 'replace') continue;
