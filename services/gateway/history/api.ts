@@ -336,7 +336,8 @@ class HistoryApi {
         { label: `${plural}/${r.name}@${to}`, object: existsAfter ? last : undefined },
       );
       // For an object deleted in the window, `object` is its final state (the tombstone's body).
-      return { ...base, object: last, patch: d.patch, unified: d.unified };
+      const summary = summarize(base.type, before, existsAfter ? last : undefined);
+      return { ...base, summary, object: last, patch: d.patch, unified: d.unified };
     });
     const token = more ? encodeContinue({ f: from, t: to, k: [page[page.length - 1]!.kind, page[page.length - 1]!.namespace, page[page.length - 1]!.name] }) : undefined;
     return listResource('ChangeList', to, items, { fromSequence: from, toSequence: to }, token);
