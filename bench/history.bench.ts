@@ -12,7 +12,8 @@
  * 2. The hour is synthetic: the stream's timestamps are real (the events take seconds to publish),
  *    so the mirror's `time` column of the hour's events is spread evenly over one hour ending now
  *    (one SQL update, documented here); the changes query then asks for that hour by time.
- * 3. Figures: p50/p99 of BENCH_SAMPLES sequential requests each, after a warm-up.
+ * 3. Figures: p50/p99 of BENCH_SAMPLES sequential requests each, after a warm-up. BENCH_KEEP=1 keeps
+ *    the stream and schema afterwards (to look at query plans); drop them yourself then.
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
@@ -186,7 +187,8 @@ async function main(): Promise<void> {
     await gateway.close().catch(() => undefined);
     await projector.close().catch(() => undefined);
     await el.close();
-    await dropPrefix(cfg);
+    if (process.env.BENCH_KEEP) console.error(`kept prefix ${cfg.prefix} (BENCH_KEEP)`);
+    else await dropPrefix(cfg);
   }
 }
 

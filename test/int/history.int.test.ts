@@ -148,7 +148,7 @@ describe('history API', () => {
   });
 
   it('lists the changes between two sequences and between two times, paginated', async () => {
-    const bySeq = ok(await api(s.url, 'GET', `${H}/namespaces/default/changes?kind=configmaps&from=${seq.cmC}&to=${seq.cmCgone}`));
+    const bySeq = ok(await api(s.url, 'GET', `${H}/namespaces/default/changes?kind=configmaps&from=${seq.cmC}&to=${seq.cmCgone}&unified=true`));
     const want = [
       ['a', 'MODIFIED', 1],
       ['b', 'ADDED', 1],
@@ -159,6 +159,7 @@ describe('history API', () => {
     assert.deepEqual(a.patch, [{ op: 'replace', path: '/data/v', value: '2' }]);
     assert.match(a.unified, /^-  v: "1"$/m);
     assert.equal(bySeq.items[2].object.metadata.name, 'c', 'a deleted object carries its final state');
+    assert.equal(ok(await api(s.url, 'GET', `${H}/namespaces/default/changes?kind=configmaps&from=${seq.cmC}&to=${seq.cmCgone}`)).items[0].unified, undefined, 'unified diffs on request');
     const byTime = ok(await api(s.url, 'GET', `${H}/namespaces/default/changes?kind=ConfigMap&from=${tMid.toISOString()}&to=${seq.cmCgone}`));
     assert.deepEqual(byTime.items.map((c: any) => [c.involvedObject.name, c.type, c.revisions]), want);
     assert.equal(byTime.fromSequence, seq.cmC);

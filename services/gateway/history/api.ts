@@ -4,7 +4,8 @@
  *   GET /apis/history.jetkube.io/v1[/namespaces/NS]/revisions  one object's revisions (kind+name or uid),
  *        or every revision matching uid / labelSelector / ownerUid / type (deleted objects too)
  *   GET …/diffs      the diff between two revisions of one object (from, to, since)
- *   GET …/changes    the objects added, modified or deleted between two points, with their diffs
+ *   GET …/changes    the objects added, modified or deleted between two points, with their JSON patches
+ *        (and unified diffs with unified=true)
  *   GET …/objects    an object or a list of any kind as it was at a sequence or time (at)
  *
  * Metadata from the events mirror, bodies from the log (store.ts): no replay into a schema.
@@ -19,7 +20,7 @@ import type { EventType } from '../../../shared/resources/meta.js';
 import { apiVersionOf, resolveResource, type ResourceInfo } from '../../../shared/resources/registry.js';
 import { parseLabelSelector } from '../../../shared/resources/selectors.js';
 import { parsePoint, sincePoint, type Point } from '../../../shared/history/points.js';
-import { revisionDiff } from '../../../shared/history/diff.js';
+import { jsonPatch, revisionDiff } from '../../../shared/history/diff.js';
 import { summarize } from '../../../shared/history/summary.js';
 import { listExact } from '../exact-list.js';
 import type { CheckpointTracker } from '../checkpoint.js';
@@ -307,6 +308,8 @@ class HistoryApi {
     const more = limit !== undefined && rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const withDiffs = q.diffs === undefined || isTrue(q.diffs);
+    // The unified YAML diff of every object costs more than everything else together: on request only.
+    const unified = withDiffs && isTrue(q.unified);
     const seqs = withDiffs ? page.flatMap((r) => [r.last.sequence, ...(r.before && r.before.type !== 'DELETED' ? [r.before.sequence] : [])]) : [];
     const bodies = await this.store.bodies(seqs);
     const required = (s: number) => {
@@ -331,13 +334,13 @@ class HistoryApi {
       const last = required(r.last.sequence);
       const before = existedBefore ? required(r.before!.sequence) : undefined;
       const plural = resolveResource(r.kind)?.plural ?? r.kind.toLowerCase();
-      const d = revisionDiff(
-        { label: `${plural}/${r.name}@${from}`, object: before },
-        { label: `${plural}/${r.name}@${to}`, object: existsAfter ? last : undefined },
-      );
+      const after = existsAfter ? last : undefined;
+      const d = unified
+        ? revisionDiff({ label: `${plural}/${r.name}@${from}`, object: before }, { label: `${plural}/${r.name}@${to}`, object: after })
+        : { patch: jsonPatch(before, after), unified: '' };
       // For an object deleted in the window, `object` is its final state (the tombstone's body).
       const summary = summarize(base.type, before, existsAfter ? last : undefined);
-      return { ...base, summary, object: last, patch: d.patch, unified: d.unified };
+      return { ...base, summary, object: last, patch: d.patch, ...(unified ? { unified: d.unified } : {}) };
     });
     const token = more ? encodeContinue({ f: from, t: to, k: [page[page.length - 1]!.kind, page[page.length - 1]!.namespace, page[page.length - 1]!.name] }) : undefined;
     return listResource('ChangeList', to, items, { fromSequence: from, toSequence: to }, token);

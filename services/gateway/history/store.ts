@@ -143,31 +143,42 @@ export class HistoryStore {
 
   /** The last sequence the mirror holds at or before `t` (0 if none). */
   async seqAtTime(t: Date): Promise<number> {
-    const r = await reachableDb(sql<{ s: string | null }>`select max(sequence) as s from events where time <= ${t}`.execute(this.db));
+    // Stream timestamps rise with the sequence: the newest by time (an index scan) is the one.
+    const r = await reachableDb(sql<{ s: string }>`select sequence as s from events where time <= ${t} order by time desc, sequence desc limit 1`.execute(this.db));
     return Number(r.rows[0]?.s ?? 0);
   }
 
-  /** The objects touched in (from, to], ordered by (kind, namespace, name). */
+  /** The objects touched in (from, to], ordered by (kind, namespace, name), bytewise. */
   async changes(f: ChangeFilter): Promise<ChangeRow[]> {
     const conds: RawBuilder<unknown>[] = [sql`sequence > ${f.from}`, sql`sequence <= ${f.to}`];
     if (f.namespace !== undefined) conds.push(sql`namespace = ${f.namespace}`);
     if (f.kind) conds.push(sql`kind = ${f.kind}`);
-    const after = f.afterKey ? sql`where (t.kind, t.namespace, t.name) > (${f.afterKey[0]}, ${f.afterKey[1]}, ${f.afterKey[2]})` : sql``;
+    // Keys compare bytewise (COLLATE "C"): cheaper than the database's collation, and the same order
+    // for the continue key's comparison as for the sort.
+    const after = f.afterKey
+      ? sql`where (t.kind collate "C", t.namespace collate "C", t.name collate "C") > (${f.afterKey[0]}, ${f.afterKey[1]}, ${f.afterKey[2]})`
+      : sql``;
     const limit = f.limit !== undefined ? sql`limit ${f.limit}` : sql``;
+    // One pass over the window's events (aggregates pick the first and last event of each object;
+    // stream time rises with the sequence), then one index probe per object for its state at `from`.
     const r = await reachableDb(
       sql<RawChangeRow>`with t as (
-          select kind, namespace, name, count(*) as revisions, max(sequence) as last_seq, min(sequence) as first_seq
+          select kind, namespace, name, count(*) as revisions,
+            max(sequence) as l_sequence, max(time) as l_time,
+            (array_agg(type order by sequence desc))[1] as l_type,
+            (array_agg(uid order by sequence desc))[1] as l_uid,
+            (array_agg(generation order by sequence desc))[1] as l_generation,
+            (array_agg(type order by sequence))[1] as f_type
           from events where ${sql.join(conds, sql` and `)} group by kind, namespace, name)
-        select t.kind, t.namespace, t.name, t.revisions, f.type as f_type,
-          l.sequence as l_sequence, to_char(l.time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as l_time, l.type as l_type, l.uid as l_uid, l.generation as l_generation,
+        select t.kind, t.namespace, t.name, t.revisions, t.f_type,
+          t.l_sequence, to_char(t.l_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as l_time, t.l_type, t.l_uid, t.l_generation,
           b.sequence as b_sequence, b.time as b_time, b.type as b_type, b.uid as b_uid, b.generation as b_generation
-        from t join events l on l.sequence = t.last_seq join events f on f.sequence = t.first_seq
-        left join lateral (
+        from t left join lateral (
           select e.sequence, to_char(e.time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as time, e.type, e.uid, e.generation from events e
           where e.kind = t.kind and e.namespace = t.namespace and e.name = t.name and e.sequence <= ${f.from}
           order by e.sequence desc limit 1) b on true
         ${after}
-        order by t.kind, t.namespace, t.name ${limit}`.execute(this.db),
+        order by t.kind collate "C", t.namespace collate "C", t.name collate "C" ${limit}`.execute(this.db),
     );
     return r.rows.map((x) => {
       const key = { kind: x.kind, namespace: x.namespace, name: x.name };
