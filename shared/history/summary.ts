@@ -5,7 +5,8 @@
  * Rules: changes come from an RFC 6902 comparison of the two objects (resourceVersion and
  * managedFields left out; metadata.generation too, since it only echoes a spec change); a container image change reads `image OLD→NEW` (with the container's
  * name when the pod template has several); spec changes come first, then metadata, then status,
- * then anything else; at most `max` changes are named, the rest counted (`+2 more`); an absent value
+ * then anything else; a map added or removed as a whole counts as its fields (`status.replicas ∅→5`,
+ * not `status ∅→{…}`); at most `max` changes are named, the rest counted (`+2 more`); an absent value
  * is `∅`, an object `{…}`, an array `[n]`, a long value is cut at 40 characters.
  */
 import jsonpatch from 'fast-json-patch';
@@ -43,7 +44,12 @@ export function fieldChanges(prev: KObject | undefined, next: KObject | undefine
     if (op.op !== 'add' && op.op !== 'remove' && op.op !== 'replace') continue;
     const segs = pointerSegments(op.path);
     if (segs.length === 2 && segs[0] === 'metadata' && segs[1] === 'generation') continue;
-    out.push({ path: dotted(segs), from: op.op === 'add' ? undefined : at(a, segs), to: op.op === 'remove' ? undefined : at(b, segs) });
+    const from = op.op === 'add' ? undefined : at(a, segs);
+    const to = op.op === 'remove' ? undefined : at(b, segs);
+    // A whole map added or removed (a first `status`) reads as its fields.
+    if (from === undefined && isMap(to)) leaves(segs, to, (p, v) => out.push({ path: dotted(p), from: undefined, to: v }));
+    else if (to === undefined && isMap(from)) leaves(segs, from, (p, v) => out.push({ path: dotted(p), from: v, to: undefined }));
+    else out.push({ path: dotted(segs), from, to });
   }
   const rank = (p: string) => (p.startsWith('spec') ? 0 : p.startsWith('metadata') ? 1 : p.startsWith('status') ? 2 : 3);
   return out.map((c, i) => ({ c, i })).sort((x, y) => rank(x.c.path) - rank(y.c.path) || x.i - y.i).map((x) => x.c);
@@ -107,4 +113,16 @@ function at(root: unknown, segs: readonly string[]): unknown {
     cur = (cur as Record<string, unknown>)[s];
   }
   return cur;
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0;
+}
+
+/** Every non-map value under `v` (empty maps and arrays count as values), with its path. */
+function leaves(prefix: readonly string[], v: Record<string, unknown>, emit: (path: string[], value: unknown) => void): void {
+  for (const [k, x] of Object.entries(v)) {
+    if (isMap(x)) leaves([...prefix, k], x, emit);
+    else emit([...prefix, k], x);
+  }
 }

@@ -25,10 +25,12 @@ describe('summarize', () => {
     ['a scale', 'MODIFIED', deploy(3), deploy(5, 'web:v1', { generation: 2 }), 'spec.replicas 3→5'],
     ['an image change', 'MODIFIED', deploy(3), deploy(3, 'web:v2'), 'image web:v1→web:v2'],
     ['an image change among several containers', 'MODIFIED', deploy(3, ['web:v1', 'log:v1']), deploy(3, ['web:v1', 'log:v2']), 'image[side1] log:v1→log:v2'],
-    ['spec before metadata before status', 'MODIFIED', deploy(3, 'web:v1', { status: { readyReplicas: 1 } }), deploy(4, 'web:v1', { labels: { a: 'b' }, status: { readyReplicas: 2 } }), 'spec.replicas 3→4, metadata.labels ∅→{…}, status.readyReplicas 1→2'],
+    ['spec before metadata before status', 'MODIFIED', deploy(3, 'web:v1', { status: { readyReplicas: 1 } }), deploy(4, 'web:v1', { labels: { a: 'b' }, status: { readyReplicas: 2 } }), 'spec.replicas 3→4, metadata.labels.a ∅→b, status.readyReplicas 1→2'],
     ['only the resourceVersion changed', 'MODIFIED', deploy(3, 'web:v1', { rv: '1' }), deploy(3, 'web:v1', { rv: '9' }), 'no change'],
     ['more than three changes', 'MODIFIED', deploy(1, 'a', { status: { x: 1, y: 1, z: 1 } }), deploy(2, 'b', { status: { x: 2, y: 2, z: 2 } }), 'spec.replicas 1→2, image a→b, status.x 1→2, +2 more'],
     ['a label with dots and slashes', 'MODIFIED', deploy(1, 'a', { labels: { 'app.kubernetes.io/name': 'x' } }), deploy(1, 'a', { labels: { 'app.kubernetes.io/name': 'y' } }), 'metadata.labels["app.kubernetes.io/name"] x→y'],
+    ['a first status reads as its fields', 'MODIFIED', deploy(3), deploy(3, 'web:v1', { status: { replicas: 3, conditions: [{ type: 'Available' }] } }), 'status.replicas ∅→3, status.conditions ∅→[1]'],
+    ['a map removed reads as its fields', 'MODIFIED', deploy(3, 'web:v1', { labels: { a: 'b', c: 'd' } }), deploy(3), 'metadata.labels.a b→∅, metadata.labels.c d→∅'],
     ['a field removed', 'MODIFIED', deploy(1, 'a', { status: { ready: true } }), deploy(1, 'a', { status: {} }), 'status.ready true→∅'],
     ['a MODIFIED without a previous revision reads as a creation', 'MODIFIED', undefined, deploy(1), 'created'],
   ];
