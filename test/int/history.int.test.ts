@@ -14,6 +14,8 @@ import { createDb, diffSchemas, planBatch, applyPlan, type ProjectedEvent } from
 import { resourceByPlural } from '../../shared/resources/registry.js';
 import { microTime } from '../../shared/resources/time.js';
 import { streamEvents } from '../harness.js';
+import { headers } from '@nats-io/transport-node';
+import { EventLog, encodeEnvelope } from '../../shared/eventlog/index.js';
 import { api, configMap, deployment, startStack, type Stack } from '../stack.js';
 
 const H = '/apis/history.jetkube.io/v1';
@@ -191,6 +193,22 @@ describe('history API', () => {
     const then = ok(await api(s.url, 'GET', `${H}/namespaces/default/objects?kind=cm&at=${tMid.toISOString()}`));
     assert.deepEqual(then.items.map((o: any) => o.metadata.name).sort(), ['a', 'c']);
     assert.equal((await api(s.url, 'GET', `${H}/namespaces/default/objects?kind=deploy&name=web&at=${seq.deleted}`)).status, 404);
+  });
+
+  it('shows the author the message headers name', async () => {
+    // What the gateway will write once requests are authenticated: published here as it would.
+    const el = await EventLog.connect({ natsUrl: s.cfg.natsUrl, prefix: s.cfg.prefix, historyPerObject: s.cfg.historyPerObject });
+    try {
+      const hdrs = headers();
+      hdrs.set('Jetkube-User', 'alice');
+      hdrs.set('Jetkube-Field-Manager', 'kubectl-client-side-apply');
+      const obj = { ...configMap('authored'), metadata: { name: 'authored', namespace: 'default', uid: 'u-authored' } };
+      await el.js.publish(el.subjectFor('configmaps', 'default', 'authored'), encodeEnvelope('ADDED', obj), { headers: hdrs, expect: { lastSubjectSequence: 0 } });
+    } finally {
+      await el.close();
+    }
+    const l = ok(await api(s.url, 'GET', `${H}/namespaces/default/revisions?kind=cm&name=authored`));
+    assert.deepEqual(l.items[0].author, { user: 'alice', fieldManager: 'kubectl-client-side-apply' });
   });
 
   it('keeps the mirror identical under redelivery and after a replay from sequence 1', async () => {

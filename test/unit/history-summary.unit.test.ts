@@ -6,6 +6,7 @@ import type { EventType, KObject } from '../../shared/resources/meta.js';
 import { dotted, show, summarize } from '../../shared/history/summary.js';
 import { jsonPatch, revisionDiff, unifiedYamlDiff } from '../../shared/history/diff.js';
 import { parseGoDuration, parsePoint, sincePoint } from '../../shared/history/points.js';
+import { authorOf } from '../../services/gateway/history/author.js';
 
 const deploy = (replicas: number, images: readonly string[] | string = 'web:v1', extra: { labels?: Record<string, string>; status?: object; rv?: string; generation?: number } = {}): KObject => ({
   apiVersion: 'apps/v1',
@@ -129,4 +130,19 @@ describe('points', () => {
   ];
   for (const [v, want] of durations) it(`reads the duration ${v}`, () => assert.equal(parseGoDuration(v), want));
   it('puts since back from the clock it is given', () => assert.deepEqual(sincePoint('10m', new Date('2026-12-06T18:10:00Z')), { time: new Date('2026-12-06T18:00:00Z') }));
+});
+
+describe('authors from message headers', () => {
+  const h = (m: Record<string, string>) => ({ get: (k: string) => m[k] ?? '' });
+  const cases: readonly (readonly [string, Record<string, string> | undefined, unknown])[] = [
+    ['no headers', undefined, undefined],
+    ['headers without an author', { 'Nats-Msg-Id': 'x' }, undefined],
+    ['a user', { 'Jetkube-User': 'alice' }, { user: 'alice' }],
+    [
+      'everything',
+      { 'Jetkube-User': 'system:serviceaccount:kube-system:deployment-controller', 'Jetkube-Groups': 'system:serviceaccounts, system:authenticated', 'Jetkube-Field-Manager': 'kube-controller-manager', 'Jetkube-Request-Id': 'r-1' },
+      { user: 'system:serviceaccount:kube-system:deployment-controller', groups: ['system:serviceaccounts', 'system:authenticated'], fieldManager: 'kube-controller-manager', requestId: 'r-1' },
+    ],
+  ];
+  for (const [name, headers, want] of cases) it(name, () => assert.deepEqual(authorOf(headers ? h(headers) : undefined), want));
 });
