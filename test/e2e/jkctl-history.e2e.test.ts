@@ -1,7 +1,7 @@
 /**
  * jkctl history, diff, changes and get --at as a user runs them: the compiled binary against
  * `jetkube up --nodes 1 --runtime fake`, while the controllers roll a Deployment out and scale it.
- * Also `kubectl get --raw` of the history API (kubectl 1.32 on PATH).
+ * Also kubectl 1.32 (on PATH) reading the history API: `get --raw`, `get revisions --field-selector`.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -142,6 +142,10 @@ describe('jkctl history/diff/changes/get --at against `jetkube up --runtime fake
     const body = JSON.parse(kubectl.stdout);
     assert.equal(body.kind, 'RevisionList');
     assert.equal(body.items.length, 1);
+    const table = spawnSync('kubectl', ['--server', base, 'get', 'revisions', '--field-selector', 'involvedObject.kind=Deployment,involvedObject.name=web'], { encoding: 'utf8' });
+    assert.equal(table.status, 0, table.stderr);
+    assert.match(table.stdout, /^NAME\s+TYPE\s+OBJECT\s+CHANGE\s+TIME\n/);
+    assert.match(table.stdout, /^deployments\.web\.\d+\s+MODIFIED\s+Deployment\/web\s+spec\.replicas 3→5\s/m);
     const groups = spawnSync('kubectl', ['--server', base, 'api-versions'], { encoding: 'utf8' });
     assert.equal(groups.status, 0, groups.stderr);
     assert.match(groups.stdout, /^history\.jetkube\.io\/v1$/m);

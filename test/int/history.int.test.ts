@@ -81,6 +81,10 @@ describe('history API', () => {
     assert.deepEqual(list.resources.map((r: any) => r.name), ['revisions', 'diffs', 'changes', 'objects']);
     assert.equal((await api(s.url, 'POST', `${H}/namespaces/default/revisions`, {})).status, 405);
     assert.equal((await api(s.url, 'GET', `${H}/namespaces/default/nothing`)).status, 404);
+    assert.equal((await api(s.url, 'GET', `${H}/namespaces/default/revisions?watch=true`)).status, 405);
+    const bySelector = ok(await api(s.url, 'GET', `${H}/namespaces/default/revisions?fieldSelector=${encodeURIComponent('involvedObject.kind=Deployment,involvedObject.name=web,type=ADDED')}`));
+    assert.deepEqual(bySelector.items.map((r: any) => r.sequence), [seq.created]);
+    assert.equal((await api(s.url, 'GET', `${H}/namespaces/default/revisions?fieldSelector=spec.x%3D1`)).status, 400);
   });
 
   it('lists the revisions of an object through create, updates and delete, with summaries', async () => {

@@ -27,6 +27,7 @@ import type { CheckpointTracker } from '../checkpoint.js';
 import type { Reads } from '../reads.js';
 import { parseQuery, type Query, type RawQuery } from '../query.js';
 import { isTrue, parseNonNegInt } from '../request-options.js';
+import { tableContentType, tableRequest, type TableRequest } from '../table.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { HistoryStore, type RevisionBody, type RevisionRow } from './store.js';
 import {
@@ -76,7 +77,13 @@ export function registerHistoryRoutes(app: FastifyInstance, d: HistoryDeps): voi
       if (req.method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource: ${req.method} ${resource}`);
       mark(req, 'LIST', resource!);
       const q = parseQuery(req.query as RawQuery);
-      const body = await api.serve(resource!, ns, q);
+      if (isTrue(q.watch)) throw new ApiError('MethodNotAllowed', `watch is not supported on ${resource}.${GROUP}: the past does not change; list it again`);
+      const table = resource === 'revisions' ? tableRequest(req.headers.accept, q.includeObject) : undefined;
+      const body = await api.serve(resource!, ns, resource === 'revisions' ? withFieldSelector(q) : q);
+      if (table) {
+        // Sent as bytes: fastify would rewrite the media type's parameters.
+        return reply.code(200).header('content-type', tableContentType(table)).send(Buffer.from(JSON.stringify(revisionTable(body as RevisionListBody, table))));
+      }
       return reply.code(200).type('application/json').send(body);
     },
   });
@@ -369,6 +376,53 @@ class HistoryApi {
     const items = await listExact(this.d.db, this.d.log, info, { ...(namespace ? { namespace } : {}), seq, labels, fields });
     return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(seq) }, items };
   }
+}
+
+/**
+ * kubectl can only narrow a list with selectors: `kubectl get revisions --field-selector
+ * involvedObject.kind=Deployment,involvedObject.name=web` means `kind=Deployment&name=web`.
+ */
+const REVISION_FIELDS: Readonly<Record<string, string>> = {
+  'involvedObject.kind': 'kind',
+  'involvedObject.name': 'name',
+  'involvedObject.uid': 'uid',
+  type: 'type',
+};
+
+export function withFieldSelector(q: Query): Query {
+  if (!q.fieldSelector) return q;
+  const out: Record<string, string | undefined> = { ...q };
+  for (const term of q.fieldSelector.split(',').filter(Boolean)) {
+    const m = /^([^=!]+)(==?)(.*)$/.exec(term);
+    const param = m ? REVISION_FIELDS[m[1]!.trim()] : undefined;
+    if (!m || !param) {
+      throw badRequest(`"${term}" is not a supported field selector: supported are ${Object.keys(REVISION_FIELDS).map((k) => `${k}=`).join(', ')}`, [
+        { reason: 'FieldValueNotSupported', message: 'unsupported field selector', field: 'fieldSelector' },
+      ]);
+    }
+    out[param] = m[3]!.trim();
+  }
+  return out;
+}
+
+interface RevisionListBody {
+  readonly metadata: { readonly resourceVersion?: string; readonly continue?: string };
+  readonly items: readonly { readonly metadata: object; readonly type: string; readonly time: string; readonly involvedObject: { kind: string; name: string }; readonly summary?: string; readonly compacted?: boolean }[];
+}
+
+/** kubectl's table of revisions: NAME, TYPE, OBJECT, CHANGE, TIME. */
+function revisionTable(l: RevisionListBody, t: TableRequest): object {
+  const col = (name: string, description: string, priority = 0) => ({ name, type: 'string', format: name === 'Name' ? 'name' : '', description, priority });
+  return {
+    kind: 'Table',
+    apiVersion: `meta.k8s.io/${t.version}`,
+    metadata: l.metadata,
+    columnDefinitions: [col('Name', 'the revision'), col('Type', 'ADDED, MODIFIED or DELETED'), col('Object', 'kind/name'), col('Change', 'what changed'), col('Time', 'when, RFC 3339')],
+    rows: l.items.map((r) => ({
+      cells: [(r.metadata as { name: string }).name, r.type, `${r.involvedObject.kind}/${r.involvedObject.name}`, r.summary ?? (r.compacted ? '(compacted)' : ''), r.time.replace(/\.\d+Z$/, 'Z')],
+      ...(t.includeObject === 'None' ? {} : { object: t.includeObject === 'Object' ? r : { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${t.version}`, metadata: r.metadata } }),
+    })),
+  };
 }
 
 function goneBefore(seq: number): ApiError {
