@@ -119,6 +119,24 @@ describe('history API', () => {
     assert.equal((await api(s.url, 'GET', `${H}/namespaces/default/revisions?kind=nokind`)).status, 400);
   });
 
+  it('reads a long history in one pass over the subject, the same as revision by revision', async () => {
+    assert.equal((await api(s.url, 'POST', `${NS}/configmaps`, configMap('many', { v: '0' }))).status, 201);
+    for (let i = 1; i < 40; i++) assert.equal((await api(s.url, 'PATCH', `${NS}/configmaps/many`, { data: { v: String(i) } }, MERGE)).status, 200);
+    const whole = ok(await api(s.url, 'GET', `${H}/namespaces/default/revisions?kind=cm&name=many`)).items;
+    assert.equal(whole.length, 40);
+    assert.deepEqual(whole.map((r: any) => r.object.data.v), Array.from({ length: 40 }, (_, i) => String(i)));
+    assert.deepEqual(whole.slice(1).map((r: any) => r.summary), Array.from({ length: 39 }, (_, i) => `data.v ${i}→${i + 1}`));
+    const paged: any[] = [];
+    let cont = '';
+    do {
+      const p = ok(await api(s.url, 'GET', `${H}/namespaces/default/revisions?kind=cm&name=many&limit=7${cont ? `&continue=${cont}` : ''}`));
+      paged.push(...p.items);
+      cont = p.metadata.continue ?? '';
+    } while (cont);
+    assert.deepEqual(paged, whole);
+    assert.equal((await api(s.url, 'DELETE', `${NS}/configmaps/many`)).status, 200);
+  });
+
   it('finds deleted objects by uid, label and owner', async () => {
     const byUid = ok(await api(s.url, 'GET', `${H}/revisions?uid=${uid}`));
     assert.deepEqual(byUid.items.map((r: any) => r.sequence), [seq.created, seq.scaled, seq.image, seq.deleted]);
@@ -176,7 +194,7 @@ describe('history API', () => {
       names.push(...p.items.map((c: any) => `${c.involvedObject.kind}/${c.involvedObject.name}:${c.type}`));
       cont = p.metadata.continue ?? '';
     } while (cont);
-    assert.deepEqual(names, ['ConfigMap/a:ADDED', 'ConfigMap/b:ADDED', 'ConfigMap/c:DELETED', 'ConfigMap/owned:DELETED', 'Deployment/web:DELETED']);
+    assert.deepEqual(names, ['ConfigMap/a:ADDED', 'ConfigMap/b:ADDED', 'ConfigMap/c:DELETED', 'ConfigMap/many:DELETED', 'ConfigMap/owned:DELETED', 'Deployment/web:DELETED']);
     assert.equal((await api(s.url, 'GET', `${H}/namespaces/default/changes`)).status, 400);
   });
 
