@@ -14,6 +14,7 @@ export type StatusReason =
   | 'UnsupportedMediaType'
   | 'RequestEntityTooLarge'
   | 'NotAcceptable'
+  | 'Unauthorized'
   | 'Forbidden'
   | 'TooManyRequests'
   | 'Timeout'
@@ -70,6 +71,7 @@ const CODES: Record<StatusReason, number> = {
   UnsupportedMediaType: 415,
   RequestEntityTooLarge: 413,
   NotAcceptable: 406,
+  Unauthorized: 401,
   Forbidden: 403,
   TooManyRequests: 429,
   Timeout: 504,

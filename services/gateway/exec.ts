@@ -89,6 +89,8 @@ export class ExecProxy {
   constructor(
     private readonly store: ObjectStore,
     private readonly log: Logger,
+    /** Who the upgrade request is (authn.ts); throws the 401 ApiError for a missing or bad credential. */
+    private readonly authenticate?: (req: IncomingMessage) => Promise<unknown>,
   ) {}
 
   /** Take the server's upgrade requests (none of the other routes upgrade). */
@@ -103,6 +105,7 @@ export class ExecProxy {
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    await this.authenticate?.(req);
     const url = new URL(req.url ?? '/', 'http://gateway');
     const m = PATH.exec(url.pathname);
     if (!m || (req.method !== 'GET' && req.method !== 'POST')) throw new ApiError('NotFound', 'the server could not find the requested resource');

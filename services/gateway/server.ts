@@ -45,9 +45,15 @@ import type { PodDisruptionBudget } from '../../shared/resources/pdb.js';
 import { admitDefaultIngressClass } from './ingress-admission.js';
 import type { IngressClass } from '../../shared/resources/ingress.js';
 import { registerHistoryRoutes } from './history/api.js';
+import { authConfigFromEnv, type AuthConfig } from '../../shared/auth/authn/index.js';
+import { pkiConfigFromEnv } from '../../shared/config.js';
+import { authenticateRequest, gatewayAuthn, installAuthentication, type GatewayAuthn } from './authn.js';
+import { registerAuthenticationApi } from './authn-api.js';
 
 export { BODY_LIMIT } from './error-mapping.js';
 
+/** The objects a ServiceAccount token names, by kind. */
+const BOUND_PLURALS = { ServiceAccount: 'serviceaccounts', Pod: 'pods', Secret: 'secrets', Node: 'nodes' } as const;
 
 
 export interface GatewayDeps {
@@ -63,6 +69,12 @@ export interface GatewayDeps {
   readonly clusterPodCidr?: string;
   /** The range service cluster IPs are allocated from; default 127.10.0.0/16. */
   readonly serviceClusterIpRange?: string;
+  /** TLS (secure mode): the serving certificate and key, and the CA client certificates are verified against. */
+  readonly https?: { readonly cert: string; readonly key: string; readonly ca: string };
+  /** Authentication (authn.ts); default: the environment's (JETKUBE_AUTH, default off: every request is system:admin). */
+  readonly authn?: GatewayAuthn;
+  /** The settings authn is made from when not given (default: the environment's). */
+  readonly authConfig?: AuthConfig;
 }
 
 export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; store: ObjectStore; tracker: CheckpointTracker }> {
@@ -83,7 +95,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const crdEvents = crdEventHandler(store, log, logger, deps.clock);
   const crdWatch = new CrdWatch(log, logger, (ev, r) => crdEvents.handle(ev, r));
   await crdWatch.start();
-  const execs = new ExecProxy(store, logger.child({ component: 'exec' }));
   const now = deps.clock ?? (() => new Date());
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
@@ -111,7 +122,20 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     registers: [registry],
   });
 
+  const authn =
+    deps.authn ??
+    (await gatewayAuthn(deps.authConfig ?? authConfigFromEnv(), pkiConfigFromEnv(process.env, deps.cfg.prefix).dataDir, {
+      now,
+      liveUid: async (kind, ns, name) => {
+        const o = (await store.getLive(resourceByPlural(BOUND_PLURALS[kind])!, ns, name))?.object;
+        return o && !(kind === 'Pod' && o.metadata.deletionTimestamp) ? o.metadata.uid : undefined;
+      },
+    }));
+  // Upgrades (exec, attach) bypass fastify's hooks: the exec proxy authenticates them itself.
+  const execs = new ExecProxy(store, logger.child({ component: 'exec' }), (req) => authenticateRequest(authn, req));
+  if (authn.config.secure && !deps.https) throw new Error('authentication is on (JETKUBE_AUTH=on) but the gateway has no TLS certificate');
   const app = Fastify({
+    ...(deps.https ? { https: { cert: deps.https.cert, key: deps.https.key, ca: deps.https.ca, requestCert: true, rejectUnauthorized: false } } : {}),
     loggerInstance: logger.child({ component: 'http' }) as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     logController: new LogController({ disableRequestLogging: true }),
@@ -120,6 +144,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     frameworkErrors: (err, req, reply) => sendError(err, req, reply),
     clientErrorHandler: onClientError,
   }) as unknown as FastifyInstance;
+
+  // ---- who: request.user on every request, first (authn.ts); a missing or bad credential is 401.
+  installAuthentication(app, authn, logger.child({ component: 'authn' }));
 
   // ---- bodies: JSON and YAML for objects, the three patch types; anything else is 415.
   // decode.ts: lone surrogates → U+FFFD, a nesting bound, no __proto__ (each a 400).
@@ -214,6 +241,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   };
   // history.jetkube.io/v1 (history/api.ts): its routes are more specific than /apis/*.
   registerHistoryRoutes(app, { db, log, tracker, reads, now });
+  registerAuthenticationApi(app, authn, store, now);
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler });
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/apis/*', handler });
 

@@ -62,7 +62,7 @@ export async function startKubelets(
   // pod status writes in one queue, renewals of 5,000 nodes waited past the Lease duration, the
   // nodes went Unknown and their pods were evicted (Kubernetes gives them their own priority level).
   const heartbeats =
-    configs.length > 1 ? new GatewayClient({ url: gatewayUrlOf(cfg), userAgent: 'jetkube-kubelet-heartbeat', connections: Math.max(8, Math.min(64, Math.ceil(configs.length / 64))) }) : undefined;
+    configs.length > 1 ? new GatewayClient({ url: gatewayUrlOf(cfg), ...(cfg.gatewayCredentials ? { credentials: cfg.gatewayCredentials } : {}), userAgent: 'jetkube-kubelet-heartbeat', connections: Math.max(8, Math.min(64, Math.ceil(configs.length / 64))) }) : undefined;
   // One Event sink for the pool: its writes in flight are bounded for the process, not per node.
   const recorder = configs.length > 1 ? new EventRecorder(ctx.client, { component: 'kubelet', concurrency: 8, maxQueued: 10_000, log }) : undefined;
   pods.addIndexer('node', nodeNameIndex as IndexFunc<Pod>);

@@ -25,7 +25,9 @@ import { holdsIp, nodeReadDue, nodeStatus, PodIpAllocator, registrationNode, sta
 import { planPod, viewOf, type Action, type ContainerView, type StartFailure } from './pod-plan.js';
 import { computePodStatus, sameStatus } from './pod-status.js';
 import { ProbeManager } from './probes.js';
-import { isImagePullError, isMountConfigError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer, type RuntimeMount } from './runtime/types.js';
+import { isImagePullError, isContainerConfigError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer, type RuntimeMount } from './runtime/types.js';
+import { hookOf, POST_START_TIMEOUT_MS, runHook } from './lifecycle.js';
+import { effectiveSecurity, runAsNonRootViolation, unsupportedSecurity, type EffectiveSecurity } from './security-context.js';
 import { VolumeManager } from './volumes/manager.js';
 import { containerMounts } from './volumes/mounts.js';
 import { emptyDirEviction, planVolumes, type VolumeSetup } from './volumes/plan.js';
@@ -60,6 +62,9 @@ const FAKE_PODS_DIR = '/var/lib/kubelet/pods';
 type PodVolumes =
   | { readonly ok: true; readonly volumes: readonly VolumeSetup[]; readonly dirs: ReadonlyMap<string, string>; readonly evict?: string }
   | { readonly ok: false; readonly message: string };
+
+/** After a preStop hook, a container still gets this much grace (Kubernetes' minimumGracePeriodInSeconds). */
+const MIN_GRACE_AFTER_PRESTOP_S = 2;
 
 const podKeyOf = (c: RuntimeContainer) => `${c.labels[LABELS.podNamespace]}/${c.labels[LABELS.podName]}`;
 
@@ -332,7 +337,7 @@ export class Kubelet {
     if (phase === 'Succeeded' || phase === 'Failed') {
       this.probes.removePod(key);
       const running = all.filter((c) => c.state === 'running');
-      if (running.length) await Promise.all(running.map((c) => this.deps.runtime.stop(c.id, pod.spec.terminationGracePeriodSeconds ?? 30)));
+      if (running.length) await Promise.all(running.map((c) => this.stopContainer(pod, c.id, c.labels[LABELS.container] ?? '', pod.spec.terminationGracePeriodSeconds ?? 30, pod.status?.podIP)));
       return;
     }
 
@@ -476,7 +481,7 @@ export class Kubelet {
     this.event(pod, 'Warning', 'Evicted', message);
     this.probes.removePod(key);
     const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
-    await Promise.all(containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => this.deps.runtime.stop(c.id, grace)));
+    await Promise.all(containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => this.stopContainer(pod, c.id, c.labels[LABELS.container] ?? '', grace, podIp)));
     const views = (await this.podContainers(pod.metadata.namespace!, pod.metadata.name!)).filter((c) => c.labels[LABELS.podUid] === pod.metadata.uid).map(viewOf);
     const status = computePodStatus({ pod, containers: views, waiting: new Map(), probes: this.probes, runtime: this.deps.runtime.name, podIp, hostIp: this.cfg.nodeIp, now: this.now() });
     await this.writeStatus(pod, { ...status, phase: 'Failed', reason: 'Evicted', message });
@@ -521,7 +526,7 @@ export class Kubelet {
         this.event(pod, 'Warning', 'Unhealthy', a.message);
         this.event(pod, 'Normal', 'Killing', `Container ${a.name} failed ${a.reason.toLowerCase()} probe, will be restarted`);
         this.probes.removePod(key);
-        await rt.stop(a.id, a.graceSeconds);
+        await this.stopContainer(pod, a.id, a.name, a.graceSeconds, podIp);
         return;
       }
       case 'start': {
@@ -549,11 +554,19 @@ export class Kubelet {
           this.event(pod, 'Warning', 'Failed', `Error: ${mounts.message}`);
           return;
         }
+        const security = effectiveSecurity(pod, c);
+        const refused = await this.securityRefusal(rt, pod, c, image, security);
+        if (refused) {
+          this.failure(key, c.name, 'CreateContainerConfigError', refused);
+          this.event(pod, 'Warning', 'Failed', `Error: ${refused}`);
+          return;
+        }
         // process runtime: $(JETKUBE_ROOT) (where mount paths are) expands like a variable of the container's.
         const expand = rt.containerRoot ? { JETKUBE_ROOT: rt.containerRoot(pod.metadata.uid!), ...vars } : vars;
         const dns = podDns(pod, this.cfg);
+        let id: string;
         try {
-          await rt.start({
+          id = await rt.start({
             image,
             command: (c.command ?? []).map((s) => expandVars(s, expand)),
             args: (c.args ?? []).map((s) => expandVars(s, expand)),
@@ -566,9 +579,10 @@ export class Kubelet {
             podIp,
             ...(dns ? { dns } : {}),
             ...(mounts.mounts.length ? { mounts: mounts.mounts } : {}),
+            ...(Object.keys(security).length ? { security } : {}),
           });
         } catch (e) {
-          if (isMountConfigError(e)) {
+          if (isContainerConfigError(e)) {
             this.failure(key, c.name, 'CreateContainerConfigError', e.message);
             this.event(pod, 'Warning', 'Failed', `Error: ${e.message}`);
             return;
@@ -576,6 +590,17 @@ export class Kubelet {
           this.failure(key, c.name, 'StartError', (e as Error).message);
           this.event(pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
           return;
+        }
+        const postStart = a.kind === 'app' ? hookOf(c, 'postStart') : undefined;
+        if (postStart) {
+          const failed = await runHook(postStart, { pod, container: c, containerId: id, podIp }, rt, POST_START_TIMEOUT_MS);
+          if (failed) {
+            // Kubernetes kills a container whose postStart hook failed; restartPolicy decides what follows.
+            this.event(pod, 'Warning', 'FailedPostStartHook', failed);
+            this.event(pod, 'Normal', 'Killing', 'FailedPostStartHook');
+            await rt.stop(id, pod.spec.terminationGracePeriodSeconds ?? 30);
+            return;
+          }
         }
         this.startFailures.get(key)?.delete(c.name);
         this.deps.metrics.containerStarts.inc({ kind: a.kind });
@@ -589,6 +614,21 @@ export class Kubelet {
         throw new Error(`unknown action ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** What in the container's securityContext the runtime can't honour, or a runAsNonRoot breach: the message; else undefined. */
+  private async securityRefusal(rt: ContainerRuntime, pod: Pod, c: Container, image: string, security: EffectiveSecurity): Promise<string | undefined> {
+    if (!rt.securitySupport) return undefined; // fake: recorded only
+    const unsupported = unsupportedSecurity(security, rt.securitySupport);
+    if (unsupported) return unsupported;
+    if (security.runAsNonRoot === true && rt.imageUser) {
+      try {
+        return runAsNonRootViolation(security, security.runAsUser !== undefined ? '' : await rt.imageUser(image), pod, c.name);
+      } catch (e) {
+        return `cannot verify the image's user for runAsNonRoot: ${(e as Error).message}`;
+      }
+    }
+    return undefined;
   }
 
   private labelsFor(pod: Pod, c: Container, kind: string, attempt: number, backoff: number, podIp: string): Record<string, string> {
@@ -621,7 +661,8 @@ export class Kubelet {
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
     const running = containers.filter((c) => c.state === 'running' || c.state === 'created');
     for (const c of running) this.event(pod, 'Normal', 'Killing', `Stopping container ${c.labels[LABELS.container]}`);
-    await Promise.all(running.map((c) => this.deps.runtime.stop(c.id, grace)));
+    const ip = pod.status?.podIP;
+    await Promise.all(running.map((c) => this.stopContainer(pod, c.id, c.labels[LABELS.container] ?? '', grace, ip)));
     try {
       await this.deps.client.pods.delete(pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid! } });
     } catch (e) {
@@ -632,6 +673,23 @@ export class Kubelet {
     this.ipam?.release(pod.metadata.uid!);
     this.startFailures.delete(key);
     this.mountEvents.delete(key);
+  }
+
+  /**
+   * Stop one container as Kubernetes' killContainer does: its preStop hook first (an app container
+   * of the pod's spec), inside the grace period, then SIGTERM with what is left of it (at least 2 s).
+   */
+  private async stopContainer(pod: Pod, id: string, name: string, graceSeconds: number, podIp: string | undefined): Promise<void> {
+    const c = pod.spec.containers.find((x) => x.name === name);
+    const preStop = c ? hookOf(c, 'preStop') : undefined;
+    let grace = graceSeconds;
+    if (c && preStop && graceSeconds > 0) {
+      const started = Date.now();
+      const failed = await runHook(preStop, { pod, container: c, containerId: id, podIp }, this.deps.runtime, graceSeconds * 1000);
+      if (failed) this.event(pod, 'Warning', 'FailedPreStopHook', failed);
+      grace = Math.max(MIN_GRACE_AFTER_PRESTOP_S, graceSeconds - Math.floor((Date.now() - started) / 1000));
+    }
+    await this.deps.runtime.stop(id, grace);
   }
 
   private async removeContainers(cs: readonly RuntimeContainer[], graceSeconds: number): Promise<void> {

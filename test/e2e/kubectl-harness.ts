@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startStack, type Stack } from '../stack.js';
 import { JKCTL, envFor, run, startJetkube, stop } from './cli.js';
-import { dropPrefix, testConfig } from '../harness.js';
+import { dropPrefix, testConfig, testPort } from '../harness.js';
 import { eventually } from '../wait.js';
 import type { Config } from '../../shared/config.js';
 
@@ -83,7 +83,7 @@ export function kubectlUpSuite(tag: string, nodes = 1): KubectlUpSuite {
   let env: NodeJS.ProcessEnv = {};
   const kubectl = (...args: string[]) => run('kubectl', ['--server', base, '--request-timeout=20s', ...args], env);
   before(async () => {
-    cfg = await testConfig(tag, { port: 20000 + Math.floor(Math.random() * 10000) });
+    cfg = await testConfig(tag, { port: await testPort() });
     base = `http://127.0.0.1:${cfg.port}`;
     dir = await mkdtemp(join(tmpdir(), `jk-${tag}-`));
     process.env.NODE_NAME = node;

@@ -72,4 +72,7 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   CronJob: ['batch/v1'],
   Ingress: ['networking.k8s.io/v1'],
   IngressClass: ['networking.k8s.io/v1'],
+  TokenRequest: ['authentication.k8s.io/v1'],
+  TokenReview: ['authentication.k8s.io/v1'],
+  SelfSubjectReview: ['authentication.k8s.io/v1'],
 };

@@ -16,6 +16,7 @@
  *   the kubelet mounts on the host at the volume's directory (size = sizeLimit), bound like the
  *   others, so the pod's containers share it and it outlives their restarts, as in Kubernetes.
  */
+import { SecurityConfigError, capName, type EffectiveSecurity, type SecuritySupport } from '../security-context.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -164,6 +165,8 @@ export function createOptions(cfg: ContainerConfig, name: string, resolvConf?: s
   if (resolvConf) host.Binds = [`${resolvConf}:/etc/resolv.conf:ro`];
   const mounts = dockerMounts(cfg);
   if (mounts.length) host.Mounts = mounts;
+  const sec = cfg.security ? dockerSecurity(cfg.security) : {};
+  Object.assign(host, sec.host ?? {});
   const opts: Dockerode.ContainerCreateOptions = {
     name,
     Image: cfg.image,
@@ -179,7 +182,50 @@ export function createOptions(cfg: ContainerConfig, name: string, resolvConf?: s
   if (cfg.command.length > 0) opts.Entrypoint = [...cfg.command];
   if (cfg.args.length > 0) opts.Cmd = [...cfg.args];
   if (cfg.workingDir) opts.WorkingDir = cfg.workingDir;
+  if (sec.user) opts.User = sec.user;
   return opts;
+}
+
+/** The securityContext fields the docker runtime honours (security-context.ts refuses the rest). */
+export const DOCKER_SECURITY: SecuritySupport = {
+  runtime: 'docker',
+  fields: new Set<keyof EffectiveSecurity>(['runAsUser', 'runAsGroup', 'runAsNonRoot', 'supplementalGroups', 'privileged', 'allowPrivilegeEscalation', 'readOnlyRootFilesystem', 'capabilities']),
+  profiles: { seccompProfile: ['RuntimeDefault', 'Unconfined'], appArmorProfile: ['RuntimeDefault', 'Unconfined'] },
+  why: {
+    fsGroup: 'volume ownership is not changed yet',
+    sysctls: 'pods share the host network namespace',
+    seLinuxOptions: 'no SELinux labelling',
+    procMount: 'only Default',
+  },
+};
+
+/**
+ * The engine's form of the effective securityContext (pure): User "uid[:gid]", GroupAdd, Privileged,
+ * no-new-privileges, ReadonlyRootfs, CapAdd/CapDrop, and seccomp/apparmor "unconfined". An unset
+ * seccomp profile keeps the engine's default profile (the kubelet's --seccomp-default).
+ */
+export function dockerSecurity(sec: EffectiveSecurity): { user?: string; host?: Partial<Dockerode.HostConfig> } {
+  const host: Partial<Dockerode.HostConfig> = {};
+  let user: string | undefined;
+  if (sec.runAsUser !== undefined) user = sec.runAsGroup !== undefined ? `${sec.runAsUser}:${sec.runAsGroup}` : String(sec.runAsUser);
+  else if (sec.runAsGroup !== undefined) {
+    throw new SecurityConfigError('the docker runtime cannot honour securityContext.runAsGroup without runAsUser (the engine takes a group only with a user)');
+  }
+  if (sec.supplementalGroups?.length) host.GroupAdd = sec.supplementalGroups.map(String);
+  if (sec.privileged) host.Privileged = true;
+  const secOpt: string[] = [];
+  if (sec.allowPrivilegeEscalation === false) secOpt.push('no-new-privileges:true');
+  if (sec.seccompProfile?.type === 'Unconfined') secOpt.push('seccomp=unconfined');
+  if (sec.appArmorProfile?.type === 'Unconfined') secOpt.push('apparmor=unconfined');
+  if (secOpt.length) host.SecurityOpt = secOpt;
+  if (sec.readOnlyRootFilesystem) host.ReadonlyRootfs = true;
+  if (!sec.privileged) {
+    const add = (sec.capabilities?.add ?? []).map(capName);
+    const drop = (sec.capabilities?.drop ?? []).map(capName);
+    if (add.length) host.CapAdd = add;
+    if (drop.length) host.CapDrop = drop;
+  }
+  return { ...(user ? { user } : {}), host };
 }
 
 /** The container's volume mounts as Docker binds (pure). */
@@ -241,6 +287,13 @@ class CappedSink {
 
 export class DockerRuntime implements ContainerRuntime, StreamingRuntime {
   readonly name = 'docker';
+  readonly securitySupport = DOCKER_SECURITY;
+
+  /** The image's USER ("" when it sets none: root). */
+  async imageUser(image: string): Promise<string> {
+    const info = await this.docker.getImage(image).inspect();
+    return info.Config?.User ?? '';
+  }
   private readonly docker: Dockerode;
   private readonly podsDir: string;
   private closed = false;
@@ -313,6 +366,8 @@ export class DockerRuntime implements ContainerRuntime, StreamingRuntime {
 
   async start(cfg: ContainerConfig): Promise<string> {
     let container: Dockerode.Container;
+    // A securityContext the engine can't take is the container's configuration error, found before any I/O.
+    if (cfg.security) dockerSecurity(cfg.security);
     try {
       const resolvConf = cfg.dns ? await this.writeResolvConf(cfg.labels[LABELS.podUid] ?? 'none', cfg.dns) : undefined;
       container = await this.docker.createContainer(createOptions(cfg, containerName(cfg.labels), resolvConf));

@@ -3,16 +3,19 @@
  * stopped — except a container whose argv (command + args) starts with `true` or `false`: it exits
  * by itself `exitAfterMs` after it started (0 or 1, as the commands would), so Jobs complete. No process, no image, no logs: for scale tests of thousands of nodes in one process.
  * Volumes are planned by the kubelet (a missing ConfigMap still fails the mount) but no file is
- * written: the mounts a container would have are only recorded (`mounts(id)`).
+ * written: the mounts a container would have are only recorded (`mounts(id)`), and so is its
+ * effective securityContext (`security(id)`).
  */
 import { randomBytes } from 'node:crypto';
 import type { PullPolicy } from '../../../shared/resources/types.js';
+import type { EffectiveSecurity } from '../security-context.js';
 import type { ContainerConfig, ContainerLabels, ContainerRuntime, ExecResult, LogOptions, RuntimeContainer, RuntimeMount } from './types.js';
 
 export class FakeRuntime implements ContainerRuntime {
   readonly name = 'fake';
   private readonly containers = new Map<string, RuntimeContainer>();
   private readonly mounted = new Map<string, readonly RuntimeMount[]>();
+  private readonly secured = new Map<string, EffectiveSecurity>();
   /** Containers that exit by themselves: id → (when, exit code). */
   private readonly exits = new Map<string, { at: number; code: number }>();
 
@@ -22,6 +25,11 @@ export class FakeRuntime implements ContainerRuntime {
   /** The mounts container `id` was started with (recorded, never made). */
   mounts(id: string): readonly RuntimeMount[] {
     return this.mounted.get(id) ?? [];
+  }
+
+  /** The securityContext container `id` was started with (recorded, never applied). */
+  security(id: string): EffectiveSecurity | undefined {
+    return this.secured.get(id);
   }
 
   async version(): Promise<string> {
@@ -35,6 +43,7 @@ export class FakeRuntime implements ContainerRuntime {
     const now = new Date().toISOString();
     this.containers.set(id, { id, labels: cfg.labels, image: cfg.image, state: 'running', createdAt: now, startedAt: now });
     if (cfg.mounts?.length) this.mounted.set(id, cfg.mounts);
+    if (cfg.security) this.secured.set(id, cfg.security);
     const argv0 = [...cfg.command, ...cfg.args][0];
     if (argv0 === 'true' || argv0 === 'false') this.exits.set(id, { at: Date.now() + (this.opts.exitAfterMs ?? 100), code: argv0 === 'true' ? 0 : 1 });
     return id;
@@ -62,6 +71,7 @@ export class FakeRuntime implements ContainerRuntime {
   async remove(id: string): Promise<void> {
     this.containers.delete(id);
     this.mounted.delete(id);
+    this.secured.delete(id);
     this.exits.delete(id);
   }
 

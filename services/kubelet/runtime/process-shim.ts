@@ -8,8 +8,8 @@
  *   node process-shim.js <container dir>     (reads <dir>/config.json)
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, appendFileSync, constants as fsConstants, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { constants } from 'node:os';
 import { formatLogLine, nanoTime } from './cri-log.js';
 
@@ -17,6 +17,8 @@ export interface ShimConfig {
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
+  /** The setpriv prefix already at the head of argv, kept for exec into the container. */
+  readonly wrap?: readonly string[];
 }
 
 export interface ShimState {
@@ -39,6 +41,20 @@ export function writeState(dir: string, s: ShimState): void {
 
 const rfc3339 = (ms: number) => new Date(ms).toISOString();
 
+/** What execvp would run for `cmd` (a path as given, else the first executable file on PATH). */
+function findExecutable(cmd: string, path: string, cwd: string): boolean {
+  const ok = (p: string) => {
+    try {
+      accessSync(p, fsConstants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (cmd.includes('/')) return ok(isAbsolute(cmd) ? cmd : join(cwd, cmd));
+  return path.split(':').some((d) => d !== '' && ok(join(d, cmd)));
+}
+
 function main(dir: string): void {
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as ShimConfig;
   const logPath = join(dir, 'container.log');
@@ -50,8 +66,14 @@ function main(dir: string): void {
     writeState(dir, { state: 'exited', shimPid: process.pid, ...s, finishedAt: rfc3339(Date.now()) });
     process.exit(0);
   };
-  if (!cmd) {
+  const own = cfg.argv[cfg.wrap?.length ?? 0];
+  if (!cmd || !own) {
     exit({ exitCode: 128, reason: 'StartError', message: 'no command: the process runtime needs spec.containers[].command' });
+    return;
+  }
+  // Behind setpriv, a command that isn't there must still be a StartError, not setpriv's exit 127.
+  if (cfg.wrap?.length && !findExecutable(own, cfg.env.PATH ?? '', cfg.cwd)) {
+    exit({ startedAt: rfc3339(Date.now()), exitCode: 128, reason: 'StartError', message: `failed to start ${own}: spawn ${own} ENOENT` });
     return;
   }
   const started = Date.now();

@@ -15,6 +15,9 @@
  * evicting the pod. What cannot be honoured is refused (MountConfigError →
  * CreateContainerConfigError): a readOnly emptyDir or hostPath mount, and two containers of a pod
  * showing different things at one mountPath (they share the one root).
+ *
+ * securityContext: identity and privileges through util-linux setpriv (process-security.ts); a
+ * root kubelet gives every unprivileged container the default capability set, as an engine does.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -28,8 +31,12 @@ import type { ShimConfig, ShimState } from './process-shim.js';
 import { LABELS, MountConfigError, type RuntimeMount, type ContainerConfig, type ContainerLabels, type ContainerRuntime, type ExecResult, type LogOptions, type RuntimeContainer } from './types.js';
 import { ExecUnsupportedError, type ExecSession, type ExecStreamOptions, type StreamingRuntime } from './types.js';
 import { spawnExec } from './process-exec.js';
+import { PROCESS_SECURITY, setprivPrefix } from './process-security.js';
+import { SecurityConfigError } from '../security-context.js';
 
 const SHIM = fileURLToPath(new URL('./process-shim.js', import.meta.url));
+/** util-linux setpriv: how a container gets its securityContext (process-security.ts). */
+const SETPRIV = process.env.SETPRIV_BIN || '/usr/bin/setpriv';
 
 interface Meta {
   readonly labels: ContainerLabels;
@@ -79,7 +86,24 @@ export class ProcessRuntime implements ContainerRuntime, StreamingRuntime {
     return join(this.podsDir, podUid);
   }
 
+  readonly securitySupport = PROCESS_SECURITY;
+
+  /** Without runAsUser a container runs as the kubelet. */
+  async imageUser(_image: string): Promise<string> {
+    return String(process.getuid?.() ?? 0);
+  }
+
+  /** The setpriv prefix for the container's securityContext (process-security.ts); checked before any I/O. */
+  private securityWrap(cfg: ContainerConfig): string[] {
+    const wrap = setprivPrefix(cfg.security ?? {}, process.getuid?.() ?? 0, process.getgid?.() ?? 0, SETPRIV);
+    if (wrap.length && !existsSync(SETPRIV)) {
+      throw new SecurityConfigError(`the process runtime needs ${SETPRIV} (util-linux) to apply the container's securityContext`);
+    }
+    return wrap;
+  }
+
   async start(cfg: ContainerConfig): Promise<string> {
+    this.securityWrap(cfg);
     const id = randomBytes(16).toString('hex');
     const dir = join(this.containersDir, id);
     const podUid = cfg.labels[LABELS.podUid] ?? 'none';
@@ -94,7 +118,8 @@ export class ProcessRuntime implements ContainerRuntime, StreamingRuntime {
       JETKUBE_ROOT: podDir,
       ...cfg.env,
     };
-    const shimCfg: ShimConfig = { argv: [...cfg.command, ...cfg.args], env, cwd };
+    const wrap = this.securityWrap(cfg);
+    const shimCfg: ShimConfig = { argv: [...wrap, ...cfg.command, ...cfg.args], env, cwd, ...(wrap.length ? { wrap } : {}) };
     const meta: Meta = { labels: cfg.labels, image: cfg.image, createdAt: new Date().toISOString() };
     await writeFile(join(dir, 'config.json'), JSON.stringify(shimCfg));
     await writeFile(join(dir, 'meta.json'), JSON.stringify(meta));
@@ -217,7 +242,8 @@ export class ProcessRuntime implements ContainerRuntime, StreamingRuntime {
     const dir = join(this.containersDir, id);
     const cfg = await readJson<ShimConfig>(join(dir, 'config.json'));
     if (!cfg) throw new Error(`container ${id} not found`);
-    const [cmd, ...args] = command;
+    if (command.length === 0) throw new Error('exec: empty command');
+    const [cmd, ...args] = [...(cfg.wrap ?? []), ...command];
     if (!cmd) throw new Error('exec: empty command');
     return await new Promise<ExecResult>((resolve, reject) => {
       const child = spawn(cmd, args, { cwd: cfg.cwd, env: { ...cfg.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -250,7 +276,7 @@ export class ProcessRuntime implements ContainerRuntime, StreamingRuntime {
   async execStream(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecSession> {
     const cfg = await readJson<ShimConfig>(join(this.containersDir, id, 'config.json'));
     if (!cfg) throw new ExecUnsupportedError(`container not found ("${id}")`);
-    return spawnExec(command, { cwd: cfg.cwd, env: cfg.env }, opts);
+    return spawnExec(command.length ? [...(cfg.wrap ?? []), ...command] : command, { cwd: cfg.cwd, env: cfg.env }, opts);
   }
 
   logs(id: string, opts: LogOptions): AsyncIterable<string> {

@@ -7,6 +7,7 @@
  * restart (adopt what runs, remove what belongs to no pod).
  */
 import type { PullPolicy } from '../../../shared/resources/types.js';
+import type { EffectiveSecurity, SecuritySupport } from '../security-context.js';
 
 /** Labels every runtime stores on every container it creates, and returns from list(). */
 export const LABELS = {
@@ -52,6 +53,8 @@ export interface ContainerConfig {
   readonly dns?: ResolverConfig;
   /** The container's volume mounts, their sources already on the host (volumes/manager.ts). */
   readonly mounts?: readonly RuntimeMount[];
+  /** The effective securityContext (security-context.ts), already checked against securitySupport. */
+  readonly security?: EffectiveSecurity;
 }
 
 /** One volume mount as the runtime realises it (docker: a bind or a tmpfs; process: a symlink). */
@@ -81,6 +84,9 @@ export class MountConfigError extends Error {
 }
 
 export const isMountConfigError = (e: unknown): e is MountConfigError => e instanceof Error && e.name === 'MountConfigError';
+
+/** A mount or a security setting the runtime cannot provide, found only at start: CreateContainerConfigError. */
+export const isContainerConfigError = (e: unknown): e is Error => isMountConfigError(e) || (e instanceof Error && e.name === 'SecurityConfigError');
 
 /** What a pod's /etc/resolv.conf says. Nameservers are bare IPs: resolv.conf cannot name a port. */
 export interface ResolverConfig {
@@ -173,6 +179,13 @@ export interface ContainerRuntime {
   removePodDir?(podUid: string): Promise<void>;
   /** process runtime: the directory mount paths are relative to (JETKUBE_ROOT in the container's env). */
   containerRoot?(podUid: string): string;
+  /**
+   * The securityContext fields this runtime honours; the kubelet refuses the others with
+   * CreateContainerConfigError. Absent: the runtime only records them (fake).
+   */
+  readonly securitySupport?: SecuritySupport;
+  /** Who the image runs as without runAsUser (`USER`; "" for root), for runAsNonRoot. Absent: not checked (fake). */
+  imageUser?(image: string): Promise<string>;
 }
 
 /** An interactive command inside a container (kubectl exec): its streams, its resize, its end. */
