@@ -143,7 +143,7 @@ program
   .description("an object's revisions from the event log: sequence, time, type and what changed")
   .argument('<args...>', 'KIND/NAME or KIND NAME')
   .option('-o, --output <format>', 'json or yaml (default: a table)')
-  .action(action((ctx, args: string[], o: { output?: string }) => history(ctx, parseSingle(args, 'history'), o)));
+  .action(action((ctx, args: string[], o: { output?: string }) => history(ctx, parseSingle(args, 'history'), o), { customKinds: true }));
 
 program
   .command('diff')
@@ -153,7 +153,7 @@ program
   .option('--to <seq|time>', 'the newer point (default: now)')
   .option('--since <duration>', 'the older point as a duration back from now (10m, 1h30m)')
   .option('-o, --output <format>', 'json or yaml: the whole diff, JSON patch included')
-  .action(action((ctx, args: string[], o: DiffFlags) => diff(ctx, parseSingle(args, 'diff'), o)));
+  .action(action((ctx, args: string[], o: DiffFlags) => diff(ctx, parseSingle(args, 'diff'), o), { customKinds: true }));
 
 program
   .command('changes')
@@ -164,7 +164,7 @@ program
   .option('--kind <kind>', 'only objects of this kind')
   .option('-A, --all-namespaces', 'every namespace (and cluster-scoped objects)')
   .option('-o, --output <format>', 'json or yaml (default: a table)')
-  .action(action((ctx, o: ChangesFlags) => changes(ctx, o, o.kind ? resolveKind(o.kind) : undefined)));
+  .action(action((ctx, o: ChangesFlags) => changes(ctx, o, o.kind ? resolveKind(o.kind) : undefined), { customKinds: true }));
 
 program
   .command('replay')
