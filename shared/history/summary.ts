@@ -24,8 +24,8 @@ export interface FieldChange {
 }
 
 export function summarize(type: EventType, prev: KObject | undefined, next: KObject | undefined, max = 3): string {
-  if (type === 'ADDED' || !prev) return 'created';
   if (type === 'DELETED') return 'deleted';
+  if (type === 'ADDED' || !prev) return 'created';
   const changes = fieldChanges(prev, next);
   if (changes.length === 0) return 'no change';
   const parts = changes.slice(0, max).map((c) => describeChange(c, next));

@@ -98,6 +98,9 @@ describe('history API', () => {
       [seq.image, 'MODIFIED', 3, 'image web:v1→web:v2'],
       [seq.deleted, 'DELETED', 3, 'deleted'],
     ]);
+    // A filtered page: each summary is still against the revision just before it.
+    const modified = ok(await api(s.url, 'GET', `${H}/namespaces/default/revisions?kind=deploy&name=web&type=MODIFIED`));
+    assert.deepEqual(modified.items.map((r: any) => r.summary), ['spec.replicas 3→5', 'image web:v1→web:v2']);
     const first = l.items[0];
     assert.equal(first.apiVersion, 'history.jetkube.io/v1');
     assert.equal(first.kind, 'Revision');

@@ -23,6 +23,7 @@ describe('summarize', () => {
   const cases: readonly (readonly [string, EventType, KObject | undefined, KObject | undefined, string])[] = [
     ['a creation', 'ADDED', undefined, deploy(3), 'created'],
     ['a deletion', 'DELETED', deploy(3), deploy(3), 'deleted'],
+    ['a deletion without the previous revision', 'DELETED', undefined, deploy(3), 'deleted'],
     ['a scale', 'MODIFIED', deploy(3), deploy(5, 'web:v1', { generation: 2 }), 'spec.replicas 3→5'],
     ['an image change', 'MODIFIED', deploy(3), deploy(3, 'web:v2'), 'image web:v1→web:v2'],
     ['an image change among several containers', 'MODIFIED', deploy(3, ['web:v1', 'log:v1']), deploy(3, ['web:v1', 'log:v2']), 'image[side1] log:v1→log:v2'],

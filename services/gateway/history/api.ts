@@ -224,19 +224,23 @@ class HistoryApi {
 
   /** Each revision's one-line summary against the object's previous revision (read for the first of each object on the page). */
   private async summaries(page: readonly RevisionRow[], bodies: Map<number, RevisionBody | null>): Promise<Map<number, string>> {
+    // Against each revision's true predecessor (a filtered page may skip some): found in one
+    // statement, its body taken from the page when there, else read.
+    const prev = await this.store.previousOf(page.filter((r) => r.type === 'MODIFIED'));
+    const missing = [...prev.values()].flatMap((p) => (p && p.type !== 'DELETED' && !bodies.has(p.sequence) ? [p.sequence] : []));
+    const extra = await this.store.bodies(missing);
     const out = new Map<number, string>();
-    const prevOf = new Map<string, RevisionBody | null | undefined>();
     for (const r of page) {
-      const key = `${r.kind}\u0000${r.namespace}\u0000${r.name}`;
-      if (!prevOf.has(key) && r.type !== 'ADDED') {
-        const before = await this.store.revisionBefore(r);
-        prevOf.set(key, before && before.type !== 'DELETED' ? await this.store.body(before.sequence) : undefined);
-      }
-      const prev = prevOf.get(key);
       const cur = bodies.get(r.sequence);
-      // Without both bodies (one compacted) there is nothing to compare, except for creations and deletions.
-      if (cur && (prev || r.type !== 'MODIFIED')) out.set(r.sequence, summarize(r.type, prev?.object, cur.object));
-      prevOf.set(key, r.type === 'DELETED' ? undefined : (cur ?? null));
+      if (!cur) continue;
+      if (r.type !== 'MODIFIED') {
+        out.set(r.sequence, summarize(r.type, undefined, cur.object));
+        continue;
+      }
+      const p = prev.get(r.sequence);
+      const before = p && p.type !== 'DELETED' ? (bodies.get(p.sequence) ?? extra.get(p.sequence)) : undefined;
+      // Without the previous body (compacted, or the mirror starts here) there is nothing to compare.
+      if (before) out.set(r.sequence, summarize(r.type, before.object, cur.object));
     }
     return out;
   }

@@ -142,6 +142,22 @@ export class HistoryStore {
     return row.sequence > 1 ? this.revisionAt(row.kind, row.namespace, row.name, row.sequence - 1) : null;
   }
 
+  /** For each row, the same object's revision just before it (one statement for them all). */
+  async previousOf(rows: readonly RevisionRow[]): Promise<Map<number, RevisionRow | null>> {
+    const out = new Map<number, RevisionRow | null>();
+    if (rows.length === 0) return out;
+    const r = await reachableDb(
+      sql<RawRow & { of: string }>`select k.seq as of, e.sequence, ${sql.raw(`to_char(e.time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`)} as time, e.type, e.kind, e.namespace, e.name, e.uid, e.generation
+        from unnest(${rows.map((x) => x.kind)}::text[], ${rows.map((x) => x.namespace)}::text[], ${rows.map((x) => x.name)}::text[], ${rows.map((x) => x.sequence)}::bigint[])
+          as k(kind, namespace, name, seq)
+        left join lateral (
+          select * from events e where e.kind = k.kind and e.namespace = k.namespace and e.name = k.name and e.sequence < k.seq
+          order by e.sequence desc limit 1) e on true`.execute(this.db),
+    );
+    for (const x of r.rows) out.set(Number(x.of), x.sequence === null ? null : toRow(x));
+    return out;
+  }
+
   /** The last sequence the mirror holds at or before `t` (0 if none). */
   async seqAtTime(t: Date): Promise<number> {
     // Stream timestamps rise with the sequence: the newest by time (an index scan) is the one.
