@@ -122,7 +122,7 @@ describe('history API', () => {
     assert.equal((await api(s.url, 'GET', `${H}/namespaces/default/revisions?kind=nokind`)).status, 400);
   });
 
-  it('reads a long history in one pass over the subject, the same as revision by revision', async () => {
+  it('answers a long history whole and page by page alike', async () => {
     assert.equal((await api(s.url, 'POST', `${NS}/configmaps`, configMap('many', { v: '0' }))).status, 201);
     for (let i = 1; i < 40; i++) assert.equal((await api(s.url, 'PATCH', `${NS}/configmaps/many`, { data: { v: String(i) } }, MERGE)).status, 200);
     const whole = ok(await api(s.url, 'GET', `${H}/namespaces/default/revisions?kind=cm&name=many`)).items;

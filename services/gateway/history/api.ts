@@ -53,8 +53,6 @@ export interface HistoryDeps {
 }
 
 const EVENT_TYPES: readonly EventType[] = ['ADDED', 'MODIFIED', 'DELETED'];
-/** Revisions of one object above which their bodies are read with one consumer instead of a get each. */
-const SUBJECT_READ_MIN = 32;
 
 export function registerHistoryRoutes(app: FastifyInstance, d: HistoryDeps): void {
   const api = new HistoryApi(d);
@@ -204,11 +202,7 @@ class HistoryApi {
     if (q.name && info && page.length === 0 && after === undefined) throw notFound(info.plural, info.group, q.name);
     const withObjects = q.objects === undefined || isTrue(q.objects);
     const seqs = page.map((r) => r.sequence);
-    // Many revisions of one object (kind and name): its subject's messages in one read (a consumer
-    // costs two more round trips: worth it beyond one round of concurrent gets); otherwise a get each.
-    const oneObject = page.length > SUBJECT_READ_MIN && page.every((r) => r.namespace === page[0]!.namespace);
-    const subject = info && q.name && oneObject ? this.d.log.subjectFor(info.plural, info.namespaced ? page[0]!.namespace : undefined, q.name) : undefined;
-    const bodies = !withObjects ? new Map<number, RevisionBody | null>() : subject ? await this.store.subjectBodies(subject, seqs) : await this.store.bodies(seqs);
+    const bodies = withObjects ? await this.store.bodies(seqs) : new Map<number, RevisionBody | null>();
     const summaries = withObjects ? await this.summaries(page, bodies) : new Map<number, string>();
     const items = page.map((r) => {
       const b = bodies.get(r.sequence);
