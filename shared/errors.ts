@@ -156,3 +156,10 @@ export function invalid(kind: string, group: string, name: string, causes: reado
 export function badRequest(message: string, causes?: readonly StatusCause[]): ApiError {
   return new ApiError('BadRequest', message, causes ? { causes } : undefined);
 }
+
+/** A 403 with Kubernetes' NewForbidden text: `pods "x" is forbidden: <why>`, or `pods is forbidden: <why>` without a name. */
+export function forbiddenError(plural: string, group: string, name: string, why: string): ApiError {
+  const gr = qualifiedResource(plural, group);
+  const subject = !gr && !name ? 'forbidden' : name ? `${gr} ${JSON.stringify(name)} is forbidden` : `${gr} is forbidden`;
+  return new ApiError('Forbidden', `${subject}: ${why}`, { ...(name ? { name } : {}), ...(group ? { group } : {}), ...(plural ? { kind: plural } : {}) });
+}

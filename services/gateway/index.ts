@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../../shared/log.js';
 import { EventLog } from '../../shared/eventlog/index.js';
 import { createDb, migrate } from '../../shared/db/index.js';
 import { buildGateway, ensureSystemNamespaces } from './server.js';
+import { ensureDefaultStorageClass } from './default-storage-class.js';
 import type { ObjectStore } from './store.js';
 import { parseBlockRange } from './cidr.js';
 import { DEFAULT_CLUSTER_POD_CIDR } from './node-cidrs.js';
@@ -13,6 +14,8 @@ import { authConfigFromEnv, type AuthConfig } from '../../shared/auth/authn/inde
 import { pkiConfigFromEnv } from '../../shared/config.js';
 import { clusterCAAtStart } from '../../shared/pki/index.js';
 import { ensureServingCert, servingSANs } from '../../shared/pki/index.js';
+import { parseAuthorizationMode, type AuthorizationMode } from './authz/index.js';
+import { ensureBootstrapPolicy } from './authz/bootstrap.js';
 
 export { buildGateway, ensureSystemNamespaces } from './server.js';
 export { ObjectStore } from './store.js';
@@ -35,6 +38,10 @@ export interface GatewayOptions {
   readonly serviceClusterIpRange?: string;
   /** Overrides the environment's authentication settings (JETKUBE_AUTH, TOKEN_AUTH_FILE, ANONYMOUS_AUTH, …). */
   readonly auth?: AuthConfig;
+  /** Overrides env AUTHORIZATION_MODE (AlwaysAllow, the default, or RBAC). RBAC also creates the bootstrap policy. */
+  readonly authorizationMode?: AuthorizationMode;
+  /** Overrides env METRICS_RESOLUTION (seconds, default 15): how often metrics.k8s.io scrapes the kubelets at most. */
+  readonly metricsResolutionMs?: number;
 }
 
 /** How often the gateway makes sure the system namespaces exist (kube-apiserver: every minute). */
@@ -49,7 +56,11 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   // A malformed range stops the start here, before any connection.
   parseBlockRange(clusterPodCidr);
   parseServiceIpRange(serviceClusterIpRange);
+  const resolution = process.env.METRICS_RESOLUTION ? Number(process.env.METRICS_RESOLUTION) * 1000 : undefined;
+  if (resolution !== undefined && !(resolution > 0)) throw new Error(`METRICS_RESOLUTION must be a positive number of seconds, got "${process.env.METRICS_RESOLUTION}"`);
   const auth = opts.auth ?? authConfigFromEnv();
+  // Secure mode authorizes with RBAC unless told otherwise (kube-apiserver as kubeadm runs it); plain HTTP allows all.
+  const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE || (auth.secure ? 'RBAC' : undefined));
   // Secure mode: a serving certificate from the cluster CA (made on first start, kept in the data directory).
   const https = auth.secure ? await servingTls(cfg, auth, logger) : undefined;
   const log = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject, name: 'jetkube-gateway' });
@@ -60,13 +71,18 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
     log,
     db,
     logger,
+    ...(resolution ? { metricsResolutionMs: resolution } : {}),
     ...opts,
     clusterPodCidr,
     serviceClusterIpRange,
     ...(https ? { https } : {}),
     authConfig: auth,
+    authorizationMode,
   });
   await ensureSystemNamespaces(store);
+  // Like kube-apiserver's RBAC post-start hook: the bootstrap roles and bindings, created or reconciled.
+  if (authorizationMode === 'RBAC') await ensureBootstrapPolicy(store);
+  await ensureDefaultStorageClass(store);
   // Like kube-apiserver's system namespaces controller: one that went missing comes back.
   const systemNamespaces = setInterval(() => {
     ensureSystemNamespaces(store).catch((e: unknown) => logger.warn({ err: e }, 'could not ensure the system namespaces'));

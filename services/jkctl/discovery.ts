@@ -10,12 +10,14 @@ import { RESOURCES } from '../../shared/resources/registry.js';
 import { hasCondition, type Crd } from '../../shared/resources/crd.js';
 import { serveCrd } from '../../shared/resources/crd-serving.js';
 import type { Ctx } from './context.js';
+import { METRICS_GROUP } from '../../shared/metrics/types.js';
 
 interface ApiGroupList {
   readonly groups?: readonly { readonly name: string }[];
 }
 
-const BUILT_IN_GROUPS: ReadonlySet<string> = new Set(RESOURCES.map((r) => r.group));
+/** The built-in kinds' groups, and metrics.k8s.io (the gateway serves it itself: no CRD behind it). */
+const BUILT_IN_GROUPS: ReadonlySet<string> = new Set([...RESOURCES.map((r) => r.group), METRICS_GROUP]);
 
 /** The groups in an APIGroupList that no built-in kind belongs to (pure). */
 export function customGroups(list: ApiGroupList): string[] {

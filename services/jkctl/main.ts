@@ -15,6 +15,7 @@ import { get, type GetOptions } from './get.js';
 import { describe, type DescribeOptions } from './describe.js';
 import { del } from './delete.js';
 import { scale } from './scale.js';
+import { top, type TopOptions } from './top.js';
 import { rolloutHistory, rolloutStatus, rolloutUndo } from './rollout.js';
 import { logs } from './logs.js';
 import { events, type EventsFlags } from './events.js';
@@ -93,6 +94,16 @@ program
   .addOption(new Option('--replicas <n>', 'the new number of replicas').makeOptionMandatory().argParser((v: string) => parseIntFlag(v, 'replicas', 0)))
   .addOption(intOption('--current-replicas <n>', 'only scale if the current replicas are this (-1: any)', -1, -1))
   .action(action((ctx, args: string[], o: { replicas: number; currentReplicas: number }) => scale(ctx, parseSingle(args, 'scale'), o.replicas, o.currentReplicas), { customKinds: true }));
+
+program
+  .command('top')
+  .description('show cpu and memory of pods or nodes (metrics.k8s.io)')
+  .argument('<what>', 'pod or node')
+  .argument('[name]')
+  .option('-l, --selector <selector>', 'label selector')
+  .option('-A, --all-namespaces', 'every namespace (pods)')
+  .option('--containers', 'one line per container (pods)')
+  .action(action((ctx, what: string, name: string | undefined, o: TopOptions) => top(ctx, what, name, o)));
 
 const rollout = program.command('rollout').description('watch, list and undo Deployment, DaemonSet and StatefulSet rollouts');
 rollout

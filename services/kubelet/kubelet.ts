@@ -8,8 +8,8 @@
  * status (pod-status.ts) and writes it with the resourceVersion it saw, only when it changed.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { EventRecorder } from '../../shared/client/index.js';
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../../shared/errors.js';
@@ -24,6 +24,7 @@ import type { KubeletMetrics } from './metrics.js';
 import { holdsIp, nodeReadDue, nodeStatus, PodIpAllocator, registrationNode, statusWriteDue, type NodeFacts } from './node-status.js';
 import { planPod, viewOf, type Action, type ContainerView, type StartFailure } from './pod-plan.js';
 import { computePodStatus, sameStatus } from './pod-status.js';
+import type { PortForwardPod } from './portforward.js';
 import { ProbeManager } from './probes.js';
 import { isImagePullError, isContainerConfigError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer, type RuntimeMount } from './runtime/types.js';
 import { hookOf, POST_START_TIMEOUT_MS, runHook } from './lifecycle.js';
@@ -32,6 +33,12 @@ import { VolumeManager } from './volumes/manager.js';
 import { containerMounts } from './volumes/mounts.js';
 import { emptyDirEviction, planVolumes, type VolumeSetup } from './volumes/plan.js';
 import { skipWhileRunning } from './periodic.js';
+import type { PersistentVolume, PersistentVolumeClaim } from '../../shared/resources/storage-types.js';
+import { KUBELET_STORAGE_DIR } from '../../shared/storage/local-path.js';
+import { isStatsRuntime, type ContainerStats } from './runtime/types.js';
+import { buildSummary, type Summary } from './stats/summary.js';
+import { parseSyntheticUsage, SYNTHETIC_USAGE_ANNOTATION } from './stats/synthetic.js';
+import { rfc3339 } from '../../shared/resources/time.js';
 
 export interface KubeletDeps {
   readonly client: GatewayClient;
@@ -40,6 +47,9 @@ export interface KubeletDeps {
   readonly pods: Informer<Pod>;
   readonly configMaps: Informer<ConfigMap>;
   readonly secrets: Informer<Secret>;
+  /** Claims and volumes, for persistentVolumeClaim volumes (without them such pods get FailedMount). */
+  readonly claims?: Informer<PersistentVolumeClaim>;
+  readonly volumes?: Informer<PersistentVolume>;
   /** Services, for the containers' service-link variables (optional: none without). */
   readonly services?: Informer<Service>;
   readonly runtime: ContainerRuntime;
@@ -143,6 +153,7 @@ export class Kubelet {
     every(this.cfg.syncMs, async () => {
       for (const p of this.myPods()) this.queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
       await this.cleanupOrphanedPodDirs();
+      await this.cleanupReleasedVolumeDirs();
     });
     await this.relist();
     await this.cleanupOrphanedPodDirs().catch((err) => this.log.warn({ err }, 'orphaned pod directories cleanup failed'));
@@ -415,7 +426,7 @@ export class Kubelet {
    */
   private async setUpVolumes(key: string, pod: Pod, podIp: string): Promise<PodVolumes> {
     if (!pod.spec.volumes?.length) return { ok: true, volumes: [], dirs: new Map() };
-    const plan = planVolumes(pod, this.envSources(), { podIp, hostIp: this.cfg.nodeIp, nodeCpu: this.cfg.cpu, nodeMemory: this.cfg.memory });
+    const plan = planVolumes(pod, this.envSources(), { podIp, hostIp: this.cfg.nodeIp, nodeCpu: this.cfg.cpu, nodeMemory: this.cfg.memory, storageDir: this.storageDir() });
     const uid = pod.metadata.uid!;
     let result: PodVolumes;
     if (!plan.ok) result = { ok: false, message: plan.message };
@@ -561,6 +572,13 @@ export class Kubelet {
           this.event(pod, 'Warning', 'Failed', `Error: ${refused}`);
           return;
         }
+        // fake runtime: the synthetic load the pod declares (stats/synthetic.ts); a malformed one is refused.
+        const synthetic = rt.name === 'fake' && pod.metadata.annotations?.[SYNTHETIC_USAGE_ANNOTATION] !== undefined ? parseSyntheticUsage(pod.metadata.annotations[SYNTHETIC_USAGE_ANNOTATION]!) : undefined;
+        if (synthetic && 'error' in synthetic) {
+          this.failure(key, c.name, 'CreateContainerConfigError', synthetic.error);
+          this.event(pod, 'Warning', 'Failed', `Error: ${synthetic.error}`);
+          return;
+        }
         // process runtime: $(JETKUBE_ROOT) (where mount paths are) expands like a variable of the container's.
         const expand = rt.containerRoot ? { JETKUBE_ROOT: rt.containerRoot(pod.metadata.uid!), ...vars } : vars;
         const dns = podDns(pod, this.cfg);
@@ -579,6 +597,9 @@ export class Kubelet {
             podIp,
             ...(dns ? { dns } : {}),
             ...(mounts.mounts.length ? { mounts: mounts.mounts } : {}),
+            ...(c.stdin ? { stdin: true, ...(c.stdinOnce ? { stdinOnce: true } : {}) } : {}),
+            ...(c.tty ? { tty: true } : {}),
+            ...(synthetic ? { syntheticUsage: synthetic } : {}),
             ...(Object.keys(security).length ? { security } : {}),
           });
         } catch (e) {
@@ -649,7 +670,33 @@ export class Kubelet {
     return {
       configMap: (ns: string, name: string) => this.deps.configMaps.getByName(ns, name),
       secret: (ns: string, name: string) => this.deps.secrets.getByName(ns, name),
+      claim: (ns: string, name: string) => this.deps.claims?.getByName(ns, name),
+      volume: (name: string) => this.deps.volumes?.getByName(undefined, name),
     };
+  }
+
+  /** Where this node keeps local-path volumes: `<root>/storage` (the fake runtime only records it). */
+  private storageDir(): string {
+    const rt = this.deps.runtime;
+    return rt.podDir ? join(dirname(dirname(rt.podDir('x'))), KUBELET_STORAGE_DIR) : `/var/lib/kubelet/${KUBELET_STORAGE_DIR}`;
+  }
+
+  /**
+   * Reclaim (the local-path provisioner's delete helper): a volume directory under the storage
+   * directory whose PersistentVolume is gone (its claim was deleted with reclaim policy Delete) is
+   * removed. A directory is named `<volume>_<namespace>_<claim>`; nothing is touched before the
+   * volume cache has synced, and a volume still known keeps its directory.
+   */
+  private async cleanupReleasedVolumeDirs(): Promise<void> {
+    const vols = this.deps.volumes;
+    if (!vols || !this.deps.runtime.podDir || this.stopped || !vols.hasSynced()) return;
+    const dir = this.storageDir();
+    for (const entry of await readdir(dir).catch(() => [] as string[])) {
+      const pvName = entry.split('_')[0] ?? '';
+      if (!pvName.startsWith('pvc-') || vols.getByName(undefined, pvName)) continue;
+      this.log.info({ volume: pvName, dir: join(dir, entry) }, 'removing the directory of a deleted local-path volume');
+      await rm(join(dir, entry), { recursive: true, force: true });
+    }
   }
 
   /**
@@ -722,14 +769,53 @@ export class Kubelet {
     return this.deps.runtime.logs(id, opts);
   }
 
+  // ------------------------------------------------------------------------------------ stats
+
+  private readonly startedAt = rfc3339(new Date());
+  private previousStats = new Map<string, ContainerStats>();
+
+  /** The Summary API's answer for this node: its running app containers as the runtime measures them (stats/summary.ts). */
+  async summary(): Promise<Summary> {
+    const rt = this.deps.runtime;
+    if (!isStatsRuntime(rt)) throw new ApiError('ServiceUnavailable', `the ${rt.name} runtime does not measure its containers`);
+    const containers = (await rt.list({ [LABELS.node]: this.nodeName })).filter((c) => c.state === 'running' && c.labels[LABELS.kind] !== 'init');
+    const stats = await rt.stats(containers.map((c) => c.id));
+    const { summary, remember } = buildSummary({ nodeName: this.nodeName, nodeStartTime: this.startedAt, containers, stats, previous: this.previousStats, now: this.now() });
+    this.previousStats = remember;
+    return summary;
+  }
+
   /** kubectl exec: the running container `container` of the pod, and the runtime it runs in (exec.ts). */
-  async execTarget(ns: string, podName: string, container: string): Promise<{ runtime: ContainerRuntime; container?: RuntimeContainer }> {
+  async execTarget(ns: string, podName: string, container: string): Promise<{ runtime: ContainerRuntime; container?: RuntimeContainer; stdin?: boolean; tty?: boolean }> {
     const pod = this.boundPod(`${ns}/${podName}`);
     if (!pod) throw new ApiError('NotFound', `pods "${podName}" not found`);
     const c = (await this.podContainers(ns, podName))
       .filter((x) => x.labels[LABELS.podUid] === pod.metadata.uid && x.labels[LABELS.container] === container && x.state === 'running')
       .sort((a, b) => Number(b.labels[LABELS.attempt] ?? 0) - Number(a.labels[LABELS.attempt] ?? 0))[0];
-    return { runtime: this.deps.runtime, ...(c ? { container: c } : {}) };
+    const spec = [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])].find((x) => x.name === container);
+    return { runtime: this.deps.runtime, ...(c ? { container: c } : {}), ...(spec?.stdin ? { stdin: true } : {}), ...(spec?.tty ? { tty: true } : {}) };
+  }
+
+  /**
+   * kubectl port-forward (portforward.ts): the pod, and the address its ports are reached at (both
+   * runtimes that run processes give a pod its own loopback address; the fake runtime has none).
+   */
+  portForwardPod(ns: string, podName: string): PortForwardPod {
+    const pod = this.boundPod(`${ns}/${podName}`);
+    if (!pod) throw new ApiError('NotFound', `pods "${podName}" not found`);
+    const uid = pod.metadata.uid ?? '';
+    return {
+      fullName: `${podName}_${ns}`,
+      uid,
+      address: async () => {
+        if (this.deps.runtime.name === 'fake') throw new Error('the fake runtime runs no processes, so there is no port to forward to');
+        const running = (await this.podContainers(ns, podName)).filter((c) => c.labels[LABELS.podUid] === uid && c.state === 'running');
+        if (running.length === 0) throw new Error('the pod has no running container');
+        const ip = running.map((c) => c.labels[LABELS.podIp] || c.ip).find(Boolean) ?? this.boundPod(`${ns}/${podName}`)?.status?.podIP;
+        if (!ip) throw new Error('the pod has no IP address yet');
+        return ip;
+      },
+    };
   }
 }
 

@@ -37,6 +37,11 @@ export interface EffectiveSecurity {
   readonly fsGroupChangePolicy?: string;
   readonly supplementalGroupsPolicy?: string;
   readonly seLinuxChangePolicy?: string;
+  /** Pod spec fields the runtime must honour too (PodSpec, not securityContext). */
+  readonly hostPID?: boolean;
+  readonly hostIPC?: boolean;
+  readonly shareProcessNamespace?: boolean;
+  readonly hostAliases?: readonly { readonly ip: string; readonly hostnames?: readonly string[] }[];
 }
 
 /** A security setting the runtime cannot honour, or one the container breaks: CreateContainerConfigError. */
@@ -53,6 +58,7 @@ type Loose = Record<string, unknown> | undefined;
 export function effectiveSecurity(pod: Pod, c: Container): EffectiveSecurity {
   const p = (pod.spec as { securityContext?: Loose }).securityContext ?? {};
   const s = (c as { securityContext?: Loose }).securityContext ?? {};
+  const ps = (pod.spec ?? {}) as unknown as Record<string, unknown>;
   const pick = <T>(k: string): T | undefined => (s[k] !== undefined && s[k] !== null ? (s[k] as T) : p[k] !== undefined && p[k] !== null ? (p[k] as T) : undefined);
   const own = <T>(src: Record<string, unknown>, k: string): T | undefined => (src[k] !== undefined && src[k] !== null ? (src[k] as T) : undefined);
   const out: Record<string, unknown> = {
@@ -69,6 +75,10 @@ export function effectiveSecurity(pod: Pod, c: Container): EffectiveSecurity {
     fsGroupChangePolicy: own<string>(p, 'fsGroupChangePolicy'),
     supplementalGroupsPolicy: own<string>(p, 'supplementalGroupsPolicy'),
     seLinuxChangePolicy: own<string>(p, 'seLinuxChangePolicy'),
+    hostPID: own<boolean>(ps, 'hostPID'),
+    hostIPC: own<boolean>(ps, 'hostIPC'),
+    shareProcessNamespace: own<boolean>(ps, 'shareProcessNamespace'),
+    hostAliases: own<{ ip: string; hostnames?: string[] }[]>(ps, 'hostAliases'),
     // Container level only.
     privileged: own<boolean>(s, 'privileged'),
     allowPrivilegeEscalation: own<boolean>(s, 'allowPrivilegeEscalation'),
@@ -78,6 +88,7 @@ export function effectiveSecurity(pod: Pod, c: Container): EffectiveSecurity {
   };
   if (Array.isArray(out.supplementalGroups) && out.supplementalGroups.length === 0) delete out.supplementalGroups;
   if (Array.isArray(out.sysctls) && out.sysctls.length === 0) delete out.sysctls;
+  if (Array.isArray(out.hostAliases) && out.hostAliases.length === 0) delete out.hostAliases;
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out as EffectiveSecurity;
 }
@@ -140,6 +151,9 @@ const NO_OP: Partial<Record<keyof EffectiveSecurity, (v: unknown) => boolean>> =
   procMount: (v) => v === 'Default',
   readOnlyRootFilesystem: (v) => v === false,
   allowPrivilegeEscalation: (v) => v === true,
+  hostPID: (v) => v === false,
+  hostIPC: (v) => v === false,
+  shareProcessNamespace: (v) => v === false,
 };
 
 /** Where each field lives, for the message. */
@@ -161,6 +175,10 @@ const PATH: Record<keyof EffectiveSecurity, string> = {
   fsGroupChangePolicy: 'spec.securityContext.fsGroupChangePolicy',
   supplementalGroupsPolicy: 'spec.securityContext.supplementalGroupsPolicy',
   seLinuxChangePolicy: 'spec.securityContext.seLinuxChangePolicy',
+  hostPID: 'spec.hostPID',
+  hostIPC: 'spec.hostIPC',
+  shareProcessNamespace: 'spec.shareProcessNamespace',
+  hostAliases: 'spec.hostAliases',
 };
 
 export function unsupportedSecurity(sec: EffectiveSecurity, support: SecuritySupport): string | undefined {

@@ -387,7 +387,7 @@ function validateNodeAffinity(spec: PodSpec, path: string): StatusCause[] {
   return causes;
 }
 
-function validateNodeSelectorTerm(t: NodeSelectorTerm, path: string): StatusCause[] {
+export function validateNodeSelectorTerm(t: NodeSelectorTerm, path: string): StatusCause[] {
   const causes: StatusCause[] = [];
   (t.matchExpressions ?? []).forEach((e, i) => causes.push(...validateNodeSelectorRequirement(e, index(child(path, 'matchExpressions'), i), false)));
   (t.matchFields ?? []).forEach((e, i) => causes.push(...validateNodeSelectorRequirement(e, index(child(path, 'matchFields'), i), true)));

@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
 import type { Config } from '../../shared/config.js';
@@ -38,7 +39,7 @@ describe('jetkube up --secure with kubectl', { skip: KUBECTL_SKIP }, () => {
   before(async () => {
     cfg = await testConfig('authne2e', { port: await freePort() });
     dir = await mkdtemp(join(tmpdir(), 'jetkube-authn-e2e-'));
-    const upEnv = { ...envFor(cfg), JETKUBE_DATA_DIR: dir, NODE_NAME: NODE, KUBELET_PORT: '0', CLUSTER_DNS: `127.0.0.1:${await freePort()}` };
+    const upEnv = { ...envFor(cfg), JETKUBE_DATA_DIR: dir, NODE_NAME: NODE, KUBELET_PORT: '0', METRICS_RESOLUTION: '5', CLUSTER_DNS: `127.0.0.1:${await freePort()}` };
     env = { ...process.env, HOME: dir, KUBECONFIG: '/dev/null' };
     up = spawn(process.execPath, [JETKUBE, 'up', '--secure', '--nodes', '1', '--runtime', 'fake'], { env: upEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     up.stdout!.on('data', (d) => (output += d));
@@ -142,15 +143,40 @@ describe('jetkube up --secure with kubectl', { skip: KUBECTL_SKIP }, () => {
     assert.equal(who.code, 0, who.stderr);
     assert.match(who.stdout, /Username\s+system:serviceaccount:default:default/);
     assert.match(who.stdout, /Groups\s+\[system:serviceaccounts system:serviceaccounts:default system:authenticated\]/);
-    const nodes = await bare(['--token', token, 'get', 'nodes']);
-    assert.equal(nodes.code, 0, nodes.stderr);
-    assert.match(nodes.stdout, new RegExp(`^${NODE}\\s+Ready`, 'm'));
+    // Secure mode authorizes with RBAC: the ServiceAccount holds no role, so it may not list nodes until bound to one.
+    const refused = await bare(['--token', token, 'get', 'nodes']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /nodes is forbidden: User "system:serviceaccount:default:default" cannot list resource "nodes" in API group "" at the cluster scope/);
+    const bind = await kubectl(['create', 'clusterrolebinding', 'default-view', '--clusterrole=view', '--serviceaccount=default:default'], { KUBECONFIG: kubeconfig });
+    assert.equal(bind.code, 0, bind.stderr);
+    const pods = await eventually('the token may list pods once bound to view', async () => {
+      const r = await bare(['--token', token, 'get', 'pods', '-A']);
+      return r.code === 0 && r;
+    }, 30_000);
+    assert.match(pods.stdout, /NAMESPACE\s+NAME/);
   });
 
   it('kubectl create token refuses a duration under 10 minutes', async () => {
     const r = await kubectl(['create', 'token', 'default', '--duration', '1m'], { KUBECONFIG: kubeconfig });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /spec\.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes/);
+  });
+
+  it('RBAC is on in secure mode, and every component does its work with its own least-privilege role: a StatefulSet gets bound claims, an HPA reads metrics and scales, a DaemonSet and a Job run; nothing is refused', async () => {
+    const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
+    for (const f of ['stateful.yaml', 'cpu-hungry.yaml', 'daemonset.yaml', 'job.yaml']) {
+      const r = await kubectl(['apply', '-f', join(examples, f)], { KUBECONFIG: kubeconfig });
+      assert.equal(r.code, 0, `${f}: ${r.stderr}`);
+    }
+    const jsonpath = async (args: string[], path: string) => (await kubectl(['get', ...args, '-o', `jsonpath=${path}`], { KUBECONFIG: kubeconfig })).stdout;
+    await eventually('the claims Bound', async () => /^(Bound ?)+$/.test((await jsonpath(['pvc'], '{.items[*].status.phase}')).trim()), 120_000);
+    await eventually('the HPA scaled cpu-hungry up', async () => Number(await jsonpath(['hpa', 'cpu-hungry'], '{.status.desiredReplicas}')) > 1, 120_000);
+    await eventually('the DaemonSet ready', async () => (await jsonpath(['ds'], '{.items[0].status.numberReady}')) === '1', 120_000);
+    const can = await kubectl(['auth', 'can-i', 'create', 'persistentvolumeclaims', '--as', 'system:kube-controller-manager'], { KUBECONFIG: kubeconfig });
+    assert.equal(can.stdout.trim(), 'yes', 'RBAC answers for the controller-manager');
+    const cannot = await kubectl(['auth', 'can-i', 'delete', 'nodes', '--as', 'system:kube-scheduler'], { KUBECONFIG: kubeconfig });
+    assert.equal(cannot.stdout.trim(), 'no', 'and refuses what its role does not hold');
+    assert.doesNotMatch(output, /is forbidden/, 'no component was refused');
   });
 
   it('a wrong token is 401: kubectl says to log in', async () => {

@@ -126,6 +126,28 @@ describe('gateway authentication (secure mode)', () => {
     assert.deepEqual(JSON.parse(text), UNAUTHORIZED);
   });
 
+  it('refuses a port-forward upgrade without credentials with the same 401 (SPDY and the WebSocket tunnel)', async () => {
+    for (const headers of [
+      { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': 'portforward.k8s.io' },
+      { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-protocol': 'SPDY/3.1+portforward.k8s.io' },
+    ]) {
+      const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const u = new URL(`${gw.url}/api/v1/namespaces/default/pods/nope/portforward`);
+        const req = httpsRequest({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', ca: ca.certPem, headers });
+        req.on('response', (res) => {
+          let t = '';
+          res.on('data', (d) => (t += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: t }));
+        });
+        req.on('upgrade', () => reject(new Error('upgraded without credentials')));
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(status, 401, headers.upgrade);
+      assert.deepEqual(JSON.parse(text), UNAUTHORIZED);
+    }
+  });
+
   it('client certificate: CN is the user, O the groups', async () => {
     const r = await whoami(await clientCert('bob', ['team-a', 'team-b']));
     assert.equal(r.status, 201);

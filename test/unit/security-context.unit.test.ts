@@ -16,6 +16,8 @@ import {
   type EffectiveSecurity,
 } from '../../services/kubelet/security-context.js';
 import { DOCKER_SECURITY, dockerSecurity } from '../../services/kubelet/runtime/docker.js';
+import { admitPod } from '../../services/gateway/pod-admission.js';
+import type { ApiError } from '../../shared/errors.js';
 import { LINUX_CAPABILITIES, PROCESS_SECURITY, setprivPrefix } from '../../services/kubelet/runtime/process-security.js';
 
 const pod = (podSc: Record<string, unknown> | undefined, sc: Record<string, unknown> | undefined): { pod: Pod; c: Container } => {
@@ -79,6 +81,10 @@ describe('what each runtime refuses', () => {
     ['fsGroup', { fsGroup: 2000 }, 'the docker runtime cannot honour spec.securityContext.fsGroup (volume ownership is not changed yet)', 'the process runtime cannot honour spec.securityContext.fsGroup (volume ownership is not changed yet)'],
     ['seccomp RuntimeDefault', { seccompProfile: { type: 'RuntimeDefault' } }, undefined, 'the process runtime cannot honour securityContext.seccompProfile.type RuntimeDefault (no seccomp filter)'],
     ['seccomp Localhost', { seccompProfile: { type: 'Localhost', localhostProfile: 'p.json' } }, 'the docker runtime cannot honour securityContext.seccompProfile.type Localhost', 'the process runtime cannot honour securityContext.seccompProfile.type Localhost (no seccomp filter)'],
+    ['host PID and IPC namespaces', { hostPID: true, hostIPC: true }, undefined, undefined],
+    ['host namespaces false: nothing asked', { hostPID: false, hostIPC: false, shareProcessNamespace: false }, undefined, undefined],
+    ['shareProcessNamespace', { shareProcessNamespace: true }, 'the docker runtime cannot honour spec.shareProcessNamespace (each container has its own PID namespace)', undefined],
+    ['hostAliases', { hostAliases: [{ ip: '127.0.0.9', hostnames: ['foo.local'] }] }, undefined, "the process runtime cannot honour spec.hostAliases (a process reads the host's /etc/hosts)"],
     ['sysctls and SELinux', { sysctls: [{ name: 'net.core.somaxconn', value: '1024' }], seLinuxOptions: { level: 's0:c1' } }, 'the docker runtime cannot honour spec.securityContext.sysctls (pods share the host network namespace), securityContext.seLinuxOptions (no SELinux labelling)', 'the process runtime cannot honour spec.securityContext.sysctls (a process shares the host kernel namespaces), securityContext.seLinuxOptions (no SELinux labelling)'],
   ];
   for (const [name, sec, docker, proc] of cases) {
@@ -98,6 +104,11 @@ describe('dockerSecurity: the engine\'s form', () => {
   });
   it('privileged: the engine\'s Privileged, capabilities not listed', () => {
     assert.deepEqual(dockerSecurity({ privileged: true, capabilities: { add: ['SYS_ADMIN'] } }), { host: { Privileged: true } });
+  });
+  it('host namespaces and hostAliases', () => {
+    assert.deepEqual(dockerSecurity({ hostPID: true, hostIPC: true, hostAliases: [{ ip: '127.0.0.9', hostnames: ['a.local', 'b.local'] }] }), {
+      host: { PidMode: 'host', IpcMode: 'host', ExtraHosts: ['a.local:127.0.0.9', 'b.local:127.0.0.9'] },
+    });
   });
   it('runAsGroup without runAsUser is refused', () => {
     assert.throws(() => dockerSecurity({ runAsGroup: 10 }), SecurityConfigError);
@@ -132,5 +143,20 @@ describe('setprivPrefix: the process runtime\'s form', () => {
   });
   it('an unknown capability is refused', () => {
     assert.throws(() => setprivPrefix({ capabilities: { add: ['FLY'] } }, 0, 0), /unknown capability "CAP_FLY"/);
+  });
+});
+
+describe('pod admission: what this cluster has no API for', () => {
+  const info = { kind: 'Pod', group: '' } as unknown as Parameters<typeof admitPod>[0];
+  const podOf = (spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i' }], ...spec } });
+  it('a runtimeClassName is a RuntimeClass that does not exist: 403 with Kubernetes\' message', () => {
+    assert.throws(() => admitPod(info, podOf({ runtimeClassName: 'gvisor' })), (e: ApiError) => e.code === 403 && e.message === 'pods "p" is forbidden: pod rejected: RuntimeClass "gvisor" not found');
+  });
+  it('resourceClaims: 422', () => {
+    assert.throws(() => admitPod(info, podOf({ resourceClaims: [{ name: 'gpu' }] })), (e: ApiError) => e.code === 422);
+  });
+  it('anything else passes unchanged', () => {
+    const p = podOf({});
+    assert.equal(admitPod(info, p), p);
   });
 });

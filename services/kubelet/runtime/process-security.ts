@@ -15,7 +15,8 @@ import { SecurityConfigError, capName, capabilitySet, type EffectiveSecurity, ty
 
 export const PROCESS_SECURITY: SecuritySupport = {
   runtime: 'process',
-  fields: new Set<keyof EffectiveSecurity>(['runAsUser', 'runAsGroup', 'runAsNonRoot', 'supplementalGroups', 'privileged', 'allowPrivilegeEscalation', 'capabilities']),
+  // hostPID, hostIPC, shareProcessNamespace: a process is in the host's namespaces, which is what they ask.
+  fields: new Set<keyof EffectiveSecurity>(['runAsUser', 'runAsGroup', 'runAsNonRoot', 'supplementalGroups', 'privileged', 'allowPrivilegeEscalation', 'capabilities', 'hostPID', 'hostIPC', 'shareProcessNamespace']),
   profiles: { seccompProfile: ['Unconfined'], appArmorProfile: ['Unconfined'] },
   why: {
     readOnlyRootFilesystem: 'a process has no root filesystem of its own',
@@ -25,6 +26,7 @@ export const PROCESS_SECURITY: SecuritySupport = {
     procMount: 'only Default',
     seccompProfile: 'no seccomp filter',
     appArmorProfile: 'no AppArmor profile',
+    hostAliases: 'a process reads the host\'s /etc/hosts',
   },
 };
 
