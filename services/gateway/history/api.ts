@@ -17,7 +17,10 @@ import type { EventLog } from '../../../shared/eventlog/index.js';
 import { ApiError, badRequest, notFound } from '../../../shared/errors.js';
 import type { Database } from '../../../shared/db/index.js';
 import type { EventType } from '../../../shared/resources/meta.js';
-import { apiVersionOf, resolveResource, type ResourceInfo } from '../../../shared/resources/registry.js';
+import { apiVersionOf, resolveResource, resourceByKind, type ResourceInfo } from '../../../shared/resources/registry.js';
+import type { RequestAttributes } from '../../../shared/auth/user.js';
+import type { Authorizer } from '../authz/authorizer.js';
+import { actingUser, forbidden } from '../authz/index.js';
 import { parseLabelSelector } from '../../../shared/resources/selectors.js';
 import { parsePoint, sincePoint, type Point } from '../../../shared/history/points.js';
 import { jsonPatch, revisionDiff } from '../../../shared/history/diff.js';
@@ -50,7 +53,12 @@ export interface HistoryDeps {
   readonly tracker: CheckpointTracker;
   readonly reads: Reads;
   readonly now: () => Date;
+  /** Authorization: reading the history of a kind needs the verb on the kind itself (authz/). */
+  readonly authz?: Authorizer;
 }
+
+/** Throws a 403 unless the request's user may `verb` the kind in the namespace ('' or undefined: all). */
+type Guard = (verb: 'get' | 'list', info: ResourceInfo, namespace: string | undefined) => void;
 
 const EVENT_TYPES: readonly EventType[] = ['ADDED', 'MODIFIED', 'DELETED'];
 
@@ -79,7 +87,14 @@ export function registerHistoryRoutes(app: FastifyInstance, d: HistoryDeps): voi
       const q = parseQuery(req.query as RawQuery);
       if (isTrue(q.watch)) throw new ApiError('MethodNotAllowed', `watch is not supported on ${resource}.${GROUP}: the past does not change; list it again`);
       const table = resource === 'revisions' ? tableRequest(req.headers.accept, q.includeObject) : undefined;
-      const body = await api.serve(resource!, ns, resource === 'revisions' ? withFieldSelector(q) : q);
+      const user = actingUser(req);
+      const guard: Guard = (verb, info, namespace) => {
+        if (!d.authz) return;
+        const a: RequestAttributes = { user, verb, resourceRequest: true, apiGroup: info.group, apiVersion: info.version, resource: info.plural, ...(info.namespaced && namespace ? { namespace } : {}) };
+        const dec = d.authz.authorize(a);
+        if (!dec.allowed) throw forbidden(a, dec.reason);
+      };
+      const body = await api.serve(resource!, ns, resource === 'revisions' ? withFieldSelector(q) : q, guard);
       if (table) {
         // Sent as bytes: fastify would rewrite the media type's parameters.
         return reply.code(200).header('content-type', tableContentType(table)).send(Buffer.from(JSON.stringify(revisionTable(body as RevisionListBody, table))));
@@ -96,16 +111,24 @@ class HistoryApi {
     this.store = new HistoryStore(d.db, d.log);
   }
 
-  serve(resource: HistoryResource, ns: string | undefined, q: Query): Promise<object> {
+  serve(resource: HistoryResource, ns: string | undefined, q: Query, guard: Guard): Promise<object> {
     switch (resource) {
       case 'revisions':
-        return this.revisions(ns, q);
+        return this.revisions(ns, q, guard);
       case 'diffs':
-        return this.diff(ns, q);
+        return this.diff(ns, q, guard);
       case 'changes':
-        return this.changes(ns, q);
+        return this.changes(ns, q, guard);
       case 'objects':
-        return this.objects(ns, q);
+        return this.objects(ns, q, guard);
+    }
+  }
+
+  /** Every kind on a page must be listable by the user (a page mixing kinds is refused as a whole, never filtered). */
+  private guardKinds(rows: readonly { kind: string }[], ns: string | undefined, guard: Guard): void {
+    for (const kind of new Set(rows.map((r) => r.kind))) {
+      const info = resourceByKind(kind);
+      if (info) guard('list', info, ns);
     }
   }
 
@@ -168,8 +191,9 @@ class HistoryApi {
 
   // ---- revisions --------------------------------------------------------------------------------
 
-  private async revisions(ns: string | undefined, q: Query): Promise<object> {
+  private async revisions(ns: string | undefined, q: Query, guard: Guard): Promise<object> {
     const info = this.kindOf(q);
+    if (info) guard(q.name ? 'get' : 'list', info, ns);
     if (q.name && !info) throw badRequest('name needs kind', [{ reason: 'FieldValueRequired', message: 'Required value', field: 'kind' }]);
     const type = q.type ? q.type.toUpperCase() : undefined;
     if (type && !(EVENT_TYPES as readonly string[]).includes(type)) {
@@ -200,6 +224,7 @@ class HistoryApi {
     const more = limit !== undefined && rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     if (q.name && info && page.length === 0 && after === undefined) throw notFound(info.plural, info.group, q.name);
+    if (!info) this.guardKinds(page, ns, guard);
     const withObjects = q.objects === undefined || isTrue(q.objects);
     const seqs = page.map((r) => r.sequence);
     const bodies = withObjects ? await this.store.bodies(seqs) : new Map<number, RevisionBody | null>();
@@ -256,10 +281,11 @@ class HistoryApi {
     return { kind: info.kind, namespace, name: q.name, uid: null };
   }
 
-  private async diff(ns: string | undefined, q: Query): Promise<object> {
+  private async diff(ns: string | undefined, q: Query, guard: Guard): Promise<object> {
     const now = await this.current();
     const key = await this.objectKey(ns, q);
-    const info = resolveResource(key.kind);
+    const info = resourceByKind(key.kind);
+    if (info) guard('get', info, key.namespace);
     const toP = this.point(q, 'to');
     const toSeq = toP ? await this.seqOf(toP, now) : now;
     const to = await this.store.revisionAt(key.kind, key.namespace, key.name, toSeq);
@@ -295,8 +321,9 @@ class HistoryApi {
 
   // ---- changes ----------------------------------------------------------------------------------
 
-  private async changes(ns: string | undefined, q: Query): Promise<object> {
+  private async changes(ns: string | undefined, q: Query, guard: Guard): Promise<object> {
     const info = this.kindOf(q);
+    if (info) guard('list', info, ns);
     const limit = this.limitOf(q);
     let from: number;
     let to: number;
@@ -319,6 +346,7 @@ class HistoryApi {
     });
     const more = limit !== undefined && rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
+    if (!info) this.guardKinds(page, ns, guard);
     const withDiffs = q.diffs === undefined || isTrue(q.diffs);
     // The unified YAML diff of every object costs more than everything else together: on request only.
     const unified = withDiffs && isTrue(q.unified);
@@ -360,9 +388,10 @@ class HistoryApi {
 
   // ---- objects at a point -----------------------------------------------------------------------
 
-  private async objects(ns: string | undefined, q: Query): Promise<object> {
+  private async objects(ns: string | undefined, q: Query, guard: Guard): Promise<object> {
     const info = this.kindOf(q);
     if (!info) throw badRequest('kind is required', [{ reason: 'FieldValueRequired', message: 'Required value', field: 'kind' }]);
+    guard(q.name ? 'get' : 'list', info, ns);
     const at = this.point(q, 'at');
     if (!at) throw badRequest('at is required: a sequence or an RFC 3339 time', [{ reason: 'FieldValueRequired', message: 'Required value', field: 'at' }]);
     const now = await this.current();
