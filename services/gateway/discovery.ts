@@ -1,6 +1,7 @@
 /** Discovery documents kubectl and client libraries read before anything else. */
 import { allResources, type ResourceInfo } from '../../shared/resources/registry.js';
 import { CONVERTED_VERSIONS, groupVersions, resourcesIn } from './paths.js';
+import { historyApiGroup } from './history/resources.js';
 
 export const VERSION_INFO = {
   major: '1',
@@ -37,7 +38,8 @@ function servedGroupVersions(): string[] {
 
 export function apiGroupList(): object {
   const groups = [...new Set([...allResources().filter((r) => r.group).map((r) => r.group), ...Object.keys(UNSTORED).map((gv) => gv.split('/')[0]!)])];
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(apiGroup) };
+  // history.jetkube.io is served by the gateway itself (history/api.ts), not by a registered kind.
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups.map(apiGroup), historyApiGroup()] };
 }
 
 export function apiGroup(name: string): object {

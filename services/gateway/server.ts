@@ -46,6 +46,7 @@ import type { PodDisruptionBudget } from '../../shared/resources/pdb.js';
 import { admitPod } from './pod-admission.js';
 import { admitDefaultIngressClass } from './ingress-admission.js';
 import type { IngressClass } from '../../shared/resources/ingress.js';
+import { registerHistoryRoutes } from './history/api.js';
 import { authConfigFromEnv, type AuthConfig } from '../../shared/auth/authn/index.js';
 import { pkiConfigFromEnv } from '../../shared/config.js';
 import { authenticateRequest, gatewayAuthn, installAuthentication, type GatewayAuthn } from './authn.js';
@@ -279,6 +280,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     if (parsed.type === 'notfound') throw new ApiError('NotFound', 'the server could not find the requested resource');
     return serve(req, reply, parsed.target);
   };
+  // history.jetkube.io/v1 (history/api.ts): its routes are more specific than /apis/*.
+  registerHistoryRoutes(app, { db, log, tracker, reads, now, authz });
   registerAuthenticationApi(app, authn, store, now);
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler });
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/apis/*', handler });

@@ -14,6 +14,7 @@ import { parseTargets, slashName, type Target } from './kinds.js';
 import { buildTable, tableText, type TableOptions } from './print-table.js';
 import { getTabWriter, type TabWriter } from './tabwriter.js';
 import { watchForever } from './stream.js';
+import { checkPoint, historyPath, kindParam } from './history.js';
 
 export interface GetOptions {
   readonly output?: string;
@@ -23,6 +24,8 @@ export interface GetOptions {
   readonly watch?: boolean;
   readonly showLabels?: boolean;
   readonly noHeaders?: boolean;
+  /** A sequence or an RFC 3339 time: the objects as they were then (history.ts). */
+  readonly at?: string;
 }
 
 export const OUTPUT_FORMATS = ['wide', 'yaml', 'json', 'name'] as const;
@@ -58,6 +61,7 @@ export function noResourcesMessage(ctx: Pick<Ctx, 'namespace'>, targets: readonl
 async function fetchTarget(ctx: Ctx, t: Target, opts: GetOptions, errors: string[]): Promise<Fetched> {
   const rc = ctx.client.resource(t.info.plural);
   const ns = namespaceFor(ctx, t.info, opts.allNamespaces);
+  if (opts.at !== undefined) return fetchAt(ctx, t, ns, opts, errors);
   if (!t.names.length) {
     const list = await rc.list(ns, { labelSelector: opts.selector, fieldSelector: opts.fieldSelector });
     return { info: t.info, objects: list.items.map((o) => withTypeMeta(t.info, o)), resourceVersion: list.metadata.resourceVersion };
@@ -72,6 +76,29 @@ async function fetchTarget(ctx: Ctx, t: Target, opts: GetOptions, errors: string
     }
   }
   return { info: t.info, objects, resourceVersion: objects[objects.length - 1]?.metadata.resourceVersion };
+}
+
+/** `--at`: the list, or each named object, as it was at a sequence or time (history.jetkube.io objects). */
+async function fetchAt(ctx: Ctx, t: Target, ns: string | undefined, opts: GetOptions, errors: string[]): Promise<Fetched> {
+  const at = checkPoint(opts.at, 'at')!;
+  const kind = kindParam(t.info);
+  if (!t.names.length) {
+    const list = await ctx.client.request<{ metadata: { resourceVersion?: string }; items: KObject[] }>(
+      'GET',
+      historyPath('objects', ns, { kind, at, labelSelector: opts.selector, fieldSelector: opts.fieldSelector }),
+    );
+    return { info: t.info, objects: list.items.map((o) => withTypeMeta(t.info, o)), resourceVersion: list.metadata.resourceVersion };
+  }
+  const objects: KObject[] = [];
+  for (const name of t.names) {
+    try {
+      objects.push(withTypeMeta(t.info, await ctx.client.request<KObject>('GET', historyPath('objects', ns ?? (t.info.namespaced ? ctx.namespace : undefined), { kind, name, at }))));
+    } catch (e) {
+      if (!isApiError(e) || e.cause !== undefined || e.reason !== 'NotFound') throw e;
+      errors.push(errorLine(e, ctx.server));
+    }
+  }
+  return { info: t.info, objects };
 }
 
 function checkOutput(output: string | undefined): void {
@@ -107,6 +134,7 @@ export function renderGet(fetched: readonly Fetched[], opts: GetOptions, single:
 export async function get(ctx: Ctx, args: readonly string[], opts: GetOptions): Promise<number> {
   checkOutput(opts.output);
   const targets = parseTargets(args);
+  if (opts.watch && opts.at !== undefined) throw new UsageError('--watch and --at are mutually exclusive: the past does not change');
   if (opts.watch && (targets.length !== 1 || targets[0]!.names.length > 1)) {
     throw new UsageError('watch is only supported on individual resources and resource collections');
   }

@@ -9,7 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { action, serverOf, type Ctx } from './context.js';
 import { errorLine, exitCodeOf, EXIT_USAGE } from './errors.js';
 import { parseBool, parseDuration, parseIntFlag } from './flags.js';
-import { parseSingle } from './kinds.js';
+import { parseSingle, resolveKind } from './kinds.js';
 import { apply } from './apply.js';
 import { get, type GetOptions } from './get.js';
 import { describe, type DescribeOptions } from './describe.js';
@@ -20,6 +20,7 @@ import { rolloutHistory, rolloutStatus, rolloutUndo } from './rollout.js';
 import { logs } from './logs.js';
 import { events, type EventsFlags } from './events.js';
 import type { ReplayFlags } from './replay.js';
+import { changes, diff, history, type ChangesFlags, type DiffFlags } from './history.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 const boolOption = (flag: string, description: string, dflt: boolean) =>
@@ -55,6 +56,7 @@ program
   .option('-w, --watch', 'after the list, print every change')
   .option('--show-labels', 'add a LABELS column')
   .option('--no-headers', 'leave the header line out')
+  .option('--at <seq|time>', 'the objects as they were at this sequence (resourceVersion) or RFC 3339 time')
   .action(action((ctx, kind: string, names: string[], opts: GetOptions & { headers: boolean }) => get(ctx, [kind, ...names], { ...opts, noHeaders: !opts.headers }), { customKinds: true }));
 
 program
@@ -146,6 +148,34 @@ program
   .option('-w, --watch', 'after the list, print new events')
   .option('--no-headers', 'leave the header line out')
   .action(action((ctx, o: EventsFlags & { headers: boolean }) => events(ctx, { ...o, noHeaders: !o.headers })));
+
+program
+  .command('history')
+  .description("an object's revisions from the event log: sequence, time, type and what changed")
+  .argument('<args...>', 'KIND/NAME or KIND NAME')
+  .option('-o, --output <format>', 'json or yaml (default: a table)')
+  .action(action((ctx, args: string[], o: { output?: string }) => history(ctx, parseSingle(args, 'history'), o), { customKinds: true }));
+
+program
+  .command('diff')
+  .description('a unified YAML diff of an object between two points (a sequence or an RFC 3339 time); default: its last change')
+  .argument('<args...>', 'KIND/NAME or KIND NAME')
+  .option('--from <seq|time>', 'the older point')
+  .option('--to <seq|time>', 'the newer point (default: now)')
+  .option('--since <duration>', 'the older point as a duration back from now (10m, 1h30m)')
+  .option('-o, --output <format>', 'json or yaml: the whole diff, JSON patch included')
+  .action(action((ctx, args: string[], o: DiffFlags) => diff(ctx, parseSingle(args, 'diff'), o), { customKinds: true }));
+
+program
+  .command('changes')
+  .description('the objects added, modified and deleted between two points')
+  .option('--since <duration>', 'from this long ago (15m, 1h)')
+  .option('--from <seq|time>', 'from this sequence or RFC 3339 time')
+  .option('--to <seq|time>', 'up to this point (default: now)')
+  .option('--kind <kind>', 'only objects of this kind')
+  .option('-A, --all-namespaces', 'every namespace (and cluster-scoped objects)')
+  .option('-o, --output <format>', 'json or yaml (default: a table)')
+  .action(action((ctx, o: ChangesFlags) => changes(ctx, o, o.kind ? resolveKind(o.kind) : undefined), { customKinds: true }));
 
 program
   .command('replay')

@@ -44,9 +44,9 @@ export function applySql(plan: BatchPlan, opts: ApplyOptions = {}): string {
   }
   if (plan.mirror.length) {
     ctes.push(
-      `m as (insert into events (sequence, time, type, kind, namespace, name, uid) ` +
+      `m as (insert into events (sequence, time, type, kind, namespace, name, uid, generation, labels, owner_uids) ` +
         `select * from json_to_recordset(${jsonLiteral(plan.mirror)}::json) ` +
-        `as r(sequence bigint, time timestamptz, type text, kind text, namespace text, name text, uid text) ` +
+        `as r(sequence bigint, time timestamptz, type text, kind text, namespace text, name text, uid text, generation bigint, labels jsonb, owner_uids text[]) ` +
         `where r.sequence > (select last_seq from cp) on conflict (sequence) do nothing)`,
     );
   }

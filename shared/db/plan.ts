@@ -46,6 +46,9 @@ export interface MirrorRow {
   readonly namespace: string;
   readonly name: string;
   readonly uid: string | null;
+  readonly generation: number | null;
+  readonly labels: Readonly<Record<string, string>> | null;
+  readonly owner_uids: readonly string[] | null;
 }
 
 /** A message recorded instead of projected (poison). */
@@ -84,7 +87,7 @@ export function planBatch(events: readonly ProjectedEvent[], deadLetters: readon
       continue;
     }
     const { namespace, name, uid } = eventKey(e);
-    mirror.push({ sequence: e.seq, time: e.time, type: e.type, kind: e.info.kind, namespace, name, uid });
+    mirror.push({ sequence: e.seq, time: e.time, type: e.type, kind: e.info.kind, namespace, name, uid, ...historyColumns(e.object) });
     let perTable = newest.get(table);
     if (!perTable) newest.set(table, (perTable = new Map()));
     // The kind is part of the key: several kinds may share a table (custom_objects).
@@ -110,4 +113,15 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);
   if (list) list.push(v);
   else m.set(k, [v]);
+}
+
+/** The history columns of a mirror row (migration 2026_12_06_0010): generation, labels, owner uids. */
+export function historyColumns(o: KObject): Pick<MirrorRow, 'generation' | 'labels' | 'owner_uids'> {
+  const m = (o.metadata ?? {}) as { readonly [k: string]: unknown };
+  const generation = typeof m.generation === 'number' && Number.isSafeInteger(m.generation) ? m.generation : null;
+  const labels = m.labels && typeof m.labels === 'object' && !Array.isArray(m.labels) ? (m.labels as Record<string, string>) : null;
+  const owners = Array.isArray(m.ownerReferences)
+    ? m.ownerReferences.map((r) => (r && typeof r === 'object' ? (r as { uid?: unknown }).uid : undefined)).filter((u): u is string => typeof u === 'string')
+    : [];
+  return { generation, labels, owner_uids: owners.length ? owners : null };
 }

@@ -45,6 +45,12 @@ export interface EventsTable {
   namespace: string;
   name: string;
   uid: string | null;
+  /** metadata.generation after the event (null for events mirrored before the history migration). */
+  generation: number | null;
+  /** metadata.labels after the event. */
+  labels: Jsonb<Record<string, string>> | null;
+  /** The uids of metadata.ownerReferences after the event. */
+  owner_uids: string[] | null;
 }
 
 /** Exactly one row (id = 1): the last stream sequence applied. */

@@ -193,8 +193,13 @@ export class EventLog {
 
   /** One message by sequence, or null if it is gone (compacted) or never existed. */
   async getBySeq(seq: number): Promise<StoredEvent | null> {
-    const m = await reachable(this.jsm.direct.getMessage(this.stream, { seq }));
+    const m = await this.getRawBySeq(seq);
     return m ? toStoredEvent(this.root, m) : null;
+  }
+
+  /** The raw message at a sequence (headers included), or null if it is gone or never existed. */
+  async getRawBySeq(seq: number): Promise<StoredMsg | null> {
+    return reachable(this.jsm.direct.getMessage(this.stream, { seq }));
   }
 
   /**

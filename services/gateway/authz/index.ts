@@ -52,7 +52,7 @@ export function actingUser(req: FastifyRequest): UserInfo {
   return acting.get(req) ?? userOf(req);
 }
 
-function forbidden(a: RequestAttributes, reason = ''): ApiError {
+export function forbidden(a: RequestAttributes, reason = ''): ApiError {
   const why = forbiddenMessage(a) + (reason ? `: ${reason}` : '');
   if (!a.resourceRequest) return forbiddenError('', '', '', why);
   return forbiddenError(a.resource ?? '', a.apiGroup ?? '', a.name ?? '', why);

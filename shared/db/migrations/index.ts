@@ -14,6 +14,7 @@ import * as statefulSets from './2026_12_06_0009_statefulsets.js';
 import * as rbac from './2026_12_06_0010_rbac.js';
 import * as storage from './2026_12_06_0011_storage.js';
 import * as hpas from './2026_12_06_0012_hpas.js';
+import * as eventHistory from './2026_12_06_0013_event_history.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_22_0001_initial': initial,
@@ -30,6 +31,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_06_0010_rbac': rbac,
   '2026_12_06_0011_storage': storage,
   '2026_12_06_0012_hpas': hpas,
+  '2026_12_06_0013_event_history': eventHistory,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,133 @@
+/**
+ * The history API's resources as Kubernetes-style objects (pure): Revision, RevisionDiff, Change and
+ * their lists, plus the group's discovery documents.
+ */
+import type { Operation } from 'fast-json-patch';
+import type { KObject } from '../../../shared/resources/meta.js';
+import { apiVersionOf, resourceByKind } from '../../../shared/resources/registry.js';
+import type { Author } from './author.js';
+import type { RevisionRow } from './store.js';
+
+export const GROUP = 'history.jetkube.io';
+export const VERSION = 'v1';
+export const GROUP_VERSION = `${GROUP}/${VERSION}`;
+
+/** The resources of the group: what each answers is in README.md ("History API"). */
+export const HISTORY_RESOURCES = [
+  { name: 'revisions', singularName: 'revision', kind: 'Revision' },
+  { name: 'diffs', singularName: 'diff', kind: 'RevisionDiff' },
+  { name: 'changes', singularName: 'change', kind: 'Change' },
+  { name: 'objects', singularName: 'object', kind: 'PastObject' },
+] as const;
+
+export type HistoryResource = (typeof HISTORY_RESOURCES)[number]['name'];
+
+export function historyApiGroup(): object {
+  const v = { groupVersion: GROUP_VERSION, version: VERSION };
+  return { kind: 'APIGroup', apiVersion: 'v1', name: GROUP, versions: [v], preferredVersion: v };
+}
+
+export function historyResourceList(): object {
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: GROUP_VERSION,
+    resources: HISTORY_RESOURCES.map((r) => ({ name: r.name, singularName: r.singularName, namespaced: true, kind: r.kind, verbs: ['get', 'list'], storageVersionHash: '' })),
+  };
+}
+
+export interface InvolvedObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly uid?: string;
+}
+
+export function involvedObject(r: Pick<RevisionRow, 'kind' | 'namespace' | 'name' | 'uid'>): InvolvedObject {
+  const info = resourceByKind(r.kind);
+  return {
+    apiVersion: info ? apiVersionOf(info) : '',
+    kind: r.kind,
+    ...(r.namespace ? { namespace: r.namespace } : {}),
+    name: r.name,
+    ...(r.uid ? { uid: r.uid } : {}),
+  };
+}
+
+function pluralOf(kind: string): string {
+  return resourceByKind(kind)?.plural ?? kind.toLowerCase();
+}
+
+/** `2026-12-06T18:00:00.123456Z` → `2026-12-06T18:00:00Z` (metav1.Time). */
+const seconds = (t: string) => t.replace(/\.\d+Z$/, 'Z');
+
+export interface RevisionExtras {
+  readonly object?: KObject;
+  readonly author?: Author;
+  /** The log no longer holds this revision's body. */
+  readonly compacted?: boolean;
+  readonly summary?: string;
+}
+
+export function revisionResource(r: RevisionRow, x: RevisionExtras): object {
+  return {
+    apiVersion: GROUP_VERSION,
+    kind: 'Revision',
+    metadata: {
+      name: `${pluralOf(r.kind)}.${r.name}.${r.sequence}`,
+      ...(r.namespace ? { namespace: r.namespace } : {}),
+      resourceVersion: String(r.sequence),
+      creationTimestamp: seconds(r.time),
+    },
+    involvedObject: involvedObject(r),
+    sequence: r.sequence,
+    time: r.time,
+    type: r.type,
+    ...(r.generation !== null ? { generation: r.generation } : {}),
+    resourceVersion: String(r.sequence),
+    ...(x.author ? { author: x.author } : {}),
+    ...(x.summary !== undefined ? { summary: x.summary } : {}),
+    ...(x.compacted ? { compacted: true } : {}),
+    ...(x.object ? { object: x.object } : {}),
+  };
+}
+
+export function pointOf(r: RevisionRow | null): object | null {
+  return r ? { sequence: r.sequence, time: r.time, type: r.type, resourceVersion: String(r.sequence), ...(r.generation !== null ? { generation: r.generation } : {}) } : null;
+}
+
+export function diffResource(key: Pick<RevisionRow, 'kind' | 'namespace' | 'name' | 'uid'>, from: RevisionRow | null, to: RevisionRow | null, patch: Operation[], unified: string): object {
+  return {
+    apiVersion: GROUP_VERSION,
+    kind: 'RevisionDiff',
+    metadata: {
+      name: `${pluralOf(key.kind)}.${key.name}`,
+      ...(key.namespace ? { namespace: key.namespace } : {}),
+      ...(to ? { resourceVersion: String(to.sequence) } : {}),
+    },
+    involvedObject: involvedObject(key),
+    from: pointOf(from),
+    to: pointOf(to),
+    patch,
+    unified,
+  };
+}
+
+export type NetChange = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** What happened to an object over a window, from whether it existed at each end. */
+export function netChange(existedBefore: boolean, existsAfter: boolean): NetChange {
+  if (existedBefore && existsAfter) return 'MODIFIED';
+  return existsAfter ? 'ADDED' : 'DELETED';
+}
+
+export function listResource(kind: string, resourceVersion: number, items: readonly object[], extra: object = {}, continueToken?: string): object {
+  return {
+    apiVersion: GROUP_VERSION,
+    kind,
+    metadata: { resourceVersion: String(resourceVersion), ...(continueToken ? { continue: continueToken } : {}) },
+    ...extra,
+    items,
+  };
+}

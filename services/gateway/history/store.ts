@@ -1,0 +1,288 @@
+/**
+ * The history API's reads (I/O only). Metadata comes from the events mirror (one row per event:
+ * sequence, time, type, kind, namespace, name, uid, generation, labels, owner uids); bodies come
+ * from the log by direct get of their sequence. Nothing is replayed. A body the log no longer holds
+ * (compacted by the per-object history limit) is 410 Gone wherever the answer needs it.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { EventLog } from '../../../shared/eventlog/index.js';
+import { toStoredEvent } from '../../../shared/eventlog/event-log.js';
+import { ApiError } from '../../../shared/errors.js';
+import type { Database } from '../../../shared/db/index.js';
+import { reachableDb } from '../../../shared/db/errors.js';
+import { labelCondition } from '../../../shared/db/selectors-sql.js';
+import type { EventType, KObject } from '../../../shared/resources/meta.js';
+import type { Requirement } from '../../../shared/resources/selector-types.js';
+import { authorOf, type Author } from './author.js';
+
+/** One event as the mirror records it. */
+export interface RevisionRow {
+  readonly sequence: number;
+  /** RFC 3339, microseconds, UTC. */
+  readonly time: string;
+  readonly type: EventType;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string | null;
+  readonly generation: number | null;
+}
+
+/** A revision's body, read from the log. */
+export interface RevisionBody {
+  readonly object: KObject;
+  readonly author?: Author;
+}
+
+export interface RevisionFilter {
+  readonly namespace?: string;
+  readonly kind?: string;
+  readonly name?: string;
+  readonly uid?: string;
+  readonly ownerUid?: string;
+  readonly labels?: readonly Requirement[];
+  readonly type?: EventType;
+  /** Only sequences above this. */
+  readonly after?: number;
+  /** Only sequences at or below this. */
+  readonly upTo?: number;
+  readonly limit?: number;
+}
+
+/** An object touched between two sequences, with its state before and after. */
+export interface ChangeRow {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly revisions: number;
+  /** The type of the oldest event in the window. */
+  readonly firstType: EventType;
+  /** The newest event in the window. */
+  readonly last: RevisionRow;
+  /** The newest event at or before the window's start, if any. */
+  readonly before: RevisionRow | null;
+}
+
+export interface ChangeFilter {
+  readonly namespace?: string;
+  readonly kind?: string;
+  readonly from: number;
+  readonly to: number;
+  /** Start after this object key (kind, namespace, name). */
+  readonly afterKey?: readonly [string, string, string];
+  readonly limit?: number;
+}
+
+const TIME = sql<string>`to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const READ_CONCURRENCY = 32;
+
+export class HistoryStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly log: EventLog,
+  ) {}
+
+  async revisions(f: RevisionFilter): Promise<RevisionRow[]> {
+    const conds: RawBuilder<unknown>[] = [];
+    if (f.namespace !== undefined) conds.push(sql`namespace = ${f.namespace}`);
+    if (f.kind) conds.push(sql`kind = ${f.kind}`);
+    if (f.name) conds.push(sql`name = ${f.name}`);
+    if (f.uid) conds.push(sql`uid = ${f.uid}`);
+    if (f.ownerUid) conds.push(sql`owner_uids @> array[${f.ownerUid}]::text[]`);
+    if (f.type) conds.push(sql`type = ${f.type}`);
+    if (f.after !== undefined) conds.push(sql`sequence > ${f.after}`);
+    if (f.upTo !== undefined) conds.push(sql`sequence <= ${f.upTo}`);
+    for (const r of f.labels ?? []) conds.push(labelCondition(r));
+    const where = conds.length ? sql`where ${sql.join(conds, sql` and `)}` : sql``;
+    const limit = f.limit !== undefined ? sql`limit ${f.limit}` : sql``;
+    const r = await reachableDb(
+      sql<RawRow>`select sequence, ${TIME} as time, type, kind, namespace, name, uid, generation from events ${where} order by sequence ${limit}`.execute(this.db),
+    );
+    return r.rows.map(toRow);
+  }
+
+  /** The object's newest event at or before `seq` (null if it had none). */
+  async revisionAt(kind: string, namespace: string, name: string, seq: number): Promise<RevisionRow | null> {
+    const r = await reachableDb(
+      sql<RawRow>`select sequence, ${TIME} as time, type, kind, namespace, name, uid, generation from events
+        where kind = ${kind} and namespace = ${namespace} and name = ${name} and sequence <= ${seq}
+        order by sequence desc limit 1`.execute(this.db),
+    );
+    return r.rows[0] ? toRow(r.rows[0]) : null;
+  }
+
+  /**
+   * The object's oldest mirrored event. When it is not an ADDED, the mirror started after the
+   * object's history did (the projector first read the log after compaction): its state before that
+   * event is unknown.
+   */
+  async firstRevision(kind: string, namespace: string, name: string): Promise<RevisionRow | null> {
+    const r = await reachableDb(
+      sql<RawRow>`select sequence, ${TIME} as time, type, kind, namespace, name, uid, generation from events
+        where kind = ${kind} and namespace = ${namespace} and name = ${name} order by sequence limit 1`.execute(this.db),
+    );
+    return r.rows[0] ? toRow(r.rows[0]) : null;
+  }
+
+  /** True if some object of the kind has a mirrored history that starts after `seq` with something other than its creation. */
+  async unknownBefore(kind: string, namespace: string | undefined, seq: number): Promise<boolean> {
+    const r = await reachableDb(
+      sql<{ n: number }>`select count(*)::int as n from (
+          select distinct on (namespace, name) sequence, type from events
+          where kind = ${kind} ${namespace !== undefined ? sql`and namespace = ${namespace}` : sql``}
+          order by namespace, name, sequence) f
+        where f.type <> 'ADDED' and f.sequence > ${seq}`.execute(this.db),
+    );
+    return (r.rows[0]?.n ?? 0) > 0;
+  }
+
+  /** The revision just before `seq` of the same object (null if none). */
+  async revisionBefore(row: RevisionRow): Promise<RevisionRow | null> {
+    return row.sequence > 1 ? this.revisionAt(row.kind, row.namespace, row.name, row.sequence - 1) : null;
+  }
+
+  /** For each row, the same object's revision just before it (one statement for them all). */
+  async previousOf(rows: readonly RevisionRow[]): Promise<Map<number, RevisionRow | null>> {
+    const out = new Map<number, RevisionRow | null>();
+    if (rows.length === 0) return out;
+    const r = await reachableDb(
+      sql<RawRow & { of: string }>`select k.seq as of, e.sequence, ${sql.raw(`to_char(e.time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`)} as time, e.type, e.kind, e.namespace, e.name, e.uid, e.generation
+        from unnest(${rows.map((x) => x.kind)}::text[], ${rows.map((x) => x.namespace)}::text[], ${rows.map((x) => x.name)}::text[], ${rows.map((x) => x.sequence)}::bigint[])
+          as k(kind, namespace, name, seq)
+        left join lateral (
+          select * from events e where e.kind = k.kind and e.namespace = k.namespace and e.name = k.name and e.sequence < k.seq
+          order by e.sequence desc limit 1) e on true`.execute(this.db),
+    );
+    for (const x of r.rows) out.set(Number(x.of), x.sequence === null ? null : toRow(x));
+    return out;
+  }
+
+  /** The last sequence the mirror holds at or before `t` (0 if none). */
+  async seqAtTime(t: Date): Promise<number> {
+    // Stream timestamps rise with the sequence: the newest by time (an index scan) is the one.
+    const r = await reachableDb(sql<{ s: string }>`select sequence as s from events where time <= ${t} order by time desc, sequence desc limit 1`.execute(this.db));
+    return Number(r.rows[0]?.s ?? 0);
+  }
+
+  /** The objects touched in (from, to], ordered by (kind, namespace, name), bytewise. */
+  async changes(f: ChangeFilter): Promise<ChangeRow[]> {
+    const conds: RawBuilder<unknown>[] = [sql`sequence > ${f.from}`, sql`sequence <= ${f.to}`];
+    if (f.namespace !== undefined) conds.push(sql`namespace = ${f.namespace}`);
+    if (f.kind) conds.push(sql`kind = ${f.kind}`);
+    // Keys compare bytewise (COLLATE "C"): cheaper than the database's collation, and the same order
+    // for the continue key's comparison as for the sort.
+    const after = f.afterKey
+      ? sql`where (t.kind collate "C", t.namespace collate "C", t.name collate "C") > (${f.afterKey[0]}, ${f.afterKey[1]}, ${f.afterKey[2]})`
+      : sql``;
+    const limit = f.limit !== undefined ? sql`limit ${f.limit}` : sql``;
+    // One pass over the window's events (aggregates pick the first and last event of each object;
+    // stream time rises with the sequence), then one index probe per object for its state at `from`.
+    const r = await reachableDb(
+      sql<RawChangeRow>`with t as (
+          select kind, namespace, name, count(*) as revisions,
+            max(sequence) as l_sequence, max(time) as l_time,
+            (array_agg(type order by sequence desc))[1] as l_type,
+            (array_agg(uid order by sequence desc))[1] as l_uid,
+            (array_agg(generation order by sequence desc))[1] as l_generation,
+            (array_agg(type order by sequence))[1] as f_type
+          from events where ${sql.join(conds, sql` and `)} group by kind, namespace, name)
+        select t.kind, t.namespace, t.name, t.revisions, t.f_type,
+          t.l_sequence, to_char(t.l_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as l_time, t.l_type, t.l_uid, t.l_generation,
+          b.sequence as b_sequence, b.time as b_time, b.type as b_type, b.uid as b_uid, b.generation as b_generation
+        from t left join lateral (
+          select e.sequence, to_char(e.time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as time, e.type, e.uid, e.generation from events e
+          where e.kind = t.kind and e.namespace = t.namespace and e.name = t.name and e.sequence <= ${f.from}
+          order by e.sequence desc limit 1) b on true
+        ${after}
+        order by t.kind collate "C", t.namespace collate "C", t.name collate "C" ${limit}`.execute(this.db),
+    );
+    return r.rows.map((x) => {
+      const key = { kind: x.kind, namespace: x.namespace, name: x.name };
+      return {
+        ...key,
+        revisions: Number(x.revisions),
+        firstType: x.f_type as EventType,
+        last: { ...key, sequence: Number(x.l_sequence), time: x.l_time, type: x.l_type as EventType, uid: x.l_uid, generation: num(x.l_generation) },
+        before:
+          x.b_sequence === null
+            ? null
+            : { ...key, sequence: Number(x.b_sequence), time: x.b_time!, type: x.b_type as EventType, uid: x.b_uid, generation: num(x.b_generation) },
+      };
+    });
+  }
+
+  /** The body of one revision, or null if the log no longer holds it. */
+  async body(seq: number): Promise<RevisionBody | null> {
+    const m = await this.log.getRawBySeq(seq);
+    if (!m) return null;
+    const ev = toStoredEvent(this.log.root, m);
+    const author = authorOf(m.header);
+    return { object: ev.object, ...(author ? { author } : {}) };
+  }
+
+  /** The body of a revision the answer cannot do without: 410 Gone if the log no longer holds it. */
+  async requiredBody(seq: number): Promise<RevisionBody> {
+    const b = await this.body(seq);
+    if (!b) throw new ApiError('Gone', `too old resource version: ${seq} (that revision has been compacted)`);
+    return b;
+  }
+
+  /** Bodies of many sequences, READ_CONCURRENCY direct gets at a time; null where compacted. */
+  async bodies(seqs: readonly number[]): Promise<Map<number, RevisionBody | null>> {
+    const out = new Map<number, RevisionBody | null>();
+    const todo = [...new Set(seqs)];
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length) {
+        const s = todo[next++]!;
+        out.set(s, await this.body(s));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, todo.length) }, worker));
+    return out;
+  }
+}
+
+interface RawRow {
+  sequence: string;
+  time: string;
+  type: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid: string | null;
+  generation: string | null;
+}
+
+interface RawChangeRow {
+  kind: string;
+  namespace: string;
+  name: string;
+  revisions: string;
+  f_type: string;
+  l_sequence: string;
+  l_time: string;
+  l_type: string;
+  l_uid: string | null;
+  l_generation: string | null;
+  b_sequence: string | null;
+  b_time: string | null;
+  b_type: string | null;
+  b_uid: string | null;
+  b_generation: string | null;
+}
+
+const num = (v: string | number | null) => (v === null ? null : Number(v));
+
+function toRow(r: RawRow): RevisionRow {
+  return {
+    sequence: Number(r.sequence),
+    time: r.time,
+    type: r.type as EventType,
+    kind: r.kind,
+    namespace: r.namespace,
+    name: r.name,
+    uid: r.uid,
+    generation: num(r.generation),
+  };
+}
