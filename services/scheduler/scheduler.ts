@@ -11,7 +11,7 @@ import type { ServiceContext } from '../../shared/service/context.js';
 import { EventRecorder } from '../../shared/client/index.js';
 import { isConflict, isNotFound } from '../../shared/errors.js';
 import { objectKey as keyOf, WorkQueue, type Informer } from '../../shared/informer/index.js';
-import type { Node, Pod, PodCondition } from '../../shared/resources/types.js';
+import type { Namespace, Node, Pod, PodCondition } from '../../shared/resources/types.js';
 import { preparePod, schedulePod, SchedulerCache } from '../../shared/scheduling/index.js';
 import { rfc3339 } from '../../shared/resources/time.js';
 
@@ -37,6 +37,7 @@ export class Scheduler {
   readonly cache = new SchedulerCache();
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
+  private readonly namespaces: Informer<Namespace>;
   private readonly queue: WorkQueue;
   private readonly recorder: EventRecorder;
   private readonly name: string;
@@ -57,6 +58,8 @@ export class Scheduler {
     this.now = opts.now ?? (() => new Date());
     this.pods = ctx.informers.informer<Pod>('pods');
     this.nodes = ctx.informers.informer<Node>('nodes');
+    // Namespace labels, for pod affinity's namespaceSelector.
+    this.namespaces = ctx.informers.informer<Namespace>('namespaces');
     this.queue = new WorkQueue({ baseMs: opts.backoffBaseMs ?? 1000, capMs: opts.backoffCapMs ?? 10_000 });
     this.recorder = new EventRecorder(ctx.client, { component: this.name, log: ctx.log, now: this.now });
     const r = ctx.registry;
@@ -86,6 +89,11 @@ export class Scheduler {
       onDelete: (n) => {
         this.cache.removeNode(n.metadata.name!);
       },
+    });
+    this.namespaces.addEventHandler({
+      onAdd: (ns) => this.onNamespace(ns),
+      onUpdate: (_o, ns) => this.onNamespace(ns),
+      onDelete: (ns) => this.cache.removeNamespace(ns.metadata.name!),
     });
     this.pods.addEventHandler({
       onAdd: (p) => this.onPod(p),
@@ -129,6 +137,11 @@ export class Scheduler {
     this.retryUnschedulable();
   }
 
+  private onNamespace(ns: Namespace): void {
+    this.cache.upsertNamespace(ns.metadata.name!, ns.metadata.labels);
+    this.retryUnschedulable();
+  }
+
   private onPod(p: Pod): void {
     if (p.spec.nodeName) {
       this.unschedulable.delete(keyOf(p));
@@ -144,6 +157,9 @@ export class Scheduler {
     const name = p.spec.schedulerName || DEFAULT_SCHEDULER_NAME;
     if (name !== this.name) return false;
     if (p.metadata.deletionTimestamp) return false;
+    // A gated pod waits (its PodScheduled=False/SchedulingGated condition is set on create);
+    // removing the last gate is an update that queues it.
+    if ((p.spec.schedulingGates?.length ?? 0) > 0) return false;
     const phase = p.status?.phase;
     return phase !== 'Succeeded' && phase !== 'Failed';
   }
