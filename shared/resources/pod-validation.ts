@@ -497,10 +497,10 @@ export function validatePodSpecUpdate(spec: PodSpec, old: PodSpec): StatusCause[
     activeDeadlineSeconds: spec.activeDeadlineSeconds,
     tolerations: spec.tolerations,
     nodeName: spec.nodeName,
-    // Removing scheduling gates is allowed (adding one is reported above).
-    ...(gateCauses.length === 0 ? { schedulingGates: spec.schedulingGates } : {}),
+    // Removing scheduling gates is allowed (adding one is reported above, on its own).
+    schedulingGates: spec.schedulingGates,
   };
-  if (gateCauses.length === 0 && normalized.schedulingGates === undefined) delete (normalized as { schedulingGates?: unknown }).schedulingGates;
+  if (normalized.schedulingGates === undefined) delete (normalized as { schedulingGates?: unknown }).schedulingGates;
   if (!deepEqual(normalized, spec)) causes.push(forbidden('spec', POD_UPDATE_MESSAGE));
   return causes;
 }
