@@ -14,7 +14,8 @@
  *   a node passes when, for every term, its topology domain has such a pod; if no pod anywhere
  *   matches and the incoming pod matches its own terms, it may go anywhere that has the keys;
  * - anti-affinity: no pod matching a term in the node's domain; symmetry: the node's domain holds no
- *   pod whose required anti-affinity term matches the incoming pod.
+ *   pod whose required anti-affinity term matches the incoming pod. Checked in that order
+ *   (affinity, anti-affinity, existing pods' anti-affinity), the first failure being the reason.
  * Pure.
  */
 import type { LabelSelector, Pod, PodAffinityTerm, WeightedPodAffinityTerm } from '../resources/types.js';
@@ -172,29 +173,35 @@ export function affinityPreFilter(pod: AffinityPod, nodes: readonly NodeInfo[], 
   return st;
 }
 
-/** Filter, in Kubernetes' order: existing pods' anti-affinity, the pod's anti-affinity, then its affinity. */
+/** Filter, in Kubernetes' order: the pod's affinity, its anti-affinity, then existing pods' anti-affinity. */
 export function affinityFilter(st: AffinityFilterState, ni: NodeInfo): string | undefined {
   const labels = ni.labels;
+  const info = st.pod.affinity;
+  if (info && !satisfiesAffinity(st, info, labels)) return REASON_AFFINITY;
+  if (info) {
+    for (const t of info.requiredAntiAffinity) {
+      const v = labels.get(t.topologyKey);
+      if (v !== undefined && (st.anti.get(pairKey(t.topologyKey, v)) ?? 0) > 0) return REASON_ANTI_AFFINITY;
+    }
+  }
   if (st.existingAnti.size > 0) {
     for (const [k, v] of labels) if ((st.existingAnti.get(pairKey(k, v)) ?? 0) > 0) return REASON_EXISTING_ANTI_AFFINITY;
   }
-  const info = st.pod.affinity;
-  if (!info) return undefined;
-  for (const t of info.requiredAntiAffinity) {
-    const v = labels.get(t.topologyKey);
-    if (v !== undefined && (st.anti.get(pairKey(t.topologyKey, v)) ?? 0) > 0) return REASON_ANTI_AFFINITY;
-  }
-  if (info.requiredAffinity.length === 0) return undefined;
+  return undefined;
+}
+
+function satisfiesAffinity(st: AffinityFilterState, info: PodAffinityInfo, labels: ReadonlyMap<string, string>): boolean {
+  if (info.requiredAffinity.length === 0) return true;
   let podsExist = true;
   for (const t of info.requiredAffinity) {
     const v = labels.get(t.topologyKey);
-    if (v === undefined) return REASON_AFFINITY; // every topology key must be on the node
+    if (v === undefined) return false; // every topology key must be on the node
     if ((st.affinity.get(pairKey(t.topologyKey, v)) ?? 0) <= 0) podsExist = false;
   }
-  if (podsExist) return undefined;
+  if (podsExist) return true;
   // The first pod of a group with affinity to itself may go anywhere that has the keys.
   const self = st.pod;
-  return st.affinity.size === 0 && matchesAll(info.requiredAffinity, self.namespace, self.labels, undefined) ? undefined : REASON_AFFINITY;
+  return st.affinity.size === 0 && matchesAll(info.requiredAffinity, self.namespace, self.labels, undefined);
 }
 
 /** PreScore state: topology key → value → score. */
