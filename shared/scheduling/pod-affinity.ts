@@ -114,10 +114,15 @@ export interface AffinityPod {
 /** Namespace name → labels (for namespaceSelector). */
 export type NamespaceLabels = (namespace: string) => Labels | undefined;
 
-type PairCounts = Map<string, number>;
-const pairKey = (k: string, v: string): string => `${k}\u0000${v}`;
+/** Topology key → value → count. */
+type PairCounts = Map<string, Map<string, number>>;
 function bump(m: PairCounts, k: string, v: string, by: number): void {
-  m.set(pairKey(k, v), (m.get(pairKey(k, v)) ?? 0) + by);
+  let inner = m.get(k);
+  if (!inner) m.set(k, (inner = new Map()));
+  inner.set(v, (inner.get(v) ?? 0) + by);
+}
+function countOf(m: PairCounts, k: string, v: string): number {
+  return m.get(k)?.get(v) ?? 0;
 }
 
 /** PreFilter state: counts per topology pair. */
@@ -142,10 +147,12 @@ export function affinityPreFilter(pod: AffinityPod, nodes: readonly NodeInfo[], 
   if (req.length === 0 && anti.length === 0 && podsWithRequiredAnti === 0) return undefined;
   const st: AffinityFilterState = { pod, existingAnti: new Map(), affinity: new Map(), anti: new Map() };
   const ownNsLabels = nsLabels(pod.namespace);
-  for (const ni of nodes) {
-    if (!ni.node) continue;
+  const own = req.length > 0 || anti.length > 0;
+  for (let i = 0; i < nodes.length; i++) {
+    const ni = nodes[i]!;
+    if (ni.pods.size === 0 || !ni.node) continue;
     const labels = ni.labels;
-    if (podsWithRequiredAnti > 0 && ni.podsWithRequiredAntiAffinity > 0) {
+    if (ni.podsWithRequiredAntiAffinity > 0) {
       for (const e of ni.pods.values()) {
         const terms = e.affinity?.requiredAntiAffinity;
         if (!terms) continue;
@@ -155,7 +162,7 @@ export function affinityPreFilter(pod: AffinityPod, nodes: readonly NodeInfo[], 
         }
       }
     }
-    if (req.length === 0 && anti.length === 0) continue;
+    if (!own) continue;
     for (const e of ni.pods.values()) {
       const eNs = nsLabels(e.namespace);
       if (req.length > 0 && matchesAll(req, e.namespace, e.labels, eNs)) {
@@ -181,11 +188,14 @@ export function affinityFilter(st: AffinityFilterState, ni: NodeInfo): string | 
   if (info) {
     for (const t of info.requiredAntiAffinity) {
       const v = labels.get(t.topologyKey);
-      if (v !== undefined && (st.anti.get(pairKey(t.topologyKey, v)) ?? 0) > 0) return REASON_ANTI_AFFINITY;
+      if (v !== undefined && countOf(st.anti, t.topologyKey, v) > 0) return REASON_ANTI_AFFINITY;
     }
   }
   if (st.existingAnti.size > 0) {
-    for (const [k, v] of labels) if ((st.existingAnti.get(pairKey(k, v)) ?? 0) > 0) return REASON_EXISTING_ANTI_AFFINITY;
+    for (const [k, byValue] of st.existingAnti) {
+      const v = labels.get(k);
+      if (v !== undefined && (byValue.get(v) ?? 0) > 0) return REASON_EXISTING_ANTI_AFFINITY;
+    }
   }
   return undefined;
 }
@@ -196,7 +206,7 @@ function satisfiesAffinity(st: AffinityFilterState, info: PodAffinityInfo, label
   for (const t of info.requiredAffinity) {
     const v = labels.get(t.topologyKey);
     if (v === undefined) return false; // every topology key must be on the node
-    if ((st.affinity.get(pairKey(t.topologyKey, v)) ?? 0) <= 0) podsExist = false;
+    if (countOf(st.affinity, t.topologyKey, v) <= 0) podsExist = false;
   }
   if (podsExist) return true;
   // The first pod of a group with affinity to itself may go anywhere that has the keys.
@@ -205,13 +215,7 @@ function satisfiesAffinity(st: AffinityFilterState, info: PodAffinityInfo, label
 }
 
 /** PreScore state: topology key → value → score. */
-export type AffinityScoreState = Map<string, Map<string, number>>;
-
-function addScore(m: AffinityScoreState, key: string, value: string, by: number): void {
-  let inner = m.get(key);
-  if (!inner) m.set(key, (inner = new Map()));
-  inner.set(value, (inner.get(value) ?? 0) + by);
-}
+export type AffinityScoreState = PairCounts;
 
 /**
  * PreScore over every node: the incoming pod's preferred terms against placed pods, and placed
@@ -232,14 +236,16 @@ export function affinityPreScore(
   if (!hasConstraints && podsWithAffinity === 0) return undefined;
   const ownNs = nsLabels(pod.namespace);
   const m: AffinityScoreState = new Map();
-  for (const ni of nodes) {
-    if (!ni.node || ni.labels.size === 0) continue;
+  let labels: ReadonlyMap<string, string> = new Map();
+  const term = (t: CompiledAffinityTerm, weight: number, ns: string, l: Labels, nl: Labels | undefined): void => {
+    const v = labels.get(t.topologyKey);
+    if (v !== undefined && termMatches(t, ns, l, nl)) bump(m, t.topologyKey, v, weight);
+  };
+  for (let i = 0; i < nodes.length; i++) {
+    const ni = nodes[i]!;
+    if (ni.pods.size === 0 || !ni.node || ni.labels.size === 0) continue;
     if (!hasConstraints && ni.podsWithAffinity === 0) continue;
-    const labels = ni.labels;
-    const term = (t: CompiledAffinityTerm, weight: number, ns: string, l: Labels, nl: Labels | undefined): void => {
-      const v = labels.get(t.topologyKey);
-      if (v !== undefined && termMatches(t, ns, l, nl)) addScore(m, t.topologyKey, v, weight);
-    };
+    labels = ni.labels;
     for (const e of ni.pods.values()) {
       if (hasConstraints) {
         const eNs = nsLabels(e.namespace);

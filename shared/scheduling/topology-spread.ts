@@ -93,10 +93,10 @@ function included(c: CompiledSpreadConstraint, pod: SpreadPod, ni: NodeInfo): bo
 }
 
 /** Pods on the node in `namespace`, not terminating, matching the selector. */
-export function countMatching(pods: Iterable<PodEntry>, selector: readonly Requirement[] | undefined, namespace: string): number {
-  if (selector === undefined) return 0;
+export function countMatching(pods: ReadonlyMap<string, PodEntry>, selector: readonly Requirement[] | undefined, namespace: string): number {
+  if (selector === undefined || pods.size === 0) return 0;
   let n = 0;
-  for (const e of pods) if (e.namespace === namespace && !e.terminating && matchesLabels(selector, e.labels)) n++;
+  for (const e of pods.values()) if (e.namespace === namespace && !e.terminating && matchesLabels(selector, e.labels)) n++;
   return n;
 }
 
@@ -121,7 +121,7 @@ export function spreadPreFilter(pod: SpreadPod, info: PodSpreadInfo | undefined,
       if (!included(c, pod, ni)) continue;
       const v = ni.labels.get(c.topologyKey)!;
       const m = counts[i]!;
-      m.set(v, (m.get(v) ?? 0) + countMatching(ni.pods.values(), c.selector, pod.namespace));
+      m.set(v, (m.get(v) ?? 0) + countMatching(ni.pods, c.selector, pod.namespace));
     }
   }
   const min = counts.map((m, i) => {
@@ -184,7 +184,7 @@ export function spreadPreScore(pod: SpreadPod, info: PodSpreadInfo | undefined, 
       const m = counts[i]!;
       const cur = m.get(v);
       if (cur === undefined) continue;
-      m.set(v, cur + countMatching(ni.pods.values(), c.selector, pod.namespace));
+      m.set(v, cur + countMatching(ni.pods, c.selector, pod.namespace));
     }
   }
   return { pod, constraints: cs, ignored, counts, weights };
@@ -199,7 +199,7 @@ export function spreadScore(st: SpreadScoreState, ni: NodeInfo): number {
     const c = cs[i]!;
     const v = ni.labels.get(c.topologyKey);
     if (v === undefined) continue;
-    const cnt = c.topologyKey === LABEL_HOSTNAME ? countMatching(ni.pods.values(), c.selector, st.pod.namespace) : (st.counts[i]!.get(v) ?? 0);
+    const cnt = c.topologyKey === LABEL_HOSTNAME ? countMatching(ni.pods, c.selector, st.pod.namespace) : (st.counts[i]!.get(v) ?? 0);
     s += cnt * st.weights[i]! + (c.maxSkew - 1);
   }
   return Math.round(s);
