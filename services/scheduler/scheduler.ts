@@ -12,7 +12,18 @@ import { EventRecorder } from '../../shared/client/index.js';
 import { isConflict, isNotFound } from '../../shared/errors.js';
 import { objectKey as keyOf, WorkQueue, type Informer } from '../../shared/informer/index.js';
 import type { Namespace, Node, Pod, PodCondition } from '../../shared/resources/types.js';
-import { preparePod, schedulePod, SchedulerCache } from '../../shared/scheduling/index.js';
+import {
+  preparePod,
+  REASON_AFFINITY,
+  REASON_ANTI_AFFINITY,
+  REASON_EXISTING_ANTI_AFFINITY,
+  REASON_SPREAD,
+  schedulePod,
+  SchedulerCache,
+} from '../../shared/scheduling/index.js';
+
+/** Filter reasons that a pod being placed (or relabelled) can lift: worth a retry on pod events. */
+const POD_DEPENDENT_REASONS: ReadonlySet<string> = new Set([REASON_AFFINITY, REASON_ANTI_AFFINITY, REASON_EXISTING_ANTI_AFFINITY, REASON_SPREAD]);
 import { rfc3339 } from '../../shared/resources/time.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
@@ -44,6 +55,8 @@ export class Scheduler {
   private readonly now: () => Date;
   /** Keys (ns/name) that fit nowhere last time, with the message we reported. */
   private readonly unschedulable = new Map<string, string>();
+  /** Of those, the ones some node refused for pod (anti-)affinity or spread: a pod event may help them. */
+  private readonly waitingOnPods = new Set<string>();
   private loop: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private bindsInFlight = 0;
@@ -101,6 +114,7 @@ export class Scheduler {
       onDelete: (p) => {
         const key = keyOf(p);
         this.unschedulable.delete(key);
+        this.waitingOnPods.delete(key);
         if (this.cache.removePod(p)) this.retryUnschedulable();
       },
     });
@@ -145,7 +159,10 @@ export class Scheduler {
   private onPod(p: Pod): void {
     if (p.spec.nodeName) {
       this.unschedulable.delete(keyOf(p));
+      this.waitingOnPods.delete(keyOf(p));
       this.cache.upsertPod(p);
+      // A placed or relabelled pod may satisfy another pod's affinity or change a spread.
+      for (const key of this.waitingOnPods) this.queue.addRateLimited(key);
       const phase = p.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed') this.retryUnschedulable();
       return;
@@ -193,6 +210,7 @@ export class Scheduler {
     const pod = this.pods.get(key);
     if (!pod || pod.spec.nodeName || !this.responsibleFor(pod)) {
       this.unschedulable.delete(key);
+      this.waitingOnPods.delete(key);
       return;
     }
     if (this.cache.isAssumed(pod)) return; // its binding is in flight
@@ -202,11 +220,14 @@ export class Scheduler {
     });
     if (!r.scheduled) {
       this.metrics.attempts.inc({ result: 'unschedulable' });
+      if ([...r.unschedulable.reasons.keys()].some((k) => POD_DEPENDENT_REASONS.has(k))) this.waitingOnPods.add(key);
+      else this.waitingOnPods.delete(key);
       await this.markUnschedulable(key, pod, r.unschedulable.message);
       return;
     }
     this.metrics.attempts.inc({ result: 'scheduled' });
     this.unschedulable.delete(key);
+    this.waitingOnPods.delete(key);
     this.cache.assume(pp, r.nodeName);
     await this.bindSlot();
     void this.bind(key, pod, r.nodeName);

@@ -130,6 +130,32 @@ describe('scheduler: pod affinity, topology spread, scheduling gates', () => {
     assert.deepEqual(Object.fromEntries(perNode), { 'sc-a1': 2, 'sc-b1': 2 });
   });
 
+  it('a pod with required affinity waits for a matching pod, then joins it', async () => {
+    const web = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'aff-web', labels: { app: 'aff-web' } },
+      spec: {
+        containers: [{ name: 'main', image: 'busybox:1.36' }],
+        affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'aff-db' } }, topologyKey: 'kubernetes.io/hostname' }] } },
+      },
+    };
+    assert.equal((await api(cs.url, 'POST', `${NS}/pods`, web)).status, 201);
+    await waitFor('reported unschedulable for pod affinity', async () => {
+      const p = (await api(cs.url, 'GET', `${NS}/pods/aff-web`)).body as PodView;
+      return scheduledCond(p)?.message === "0/2 nodes are available: 2 node(s) didn't match pod affinity rules." ? p : undefined;
+    });
+    const db = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'aff-db', labels: { app: 'aff-db' } },
+      spec: { containers: [{ name: 'main', image: 'busybox:1.36' }], nodeSelector: { 'kubernetes.io/hostname': 'sc-b1' } },
+    };
+    assert.equal((await api(cs.url, 'POST', `${NS}/pods`, db)).status, 201);
+    const node = await waitFor('the web pod follows the db pod', async () => (await api(cs.url, 'GET', `${NS}/pods/aff-web`)).body?.spec?.nodeName);
+    assert.equal(node, 'sc-b1');
+  });
+
   it('an invalid constraint is refused with Kubernetes causes', async () => {
     const p = {
       apiVersion: 'v1',
