@@ -10,6 +10,8 @@ import { applyDefaults, strategyFor } from '../../shared/resources/strategy.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import type { Pod } from '../../shared/resources/types.js';
 import { info, newDeployment, newPod, podTemplate } from './resource-fixtures.js';
+import { bindDecision } from '../../services/gateway/decisions.js';
+import { isApiError } from '../../shared/errors.js';
 
 const msgs = (obj: KObject, old?: KObject): string[] => validateObject(info(obj.kind), obj, old).map((c) => `${c.field}: ${c.message}`);
 
@@ -135,5 +137,16 @@ describe('schedulingGates', () => {
     const plain = applyDefaults(info('Pod'), newPod());
     strategyFor('Pod').prepareForCreate?.(plain);
     assert.equal((plain as Pod).status?.conditions, undefined);
+  });
+  it('pods/binding refuses a pod that still has gates', () => {
+    let err: unknown;
+    try {
+      bindDecision(gated('g1'), 'n1', new Date('2026-01-01T00:00:00Z'));
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(isApiError(err));
+    assert.equal(err.code, 500);
+    assert.match(err.message, /has non-empty \.spec\.schedulingGates/);
   });
 });
