@@ -131,3 +131,25 @@ export function validateOnlyDeletedSchedulingGates(gates: readonly PodScheduling
   });
   return causes;
 }
+
+/**
+ * PrepareForCreate's applyMatchLabelKeysAndMismatchLabelKeys: each pod (anti-)affinity term with a
+ * labelSelector gets `key In (v)` for its matchLabelKeys and `key NotIn (v)` for its
+ * mismatchLabelKeys, v being the pod's own label value (keys the pod lacks are skipped). In place.
+ */
+export function mergeAffinityLabelKeys(pod: { metadata: { labels?: Readonly<Record<string, string>> }; spec: PodSpec }): void {
+  const labels = pod.metadata.labels ?? {};
+  const merge = (t: PodAffinityTerm | undefined): void => {
+    if (!t || !t.labelSelector || (!t.matchLabelKeys?.length && !t.mismatchLabelKeys?.length)) return;
+    const extra: { key: string; operator: 'In' | 'NotIn'; values: string[] }[] = [];
+    for (const k of t.matchLabelKeys ?? []) if (k in labels) extra.push({ key: k, operator: 'In', values: [labels[k]!] });
+    for (const k of t.mismatchLabelKeys ?? []) if (k in labels) extra.push({ key: k, operator: 'NotIn', values: [labels[k]!] });
+    if (extra.length === 0) return;
+    const sel = t.labelSelector as { matchExpressions?: unknown[] };
+    sel.matchExpressions = [...(sel.matchExpressions ?? []), ...extra];
+  };
+  for (const a of [pod.spec.affinity?.podAffinity, pod.spec.affinity?.podAntiAffinity]) {
+    for (const t of a?.requiredDuringSchedulingIgnoredDuringExecution ?? []) merge(t);
+    for (const w of a?.preferredDuringSchedulingIgnoredDuringExecution ?? []) merge(w?.podAffinityTerm);
+  }
+}

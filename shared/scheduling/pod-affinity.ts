@@ -8,8 +8,9 @@
  * Semantics (kube-scheduler's):
  * - a term selects pods in `namespaces`, or in namespaces matched by `namespaceSelector` (`{}` is
  *   every namespace); with neither, the namespace of the pod that owns the term;
- * - `matchLabelKeys` / `mismatchLabelKeys` add `key in (v)` / `key notin (v)` with the owner pod's
- *   label value to the selector (what the 1.32 API server merges in on create);
+ * - `matchLabelKeys` / `mismatchLabelKeys` are merged into the labelSelector by the gateway when the
+ *   pod is created (`key in (v)` / `key notin (v)` with the pod's label value then), as the 1.32
+ *   API server does; the scheduler reads the labelSelector only, so later relabelling changes nothing;
  * - a pod counts for the incoming pod's affinity only when it matches all the affinity terms;
  *   a node passes when, for every term, its topology domain has such a pod; if no pod anywhere
  *   matches and the incoming pod matches its own terms, it may go anywhere that has the keys;
@@ -18,7 +19,7 @@
  *   (affinity, anti-affinity, existing pods' anti-affinity), the first failure being the reason.
  * Pure.
  */
-import type { LabelSelector, Pod, PodAffinityTerm, WeightedPodAffinityTerm } from '../resources/types.js';
+import type { Pod, PodAffinityTerm, WeightedPodAffinityTerm } from '../resources/types.js';
 import type { Requirement } from '../resources/selector-types.js';
 import { matchesLabels, tryFromLabelSelector } from '../resources/selectors.js';
 import type { NodeInfo, PodEntry } from './node-info.js';
@@ -52,25 +53,17 @@ export interface PodAffinityInfo {
   readonly preferredAntiAffinity: readonly CompiledAffinityTerm[];
 }
 
-function mergeKeys(sel: LabelSelector, labels: Labels, match: readonly string[] | undefined, mismatch: readonly string[] | undefined): LabelSelector {
-  if (!match?.length && !mismatch?.length) return sel;
-  const extra: { key: string; operator: 'In' | 'NotIn'; values: string[] }[] = [];
-  for (const k of match ?? []) if (k in labels) extra.push({ key: k, operator: 'In', values: [labels[k]!] });
-  for (const k of mismatch ?? []) if (k in labels) extra.push({ key: k, operator: 'NotIn', values: [labels[k]!] });
-  return { ...sel, matchExpressions: [...(sel.matchExpressions ?? []), ...extra] };
-}
-
-export function compileAffinityTerm(t: PodAffinityTerm, ownerNamespace: string, ownerLabels: Labels, weight = 1): CompiledAffinityTerm {
-  // A nil labelSelector selects nothing; matchLabelKeys are only merged into a set selector.
-  const selector = t.labelSelector ? tryFromLabelSelector(mergeKeys(t.labelSelector, ownerLabels, t.matchLabelKeys, t.mismatchLabelKeys)) : undefined;
+export function compileAffinityTerm(t: PodAffinityTerm, ownerNamespace: string, weight = 1): CompiledAffinityTerm {
+  // A nil labelSelector selects nothing.
+  const selector = t.labelSelector ? tryFromLabelSelector(t.labelSelector) : undefined;
   const nsSelector = t.namespaceSelector ? (tryFromLabelSelector(t.namespaceSelector) ?? undefined) : undefined;
   const namespaces = new Set(t.namespaces ?? []);
   if (namespaces.size === 0 && t.namespaceSelector === undefined) namespaces.add(ownerNamespace);
   return { selector, namespaces, nsSelector, topologyKey: t.topologyKey, weight };
 }
 
-function compileWeighted(ts: readonly WeightedPodAffinityTerm[] | undefined, ns: string, labels: Labels): CompiledAffinityTerm[] {
-  return (ts ?? []).filter((w) => w?.podAffinityTerm).map((w) => compileAffinityTerm(w.podAffinityTerm, ns, labels, w.weight));
+function compileWeighted(ts: readonly WeightedPodAffinityTerm[] | undefined, ns: string): CompiledAffinityTerm[] {
+  return (ts ?? []).filter((w) => w?.podAffinityTerm).map((w) => compileAffinityTerm(w.podAffinityTerm, ns, w.weight));
 }
 
 /** A pod's compiled pod (anti-)affinity; undefined when it has none (the common case costs one check). */
@@ -80,12 +73,11 @@ export function compilePodAffinity(pod: Pod): PodAffinityInfo | undefined {
   const paa = a?.podAntiAffinity;
   if (!pa && !paa) return undefined;
   const ns = pod.metadata.namespace ?? '';
-  const labels = pod.metadata.labels ?? NO_LABELS;
   const info: PodAffinityInfo = {
-    requiredAffinity: (pa?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => compileAffinityTerm(t, ns, labels)),
-    requiredAntiAffinity: (paa?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => compileAffinityTerm(t, ns, labels)),
-    preferredAffinity: compileWeighted(pa?.preferredDuringSchedulingIgnoredDuringExecution, ns, labels),
-    preferredAntiAffinity: compileWeighted(paa?.preferredDuringSchedulingIgnoredDuringExecution, ns, labels),
+    requiredAffinity: (pa?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => compileAffinityTerm(t, ns)),
+    requiredAntiAffinity: (paa?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map((t) => compileAffinityTerm(t, ns)),
+    preferredAffinity: compileWeighted(pa?.preferredDuringSchedulingIgnoredDuringExecution, ns),
+    preferredAntiAffinity: compileWeighted(paa?.preferredDuringSchedulingIgnoredDuringExecution, ns),
   };
   const n = info.requiredAffinity.length + info.requiredAntiAffinity.length + info.preferredAffinity.length + info.preferredAntiAffinity.length;
   return n === 0 ? undefined : info;

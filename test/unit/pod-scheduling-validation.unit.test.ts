@@ -138,6 +138,23 @@ describe('schedulingGates', () => {
     strategyFor('Pod').prepareForCreate?.(plain);
     assert.equal((plain as Pod).status?.conditions, undefined);
   });
+  it('PrepareForCreate merges matchLabelKeys / mismatchLabelKeys into the affinity selector', () => {
+    const p = applyDefaults(
+      info('Pod'),
+      newPod(
+        { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ matchLabelKeys: ['rev', 'absent'], mismatchLabelKeys: ['tenant'] })] } } },
+        { labels: { app: 'web', rev: 'r1', tenant: 't1' } },
+      ),
+    );
+    strategyFor('Pod').prepareForCreate?.(p);
+    assert.deepEqual((p as Pod).spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0]?.labelSelector, {
+      matchLabels: { app: 'web' },
+      matchExpressions: [
+        { key: 'rev', operator: 'In', values: ['r1'] },
+        { key: 'tenant', operator: 'NotIn', values: ['t1'] },
+      ],
+    });
+  });
   it('pods/binding refuses a pod that still has gates', () => {
     let err: unknown;
     try {

@@ -30,6 +30,7 @@ import {
   type NodeInfo,
   type PreparedPod,
 } from '../../shared/scheduling/index.js';
+import { mergeAffinityLabelKeys } from '../../shared/resources/pod-scheduling-validation.js';
 
 let seq = 0;
 
@@ -82,6 +83,13 @@ function filterAffinity(p: Pod, c: SchedulerCache): Map<string, string | undefin
   const pp = preparePod(p);
   const st = affinityPreFilter(pp, c.nodeInfos(), c.podsWithRequiredAntiAffinity, c.namespaceLabels);
   return new Map(c.nodeInfos().map((ni) => [ni.name, st ? affinityFilter(st, ni) : undefined]));
+}
+
+/** The pod as the gateway stores it: matchLabelKeys / mismatchLabelKeys merged into the selector. */
+function created(p: Pod): Pod {
+  const copy = structuredClone(p) as Pod;
+  mergeAffinityLabelKeys(copy);
+  return copy;
 }
 
 const N1 = node('node1', { region: 'r1', zone: 'z11', 'kubernetes.io/hostname': 'node1' });
@@ -226,14 +234,14 @@ describe('InterPodAffinity filter (one node)', () => {
       want: REASON_ANTI_AFFINITY,
     },
     {
-      name: "matchLabelKeys adds the pod's own label value to the selector",
-      pod: pod({ app: 'web', version: 'v1' }, { affinity: affinity([], [term(inSel('app', 'web'), 'region', { matchLabelKeys: ['version'] })]) }),
+      name: "matchLabelKeys (merged on create) adds the pod's own label value to the selector",
+      pod: created(pod({ app: 'web', version: 'v1' }, { affinity: affinity([], [term(inSel('app', 'web'), 'region', { matchLabelKeys: ['version'] })]) })),
       placed: [existing({ app: 'web', version: 'v2' })],
       want: undefined,
     },
     {
-      name: "mismatchLabelKeys excludes pods with the pod's own label value",
-      pod: pod({ app: 'web', tenant: 't1' }, { affinity: affinity([], [term(inSel('app', 'web'), 'region', { mismatchLabelKeys: ['tenant'] })]) }),
+      name: "mismatchLabelKeys (merged on create) excludes pods with the pod's own label value",
+      pod: created(pod({ app: 'web', tenant: 't1' }, { affinity: affinity([], [term(inSel('app', 'web'), 'region', { mismatchLabelKeys: ['tenant'] })]) })),
       placed: [existing({ app: 'web', tenant: 't2' })],
       want: REASON_ANTI_AFFINITY,
     },

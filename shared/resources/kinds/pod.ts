@@ -3,7 +3,7 @@ import type { KindStrategy } from '../strategy.js';
 import type { Pod, PodCondition } from '../types.js';
 import { defaultPod } from '../defaults.js';
 import { validatePodSpec, validatePodSpecUpdate } from '../pod-validation.js';
-import { validatePodCreateGates } from '../pod-scheduling-validation.js';
+import { mergeAffinityLabelKeys, validatePodCreateGates } from '../pod-scheduling-validation.js';
 import { isPlainObject } from '../json.js';
 import { rfc3339 } from '../time.js';
 import { arr, clampInt, conditionTrue, count, get, images, str } from '../projection.js';
@@ -55,8 +55,9 @@ export const podStrategy: KindStrategy = {
   generation: true,
   defaults: defaultPod,
   prepareForCreate(o) {
-    // A gated pod says why it waits (PrepareForCreate's applySchedulingGatedCondition).
     const pod = o as Pod;
+    if (isPlainObject(pod.spec)) mergeAffinityLabelKeys(pod);
+    // A gated pod says why it waits (PrepareForCreate's applySchedulingGatedCondition).
     if (!(pod.spec?.schedulingGates?.length)) return;
     const status = ((o as { status?: Record<string, unknown> }).status ??= {}) as { conditions?: PodCondition[] };
     const conds = status.conditions ?? [];
