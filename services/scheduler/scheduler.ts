@@ -11,8 +11,10 @@ import type { ServiceContext } from '../../shared/service/context.js';
 import { EventRecorder } from '../../shared/client/index.js';
 import { isConflict, isNotFound } from '../../shared/errors.js';
 import { objectKey as keyOf, WorkQueue, type Informer } from '../../shared/informer/index.js';
-import type { Namespace, Node, Pod, PodCondition } from '../../shared/resources/types.js';
+import type { KObject } from '../../shared/resources/meta.js';
+import type { LabelSelector, Namespace, Node, Pod, PodCondition, Service } from '../../shared/resources/types.js';
 import {
+  defaultSpreadSelector,
   preparePod,
   REASON_AFFINITY,
   REASON_ANTI_AFFINITY,
@@ -49,6 +51,10 @@ export class Scheduler {
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
   private readonly namespaces: Informer<Namespace>;
+  /** For the system default spread constraints' selector. */
+  private readonly services: Informer<Service>;
+  private readonly replicaSets: Informer<KObject>;
+  private readonly statefulSets: Informer<KObject>;
   private readonly queue: WorkQueue;
   private readonly recorder: EventRecorder;
   private readonly name: string;
@@ -73,6 +79,9 @@ export class Scheduler {
     this.nodes = ctx.informers.informer<Node>('nodes');
     // Namespace labels, for pod affinity's namespaceSelector.
     this.namespaces = ctx.informers.informer<Namespace>('namespaces');
+    this.services = ctx.informers.informer<Service>('services');
+    this.replicaSets = ctx.informers.informer('replicasets');
+    this.statefulSets = ctx.informers.informer('statefulsets');
     this.queue = new WorkQueue({ baseMs: opts.backoffBaseMs ?? 1000, capMs: opts.backoffCapMs ?? 10_000 });
     this.recorder = new EventRecorder(ctx.client, { component: this.name, log: ctx.log, now: this.now });
     const r = ctx.registry;
@@ -215,8 +224,18 @@ export class Scheduler {
     }
     if (this.cache.isAssumed(pod)) return; // its binding is in flight
     const pp = preparePod(pod);
+    const ns = pod.metadata.namespace ?? '';
     const r = schedulePod(pp, this.cache, {
       ...(this.opts.percentageOfNodesToScore !== undefined ? { percentageOfNodesToScore: this.opts.percentageOfNodesToScore } : {}),
+      // System default spread constraints (only for pods without their own).
+      ...(pp.spread === undefined
+        ? {
+            defaultSpreadSelector: defaultSpreadSelector(pod, {
+              services: this.services.listByNamespace(ns),
+              controllerSelector: (kind, name) => ((kind === 'ReplicaSet' ? this.replicaSets : this.statefulSets).getByName(ns, name)?.spec as { selector?: LabelSelector } | undefined)?.selector,
+            }),
+          }
+        : {}),
     });
     if (!r.scheduled) {
       this.metrics.attempts.inc({ result: 'unschedulable' });

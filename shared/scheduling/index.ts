@@ -9,5 +9,6 @@ export * from './filters.js';
 export * from './scores.js';
 export * from './pod-affinity.js';
 export * from './topology-spread.js';
+export * from './default-selector.js';
 export * from './cache.js';
 export * from './schedule.js';

@@ -8,12 +8,13 @@
  * the only state touched is `cache.nextStartNodeIndex`. The caller assumes the pod onto the node.
  */
 import type { Pod } from '../resources/types.js';
+import type { Requirement } from '../resources/selector-types.js';
 import type { SchedulerCache } from './cache.js';
 import type { NodeInfo } from './node-info.js';
 import { preparePod, type PreparedPod } from './pod-info.js';
 import { filterNodeResourcesFit, firstFailingFilter, matchesNodeAffinity } from './filters.js';
 import { affinityFilter, affinityPreFilter, affinityPreScore, affinityScore, DEFAULT_HARD_POD_AFFINITY_WEIGHT, normalizeAffinityScores } from './pod-affinity.js';
-import { normalizeSpreadScores, spreadFilter, spreadPreFilter, spreadPreScore, spreadScore, type SpreadPod } from './topology-spread.js';
+import { normalizeSpreadScores, spreadFilter, spreadPreFilter, spreadPreScore, spreadScore, systemDefaultSpread, type SpreadPod } from './topology-spread.js';
 import {
   balancedAllocationApplies,
   balancedAllocationScore,
@@ -73,6 +74,12 @@ export interface ScheduleOptions {
   readonly random?: () => number;
   /** InterPodAffinityArgs.hardPodAffinityWeight (default 1). */
   readonly hardPodAffinityWeight?: number;
+  /**
+   * The pod's default spread selector (its Services' and controller's selectors), for the system
+   * default topology spread constraints when it sets none. Absent: the scheduler has no such
+   * view, and pods are spread by their controller owner instead.
+   */
+  readonly defaultSpreadSelector?: readonly Requirement[];
 }
 
 export type ScheduleResult = ScheduledResult | UnschedulableResult;
@@ -155,7 +162,8 @@ export function schedulePod(pod: Pod | PreparedPod, cache: SchedulerCache, opts:
   const feasible = feasibleNodes;
 
   // ---- PreFilter: per-cycle state, only for pods (or clusters) that need it.
-  const spreadPod: SpreadPod | undefined = pp.spread
+  const spreadInfo = pp.spread ?? (opts.defaultSpreadSelector !== undefined ? systemDefaultSpread(opts.defaultSpreadSelector) : undefined);
+  const spreadPod: SpreadPod | undefined = spreadInfo
     ? { namespace: pp.namespace, labels: pp.labels, tolerations: pp.tolerations, matchesNodeAffinity: (ni) => matchesNodeAffinity(pp, ni) }
     : undefined;
   const spreadState = spreadPod ? spreadPreFilter(spreadPod, pp.spread, nodes) : undefined;
@@ -224,7 +232,7 @@ export function schedulePod(pod: Pod | PreparedPod, cache: SchedulerCache, opts:
     if (wBA !== 0) s += wBA * balancedAllocationScore(pp, ni);
     total[j] = s;
   }
-  if (w.ownerSpread !== 0 && pp.ownerKey !== undefined && pp.spread === undefined) {
+  if (w.ownerSpread !== 0 && pp.ownerKey !== undefined && pp.spread === undefined && opts.defaultSpreadSelector === undefined) {
     for (let j = 0; j < found; j++) raw[j] = ownerSpreadCount(pp, feasible[j]!);
     normalizeSpreadScore(raw, found);
     for (let j = 0; j < found; j++) total[j] += w.ownerSpread * raw[j]!;
@@ -241,7 +249,7 @@ export function schedulePod(pod: Pod | PreparedPod, cache: SchedulerCache, opts:
   }
 
   if (w.podTopologySpread !== 0 && spreadPod !== undefined) {
-    const st = spreadPreScore(spreadPod, pp.spread, feasible, found, nodes);
+    const st = spreadPreScore(spreadPod, spreadInfo, feasible, found, nodes);
     if (st !== undefined) {
       for (let j = 0; j < found; j++) raw[j] = spreadScore(st, feasible[j]!);
       normalizeSpreadScores(raw, found);

@@ -14,8 +14,10 @@
  *   where the minimum is 0 while there are fewer domains than minDomains (default 1).
  * - Score: per constraint count * log(domains + 2) + (maxSkew - 1), rounded; nodes missing a key
  *   are ignored; normalised so fewer matching pods score higher.
- * The cluster-level default constraints are not applied here (see README: the owner-spread score
- * stands in for them when a pod has no constraints).
+ * - System defaults (a pod without constraints): ScheduleAnyway, maxSkew 3 on
+ *   kubernetes.io/hostname and 5 on topology.kubernetes.io/zone, with the selector of the Services,
+ *   ReplicaSet/ReplicationController/StatefulSet that select the pod (systemDefaultSpread); then
+ *   nodes missing a key are not ignored (they just score nothing for that key).
  * Pure.
  */
 import type { Pod, TopologySpreadConstraint } from '../resources/types.js';
@@ -43,6 +45,28 @@ export interface CompiledSpreadConstraint {
 export interface PodSpreadInfo {
   readonly filter: readonly CompiledSpreadConstraint[];
   readonly score: readonly CompiledSpreadConstraint[];
+  /** The score constraints are the system defaults (nodes missing a key are not ignored). */
+  readonly systemDefaulted?: boolean;
+}
+
+export const LABEL_ZONE = 'topology.kubernetes.io/zone';
+
+/**
+ * kube-scheduler's system default constraints for a pod without its own, given the default
+ * selector (undefined or empty: no constraints, as Kubernetes skips them).
+ */
+export function systemDefaultSpread(selector: readonly Requirement[] | undefined): PodSpreadInfo | undefined {
+  if (!selector || selector.length === 0) return undefined;
+  const c = (topologyKey: string, maxSkew: number): CompiledSpreadConstraint => ({
+    maxSkew,
+    topologyKey,
+    doNotSchedule: false,
+    selector,
+    minDomains: 1,
+    honorNodeAffinity: true,
+    honorTaints: false,
+  });
+  return { filter: [], score: [c(LABEL_HOSTNAME, 3), c(LABEL_ZONE, 5)], systemDefaulted: true };
 }
 
 export function compileSpreadConstraint(c: TopologySpreadConstraint, podLabels: Readonly<Record<string, string>>): CompiledSpreadConstraint {
@@ -159,28 +183,29 @@ export interface SpreadScoreState {
 export function spreadPreScore(pod: SpreadPod, info: PodSpreadInfo | undefined, feasible: readonly NodeInfo[], n: number, nodes: readonly NodeInfo[]): SpreadScoreState | undefined {
   const cs = info?.score;
   if (!cs || cs.length === 0) return undefined;
+  const requireAll = !info.systemDefaulted;
   const ignored = new Set<string>();
   const counts = cs.map(() => new Map<string, number>());
   for (let j = 0; j < n; j++) {
     const ni = feasible[j]!;
-    if (!hasAllKeys(ni, cs)) {
+    if (requireAll && !hasAllKeys(ni, cs)) {
       ignored.add(ni.name);
       continue;
     }
     for (let i = 0; i < cs.length; i++) {
       const c = cs[i]!;
       if (c.topologyKey === LABEL_HOSTNAME) continue;
-      const v = ni.labels.get(c.topologyKey)!;
+      const v = ni.labels.get(c.topologyKey) ?? '';
       if (!counts[i]!.has(v)) counts[i]!.set(v, 0);
     }
   }
   const weights = cs.map((c, i) => Math.log((c.topologyKey === LABEL_HOSTNAME ? n - ignored.size : counts[i]!.size) + 2));
   for (const ni of nodes) {
-    if (!ni.node || !hasAllKeys(ni, cs)) continue;
+    if (!ni.node || (requireAll && !hasAllKeys(ni, cs))) continue;
     for (let i = 0; i < cs.length; i++) {
       const c = cs[i]!;
       if (c.topologyKey === LABEL_HOSTNAME || !included(c, pod, ni)) continue;
-      const v = ni.labels.get(c.topologyKey)!;
+      const v = ni.labels.get(c.topologyKey) ?? '';
       const m = counts[i]!;
       const cur = m.get(v);
       if (cur === undefined) continue;

@@ -15,6 +15,8 @@ import {
   REASON_SPREAD_MISSING_LABEL,
   SchedulerCache,
   affinityFilter,
+  defaultSpreadSelector,
+  systemDefaultSpread,
   affinityPreFilter,
   affinityPreScore,
   affinityScore,
@@ -635,6 +637,50 @@ describe('PodTopologySpread score', () => {
   it('schedulePod prefers the emptier zone for a ScheduleAnyway constraint', () => {
     const c = cluster([h('node-a', 'zone1'), h('node-x', 'zone2')], [...many(3, 'node-a')]);
     const r = schedulePod(pod({ foo: '' }, { topologySpreadConstraints: [anyway('zone', 1)] }), c);
+    assert.equal(r.scheduled && r.nodeName, 'node-x');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// PodTopologySpread: the system default constraints (hostname 3, zone 5, ScheduleAnyway)
+
+describe('PodTopologySpread system defaults', () => {
+  const owned = { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs1', uid: 'rs1', controller: true }] };
+  it('the default selector merges the selecting Services and the controller selector', () => {
+    const p = pod({ app: 'x', tier: 'fe', v: '1' }, {}, owned);
+    const reqs = defaultSpreadSelector(p, {
+      services: [{ spec: { selector: { app: 'x' } } }, { spec: { selector: { tier: 'fe' } } }, { spec: { selector: { app: 'other' } } }, { spec: {} }],
+      controllerSelector: (kind, name) => (kind === 'ReplicaSet' && name === 'rs1' ? { matchLabels: { v: '1' } } : undefined),
+    });
+    assert.deepEqual(reqs, [
+      { key: 'app', operator: 'In', values: ['x'] },
+      { key: 'tier', operator: 'In', values: ['fe'] },
+      { key: 'v', operator: 'In', values: ['1'] },
+    ]);
+  });
+  it('nothing selects the pod: no default constraints', () => {
+    assert.deepEqual(defaultSpreadSelector(pod({ app: 'x' }), { services: [], controllerSelector: () => undefined }), []);
+    assert.equal(systemDefaultSpread([]), undefined);
+  });
+  it('scores hostname (maxSkew 3) and zone (maxSkew 5); nodes without a zone are not ignored', () => {
+    const h = (name: string, zone?: string): Node => node(name, { 'kubernetes.io/hostname': name, ...(zone ? { 'topology.kubernetes.io/zone': zone } : {}) });
+    const c = cluster([h('node-a', 'zone1'), h('node-b', 'zone1'), h('node-x', 'zone2'), h('node-y')], [...many(2, 'node-a', { app: 'x' })]);
+    const p = pod({ app: 'x' });
+    const pp = preparePod(p);
+    const info = systemDefaultSpread([{ key: 'app', operator: 'In', values: ['x'] }]);
+    const all = c.nodeInfos();
+    const st = spreadPreScore(spreadPod(pp), info, all, all.length, all)!;
+    const raw = all.map((ni) => spreadScore(st, ni));
+    // hostname weight log(4 + 2), zone weight log(3 + 2) (zone1, zone2 and node-y's ''):
+    // a: round(2*1.79 + 2 + 2*1.61 + 4) = 13, b: round(2 + 3.22 + 4) = 9, x: round(2 + 4) = 6, y: 2 (no zone).
+    assert.deepEqual(raw, [13, 9, 6, 2]);
+    normalizeSpreadScores(raw, raw.length);
+    assert.deepEqual(raw, [15, 46, 69, 100]);
+  });
+  it('schedulePod uses them instead of owner spreading when given a default selector', () => {
+    const h = (name: string, zone: string): Node => node(name, { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': zone });
+    const c = cluster([h('node-a', 'zone1'), h('node-b', 'zone1'), h('node-x', 'zone2')], [...many(1, 'node-a', { app: 'x' }), ...many(1, 'node-b', { app: 'x' })]);
+    const r = schedulePod(pod({ app: 'x' }, {}, owned), c, { defaultSpreadSelector: [{ key: 'app', operator: 'In', values: ['x'] }] });
     assert.equal(r.scheduled && r.nodeName, 'node-x');
   });
 });
