@@ -6,7 +6,7 @@
  * without NATS.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { badRequest, conflict, invalid, type StatusCause } from '../../shared/errors.js';
+import { ApiError, badRequest, conflict, invalid, type StatusCause } from '../../shared/errors.js';
 import type { EventType, KObject } from '../../shared/resources/meta.js';
 import { apiVersionOf, type ResourceInfo } from '../../shared/resources/registry.js';
 import { checkSchema, type FieldValidation } from '../../shared/resources/validation.js';
@@ -216,6 +216,10 @@ export function bindDecision(pod: KObject, node: string, now: Date): Decision {
   const spec = (next.spec ?? {}) as { nodeName?: string };
   if (next.metadata.deletionTimestamp) throw conflict('pods', '', name, `pod ${name} is being deleted, cannot be assigned to a host`);
   if (spec.nodeName) throw conflict('pods', '', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+  // assignPod refuses a pod that still has scheduling gates (a plain error there: a 500).
+  if (((next.spec as { schedulingGates?: unknown[] } | undefined)?.schedulingGates?.length ?? 0) > 0) {
+    throw new ApiError('InternalError', `Internal error occurred: pod ${name} has non-empty .spec.schedulingGates`);
+  }
   spec.nodeName = node;
   next.spec = spec;
   const status = (next.status ?? {}) as { conditions?: { type: string }[] };

@@ -11,8 +11,21 @@ import type { ServiceContext } from '../../shared/service/context.js';
 import { EventRecorder } from '../../shared/client/index.js';
 import { isConflict, isNotFound } from '../../shared/errors.js';
 import { objectKey as keyOf, WorkQueue, type Informer } from '../../shared/informer/index.js';
-import type { Node, Pod, PodCondition } from '../../shared/resources/types.js';
-import { preparePod, schedulePod, SchedulerCache } from '../../shared/scheduling/index.js';
+import type { KObject } from '../../shared/resources/meta.js';
+import type { LabelSelector, Namespace, Node, Pod, PodCondition, Service } from '../../shared/resources/types.js';
+import {
+  defaultSpreadSelector,
+  preparePod,
+  REASON_AFFINITY,
+  REASON_ANTI_AFFINITY,
+  REASON_EXISTING_ANTI_AFFINITY,
+  REASON_SPREAD,
+  schedulePod,
+  SchedulerCache,
+} from '../../shared/scheduling/index.js';
+
+/** Filter reasons that a pod being placed (or relabelled) can lift: worth a retry on pod events. */
+const POD_DEPENDENT_REASONS: ReadonlySet<string> = new Set([REASON_AFFINITY, REASON_ANTI_AFFINITY, REASON_EXISTING_ANTI_AFFINITY, REASON_SPREAD]);
 import { rfc3339 } from '../../shared/resources/time.js';
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../shared/resources/storage-types.js';
 import { ANN } from '../../shared/resources/storage-types.js';
@@ -45,12 +58,19 @@ export class Scheduler {
   private readonly volumes: Informer<PersistentVolume>;
   private readonly classes: Informer<StorageClass>;
   private readonly volumeLookup: VolumeLookup;
+  private readonly namespaces: Informer<Namespace>;
+  /** For the system default spread constraints' selector. */
+  private readonly services: Informer<Service>;
+  private readonly replicaSets: Informer<KObject>;
+  private readonly statefulSets: Informer<KObject>;
   private readonly queue: WorkQueue;
   private readonly recorder: EventRecorder;
   private readonly name: string;
   private readonly now: () => Date;
   /** Keys (ns/name) that fit nowhere last time, with the message we reported. */
   private readonly unschedulable = new Map<string, string>();
+  /** Of those, the ones some node refused for pod (anti-)affinity or spread: a pod event may help them. */
+  private readonly waitingOnPods = new Set<string>();
   private loop: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private bindsInFlight = 0;
@@ -79,6 +99,11 @@ export class Scheduler {
           .filter((p) => p.metadata.name !== except && (p.spec.nodeName || this.cache.isAssumed(p)) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && claimNamesOf(p).includes(claim))
           .map((p) => p.metadata.name ?? ''),
     };
+    // Namespace labels, for pod affinity's namespaceSelector.
+    this.namespaces = ctx.informers.informer<Namespace>('namespaces');
+    this.services = ctx.informers.informer<Service>('services');
+    this.replicaSets = ctx.informers.informer('replicasets');
+    this.statefulSets = ctx.informers.informer('statefulsets');
     this.queue = new WorkQueue({ baseMs: opts.backoffBaseMs ?? 1000, capMs: opts.backoffCapMs ?? 10_000 });
     this.recorder = new EventRecorder(ctx.client, { component: this.name, log: ctx.log, now: this.now });
     const r = ctx.registry;
@@ -109,12 +134,18 @@ export class Scheduler {
         this.cache.removeNode(n.metadata.name!);
       },
     });
+    this.namespaces.addEventHandler({
+      onAdd: (ns) => this.onNamespace(ns),
+      onUpdate: (_o, ns) => this.onNamespace(ns),
+      onDelete: (ns) => this.cache.removeNamespace(ns.metadata.name!),
+    });
     this.pods.addEventHandler({
       onAdd: (p) => this.onPod(p),
       onUpdate: (_o, p) => this.onPod(p),
       onDelete: (p) => {
         const key = keyOf(p);
         this.unschedulable.delete(key);
+        this.waitingOnPods.delete(key);
         if (this.cache.removePod(p)) this.retryUnschedulable();
       },
     });
@@ -160,10 +191,18 @@ export class Scheduler {
     this.retryUnschedulable();
   }
 
+  private onNamespace(ns: Namespace): void {
+    this.cache.upsertNamespace(ns.metadata.name!, ns.metadata.labels);
+    this.retryUnschedulable();
+  }
+
   private onPod(p: Pod): void {
     if (p.spec.nodeName) {
       this.unschedulable.delete(keyOf(p));
+      this.waitingOnPods.delete(keyOf(p));
       this.cache.upsertPod(p);
+      // A placed or relabelled pod may satisfy another pod's affinity or change a spread.
+      for (const key of this.waitingOnPods) this.queue.addRateLimited(key);
       const phase = p.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed') this.retryUnschedulable();
       return;
@@ -175,6 +214,9 @@ export class Scheduler {
     const name = p.spec.schedulerName || DEFAULT_SCHEDULER_NAME;
     if (name !== this.name) return false;
     if (p.metadata.deletionTimestamp) return false;
+    // A gated pod waits (its PodScheduled=False/SchedulingGated condition is set on create);
+    // removing the last gate is an update that queues it.
+    if ((p.spec.schedulingGates?.length ?? 0) > 0) return false;
     const phase = p.status?.phase;
     return phase !== 'Succeeded' && phase !== 'Failed';
   }
@@ -208,6 +250,7 @@ export class Scheduler {
     const pod = this.pods.get(key);
     if (!pod || pod.spec.nodeName || !this.responsibleFor(pod)) {
       this.unschedulable.delete(key);
+      this.waitingOnPods.delete(key);
       return;
     }
     if (this.cache.isAssumed(pod)) return; // its binding is in flight
@@ -218,17 +261,30 @@ export class Scheduler {
       await this.markUnschedulable(key, pod, formatUnschedulableMessage(this.cache.nodeInfos().length, new Map()).replace(/\.$/, `: ${vb.message}.`));
       return;
     }
+    const ns = pod.metadata.namespace ?? '';
     const r = schedulePod(pp, this.cache, {
       ...(this.opts.percentageOfNodesToScore !== undefined ? { percentageOfNodesToScore: this.opts.percentageOfNodesToScore } : {}),
       ...(vb.filter ? { extraFilter: vb.filter } : {}),
+      // System default spread constraints (only for pods without their own).
+      ...(pp.spread === undefined
+        ? {
+            defaultSpreadSelector: defaultSpreadSelector(pod, {
+              services: this.services.listByNamespace(ns),
+              controllerSelector: (kind, name) => ((kind === 'ReplicaSet' ? this.replicaSets : this.statefulSets).getByName(ns, name)?.spec as { selector?: LabelSelector } | undefined)?.selector,
+            }),
+          }
+        : {}),
     });
     if (!r.scheduled) {
       this.metrics.attempts.inc({ result: 'unschedulable' });
+      if ([...r.unschedulable.reasons.keys()].some((k) => POD_DEPENDENT_REASONS.has(k))) this.waitingOnPods.add(key);
+      else this.waitingOnPods.delete(key);
       await this.markUnschedulable(key, pod, r.unschedulable.message);
       return;
     }
     this.metrics.attempts.inc({ result: 'scheduled' });
     this.unschedulable.delete(key);
+    this.waitingOnPods.delete(key);
     if (vb.waiting) {
       // VolumeBinding's PreBind: the claims learn the node; the pod is bound once they are Bound
       // (their update events requeue it).

@@ -38,6 +38,7 @@ import {
 import { QUANTITY_FORMAT_MESSAGE, formatQuantity, tryParseQuantity } from './quantity.js';
 import { deepEqual, isPlainObject } from './json.js';
 import { validateVolumeDevices, validateVolumeMounts, validateVolumeSource } from './volume-validation.js';
+import { validateOnlyDeletedSchedulingGates, validatePodSchedulingConstraints } from './pod-scheduling-validation.js';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'] as const;
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
@@ -131,6 +132,7 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string, ctx: Po
     if (has(v)) for (const m of errs(v)) causes.push(invalidValue(child(path, f), v, m));
   }
   causes.push(...validateNodeAffinity(spec, child(child(path, 'affinity'), 'nodeAffinity')));
+  causes.push(...validatePodSchedulingConstraints(spec, path));
   (spec.tolerations ?? []).forEach((t, i) => causes.push(...validateToleration(t, index(child(path, 'tolerations'), i))));
   return causes;
 }
@@ -483,6 +485,8 @@ export function validatePodSpecUpdate(spec: PodSpec, old: PodSpec): StatusCause[
   if (!(old.tolerations ?? []).every((t) => tolerations.some((n) => deepEqual(n, t)))) {
     causes.push(forbidden('spec.tolerations', 'existing tolerations may not be removed or changed; only additions are allowed'));
   }
+  const gateCauses = validateOnlyDeletedSchedulingGates(spec.schedulingGates ?? [], old.schedulingGates ?? []);
+  causes.push(...gateCauses);
   // Everything else must be equal once the mutable fields are taken from the new spec.
   const withImages = (olds: readonly Container[] | undefined, news: readonly Container[] | undefined): readonly Container[] | undefined =>
     olds && news && olds.length === news.length ? olds.map((c, i) => ({ ...c, image: news[i]!.image })) : olds;
@@ -493,7 +497,10 @@ export function validatePodSpecUpdate(spec: PodSpec, old: PodSpec): StatusCause[
     activeDeadlineSeconds: spec.activeDeadlineSeconds,
     tolerations: spec.tolerations,
     nodeName: spec.nodeName,
+    // Removing scheduling gates is allowed (adding one is reported above, on its own).
+    schedulingGates: spec.schedulingGates,
   };
+  if (normalized.schedulingGates === undefined) delete (normalized as { schedulingGates?: unknown }).schedulingGates;
   if (!deepEqual(normalized, spec)) causes.push(forbidden('spec', POD_UPDATE_MESSAGE));
   return causes;
 }

@@ -103,6 +103,28 @@ const EnvFromSource = obj({
   secretRef: obj({ name: STR, optional: BOOL }),
 });
 const ContainerPort = obj({ name: STR, containerPort: INT, hostPort: INT, hostIP: STR, protocol: STR });
+const PodAffinityTerm = obj({
+  labelSelector: LabelSelector,
+  namespaces: STRINGS,
+  topologyKey: STR,
+  namespaceSelector: LabelSelector,
+  matchLabelKeys: STRINGS,
+  mismatchLabelKeys: STRINGS,
+});
+const PodAffinity = obj({
+  requiredDuringSchedulingIgnoredDuringExecution: arr(PodAffinityTerm),
+  preferredDuringSchedulingIgnoredDuringExecution: arr(obj({ weight: INT, podAffinityTerm: PodAffinityTerm })),
+});
+const TopologySpreadConstraint = obj({
+  maxSkew: INT,
+  topologyKey: STR,
+  whenUnsatisfiable: STR,
+  labelSelector: LabelSelector,
+  minDomains: INT,
+  nodeAffinityPolicy: STR,
+  nodeTaintsPolicy: STR,
+  matchLabelKeys: STRINGS,
+});
 const ResourceRequirements = obj({ requests: RESOURCE_LIST, limits: RESOURCE_LIST, claims: arr(LOOSE) });
 
 const Probe = obj({
@@ -191,8 +213,8 @@ const PodSpec = obj({
       requiredDuringSchedulingIgnoredDuringExecution: obj({ nodeSelectorTerms: arr(NodeSelectorTerm) }),
       preferredDuringSchedulingIgnoredDuringExecution: arr(obj({ weight: INT, preference: NodeSelectorTerm })),
     }),
-    podAffinity: LOOSE,
-    podAntiAffinity: LOOSE,
+    podAffinity: PodAffinity,
+    podAntiAffinity: PodAffinity,
   }),
   schedulerName: STR,
   tolerations: arr(obj({ key: STR, operator: STR, value: STR, effect: STR, tolerationSeconds: INT })),
@@ -204,11 +226,11 @@ const PodSpec = obj({
   runtimeClassName: STR,
   enableServiceLinks: BOOL,
   overhead: RESOURCE_LIST,
-  topologySpreadConstraints: arr(LOOSE),
+  topologySpreadConstraints: arr(TopologySpreadConstraint),
   setHostnameAsFQDN: BOOL,
   os: LOOSE,
   hostUsers: BOOL,
-  schedulingGates: arr(LOOSE),
+  schedulingGates: arr(obj({ name: STR })),
   resourceClaims: arr(LOOSE),
   resources: ResourceRequirements,
   volumes: arr(open({ name: STR })),

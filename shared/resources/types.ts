@@ -208,10 +208,45 @@ export interface NodeAffinity {
   readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly PreferredSchedulingTerm[];
 }
 
+export interface PodAffinityTerm {
+  readonly labelSelector?: LabelSelector;
+  readonly namespaces?: readonly string[];
+  readonly topologyKey: string;
+  readonly namespaceSelector?: LabelSelector;
+  readonly matchLabelKeys?: readonly string[];
+  readonly mismatchLabelKeys?: readonly string[];
+}
+
+export interface WeightedPodAffinityTerm {
+  readonly weight: number;
+  readonly podAffinityTerm: PodAffinityTerm;
+}
+
+/** podAffinity and podAntiAffinity share this shape. */
+export interface PodAffinity {
+  readonly requiredDuringSchedulingIgnoredDuringExecution?: readonly PodAffinityTerm[];
+  readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly WeightedPodAffinityTerm[];
+}
+
 export interface Affinity {
   readonly nodeAffinity?: NodeAffinity;
-  readonly podAffinity?: Loose;
-  readonly podAntiAffinity?: Loose;
+  readonly podAffinity?: PodAffinity;
+  readonly podAntiAffinity?: PodAffinity;
+}
+
+export interface TopologySpreadConstraint {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway' | string;
+  readonly labelSelector?: LabelSelector;
+  readonly minDomains?: number;
+  readonly nodeAffinityPolicy?: 'Honor' | 'Ignore' | string;
+  readonly nodeTaintsPolicy?: 'Honor' | 'Ignore' | string;
+  readonly matchLabelKeys?: readonly string[];
+}
+
+export interface PodSchedulingGate {
+  readonly name: string;
 }
 
 export interface Toleration {
@@ -261,11 +296,11 @@ export interface PodSpec {
   readonly runtimeClassName?: string;
   readonly enableServiceLinks?: boolean;
   readonly overhead?: ResourceList;
-  readonly topologySpreadConstraints?: readonly Loose[];
+  readonly topologySpreadConstraints?: readonly TopologySpreadConstraint[];
   readonly setHostnameAsFQDN?: boolean;
   readonly os?: Loose;
   readonly hostUsers?: boolean;
-  readonly schedulingGates?: readonly Loose[];
+  readonly schedulingGates?: readonly PodSchedulingGate[];
   readonly resourceClaims?: readonly Loose[];
   readonly resources?: ResourceRequirements;
   readonly volumes?: readonly Volume[];

@@ -29,6 +29,10 @@ export class SchedulerCache {
   private readonly listIndex = new Map<string, number>();
   private readonly podStates = new Map<string, PodState>();
   private readonly opts: SchedulerCacheOptions;
+  private readonly nsLabels = new Map<string, Readonly<Record<string, string>>>();
+  /** Counted pods with any pod (anti-)affinity term, and with required anti-affinity (cluster-wide). */
+  podsWithAffinity = 0;
+  podsWithRequiredAntiAffinity = 0;
   /** Where the next schedulePod starts its walk (Kubernetes' nextStartNodeIndex). */
   nextStartNodeIndex = 0;
 
@@ -98,7 +102,7 @@ export class SchedulerCache {
     const key = keyOf(pod);
     const st = this.podStates.get(key);
     if (!st || !st.assumed) return false;
-    this.infos.get(st.nodeName)?.removePod(key);
+    this.unplace(st.nodeName, key);
     this.dropEmptyGhost(st.nodeName);
     this.podStates.delete(key);
     return true;
@@ -123,7 +127,7 @@ export class SchedulerCache {
       return;
     }
     if (st && st.nodeName !== nodeName) {
-      this.infos.get(st.nodeName)?.removePod(key);
+      this.unplace(st.nodeName, key);
       this.dropEmptyGhost(st.nodeName);
     }
     this.place(podEntry(pod), nodeName);
@@ -140,7 +144,7 @@ export class SchedulerCache {
     const key = keyOf(pod);
     const st = this.podStates.get(key);
     if (!st) return false;
-    this.infos.get(st.nodeName)?.removePod(key);
+    this.unplace(st.nodeName, key);
     this.dropEmptyGhost(st.nodeName);
     this.podStates.delete(key);
     return true;
@@ -171,8 +175,36 @@ export class SchedulerCache {
       ni = new NodeInfo(nodeName);
       this.infos.set(nodeName, ni);
     }
+    const a0 = ni.podsWithAffinity;
+    const r0 = ni.podsWithRequiredAntiAffinity;
     ni.addPod(e);
+    this.podsWithAffinity += ni.podsWithAffinity - a0;
+    this.podsWithRequiredAntiAffinity += ni.podsWithRequiredAntiAffinity - r0;
   }
+
+  private unplace(nodeName: string, key: string): void {
+    const ni = this.infos.get(nodeName);
+    if (!ni) return;
+    const a0 = ni.podsWithAffinity;
+    const r0 = ni.podsWithRequiredAntiAffinity;
+    ni.removePod(key);
+    this.podsWithAffinity += ni.podsWithAffinity - a0;
+    this.podsWithRequiredAntiAffinity += ni.podsWithRequiredAntiAffinity - r0;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Namespaces (for pod affinity's namespaceSelector)
+
+  upsertNamespace(name: string, labels: Readonly<Record<string, string>> | undefined): void {
+    this.nsLabels.set(name, labels ?? {});
+  }
+
+  removeNamespace(name: string): void {
+    this.nsLabels.delete(name);
+  }
+
+  /** A namespace's labels, undefined when unknown. */
+  readonly namespaceLabels = (name: string): Readonly<Record<string, string>> | undefined => this.nsLabels.get(name);
 
   private dropEmptyGhost(nodeName: string): void {
     const ni = this.infos.get(nodeName);

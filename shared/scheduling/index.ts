@@ -7,5 +7,8 @@ export * from './pod-info.js';
 export * from './node-info.js';
 export * from './filters.js';
 export * from './scores.js';
+export * from './pod-affinity.js';
+export * from './topology-spread.js';
+export * from './default-selector.js';
 export * from './cache.js';
 export * from './schedule.js';

@@ -9,6 +9,7 @@ import { nodeAllocatable, type PodRequests } from './resources.js';
 import { HostPortSet, type HostPort } from './host-ports.js';
 import { compileTaint, readinessTaint, type CompiledTaint } from './taints.js';
 import { podEntry } from './pod-info.js';
+import type { PodAffinityInfo } from './pod-affinity.js';
 
 /** What a NodeInfo remembers of each pod, so removal subtracts exactly what was added. */
 export interface PodEntry {
@@ -16,6 +17,12 @@ export interface PodEntry {
   readonly requests: PodRequests;
   readonly hostPorts: readonly HostPort[];
   readonly ownerKey: string | undefined;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** metadata.deletionTimestamp is set (not counted by topology spread). */
+  readonly terminating: boolean;
+  /** Compiled pod (anti-)affinity; undefined for the common pod without any. */
+  readonly affinity: PodAffinityInfo | undefined;
 }
 
 export interface NodeInfoOptions {
@@ -58,6 +65,10 @@ export class NodeInfo {
   /** Controller owner key → pods of that owner on the node. */
   readonly ownerCounts = new Map<string, number>();
   readonly pods = new Map<string, PodEntry>();
+  /** Pods with any pod (anti-)affinity term (HavePodsWithAffinity). */
+  podsWithAffinity = 0;
+  /** Pods with required anti-affinity terms (HavePodsWithRequiredAntiAffinity). */
+  podsWithRequiredAntiAffinity = 0;
 
   constructor(name: string, node?: Node, opts?: NodeInfoOptions) {
     this.name = name;
@@ -110,6 +121,10 @@ export class NodeInfo {
     this.nonZeroRequestedMemory += r.nonZeroMemory;
     for (const p of e.hostPorts) this.usedPorts.add(p);
     if (e.ownerKey !== undefined) this.ownerCounts.set(e.ownerKey, (this.ownerCounts.get(e.ownerKey) ?? 0) + 1);
+    if (e.affinity) {
+      this.podsWithAffinity++;
+      if (e.affinity.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinity++;
+    }
     return e;
   }
 
@@ -134,6 +149,10 @@ export class NodeInfo {
       const left = (this.ownerCounts.get(e.ownerKey) ?? 0) - 1;
       if (left > 0) this.ownerCounts.set(e.ownerKey, left);
       else this.ownerCounts.delete(e.ownerKey);
+    }
+    if (e.affinity) {
+      this.podsWithAffinity--;
+      if (e.affinity.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinity--;
     }
     return true;
   }

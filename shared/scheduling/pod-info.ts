@@ -8,6 +8,9 @@ import { computePodRequests, type PodRequests } from './resources.js';
 import { podHostPorts, type HostPort } from './host-ports.js';
 import { compilePreferredTerms, compileTerms, type CompiledPreferredTerm, type CompiledTerm } from './node-selector.js';
 import { TAINT_NODE_UNSCHEDULABLE, tolerationsTolerate } from './taints.js';
+import { compilePodAffinity, type PodAffinityInfo } from './pod-affinity.js';
+import { compilePodSpread, type PodSpreadInfo } from './topology-spread.js';
+import type { PodEntry } from './node-info.js';
 
 export interface PreparedPod {
   readonly pod: Pod;
@@ -33,6 +36,14 @@ export interface PreparedPod {
   readonly ownerKey: string | undefined;
   /** True when the NodeAffinity filter has something to check. */
   readonly hasNodeAffinityFilter: boolean;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Compiled podAffinity / podAntiAffinity; undefined when the pod has none. */
+  readonly affinity: PodAffinityInfo | undefined;
+  /** Compiled topologySpreadConstraints; undefined when the pod has none. */
+  readonly spread: PodSpreadInfo | undefined;
+  /** metadata.deletionTimestamp is set. A PreparedPod is also a PodEntry, so assume() compiles nothing twice. */
+  readonly terminating: boolean;
 }
 
 export function podKey(pod: Pod): string {
@@ -50,8 +61,19 @@ export function podOwnerKey(pod: Pod): string | undefined {
 }
 
 /** The part of a PreparedPod a NodeInfo keeps per pod; cheaper than preparePod for pods from the stream. */
-export function podEntry(pod: Pod): { key: string; requests: PodRequests; hostPorts: readonly HostPort[]; ownerKey: string | undefined } {
-  return { key: podKey(pod), requests: computePodRequests(pod), hostPorts: podHostPorts(pod), ownerKey: podOwnerKey(pod) };
+const NO_LABELS: Readonly<Record<string, string>> = {};
+
+export function podEntry(pod: Pod): PodEntry {
+  return {
+    key: podKey(pod),
+    requests: computePodRequests(pod),
+    hostPorts: podHostPorts(pod),
+    ownerKey: podOwnerKey(pod),
+    namespace: pod.metadata.namespace ?? '',
+    labels: pod.metadata.labels ?? NO_LABELS,
+    terminating: pod.metadata.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null,
+    affinity: compilePodAffinity(pod),
+  };
 }
 
 export function preparePod(pod: Pod): PreparedPod {
@@ -75,5 +97,10 @@ export function preparePod(pod: Pod): PreparedPod {
     preferredTerms: compilePreferredTerms(pod.spec.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []),
     ownerKey: podOwnerKey(pod),
     hasNodeAffinityFilter: nodeSelector.length > 0 || requiredTerms !== undefined,
+    namespace: pod.metadata.namespace ?? '',
+    labels: pod.metadata.labels ?? NO_LABELS,
+    affinity: compilePodAffinity(pod),
+    spread: compilePodSpread(pod),
+    terminating: pod.metadata.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null,
   };
 }

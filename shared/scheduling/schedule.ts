@@ -8,10 +8,13 @@
  * the only state touched is `cache.nextStartNodeIndex`. The caller assumes the pod onto the node.
  */
 import type { Pod } from '../resources/types.js';
+import type { Requirement } from '../resources/selector-types.js';
 import type { SchedulerCache } from './cache.js';
 import type { NodeInfo } from './node-info.js';
 import { preparePod, type PreparedPod } from './pod-info.js';
-import { filterNodeResourcesFit, firstFailingFilter } from './filters.js';
+import { filterNodeResourcesFit, firstFailingFilter, matchesNodeAffinity } from './filters.js';
+import { affinityFilter, affinityPreFilter, affinityPreScore, affinityScore, DEFAULT_HARD_POD_AFFINITY_WEIGHT, normalizeAffinityScores } from './pod-affinity.js';
+import { normalizeSpreadScores, spreadFilter, spreadPreFilter, spreadPreScore, spreadScore, systemDefaultSpread, type SpreadPod } from './topology-spread.js';
 import {
   balancedAllocationApplies,
   balancedAllocationScore,
@@ -33,12 +36,35 @@ export interface ScoreWeights {
   readonly nodeAffinity: number;
   /** PreferNoSchedule taints. */
   readonly taintToleration: number;
+  /** PodTopologySpread (the pod's ScheduleAnyway constraints). */
+  readonly podTopologySpread: number;
+  /** InterPodAffinity (preferred terms of both sides, existing pods' required affinity). */
+  readonly interPodAffinity: number;
 }
 
-export const DEFAULT_WEIGHTS: ScoreWeights = { leastAllocated: 1, balancedAllocation: 1, ownerSpread: 1, nodeAffinity: 1, taintToleration: 1 };
+export const DEFAULT_WEIGHTS: ScoreWeights = {
+  leastAllocated: 1,
+  balancedAllocation: 1,
+  ownerSpread: 1,
+  nodeAffinity: 1,
+  taintToleration: 1,
+  podTopologySpread: 1,
+  interPodAffinity: 1,
+};
 
-/** kube-scheduler's default profile weights (spreading stands in for PodTopologySpread's 2). */
-export const KUBE_DEFAULT_WEIGHTS: ScoreWeights = { leastAllocated: 1, balancedAllocation: 1, ownerSpread: 2, nodeAffinity: 2, taintToleration: 3 };
+/**
+ * kube-scheduler's default profile weights. Owner spreading stands in for PodTopologySpread's
+ * cluster default constraints (weight 2) on pods that set no constraints of their own.
+ */
+export const KUBE_DEFAULT_WEIGHTS: ScoreWeights = {
+  leastAllocated: 1,
+  balancedAllocation: 1,
+  ownerSpread: 2,
+  nodeAffinity: 2,
+  taintToleration: 3,
+  podTopologySpread: 2,
+  interPodAffinity: 2,
+};
 
 export interface ScheduleOptions {
   /** 1..100; 0 or absent is adaptive (50 - nodes/125, at least 5). */
@@ -48,6 +74,14 @@ export interface ScheduleOptions {
   readonly random?: () => number;
   /** One more filter after the built-in ones (the VolumeBinding plugin's): a failing reason, or undefined. */
   readonly extraFilter?: (nodeName: string, labels: ReadonlyMap<string, string>) => string | undefined;
+  /** InterPodAffinityArgs.hardPodAffinityWeight (default 1). */
+  readonly hardPodAffinityWeight?: number;
+  /**
+   * The pod's default spread selector (its Services' and controller's selectors), for the system
+   * default topology spread constraints when it sets none. Absent: the scheduler has no such
+   * view, and pods are spread by their controller owner instead.
+   */
+  readonly defaultSpreadSelector?: readonly Requirement[];
 }
 
 export type ScheduleResult = ScheduledResult | UnschedulableResult;
@@ -129,6 +163,17 @@ export function schedulePod(pod: Pod | PreparedPod, cache: SchedulerCache, opts:
   ensureScratch(numToFind);
   const feasible = feasibleNodes;
 
+  // ---- PreFilter: per-cycle state, only for pods (or clusters) that need it.
+  const spreadInfo = pp.spread ?? (opts.defaultSpreadSelector !== undefined ? systemDefaultSpread(opts.defaultSpreadSelector) : undefined);
+  const spreadPod: SpreadPod | undefined = spreadInfo
+    ? { namespace: pp.namespace, labels: pp.labels, tolerations: pp.tolerations, matchesNodeAffinity: (ni) => matchesNodeAffinity(pp, ni) }
+    : undefined;
+  const spreadState = spreadPod ? spreadPreFilter(spreadPod, pp.spread, nodes) : undefined;
+  const affinityState =
+    pp.affinity !== undefined || cache.podsWithRequiredAntiAffinity > 0
+      ? affinityPreFilter(pp, nodes, cache.podsWithRequiredAntiAffinity, cache.namespaceLabels)
+      : undefined;
+
   // ---- Filter
   const start = cache.nextStartNodeIndex % n;
   let found = 0;
@@ -153,6 +198,20 @@ export function schedulePod(pod: Pod | PreparedPod, cache: SchedulerCache, opts:
     if (extra !== undefined) {
       count((reasons ??= new Map()), extra);
       continue;
+    }
+    if (spreadState !== undefined) {
+      const r2 = spreadFilter(spreadState, ni);
+      if (r2 !== undefined) {
+        count((reasons ??= new Map()), r2);
+        continue;
+      }
+    }
+    if (affinityState !== undefined) {
+      const r3 = affinityFilter(affinityState, ni);
+      if (r3 !== undefined) {
+        count((reasons ??= new Map()), r3);
+        continue;
+      }
     }
     feasible[found++] = ni;
   }
@@ -180,7 +239,7 @@ export function schedulePod(pod: Pod | PreparedPod, cache: SchedulerCache, opts:
     if (wBA !== 0) s += wBA * balancedAllocationScore(pp, ni);
     total[j] = s;
   }
-  if (w.ownerSpread !== 0 && pp.ownerKey !== undefined) {
+  if (w.ownerSpread !== 0 && pp.ownerKey !== undefined && pp.spread === undefined && opts.defaultSpreadSelector === undefined) {
     for (let j = 0; j < found; j++) raw[j] = ownerSpreadCount(pp, feasible[j]!);
     normalizeSpreadScore(raw, found);
     for (let j = 0; j < found; j++) total[j] += w.ownerSpread * raw[j]!;
@@ -194,6 +253,23 @@ export function schedulePod(pod: Pod | PreparedPod, cache: SchedulerCache, opts:
     for (let j = 0; j < found; j++) raw[j] = intolerablePreferNoScheduleTaints(pp, feasible[j]!);
     defaultNormalizeScore(raw, found, true);
     for (let j = 0; j < found; j++) total[j] += w.taintToleration * raw[j]!;
+  }
+
+  if (w.podTopologySpread !== 0 && spreadPod !== undefined) {
+    const st = spreadPreScore(spreadPod, spreadInfo, feasible, found, nodes);
+    if (st !== undefined) {
+      for (let j = 0; j < found; j++) raw[j] = spreadScore(st, feasible[j]!);
+      normalizeSpreadScores(raw, found);
+      for (let j = 0; j < found; j++) total[j] += w.podTopologySpread * raw[j]!;
+    }
+  }
+  if (w.interPodAffinity !== 0 && (pp.affinity !== undefined || cache.podsWithAffinity > 0)) {
+    const st = affinityPreScore(pp, nodes, cache.podsWithAffinity, cache.namespaceLabels, opts.hardPodAffinityWeight ?? DEFAULT_HARD_POD_AFFINITY_WEIGHT);
+    if (st !== undefined) {
+      for (let j = 0; j < found; j++) raw[j] = affinityScore(st, feasible[j]!);
+      normalizeAffinityScores(raw, found);
+      for (let j = 0; j < found; j++) total[j] += w.interPodAffinity * raw[j]!;
+    }
   }
 
   // ---- Select

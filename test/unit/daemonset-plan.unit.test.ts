@@ -136,13 +136,13 @@ describe('daemon pod tolerations and node-name affinity', () => {
           requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }, { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['x'] }] }] },
           preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: { matchExpressions: [{ key: 'ssd', operator: 'Exists' }] } }],
         },
-        podAffinity: { x: 1 },
+        podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [] },
       },
       'n2',
     );
     assert.deepEqual(a.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution, { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n2'] }] }] });
     assert.equal(a.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length, 1);
-    assert.deepEqual(a.podAffinity, { x: 1 });
+    assert.deepEqual(a.podAffinity, { requiredDuringSchedulingIgnoredDuringExecution: [] });
   });
 
   it('targetNodeName: spec.nodeName, else the node the affinity names', () => {

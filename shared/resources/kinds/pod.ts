@@ -1,8 +1,9 @@
 /** Pod: status through /status, generation, graceful deletion finished by the kubelet; `kubectl get pods`' columns. */
 import type { KindStrategy } from '../strategy.js';
-import type { Pod } from '../types.js';
+import type { Pod, PodCondition } from '../types.js';
 import { defaultPod } from '../defaults.js';
 import { validatePodSpec, validatePodSpecUpdate } from '../pod-validation.js';
+import { mergeAffinityLabelKeys, validatePodCreateGates } from '../pod-scheduling-validation.js';
 import { isPlainObject } from '../json.js';
 import { rfc3339 } from '../time.js';
 import { arr, clampInt, conditionTrue, count, get, images, str } from '../projection.js';
@@ -53,9 +54,30 @@ export const podStrategy: KindStrategy = {
   statusSubresource: true,
   generation: true,
   defaults: defaultPod,
+  prepareForCreate(o) {
+    const pod = o as Pod;
+    if (isPlainObject(pod.spec)) mergeAffinityLabelKeys(pod);
+    // A gated pod says why it waits (PrepareForCreate's applySchedulingGatedCondition).
+    if (!(pod.spec?.schedulingGates?.length)) return;
+    const status = ((o as { status?: Record<string, unknown> }).status ??= {}) as { conditions?: PodCondition[] };
+    const conds = status.conditions ?? [];
+    if (conds.some((c) => c.type === 'PodScheduled')) return;
+    status.conditions = [
+      ...conds,
+      {
+        type: 'PodScheduled',
+        status: 'False',
+        lastProbeTime: null,
+        lastTransitionTime: pod.metadata.creationTimestamp,
+        reason: 'SchedulingGated',
+        message: 'Scheduling is blocked due to non-empty scheduling gates',
+      } as PodCondition,
+    ];
+  },
   validate(obj, old) {
     const pod = obj as Pod;
     const causes = validatePodSpec(pod.spec, 'spec');
+    if (!old && isPlainObject(pod.spec)) causes.push(...validatePodCreateGates(pod.spec));
     if (old && isPlainObject(old.spec) && isPlainObject(pod.spec)) causes.push(...validatePodSpecUpdate(pod.spec, (old as Pod).spec));
     return causes;
   },
