@@ -3,16 +3,24 @@
  * renew their Leases (and post node status when due) against one gateway with no pods; once every
  * node is Ready, the gateway's CPU time (user + system, from /proc) and the stream's sequence are
  * sampled over HEARTBEAT_WINDOW_S (60) seconds, and the gateway's CPU-µs per write printed (every
- * write is one stream message). HEARTBEAT_PROFILE=dir also writes the gateway's --cpu-prof there.
+ * write is one stream message). Then the idle watch latency under that heartbeat load: a watch on
+ * ConfigMaps through the gateway while HEARTBEAT_PROBES (200) patches, 10 a second, change one;
+ * latency is each message's stored time on the stream → the watch line's arrival (p50 / p99).
+ * HEARTBEAT_PROFILE=dir also writes the gateway's --cpu-prof there.
  * Isolated like bench:scale (its own prefix, ports, stream and schema, removed at the end).
  */
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { streamName } from '../shared/config.js';
 import { benchCluster } from './cluster.js';
+import { percentile } from './report.js';
 
 const NODES = Number(process.env.HEARTBEAT_NODES || 2000);
 const WINDOW_S = Number(process.env.HEARTBEAT_WINDOW_S || 60);
 const PROFILE = process.env.HEARTBEAT_PROFILE;
+const PROBES = Number(process.env.HEARTBEAT_PROBES || 200);
 
-const { prefix, base, basePort, log, sleep, procs, startProc, sampleRss, waitReady, cleanup, req } = benchCluster('heartbeat');
+const { prefix, cfg, base, basePort, log, sleep, procs, startProc, sampleRss, waitReady, cleanup, req, watch } = benchCluster('heartbeat');
 
 async function readyNodes(): Promise<{ ready: number; rv: number }> {
   const list = await req('GET', '/api/v1/nodes');
@@ -57,6 +65,31 @@ async function main(): Promise<void> {
   const seq1 = await lastSeq();
   const secs = (Date.now() - tw) / 1000;
   const writes = seq1 - seq0;
+  // Idle watch latency under the heartbeat load.
+  const cmPath = '/api/v1/namespaces/default/configmaps';
+  const cm = await req('POST', cmPath, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe' }, data: { i: '0' } });
+  const ctl = new AbortController();
+  const seen: [number, number][] = [];
+  void watch(`${cmPath}?watch=true&resourceVersion=${cm.metadata.resourceVersion}`, ctl.signal, (line, at) => {
+    const rv = Number(JSON.parse(line).object?.metadata?.resourceVersion);
+    if (rv) seen.push([rv, at]);
+  });
+  await sleep(1000);
+  for (let i = 1; i <= PROBES; i++) {
+    await req('PATCH', `${cmPath}/probe`, { data: { i: String(i) } });
+    await sleep(100);
+  }
+  await sleep(2000);
+  ctl.abort();
+  const nc = await connect({ servers: cfg.natsUrl.split(',') });
+  const jsm = await jetstreamManager(nc);
+  const lat: number[] = [];
+  for (const [seq, at] of seen) {
+    const m = await jsm.streams.getMessage(streamName(prefix), { seq }).catch(() => null);
+    if (m) lat.push(at - m.time.getTime());
+  }
+  await nc.close();
+  lat.sort((a, b) => a - b);
   const load = (await import('node:os')).loadavg();
   const line = {
     nodes: NODES,
@@ -68,6 +101,9 @@ async function main(): Promise<void> {
     cpuUsPerWrite: Math.round(((cpu1 - cpu0) * 1e6) / writes),
     gatewayRssMB: Math.round(gateway.rss / 1048576),
     kubeletRssKBPerNode: Math.round(procs.find((p) => p.name === 'kubelet')!.rss / 1024 / NODES),
+    watchEvents: lat.length,
+    watchP50Ms: Number(percentile(lat, 50).toFixed(1)),
+    watchP99Ms: Number(percentile(lat, 99).toFixed(1)),
     load1: Number(load[0]!.toFixed(2)),
   };
   process.stdout.write(JSON.stringify(line) + '\n');

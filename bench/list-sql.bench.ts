@@ -60,6 +60,7 @@ async function main(): Promise<void> {
           ms.push(performance.now() - t0);
           items = res.items.length;
         }
+        ms.sort((a, b) => a - b);
         process.stdout.write(`${label}, ${which}: ${items} items, median ${median(ms).toFixed(1)} ms, p90 ${percentile(ms, 90).toFixed(1)} ms\n`);
         if (EXPLAIN) {
           const q = listSql(pods, o, true).compile(db);

@@ -79,6 +79,21 @@ describe('updates through the gateway\'s recent writes', () => {
     assert.deepEqual(got.body, first);
   });
 
+  it('an update that leaves managedFields out keeps the stored ones (what the kubelet sends)', async () => {
+    const created = (await api(s.url, 'POST', `${leasePath}?fieldManager=kubelet`, lease('n5', at(0)))).body;
+    assert.equal(created.metadata.managedFields?.[0]?.manager, 'kubelet');
+    let cur = created;
+    for (let i = 1; i <= 3; i++) {
+      const { managedFields: _drop, ...metadata } = cur.metadata;
+      const r = await api(s.url, 'PUT', `${leasePath}/n5?fieldManager=kubelet`, { ...cur, metadata, spec: { ...cur.spec, renewTime: at(i) } });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual(r.body.metadata.managedFields.map((m: any) => [m.manager, m.operation]), [['kubelet', 'Update']]);
+      assert.deepEqual(r.body.metadata.managedFields[0].fieldsV1, created.metadata.managedFields[0].fieldsV1);
+      cur = r.body;
+    }
+    assert.deepEqual((await api(s.url, 'GET', `${leasePath}/n5`)).body, cur);
+  });
+
   it('a status write chained on the answered resourceVersion sees the spec written before it', async () => {
     const ns = (await api(s.url, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'rw' } })).body;
     assert.ok(ns.metadata.uid);
