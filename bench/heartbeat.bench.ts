@@ -67,7 +67,11 @@ async function main(): Promise<void> {
   const writes = seq1 - seq0;
   // Idle watch latency under the heartbeat load.
   const cmPath = '/api/v1/namespaces/default/configmaps';
-  const cm = await req('POST', cmPath, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe' }, data: { i: '0' } });
+  // Several ConfigMaps in turn: each keeps only JETKUBE_HISTORY (64) messages, and the stored time
+  // of every probe is read back from the stream at the end.
+  const PROBE_OBJECTS = 20;
+  let cm: any;
+  for (let j = 0; j < PROBE_OBJECTS; j++) cm = await req('POST', cmPath, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `probe-${j}` }, data: { i: '0' } });
   const ctl = new AbortController();
   const seen: [number, number][] = [];
   void watch(`${cmPath}?watch=true&resourceVersion=${cm.metadata.resourceVersion}`, ctl.signal, (line, at) => {
@@ -76,7 +80,7 @@ async function main(): Promise<void> {
   });
   await sleep(1000);
   for (let i = 1; i <= PROBES; i++) {
-    await req('PATCH', `${cmPath}/probe`, { data: { i: String(i) } });
+    await req('PATCH', `${cmPath}/probe-${i % PROBE_OBJECTS}`, { data: { i: String(i) } });
     await sleep(100);
   }
   await sleep(2000);
