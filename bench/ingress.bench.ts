@@ -8,7 +8,8 @@
  * neither shares an event loop with the load generator. Access logs are off unless
  * BENCH_ACCESS_LOG=1 (then they go to the ingress child's stdout, which is discarded).
  *
- * Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_ROUNDS (3), BENCH_WARMUP (2 s).
+ * Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_ROUNDS (3), BENCH_WARMUP (2 s);
+ * BENCH_CPU_PROF=<dir>: the ingress child runs with --cpu-prof and writes its profile there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -85,7 +86,8 @@ async function runIngress(backendPort: number): Promise<void> {
 }
 
 function child(...args: string[]): Promise<{ proc: ChildProcess; msg: Record<string, unknown> }> {
-  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const prof = process.env.BENCH_CPU_PROF && args[0] === 'ingress' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const proc = spawn(process.execPath, [...prof, fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before it was ready`)));
     const lines = createInterface({ input: proc.stdout! });

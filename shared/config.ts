@@ -20,6 +20,18 @@ export interface Config {
   readonly historyPerObject: number;
   /** Where controllers, the scheduler and kubelets reach the gateway (default: this host's PORT). */
   readonly gatewayUrl?: string;
+  /** JETKUBE_AUTH=on: the gateway serves HTTPS and authenticates every request (shared/auth/authn). */
+  readonly secure?: boolean;
+  /** How this process authenticates to the gateway (secure mode): CA to trust, client certificate or token. */
+  readonly gatewayCredentials?: GatewayCredentials;
+}
+
+/** What a client presents to the gateway over TLS (and the CA it trusts). */
+export interface GatewayCredentials {
+  readonly caPem?: string;
+  readonly certPem?: string;
+  readonly keyPem?: string;
+  readonly token?: string;
 }
 
 const PREFIX_RE = /^[a-z][a-z0-9_]{0,39}$/;
@@ -34,12 +46,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.LOG_LEVEL || 'info',
     historyPerObject: intFrom(env.JETKUBE_HISTORY, 64, 'JETKUBE_HISTORY'),
     ...(env.GATEWAY_URL ? { gatewayUrl: env.GATEWAY_URL.replace(/\/+$/, '') } : {}),
+    ...(boolFromEnv(env.JETKUBE_AUTH, 'JETKUBE_AUTH', false) ? { secure: true } : {}),
     ...overrides,
   };
   if (!PREFIX_RE.test(cfg.prefix)) {
     throw new Error(`JETKUBE_PREFIX must match ${PREFIX_RE} (lower-case letters, digits, _), got "${cfg.prefix}"`);
   }
   return cfg;
+}
+
+/** An on/off variable (on, true, yes, 1 / off, false, no, 0, empty); anything else is an error naming it. */
+export function boolFromEnv(v: string | undefined, name: string, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  const s = v.trim().toLowerCase();
+  if (['1', 'on', 'true', 'yes'].includes(s)) return true;
+  if (['', '0', 'off', 'false', 'no'].includes(s)) return false;
+  throw new Error(`${name} must be on or off, got "${v}"`);
 }
 
 function intFrom(v: string | undefined, dflt: number, name: string): number {
@@ -61,7 +83,7 @@ export function schemaName(prefix: string): string {
 export function gatewayUrlOf(cfg: Config): string {
   if (cfg.gatewayUrl) return cfg.gatewayUrl;
   const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${cfg.port}`;
+  return `${cfg.secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${cfg.port}`;
 }
 
 /** Where the cluster CA comes from (see shared/pki). */

@@ -14,6 +14,7 @@ export type StatusReason =
   | 'UnsupportedMediaType'
   | 'RequestEntityTooLarge'
   | 'NotAcceptable'
+  | 'Unauthorized'
   | 'Forbidden'
   | 'TooManyRequests'
   | 'Timeout'
@@ -70,6 +71,7 @@ const CODES: Record<StatusReason, number> = {
   UnsupportedMediaType: 415,
   RequestEntityTooLarge: 413,
   NotAcceptable: 406,
+  Unauthorized: 401,
   Forbidden: 403,
   TooManyRequests: 429,
   Timeout: 504,
@@ -153,4 +155,11 @@ export function invalid(kind: string, group: string, name: string, causes: reado
 
 export function badRequest(message: string, causes?: readonly StatusCause[]): ApiError {
   return new ApiError('BadRequest', message, causes ? { causes } : undefined);
+}
+
+/** A 403 with Kubernetes' NewForbidden text: `pods "x" is forbidden: <why>`, or `pods is forbidden: <why>` without a name. */
+export function forbiddenError(plural: string, group: string, name: string, why: string): ApiError {
+  const gr = qualifiedResource(plural, group);
+  const subject = !gr && !name ? 'forbidden' : name ? `${gr} ${JSON.stringify(name)} is forbidden` : `${gr} is forbidden`;
+  return new ApiError('Forbidden', `${subject}: ${why}`, { ...(name ? { name } : {}), ...(group ? { group } : {}), ...(plural ? { kind: plural } : {}) });
 }

@@ -7,6 +7,7 @@
 import { createLogger } from '../shared/log.js';
 import { startControllerManager, type RunningControllerManager } from '../services/controller-manager/manager.js';
 import { api, startStack, type Stack } from './stack.js';
+import type { GatewayOptions } from '../services/gateway/index.js';
 import { eventually, sleep } from './wait.js';
 
 const silent = createLogger('test', process.env.LOG_LEVEL || 'silent');
@@ -26,6 +27,8 @@ export interface ControllerStack {
 export interface ControllerStackOptions {
   /** The cluster CA certificate (PEM) the controller-manager publishes (rootcacertpublisher). */
   readonly clusterCA?: string;
+  /** The gateway's options (its authorization mode). */
+  readonly gateway?: GatewayOptions;
 }
 
 export async function startControllerStack(
@@ -33,7 +36,7 @@ export async function startControllerStack(
   controllers: readonly string[] = ['replicaset', 'deployment'],
   opts: ControllerStackOptions = {},
 ): Promise<ControllerStack> {
-  const stack = await startStack(tag);
+  const stack = await startStack(tag, {}, opts.gateway);
   const cs: ControllerStack = {
     stack,
     url: stack.url,

@@ -5,7 +5,8 @@
  * (stream, subjects and schema) and drops it afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -95,6 +96,30 @@ export async function testConfig(tag: string, overrides: Partial<Config> = {}): 
     { NATS_URL: env.natsUrl, DATABASE_URL: env.databaseUrl, LOG_LEVEL: process.env.LOG_LEVEL || 'silent' },
     { prefix: uniquePrefix(tag), port: 0, ...overrides },
   );
+}
+
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago (the system picks it), for a server a test
+ * starts in another process. Never a random number from a fixed range: parallel suites collided.
+ */
+export { freePort as testPort } from './private-nats.js';
+
+/** A UDP port on 127.0.0.1 that was free a moment ago, whose TCP twin was free too (cluster DNS binds both). */
+export async function freeDnsPort(): Promise<number> {
+  for (;;) {
+    const sock = createSocket('udp4');
+    const port = await new Promise<number>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind(0, '127.0.0.1', () => resolve(sock.address().port));
+    });
+    const tcpFree = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    await new Promise<void>((r) => sock.close(() => r()));
+    if (tcpFree) return port;
+  }
 }
 
 /** Delete the test's stream and drop its schemas (the live one and any replay/as-of ones). */

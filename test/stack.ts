@@ -4,7 +4,7 @@
  */
 import type { Config } from '../shared/config.js';
 import { createLogger } from '../shared/log.js';
-import { startGateway, type RunningGateway } from '../services/gateway/index.js';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../services/gateway/index.js';
 import { startProjector } from '../services/projector/index.js';
 import { dropPrefix, testConfig } from './harness.js';
 
@@ -17,7 +17,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(tag: string, overrides: Partial<Config> = {}, opts: { bookmarkIntervalMs?: number } = {}): Promise<Stack> {
+export async function startStack(tag: string, overrides: Partial<Config> = {}, opts: GatewayOptions = {}): Promise<Stack> {
   const cfg = await testConfig(tag, overrides);
   const silent = createLogger('test', process.env.LOG_LEVEL || 'silent');
   let projector: { close(): Promise<void> } | undefined = await startProjector(cfg, silent);

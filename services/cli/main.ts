@@ -17,11 +17,14 @@ import { proxyOptionsFromEnv, startProxy } from '../proxy/index.js';
 import { dnsHealthPort, dnsOptionsFromEnv, startDns } from '../dns/index.js';
 import { ingressOptionsFromEnv, startIngress } from '../ingress/index.js';
 import { leaderElectionFromArgs, type LeaderElectionOptions } from '../../shared/leaderelection/index.js';
-import { clusterCAAtStart } from '../../shared/pki/index.js';
+import { clusterCAAtStart, type ClusterCA } from '../../shared/pki/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
+import { gatewayUrlOf, pkiConfigFromEnv, type GatewayCredentials } from '../../shared/config.js';
+import { loadKubeconfig, type ResolvedKubeconfig } from '../../shared/auth/authn/index.js';
+import { COMPONENT_IDENTITIES, nodeIdentity, secureConfig, userKubeconfig, writeAdminKubeconfig } from './secure.js';
 
-/** `ca`: the cluster CA certificate (PEM) `up` loaded at start; a service run alone loads its own. */
-type Service = (cfg: Config, le?: LeaderElectionOptions, ca?: string) => Promise<{ close(): Promise<void> }>;
+/** `ca`: the cluster CA `up` loaded at start (certificate and key); a service run alone loads its own. */
+type Service = (cfg: Config, le?: LeaderElectionOptions, ca?: ClusterCA) => Promise<{ close(): Promise<void> }>;
 
 /** Lost leadership: the process exits 1 (as kube-controller-manager and kube-scheduler do) and its supervisor restarts it. */
 const exitOnLostLeadership = () => process.exit(1);
@@ -31,11 +34,11 @@ const SERVICES: Record<string, Service> = {
   projector: (cfg) => startProjector(cfg, createLogger('projector', cfg.logLevel)),
   gateway: (cfg) => startGateway(cfg),
   'controller-manager': (cfg, _le, ca) =>
-    startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel), { onLeadershipLost: exitOnLostLeadership, ...(ca ? { clusterCA: ca } : {}) }),
+    startControllerManager(cfg, createLogger('controller-manager', cfg.logLevel), { onLeadershipLost: exitOnLostLeadership, ...(ca ? { clusterCA: ca.certPem } : {}) }),
   scheduler: (cfg) => startScheduler(cfg, createLogger('scheduler', cfg.logLevel), { onLeadershipLost: exitOnLostLeadership }),
   proxy: (cfg) => startProxy(cfg, createLogger('proxy', cfg.logLevel), { nodePortAddresses: proxyOptionsFromEnv().nodePortAddresses }),
   dns: (cfg) => startDnsOrWarn(cfg),
-  ingress: (cfg) => startIngressOrWarn(cfg),
+  ingress: (cfg, _le, ca) => startIngressOrWarn(cfg, ca),
 };
 
 /**
@@ -59,10 +62,10 @@ async function startDnsOrWarn(cfg: Config): Promise<{ close(): Promise<void> }> 
 }
 
 /** Inside `up`, ingress addresses that can't be bound leave the rest running; the error says what to set. */
-async function startIngressOrWarn(cfg: Config): Promise<{ close(): Promise<void> }> {
+async function startIngressOrWarn(cfg: Config, ca?: ClusterCA): Promise<{ close(): Promise<void> }> {
   const log = createLogger('ingress', cfg.logLevel);
   try {
-    return await startIngress(cfg, log);
+    return await startIngress(cfg, log, ca ? { clusterCA: ca } : {});
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EACCES' && code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL') throw err;
@@ -90,7 +93,10 @@ const STANDALONE: Record<string, Service> = {
     }),
   proxy: (cfg) => startProxy(cfg, createLogger('proxy', cfg.logLevel), proxyOptionsFromEnv()),
   dns: (cfg) => startDns(cfg, createLogger('dns', cfg.logLevel), { ...dnsOptionsFromEnv(), healthPort: dnsHealthPort() }),
-  ingress: (cfg) => startIngress(cfg, createLogger('ingress', cfg.logLevel), { port: ingressOptionsFromEnv().port }),
+  ingress: async (cfg) => {
+    const log = createLogger('ingress', cfg.logLevel);
+    return startIngress(cfg, log, { port: ingressOptionsFromEnv().port, clusterCA: await clusterCAAtStart(cfg.prefix, log) });
+  },
 };
 
 const program = new Command()
@@ -117,13 +123,37 @@ function kubeletsFromFlags(f: KubeletFlags): KubeletConfig[] {
 
 const runtimeOption = () => new Option('--runtime <kind>', 'container runtime (default: KUBELET_RUNTIME, else docker if its socket exists, else process)').choices(['docker', 'process', 'fake']);
 
+const KUBECONFIG_HELP = 'reach the gateway as this kubeconfig says (server, CA, client certificate or token), like a Kubernetes component';
+
+/** A service run alone with --kubeconfig: the gateway URL and credentials from its current context. */
+function withKubeconfig(cfg: Config, file: string | undefined): Config {
+  if (!file) return cfg;
+  let loaded: ResolvedKubeconfig | undefined;
+  try {
+    loaded = loadKubeconfig([file]);
+  } catch (e) {
+    return program.error(`--kubeconfig ${file}: ${(e as Error).message}`);
+  }
+  const kc = loaded ?? program.error(`--kubeconfig ${file}: no such file, or it has no current-context`);
+  const credentials: GatewayCredentials = {
+    ...(kc.caPem ? { caPem: kc.caPem } : {}),
+    ...(kc.certPem ? { certPem: kc.certPem } : {}),
+    ...(kc.keyPem ? { keyPem: kc.keyPem } : {}),
+    ...(kc.token ? { token: kc.token } : {}),
+  };
+  return { ...cfg, gatewayUrl: kc.server, secure: kc.server.startsWith('https:'), gatewayCredentials: credentials };
+}
+
 program
   .command('up')
   .description('run every service in one process')
   .addOption(new Option('--services <list>', 'comma-separated subset to run').default(Object.keys(SERVICES).join(',')))
   .addOption(new Option('--nodes <n>', 'kubelets (nodes) to run in this process; 0: none').default('1'))
   .addOption(runtimeOption())
-  .action(async (opts: { services: string } & KubeletFlags) => {
+  .option('--secure', 'HTTPS and authentication (JETKUBE_AUTH=on): every component gets a client certificate, an admin kubeconfig is written to the data directory')
+  .action(async (opts: { services: string; secure?: boolean } & KubeletFlags) => {
+    // The gateway reads JETKUBE_AUTH too (authConfigFromEnv): the flag sets it for the whole process.
+    if (opts.secure) process.env.JETKUBE_AUTH = 'on';
     const wanted = opts.services.split(',').map((s) => s.trim()).filter(Boolean);
     const unknown = wanted.filter((s) => !SERVICES[s] && s !== 'kubelet');
     if (unknown.length) program.error(`unknown service(s): ${unknown.join(', ')}; known: ${[...Object.keys(SERVICES), 'kubelet'].join(', ')}`);
@@ -135,8 +165,23 @@ program
       try {
         // The cluster CA, made on first start in the data directory and kept there (or CLUSTER_CA_FILE).
         const ca = await clusterCAAtStart(cfg.prefix, createLogger('jetkube', cfg.logLevel));
-        for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(cfg, undefined, ca.certPem));
-        if (kubelets.length) started.push(await startKubelets(cfg, kubelets, createLogger('kubelet', cfg.logLevel)));
+        const dataDir = pkiConfigFromEnv(process.env, cfg.prefix).dataDir;
+        if (cfg.secure && !ca.keyPem) throw new Error('--secure needs the cluster CA key to issue certificates; CLUSTER_CA_FILE holds a certificate alone');
+        const signer = cfg.secure ? { certPem: ca.certPem, keyPem: ca.keyPem! } : undefined;
+        // Secure: each component authenticates as itself with a client certificate from the CA.
+        const cfgFor = async (name: string) => {
+          const id = COMPONENT_IDENTITIES[name];
+          return signer && id ? secureConfig(cfg, dataDir, signer, id) : cfg;
+        };
+        for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(await cfgFor(name), undefined, ca));
+        // One kubelet process is one identity: a pool of several nodes authenticates as its first node.
+        const kubeletCfg = signer && kubelets.length ? await secureConfig(cfg, dataDir, signer, nodeIdentity(kubelets[0]!.nodeName)) : cfg;
+        if (kubelets.length) started.push(await startKubelets(kubeletCfg, kubelets, createLogger('kubelet', cfg.logLevel)));
+        if (signer) {
+          const file = await writeAdminKubeconfig(cfg, dataDir, signer);
+          createLogger('jetkube', cfg.logLevel).info({ kubeconfig: file }, 'admin kubeconfig written');
+          process.stdout.write(`jetkube: admin kubeconfig written to ${file}\n  KUBECONFIG=${file} kubectl get nodes\n`);
+        }
       } catch (err) {
         await close();
         throw err;
@@ -151,9 +196,10 @@ program
   .addOption(new Option('--nodes <n>', 'kubelets to run (node names <name>-1 … <name>-N)').default('1'))
   .addOption(runtimeOption())
   .option('--node-name <name>', 'node name (default: NODE_NAME, else the host name)')
-  .action(async (opts: KubeletFlags) => {
+  .option('--kubeconfig <file>', KUBECONFIG_HELP)
+  .action(async (opts: KubeletFlags & { kubeconfig?: string }) => {
     const configs = kubeletsFromFlags(opts);
-    await runUntilSignal('kubelet', (cfg) => startKubelets(cfg, configs, createLogger('kubelet', cfg.logLevel)), loadConfig());
+    await runUntilSignal('kubelet', (cfg) => startKubelets(cfg, configs, createLogger('kubelet', cfg.logLevel)), withKubeconfig(loadConfig(), opts.kubeconfig));
   });
 
 /** Services that elect a leader take Kubernetes' --leader-elect* flags (over LEADER_ELECT* in the environment). */
@@ -168,9 +214,10 @@ for (const name of Object.keys(SERVICES)) {
       .option('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops leading (default 10s)')
       .option('--leader-elect-retry-period <duration>', 'time between attempts (default 2s)');
   }
+  if (name !== 'gateway' && name !== 'projector') cmd.option('--kubeconfig <file>', KUBECONFIG_HELP);
   cmd.action(async (flags: Record<string, string | boolean | undefined>) => {
     const le = ELECTED.has(name) ? leaderElectionFromArgs(flagArgs(flags)) : undefined;
-    await runUntilSignal(name, (cfg) => STANDALONE[name]!(cfg, le), loadConfig());
+    await runUntilSignal(name, (cfg) => STANDALONE[name]!(cfg, le), withKubeconfig(loadConfig(), flags.kubeconfig as string | undefined));
   });
 }
 
@@ -184,6 +231,20 @@ function flagArgs(flags: Record<string, string | boolean | undefined>): string[]
   };
   return Object.entries(flags).flatMap(([k, v]) => (names[k] && v !== undefined ? [`${names[k]}=${v === true ? 'true' : v}`] : []));
 }
+
+program
+  .command('kubeconfig')
+  .description("print a kubeconfig for a user of the secure gateway: a new client certificate from the cluster CA (CN the user, O each group)")
+  .requiredOption('--user <name>', 'the user name (certificate CN)')
+  .option('--group <name>', 'a group (certificate O); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--server <url>', 'the gateway URL in the kubeconfig (default: https://<HOST>:<PORT>)')
+  .action(async (opts: { user: string; group: string[]; server?: string }) => {
+    const cfg = loadConfig();
+    const ca = await clusterCAAtStart(cfg.prefix, createLogger('jetkube', 'silent'));
+    const keyPem = ca.keyPem ?? program.error('the cluster CA has no key here (CLUSTER_CA_FILE holds a certificate alone): cannot issue a certificate');
+    const server = opts.server ?? gatewayUrlOf({ ...cfg, secure: true }).split(',')[0]!;
+    process.stdout.write(await userKubeconfig(server, { certPem: ca.certPem, keyPem }, opts.user, opts.group));
+  });
 
 program
   .command('replay')

@@ -30,6 +30,8 @@ export interface ClaimOptions<O extends SelectorOwner, T extends KObject> {
   readonly client: ResourceWriter<T>;
   /** Orphans that may be adopted besides matching the selector (default: all). */
   readonly adoptable?: (o: T) => boolean;
+  /** Finalizers an adopted object gets with its controller reference (the Job's tracking finalizer). */
+  readonly adoptFinalizers?: readonly string[];
   readonly log: Logger;
 }
 
@@ -43,7 +45,7 @@ export async function claimObjects<O extends SelectorOwner, T extends KObject>(o
   if (adopt.length && (await ownerStillThere(opts.owners, owner))) {
     const ref = newControllerRef(owner, opts.apiVersion, opts.kind);
     for (const o of adopt) {
-      const patched = await ignoreNotFound(client.patch(o.metadata.namespace, o.metadata.name ?? '', adoptPatch(o, ref), 'strategic'));
+      const patched = await ignoreNotFound(client.patch(o.metadata.namespace, o.metadata.name ?? '', adoptPatch(o, ref, opts.adoptFinalizers), 'strategic'));
       if (patched) {
         out.push(patched);
         log.info({ owner: ownerKey, kind: o.kind, name: o.metadata.name }, 'adopted');

@@ -13,6 +13,9 @@ import { startJobController } from './job/controller.js';
 import { startCronJobController } from './cronjob/controller.js';
 import { statefulSetController } from './statefulset/controller.js';
 import { rootCACertPublisher } from './rootca/controller.js';
+import { clusterRoleAggregation } from './clusterroleaggregation/controller.js';
+import { localPathProvisioner, persistentVolumeController } from './volume/controller.js';
+import { horizontalPodAutoscalerController } from './hpa/controller.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   garbagecollector: garbageCollector,
@@ -28,4 +31,8 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   cronjob: startCronJobController,
   statefulset: statefulSetController,
   rootcacertpublisher: rootCACertPublisher,
+  'clusterrole-aggregation': clusterRoleAggregation,
+  'persistentvolume-binder': persistentVolumeController,
+  'local-path-provisioner': localPathProvisioner,
+  horizontalpodautoscaling: horizontalPodAutoscalerController,
 };

@@ -19,6 +19,7 @@ import { electionRole, electorFor, type LeaderElectionOptions, type LeaderElecto
 import type { RunningController } from '../../shared/informer/index.js';
 import { CONTROLLERS } from './controllers.js';
 import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS } from './nodelifecycle/evaluate.js';
+import { hpaConfigFromEnv, type HpaControllerConfig } from './hpa/config.js';
 
 /** The Lease the controller-managers elect their leader on (in kube-system). */
 export const CONTROLLER_MANAGER_LEASE = 'kube-controller-manager';
@@ -40,6 +41,8 @@ export interface ControllerOptions {
   readonly defaultTolerationSeconds?: number;
   /** rootcacertpublisher: the cluster CA certificate (PEM) published as kube-root-ca.crt; unset: that controller does not run. */
   readonly clusterCA?: string;
+  /** horizontalpodautoscaling: its settings over the defaults (hpa/config.ts; HPA_* in the environment). */
+  readonly hpa?: Partial<HpaControllerConfig>;
 }
 
 export interface ControllerManagerOptions {
@@ -60,6 +63,8 @@ export interface ControllerManagerOptions {
    * load it with shared/pki's loadClusterCA). Unset: no kube-root-ca.crt ConfigMaps.
    */
   readonly clusterCA?: string;
+  /** See ControllerOptions; over HPA_* from `env`. */
+  readonly hpa?: Partial<HpaControllerConfig>;
   /** Where unset options are read from (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
   /** Leader election: these settings over LEADER_ELECT* from `env` over the defaults (on; 15 s, 10 s, 2 s). */
@@ -131,6 +136,7 @@ export async function startControllerManager(
     nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? fromEnv.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS,
     defaultTolerationSeconds: opts.defaultTolerationSeconds ?? fromEnv.defaultTolerationSeconds ?? 300,
     ...(opts.clusterCA ? { clusterCA: opts.clusterCA } : {}),
+    hpa: { ...hpaConfigFromEnv(opts.env ?? process.env), ...opts.hpa },
   };
   const controllers: Controller[] = [];
   let starting: Promise<void> | undefined;

@@ -28,7 +28,7 @@ export function crdEventHandler(store: ObjectStore, log: EventLog, logger: Logge
 
   async function writeStatus(crd: Crd, seq: number, result: ServeResult | undefined): Promise<void> {
     const conflict = result && !result.served ? { reason: result.reason, message: result.message } : undefined;
-    const status = crdStatus(crd, conflict, rfc3339(clock()));
+    const status = crdStatus(crd, conflict, rfc3339(clock()), result && !result.served ? result.rejected : []);
     if (isDeepStrictEqual(status, crd.status)) return;
     try {
       await store.update(crdInfo, '', crd.metadata.name!, { ...crd, metadata: { ...crd.metadata, resourceVersion: String(seq) }, status }, { manager: GATEWAY_MANAGER }, 'status');

@@ -1,6 +1,6 @@
 /** Discovery documents kubectl and client libraries read before anything else. */
 import { allResources, type ResourceInfo } from '../../shared/resources/registry.js';
-import { groupVersions, resourcesIn } from './paths.js';
+import { CONVERTED_VERSIONS, groupVersions, resourcesIn } from './paths.js';
 
 export const VERSION_INFO = {
   major: '1',
@@ -18,22 +18,44 @@ export function apiVersions(): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] };
 }
 
+/**
+ * Resources served but never stored (no registry row, no strategy): answered by their own routes.
+ * authorization.k8s.io's reviews (authz/reviews.ts), create only.
+ */
+const UNSTORED: Readonly<Record<string, readonly { name: string; kind: string; namespaced: boolean }[]>> = {
+  'authorization.k8s.io/v1': [
+    { name: 'localsubjectaccessreviews', kind: 'LocalSubjectAccessReview', namespaced: true },
+    { name: 'selfsubjectaccessreviews', kind: 'SelfSubjectAccessReview', namespaced: false },
+    { name: 'selfsubjectrulesreviews', kind: 'SelfSubjectRulesReview', namespaced: false },
+    { name: 'subjectaccessreviews', kind: 'SubjectAccessReview', namespaced: false },
+  ],
+};
+
+function servedGroupVersions(): string[] {
+  return [...new Set([...groupVersions(), ...Object.keys(CONVERTED_VERSIONS), ...Object.keys(UNSTORED)])];
+}
+
 export function apiGroupList(): object {
-  const groups = [...new Set(allResources().filter((r) => r.group).map((r) => r.group))];
+  const groups = [...new Set([...allResources().filter((r) => r.group).map((r) => r.group), ...Object.keys(UNSTORED).map((gv) => gv.split('/')[0]!)])];
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(apiGroup) };
 }
 
 export function apiGroup(name: string): object {
-  const versions = groupVersions().filter((gv) => gv.startsWith(`${name}/`)).map((gv) => ({ groupVersion: gv, version: gv.split('/')[1] }));
+  const versions = servedGroupVersions().filter((gv) => gv.startsWith(`${name}/`)).map((gv) => ({ groupVersion: gv, version: gv.split('/')[1] }));
   return { kind: 'APIGroup', apiVersion: 'v1', name, versions, preferredVersion: versions[0] };
 }
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 export function apiResourceList(groupVersion: string): object | undefined {
-  const infos = resourcesIn(groupVersion);
-  if (infos.length === 0) return undefined;
-  const resources = infos.flatMap((r) => [entry(r), ...r.subresources.map((s) => subEntry(r, s)), ...streamEntries(r)]);
+  const converted = CONVERTED_VERSIONS[groupVersion];
+  const infos = converted ? resourcesIn(converted.to).filter((r) => converted.plurals.includes(r.plural)) : resourcesIn(groupVersion);
+  const unstored = UNSTORED[groupVersion] ?? [];
+  if (infos.length === 0 && unstored.length === 0) return undefined;
+  const resources = [
+    ...infos.flatMap((r) => [entry(r), ...r.subresources.map((s) => subEntry(r, s)), ...streamEntries(r)]),
+    ...unstored.map((u) => ({ name: u.name, singularName: u.kind.toLowerCase(), namespaced: u.namespaced, kind: u.kind, verbs: ['create'], storageVersionHash: '' })),
+  ];
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
 }
 

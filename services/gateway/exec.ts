@@ -82,6 +82,12 @@ export function rejectUpgrade(socket: Duplex, code: number, status: object): voi
   );
 }
 
+/** Another upgrading route (port-forward). */
+export interface UpgradeRoute {
+  handles(pathname: string): boolean;
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
+}
+
 export class ExecProxy {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => negotiateProtocol([...offered]) ?? false });
   private readonly upstreams = new Set<WebSocket>();
@@ -89,13 +95,21 @@ export class ExecProxy {
   constructor(
     private readonly store: ObjectStore,
     private readonly log: Logger,
+    /** Authentication and authorization of an upgrade (fastify's hooks never see it): throws to refuse. */
+    private readonly gate?: (req: IncomingMessage) => Promise<void> | void,
   ) {}
 
-  /** Take the server's upgrade requests (none of the other routes upgrade). */
-  attach(server: Server): void {
+  /** Take the server's upgrade requests (none of the other routes upgrade); `others` take the paths they handle. */
+  attach(server: Server, others: readonly UpgradeRoute[] = []): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => undefined);
-      this.upgrade(req, socket, head).catch((e) => {
+      const pathname = new URL(req.url ?? '/', 'http://gateway').pathname;
+      const route = others.find((r) => r.handles(pathname));
+      // Upgrades bypass fastify's hooks: every one (port-forward's too) is authenticated and authorized here.
+      (async () => {
+        await this.gate?.(req);
+        await (route ? route.upgrade(req, socket, head) : this.upgrade(req, socket, head));
+      })().catch((e) => {
         const err = isApiError(e) ? e : new ApiError('InternalError', (e as Error).message);
         if (socket.writable) rejectUpgrade(socket, err.code, err.toStatus());
       });

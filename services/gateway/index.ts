@@ -5,10 +5,17 @@ import { createLogger, type Logger } from '../../shared/log.js';
 import { EventLog } from '../../shared/eventlog/index.js';
 import { createDb, migrate } from '../../shared/db/index.js';
 import { buildGateway, ensureSystemNamespaces } from './server.js';
+import { ensureDefaultStorageClass } from './default-storage-class.js';
 import type { ObjectStore } from './store.js';
 import { parseBlockRange } from './cidr.js';
 import { DEFAULT_CLUSTER_POD_CIDR } from './node-cidrs.js';
 import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange } from './service-ips.js';
+import { authConfigFromEnv, type AuthConfig } from '../../shared/auth/authn/index.js';
+import { pkiConfigFromEnv } from '../../shared/config.js';
+import { clusterCAAtStart } from '../../shared/pki/index.js';
+import { ensureServingCert, servingSANs } from '../../shared/pki/index.js';
+import { parseAuthorizationMode, type AuthorizationMode } from './authz/index.js';
+import { ensureBootstrapPolicy } from './authz/bootstrap.js';
 
 export { buildGateway, ensureSystemNamespaces } from './server.js';
 export { ObjectStore } from './store.js';
@@ -29,6 +36,12 @@ export interface GatewayOptions {
   readonly clusterPodCidr?: string;
   /** Overrides env SERVICE_CLUSTER_IP_RANGE (default 127.10.0.0/16): where service cluster IPs come from. */
   readonly serviceClusterIpRange?: string;
+  /** Overrides the environment's authentication settings (JETKUBE_AUTH, TOKEN_AUTH_FILE, ANONYMOUS_AUTH, …). */
+  readonly auth?: AuthConfig;
+  /** Overrides env AUTHORIZATION_MODE (AlwaysAllow, the default, or RBAC). RBAC also creates the bootstrap policy. */
+  readonly authorizationMode?: AuthorizationMode;
+  /** Overrides env METRICS_RESOLUTION (seconds, default 15): how often metrics.k8s.io scrapes the kubelets at most. */
+  readonly metricsResolutionMs?: number;
 }
 
 /** How often the gateway makes sure the system namespaces exist (kube-apiserver: every minute). */
@@ -43,11 +56,33 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   // A malformed range stops the start here, before any connection.
   parseBlockRange(clusterPodCidr);
   parseServiceIpRange(serviceClusterIpRange);
+  const resolution = process.env.METRICS_RESOLUTION ? Number(process.env.METRICS_RESOLUTION) * 1000 : undefined;
+  if (resolution !== undefined && !(resolution > 0)) throw new Error(`METRICS_RESOLUTION must be a positive number of seconds, got "${process.env.METRICS_RESOLUTION}"`);
+  const auth = opts.auth ?? authConfigFromEnv();
+  // Secure mode authorizes with RBAC unless told otherwise (kube-apiserver as kubeadm runs it); plain HTTP allows all.
+  const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE || (auth.secure ? 'RBAC' : undefined));
+  // Secure mode: a serving certificate from the cluster CA (made on first start, kept in the data directory).
+  const https = auth.secure ? await servingTls(cfg, auth, logger) : undefined;
   const log = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject, name: 'jetkube-gateway' });
   const db = createDb(cfg.databaseUrl, schemaName(cfg.prefix));
   await migrate(db);
-  const { app, store, tracker } = await buildGateway({ cfg, log, db, logger, ...opts, clusterPodCidr, serviceClusterIpRange });
+  const { app, store, tracker } = await buildGateway({
+    cfg,
+    log,
+    db,
+    logger,
+    ...(resolution ? { metricsResolutionMs: resolution } : {}),
+    ...opts,
+    clusterPodCidr,
+    serviceClusterIpRange,
+    ...(https ? { https } : {}),
+    authConfig: auth,
+    authorizationMode,
+  });
   await ensureSystemNamespaces(store);
+  // Like kube-apiserver's RBAC post-start hook: the bootstrap roles and bindings, created or reconciled.
+  if (authorizationMode === 'RBAC') await ensureBootstrapPolicy(store);
+  await ensureDefaultStorageClass(store);
   // Like kube-apiserver's system namespaces controller: one that went missing comes back.
   const systemNamespaces = setInterval(() => {
     ensureSystemNamespaces(store).catch((e: unknown) => logger.warn({ err: e }, 'could not ensure the system namespaces'));
@@ -56,12 +91,12 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   await app.listen({ port: cfg.port, host: cfg.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
-  logger.info({ port, prefix: cfg.prefix, stream: log.stream }, 'gateway listening');
+  logger.info({ port, prefix: cfg.prefix, stream: log.stream, tls: Boolean(https), authentication: auth.secure }, 'gateway listening');
   return {
     app,
     store,
     log,
-    url: `http://${cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host}:${port}`,
+    url: `${https ? 'https' : 'http'}://${cfg.host === '0.0.0.0' ? '127.0.0.1' : cfg.host}:${port}`,
     async close() {
       clearInterval(systemNamespaces);
       tracker.stop();
@@ -74,4 +109,14 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
       await log.close();
     },
   };
+}
+
+/** The serving certificate and key (from the cluster CA, covering servingSANs) and the CA that verifies client certificates. */
+async function servingTls(cfg: Config, auth: AuthConfig, logger: Logger): Promise<{ cert: string; key: string; ca: string }> {
+  const ca = await clusterCAAtStart(cfg.prefix, logger);
+  if (!ca.keyPem) throw new Error('authentication is on but the cluster CA has no key (CLUSTER_CA_FILE holds a certificate alone): the gateway cannot make its serving certificate');
+  const dataDir = pkiConfigFromEnv(process.env, cfg.prefix).dataDir;
+  const serving = await ensureServingCert(dataDir, { certPem: ca.certPem, keyPem: ca.keyPem }, servingSANs(cfg.host, auth.extraSANs));
+  logger.info({ certFile: serving.certFile }, 'serving HTTPS');
+  return { cert: serving.certPem, key: serving.keyPem, ca: ca.certPem };
 }

@@ -14,7 +14,17 @@ export interface Target {
   readonly namespace: string;
   readonly name?: string;
   readonly subresource?: string;
+  /**
+   * The version the request names when it is not the kind's stored one (autoscaling/v1 for a
+   * HorizontalPodAutoscaler): bodies are converted at the edge (shared/resources/hpa-v1.ts).
+   */
+  readonly requestVersion?: string;
 }
+
+/** Group versions served by converting to another: `autoscaling/v1` → its kinds' stored version. */
+export const CONVERTED_VERSIONS: Readonly<Record<string, { readonly to: string; readonly plurals: readonly string[] }>> = {
+  'autoscaling/v1': { to: 'autoscaling/v2', plurals: ['horizontalpodautoscalers'] },
+};
 
 export type Parsed =
   | { readonly type: 'resource'; readonly target: Target }
@@ -77,6 +87,12 @@ export function parsePath(path: string): Parsed {
     gv = `${segs[1]}/${segs[2]}`;
     rest = segs.slice(3);
   } else return { type: 'notfound' };
+  const converted = CONVERTED_VERSIONS[gv];
+  if (converted) {
+    const inner = parsePath(`/apis/${converted.to}/${rest.map(encodeURIComponent).join('/')}`);
+    if (inner.type !== 'resource' || !converted.plurals.includes(inner.target.info.plural)) return inner.type === 'invalid' ? inner : { type: 'notfound' };
+    return { type: 'resource', target: { ...inner.target, requestVersion: gv.split('/')[1]! } };
+  }
   const kinds = served().get(gv);
   if (!kinds || rest.length === 0) return { type: 'notfound' };
 

@@ -31,6 +31,7 @@ import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange, ServiceAllocatio
 import { ReservationSet } from './reservations.js';
 import { LogProxy } from './logs.js';
 import { ExecProxy } from './exec.js';
+import { PortForwardProxy } from './portforward.js';
 import { asTable, tableContentType, tableRequest } from './table.js';
 import { decodeJson, decodeYaml } from './decode.js';
 import { parseQuery, rawQuery, type Query, type RawQuery } from './query.js';
@@ -42,11 +43,22 @@ import { evictPod, type EvictionDeps } from './eviction.js';
 import { CrdWatch } from '../../shared/crd-watch.js';
 import { crdEventHandler } from './crds.js';
 import type { PodDisruptionBudget } from '../../shared/resources/pdb.js';
+import { admitPod } from './pod-admission.js';
 import { admitDefaultIngressClass } from './ingress-admission.js';
 import type { IngressClass } from '../../shared/resources/ingress.js';
+import { authConfigFromEnv, type AuthConfig } from '../../shared/auth/authn/index.js';
+import { pkiConfigFromEnv } from '../../shared/config.js';
+import { authenticateRequest, gatewayAuthn, installAuthentication, type GatewayAuthn } from './authn.js';
+import { registerAuthenticationApi } from './authn-api.js';
+import { alwaysAllow, escalationAdmission, installAuthorization, InformerPolicyCache, rbacAuthorizer, upgradeGate, type AuthorizationMode } from './authz/index.js';
+import { MetricsApi, metricsApiGroup, metricsApiResourceList } from './metrics-api.js';
+import { METRICS_GROUP, METRICS_VERSION } from '../../shared/metrics/types.js';
+import { hpaResponseToV1, hpaV1ToV2 } from '../../shared/resources/hpa-v1.js';
 
 export { BODY_LIMIT } from './error-mapping.js';
 
+/** The objects a ServiceAccount token names, by kind. */
+const BOUND_PLURALS = { ServiceAccount: 'serviceaccounts', Pod: 'pods', Secret: 'secrets', Node: 'nodes' } as const;
 
 
 export interface GatewayDeps {
@@ -62,6 +74,16 @@ export interface GatewayDeps {
   readonly clusterPodCidr?: string;
   /** The range service cluster IPs are allocated from; default 127.10.0.0/16. */
   readonly serviceClusterIpRange?: string;
+  /** TLS (secure mode): the serving certificate and key, and the CA client certificates are verified against. */
+  readonly https?: { readonly cert: string; readonly key: string; readonly ca: string };
+  /** Authentication (authn.ts); default: the environment's (JETKUBE_AUTH, default off: every request is system:admin). */
+  readonly authn?: GatewayAuthn;
+  /** The settings authn is made from when not given (default: the environment's). */
+  readonly authConfig?: AuthConfig;
+  /** AlwaysAllow (default) or RBAC (authz/): who may do what. */
+  readonly authorizationMode?: AuthorizationMode;
+  /** metrics.k8s.io: scrape the kubelets at most this often (default 15 s). */
+  readonly metricsResolutionMs?: number;
 }
 
 export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; store: ObjectStore; tracker: CheckpointTracker }> {
@@ -75,19 +97,23 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   // Reads is made below; the admission only runs on requests, after it exists.
   let readsRef: Reads | undefined;
   const store = new ObjectStore(log, deps.clock, namespaces, reservations, (info, _ns, obj) =>
-    admitDefaultIngressClass(info, obj, async () => (await readsRef!.consistentList(resourceByPlural('ingressclasses')!, '', {} as Query, false)).result.items as IngressClass[]),
+    admitDefaultIngressClass(info, admitPod(info, obj), async () => (await readsRef!.consistentList(resourceByPlural('ingressclasses')!, '', {} as Query, false)).result.items as IngressClass[]),
   );
   const logs = new LogProxy(store);
   // CRDs: their kinds served from the stream, their status and deletion handled (crds.ts).
   const crdEvents = crdEventHandler(store, log, logger, deps.clock);
   const crdWatch = new CrdWatch(log, logger, (ev, r) => crdEvents.handle(ev, r));
   await crdWatch.start();
-  const execs = new ExecProxy(store, logger.child({ component: 'exec' }));
+  // RBAC decides from the Roles and bindings four informers keep in memory (authz/policy-cache.ts).
+  const policyCache = deps.authorizationMode === 'RBAC' ? new InformerPolicyCache(log, logger.child({ component: 'rbac' })) : undefined;
+  await policyCache?.start();
+  const authz = policyCache ? rbacAuthorizer(policyCache) : alwaysAllow();
   const now = deps.clock ?? (() => new Date());
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
   const reads = new Reads({ log, db, tracker, bookmarkIntervalMs: deps.bookmarkIntervalMs ?? 15_000, now });
   readsRef = reads;
+  const metricsApi = new MetricsApi({ reads, now, logger: logger.child({ component: 'metrics' }), ...(deps.metricsResolutionMs ? { resolutionMs: deps.metricsResolutionMs } : {}) });
   const eviction: EvictionDeps = {
     store,
     now,
@@ -110,7 +136,21 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     registers: [registry],
   });
 
+  const authn =
+    deps.authn ??
+    (await gatewayAuthn(deps.authConfig ?? authConfigFromEnv(), pkiConfigFromEnv(process.env, deps.cfg.prefix).dataDir, {
+      now,
+      liveUid: async (kind, ns, name) => {
+        const o = (await store.getLive(resourceByPlural(BOUND_PLURALS[kind])!, ns, name))?.object;
+        return o && !(kind === 'Pod' && o.metadata.deletionTimestamp) ? o.metadata.uid : undefined;
+      },
+    }));
+  // Upgrades (exec, attach, port-forward) skip fastify's hooks: the exec proxy authenticates, then authorizes, each.
+  const execs = new ExecProxy(store, logger.child({ component: 'exec' }), upgradeGate(authz, (req) => authenticateRequest(authn, req)));
+  const portForwards = new PortForwardProxy(store, logger.child({ component: 'portforward' }));
+  if (authn.config.secure && !deps.https) throw new Error('authentication is on (JETKUBE_AUTH=on) but the gateway has no TLS certificate');
   const app = Fastify({
+    ...(deps.https ? { https: { cert: deps.https.cert, key: deps.https.key, ca: deps.https.ca, requestCert: true, rejectUnauthorized: false } } : {}),
     loggerInstance: logger.child({ component: 'http' }) as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
     logController: new LogController({ disableRequestLogging: true }),
@@ -119,6 +159,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     frameworkErrors: (err, req, reply) => sendError(err, req, reply),
     clientErrorHandler: onClientError,
   }) as unknown as FastifyInstance;
+
+  // ---- who: request.user on every request, first (authn.ts); a missing or bad credential is 401.
+  installAuthentication(app, authn, logger.child({ component: 'authn' }));
 
   // ---- bodies: JSON and YAML for objects, the three patch types; anything else is 415.
   // decode.ts: lone surrogates → U+FFFD, a nesting bound, no __proto__ (each a 400).
@@ -157,6 +200,20 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     void reply.code(404).send(new ApiError('NotFound', 'the server could not find the requested resource').toStatus());
   });
 
+  // ---- impersonation and authorization, before any body is read; the authorization.k8s.io reviews.
+  installAuthorization(app, authz, registry);
+  // Answers to autoscaling/v1 requests: the stored v2 objects as v1 shows them.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!(req as FastifyRequest & { convertToV1?: boolean }).convertToV1) return payload;
+    if (!String(reply.getHeader('content-type') ?? '').startsWith('application/json')) return payload;
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+    try {
+      return JSON.stringify(hpaResponseToV1(JSON.parse(payload.toString())));
+    } catch {
+      return payload;
+    }
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     const { verb, resource, longRunning } = (req as FastifyRequest & { jk?: { verb: string; resource: string; longRunning?: boolean } }).jk ?? { verb: req.method, resource: '' };
     requests.inc({ verb, resource, code: String(reply.statusCode) });
@@ -179,7 +236,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   app.get('/version', async () => VERSION_INFO);
   app.get('/api', async () => apiVersions());
-  app.get('/apis', async () => apiGroupList());
+  app.get('/apis', async () => {
+    const list = apiGroupList() as { groups: object[] };
+    return { ...list, groups: [...list.groups, metricsApiGroup()] };
+  });
   app.get('/openapi/v2', async (req, reply) => {
     const r = openApiV2Response(req.headers.accept, req.headers['if-none-match']);
     return reply.code(r.status).headers(r.headers).send(r.body);
@@ -195,6 +255,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0]!.replace(/\/+$/, '');
     const segs = path.split('/').filter(Boolean);
+    // metrics.k8s.io: served from the kubelets' measurements (metrics-api.ts), not from the log.
+    if (segs[0] === 'apis' && segs[1] === METRICS_GROUP) {
+      (req as FastifyRequest & { jk?: object }).jk = { verb: 'GET', resource: 'metrics' };
+      if (segs.length === 2 && req.method === 'GET') return metricsApiGroup();
+      if (segs[2] !== METRICS_VERSION) throw new ApiError('NotFound', 'the server could not find the requested resource');
+      if (segs.length === 3 && req.method === 'GET') return metricsApiResourceList();
+      return metricsApi.serve(req, reply, segs.slice(3), parseQuery(req.query as RawQuery));
+    }
     if (req.method === 'GET') {
       if (path === '/api/v1') return apiResourceList('v1');
       if (segs[0] === 'apis' && segs.length === 2) {
@@ -211,6 +279,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     if (parsed.type === 'notfound') throw new ApiError('NotFound', 'the server could not find the requested resource');
     return serve(req, reply, parsed.target);
   };
+  registerAuthenticationApi(app, authn, store, now);
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler });
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/apis/*', handler });
 
@@ -219,6 +288,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     const q = parseQuery(req.query as RawQuery);
     checkTarget(t);
     const { info, namespace: ns, name, subresource: sub } = t;
+    // A second version served by conversion (autoscaling/v1 HPAs): bodies in, objects out.
+    if (t.requestVersion) {
+      if (req.method === 'PATCH' || isTrue(q.watch)) {
+        throw new ApiError('MethodNotAllowed', `jetkube serves ${info.plural}.${info.group}/${t.requestVersion} for create, get, list, update and delete; patch and watch them through ${info.group}/${info.version}`);
+      }
+      if (req.method === 'POST' || req.method === 'PUT') req.body = hpaV1ToV2(req.body);
+      (req as FastifyRequest & { convertToV1?: boolean }).convertToV1 = true;
+    }
     const mark = (verb: string, longRunning = false) =>
       ((req as FastifyRequest & { jk?: object }).jk = { verb, resource: sub ? `${info.plural}/${sub}` : info.plural, longRunning });
     // exec and attach are WebSocket upgrades (exec.ts): a plain request cannot stream.
@@ -226,7 +303,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     if (sub && !info.subresources.includes(sub as never) && !(info.kind === 'Namespace' && sub === 'finalize')) {
       throw new ApiError('NotFound', 'the server could not find the requested resource');
     }
-    const wopts = writeOptions(q, req.headers['user-agent']);
+    const admit = escalationAdmission(authz, req, info, ns);
+    const wopts = { ...writeOptions(q, req.headers['user-agent']), ...(admit ? { admit } : {}) };
     const send = (code: number, obj: unknown, warnings: readonly string[] = []) => {
       if (warnings.length) void reply.header('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', '));
       return reply.code(code).type('application/json').send(obj);
@@ -247,7 +325,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
             return reads.watch(req, reply, info, ns, q, table);
           }
           mark('LIST');
-          if (!table) return reply.header('content-type', 'application/json; charset=utf-8').send(await reads.listJson(info, ns, q));
+          if (!table && !t.requestVersion) return reply.header('content-type', 'application/json; charset=utf-8').send(await reads.listJson(info, ns, q));
           return read(await reads.list(info, ns, q));
         case 'POST': {
           mark('CREATE');
@@ -355,6 +433,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   // Before the server waits for open requests: followed logs end only when their upstream does.
   app.addHook('preClose', async () => {
     execs.close();
+    portForwards.close();
+    await metricsApi.close();
     await logs.close();
   });
   app.addHook('onClose', async () => {
@@ -362,8 +442,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     crdEvents.stop();
     await crdWatch.stop();
     await namespaces.stop();
+    await policyCache?.stop();
   });
-  execs.attach(app.server);
+  execs.attach(app.server, [portForwards]);
   await app.ready();
   return { app, store, tracker };
 }

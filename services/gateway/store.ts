@@ -39,6 +39,8 @@ export interface WriteOptions {
   readonly manager?: string;
   /** Server-side apply only: take the fields other managers own. */
   readonly force?: boolean;
+  /** Validating admission of the object about to be written (create, update, patch, apply; not delete), with the stored one on updates: throws to refuse. */
+  readonly admit?: (obj: KObject, old?: KObject) => void;
 }
 
 export interface WriteResult {
@@ -110,6 +112,7 @@ export class ObjectStore {
       const name = meta.name || `${meta.generateName}${generateNameSuffix()}`;
       const final = objectForCreate(info, parsed, { namespace: ns, name, uid }, tracking);
       if (attempt === 0) warnings.push(...(strategyFor(info.kind).warningsOnCreate?.(final) ?? []));
+      opts.admit?.(final);
       if (holds) {
         const r = await this.createHolding(info, ns, final, opts.dryRun ?? false);
         if (r !== 'taken') return { object: r, warnings };
@@ -353,6 +356,7 @@ export class ObjectStore {
       const d = compute(cur);
       if (d.op === 'noop') return d.object;
       let next = d.object;
+      if (d.type !== 'DELETED') opts.admit?.(next, cur.object);
       if (holds && d.type !== 'DELETED') {
         next = await this.reservations!.acquire(info, next, cur.object, opts.dryRun ?? false);
         // A spec that only looked changed because it left allocated values out is not a new generation.

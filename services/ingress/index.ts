@@ -17,6 +17,11 @@ import type { Ingress, IngressClass } from '../../shared/resources/ingress.js';
 import { buildRouteTable, CONTROLLER_NAME } from './routes.js';
 import { IngressServer, type ListenAddress } from './server.js';
 import { withLoadBalancer } from './status.js';
+import { issueServingCertificate } from '../../shared/pki/index.js';
+
+/** ingress-nginx's default certificate names: served for SNI that matches no Ingress TLS Secret. */
+export const DEFAULT_CERT_COMMON_NAME = 'Kubernetes Ingress Controller Fake Certificate';
+export const DEFAULT_CERT_DNS_NAME = 'ingress.local';
 
 export { buildRouteTable, matchRoute, certificateFor, CONTROLLER_NAME } from './routes.js';
 export { IngressServer } from './server.js';
@@ -34,6 +39,11 @@ export interface IngressOptions {
   readonly registry?: Registry;
   /** Events within this window are planned together (default 20 ms). */
   readonly syncDelayMs?: number;
+  /**
+   * The cluster CA: with its key it signs the default certificate (served for SNI that matches no
+   * Secret, or none); without one (or unset) that certificate is self-signed, as ingress-nginx's is.
+   */
+  readonly clusterCA?: { readonly certPem: string; readonly keyPem?: string };
 }
 
 export interface RunningIngress {
@@ -52,7 +62,19 @@ export async function startIngress(cfg: Config, log: Logger = createLogger('ingr
   const httpsAddr = opts.https === undefined ? env.https : opts.https ?? undefined;
   const controllerName = opts.controller ?? env.controller;
   const ctx = await openContext(cfg, log, { name: 'ingress', ...(opts.registry ? { registry: opts.registry } : {}) });
-  const server = new IngressServer({ log, registry: ctx.registry, ...(httpAddr ? { http: httpAddr } : {}), ...(httpsAddr ? { https: httpsAddr } : {}) });
+  let defaultCertificate: { cert: string; key: string } | undefined;
+  if (httpsAddr) {
+    const c = await issueServingCertificate({ commonName: DEFAULT_CERT_COMMON_NAME, dnsNames: [DEFAULT_CERT_DNS_NAME] }, opts.clusterCA);
+    defaultCertificate = { cert: c.certPem, key: c.keyPem };
+    log.info({ signedBy: c.signedByCA ? 'cluster CA' : 'self' }, 'default TLS certificate made');
+  }
+  const server = new IngressServer({
+    log,
+    registry: ctx.registry,
+    ...(httpAddr ? { http: httpAddr } : {}),
+    ...(httpsAddr ? { https: httpsAddr } : {}),
+    ...(defaultCertificate ? { defaultCertificate } : {}),
+  });
   let health: HealthServer | undefined;
   let controller: ControllerHandle | undefined;
   try {

@@ -3,6 +3,14 @@
 import { loadConfig } from '../../shared/config.js';
 import { runUntilSignal } from '../../shared/run.js';
 import { createLogger } from '../../shared/log.js';
+import { clusterCAAtStart } from '../../shared/pki/index.js';
 import { ingressOptionsFromEnv, startIngress } from './index.js';
 
-await runUntilSignal('ingress', (c) => startIngress(c, createLogger('ingress', c.logLevel), { port: ingressOptionsFromEnv().port }), loadConfig());
+await runUntilSignal(
+  'ingress',
+  async (c) => {
+    const log = createLogger('ingress', c.logLevel);
+    return startIngress(c, log, { port: ingressOptionsFromEnv().port, clusterCA: await clusterCAAtStart(c.prefix, log) });
+  },
+  loadConfig(),
+);

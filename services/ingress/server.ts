@@ -26,6 +26,11 @@ export interface IngressServerOptions {
   readonly registry: Registry;
   readonly http?: ListenAddress;
   readonly https?: ListenAddress;
+  /**
+   * Served when the client's SNI matches no Secret of an Ingress, or it sends none (ingress-nginx's
+   * default "fake" certificate). Unset: such handshakes fail.
+   */
+  readonly defaultCertificate?: { readonly cert: string; readonly key: string };
 }
 
 const EMPTY = buildRouteTable({ ingresses: [], classes: [], service: () => undefined, endpoints: () => undefined, secret: () => undefined });
@@ -39,6 +44,7 @@ export class IngressServer {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   private readonly next = new Map<string, number>();
   private readonly contexts = new Map<string, tls.SecureContext>();
+  private readonly defaultContext: tls.SecureContext | undefined;
   private readonly metrics: IngressMetrics;
   private readonly log: Logger;
   private readonly access: Logger;
@@ -52,6 +58,7 @@ export class IngressServer {
     this.log = opts.log;
     this.access = opts.log.child({ component: 'access' });
     this.metrics = ingressMetrics(opts.registry);
+    this.defaultContext = opts.defaultCertificate ? tls.createSecureContext(opts.defaultCertificate) : undefined;
     this.proxy = httpProxy.createProxyServer({ xfwd: true, agent: this.agent, proxyTimeout: 0 });
     // http-proxy reports errors per call (the callbacks below); this only keeps an unhandled one from crashing.
     this.proxy.on('error', (err) => this.log.debug({ err: err.message }, 'proxy error'));
@@ -95,7 +102,9 @@ export class IngressServer {
       this.httpServer = s;
     }
     if (this.opts.https) {
-      const s = https.createServer({ SNICallback: (name, cb) => this.sni(name, cb), keepAliveTimeout: 60_000 }, (req, res) => this.onRequest(req, res, 'https'));
+      const d = this.opts.defaultCertificate;
+      // The default certificate also answers clients that send no SNI (the callback is not called then).
+      const s = https.createServer({ SNICallback: (name, cb) => this.sni(name, cb), keepAliveTimeout: 60_000, ...(d ? { cert: d.cert, key: d.key } : {}) }, (req, res) => this.onRequest(req, res, 'https'));
       s.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head, 'https'));
       s.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'TLS handshake failed'));
       this.track(s);
@@ -133,7 +142,7 @@ export class IngressServer {
 
   private sni(name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void {
     const c = certificateFor(this.table, name);
-    if (!c) return cb(new Error(`no certificate for ${JSON.stringify(name)}`));
+    if (!c) return this.defaultContext ? cb(null, this.defaultContext) : cb(new Error(`no certificate for ${JSON.stringify(name)}`));
     const k = contextKey(c);
     let ctx = this.contexts.get(k);
     try {

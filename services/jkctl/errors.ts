@@ -36,6 +36,8 @@ export function errorLine(e: unknown, server: string): string {
         ? `The connection to the server ${host} was refused - did you specify the right host or port?`
         : `Unable to connect to the server: ${e.message}`;
     }
+    // kubectl's words for a 401.
+    if (e.reason === 'Unauthorized') return 'error: You must be logged in to the server (Unauthorized)';
     return `Error from server (${e.reason}): ${e.message}`;
   }
   const msg = e instanceof Error ? e.message : String(e);

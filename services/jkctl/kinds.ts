@@ -3,16 +3,19 @@
  * `deployment.apps`, `deployments.v1.apps`; `KIND NAME...` or `KIND/NAME...`; and the names kubectl
  * prints back (`deployment.apps/web`, `pod "x"`).
  */
-import { RESOURCES, type ResourceInfo } from '../../shared/resources/registry.js';
+import { allResources, type ResourceInfo } from '../../shared/resources/registry.js';
 import { CliError, UsageError } from './errors.js';
 
-/** The resource a word names (plural, singular, kind or short name, optionally `.group` or `.version.group`). */
+/**
+ * The resource a word names (plural, singular, kind or short name, optionally `.group` or
+ * `.version.group`), among the built-in kinds and the custom ones discovered (discovery.ts).
+ */
 export function findKind(word: string): ResourceInfo | undefined {
   const w = word.toLowerCase();
   const dot = w.indexOf('.');
   const name = dot > 0 ? w.slice(0, dot) : w;
   const group = dot > 0 ? w.slice(dot + 1) : undefined;
-  return RESOURCES.find(
+  return allResources().find(
     (r) =>
       (r.plural === name || r.singular === name || r.kind.toLowerCase() === name || r.shortNames.includes(name)) &&
       (group === undefined || (r.group !== '' && (r.group === group || `${r.version}.${r.group}` === group))),

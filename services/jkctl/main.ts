@@ -15,6 +15,7 @@ import { get, type GetOptions } from './get.js';
 import { describe, type DescribeOptions } from './describe.js';
 import { del } from './delete.js';
 import { scale } from './scale.js';
+import { top, type TopOptions } from './top.js';
 import { rolloutHistory, rolloutStatus, rolloutUndo } from './rollout.js';
 import { logs } from './logs.js';
 import { events, type EventsFlags } from './events.js';
@@ -31,14 +32,16 @@ const program = new Command()
   .description("jetkube's kubectl: manage a jetkube cluster through its gateway")
   .version('0.1.0')
   .option('-s, --server <url>', 'the gateway (default: GATEWAY_URL, else http://127.0.0.1:8080)')
-  .option('-n, --namespace <ns>', 'the namespace (default: default)')
+  .option('-n, --namespace <ns>', "the namespace (default: the kubeconfig context's, else default)")
+  .option('--kubeconfig <file>', 'the kubeconfig to read (default: KUBECONFIG, else ~/.kube/config)')
+  .option('--context <name>', 'the kubeconfig context to use (default: its current-context)')
   .exitOverride();
 
 program
   .command('apply')
   .description('create or update objects from files, directories or stdin (-)')
   .requiredOption('-f, --filename <path>', 'a file, a directory of .yaml/.yml/.json files, or - (repeatable)', collect)
-  .action(action((ctx, opts: { filename: string[] }) => apply(ctx, opts.filename)));
+  .action(action((ctx, opts: { filename: string[] }) => apply(ctx, opts.filename), { customKinds: true }));
 
 program
   .command('get')
@@ -52,7 +55,7 @@ program
   .option('-w, --watch', 'after the list, print every change')
   .option('--show-labels', 'add a LABELS column')
   .option('--no-headers', 'leave the header line out')
-  .action(action((ctx, kind: string, names: string[], opts: GetOptions & { headers: boolean }) => get(ctx, [kind, ...names], { ...opts, noHeaders: !opts.headers })));
+  .action(action((ctx, kind: string, names: string[], opts: GetOptions & { headers: boolean }) => get(ctx, [kind, ...names], { ...opts, noHeaders: !opts.headers }), { customKinds: true }));
 
 program
   .command('describe')
@@ -61,7 +64,7 @@ program
   .argument('[names...]')
   .option('-A, --all-namespaces', 'every namespace')
   .option('-l, --selector <selector>', 'label selector')
-  .action(action((ctx, kind: string, names: string[], opts: DescribeOptions) => describe(ctx, [kind, ...names], opts)));
+  .action(action((ctx, kind: string, names: string[], opts: DescribeOptions) => describe(ctx, [kind, ...names], opts), { customKinds: true }));
 
 program
   .command('delete')
@@ -79,7 +82,7 @@ program
   .action(
     action((ctx, args: string[], o: { filename?: string[]; cascade: string; gracePeriod: number; now?: boolean; wait: boolean; timeout: string; all?: boolean; selector?: string; ignoreNotFound?: boolean }) =>
       del(ctx, args, { ...o, timeoutMs: parseDuration(o.timeout, 'timeout') }),
-    ),
+    { customKinds: true }),
   );
 
 program
@@ -88,7 +91,17 @@ program
   .argument('<args...>', 'KIND/NAME or KIND NAME')
   .addOption(new Option('--replicas <n>', 'the new number of replicas').makeOptionMandatory().argParser((v: string) => parseIntFlag(v, 'replicas', 0)))
   .addOption(intOption('--current-replicas <n>', 'only scale if the current replicas are this (-1: any)', -1, -1))
-  .action(action((ctx, args: string[], o: { replicas: number; currentReplicas: number }) => scale(ctx, parseSingle(args, 'scale'), o.replicas, o.currentReplicas)));
+  .action(action((ctx, args: string[], o: { replicas: number; currentReplicas: number }) => scale(ctx, parseSingle(args, 'scale'), o.replicas, o.currentReplicas), { customKinds: true }));
+
+program
+  .command('top')
+  .description('show cpu and memory of pods or nodes (metrics.k8s.io)')
+  .argument('<what>', 'pod or node')
+  .argument('[name]')
+  .option('-l, --selector <selector>', 'label selector')
+  .option('-A, --all-namespaces', 'every namespace (pods)')
+  .option('--containers', 'one line per container (pods)')
+  .action(action((ctx, what: string, name: string | undefined, o: TopOptions) => top(ctx, what, name, o)));
 
 const rollout = program.command('rollout').description('watch, list and undo Deployment, DaemonSet and StatefulSet rollouts');
 rollout

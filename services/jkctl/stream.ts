@@ -3,7 +3,15 @@
  * followed logs. Streamed with undici, no body timeout; a non-2xx answer is the same ApiError the
  * gateway client raises.
  */
-import { request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
+import type { GatewayCredentials } from '../../shared/config.js';
+
+/** The kubeconfig's TLS trust and credential, for streamed requests too (context.ts sets it once). */
+let streamAuth: { dispatcher?: Dispatcher; authorization?: string } = {};
+export function setStreamCredentials(c: GatewayCredentials): void {
+  const tls = { ...(c.caPem ? { ca: c.caPem } : {}), ...(c.certPem && c.keyPem ? { cert: c.certPem, key: c.keyPem } : {}) };
+  streamAuth = { ...(Object.keys(tls).length ? { dispatcher: new Agent({ connect: tls }) } : {}), ...(c.token ? { authorization: `Bearer ${c.token}` } : {}) };
+}
 import { ApiError } from '../../shared/errors.js';
 import { errorFromResponse } from '../../shared/client/index.js';
 import type { KObject } from '../../shared/resources/meta.js';
@@ -19,7 +27,8 @@ export async function openStream(server: string, path: string, signal?: AbortSig
   try {
     res = await request(server + path, {
       method: 'GET',
-      headers: { accept: 'application/json', 'user-agent': 'jkctl' },
+      headers: { accept: 'application/json', 'user-agent': 'jkctl', ...(streamAuth.authorization ? { authorization: streamAuth.authorization } : {}) },
+      ...(streamAuth.dispatcher ? { dispatcher: streamAuth.dispatcher } : {}),
       bodyTimeout: 0,
       headersTimeout: 60_000,
       ...(signal ? { signal } : {}),

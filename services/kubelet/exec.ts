@@ -32,10 +32,11 @@ import {
   type StreamOptions,
 } from '../../shared/remotecommand.js';
 import type { ContainerRuntime, ExecSession, RuntimeContainer } from './runtime/types.js';
-import { isStreamingRuntime } from './runtime/types.js';
+import { isAttachableRuntime, isStreamingRuntime } from './runtime/types.js';
+import { PORT_FORWARD_PATH } from './portforward.js';
 
 export interface ExecTargetResolver {
-  (ns: string, pod: string, container: string): Promise<{ runtime: ContainerRuntime; container?: RuntimeContainer }>;
+  (ns: string, pod: string, container: string): Promise<{ runtime: ContainerRuntime; container?: RuntimeContainer; stdin?: boolean; tty?: boolean }>;
 }
 
 const PATH = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)$/;
@@ -53,6 +54,7 @@ export function attachExecServer(server: Server, resolve: ExecTargetResolver, lo
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => negotiateProtocol([...offered]) ?? false });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://kubelet');
+    if (PORT_FORWARD_PATH.test(url.pathname)) return; // portforward.ts
     const m = PATH.exec(url.pathname);
     try {
       if (!m) throw new ApiError('NotFound', 'the server could not find the requested resource');
@@ -227,9 +229,12 @@ async function firstSize(early: Buffer[], ws: WebSocket, v5: boolean): Promise<{
 }
 
 /**
- * Attach, output only: what the container writes from now on (its log followed from the end, stdout
- * and stderr together on stdout), until it stops or the client leaves; then Success. Attaching
- * stdin or a tty needs the container to have been started with them, which no runtime does yet.
+ * Attach: what the container writes from now on (its log followed from the end, stdout and stderr
+ * together on stdout), until it stops or the client leaves; then Success. With -i the client's
+ * stdin goes to the container's stdin, which the runtime kept open because the container has
+ * `stdin: true` (runtime/types.ts AttachableRuntime); the client's end of input ends only its own
+ * writer (a `stdinOnce` container then sees EOF). A tty container's terminal follows the client's
+ * resizes.
  */
 async function runAttach(
   ws: WebSocket,
@@ -238,31 +243,85 @@ async function runAttach(
   opts: StreamOptions,
   log: Logger,
 ): Promise<void> {
+  const v5 = ws.protocol === PROTOCOL_V5;
   const ac = new AbortController();
-  ws.once('close', () => ac.abort());
+  let stdin: NodeJS.WritableStream | undefined;
+  let onFrame: ((msg: Buffer) => void) | undefined;
+  let firstLine: Promise<IteratorResult<string>> | undefined;
+  const early: Buffer[] = [];
+  ws.on('message', (raw: Buffer | ArrayBuffer | Buffer[]) => {
+    const msg = Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
+    if (onFrame) onFrame(msg);
+    else early.push(msg);
+  });
+  ws.once('close', () => {
+    ac.abort();
+    stdin?.end();
+  });
   ws.on('error', () => undefined);
   const finish = (status: ExecStatus) => {
+    stdin?.end();
     if (ws.readyState !== WebSocket.OPEN) return;
     ws.send(encodeFrame(ERROR, JSON.stringify(status)));
     ws.close(1000);
   };
   let id: string;
   let runtime: ContainerRuntime;
+  let lines: AsyncIterator<string> | undefined;
   try {
-    if (opts.stdin || opts.tty) throw new Error('attaching stdin or a tty is not supported by this kubelet yet (the container was not started with them); attach without -i/-t, or use exec');
     const t = await resolve(where.ns, where.pod, where.container);
     if (!t.container) throw new Error(`container not found ("${where.container}")`);
     id = t.container.id;
     runtime = t.runtime;
+    if (opts.stdout || opts.stderr) {
+      // Follow the output before any input goes in: what the container answers is not missed.
+      let positioned!: () => void;
+      const ready = new Promise<void>((r) => (positioned = r));
+      lines = runtime.logs(id, { follow: true, tailLines: 0, signal: ac.signal, onPositioned: () => positioned() })[Symbol.asyncIterator]();
+      firstLine = lines.next();
+      firstLine.catch(() => undefined);
+      await Promise.race([ready, firstLine]);
+    }
+    if (opts.stdin) {
+      if (!t.stdin) throw new Error(`container ${where.container} was not started with stdin: true, so there is no stdin to attach to; attach without -i, or use exec -i`);
+      if (!isAttachableRuntime(runtime)) throw new Error(`the ${runtime.name} runtime cannot attach to a container's stdin`);
+      stdin = await runtime.attachStdin(id);
+      if (ws.readyState !== WebSocket.OPEN) return void stdin.end();
+    }
+    const rt = runtime;
+    const cid = id;
+    onFrame = (msg) => {
+      const f = decodeClientFrame(msg, v5);
+      switch (f.type) {
+        case 'stdin':
+          if (stdin && f.data.length) stdin.write(f.data);
+          break;
+        case 'close':
+          if (f.stream === STDIN) stdin?.end();
+          break;
+        case 'resize':
+          if (t.tty && isAttachableRuntime(rt)) rt.resizeTty(cid, f.width, f.height);
+          break;
+        case 'invalid':
+          log.warn({ pod: `${where.ns}/${where.pod}`, problem: f.message }, 'attach: bad client message');
+          break;
+      }
+    };
+    for (const m of early.splice(0)) onFrame(m);
   } catch (e) {
     return finish(internalErrorStatus((e as Error).message));
   }
-  log.info({ pod: `${where.ns}/${where.pod}`, container: where.container }, 'attach started');
+  log.info({ pod: `${where.ns}/${where.pod}`, container: where.container, stdin: opts.stdin }, 'attach started');
   const stream = opts.stdout ? STDOUT : STDERR;
   try {
-    for await (const line of runtime.logs(id, { follow: true, tailLines: 0, signal: ac.signal })) {
-      if (ws.readyState !== WebSocket.OPEN) break;
-      ws.send(encodeFrame(stream, line));
+    if (lines && firstLine) {
+      for (let r = await firstLine; !r.done; r = await lines.next()) {
+        if (ws.readyState !== WebSocket.OPEN) break;
+        ws.send(encodeFrame(stream, r.value));
+      }
+      await lines.return?.();
+    } else {
+      await new Promise<void>((r) => (ac.signal.aborted ? r() : ac.signal.addEventListener('abort', () => r())));
     }
   } catch (e) {
     if (!ac.signal.aborted) return finish(internalErrorStatus((e as Error).message));

@@ -5,7 +5,7 @@
  * /healthz, /readyz, /metrics and /containerLogs/{namespace}/{pod}/{container} (what the gateway's
  * `pods/{name}/log` proxies to).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import { gatewayUrlOf, type Config } from '../../shared/config.js';
 import { ApiError, isApiError } from '../../shared/errors.js';
@@ -13,14 +13,17 @@ import { Informer, nodeNameIndex, objectKey, withoutManagedFields, type IndexFun
 import { EventRecorder, GatewayClient } from '../../shared/client/index.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import type { ConfigMap, Pod, Secret, Service } from '../../shared/resources/types.js';
+import type { PersistentVolume, PersistentVolumeClaim } from '../../shared/resources/storage-types.js';
 import { startHealthServer, type HealthServer } from '../../shared/http/health-server.js';
 import { openContext, type ServiceContext } from '../../shared/service/context.js';
 import type { KubeletConfig } from './config.js';
 import { Kubelet } from './kubelet.js';
 import { attachExecServer } from './exec.js';
+import { attachPortForwardServer } from './portforward.js';
 import { kubeletMetrics } from './metrics.js';
 import { createRuntime, type ContainerRuntime } from './runtime/index.js';
 import { podReferences } from './volumes/plan.js';
+import { resourceMetricsText } from './stats/summary.js';
 
 export { Kubelet } from './kubelet.js';
 export { kubeletConfigFromEnv, type KubeletConfig } from './config.js';
@@ -62,17 +65,20 @@ export async function startKubelets(
   // pod status writes in one queue, renewals of 5,000 nodes waited past the Lease duration, the
   // nodes went Unknown and their pods were evicted (Kubernetes gives them their own priority level).
   const heartbeats =
-    configs.length > 1 ? new GatewayClient({ url: gatewayUrlOf(cfg), userAgent: 'jetkube-kubelet-heartbeat', connections: Math.max(8, Math.min(64, Math.ceil(configs.length / 64))) }) : undefined;
+    configs.length > 1 ? new GatewayClient({ url: gatewayUrlOf(cfg), ...(cfg.gatewayCredentials ? { credentials: cfg.gatewayCredentials } : {}), userAgent: 'jetkube-kubelet-heartbeat', connections: Math.max(8, Math.min(64, Math.ceil(configs.length / 64))) }) : undefined;
   // One Event sink for the pool: its writes in flight are bounded for the process, not per node.
   const recorder = configs.length > 1 ? new EventRecorder(ctx.client, { component: 'kubelet', concurrency: 8, maxQueued: 10_000, log }) : undefined;
   pods.addIndexer('node', nodeNameIndex as IndexFunc<Pod>);
   const configMaps = ctx.informers.informer<ConfigMap>('configmaps');
   const secrets = ctx.informers.informer<Secret>('secrets');
   const services = ctx.informers.informer<Service>('services');
+  const claims = ctx.informers.informer<PersistentVolumeClaim>('persistentvolumeclaims');
+  const volumes = ctx.informers.informer<PersistentVolume>('persistentvolumes');
   const byNode = new Map<string, Kubelet>();
   const runtimes: ContainerRuntime[] = [];
   let http: HealthServer | undefined;
   let execServer: { close(): void } | undefined;
+  let portForwardServer: { close(): void } | undefined;
   const kubelets: Kubelet[] = [];
   try {
     await Promise.all([pods.start(), ctx.informers.start()]);
@@ -85,19 +91,26 @@ export async function startKubelets(
       readiness: () => ({ ready: pods.hasSynced() && ctx.el.connected(), nodes: configs.length }),
       routes: (app) => {
         logRoutes(app, pods, byNode);
+        statsRoutes(app, byNode);
         execServer = attachExecServer(app.server, async (ns, name, container) => {
           const pod = pods.getByName(ns, name);
           const kubelet = pod?.spec.nodeName ? byNode.get(pod.spec.nodeName) : undefined;
           if (!pod || !kubelet) throw new ApiError('NotFound', `pods "${name}" not found`);
           return kubelet.execTarget(ns, name, container);
         }, log.child({ component: 'exec' }));
+        portForwardServer = attachPortForwardServer(app.server, async (ns, name) => {
+          const pod = pods.getByName(ns, name);
+          const kubelet = pod?.spec.nodeName ? byNode.get(pod.spec.nodeName) : undefined;
+          if (!pod || !kubelet) throw new ApiError('NotFound', `pods "${name}" not found`);
+          return kubelet.portForwardPod(ns, name);
+        }, log.child({ component: 'portforward' }));
       },
     });
     const port = Number(new URL(http.url).port);
     for (const k of configs) {
       const runtime = opts.runtime ?? (await createRuntime(k.runtime, k.rootDir));
       if (!opts.runtime) runtimes.push(runtime);
-      const kubelet = new Kubelet(k, { client: ctx.client, log, pods, configMaps, secrets, services, runtime, port, metrics, ...(recorder ? { recorder } : {}), ...(heartbeats ? { heartbeats } : {}) });
+      const kubelet = new Kubelet(k, { client: ctx.client, log, pods, configMaps, secrets, claims, volumes, services, runtime, port, metrics, ...(recorder ? { recorder } : {}), ...(heartbeats ? { heartbeats } : {}) });
       byNode.set(k.nodeName, kubelet);
       kubelets.push(kubelet);
     }
@@ -119,6 +132,16 @@ export async function startKubelets(
     const onSecret = retryReaders('Secret');
     configMaps.addEventHandler({ onAdd: onConfigMap, onUpdate: (o, n) => o !== n && onConfigMap(n) });
     secrets.addEventHandler({ onAdd: onSecret, onUpdate: (o, n) => o !== n && onSecret(n) });
+    // A claim bound meanwhile: its pods waiting in ContainerCreating (FailedMount) try again.
+    const onClaim = (c: PersistentVolumeClaim) => {
+      const ns = c.metadata.namespace ?? 'default';
+      for (const k of kubelets) {
+        for (const p of k.myPods()) {
+          if ((p.metadata.namespace ?? 'default') === ns && (p.spec.volumes ?? []).some((v) => (v.persistentVolumeClaim as { claimName?: string } | undefined)?.claimName === c.metadata.name)) k.enqueue(objectKey(p));
+        }
+      }
+    };
+    claims.addEventHandler({ onAdd: onClaim, onUpdate: (o, n) => o !== n && onClaim(n) });
     // Start in bounded parallel (a fake pool may hold thousands).
     const pending = [...kubelets];
     await Promise.all(Array.from({ length: Math.min(32, pending.length) }, async () => {
@@ -128,6 +151,7 @@ export async function startKubelets(
   } catch (err) {
     await Promise.allSettled(kubelets.map((k) => k.stop()));
     execServer?.close();
+    portForwardServer?.close();
     await http?.close().catch(() => undefined);
     await pods.stop();
     await heartbeats?.close().catch(() => undefined);
@@ -141,6 +165,7 @@ export async function startKubelets(
     async close() {
       await Promise.allSettled(kubelets.map((k) => k.stop()));
       execServer?.close(); // open exec sessions would hold the server open
+      portForwardServer?.close(); // and so would forwarded connections
       await http?.close().catch(() => undefined);
       await pods.stop();
       await Promise.allSettled(runtimes.map((r) => r.close()));
@@ -202,4 +227,33 @@ function logRoutes(app: FastifyInstance, pods: Informer<Pod>, byNode: ReadonlyMa
       }
     },
   );
+}
+
+/**
+ * GET /stats/summary and /metrics/resource (the kubelet's Summary API and resource metrics; see
+ * stats/summary.ts). One server may serve several nodes (a fake pool): `?node=` picks one, and
+ * may be left out when it serves only one.
+ */
+function statsRoutes(app: FastifyInstance, byNode: ReadonlyMap<string, Kubelet>): void {
+  const pick = (node: string | undefined): Kubelet => {
+    if (node) {
+      const k = byNode.get(node);
+      if (!k) throw new ApiError('NotFound', `node "${node}" is not served here`);
+      return k;
+    }
+    if (byNode.size !== 1) throw new ApiError('BadRequest', `this kubelet serves ${byNode.size} nodes: name one with ?node=`);
+    return [...byNode.values()][0]!;
+  };
+  const handle = (text: boolean) => async (req: { query: Record<string, string | undefined> }, reply: FastifyReply) => {
+    try {
+      const summary = await pick(req.query.node).summary();
+      if (text) return reply.type('text/plain; version=0.0.4').send(resourceMetricsText(summary));
+      return reply.type('application/json').send(summary);
+    } catch (e) {
+      const err = isApiError(e) ? e : new ApiError('InternalError', (e as Error).message);
+      return reply.code(err.code).send(err.toStatus());
+    }
+  };
+  app.get<{ Querystring: Record<string, string | undefined> }>('/stats/summary', handle(false));
+  app.get<{ Querystring: Record<string, string | undefined> }>('/metrics/resource', handle(true));
 }

@@ -8,8 +8,8 @@
  * status (pod-status.ts) and writes it with the resourceVersion it saw, only when it changed.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { EventRecorder } from '../../shared/client/index.js';
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../../shared/errors.js';
@@ -24,12 +24,21 @@ import type { KubeletMetrics } from './metrics.js';
 import { holdsIp, nodeReadDue, nodeStatus, PodIpAllocator, registrationNode, statusWriteDue, type NodeFacts } from './node-status.js';
 import { planPod, viewOf, type Action, type ContainerView, type StartFailure } from './pod-plan.js';
 import { computePodStatus, sameStatus } from './pod-status.js';
+import type { PortForwardPod } from './portforward.js';
 import { ProbeManager } from './probes.js';
-import { isImagePullError, isMountConfigError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer, type RuntimeMount } from './runtime/types.js';
+import { isImagePullError, isContainerConfigError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer, type RuntimeMount } from './runtime/types.js';
+import { hookOf, POST_START_TIMEOUT_MS, runHook } from './lifecycle.js';
+import { effectiveSecurity, runAsNonRootViolation, unsupportedSecurity, type EffectiveSecurity } from './security-context.js';
 import { VolumeManager } from './volumes/manager.js';
 import { containerMounts } from './volumes/mounts.js';
 import { emptyDirEviction, planVolumes, type VolumeSetup } from './volumes/plan.js';
 import { skipWhileRunning } from './periodic.js';
+import type { PersistentVolume, PersistentVolumeClaim } from '../../shared/resources/storage-types.js';
+import { KUBELET_STORAGE_DIR } from '../../shared/storage/local-path.js';
+import { isStatsRuntime, type ContainerStats } from './runtime/types.js';
+import { buildSummary, type Summary } from './stats/summary.js';
+import { parseSyntheticUsage, SYNTHETIC_USAGE_ANNOTATION } from './stats/synthetic.js';
+import { rfc3339 } from '../../shared/resources/time.js';
 
 export interface KubeletDeps {
   readonly client: GatewayClient;
@@ -38,6 +47,9 @@ export interface KubeletDeps {
   readonly pods: Informer<Pod>;
   readonly configMaps: Informer<ConfigMap>;
   readonly secrets: Informer<Secret>;
+  /** Claims and volumes, for persistentVolumeClaim volumes (without them such pods get FailedMount). */
+  readonly claims?: Informer<PersistentVolumeClaim>;
+  readonly volumes?: Informer<PersistentVolume>;
   /** Services, for the containers' service-link variables (optional: none without). */
   readonly services?: Informer<Service>;
   readonly runtime: ContainerRuntime;
@@ -60,6 +72,9 @@ const FAKE_PODS_DIR = '/var/lib/kubelet/pods';
 type PodVolumes =
   | { readonly ok: true; readonly volumes: readonly VolumeSetup[]; readonly dirs: ReadonlyMap<string, string>; readonly evict?: string }
   | { readonly ok: false; readonly message: string };
+
+/** After a preStop hook, a container still gets this much grace (Kubernetes' minimumGracePeriodInSeconds). */
+const MIN_GRACE_AFTER_PRESTOP_S = 2;
 
 const podKeyOf = (c: RuntimeContainer) => `${c.labels[LABELS.podNamespace]}/${c.labels[LABELS.podName]}`;
 
@@ -142,6 +157,7 @@ export class Kubelet {
     every(this.cfg.syncMs, async () => {
       for (const p of this.myPods()) this.queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
       await this.cleanupOrphanedPodDirs();
+      await this.cleanupReleasedVolumeDirs();
     });
     await this.relist();
     await this.cleanupOrphanedPodDirs().catch((err) => this.log.warn({ err }, 'orphaned pod directories cleanup failed'));
@@ -336,7 +352,7 @@ export class Kubelet {
     if (phase === 'Succeeded' || phase === 'Failed') {
       this.probes.removePod(key);
       const running = all.filter((c) => c.state === 'running');
-      if (running.length) await Promise.all(running.map((c) => this.deps.runtime.stop(c.id, pod.spec.terminationGracePeriodSeconds ?? 30)));
+      if (running.length) await Promise.all(running.map((c) => this.stopContainer(pod, c.id, c.labels[LABELS.container] ?? '', pod.spec.terminationGracePeriodSeconds ?? 30, pod.status?.podIP)));
       return;
     }
 
@@ -414,7 +430,7 @@ export class Kubelet {
    */
   private async setUpVolumes(key: string, pod: Pod, podIp: string): Promise<PodVolumes> {
     if (!pod.spec.volumes?.length) return { ok: true, volumes: [], dirs: new Map() };
-    const plan = planVolumes(pod, this.envSources(), { podIp, hostIp: this.cfg.nodeIp, nodeCpu: this.cfg.cpu, nodeMemory: this.cfg.memory });
+    const plan = planVolumes(pod, this.envSources(), { podIp, hostIp: this.cfg.nodeIp, nodeCpu: this.cfg.cpu, nodeMemory: this.cfg.memory, storageDir: this.storageDir() });
     const uid = pod.metadata.uid!;
     let result: PodVolumes;
     if (!plan.ok) result = { ok: false, message: plan.message };
@@ -480,7 +496,7 @@ export class Kubelet {
     this.event(pod, 'Warning', 'Evicted', message);
     this.probes.removePod(key);
     const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
-    await Promise.all(containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => this.deps.runtime.stop(c.id, grace)));
+    await Promise.all(containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => this.stopContainer(pod, c.id, c.labels[LABELS.container] ?? '', grace, podIp)));
     const views = (await this.podContainers(pod.metadata.namespace!, pod.metadata.name!)).filter((c) => c.labels[LABELS.podUid] === pod.metadata.uid).map(viewOf);
     const status = computePodStatus({ pod, containers: views, waiting: new Map(), probes: this.probes, runtime: this.deps.runtime.name, podIp, hostIp: this.cfg.nodeIp, now: this.now() });
     await this.writeStatus(pod, { ...status, phase: 'Failed', reason: 'Evicted', message });
@@ -525,7 +541,7 @@ export class Kubelet {
         this.event(pod, 'Warning', 'Unhealthy', a.message);
         this.event(pod, 'Normal', 'Killing', `Container ${a.name} failed ${a.reason.toLowerCase()} probe, will be restarted`);
         this.probes.removePod(key);
-        await rt.stop(a.id, a.graceSeconds);
+        await this.stopContainer(pod, a.id, a.name, a.graceSeconds, podIp);
         return;
       }
       case 'start': {
@@ -553,11 +569,26 @@ export class Kubelet {
           this.event(pod, 'Warning', 'Failed', `Error: ${mounts.message}`);
           return;
         }
+        const security = effectiveSecurity(pod, c);
+        const refused = await this.securityRefusal(rt, pod, c, image, security);
+        if (refused) {
+          this.failure(key, c.name, 'CreateContainerConfigError', refused);
+          this.event(pod, 'Warning', 'Failed', `Error: ${refused}`);
+          return;
+        }
+        // fake runtime: the synthetic load the pod declares (stats/synthetic.ts); a malformed one is refused.
+        const synthetic = rt.name === 'fake' && pod.metadata.annotations?.[SYNTHETIC_USAGE_ANNOTATION] !== undefined ? parseSyntheticUsage(pod.metadata.annotations[SYNTHETIC_USAGE_ANNOTATION]!) : undefined;
+        if (synthetic && 'error' in synthetic) {
+          this.failure(key, c.name, 'CreateContainerConfigError', synthetic.error);
+          this.event(pod, 'Warning', 'Failed', `Error: ${synthetic.error}`);
+          return;
+        }
         // process runtime: $(JETKUBE_ROOT) (where mount paths are) expands like a variable of the container's.
         const expand = rt.containerRoot ? { JETKUBE_ROOT: rt.containerRoot(pod.metadata.uid!), ...vars } : vars;
         const dns = podDns(pod, this.cfg);
+        let id: string;
         try {
-          await rt.start({
+          id = await rt.start({
             image,
             command: (c.command ?? []).map((s) => expandVars(s, expand)),
             args: (c.args ?? []).map((s) => expandVars(s, expand)),
@@ -570,9 +601,13 @@ export class Kubelet {
             podIp,
             ...(dns ? { dns } : {}),
             ...(mounts.mounts.length ? { mounts: mounts.mounts } : {}),
+            ...(c.stdin ? { stdin: true, ...(c.stdinOnce ? { stdinOnce: true } : {}) } : {}),
+            ...(c.tty ? { tty: true } : {}),
+            ...(synthetic ? { syntheticUsage: synthetic } : {}),
+            ...(Object.keys(security).length ? { security } : {}),
           });
         } catch (e) {
-          if (isMountConfigError(e)) {
+          if (isContainerConfigError(e)) {
             this.failure(key, c.name, 'CreateContainerConfigError', e.message);
             this.event(pod, 'Warning', 'Failed', `Error: ${e.message}`);
             return;
@@ -580,6 +615,17 @@ export class Kubelet {
           this.failure(key, c.name, 'StartError', (e as Error).message);
           this.event(pod, 'Warning', 'Failed', `Error: ${(e as Error).message}`);
           return;
+        }
+        const postStart = a.kind === 'app' ? hookOf(c, 'postStart') : undefined;
+        if (postStart) {
+          const failed = await runHook(postStart, { pod, container: c, containerId: id, podIp }, rt, POST_START_TIMEOUT_MS);
+          if (failed) {
+            // Kubernetes kills a container whose postStart hook failed; restartPolicy decides what follows.
+            this.event(pod, 'Warning', 'FailedPostStartHook', failed);
+            this.event(pod, 'Normal', 'Killing', 'FailedPostStartHook');
+            await rt.stop(id, pod.spec.terminationGracePeriodSeconds ?? 30);
+            return;
+          }
         }
         this.startFailures.get(key)?.delete(c.name);
         this.deps.metrics.containerStarts.inc({ kind: a.kind });
@@ -593,6 +639,21 @@ export class Kubelet {
         throw new Error(`unknown action ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** What in the container's securityContext the runtime can't honour, or a runAsNonRoot breach: the message; else undefined. */
+  private async securityRefusal(rt: ContainerRuntime, pod: Pod, c: Container, image: string, security: EffectiveSecurity): Promise<string | undefined> {
+    if (!rt.securitySupport) return undefined; // fake: recorded only
+    const unsupported = unsupportedSecurity(security, rt.securitySupport);
+    if (unsupported) return unsupported;
+    if (security.runAsNonRoot === true && rt.imageUser) {
+      try {
+        return runAsNonRootViolation(security, security.runAsUser !== undefined ? '' : await rt.imageUser(image), pod, c.name);
+      } catch (e) {
+        return `cannot verify the image's user for runAsNonRoot: ${(e as Error).message}`;
+      }
+    }
+    return undefined;
   }
 
   private labelsFor(pod: Pod, c: Container, kind: string, attempt: number, backoff: number, podIp: string): Record<string, string> {
@@ -613,7 +674,33 @@ export class Kubelet {
     return {
       configMap: (ns: string, name: string) => this.deps.configMaps.getByName(ns, name),
       secret: (ns: string, name: string) => this.deps.secrets.getByName(ns, name),
+      claim: (ns: string, name: string) => this.deps.claims?.getByName(ns, name),
+      volume: (name: string) => this.deps.volumes?.getByName(undefined, name),
     };
+  }
+
+  /** Where this node keeps local-path volumes: `<root>/storage` (the fake runtime only records it). */
+  private storageDir(): string {
+    const rt = this.deps.runtime;
+    return rt.podDir ? join(dirname(dirname(rt.podDir('x'))), KUBELET_STORAGE_DIR) : `/var/lib/kubelet/${KUBELET_STORAGE_DIR}`;
+  }
+
+  /**
+   * Reclaim (the local-path provisioner's delete helper): a volume directory under the storage
+   * directory whose PersistentVolume is gone (its claim was deleted with reclaim policy Delete) is
+   * removed. A directory is named `<volume>_<namespace>_<claim>`; nothing is touched before the
+   * volume cache has synced, and a volume still known keeps its directory.
+   */
+  private async cleanupReleasedVolumeDirs(): Promise<void> {
+    const vols = this.deps.volumes;
+    if (!vols || !this.deps.runtime.podDir || this.stopped || !vols.hasSynced()) return;
+    const dir = this.storageDir();
+    for (const entry of await readdir(dir).catch(() => [] as string[])) {
+      const pvName = entry.split('_')[0] ?? '';
+      if (!pvName.startsWith('pvc-') || vols.getByName(undefined, pvName)) continue;
+      this.log.info({ volume: pvName, dir: join(dir, entry) }, 'removing the directory of a deleted local-path volume');
+      await rm(join(dir, entry), { recursive: true, force: true });
+    }
   }
 
   /**
@@ -625,7 +712,8 @@ export class Kubelet {
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
     const running = containers.filter((c) => c.state === 'running' || c.state === 'created');
     for (const c of running) this.event(pod, 'Normal', 'Killing', `Stopping container ${c.labels[LABELS.container]}`);
-    await Promise.all(running.map((c) => this.deps.runtime.stop(c.id, grace)));
+    const ip = pod.status?.podIP;
+    await Promise.all(running.map((c) => this.stopContainer(pod, c.id, c.labels[LABELS.container] ?? '', grace, ip)));
     try {
       await this.deps.client.pods.delete(pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid! } });
     } catch (e) {
@@ -636,6 +724,23 @@ export class Kubelet {
     this.ipam?.release(pod.metadata.uid!);
     this.startFailures.delete(key);
     this.mountEvents.delete(key);
+  }
+
+  /**
+   * Stop one container as Kubernetes' killContainer does: its preStop hook first (an app container
+   * of the pod's spec), inside the grace period, then SIGTERM with what is left of it (at least 2 s).
+   */
+  private async stopContainer(pod: Pod, id: string, name: string, graceSeconds: number, podIp: string | undefined): Promise<void> {
+    const c = pod.spec.containers.find((x) => x.name === name);
+    const preStop = c ? hookOf(c, 'preStop') : undefined;
+    let grace = graceSeconds;
+    if (c && preStop && graceSeconds > 0) {
+      const started = Date.now();
+      const failed = await runHook(preStop, { pod, container: c, containerId: id, podIp }, this.deps.runtime, graceSeconds * 1000);
+      if (failed) this.event(pod, 'Warning', 'FailedPreStopHook', failed);
+      grace = Math.max(MIN_GRACE_AFTER_PRESTOP_S, graceSeconds - Math.floor((Date.now() - started) / 1000));
+    }
+    await this.deps.runtime.stop(id, grace);
   }
 
   private async removeContainers(cs: readonly RuntimeContainer[], graceSeconds: number): Promise<void> {
@@ -668,14 +773,53 @@ export class Kubelet {
     return this.deps.runtime.logs(id, opts);
   }
 
+  // ------------------------------------------------------------------------------------ stats
+
+  private readonly startedAt = rfc3339(new Date());
+  private previousStats = new Map<string, ContainerStats>();
+
+  /** The Summary API's answer for this node: its running app containers as the runtime measures them (stats/summary.ts). */
+  async summary(): Promise<Summary> {
+    const rt = this.deps.runtime;
+    if (!isStatsRuntime(rt)) throw new ApiError('ServiceUnavailable', `the ${rt.name} runtime does not measure its containers`);
+    const containers = (await rt.list({ [LABELS.node]: this.nodeName })).filter((c) => c.state === 'running' && c.labels[LABELS.kind] !== 'init');
+    const stats = await rt.stats(containers.map((c) => c.id));
+    const { summary, remember } = buildSummary({ nodeName: this.nodeName, nodeStartTime: this.startedAt, containers, stats, previous: this.previousStats, now: this.now() });
+    this.previousStats = remember;
+    return summary;
+  }
+
   /** kubectl exec: the running container `container` of the pod, and the runtime it runs in (exec.ts). */
-  async execTarget(ns: string, podName: string, container: string): Promise<{ runtime: ContainerRuntime; container?: RuntimeContainer }> {
+  async execTarget(ns: string, podName: string, container: string): Promise<{ runtime: ContainerRuntime; container?: RuntimeContainer; stdin?: boolean; tty?: boolean }> {
     const pod = this.boundPod(`${ns}/${podName}`);
     if (!pod) throw new ApiError('NotFound', `pods "${podName}" not found`);
     const c = (await this.podContainers(ns, podName))
       .filter((x) => x.labels[LABELS.podUid] === pod.metadata.uid && x.labels[LABELS.container] === container && x.state === 'running')
       .sort((a, b) => Number(b.labels[LABELS.attempt] ?? 0) - Number(a.labels[LABELS.attempt] ?? 0))[0];
-    return { runtime: this.deps.runtime, ...(c ? { container: c } : {}) };
+    const spec = [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])].find((x) => x.name === container);
+    return { runtime: this.deps.runtime, ...(c ? { container: c } : {}), ...(spec?.stdin ? { stdin: true } : {}), ...(spec?.tty ? { tty: true } : {}) };
+  }
+
+  /**
+   * kubectl port-forward (portforward.ts): the pod, and the address its ports are reached at (both
+   * runtimes that run processes give a pod its own loopback address; the fake runtime has none).
+   */
+  portForwardPod(ns: string, podName: string): PortForwardPod {
+    const pod = this.boundPod(`${ns}/${podName}`);
+    if (!pod) throw new ApiError('NotFound', `pods "${podName}" not found`);
+    const uid = pod.metadata.uid ?? '';
+    return {
+      fullName: `${podName}_${ns}`,
+      uid,
+      address: async () => {
+        if (this.deps.runtime.name === 'fake') throw new Error('the fake runtime runs no processes, so there is no port to forward to');
+        const running = (await this.podContainers(ns, podName)).filter((c) => c.labels[LABELS.podUid] === uid && c.state === 'running');
+        if (running.length === 0) throw new Error('the pod has no running container');
+        const ip = running.map((c) => c.labels[LABELS.podIp] || c.ip).find(Boolean) ?? this.boundPod(`${ns}/${podName}`)?.status?.podIP;
+        if (!ip) throw new Error('the pod has no IP address yet');
+        return ip;
+      },
+    };
   }
 }
 

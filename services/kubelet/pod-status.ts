@@ -128,6 +128,21 @@ function condition(type: string, ok: boolean, reason: string | undefined, messag
   return { type, status, lastProbeTime: null, lastTransitionTime, ...(!ok && reason ? { reason } : {}), ...(!ok && message ? { message } : {}) };
 }
 
+/** The pod conditions the kubelet writes; any other condition belongs to someone else. */
+const KUBELET_CONDITIONS = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']);
+
+/** Why the pod's readiness gates hold it back (Kubernetes' messages), one per unmet gate. */
+export function readinessGateMessages(pod: Pod, conds: readonly PodCondition[]): string[] {
+  const out: string[] = [];
+  for (const g of (pod.spec.readinessGates ?? []) as readonly { conditionType?: string }[]) {
+    const type = g.conditionType ?? '';
+    const c = conds.find((x) => x.type === type);
+    if (!c) out.push(`corresponding condition of pod readiness gate "${type}" does not exist.`);
+    else if (c.status !== 'True') out.push(`the status of pod readiness gate "${type}" is not "True", but ${c.status}`);
+  }
+  return out;
+}
+
 export function computePodStatus(in_: StatusInput): PodStatus {
   const { pod, containers, now } = in_;
   const old = pod.status ?? {};
@@ -145,12 +160,19 @@ export function computePodStatus(in_: StatusInput): PodStatus {
   const readyReason = terminal ? 'PodCompleted' : 'ContainersNotReady';
   const readyMessage = terminal ? undefined : `containers with unready status: [${unready.join(' ')}]`;
   const scheduled = oldConds.find((c) => c.type === 'PodScheduled');
+  const containersReady = !terminal && unready.length === 0;
+  // Ready also needs every readiness gate's condition True (GeneratePodReadyCondition).
+  const gates = containersReady ? readinessGateMessages(pod, oldConds) : [];
   const conditions: PodCondition[] = [
     condition('PodReadyToStartContainers', true, undefined, undefined, oldConds, now),
     condition('Initialized', initDone, 'ContainersNotInitialized', `containers with incomplete status: [${pendingInit.join(' ')}]`, oldConds, now),
-    condition('Ready', !terminal && unready.length === 0, readyReason, readyMessage, oldConds, now),
-    condition('ContainersReady', !terminal && unready.length === 0, readyReason, readyMessage, oldConds, now),
+    gates.length
+      ? condition('Ready', false, 'ReadinessGatesNotReady', gates.join(', '), oldConds, now)
+      : condition('Ready', containersReady, readyReason, readyMessage, oldConds, now),
+    condition('ContainersReady', containersReady, readyReason, readyMessage, oldConds, now),
     scheduled?.status === 'True' ? scheduled : condition('PodScheduled', true, undefined, undefined, oldConds, now),
+    // Conditions the kubelet does not own (readiness gates', DisruptionTarget, ...) are kept as they are.
+    ...oldConds.filter((c) => !KUBELET_CONDITIONS.has(c.type)),
   ];
   const ipList = in_.podIp ? [{ ip: in_.podIp }] : [];
   return {

@@ -14,6 +14,10 @@ import { objectKey as keyOf, WorkQueue, type Informer } from '../../shared/infor
 import type { Node, Pod, PodCondition } from '../../shared/resources/types.js';
 import { preparePod, schedulePod, SchedulerCache } from '../../shared/scheduling/index.js';
 import { rfc3339 } from '../../shared/resources/time.js';
+import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../shared/resources/storage-types.js';
+import { ANN } from '../../shared/resources/storage-types.js';
+import { claimNamesOf, volumeBinding, type VolumeLookup } from '../../shared/scheduling/volume-binding.js';
+import { formatUnschedulableMessage } from '../../shared/scheduling/schedule.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
@@ -37,6 +41,10 @@ export class Scheduler {
   readonly cache = new SchedulerCache();
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
+  private readonly claims: Informer<PersistentVolumeClaim>;
+  private readonly volumes: Informer<PersistentVolume>;
+  private readonly classes: Informer<StorageClass>;
+  private readonly volumeLookup: VolumeLookup;
   private readonly queue: WorkQueue;
   private readonly recorder: EventRecorder;
   private readonly name: string;
@@ -57,6 +65,20 @@ export class Scheduler {
     this.now = opts.now ?? (() => new Date());
     this.pods = ctx.informers.informer<Pod>('pods');
     this.nodes = ctx.informers.informer<Node>('nodes');
+    this.claims = ctx.informers.informer<PersistentVolumeClaim>('persistentvolumeclaims');
+    this.volumes = ctx.informers.informer<PersistentVolume>('persistentvolumes');
+    this.classes = ctx.informers.informer<StorageClass>('storageclasses');
+    this.volumeLookup = {
+      claim: (ns, name) => this.claims.getByName(ns, name),
+      volume: (name) => this.volumes.getByName(undefined, name),
+      storageClass: (name) => (name ? this.classes.getByName(undefined, name) : undefined),
+      volumes: () => this.volumes.list(),
+      claimUsers: (ns, claim, except) =>
+        this.pods
+          .listByNamespace(ns)
+          .filter((p) => p.metadata.name !== except && (p.spec.nodeName || this.cache.isAssumed(p)) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && claimNamesOf(p).includes(claim))
+          .map((p) => p.metadata.name ?? ''),
+    };
     this.queue = new WorkQueue({ baseMs: opts.backoffBaseMs ?? 1000, capMs: opts.backoffCapMs ?? 10_000 });
     this.recorder = new EventRecorder(ctx.client, { component: this.name, log: ctx.log, now: this.now });
     const r = ctx.registry;
@@ -96,6 +118,15 @@ export class Scheduler {
         if (this.cache.removePod(p)) this.retryUnschedulable();
       },
     });
+    // A claim that changes (bound, provisioned, created) may unblock the pods that mount it.
+    const onClaim = (c: PersistentVolumeClaim) => {
+      for (const p of this.pods.listByNamespace(c.metadata.namespace ?? '')) {
+        if (!p.spec.nodeName && this.responsibleFor(p) && claimNamesOf(p).includes(c.metadata.name ?? '')) this.queue.add(keyOf(p));
+      }
+    };
+    this.claims.addEventHandler({ onAdd: onClaim, onUpdate: (_o, c) => onClaim(c), onDelete: onClaim });
+    this.volumes.addEventHandler({ onAdd: () => this.retryUnschedulable(), onUpdate: () => undefined });
+    this.classes.addEventHandler({ onAdd: () => this.retryUnschedulable() });
     this.loop = this.run();
     const flushMs = this.opts.unschedulableFlushMs ?? 60_000;
     this.flushTimer = setInterval(() => this.retryUnschedulable(), flushMs);
@@ -181,8 +212,15 @@ export class Scheduler {
     }
     if (this.cache.isAssumed(pod)) return; // its binding is in flight
     const pp = preparePod(pod);
+    const vb = volumeBinding(pod, this.volumeLookup);
+    if (!vb.ok) {
+      this.metrics.attempts.inc({ result: 'unschedulable' });
+      await this.markUnschedulable(key, pod, formatUnschedulableMessage(this.cache.nodeInfos().length, new Map()).replace(/\.$/, `: ${vb.message}.`));
+      return;
+    }
     const r = schedulePod(pp, this.cache, {
       ...(this.opts.percentageOfNodesToScore !== undefined ? { percentageOfNodesToScore: this.opts.percentageOfNodesToScore } : {}),
+      ...(vb.filter ? { extraFilter: vb.filter } : {}),
     });
     if (!r.scheduled) {
       this.metrics.attempts.inc({ result: 'unschedulable' });
@@ -191,6 +229,12 @@ export class Scheduler {
     }
     this.metrics.attempts.inc({ result: 'scheduled' });
     this.unschedulable.delete(key);
+    if (vb.waiting) {
+      // VolumeBinding's PreBind: the claims learn the node; the pod is bound once they are Bound
+      // (their update events requeue it).
+      for (const name of vb.toSelect) await this.selectNode(pod.metadata.namespace ?? '', name, r.nodeName);
+      return;
+    }
     this.cache.assume(pp, r.nodeName);
     await this.bindSlot();
     void this.bind(key, pod, r.nodeName);
@@ -226,6 +270,16 @@ export class Scheduler {
     } finally {
       this.bindsInFlight--;
       this.bindSlots.shift()?.();
+    }
+  }
+
+  /** volume.kubernetes.io/selected-node on an unbound WaitForFirstConsumer claim. */
+  private async selectNode(namespace: string, claim: string, node: string): Promise<void> {
+    try {
+      await this.ctx.client.resource<PersistentVolumeClaim>('persistentvolumeclaims').patch(namespace, claim, { metadata: { annotations: { [ANN.selectedNode]: node } } }, 'merge');
+      this.ctx.log.info({ claim: `${namespace}/${claim}`, node }, 'selected a node for a WaitForFirstConsumer claim');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
     }
   }
 

@@ -29,6 +29,7 @@ import type {
   ServiceAccount,
   Service,
 } from '../resources/types.js';
+import type { GatewayCredentials } from '../config.js';
 import { collectionPath, objectPath } from './paths.js';
 import { errorFromResponse } from './status-error.js';
 
@@ -42,6 +43,8 @@ export interface GatewayClientOptions {
   /** A whole request (headers and body) is given up after this long, to the millisecond (default: no such limit). */
   readonly deadlineMs?: number;
   readonly userAgent?: string;
+  /** TLS trust and the credential sent (a client certificate, or a bearer token). */
+  readonly credentials?: GatewayCredentials;
 }
 
 export interface ListOptions {
@@ -128,10 +131,17 @@ export class GatewayClient {
   private readonly deadlineMs: number | undefined;
   readonly userAgent: string;
   private readonly clients = new Map<string, ResourceClient<KObject>>();
+  private readonly authorization: string | undefined;
+  /** What this client authenticates with (another client for the same identity copies it). */
+  readonly credentials: GatewayCredentials | undefined;
 
   constructor(opts: GatewayClientOptions) {
     this.urls = gatewayUrls(opts.url);
     const timeout = opts.timeoutMs ?? 30_000;
+    const c = opts.credentials;
+    this.credentials = c;
+    const tls = c && (c.caPem || c.certPem) ? { ...(c.caPem ? { ca: c.caPem } : {}), ...(c.certPem && c.keyPem ? { cert: c.certPem, key: c.keyPem } : {}) } : undefined;
+    this.authorization = c?.token ? `Bearer ${c.token}` : undefined;
     this.pools = this.urls.map(
       (u) =>
         new Pool(u, {
@@ -139,6 +149,7 @@ export class GatewayClient {
           keepAliveTimeout: 30_000,
           headersTimeout: timeout,
           bodyTimeout: timeout,
+          ...(tls ? { connect: tls } : {}),
         }),
     );
     this.userAgent = opts.userAgent ?? 'jetkube-client';
@@ -208,6 +219,7 @@ export class GatewayClient {
   /** One HTTP call; the parsed JSON answer, or an ApiError. */
   async request<R = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<R> {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent };
+    if (this.authorization) headers.authorization = this.authorization;
     let payload: string | undefined;
     if (body !== undefined) {
       payload = JSON.stringify(body);

@@ -12,6 +12,7 @@ const REASONS: ReadonlySet<string> = new Set<StatusReason>([
   'UnsupportedMediaType',
   'RequestEntityTooLarge',
   'NotAcceptable',
+  'Unauthorized',
   'Forbidden',
   'Timeout',
   'ServiceUnavailable',
@@ -20,6 +21,7 @@ const REASONS: ReadonlySet<string> = new Set<StatusReason>([
 
 const BY_CODE: Record<number, StatusReason> = {
   400: 'BadRequest',
+  401: 'Unauthorized',
   403: 'Forbidden',
   404: 'NotFound',
   405: 'MethodNotAllowed',

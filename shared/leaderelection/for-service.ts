@@ -34,6 +34,7 @@ export function electorFor(
   if (!s.enabled) return undefined;
   const client = new GatewayClient({
     url: ctx.client.urls.join(','),
+    ...(ctx.client.credentials ? { credentials: ctx.client.credentials } : {}),
     userAgent: `${ctx.client.userAgent}/leader-election`,
     connections: 2,
     deadlineMs: Math.max(s.retryPeriodMs, Math.floor(s.renewDeadlineMs / 2)),

@@ -5,6 +5,7 @@
  * additionalPrinterColumns, and the scale subresource's paths.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { re2Engine } from './re2.js';
 import type { StatusCause } from '../errors.js';
 import type { KObject } from './meta.js';
 import type { JSONSchemaProps, PrinterColumn } from './crd.js';
@@ -75,7 +76,8 @@ export function applySchemaDefaults(v: unknown, s: JSONSchemaProps | undefined):
 
 // ---- validation ----------------------------------------------------------------------------------
 
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+// Patterns are RE2 (re2.ts): linear-time matching, Go's syntax, as kube-apiserver validates them.
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { regExp: re2Engine } });
 const compiled = new WeakMap<JSONSchemaProps, ValidateFunction>();
 
 /** The schema as ajv (draft-07) reads it: nullable, int-or-string and the draft-4 exclusive bounds translated. */

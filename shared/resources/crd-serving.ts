@@ -6,7 +6,7 @@
  */
 import { allResources, resourceByKind } from './registry.js';
 import { registerKind, unregisterKind } from './strategy.js';
-import { crdResourceInfo, namesConflict, servedVersion, type Crd } from './crd.js';
+import { crdResourceInfo, namesAcceptance, servedVersion, type Crd, type CrdNameField } from './crd.js';
 import { customResourceStrategy } from './custom-resource.js';
 
 interface Served {
@@ -18,7 +18,9 @@ interface Served {
 
 const served = new Map<string, Served>();
 
-export type ServeResult = { readonly served: true } | { readonly served: false; readonly reason: string; readonly message: string };
+export type ServeResult =
+  | { readonly served: true }
+  | { readonly served: false; readonly reason: string; readonly message: string; readonly rejected?: readonly CrdNameField[] };
 
 /** Serve (or re-serve, when its spec changed) the CRD's kind; a names conflict leaves it unserved. */
 export function serveCrd(crd: Crd): ServeResult {
@@ -28,8 +30,8 @@ export function serveCrd(crd: Crd): ServeResult {
   if (cur?.key === key && resourceByKind(cur.kind)) return { served: true };
   if (!servedVersion(crd)) return { served: false, reason: 'NoServedVersion', message: 'no version is served' };
   const others = allResources().filter((r) => r.kind !== cur?.kind);
-  const conflict = namesConflict(crd, others);
-  if (conflict) return { served: false, ...conflict };
+  const { conflict, rejected } = namesAcceptance(crd, others);
+  if (conflict) return { served: false, ...conflict, rejected };
   if (cur) unregisterKind(cur.kind);
   registerKind(crdResourceInfo(crd), customResourceStrategy(crd));
   served.set(name, { kind: crd.spec.names.kind, crd, key });

@@ -14,6 +14,7 @@ import { dns1035LabelErrors, dns1123SubdomainErrors } from './names.js';
 import { forbidden, invalidValue, notSupported, required } from './field-errors.js';
 import { isPlainObject } from './json.js';
 import { schemaCompileError } from './cr-schema.js';
+import { re2SyntaxError } from './re2.js';
 import { CUSTOM_OBJECTS } from '../db/custom-objects.js';
 
 export const CRD_GROUP = 'apiextensions.k8s.io';
@@ -271,11 +272,8 @@ export function validateStructural(s: JSONSchemaProps, at: string, root = false)
     causes.push(required(`${at}.x-kubernetes-list-map-keys`, 'must not be empty if x-kubernetes-list-type is map'));
   }
   if (s.pattern !== undefined) {
-    try {
-      new RegExp(s.pattern, 'u');
-    } catch {
-      causes.push(invalidValue(`${at}.pattern`, s.pattern, 'must be a valid regular expression'));
-    }
+    const err = typeof s.pattern === 'string' ? re2SyntaxError(s.pattern) : 'not a string';
+    if (err) causes.push(invalidValue(`${at}.pattern`, s.pattern, `must be a valid regular expression, but isn't: ${err}`));
   }
   for (const k of ['allOf', 'anyOf', 'oneOf', 'not'] as const) {
     if (s[k] !== undefined) causes.push(forbidden(`${at}.${k}`, 'jetkube does not validate with allOf, anyOf, oneOf or not yet'));
@@ -316,24 +314,57 @@ export function crdResourceInfo(crd: Crd): ResourceInfo {
   };
 }
 
+/** The names of a CRD the naming check may refuse one by one (acceptedNames keeps the old value of a refused one). */
+export type CrdNameField = 'plural' | 'singular' | 'shortNames' | 'kind' | 'listKind';
+
+export interface NamesAcceptance {
+  /** The last conflict found, as Kubernetes' naming controller reports it (NamesAccepted False); undefined: none. */
+  readonly conflict?: { readonly reason: string; readonly message: string };
+  /** The names refused. */
+  readonly rejected: readonly CrdNameField[];
+}
+
 /**
- * Why a CRD's names can't be served beside what is served now (other CRDs, built-ins), as
- * Kubernetes' naming controller says it; undefined when they can. `served` excludes this CRD's own row.
+ * Kubernetes' naming controller over what is served now (`served` excludes this CRD's own row):
+ * resource names (plural, singular, short names) are checked against the others' resource names,
+ * kind and listKind against the others' kinds and list kinds; each refused name is a conflict
+ * (`"x" is already in use`), checked in the order plural, singular, short names, kind, listKind, and
+ * the last one is the condition's reason. Kubernetes checks within the CRD's group; jetkube's paths,
+ * subjects and registry key a kind by plural, kind and short name alone, so here every served kind
+ * counts, built-in ones included (a stricter rule: a plural is unique across groups too).
  */
-export function namesConflict(crd: Crd, served: readonly ResourceInfo[]): { reason: string; message: string } | undefined {
+export function namesAcceptance(crd: Crd, served: readonly ResourceInfo[]): NamesAcceptance {
   const n = crd.spec.names;
   const others = served.filter((r) => !(r.group === crd.spec.group && r.kind === n.kind));
-  // jetkube's subjects and paths key resources by plural alone, so a plural is taken across groups too.
-  if (others.some((r) => r.plural === n.plural)) return { reason: 'PluralConflict', message: `"${n.plural}" is already in use` };
-  if (n.singular && others.some((r) => r.plural === n.singular || r.singular === n.singular)) {
-    return { reason: 'SingularConflict', message: `"${n.singular}" is already in use` };
+  const resourceNames = new Set(others.flatMap((r) => [r.plural, r.singular, ...r.shortNames]));
+  const kinds = new Set(others.flatMap((r) => [r.kind, `${r.kind}List`]));
+  const accepted = crd.status?.acceptedNames;
+  /** Kubernetes' equalToAcceptedOrFresh: the name is already ours, or nobody else's. */
+  const fresh = (requested: string | undefined, ours: string | undefined, taken: Set<string>) => !requested || requested === ours || !taken.has(requested);
+  const rejected: CrdNameField[] = [];
+  let conflict: { reason: string; message: string } | undefined;
+  const refuse = (field: CrdNameField, reason: string, name: string) => {
+    rejected.push(field);
+    conflict = { reason, message: `"${name}" is already in use` };
+  };
+  if (!fresh(n.plural, accepted?.plural, resourceNames)) refuse('plural', 'PluralConflict', n.plural);
+  if (!fresh(n.singular, accepted?.singular, resourceNames)) refuse('singular', 'SingularConflict', n.singular!);
+  const oursShort = new Set(accepted?.shortNames ?? []);
+  const takenShort = (n.shortNames ?? []).filter((x) => !oursShort.has(x) && resourceNames.has(x));
+  if (takenShort.length) {
+    rejected.push('shortNames');
+    // Kubernetes aggregates the errors: one message, or "[a, b]" for several.
+    const msgs = takenShort.map((x) => `"${x}" is already in use`);
+    conflict = { reason: 'ShortNamesConflict', message: msgs.length === 1 ? msgs[0]! : `[${msgs.join(', ')}]` };
   }
-  for (const s of n.shortNames ?? []) {
-    if (others.some((r) => r.shortNames.includes(s) || r.plural === s || r.singular === s)) return { reason: 'ShortNamesConflict', message: `"${s}" is already in use` };
-  }
-  if (others.some((r) => r.kind === n.kind)) return { reason: 'KindConflict', message: `"${n.kind}" is already in use` };
-  if (n.listKind && others.some((r) => `${r.kind}List` === n.listKind)) return { reason: 'ListKindConflict', message: `"${n.listKind}" is already in use` };
-  return undefined;
+  if (!fresh(n.kind, accepted?.kind, kinds)) refuse('kind', 'KindConflict', n.kind);
+  if (!fresh(n.listKind, accepted?.listKind, kinds)) refuse('listKind', 'ListKindConflict', n.listKind!);
+  return { ...(conflict ? { conflict } : {}), rejected };
+}
+
+/** Why a CRD's names can't be served beside what is served now (namesAcceptance's conflict); undefined when they can. */
+export function namesConflict(crd: Crd, served: readonly ResourceInfo[]): { reason: string; message: string } | undefined {
+  return namesAcceptance(crd, served).conflict;
 }
 
 /**
@@ -341,29 +372,47 @@ export function namesConflict(crd: Crd, served: readonly ResourceInfo[]): { reas
  * NamesAccepted False with the conflict), acceptedNames, storedVersions. Transition times stay
  * when a condition's status does not change, so writing it again changes nothing (idempotent).
  */
-export function crdStatus(crd: Crd, conflict: { reason: string; message: string } | undefined, now: string): NonNullable<Crd['status']> {
+export function crdStatus(
+  crd: Crd,
+  conflict: { reason: string; message: string } | undefined,
+  now: string,
+  rejected: readonly CrdNameField[] = conflict ? ['plural', 'singular', 'shortNames', 'kind', 'listKind'] : [],
+): NonNullable<Crd['status']> {
   const old = crd.status ?? {};
   const prev = new Map((old.conditions ?? []).map((c) => [c.type, c]));
   const cond = (type: string, status: CrdCondition['status'], reason: string, message: string): CrdCondition => {
     const p = prev.get(type);
     return { type, status, lastTransitionTime: p && p.status === status ? p.lastTransitionTime ?? now : now, reason, message };
   };
+  // Established is never set back to False (the names accepted before are still served).
+  const wasEstablished = prev.get('Established')?.status === 'True';
   const conditions: CrdCondition[] = conflict
-    ? [cond('NamesAccepted', 'False', conflict.reason, conflict.message), cond('Established', 'False', 'NotAccepted', 'not all names are accepted')]
-    : [cond('NamesAccepted', 'True', 'NoConflicts', 'no conflicts found'), cond('Established', 'True', 'InitialNamesAccepted', 'the initial names have been accepted')];
+    ? [cond('NamesAccepted', 'False', conflict.reason, conflict.message), wasEstablished ? prev.get('Established')! : cond('Established', 'False', 'NotAccepted', 'not all names are accepted')]
+    : [cond('NamesAccepted', 'True', 'NoConflicts', 'no conflicts found'), wasEstablished ? prev.get('Established')! : cond('Established', 'True', 'InitialNamesAccepted', 'the initial names have been accepted')];
   const terminating = prev.get('Terminating');
   if (terminating) conditions.push(terminating);
   const n = crd.spec.names;
-  const acceptedNames: CrdNames = conflict
-    ? (old.acceptedNames ?? { plural: '', kind: '' })
-    : {
-        plural: n.plural,
-        singular: n.singular ?? n.kind.toLowerCase(),
-        ...(n.shortNames?.length ? { shortNames: n.shortNames } : {}),
-        kind: n.kind,
-        listKind: n.listKind ?? `${n.kind}List`,
-        ...(n.categories?.length ? { categories: n.categories } : {}),
-      };
+  const requested: CrdNames = {
+    plural: n.plural,
+    singular: n.singular ?? n.kind.toLowerCase(),
+    ...(n.shortNames?.length ? { shortNames: n.shortNames } : {}),
+    kind: n.kind,
+    listKind: n.listKind ?? `${n.kind}List`,
+    ...(n.categories?.length ? { categories: n.categories } : {}),
+  };
+  // Each refused name keeps what was accepted before; the others are taken as requested.
+  const before: Partial<CrdNames> = old.acceptedNames ?? {};
+  const keep = new Set(rejected);
+  const pick = <K extends CrdNameField>(k: K): CrdNames[K] | undefined => (keep.has(k) ? before[k] : requested[k]);
+  const shortNames = pick('shortNames');
+  const acceptedNames: CrdNames = {
+    plural: pick('plural') ?? '',
+    ...(pick('singular') ? { singular: pick('singular')! } : {}),
+    ...(shortNames?.length ? { shortNames } : {}),
+    kind: pick('kind') ?? '',
+    ...(pick('listKind') ? { listKind: pick('listKind')! } : {}),
+    ...(requested.categories ? { categories: requested.categories } : {}),
+  };
   const stored = new Set(old.storedVersions ?? []);
   const storage = crd.spec.versions.find((v) => v.storage);
   if (storage && !conflict) stored.add(storage.name);

@@ -91,10 +91,10 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string, ctx: Po
   const containers = spec.containers ?? [];
   if (containers.length === 0) causes.push(required(child(path, 'containers')));
   (spec.initContainers ?? []).forEach((c, i) =>
-    causes.push(...validateContainer(c, index(child(path, 'initContainers'), i), { init: true, containerNames, volumeNames })),
+    causes.push(...validateContainer(c, index(child(path, 'initContainers'), i), { init: true, containerNames, volumeNames, gracePeriod: spec.terminationGracePeriodSeconds ?? 30 })),
   );
   containers.forEach((c, i) =>
-    causes.push(...validateContainer(c, index(child(path, 'containers'), i), { init: false, containerNames, volumeNames })),
+    causes.push(...validateContainer(c, index(child(path, 'containers'), i), { init: false, containerNames, volumeNames, gracePeriod: spec.terminationGracePeriodSeconds ?? 30 })),
   );
   for (const [kind, list] of [['initContainers', spec.initContainers ?? []], ['containers', containers]] as const) {
     list.forEach((c, i) => causes.push(...validateVolumeDevices(c, spec.volumes ?? [], child(index(child(path, kind), i), 'volumeDevices'))));
@@ -139,6 +139,8 @@ interface ContainerContext {
   readonly init: boolean;
   readonly containerNames: Set<string>;
   readonly volumeNames: ReadonlySet<string>;
+  /** The pod's terminationGracePeriodSeconds (30 when unset): a sleep hook may not outlast it. */
+  readonly gracePeriod: number;
 }
 
 function validateContainer(c: Container, path: string, ctx: ContainerContext): StatusCause[] {
@@ -184,6 +186,10 @@ function validateContainer(c: Container, path: string, ctx: ContainerContext): S
       continue;
     }
     causes.push(...validateProbe(pr, child(path, probe), probe !== 'readinessProbe'));
+  }
+  if (c.lifecycle !== undefined && c.lifecycle !== null) {
+    if (ctx.init && c.restartPolicy !== 'Always') causes.push(forbidden(child(path, 'lifecycle'), 'may not be set for init containers without restartPolicy=Always'));
+    else causes.push(...validateLifecycle(c.lifecycle as Lifecycle, child(path, 'lifecycle'), ctx.gracePeriod));
   }
   (c.volumeMounts ?? []).forEach((m, i) => {
     const p = index(child(path, 'volumeMounts'), i);
@@ -323,6 +329,36 @@ function validateProbe(p: Probe, path: string, mustSucceedOnce: boolean): Status
   return causes;
 }
 
+const LIFECYCLE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'sleep'] as const;
+type Lifecycle = Partial<Record<'postStart' | 'preStop', Partial<Record<(typeof LIFECYCLE_HANDLERS)[number], any>>>>;
+
+/** validateLifecycle: each hook has exactly one handler; a sleep lasts 1 s to the grace period. */
+function validateLifecycle(lc: Lifecycle, path: string, gracePeriod: number): StatusCause[] {
+  const causes: StatusCause[] = [];
+  for (const hook of ['postStart', 'preStop'] as const) {
+    const h = lc[hook];
+    if (h === undefined || h === null) continue;
+    const p = child(path, hook);
+    const handlers = LIFECYCLE_HANDLERS.filter((k) => h[k] !== undefined && h[k] !== null);
+    if (handlers.length === 0) causes.push(required(p, 'must specify a handler type'));
+    for (const k of handlers.slice(1)) causes.push(forbidden(child(p, k), 'may not specify more than 1 handler type'));
+    if (h.exec && !(h.exec.command ?? []).length) causes.push(required(child(child(p, 'exec'), 'command')));
+    if (h.httpGet) {
+      causes.push(...validatePortNumOrName(h.httpGet.port, child(child(p, 'httpGet'), 'port')));
+      const scheme = h.httpGet.scheme;
+      if (scheme !== undefined && scheme !== 'HTTP' && scheme !== 'HTTPS') causes.push(notSupported(child(child(p, 'httpGet'), 'scheme'), scheme, ['HTTP', 'HTTPS']));
+    }
+    if (h.tcpSocket) causes.push(...validatePortNumOrName(h.tcpSocket.port, child(child(p, 'tcpSocket'), 'port')));
+    if (h.sleep) {
+      const secs = h.sleep.seconds;
+      if (typeof secs !== 'number' || secs <= 0 || secs > gracePeriod) {
+        causes.push(invalidValue(child(child(p, 'sleep'), 'seconds'), secs, `must be greater than 0 and less than terminationGracePeriodSeconds (${gracePeriod})`));
+      }
+    }
+  }
+  return causes;
+}
+
 /** A port given as a number (1–65535) or as a container port's name (IANA_SVC_NAME). */
 export function validatePortNumOrName(port: number | string | undefined, path: string): StatusCause[] {
   if (port === undefined || port === '' || port === 0) return [required(path)];
@@ -351,7 +387,7 @@ function validateNodeAffinity(spec: PodSpec, path: string): StatusCause[] {
   return causes;
 }
 
-function validateNodeSelectorTerm(t: NodeSelectorTerm, path: string): StatusCause[] {
+export function validateNodeSelectorTerm(t: NodeSelectorTerm, path: string): StatusCause[] {
   const causes: StatusCause[] = [];
   (t.matchExpressions ?? []).forEach((e, i) => causes.push(...validateNodeSelectorRequirement(e, index(child(path, 'matchExpressions'), i), false)));
   (t.matchFields ?? []).forEach((e, i) => causes.push(...validateNodeSelectorRequirement(e, index(child(path, 'matchFields'), i), true)));

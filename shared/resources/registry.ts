@@ -44,7 +44,15 @@ export const RESOURCES: readonly ResourceInfo[] = [
   r('CronJob', 'cronjobs', 'batch', true, ['cj'], 'cronjobs', ['status']),
   r('Ingress', 'ingresses', 'networking.k8s.io', true, ['ing'], 'ingresses', ['status']),
   r('IngressClass', 'ingressclasses', 'networking.k8s.io', false, [], 'ingressclasses', []),
+  r('PersistentVolume', 'persistentvolumes', '', false, ['pv'], 'persistentvolumes', ['status']),
+  r('PersistentVolumeClaim', 'persistentvolumeclaims', '', true, ['pvc'], 'persistentvolumeclaims', ['status']),
+  r('StorageClass', 'storageclasses', 'storage.k8s.io', false, ['sc'], 'storageclasses', []),
+  { ...r('HorizontalPodAutoscaler', 'horizontalpodautoscalers', 'autoscaling', true, ['hpa'], 'horizontalpodautoscalers', ['status']), version: 'v2' },
   r('CustomResourceDefinition', 'customresourcedefinitions', 'apiextensions.k8s.io', false, ['crd', 'crds'], 'customresourcedefinitions', ['status']),
+  r('Role', 'roles', 'rbac.authorization.k8s.io', true, [], 'roles', []),
+  r('ClusterRole', 'clusterroles', 'rbac.authorization.k8s.io', false, [], 'clusterroles', []),
+  r('RoleBinding', 'rolebindings', 'rbac.authorization.k8s.io', true, [], 'rolebindings', []),
+  r('ClusterRoleBinding', 'clusterrolebindings', 'rbac.authorization.k8s.io', false, [], 'clusterrolebindings', []),
 ];
 
 function r(

@@ -8,6 +8,8 @@
  * MaxUnavailableStatefulSet (alpha, off by default) and silently drops it on create. We do not
  * accept a field we would then ignore: it is Forbidden, naming the gate.
  */
+import { validatePersistentVolumeClaimSpec } from './storage-validation.js';
+import type { PersistentVolumeClaim } from './storage-types.js';
 import type { StatusCause } from '../errors.js';
 import type { PodSpecContext } from './pod-validation.js';
 import { forbidden, invalidValue, notSupported, required } from './field-errors.js';
@@ -81,7 +83,14 @@ export function validateStatefulSetSpec(spec: StatefulSetSpec | undefined, path 
     }
     // restartPolicy must be Always, activeDeadlineSeconds is forbidden (as for ReplicaSet templates).
     const ctx: PodSpecContext = { templateOf: 'StatefulSet' };
-    causes.push(...validatePodSpec(template.spec, p('template.spec'), ctx));
+    // The claim templates are volumes of every pod: mounts may name them (as Kubernetes validates).
+    const have = new Set((template.spec.volumes ?? []).map((v) => v.name));
+    const claimVolumes = (spec.volumeClaimTemplates ?? [])
+      .map((t) => t.metadata?.name ?? '')
+      .filter((n) => n && !have.has(n))
+      .map((n) => ({ name: n, persistentVolumeClaim: { claimName: n } }));
+    const podSpec = claimVolumes.length ? { ...template.spec, volumes: [...(template.spec.volumes ?? []), ...claimVolumes] } : template.spec;
+    causes.push(...validatePodSpec(podSpec, p('template.spec'), ctx));
   }
 
   (spec.volumeClaimTemplates ?? []).forEach((t, i) => {
@@ -136,15 +145,9 @@ export function validateStatefulSetStatus(status: StatefulSetStatus | undefined,
   return causes;
 }
 
-/**
- * The one rule to delete when PersistentVolumeClaims and storage land: a StatefulSet with
- * volumeClaimTemplates is refused (its pods would need claims this cluster cannot provision),
- * rather than accepted with its volumes ignored.
- */
-export const CLAIMS_NOT_SUPPORTED_MESSAGE =
-  'persistent volume claims are not supported yet: this cluster has no PersistentVolumeClaim kind or storage to back them (remove spec.volumeClaimTemplates)';
-
-export function refuseVolumeClaimTemplates(set: StatefulSet): StatusCause[] {
+/** Each volumeClaimTemplate's spec is a valid PersistentVolumeClaim spec (ValidatePersistentVolumeClaimSpec). */
+export function validateClaimTemplates(set: StatefulSet): StatusCause[] {
   const t = isPlainObject(set.spec) ? set.spec.volumeClaimTemplates : undefined;
-  return Array.isArray(t) && t.length > 0 ? [forbidden('spec.volumeClaimTemplates', CLAIMS_NOT_SUPPORTED_MESSAGE)] : [];
+  if (!Array.isArray(t)) return [];
+  return t.flatMap((c, i) => validatePersistentVolumeClaimSpec(c.spec as PersistentVolumeClaim['spec'], `spec.volumeClaimTemplates[${i}].spec`));
 }

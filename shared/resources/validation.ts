@@ -22,6 +22,7 @@ import {
 } from './names.js';
 import { QUANTITY_FORMAT_MESSAGE, tryParseQuantity } from './quantity.js';
 import { TAINT_EFFECTS } from './pod-validation.js';
+import { pathSegmentNameErrors } from './rbac.js';
 
 export { checkSchema, type FieldValidation, type SchemaCheck } from './schema-check.js';
 export {
@@ -56,6 +57,11 @@ export function objectNameErrors(kind: string, name: string): string[] {
       return dns1123LabelErrors(name);
     case 'Service':
       return dns1035LabelErrors(name);
+    case 'Role':
+    case 'ClusterRole':
+    case 'RoleBinding':
+    case 'ClusterRoleBinding':
+      return pathSegmentNameErrors(name);
     default:
       return dns1123SubdomainErrors(name);
   }

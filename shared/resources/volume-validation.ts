@@ -108,6 +108,10 @@ function sourceErrors(kind: string, field: string, s: Obj): StatusCause[] {
       out.push(...modeErrors(child(field, 'defaultMode'), s.defaultMode));
       out.push(...downwardItemsErrors(child(field, 'items'), s.items));
       break;
+    case 'persistentVolumeClaim':
+      // validatePersistentClaimVolumeSource
+      if (!has(s.claimName)) out.push(required(child(field, 'claimName')));
+      break;
     case 'hostPath':
       if (!has(s.path)) out.push(required(child(field, 'path')));
       else if (s.path.split('/').includes('..')) out.push(invalidValue(child(field, 'path'), s.path, "must not contain '..'"));

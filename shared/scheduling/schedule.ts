@@ -46,6 +46,8 @@ export interface ScheduleOptions {
   readonly weights?: Partial<ScoreWeights>;
   /** [0, 1) source for tie-breaking among equal top scores; absent: the first in walk order wins. */
   readonly random?: () => number;
+  /** One more filter after the built-in ones (the VolumeBinding plugin's): a failing reason, or undefined. */
+  readonly extraFilter?: (nodeName: string, labels: ReadonlyMap<string, string>) => string | undefined;
 }
 
 export type ScheduleResult = ScheduledResult | UnschedulableResult;
@@ -145,6 +147,11 @@ export function schedulePod(pod: Pod | PreparedPod, cache: SchedulerCache, opts:
     if (fit !== undefined) {
       reasons ??= new Map();
       for (let k = 0; k < fit.length; k++) count(reasons, fit[k]!);
+      continue;
+    }
+    const extra = opts.extraFilter?.(ni.name, ni.labels);
+    if (extra !== undefined) {
+      count((reasons ??= new Map()), extra);
       continue;
     }
     feasible[found++] = ni;

@@ -43,6 +43,7 @@ export async function openContext(cfg: Config, log: Logger, opts: ContextOptions
   const informers = new InformerFactory(el, { logger: log, ...(opts.resyncMs ? { resyncMs: opts.resyncMs } : {}) });
   const client = new GatewayClient({
     url: gatewayUrlOf(cfg),
+    ...(cfg.gatewayCredentials ? { credentials: cfg.gatewayCredentials } : {}),
     userAgent: `jetkube-${opts.name}`,
     ...(opts.connections ? { connections: opts.connections } : {}),
   });

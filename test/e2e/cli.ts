@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../shared/config.js';
+import { freeDnsPort } from '../harness.js';
 
 export const JETKUBE = fileURLToPath(new URL('../../services/cli/main.js', import.meta.url));
 export const JKCTL = fileURLToPath(new URL('../../services/jkctl/main.js', import.meta.url));
@@ -40,14 +41,25 @@ export function envFor(cfg: Config): NodeJS.ProcessEnv {
 
 /** Start a long-running jetkube command; resolves once `readyUrl` answers 200. */
 export async function startJetkube(args: string[], cfg: Config, readyUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [JETKUBE, ...args], { env: envFor(cfg), stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = envFor(cfg);
+  // The cluster DNS port: one the system just had free (UDP and TCP), unless the test chose one.
+  if (!process.env.CLUSTER_DNS) env.CLUSTER_DNS = `127.0.0.1:${await freeDnsPort()}`;
+  const child = spawn(process.execPath, [JETKUBE, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   for (let i = 0; i < 150; i++) {
     if (child.exitCode !== null) throw new Error(`jetkube ${args.join(' ')} exited ${child.exitCode}: ${out}`);
     try {
-      if ((await fetch(readyUrl)).ok) return child;
+      if ((await fetch(readyUrl)).ok) {
+        // Ready, and still ours: a readiness answer from another run's server on the same port
+        // (or a child that died just after) must not pass for this one.
+        await new Promise((r) => setTimeout(r, 300));
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`jetkube ${args.join(' ')} answered ready, then exited ${child.exitCode ?? child.signalCode}: ${out}`);
+        }
+        return child;
+      }
     } catch {
       /* not yet */
     }

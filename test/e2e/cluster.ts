@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../shared/config.js';
-import { dropPrefix, testConfig } from '../harness.js';
+import { dropPrefix, freeDnsPort, testConfig, testPort } from '../harness.js';
 import { startJetkube, stop } from './cli.js';
 
 const rand = (lo: number, n: number) => lo + Math.floor(Math.random() * n);
@@ -61,11 +61,11 @@ export function httpGet(host: string, port: number, timeoutMs = 3000): Promise<s
 
 export async function startProcessCluster(tag: string, nodes = 2, env: Record<string, string> = {}): Promise<ProcessCluster> {
   const run = Math.random().toString(36).slice(2, 7);
-  const cfg = await testConfig(tag, { port: rand(20000, 10000) });
+  const cfg = await testConfig(tag, { port: await testPort() });
   const base = `http://127.0.0.1:${cfg.port}`;
   const work = mkdtempSync(join(tmpdir(), `jetkube-${tag}-`));
   const serviceRange = `127.12.${rand(1, 250)}.0/24`;
-  const dnsPort = rand(20000, 20000);
+  const dnsPort = await freeDnsPort();
   const nodeName = `${tag}-${run}`;
   Object.assign(process.env, {
     NODE_NAME: nodeName,

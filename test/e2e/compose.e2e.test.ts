@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { schemaName, type Config } from '../../shared/config.js';
-import { dropPrefix, testConfig } from '../harness.js';
+import { dropPrefix, testConfig, testPort } from '../harness.js';
 import { api } from '../stack.js';
 import { eventually } from '../wait.js';
 import { dockerEngine, ensureNodeBaseImage, NODE_BASE_IMAGE, unavailable, which } from '../docker-image.js';
@@ -432,7 +432,7 @@ describe('infra/Dockerfile', async () => {
   });
 
   it('serves the API against NATS and Postgres (a ConfigMap in, the same out), as uid 1000, from the compiled services only', { skip, timeout: 120_000 }, async () => {
-    cfg = await testConfig('compose', { port: 20000 + Math.floor(Math.random() * 10000) });
+    cfg = await testConfig('compose', { port: await testPort() });
     const base = `http://127.0.0.1:${cfg.port}`;
     const env = { NATS_URL: cfg.natsUrl, DATABASE_URL: cfg.databaseUrl, JETKUBE_PREFIX: cfg.prefix, PORT: String(cfg.port), LOG_LEVEL: 'warn' };
     await docker('run', '-d', '--name', container, '--network', 'host', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), IMAGE, 'gateway');

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
-import { dropPrefix, testConfig } from '../harness.js';
+import { dropPrefix, testConfig, testPort } from '../harness.js';
 import { run, startJetkube, stop } from './cli.js';
 import type { Config } from '../../shared/config.js';
 
@@ -83,7 +83,7 @@ describe('control loops through `jetkube up`', () => {
   let kubelet: { stop(): Promise<void> };
 
   before(async () => {
-    cfg = await testConfig('cplane', { port: 20000 + Math.floor(Math.random() * 10000) });
+    cfg = await testConfig('cplane', { port: await testPort() });
     base = `http://127.0.0.1:${cfg.port}`;
     up = await startJetkube(['up', '--nodes', '0'], cfg, `${base}/readyz`);
     sql = new pg.Client({ connectionString: cfg.databaseUrl });

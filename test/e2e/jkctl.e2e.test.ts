@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../shared/config.js';
-import { dropPrefix, testConfig } from '../harness.js';
+import { dropPrefix, testConfig, testPort } from '../harness.js';
 import { eventually } from '../wait.js';
 import { envFor, JETKUBE, JKCTL, run, startJetkube, stop } from './cli.js';
 
@@ -78,7 +78,7 @@ describe('jkctl against `jetkube up --nodes 2 --runtime fake`', () => {
   const deploymentJson = async () => JSON.parse(await ok('get', 'deploy', 'web', '-o', 'json'));
 
   before(async () => {
-    cfg = await testConfig('jkctl', { port: 20000 + Math.floor(Math.random() * 10000) });
+    cfg = await testConfig('jkctl', { port: await testPort() });
     base = `http://127.0.0.1:${cfg.port}`;
     dir = await mkdtemp(join(tmpdir(), 'jk-jkctl-'));
     process.env.NODE_NAME = NODE;
@@ -190,7 +190,7 @@ describe('jkctl against `jetkube up --nodes 2 --runtime fake`', () => {
   });
 
   it('prints (and follows) container logs from a process-runtime kubelet', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await testPort();
     logKubelet = spawn(process.execPath, [JETKUBE, 'kubelet', '--runtime', 'process', '--node-name', LOG_NODE], {
       env: { ...env, KUBELET_ROOT_DIR: join(dir, 'kubelet'), KUBELET_PORT: String(port), NODE_TAINTS: 'jetkube.test/logs=true:NoSchedule', KUBELET_RELIST_MS: '200' },
       stdio: ['ignore', 'ignore', 'inherit'],

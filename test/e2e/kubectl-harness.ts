@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startStack, type Stack } from '../stack.js';
+import type { GatewayOptions } from '../../services/gateway/index.js';
 import { JKCTL, envFor, run, startJetkube, stop } from './cli.js';
-import { dropPrefix, testConfig } from '../harness.js';
+import { dropPrefix, testConfig, testPort } from '../harness.js';
 import { eventually } from '../wait.js';
 import type { Config } from '../../shared/config.js';
 
@@ -29,12 +30,12 @@ export interface KubectlSuite {
 }
 
 /** Call inside a `describe`: starts the stack before its tests and removes everything after. */
-export function kubectlSuite(tag: string): KubectlSuite {
+export function kubectlSuite(tag: string, gateway: GatewayOptions = {}): KubectlSuite {
   let stack: Stack | undefined;
   let dir: string | undefined;
   const env = { ...process.env, KUBECONFIG: '/dev/null', HOME: tmpdir() };
   before(async () => {
-    stack = await startStack(tag);
+    stack = await startStack(tag, {}, gateway);
     dir = await mkdtemp(join(tmpdir(), `jk-${tag}-`));
   });
   after(async () => {
@@ -70,10 +71,10 @@ export interface KubectlUpSuite {
 
 /**
  * Call inside a `describe`: `jetkube up --nodes N --runtime fake` (every service, fake kubelets
- * whose pods become Running and Ready without processes) before its tests, once N nodes are
- * Ready; everything removed after.
+ * whose pods become Running and Ready without processes; or `runtime` process) before its tests,
+ * once N nodes are Ready; everything removed after.
  */
-export function kubectlUpSuite(tag: string, nodes = 1): KubectlUpSuite {
+export function kubectlUpSuite(tag: string, nodes = 1, runtime: 'fake' | 'process' = 'fake'): KubectlUpSuite {
   const run5 = Math.random().toString(36).slice(2, 7);
   const node = `${tag}-${run5}`;
   let cfg: Config | undefined;
@@ -83,12 +84,12 @@ export function kubectlUpSuite(tag: string, nodes = 1): KubectlUpSuite {
   let env: NodeJS.ProcessEnv = {};
   const kubectl = (...args: string[]) => run('kubectl', ['--server', base, '--request-timeout=20s', ...args], env);
   before(async () => {
-    cfg = await testConfig(tag, { port: 20000 + Math.floor(Math.random() * 10000) });
+    cfg = await testConfig(tag, { port: await testPort() });
     base = `http://127.0.0.1:${cfg.port}`;
     dir = await mkdtemp(join(tmpdir(), `jk-${tag}-`));
     process.env.NODE_NAME = node;
     process.env.KUBELET_PORT = '0';
-    up = await startJetkube(['up', '--nodes', String(nodes), '--runtime', 'fake'], cfg, `${base}/readyz`);
+    up = await startJetkube(['up', '--nodes', String(nodes), '--runtime', runtime], cfg, `${base}/readyz`);
     env = { ...process.env, ...envFor(cfg), KUBECONFIG: '/dev/null', HOME: tmpdir() };
     await eventually(`${nodes} Ready node(s)`, async () => (await kubectl('get', 'nodes')).stdout.match(/\sReady\s/g)?.length === nodes, 120_000);
   });

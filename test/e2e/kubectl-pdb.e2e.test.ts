@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { dropPrefix, testConfig } from '../harness.js';
+import { dropPrefix, testConfig, testPort } from '../harness.js';
 import { envFor, run, startJetkube, stop } from './cli.js';
 import type { Config } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
@@ -113,7 +113,7 @@ describe('kubectl drain against `jetkube up --nodes 2 --runtime fake`', { skip: 
   const kubectl = (...args: string[]) => run('kubectl', ['--server', base, '--request-timeout=20s', ...args], { ...envFor(cfg!), KUBECONFIG: '/dev/null', HOME: '/tmp' });
 
   before(async () => {
-    cfg = await testConfig('kpdbup', { port: 20000 + Math.floor(Math.random() * 10000) });
+    cfg = await testConfig('kpdbup', { port: await testPort() });
     base = `http://127.0.0.1:${cfg.port}`;
     process.env.NODE_NAME = NODE;
     process.env.KUBELET_PORT = '0';

@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type Dockerode from 'dockerode';
 import type { Config } from '../../shared/config.js';
-import { dropPrefix, testConfig } from '../harness.js';
+import { dropPrefix, testConfig, testPort } from '../harness.js';
 import { api } from '../stack.js';
 import { eventually, sleep } from '../controller-stack.js';
 import { dockerForTests, TEST_IMAGE } from '../docker-image.js';
@@ -61,7 +61,7 @@ describe('kubelet with the docker runtime, end to end', async () => {
   before(async () => {
     if (skip) return;
     docker = (d as { docker: Dockerode }).docker;
-    cfg = await testConfig('kdocker', { port: 20000 + Math.floor(Math.random() * 10000) });
+    cfg = await testConfig('kdocker', { port: await testPort() });
     base = `http://127.0.0.1:${cfg.port}`;
     kubeletPort = await freePort();
     up = await startJetkube(['up', '--nodes', '0'], cfg, `${base}/readyz`);
@@ -234,6 +234,37 @@ describe('kubelet with the docker runtime, end to end', async () => {
     await eventually('update shown', async () => String((await api(base, 'GET', `${NS}/pods/cfg-watch/log`)).body).includes('updated\n'), 60_000);
     assert.equal((await api(base, 'DELETE', `${NS}/pods/cfg-watch`)).status, 200);
     await eventually('pod gone', async () => (await api(base, 'GET', `${NS}/pods/cfg-watch`)).status === 404, 30_000);
+  });
+
+  it('securityContext: user, groups, dropped capabilities, no_new_privs and a read-only root filesystem reach the container; runAsNonRoot over a root image is refused', { skip }, async () => {
+    // Shell builtins only: the fields of /proc/self/status, and whether / takes a new file.
+    const script = 'while read k v rest; do case $k in Uid:|Gid:|Groups:|CapBnd:|NoNewPrivs:) echo "$k $v $rest";; esac; done < /proc/self/status; (: > /x) 2>/dev/null && echo writable || echo readonly';
+    const pod = (name: string, sc: Record<string, unknown>, podSc: Record<string, unknown> = {}) => ({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name },
+      spec: { restartPolicy: 'Never', securityContext: podSc, containers: [{ name: 'c', image: TEST_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', script], securityContext: sc }] },
+    });
+    assert.equal((await api(base, 'POST', `${NS}/pods`, pod('secure', { runAsUser: 1000, runAsGroup: 3000, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } }, { supplementalGroups: [4000] }))).status, 201);
+    await eventually('secure finished', async () => (await getPod('secure')).status?.phase === 'Succeeded', 60_000);
+    const out = await fetch(`${base}${NS}/pods/secure/log`).then((r) => r.text());
+    const field = (k: string) => out.split('\n').find((l) => l.startsWith(`${k}: `))?.split(' ')[1];
+    const fields = (k: string) => out.split('\n').find((l) => l.startsWith(`${k}: `))?.split(' ').slice(1).filter(Boolean).sort();
+    assert.equal(field('Uid'), '1000', out);
+    assert.equal(field('Gid'), '3000', out);
+    // The engine lists the primary group among the supplementary ones too.
+    assert.ok(fields('Groups')?.includes('4000'), out);
+    assert.equal(BigInt(`0x${field('CapBnd')}`), 0n, out);
+    assert.equal(field('NoNewPrivs'), '1', out);
+    assert.match(out, /^readonly$/m);
+
+    assert.equal((await api(base, 'POST', `${NS}/pods`, pod('nonroot', { runAsNonRoot: true }))).status, 201);
+    const waiting = await eventually('nonroot refused', async () => {
+      const w = (await getPod('nonroot')).status?.containerStatuses?.[0]?.state?.waiting;
+      return w?.reason === 'CreateContainerConfigError' && w;
+    }, 60_000);
+    const uid = (await getPod('nonroot')).metadata.uid;
+    assert.equal(waiting.message, `container has runAsNonRoot and image will run as root (pod: "nonroot_default(${uid})", container: c)`);
+    for (const name of ['secure', 'nonroot']) await api(base, 'DELETE', `${NS}/pods/${name}`);
+    for (const name of ['secure', 'nonroot']) await eventually(`${name} gone`, async () => (await api(base, 'GET', `${NS}/pods/${name}`)).status === 404, 30_000);
   });
 
   it('deleting the pod stops and removes its container', { skip }, async () => {

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../shared/config.js';
-import { dropPrefix, testConfig } from '../harness.js';
+import { dropPrefix, testConfig, testPort } from '../harness.js';
 import { api } from '../stack.js';
 import { eventually } from '../controller-stack.js';
 import { envFor, JETKUBE, startJetkube, stop } from './cli.js';
@@ -32,7 +32,7 @@ describe('kubelet volumes with the process runtime, end to end', () => {
   let root: string;
 
   before(async () => {
-    cfg = await testConfig('kvol', { port: 20000 + Math.floor(Math.random() * 10000) });
+    cfg = await testConfig('kvol', { port: await testPort() });
     base = `http://127.0.0.1:${cfg.port}`;
     work = mkdtempSync(join(tmpdir(), 'jetkube-e2e-volumes-'));
     root = join(work, NODE_NAME);
@@ -41,7 +41,7 @@ describe('kubelet volumes with the process runtime, end to end', () => {
   });
 
   async function startKubelet(): Promise<ChildProcess> {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await testPort();
     const env = { ...envFor(cfg), GATEWAY_URL: base, KUBELET_ROOT_DIR: root, KUBELET_PORT: String(port), KUBELET_RELIST_MS: '200', NODE_STATUS_UPDATE_FREQUENCY: '2', KUBELET_SYNC_FREQUENCY: '2' };
     const child = spawn(process.execPath, [JETKUBE, 'kubelet', '--runtime', 'process', '--node-name', NODE_NAME], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     await eventually('kubelet ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 90_000);

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../shared/config.js';
-import { dropPrefix, testConfig } from '../harness.js';
+import { dropPrefix, testConfig, testPort } from '../harness.js';
 import { api } from '../stack.js';
 import { eventually, sleep } from '../controller-stack.js';
 import { envFor, JETKUBE, startJetkube, stop } from './cli.js';
@@ -62,7 +62,7 @@ describe('kubelet with the process runtime, end to end', () => {
 
   async function startKubelet(name: string): Promise<KubeletProc> {
     const root = join(work, name);
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await testPort();
     const env = {
       ...envFor(cfg),
       GATEWAY_URL: base,
@@ -82,7 +82,7 @@ describe('kubelet with the process runtime, end to end', () => {
   }
 
   before(async () => {
-    cfg = await testConfig('kubelet', { port: 20000 + Math.floor(Math.random() * 10000) });
+    cfg = await testConfig('kubelet', { port: await testPort() });
     base = `http://127.0.0.1:${cfg.port}`;
     work = mkdtempSync(join(tmpdir(), 'jetkube-e2e-'));
     // Long enough that a kubelet restarted under a loaded machine's CPU is back before its node is

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
-import { dropPrefix, testConfig } from '../harness.js';
+import { dropPrefix, testConfig, testPort } from '../harness.js';
 import { JETKUBE, envFor, run, startJetkube, stop } from './cli.js';
 import type { Config } from '../../shared/config.js';
 
@@ -19,7 +19,7 @@ describe('quick start through the jetkube binary', () => {
   let sql: pg.Client;
 
   before(async () => {
-    cfg = await testConfig('quick', { port: 20000 + Math.floor(Math.random() * 10000) });
+    cfg = await testConfig('quick', { port: await testPort() });
     base = `http://127.0.0.1:${cfg.port}`;
     // Only the core services: with controllers running, status writes would race the row comparisons below.
     up = await startJetkube(['up', '--services', 'projector,gateway'], cfg, `${base}/readyz`);

@@ -3,7 +3,8 @@
  * --runtime process`, then jkctl (the compiled binary) and plain HTTP: apply examples/web.yaml,
  * watch the rollout, curl the service by cluster IP and node port, kill a pod and see it replaced,
  * roll to v2 and back, query the projections with SQL, replay the log and build a point-in-time
- * schema. Also: every file in examples/ applies cleanly and what it makes reaches Ready.
+ * schema; run the stateful example (a claim per pod, data kept across the pod's replacement). Also:
+ * every file in examples/ applies cleanly and what it makes reaches Ready.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,10 @@ import { api } from '../stack.js';
 import { eventually } from '../wait.js';
 import { envFor, JETKUBE, JKCTL, run } from './cli.js';
 import { httpGet, startProcessCluster, type ProcessCluster } from './cluster.js';
+import { KUBECTL_SKIP } from './kubectl-harness.js';
+import { freePort } from '../private-nats.js';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 const NS = '/api/v1/namespaces/default';
@@ -65,6 +70,24 @@ describe('the README walkthrough, without Docker', () => {
     assert.equal(seen.size, 3, [...seen].join(', '));
     for (const s of seen) assert.match(s, /^web v1 from web-/);
     assert.match(await httpGet('127.0.0.1', 30080), /^web v1 from web-/);
+  });
+
+  it('forwards a local port to the Service with kubectl port-forward', { skip: KUBECTL_SKIP }, async () => {
+    const local = await freePort();
+    const pf = spawn('kubectl', ['--server', c.base, 'port-forward', 'svc/web', `${local}:80`], { env: { ...process.env, KUBECONFIG: '/dev/null', HOME: tmpdir() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    pf.stdout.on('data', (d) => (out += d));
+    pf.stderr.on('data', (d) => (out += d));
+    try {
+      await eventually(`kubectl port-forward listening: ${out}`, async () => out.includes(`Forwarding from 127.0.0.1:${local} -> 8080`), 30_000, 50);
+      assert.match(await httpGet('127.0.0.1', local), /^web v1 from web-/);
+    } finally {
+      if (pf.exitCode === null && pf.signalCode === null) {
+        const exited = new Promise((r) => pf.once('exit', r));
+        pf.kill('SIGTERM');
+        await exited;
+      }
+    }
   });
 
   it('replaces a deleted pod', async () => {
@@ -121,6 +144,26 @@ describe('the README walkthrough, without Docker', () => {
     assert.equal(images[0].v, 'v1');
   });
 
+  it('examples/stateful.yaml: each pod has its own claim, and its data outlives the pod', async () => {
+    const out = await jkOk('apply', '-f', `${EXAMPLES}stateful.yaml`);
+    assert.match(out, /statefulset\.apps\/counter created/);
+    await jkOk('rollout', 'status', 'statefulset/counter', '--timeout', '120s');
+    const pvc = await jkOk('get', 'pvc');
+    assert.match(pvc.split('\n')[0]!, /^NAME\s+STATUS\s+VOLUME\s+CAPACITY\s+ACCESS MODES\s+STORAGECLASS\s+VOLUMEATTRIBUTESCLASS\s+AGE/);
+    for (const n of ['data-counter-0', 'data-counter-1']) assert.match(pvc, new RegExp(`${n}\\s+Bound\\s+pvc-\\S+\\s+64Mi\\s+RWO\\s+local-path\\s+<unset>`), pvc);
+    assert.match(await jkOk('get', 'sc'), /local-path \(default\)\s+jetkube\.io\/local-path\s+Delete\s+WaitForFirstConsumer\s+false/);
+    await eventually('counter-0 logged its first start', async () => /counter-0 start 1/.test((await jk('logs', 'counter-0')).stdout), 60_000, 500);
+    const before = (await api(c.base, 'GET', `${NS}/pods/counter-0`)).body;
+    await jkOk('delete', 'pod', 'counter-0');
+    await eventually('counter-0 replaced and counting on', async () => {
+      const p = (await api(c.base, 'GET', `${NS}/pods/counter-0`)).body;
+      if (p.metadata?.uid === before.metadata.uid) return false;
+      return /counter-0 start 2/.test((await jk('logs', 'counter-0')).stdout);
+    }, 90_000, 500);
+    const after = (await api(c.base, 'GET', `${NS}/pods/counter-0`)).body;
+    assert.equal(after.spec.nodeName, before.spec.nodeName, 'kept on the node that holds its volume');
+  });
+
   it('applies every file in examples/ and everything it makes becomes Ready', async () => {
     const files = readdirSync(EXAMPLES).filter((f) => /\.ya?ml$/.test(f)).sort();
     assert.ok(files.includes('web.yaml') && files.includes('echo.yaml'));
@@ -132,6 +175,8 @@ describe('the README walkthrough, without Docker', () => {
         const [kind, name] = ref!.split('/') as [string, string];
         if (kind === 'deployment.apps') {
           await jkOk('rollout', 'status', `deployment/${name}`, '--timeout', '90s');
+        } else if (kind === 'statefulset.apps') {
+          await jkOk('rollout', 'status', `statefulset/${name}`, '--timeout', '120s');
         } else if (kind === 'node') {
           const n = (await api(c.base, 'GET', `/api/v1/nodes/${name}`)).body;
           assert.equal(n.status.conditions.find((x: any) => x.type === 'Ready')?.status, 'True', `${f}: node ${name}`);
@@ -148,6 +193,16 @@ describe('the README walkthrough, without Docker', () => {
           // Its first Job comes at the next schedule; here: it is served and not suspended.
           const cj = (await api(c.base, 'GET', `/apis/batch/v1/namespaces/default/cronjobs/${name}`)).body;
           assert.equal(cj.spec?.suspend, false, `${f}: cronjob ${name}`);
+        } else if (kind === 'horizontalpodautoscaler.autoscaling') {
+          // Its pods' real cpu, measured from /proc and served by metrics.k8s.io, reaches the HPA.
+          await eventually(`${f}: hpa ${name} computes from metrics`, async () => {
+            const h = (await api(c.base, 'GET', `/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/${name}`)).body;
+            return (h.status?.conditions ?? []).some((x: any) => x.type === 'ScalingActive' && x.status === 'True');
+          }, 90_000, 500);
+          assert.match(await jkOk('top', 'pod', '-l', `app=${name}`), new RegExp(`^NAME\\s+CPU\\(cores\\)\\s+MEMORY\\(bytes\\)\\s*\\n${name}-\\S+\\s+\\d+m\\s+\\d+Mi`), f);
+          // Done with it: its busy loops would take cpu from the rest of the suite.
+          await jkOk('delete', 'hpa', name);
+          await jkOk('delete', 'deployment', name);
         } else if (kind === 'service') {
           await eventually(`${f}: endpoints of ${name}`, async () => {
             const ep = (await api(c.base, 'GET', `${NS}/endpoints/${name}`)).body;

@@ -131,7 +131,10 @@ describe('CustomResourceDefinitions', () => {
     });
     const na = got.status.conditions.find((c: any) => c.type === 'NamesAccepted');
     assert.equal(na.status, 'False');
-    assert.equal(na.reason, 'PluralConflict');
+    // Every name is taken (jetkube keys kinds by plural, kind and short name across groups); as in
+    // Kubernetes' naming controller, the last conflict checked (the list kind) is the reason.
+    assert.equal(na.reason, 'ListKindConflict');
+    assert.equal(na.message, '"CronTabList" is already in use');
     assert.equal((await api(s.url, 'GET', '/apis/other.example.com/v1/namespaces/default/crontabs')).status, 404);
   });
 

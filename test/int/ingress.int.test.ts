@@ -256,7 +256,7 @@ describe('ingress controller through the stack', () => {
     const wild = await call('x.wild.test');
     assert.equal(wild.status, 200);
     assert.equal((JSON.parse(wild.body) as { name: string }).name, 'a');
-    // A name no Secret covers: the handshake is refused.
+    // A name no Secret covers: the default certificate (self-signed here), which the test CA does not vouch for.
     await assert.rejects(call('a.test'));
   });
 

@@ -22,8 +22,10 @@ import { delimiter, dirname, join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { dockerForTests, TEST_IMAGE } from '../docker-image.js';
 import { DockerRuntime } from '../../services/kubelet/runtime/docker.js';
+import { ProcessRuntime } from '../../services/kubelet/runtime/process.js';
 import {
   isImagePullError,
+  isStatsRuntime,
   LABELS,
   type ContainerConfig,
   type ContainerLabels,
@@ -252,6 +254,20 @@ function contract(name: string, make: () => Promise<RuntimeUnderTest>): void {
       await runtime.stop(id, 0); // stopping a gone container is fine too
     });
 
+    test('stats: a busy container\'s cpu time grows, its memory is measured; a stopped one is left out', async (e) => {
+      const { runtime } = e;
+      assert.ok(isStatsRuntime(runtime), `the ${name} runtime measures its containers`);
+      const id = await runtime.start(config(e, 'busy', 'while :; do :; done'));
+      const first = await eventually('a first measurement', async () => (await runtime.stats([id])).get(id));
+      const later = await eventually('cpu time to grow', async () => {
+        const s = (await runtime.stats([id])).get(id);
+        return s && s.cpuUsageCoreNanoSeconds > first.cpuUsageCoreNanoSeconds && s.timestampMs > first.timestampMs ? s : undefined;
+      });
+      assert.ok(later.memoryWorkingSetBytes > 0, `working set ${later.memoryWorkingSetBytes}`);
+      await runtime.stop(id, 0);
+      assert.equal((await runtime.stats([id, 'no-such-container'])).size, 0);
+    });
+
     test("list: another node's containers are not listed", async (e) => {
       const { runtime } = e;
       const mine = await runtime.start(config(e, 'mine', 'sleep 30'));
@@ -276,6 +292,35 @@ async function makeDocker(rootDir?: string): Promise<RuntimeUnderTest> {
 }
 
 contract('docker', makeDocker);
+
+// The process runtime measures its containers from /proc of their process group.
+describe('process runtime: stats from /proc', { timeout: 60_000 }, () => {
+  const root = mkdtempSync(join(tmpdir(), 'jk-proc-stats-'));
+  const runtime = new ProcessRuntime({ rootDir: root });
+  const node = `proc-stats-${process.pid}`;
+  after(async () => {
+    for (const c of await runtime.list({ [LABELS.node]: node })) {
+      await runtime.stop(c.id, 0);
+      await runtime.remove(c.id);
+    }
+    await runtime.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('a busy shell loop (and the children it runs) is measured; cpu time grows', async () => {
+    const labels = { [LABELS.node]: node, [LABELS.podUid]: 'uid-busy', [LABELS.podName]: 'busy', [LABELS.podNamespace]: 'contract', [LABELS.container]: 'main', [LABELS.attempt]: '0', [LABELS.kind]: 'app' };
+    const id = await runtime.start({ image: 'busybox', command: ['sh', '-c'], args: ['while :; do true; done'], env: {}, labels, ports: [] });
+    const first = await eventually('a first measurement', async () => (await runtime.stats([id])).get(id));
+    const later = await eventually('cpu time to grow', async () => {
+      const s = (await runtime.stats([id])).get(id);
+      return s && s.cpuUsageCoreNanoSeconds > first.cpuUsageCoreNanoSeconds ? s : undefined;
+    });
+    assert.ok(later.memoryWorkingSetBytes > 0);
+    assert.equal(later.memoryRssBytes, later.memoryWorkingSetBytes);
+    await runtime.stop(id, 0);
+    assert.equal((await runtime.stats([id])).size, 0);
+  });
+});
 
 // The pod's resolver is docker-only (the process runtime gets it as env vars from the kubelet).
 describe('docker runtime: the pod resolver at /etc/resolv.conf', { timeout: 120_000 }, () => {

@@ -5,7 +5,7 @@
  * of 3 comes up in order, scale-down takes the highest ordinal first, a rolling update replaces
  * pods from the highest ordinal down, a partition keeps the lower ordinals, restarts of the
  * controller-manager mid-work (every object replayed) never duplicate a pod, and
- * volumeClaimTemplates are refused with 422.
+ * volumeClaimTemplates get one claim per ordinal, mounted by its pod.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -273,15 +273,26 @@ describe('StatefulSet controller on NATS and Postgres', { timeout: 300_000 }, ()
     assert.deepEqual(await uids(), before, 'the same pods, adopted');
   });
 
-  it('volumeClaimTemplates are refused with 422 (no PersistentVolumeClaims yet)', async () => {
+  it('volumeClaimTemplates: one claim per ordinal, named <template>-<set>-<ordinal>, mounted by its pod', async () => {
     const body = statefulSet('withclaims', 1, 'db:1', {
       volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
     });
     const r = await api(cs.url, 'POST', STS, body);
-    assert.equal(r.status, 422, JSON.stringify(r.body));
-    assert.equal(r.body.reason, 'Invalid');
-    assert.match(r.body.message, /spec\.volumeClaimTemplates: Forbidden: persistent volume claims are not supported yet/);
-    assert.equal((await api(cs.url, 'GET', `${STS}/withclaims`)).status, 404);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.spec.volumeClaimTemplates[0].spec.volumeMode, 'Filesystem');
+    const claim = await eventually('claim data-withclaims-0', async () => {
+      const c = await api(cs.url, 'GET', '/api/v1/namespaces/default/persistentvolumeclaims/data-withclaims-0');
+      return c.status === 200 && c.body;
+    });
+    assert.equal(claim.metadata.labels.app, 'withclaims');
+    assert.equal(claim.metadata.ownerReferences, undefined, 'Retain/Retain: no owner');
+    const pod = await eventually('pod withclaims-0', async () => (await active(cs.url, 'withclaims')).get('withclaims-0'));
+    const vols = (pod.spec as { volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[] }).volumes ?? [];
+    assert.deepEqual(vols.find((v) => v.name === 'data')?.persistentVolumeClaim, { claimName: 'data-withclaims-0' });
+    const bad = await api(cs.url, 'POST', STS, statefulSet('badclaims', 1, 'db:1', { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } }] }));
+    assert.equal(bad.status, 422, JSON.stringify(bad.body));
+    assert.match(bad.body.message, /spec\.volumeClaimTemplates\[0\]\.spec\.resources\[storage\]: Required value/);
+    assert.equal((await api(cs.url, 'DELETE', `${STS}/withclaims`)).status, 200);
   });
 
   it('deleting the set takes its pods and revisions with it (garbage collector)', async () => {

@@ -10,7 +10,7 @@ import { createLogger } from '../../shared/log.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import type { CronJob, Job } from '../../shared/resources/batch/types.js';
 import { defaultCronJob } from '../../shared/resources/batch/defaults.js';
-import { cronJobReconciler } from '../../services/controller-manager/cronjob/controller.js';
+import { cronJobReconciler, localTimeZone } from '../../services/controller-manager/cronjob/controller.js';
 import { cacheOf } from './controller-fixtures.js';
 
 const silent = createLogger('test', 'silent');
@@ -22,7 +22,7 @@ function recorder() {
   return { reasons, record: (_o: KObject, _t: string, reason: string) => void reasons.push(reason) };
 }
 
-function setup(spec: Partial<CronJob['spec']> = {}) {
+function setup(spec: Partial<CronJob['spec']> = {}, defaultTimeZone?: string) {
   const clock = new ManualClock(T0);
   const writer = new MemoryWriter(clock);
   const cj = writer.seed<CronJob>(
@@ -41,7 +41,7 @@ function setup(spec: Partial<CronJob['spec']> = {}) {
   const cronJobs = cacheOf<CronJob>('cronjobs', cj);
   const jobs = cacheOf<Job>('jobs');
   const rec = recorder();
-  const deps = { cronJobs, jobs, writer, clock, recorder: rec, log: silent };
+  const deps = { cronJobs, jobs, writer, clock, recorder: rec, log: silent, ...(defaultTimeZone ? { defaultTimeZone } : {}) };
   let reconcile = cronJobReconciler(deps);
   const catchUp = async () => {
     cronJobs.feed(...(await writer.resource<CronJob>('cronjobs').listAll('default')));
@@ -66,6 +66,29 @@ function setup(spec: Partial<CronJob['spec']> = {}) {
 const minute = (iso: string) => String(Math.floor(Date.parse(iso) / 60_000));
 
 describe('CronJob reconcile against the in-memory writer', () => {
+  it('a schedule without timeZone follows the controller manager\'s zone; spec.timeZone wins over it', async () => {
+    // 09:00 in New York in January is 14:00 UTC.
+    const t = setup({ schedule: '0 9 * * *' }, 'America/New_York');
+    t.clock.set(Date.parse('2026-01-01T14:00:10Z'));
+    await t.reconcile(KEY);
+    assert.deepEqual(await t.jobNames(), [`tick-${minute('2026-01-01T14:00:00Z')}`]);
+    const u = setup({ schedule: '0 9 * * *', timeZone: 'Etc/UTC' }, 'America/New_York');
+    u.clock.set(Date.parse('2026-01-01T14:00:10Z'));
+    await u.reconcile(KEY);
+    assert.deepEqual(await u.jobNames(), [`tick-${minute('2026-01-01T09:00:00Z')}`], 'in UTC the run was at 09:00Z (missed, started late)');
+  });
+
+  it('the controller manager\'s zone is the process\' TZ', () => {
+    const before = process.env.TZ;
+    try {
+      process.env.TZ = 'Asia/Tokyo';
+      assert.equal(localTimeZone(), 'Asia/Tokyo');
+    } finally {
+      if (before === undefined) delete process.env.TZ;
+      else process.env.TZ = before;
+    }
+  });
+
   it('before the first schedule: nothing created, requeued for 00:01:00 plus 100 ms', async () => {
     const t = setup();
     const r = await t.reconcile(KEY);

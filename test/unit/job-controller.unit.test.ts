@@ -68,6 +68,34 @@ function setup(spec: Partial<Job['spec']> = {}) {
 }
 
 describe('Job reconcile against the in-memory writer', () => {
+
+  it('manualSelector: an orphan pod the selector matches is adopted with the tracking finalizer and counted; another controller\'s pod is left alone', async () => {
+    const t = setup({ manualSelector: true, selector: { matchLabels: { app: 'pi' } }, template: { metadata: { labels: { app: 'pi' } }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } }, completions: 1, parallelism: 1 });
+    const pw = t.writer.resource<Pod>('pods');
+    const orphan = t.writer.seed<Pod>('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stray', namespace: 'default', uid: 'stray-uid', labels: { app: 'pi' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] }, status: { phase: 'Running' } });
+    t.writer.seed<Pod>('pods', {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'theirs', namespace: 'default', uid: 'theirs-uid', labels: { app: 'pi' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'rs-uid', controller: true }] },
+      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+    });
+    await t.catchUp();
+    await t.reconcile(KEY);
+    const adopted = await pw.get('default', orphan.metadata.name ?? '');
+    assert.deepEqual(adopted.metadata.ownerReferences?.map((r) => [r.kind, r.uid, r.controller]), [['Job', 'job-uid-1', true]]);
+    assert.ok(adopted.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER));
+    assert.equal(t.writer.count('create', 'pods'), 0, 'the adopted pod is the one active pod: none created');
+    const theirs = await pw.get('default', 'theirs');
+    assert.deepEqual(theirs.metadata.ownerReferences?.map((r) => r.uid), ['rs-uid']);
+    // It succeeds: the Job completes on the adopted pod.
+    await t.catchUp();
+    await t.finish('stray', 'Succeeded');
+    await t.catchUp();
+    await t.reconcile(KEY);
+    await t.catchUp();
+    await t.reconcile(KEY);
+    const job = await t.writer.resource<Job>('jobs').get('default', 'work');
+    assert.equal(job.status?.succeeded, 1);
+  });
   it('completions 3, parallelism 2: creates 2 pods owned by the Job, with the tracking finalizer', async () => {
     const t = setup({ completions: 3, parallelism: 2 });
     await t.reconcile(KEY);

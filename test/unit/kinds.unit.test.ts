@@ -51,6 +51,14 @@ describe('built-in kinds: everything particular is in the strategy', () => {
     ['Ingress', 'ingresses', ['ingress_class', 'hosts'], [], ['Name', 'Class', 'Hosts', 'Address', 'Ports', 'Age']],
     ['IngressClass', 'ingressclasses', ['controller'], [], ['Name', 'Controller', 'Parameters', 'Age']],
     ['StatefulSet', 'statefulsets', ['replicas', 'ready_replicas', 'current_replicas', 'updated_replicas', 'available_replicas', 'current_revision', 'update_revision', 'service_name', 'pod_management_policy', 'observed_generation', 'images'], [], ['Name', 'Ready', 'Age']],
+    ['Role', 'roles', [], [], ['Name', 'Created At']],
+    ['ClusterRole', 'clusterroles', [], [], ['Name', 'Created At']],
+    ['RoleBinding', 'rolebindings', ['role_kind', 'role_name'], [], ['Name', 'Role', 'Age', 'Users', 'Groups', 'ServiceAccounts']],
+    ['ClusterRoleBinding', 'clusterrolebindings', ['role_kind', 'role_name'], [], ['Name', 'Role', 'Age', 'Users', 'Groups', 'ServiceAccounts']],
+    ['PersistentVolume', 'persistentvolumes', ['phase', 'capacity', 'storage_class', 'reclaim_policy', 'claim_ref', 'claim_uid', 'access_modes'], [], ['Name', 'Capacity', 'Access Modes', 'Reclaim Policy', 'Status', 'Claim', 'StorageClass', 'VolumeAttributesClass', 'Reason', 'Age', 'VolumeMode']],
+    ['PersistentVolumeClaim', 'persistentvolumeclaims', ['phase', 'volume_name', 'storage_class', 'requested', 'capacity', 'selected_node'], [], ['Name', 'Status', 'Volume', 'Capacity', 'Access Modes', 'StorageClass', 'VolumeAttributesClass', 'Age', 'VolumeMode']],
+    ['StorageClass', 'storageclasses', ['provisioner', 'reclaim_policy', 'volume_binding_mode', 'is_default'], [], ['Name', 'Provisioner', 'ReclaimPolicy', 'VolumeBindingMode', 'AllowVolumeExpansion', 'Age']],
+    ['HorizontalPodAutoscaler', 'horizontalpodautoscalers', ['target_kind', 'target_name', 'min_replicas', 'max_replicas', 'current_replicas', 'desired_replicas', 'last_scale_time'], [], ['Name', 'Reference', 'Targets', 'MinPods', 'MaxPods', 'Replicas', 'Age']],
   ];
 
   it('covers every built-in kind', () => assert.deepEqual(cases.map((c) => c[0]).sort(), RESOURCES.map((r) => r.kind).sort()));

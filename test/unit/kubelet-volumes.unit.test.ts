@@ -5,6 +5,7 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
+import type { PersistentVolume, PersistentVolumeClaim } from '../../shared/resources/storage-types.js';
 import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,7 +187,6 @@ describe('volume planning: emptyDir, hostPath, unsupported sources', () => {
     assert.match(error(one({ name: 'h', hostPath: { path: '/x', type: 'Pipe' } })), /hostPath type "Pipe" is not supported/);
   });
   for (const [source, body] of [
-    ['persistentVolumeClaim', { claimName: 'data' }],
     ['nfs', { server: 'n', path: '/' }],
     ['csi', { driver: 'x' }],
     ['ephemeral', { volumeClaimTemplate: {} }],
@@ -195,6 +195,49 @@ describe('volume planning: emptyDir, hostPath, unsupported sources', () => {
       assert.equal(error(one({ name: 'd', [source]: body })), `MountVolume.SetUp failed for volume "d" : ${source} volumes are not supported by this kubelet: the cluster has no storage for them yet`);
     });
   }
+});
+
+describe('volume planning: persistentVolumeClaim', () => {
+  const claim = (phase: string, volumeName?: string): PersistentVolumeClaim => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace: 'ns', uid: 'c-1' },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...(volumeName ? { volumeName } : {}) },
+    status: { phase },
+  });
+  const pv = (name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): PersistentVolume => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: { name, ...(annotations ? { annotations } : {}) },
+    spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], claimRef: { namespace: 'ns', name: 'data', uid: 'c-1' }, ...spec },
+  });
+  const plan = (c: PersistentVolumeClaim | undefined, v: PersistentVolume | undefined, readOnly = false) =>
+    planVolumes(pod([{ name: 'd', persistentVolumeClaim: { claimName: 'data', ...(readOnly ? { readOnly } : {}) } }]), { ...sources(), claim: () => c, volume: () => v }, { ...facts, storageDir: '/k/storage' });
+  const rows: [string, PersistentVolumeClaim | undefined, PersistentVolume | undefined, string | Record<string, unknown>][] = [
+    ['claim missing', undefined, undefined, 'error processing PVC ns/data: failed to fetch PVC from API server: persistentvolumeclaims "data" not found'],
+    ['claim Pending', claim('Pending'), undefined, 'error processing PVC ns/data: PVC is not bound'],
+    ['volume missing', claim('Bound', 'pv-1'), undefined, 'error processing PVC ns/data: failed to fetch PV pv-1 from API server: persistentvolumes "pv-1" not found'],
+    ['local-path volume: under the node storage dir', claim('Bound', 'pvc-c-1'), pv('pvc-c-1', { hostPath: { path: '/var/lib/jetkube/storage/pvc-c-1_ns_data', type: 'DirectoryOrCreate' } }, { 'pv.kubernetes.io/provisioned-by': 'jetkube.io/local-path' }), { kind: 'hostPath', path: '/k/storage/pvc-c-1_ns_data', type: 'DirectoryOrCreate' }],
+    ['hostPath volume: its path', claim('Bound', 'pv-1'), pv('pv-1', { hostPath: { path: '/srv/data' } }), { kind: 'hostPath', path: '/srv/data', type: '' }],
+    ['local volume: an existing directory', claim('Bound', 'pv-1'), pv('pv-1', { local: { path: '/mnt/disk' } }), { kind: 'hostPath', path: '/mnt/disk', type: 'Directory' }],
+    ['mountOptions: refused', claim('Bound', 'pv-1'), pv('pv-1', { hostPath: { path: '/srv' }, mountOptions: ['noatime'] }), 'persistent volume pv-1: mountOptions are not supported by this kubelet'],
+    ['nfs volume: refused', claim('Bound', 'pv-1'), pv('pv-1', { nfs: { server: 's', path: '/' } }), 'persistent volume pv-1: nfs volumes are not supported by this kubelet (only hostPath and local)'],
+  ];
+  for (const [name, c, v, want] of rows) {
+    it(name, () => {
+      const p = plan(c, v);
+      if (typeof want === 'string') assert.equal(error(p), `MountVolume.SetUp failed for volume "d" : ${want}`);
+      else {
+        assert.ok(p.ok, p.ok ? '' : p.message);
+        const got = p.volumes[0] as unknown as Record<string, unknown>;
+        for (const [k, x] of Object.entries(want)) assert.deepEqual(got[k], x, k);
+      }
+    });
+  }
+  it('readOnly claims mount read-only', () => {
+    const p = plan(claim('Bound', 'pv-1'), pv('pv-1', { hostPath: { path: '/srv/data' } }), true);
+    assert.ok(p.ok && p.volumes[0]!.kind === 'hostPath' && p.volumes[0]!.readOnly === true);
+  });
 });
 
 describe('container mounts: subPath and subPathExpr', () => {

@@ -1,4 +1,4 @@
-/** The StatefulSet kind: registry row, defaults, validation (volumeClaimTemplates refused), printer, projection; jkctl's rollout status lines. */
+/** The StatefulSet kind: registry row, defaults, validation (volumeClaimTemplates as claim specs), printer, projection; jkctl's rollout status lines. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveResource, resourceByKind } from '../../shared/resources/registry.js';
@@ -54,9 +54,9 @@ describe('StatefulSet kind', () => {
     ['negative replicas', { replicas: -1 }, 'spec.replicas: Invalid value: -1: must be greater than or equal to 0'],
     ['podManagementPolicy', { podManagementPolicy: 'Random' }, "spec.podManagementPolicy: Invalid value: \"Random\": must be 'OrderedReady' or 'Parallel'"],
     [
-      'volumeClaimTemplates (no PersistentVolumeClaims yet)',
+      'volumeClaimTemplates: a claim spec without a storage request',
       { volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } }] },
-      'spec.volumeClaimTemplates: Forbidden: persistent volume claims are not supported yet: this cluster has no PersistentVolumeClaim kind or storage to back them (remove spec.volumeClaimTemplates)',
+      'spec.volumeClaimTemplates[0].spec.resources[storage]: Required value',
     ],
   ];
   for (const [name, spec, want] of invalid) {

@@ -36,11 +36,16 @@ export interface CronJobReconcilerDeps {
   readonly clock: Clock;
   readonly recorder: Pick<EventRecorder, 'record'>;
   readonly log: Logger;
-  /** The zone of schedules without timeZone (Kubernetes: the controller manager's local zone); UTC here. */
+  /** The zone of schedules without timeZone: Kubernetes uses the controller manager's local zone (TZ). UTC when unset. */
   readonly defaultTimeZone?: string;
 }
 
 const cronJobRef = (j: Job) => j.metadata.ownerReferences?.find((r) => r.controller === true && r.kind === 'CronJob' && r.apiVersion.startsWith('batch/'));
+
+/** This process' zone (TZ, else /etc/localtime), as Go's time.Local is the controller manager's. */
+export function localTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
 
 export function startCronJobController(ctx: ServiceContext, opts: ControllerOptions): Controller {
   const log = ctx.log.child({ controller: 'cronjob' });
@@ -48,7 +53,7 @@ export function startCronJobController(ctx: ServiceContext, opts: ControllerOpti
   const jobInf = ctx.informers.informer<Job>('jobs');
   const recorder = new EventRecorder(ctx.client, { component: CRONJOB_CONTROLLER, now: opts.now, log });
   const queue = new WorkQueue();
-  const reconcile = cronJobReconciler({ cronJobs: cjInf, jobs: jobInf, writer: gatewayWriter(ctx.client), clock: { now: opts.now }, recorder, log });
+  const reconcile = cronJobReconciler({ cronJobs: cjInf, jobs: jobInf, writer: gatewayWriter(ctx.client), clock: { now: opts.now }, recorder, log, defaultTimeZone: localTimeZone() });
 
   const jobChanged = (job: Job): void => {
     const ref = cronJobRef(job);

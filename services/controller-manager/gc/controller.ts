@@ -13,17 +13,27 @@
  *  - the owner's finalizer is removed with its resourceVersion as precondition.
  * A 404 on anything already gone is success; a redelivered event re-plans to the same (already
  * executed) plan, whose writes the gateway answers with 404 or as no-ops.
+ *
+ * Kinds defined at run time (CustomResourceDefinitions) are followed too, as owners and as
+ * dependents: the collector follows the CRDs on the stream (shared/crd-watch.ts, which also serves
+ * their kinds in this process so the writer can address them) and adds an informer per served
+ * kind. A custom resource takes no strategic merge patch (415), so the references of a custom
+ * dependent are removed with a JSON merge patch guarded by uid and resourceVersion. An owner of a
+ * kind whose CRD is gone is gone too (deleting a CRD deletes its objects first).
  */
 import { isConflict, isNotFound } from '../../../shared/errors.js';
 import type { KObject, OwnerReference } from '../../../shared/resources/meta.js';
 import { RESOURCES, resourceByKind, type ResourceInfo } from '../../../shared/resources/registry.js';
+import { CrdWatch } from '../../../shared/crd-watch.js';
+import { crdResourceInfo, type Crd } from '../../../shared/resources/crd.js';
+import { CUSTOM_OBJECTS } from '../../../shared/db/custom-objects.js';
 import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
 import { Indexes, ownerUidIndex, startController, WorkQueue, type IndexFunc, type Informer, type Reconcile } from '../../../shared/informer/index.js';
 import type { Logger } from '../../../shared/log.js';
 import type { ControllerFactory } from '../manager.js';
 import type { ObjectRef } from './object-ref.js';
 import { isDeletingDependents, isOrphaningDependents, removeFinalizerPatch } from './finalizers.js';
-import { planOwnerDeletion, type GcPlan } from './plan.js';
+import { ownerReferencesMergePatch, planOwnerDeletion, type GcPlan } from './plan.js';
 import { deleteRef, forEachLimited } from '../writes.js';
 
 export const GC_CONTROLLER_NAME = 'garbagecollector';
@@ -52,9 +62,18 @@ const waitsOnGc = (obj: KObject) => isDeletingDependents(obj) || isOrphaningDepe
 export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
   const log = ctx.log.child({ controller: GC_CONTROLLER_NAME });
   const recorder = new EventRecorder(ctx.client, { component: 'garbage-collector-controller', now, log });
-  const informers = gcResources().map((r) => ctx.informers.informer<KObject>(r.plural));
+  // Mutable: the informers of custom kinds join as their CRDs are served (see follow below).
+  const informers: Informer<KObject>[] = gcResources().map((r) => ctx.informers.informer<KObject>(r.plural));
   const { cachedByUid, dependentsOf } = gcCaches(informers);
-  const reconcile = garbageCollectorReconciler({ informers, writer: gatewayWriter(ctx.client), recorder, log });
+  /** group/kind of every custom kind followed so far (served now or not any more). */
+  const customKinds = new Set<string>();
+  const reconcile = garbageCollectorReconciler({
+    informers,
+    writer: gatewayWriter(ctx.client),
+    recorder,
+    log,
+    wasCustomKind: (apiVersion, kind) => customKinds.has(groupKind(apiVersion, kind)),
+  });
   const queue = new WorkQueue();
   /** Set once every informer has synced: before that an owner missing from the caches may just not have arrived. */
   let synced = false;
@@ -77,13 +96,37 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
     }
   }
 
-  const unregister = informers.map((inf) =>
-    inf.addEventHandler({
-      onAdd: (obj) => observe(undefined, obj, false),
-      onUpdate: (old, obj) => observe(old, obj, false),
-      onDelete: (obj) => observe(undefined, obj, true),
-    }),
-  );
+  const handler = {
+    onAdd: (obj: KObject) => observe(undefined, obj, false),
+    onUpdate: (old: KObject, obj: KObject) => observe(old, obj, false),
+    onDelete: (obj: KObject) => observe(undefined, obj, true),
+  };
+  const unregister = informers.map((inf) => inf.addEventHandler(handler));
+  const followed = new Set(gcResources().map((r) => r.plural));
+
+  /** Follow a custom kind: its informer joins the caches and the handlers (once per plural). */
+  function follow(info: ResourceInfo): void {
+    customKinds.add(`${info.group}/${info.kind}`);
+    if (followed.has(info.plural)) return;
+    followed.add(info.plural);
+    const inf = ctx.informers.informer<KObject>(info.plural);
+    inf.ensureIndexer(Indexes.ownerUid, ownerUidIndex);
+    inf.ensureIndexer(UID_INDEX, uidIndex);
+    informers.push(inf);
+    unregister.push(inf.addEventHandler(handler));
+    log.debug({ plural: info.plural, kind: info.kind }, 'following a custom kind');
+  }
+  const crdWatch = new CrdWatch(ctx.el, log, async (ev, result) => {
+    if (ev.type !== 'DELETED' && result?.served) follow(crdResourceInfo(ev.object as Crd));
+  });
+  const crdsFollowed = crdWatch.start();
+  /** Synced once the CRDs on the stream are followed and every informer (custom ones included) has synced. */
+  const allSynced = {
+    async waitForSync(): Promise<void> {
+      await crdsFollowed;
+      await Promise.all(informers.map((i) => i.waitForSync()));
+    },
+  };
 
   /** After the first sync: everything the handlers could not judge yet (owners unknown before sync). */
   function onSynced(): void {
@@ -98,7 +141,8 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
     log.debug({ enqueued: n }, 'caches synced');
   }
 
-  return startController({ name: GC_CONTROLLER_NAME, informers, queue, reconcile, workers, recorder, handlers: unregister, onSynced, log: ctx.log });
+  const stopCrdWatch = () => void crdWatch.stop();
+  return startController({ name: GC_CONTROLLER_NAME, informers: [allSynced], queue, reconcile, workers, recorder, handlers: [() => unregister.forEach((u) => u()), stopCrdWatch], onSynced, log: ctx.log });
 };
 
 /** Reads over the collector's informers (adding the uid and owner-uid indexes they need). */
@@ -125,6 +169,17 @@ export interface GarbageCollectorDeps {
   readonly writer: ObjectWriter;
   readonly recorder: Pick<EventRecorder, 'record'>;
   readonly log: Logger;
+  /**
+   * Whether apiVersion/kind was a custom kind this collector followed: when it is no longer
+   * served its CRD is gone, and so is every object of it. Default: never.
+   */
+  readonly wasCustomKind?: (apiVersion: string, kind: string) => boolean;
+}
+
+/** `group/Kind` of an apiVersion and kind (the core group is ''). */
+function groupKind(apiVersion: string, kind: string): string {
+  const slash = apiVersion.indexOf('/');
+  return `${slash < 0 ? '' : apiVersion.slice(0, slash)}/${kind}`;
 }
 
 /** reconcile(owner uid) (see the top of this file). */
@@ -135,7 +190,7 @@ export function garbageCollectorReconciler(deps: GarbageCollectorDeps): Reconcil
   /** The owner a reference names, as stored now (a direct read of the log through the gateway). */
   async function liveOwner(ref: OwnerReference, dependent: KObject): Promise<LiveOwner> {
     const info = resourceByKind(ref.kind);
-    if (!info) return 'unresolvable';
+    if (!info) return deps.wasCustomKind?.(ref.apiVersion, ref.kind) ? { found: undefined } : 'unresolvable';
     const ns = dependent.metadata.namespace;
     if (info.namespaced && !ns) {
       // A cluster-scoped dependent cannot have a namespaced owner: the reference can never resolve.
@@ -196,12 +251,17 @@ export function garbageCollectorReconciler(deps: GarbageCollectorDeps): Reconcil
     if (plan.mode === 'None') return;
     const errors: unknown[] = [];
     const rvOf = new Map(dependents.map((d) => [d.metadata.uid ?? '', d.metadata.resourceVersion]));
+    const byUid = new Map(dependents.map((d) => [d.metadata.uid ?? '', d]));
 
     await forEachLimited(plan.patches, WRITE_CONCURRENCY, async (p) => {
       const info = resourceByKind(p.target.kind);
       if (!info) return;
+      // Custom resources take no strategic merge patch: the same change as a guarded merge patch.
+      const dependent = byUid.get(p.target.uid);
+      const custom = info.table === CUSTOM_OBJECTS && dependent !== undefined;
       try {
-        await writer.resource(info.plural).patch(p.target.namespace, p.target.name, p.patch, 'strategic');
+        if (custom) await writer.resource(info.plural).patch(p.target.namespace, p.target.name, ownerReferencesMergePatch(dependent, p.patch), 'merge');
+        else await writer.resource(info.plural).patch(p.target.namespace, p.target.name, p.patch, 'strategic');
         log.debug({ ownerUid, target: describe(p.target), why: p.why }, 'removed owner references');
       } catch (e) {
         if (!isNotFound(e)) errors.push(e);

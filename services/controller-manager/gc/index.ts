@@ -27,4 +27,5 @@ export {
   dependentsToDelete,
   dependentsOf,
   indexByUid,
+  ownerReferencesMergePatch,
 } from './plan.js';

@@ -223,6 +223,28 @@ export function indexByUid(objects: readonly KObject[]): Map<string, KObject> {
   return m;
 }
 
+/**
+ * The JSON merge patch that makes the same change to `dependent` as a strategic OwnerReferencesPatch
+ * (for kinds that take no strategic merge patch: custom resources). A merge patch replaces the whole
+ * list, so it carries the dependent's uid and resourceVersion as preconditions: a 409 means the
+ * dependent changed since it was read (re-plan).
+ */
+export function ownerReferencesMergePatch(
+  dependent: KObject,
+  patch: OwnerReferencesPatch,
+): { readonly metadata: { readonly uid: string; readonly resourceVersion?: string; readonly ownerReferences: OwnerReference[] | null } } {
+  const refs = [...(dependent.metadata.ownerReferences ?? [])];
+  for (const item of patch.metadata.ownerReferences) {
+    const at = refs.findIndex((r) => r.uid === item.uid);
+    if ('$patch' in item) {
+      if (at >= 0) refs.splice(at, 1);
+    } else if (at >= 0) refs[at] = { ...refs[at]!, ...item };
+    else refs.push(item);
+  }
+  const rv = dependent.metadata.resourceVersion;
+  return { metadata: { uid: patch.metadata.uid, ...(rv ? { resourceVersion: rv } : {}), ownerReferences: refs.length ? refs : null } };
+}
+
 function unblockPatch(dependent: KObject, ownerUids: readonly string[]): OwnerReferencesPatch {
   const refs = (dependent.metadata.ownerReferences ?? []).filter((r) => ownerUids.includes(r.uid));
   return { metadata: { uid: dependent.metadata.uid ?? '', ownerReferences: refs.map((r) => ({ ...r, blockOwnerDeletion: false })) } };

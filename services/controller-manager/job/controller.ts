@@ -15,6 +15,11 @@
  *      resourceVersion; NotFound on a pod is success;
  *   5. requeue after plan.requeueAfterMs (backoff, activeDeadlineSeconds, TTL).
  *
+ * With `manualSelector`, step 2 first adopts (with the tracking finalizer) the namespace's orphan
+ * pods the selector matches and releases owned pods it no longer matches (claimObjects, as
+ * Kubernetes' PodControllerRefManager). A generated selector names the Job's own uid, so only its
+ * own pods can match it and the index is enough.
+ *
  * reconcile(`pod:namespace/name`): a pod that still holds the job-tracking finalizer while its Job
  * is gone, or it has no controller any more (its Job was deleted with propagation Orphan)
  * (syncOrphanPod): the finalizer is removed so the pod can go.
@@ -32,7 +37,9 @@ import { JOB_TRACKING_FINALIZER } from '../../../shared/resources/batch/types.js
 import type { Controller, ControllerOptions } from '../manager.js';
 import { Expectations } from '../replicaset/expectations.js';
 import type { BackoffRecord } from './backoff.js';
-import { type JobAction, planJob } from './plan.js';
+import { type JobAction, isJobFinished, planJob } from './plan.js';
+import { claimObjects } from '../claim-objects.js';
+import { matchesLabels, tryFromLabelSelector } from '../../../shared/resources/selectors.js';
 
 export const JOB_CONTROLLER = 'job-controller';
 const ORPHAN_PREFIX = 'pod:';
@@ -50,6 +57,12 @@ export interface JobReconcilerDeps {
   readonly backoff: Map<string, BackoffRecord>;
   readonly recorder: Pick<EventRecorder, 'record'>;
   readonly log: Logger;
+}
+
+/** The Job's selector matches the pod's labels (an invalid selector matches nothing). */
+function selects(job: Job, pod: Pod): boolean {
+  const sel = job.spec.selector && tryFromLabelSelector(job.spec.selector);
+  return !!sel && matchesLabels(sel, pod.metadata.labels);
 }
 
 const podId = (p: Pod): string => p.metadata.uid ?? keyOf(p.metadata.namespace, p.metadata.name ?? '');
@@ -76,7 +89,17 @@ export function startJobController(ctx: ServiceContext, opts: ControllerOptions)
     return hasTrackingFinalizer(pod) ? { orphan: ORPHAN_PREFIX + objectKey(pod) } : {};
   }
 
+  /** An orphan pod: the manualSelector Jobs of its namespace whose selector matches it may adopt it. */
+  function adopters(pod: Pod): string[] {
+    if (pod.metadata.ownerReferences?.some((r) => r.controller === true) || pod.metadata.deletionTimestamp) return [];
+    return jobInf
+      .listByNamespace(pod.metadata.namespace ?? '')
+      .filter((j) => j.spec.manualSelector === true && selects(j, pod))
+      .map(objectKey);
+  }
+
   function podChanged(pod: Pod, deleted: boolean): void {
+    if (!deleted) for (const k of adopters(pod)) queue.add(k);
     const k = keyFor(pod);
     if (k.orphan) queue.add(k.orphan);
     if (!k.job) return;
@@ -163,6 +186,17 @@ export function jobReconciler(deps: JobReconcilerDeps): Reconcile {
     await removeFinalizer(namespace, name, pod.metadata.uid);
   }
 
+  /** manualSelector: adopt matching orphans, release owned pods that stopped matching. */
+  async function claim(job: Job): Promise<Pod[]> {
+    const ns = job.metadata.namespace ?? '';
+    const uid = job.metadata.uid ?? '';
+    const candidates = pods.listByNamespace(ns).filter((p) => {
+      const ref = p.metadata.ownerReferences?.find((r) => r.controller === true);
+      return ref ? ref.uid === uid : true;
+    });
+    return claimObjects({ owner: job, apiVersion: 'batch/v1', kind: 'Job', owners: jobClient, objects: candidates, client: podClient, adoptFinalizers: [JOB_TRACKING_FINALIZER], log });
+  }
+
   async function reconcile(key: string): Promise<ReconcileResult | void> {
     if (key.startsWith(ORPHAN_PREFIX)) return releaseOrphan(key.slice(ORPHAN_PREFIX.length));
     const cached = jobs.get(key);
@@ -176,7 +210,7 @@ export function jobReconciler(deps: JobReconcilerDeps): Reconcile {
     const job = mine && mine.metadata.uid === cached.metadata.uid && rvOf(mine) > rvOf(cached) ? mine : cached;
     if (job === cached) written.delete(key);
     const now = deps.clock.now();
-    const own = pods.byIndex(Indexes.controllerUid, job.metadata.uid ?? '');
+    const own = job.spec.manualSelector === true && !isJobFinished(job) && !job.metadata.deletionTimestamp ? await claim(job) : pods.byIndex(Indexes.controllerUid, job.metadata.uid ?? '');
     const plan = planJob(job, own, now, { backoff: deps.backoff.get(key), expectationsSatisfied: expectations.satisfied(key, now) });
     await execute(key, job, plan.actions, () => deps.backoff.set(key, plan.backoff));
     deps.backoff.set(key, plan.backoff);

@@ -13,6 +13,7 @@ export interface OwnerReferencesPatch {
   readonly metadata: {
     readonly uid: string;
     readonly ownerReferences: readonly (OwnerReference | { readonly $patch: 'delete'; readonly uid: string })[];
+    readonly finalizers?: readonly string[];
   };
 }
 
@@ -43,8 +44,10 @@ export function newControllerRef(owner: KObject, apiVersion: string = owner.apiV
 }
 
 /** Patch that adds controllerRef to the dependent's owner references (adoption). */
-export function adoptPatch(dependent: KObject, controllerRef: OwnerReference): OwnerReferencesPatch {
-  return { metadata: { uid: requireUid(dependent), ownerReferences: [controllerRef] } };
+export function adoptPatch(dependent: KObject, controllerRef: OwnerReference, finalizers: readonly string[] = []): OwnerReferencesPatch {
+  // Finalizers merge into the dependent's list (ObjectMeta.finalizers is patchStrategy merge),
+  // as Kubernetes' PodControllerRefManager adds the Job's tracking finalizer on adoption.
+  return { metadata: { uid: requireUid(dependent), ownerReferences: [controllerRef], ...(finalizers.length ? { finalizers: [...finalizers] } : {}) } };
 }
 
 /** Patch that removes the references to these owners from the dependent (release, orphaning, dangling refs). */

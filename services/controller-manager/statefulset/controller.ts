@@ -32,7 +32,7 @@ import { getControllerOf } from '../replicaset/controller-ref.js';
 import { claimObjects } from '../claim-objects.js';
 import { writeRevision } from '../revision-writes.js';
 import { defaultStatefulSet } from '../../../shared/resources/statefulset-defaults.js';
-import type { ControllerRevision, StatefulSet } from '../../../shared/resources/statefulset-types.js';
+import type { ControllerRevision, PersistentVolumeClaim, StatefulSet } from '../../../shared/resources/statefulset-types.js';
 import { isMemberOf } from './identity.js';
 import { planStatefulSet, type StatefulSetAction } from './plan.js';
 
@@ -44,6 +44,8 @@ export interface StatefulSetReconcilerDeps {
   readonly statefulSets: Informer<StatefulSet>;
   readonly pods: Informer<Pod>;
   readonly revisions: Informer<ControllerRevision>;
+  /** The namespace's claims (volumeClaimTemplates); without it a set with templates is not planned. */
+  readonly claims?: Informer<PersistentVolumeClaim>;
   readonly writer: ObjectWriter;
   readonly clock: Clock;
   readonly recorder: Pick<EventRecorder, 'record'>;
@@ -62,12 +64,14 @@ export const statefulSetController: ControllerFactory = (ctx, opts) => {
   const setInf = ctx.informers.informer<StatefulSet>('statefulsets');
   const podInf = ctx.informers.informer<Pod>('pods');
   const crInf = ctx.informers.informer<ControllerRevision>('controllerrevisions');
+  const claimInf = ctx.informers.informer<PersistentVolumeClaim>('persistentvolumeclaims');
   const recorder = new EventRecorder(ctx.client, { component: STATEFULSET_CONTROLLER, now: opts.now, log });
   const queue = new WorkQueue();
   const reconcile = statefulSetReconciler({
     statefulSets: setInf,
     pods: podInf,
     revisions: crInf,
+    claims: claimInf,
     writer: gatewayWriter(ctx.client),
     clock: { now: opts.now },
     recorder,
@@ -103,11 +107,20 @@ export const statefulSetController: ControllerFactory = (ctx, opts) => {
       onDelete: enqueueController,
     }),
     crInf.addEventHandler({ onAdd: enqueueController, onDelete: enqueueController }),
+    // A claim that goes (or changes owners) may unblock a pod of a set with claim templates.
+    claimInf.addEventHandler({
+      onUpdate: (_o, c) => enqueueClaimSets(c),
+      onDelete: (c) => enqueueClaimSets(c),
+    }),
   ];
+
+  function enqueueClaimSets(c: PersistentVolumeClaim): void {
+    for (const s of setInf.listByNamespace(c.metadata.namespace ?? '')) if (s.spec?.volumeClaimTemplates?.length) enqueue(s);
+  }
 
   return startController({
     name: 'statefulset',
-    informers: [setInf, podInf, crInf],
+    informers: [setInf, podInf, crInf, claimInf],
     queue,
     reconcile,
     workers: opts.workers,
@@ -125,6 +138,7 @@ export function statefulSetReconciler(deps: StatefulSetReconcilerDeps): Reconcil
   const setClient = deps.writer.resource<StatefulSet>('statefulsets');
   const podClient = deps.writer.resource<Pod>('pods');
   const crClient = deps.writer.resource<ControllerRevision>('controllerrevisions');
+  const claimClient = deps.writer.resource<PersistentVolumeClaim>('persistentvolumeclaims');
 
   return async function reconcile(key: string): Promise<ReconcileResult | void> {
     const cached = setInf.get(key);
@@ -142,7 +156,9 @@ export function statefulSetReconciler(deps: StatefulSetReconcilerDeps): Reconcil
     // The namespace's other revisions matter too: a name taken by one of them is a hash collision.
     const claimed = new Set(revisions.map((r) => r.metadata.name));
     const others = crInf.listByNamespace(ns).filter((r) => !claimed.has(r.metadata.name) && getControllerOf(r)?.uid !== uid);
-    const plan = planStatefulSet(set, { pods, revisions: [...revisions, ...others] }, deps.clock.now());
+    const claims = deps.claims ? deps.claims.listByNamespace(ns) : [];
+    if (set.spec.volumeClaimTemplates?.length && !deps.claims) throw new ApiError('Invalid', `statefulset ${key}: volumeClaimTemplates need a PersistentVolumeClaim informer`);
+    const plan = planStatefulSet(set, { pods, revisions: [...revisions, ...others], claims }, deps.clock.now());
     if (plan.actions.length || plan.blockedOn) log.debug({ key, actions: plan.actions.map((a) => a.type), blockedOn: plan.blockedOn }, 'statefulset plan');
     for (const action of plan.actions) await execute(set, action);
     if (plan.requeueAfterSeconds !== undefined) return { requeueAfter: Math.max(1000, plan.requeueAfterSeconds * 1000) };
@@ -162,10 +178,28 @@ export function statefulSetReconciler(deps: StatefulSetReconcilerDeps): Reconcil
       case 'updateRevision':
       case 'deleteRevision':
         return writeRevision(crClient, ns, action);
-      case 'createClaim':
+      case 'createClaim': {
+        const name = action.claim.metadata.name ?? '';
+        try {
+          await claimClient.create(ns, action.claim);
+        } catch (e) {
+          if (isAlreadyExists(e)) return; // made before (names are deterministic)
+          recorder.record(set, 'Warning', 'FailedCreate', `create Claim ${name} for Pod ${action.pod} in StatefulSet ${set.metadata.name ?? ''} failed error: ${errorMessage(e)}`);
+          throw e;
+        }
+        log.info({ sts: setKey, claim: name, pod: action.pod }, 'created stateful claim');
+        recorder.record(set, 'Normal', 'SuccessfulCreate', `create Claim ${name} Pod ${action.pod} in StatefulSet ${set.metadata.name ?? ''} success`);
+        return;
+      }
       case 'updateClaim':
-        // The kind refuses volumeClaimTemplates until PersistentVolumeClaims exist: never planned.
-        throw new ApiError('Invalid', `statefulset ${setKey}: persistent volume claims are not supported yet`);
+        try {
+          await claimClient.update(action.claim);
+        } catch (e) {
+          if (isNotFound(e)) return;
+          throw e;
+        }
+        log.info({ sts: setKey, claim: action.name }, 'updated stateful claim owner references (retention policy)');
+        return;
       case 'createPod': {
         const name = action.pod.metadata.name ?? '';
         try {

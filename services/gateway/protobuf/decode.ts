@@ -5,7 +5,7 @@ import protobuf from 'protobufjs';
 import { ApiError, badRequest } from '../../../shared/errors.js';
 import { decodeEnvelope, MalformedBody } from './envelope.js';
 import { buildRoot } from './root.js';
-import { ENVELOPE, LISTS, MESSAGES, TOP_LEVEL, WRAPPERS } from './schema.js';
+import { ENVELOPE, LISTS, MESSAGES, TOP_LEVEL, VERSIONED_MESSAGES, WRAPPERS } from './schema.js';
 import { InvalidField, JsonConverter, UnsupportedField } from './to-json.js';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
@@ -59,17 +59,18 @@ export function decodeProtobufBody(body: Uint8Array, expected: Expected, opts: {
     }
   }
   const { root, json } = codec();
+  const message = VERSIONED_MESSAGES[`${env.apiVersion} ${env.kind}`] ?? env.kind;
   let msg: Record<string, unknown>;
   try {
     const reader = protobuf.Reader.create(env.raw);
     reader.discardUnknown = false; // keep them, so that a field we don't know is an error, not a loss
-    msg = root.lookupType(`jk.${env.kind}`).decode(reader) as unknown as Record<string, unknown>;
+    msg = root.lookupType(`jk.${message}`).decode(reader) as unknown as Record<string, unknown>;
   } catch (e) {
     // The decoder is pure: whatever it throws is about the bytes.
     throw badRequest(`invalid protobuf request body: the ${env.kind} is truncated or corrupt: ${(e as Error).message}`);
   }
   try {
-    return { kind: env.kind, apiVersion: env.apiVersion, ...json.message(env.kind, msg, '') };
+    return { kind: env.kind, apiVersion: env.apiVersion, ...json.message(message, msg, '') };
   } catch (e) {
     if (e instanceof UnsupportedField) {
       throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - ${env.kind} field ${e.message}; send application/json or application/yaml`);

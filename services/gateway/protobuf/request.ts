@@ -7,6 +7,7 @@ import { strategyFor } from '../../../shared/resources/strategy.js';
 import { ApiError } from '../../../shared/errors.js';
 import { parsePath, type Target } from '../paths.js';
 import { decodeProtobufBody, type Expected } from './decode.js';
+import { reviewOf } from '../authz/reviews.js';
 
 /** The object a write to `t` carries: the resource's kind, or a subresource's own (Scale, Binding). */
 export function expectedBody(t: Target): Expected {
@@ -17,17 +18,30 @@ export function expectedBody(t: Target): Expected {
       return { apiVersion: 'v1', kind: 'Binding' };
     case 'eviction':
       return { apiVersion: 'policy/v1', kind: 'Eviction' };
+    case 'token':
+      return { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest' };
     default:
-      return { apiVersion: apiVersionOf(t.info), kind: t.info.kind };
+      return { apiVersion: t.requestVersion ? `${t.info.group}/${t.requestVersion}` : apiVersionOf(t.info), kind: t.info.kind };
   }
 }
+
+const REVIEWS: Readonly<Record<string, Expected>> = {
+  '/apis/authentication.k8s.io/v1/selfsubjectreviews': { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+  '/apis/authentication.k8s.io/v1/tokenreviews': { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview' },
+};
 
 /**
  * The JSON object of a protobuf body sent with `method` to `url`; undefined where the body is not
  * an object to decode (an unknown path answers 404, a PATCH 415, both in the handler).
  */
 export function decodeProtobufRequest(method: string, url: string, body: Uint8Array): Record<string, unknown> | undefined {
-  const parsed = parsePath(url.split('?')[0]!.replace(/\/+$/, ''));
+  const path = url.split('?')[0]!.replace(/\/+$/, '');
+  // Create-only reviews that are no stored kind: authentication's (authn-api.ts), authorization's (authz/).
+  const review = REVIEWS[path];
+  if (review) return method === 'POST' ? decodeProtobufBody(body, review) : undefined;
+  const authzReview = method === 'POST' ? reviewOf(url) : undefined;
+  if (authzReview) return decodeProtobufBody(body, { apiVersion: 'authorization.k8s.io/v1', kind: authzReview.kind });
+  const parsed = parsePath(path);
   if (parsed.type !== 'resource') return undefined; // unknown or invalid paths are answered by the handler
   switch (method) {
     case 'POST':

@@ -41,7 +41,32 @@ export const ENVELOPE: MessageTable = {
 };
 
 /** Every message reachable from the kinds of scripts/gen-protobuf.mjs, generated from the Go types. */
-export const MESSAGES: MessageTable = (data as unknown as { messages: MessageTable }).messages;
+/**
+ * Messages of a kind served in a second version whose Go names clash with the first's (the
+ * generator keys messages by name): autoscaling/v1's HorizontalPodAutoscaler, by hand from
+ * k8s.io/api autoscaling/v1 generated.proto (field numbers and types only).
+ */
+const SECOND_VERSIONS: MessageTable = {
+  HorizontalPodAutoscalerV1: { metadata: [1, 'ObjectMeta', 'omit'], spec: [2, 'HorizontalPodAutoscalerSpecV1', 'omit'], status: [3, 'HorizontalPodAutoscalerStatusV1', 'omit'] },
+  HorizontalPodAutoscalerSpecV1: {
+    scaleTargetRef: [1, 'CrossVersionObjectReference', 'req'],
+    minReplicas: [2, 'int32', 'ptr'],
+    maxReplicas: [3, 'int32', 'req'],
+    targetCPUUtilizationPercentage: [4, 'int32', 'ptr'],
+  },
+  HorizontalPodAutoscalerStatusV1: {
+    observedGeneration: [1, 'int64', 'ptr'],
+    lastScaleTime: [2, 'Time', 'ptr'],
+    currentReplicas: [3, 'int32', 'req'],
+    desiredReplicas: [4, 'int32', 'req'],
+    currentCPUUtilizationPercentage: [5, 'int32', 'ptr'],
+  },
+};
+
+/** `apiVersion kind` → its message, where that is not the kind's own name. */
+export const VERSIONED_MESSAGES: Readonly<Record<string, string>> = { 'autoscaling/v1 HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1' };
+
+export const MESSAGES: MessageTable = { ...(data as unknown as { messages: MessageTable }).messages, ...SECOND_VERSIONS };
 
 /** Messages that stand for a Go named slice (`ExtraValue`): `{ items }` on the wire, the slice in JSON. */
 export const LISTS: ReadonlySet<string> = new Set((data as { lists: string[] }).lists);
@@ -72,4 +97,19 @@ export const TOP_LEVEL: Readonly<Record<string, readonly string[]>> = {
   CronJob: ['batch/v1'],
   Ingress: ['networking.k8s.io/v1'],
   IngressClass: ['networking.k8s.io/v1'],
+  TokenRequest: ['authentication.k8s.io/v1'],
+  TokenReview: ['authentication.k8s.io/v1'],
+  SelfSubjectReview: ['authentication.k8s.io/v1'],
+  Role: ['rbac.authorization.k8s.io/v1'],
+  ClusterRole: ['rbac.authorization.k8s.io/v1'],
+  RoleBinding: ['rbac.authorization.k8s.io/v1'],
+  ClusterRoleBinding: ['rbac.authorization.k8s.io/v1'],
+  SelfSubjectAccessReview: ['authorization.k8s.io/v1'],
+  SelfSubjectRulesReview: ['authorization.k8s.io/v1'],
+  SubjectAccessReview: ['authorization.k8s.io/v1'],
+  LocalSubjectAccessReview: ['authorization.k8s.io/v1'],
+  PersistentVolume: ['v1'],
+  PersistentVolumeClaim: ['v1'],
+  StorageClass: ['storage.k8s.io/v1'],
+  HorizontalPodAutoscaler: ['autoscaling/v2', 'autoscaling/v1'],
 };

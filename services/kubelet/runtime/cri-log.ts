@@ -60,13 +60,22 @@ export function selectLines(lines: readonly LogLine[], opts: LogOptions, nowMs: 
  */
 export async function* readLogFile(path: string, opts: LogOptions, finished: () => Promise<boolean>, pollMs = 100): AsyncGenerator<string> {
   let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch {
-    return;
+  // Nothing written yet: a follower waits for the first line (or the end) and reads from the start.
+  let waited = false;
+  for (;;) {
+    try {
+      fh = await open(path, 'r');
+      break;
+    } catch {
+      if (!opts.follow || opts.signal?.aborted) return;
+      if (!waited) opts.onPositioned?.();
+      waited = true;
+      if (await finished()) return;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
   }
   try {
-    const { size } = await fh.stat();
+    const { size } = waited ? { size: 0 } : await fh.stat();
     const head = size > 0 ? (await fh.read(Buffer.alloc(size), 0, size, 0)).buffer.toString('utf8') : '';
     let pos = Buffer.byteLength(head);
     let rest = '';
@@ -76,6 +85,7 @@ export async function* readLogFile(path: string, opts: LogOptions, finished: () 
     const parsed = complete.split('\n').filter(Boolean).map(parseLogLine).filter((l): l is LogLine => !!l);
     for (const l of selectLines(parsed, opts, Date.now())) yield renderLogLine(l, !!opts.timestamps);
     if (!opts.follow) return;
+    if (!waited) opts.onPositioned?.();
     rest = '';
     for (;;) {
       if (opts.signal?.aborted) return;

@@ -16,6 +16,7 @@
  *   the kubelet mounts on the host at the volume's directory (size = sizeLimit), bound like the
  *   others, so the pod's containers share it and it outlives their restarts, as in Kubernetes.
  */
+import { SecurityConfigError, capName, type EffectiveSecurity, type SecuritySupport } from '../security-context.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,7 @@ import {
   type RuntimeContainer,
   type RuntimeState,
 } from './types.js';
-import type { ExecSession, ExecStreamOptions, StreamingRuntime } from './types.js';
+import type { AttachableRuntime, ContainerStats, ExecSession, ExecStreamOptions, StatsRuntime, StreamingRuntime } from './types.js';
 import { dockerExecStream } from './docker-exec.js';
 
 export interface DockerRuntimeOptions {
@@ -164,13 +165,17 @@ export function createOptions(cfg: ContainerConfig, name: string, resolvConf?: s
   if (resolvConf) host.Binds = [`${resolvConf}:/etc/resolv.conf:ro`];
   const mounts = dockerMounts(cfg);
   if (mounts.length) host.Mounts = mounts;
+  const sec = cfg.security ? dockerSecurity(cfg.security) : {};
+  Object.assign(host, sec.host ?? {});
   const opts: Dockerode.ContainerCreateOptions = {
     name,
     Image: cfg.image,
     Env: Object.entries(cfg.env).map(([k, v]) => `${k}=${v}`),
     Labels: { ...cfg.labels },
-    Tty: false,
-    OpenStdin: false,
+    // Container.tty / stdin / stdinOnce: the engine keeps stdin open for attach (attachStdin).
+    Tty: cfg.tty === true,
+    OpenStdin: cfg.stdin === true,
+    StdinOnce: cfg.stdin === true && cfg.stdinOnce === true,
     AttachStdin: false,
     AttachStdout: false,
     AttachStderr: false,
@@ -179,7 +184,55 @@ export function createOptions(cfg: ContainerConfig, name: string, resolvConf?: s
   if (cfg.command.length > 0) opts.Entrypoint = [...cfg.command];
   if (cfg.args.length > 0) opts.Cmd = [...cfg.args];
   if (cfg.workingDir) opts.WorkingDir = cfg.workingDir;
+  if (sec.user) opts.User = sec.user;
   return opts;
+}
+
+/** The securityContext fields the docker runtime honours (security-context.ts refuses the rest). */
+export const DOCKER_SECURITY: SecuritySupport = {
+  runtime: 'docker',
+  fields: new Set<keyof EffectiveSecurity>(['runAsUser', 'runAsGroup', 'runAsNonRoot', 'supplementalGroups', 'privileged', 'allowPrivilegeEscalation', 'readOnlyRootFilesystem', 'capabilities', 'hostPID', 'hostIPC', 'hostAliases']),
+  profiles: { seccompProfile: ['RuntimeDefault', 'Unconfined'], appArmorProfile: ['RuntimeDefault', 'Unconfined'] },
+  why: {
+    fsGroup: 'volume ownership is not changed yet',
+    sysctls: 'pods share the host network namespace',
+    seLinuxOptions: 'no SELinux labelling',
+    procMount: 'only Default',
+    shareProcessNamespace: 'each container has its own PID namespace',
+  },
+};
+
+/**
+ * The engine's form of the effective securityContext (pure): User "uid[:gid]", GroupAdd, Privileged,
+ * no-new-privileges, ReadonlyRootfs, CapAdd/CapDrop, and seccomp/apparmor "unconfined". An unset
+ * seccomp profile keeps the engine's default profile (the kubelet's --seccomp-default).
+ */
+export function dockerSecurity(sec: EffectiveSecurity): { user?: string; host?: Partial<Dockerode.HostConfig> } {
+  const host: Partial<Dockerode.HostConfig> = {};
+  let user: string | undefined;
+  if (sec.runAsUser !== undefined) user = sec.runAsGroup !== undefined ? `${sec.runAsUser}:${sec.runAsGroup}` : String(sec.runAsUser);
+  else if (sec.runAsGroup !== undefined) {
+    throw new SecurityConfigError('the docker runtime cannot honour securityContext.runAsGroup without runAsUser (the engine takes a group only with a user)');
+  }
+  if (sec.supplementalGroups?.length) host.GroupAdd = sec.supplementalGroups.map(String);
+  if (sec.privileged) host.Privileged = true;
+  const secOpt: string[] = [];
+  if (sec.allowPrivilegeEscalation === false) secOpt.push('no-new-privileges:true');
+  if (sec.seccompProfile?.type === 'Unconfined') secOpt.push('seccomp=unconfined');
+  if (sec.appArmorProfile?.type === 'Unconfined') secOpt.push('apparmor=unconfined');
+  if (secOpt.length) host.SecurityOpt = secOpt;
+  if (sec.readOnlyRootFilesystem) host.ReadonlyRootfs = true;
+  if (sec.hostPID) host.PidMode = 'host';
+  if (sec.hostIPC) host.IpcMode = 'host';
+  // hostAliases: the engine adds them to the container's /etc/hosts (the kubelet's managed hosts file).
+  if (sec.hostAliases?.length) host.ExtraHosts = sec.hostAliases.flatMap((a) => (a.hostnames ?? []).map((h) => `${h}:${a.ip}`));
+  if (!sec.privileged) {
+    const add = (sec.capabilities?.add ?? []).map(capName);
+    const drop = (sec.capabilities?.drop ?? []).map(capName);
+    if (add.length) host.CapAdd = add;
+    if (drop.length) host.CapDrop = drop;
+  }
+  return { ...(user ? { user } : {}), host };
 }
 
 /** The container's volume mounts as Docker binds (pure). */
@@ -239,8 +292,38 @@ class CappedSink {
   }
 }
 
-export class DockerRuntime implements ContainerRuntime, StreamingRuntime {
+/** docker stats' fields the kubelet reads. */
+interface DockerStats {
+  readonly read?: string;
+  readonly cpu_stats?: { readonly cpu_usage?: { readonly total_usage?: number } };
+  readonly memory_stats?: { readonly usage?: number; readonly stats?: Readonly<Record<string, number>> };
+}
+
+/** The engine's stats as ContainerStats (pure): working set = usage − inactive file pages (cgroup v2, or v1's total_). */
+export function dockerContainerStats(s: DockerStats, nowMs: number): ContainerStats | undefined {
+  const cpu = s.cpu_stats?.cpu_usage?.total_usage;
+  const usage = s.memory_stats?.usage;
+  if (typeof cpu !== 'number' || typeof usage !== 'number') return undefined;
+  const st = s.memory_stats?.stats ?? {};
+  const inactive = st.inactive_file ?? st.total_inactive_file ?? 0;
+  const at = s.read ? Date.parse(s.read) : NaN;
+  return {
+    cpuUsageCoreNanoSeconds: cpu,
+    memoryWorkingSetBytes: Math.max(0, usage - inactive),
+    ...(typeof st.rss === 'number' ? { memoryRssBytes: st.rss } : typeof st.anon === 'number' ? { memoryRssBytes: st.anon } : {}),
+    timestampMs: Number.isFinite(at) && at > 0 ? at : nowMs,
+  };
+}
+
+export class DockerRuntime implements ContainerRuntime, StreamingRuntime, StatsRuntime, AttachableRuntime {
   readonly name = 'docker';
+  readonly securitySupport = DOCKER_SECURITY;
+
+  /** The image's USER ("" when it sets none: root). */
+  async imageUser(image: string): Promise<string> {
+    const info = await this.docker.getImage(image).inspect();
+    return info.Config?.User ?? '';
+  }
   private readonly docker: Dockerode;
   private readonly podsDir: string;
   private closed = false;
@@ -248,6 +331,23 @@ export class DockerRuntime implements ContainerRuntime, StreamingRuntime {
   constructor(opts: DockerRuntimeOptions = {}) {
     this.docker = opts.docker ?? (opts.socketPath ? new Dockerode({ socketPath: opts.socketPath }) : new Dockerode());
     this.podsDir = join(opts.rootDir ?? join(tmpdir(), 'jetkube', 'docker'), 'pods');
+  }
+
+  /** One stats call per container (`one-shot`: no wait for a second sample). */
+  async stats(ids: readonly string[]): Promise<Map<string, ContainerStats>> {
+    const out = new Map<string, ContainerStats>();
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          const raw = (await this.docker.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as DockerStats;
+          const st = dockerContainerStats(raw, Date.now());
+          if (st) out.set(id, st);
+        } catch {
+          // gone or not running: left out
+        }
+      }),
+    );
+    return out;
   }
 
   async version(): Promise<string> {
@@ -313,6 +413,8 @@ export class DockerRuntime implements ContainerRuntime, StreamingRuntime {
 
   async start(cfg: ContainerConfig): Promise<string> {
     let container: Dockerode.Container;
+    // A securityContext the engine can't take is the container's configuration error, found before any I/O.
+    if (cfg.security) dockerSecurity(cfg.security);
     try {
       const resolvConf = cfg.dns ? await this.writeResolvConf(cfg.labels[LABELS.podUid] ?? 'none', cfg.dns) : undefined;
       container = await this.docker.createContainer(createOptions(cfg, containerName(cfg.labels), resolvConf));
@@ -458,6 +560,9 @@ export class DockerRuntime implements ContainerRuntime, StreamingRuntime {
       if (opts.signal?.aborted) return;
       throw e;
     }
+    if (opts.follow) opts.onPositioned?.();
+    // A tty container's output is one raw stream; otherwise stdout and stderr come multiplexed.
+    const tty = await container.inspect().then((i) => i.Config?.Tty === true, () => false);
     // stdout and stderr frames into one stream, in the order the engine sent them (no TTY: multiplexed).
     const merged = new PassThrough();
     let failure: unknown;
@@ -475,7 +580,8 @@ export class DockerRuntime implements ContainerRuntime, StreamingRuntime {
       finish();
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    this.docker.modem.demuxStream(source, merged, merged);
+    if (tty) source.pipe(merged);
+    else this.docker.modem.demuxStream(source, merged, merged);
     const lines = createInterface({ input: merged, crlfDelay: Infinity });
     try {
       for await (const line of lines) yield `${line}\n`;
@@ -485,6 +591,22 @@ export class DockerRuntime implements ContainerRuntime, StreamingRuntime {
       lines.close();
       source.destroy();
     }
+  }
+
+  /** kubectl attach -i: the engine's attach with stdin only (hijacked); its end half-closes the container's stdin. */
+  async attachStdin(id: string): Promise<NodeJS.WritableStream> {
+    const container = this.docker.getContainer(id);
+    const info = await container.inspect();
+    if (!info.Config?.OpenStdin) throw new Error('the container was not started with stdin: true, so it has no stdin to attach to');
+    const stream = (await container.attach({ stream: true, stdin: true, stdout: false, stderr: false, hijack: true })) as unknown as NodeJS.ReadWriteStream & { destroy(): void };
+    stream.on('error', () => undefined);
+    stream.resume?.(); // nothing is read back (stdout and stderr come from the logs)
+    return stream;
+  }
+
+  resizeTty(id: string, width: number, height: number): void {
+    if (width <= 0 || height <= 0) return;
+    this.docker.getContainer(id).resize({ w: width, h: height }).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -42,7 +42,7 @@ async function ptyOf(scriptPid: number): Promise<string | undefined> {
   return undefined;
 }
 
-function resizer(scriptPid: number): (width: number, height: number) => void {
+export function resizer(scriptPid: number): (width: number, height: number) => void {
   let latest: { width: number; height: number } | undefined;
   let busy = false;
   const apply = async () => {

@@ -8,16 +8,27 @@
  *   node process-shim.js <container dir>     (reads <dir>/config.json)
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, appendFileSync, constants as fsConstants, createReadStream, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { constants } from 'node:os';
 import { formatLogLine, nanoTime } from './cri-log.js';
+import { execArgv } from './process-exec.js';
 
 export interface ShimConfig {
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
+  /**
+   * Container.stdin: the process reads what clients write into the FIFO `fifo` (kubectl attach -i).
+   * It stays open across clients, unless `once` (stdinOnce): then the first client's end is its EOF.
+   */
+  readonly stdin?: { readonly fifo: string; readonly once: boolean };
+  /** Container.tty: run on a pseudo-terminal (util-linux `script`, as exec -t does). */
+  readonly tty?: boolean;
+  /** The setpriv prefix already at the head of argv, kept for exec into the container. */
+  readonly wrap?: readonly string[];
 }
+
 
 export interface ShimState {
   readonly state: 'running' | 'exited';
@@ -39,10 +50,24 @@ export function writeState(dir: string, s: ShimState): void {
 
 const rfc3339 = (ms: number) => new Date(ms).toISOString();
 
+/** What execvp would run for `cmd` (a path as given, else the first executable file on PATH). */
+function findExecutable(cmd: string, path: string, cwd: string): boolean {
+  const ok = (p: string) => {
+    try {
+      accessSync(p, fsConstants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (cmd.includes('/')) return ok(isAbsolute(cmd) ? cmd : join(cwd, cmd));
+  return path.split(':').some((d) => d !== '' && ok(join(d, cmd)));
+}
+
 function main(dir: string): void {
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as ShimConfig;
   const logPath = join(dir, 'container.log');
-  const [cmd, ...args] = cfg.argv;
+  const [cmd, ...args] = cfg.tty && cfg.argv.length ? execArgv(cfg.argv, true) : cfg.argv;
   let finished = false;
   const exit = (s: Omit<ShimState, 'state' | 'shimPid'>) => {
     if (finished) return;
@@ -50,12 +75,20 @@ function main(dir: string): void {
     writeState(dir, { state: 'exited', shimPid: process.pid, ...s, finishedAt: rfc3339(Date.now()) });
     process.exit(0);
   };
-  if (!cmd) {
+  const own = cfg.argv[cfg.wrap?.length ?? 0];
+  if (!cmd || !own) {
     exit({ exitCode: 128, reason: 'StartError', message: 'no command: the process runtime needs spec.containers[].command' });
     return;
   }
+  // Behind setpriv, a command that isn't there must still be a StartError, not setpriv's exit 127.
+  if (cfg.wrap?.length && !findExecutable(own, cfg.env.PATH ?? '', cfg.cwd)) {
+    exit({ startedAt: rfc3339(Date.now()), exitCode: 128, reason: 'StartError', message: `failed to start ${own}: spawn ${own} ENOENT` });
+    return;
+  }
   const started = Date.now();
-  const child = spawn(cmd, args, { cwd: cfg.cwd, env: cfg.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = cfg.tty ? { TERM: 'xterm', ...cfg.env } : cfg.env;
+  const child = spawn(cmd, args, { cwd: cfg.cwd, env, detached: true, stdio: [cfg.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  if (cfg.stdin && child.stdin) feedStdin(cfg.stdin.fifo, child.stdin, cfg.stdin.once);
   child.once('error', (err) => {
     exit({ startedAt: rfc3339(started), exitCode: 128, reason: 'StartError', message: `failed to start ${cmd}: ${err.message}` });
   });
@@ -102,6 +135,22 @@ function main(dir: string): void {
       }
     });
   }
+}
+
+/**
+ * Copy each client's writes from the FIFO into the process' stdin. Opening the FIFO for reading
+ * waits for a writer; a writer closing ends that read: the FIFO is opened again for the next
+ * client, unless stdin closes with the first one (stdinOnce).
+ */
+function feedStdin(fifo: string, stdin: NodeJS.WritableStream, once: boolean): void {
+  stdin.on('error', () => undefined); // the process may exit without reading
+  const next = () => {
+    const rs = createReadStream(fifo);
+    rs.on('error', () => stdin.end());
+    rs.pipe(stdin, { end: false });
+    rs.once('end', () => (once ? stdin.end() : next()));
+  };
+  next();
 }
 
 const dir = process.argv[2];

@@ -15,10 +15,16 @@
  * evicting the pod. What cannot be honoured is refused (MountConfigError →
  * CreateContainerConfigError): a readOnly emptyDir or hostPath mount, and two containers of a pod
  * showing different things at one mountPath (they share the one root).
+ *
+ * securityContext: identity and privileges through util-linux setpriv (process-security.ts); a
+ * root kubelet gives every unprivileged container the default capability set, as an engine does.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { constants as fsConstants, open as openCb } from 'node:fs';
+import { promisify } from 'node:util';
 import { cp, lstat, mkdir, readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,10 +32,21 @@ import type { PullPolicy } from '../../../shared/resources/types.js';
 import { readLogFile } from './cri-log.js';
 import type { ShimConfig, ShimState } from './process-shim.js';
 import { LABELS, MountConfigError, type RuntimeMount, type ContainerConfig, type ContainerLabels, type ContainerRuntime, type ExecResult, type LogOptions, type RuntimeContainer } from './types.js';
-import { ExecUnsupportedError, type ExecSession, type ExecStreamOptions, type StreamingRuntime } from './types.js';
-import { spawnExec } from './process-exec.js';
+import { ExecUnsupportedError, type AttachableRuntime, type ExecSession, type ExecStreamOptions, type StreamingRuntime } from './types.js';
+import { resizer, spawnExec } from './process-exec.js';
+import type { ContainerStats, StatsRuntime } from './types.js';
+import { processGroupUsage } from '../stats/proc.js';
+import { PROCESS_SECURITY, setprivPrefix } from './process-security.js';
+import { SecurityConfigError } from '../security-context.js';
+
+const openFd = promisify(openCb) as (path: string, flags: number) => Promise<number>;
+
+/** The FIFO in a container's directory that a container with stdin reads from. */
+const STDIN_FIFO = 'stdin';
 
 const SHIM = fileURLToPath(new URL('./process-shim.js', import.meta.url));
+/** util-linux setpriv: how a container gets its securityContext (process-security.ts). */
+const SETPRIV = process.env.SETPRIV_BIN || '/usr/bin/setpriv';
 
 interface Meta {
   readonly labels: ContainerLabels;
@@ -54,7 +71,8 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
-export class ProcessRuntime implements ContainerRuntime, StreamingRuntime {
+export class ProcessRuntime implements ContainerRuntime, StreamingRuntime, StatsRuntime, AttachableRuntime {
+  private readonly resizers = new Map<string, (width: number, height: number) => void>();
   readonly name = 'process';
   private readonly containersDir: string;
   private readonly podsDir: string;
@@ -79,7 +97,24 @@ export class ProcessRuntime implements ContainerRuntime, StreamingRuntime {
     return join(this.podsDir, podUid);
   }
 
+  readonly securitySupport = PROCESS_SECURITY;
+
+  /** Without runAsUser a container runs as the kubelet. */
+  async imageUser(_image: string): Promise<string> {
+    return String(process.getuid?.() ?? 0);
+  }
+
+  /** The setpriv prefix for the container's securityContext (process-security.ts); checked before any I/O. */
+  private securityWrap(cfg: ContainerConfig): string[] {
+    const wrap = setprivPrefix(cfg.security ?? {}, process.getuid?.() ?? 0, process.getgid?.() ?? 0, SETPRIV);
+    if (wrap.length && !existsSync(SETPRIV)) {
+      throw new SecurityConfigError(`the process runtime needs ${SETPRIV} (util-linux) to apply the container's securityContext`);
+    }
+    return wrap;
+  }
+
   async start(cfg: ContainerConfig): Promise<string> {
+    this.securityWrap(cfg);
     const id = randomBytes(16).toString('hex');
     const dir = join(this.containersDir, id);
     const podUid = cfg.labels[LABELS.podUid] ?? 'none';
@@ -94,7 +129,22 @@ export class ProcessRuntime implements ContainerRuntime, StreamingRuntime {
       JETKUBE_ROOT: podDir,
       ...cfg.env,
     };
-    const shimCfg: ShimConfig = { argv: [...cfg.command, ...cfg.args], env, cwd };
+    const wrap = this.securityWrap(cfg);
+    const shimCfg: ShimConfig = {
+      argv: [...wrap, ...cfg.command, ...cfg.args],
+      env,
+      cwd,
+      ...(wrap.length ? { wrap } : {}),
+      ...(cfg.stdin ? { stdin: { fifo: join(dir, STDIN_FIFO), once: cfg.stdinOnce === true } } : {}),
+      ...(cfg.tty ? { tty: true } : {}),
+    };
+    if (cfg.stdin) {
+      const made = spawnSync('mkfifo', ['-m', '0600', join(dir, STDIN_FIFO)], { encoding: 'utf8' });
+      if (made.status !== 0) throw new Error(`container ${id}: cannot make its stdin FIFO: ${made.stderr || made.error?.message}`);
+    }
+    if (cfg.tty && spawnSync('script', ['--version'], { stdio: 'ignore' }).status !== 0) {
+      throw new MountConfigError('tty: true needs util-linux `script` on the node for the process runtime');
+    }
     const meta: Meta = { labels: cfg.labels, image: cfg.image, createdAt: new Date().toISOString() };
     await writeFile(join(dir, 'config.json'), JSON.stringify(shimCfg));
     await writeFile(join(dir, 'meta.json'), JSON.stringify(meta));
@@ -217,7 +267,8 @@ export class ProcessRuntime implements ContainerRuntime, StreamingRuntime {
     const dir = join(this.containersDir, id);
     const cfg = await readJson<ShimConfig>(join(dir, 'config.json'));
     if (!cfg) throw new Error(`container ${id} not found`);
-    const [cmd, ...args] = command;
+    if (command.length === 0) throw new Error('exec: empty command');
+    const [cmd, ...args] = [...(cfg.wrap ?? []), ...command];
     if (!cmd) throw new Error('exec: empty command');
     return await new Promise<ExecResult>((resolve, reject) => {
       const child = spawn(cmd, args, { cwd: cfg.cwd, env: { ...cfg.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -250,7 +301,46 @@ export class ProcessRuntime implements ContainerRuntime, StreamingRuntime {
   async execStream(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecSession> {
     const cfg = await readJson<ShimConfig>(join(this.containersDir, id, 'config.json'));
     if (!cfg) throw new ExecUnsupportedError(`container not found ("${id}")`);
-    return spawnExec(command, { cwd: cfg.cwd, env: cfg.env }, opts);
+    return spawnExec(command.length ? [...(cfg.wrap ?? []), ...command] : command, { cwd: cfg.cwd, env: cfg.env }, opts);
+  }
+
+  /**
+   * kubectl attach -i: a writer on the container's stdin FIFO (shim's feedStdin). Non-blocking open,
+   * so a container that no longer reads (exited, or stdinOnce already used) is an error, not a hang.
+   */
+  async attachStdin(id: string): Promise<NodeJS.WritableStream> {
+    const fifo = join(this.containersDir, id, STDIN_FIFO);
+    if (!existsSync(fifo)) throw new Error('the container was not started with stdin: true, so it has no stdin to attach to');
+    for (let i = 0; ; i++) {
+      try {
+        // A bare fd (not a FileHandle, which would close it again when collected): the Socket owns it.
+        const fd = await openFd(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+        const sock = new Socket({ fd, readable: false, writable: true });
+        sock.on('error', () => undefined);
+        return sock;
+      } catch (e) {
+        // ENXIO: nobody reads right now: the shim is between two clients, or stdin is closed for good.
+        if ((e as NodeJS.ErrnoException).code !== 'ENXIO' || i >= 20) {
+          throw new Error(`the container's stdin is closed (it exited, or stdinOnce and a client already attached): ${(e as Error).message}`);
+        }
+        await sleep(25);
+      }
+    }
+  }
+
+  /** tty containers run under `script`: its child's terminal is resized like exec -t's. */
+  resizeTty(id: string, width: number, height: number): void {
+    let r = this.resizers.get(id);
+    if (!r) {
+      void this.readState(join(this.containersDir, id)).then((st) => {
+        if (!st?.pid) return;
+        r = resizer(st.pid);
+        this.resizers.set(id, r);
+        r(width, height);
+      });
+      return;
+    }
+    r(width, height);
   }
 
   logs(id: string, opts: LogOptions): AsyncIterable<string> {
@@ -259,6 +349,25 @@ export class ProcessRuntime implements ContainerRuntime, StreamingRuntime {
   }
 
   async close(): Promise<void> {}
+
+  /** Usage of each running container's process group (stats/proc.ts). */
+  async stats(ids: readonly string[]): Promise<Map<string, ContainerStats>> {
+    const pids = new Map<string, number>();
+    await Promise.all(
+      ids.map(async (id) => {
+        const st = await this.readState(join(this.containersDir, id));
+        if (st?.state === 'running' && st.pid) pids.set(id, st.pid);
+      }),
+    );
+    const usage = await processGroupUsage(new Set(pids.values()));
+    const now = Date.now();
+    const out = new Map<string, ContainerStats>();
+    for (const [id, pid] of pids) {
+      const u = usage.get(pid);
+      if (u) out.set(id, { cpuUsageCoreNanoSeconds: Math.round(u.cpuNs), memoryWorkingSetBytes: u.rssBytes, memoryRssBytes: u.rssBytes, timestampMs: now });
+    }
+    return out;
+  }
 
   private async readState(dir: string): Promise<ShimState | undefined> {
     return await readJson<ShimState>(join(dir, 'state.json'));

@@ -7,6 +7,7 @@
  * restart (adopt what runs, remove what belongs to no pod).
  */
 import type { PullPolicy } from '../../../shared/resources/types.js';
+import type { EffectiveSecurity, SecuritySupport } from '../security-context.js';
 
 /** Labels every runtime stores on every container it creates, and returns from list(). */
 export const LABELS = {
@@ -52,6 +53,24 @@ export interface ContainerConfig {
   readonly dns?: ResolverConfig;
   /** The container's volume mounts, their sources already on the host (volumes/manager.ts). */
   readonly mounts?: readonly RuntimeMount[];
+  /** Keep the container's stdin open for `kubectl attach -i` (Container.stdin); `stdinOnce`: closed when the first attach ends. */
+  readonly stdin?: boolean;
+  readonly stdinOnce?: boolean;
+  /** Run the container on a terminal (Container.tty). */
+  readonly tty?: boolean;
+  /** The effective securityContext (security-context.ts), already checked against securitySupport. */
+  readonly security?: EffectiveSecurity;
+  /**
+   * fake runtime only: the load the container reports (from the pod's `jetkube.io/synthetic-usage`
+   * annotation when the container starts); the other runtimes measure real usage and ignore it.
+   */
+  readonly syntheticUsage?: SyntheticUsage;
+}
+
+/** A fake container's constant usage: cpu in millicores, memory in bytes. */
+export interface SyntheticUsage {
+  readonly cpuMillis: number;
+  readonly memoryBytes: number;
 }
 
 /** One volume mount as the runtime realises it (docker: a bind or a tmpfs; process: a symlink). */
@@ -81,6 +100,9 @@ export class MountConfigError extends Error {
 }
 
 export const isMountConfigError = (e: unknown): e is MountConfigError => e instanceof Error && e.name === 'MountConfigError';
+
+/** A mount or a security setting the runtime cannot provide, found only at start: CreateContainerConfigError. */
+export const isContainerConfigError = (e: unknown): e is Error => isMountConfigError(e) || (e instanceof Error && e.name === 'SecurityConfigError');
 
 /** What a pod's /etc/resolv.conf says. Nameservers are bare IPs: resolv.conf cannot name a port. */
 export interface ResolverConfig {
@@ -125,6 +147,8 @@ export interface LogOptions {
   /** Only lines written in the last N seconds. */
   readonly sinceSeconds?: number;
   readonly signal?: AbortSignal;
+  /** Called once the reader knows where it starts (follow): output written after this is not missed. */
+  readonly onPositioned?: () => void;
 }
 
 /** A pull failed (missing image, unreachable registry, Never with no local image). */
@@ -173,6 +197,13 @@ export interface ContainerRuntime {
   removePodDir?(podUid: string): Promise<void>;
   /** process runtime: the directory mount paths are relative to (JETKUBE_ROOT in the container's env). */
   containerRoot?(podUid: string): string;
+  /**
+   * The securityContext fields this runtime honours; the kubelet refuses the others with
+   * CreateContainerConfigError. Absent: the runtime only records them (fake).
+   */
+  readonly securitySupport?: SecuritySupport;
+  /** Who the image runs as without runAsUser (`USER`; "" for root), for runAsNonRoot. Absent: not checked (fake). */
+  imageUser?(image: string): Promise<string>;
 }
 
 /** An interactive command inside a container (kubectl exec): its streams, its resize, its end. */
@@ -214,4 +245,39 @@ export interface StreamingRuntime {
   execStream(id: string, command: readonly string[], opts: ExecStreamOptions): Promise<ExecSession>;
 }
 
+/** Runtimes whose containers can keep stdin open for a client to write to (kubectl attach -i). Optional to implement. */
+export interface AttachableRuntime {
+  /**
+   * A stream to the running container's stdin; ending it is the end of this client's input (a
+   * stdinOnce container then sees EOF). Rejects when the container has no open stdin.
+   */
+  attachStdin(id: string): Promise<NodeJS.WritableStream>;
+  /** Resize the container's terminal (tty containers; ignored otherwise). */
+  resizeTty(id: string, width: number, height: number): void;
+}
+
+export const isAttachableRuntime = (r: unknown): r is AttachableRuntime => typeof (r as Partial<AttachableRuntime>)?.attachStdin === 'function';
+
 export const isStreamingRuntime = (r: unknown): r is StreamingRuntime => typeof (r as Partial<StreamingRuntime>)?.execStream === 'function';
+
+/** One container's resource usage as the runtime measures it (cumulative cpu, current memory). */
+export interface ContainerStats {
+  /** CPU time used since the container started, in nanoseconds. */
+  readonly cpuUsageCoreNanoSeconds: number;
+  /** Memory the container uses and cannot easily give back (Kubernetes' working set), bytes. */
+  readonly memoryWorkingSetBytes: number;
+  readonly memoryRssBytes?: number;
+  /** When measured, ms since the epoch. */
+  readonly timestampMs: number;
+}
+
+/**
+ * Runtimes that measure their containers (kubectl top, the HPA): docker from the engine's stats,
+ * process from /proc of the container's process group, fake from its synthetic load.
+ */
+export interface StatsRuntime {
+  /** Usage of the running containers among `ids` (a container that is gone or not running is left out). */
+  stats(ids: readonly string[]): Promise<Map<string, ContainerStats>>;
+}
+
+export const isStatsRuntime = (r: unknown): r is StatsRuntime => typeof (r as Partial<StatsRuntime>)?.stats === 'function';

@@ -80,7 +80,7 @@ export function containerMounts(c: Container, volumes: readonly VolumeSetup[], e
       kind: v.kind,
       containerPath,
       // configMap, secret, downwardAPI and projected volumes are always read-only (Kubernetes 1.9+).
-      readOnly: m.readOnly === true || v.kind === 'payload',
+      readOnly: m.readOnly === true || v.kind === 'payload' || (v.kind === 'hostPath' && v.readOnly === true),
       subPath,
       ...(v.kind === 'emptyDir' ? { medium: v.medium, ...(v.sizeLimitBytes !== undefined ? { sizeLimitBytes: v.sizeLimitBytes } : {}) } : {}),
     });

@@ -6,16 +6,25 @@
  * the error says why, worded as the kubelet's FailedMount event
  * (`MountVolume.SetUp failed for volume "x" : configmap "y" not found`).
  *
- * Sources the kubelet cannot provide (persistentVolumeClaim, nfs, csi, ephemeral, ...,
+ * A persistentVolumeClaim volume is the hostPath (or local) volume its claim is bound to; one the
+ * local-path provisioner made lives under this node's storage directory (`facts.storageDir`), named
+ * by its path's basename. An unbound claim, or a volume of another source, is a FailedMount.
+ *
+ * Sources the kubelet cannot provide (nfs, csi, ephemeral, ...,
  * serviceAccountToken projections: there is no token issuer yet) are such errors too: the pod waits
  * in ContainerCreating with a FailedMount event, never runs without the volume.
  */
 import type { ConfigMap, Container, Pod, Secret } from '../../../shared/resources/types.js';
 import { parseQuantity, tryParseQuantity } from '../../../shared/resources/quantity.js';
+import type { PersistentVolume, PersistentVolumeClaim } from '../../../shared/resources/storage-types.js';
+import { isLocalPathVolume, localPathDirName } from '../../../shared/storage/local-path.js';
 
 export interface VolumeSources {
   configMap(namespace: string, name: string): ConfigMap | undefined;
   secret(namespace: string, name: string): Secret | undefined;
+  /** PersistentVolumeClaims and PersistentVolumes (without them, claim volumes cannot be mounted). */
+  claim?(namespace: string, name: string): PersistentVolumeClaim | undefined;
+  volume?(name: string): PersistentVolume | undefined;
 }
 
 export interface VolumeFacts {
@@ -24,6 +33,8 @@ export interface VolumeFacts {
   /** The node's allocatable cpu and memory: a resourceFieldRef to an unset limit reports these. */
   readonly nodeCpu: string;
   readonly nodeMemory: string;
+  /** Where local-path volumes live on this node (`<kubelet root>/storage`). */
+  readonly storageDir?: string;
 }
 
 /** One file of an atomic-writer volume: a relative path, its bytes, its permission bits. */
@@ -39,7 +50,17 @@ export const HOST_PATH_TYPES: readonly HostPathType[] = ['', 'DirectoryOrCreate'
 export type VolumeSetup =
   | { readonly name: string; readonly kind: 'payload'; readonly plugin: 'configmap' | 'secret' | 'downward-api' | 'projected'; readonly files: readonly PayloadFile[] }
   | { readonly name: string; readonly kind: 'emptyDir'; readonly medium: '' | 'Memory'; readonly sizeLimitBytes?: number; readonly sizeLimit?: string }
-  | { readonly name: string; readonly kind: 'hostPath'; readonly path: string; readonly type: HostPathType };
+  | {
+      readonly name: string;
+      readonly kind: 'hostPath';
+      readonly path: string;
+      readonly type: HostPathType;
+      /** A claim's volume mounted read-only (persistentVolumeClaim.readOnly). */
+      readonly readOnly?: boolean;
+      /** The claim (`namespace/name`) and volume it comes from, for a persistentVolumeClaim volume. */
+      readonly claim?: string;
+      readonly persistentVolume?: string;
+    };
 
 export type VolumePlan =
   | { readonly ok: true; readonly volumes: readonly VolumeSetup[] }
@@ -277,6 +298,38 @@ function checkPayload(files: readonly PayloadFile[]): void {
   }
 }
 
+/**
+ * A persistentVolumeClaim volume: the bound volume's directory (Kubernetes' messages for a claim
+ * that is missing or not bound, for a volume that is missing).
+ */
+function claimVolume(ns: string, name: string, src: Obj, sources: VolumeSources, facts: VolumeFacts): VolumeSetup {
+  const claimName = String(src.claimName ?? '');
+  const claim = sources.claim?.(ns, claimName);
+  if (!claim) throw new MountError(`error processing PVC ${ns}/${claimName}: failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`);
+  const volumeName = claim.spec?.volumeName;
+  if (!volumeName || claim.status?.phase !== 'Bound') throw new MountError(`error processing PVC ${ns}/${claimName}: PVC is not bound`);
+  const pv = sources.volume?.(volumeName);
+  if (!pv) throw new MountError(`error processing PVC ${ns}/${claimName}: failed to fetch PV ${volumeName} from API server: persistentvolumes "${volumeName}" not found`);
+  if (pv.spec?.claimRef?.uid !== claim.metadata.uid) throw new MountError(`error processing PVC ${ns}/${claimName}: PV ${volumeName} is not bound to this claim`);
+  if (Array.isArray(pv.spec?.mountOptions) && pv.spec.mountOptions.length) throw new MountError(`persistent volume ${volumeName}: mountOptions are not supported by this kubelet`);
+  if (pv.spec?.volumeMode === 'Block') throw new MountError(`persistent volume ${volumeName}: raw block volumes (volumeMode Block) are not supported by this kubelet`);
+  const readOnly = src.readOnly === true;
+  const from = { claim: `${ns}/${claimName}`, persistentVolume: volumeName, ...(readOnly ? { readOnly } : {}) };
+  if (isLocalPathVolume(pv)) {
+    const dir = localPathDirName(pv);
+    if (!dir || !facts.storageDir) throw new MountError(`local-path volume ${volumeName} has no usable path on this node`);
+    return { name, kind: 'hostPath', path: `${facts.storageDir}/${dir}`, type: 'DirectoryOrCreate', ...from };
+  }
+  if (pv.spec?.hostPath?.path) {
+    const type = String(pv.spec.hostPath.type ?? '') as HostPathType;
+    if (!HOST_PATH_TYPES.includes(type)) throw new MountError(`hostPath type "${type}" is not supported`);
+    return { name, kind: 'hostPath', path: pv.spec.hostPath.path, type, ...from };
+  }
+  if (pv.spec?.local?.path) return { name, kind: 'hostPath', path: pv.spec.local.path, type: 'Directory', ...from };
+  const kind = Object.keys(pv.spec ?? {}).find((k) => (STORAGE_SOURCES as readonly string[]).includes(k)) ?? 'unknown';
+  throw new MountError(`persistent volume ${volumeName}: ${kind} volumes are not supported by this kubelet (only hostPath and local)`);
+}
+
 /** Plan one volume (throws MountError). */
 function planVolume(pod: Pod, v: Obj & { name: string }, sources: VolumeSources, facts: VolumeFacts): VolumeSetup {
   const ns = pod.metadata.namespace ?? 'default';
@@ -308,6 +361,7 @@ function planVolume(pod: Pod, v: Obj & { name: string }, sources: VolumeSources,
     if (!HOST_PATH_TYPES.includes(type)) throw new MountError(`hostPath type "${type}" is not supported`);
     return { name, kind: 'hostPath', path, type };
   }
+  if (isObj(v.persistentVolumeClaim)) return claimVolume(ns, name, v.persistentVolumeClaim, sources, facts);
   const kind = Object.keys(v).find((k) => k !== 'name');
   if (kind && (STORAGE_SOURCES as readonly string[]).includes(kind)) {
     throw new MountError(`${kind} volumes are not supported by this kubelet: the cluster has no storage for them yet`);

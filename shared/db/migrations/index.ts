@@ -11,6 +11,9 @@ import * as pdbs from './2026_12_06_0006_pdbs.js';
 import * as crds from './2026_12_06_0007_crds.js';
 import * as ingress from './2026_12_06_0008_ingress.js';
 import * as statefulSets from './2026_12_06_0009_statefulsets.js';
+import * as rbac from './2026_12_06_0010_rbac.js';
+import * as storage from './2026_12_06_0011_storage.js';
+import * as hpas from './2026_12_06_0012_hpas.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_22_0001_initial': initial,
@@ -24,6 +27,9 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_06_0007_crds': crds,
   '2026_12_06_0008_ingress': ingress,
   '2026_12_06_0009_statefulsets': statefulSets,
+  '2026_12_06_0010_rbac': rbac,
+  '2026_12_06_0011_storage': storage,
+  '2026_12_06_0012_hpas': hpas,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -16,6 +16,9 @@ import { cronJobStrategy, jobStrategy } from './batch.js';
 import { ingressClassStrategy, ingressStrategy } from './ingress.js';
 import { statefulSetStrategy } from './statefulset.js';
 import { crdStrategy } from './crd.js';
+import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac.js';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy, storageClassStrategy } from './storage.js';
+import { horizontalPodAutoscalerStrategy } from './hpa.js';
 
 export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   namespaceStrategy,
@@ -39,4 +42,12 @@ export const BUILT_IN_STRATEGIES: readonly KindStrategy[] = [
   ingressClassStrategy,
   statefulSetStrategy,
   crdStrategy,
+  roleStrategy,
+  clusterRoleStrategy,
+  roleBindingStrategy,
+  clusterRoleBindingStrategy,
+  persistentVolumeStrategy,
+  persistentVolumeClaimStrategy,
+  storageClassStrategy,
+  horizontalPodAutoscalerStrategy,
 ];

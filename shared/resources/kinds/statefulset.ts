@@ -8,9 +8,10 @@ import type { KindStrategy } from '../strategy.js';
 import type { StatefulSet } from '../statefulset-types.js';
 import { defaultPodSpec } from '../defaults.js';
 import { defaultStatefulSetSpec } from '../statefulset-defaults.js';
-import { refuseVolumeClaimTemplates, validateStatefulSet, validateStatefulSetStatus, validateStatefulSetUpdate } from '../statefulset-validation.js';
+import { validateClaimTemplates, validateStatefulSet, validateStatefulSetStatus, validateStatefulSetUpdate } from '../statefulset-validation.js';
 import { count, get, images, str } from '../projection.js';
 import { isPlainObject } from '../json.js';
+import { defaultPersistentVolumeClaim } from './storage.js';
 import { age } from '../../printers/duration.js';
 import { containerCells } from '../../printers/workloads.js';
 import { AGE_COLUMN, NAME_COLUMN, column, type TablePrinter } from '../../printers/types.js';
@@ -24,6 +25,14 @@ export function defaultStatefulSetObject(o: Obj): void {
   const defaulted = defaultStatefulSetSpec(spec as unknown as StatefulSet['spec']) as unknown as Obj;
   const template = defaulted.template;
   if (isPlainObject(template) && isPlainObject(template.spec)) defaultPodSpec(template.spec);
+  // The claim templates get a claim's defaults (SetDefaults_PersistentVolumeClaim): Filesystem, Pending.
+  if (Array.isArray(defaulted.volumeClaimTemplates)) {
+    for (const t of defaulted.volumeClaimTemplates as Obj[]) {
+      if (!isPlainObject(t)) continue;
+      defaultPersistentVolumeClaim(t);
+      t.status = isPlainObject(t.status) ? { phase: 'Pending', ...t.status } : { phase: 'Pending' };
+    }
+  }
   o.spec = defaulted;
 }
 
@@ -53,7 +62,7 @@ export const statefulSetStrategy: KindStrategy = {
   validate(obj, old) {
     const set = obj as StatefulSet;
     const causes = old ? validateStatefulSetUpdate(set, old as StatefulSet) : validateStatefulSet(set);
-    return [...causes, ...refuseVolumeClaimTemplates(set), ...validateStatefulSetStatus(set.status)];
+    return [...causes, ...validateClaimTemplates(set), ...validateStatefulSetStatus(set.status)];
   },
   printer: statefulSetPrinter,
   projection: {
