@@ -18,6 +18,7 @@ import { portFromEnv, type HealthServer } from '../../shared/http/health-server.
 import { electionRole, electorFor, type LeaderElectionOptions, type LeaderElector, type LostReason } from '../../shared/leaderelection/index.js';
 import type { RunningController } from '../../shared/informer/index.js';
 import { CONTROLLERS } from './controllers.js';
+import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS } from './nodelifecycle/evaluate.js';
 import { hpaConfigFromEnv, type HpaControllerConfig } from './hpa/config.js';
 
 /** The Lease the controller-managers elect their leader on (in kube-system). */
@@ -34,7 +35,7 @@ export interface ControllerOptions {
   readonly workers: number;
   /** Injectable clock for the controllers' pure logic. */
   readonly now: () => Date;
-  /** nodelifecycle: a node with no heartbeat (Lease renewal or Ready heartbeat) this long is Unknown (default 40 s). */
+  /** nodelifecycle: a node with no heartbeat (Lease renewal or Ready heartbeat) this long is Unknown (default 50 s, as Kubernetes 1.32). */
   readonly nodeMonitorGracePeriodMs?: number;
   /** nodelifecycle: tolerationSeconds of the default not-ready/unreachable NoExecute tolerations (default 300). */
   readonly defaultTolerationSeconds?: number;
@@ -53,7 +54,7 @@ export interface ControllerManagerOptions {
   readonly port?: number;
   readonly host?: string;
   readonly now?: () => Date;
-  /** See ControllerOptions; unset: NODE_MONITOR_GRACE_PERIOD (seconds) from `env`, else 40 s. */
+  /** See ControllerOptions; unset: NODE_MONITOR_GRACE_PERIOD (seconds) from `env`, else 50 s. */
   readonly nodeMonitorGracePeriodMs?: number;
   /** See ControllerOptions; unset: DEFAULT_TOLERATION_SECONDS from `env`, else 300. */
   readonly defaultTolerationSeconds?: number;
@@ -132,7 +133,7 @@ export async function startControllerManager(
   const copts: ControllerOptions = {
     workers: opts.workers ?? 4,
     now: opts.now ?? (() => new Date()),
-    nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? fromEnv.nodeMonitorGracePeriodMs ?? 40_000,
+    nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? fromEnv.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS,
     defaultTolerationSeconds: opts.defaultTolerationSeconds ?? fromEnv.defaultTolerationSeconds ?? 300,
     ...(opts.clusterCA ? { clusterCA: opts.clusterCA } : {}),
     hpa: { ...hpaConfigFromEnv(opts.env ?? process.env), ...opts.hpa },

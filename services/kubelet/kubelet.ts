@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { EventRecorder } from '../../shared/client/index.js';
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../../shared/errors.js';
-import { runController, WorkQueue, splitKey, type ControllerHandle, type Informer } from '../../shared/informer/index.js';
+import { runController, WorkQueue, splitKey, withoutManagedFields, type ControllerHandle, type Informer } from '../../shared/informer/index.js';
 import type { Logger } from '../../shared/log.js';
 import { parseMilli, parseQuantity } from '../../shared/resources/quantity.js';
 import type { ConfigMap, Container, Lease, Node, Pod, Secret, Service } from '../../shared/resources/types.js';
@@ -96,6 +96,10 @@ export class Kubelet {
   private controller: ControllerHandle | undefined;
   private timers: NodeJS.Timeout[] = [];
   private fingerprints = new Map<string, string>();
+  /**
+   * The Lease and Node as last written, without managedFields (thousands of nodes in a fake pool
+   * kept kilobytes each of them): an update that leaves managedFields out keeps the stored ones.
+   */
   private lease: Lease | undefined;
   private stopped = false;
   private relisting = false;
@@ -211,7 +215,7 @@ export class Kubelet {
         }
         const status = nodeStatus(facts, node.status, this.now());
         node = await nodes.updateStatus({ ...node, status });
-        this.node = node;
+        this.node = withoutManagedFields(node);
         break;
       } catch (e) {
         if (attempt >= 20 || !(isConflict(e) || isAlreadyExists(e) || (e instanceof ApiError && e.reason === 'ServiceUnavailable'))) throw e;
@@ -246,12 +250,12 @@ export class Kubelet {
         }
         throw e;
       }
-      this.node = node;
+      this.node = withoutManagedFields(node);
     }
     const desired = nodeStatus(this.facts(this.runtimeVersion), node.status, this.now());
     if (!statusWriteDue(node.status, desired, this.now(), this.cfg.nodeStatusReportMs)) return;
     try {
-      this.node = await nodes.updateStatus({ ...node, status: desired });
+      this.node = withoutManagedFields(await nodes.updateStatus({ ...node, status: desired }));
       this.deps.metrics.statusWrites.inc({ kind: 'node' });
     } catch (e) {
       // Changed (or deleted) since we read it: read it again on the next tick.
@@ -268,7 +272,7 @@ export class Kubelet {
     const spec = { holderIdentity: this.nodeName, leaseDurationSeconds: this.cfg.leaseDurationSeconds, renewTime: microTime(this.now()) };
     try {
       if (this.lease) {
-        this.lease = await leases.update({ ...this.lease, spec: { ...this.lease.spec, ...spec } });
+        this.lease = withoutManagedFields(await leases.update({ ...this.lease, spec: { ...this.lease.spec, ...spec } }));
         return;
       }
     } catch (e) {
@@ -277,15 +281,15 @@ export class Kubelet {
     }
     try {
       const cur = await leases.get('kube-node-lease', this.nodeName);
-      this.lease = await leases.update({ ...cur, spec: { ...cur.spec, ...spec } });
+      this.lease = withoutManagedFields(await leases.update({ ...withoutManagedFields(cur), spec: { ...cur.spec, ...spec } }));
     } catch (e) {
       if (!isNotFound(e)) throw e;
-      this.lease = await leases.create('kube-node-lease', {
+      this.lease = withoutManagedFields(await leases.create('kube-node-lease', {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
         metadata: { name: this.nodeName, namespace: 'kube-node-lease' },
         spec: { ...spec, acquireTime: spec.renewTime },
-      });
+      }));
     }
   }
 

@@ -32,6 +32,7 @@ export interface ListOptions {
    * remainingItemCount is counted up to this many items past the page, and left out beyond
    * (Kubernetes allows it to be absent or an estimate): counting every remaining row made each
    * page of a 150,000-pod list cost a scan of the rest of the table. Default REMAINING_COUNT_MAX.
+   * Never counted with label or field selectors (kube-apiserver leaves it out then).
    */
   readonly remainingCountMax?: number;
   readonly continueToken?: string;
@@ -44,7 +45,7 @@ export interface ListResult {
   readonly remainingItemCount?: number;
 }
 
-interface Row {
+export interface Row {
   last_seq: number | null;
   remaining: number | null;
   namespace: string | null;
@@ -75,7 +76,8 @@ export async function listObjectsJson(db: Kysely<Database>, info: ResourceInfo, 
   return { ...r, items: r.items as string[] };
 }
 
-async function listRows(db: Kysely<Database>, info: ResourceInfo, opts: ListOptions, asText: boolean): Promise<Omit<ListResult, 'items'> & { items: unknown[] }> {
+/** The one statement a list runs (exported for bench:list-sql's EXPLAIN). */
+export function listSql(info: ResourceInfo, opts: ListOptions, asText: boolean): RawBuilder<Row> {
   const table = info.table;
   if (!isObjectTable(table)) throw new ApiError('InternalError', `no projection table for ${info.plural}`);
   const token = opts.continueToken ? decodeContinue(opts.continueToken) : undefined;
@@ -93,13 +95,19 @@ async function listRows(db: Kysely<Database>, info: ResourceInfo, opts: ListOpti
   const countMax = opts.remainingCountMax ?? REMAINING_COUNT_MAX;
   const countUpTo = (limit ?? 0) + countMax;
 
-  const query = limit
+  // remainingItemCount only for a list without selectors, as kube-apiserver (a count of what
+  // follows in the key range; with a selector it would count what doesn't match, so it is left out,
+  // and so is the scan it cost). Counted along the primary key, as the page is read.
+  const counted = !opts.labels?.length && !opts.fields?.length;
+  const rest = counted
+    ? sql`(select count(*) from (select 1 from ${t} where ${filter} and ${after} order by namespace, name limit ${countUpTo + 1}) upto)`
+    : sql`null::int8`;
+  return limit
     ? sql<Row>`
       with cp as (select last_seq from checkpoint where id = 1),
-      page as (select namespace, name, ${object} from ${t} where ${filter} and ${after} order by namespace, name limit ${limit + 1}),
-      rest as (select count(*) as remaining from (select 1 from ${t} where ${filter} and ${after} limit ${countUpTo + 1}) upto)
-      select cp.last_seq, rest.remaining, page.namespace, page.name, page.object
-      from cp cross join rest left join page on true
+      page as (select namespace, name, ${object} from ${t} where ${filter} and ${after} order by namespace, name limit ${limit + 1})
+      select cp.last_seq, ${rest} as remaining, page.namespace, page.name, page.object
+      from cp left join page on true
       order by page.namespace, page.name`
     : sql<Row>`
       with cp as (select last_seq from checkpoint where id = 1),
@@ -107,6 +115,13 @@ async function listRows(db: Kysely<Database>, info: ResourceInfo, opts: ListOpti
       select cp.last_seq, null::int8 as remaining, page.namespace, page.name, page.object
       from cp left join page on true
       order by page.namespace, page.name`;
+}
+
+async function listRows(db: Kysely<Database>, info: ResourceInfo, opts: ListOptions, asText: boolean): Promise<Omit<ListResult, 'items'> & { items: unknown[] }> {
+  const token = opts.continueToken ? decodeContinue(opts.continueToken) : undefined;
+  const limit = opts.limit !== undefined && opts.limit > 0 ? Math.floor(opts.limit) : undefined;
+  const countUpTo = (limit ?? 0) + (opts.remainingCountMax ?? REMAINING_COUNT_MAX);
+  const query = listSql(info, opts, asText);
 
   const { rows } = await reachableDb(query.execute(db));
   const first = rows[0];
@@ -121,7 +136,7 @@ async function listRows(db: Kysely<Database>, info: ResourceInfo, opts: ListOpti
       items: items.map((r) => r.object),
       resourceVersion,
       continueToken: encodeContinue({ rv: resourceVersion, ns: last.namespace, name: last.name }),
-      ...((first.remaining ?? 0) <= countUpTo ? { remainingItemCount: Math.max(0, (first.remaining ?? 0) - limit) } : {}),
+      ...(first.remaining !== null && first.remaining <= countUpTo ? { remainingItemCount: Math.max(0, first.remaining - limit) } : {}),
     };
   }
   return { items: page.map((r) => r.object), resourceVersion };

@@ -20,6 +20,7 @@ import { coalesceWrites } from './coalesce-writes.js';
 import { parseResourceSubject, resourceSubject, type ParsedSubject } from './subjects.js';
 import { classifyMessage, EVENT_SCHEMA_VERSION, PoisonMessageError } from './classify.js';
 import { resumeFromCount, resumeFromState } from './compaction.js';
+import { RecentWrites } from './recent-writes.js';
 
 
 /** What one message on the stream holds. resourceVersion is not in the body: it is the sequence. */
@@ -56,6 +57,11 @@ export interface EventLogOptions {
   /** Messages kept per subject; the newest is always kept. */
   readonly historyPerObject: number;
   readonly name?: string;
+  /**
+   * Bytes of this process' own newest writes kept per subject (RecentWrites), so an update naming
+   * the sequence it read needs no read of the stream; default 32 MiB, 0 keeps none.
+   */
+  readonly recentWriteBytes?: number;
 }
 
 const enc = new TextEncoder();
@@ -93,6 +99,7 @@ export class EventLog {
   readonly stream: string;
   readonly root: string;
   private up = true;
+  private readonly recent!: RecentWrites;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -102,10 +109,15 @@ export class EventLog {
   ) {
     this.stream = streamName(opts.prefix);
     this.root = opts.prefix;
+    this.recent = new RecentWrites(opts.recentWriteBytes ?? 32 * 1024 * 1024);
     void (async () => {
       for await (const s of nc.status()) {
         if (s.type === 'disconnect' || s.type === 'reconnecting' || s.type === 'staleConnection') this.up = false;
-        else if (s.type === 'reconnect') this.up = true;
+        else if (s.type === 'reconnect') {
+          // The server may have been a new one (its stream recreated): trust nothing cached.
+          this.recent.clear();
+          this.up = true;
+        }
       }
     })().catch(() => undefined);
   }
@@ -191,6 +203,22 @@ export class EventLog {
     return reachable(this.jsm.direct.getMessage(this.stream, { last_by_subj: subject }));
   }
 
+  /**
+   * The event at `seq` on `subject` if this process published it and it is still the newest this
+   * process wrote there (RecentWrites); undefined says only "not known here": read the stream.
+   * Whether it is still the subject's newest is for the compare-and-swap on `seq` to decide.
+   */
+  recentAt(subject: string, seq: number): StoredEvent | undefined {
+    const m = this.recent.get(subject, seq);
+    if (!m) return undefined;
+    try {
+      return toStoredEvent(this.root, { seq, subject, time: m.time, data: m.data });
+    } catch {
+      this.recent.delete(subject);
+      return undefined;
+    }
+  }
+
   /** One message by sequence, or null if it is gone (compacted) or never existed. */
   async getBySeq(seq: number): Promise<StoredEvent | null> {
     const m = await this.getRawBySeq(seq);
@@ -207,7 +235,17 @@ export class EventLog {
    * writer saw it (0: the subject must have no message). Returns the new sequence.
    */
   async append(subject: string, type: EventType, object: KObject, expectedSeq: number): Promise<number> {
-    return this.publishCas(subject, encodeEnvelope(type, object), expectedSeq);
+    const data = encodeEnvelope(type, object);
+    try {
+      const seq = await this.publishCas(subject, data, expectedSeq);
+      if (type === 'DELETED') this.recent.delete(subject);
+      else this.recent.put(subject, { seq, time: new Date(), data });
+      return seq;
+    } catch (e) {
+      // Lost the CAS or unknown outcome: what is newest there is not known here.
+      this.recent.delete(subject);
+      throw e;
+    }
   }
 
   async publishCas(subject: string, data: Uint8Array, expectedSeq: number): Promise<number> {

@@ -70,4 +70,24 @@ describe('gateway lists as JSON text', () => {
     assert.deepEqual(next.items.map((p) => p.metadata.name), ['p2', 'p3']);
     assert.equal(next.remainingItemCount, 3);
   });
+
+  it('leaves remainingItemCount out of a page with a label or field selector, as kube-apiserver does', async () => {
+    const cases: [string, string][] = [
+      ['label selector', 'labelSelector=app%3Deven'],
+      ['field selector', 'fieldSelector=metadata.namespace%3Ddefault'],
+      ['set-based label selector', 'labelSelector=app%20in%20(even,odd)'],
+    ];
+    for (const [label, q] of cases) {
+      const r = await api(s.url, 'GET', `/api/v1/namespaces/default/pods?limit=2&${q}`);
+      assert.equal(r.status, 200, label);
+      assert.equal(r.body.items.length, 2, label);
+      assert.ok(r.body.metadata.continue, `${label}: a continue token`);
+      assert.equal(r.body.metadata.remainingItemCount, undefined, label);
+      const next = await api(s.url, 'GET', `/api/v1/namespaces/default/pods?limit=2&${q}&continue=${r.body.metadata.continue}`);
+      assert.equal(next.status, 200, label);
+      assert.equal(next.body.metadata.remainingItemCount, undefined, label);
+    }
+    const plain = await api(s.url, 'GET', '/api/v1/namespaces/default/pods?limit=2');
+    assert.equal(plain.body.metadata.remainingItemCount, 5);
+  });
 });

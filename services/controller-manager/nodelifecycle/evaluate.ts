@@ -35,8 +35,8 @@ export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE };
 
 /** Where kubelets keep their heartbeat Leases. */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
-/** kube-controller-manager's --node-monitor-grace-period default. */
-export const DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS = 40_000;
+/** kube-controller-manager's --node-monitor-grace-period default: 50 s since Kubernetes 1.32 (40 s before). */
+export const DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS = 50_000;
 /** The DefaultTolerationSeconds admission plugin's default. */
 export const DEFAULT_TOLERATION_SECONDS = 300;
 
