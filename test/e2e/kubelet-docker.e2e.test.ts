@@ -304,6 +304,25 @@ describe('kubelet with the docker runtime, end to end', async () => {
     for (const name of ['secure', 'nonroot']) await eventually(`${name} gone`, async () => (await api(base, 'GET', `${NS}/pods/${name}`)).status === 404, 30_000);
   });
 
+  it('a PersistentVolumeClaim (local-path) is bind-mounted: what one pod writes, the next one reads', { skip }, async () => {
+    const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'keep' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } } };
+    assert.equal((await api(base, 'POST', `${NS}/persistentvolumeclaims`, claim)).status, 201);
+    const pod = (name: string, script: string) => ({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name },
+      spec: { restartPolicy: 'Never', volumes: [{ name: 'keep', persistentVolumeClaim: { claimName: 'keep' } }], containers: [{ name: 'c', image: TEST_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', script], volumeMounts: [{ name: 'keep', mountPath: '/keep' }] }] },
+    });
+    assert.equal((await api(base, 'POST', `${NS}/pods`, pod('writer', 'echo kept > /keep/note'))).status, 201);
+    await eventually('writer Succeeded', async () => (await getPod('writer')).status?.phase === 'Succeeded', 60_000);
+    assert.equal((await api(base, 'GET', `${NS}/persistentvolumeclaims/keep`)).body.status?.phase, 'Bound');
+    assert.equal((await api(base, 'DELETE', `${NS}/pods/writer`)).status, 200);
+    assert.equal((await api(base, 'POST', `${NS}/pods`, pod('reader', 'cat /keep/note'))).status, 201);
+    await eventually('reader Succeeded', async () => (await getPod('reader')).status?.phase === 'Succeeded', 60_000);
+    assert.equal((await api(base, 'GET', `${NS}/pods/reader/log`)).body, 'kept\n');
+    assert.equal((await api(base, 'DELETE', `${NS}/pods/reader`)).status, 200);
+    await eventually('pods gone', async () => (await api(base, 'GET', `${NS}/pods/reader`)).status === 404 && (await api(base, 'GET', `${NS}/pods/writer`)).status === 404, 30_000);
+    assert.equal((await api(base, 'DELETE', `${NS}/persistentvolumeclaims/keep`)).status, 200);
+  });
+
   it('deleting the pod stops and removes its container', { skip }, async () => {
     assert.equal((await api(base, 'DELETE', `${NS}/pods/httpd`)).status, 200);
     await eventually('pod gone', async () => (await api(base, 'GET', `${NS}/pods/httpd`)).status === 404, 30_000);
