@@ -16,6 +16,7 @@ import { clusterCAAtStart } from '../../shared/pki/index.js';
 import { ensureServingCert, servingSANs } from '../../shared/pki/index.js';
 import { parseAuthorizationMode, type AuthorizationMode } from './authz/index.js';
 import { ensureBootstrapPolicy } from './authz/bootstrap.js';
+import { ensureKubernetesService, kubernetesServiceIp } from './kubernetes-service.js';
 
 export { buildGateway, ensureSystemNamespaces } from './server.js';
 export { ObjectStore } from './store.js';
@@ -62,7 +63,7 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   // Secure mode authorizes with RBAC unless told otherwise (kube-apiserver as kubeadm runs it); plain HTTP allows all.
   const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE || (auth.secure ? 'RBAC' : undefined));
   // Secure mode: a serving certificate from the cluster CA (made on first start, kept in the data directory).
-  const https = auth.secure ? await servingTls(cfg, auth, logger) : undefined;
+  const https = auth.secure ? await servingTls(cfg, auth, logger, kubernetesServiceIp(serviceClusterIpRange)) : undefined;
   const log = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject, name: 'jetkube-gateway' });
   const db = createDb(cfg.databaseUrl, schemaName(cfg.prefix));
   await migrate(db);
@@ -92,6 +93,11 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
   logger.info({ port, prefix: cfg.prefix, stream: log.stream, tls: Boolean(https), authentication: auth.secure }, 'gateway listening');
+  // Like kube-apiserver's endpoint reconciler: the `kubernetes` Service names this gateway.
+  const ownIp = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
+  await ensureKubernetesService(store, { serviceClusterIpRange, ip: ownIp, port }).catch((e: unknown) =>
+    logger.warn({ err: e }, 'could not create or update the kubernetes Service and its Endpoints'),
+  );
   return {
     app,
     store,
@@ -112,11 +118,11 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
 }
 
 /** The serving certificate and key (from the cluster CA, covering servingSANs) and the CA that verifies client certificates. */
-async function servingTls(cfg: Config, auth: AuthConfig, logger: Logger): Promise<{ cert: string; key: string; ca: string }> {
+async function servingTls(cfg: Config, auth: AuthConfig, logger: Logger, serviceIp: string): Promise<{ cert: string; key: string; ca: string }> {
   const ca = await clusterCAAtStart(cfg.prefix, logger);
   if (!ca.keyPem) throw new Error('authentication is on but the cluster CA has no key (CLUSTER_CA_FILE holds a certificate alone): the gateway cannot make its serving certificate');
   const dataDir = pkiConfigFromEnv(process.env, cfg.prefix).dataDir;
-  const serving = await ensureServingCert(dataDir, { certPem: ca.certPem, keyPem: ca.keyPem }, servingSANs(cfg.host, auth.extraSANs));
+  const serving = await ensureServingCert(dataDir, { certPem: ca.certPem, keyPem: ca.keyPem }, servingSANs(cfg.host, [...auth.extraSANs, serviceIp]));
   logger.info({ certFile: serving.certFile }, 'serving HTTPS');
   return { cert: serving.certPem, key: serving.keyPem, ca: ca.certPem };
 }
