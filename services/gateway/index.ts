@@ -43,6 +43,8 @@ export interface GatewayOptions {
   readonly authorizationMode?: AuthorizationMode;
   /** Overrides env METRICS_RESOLUTION (seconds, default 15): how often metrics.k8s.io scrapes the kubelets at most. */
   readonly metricsResolutionMs?: number;
+  /** Overrides env DISABLE_ADMISSION_PLUGINS (a comma list; `ServiceAccount` turns ServiceAccount admission off). */
+  readonly serviceAccountAdmission?: boolean;
 }
 
 /** How often the gateway makes sure the system namespaces exist (kube-apiserver: every minute). */
@@ -60,6 +62,8 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   const resolution = process.env.METRICS_RESOLUTION ? Number(process.env.METRICS_RESOLUTION) * 1000 : undefined;
   if (resolution !== undefined && !(resolution > 0)) throw new Error(`METRICS_RESOLUTION must be a positive number of seconds, got "${process.env.METRICS_RESOLUTION}"`);
   const auth = opts.auth ?? authConfigFromEnv();
+  const disabledPlugins = (process.env.DISABLE_ADMISSION_PLUGINS ?? '').split(',').map((p) => p.trim());
+  const serviceAccountAdmission = opts.serviceAccountAdmission ?? !disabledPlugins.includes('ServiceAccount');
   // Secure mode authorizes with RBAC unless told otherwise (kube-apiserver as kubeadm runs it); plain HTTP allows all.
   const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE || (auth.secure ? 'RBAC' : undefined));
   // Secure mode: a serving certificate from the cluster CA (made on first start, kept in the data directory).
@@ -79,6 +83,7 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
     ...(https ? { https } : {}),
     authConfig: auth,
     authorizationMode,
+    serviceAccountAdmission,
   });
   await ensureSystemNamespaces(store);
   // Like kube-apiserver's RBAC post-start hook: the bootstrap roles and bindings, created or reconciled.
