@@ -465,7 +465,16 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
 async function admitPodServiceAccount(store: ObjectStore, ns: string, obj: KObject): Promise<KObject> {
   const pod = { ...obj, metadata: { ...obj.metadata, namespace: obj.metadata?.namespace || ns } } as unknown as Pod;
   if (!pod.spec) return obj; // validation refuses it
-  const sa = await store.getLive(resourceByPlural('serviceaccounts')!, ns, podServiceAccountName(pod));
+  const saName = podServiceAccountName(pod);
+  // Like the plugin's live lookup: `default` is made by the ServiceAccount controller right after
+  // its namespace, so it is looked up 10 times, 100-200 ms apart, before the pod is refused.
+  const attempts = saName === 'default' ? 10 : 1;
+  const pause = 100 + Math.floor(Math.random() * 100);
+  let sa: Awaited<ReturnType<ObjectStore['getLive']>>;
+  for (let i = 0; i < attempts && !sa; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, pause));
+    sa = await store.getLive(resourceByPlural('serviceaccounts')!, ns, saName);
+  }
   const v = admitServiceAccount(pod, sa?.object as ServiceAccount | undefined, randomSuffix());
   if (!v.ok) throw new ApiError('Forbidden', v.message, { name: pod.metadata.name ?? '', kind: 'pods' });
   return { ...(v.pod as unknown as KObject), metadata: obj.metadata };

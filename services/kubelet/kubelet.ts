@@ -605,7 +605,7 @@ export class Kubelet {
             command: (c.command ?? []).map((s) => expandVars(s, expand)),
             args: (c.args ?? []).map((s) => expandVars(s, expand)),
             // The container's own variables win over the resolver's and the service links.
-            env: { HOSTNAME: pod.metadata.name!, ...dnsEnv(dns), ...serviceEnv(pod, this.deps.services?.listByNamespace(pod.metadata.namespace ?? 'default') ?? []), ...vars },
+            env: { HOSTNAME: pod.metadata.name!, ...dnsEnv(dns), ...serviceEnv(pod, [...(this.deps.services?.listByNamespace(pod.metadata.namespace ?? 'default') ?? []), ...[this.deps.services?.getByName('default', 'kubernetes')].filter((s) => s !== undefined)]), ...vars },
             ...(c.workingDir ? { workingDir: c.workingDir } : {}),
             labels: this.labelsFor(pod, c, a.kind, a.attempt, a.backoff, podIp),
             ports: (c.ports ?? []).map((p) => ({ containerPort: p.containerPort, ...(p.hostPort ? { hostPort: p.hostPort } : {}), ...(p.protocol ? { protocol: p.protocol } : {}) })),
