@@ -102,13 +102,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   // Reads is made below; the admission only runs on requests, after it exists.
   let readsRef: Reads | undefined;
   const saAdmission = deps.serviceAccountAdmission !== false;
-  let storeRef: ObjectStore | undefined;
-  const store = new ObjectStore(log, deps.clock, namespaces, reservations, async (info, ns, obj) => {
+  const store: ObjectStore = new ObjectStore(log, deps.clock, namespaces, reservations, async (info, ns, obj) => {
     const admitted = admitPod(info, obj);
-    const withSa = saAdmission && info.kind === 'Pod' && info.group === '' ? await admitPodServiceAccount(storeRef!, ns, admitted) : admitted;
+    const withSa = saAdmission && info.kind === 'Pod' && info.group === '' ? await admitPodServiceAccount(store, ns, admitted) : admitted;
     return admitDefaultIngressClass(info, withSa, async () => (await readsRef!.consistentList(resourceByPlural('ingressclasses')!, '', {} as Query, false)).result.items as IngressClass[]);
   });
-  storeRef = store;
   const logs = new LogProxy(store);
   // CRDs: their kinds served from the stream, their status and deletion handled (crds.ts).
   const crdEvents = crdEventHandler(store, log, logger, deps.clock);
