@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayClient } from '../../shared/client/index.js';
 import type { Pod } from '../../shared/resources/types.js';
-import { TokenManager } from '../../services/kubelet/volumes/token-manager.js';
+import { refreshAtMs, TokenManager } from '../../services/kubelet/volumes/token-manager.js';
 import { planVolumes } from '../../services/kubelet/volumes/plan.js';
 import { tokenVolume } from '../../services/gateway/service-account-admission.js';
 import { api, startStack, type Stack } from '../stack.js';
@@ -21,7 +21,7 @@ describe('kubelet token manager against a real gateway', () => {
   let s: Stack;
   let client: GatewayClient;
   let pod: Pod;
-  let nowMs = Date.now();
+  let nowMs = 0;
 
   before(async () => {
     s = await startStack('ktoken');
@@ -47,6 +47,8 @@ describe('kubelet token manager against a real gateway', () => {
 
   it('fetches pod-bound tokens, plans them into the volume, refreshes at 80% of their life', async () => {
     const tokens = new TokenManager(client, () => new Date(nowMs));
+    nowMs = Date.now();
+    const issuedAt = nowMs;
     const due = await tokens.prepare(pod);
     const plan = planVolumes(pod, { configMap: () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt' }, data: { 'ca.crt': 'PEM' } }), secret: () => undefined, serviceAccountToken: (p, src) => tokens.lookup(p, src) }, { nodeCpu: '1', nodeMemory: '1Gi' });
     assert.ok(plan.ok, plan.ok ? '' : plan.message);
@@ -60,13 +62,13 @@ describe('kubelet token manager against a real gateway', () => {
     assert.deepEqual(vault.aud, ['vault']);
     assert.equal(vault.exp - vault.iat, 600);
     assert.notDeepEqual(main.aud, ['vault'], 'no audience asked: the API default');
-    // The earliest refresh is the 600 s token's: 80% of it.
-    assert.ok(due !== undefined && Math.abs(due - (nowMs + 480_000)) < 2000, `due ${due! - nowMs} ms from now`);
+    // The earliest refresh is the 600 s token's: 80% of its life, from when the kubelet got it to its expiry.
+    assert.equal(due, refreshAtMs({ issuedAtMs: issuedAt, expiresAtMs: vault.exp * 1000 }));
     const first = tokens.lookup(pod, { audience: 'vault', expirationSeconds: 600 });
-    nowMs += 470_000;
+    nowMs = due! - 1000;
     await tokens.prepare(pod);
     assert.deepEqual(tokens.lookup(pod, { audience: 'vault', expirationSeconds: 600 }), first, 'not due yet: the same token');
-    nowMs += 20_000;
+    nowMs = due!;
     // The gateway signs with its own clock: wait for a new second so the new token differs.
     await new Promise((r) => setTimeout(r, 1100));
     await tokens.prepare(pod);
