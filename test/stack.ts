@@ -21,7 +21,9 @@ export async function startStack(tag: string, overrides: Partial<Config> = {}, o
   const cfg = await testConfig(tag, overrides);
   const silent = createLogger('test', process.env.LOG_LEVEL || 'silent');
   let projector: { close(): Promise<void> } | undefined = await startProjector(cfg, silent);
-  const gateway = await startGateway(cfg, silent, opts);
+  // A bare control plane has no ServiceAccount controller: ServiceAccount admission is off unless
+  // a test asks (Kubernetes' integration tests run kube-apiserver with --disable-admission-plugins=ServiceAccount).
+  const gateway = await startGateway(cfg, silent, { serviceAccountAdmission: false, ...opts });
   return {
     cfg,
     url: gateway.url,

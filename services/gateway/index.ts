@@ -16,6 +16,7 @@ import { clusterCAAtStart } from '../../shared/pki/index.js';
 import { ensureServingCert, servingSANs } from '../../shared/pki/index.js';
 import { parseAuthorizationMode, type AuthorizationMode } from './authz/index.js';
 import { ensureBootstrapPolicy } from './authz/bootstrap.js';
+import { ensureKubernetesService, kubernetesServiceIp } from './kubernetes-service.js';
 
 export { buildGateway, ensureSystemNamespaces } from './server.js';
 export { ObjectStore } from './store.js';
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   readonly authorizationMode?: AuthorizationMode;
   /** Overrides env METRICS_RESOLUTION (seconds, default 15): how often metrics.k8s.io scrapes the kubelets at most. */
   readonly metricsResolutionMs?: number;
+  /** Overrides env DISABLE_ADMISSION_PLUGINS (a comma list; `ServiceAccount` turns ServiceAccount admission off). */
+  readonly serviceAccountAdmission?: boolean;
 }
 
 /** How often the gateway makes sure the system namespaces exist (kube-apiserver: every minute). */
@@ -59,10 +62,12 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   const resolution = process.env.METRICS_RESOLUTION ? Number(process.env.METRICS_RESOLUTION) * 1000 : undefined;
   if (resolution !== undefined && !(resolution > 0)) throw new Error(`METRICS_RESOLUTION must be a positive number of seconds, got "${process.env.METRICS_RESOLUTION}"`);
   const auth = opts.auth ?? authConfigFromEnv();
+  const disabledPlugins = (process.env.DISABLE_ADMISSION_PLUGINS ?? '').split(',').map((p) => p.trim());
+  const serviceAccountAdmission = opts.serviceAccountAdmission ?? !disabledPlugins.includes('ServiceAccount');
   // Secure mode authorizes with RBAC unless told otherwise (kube-apiserver as kubeadm runs it); plain HTTP allows all.
   const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE || (auth.secure ? 'RBAC' : undefined));
   // Secure mode: a serving certificate from the cluster CA (made on first start, kept in the data directory).
-  const https = auth.secure ? await servingTls(cfg, auth, logger) : undefined;
+  const https = auth.secure ? await servingTls(cfg, auth, logger, kubernetesServiceIp(serviceClusterIpRange)) : undefined;
   const log = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject, name: 'jetkube-gateway' });
   const db = createDb(cfg.databaseUrl, schemaName(cfg.prefix));
   await migrate(db);
@@ -78,6 +83,7 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
     ...(https ? { https } : {}),
     authConfig: auth,
     authorizationMode,
+    serviceAccountAdmission,
   });
   await ensureSystemNamespaces(store);
   // Like kube-apiserver's RBAC post-start hook: the bootstrap roles and bindings, created or reconciled.
@@ -92,6 +98,11 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
   logger.info({ port, prefix: cfg.prefix, stream: log.stream, tls: Boolean(https), authentication: auth.secure }, 'gateway listening');
+  // Like kube-apiserver's endpoint reconciler: the `kubernetes` Service names this gateway.
+  const ownIp = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
+  await ensureKubernetesService(store, { serviceClusterIpRange, ip: ownIp, port }).catch((e: unknown) =>
+    logger.warn({ err: e }, 'could not create or update the kubernetes Service and its Endpoints'),
+  );
   return {
     app,
     store,
@@ -112,11 +123,11 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
 }
 
 /** The serving certificate and key (from the cluster CA, covering servingSANs) and the CA that verifies client certificates. */
-async function servingTls(cfg: Config, auth: AuthConfig, logger: Logger): Promise<{ cert: string; key: string; ca: string }> {
+async function servingTls(cfg: Config, auth: AuthConfig, logger: Logger, serviceIp: string): Promise<{ cert: string; key: string; ca: string }> {
   const ca = await clusterCAAtStart(cfg.prefix, logger);
   if (!ca.keyPem) throw new Error('authentication is on but the cluster CA has no key (CLUSTER_CA_FILE holds a certificate alone): the gateway cannot make its serving certificate');
   const dataDir = pkiConfigFromEnv(process.env, cfg.prefix).dataDir;
-  const serving = await ensureServingCert(dataDir, { certPem: ca.certPem, keyPem: ca.keyPem }, servingSANs(cfg.host, auth.extraSANs));
+  const serving = await ensureServingCert(dataDir, { certPem: ca.certPem, keyPem: ca.keyPem }, servingSANs(cfg.host, [...auth.extraSANs, serviceIp]));
   logger.info({ certFile: serving.certFile }, 'serving HTTPS');
   return { cert: serving.certPem, key: serving.keyPem, ca: ca.certPem };
 }

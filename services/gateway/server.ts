@@ -10,6 +10,7 @@ import type { Logger } from '../../shared/log.js';
 import type { EventLog } from '../../shared/eventlog/index.js';
 import { ApiError, badRequest, isApiError, isAlreadyExists } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
+import type { Pod, ServiceAccount } from '../../shared/resources/types.js';
 import { apiVersionOf, resourceByPlural, type ResourceInfo } from '../../shared/resources/registry.js';
 import { strategyFor } from '../../shared/resources/strategy.js';
 import { readCheckpoint, type Database } from '../../shared/db/index.js';
@@ -44,6 +45,7 @@ import { CrdWatch } from '../../shared/crd-watch.js';
 import { crdEventHandler } from './crds.js';
 import type { PodDisruptionBudget } from '../../shared/resources/pdb.js';
 import { admitPod } from './pod-admission.js';
+import { admitServiceAccount, podServiceAccountName, randomSuffix } from './service-account-admission.js';
 import { admitDefaultIngressClass } from './ingress-admission.js';
 import type { IngressClass } from '../../shared/resources/ingress.js';
 import { registerHistoryRoutes } from './history/api.js';
@@ -85,6 +87,8 @@ export interface GatewayDeps {
   readonly authorizationMode?: AuthorizationMode;
   /** metrics.k8s.io: scrape the kubelets at most this often (default 15 s). */
   readonly metricsResolutionMs?: number;
+  /** ServiceAccount admission (default on; DISABLE_ADMISSION_PLUGINS=ServiceAccount turns it off): service-account-admission.ts. */
+  readonly serviceAccountAdmission?: boolean;
 }
 
 export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; store: ObjectStore; tracker: CheckpointTracker }> {
@@ -97,9 +101,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const reservations = new ReservationSet([new NodePodCidrs(allocator, podRange), new ServiceAllocations(allocator, serviceRange)]);
   // Reads is made below; the admission only runs on requests, after it exists.
   let readsRef: Reads | undefined;
-  const store = new ObjectStore(log, deps.clock, namespaces, reservations, (info, _ns, obj) =>
-    admitDefaultIngressClass(info, admitPod(info, obj), async () => (await readsRef!.consistentList(resourceByPlural('ingressclasses')!, '', {} as Query, false)).result.items as IngressClass[]),
-  );
+  const saAdmission = deps.serviceAccountAdmission !== false;
+  const store: ObjectStore = new ObjectStore(log, deps.clock, namespaces, reservations, async (info, ns, obj) => {
+    const admitted = admitPod(info, obj);
+    const withSa = saAdmission && info.kind === 'Pod' && info.group === '' ? await admitPodServiceAccount(store, ns, admitted) : admitted;
+    return admitDefaultIngressClass(info, withSa, async () => (await readsRef!.consistentList(resourceByPlural('ingressclasses')!, '', {} as Query, false)).result.items as IngressClass[]);
+  });
   const logs = new LogProxy(store);
   // CRDs: their kinds served from the stream, their status and deletion handled (crds.ts).
   const crdEvents = crdEventHandler(store, log, logger, deps.clock);
@@ -450,6 +457,25 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   execs.attach(app.server, [portForwards]);
   await app.ready();
   return { app, store, tracker };
+}
+
+/** ServiceAccount admission's I/O: the pod's ServiceAccount read live from the stream, then the pure decision. */
+async function admitPodServiceAccount(store: ObjectStore, ns: string, obj: KObject): Promise<KObject> {
+  const pod = { ...obj, metadata: { ...obj.metadata, namespace: obj.metadata?.namespace || ns } } as unknown as Pod;
+  if (!pod.spec) return obj; // validation refuses it
+  const saName = podServiceAccountName(pod);
+  // Like the plugin's live lookup: `default` is made by the ServiceAccount controller right after
+  // its namespace, so it is looked up 10 times, 100-200 ms apart, before the pod is refused.
+  const attempts = saName === 'default' ? 10 : 1;
+  const pause = 100 + Math.floor(Math.random() * 100);
+  let sa: Awaited<ReturnType<ObjectStore['getLive']>>;
+  for (let i = 0; i < attempts && !sa; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, pause));
+    sa = await store.getLive(resourceByPlural('serviceaccounts')!, ns, saName);
+  }
+  const v = admitServiceAccount(pod, sa?.object as ServiceAccount | undefined, randomSuffix());
+  if (!v.ok) throw new ApiError('Forbidden', v.message, { name: pod.metadata.name ?? '', kind: 'pods' });
+  return { ...(v.pod as unknown as KObject), metadata: obj.metadata };
 }
 
 /** Create the namespaces every cluster has. Idempotent. */

@@ -226,12 +226,19 @@ const envName = (s: string): string => s.toUpperCase().replace(/-/g, '_');
  * (the first port), `<NAME>_SERVICE_PORT_<PORTNAME>` per named port, and the Docker-link variables
  * `<NAME>_PORT=tcp://ip:port` and `<NAME>_PORT_<port>_<PROTO>{,_PROTO,_PORT,_ADDR}`. Headless
  * services and services without ports give none. The container's own variables win over these.
+ * The `kubernetes` Service in `default` is always linked (KUBERNETES_SERVICE_HOST/PORT), in every
+ * namespace and with service links off, as the kubelet does.
  */
 export function serviceEnv(pod: Pod, services: readonly Service[]): Record<string, string> {
-  if (pod.spec.enableServiceLinks === false) return {};
   const ns = pod.metadata.namespace ?? 'default';
+  const links = pod.spec.enableServiceLinks !== false;
   const env: Record<string, string> = {};
-  const mine = services.filter((s) => (s.metadata.namespace ?? 'default') === ns).sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  // The `kubernetes` Service of `default` always (even with service links off), as the kubelet does for its master services.
+  const master = (s: Service) => (s.metadata.namespace ?? 'default') === 'default' && s.metadata.name === 'kubernetes';
+  const byName = new Map<string, Service>();
+  for (const s of services) if (master(s)) byName.set(s.metadata.name!, s);
+  for (const s of services) if (links && (s.metadata.namespace ?? 'default') === ns && !master(s)) byName.set(s.metadata.name ?? '', s);
+  const mine = [...byName.values()].sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
   for (const svc of mine) {
     const ip = svc.spec.clusterIP;
     const ports = svc.spec.ports ?? [];

@@ -32,6 +32,7 @@ import { effectiveSecurity, runAsNonRootViolation, unsupportedSecurity, type Eff
 import { VolumeManager } from './volumes/manager.js';
 import { containerMounts } from './volumes/mounts.js';
 import { emptyDirEviction, planVolumes, type VolumeSetup } from './volumes/plan.js';
+import { TokenManager, type TokenSource } from './volumes/token-manager.js';
 import { skipWhileRunning } from './periodic.js';
 import type { PersistentVolume, PersistentVolumeClaim } from '../../shared/resources/storage-types.js';
 import { KUBELET_STORAGE_DIR } from '../../shared/storage/local-path.js';
@@ -86,6 +87,8 @@ export class Kubelet {
   private readonly recorder: EventRecorder;
   private readonly startFailures = new Map<string, Map<string, StartFailure>>();
   private readonly volumes: VolumeManager;
+  /** Pod-bound ServiceAccount tokens for projected serviceAccountToken sources (not asked for on the fake runtime). */
+  private readonly tokens: TokenManager;
   /** The uid whose volumes were set up, per pod key: a pod gone without containers still has files to remove. */
   private readonly volumeUids = new Map<string, string>();
   /** The last FailedMount event per pod (not repeated on every sync). */
@@ -115,6 +118,7 @@ export class Kubelet {
     // docker binds a Memory emptyDir's directory: the kubelet mounts a tmpfs there (shared by the
     // pod's containers, kept across their restarts); the process runtime keeps a plain directory.
     this.volumes = new VolumeManager({ memoryTmpfs: deps.runtime.name === 'docker' });
+    this.tokens = new TokenManager(deps.client, this.now);
     this.probes = new ProbeManager(deps.runtime, (key) => this.queue.add(key), { enabled: deps.runtime.name !== 'fake', log: this.log });
     this.recorder = deps.recorder ?? new EventRecorder(deps.client, { component: 'kubelet', host: cfg.nodeName, log: this.log, now: this.now });
   }
@@ -430,7 +434,14 @@ export class Kubelet {
    */
   private async setUpVolumes(key: string, pod: Pod, podIp: string): Promise<PodVolumes> {
     if (!pod.spec.volumes?.length) return { ok: true, volumes: [], dirs: new Map() };
-    const plan = planVolumes(pod, this.envSources(), { podIp, hostIp: this.cfg.nodeIp, nodeCpu: this.cfg.cpu, nodeMemory: this.cfg.memory, storageDir: this.storageDir() });
+    const fake = !this.deps.runtime.podDir;
+    if (!fake) {
+      // Tokens first (the I/O), then the pure plan; the pod is synced again when one is due (80% of its life).
+      const due = await this.tokens.prepare(pod);
+      if (due !== undefined) this.queue.addAfter(key, Math.max(1000, due - this.now().getTime()));
+    }
+    const tokenSource = fake ? () => ({ ok: true as const, token: '' }) : (p: Pod, src: TokenSource) => this.tokens.lookup(p, src);
+    const plan = planVolumes(pod, { ...this.envSources(), serviceAccountToken: tokenSource }, { podIp, hostIp: this.cfg.nodeIp, nodeCpu: this.cfg.cpu, nodeMemory: this.cfg.memory, storageDir: this.storageDir() });
     const uid = pod.metadata.uid!;
     let result: PodVolumes;
     if (!plan.ok) result = { ok: false, message: plan.message };
@@ -525,6 +536,7 @@ export class Kubelet {
   }
 
   private async removePodDir(uid: string): Promise<void> {
+    this.tokens.forget(uid);
     for (const [k, u] of this.volumeUids) if (u === uid) this.volumeUids.delete(k);
     const rt = this.deps.runtime;
     if (rt.podDir) await this.volumes.tearDown(rt.podDir(uid));
@@ -593,7 +605,7 @@ export class Kubelet {
             command: (c.command ?? []).map((s) => expandVars(s, expand)),
             args: (c.args ?? []).map((s) => expandVars(s, expand)),
             // The container's own variables win over the resolver's and the service links.
-            env: { HOSTNAME: pod.metadata.name!, ...dnsEnv(dns), ...serviceEnv(pod, this.deps.services?.listByNamespace(pod.metadata.namespace ?? 'default') ?? []), ...vars },
+            env: { HOSTNAME: pod.metadata.name!, ...dnsEnv(dns), ...serviceEnv(pod, [...(this.deps.services?.listByNamespace(pod.metadata.namespace ?? 'default') ?? []), ...[this.deps.services?.getByName('default', 'kubernetes')].filter((s) => s !== undefined)]), ...vars },
             ...(c.workingDir ? { workingDir: c.workingDir } : {}),
             labels: this.labelsFor(pod, c, a.kind, a.attempt, a.backoff, podIp),
             ports: (c.ports ?? []).map((p) => ({ containerPort: p.containerPort, ...(p.hostPort ? { hostPort: p.hostPort } : {}), ...(p.protocol ? { protocol: p.protocol } : {}) })),

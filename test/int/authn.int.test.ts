@@ -73,7 +73,7 @@ describe('gateway authentication (secure mode)', () => {
     cfg = await testConfig('authn');
     const silent = createLogger('test', process.env.LOG_LEVEL || 'silent');
     projector = await startProjector(cfg, silent);
-    gw = await startGateway(cfg, silent, { auth: authConfigFromEnv({ JETKUBE_AUTH: 'on', TOKEN_AUTH_FILE: tokenFile }), authorizationMode: 'AlwaysAllow' });
+    gw = await startGateway(cfg, silent, { auth: authConfigFromEnv({ JETKUBE_AUTH: 'on', TOKEN_AUTH_FILE: tokenFile }), authorizationMode: 'AlwaysAllow', serviceAccountAdmission: false });
   });
   after(async () => {
     await gw?.close().catch(() => undefined);

@@ -203,7 +203,7 @@ describe('gateway: pod logs through the kubelet', () => {
   });
 
   it('ends followed logs when the gateway shuts down', async () => {
-    const second = await startGateway(s.cfg, createLogger('test', 'silent'));
+    const second = await startGateway(s.cfg, createLogger('test', 'silent'), { serviceAccountAdmission: false });
     const r = await fetch(`${second.url}${NS}/pods/web/log?follow=true`);
     assert.equal(r.status, 200);
     const follow = kubelet.follow!;

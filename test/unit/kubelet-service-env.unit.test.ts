@@ -47,4 +47,17 @@ describe('kubelet service links', () => {
   it('gives nothing when the pod turns service links off', () => {
     assert.deepEqual(serviceEnv(pod('default', false), [svc('web', { clusterIP: '127.10.0.5', ports: [{ port: 80 }] })]), {});
   });
+
+  it('always links the kubernetes Service of default: other namespaces, service links off', () => {
+    const k = svc('kubernetes', { clusterIP: '127.10.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] });
+    const other = svc('kubernetes', { clusterIP: '127.10.0.9', ports: [{ port: 80 }] }, 'b');
+    for (const p of [pod('a'), pod('a', false), pod('default', false)]) {
+      const env = serviceEnv(p, [k, other, svc('web', { clusterIP: '127.10.0.5', ports: [{ port: 80 }] }, p.metadata.namespace)]);
+      assert.equal(env.KUBERNETES_SERVICE_HOST, '127.10.0.1');
+      assert.equal(env.KUBERNETES_SERVICE_PORT, '443');
+      assert.equal(env.KUBERNETES_SERVICE_PORT_HTTPS, '443');
+      assert.equal(env.KUBERNETES_PORT, 'tcp://127.10.0.1:443');
+      assert.equal(env.WEB_SERVICE_HOST, p.spec.enableServiceLinks === false ? undefined : '127.10.0.5');
+    }
+  });
 });

@@ -169,9 +169,15 @@ describe('volume planning: downwardAPI and projected', () => {
     const v: Volume = { name: 'all', projected: { sources: [{ configMap: { name: 'a' } }, { configMap: { name: 'b' } }] } };
     assert.equal(error(planVolumes(pod([v]), sources([cm('a', { k: '1' }), cm('b', { k: '2' })]), facts)), 'MountVolume.SetUp failed for volume "all" : conflicting projected path: k');
   });
-  it('projected serviceAccountToken: FailedMount (no token issuer), never a fake token', () => {
-    const v: Volume = { name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3600 } }] } };
-    assert.match(error(planVolumes(pod([v]), sources(), facts)), /^MountVolume.SetUp failed for volume "token" : serviceAccountToken projections are not supported: this cluster has no service account token issuer yet/);
+  it('projected serviceAccountToken: the token manager\'s token, its audience and expiry asked; a failed fetch or none is FailedMount, never a fake token', () => {
+    const v: Volume = { name: 'token', projected: { defaultMode: 0o644, sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3607, audience: 'vault' } }] } };
+    const asked: unknown[] = [];
+    const withToken = { ...sources(), serviceAccountToken: (_p: Pod, src: unknown) => (asked.push(src), { ok: true as const, token: 'jwt' }) };
+    assert.deepEqual(files(planVolumes(pod([v]), withToken, facts)), { token: ['jwt', '644'] });
+    assert.deepEqual(asked, [{ audience: 'vault', expirationSeconds: 3607 }]);
+    const failing = { ...sources(), serviceAccountToken: () => ({ ok: false as const, message: 'serviceaccounts "default" not found' }) };
+    assert.equal(error(planVolumes(pod([v]), failing, facts)), 'MountVolume.SetUp failed for volume "token" : failed to fetch token: serviceaccounts "default" not found');
+    assert.match(error(planVolumes(pod([v]), sources(), facts)), /^MountVolume.SetUp failed for volume "token" : failed to fetch token: /);
   });
 });
 

@@ -10,14 +10,16 @@
  * local-path provisioner made lives under this node's storage directory (`facts.storageDir`), named
  * by its path's basename. An unbound claim, or a volume of another source, is a FailedMount.
  *
- * Sources the kubelet cannot provide (nfs, csi, ephemeral, ...,
- * serviceAccountToken projections: there is no token issuer yet) are such errors too: the pod waits
+ * A serviceAccountToken projection is the token the kubelet's token manager fetched for the pod
+ * (`sources.serviceAccountToken`, token-manager.ts); a failed fetch is `failed to fetch token: ...`.
+ * Sources the kubelet cannot provide (nfs, csi, ephemeral, ...) are such errors too: the pod waits
  * in ContainerCreating with a FailedMount event, never runs without the volume.
  */
 import type { ConfigMap, Container, Pod, Secret } from '../../../shared/resources/types.js';
 import { parseQuantity, tryParseQuantity } from '../../../shared/resources/quantity.js';
 import type { PersistentVolume, PersistentVolumeClaim } from '../../../shared/resources/storage-types.js';
 import { isLocalPathVolume, localPathDirName } from '../../../shared/storage/local-path.js';
+import { DEFAULT_PROJECTED_EXPIRATION_SECONDS, type TokenLookup, type TokenSource } from './token-manager.js';
 
 export interface VolumeSources {
   configMap(namespace: string, name: string): ConfigMap | undefined;
@@ -25,6 +27,8 @@ export interface VolumeSources {
   /** PersistentVolumeClaims and PersistentVolumes (without them, claim volumes cannot be mounted). */
   claim?(namespace: string, name: string): PersistentVolumeClaim | undefined;
   volume?(name: string): PersistentVolume | undefined;
+  /** The pod-bound token for a serviceAccountToken projection (undefined: none was fetched). */
+  serviceAccountToken?(pod: Pod, src: TokenSource): TokenLookup | undefined;
 }
 
 export interface VolumeFacts {
@@ -269,9 +273,15 @@ function projectedVolume(pod: Pod, src: Obj, sources: VolumeSources, facts: Volu
     else if (isObj(s.secret)) out.push(...secretVolume(ns, s.secret, String(s.secret.name ?? ''), defaultMode, sources, true));
     else if (isObj(s.downwardAPI)) out.push(...downwardPayload(pod, items<DownwardItem>(s.downwardAPI.items) ?? [], defaultMode, facts));
     else if (isObj(s.serviceAccountToken)) {
-      throw new MountError(
-        'serviceAccountToken projections are not supported: this cluster has no service account token issuer yet (mount a Secret instead)',
-      );
+      const t = s.serviceAccountToken;
+      const src: TokenSource = {
+        audience: typeof t.audience === 'string' ? t.audience : '',
+        expirationSeconds: typeof t.expirationSeconds === 'number' ? t.expirationSeconds : DEFAULT_PROJECTED_EXPIRATION_SECONDS,
+      };
+      const got = sources.serviceAccountToken?.(pod, src);
+      if (!got) throw new MountError('failed to fetch token: the kubelet has no token for this pod yet');
+      if (!got.ok) throw new MountError(`failed to fetch token: ${got.message}`);
+      out.push({ path: String(t.path ?? ''), data: Buffer.from(got.token, 'utf8'), mode: defaultMode });
     } else if (isObj(s.clusterTrustBundle)) {
       throw new MountError('clusterTrustBundle projections are not supported by this kubelet');
     } else throw new MountError(`projected source ${Object.keys(s).join(',') || '{}'} is not supported by this kubelet`);
