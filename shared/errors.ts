@@ -10,6 +10,7 @@ export type StatusReason =
   | 'Conflict'
   | 'Invalid'
   | 'Gone'
+  | 'Expired'
   | 'MethodNotAllowed'
   | 'UnsupportedMediaType'
   | 'RequestEntityTooLarge'
@@ -67,6 +68,7 @@ const CODES: Record<StatusReason, number> = {
   Conflict: 409,
   Invalid: 422,
   Gone: 410,
+  Expired: 410,
   MethodNotAllowed: 405,
   UnsupportedMediaType: 415,
   RequestEntityTooLarge: 413,

@@ -405,9 +405,8 @@ class HistoryApi {
       const o = (await this.store.requiredBody(r.sequence)).object;
       return { ...o, apiVersion: o.apiVersion || apiVersionOf(info), kind: o.kind || info.kind };
     }
-    if (await this.store.unknownBefore(info.kind, namespace, seq)) throw goneBefore(seq);
     const { labels, fields } = this.d.reads.selectors(info, q);
-    const items = await listExact(this.d.db, this.d.log, info, { ...(namespace ? { namespace } : {}), seq, labels, fields });
+    const items = await listExact(this.d.db, this.d.log, info, { ...(namespace ? { namespace } : {}), seq, labels, fields }, () => goneBefore(seq));
     return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(seq) }, items };
   }
 }

@@ -124,18 +124,6 @@ export class HistoryStore {
     return r.rows[0] ? toRow(r.rows[0]) : null;
   }
 
-  /** True if some object of the kind has a mirrored history that starts after `seq` with something other than its creation. */
-  async unknownBefore(kind: string, namespace: string | undefined, seq: number): Promise<boolean> {
-    const r = await reachableDb(
-      sql<{ n: number }>`select count(*)::int as n from (
-          select distinct on (namespace, name) sequence, type from events
-          where kind = ${kind} ${namespace !== undefined ? sql`and namespace = ${namespace}` : sql``}
-          order by namespace, name, sequence) f
-        where f.type <> 'ADDED' and f.sequence > ${seq}`.execute(this.db),
-    );
-    return (r.rows[0]?.n ?? 0) > 0;
-  }
-
   /** The revision just before `seq` of the same object (null if none). */
   async revisionBefore(row: RevisionRow): Promise<RevisionRow | null> {
     return row.sequence > 1 ? this.revisionAt(row.kind, row.namespace, row.name, row.sequence - 1) : null;
