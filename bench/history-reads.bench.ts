@@ -7,12 +7,12 @@
  * Two workloads: the 61 revisions of one hot object, and 1,000 scattered sequences of 1,000
  * objects (what one page of changes with diffs reads). nats-server 2.9 has no batched direct get.
  *
- *   npm run build && node dist/bench/history-reads.bench.js   (BENCH_SAMPLES=100)
+ *   npm run bench:history-reads   (BENCH_SAMPLES=100)
  */
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../shared/config.js';
 import { EventLog, encodeEnvelope } from '../shared/eventlog/index.js';
-import { readSubjectSeqs } from '../shared/eventlog/subject-range.js';
+import type { MsgHdrs } from '@nats-io/transport-node';
 import type { KObject } from '../shared/resources/meta.js';
 import { dropPrefix } from '../test/harness.js';
 import { median, percentile, printTable } from './report.js';
@@ -27,6 +27,50 @@ const cm = (i: number, v: number): KObject => ({
   metadata: { name: `cfg-${i}`, namespace: `ns-${i % 20}`, uid: `u-${i}` },
   data: { version: String(v), 'settings.yaml': 'padding: x\n'.repeat(80) },
 });
+
+/**
+ * One object's revisions in one pass: an ordered consumer filtered on its subject, from the oldest
+ * sequence wanted to the newest (the subject's newest message is always kept, so the loop ends).
+ */
+const READ_TIMEOUT_MS = 10_000;
+
+interface RangeMsg {
+  readonly seq: number;
+  readonly subject: string;
+  readonly time: Date;
+  readonly data: Uint8Array;
+  readonly header: MsgHdrs | undefined;
+}
+
+/** The messages of `subject` whose sequences are in `seqs` (those still held), keyed by sequence. */
+async function readSubjectSeqs(log: EventLog, subject: string, seqs: readonly number[]): Promise<Map<number, RangeMsg>> {
+  const out = new Map<number, RangeMsg>();
+  if (seqs.length === 0) return out;
+  const want = new Set(seqs);
+  const from = Math.min(...seqs);
+  const to = Math.max(...seqs);
+  const consumer = await log.js.consumers.get(log.stream, { filter_subjects: subject, opt_start_seq: from });
+  const messages = await consumer.consume({ max_messages: Math.min(1024, Math.max(16, seqs.length)) });
+  // The subject's newest message is always kept, so the loop ends on it at the latest; a stream
+  // that lost it (dropped under us) must not hang the reader.
+  let timedOut = false;
+  const watchdog = setTimeout(() => {
+    timedOut = true;
+    void messages.close().catch(() => undefined);
+  }, READ_TIMEOUT_MS);
+  try {
+    for await (const m of messages) {
+      if (m.seq > to) break;
+      if (want.has(m.seq)) out.set(m.seq, { seq: m.seq, subject: m.subject, time: m.time, data: m.data, header: m.headers });
+      if (m.seq === to || m.info.pending === 0) break;
+    }
+  } finally {
+    clearTimeout(watchdog);
+    await messages.close().catch(() => undefined);
+  }
+  if (timedOut) throw new Error(`reading ${subject} from ${from} to ${to}: no end after ${READ_TIMEOUT_MS} ms`);
+  return out;
+}
 
 async function directGets(log: EventLog, seqs: readonly number[], concurrency: number): Promise<number> {
   let next = 0;
