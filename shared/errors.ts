@@ -10,6 +10,7 @@ export type StatusReason =
   | 'Conflict'
   | 'Invalid'
   | 'Gone'
+  | 'Expired'
   | 'MethodNotAllowed'
   | 'UnsupportedMediaType'
   | 'RequestEntityTooLarge'
@@ -67,6 +68,7 @@ const CODES: Record<StatusReason, number> = {
   Conflict: 409,
   Invalid: 422,
   Gone: 410,
+  Expired: 410,
   MethodNotAllowed: 405,
   UnsupportedMediaType: 415,
   RequestEntityTooLarge: 413,
@@ -112,7 +114,8 @@ export function isApiError(e: unknown): e is ApiError {
 export const isConflict = (e: unknown): e is ApiError => isApiError(e) && e.reason === 'Conflict';
 export const isNotFound = (e: unknown): e is ApiError => isApiError(e) && e.reason === 'NotFound';
 export const isAlreadyExists = (e: unknown): e is ApiError => isApiError(e) && e.reason === 'AlreadyExists';
-export const isGone = (e: unknown): e is ApiError => isApiError(e) && e.reason === 'Gone';
+/** 410: Gone (a watch or read below the compaction watermark) or Expired (a list at a compacted revision). */
+export const isGone = (e: unknown): e is ApiError => isApiError(e) && (e.reason === 'Gone' || e.reason === 'Expired');
 
 /** A kind name in messages, as Kubernetes prints it: `pods "web"`, `deployments.apps "web"`. */
 export function qualifiedResource(plural: string, group: string): string {

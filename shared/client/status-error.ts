@@ -8,6 +8,7 @@ const REASONS: ReadonlySet<string> = new Set<StatusReason>([
   'Conflict',
   'Invalid',
   'Gone',
+  'Expired',
   'MethodNotAllowed',
   'UnsupportedMediaType',
   'RequestEntityTooLarge',

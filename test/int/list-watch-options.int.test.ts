@@ -97,7 +97,7 @@ describe('list and watch options', () => {
     assert.ok(Number(now.body.metadata.resourceVersion) >= Number(later.body.metadata.resourceVersion));
   });
 
-  it('Exact at a sequence whose state was compacted away: 410 Gone', async () => {
+  it('Exact at a sequence whose state was compacted away: 410 Expired, as kube-apiserver answers', async () => {
     const first = await call('POST', CM, configMap('churn', { n: '0' }));
     const at = first.body.metadata.resourceVersion as string;
     for (let i = 1; i <= 4; i++) {
@@ -105,6 +105,7 @@ describe('list and watch options', () => {
     }
     const r = await call('GET', `${CM}?resourceVersion=${at}&resourceVersionMatch=Exact`);
     assert.equal(r.status, 410);
-    assert.equal(r.body.reason, 'Gone');
+    assert.equal(r.body.reason, 'Expired');
+    assert.equal(r.body.message, 'The resourceVersion for the provided list is too old.');
   });
 });

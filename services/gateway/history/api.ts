@@ -227,8 +227,11 @@ class HistoryApi {
     if (!info) this.guardKinds(page, ns, guard);
     const withObjects = q.objects === undefined || isTrue(q.objects);
     const seqs = page.map((r) => r.sequence);
-    const bodies = withObjects ? await this.store.bodies(seqs) : new Map<number, RevisionBody | null>();
-    const summaries = withObjects ? await this.summaries(page, bodies) : new Map<number, string>();
+    // The page's bodies and its predecessors' rows are read at once (neither needs the other).
+    const [bodies, prev] = withObjects
+      ? await Promise.all([this.store.bodies(seqs), this.store.previousOf(page.filter((r) => r.type === 'MODIFIED'))])
+      : [new Map<number, RevisionBody | null>(), new Map<number, RevisionRow | null>()];
+    const summaries = withObjects ? await this.summaries(page, bodies, prev) : new Map<number, string>();
     const items = page.map((r) => {
       const b = bodies.get(r.sequence);
       return revisionResource(r, {
@@ -242,10 +245,13 @@ class HistoryApi {
   }
 
   /** Each revision's one-line summary against the object's previous revision (read for the first of each object on the page). */
-  private async summaries(page: readonly RevisionRow[], bodies: Map<number, RevisionBody | null>): Promise<Map<number, string>> {
-    // Against each revision's true predecessor (a filtered page may skip some): found in one
-    // statement, its body taken from the page when there, else read.
-    const prev = await this.store.previousOf(page.filter((r) => r.type === 'MODIFIED'));
+  private async summaries(
+    page: readonly RevisionRow[],
+    bodies: Map<number, RevisionBody | null>,
+    prev: Map<number, RevisionRow | null>,
+  ): Promise<Map<number, string>> {
+    // Against each revision's true predecessor (a filtered page may skip some; `prev`, found in one
+    // statement by the caller): its body taken from the page when there, else read.
     const missing = [...prev.values()].flatMap((p) => (p && p.type !== 'DELETED' && !bodies.has(p.sequence) ? [p.sequence] : []));
     const extra = await this.store.bodies(missing);
     const out = new Map<number, string>();
@@ -405,9 +411,8 @@ class HistoryApi {
       const o = (await this.store.requiredBody(r.sequence)).object;
       return { ...o, apiVersion: o.apiVersion || apiVersionOf(info), kind: o.kind || info.kind };
     }
-    if (await this.store.unknownBefore(info.kind, namespace, seq)) throw goneBefore(seq);
     const { labels, fields } = this.d.reads.selectors(info, q);
-    const items = await listExact(this.d.db, this.d.log, info, { ...(namespace ? { namespace } : {}), seq, labels, fields });
+    const items = await listExact(this.d.db, this.d.log, info, { ...(namespace ? { namespace } : {}), seq, labels, fields }, () => goneBefore(seq));
     return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(seq) }, items };
   }
 }
