@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AUTHOR_HEADERS, actingAuthor, authorHeaders, authorOf, type Author } from '../../shared/eventlog/author.js';
 import { AUTHOR_HEADERS as HISTORY_HEADERS } from '../../services/gateway/history/author.js';
+import { authorColumn, historyTable, type RevisionItem } from '../../services/jkctl/history.js';
 import { auditId, currentAuthor, GATEWAY_AUTHOR, requestAuthor, runAs } from '../../services/gateway/write-context.js';
 
 const admin = { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
@@ -117,5 +118,36 @@ describe('the author of a write', () => {
     for (const bad of [undefined, '', 'x'.repeat(200), 'a\nb', 'a,b']) {
       assert.match(auditId(bad), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, String(bad));
     }
+  });
+});
+
+describe('jkctl history: the AUTHOR column', () => {
+  const cases: Array<[string, Author | undefined, string]> = [
+    ['the user', { user: 'alice', groups: ['dev'] }, 'alice'],
+    ['whom the user impersonated, and via whom', { user: 'system:admin', impersonatedUser: 'bob' }, 'bob (via system:admin)'],
+    ['an event without author headers', undefined, '<unknown>'],
+  ];
+  for (const [name, a, want] of cases) it(name, () => assert.equal(authorColumn(a), want));
+
+  const rev = (sequence: number, author?: Author): RevisionItem => ({
+    sequence,
+    time: '2026-12-06T18:00:00.123456Z',
+    type: sequence === 1 ? 'ADDED' : 'MODIFIED',
+    summary: sequence === 1 ? 'created' : 'data.v 1→2',
+    involvedObject: { kind: 'ConfigMap', namespace: 'default', name: 'cm' },
+    ...(author ? { author } : {}),
+  });
+
+  it('a table with AUTHOR between TYPE and CHANGE', () => {
+    const lines = historyTable([rev(1, { user: 'alice' }), rev(2, { user: 'system:admin', impersonatedUser: 'bob' })]).trimEnd().split('\n');
+    assert.deepEqual(lines.map((l) => l.split(/\s{2,}/)), [
+      ['SEQ', 'TIME', 'TYPE', 'AUTHOR', 'CHANGE'],
+      ['1', '2026-12-06T18:00:00Z', 'ADDED', 'alice', 'created'],
+      ['2', '2026-12-06T18:00:00Z', 'MODIFIED', 'bob (via system:admin)', 'data.v 1→2'],
+    ]);
+  });
+
+  it('no AUTHOR column when no revision names one (a log written before authors)', () => {
+    assert.match(historyTable([rev(1), rev(2)]).split('\n')[0]!, /^SEQ\s+TIME\s+TYPE\s+CHANGE$/);
   });
 });

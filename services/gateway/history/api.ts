@@ -231,8 +231,11 @@ class HistoryApi {
     const summaries = withObjects ? await this.summaries(page, bodies) : new Map<number, string>();
     const items = page.map((r) => {
       const b = bodies.get(r.sequence);
+      // The author from the message's headers, else as the events mirror recorded it (a compacted body).
+      const author = b?.author ?? r.author;
       return revisionResource(r, {
-        ...(b ? { object: b.object, ...(b.author ? { author: b.author } : {}) } : {}),
+        ...(b ? { object: b.object } : {}),
+        ...(author ? { author } : {}),
         ...(withObjects && !b ? { compacted: true } : {}),
         ...(summaries.has(r.sequence) ? { summary: summaries.get(r.sequence)! } : {}),
       });
