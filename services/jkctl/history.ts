@@ -9,7 +9,7 @@
 import YAML from 'yaml';
 import type { KObject } from '../../shared/resources/meta.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
-import { actingAuthor, type Author } from '../../shared/eventlog/author.js';
+import { actingAuthor, authorLabel, type Author } from '../../shared/eventlog/author.js';
 import { parsePoint } from '../../shared/history/points.js';
 import type { Ctx } from './context.js';
 import { UsageError } from './errors.js';
@@ -79,23 +79,13 @@ export interface ChangeItem {
 /** `2026-12-06T18:00:00.123456Z` → `2026-12-06T18:00:00Z`. */
 const secondsOf = (t: string) => t.replace(/\.\d+Z$/, 'Z');
 
-/**
- * Who a revision names as its author: the user, or whom they impersonated with the user after
- * `via` (`bob (via admin)`); `<unknown>` for an event published without author headers.
- */
-export function authorColumn(a: Author | undefined): string {
-  const acting = actingAuthor(a);
-  if (!acting) return '<unknown>';
-  return a?.impersonatedUser && a.user ? `${acting} (via ${a.user})` : acting;
-}
-
 /** The revision table: SEQ TIME TYPE AUTHOR CHANGE (AUTHOR only when some revision names one). */
 export function historyTable(items: readonly RevisionItem[]): string {
   const withAuthor = items.some((r) => actingAuthor(r.author));
   const lines = [['SEQ', 'TIME', 'TYPE', ...(withAuthor ? ['AUTHOR'] : []), 'CHANGE'].join('\t')];
   for (const r of items) {
     const change = r.summary ?? (r.compacted ? '(compacted)' : '');
-    lines.push([String(r.sequence), secondsOf(r.time), r.type, ...(withAuthor ? [authorColumn(r.author)] : []), change].join('\t'));
+    lines.push([String(r.sequence), secondsOf(r.time), r.type, ...(withAuthor ? [authorLabel(r.author)] : []), change].join('\t'));
   }
   return getTabWriter().format(`${lines.join('\n')}\n`);
 }

@@ -87,3 +87,13 @@ export function authorOf(h: Headers | undefined): Author | undefined {
 export function actingAuthor(a: Author | undefined): string | undefined {
   return a?.impersonatedUser ?? a?.user;
 }
+
+/**
+ * One word for a table: the user, or whom they impersonated with the user after `via`
+ * (`bob (via admin)`); `<unknown>` for an event published without author headers.
+ */
+export function authorLabel(a: Author | undefined): string {
+  const acting = actingAuthor(a);
+  if (!acting) return '<unknown>';
+  return a?.impersonatedUser && a.user ? `${acting} (via ${a.user})` : acting;
+}

@@ -56,4 +56,12 @@ describe('jkctl history names the author of each change', { skip: KUBECTL_SKIP }
     for (const a of authors) assert.match(a.requestId, /^[0-9a-f-]{36}$/);
     assert.equal(new Set(authors.map((a: { requestId: string }) => a.requestId)).size, 3, 'one request id per request');
   });
+
+  it('kubectl get revisions -o wide has the AUTHOR column too', async () => {
+    const out = await kubectl({}, 'get', 'revisions', '--field-selector', 'involvedObject.kind=ConfigMap,involvedObject.name=settings', '-o', 'wide');
+    const lines = out.trimEnd().split('\n');
+    assert.match(lines[0]!, /^NAME\s+TYPE\s+OBJECT\s+CHANGE\s+TIME\s+AUTHOR$/);
+    assert.match(lines[1]!, /\sADDED\s.*\salice \(via system:admin\)$/);
+    assert.match(lines[2]!, /\sMODIFIED\s.*\sbob \(via system:admin\)$/);
+  });
 });

@@ -5,9 +5,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AUTHOR_HEADERS, actingAuthor, authorHeaders, authorOf, type Author } from '../../shared/eventlog/author.js';
+import { AUTHOR_HEADERS, actingAuthor, authorHeaders, authorLabel, authorOf, type Author } from '../../shared/eventlog/author.js';
 import { AUTHOR_HEADERS as HISTORY_HEADERS } from '../../services/gateway/history/author.js';
-import { authorColumn, historyTable, type RevisionItem } from '../../services/jkctl/history.js';
+import { historyTable, type RevisionItem } from '../../services/jkctl/history.js';
 import { auditId, currentAuthor, GATEWAY_AUTHOR, requestAuthor, runAs } from '../../services/gateway/write-context.js';
 
 const admin = { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
@@ -127,7 +127,7 @@ describe('jkctl history: the AUTHOR column', () => {
     ['whom the user impersonated, and via whom', { user: 'system:admin', impersonatedUser: 'bob' }, 'bob (via system:admin)'],
     ['an event without author headers', undefined, '<unknown>'],
   ];
-  for (const [name, a, want] of cases) it(name, () => assert.equal(authorColumn(a), want));
+  for (const [name, a, want] of cases) it(name, () => assert.equal(authorLabel(a), want));
 
   const rev = (sequence: number, author?: Author): RevisionItem => ({
     sequence,
