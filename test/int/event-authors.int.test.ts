@@ -160,6 +160,12 @@ describe('event authors (secure gateway)', () => {
     assert.equal(own.request_id, null);
   });
 
+  it('every answer has an Audit-Id, a 401 too', async () => {
+    const r = await call('GET', CMS);
+    assert.equal(r.status, 401);
+    assert.match(r.auditId ?? '', /^[0-9a-f-]{36}$/);
+  });
+
   it("the history API's revisions carry the author", async () => {
     const r = await call('GET', '/apis/history.jetkube.io/v1/namespaces/default/revisions?kind=cm&name=cm1', { token: 'token-alice' });
     assert.equal(r.status, 200, JSON.stringify(r.body));
