@@ -22,7 +22,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('events_user_name_idx').ifExists().execute();
-  let t = db.schema.alterTable('events') as unknown as { dropColumn(c: string): typeof t; execute(): Promise<void> };
-  for (const c of ['user_name', 'user_groups', 'user_uid', 'impersonated_user', 'impersonated_groups', 'field_manager', 'user_agent', 'request_id']) t = t.dropColumn(c);
-  await t.execute();
+  await db.schema
+    .alterTable('events')
+    .dropColumn('user_name')
+    .dropColumn('user_groups')
+    .dropColumn('user_uid')
+    .dropColumn('impersonated_user')
+    .dropColumn('impersonated_groups')
+    .dropColumn('field_manager')
+    .dropColumn('user_agent')
+    .dropColumn('request_id')
+    .execute();
 }
