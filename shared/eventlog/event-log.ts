@@ -93,7 +93,7 @@ export function toStoredEvent(root: string, m: { seq: number; subject: string; t
 }
 
 /** An author as NATS message headers (none when it names nothing). */
-function toMsgHdrs(a: Author): MsgHdrs | undefined {
+export function authorMsgHeaders(a: Author): MsgHdrs | undefined {
   const pairs = authorHeaders(a);
   if (!pairs.length) return undefined;
   const h = natsHeaders();
@@ -248,7 +248,7 @@ export class EventLog {
   async append(subject: string, type: EventType, object: KObject, expectedSeq: number, author?: Author): Promise<number> {
     const data = encodeEnvelope(type, object);
     try {
-      const seq = await this.publishCas(subject, data, expectedSeq, author ? toMsgHdrs(author) : undefined);
+      const seq = await this.publishCas(subject, data, expectedSeq, author ? authorMsgHeaders(author) : undefined);
       if (type === 'DELETED') this.recent.delete(subject);
       else this.recent.put(subject, { seq, time: new Date(), data });
       return seq;

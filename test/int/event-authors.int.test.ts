@@ -19,7 +19,7 @@ import { dropPrefix, testConfig } from '../harness.js';
 import { eventually } from '../wait.js';
 import { ensureClusterCA, issueCertificate } from '../../shared/pki/index.js';
 import { authConfigFromEnv } from '../../shared/auth/authn/index.js';
-import { EventLog, authorOf } from '../../shared/eventlog/index.js';
+import { EventLog, allocSubject, authorOf } from '../../shared/eventlog/index.js';
 import { schemaName, type Config } from '../../shared/config.js';
 
 const CMS = '/api/v1/namespaces/default/configmaps';
@@ -158,6 +158,20 @@ describe('event authors (secure gateway)', () => {
     assert.equal(own.user_name, 'system:apiserver');
     assert.deepEqual(own.user_groups, ['system:masters']);
     assert.equal(own.request_id, null);
+  });
+
+  it("a reservation (a Service's cluster IP) carries its author too", async () => {
+    const r = await call('POST', '/api/v1/namespaces/default/services', { token: 'token-alice', body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc' }, spec: { ports: [{ port: 80 }] } } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const ip = r.body.spec.clusterIP as string;
+    const el = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: 10, recentWriteBytes: 0 });
+    try {
+      const m = await el.getLastRaw(allocSubject(cfg.prefix, 'clusterips', ip));
+      assert.ok(m, 'the cluster IP reservation');
+      assert.equal(authorOf(m.header)?.user, 'alice');
+    } finally {
+      await el.close();
+    }
   });
 
   it('every answer has an Audit-Id, a 401 too', async () => {
