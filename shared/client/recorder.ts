@@ -1,12 +1,16 @@
 /**
  * A bounded, fire-and-forget Event sink (client-go's broadcaster): callers never wait for an Event
  * write, at most `concurrency` are in flight, and when more than `maxQueued` wait the newest are
- * dropped and counted instead of slowing the controller down.
+ * dropped and counted instead of slowing the controller down. Events go through client-go's
+ * correlator first (event-correlator.ts): a repeated event bumps the count of the one already
+ * written, similar ones are combined, and an object's event spam is dropped.
  */
 import type { KObject } from '../resources/meta.js';
 import type { Logger } from '../log.js';
 import type { GatewayClient } from './gateway-client.js';
 import { buildEvent, type EventKind } from './events.js';
+import { EventCorrelator } from './event-correlator.js';
+import { isNotFound } from '../errors.js';
 
 export interface EventRecorderOptions {
   readonly component: string;
@@ -23,11 +27,16 @@ export class EventRecorder {
   private idle: (() => void)[] = [];
   dropped = 0;
   failed = 0;
+  /** Events the spam filter dropped. */
+  filtered = 0;
+  private readonly correlator: EventCorrelator;
 
   constructor(
     private readonly client: GatewayClient,
     private readonly opts: EventRecorderOptions,
-  ) {}
+  ) {
+    this.correlator = new EventCorrelator(opts.now);
+  }
 
   /** `host` (the reporting node) overrides the option's: one recorder serves a pool of fake kubelets. */
   record(obj: KObject, type: EventKind, reason: string, message: string, host: string | undefined = this.opts.host): void {
@@ -36,7 +45,25 @@ export class EventRecorder {
       return;
     }
     const ev = buildEvent(obj, type, reason, message, this.opts.component, (this.opts.now ?? (() => new Date()))(), host);
-    this.queue.push(() => this.client.events.create(ev.metadata.namespace, ev));
+    const c = this.correlator.correlate(ev);
+    if (c.action === 'drop') {
+      this.filtered++;
+      return;
+    }
+    if (c.action === 'create') this.queue.push(() => this.client.events.create(c.event.metadata.namespace, c.event));
+    else {
+      this.queue.push(async () => {
+        try {
+          return await this.client.events.patch(c.namespace, c.name, c.patch, 'merge');
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+          // Gone meanwhile (expired or deleted): written afresh, as client-go does.
+          this.correlator.forget(c.event);
+          const fresh = buildEvent(obj, type, reason, c.event.message ?? message, this.opts.component, (this.opts.now ?? (() => new Date()))(), host);
+          return this.client.events.create(fresh.metadata.namespace, fresh);
+        }
+      });
+    }
     this.pump();
   }
 

@@ -6,10 +6,10 @@
  * Creation is race-safe across processes: a file is written under a unique name and linked into
  * place (link fails when another process was first; its file wins and is read back).
  */
-import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCertificate } from './ca.js';
+import { writeTemp } from './store.js';
 import { certificateSANs, issueCertificate, type CertRequest, type IssuedCert, type SigningCA } from './issue.js';
 
 export const SERVING_CERT_FILE = 'serving.crt';
@@ -21,14 +21,7 @@ const RENEW_BEFORE_MS = 30 * 86_400_000;
 
 /** Write `data` to `file` unless it exists; answers what is in `file` afterwards. */
 export async function writeOnce(file: string, data: string, mode: number): Promise<string> {
-  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const fh = await open(tmp, 'wx', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  const tmp = await writeTemp(file, data, mode);
   try {
     await link(tmp, file);
     return data;

@@ -106,6 +106,17 @@ async function readPair(certFile: string, keyFile: string): Promise<{ certPem: s
 
 /** Write to a unique temporary name (exclusive, with its final mode), fsync, rename over `file`. */
 async function writeAtomic(file: string, data: string, mode: number): Promise<void> {
+  const tmp = await writeTemp(file, data, mode);
+  try {
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** `data` in a new file next to `file` (exclusive, with its final mode, fsynced): its path. */
+export async function writeTemp(file: string, data: string, mode: number): Promise<string> {
   const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const fh = await open(tmp, 'wx', mode);
   try {
@@ -114,10 +125,5 @@ async function writeAtomic(file: string, data: string, mode: number): Promise<vo
   } finally {
     await fh.close();
   }
-  try {
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  return tmp;
 }

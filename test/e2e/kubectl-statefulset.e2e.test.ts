@@ -126,22 +126,22 @@ describe('kubectl and StatefulSets against `jetkube up --runtime fake`', { skip:
     assert.match(await ok('rollout', 'history', 'sts/store'), /\n3\s+<none>\n4\s+<none>\n/);
   });
 
-  it('volumeClaimTemplates are refused with 422, not ignored', async () => {
+  it('volumeClaimTemplates: one claim per pod, <template>-<set>-<ordinal>, bound by the local-path provisioner', async () => {
     const file = join(suite.dir, 'claims.yaml');
     await writeFile(
       file,
-      'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    spec: {containers: [{name: a, image: busybox}]}\n  volumeClaimTemplates:\n  - metadata: {name: data}\n    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n',
+      'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    spec: {containers: [{name: a, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}]}\n  volumeClaimTemplates:\n  - metadata: {name: data}\n    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n',
     );
-    const r = await kubectl('apply', '-f', file);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /The StatefulSet "db" is invalid: spec\.volumeClaimTemplates: Forbidden: persistent volume claims are not supported yet/);
+    assert.equal(await ok('apply', '-f', file), 'statefulset.apps/db created\n');
+    await eventually('data-db-0 Bound', async () => (await ok('get', 'pvc', 'data-db-0', '-o', 'jsonpath={.status.phase}')) === 'Bound' || undefined, 60_000);
+    assert.equal(await ok('delete', 'sts', 'db'), 'statefulset.apps "db" deleted\n');
   });
 
   it('delete: the garbage collector takes the pods and revisions', async () => {
     assert.equal(await ok('delete', 'sts', 'store'), 'statefulset.apps "store" deleted\n');
     await eventually('pods and revisions gone', async () => {
       const pods = await ok('get', 'pods', '-l', 'app=store', '-o', 'name');
-      const revs = await ok('get', 'controllerrevisions', '-o', 'name');
+      const revs = await ok('get', 'controllerrevisions', '-l', 'app=store', '-o', 'name');
       return pods.trim() === '' && revs.trim() === '' ? true : undefined;
     }, 60_000);
   });

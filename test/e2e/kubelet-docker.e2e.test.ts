@@ -64,6 +64,8 @@ describe('kubelet with the docker runtime, end to end', async () => {
     cfg = await testConfig('kdocker', { port: await testPort() });
     base = `http://127.0.0.1:${cfg.port}`;
     kubeletPort = await freePort();
+    // metrics.k8s.io scrapes the kubelet every 2 s here (default 15 s), for a shorter `kubectl top` step.
+    process.env.METRICS_RESOLUTION = '2';
     up = await startJetkube(['up', '--nodes', '0'], cfg, `${base}/readyz`);
     kubelet = await startKubelet();
   });
@@ -127,6 +129,41 @@ describe('kubelet with the docker runtime, end to end', async () => {
     const t = await run('script', ['-qefc', `stty cols 97 rows 29; kubectl --server ${base} exec -it httpd -- ${inner}`, '/dev/null'], env);
     assert.equal(t.code, 0, t.stdout + t.stderr);
     assert.match(t.stdout, /29 97\r?\n/);
+  });
+
+  it('kubectl port-forward reaches the container through the engine; kubectl top shows its usage from the engine\'s stats', { skip: skip ?? KUBECTL_SKIP }, async () => {
+    const env = { ...process.env, KUBECONFIG: '/dev/null', HOME: tmpdir() };
+    const local = await freePort();
+    const pf = spawn('kubectl', ['--server', base, 'port-forward', 'pod/httpd', `${local}:8080`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      pf.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      pf.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      await eventually('Forwarding from', async () => out.includes(`Forwarding from 127.0.0.1:${local} -> 8080`), 30_000);
+      assert.equal((await (await fetch(`http://127.0.0.1:${local}/`)).text()).trim(), 'httpd', out);
+    } finally {
+      pf.kill('SIGTERM');
+    }
+    const top = await eventually('kubectl top pod httpd', async () => {
+      const r = await run('kubectl', ['--server', base, 'top', 'pod', 'httpd', '--containers'], env);
+      return r.code === 0 && /^httpd\s+web\s+\d+m\s+\d+Mi/m.test(r.stdout) && r.stdout;
+    }, 60_000, 1000);
+    assert.match(top, /^POD\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+  });
+
+  it('kubectl attach -i sends stdin to a stdinOnce container through the engine', { skip: skip ?? KUBECTL_SKIP }, async () => {
+    const env = { ...process.env, KUBECONFIG: '/dev/null', HOME: tmpdir() };
+    const r = await api(base, 'POST', `${NS}/pods`, {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'echoer' },
+      spec: { restartPolicy: 'Never', containers: [{ name: 'e', image: TEST_IMAGE, imagePullPolicy: 'Never', stdin: true, stdinOnce: true, command: ['sh', '-c', 'read line; echo "got $line"'] }] },
+    });
+    assert.equal(r.status, 201);
+    await eventually('echoer running', async () => (await getPod('echoer')).status?.phase === 'Running', 30_000);
+    const a = await run('kubectl', ['--server', base, '--request-timeout=30s', 'attach', '-i', 'echoer'], env, 'hello\n');
+    assert.match(a.stdout, /got hello/, a.stderr);
+    await eventually('echoer Succeeded', async () => (await getPod('echoer')).status?.phase === 'Succeeded', 30_000);
+    assert.equal((await api(base, 'DELETE', `${NS}/pods/echoer`)).status, 200);
+    await eventually('echoer gone', async () => (await api(base, 'GET', `${NS}/pods/echoer`)).status === 404, 30_000);
   });
 
   it('a killed container is restarted with restartCount 1', { skip }, async () => {
@@ -265,6 +302,25 @@ describe('kubelet with the docker runtime, end to end', async () => {
     assert.equal(waiting.message, `container has runAsNonRoot and image will run as root (pod: "nonroot_default(${uid})", container: c)`);
     for (const name of ['secure', 'nonroot']) await api(base, 'DELETE', `${NS}/pods/${name}`);
     for (const name of ['secure', 'nonroot']) await eventually(`${name} gone`, async () => (await api(base, 'GET', `${NS}/pods/${name}`)).status === 404, 30_000);
+  });
+
+  it('a PersistentVolumeClaim (local-path) is bind-mounted: what one pod writes, the next one reads', { skip }, async () => {
+    const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'keep' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } } };
+    assert.equal((await api(base, 'POST', `${NS}/persistentvolumeclaims`, claim)).status, 201);
+    const pod = (name: string, script: string) => ({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name },
+      spec: { restartPolicy: 'Never', volumes: [{ name: 'keep', persistentVolumeClaim: { claimName: 'keep' } }], containers: [{ name: 'c', image: TEST_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', script], volumeMounts: [{ name: 'keep', mountPath: '/keep' }] }] },
+    });
+    assert.equal((await api(base, 'POST', `${NS}/pods`, pod('writer', 'echo kept > /keep/note'))).status, 201);
+    await eventually('writer Succeeded', async () => (await getPod('writer')).status?.phase === 'Succeeded', 60_000);
+    assert.equal((await api(base, 'GET', `${NS}/persistentvolumeclaims/keep`)).body.status?.phase, 'Bound');
+    assert.equal((await api(base, 'DELETE', `${NS}/pods/writer`)).status, 200);
+    assert.equal((await api(base, 'POST', `${NS}/pods`, pod('reader', 'cat /keep/note'))).status, 201);
+    await eventually('reader Succeeded', async () => (await getPod('reader')).status?.phase === 'Succeeded', 60_000);
+    assert.equal((await api(base, 'GET', `${NS}/pods/reader/log`)).body, 'kept\n');
+    assert.equal((await api(base, 'DELETE', `${NS}/pods/reader`)).status, 200);
+    await eventually('pods gone', async () => (await api(base, 'GET', `${NS}/pods/reader`)).status === 404 && (await api(base, 'GET', `${NS}/pods/writer`)).status === 404, 30_000);
+    assert.equal((await api(base, 'DELETE', `${NS}/persistentvolumeclaims/keep`)).status, 200);
   });
 
   it('deleting the pod stops and removes its container', { skip }, async () => {

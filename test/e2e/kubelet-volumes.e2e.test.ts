@@ -240,13 +240,13 @@ describe('kubelet volumes with the process runtime, end to end', () => {
     assert.equal((await api(base, 'DELETE', `${NS}/pods/hog`)).status, 200);
   });
 
-  it('volumes the kubelet cannot provide fail clearly: a PVC (FailedMount) and a readOnly emptyDir (CreateContainerConfigError)', async () => {
+  it('volumes the kubelet cannot provide fail clearly: a missing PVC (FailedMount) and a readOnly emptyDir (CreateContainerConfigError)', async () => {
     await pod('claimer', {
       containers: [{ name: 'c', image: 'busybox', command: ['sleep', '100'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
       volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
     });
     const ev = await eventually('FailedMount', async () => (await events('claimer')).find((e) => e.reason === 'FailedMount'), 60_000);
-    assert.equal(ev.message, 'MountVolume.SetUp failed for volume "data" : persistentVolumeClaim volumes are not supported by this kubelet: the cluster has no storage for them yet');
+    assert.equal(ev.message, 'MountVolume.SetUp failed for volume "data" : error processing PVC default/data: failed to fetch PVC from API server: persistentvolumeclaims "data" not found');
     await pod('rodir', {
       containers: [{ name: 'c', image: 'busybox', command: ['sleep', '100'], volumeMounts: [{ name: 'd', mountPath: '/d', readOnly: true }] }],
       volumes: [{ name: 'd', emptyDir: {} }],

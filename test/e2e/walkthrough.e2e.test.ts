@@ -3,7 +3,8 @@
  * --runtime process`, then jkctl (the compiled binary) and plain HTTP: apply examples/web.yaml,
  * watch the rollout, curl the service by cluster IP and node port, kill a pod and see it replaced,
  * roll to v2 and back, query the projections with SQL, replay the log and build a point-in-time
- * schema; run the stateful example (a claim per pod, data kept across the pod's replacement). Also:
+ * schema; run the stateful example (a claim per pod, data kept across the pod's replacement) and
+ * the CPU-hungry one (`kubectl top`, the HPA scaling it up). Also:
  * every file in examples/ applies cleanly and what it makes reaches Ready.
  */
 import { after, before, describe, it } from 'node:test';
@@ -45,7 +46,8 @@ describe('the README walkthrough, without Docker', () => {
   let clusterIP: string;
 
   before(async () => {
-    c = await startProcessCluster('walk');
+    // metrics and the HPA on a shorter period than their defaults (15 s), for a shorter test.
+    c = await startProcessCluster('walk', 2, { METRICS_RESOLUTION: '5', HPA_SYNC_PERIOD: '5' });
     env = { ...envFor(c.cfg), GATEWAY_URL: c.base };
   });
   after(async () => c?.close());
@@ -162,6 +164,27 @@ describe('the README walkthrough, without Docker', () => {
     }, 90_000, 500);
     const after = (await api(c.base, 'GET', `${NS}/pods/counter-0`)).body;
     assert.equal(after.spec.nodeName, before.spec.nodeName, 'kept on the node that holds its volume');
+    if (!KUBECTL_SKIP) {
+      await eventually('counter-0 Running', async () => (await api(c.base, 'GET', `${NS}/pods/counter-0`)).body.status?.phase === 'Running', 60_000, 300);
+      const r = await run('kubectl', ['--server', c.base, 'exec', 'counter-0', '--', 'cat', 'data/starts'], { ...process.env, KUBECONFIG: '/dev/null' });
+      assert.equal(r.stdout.trim(), '2', r.stderr);
+    }
+  });
+
+  it('examples/cpu-hungry.yaml: kubectl top shows the pod burning cpu, and the HPA scales the Deployment up', { skip: KUBECTL_SKIP }, async () => {
+    const kubectl = (...args: string[]) => run('kubectl', ['--server', c.base, ...args], { ...process.env, KUBECONFIG: '/dev/null' });
+    const applied = await kubectl('apply', '-f', `${EXAMPLES}cpu-hungry.yaml`);
+    assert.equal(applied.code, 0, applied.stderr);
+    const top = await eventually('kubectl top pods lists cpu-hungry with its usage', async () => {
+      const r = await kubectl('top', 'pods', '-l', 'app=cpu-hungry');
+      return r.code === 0 && /^cpu-hungry-\S+\s+[1-9]\d*m\s+\d+Mi/m.test(r.stdout) && r.stdout;
+    }, 120_000, 1000);
+    assert.match(top, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+    await eventually('the HPA scaled cpu-hungry above 1', async () => {
+      const r = await kubectl('get', 'hpa', 'cpu-hungry', '-o', 'jsonpath={.status.desiredReplicas}');
+      return Number(r.stdout) > 1;
+    }, 120_000, 1000);
+    assert.equal((await kubectl('delete', '-f', `${EXAMPLES}cpu-hungry.yaml`)).code, 0);
   });
 
   it('applies every file in examples/ and everything it makes becomes Ready', async () => {

@@ -14,21 +14,13 @@ import { labelCondition } from '../../../shared/db/selectors-sql.js';
 import type { EventType, KObject } from '../../../shared/resources/meta.js';
 import type { Requirement } from '../../../shared/resources/selector-types.js';
 import { authorOf, type Author } from './author.js';
+import type { MirrorRow, authorColumns } from '../../../shared/db/plan.js';
 
-/** One event as the mirror records it. */
-export interface RevisionRow {
-  readonly sequence: number;
-  /** RFC 3339, microseconds, UTC. */
-  readonly time: string;
-  readonly type: EventType;
-  readonly kind: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string | null;
-  readonly generation: number | null;
-  /** The author the events mirror holds (from the message's headers); revisions() only. */
-  readonly author?: Author;
-}
+/**
+ * One event as the mirror records it (its row in the `events` table), the author columns gathered
+ * into `author` (revisions() only).
+ */
+export type RevisionRow = Omit<MirrorRow, 'labels' | 'owner_uids' | keyof ReturnType<typeof authorColumns>> & { readonly author?: Author };
 
 /** A revision's body, read from the log. */
 export interface RevisionBody {

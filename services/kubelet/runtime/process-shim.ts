@@ -73,6 +73,10 @@ function main(dir: string): void {
     if (finished) return;
     finished = true;
     writeState(dir, { state: 'exited', shimPid: process.pid, ...s, finishedAt: rfc3339(Date.now()) });
+    // A stdin container's FIFO may have an open() for reading pending in libuv's thread pool (it
+    // waits for a writer), and process.exit waits for that thread at shutdown: forever. The state
+    // is on disk (written synchronously, as is the log): end without the shutdown.
+    if (cfg.stdin) process.kill(process.pid, 'SIGKILL');
     process.exit(0);
   };
   const own = cfg.argv[cfg.wrap?.length ?? 0];
