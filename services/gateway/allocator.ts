@@ -23,7 +23,8 @@
  * value is taken again by CAS on the marker.
  */
 import { isCasError, type EventLog, type StoredEvent } from '../../shared/eventlog/index.js';
-import { allocSubject } from '../../shared/eventlog/index.js';
+import { allocSubject, authorMsgHeaders } from '../../shared/eventlog/index.js';
+import { currentAuthor } from './write-context.js';
 import { resourceByKind } from '../../shared/resources/registry.js';
 
 /** The object a reservation belongs to. */
@@ -155,7 +156,7 @@ export class Allocator {
       if (uid !== undefined && holder.uid !== uid) return false;
       let marker: number;
       try {
-        marker = await this.log.publishCas(subject, RELEASED, m.seq);
+        marker = await this.log.publishCas(subject, RELEASED, m.seq, authorMsgHeaders(currentAuthor()));
       } catch (e) {
         if (!isCasError(e)) throw e;
         continue; // it changed under us: look again
@@ -179,7 +180,7 @@ export class Allocator {
         expected = cur;
       }
       try {
-        await this.log.publishCas(subject, body, expected);
+        await this.log.publishCas(subject, body, expected, authorMsgHeaders(currentAuthor()));
         return true;
       } catch (e) {
         if (!isCasError(e)) throw e; // lost a race: read what won, and decide again

@@ -53,7 +53,8 @@ import { authConfigFromEnv, type AuthConfig } from '../../shared/auth/authn/inde
 import { pkiConfigFromEnv } from '../../shared/config.js';
 import { authenticateRequest, gatewayAuthn, installAuthentication, type GatewayAuthn } from './authn.js';
 import { registerAuthenticationApi } from './authn-api.js';
-import { alwaysAllow, escalationAdmission, installAuthorization, InformerPolicyCache, rbacAuthorizer, upgradeGate, type AuthorizationMode } from './authz/index.js';
+import { actingUser, alwaysAllow, escalationAdmission, installAuthorization, InformerPolicyCache, rbacAuthorizer, upgradeGate, userOf, type AuthorizationMode } from './authz/index.js';
+import { AUDIT_ID_HEADER, auditId, requestAuthor, runAs } from './write-context.js';
 import { MetricsApi, metricsApiGroup, metricsApiResourceList } from './metrics-api.js';
 import { METRICS_GROUP, METRICS_VERSION } from '../../shared/metrics/types.js';
 import { hpaResponseToV1, hpaV1ToV2 } from '../../shared/resources/hpa-v1.js';
@@ -166,7 +167,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     routerOptions: { querystringParser: rawQuery },
     frameworkErrors: (err, req, reply) => sendError(err, req, reply),
     clientErrorHandler: onClientError,
+    // The request id is the audit id: the client's Audit-ID header if it sent one, else a UUID.
+    genReqId: (req) => auditId(req.headers['audit-id']),
   }) as unknown as FastifyInstance;
+
+  // ---- the request's audit id (kube-apiserver's Audit-Id response header), on every answer.
+  app.addHook('onRequest', async (req, reply) => {
+    void reply.header(AUDIT_ID_HEADER, String(req.id));
+  });
 
   // ---- who: request.user on every request, first (authn.ts); a missing or bad credential is 401.
   installAuthentication(app, authn, logger.child({ component: 'authn' }));
@@ -294,8 +302,16 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/apis/*', handler });
 
   // ---- the resource verbs.
+  // Every write a request makes carries its author (write-context.ts): who, as whom, with which
+  // field manager and user agent, in which request (its Audit-Id).
   async function serve(req: FastifyRequest, reply: FastifyReply, t: Target): Promise<unknown> {
     const q = parseQuery(req.query as RawQuery);
+    const ua = req.headers['user-agent'];
+    const author = requestAuthor({ requester: userOf(req), acting: actingUser(req), fieldManager: q.fieldManager, userAgent: ua, requestId: String(req.id) });
+    return runAs(author, () => serveAs(req, reply, t, q));
+  }
+
+  async function serveAs(req: FastifyRequest, reply: FastifyReply, t: Target, q: Query): Promise<unknown> {
     checkTarget(t);
     const { info, namespace: ns, name, subresource: sub } = t;
     // A second version served by conversion (autoscaling/v1 HPAs): bodies in, objects out.

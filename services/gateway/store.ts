@@ -29,6 +29,7 @@ import { applyObject, isApplyError } from '../../shared/apply/index.js';
 import { patchSchemaForKind } from '../../shared/patch/patch-schema.js';
 import type { NamespaceCache } from './namespaces.js';
 import type { Reservations } from './reservations.js';
+import { currentAuthor } from './write-context.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -114,7 +115,7 @@ export class ObjectStore {
       if (attempt === 0) warnings.push(...(strategyFor(info.kind).warningsOnCreate?.(final) ?? []));
       opts.admit?.(final);
       if (holds) {
-        const r = await this.createHolding(info, ns, final, opts.dryRun ?? false);
+        const r = await this.createHolding(info, ns, final, opts.dryRun ?? false, opts.manager);
         if (r !== 'taken') return { object: r, warnings };
         if (!meta.name) continue; // generateName collision: draw another suffix
         throw alreadyExists(info.plural, info.group, name);
@@ -123,7 +124,7 @@ export class ObjectStore {
 
       const subject = this.subject(info, ns, name);
       try {
-        const seq = await this.log.append(subject, 'ADDED', final, 0);
+        const seq = await this.log.append(subject, 'ADDED', final, 0, currentAuthor(opts.manager));
         return { object: withRv(final, seq), warnings };
       } catch (e) {
         if (!isCasError(e)) throw e;
@@ -132,7 +133,7 @@ export class ObjectStore {
       const last = await this.log.getLast(subject);
       if (last && last.type === 'DELETED') {
         try {
-          const seq = await this.log.append(subject, 'ADDED', final, last.seq);
+          const seq = await this.log.append(subject, 'ADDED', final, last.seq, currentAuthor(opts.manager));
           return { object: withRv(final, seq), warnings };
         } catch (e) {
           if (!isCasError(e)) throw e;
@@ -153,7 +154,7 @@ export class ObjectStore {
    * ambiguous failure (a publish that timed out) keeps them, and they go stale if the object never
    * appears.
    */
-  private async createHolding(info: ResourceInfo, ns: string, obj: KObject, dryRun: boolean): Promise<KObject | 'taken'> {
+  private async createHolding(info: ResourceInfo, ns: string, obj: KObject, dryRun: boolean, manager: string | undefined): Promise<KObject | 'taken'> {
     const r = this.reservations!;
     const subject = this.subject(info, ns, obj.metadata.name!);
     let held: KObject | undefined;
@@ -167,7 +168,7 @@ export class ObjectStore {
       if (dryRun) return final;
       held = final;
       try {
-        const seq = await this.log.append(subject, 'ADDED', final, last?.seq ?? 0);
+        const seq = await this.log.append(subject, 'ADDED', final, last?.seq ?? 0, currentAuthor(manager));
         return withRv(final, seq);
       } catch (e) {
         if (!isCasError(e)) throw e;
@@ -367,7 +368,7 @@ export class ObjectStore {
       }
       if (opts.dryRun) return next;
       try {
-        const seq = await this.log.append(subject, d.type, stripRv(next), cur.seq);
+        const seq = await this.log.append(subject, d.type, stripRv(next), cur.seq, currentAuthor(opts.manager));
         // The tombstone is written: what the object held is free again.
         if (holds && d.type === 'DELETED') await this.reservations!.release(info, next);
         else if (holds) await this.reservations!.afterUpdate?.(info, next, cur.object);

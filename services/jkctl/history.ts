@@ -1,6 +1,6 @@
 /**
  * The history commands, over the gateway's history.jetkube.io/v1 API:
- *   `jkctl history KIND/NAME`                 the object's revisions: SEQ TIME TYPE CHANGE
+ *   `jkctl history KIND/NAME`                 the object's revisions: SEQ TIME TYPE AUTHOR CHANGE
  *   `jkctl diff KIND/NAME [--from P] [--to P] [--since 10m]`   a unified YAML diff between two points
  *   `jkctl changes (--since 15m | --from P) [--to P] [-n NS | -A]`   objects added, modified, deleted
  *   `jkctl get KIND [NAME] --at P`            (get.ts) the objects as they were at a point
@@ -9,6 +9,7 @@
 import YAML from 'yaml';
 import type { KObject } from '../../shared/resources/meta.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
+import { actingAuthor, authorLabel, type Author } from '../../shared/eventlog/author.js';
 import { parsePoint } from '../../shared/history/points.js';
 import type { Ctx } from './context.js';
 import { UsageError } from './errors.js';
@@ -61,7 +62,7 @@ export interface RevisionItem {
   readonly type: string;
   readonly summary?: string;
   readonly compacted?: boolean;
-  readonly author?: { readonly user?: string };
+  readonly author?: Author;
   readonly involvedObject: { readonly kind: string; readonly namespace?: string; readonly name: string };
   readonly object?: KObject;
 }
@@ -78,13 +79,13 @@ export interface ChangeItem {
 /** `2026-12-06T18:00:00.123456Z` → `2026-12-06T18:00:00Z`. */
 const secondsOf = (t: string) => t.replace(/\.\d+Z$/, 'Z');
 
-/** The revision table: SEQ TIME TYPE CHANGE (AUTHOR once revisions carry one). */
+/** The revision table: SEQ TIME TYPE AUTHOR CHANGE (AUTHOR only when some revision names one). */
 export function historyTable(items: readonly RevisionItem[]): string {
-  const withAuthor = items.some((r) => r.author?.user);
+  const withAuthor = items.some((r) => actingAuthor(r.author));
   const lines = [['SEQ', 'TIME', 'TYPE', ...(withAuthor ? ['AUTHOR'] : []), 'CHANGE'].join('\t')];
   for (const r of items) {
     const change = r.summary ?? (r.compacted ? '(compacted)' : '');
-    lines.push([String(r.sequence), secondsOf(r.time), r.type, ...(withAuthor ? [r.author?.user ?? ''] : []), change].join('\t'));
+    lines.push([String(r.sequence), secondsOf(r.time), r.type, ...(withAuthor ? [authorLabel(r.author)] : []), change].join('\t'));
   }
   return getTabWriter().format(`${lines.join('\n')}\n`);
 }

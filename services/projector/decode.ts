@@ -1,5 +1,5 @@
 /** From a JetStream message to a projected event, a dead letter (poison), or the reason it is neither. */
-import { classifyMessage } from '../../shared/eventlog/index.js';
+import { authorOf, classifyMessage } from '../../shared/eventlog/index.js';
 import type { DeadLetterRow, ProjectedEvent } from '../../shared/db/index.js';
 import { CRD_KIND, type Crd } from '../../shared/resources/crd.js';
 import { serveCrd } from '../../shared/resources/crd-serving.js';
@@ -10,6 +10,8 @@ export interface RawMessage {
   readonly subject: string;
   readonly data: Uint8Array;
   readonly info: { readonly timestampNanos: number };
+  /** The message's headers (the author: shared/eventlog/author.ts). */
+  readonly headers?: { get(k: string): string };
 }
 
 export type Decoded =
@@ -37,7 +39,10 @@ export function decodeMessage(root: string, m: RawMessage): Decoded {
           // an invalid stored CRD is not served; its objects are skipped as unknown
         }
       }
-      return { ok: true, event: { seq: m.seq, time: nanosToIso(m.info.timestampNanos), type: c.type, info: c.info, object: c.object, subject: m.subject } };
+      {
+        const author = authorOf(m.headers);
+        return { ok: true, event: { seq: m.seq, time: nanosToIso(m.info.timestampNanos), type: c.type, info: c.info, object: c.object, subject: m.subject, ...(author ? { author } : {}) } };
+      }
     default: {
       const never: never = c;
       throw new Error(`unknown classification ${JSON.stringify(never)}`);

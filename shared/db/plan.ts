@@ -6,6 +6,7 @@ import type { EventType, KObject } from '../resources/meta.js';
 import type { ResourceInfo } from '../resources/registry.js';
 import { isObjectTable, scopeOf } from './columns.js';
 import { rowKey, toRow, type ObjectRow } from './rows.js';
+import type { Author } from '../eventlog/author.js';
 
 /** One decoded resource event. */
 export interface ProjectedEvent {
@@ -17,6 +18,8 @@ export interface ProjectedEvent {
   readonly object: KObject;
   /** The message's subject (its identity), for a dead letter should the database refuse the event. */
   readonly subject?: string;
+  /** Who made the change, from the message's headers. */
+  readonly author?: Author;
 }
 
 /** Row key and uid of an event's object, by the same rules as toRow. */
@@ -49,6 +52,14 @@ export interface MirrorRow {
   readonly generation: number | null;
   readonly labels: Readonly<Record<string, string>> | null;
   readonly owner_uids: readonly string[] | null;
+  readonly user_name: string | null;
+  readonly user_groups: readonly string[] | null;
+  readonly user_uid: string | null;
+  readonly impersonated_user: string | null;
+  readonly impersonated_groups: readonly string[] | null;
+  readonly field_manager: string | null;
+  readonly user_agent: string | null;
+  readonly request_id: string | null;
 }
 
 /** A message recorded instead of projected (poison). */
@@ -87,7 +98,7 @@ export function planBatch(events: readonly ProjectedEvent[], deadLetters: readon
       continue;
     }
     const { namespace, name, uid } = eventKey(e);
-    mirror.push({ sequence: e.seq, time: e.time, type: e.type, kind: e.info.kind, namespace, name, uid, ...historyColumns(e.object) });
+    mirror.push({ sequence: e.seq, time: e.time, type: e.type, kind: e.info.kind, namespace, name, uid, ...historyColumns(e.object), ...authorColumns(e.author) });
     let perTable = newest.get(table);
     if (!perTable) newest.set(table, (perTable = new Map()));
     // The kind is part of the key: several kinds may share a table (custom_objects).
@@ -124,4 +135,18 @@ export function historyColumns(o: KObject): Pick<MirrorRow, 'generation' | 'labe
     ? m.ownerReferences.map((r) => (r && typeof r === 'object' ? (r as { uid?: unknown }).uid : undefined)).filter((u): u is string => typeof u === 'string')
     : [];
   return { generation, labels, owner_uids: owners.length ? owners : null };
+}
+
+/** The author columns of a mirror row (migration 2026_12_06_0014), from the message's headers. */
+export function authorColumns(a: Author | undefined): Pick<MirrorRow, 'user_name' | 'user_groups' | 'user_uid' | 'impersonated_user' | 'impersonated_groups' | 'field_manager' | 'user_agent' | 'request_id'> {
+  return {
+    user_name: a?.user ?? null,
+    user_groups: a?.groups ?? null,
+    user_uid: a?.uid ?? null,
+    impersonated_user: a?.impersonatedUser ?? null,
+    impersonated_groups: a?.impersonatedGroups ?? null,
+    field_manager: a?.fieldManager ?? null,
+    user_agent: a?.userAgent ?? null,
+    request_id: a?.requestId ?? null,
+  };
 }

@@ -51,6 +51,15 @@ export interface EventsTable {
   labels: Jsonb<Record<string, string>> | null;
   /** The uids of metadata.ownerReferences after the event. */
   owner_uids: string[] | null;
+  /** The author, from the message headers (shared/eventlog/author.ts); null when it names none. */
+  user_name: string | null;
+  user_groups: string[] | null;
+  user_uid: string | null;
+  impersonated_user: string | null;
+  impersonated_groups: string[] | null;
+  field_manager: string | null;
+  user_agent: string | null;
+  request_id: string | null;
 }
 
 /** Exactly one row (id = 1): the last stream sequence applied. */

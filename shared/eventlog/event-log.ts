@@ -1,5 +1,5 @@
 import { asEventLogUnavailable } from './unavailable.js';
-import { connect, type NatsConnection, type ConnectionOptions } from '@nats-io/transport-node';
+import { connect, headers as natsHeaders, type NatsConnection, type ConnectionOptions, type MsgHdrs } from '@nats-io/transport-node';
 import {
   jetstream,
   jetstreamManager,
@@ -21,6 +21,7 @@ import { parseResourceSubject, resourceSubject, type ParsedSubject } from './sub
 import { classifyMessage, EVENT_SCHEMA_VERSION, PoisonMessageError } from './classify.js';
 import { resumeFromCount, resumeFromState } from './compaction.js';
 import { RecentWrites } from './recent-writes.js';
+import { authorHeaders, type Author } from './author.js';
 
 
 /** What one message on the stream holds. resourceVersion is not in the body: it is the sequence. */
@@ -89,6 +90,15 @@ export function toStoredEvent(root: string, m: { seq: number; subject: string; t
   if (c.result !== 'event') throw new PoisonMessageError(m.seq, m.subject, c.result === 'poison' ? c.reason : 'not a resource subject');
   const object = { ...c.object, metadata: { ...c.object.metadata, resourceVersion: String(m.seq) } };
   return { seq: m.seq, time: m.time, subject: m.subject, type: c.type, object };
+}
+
+/** An author as NATS message headers (none when it names nothing). */
+export function authorMsgHeaders(a: Author): MsgHdrs | undefined {
+  const pairs = authorHeaders(a);
+  if (!pairs.length) return undefined;
+  const h = natsHeaders();
+  for (const [k, v] of pairs) h.set(k, v);
+  return h;
 }
 
 /**
@@ -232,12 +242,13 @@ export class EventLog {
 
   /**
    * Append one event with compare-and-swap: `expectedSeq` is the subject's last sequence as the
-   * writer saw it (0: the subject must have no message). Returns the new sequence.
+   * writer saw it (0: the subject must have no message). `author` goes into the message's headers
+   * (author.ts). Returns the new sequence.
    */
-  async append(subject: string, type: EventType, object: KObject, expectedSeq: number): Promise<number> {
+  async append(subject: string, type: EventType, object: KObject, expectedSeq: number, author?: Author): Promise<number> {
     const data = encodeEnvelope(type, object);
     try {
-      const seq = await this.publishCas(subject, data, expectedSeq);
+      const seq = await this.publishCas(subject, data, expectedSeq, author ? authorMsgHeaders(author) : undefined);
       if (type === 'DELETED') this.recent.delete(subject);
       else this.recent.put(subject, { seq, time: new Date(), data });
       return seq;
@@ -248,9 +259,9 @@ export class EventLog {
     }
   }
 
-  async publishCas(subject: string, data: Uint8Array, expectedSeq: number): Promise<number> {
+  async publishCas(subject: string, data: Uint8Array, expectedSeq: number, headers?: MsgHdrs): Promise<number> {
     try {
-      const ack = await this.js.publish(subject, data, { expect: { lastSubjectSequence: expectedSeq } });
+      const ack = await this.js.publish(subject, data, { expect: { lastSubjectSequence: expectedSeq }, ...(headers ? { headers } : {}) });
       return ack.seq;
     } catch (e) {
       if (e instanceof JetStreamApiError && e.code === WRONG_LAST_SEQUENCE) throw new CasError(subject, expectedSeq, { cause: e });

@@ -4,3 +4,4 @@ export * from './classify.js';
 export * from './compaction.js';
 export * from './latest.js';
 export * from './recent-writes.js';
+export * from './author.js';

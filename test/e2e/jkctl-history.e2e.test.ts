@@ -82,11 +82,11 @@ describe('jkctl history/diff/changes/get --at against `jetkube up --runtime fake
   it('jkctl history prints the revisions with what changed in one line', async () => {
     const out = await ok('history', 'deploy/web');
     const lines = out.trimEnd().split('\n');
-    assert.match(lines[0]!, /^SEQ\s+TIME\s+TYPE\s+CHANGE$/);
-    assert.match(lines[1]!, /^\d+\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+ADDED\s+created$/);
-    assert.ok(lines.some((l) => /\sMODIFIED\s+spec\.replicas 3→5$/.test(l)), out);
-    assert.ok(lines.some((l) => /\sMODIFIED\s+image web:v1→web:v2/.test(l)), out);
-    assert.ok(lines.some((l) => /\sMODIFIED\s+status\./.test(l)), 'status writes of the controller are revisions too');
+    assert.match(lines[0]!, /^SEQ\s+TIME\s+TYPE\s+AUTHOR\s+CHANGE$/);
+    assert.match(lines[1]!, /^\d+\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+ADDED\s+system:admin\s+created$/);
+    assert.ok(lines.some((l) => /\sMODIFIED\s+system:admin\s+spec\.replicas 3→5$/.test(l)), out);
+    assert.ok(lines.some((l) => /\sMODIFIED\s+system:admin\s+image web:v1→web:v2/.test(l)), out);
+    assert.ok(lines.some((l) => /\sMODIFIED\s+system:admin\s+status\./.test(l)), 'status writes of the controller are revisions too');
     const json = JSON.parse(await ok('history', 'deployment', 'web', '-o', 'json'));
     assert.equal(json.kind, 'RevisionList');
     assert.equal(json.items[0].object.spec.replicas, 3);

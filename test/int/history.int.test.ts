@@ -107,7 +107,9 @@ describe('history API', () => {
     assert.deepEqual(first.involvedObject, { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: 'web', uid });
     assert.equal(first.object.spec.replicas, 3);
     assert.equal(first.object.metadata.resourceVersion, String(seq.created));
-    assert.equal(first.author, undefined, 'no author until requests are authenticated');
+    // Plain HTTP: every request is system:admin; the author is in the event's headers.
+    assert.equal(first.author.user, 'system:admin');
+    assert.match(first.author.requestId, /^[0-9a-f-]{36}$/);
     assert.match(first.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     // Paginated: one at a time, same items.
     const seen: number[] = [];

@@ -20,6 +20,7 @@ import type { EventType } from '../../../shared/resources/meta.js';
 import { apiVersionOf, resolveResource, resourceByKind, type ResourceInfo } from '../../../shared/resources/registry.js';
 import type { RequestAttributes } from '../../../shared/auth/user.js';
 import type { Authorizer } from '../authz/authorizer.js';
+import { authorLabel, type Author } from './author.js';
 import { actingUser, forbidden } from '../authz/index.js';
 import { parseLabelSelector } from '../../../shared/resources/selectors.js';
 import { parsePoint, sincePoint, type Point } from '../../../shared/history/points.js';
@@ -234,8 +235,11 @@ class HistoryApi {
     const summaries = withObjects ? await this.summaries(page, bodies, prev) : new Map<number, string>();
     const items = page.map((r) => {
       const b = bodies.get(r.sequence);
+      // The author from the message's headers, else as the events mirror recorded it (a compacted body).
+      const author = b?.author ?? r.author;
       return revisionResource(r, {
-        ...(b ? { object: b.object, ...(b.author ? { author: b.author } : {}) } : {}),
+        ...(b ? { object: b.object } : {}),
+        ...(author ? { author } : {}),
         ...(withObjects && !b ? { compacted: true } : {}),
         ...(summaries.has(r.sequence) ? { summary: summaries.get(r.sequence)! } : {}),
       });
@@ -446,19 +450,19 @@ export function withFieldSelector(q: Query): Query {
 
 interface RevisionListBody {
   readonly metadata: { readonly resourceVersion?: string; readonly continue?: string };
-  readonly items: readonly { readonly metadata: object; readonly type: string; readonly time: string; readonly involvedObject: { kind: string; name: string }; readonly summary?: string; readonly compacted?: boolean }[];
+  readonly items: readonly { readonly metadata: object; readonly type: string; readonly time: string; readonly involvedObject: { kind: string; name: string }; readonly summary?: string; readonly compacted?: boolean; readonly author?: Author }[];
 }
 
-/** kubectl's table of revisions: NAME, TYPE, OBJECT, CHANGE, TIME. */
+/** kubectl's table of revisions: NAME, TYPE, OBJECT, CHANGE, TIME (and AUTHOR with -o wide). */
 function revisionTable(l: RevisionListBody, t: TableRequest): object {
   const col = (name: string, description: string, priority = 0) => ({ name, type: 'string', format: name === 'Name' ? 'name' : '', description, priority });
   return {
     kind: 'Table',
     apiVersion: `meta.k8s.io/${t.version}`,
     metadata: l.metadata,
-    columnDefinitions: [col('Name', 'the revision'), col('Type', 'ADDED, MODIFIED or DELETED'), col('Object', 'kind/name'), col('Change', 'what changed'), col('Time', 'when, RFC 3339')],
+    columnDefinitions: [col('Name', 'the revision'), col('Type', 'ADDED, MODIFIED or DELETED'), col('Object', 'kind/name'), col('Change', 'what changed'), col('Time', 'when, RFC 3339'), col('Author', 'who made the change (the impersonated user via the requester)', 1)],
     rows: l.items.map((r) => ({
-      cells: [(r.metadata as { name: string }).name, r.type, `${r.involvedObject.kind}/${r.involvedObject.name}`, r.summary ?? (r.compacted ? '(compacted)' : ''), r.time.replace(/\.\d+Z$/, 'Z')],
+      cells: [(r.metadata as { name: string }).name, r.type, `${r.involvedObject.kind}/${r.involvedObject.name}`, r.summary ?? (r.compacted ? '(compacted)' : ''), r.time.replace(/\.\d+Z$/, 'Z'), authorLabel(r.author)],
       ...(t.includeObject === 'None' ? {} : { object: t.includeObject === 'Object' ? r : { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${t.version}`, metadata: r.metadata } }),
     })),
   };

@@ -14,10 +14,13 @@ import { labelCondition } from '../../../shared/db/selectors-sql.js';
 import type { EventType, KObject } from '../../../shared/resources/meta.js';
 import type { Requirement } from '../../../shared/resources/selector-types.js';
 import { authorOf, type Author } from './author.js';
-import type { MirrorRow } from '../../../shared/db/plan.js';
+import type { MirrorRow, authorColumns } from '../../../shared/db/plan.js';
 
-/** One event as the mirror records it (its row in the `events` table). */
-export type RevisionRow = Omit<MirrorRow, 'labels' | 'owner_uids'>;
+/**
+ * One event as the mirror records it (its row in the `events` table), the author columns gathered
+ * into `author` (revisions() only).
+ */
+export type RevisionRow = Omit<MirrorRow, 'labels' | 'owner_uids' | keyof ReturnType<typeof authorColumns>> & { readonly author?: Author };
 
 /** A revision's body, read from the log. */
 export interface RevisionBody {
@@ -92,9 +95,12 @@ export class HistoryStore {
     const where = conds.length ? sql`where ${sql.join(conds, sql` and `)}` : sql``;
     const limit = f.limit !== undefined ? sql`limit ${f.limit}` : sql``;
     const r = await reachableDb(
-      sql<RawRow>`select sequence, ${TIME} as time, type, kind, namespace, name, uid, generation from events ${where} order by sequence ${limit}`.execute(this.db),
+      sql<RawRow & AuthorRaw>`select sequence, ${TIME} as time, type, kind, namespace, name, uid, generation, ${AUTHOR_COLUMNS} from events ${where} order by sequence ${limit}`.execute(this.db),
     );
-    return r.rows.map(toRow);
+    return r.rows.map((x) => {
+      const author = authorFromRow(x);
+      return { ...toRow(x), ...(author ? { author } : {}) };
+    });
   }
 
   /** The object's newest event at or before `seq` (null if it had none). */
@@ -258,6 +264,34 @@ interface RawChangeRow {
 }
 
 const num = (v: string | number | null) => (v === null ? null : Number(v));
+
+/** The events mirror's author columns (migration 2026_12_06_0014). */
+const AUTHOR_COLUMNS = sql.raw('user_name, user_groups, user_uid, impersonated_user, impersonated_groups, field_manager, user_agent, request_id');
+
+interface AuthorRaw {
+  user_name: string | null;
+  user_groups: string[] | null;
+  user_uid: string | null;
+  impersonated_user: string | null;
+  impersonated_groups: string[] | null;
+  field_manager: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+}
+
+function authorFromRow(r: AuthorRaw): Author | undefined {
+  const a: Author = {
+    ...(r.user_name ? { user: r.user_name } : {}),
+    ...(r.user_groups?.length ? { groups: r.user_groups } : {}),
+    ...(r.user_uid ? { uid: r.user_uid } : {}),
+    ...(r.impersonated_user ? { impersonatedUser: r.impersonated_user } : {}),
+    ...(r.impersonated_groups?.length ? { impersonatedGroups: r.impersonated_groups } : {}),
+    ...(r.field_manager ? { fieldManager: r.field_manager } : {}),
+    ...(r.user_agent ? { userAgent: r.user_agent } : {}),
+    ...(r.request_id ? { requestId: r.request_id } : {}),
+  };
+  return Object.keys(a).length ? a : undefined;
+}
 
 function toRow(r: RawRow): RevisionRow {
   return {
