@@ -10,8 +10,9 @@ import type { Database } from './schema.js';
  */
 export async function migrate(db: Kysely<Database>): Promise<void> {
   // kysely's migrator looks for its own table by introspecting every schema in the database, which
-  // fails ("schema ... does not exist", 3F000) when another client drops a schema at that moment
-  // (parallel tests, `jetkube replay` swapping schemas). Such a failure changed nothing: try again.
+  // fails ("schema ... does not exist", 3F000; a relation, 42P01; or a column, 42703, seen once in
+  // a full test run) when another client drops or alters one at that moment (parallel tests,
+  // `jetkube replay` swapping schemas, CRD views). Such a failure changed nothing: try again.
   for (let attempt = 1; ; attempt++) {
     try {
       return await migrateOnce(db);
@@ -25,7 +26,7 @@ export async function migrate(db: Kysely<Database>): Promise<void> {
 function isConcurrentDrop(e: unknown): boolean {
   for (let c: unknown = e; c instanceof Error; c = c.cause) {
     const code = (c as { code?: unknown }).code;
-    if (code === '3F000' || code === '42P01') return true;
+    if (code === '3F000' || code === '42P01' || code === '42703') return true;
   }
   return false;
 }
