@@ -442,6 +442,13 @@ describe('statefulset OrderedReady', () => {
     assert.ok(kinds(p).includes('createPod web-0'));
   });
 
+  it('a set being deleted whose revision the garbage collector orphaned writes no new revision (no collision count climbing)', () => {
+    const w = converge(world(sts()));
+    const orphaned = w.revisions.map((r) => ({ ...r, metadata: { ...r.metadata, ownerReferences: [] } }));
+    const p = plan({ ...w, revisions: orphaned, set: { ...w.set, metadata: { ...w.set.metadata, deletionTimestamp: ago(1) } } });
+    assert.ok(!kinds(p).some((k) => k.startsWith('createRevision') || k.startsWith('updateRevision')), kinds(p).join(', '));
+  });
+
   it('a set being deleted only gets its status', () => {
     const w = converge(world(sts()));
     const p = plan({ ...withSpec(w, { replicas: 1 }), set: { ...withSpec(w, { replicas: 1 }).set, metadata: { ...w.set.metadata, generation: 2, deletionTimestamp: ago(1) } } });

@@ -193,8 +193,13 @@ export function planStatefulSet(set: StatefulSet, inputs: StatefulSetInputs, now
 
   // 1. revisions
   const rev = resolveRevisions(set, ownedRevisions, inputs.revisions);
-  if (rev.create) actions.push({ type: 'createRevision', revision: rev.create });
-  if (rev.bump) actions.push({ type: 'updateRevision', name: rev.bump.name, revision: rev.bump.revision });
+  // A set being deleted writes no revision: it adopts nothing (RecheckDeletionTimestamp), so once the
+  // garbage collector has orphaned its revision, that revision's name looked taken by another one and
+  // every sync made a new one under the next collision count (seen as db-…65, 66, 67 in a CI run).
+  if (!set.metadata.deletionTimestamp) {
+    if (rev.create) actions.push({ type: 'createRevision', revision: rev.create });
+    if (rev.bump) actions.push({ type: 'updateRevision', name: rev.bump.name, revision: rev.bump.revision });
+  }
   const currentName = rev.current.metadata.name ?? '';
   const updateName = rev.update.metadata.name ?? '';
   const currentTemplate = revisionTemplate(rev.current) ?? set.spec.template;
