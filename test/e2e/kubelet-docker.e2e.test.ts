@@ -241,7 +241,9 @@ describe('kubelet with the docker runtime, end to end', async () => {
     assert.equal(p.status.phase, 'Succeeded', String(logs.body));
     assert.equal(logs.body, 'hello\nhello\nread-only\nkept\ntmpfs\nfrom-init\ns3cret\n');
     const tmpfsMounts = async () => (await readFile('/proc/mounts', 'utf8')).split('\n').filter((l) => l.includes(p.metadata.uid) && l.startsWith('tmpfs ')).length;
-    assert.equal(await tmpfsMounts(), 2, 'the kubelet mounted a tmpfs for the Memory emptyDir (shared by the init and app containers) and one for the secret');
+    // Three: the Memory emptyDir (shared by the init and app containers), the secret, and the
+    // ServiceAccount token volume (kube-api-access-…) the gateway's admission added to the pod.
+    assert.equal(await tmpfsMounts(), 3, 'the kubelet mounted a tmpfs for the Memory emptyDir, one for the secret and one for the projected ServiceAccount token');
     assert.equal((await api(base, 'DELETE', `${NS}/pods/volumes`)).status, 200);
     await eventually('pod gone', async () => (await api(base, 'GET', `${NS}/pods/volumes`)).status === 404, 30_000);
     await eventually('its tmpfs unmounted', async () => (await tmpfsMounts()) === 0, 30_000);
