@@ -58,6 +58,10 @@ export async function startJetkube(args: string[], cfg: Config, readyUrl: string
         if (child.exitCode !== null || child.signalCode !== null) {
           throw new Error(`jetkube ${args.join(' ')} answered ready, then exited ${child.exitCode ?? child.signalCode}: ${out}`);
         }
+        // Dying later, while the test runs, is said with the reason (the test then sees ECONNREFUSED).
+        child.once('exit', (code) => {
+          if (code !== null && code !== 0) process.stderr.write(`jetkube ${args.join(' ')} exited ${code} during the test:\n${out.slice(-4000)}\n`);
+        });
         return child;
       }
     } catch {

@@ -71,7 +71,9 @@ export async function startProcessCluster(tag: string, nodes = 2, env: Record<st
     NODE_NAME: nodeName,
     // Each node's root is <dirname>/<node name>: inside this run's directory.
     KUBELET_ROOT_DIR: join(work, 'node'),
-    KUBELET_PORT: String(rand(40000, 10000)),
+    // Each kubelet on a port the system picks (its Node's daemonEndpoints say which): a random port
+    // in a fixed range could be taken meanwhile, and a kubelet that cannot listen stops `up`.
+    KUBELET_PORT: '0',
     KUBELET_RELIST_MS: '200',
     SERVICE_CLUSTER_IP_RANGE: serviceRange,
     CLUSTER_DNS: `127.0.0.1:${dnsPort}`,
