@@ -80,7 +80,15 @@ export async function startProcessCluster(tag: string, nodes = 2, env: Record<st
     NODEPORT_ADDRESSES: '127.0.0.1',
     ...env,
   });
-  const up = await startJetkube(['up', '--nodes', String(nodes), '--runtime', 'process'], cfg, `${base}/readyz`);
+  let up: ChildProcess;
+  try {
+    up = await startJetkube(['up', '--nodes', String(nodes), '--runtime', 'process'], cfg, `${base}/readyz`);
+  } catch (e) {
+    // The suite's after() has no cluster to close: leave no stream, schema or directory behind.
+    await dropPrefix(cfg).catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  }
   const nodeNames = nodes === 1 ? [nodeName] : Array.from({ length: nodes }, (_, i) => `${nodeName}-${i + 1}`);
   return {
     cfg,
