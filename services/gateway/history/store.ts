@@ -14,6 +14,7 @@ import { labelCondition } from '../../../shared/db/selectors-sql.js';
 import type { EventType, KObject } from '../../../shared/resources/meta.js';
 import type { Requirement } from '../../../shared/resources/selector-types.js';
 import { authorOf, type Author } from './author.js';
+import type { EventsTable } from '../../../shared/db/schema.js';
 import type { MirrorRow, authorColumns } from '../../../shared/db/plan.js';
 
 /**
@@ -268,16 +269,8 @@ const num = (v: string | number | null) => (v === null ? null : Number(v));
 /** The events mirror's author columns (migration 2026_12_06_0014). */
 const AUTHOR_COLUMNS = sql.raw('user_name, user_groups, user_uid, impersonated_user, impersonated_groups, field_manager, user_agent, request_id');
 
-interface AuthorRaw {
-  user_name: string | null;
-  user_groups: string[] | null;
-  user_uid: string | null;
-  impersonated_user: string | null;
-  impersonated_groups: string[] | null;
-  field_manager: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-}
+/** Those columns as the events table (shared/db/schema.ts) types them. */
+type AuthorRaw = Pick<EventsTable, 'user_name' | 'user_groups' | 'user_uid' | 'impersonated_user' | 'impersonated_groups' | 'field_manager' | 'user_agent' | 'request_id'>;
 
 function authorFromRow(r: AuthorRaw): Author | undefined {
   const a: Author = {
