@@ -23,10 +23,9 @@ import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared
 import { isAlreadyExists, isNotFound } from '../../../shared/errors.js';
 import { deepEqual } from '../../../shared/resources/json.js';
 import type { ControllerFactory } from '../manager.js';
-import { getControllerOf } from '../replicaset/controller-ref.js';
+import { dependentsHandler } from '../owner-enqueue.js';
 import { claimObjects } from '../claim-objects.js';
 import { writeRevision } from '../revision-writes.js';
-import { matchesLabels, tryFromLabelSelector } from '../../../shared/resources/selectors.js';
 import { planDaemonSet, type DaemonSetAction } from './plan.js';
 import { FailedPodBackoff } from './backoff.js';
 
@@ -76,24 +75,7 @@ export const daemonSetController: ControllerFactory = (ctx, opts) => {
   const enqueueAll = () => {
     for (const ds of dsInf.list()) enqueue(ds);
   };
-  /**
-   * The cached DaemonSet controlling obj (by name and uid); for an orphan, every DaemonSet of its
-   * namespace whose selector matches it (one of them may adopt it).
-   */
-  function enqueueController(obj: KObject): void {
-    const ref = getControllerOf(obj);
-    if (!ref) {
-      if (obj.metadata.deletionTimestamp) return;
-      for (const ds of dsInf.listByNamespace(obj.metadata.namespace ?? '')) {
-        const sel = ds.spec?.selector ? tryFromLabelSelector(ds.spec.selector) : undefined;
-        if (sel?.length && matchesLabels(sel, obj.metadata.labels)) enqueue(ds);
-      }
-      return;
-    }
-    if (ref.kind !== 'DaemonSet') return;
-    const ds = dsInf.getByName(obj.metadata.namespace, ref.name);
-    if (ds && ds.metadata.uid === ref.uid) enqueue(ds);
-  }
+  const dependents = dependentsHandler(dsInf, 'DaemonSet', enqueue);
 
   const handlers = [
     dsInf.addEventHandler({ onAdd: enqueue, onUpdate: (_o, ds) => enqueue(ds), onDelete: enqueue }),
@@ -104,16 +86,8 @@ export const daemonSetController: ControllerFactory = (ctx, opts) => {
       },
       onDelete: () => enqueueAll(),
     }),
-    podInf.addEventHandler({
-      onAdd: enqueueController,
-      onUpdate: (old, pod) => {
-        if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return;
-        if (getControllerOf(old)?.uid !== getControllerOf(pod)?.uid || !deepEqual(old.metadata.labels ?? {}, pod.metadata.labels ?? {})) enqueueController(old);
-        enqueueController(pod);
-      },
-      onDelete: enqueueController,
-    }),
-    crInf.addEventHandler({ onAdd: enqueueController, onDelete: enqueueController }),
+    podInf.addEventHandler(dependents),
+    crInf.addEventHandler(dependents),
   ];
 
   return startController({

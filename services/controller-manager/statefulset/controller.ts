@@ -25,10 +25,9 @@ import type { Clock } from '../../../shared/clock.js';
 import { Indexes, WorkQueue, controllerUidIndex, objectKey, startController } from '../../../shared/informer/index.js';
 import { EventRecorder, gatewayWriter, type ObjectWriter } from '../../../shared/client/index.js';
 import { ApiError, isAlreadyExists, isNotFound } from '../../../shared/errors.js';
-import { deepEqual } from '../../../shared/resources/json.js';
-import { matchesLabels, tryFromLabelSelector } from '../../../shared/resources/selectors.js';
 import type { ControllerFactory } from '../manager.js';
 import { getControllerOf } from '../replicaset/controller-ref.js';
+import { dependentsHandler } from '../owner-enqueue.js';
 import { claimObjects } from '../claim-objects.js';
 import { writeRevision } from '../revision-writes.js';
 import { defaultStatefulSet } from '../../../shared/resources/statefulset-defaults.js';
@@ -79,34 +78,12 @@ export const statefulSetController: ControllerFactory = (ctx, opts) => {
   });
 
   const enqueue = (s: KObject) => queue.add(objectKey(s));
-  /** The cached set controlling obj (by name and uid); for an orphan, every set of its namespace whose selector matches it. */
-  function enqueueController(obj: KObject): void {
-    const ref = getControllerOf(obj);
-    if (!ref) {
-      if (obj.metadata.deletionTimestamp) return;
-      for (const s of setInf.listByNamespace(obj.metadata.namespace ?? '')) {
-        const sel = s.spec?.selector ? tryFromLabelSelector(s.spec.selector) : undefined;
-        if (sel?.length && matchesLabels(sel, obj.metadata.labels)) enqueue(s);
-      }
-      return;
-    }
-    if (ref.kind !== 'StatefulSet') return;
-    const s = setInf.getByName(obj.metadata.namespace, ref.name);
-    if (s && s.metadata.uid === ref.uid) enqueue(s);
-  }
+  const dependents = dependentsHandler(setInf, 'StatefulSet', enqueue);
 
   const handlers = [
     setInf.addEventHandler({ onAdd: enqueue, onUpdate: (_o, s) => enqueue(s), onDelete: enqueue }),
-    podInf.addEventHandler({
-      onAdd: enqueueController,
-      onUpdate: (old, pod) => {
-        if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return;
-        if (getControllerOf(old)?.uid !== getControllerOf(pod)?.uid || !deepEqual(old.metadata.labels ?? {}, pod.metadata.labels ?? {})) enqueueController(old);
-        enqueueController(pod);
-      },
-      onDelete: enqueueController,
-    }),
-    crInf.addEventHandler({ onAdd: enqueueController, onDelete: enqueueController }),
+    podInf.addEventHandler(dependents),
+    crInf.addEventHandler(dependents),
     // A claim that goes (or changes owners) may unblock a pod of a set with claim templates.
     claimInf.addEventHandler({
       onUpdate: (_o, c) => enqueueClaimSets(c),
