@@ -17,7 +17,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../../shared/config.js';
 import { schemaName } from '../../shared/config.js';
 import type { Logger } from '../../shared/log.js';
-import { EventLog } from '../../shared/eventlog/index.js';
+import { EventLog, eventLogOptionsOf } from '../../shared/eventlog/index.js';
 import {
   applySql,
   batchLockSql,
@@ -239,12 +239,7 @@ export class Projector {
   }
 
   private async connectLog(): Promise<EventLog> {
-    this.eventLog ??= await EventLog.connect({
-      natsUrl: this.cfg.natsUrl,
-      prefix: this.cfg.prefix,
-      historyPerObject: this.cfg.historyPerObject,
-      name: 'jetkube-projector',
-    });
+    this.eventLog ??= await EventLog.connect(eventLogOptionsOf(this.cfg, 'jetkube-projector'));
     return this.eventLog;
   }
 

@@ -1,0 +1,104 @@
+/**
+ * `jetkube up` in secure mode runs its own nats-server, locked (config.ts): the configuration and
+ * the users' passwords are kept in the data directory (`<dataDir>/nats/`), the JetStream store
+ * too, so a restart finds its log and its credentials again. The server listens on a loopback port
+ * it picks itself (no race for a free port); the URL is written to `<dataDir>/nats/url`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NATS_ROLES, natsServerConfig, natsUserName, type NatsRole } from './config.js';
+
+export interface NatsCredentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+export type RoleCredentials = Readonly<Record<NatsRole, NatsCredentials>>;
+
+export interface LockedNats {
+  readonly url: string;
+  readonly credentials: RoleCredentials;
+  readonly configFile: string;
+  close(): Promise<void>;
+}
+
+export const NATS_SERVER_BIN = () => process.env.NATS_SERVER_BIN || 'nats-server';
+
+/** The roles' credentials kept in `dir/credentials.json` (mode 0600), made on first use. */
+export async function loadOrCreateCredentials(dir: string): Promise<RoleCredentials> {
+  const file = join(dir, 'credentials.json');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const existing = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Partial<Record<NatsRole, string>>, () => ({}) as Partial<Record<NatsRole, string>>);
+  const passwords = Object.fromEntries(NATS_ROLES.map((r) => [r, existing[r] ?? randomBytes(24).toString('base64url')])) as Record<NatsRole, string>;
+  if (NATS_ROLES.some((r) => existing[r] !== passwords[r])) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(passwords, null, 2) + '\n', { mode: 0o600 });
+    await rename(tmp, file);
+  }
+  return Object.fromEntries(NATS_ROLES.map((r) => [r, { user: natsUserName(r), password: passwords[r] }])) as unknown as RoleCredentials;
+}
+
+/** Start a locked nats-server for `prefix` with its files under `dir`. */
+export async function startLockedNats(dir: string, prefix: string, opts: { host?: string; bin?: string } = {}): Promise<LockedNats> {
+  const credentials = await loadOrCreateCredentials(dir);
+  const configFile = join(dir, 'nats.conf');
+  const text = natsServerConfig({
+    prefix,
+    listen: `${opts.host ?? '127.0.0.1'}:-1`,
+    storeDir: join(dir, 'jetstream'),
+    users: NATS_ROLES.map((role) => ({ role, user: credentials[role].user, password: { value: credentials[role].password } })),
+  });
+  await writeFile(configFile, text, { mode: 0o600 });
+  const child = spawn(opts.bin ?? NATS_SERVER_BIN(), ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = await readyUrl(child);
+  // After start-up its log is not ours to keep (nats-server logs to stderr): drain it.
+  child.stderr!.resume();
+  await writeFile(join(dir, 'url'), url + '\n');
+  return {
+    url,
+    credentials,
+    configFile,
+    close: () => stop(child),
+  };
+}
+
+/** The client URL the server prints once it listens ("Listening for client connections on h:p"). */
+function readyUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    let url: string | undefined;
+    const timer = setTimeout(() => fail(new Error(`nats-server did not start within 20 s: ${buf.slice(-2000)}`)), 20_000);
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(e);
+    };
+    child.once('error', (e) => fail(new Error(`cannot run nats-server (${e.message}); install it or set NATS_SERVER_BIN`)));
+    child.once('exit', (code) => fail(new Error(`nats-server exited with ${code}: ${buf.slice(-2000)}`)));
+    child.stderr!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /Listening for client connections on (\S+):(\d+)/.exec(buf);
+      if (m && !url) url = `nats://${m[1]!.replace(/^0\.0\.0\.0$/, '127.0.0.1')}:${m[2]}`;
+      if (url && buf.includes('Server is ready')) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        child.stderr!.removeAllListeners('data');
+        resolve(url);
+      }
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
