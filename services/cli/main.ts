@@ -21,6 +21,7 @@ import { clusterCAAtStart, type ClusterCA } from '../../shared/pki/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
 import { gatewayUrlOf, pkiConfigFromEnv, type GatewayCredentials } from '../../shared/config.js';
 import { loadKubeconfig, type ResolvedKubeconfig } from '../../shared/auth/authn/index.js';
+import { lockStores, natsRoleOf } from './locked.js';
 import { COMPONENT_IDENTITIES, nodeIdentity, secureConfig, userKubeconfig, writeAdminKubeconfig } from './secure.js';
 
 /** `ca`: the cluster CA `up` loaded at start (certificate and key); a service run alone loads its own. */
@@ -168,14 +169,18 @@ program
         const dataDir = pkiConfigFromEnv(process.env, cfg.prefix).dataDir;
         if (cfg.secure && !ca.keyPem) throw new Error('--secure needs the cluster CA key to issue certificates; CLUSTER_CA_FILE holds a certificate alone');
         const signer = cfg.secure ? { certPem: ca.certPem, keyPem: ca.keyPem! } : undefined;
+        // Secure: NATS and Postgres locked (each service connects as its role, see locked.ts).
+        const stores = cfg.secure ? await lockStores(cfg, dataDir, process.env, createLogger('jetkube', cfg.logLevel)) : undefined;
+        if (stores) started.push(stores);
+        const storesFor = (name: string) => (stores ? stores.configFor(natsRoleOf(name), cfg) : cfg);
         // Secure: each component authenticates as itself with a client certificate from the CA.
         const cfgFor = async (name: string) => {
           const id = COMPONENT_IDENTITIES[name];
-          return signer && id ? secureConfig(cfg, dataDir, signer, id) : cfg;
+          return signer && id ? secureConfig(storesFor(name), dataDir, signer, id) : storesFor(name);
         };
         for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(await cfgFor(name), undefined, ca));
         // One kubelet process is one identity: a pool of several nodes authenticates as its first node.
-        const kubeletCfg = signer && kubelets.length ? await secureConfig(cfg, dataDir, signer, nodeIdentity(kubelets[0]!.nodeName)) : cfg;
+        const kubeletCfg = signer && kubelets.length ? await secureConfig(storesFor('kubelet'), dataDir, signer, nodeIdentity(kubelets[0]!.nodeName)) : cfg;
         if (kubelets.length) started.push(await startKubelets(kubeletCfg, kubelets, createLogger('kubelet', cfg.logLevel)));
         if (signer) {
           const file = await writeAdminKubeconfig(cfg, dataDir, signer);

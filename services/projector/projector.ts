@@ -197,12 +197,14 @@ export class Projector {
   private async supervise(): Promise<void> {
     const backoff = new Backoff(200, 10_000);
     while (!this.stopped) {
-      let stage = 'nats';
+      let stage = 'postgres';
       let sessionStart = 0;
       try {
-        const el = await this.connectLog();
-        stage = 'postgres';
+        // Migrations first: on a locked cluster the gateway waits for them before it makes the
+        // stream this connection waits for (shared/db/roles.ts, shared/nats-lock).
         const db = await this.database();
+        stage = 'nats';
+        const el = await this.connectLog();
         stage = 'lock';
         const lead = await acquireLeadership(
           { databaseUrl: this.cfg.databaseUrl, prefix: this.cfg.prefix, log: this.log, onStandby: () => this.setRole('standby') },

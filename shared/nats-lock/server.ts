@@ -2,11 +2,13 @@
  * `jetkube up` in secure mode runs its own nats-server, locked (config.ts): the configuration and
  * the users' passwords are kept in the data directory (`<dataDir>/nats/`), the JetStream store
  * too, so a restart finds its log and its credentials again. The server listens on a loopback port
- * it picks itself (no race for a free port); the URL is written to `<dataDir>/nats/url`.
+ * it picks itself (no race for a free port); the URL is written to `<dataDir>/nats/url`, its log
+ * to `<dataDir>/nats/nats.log`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { loadOrCreatePasswords } from '../passwords-file.js';
 import { join } from 'node:path';
 import { NATS_ROLES, natsServerConfig, natsUserName, type NatsRole } from './config.js';
 
@@ -26,17 +28,9 @@ export interface LockedNats {
 
 export const NATS_SERVER_BIN = () => process.env.NATS_SERVER_BIN || 'nats-server';
 
-/** The roles' credentials kept in `dir/credentials.json` (mode 0600), made on first use. */
+/** The roles' credentials, their passwords kept in `dir/credentials.json`. */
 export async function loadOrCreateCredentials(dir: string): Promise<RoleCredentials> {
-  const file = join(dir, 'credentials.json');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const existing = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Partial<Record<NatsRole, string>>, () => ({}) as Partial<Record<NatsRole, string>>);
-  const passwords = Object.fromEntries(NATS_ROLES.map((r) => [r, existing[r] ?? randomBytes(24).toString('base64url')])) as Record<NatsRole, string>;
-  if (NATS_ROLES.some((r) => existing[r] !== passwords[r])) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(passwords, null, 2) + '\n', { mode: 0o600 });
-    await rename(tmp, file);
-  }
+  const passwords = await loadOrCreatePasswords(join(dir, 'credentials.json'), NATS_ROLES);
   return Object.fromEntries(NATS_ROLES.map((r) => [r, { user: natsUserName(r), password: passwords[r] }])) as unknown as RoleCredentials;
 }
 
@@ -52,9 +46,11 @@ export async function startLockedNats(dir: string, prefix: string, opts: { host?
   });
   await writeFile(configFile, text, { mode: 0o600 });
   const child = spawn(opts.bin ?? NATS_SERVER_BIN(), ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const url = await readyUrl(child);
-  // After start-up its log is not ours to keep (nats-server logs to stderr): drain it.
-  child.stderr!.resume();
+  const { url, startup } = await readyUrl(child);
+  // Its log (permission violations included) goes on into <dir>/nats.log.
+  const logFile = createWriteStream(join(dir, 'nats.log'), { flags: 'a', mode: 0o600 });
+  logFile.write(startup);
+  child.stderr!.pipe(logFile);
   await writeFile(join(dir, 'url'), url + '\n');
   return {
     url,
@@ -65,7 +61,7 @@ export async function startLockedNats(dir: string, prefix: string, opts: { host?
 }
 
 /** The client URL the server prints once it listens ("Listening for client connections on h:p"). */
-function readyUrl(child: ChildProcess): Promise<string> {
+function readyUrl(child: ChildProcess): Promise<{ url: string; startup: string }> {
   return new Promise((resolve, reject) => {
     let buf = '';
     let url: string | undefined;
@@ -85,7 +81,7 @@ function readyUrl(child: ChildProcess): Promise<string> {
         clearTimeout(timer);
         child.removeAllListeners('exit');
         child.stderr!.removeAllListeners('data');
-        resolve(url);
+        resolve({ url, startup: buf });
       }
     });
   });
