@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { loadOrCreatePasswords } from '../passwords-file.js';
 import { join } from 'node:path';
 import { NATS_ROLES, natsServerConfig, natsUserName, type NatsRole } from './config.js';
@@ -45,6 +45,7 @@ export async function startLockedNats(dir: string, prefix: string, opts: { host?
     users: NATS_ROLES.map((role) => ({ role, user: credentials[role].user, password: { value: credentials[role].password } })),
   });
   await writeFile(configFile, text, { mode: 0o600 });
+  await stopStale(join(dir, 'pid'), configFile);
   const child = spawn(opts.bin ?? NATS_SERVER_BIN(), ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   const { url, startup } = await readyUrl(child);
   // Its log (permission violations included) goes on into <dir>/nats.log.
@@ -52,11 +53,18 @@ export async function startLockedNats(dir: string, prefix: string, opts: { host?
   logFile.write(startup);
   child.stderr!.pipe(logFile);
   await writeFile(join(dir, 'url'), url + '\n');
+  await writeFile(join(dir, 'pid'), `${child.pid}\n`);
+  // A forced exit of `up` (its 10 s stop deadline, an uncaught error) takes the server with it.
+  const onExit = () => child.kill('SIGTERM');
+  process.once('exit', onExit);
   return {
     url,
     credentials,
     configFile,
-    close: () => stop(child),
+    close: async () => {
+      process.off('exit', onExit);
+      await stop(child);
+    },
   };
 }
 
@@ -85,6 +93,19 @@ function readyUrl(child: ChildProcess): Promise<{ url: string; startup: string }
       }
     });
   });
+}
+
+/**
+ * A server left running by an `up` that was killed outright (SIGKILL) still holds the store: stop
+ * it if the pid file names a process running this configuration (Linux' /proc; elsewhere nothing).
+ */
+async function stopStale(pidFile: string, configFile: string): Promise<void> {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!cmdline.split('\0').includes(configFile)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100 && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 function stop(child: ChildProcess): Promise<void> {
