@@ -1,0 +1,111 @@
+/**
+ * `jetkube up --secure` with no NATS_URL runs locked (issue 16 item 5): its own nats-server with
+ * the generated users on a loopback port, Postgres roles for the projector and the gateway. The
+ * whole chain works (a Deployment's pods are scheduled onto the fake nodes and run), no service
+ * hit a permission it lacks (the server's log has no violation), a forged event with a reader's
+ * credential from the data directory is refused, and the server stops with `up`.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { streamName, type Config } from '../../shared/config.js';
+import { dropDbRoles, dropPrefix, testConfig } from '../harness.js';
+import { freePort, hasNatsServer, NATS_BIN } from '../private-nats.js';
+import { eventually } from '../wait.js';
+import { envFor, JETKUBE, run, stop } from './cli.js';
+import { KUBECTL_SKIP } from './kubectl-harness.js';
+
+const NODE = `locked-${Math.random().toString(36).slice(2, 7)}`;
+
+describe('jetkube up --secure: NATS and Postgres locked', { skip: KUBECTL_SKIP || (hasNatsServer ? false : `${NATS_BIN} not installed`) }, () => {
+  let cfg: Config;
+  let dir: string;
+  let up: ChildProcess | undefined;
+  let output = '';
+  let kubeconfig = '';
+  const kubectl = (args: string[]) => run('kubectl', ['--request-timeout=20s', ...args], { ...process.env, HOME: dir, KUBECONFIG: kubeconfig });
+
+  before(async () => {
+    cfg = await testConfig('lockede2e', { port: await freePort() });
+    dir = await mkdtemp(join(tmpdir(), 'jetkube-locked-e2e-'));
+    const env: NodeJS.ProcessEnv = {
+      ...envFor(cfg),
+      NATS_SERVER_BIN: NATS_BIN,
+      JETKUBE_DATA_DIR: dir,
+      NODE_NAME: NODE,
+      KUBELET_PORT: '0',
+      CLUSTER_DNS: `127.0.0.1:${await freePort()}`,
+    };
+    delete env.NATS_URL; // `up` runs its own, locked
+    up = spawn(process.execPath, [JETKUBE, 'up', '--secure', '--nodes', '2', '--runtime', 'fake'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    up.stdout!.on('data', (d) => (output += d));
+    up.stderr!.on('data', (d) => (output += d));
+    kubeconfig = await eventually(
+      'jetkube up to print the kubeconfig path',
+      async () => {
+        if (up!.exitCode !== null) throw new Error(`jetkube up exited ${up!.exitCode}: ${output}`);
+        return /admin kubeconfig written to (\S+)/.exec(output)?.[1];
+      },
+      120_000,
+    );
+  });
+  after(async () => {
+    if (up) await stop(up);
+    if (cfg) {
+      await dropPrefix(cfg);
+      await dropDbRoles(cfg);
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a Deployment: its pods are scheduled onto the fake nodes and run', async () => {
+    const r = await kubectl(['create', 'deployment', 'web', '--image=nginx:1.27', '--replicas=3']);
+    assert.equal(r.code, 0, r.stderr);
+    const placed = await eventually(
+      'three pods Running on the nodes',
+      async () => {
+        const g = await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.spec.nodeName} {.status.phase}{"\\n"}{end}']);
+        const lines = g.stdout.trim().split('\n').filter(Boolean);
+        return lines.length === 3 && lines.every((l) => l.endsWith(' Running')) ? lines : undefined;
+      },
+      60_000,
+    );
+    for (const l of placed) assert.match(l, new RegExp(`^${NODE}-[12] Running$`));
+  });
+
+  it('its nats-server runs the generated configuration, and logged no permission violation', async () => {
+    const conf = await readFile(join(dir, 'nats', 'nats.conf'), 'utf8');
+    assert.match(conf, /authorization \{/);
+    assert.match(conf, /user: "jetkube-gateway"/);
+    const log = await readFile(join(dir, 'nats', 'nats.log'), 'utf8');
+    assert.doesNotMatch(log, /Violation/);
+  });
+
+  it("a forged Pod event with the readers' credential is refused; the stream does not move", async () => {
+    const url = (await readFile(join(dir, 'nats', 'url'), 'utf8')).trim();
+    const creds = JSON.parse(await readFile(join(dir, 'nats', 'credentials.json'), 'utf8')) as Record<string, string>;
+    const nc = await connect({ servers: url, user: 'jetkube-reader', pass: creds.reader! });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const before = (await jsm.streams.info(streamName(cfg.prefix))).state.messages;
+      await assert.rejects(jetstream(nc).publish(`${cfg.prefix}.res.pods.default.forged`, '{"v":1,"type":"ADDED","object":{}}', { timeout: 5000 }), /Permissions Violation/);
+      assert.equal((await jsm.streams.info(streamName(cfg.prefix))).state.messages, before);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('stopping up stops its nats-server', async () => {
+    const pid = Number((await readFile(join(dir, 'nats', 'pid'), 'utf8')).trim());
+    assert.ok(existsSync(`/proc/${pid}`));
+    assert.equal(await stop(up!), 0);
+    up = undefined;
+    await eventually('nats-server gone', async () => !existsSync(`/proc/${pid}`) || (await readFile(`/proc/${pid}/cmdline`, 'utf8')) === '', 10_000);
+  });
+});
