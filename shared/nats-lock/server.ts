@@ -42,7 +42,7 @@ export async function startLockedNats(dir: string, prefix: string, opts: { host?
     prefix,
     listen: `${opts.host ?? '127.0.0.1'}:-1`,
     storeDir: join(dir, 'jetstream'),
-    users: NATS_ROLES.map((role) => ({ role, user: credentials[role].user, password: { value: credentials[role].password } })),
+    users: NATS_ROLES.map((role) => ({ role, user: credentials[role].user, password: credentials[role].password })),
   });
   await writeFile(configFile, text, { mode: 0o600 });
   await stopStale(join(dir, 'pid'), configFile);
