@@ -51,7 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const cfg: Config = {
     natsUrl: env.NATS_URL || 'nats://127.0.0.1:4222',
     ...natsCredentialsFromEnv(env),
-    databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+    databaseUrl: withPasswordFile(env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres', env.DATABASE_PASSWORD_FILE),
     prefix: env.JETKUBE_PREFIX || 'jetkube',
     port: intFrom(env.PORT, 8080, 'PORT'),
     host: env.HOST || '127.0.0.1',
@@ -65,6 +65,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new Error(`JETKUBE_PREFIX must match ${PREFIX_RE} (lower-case letters, digits, _), got "${cfg.prefix}"`);
   }
   return cfg;
+}
+
+/** DATABASE_PASSWORD_FILE: the password of DATABASE_URL's user kept out of the URL (compose's role secrets). */
+function withPasswordFile(url: string, file: string | undefined): string {
+  if (!file) return url;
+  const u = new URL(url);
+  u.password = encodeURIComponent(readFileSync(file, 'utf8').trim());
+  return u.toString();
 }
 
 function natsCredentialsFromEnv(env: NodeJS.ProcessEnv): { natsCredentials?: NatsUserCredentials } {

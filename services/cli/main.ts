@@ -21,7 +21,7 @@ import { clusterCAAtStart, type ClusterCA } from '../../shared/pki/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
 import { gatewayUrlOf, pkiConfigFromEnv, type GatewayCredentials } from '../../shared/config.js';
 import { loadKubeconfig, type ResolvedKubeconfig } from '../../shared/auth/authn/index.js';
-import { lockStores, natsRoleOf } from './locked.js';
+import { initStores, lockStores, natsRoleOf } from './locked.js';
 import { COMPONENT_IDENTITIES, nodeIdentity, secureConfig, userKubeconfig, writeAdminKubeconfig } from './secure.js';
 
 /** `ca`: the cluster CA `up` loaded at start (certificate and key); a service run alone loads its own. */
@@ -236,6 +236,15 @@ function flagArgs(flags: Record<string, string | boolean | undefined>): string[]
   };
   return Object.entries(flags).flatMap(([k, v]) => (names[k] && v !== undefined ? [`${names[k]}=${v === true ? 'true' : v}`] : []));
 }
+
+program
+  .command('init-stores')
+  .description("lock NATS and Postgres for the compose stack: each role's passwords under <dir>/<role>/, the NATS users in <dir>/nats/auth.conf, the Postgres roles (DATABASE_URL: a superuser)")
+  .argument('<dir>', 'where the roles\' secret directories are mounted')
+  .action(async (dir: string) => {
+    const cfg = loadConfig();
+    await initStores(cfg, dir, createLogger('init-stores', cfg.logLevel));
+  });
 
 program
   .command('kubeconfig')
