@@ -1,26 +1,26 @@
 /**
- * Generated passwords kept in a JSON file (mode 0600) in the data directory: made on first use,
- * the same on every later start (a restarted `jetkube up` finds its NATS users and Postgres roles
- * as it left them).
+ * A generated secret kept in a file: made on first use (24 random bytes, base64url), the same on
+ * every later start, so a restarted cluster finds its NATS users and Postgres roles as it left them.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-export async function loadOrCreatePasswords<K extends string>(file: string, names: readonly K[]): Promise<Record<K, string>> {
+/** The secret in `file`, or a new one written there (`mode`: who may read it). */
+export async function readOrCreateSecret(file: string, mode = 0o600): Promise<string> {
+  const existing = (await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return '';
+    throw e;
+  })).trim();
+  if (existing) return existing;
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const existing = await readFile(file, 'utf8').then(
-    (t) => JSON.parse(t) as Partial<Record<K, string>>,
-    (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return {} as Partial<Record<K, string>>;
-      throw e;
-    },
-  );
-  const out = Object.fromEntries(names.map((n) => [n, existing[n] ?? randomBytes(24).toString('base64url')])) as Record<K, string>;
-  if (names.some((n) => existing[n] !== out[n])) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify({ ...existing, ...out }, null, 2) + '\n', { mode: 0o600 });
-    await rename(tmp, file);
+  const value = randomBytes(24).toString('base64url');
+  // wx: two starts racing both read nothing; the loser's write fails and it reads the winner's.
+  try {
+    await writeFile(file, value + '\n', { mode, flag: 'wx' });
+    return value;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return (await readFile(file, 'utf8')).trim();
   }
-  return out;
 }

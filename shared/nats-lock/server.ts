@@ -1,14 +1,13 @@
 /**
- * `jetkube up` in secure mode runs its own nats-server, locked (config.ts): the configuration and
- * the users' passwords are kept in the data directory (`<dataDir>/nats/`), the JetStream store
- * too, so a restart finds its log and its credentials again. The server listens on a loopback port
+ * `jetkube up` in secure mode runs its own nats-server, locked (config.ts): its configuration and
+ * JetStream store are kept in the data directory (`<dataDir>/nats/`), so a restart finds its log
+ * again (the passwords are the caller's: services/cli/locked.ts keeps them). The server listens on a loopback port
  * it picks itself (no race for a free port); the URL is written to `<dataDir>/nats/url`, its log
  * to `<dataDir>/nats/nats.log`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { loadOrCreatePasswords } from '../passwords-file.js';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NATS_ROLES, natsServerConfig, natsUserName, type NatsRole } from './config.js';
 
@@ -28,15 +27,10 @@ export interface LockedNats {
 
 export const NATS_SERVER_BIN = () => process.env.NATS_SERVER_BIN || 'nats-server';
 
-/** The roles' credentials, their passwords kept in `dir/credentials.json`. */
-export async function loadOrCreateCredentials(dir: string): Promise<RoleCredentials> {
-  const passwords = await loadOrCreatePasswords(join(dir, 'credentials.json'), NATS_ROLES);
-  return Object.fromEntries(NATS_ROLES.map((r) => [r, { user: natsUserName(r), password: passwords[r] }])) as unknown as RoleCredentials;
-}
-
-/** Start a locked nats-server for `prefix` with its files under `dir`. */
-export async function startLockedNats(dir: string, prefix: string, opts: { host?: string; bin?: string } = {}): Promise<LockedNats> {
-  const credentials = await loadOrCreateCredentials(dir);
+/** Start a locked nats-server for `prefix`, its users' passwords given, with its files under `dir`. */
+export async function startLockedNats(dir: string, prefix: string, passwords: Readonly<Record<NatsRole, string>>, opts: { host?: string; bin?: string } = {}): Promise<LockedNats> {
+  const credentials = Object.fromEntries(NATS_ROLES.map((r) => [r, { user: natsUserName(r), password: passwords[r] }])) as unknown as RoleCredentials;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const configFile = join(dir, 'nats.conf');
   const text = natsServerConfig({
     prefix,

@@ -89,8 +89,8 @@ describe('jetkube up --secure: NATS and Postgres locked', { skip: KUBECTL_SKIP |
 
   it("a forged Pod event with the readers' credential is refused; the stream does not move", async () => {
     const url = (await readFile(join(dir, 'nats', 'url'), 'utf8')).trim();
-    const creds = JSON.parse(await readFile(join(dir, 'nats', 'credentials.json'), 'utf8')) as Record<string, string>;
-    const nc = await connect({ servers: url, user: 'jetkube-reader', pass: creds.reader! });
+    const password = (await readFile(join(dir, 'secrets', 'reader', 'nats-password'), 'utf8')).trim();
+    const nc = await connect({ servers: url, user: 'jetkube-reader', pass: password });
     try {
       const jsm = await jetstreamManager(nc);
       const before = (await jsm.streams.info(streamName(cfg.prefix))).state.messages;

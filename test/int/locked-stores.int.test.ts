@@ -55,9 +55,9 @@ describe('locked stores: NATS permissions and Postgres roles', { skip: hasNatsSe
   before(async () => {
     cfg = await testConfig('locked');
     dir = await mkdtemp(join(tmpdir(), 'jetkube-locked-'));
-    nats = await startLockedNats(dir, cfg.prefix, { bin: NATS_BIN });
-    const names = dbRoleNames(cfg.prefix);
     const pw = () => randomBytes(12).toString('hex');
+    nats = await startLockedNats(dir, cfg.prefix, { gateway: pw(), projector: pw(), reader: pw() }, { bin: NATS_BIN });
+    const names = dbRoleNames(cfg.prefix);
     roles = { projector: { name: names.projector, password: pw() }, gateway: { name: names.gateway, password: pw() } };
     await ensureRoles(cfg.databaseUrl, schemaName(cfg.prefix), roles);
     // The projector first, as `up` starts them: it migrates, the gateway waits for that, then makes the stream.
