@@ -1,7 +1,7 @@
 /**
  * `jetkube up --secure` locks the stores (issue 16 item 5): unless NATS_URL names a server, `up`
  * runs its own nats-server with the generated users (shared/nats-lock), and when DATABASE_URL is a
- * superuser it makes the cluster's Postgres roles (shared/db/roles.ts). Each service then connects
+ * superuser it also makes the cluster's Postgres roles (shared/db/roles.ts). Each service then connects
  * as its role: the gateway writes the stream and reads Postgres, the projector consumes the stream
  * and writes Postgres, every other service only reads the stream.
  */
@@ -26,34 +26,43 @@ export function natsRoleOf(service: string): NatsRole {
   return service === 'gateway' ? 'gateway' : service === 'projector' ? 'projector' : 'reader';
 }
 
-/** Lock what `up` may lock: its own NATS (NATS_URL unset) and Postgres roles (superuser DATABASE_URL). */
-export async function lockStores(cfg: Config, dataDir: string, env: NodeJS.ProcessEnv, log: Logger): Promise<LockedStores> {
-  const secrets = await roleSecrets(join(dataDir, 'secrets'));
-  let nats: LockedNats | undefined;
-  if (!env.NATS_URL) {
-    nats = await startLockedNats(join(dataDir, 'nats'), cfg.prefix, secrets.nats);
-    log.info({ url: nats.url, config: nats.configFile }, 'locked nats-server started');
-  } else {
-    log.warn({ natsUrl: cfg.natsUrl }, 'NATS_URL is set: using that server as it is (not locked by jetkube up)');
+/**
+ * Lock the stores `up` runs with: its own nats-server, and the Postgres roles when DATABASE_URL is
+ * a superuser. Undefined when NATS_URL names a server: that server, and the database, are used as
+ * they are (as before; tests share one unlocked server that way).
+ */
+export async function lockStores(cfg: Config, dataDir: string, env: NodeJS.ProcessEnv, log: Logger): Promise<LockedStores | undefined> {
+  if (env.NATS_URL) {
+    log.warn({ natsUrl: cfg.natsUrl }, 'NATS_URL is set: NATS and Postgres are used as they are (not locked by jetkube up)');
+    return undefined;
   }
+  const secrets = await roleSecrets(join(dataDir, 'secrets'));
+  const nats = await startLockedNats(join(dataDir, 'nats'), cfg.prefix, secrets.nats);
+  log.info({ url: nats.url, config: nats.configFile }, 'locked nats-server started');
   let roles: DbRoles | undefined;
-  if (await isSuperuser(cfg.databaseUrl)) {
-    roles = dbRoles(cfg.prefix, secrets);
-    await ensureRoles(cfg.databaseUrl, schemaName(cfg.prefix), roles);
-    log.info({ projector: roles.projector.name, gateway: roles.gateway.name }, 'Postgres roles ensured: the projector writes, the gateway reads');
-  } else {
-    log.warn('DATABASE_URL is not a superuser: Postgres roles not made, every service uses DATABASE_URL as it is');
+  try {
+    if (await isSuperuser(cfg.databaseUrl)) {
+      roles = dbRoles(cfg.prefix, secrets);
+      await ensureRoles(cfg.databaseUrl, schemaName(cfg.prefix), roles);
+      log.info({ projector: roles.projector.name, gateway: roles.gateway.name }, 'Postgres roles ensured: the projector writes, the gateway reads');
+    } else {
+      log.warn('DATABASE_URL is not a superuser: Postgres roles not made, every service uses DATABASE_URL as it is');
+    }
+  } catch (e) {
+    await nats.close();
+    throw e;
   }
   return {
     configFor(role, c) {
       const dbRole = role === 'gateway' ? roles?.gateway : role === 'projector' ? roles?.projector : undefined;
       return {
         ...c,
-        ...(nats ? { natsUrl: nats.url, natsCredentials: nats.credentials[role] } : {}),
+        natsUrl: nats.url,
+        natsCredentials: nats.credentials[role],
         ...(dbRole ? { databaseUrl: urlAsRole(c.databaseUrl, dbRole) } : {}),
       };
     },
-    close: async () => nats?.close(),
+    close: () => nats.close(),
   };
 }
 

@@ -151,7 +151,7 @@ program
   .addOption(new Option('--services <list>', 'comma-separated subset to run').default(Object.keys(SERVICES).join(',')))
   .addOption(new Option('--nodes <n>', 'kubelets (nodes) to run in this process; 0: none').default('1'))
   .addOption(runtimeOption())
-  .option('--secure', 'HTTPS and authentication (JETKUBE_AUTH=on): every component gets a client certificate, an admin kubeconfig is written to the data directory')
+  .option('--secure', 'HTTPS and authentication (JETKUBE_AUTH=on): every component gets a client certificate, an admin kubeconfig is written to the data directory; without NATS_URL, NATS and Postgres run locked (a nats-server of its own, a user and a role per component)')
   .action(async (opts: { services: string; secure?: boolean } & KubeletFlags) => {
     // The gateway reads JETKUBE_AUTH too (authConfigFromEnv): the flag sets it for the whole process.
     if (opts.secure) process.env.JETKUBE_AUTH = 'on';
@@ -169,7 +169,7 @@ program
         const dataDir = pkiConfigFromEnv(process.env, cfg.prefix).dataDir;
         if (cfg.secure && !ca.keyPem) throw new Error('--secure needs the cluster CA key to issue certificates; CLUSTER_CA_FILE holds a certificate alone');
         const signer = cfg.secure ? { certPem: ca.certPem, keyPem: ca.keyPem! } : undefined;
-        // Secure: NATS and Postgres locked (each service connects as its role, see locked.ts).
+        // Secure without NATS_URL: NATS and Postgres locked (each service connects as its role, see locked.ts).
         const stores = cfg.secure ? await lockStores(cfg, dataDir, process.env, createLogger('jetkube', cfg.logLevel)) : undefined;
         if (stores) started.push(stores);
         const storesFor = (name: string) => (stores ? stores.configFor(natsRoleOf(name), cfg) : cfg);

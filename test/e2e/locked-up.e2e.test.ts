@@ -3,7 +3,8 @@
  * the generated users on a loopback port, Postgres roles for the projector and the gateway. The
  * whole chain works (a Deployment's pods are scheduled onto the fake nodes and run), no service
  * hit a permission it lacks (the server's log has no violation), a forged event with a reader's
- * credential from the data directory is refused, and the server stops with `up`.
+ * credential from the data directory is refused, the server stops with `up`, and a second `up` on
+ * the same data directory finds everything as it was.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,18 +44,24 @@ describe('jetkube up --secure: NATS and Postgres locked', { skip: KUBECTL_SKIP |
       CLUSTER_DNS: `127.0.0.1:${await freePort()}`,
     };
     delete env.NATS_URL; // `up` runs its own, locked
-    up = spawn(process.execPath, [JETKUBE, 'up', '--secure', '--nodes', '2', '--runtime', 'fake'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    up.stdout!.on('data', (d) => (output += d));
-    up.stderr!.on('data', (d) => (output += d));
+    upEnv = env;
+    await startUp();
+  });
+  let upEnv: NodeJS.ProcessEnv;
+  const startUp = async () => {
+    output = '';
+    const child = (up = spawn(process.execPath, [JETKUBE, 'up', '--secure', '--nodes', '2', '--runtime', 'fake'], { env: upEnv, stdio: ['ignore', 'pipe', 'pipe'] }));
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
     kubeconfig = await eventually(
       'jetkube up to print the kubeconfig path',
       async () => {
-        if (up!.exitCode !== null) throw new Error(`jetkube up exited ${up!.exitCode}: ${output}`);
+        if (child.exitCode !== null) throw new Error(`jetkube up exited ${child.exitCode}: ${output}`);
         return /admin kubeconfig written to (\S+)/.exec(output)?.[1];
       },
       120_000,
     );
-  });
+  };
   after(async () => {
     if (up) await stop(up);
     if (cfg) {
@@ -107,5 +114,20 @@ describe('jetkube up --secure: NATS and Postgres locked', { skip: KUBECTL_SKIP |
     assert.equal(await stop(up!), 0);
     up = undefined;
     await eventually('nats-server gone', async () => !existsSync(`/proc/${pid}`) || (await readFile(`/proc/${pid}/cmdline`, 'utf8')) === '', 10_000);
+  });
+
+  it('started again on the same data directory: the same users and roles, the log and the projections kept; it scales', async () => {
+    await startUp();
+    const get = await kubectl(['get', 'deployment', 'web', '-o', 'jsonpath={.spec.replicas}']);
+    assert.equal(get.stdout, '3', get.stderr);
+    assert.equal((await kubectl(['scale', 'deployment', 'web', '--replicas=4'])).code, 0);
+    await eventually(
+      'four pods Running',
+      async () => {
+        const g = await kubectl(['get', 'pods', '-l', 'app=web', '--field-selector=status.phase=Running', '-o', 'name']);
+        return g.stdout.trim().split('\n').filter(Boolean).length === 4;
+      },
+      60_000,
+    );
   });
 });
