@@ -183,14 +183,19 @@ export class EventLog {
     }
   }
 
-  /** Wait until the stream exists (made by the gateway), checking every half second. */
-  async awaitStream(): Promise<void> {
+  /**
+   * Wait until the stream exists (the gateway makes it), checking every half second; after
+   * `timeoutMs` an error says so (the projector retries; a reader service fails its start).
+   */
+  async awaitStream(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
         await this.jsm.streams.info(this.stream);
         return;
       } catch (e) {
         if (!(e instanceof JetStreamApiError && e.code === 10059 /* stream not found */)) throw e;
+        if (Date.now() >= deadline) throw new Error(`stream ${this.stream} does not exist: the gateway makes it (this user may not)`, { cause: e });
       }
       await new Promise((r) => setTimeout(r, 500));
     }
