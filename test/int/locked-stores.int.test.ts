@@ -102,6 +102,27 @@ describe('locked stores: NATS permissions and Postgres roles', { skip: hasNatsSe
     });
   }
 
+  it("a forged checkpoint announcement (which would let the gateway serve a stale list) never reaches the gateway's user", async () => {
+    const as = async (role: NatsRole) => connect({ servers: nats.url, user: nats.credentials[role].user, pass: nats.credentials[role].password });
+    const [gw, reader, proj] = [await as('gateway'), await as('reader'), await as('projector')];
+    try {
+      const got: string[] = [];
+      const sub = gw.subscribe(`${cfg.prefix}-sys.checkpoint`, { callback: (_e, m) => void got.push(m.string()) });
+      await gw.flush();
+      reader.publish(`${cfg.prefix}-sys.checkpoint`, '999999');
+      await reader.flush();
+      // The projector's own announcement is the marker: once it is in, the reader's would have been too.
+      // (The running projector announces real checkpoints meanwhile: only the forged value matters.)
+      proj.publish(`${cfg.prefix}-sys.checkpoint`, '0');
+      await proj.flush();
+      await eventually('the projector\'s announcement', async () => got.includes('0') || undefined, 5000);
+      assert.ok(!got.includes('999999'), `the gateway's user received ${got.join(', ')}`);
+      sub.unsubscribe();
+    } finally {
+      await Promise.all([gw.close(), reader.close(), proj.close()]);
+    }
+  });
+
   it('a connection without a credential is refused', async () => {
     await assert.rejects(connect({ servers: nats.url, reconnect: false }), /Authorization Violation/);
   });
