@@ -161,3 +161,53 @@ describe('locked stores: NATS permissions and Postgres roles', { skip: hasNatsSe
     });
   });
 });
+
+describe('ensureRoles', () => {
+  let cfg: Config;
+  let roles: DbRoles;
+  const sql = async (url: string, ...queries: string[]) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      let last: pg.QueryResult | undefined;
+      for (const q of queries) last = await client.query(q);
+      return last!.rows;
+    } finally {
+      await client.end();
+    }
+  };
+  const denied = (e: { code?: string }) => e.code === '42501';
+
+  before(async () => {
+    cfg = await testConfig('lockroles');
+    const names = dbRoleNames(cfg.prefix);
+    roles = { projector: { name: names.projector, password: randomBytes(12).toString('hex') }, gateway: { name: names.gateway, password: randomBytes(12).toString('hex') } };
+  });
+  after(async () => {
+    if (!cfg) return;
+    await dropPrefix(cfg);
+    await dropDbRoles(cfg);
+  });
+
+  it('adopts a schema made before the lock (superuser-owned tables and views), and runs again without harm', async () => {
+    const s = schemaName(cfg.prefix);
+    await sql(cfg.databaseUrl, `create schema "${s}"`, `create table "${s}".pods (name text)`, `insert into "${s}".pods values ('a')`, `create view "${s}".pod_names as select name from "${s}".pods`);
+    await ensureRoles(cfg.databaseUrl, s, roles);
+    await ensureRoles(cfg.databaseUrl, s, roles);
+    const owners = await sql(cfg.databaseUrl, `select c.relname, pg_get_userbyid(c.relowner) as owner from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = '${s}' and c.relkind in ('r', 'v') order by 1`);
+    assert.deepEqual(owners, [{ relname: 'pod_names', owner: roles.projector.name }, { relname: 'pods', owner: roles.projector.name }]);
+    const gateway = urlAsRole(cfg.databaseUrl, roles.gateway);
+    assert.deepEqual(await sql(gateway, `select name from "${s}".pod_names`), [{ name: 'a' }]);
+    await assert.rejects(sql(gateway, `insert into "${s}".pods values ('b')`), denied);
+    await sql(urlAsRole(cfg.databaseUrl, roles.projector), `insert into "${s}".pods values ('b')`);
+  });
+
+  it("what the projector's role makes later (a replay's schema) the gateway's role may read, not write", async () => {
+    const built = `${schemaName(cfg.prefix)}_replay_1`;
+    await sql(urlAsRole(cfg.databaseUrl, roles.projector), `create schema "${built}"`, `create table "${built}".pods (name text)`, `insert into "${built}".pods values ('c')`);
+    const gateway = urlAsRole(cfg.databaseUrl, roles.gateway);
+    assert.deepEqual(await sql(gateway, `select name from "${built}".pods`), [{ name: 'c' }]);
+    await assert.rejects(sql(gateway, `delete from "${built}".pods`), denied);
+    await assert.rejects(sql(gateway, `create schema "${schemaName(cfg.prefix)}_mine"`), denied);
+  });
+});
