@@ -25,7 +25,7 @@ export interface LockedNats {
   close(): Promise<void>;
 }
 
-export const NATS_SERVER_BIN = () => process.env.NATS_SERVER_BIN || 'nats-server';
+const natsServerBin = () => process.env.NATS_SERVER_BIN || 'nats-server';
 
 /** Start a locked nats-server for `prefix`, its users' passwords given, with its files under `dir`. */
 export async function startLockedNats(dir: string, prefix: string, passwords: Readonly<Record<NatsRole, string>>, opts: { host?: string; bin?: string } = {}): Promise<LockedNats> {
@@ -40,7 +40,9 @@ export async function startLockedNats(dir: string, prefix: string, passwords: Re
   });
   await writeFile(configFile, text, { mode: 0o600 });
   await stopStale(join(dir, 'pid'), configFile);
-  const child = spawn(opts.bin ?? NATS_SERVER_BIN(), ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Debian installs it in /usr/sbin, which a normal user's PATH lacks.
+  const PATH = [process.env.PATH, '/usr/local/sbin', '/usr/sbin'].filter(Boolean).join(':');
+  const child = spawn(opts.bin ?? natsServerBin(), ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PATH } });
   const { url, startup } = await readyUrl(child);
   // Its log (permission violations included) goes on into <dir>/nats.log.
   const logFile = createWriteStream(join(dir, 'nats.log'), { flags: 'a', mode: 0o600 });
