@@ -1,22 +1,18 @@
 /**
  * `jetkube up` in secure mode runs its own nats-server, locked (config.ts): its configuration and
  * JetStream store are kept in the data directory (`<dataDir>/nats/`), so a restart finds its log
- * again (the passwords are the caller's: services/cli/locked.ts keeps them). The server listens on a loopback port
- * it picks itself (no race for a free port); the URL is written to `<dataDir>/nats/url`, its log
- * to `<dataDir>/nats/nats.log`.
+ * again (the passwords are the caller's: services/cli/locked.ts keeps them). The server listens on
+ * a loopback port it picks itself (no race for a free port); the URL is written to
+ * `<dataDir>/nats/url`, its log to `<dataDir>/nats/nats.log`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { NatsUserCredentials } from '../config.js';
 import { NATS_ROLES, natsServerConfig, natsUserName, type NatsRole } from './config.js';
 
-export interface NatsCredentials {
-  readonly user: string;
-  readonly password: string;
-}
-
-export type RoleCredentials = Readonly<Record<NatsRole, NatsCredentials>>;
+export type RoleCredentials = Readonly<Record<NatsRole, NatsUserCredentials>>;
 
 export interface LockedNats {
   readonly url: string;
