@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/log.js';
 import { schemaName } from '../../shared/config.js';
-import { startLockedNats, type LockedNats } from '../../shared/nats-lock/server.js';
+import { startLockedNats } from '../../shared/nats-lock/server.js';
 import { NATS_ROLES, natsAuthorization, natsUserName, type NatsRole } from '../../shared/nats-lock/config.js';
 import { dbRoleNames, ensureRoles, isSuperuser, urlAsRole, type DbRoles } from '../../shared/db/roles.js';
-import { readOrCreateSecret } from '../../shared/passwords-file.js';
+import { readOrCreateSecret } from '../../shared/secret-file.js';
 
 export interface LockedStores {
   /** The configuration a service of this role runs with. */
