@@ -1,12 +1,18 @@
 /**
  * Configuration from the environment. Every variable has a default and a line in the README.
  */
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
 export interface Config {
   /** NATS server(s), comma separated. */
   readonly natsUrl: string;
+  /**
+   * NATS_USER with NATS_PASSWORD (or NATS_PASSWORD_FILE): this process' user on a locked server
+   * (shared/nats-lock/config.ts says which user may do what). None: connect without one.
+   */
+  readonly natsCredentials?: NatsUserCredentials;
   /** Postgres connection string. */
   readonly databaseUrl: string;
   /** Isolation key: stream name, subject root and Postgres schema derive from it. */
@@ -26,6 +32,11 @@ export interface Config {
   readonly gatewayCredentials?: GatewayCredentials;
 }
 
+export interface NatsUserCredentials {
+  readonly user: string;
+  readonly password: string;
+}
+
 /** What a client presents to the gateway over TLS (and the CA it trusts). */
 export interface GatewayCredentials {
   readonly caPem?: string;
@@ -39,7 +50,8 @@ const PREFIX_RE = /^[a-z][a-z0-9_]{0,39}$/;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const cfg: Config = {
     natsUrl: env.NATS_URL || 'nats://127.0.0.1:4222',
-    databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+    ...natsCredentialsFromEnv(env),
+    databaseUrl: withPasswordFile(env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres', env.DATABASE_PASSWORD_FILE),
     prefix: env.JETKUBE_PREFIX || 'jetkube',
     port: intFrom(env.PORT, 8080, 'PORT'),
     host: env.HOST || '127.0.0.1',
@@ -53,6 +65,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new Error(`JETKUBE_PREFIX must match ${PREFIX_RE} (lower-case letters, digits, _), got "${cfg.prefix}"`);
   }
   return cfg;
+}
+
+/** DATABASE_PASSWORD_FILE: the password of DATABASE_URL's user kept out of the URL (compose's role secrets). */
+function withPasswordFile(url: string, file: string | undefined): string {
+  if (!file) return url;
+  const u = new URL(url);
+  u.password = encodeURIComponent(readFileSync(file, 'utf8').trim());
+  return u.toString();
+}
+
+function natsCredentialsFromEnv(env: NodeJS.ProcessEnv): { natsCredentials?: NatsUserCredentials } {
+  if (!env.NATS_USER) {
+    if (env.NATS_PASSWORD || env.NATS_PASSWORD_FILE) throw new Error('NATS_PASSWORD / NATS_PASSWORD_FILE need NATS_USER');
+    return {};
+  }
+  const password = env.NATS_PASSWORD ?? (env.NATS_PASSWORD_FILE ? readFileSync(env.NATS_PASSWORD_FILE, 'utf8').trim() : undefined);
+  if (!password) throw new Error('NATS_USER needs NATS_PASSWORD or NATS_PASSWORD_FILE');
+  return { natsCredentials: { user: env.NATS_USER, password } };
 }
 
 /** An on/off variable (on, true, yes, 1 / off, false, no, 0, empty); anything else is an error naming it. */

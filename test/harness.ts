@@ -12,6 +12,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { streamName, schemaName, loadConfig, type Config } from '../shared/config.js';
 import { EventLog, type StoredEvent } from '../shared/eventlog/index.js';
+import { dbRoleNames } from '../shared/db/roles.js';
 
 export interface TestEnv {
   readonly natsUrl: string;
@@ -139,6 +140,22 @@ export async function dropPrefix(cfg: Config): Promise<void> {
       [schemaName(cfg.prefix), `${schemaName(cfg.prefix)}\\_%`],
     );
     for (const r of rows) await client.query(`drop schema if exists "${r.nspname}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drop a locked cluster's Postgres roles (shared/db/roles.ts) after its schemas are gone. */
+export async function dropDbRoles(cfg: Config): Promise<void> {
+  const names = Object.values(dbRoleNames(cfg.prefix));
+  const client = new pg.Client({ connectionString: cfg.databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ rolname: string }>('select rolname from pg_roles where rolname = any($1)', [names]);
+    if (!rows.length) return;
+    // One role at a time: `drop owned by a, b` trips over a default ACL that names both.
+    for (const r of rows) await client.query(`drop owned by "${r.rolname}"`);
+    for (const r of rows) await client.query(`drop role "${r.rolname}"`);
   } finally {
     await client.end();
   }

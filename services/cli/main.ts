@@ -21,6 +21,7 @@ import { clusterCAAtStart, type ClusterCA } from '../../shared/pki/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
 import { gatewayUrlOf, pkiConfigFromEnv, type GatewayCredentials } from '../../shared/config.js';
 import { loadKubeconfig, type ResolvedKubeconfig } from '../../shared/auth/authn/index.js';
+import { initStores, lockStores, natsRoleOf } from './locked.js';
 import { COMPONENT_IDENTITIES, nodeIdentity, secureConfig, userKubeconfig, writeAdminKubeconfig } from './secure.js';
 
 /** `ca`: the cluster CA `up` loaded at start (certificate and key); a service run alone loads its own. */
@@ -150,7 +151,7 @@ program
   .addOption(new Option('--services <list>', 'comma-separated subset to run').default(Object.keys(SERVICES).join(',')))
   .addOption(new Option('--nodes <n>', 'kubelets (nodes) to run in this process; 0: none').default('1'))
   .addOption(runtimeOption())
-  .option('--secure', 'HTTPS and authentication (JETKUBE_AUTH=on): every component gets a client certificate, an admin kubeconfig is written to the data directory')
+  .option('--secure', 'HTTPS and authentication (JETKUBE_AUTH=on): every component gets a client certificate, an admin kubeconfig is written to the data directory; without NATS_URL, NATS and Postgres run locked (a nats-server of its own, a user and a role per component)')
   .action(async (opts: { services: string; secure?: boolean } & KubeletFlags) => {
     // The gateway reads JETKUBE_AUTH too (authConfigFromEnv): the flag sets it for the whole process.
     if (opts.secure) process.env.JETKUBE_AUTH = 'on';
@@ -168,14 +169,18 @@ program
         const dataDir = pkiConfigFromEnv(process.env, cfg.prefix).dataDir;
         if (cfg.secure && !ca.keyPem) throw new Error('--secure needs the cluster CA key to issue certificates; CLUSTER_CA_FILE holds a certificate alone');
         const signer = cfg.secure ? { certPem: ca.certPem, keyPem: ca.keyPem! } : undefined;
+        // Secure without NATS_URL: NATS and Postgres locked (each service connects as its role, see locked.ts).
+        const stores = cfg.secure ? await lockStores(cfg, dataDir, process.env, createLogger('jetkube', cfg.logLevel)) : undefined;
+        if (stores) started.push(stores);
+        const storesFor = (name: string) => (stores ? stores.configFor(natsRoleOf(name), cfg) : cfg);
         // Secure: each component authenticates as itself with a client certificate from the CA.
         const cfgFor = async (name: string) => {
           const id = COMPONENT_IDENTITIES[name];
-          return signer && id ? secureConfig(cfg, dataDir, signer, id) : cfg;
+          return signer && id ? secureConfig(storesFor(name), dataDir, signer, id) : storesFor(name);
         };
         for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(await cfgFor(name), undefined, ca));
         // One kubelet process is one identity: a pool of several nodes authenticates as its first node.
-        const kubeletCfg = signer && kubelets.length ? await secureConfig(cfg, dataDir, signer, nodeIdentity(kubelets[0]!.nodeName)) : cfg;
+        const kubeletCfg = signer && kubelets.length ? await secureConfig(storesFor('kubelet'), dataDir, signer, nodeIdentity(kubelets[0]!.nodeName)) : cfg;
         if (kubelets.length) started.push(await startKubelets(kubeletCfg, kubelets, createLogger('kubelet', cfg.logLevel)));
         if (signer) {
           const file = await writeAdminKubeconfig(cfg, dataDir, signer);
@@ -231,6 +236,15 @@ function flagArgs(flags: Record<string, string | boolean | undefined>): string[]
   };
   return Object.entries(flags).flatMap(([k, v]) => (names[k] && v !== undefined ? [`${names[k]}=${v === true ? 'true' : v}`] : []));
 }
+
+program
+  .command('init-stores')
+  .description("lock NATS and Postgres for the compose stack: each role's passwords under <dir>/<role>/, the NATS users in <dir>/nats/auth.conf, the Postgres roles (DATABASE_URL: a superuser)")
+  .argument('<dir>', 'where the roles\' secret directories are mounted')
+  .action(async (dir: string) => {
+    const cfg = loadConfig();
+    await initStores(cfg, dir, createLogger('init-stores', cfg.logLevel));
+  });
 
 program
   .command('kubeconfig')

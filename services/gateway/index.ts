@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../shared/config.js';
 import { schemaName } from '../../shared/config.js';
 import { createLogger, type Logger } from '../../shared/log.js';
-import { EventLog } from '../../shared/eventlog/index.js';
-import { createDb, migrate } from '../../shared/db/index.js';
+import { EventLog, eventLogOptionsOf } from '../../shared/eventlog/index.js';
+import { createDb, migrateOrAwait } from '../../shared/db/index.js';
 import { buildGateway, ensureSystemNamespaces } from './server.js';
 import { ensureDefaultStorageClass } from './default-storage-class.js';
 import type { ObjectStore } from './store.js';
@@ -68,9 +68,9 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE || (auth.secure ? 'RBAC' : undefined));
   // Secure mode: a serving certificate from the cluster CA (made on first start, kept in the data directory).
   const https = auth.secure ? await servingTls(cfg, auth, logger, kubernetesServiceIp(serviceClusterIpRange)) : undefined;
-  const log = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject, name: 'jetkube-gateway' });
+  const log = await EventLog.connect(eventLogOptionsOf(cfg, 'jetkube-gateway', true));
   const db = createDb(cfg.databaseUrl, schemaName(cfg.prefix));
-  await migrate(db);
+  await migrateOrAwait(db, () => logger.info('the schema is not current and this role may not migrate it: waiting for the projector'));
   const { app, store, tracker } = await buildGateway({
     cfg,
     log,

@@ -17,7 +17,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../../shared/config.js';
 import { schemaName } from '../../shared/config.js';
 import type { Logger } from '../../shared/log.js';
-import { EventLog } from '../../shared/eventlog/index.js';
+import { EventLog, eventLogOptionsOf } from '../../shared/eventlog/index.js';
 import {
   applySql,
   batchLockSql,
@@ -197,12 +197,14 @@ export class Projector {
   private async supervise(): Promise<void> {
     const backoff = new Backoff(200, 10_000);
     while (!this.stopped) {
-      let stage = 'nats';
+      let stage = 'postgres';
       let sessionStart = 0;
       try {
-        const el = await this.connectLog();
-        stage = 'postgres';
+        // Migrations first: on a locked cluster the gateway waits for them before it makes the
+        // stream this connection waits for (shared/db/roles.ts, shared/nats-lock).
         const db = await this.database();
+        stage = 'nats';
+        const el = await this.connectLog();
         stage = 'lock';
         const lead = await acquireLeadership(
           { databaseUrl: this.cfg.databaseUrl, prefix: this.cfg.prefix, log: this.log, onStandby: () => this.setRole('standby') },
@@ -239,12 +241,7 @@ export class Projector {
   }
 
   private async connectLog(): Promise<EventLog> {
-    this.eventLog ??= await EventLog.connect({
-      natsUrl: this.cfg.natsUrl,
-      prefix: this.cfg.prefix,
-      historyPerObject: this.cfg.historyPerObject,
-      name: 'jetkube-projector',
-    });
+    this.eventLog ??= await EventLog.connect(eventLogOptionsOf(this.cfg, 'jetkube-projector'));
     return this.eventLog;
   }
 

@@ -22,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Config } from '../../shared/config.js';
 import { schemaName } from '../../shared/config.js';
-import { EventLog } from '../../shared/eventlog/index.js';
+import { EventLog, eventLogOptionsOf } from '../../shared/eventlog/index.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import {
   createDb,
@@ -106,12 +106,7 @@ export async function replay(cfg: Config, opts: ReplayOptions = {}): Promise<Rep
   try {
     // Before anything is created anywhere (EventLog.connect creates a missing stream, migrate a schema).
     if ((await checkpointOf(admin, live)) === null) throw new NoProjectionsError(cfg.prefix, live, databaseLabel(cfg.databaseUrl));
-    const events = (el = await EventLog.connect({
-      natsUrl: cfg.natsUrl,
-      prefix: cfg.prefix,
-      historyPerObject: cfg.historyPerObject,
-      name: 'jetkube-replay',
-    }));
+    const events = (el = await EventLog.connect(eventLogOptionsOf(cfg, 'jetkube-replay')));
     const target = (bdb = createDb(cfg.databaseUrl, built, { max: 2, applicationName: 'jetkube-replay' }));
     return await admin.connection().execute(async (conn) => {
       if (!(await tryLock(conn, LockClass.replay, cfg.prefix))) {

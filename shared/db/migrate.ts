@@ -48,3 +48,39 @@ async function migrateOnce(db: Kysely<Database>): Promise<void> {
     }
   });
 }
+
+/** True when every migration has been applied to the schema (reads only). */
+export async function isMigrated(db: Kysely<Database>): Promise<boolean> {
+  const schema = schemaOf(db);
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema });
+  try {
+    return (await migrator.getMigrations()).every((m) => m.executedAt !== undefined);
+  } catch (e) {
+    if (isConcurrentDrop(e)) return false;
+    throw e;
+  }
+}
+
+/** Postgres' insufficient_privilege: this role may not create or alter the schema. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+/**
+ * The gateway's start: nothing to do when the schema is current (no write at all); else migrate,
+ * and when its role may not (a locked cluster: the projector's role owns the schema, see roles.ts)
+ * wait until the projector has. `onWait` is told once.
+ */
+export async function migrateOrAwait(db: Kysely<Database>, onWait: () => void = () => undefined, pollMs = 500): Promise<void> {
+  if (await isMigrated(db)) return;
+  try {
+    return await migrate(db);
+  } catch (e) {
+    if (!hasCode(e, INSUFFICIENT_PRIVILEGE)) throw e;
+  }
+  onWait();
+  while (!(await isMigrated(db))) await new Promise((r) => setTimeout(r, pollMs));
+}
+
+function hasCode(e: unknown, code: string): boolean {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) if ((c as { code?: unknown }).code === code) return true;
+  return false;
+}

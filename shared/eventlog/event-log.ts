@@ -15,7 +15,7 @@ import {
   StorageType,
 } from '@nats-io/jetstream';
 import type { EventType, KObject } from '../resources/meta.js';
-import { streamName } from '../config.js';
+import { streamName, type Config, type NatsUserCredentials } from '../config.js';
 import { coalesceWrites } from './coalesce-writes.js';
 import { parseResourceSubject, resourceSubject, type ParsedSubject } from './subjects.js';
 import { classifyMessage, EVENT_SCHEMA_VERSION, PoisonMessageError } from './classify.js';
@@ -58,6 +58,13 @@ export interface EventLogOptions {
   /** Messages kept per subject; the newest is always kept. */
   readonly historyPerObject: number;
   readonly name?: string;
+  /** A user on a locked server (shared/nats-lock); none: connect without one. */
+  readonly credentials?: NatsUserCredentials;
+  /**
+   * Create or update the stream at connect (default true). False: wait for it to exist (on a
+   * locked server only the gateway may manage it).
+   */
+  readonly manageStream?: boolean;
   /**
    * Bytes of this process' own newest writes kept per subject (RecentWrites), so an update naming
    * the sequence it read needs no read of the stream; default 32 MiB, 0 keeps none.
@@ -90,6 +97,21 @@ export function toStoredEvent(root: string, m: { seq: number; subject: string; t
   if (c.result !== 'event') throw new PoisonMessageError(m.seq, m.subject, c.result === 'poison' ? c.reason : 'not a resource subject');
   const object = { ...c.object, metadata: { ...c.object.metadata, resourceVersion: String(m.seq) } };
   return { seq: m.seq, time: m.time, subject: m.subject, type: c.type, object };
+}
+
+/**
+ * The options a service connects with: the configured server, prefix and history, and its NATS
+ * user. On a locked server (credentials set) only the gateway manages the stream (`writer`);
+ * everyone else waits for it.
+ */
+export function eventLogOptionsOf(cfg: Config, name: string, writer = false): EventLogOptions {
+  return {
+    natsUrl: cfg.natsUrl,
+    prefix: cfg.prefix,
+    historyPerObject: cfg.historyPerObject,
+    name,
+    ...(cfg.natsCredentials ? { credentials: cfg.natsCredentials, manageStream: writer } : {}),
+  };
 }
 
 /** An author as NATS message headers (none when it names nothing). */
@@ -145,13 +167,38 @@ export class EventLog {
       reconnectTimeWait: 500,
       // Async stack traces cost an Error (and a stack capture) per request: a third of a write's CPU.
       noAsyncTraces: true,
+      ...(opts.credentials ? { user: opts.credentials.user, pass: opts.credentials.password } : {}),
       ...connOpts,
     });
     coalesceWrites(nc);
-    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
-    const log = new EventLog(nc, jetstream(nc, { timeout: 10_000 }), jsm, opts);
-    await log.ensureStream();
-    return log;
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+      const log = new EventLog(nc, jetstream(nc, { timeout: 10_000 }), jsm, opts);
+      if (opts.manageStream ?? true) await log.ensureStream();
+      else await log.awaitStream();
+      return log;
+    } catch (e) {
+      await nc.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /**
+   * Wait until the stream exists (the gateway makes it), checking every half second; after
+   * `timeoutMs` an error says so (the projector retries; a reader service fails its start).
+   */
+  async awaitStream(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.jsm.streams.info(this.stream);
+        return;
+      } catch (e) {
+        if (!(e instanceof JetStreamApiError && e.code === 10059 /* stream not found */)) throw e;
+        if (Date.now() >= deadline) throw new Error(`stream ${this.stream} does not exist: the gateway makes it (this user may not)`, { cause: e });
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 
   /** Create the stream, or bring an existing one to this configuration. Idempotent. */

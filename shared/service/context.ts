@@ -6,7 +6,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { gatewayUrlOf, type Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { EventLog } from '../eventlog/index.js';
+import { EventLog, eventLogOptionsOf } from '../eventlog/index.js';
 import { InformerFactory } from '../informer/index.js';
 import { GatewayClient } from '../client/index.js';
 import { startHealthServer, type HealthServer } from '../http/health-server.js';
@@ -34,12 +34,7 @@ export interface ContextOptions {
 export async function openContext(cfg: Config, log: Logger, opts: ContextOptions): Promise<ServiceContext> {
   const registry = opts.registry ?? new Registry();
   if (!opts.registry) collectDefaultMetrics({ register: registry });
-  const el = await EventLog.connect({
-    natsUrl: cfg.natsUrl,
-    prefix: cfg.prefix,
-    historyPerObject: cfg.historyPerObject,
-    name: `jetkube-${opts.name}`,
-  });
+  const el = await EventLog.connect(eventLogOptionsOf(cfg, `jetkube-${opts.name}`));
   const informers = new InformerFactory(el, { logger: log, ...(opts.resyncMs ? { resyncMs: opts.resyncMs } : {}) });
   const client = new GatewayClient({
     url: gatewayUrlOf(cfg),

@@ -4,7 +4,9 @@
  * needs: every service, host networking for the jetkube services (pods, cluster IPs and kubelets
  * all live on the host's loopback), healthchecks and the start order they gate, host ports that
  * cannot clash, loopback URLs that follow the published ports, the Docker socket and a same-path
- * root directory on both kubelets, the cluster CA's named volume on the controller-manager.
+ * root directory on both kubelets, the cluster CA's named volume on the controller-manager, the
+ * locked stores (stores-init before NATS, each role's user and secrets volume, no Postgres
+ * credential for readers).
  * infra/Dockerfile is built FROM a Node base made from the host (test/docker-image.ts), and the image serves the API against the test's NATS and Postgres.
  * `docker compose up` itself needs the nats and postgres images from a registry: not run here.
  * Skipped without a compose CLI or an engine unless REQUIRE_DOCKER=1.
@@ -12,7 +14,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,6 +27,7 @@ import { api } from '../stack.js';
 import { eventually } from '../wait.js';
 import { dockerEngine, ensureNodeBaseImage, NODE_BASE_IMAGE, unavailable, which } from '../docker-image.js';
 import { run } from './cli.js';
+import { NATS_ROLES, natsAuthorization, natsUserName } from '../../shared/nats-lock/config.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
@@ -147,6 +150,7 @@ interface Want {
   readonly rootDir: string;
   readonly image: string;
   readonly buildArgs: Readonly<Record<string, string>>;
+  readonly prefix: string;
 }
 
 const defaults = (over: Partial<Want> = {}): Want => ({
@@ -154,6 +158,7 @@ const defaults = (over: Partial<Want> = {}): Want => ({
   rootDir: '/var/lib/jetkube',
   image: 'jetkube:local',
   buildArgs: { BASE: 'node:22-bookworm-slim', NPM_REGISTRY: '', NPM_CA_CERT: '' },
+  prefix: 'jetkube',
   ...over,
 });
 
@@ -166,7 +171,7 @@ function jetstreamBlock(conf: string): string | undefined {
 async function assertStack(cli: string[], env: NodeJS.ProcessEnv, want: Want): Promise<Record<string, Service>> {
   const config = parse(await compose(cli, ['config'], env)) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
   const svc = config.services;
-  assert.deepEqual(Object.keys(svc).sort(), ['nats', 'postgres', ...Object.keys(JETKUBE_SERVICES)].sort());
+  assert.deepEqual(Object.keys(svc).sort(), ['nats', 'postgres', 'stores-init', ...Object.keys(JETKUBE_SERVICES)].sort());
 
   // Every host port where its setting put it, no two the same.
   const bound = new Map<string, string>();
@@ -211,6 +216,20 @@ async function assertStack(cli: string[], env: NodeJS.ProcessEnv, want: Want): P
   assert.match(readFileSync(NATS_CONF, 'utf8'), /^http_port:\s*8222\b/m);
   assert.ok(JSON.stringify(nats.healthcheck.test).includes('127.0.0.1:8222/healthz'), 'the healthcheck asks the monitoring port');
 
+  // Locked stores: stores-init writes the NATS users (the volume nats mounts where infra/nats.conf
+  // includes them from) and each role's secrets, and makes the Postgres roles, before NATS starts.
+  const init = svc['stores-init']!;
+  const initDir = init.command?.[1] as string;
+  assert.equal(init.command?.[0], 'init-stores');
+  assert.equal(init.image, want.image);
+  assert.deepEqual(conditionsOf(init), { postgres: 'service_healthy' });
+  assert.match(envOf(init).DATABASE_URL ?? '', new RegExp(`^postgres://postgres:[^@]*@127\\.0\\.0\\.1:${pgPort}/`), 'stores-init is the superuser');
+  const initVolume = (role: string) => volumesOf(init).find((v) => v.target === `${initDir}/${role}`)?.source;
+  for (const role of ['nats', 'gateway', 'projector', 'reader']) assert.ok(initVolume(role) && initVolume(role)! in (config.volumes ?? {}), `stores-init writes ${role}'s secrets to a named volume`);
+  assert.match(readFileSync(NATS_CONF, 'utf8'), /^include \.\/secrets\/auth\.conf$/m);
+  assert.equal(volumesOf(nats).find((v) => v.target === `${confAt.replace(/\/[^/]+$/, '')}/secrets`)?.source, initVolume('nats'), 'nats mounts the users beside its config');
+  assert.deepEqual(conditionsOf(nats), { 'stores-init': 'service_completed_successfully' });
+
   // One image, built once: only the gateway has `build:`; every other jetkube service runs what it
   // tags and never pulls it.
   assert.deepEqual(Object.keys(svc).filter((n) => svc[n]!.build), ['gateway'], 'one service builds the image');
@@ -233,10 +252,21 @@ async function assertStack(cli: string[], env: NodeJS.ProcessEnv, want: Want): P
     assert.ok(s.healthcheck?.test?.includes(portVar), `${name}'s healthcheck probes $${portVar}`);
     assert.ok(bound.has(e[portVar] ?? ''), `${name}'s ${portVar}=${e[portVar]} is one of the host ports with a setting`);
     assert.equal(e.NATS_URL, `nats://127.0.0.1:${natsPort}`, `${name}'s NATS_URL`);
-    assert.match(e.DATABASE_URL ?? '', new RegExp(`^postgres://[^/]*@127\\.0\\.0\\.1:${pgPort}/`), `${name}'s DATABASE_URL`);
+    // Its own NATS user, its password from its role's volume; Postgres for the gateway and the projector alone, as their roles.
+    const role = name === 'gateway' || name === 'projector' ? name : 'reader';
+    assert.equal(e.NATS_USER, `jetkube-${role}`, `${name}'s NATS_USER`);
+    const secrets = volumesOf(s).find((v) => e.NATS_PASSWORD_FILE?.startsWith(`${v.target}/`));
+    assert.equal(secrets?.source, initVolume(role), `${name}'s NATS_PASSWORD_FILE is in ${role}'s secrets`);
+    assert.ok(!volumesOf(s).some((v) => v.source !== secrets?.source && ['nats', 'gateway', 'projector', 'reader'].some((r) => initVolume(r) === v.source)), `${name} mounts no other role's secrets`);
+    if (role === 'reader') assert.equal(e.DATABASE_URL, undefined, `${name} holds no Postgres credential`);
+    else {
+      assert.match(e.DATABASE_URL ?? '', new RegExp(`^postgres://${want.prefix}_${role}@127\\.0\\.0\\.1:${pgPort}/`), `${name}'s DATABASE_URL: its role, no password`);
+      assert.ok(e.DATABASE_PASSWORD_FILE?.startsWith(`${secrets!.target}/`), `${name}'s DATABASE_PASSWORD_FILE`);
+    }
     assert.equal(e.GATEWAY_URL, `http://127.0.0.1:${gatewayPort}`, `${name}'s GATEWAY_URL`);
     assert.equal(e.CLUSTER_DNS, want.ports.JETKUBE_CLUSTER_DNS, `${name}'s CLUSTER_DNS: the dns binds what the kubelets give the pods`);
-    assert.deepEqual(conditionsOf(s), name === 'gateway' ? { nats: 'service_healthy', postgres: 'service_healthy' } : { gateway: 'service_healthy' });
+    // The projector migrates the schema the gateway waits for: it cannot wait for the gateway.
+    assert.deepEqual(conditionsOf(s), name === 'gateway' || name === 'projector' ? { nats: 'service_healthy', postgres: 'service_healthy' } : { gateway: 'service_healthy' });
   }
 
   // Kubelets: the Docker socket, and their root directories where the engine finds them (same path).
@@ -284,12 +314,14 @@ describe('docker-compose.yml', async () => {
       JETKUBE_BASE_IMAGE: 'node:22-alpine',
       JETKUBE_NPM_REGISTRY: 'https://npm.example.corp/',
       JETKUBE_NPM_CA_CERT: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+      JETKUBE_PREFIX: 'jk2',
     };
     const svc = await assertStack(cli!, composeEnv(over), {
       ports,
       rootDir: '/srv/jk',
       image: 'example/jetkube:1',
       buildArgs: { BASE: over.JETKUBE_BASE_IMAGE, NPM_REGISTRY: over.JETKUBE_NPM_REGISTRY, NPM_CA_CERT: over.JETKUBE_NPM_CA_CERT },
+      prefix: 'jk2',
     });
     assert.equal(envOf(svc.proxy!).NODEPORT_ADDRESSES, '127.0.0.2');
     // No port of any service kept a default: every one has a setting.
@@ -309,8 +341,17 @@ describe('docker-compose.yml', async () => {
     if (!bin || !version || Number(version[1]) * 100 + Number(version[2]) < 210) {
       return t.skip(`no nats-server ≥ 2.10 (${bin ? `${bin} is ${version?.[0] ?? '?'}` : 'none on PATH'}); set NATS_SERVER_BIN`);
     }
-    const r = spawnSync(bin, ['-t', '-c', NATS_CONF], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `${bin} -t: ${r.stdout}${r.stderr}`);
+    // With the users stores-init would write beside it.
+    const dir = mkdtempSync(join(tmpdir(), 'jetkube-nats-conf-'));
+    try {
+      mkdirSync(join(dir, 'secrets'));
+      copyFileSync(NATS_CONF, join(dir, 'nats.conf'));
+      writeFileSync(join(dir, 'secrets', 'auth.conf'), natsAuthorization('jetkube', NATS_ROLES.map((role) => ({ role, user: natsUserName(role), password: 'x' }))));
+      const r = spawnSync(bin, ['-t', '-c', join(dir, 'nats.conf')], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${bin} -t: ${r.stdout}${r.stderr}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('documents every setting in its header and in the README\'s compose section', () => {
@@ -388,7 +429,7 @@ describe('infra/Dockerfile', async () => {
     const skipped = [...out.matchAll(/^(\S+) uses an image, skipping$/gm)].map((m) => m[1]).sort();
     if (built.length > 0 || skipped.length > 0) {
       assert.deepEqual(built, ['gateway'], 'one build');
-      assert.deepEqual(skipped, ['nats', 'postgres', ...Object.keys(JETKUBE_SERVICES).filter((n) => n !== 'gateway')].sort());
+      assert.deepEqual(skipped, ['nats', 'postgres', 'stores-init', ...Object.keys(JETKUBE_SERVICES).filter((n) => n !== 'gateway')].sort());
     }
     const after = await imageId(IMAGE);
     t.diagnostic(`${cli.join(' ')} build: ${built.length ? `built ${built.join(', ')}, skipped ${skipped.length}` : 'done'}; ${after === before ? 'the same image as `docker build` (layer cache)' : 'a new image'}`);
