@@ -21,7 +21,7 @@ import { clusterCAAtStart, type ClusterCA } from '../../shared/pki/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
 import { gatewayUrlOf, pkiConfigFromEnv, type GatewayCredentials } from '../../shared/config.js';
 import { loadKubeconfig, type ResolvedKubeconfig } from '../../shared/auth/authn/index.js';
-import { COMPONENT_IDENTITIES, nodeIdentity, secureConfig, userKubeconfig, writeAdminKubeconfig } from './secure.js';
+import { COMPONENT_IDENTITIES, credentialsFor, nodeIdentity, secureConfig, userKubeconfig, writeAdminKubeconfig } from './secure.js';
 
 /** `ca`: the cluster CA `up` loaded at start (certificate and key); a service run alone loads its own. */
 type Service = (cfg: Config, le?: LeaderElectionOptions, ca?: ClusterCA) => Promise<{ close(): Promise<void> }>;
@@ -174,9 +174,11 @@ program
           return signer && id ? secureConfig(cfg, dataDir, signer, id) : cfg;
         };
         for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(await cfgFor(name), undefined, ca));
-        // One kubelet process is one identity: a pool of several nodes authenticates as its first node.
+        // Every node authenticates as itself (system:node:<name>, a client certificate each); the
+        // process' shared client (unused for node writes) is the first node's.
         const kubeletCfg = signer && kubelets.length ? await secureConfig(cfg, dataDir, signer, nodeIdentity(kubelets[0]!.nodeName)) : cfg;
-        if (kubelets.length) started.push(await startKubelets(kubeletCfg, kubelets, createLogger('kubelet', cfg.logLevel)));
+        const nodes = signer ? await Promise.all(kubelets.map(async (k) => ({ ...k, credentials: await credentialsFor(dataDir, signer, nodeIdentity(k.nodeName)) }))) : kubelets;
+        if (nodes.length) started.push(await startKubelets(kubeletCfg, nodes, createLogger('kubelet', cfg.logLevel)));
         if (signer) {
           const file = await writeAdminKubeconfig(cfg, dataDir, signer);
           createLogger('jetkube', cfg.logLevel).info({ kubeconfig: file }, 'admin kubeconfig written');

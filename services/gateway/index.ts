@@ -45,6 +45,8 @@ export interface GatewayOptions {
   readonly metricsResolutionMs?: number;
   /** Overrides env DISABLE_ADMISSION_PLUGINS (a comma list; `ServiceAccount` turns ServiceAccount admission off). */
   readonly serviceAccountAdmission?: boolean;
+  /** Overrides env DISABLE_ADMISSION_PLUGINS=NodeRestriction. */
+  readonly nodeRestriction?: boolean;
 }
 
 /** How often the gateway makes sure the system namespaces exist (kube-apiserver: every minute). */
@@ -64,6 +66,7 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   const auth = opts.auth ?? authConfigFromEnv();
   const disabledPlugins = (process.env.DISABLE_ADMISSION_PLUGINS ?? '').split(',').map((p) => p.trim());
   const serviceAccountAdmission = opts.serviceAccountAdmission ?? !disabledPlugins.includes('ServiceAccount');
+  const nodeRestriction = opts.nodeRestriction ?? !disabledPlugins.includes('NodeRestriction');
   // Secure mode authorizes with RBAC unless told otherwise (kube-apiserver as kubeadm runs it); plain HTTP allows all.
   const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE || (auth.secure ? 'RBAC' : undefined));
   // Secure mode: a serving certificate from the cluster CA (made on first start, kept in the data directory).
@@ -84,6 +87,7 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
     authConfig: auth,
     authorizationMode,
     serviceAccountAdmission,
+    nodeRestriction,
   });
   await ensureSystemNamespaces(store);
   // Like kube-apiserver's RBAC post-start hook: the bootstrap roles and bindings, created or reconciled.

@@ -53,7 +53,7 @@ import { authConfigFromEnv, type AuthConfig } from '../../shared/auth/authn/inde
 import { pkiConfigFromEnv } from '../../shared/config.js';
 import { authenticateRequest, gatewayAuthn, installAuthentication, type GatewayAuthn } from './authn.js';
 import { registerAuthenticationApi } from './authn-api.js';
-import { actingUser, alwaysAllow, escalationAdmission, installAuthorization, InformerPolicyCache, rbacAuthorizer, upgradeGate, userOf, type AuthorizationMode } from './authz/index.js';
+import { actingUser, alwaysAllow, escalationAdmission, nodeRestrictionAdmission, installAuthorization, InformerPolicyCache, rbacAuthorizer, upgradeGate, userOf, type AuthorizationMode, type NodeAdmission } from './authz/index.js';
 import { AUDIT_ID_HEADER, auditId, requestAuthor, runAs } from './write-context.js';
 import { MetricsApi, metricsApiGroup, metricsApiResourceList } from './metrics-api.js';
 import { METRICS_GROUP, METRICS_VERSION } from '../../shared/metrics/types.js';
@@ -90,6 +90,8 @@ export interface GatewayDeps {
   readonly metricsResolutionMs?: number;
   /** ServiceAccount admission (default on; DISABLE_ADMISSION_PLUGINS=ServiceAccount turns it off): service-account-admission.ts. */
   readonly serviceAccountAdmission?: boolean;
+  /** NodeRestriction admission (default on; DISABLE_ADMISSION_PLUGINS=NodeRestriction turns it off): authz/node-restriction.ts. */
+  readonly nodeRestriction?: boolean;
 }
 
 export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; store: ObjectStore; tracker: CheckpointTracker }> {
@@ -329,7 +331,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     if (sub && !info.subresources.includes(sub as never) && !(info.kind === 'Namespace' && sub === 'finalize')) {
       throw new ApiError('NotFound', 'the server could not find the requested resource');
     }
-    const admit = escalationAdmission(authz, req, info, ns);
+    // Validating admission: RBAC escalation, then NodeRestriction (a node writes only what is its own).
+    const escalation = escalationAdmission(authz, req, info, ns);
+    const node = deps.nodeRestriction !== false ? nodeRestrictionAdmission(req, info, ns, name, sub) : undefined;
+    const admit = escalation || node ? (obj: KObject, old?: KObject) => {
+      escalation?.(obj, old);
+      node?.(old ? 'update' : 'create', obj, old);
+    } : undefined;
     const wopts = { ...writeOptions(q, req.headers['user-agent']), ...(admit ? { admit } : {}) };
     const send = (code: number, obj: unknown, warnings: readonly string[] = []) => {
       if (warnings.length) void reply.header('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', '));
@@ -361,7 +369,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         }
         case 'DELETE': {
           mark('DELETECOLLECTION');
-          return send(200, await deleteCollection(info, ns, q, req.body), defaultPropagationWarnings(info, deleteOptions(q, req.body)));
+          return send(200, await deleteCollection(info, ns, q, req.body, node), defaultPropagationWarnings(info, deleteOptions(q, req.body)));
         }
         default:
           throw methodNotAllowed(req.method, info);
@@ -382,6 +390,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       case 'POST':
         if (sub === 'binding') {
           mark('CREATE');
+          node?.('create');
           await store.bind(ns, name, req.body);
           return send(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
         }
@@ -389,6 +398,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
           // policy/v1 Eviction: honours the PodDisruptionBudgets selecting the pod (eviction.ts).
           mark('CREATE');
           const ev = evictionBody(req.body, name);
+          if (node) node('create', undefined, await store.get(info, ns, name));
           const outcome = await evictPod(eviction, ns, name, deleteOptions({ ...(q.dryRun !== undefined ? { dryRun: q.dryRun } : {}) } as Query, ev.deleteOptions));
           if (!outcome.evicted) return send(outcome.code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: outcome.message, code: outcome.code });
           return send(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
@@ -421,7 +431,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       case 'DELETE': {
         mark('DELETE');
         const dopts = deleteOptions(q, req.body);
-        const obj = await store.delete(info, ns, name, dopts);
+        const obj = await store.delete(info, ns, name, dopts, node && ((old) => node('delete', undefined, old)));
         return send(200, obj, defaultPropagationWarnings(info, dopts));
       }
       default:
@@ -435,7 +445,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     return w && dopts.propagationPolicy === undefined && dopts.orphanDependents === undefined ? [w] : [];
   }
 
-  async function deleteCollection(info: ResourceInfo, ns: string, q: Query, body: unknown): Promise<object> {
+  async function deleteCollection(info: ResourceInfo, ns: string, q: Query, body: unknown, node?: NodeAdmission): Promise<object> {
     const { result } = await reads.consistentList(info, ns, q, false);
     const dopts = deleteOptions(q, body);
     // Admission first, for every item: a collection delete that would be refused for one item
@@ -444,11 +454,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     for (const o of result.items) {
       const refused = admit?.(o.metadata.name ?? '');
       if (refused) throw refused;
+      node?.('delete', undefined, o);
     }
     const items: KObject[] = [];
     for (const o of result.items) {
       try {
-        items.push(await store.delete(info, o.metadata.namespace ?? '', o.metadata.name!, dopts));
+        items.push(await store.delete(info, o.metadata.namespace ?? '', o.metadata.name!, dopts, node && ((old) => node('delete', undefined, old))));
       } catch (e) {
         if (!(isApiError(e) && e.reason === 'NotFound')) throw e;
       }

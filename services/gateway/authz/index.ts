@@ -16,6 +16,7 @@ import type { Authorizer } from './authorizer.js';
 import { impersonation, type Headers } from './impersonation.js';
 import { checkEscalation, onlyGarbageCollectorFields, RBAC_KINDS } from './escalation-admission.js';
 import { review, reviewOf } from './reviews.js';
+import { nodeNameOf, nodeRestriction, type NodeWrite } from './node-restriction.js';
 
 export { alwaysAllow, rbacAuthorizer, parseAuthorizationMode, type Authorizer, type AuthorizationMode } from './authorizer.js';
 export { InformerPolicyCache } from './policy-cache.js';
@@ -133,3 +134,27 @@ export function escalationAdmission(authz: Authorizer, req: FastifyRequest, info
     checkEscalation(authz, policy, user, info, ns, obj, old);
   };
 }
+
+/**
+ * NodeRestriction for a request (node-restriction.ts): undefined unless the acting user is a node;
+ * else a check of one write (throws the 403).
+ */
+export function nodeRestrictionAdmission(req: FastifyRequest, info: ResourceInfo, ns: string, name: string | undefined, sub: string | undefined): NodeAdmission | undefined {
+  const user = actingUser(req);
+  if (nodeNameOf(user) === undefined) return undefined;
+  return (operation, object, old) => {
+    const refused = nodeRestriction(user, {
+      operation,
+      resource: info.plural,
+      group: info.group,
+      ...(sub ? { subresource: sub } : {}),
+      namespace: ns,
+      name: name ?? object?.metadata.name ?? '',
+      ...(object ? { object } : {}),
+      ...(old ? { old } : {}),
+    });
+    if (refused) throw refused;
+  };
+}
+
+export type NodeAdmission = (operation: NodeWrite['operation'], object?: KObject, old?: KObject) => void;
