@@ -359,7 +359,11 @@ export class ObjectStore {
         throw conflict(info.plural, info.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
       const d = compute(cur);
-      if (d.op === 'noop') return d.object;
+      if (d.op === 'noop') {
+        // Admission runs on a write that changes nothing too (a refused writer learns it either way).
+        opts.admit?.(d.object, cur.object);
+        return d.object;
+      }
       let next = d.object;
       if (d.type !== 'DELETED') opts.admit?.(next, cur.object);
       if (holds && d.type !== 'DELETED') {
