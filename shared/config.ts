@@ -24,6 +24,8 @@ export interface Config {
   readonly secure?: boolean;
   /** How this process authenticates to the gateway (secure mode): CA to trust, client certificate or token. */
   readonly gatewayCredentials?: GatewayCredentials;
+  /** ENCRYPTION_PROVIDER_CONFIG: an EncryptionConfiguration file; Secrets are encrypted at rest as it says (shared/encryption). */
+  readonly encryptionProviderConfig?: string;
 }
 
 /** What a client presents to the gateway over TLS (and the CA it trusts). */
@@ -47,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     historyPerObject: intFrom(env.JETKUBE_HISTORY, 64, 'JETKUBE_HISTORY'),
     ...(env.GATEWAY_URL ? { gatewayUrl: env.GATEWAY_URL.replace(/\/+$/, '') } : {}),
     ...(boolFromEnv(env.JETKUBE_AUTH, 'JETKUBE_AUTH', false) ? { secure: true } : {}),
+    ...(env.ENCRYPTION_PROVIDER_CONFIG ? { encryptionProviderConfig: resolve(env.ENCRYPTION_PROVIDER_CONFIG) } : {}),
     ...overrides,
   };
   if (!PREFIX_RE.test(cfg.prefix)) {

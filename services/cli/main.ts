@@ -18,6 +18,7 @@ import { dnsHealthPort, dnsOptionsFromEnv, startDns } from '../dns/index.js';
 import { ingressOptionsFromEnv, startIngress } from '../ingress/index.js';
 import { leaderElectionFromArgs, type LeaderElectionOptions } from '../../shared/leaderelection/index.js';
 import { clusterCAAtStart, type ClusterCA } from '../../shared/pki/index.js';
+import { ensureEncryptionConfig } from '../../shared/encryption/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
 import { gatewayUrlOf, pkiConfigFromEnv, type GatewayCredentials } from '../../shared/config.js';
 import { loadKubeconfig, type ResolvedKubeconfig } from '../../shared/auth/authn/index.js';
@@ -159,6 +160,11 @@ program
     if (unknown.length) program.error(`unknown service(s): ${unknown.join(', ')}; known: ${[...Object.keys(SERVICES), 'kubelet'].join(', ')}`);
     const explicit = process.argv.includes('--services');
     const kubelets = !explicit || wanted.includes('kubelet') ? kubeletsFromFlags(opts) : [];
+    // Secrets encrypted at rest with a key made in the data directory on first start (like the CA),
+    // unless ENCRYPTION_PROVIDER_CONFIG names another file (or is empty: no encryption).
+    if (process.env.ENCRYPTION_PROVIDER_CONFIG === undefined) {
+      process.env.ENCRYPTION_PROVIDER_CONFIG = await ensureEncryptionConfig(pkiConfigFromEnv(process.env, loadConfig().prefix).dataDir);
+    }
     await runUntilSignal('jetkube', async (cfg) => {
       const started: { close(): Promise<void> }[] = [];
       const close = async () => void (await Promise.allSettled(started.reverse().map((s) => s.close())));

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../shared/config.js';
 import { schemaName } from '../../shared/config.js';
 import { createLogger, type Logger } from '../../shared/log.js';
+import { loadEncryption } from '../../shared/encryption/index.js';
 import { EventLog } from '../../shared/eventlog/index.js';
 import { createDb, migrate } from '../../shared/db/index.js';
 import { buildGateway, ensureSystemNamespaces } from './server.js';
@@ -71,7 +72,9 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE || (auth.secure ? 'RBAC' : undefined));
   // Secure mode: a serving certificate from the cluster CA (made on first start, kept in the data directory).
   const https = auth.secure ? await servingTls(cfg, auth, logger, kubernetesServiceIp(serviceClusterIpRange)) : undefined;
-  const log = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject, name: 'jetkube-gateway' });
+  // Secrets encrypted at rest as ENCRYPTION_PROVIDER_CONFIG says (shared/encryption); a bad file stops the start here.
+  const encryption = await loadEncryption(cfg.encryptionProviderConfig);
+  const log = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject, name: 'jetkube-gateway', ...(encryption ? { encryption } : {}) });
   const db = createDb(cfg.databaseUrl, schemaName(cfg.prefix));
   await migrate(db);
   const { app, store, tracker } = await buildGateway({

@@ -22,6 +22,7 @@ import { classifyMessage, EVENT_SCHEMA_VERSION, PoisonMessageError } from './cla
 import { resumeFromCount, resumeFromState } from './compaction.js';
 import { RecentWrites } from './recent-writes.js';
 import { authorHeaders, type Author } from './author.js';
+import { isDecryptError, isSealedResource, openSecret, sealSecret, type Encryption } from '../encryption/index.js';
 
 
 /** What one message on the stream holds. resourceVersion is not in the body: it is the sequence. */
@@ -63,6 +64,12 @@ export interface EventLogOptions {
    * the sequence it read needs no read of the stream; default 32 MiB, 0 keeps none.
    */
   readonly recentWriteBytes?: number;
+  /**
+   * Encryption at rest of Secrets (ENCRYPTION_PROVIDER_CONFIG): appends seal them, every read of an
+   * event through this log (getLast, getBySeq, recentAt, decode) opens them. Without: stored and
+   * read as they are (a sealed one is then poison to this reader).
+   */
+  readonly encryption?: Encryption;
 }
 
 const enc = new TextEncoder();
@@ -130,6 +137,11 @@ export class EventLog {
         }
       }
     })().catch(() => undefined);
+  }
+
+  /** The encryption at rest this log seals and opens Secrets with (undefined: none). */
+  get encryption(): Encryption | undefined {
+    return this.opts.encryption;
   }
 
   /** False from a disconnect until the client has reconnected (and after close). */
@@ -202,10 +214,26 @@ export class EventLog {
     return parseResourceSubject(this.root, subject);
   }
 
+  /**
+   * A stored or consumed resource message as an event (toStoredEvent), a Secret's data opened
+   * (encryption at rest). Throws PoisonMessageError for a message no consumer can use, and for a
+   * Secret no configured key opens.
+   */
+  decode(m: { seq: number; subject: string; time: Date; data: Uint8Array }): StoredEvent {
+    const ev = toStoredEvent(this.root, m);
+    if (!isSealedResource(parseResourceSubject(this.root, m.subject)?.plural ?? '')) return ev;
+    try {
+      return { ...ev, object: openSecret(this.opts.encryption, ev.object) };
+    } catch (e) {
+      if (isDecryptError(e)) throw new PoisonMessageError(m.seq, m.subject, `cannot decrypt: ${e.message}`);
+      throw e;
+    }
+  }
+
   /** The subject's newest message, or null if the subject never had one. */
   async getLast(subject: string): Promise<StoredEvent | null> {
     const m = await this.getLastRaw(subject);
-    return m ? toStoredEvent(this.root, m) : null;
+    return m ? this.decode(m) : null;
   }
 
   /** The raw newest message of a subject (reservations carry no envelope). */
@@ -222,7 +250,7 @@ export class EventLog {
     const m = this.recent.get(subject, seq);
     if (!m) return undefined;
     try {
-      return toStoredEvent(this.root, { seq, subject, time: m.time, data: m.data });
+      return this.decode({ seq, subject, time: m.time, data: m.data });
     } catch {
       this.recent.delete(subject);
       return undefined;
@@ -232,7 +260,7 @@ export class EventLog {
   /** One message by sequence, or null if it is gone (compacted) or never existed. */
   async getBySeq(seq: number): Promise<StoredEvent | null> {
     const m = await this.getRawBySeq(seq);
-    return m ? toStoredEvent(this.root, m) : null;
+    return m ? this.decode(m) : null;
   }
 
   /** The raw message at a sequence (headers included), or null if it is gone or never existed. */
@@ -246,7 +274,7 @@ export class EventLog {
    * (author.ts). Returns the new sequence.
    */
   async append(subject: string, type: EventType, object: KObject, expectedSeq: number, author?: Author): Promise<number> {
-    const data = encodeEnvelope(type, object);
+    const data = encodeEnvelope(type, isSealedResource(parseResourceSubject(this.root, subject)?.plural ?? '') ? sealSecret(this.opts.encryption, object) : object);
     try {
       const seq = await this.publishCas(subject, data, expectedSeq, author ? authorMsgHeaders(author) : undefined);
       if (type === 'DELETED') this.recent.delete(subject);
