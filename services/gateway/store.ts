@@ -358,7 +358,11 @@ export class ObjectStore {
       if (clientRv !== undefined && clientRv !== String(cur.seq)) {
         throw conflict(info.plural, info.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
-      const d = compute(cur);
+      const computed = compute(cur);
+      // A write that changes nothing still rewrites an object stored under a stale encryption
+      // (another key than the first, or none): how `kubectl replace` re-encrypts every Secret after
+      // a key rotation, as kube-apiserver does.
+      const d: Decision = computed.op === 'noop' && cur.stale ? { op: 'write', type: 'MODIFIED', object: computed.object } : computed;
       if (d.op === 'noop') {
         // Admission runs on a write that changes nothing too (a refused writer learns it either way).
         opts.admit?.(d.object, cur.object);

@@ -34,6 +34,13 @@ export class Encryption {
     return this.providers.length === 0 || this.providers.some((p) => p.type === 'identity');
   }
 
+  /** Whether a stored value (undefined: stored plain) is not what a write would store now: another key, or plain vs sealed. */
+  isStale(sealed: string | undefined): boolean {
+    const first = this.providers[0];
+    if (first?.type !== 'aesgcm') return sealed !== undefined;
+    return sealed === undefined || !sealed.startsWith(`${AESGCM_PREFIX}${first.keys[0]!.name}:`);
+  }
+
   /** `plain` sealed with the first provider's first key; undefined when the first provider is identity. */
   seal(plain: Buffer, aad: string): string | undefined {
     const first = this.providers[0];

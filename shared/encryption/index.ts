@@ -11,7 +11,7 @@ import { Encryption } from './envelope.js';
 
 export { parseEncryptionConfig, newEncryptionConfigYaml, type EncryptionConfig, type Provider, type AesGcmKey } from './config.js';
 export { Encryption, DecryptError, isDecryptError, AESGCM_PREFIX } from './envelope.js';
-export { sealSecret, openSecret, isSealedResource, SEALED_FIELD } from './secrets.js';
+export { sealSecret, openSecret, isSealedResource, isStaleSecret, SEALED_FIELD } from './secrets.js';
 
 /** The file `jetkube up` makes in the data directory on first start. */
 export const ENCRYPTION_CONFIG_FILE = 'encryption-config.yaml';

@@ -38,6 +38,12 @@ export function openSecret(env: Encryption | undefined, o: KObject): KObject {
   return replaceField(o, SEALED_FIELD, 'data', data ?? undefined);
 }
 
+/** Whether a stored Secret would be stored differently now (sealed with another key, or sealed vs plain). */
+export function isStaleSecret(env: Encryption | undefined, stored: KObject): boolean {
+  const sealed = (stored as Record<string, unknown>)[SEALED_FIELD];
+  return env ? env.isStale(typeof sealed === 'string' ? sealed : undefined) : sealed !== undefined;
+}
+
 /** `o` with field `from` replaced by `to` = `value` in the same place (left out when undefined). */
 function replaceField(o: KObject, from: string, to: string, value: unknown): KObject {
   const out: Record<string, unknown> = {};

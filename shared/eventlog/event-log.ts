@@ -22,7 +22,7 @@ import { classifyMessage, EVENT_SCHEMA_VERSION, PoisonMessageError } from './cla
 import { resumeFromCount, resumeFromState } from './compaction.js';
 import { RecentWrites } from './recent-writes.js';
 import { authorHeaders, type Author } from './author.js';
-import { isDecryptError, isSealedResource, openSecret, sealSecret, type Encryption } from '../encryption/index.js';
+import { isDecryptError, isSealedResource, isStaleSecret, openSecret, sealSecret, type Encryption } from '../encryption/index.js';
 
 
 /** What one message on the stream holds. resourceVersion is not in the body: it is the sequence. */
@@ -40,6 +40,8 @@ export interface StoredEvent {
   readonly type: EventType;
   /** The object with metadata.resourceVersion set to `seq`. */
   readonly object: KObject;
+  /** Stored under another encryption than a write would use now (a rotated key): rewrite it even unchanged. */
+  readonly stale?: boolean;
 }
 
 /** JetStream's "wrong last sequence" API error code: the CAS lost. */
@@ -223,7 +225,8 @@ export class EventLog {
     const ev = toStoredEvent(this.root, m);
     if (!isSealedResource(parseResourceSubject(this.root, m.subject)?.plural ?? '')) return ev;
     try {
-      return { ...ev, object: openSecret(this.opts.encryption, ev.object) };
+      const object = openSecret(this.opts.encryption, ev.object);
+      return { ...ev, object, ...(isStaleSecret(this.opts.encryption, ev.object) ? { stale: true } : {}) };
     } catch (e) {
       if (isDecryptError(e)) throw new PoisonMessageError(m.seq, m.subject, `cannot decrypt: ${e.message}`);
       throw e;
