@@ -1,6 +1,7 @@
 /**
  * Configuration from the environment. Every variable has a default and a line in the README.
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
@@ -24,7 +25,10 @@ export interface Config {
   readonly secure?: boolean;
   /** How this process authenticates to the gateway (secure mode): CA to trust, client certificate or token. */
   readonly gatewayCredentials?: GatewayCredentials;
-  /** ENCRYPTION_PROVIDER_CONFIG: an EncryptionConfiguration file; Secrets are encrypted at rest as it says (shared/encryption). */
+  /**
+   * An EncryptionConfiguration file: Secrets are encrypted at rest as it says (shared/encryption).
+   * ENCRYPTION_PROVIDER_CONFIG, else the data directory's if there (encryptionConfigFile).
+   */
   readonly encryptionProviderConfig?: string;
 }
 
@@ -49,13 +53,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     historyPerObject: intFrom(env.JETKUBE_HISTORY, 64, 'JETKUBE_HISTORY'),
     ...(env.GATEWAY_URL ? { gatewayUrl: env.GATEWAY_URL.replace(/\/+$/, '') } : {}),
     ...(boolFromEnv(env.JETKUBE_AUTH, 'JETKUBE_AUTH', false) ? { secure: true } : {}),
-    ...(env.ENCRYPTION_PROVIDER_CONFIG ? { encryptionProviderConfig: resolve(env.ENCRYPTION_PROVIDER_CONFIG) } : {}),
     ...overrides,
   };
   if (!PREFIX_RE.test(cfg.prefix)) {
     throw new Error(`JETKUBE_PREFIX must match ${PREFIX_RE} (lower-case letters, digits, _), got "${cfg.prefix}"`);
   }
-  return cfg;
+  if ('encryptionProviderConfig' in overrides) return cfg;
+  const encryption = encryptionConfigFile(env, cfg.prefix);
+  return encryption ? { ...cfg, encryptionProviderConfig: encryption } : cfg;
 }
 
 /** An on/off variable (on, true, yes, 1 / off, false, no, 0, empty); anything else is an error naming it. */
@@ -87,6 +92,19 @@ export function gatewayUrlOf(cfg: Config): string {
   if (cfg.gatewayUrl) return cfg.gatewayUrl;
   const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
   return `${cfg.secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${cfg.port}`;
+}
+
+/** The EncryptionConfiguration `jetkube up` (and `jetkube gateway`) make in the data directory on first start. */
+export const ENCRYPTION_CONFIG_FILE = 'encryption-config.yaml';
+
+/**
+ * ENCRYPTION_PROVIDER_CONFIG (empty: none), else the data directory's encryption-config.yaml if it
+ * is there (a service run alone beside `up` reads Secrets as `up` stores them), else none.
+ */
+export function encryptionConfigFile(env: NodeJS.ProcessEnv, prefix: string): string | undefined {
+  if (env.ENCRYPTION_PROVIDER_CONFIG !== undefined) return env.ENCRYPTION_PROVIDER_CONFIG ? resolve(env.ENCRYPTION_PROVIDER_CONFIG) : undefined;
+  const file = join(pkiConfigFromEnv(env, prefix).dataDir, ENCRYPTION_CONFIG_FILE);
+  return existsSync(file) ? file : undefined;
 }
 
 /** Where the cluster CA comes from (see shared/pki). */

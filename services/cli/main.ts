@@ -75,6 +75,16 @@ async function startIngressOrWarn(cfg: Config, ca?: ClusterCA): Promise<{ close(
   }
 }
 
+/**
+ * `up` and a gateway run alone encrypt Secrets at rest with a key made in the data directory on
+ * first start (like the CA), unless ENCRYPTION_PROVIDER_CONFIG names another file (or is empty:
+ * none). Other services find that file there too (loadConfig).
+ */
+async function ensureEncryptionAtRest(): Promise<void> {
+  if (process.env.ENCRYPTION_PROVIDER_CONFIG !== undefined) return;
+  process.env.ENCRYPTION_PROVIDER_CONFIG = await ensureEncryptionConfig(pkiConfigFromEnv(process.env, loadConfig().prefix).dataDir);
+}
+
 /** Run alone, a service serves its own /healthz, /readyz and /metrics. */
 const STANDALONE: Record<string, Service> = {
   ...SERVICES,
@@ -160,11 +170,7 @@ program
     if (unknown.length) program.error(`unknown service(s): ${unknown.join(', ')}; known: ${[...Object.keys(SERVICES), 'kubelet'].join(', ')}`);
     const explicit = process.argv.includes('--services');
     const kubelets = !explicit || wanted.includes('kubelet') ? kubeletsFromFlags(opts) : [];
-    // Secrets encrypted at rest with a key made in the data directory on first start (like the CA),
-    // unless ENCRYPTION_PROVIDER_CONFIG names another file (or is empty: no encryption).
-    if (process.env.ENCRYPTION_PROVIDER_CONFIG === undefined) {
-      process.env.ENCRYPTION_PROVIDER_CONFIG = await ensureEncryptionConfig(pkiConfigFromEnv(process.env, loadConfig().prefix).dataDir);
-    }
+    await ensureEncryptionAtRest();
     await runUntilSignal('jetkube', async (cfg) => {
       const started: { close(): Promise<void> }[] = [];
       const close = async () => void (await Promise.allSettled(started.reverse().map((s) => s.close())));
@@ -225,6 +231,7 @@ for (const name of Object.keys(SERVICES)) {
   if (name !== 'gateway' && name !== 'projector') cmd.option('--kubeconfig <file>', KUBECONFIG_HELP);
   cmd.action(async (flags: Record<string, string | boolean | undefined>) => {
     const le = ELECTED.has(name) ? leaderElectionFromArgs(flagArgs(flags)) : undefined;
+    if (name === 'gateway') await ensureEncryptionAtRest();
     await runUntilSignal(name, (cfg) => STANDALONE[name]!(cfg, le), withKubeconfig(loadConfig(), flags.kubeconfig as string | undefined));
   });
 }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeOnce } from '../pki/files.js';
+import { ENCRYPTION_CONFIG_FILE } from '../config.js';
 import { newEncryptionConfigYaml, parseEncryptionConfig } from './config.js';
 import { Encryption } from './envelope.js';
 
@@ -13,8 +14,7 @@ export { parseEncryptionConfig, newEncryptionConfigYaml, type EncryptionConfig, 
 export { Encryption, DecryptError, isDecryptError, AESGCM_PREFIX } from './envelope.js';
 export { sealSecret, openSecret, isSealedResource, isStaleSecret, SEALED_FIELD } from './secrets.js';
 
-/** The file `jetkube up` makes in the data directory on first start. */
-export const ENCRYPTION_CONFIG_FILE = 'encryption-config.yaml';
+export { ENCRYPTION_CONFIG_FILE };
 
 /** The envelope of ENCRYPTION_PROVIDER_CONFIG (a file), or undefined (none: secrets are stored as they are). */
 export async function loadEncryption(file: string | undefined): Promise<Encryption | undefined> {
