@@ -299,7 +299,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   };
   // history.jetkube.io/v1 (history/api.ts): its routes are more specific than /apis/*.
   registerHistoryRoutes(app, { db, log, tracker, reads, now, authz });
-  registerAuthenticationApi(app, authn, store, now);
+  registerAuthenticationApi(app, authn, store, now, deps.nodeRestriction !== false);
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler });
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/apis/*', handler });
 

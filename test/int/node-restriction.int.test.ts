@@ -111,7 +111,7 @@ describe('NodeRestriction and per-node identities (secure mode)', () => {
     );
   });
 
-  it("node n1 cannot touch pods on n2, nor create pods, but writes its own pods' status", async () => {
+  it("node n1 cannot touch pods on n2, nor create pods, nor get tokens for n2's pods, but writes its own pods' status", async () => {
     await admin.pods.create('default', pod('on-n1', node1));
     await admin.pods.create('default', pod('on-n2', node2));
     // The kubelets (each as itself) start their pods: status writes NodeRestriction lets through.
@@ -123,7 +123,12 @@ describe('NodeRestriction and per-node identities (secure mode)', () => {
       n1.pods.create('default', pod('sneaky', node1)),
       `pods "sneaky" is forbidden: pod does not have "kubernetes.io/config.mirror" annotation, node "${node1}" can only create mirror pods`,
     );
+    const token = (podName?: string, uid?: string) =>
+      n1.request('POST', '/api/v1/namespaces/default/serviceaccounts/default/token', { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', spec: podName ? { boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: podName, uid } } : {} });
+    await refused(token(), 'serviceaccounts "default" is forbidden: node requested token not bound to a pod');
+    await refused(token('on-n2', other.metadata.uid), 'serviceaccounts "default" is forbidden: node requested token bound to a pod scheduled on a different node');
     const mine = await admin.pods.get('default', 'on-n1');
+    await refused(token('on-n1'), 'serviceaccounts "default" is forbidden: node requested token with a pod binding without a uid');
     const updated = await n1.pods.updateStatus({ ...mine, status: { ...mine.status, message: 'seen by n1' } });
     assert.equal(updated.status?.message, 'seen by n1');
     await n1.pods.delete('default', 'on-n1', { gracePeriodSeconds: 0 });

@@ -8,7 +8,8 @@
  *     by its Node, referencing no ServiceAccount, Secret, ConfigMap or claim); no other pod write;
  *     `pods/status` only of pods bound to it, without touching labels;
  *   - leases: only its own, in kube-node-lease;
- *   - persistentvolumeclaims: only `/status`.
+ *   - persistentvolumeclaims: only `/status`;
+ *   - serviceaccounts/token: only tokens bound to a pod (named by uid) bound to it.
  * Anything else (events, ...) is left to the authorizer, as in Kubernetes.
  *
  * Pure: the caller passes the operation, the object written and the stored one.
@@ -167,5 +168,23 @@ export function forbiddenLabels(keys: readonly string[]): string[] {
     const ns = labelNamespace(k);
     if (inNamespace(ns, 'node-restriction.kubernetes.io')) return true;
     return (inNamespace(ns, 'kubernetes.io') || inNamespace(ns, 'k8s.io')) && !isKubeletLabel(k);
+  });
+}
+
+/**
+ * A TokenRequest (`serviceaccounts/{name}/token`) from a node: bound to a pod, by uid, that runs on
+ * that node. `pod` is the live pod the reference names (the caller reads it).
+ */
+export function nodeTokenRequest(user: UserInfo, serviceAccount: string, ref: { kind?: string; apiVersion?: string; name?: string; uid?: string } | undefined, pod: () => Promise<KObject>): Promise<ApiError | undefined> | undefined {
+  const node = nodeNameOf(user);
+  if (node === undefined) return undefined;
+  const no = (why: string) => forbiddenError('serviceaccounts', '', serviceAccount, why);
+  if (node === '') return Promise.resolve(no(`could not determine node from user ${JSON.stringify(user.username)}`));
+  if (!ref || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) return Promise.resolve(no('node requested token not bound to a pod'));
+  if (!ref.uid) return Promise.resolve(no('node requested token with a pod binding without a uid'));
+  return pod().then((p) => {
+    if (p.metadata.uid !== ref.uid) return no(`the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+    if (nodeNameOfPod(p) !== node) return no('node requested token bound to a pod scheduled on a different node');
+    return undefined;
   });
 }
