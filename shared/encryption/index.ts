@@ -12,7 +12,7 @@ import { Encryption } from './envelope.js';
 
 export { parseEncryptionConfig, newEncryptionConfigYaml, type EncryptionConfig, type Provider, type AesGcmKey } from './config.js';
 export { Encryption, DecryptError, isDecryptError, AESGCM_PREFIX } from './envelope.js';
-export { sealSecret, openSecret, isSealedResource, isStaleSecret, SEALED_FIELD } from './secrets.js';
+export { sealSecret, openSecret, isSealedResource, isStaleSecret, SEALED_FIELD, SEALED_RESOURCE } from './secrets.js';
 
 export { ENCRYPTION_CONFIG_FILE };
 

@@ -9,7 +9,9 @@ import type { KObject } from '../resources/meta.js';
 import { DecryptError, type Encryption } from './envelope.js';
 
 export const SEALED_FIELD = 'encryptedData';
-const SECRETS = 'secrets';
+/** The one resource sealed at rest. */
+export const SEALED_RESOURCE = 'secrets';
+const SECRETS = SEALED_RESOURCE;
 
 /** What binds a ciphertext to its object. */
 const aadOf = (o: KObject) => `/${SECRETS}/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;

@@ -17,12 +17,12 @@ import {
 import type { EventType, KObject } from '../resources/meta.js';
 import { streamName } from '../config.js';
 import { coalesceWrites } from './coalesce-writes.js';
-import { parseResourceSubject, resourceSubject, type ParsedSubject } from './subjects.js';
+import { parseResourceSubject, resourceFilter, resourceSubject, type ParsedSubject } from './subjects.js';
 import { classifyMessage, EVENT_SCHEMA_VERSION, PoisonMessageError } from './classify.js';
 import { resumeFromCount, resumeFromState } from './compaction.js';
 import { RecentWrites } from './recent-writes.js';
 import { authorHeaders, type Author } from './author.js';
-import { isDecryptError, isSealedResource, isStaleSecret, openSecret, sealSecret, type Encryption } from '../encryption/index.js';
+import { isDecryptError, isStaleSecret, openSecret, sealSecret, SEALED_RESOURCE, type Encryption } from '../encryption/index.js';
 
 
 /** What one message on the stream holds. resourceVersion is not in the body: it is the sequence. */
@@ -119,6 +119,7 @@ export class EventLog {
   readonly root: string;
   private up = true;
   private readonly recent!: RecentWrites;
+  private readonly sealedPrefix: string;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -129,6 +130,7 @@ export class EventLog {
     this.stream = streamName(opts.prefix);
     this.root = opts.prefix;
     this.recent = new RecentWrites(opts.recentWriteBytes ?? 32 * 1024 * 1024);
+    this.sealedPrefix = resourceFilter(this.root, SEALED_RESOURCE).slice(0, -1);
     void (async () => {
       for await (const s of nc.status()) {
         if (s.type === 'disconnect' || s.type === 'reconnecting' || s.type === 'staleConnection') this.up = false;
@@ -139,6 +141,11 @@ export class EventLog {
         }
       }
     })().catch(() => undefined);
+  }
+
+  /** Whether objects on `subject` are sealed at rest (Secrets): a prefix test, cheap on every message. */
+  private sealed(subject: string): boolean {
+    return subject.startsWith(this.sealedPrefix);
   }
 
   /** The encryption at rest this log seals and opens Secrets with (undefined: none). */
@@ -223,7 +230,7 @@ export class EventLog {
    */
   decode(m: { seq: number; subject: string; time: Date; data: Uint8Array }): StoredEvent {
     const ev = toStoredEvent(this.root, m);
-    if (!isSealedResource(parseResourceSubject(this.root, m.subject)?.plural ?? '')) return ev;
+    if (!this.sealed(m.subject)) return ev;
     try {
       const object = openSecret(this.opts.encryption, ev.object);
       return { ...ev, object, ...(isStaleSecret(this.opts.encryption, ev.object) ? { stale: true } : {}) };
@@ -277,7 +284,7 @@ export class EventLog {
    * (author.ts). Returns the new sequence.
    */
   async append(subject: string, type: EventType, object: KObject, expectedSeq: number, author?: Author): Promise<number> {
-    const data = encodeEnvelope(type, isSealedResource(parseResourceSubject(this.root, subject)?.plural ?? '') ? sealSecret(this.opts.encryption, object) : object);
+    const data = encodeEnvelope(type, this.sealed(subject) ? sealSecret(this.opts.encryption, object) : object);
     try {
       const seq = await this.publishCas(subject, data, expectedSeq, author ? authorMsgHeaders(author) : undefined);
       if (type === 'DELETED') this.recent.delete(subject);
