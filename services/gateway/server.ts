@@ -53,7 +53,7 @@ import { authConfigFromEnv, type AuthConfig } from '../../shared/auth/authn/inde
 import { pkiConfigFromEnv } from '../../shared/config.js';
 import { authenticateRequest, gatewayAuthn, installAuthentication, type GatewayAuthn } from './authn.js';
 import { registerAuthenticationApi } from './authn-api.js';
-import { actingUser, alwaysAllow, escalationAdmission, nodeRestrictionAdmission, installAuthorization, InformerPolicyCache, rbacAuthorizer, upgradeGate, userOf, type AuthorizationMode, type NodeAdmission } from './authz/index.js';
+import { actingUser, alwaysAllow, escalationAdmission, nodeRestrictionAdmission, installAuthorization, installNodeAuthorizer, InformerPolicyCache, rbacAuthorizer, upgradeGate, userOf, type AuthorizationMode, type NodeAdmission } from './authz/index.js';
 import { AUDIT_ID_HEADER, auditId, requestAuthor, runAs } from './write-context.js';
 import { MetricsApi, metricsApiGroup, metricsApiResourceList } from './metrics-api.js';
 import { METRICS_GROUP, METRICS_VERSION } from '../../shared/metrics/types.js';
@@ -220,6 +220,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
 
   // ---- impersonation and authorization, before any body is read; the authorization.k8s.io reviews.
   installAuthorization(app, authz, registry);
+  // Kubernetes' Node authorizer (read side), with RBAC: a node reads only what its pods refer to.
+  if (authz.mode === 'RBAC' && deps.nodeRestriction !== false) {
+    const pods = resourceByPlural('pods')!;
+    installNodeAuthorizer(app, async (node, ns) => (await reads.consistentList(pods, ns, { fieldSelector: `spec.nodeName=${node}` } as Query, false)).result.items as Pod[]);
+  }
   // Answers to autoscaling/v1 requests: the stored v2 objects as v1 shows them.
   app.addHook('onSend', async (req, reply, payload) => {
     if (!(req as FastifyRequest & { convertToV1?: boolean }).convertToV1) return payload;

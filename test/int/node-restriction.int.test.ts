@@ -3,7 +3,7 @@
  * RBAC) over real NATS and Postgres: a pool of two fake kubelets in one process, each with its own
  * client certificate (system:node:<name>), registers and heartbeats as itself (the events' authors
  * say so); node n1's credential cannot touch node n2, its lease or its pods (403 with Kubernetes'
- * messages) but can change its own.
+ * messages) but can change its own, and reads only the Secrets its pods use.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -109,6 +109,22 @@ describe('NodeRestriction and per-node identities (secure mode)', () => {
       n1.nodes.patch(undefined, node1, { metadata: { labels: { 'node-role.kubernetes.io/control-plane': '' } } }),
       `nodes "${node1}" is forbidden: is not allowed to modify labels: node-role.kubernetes.io/control-plane`,
     );
+  });
+
+  it('node n1 reads only the Secrets its pods use (the Node authorizer)', async () => {
+    const secret = (name: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: { k: 'v' } }) as never;
+    await admin.secrets.create('default', secret('for-n1'));
+    await admin.secrets.create('default', secret('for-n2'));
+    const reader = (name: string, nodeName: string, secretName: string): Pod =>
+      ({ ...pod(name, nodeName), spec: { ...pod(name, nodeName).spec, volumes: [{ name: 's', secret: { secretName } }] } }) as Pod;
+    await admin.pods.create('default', reader('reads-1', node1, 'for-n1'));
+    await admin.pods.create('default', reader('reads-2', node2, 'for-n2'));
+    assert.equal((await n1.secrets.get('default', 'for-n1')).metadata.name, 'for-n1');
+    await refused(
+      n1.secrets.get('default', 'for-n2'),
+      `secrets "for-n2" is forbidden: User "system:node:${node1}" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node '${node1}' and this object`,
+    );
+    await refused(n1.secrets.list('default'), `secrets is forbidden: User "system:node:${node1}" cannot list resource "secrets" in API group "" in the namespace "default": No Object name found`);
   });
 
   it("node n1 cannot touch pods on n2, nor create pods, nor get tokens for n2's pods, but writes its own pods' status", async () => {

@@ -1,9 +1,11 @@
-/** NodeRestriction's decision: what a node's credential may write. */
+/** NodeRestriction's decision (what a node's credential may write) and the Node authorizer's read side. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { forbiddenLabels, nodeNameOf, nodeRestriction, type NodeWrite } from '../../services/gateway/authz/node-restriction.js';
 import type { KObject } from '../../shared/resources/meta.js';
-import type { UserInfo } from '../../shared/auth/user.js';
+import type { RequestAttributes, UserInfo } from '../../shared/auth/user.js';
+import type { Pod } from '../../shared/resources/types.js';
+import { nodeReadRefusal } from '../../services/gateway/authz/node-authorizer.js';
 
 const n1: UserInfo = { username: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] };
 const node = (name: string, labels: Record<string, string> = {}, taints: object[] = []): KObject =>
@@ -71,4 +73,30 @@ describe('forbiddenLabels', () => {
       ['node-role.kubernetes.io/worker', 'x.k8s.io/y', 'a.node-restriction.kubernetes.io/b'],
     );
   });
+});
+
+describe('nodeReadRefusal (the Node authorizer, read side)', () => {
+  const a = (over: Partial<RequestAttributes>): RequestAttributes => ({ user: n1, verb: 'get', resourceRequest: true, apiGroup: '', resource: 'secrets', namespace: 'default', name: 's', ...over });
+  const onN1 = (spec: object, name = 'p') => pod('n1', { name }, spec) as unknown as Pod;
+  const pods = [
+    onN1({ volumes: [{ name: 'v', secret: { secretName: 's' } }, { name: 'c', persistentVolumeClaim: { claimName: 'data' } }] }),
+    onN1({ containers: [{ name: 'c', image: 'i', env: [{ name: 'E', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }] }], imagePullSecrets: [{ name: 'pull' }] }, 'q'),
+    pod('n2', { name: 'r' }, { volumes: [{ name: 'v', secret: { secretName: 'other' } }] }) as unknown as Pod,
+  ];
+  const none = `no relationship found between node 'n1' and this object`;
+  const cases: [string, RequestAttributes, string | undefined][] = [
+    ['a Secret its pod mounts', a({}), undefined],
+    ['an image pull Secret', a({ name: 'pull' }), undefined],
+    ['a ConfigMap its pod reads in env', a({ resource: 'configmaps', name: 'cm' }), undefined],
+    ['a claim its pod mounts', a({ resource: 'persistentvolumeclaims', name: 'data' }), undefined],
+    ['a Secret only a pod on n2 reads', a({ name: 'other' }), none],
+    ['a Secret no pod reads', a({ name: 'nobody' }), none],
+    ['the same name in another namespace', a({ namespace: 'kube-system' }), none],
+    ['a list', a({ verb: 'list', name: '' }), 'No Object name found'],
+    ['across namespaces', a({ verb: 'list', namespace: '', name: '' }), 'can only read namespaced object of this type'],
+    ['pods are not its to decide', a({ resource: 'pods', name: 'p' }), undefined],
+    ['writes are not its to decide', a({ verb: 'update' }), undefined],
+    ['not a node', a({ user: { username: 'alice', groups: [] }, name: 'nobody' }), undefined],
+  ];
+  for (const [name, attrs, want] of cases) it(name, () => assert.equal(nodeReadRefusal(attrs, pods), want));
 });
