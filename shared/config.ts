@@ -1,7 +1,7 @@
 /**
  * Configuration from the environment. Every variable has a default and a line in the README.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
@@ -30,6 +30,11 @@ export interface Config {
   readonly secure?: boolean;
   /** How this process authenticates to the gateway (secure mode): CA to trust, client certificate or token. */
   readonly gatewayCredentials?: GatewayCredentials;
+  /**
+   * An EncryptionConfiguration file: Secrets are encrypted at rest as it says (shared/encryption).
+   * ENCRYPTION_PROVIDER_CONFIG, else the data directory's if there (encryptionConfigFile).
+   */
+  readonly encryptionProviderConfig?: string;
 }
 
 export interface NatsUserCredentials {
@@ -64,7 +69,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!PREFIX_RE.test(cfg.prefix)) {
     throw new Error(`JETKUBE_PREFIX must match ${PREFIX_RE} (lower-case letters, digits, _), got "${cfg.prefix}"`);
   }
-  return cfg;
+  if ('encryptionProviderConfig' in overrides) return cfg;
+  const encryption = encryptionConfigFile(env, cfg.prefix);
+  return encryption ? { ...cfg, encryptionProviderConfig: encryption } : cfg;
 }
 
 /** DATABASE_PASSWORD_FILE: the password of DATABASE_URL's user kept out of the URL (compose's role secrets). */
@@ -114,6 +121,19 @@ export function gatewayUrlOf(cfg: Config): string {
   if (cfg.gatewayUrl) return cfg.gatewayUrl;
   const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
   return `${cfg.secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${cfg.port}`;
+}
+
+/** The EncryptionConfiguration `jetkube up` (and `jetkube gateway`) make in the data directory on first start. */
+export const ENCRYPTION_CONFIG_FILE = 'encryption-config.yaml';
+
+/**
+ * ENCRYPTION_PROVIDER_CONFIG (empty: none), else the data directory's encryption-config.yaml if it
+ * is there (a service run alone beside `up` reads Secrets as `up` stores them), else none.
+ */
+export function encryptionConfigFile(env: NodeJS.ProcessEnv, prefix: string): string | undefined {
+  if (env.ENCRYPTION_PROVIDER_CONFIG !== undefined) return env.ENCRYPTION_PROVIDER_CONFIG ? resolve(env.ENCRYPTION_PROVIDER_CONFIG) : undefined;
+  const file = join(pkiConfigFromEnv(env, prefix).dataDir, ENCRYPTION_CONFIG_FILE);
+  return existsSync(file) ? file : undefined;
 }
 
 /** Where the cluster CA comes from (see shared/pki). */

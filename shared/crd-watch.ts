@@ -7,7 +7,7 @@
  */
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { EventLog, StoredEvent } from './eventlog/index.js';
-import { readLatest, resourceFilter, toStoredEvent } from './eventlog/index.js';
+import { readLatest, resourceFilter } from './eventlog/index.js';
 import type { Logger } from './log.js';
 import { hasCondition, type Crd } from './resources/crd.js';
 import { servedKindOf, serveCrd, unserveCrd, type ServeResult } from './resources/crd-serving.js';
@@ -48,7 +48,7 @@ export class CrdWatch {
       for await (const m of this.messages!) {
         let ev: StoredEvent;
         try {
-          ev = toStoredEvent(this.log.root, m);
+          ev = this.log.decode(m);
         } catch {
           continue; // poison: recorded by the projector
         }

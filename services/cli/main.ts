@@ -18,11 +18,12 @@ import { dnsHealthPort, dnsOptionsFromEnv, startDns } from '../dns/index.js';
 import { ingressOptionsFromEnv, startIngress } from '../ingress/index.js';
 import { leaderElectionFromArgs, type LeaderElectionOptions } from '../../shared/leaderelection/index.js';
 import { clusterCAAtStart, type ClusterCA } from '../../shared/pki/index.js';
+import { ensureEncryptionConfig } from '../../shared/encryption/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
 import { gatewayUrlOf, pkiConfigFromEnv, type GatewayCredentials } from '../../shared/config.js';
 import { loadKubeconfig, type ResolvedKubeconfig } from '../../shared/auth/authn/index.js';
 import { initStores, lockStores, natsRoleOf } from './locked.js';
-import { COMPONENT_IDENTITIES, nodeIdentity, secureConfig, userKubeconfig, writeAdminKubeconfig } from './secure.js';
+import { COMPONENT_IDENTITIES, credentialsFor, nodeIdentity, secureConfig, userKubeconfig, writeAdminKubeconfig } from './secure.js';
 
 /** `ca`: the cluster CA `up` loaded at start (certificate and key); a service run alone loads its own. */
 type Service = (cfg: Config, le?: LeaderElectionOptions, ca?: ClusterCA) => Promise<{ close(): Promise<void> }>;
@@ -73,6 +74,16 @@ async function startIngressOrWarn(cfg: Config, ca?: ClusterCA): Promise<{ close(
     log.error({ err }, 'ingress controller not started: its address cannot be bound; set INGRESS_HTTP_ADDR / INGRESS_HTTPS_ADDR (e.g. 127.0.0.1:18081), or off');
     return { close: async () => undefined };
   }
+}
+
+/**
+ * `up` and a gateway run alone encrypt Secrets at rest with a key made in the data directory on
+ * first start (like the CA), unless ENCRYPTION_PROVIDER_CONFIG names another file (or is empty:
+ * none). Other services find that file there too (loadConfig).
+ */
+async function ensureEncryptionAtRest(): Promise<void> {
+  if (process.env.ENCRYPTION_PROVIDER_CONFIG !== undefined) return;
+  process.env.ENCRYPTION_PROVIDER_CONFIG = await ensureEncryptionConfig(pkiConfigFromEnv(process.env, loadConfig().prefix).dataDir);
 }
 
 /** Run alone, a service serves its own /healthz, /readyz and /metrics. */
@@ -160,6 +171,7 @@ program
     if (unknown.length) program.error(`unknown service(s): ${unknown.join(', ')}; known: ${[...Object.keys(SERVICES), 'kubelet'].join(', ')}`);
     const explicit = process.argv.includes('--services');
     const kubelets = !explicit || wanted.includes('kubelet') ? kubeletsFromFlags(opts) : [];
+    await ensureEncryptionAtRest();
     await runUntilSignal('jetkube', async (cfg) => {
       const started: { close(): Promise<void> }[] = [];
       const close = async () => void (await Promise.allSettled(started.reverse().map((s) => s.close())));
@@ -179,9 +191,11 @@ program
           return signer && id ? secureConfig(storesFor(name), dataDir, signer, id) : storesFor(name);
         };
         for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(await cfgFor(name), undefined, ca));
-        // One kubelet process is one identity: a pool of several nodes authenticates as its first node.
+        // Every node authenticates as itself (system:node:<name>, a client certificate each); the
+        // process' shared client (unused for node writes) is the first node's.
         const kubeletCfg = signer && kubelets.length ? await secureConfig(storesFor('kubelet'), dataDir, signer, nodeIdentity(kubelets[0]!.nodeName)) : cfg;
-        if (kubelets.length) started.push(await startKubelets(kubeletCfg, kubelets, createLogger('kubelet', cfg.logLevel)));
+        const nodes = signer ? await Promise.all(kubelets.map(async (k) => ({ ...k, credentials: await credentialsFor(dataDir, signer, nodeIdentity(k.nodeName)) }))) : kubelets;
+        if (nodes.length) started.push(await startKubelets(kubeletCfg, nodes, createLogger('kubelet', cfg.logLevel)));
         if (signer) {
           const file = await writeAdminKubeconfig(cfg, dataDir, signer);
           createLogger('jetkube', cfg.logLevel).info({ kubeconfig: file }, 'admin kubeconfig written');
@@ -222,6 +236,7 @@ for (const name of Object.keys(SERVICES)) {
   if (name !== 'gateway' && name !== 'projector') cmd.option('--kubeconfig <file>', KUBECONFIG_HELP);
   cmd.action(async (flags: Record<string, string | boolean | undefined>) => {
     const le = ELECTED.has(name) ? leaderElectionFromArgs(flagArgs(flags)) : undefined;
+    if (name === 'gateway') await ensureEncryptionAtRest();
     await runUntilSignal(name, (cfg) => STANDALONE[name]!(cfg, le), withKubeconfig(loadConfig(), flags.kubeconfig as string | undefined));
   });
 }

@@ -21,6 +21,8 @@ import {
 import type { UserInfo } from '../../shared/auth/user.js';
 import type { GatewayAuthn } from './authn.js';
 import type { ObjectStore } from './store.js';
+import { actingUser } from './authz/index.js';
+import { nodeTokenRequest } from './authz/node-restriction.js';
 
 const GROUP = 'authentication.k8s.io';
 const BOUND_PLURALS = { Pod: 'pods', Secret: 'secrets', Node: 'nodes' } as const;
@@ -76,7 +78,8 @@ function userInfoJson(u: UserInfo): object {
   };
 }
 
-export function registerAuthenticationApi(app: FastifyInstance, authn: GatewayAuthn, store: ObjectStore, now: () => Date): void {
+/** `nodeRestriction`: NodeRestriction admission of TokenRequests from nodes (authz/node-restriction.ts). */
+export function registerAuthenticationApi(app: FastifyInstance, authn: GatewayAuthn, store: ObjectStore, now: () => Date, nodeRestriction = true): void {
   const sas = resourceByPlural('serviceaccounts')!;
 
   /**
@@ -111,6 +114,10 @@ export function registerAuthenticationApi(app: FastifyInstance, authn: GatewayAu
     const { ns, name } = req.params as { ns: string; name: string };
     (req as unknown as { jk: object }).jk = { verb: 'CREATE', resource: 'serviceaccounts/token' };
     const spec = tokenRequestSpec(req.body, authn.config.audiences);
+    // NodeRestriction: a node asks only for tokens bound to its own pods.
+    const ref = spec.boundObjectRef;
+    const refused = nodeRestriction ? await nodeTokenRequest(actingUser(req), name, ref, () => store.get(resourceByPlural('pods')!, ns, ref!.name)) : undefined;
+    if (refused) throw refused;
     const sa = await store.get(sas, ns, name);
     const bound = spec.boundObjectRef ? await boundObject(spec.boundObjectRef, ns, name) : undefined;
     const t = now();

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../shared/config.js';
 import { schemaName } from '../../shared/config.js';
 import { createLogger, type Logger } from '../../shared/log.js';
+import { loadEncryption } from '../../shared/encryption/index.js';
 import { EventLog, eventLogOptionsOf } from '../../shared/eventlog/index.js';
 import { createDb, migrateOrAwait } from '../../shared/db/index.js';
 import { buildGateway, ensureSystemNamespaces } from './server.js';
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   readonly metricsResolutionMs?: number;
   /** Overrides env DISABLE_ADMISSION_PLUGINS (a comma list; `ServiceAccount` turns ServiceAccount admission off). */
   readonly serviceAccountAdmission?: boolean;
+  /** Overrides env DISABLE_ADMISSION_PLUGINS=NodeRestriction. */
+  readonly nodeRestriction?: boolean;
 }
 
 /** How often the gateway makes sure the system namespaces exist (kube-apiserver: every minute). */
@@ -64,11 +67,14 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
   const auth = opts.auth ?? authConfigFromEnv();
   const disabledPlugins = (process.env.DISABLE_ADMISSION_PLUGINS ?? '').split(',').map((p) => p.trim());
   const serviceAccountAdmission = opts.serviceAccountAdmission ?? !disabledPlugins.includes('ServiceAccount');
+  const nodeRestriction = opts.nodeRestriction ?? !disabledPlugins.includes('NodeRestriction');
   // Secure mode authorizes with RBAC unless told otherwise (kube-apiserver as kubeadm runs it); plain HTTP allows all.
   const authorizationMode = opts.authorizationMode ?? parseAuthorizationMode(process.env.AUTHORIZATION_MODE || (auth.secure ? 'RBAC' : undefined));
   // Secure mode: a serving certificate from the cluster CA (made on first start, kept in the data directory).
   const https = auth.secure ? await servingTls(cfg, auth, logger, kubernetesServiceIp(serviceClusterIpRange)) : undefined;
-  const log = await EventLog.connect(eventLogOptionsOf(cfg, 'jetkube-gateway', true));
+  // Secrets encrypted at rest as ENCRYPTION_PROVIDER_CONFIG says (shared/encryption); a bad file stops the start here.
+  const encryption = await loadEncryption(cfg.encryptionProviderConfig);
+  const log = await EventLog.connect({ ...eventLogOptionsOf(cfg, 'jetkube-gateway', true), ...(encryption ? { encryption } : {}) });
   const db = createDb(cfg.databaseUrl, schemaName(cfg.prefix));
   await migrateOrAwait(db, () => logger.info('the schema is not current and this role may not migrate it: waiting for the projector'));
   const { app, store, tracker } = await buildGateway({
@@ -84,6 +90,7 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
     authConfig: auth,
     authorizationMode,
     serviceAccountAdmission,
+    nodeRestriction,
   });
   await ensureSystemNamespaces(store);
   // Like kube-apiserver's RBAC post-start hook: the bootstrap roles and bindings, created or reconciled.

@@ -6,7 +6,7 @@
  */
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { EventLog } from '../../shared/eventlog/index.js';
-import { resourceFilter, toStoredEvent } from '../../shared/eventlog/index.js';
+import { resourceFilter } from '../../shared/eventlog/index.js';
 
 export type NamespaceState = 'active' | 'terminating' | 'absent';
 
@@ -27,7 +27,7 @@ export class NamespaceCache {
       for await (const m of this.messages!) {
         let ev;
         try {
-          ev = toStoredEvent(this.log.root, m);
+          ev = this.log.decode(m);
         } catch {
           continue; // a poison message: the namespace is read from the log when asked
         }

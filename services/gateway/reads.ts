@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { EventLog } from '../../shared/eventlog/index.js';
 import { ApiError } from '../../shared/errors.js';
+import { isDecryptError, isSealedResource, openSecret } from '../../shared/encryption/index.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { apiVersionOf, type ResourceInfo } from '../../shared/resources/registry.js';
 import { parseLabelSelector } from '../../shared/resources/selectors.js';
@@ -44,7 +45,19 @@ export class Reads {
   }
 
   async consistentList(info: ResourceInfo, ns: string, q: Query, paged: boolean) {
-    return this.consistent(info, ns, q, paged, listObjects);
+    const r = await this.consistent(info, ns, q, paged, listObjects);
+    if (!isSealedResource(info.plural)) return r;
+    // Secrets are stored sealed (encryption at rest): opened here, as every read of the log opens them.
+    return { ...r, result: { ...r.result, items: r.result.items.map((o) => this.open(o)) } };
+  }
+
+  private open(o: KObject): KObject {
+    try {
+      return openSecret(this.d.log.encryption, o);
+    } catch (e) {
+      if (!isDecryptError(e)) throw e;
+      throw new ApiError('InternalError', `Internal error occurred: unable to transform key "/secrets/${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}": ${e.message}`);
+    }
   }
 
   private async consistent<R>(info: ResourceInfo, ns: string, q: Query, paged: boolean, lister: (db: Kysely<Database>, info: ResourceInfo, opts: ListOptions) => Promise<R>) {
@@ -101,7 +114,8 @@ export class Reads {
    * and serialised again (a page of 500 pods is megabytes). Same body as list(), up to whitespace.
    */
   async listJson(info: ResourceInfo, ns: string, q: Query): Promise<Readable> {
-    if (listOptions(q, false).resourceVersionMatch === 'Exact') return Readable.from([JSON.stringify(await this.list(info, ns, q))]);
+    // Exact lists come from the log; Secrets are opened one by one: neither is spliced from Postgres.
+    if (listOptions(q, false).resourceVersionMatch === 'Exact' || isSealedResource(info.plural)) return Readable.from([JSON.stringify(await this.list(info, ns, q))]);
     const { result } = await this.consistent(info, ns, q, true, listObjectsJson);
     const head = JSON.stringify(this.listBody(info, result, []));
     // head ends with `"items":[]}`: the items go between the brackets. Streamed in chunks: a list

@@ -53,7 +53,7 @@ import { authConfigFromEnv, type AuthConfig } from '../../shared/auth/authn/inde
 import { pkiConfigFromEnv } from '../../shared/config.js';
 import { authenticateRequest, gatewayAuthn, installAuthentication, type GatewayAuthn } from './authn.js';
 import { registerAuthenticationApi } from './authn-api.js';
-import { actingUser, alwaysAllow, escalationAdmission, installAuthorization, InformerPolicyCache, rbacAuthorizer, upgradeGate, userOf, type AuthorizationMode } from './authz/index.js';
+import { actingUser, alwaysAllow, escalationAdmission, nodeRestrictionAdmission, installAuthorization, installNodeAuthorizer, InformerPolicyCache, rbacAuthorizer, upgradeGate, userOf, type AuthorizationMode, type NodeAdmission } from './authz/index.js';
 import { AUDIT_ID_HEADER, auditId, requestAuthor, runAs } from './write-context.js';
 import { MetricsApi, metricsApiGroup, metricsApiResourceList } from './metrics-api.js';
 import { METRICS_GROUP, METRICS_VERSION } from '../../shared/metrics/types.js';
@@ -90,6 +90,8 @@ export interface GatewayDeps {
   readonly metricsResolutionMs?: number;
   /** ServiceAccount admission (default on; DISABLE_ADMISSION_PLUGINS=ServiceAccount turns it off): service-account-admission.ts. */
   readonly serviceAccountAdmission?: boolean;
+  /** NodeRestriction admission (default on; DISABLE_ADMISSION_PLUGINS=NodeRestriction turns it off): authz/node-restriction.ts. */
+  readonly nodeRestriction?: boolean;
 }
 
 export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; store: ObjectStore; tracker: CheckpointTracker }> {
@@ -218,6 +220,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
 
   // ---- impersonation and authorization, before any body is read; the authorization.k8s.io reviews.
   installAuthorization(app, authz, registry);
+  // Kubernetes' Node authorizer (read side), with RBAC: a node reads only what its pods refer to.
+  if (authz.mode === 'RBAC' && deps.nodeRestriction !== false) {
+    const pods = resourceByPlural('pods')!;
+    installNodeAuthorizer(app, async (node, ns) => (await reads.consistentList(pods, ns, { fieldSelector: `spec.nodeName=${node}` } as Query, false)).result.items as Pod[]);
+  }
   // Answers to autoscaling/v1 requests: the stored v2 objects as v1 shows them.
   app.addHook('onSend', async (req, reply, payload) => {
     if (!(req as FastifyRequest & { convertToV1?: boolean }).convertToV1) return payload;
@@ -297,7 +304,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   };
   // history.jetkube.io/v1 (history/api.ts): its routes are more specific than /apis/*.
   registerHistoryRoutes(app, { db, log, tracker, reads, now, authz });
-  registerAuthenticationApi(app, authn, store, now);
+  registerAuthenticationApi(app, authn, store, now, deps.nodeRestriction !== false);
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler });
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/apis/*', handler });
 
@@ -329,7 +336,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     if (sub && !info.subresources.includes(sub as never) && !(info.kind === 'Namespace' && sub === 'finalize')) {
       throw new ApiError('NotFound', 'the server could not find the requested resource');
     }
-    const admit = escalationAdmission(authz, req, info, ns);
+    // Validating admission: RBAC escalation, then NodeRestriction (a node writes only what is its own).
+    const escalation = escalationAdmission(authz, req, info, ns);
+    const node = deps.nodeRestriction !== false ? nodeRestrictionAdmission(req, info, ns, name, sub) : undefined;
+    const admit = escalation || node ? (obj: KObject, old?: KObject) => {
+      escalation?.(obj, old);
+      node?.(old ? 'update' : 'create', obj, old);
+    } : undefined;
     const wopts = { ...writeOptions(q, req.headers['user-agent']), ...(admit ? { admit } : {}) };
     const send = (code: number, obj: unknown, warnings: readonly string[] = []) => {
       if (warnings.length) void reply.header('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', '));
@@ -361,7 +374,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         }
         case 'DELETE': {
           mark('DELETECOLLECTION');
-          return send(200, await deleteCollection(info, ns, q, req.body), defaultPropagationWarnings(info, deleteOptions(q, req.body)));
+          return send(200, await deleteCollection(info, ns, q, req.body, node), defaultPropagationWarnings(info, deleteOptions(q, req.body)));
         }
         default:
           throw methodNotAllowed(req.method, info);
@@ -382,6 +395,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       case 'POST':
         if (sub === 'binding') {
           mark('CREATE');
+          node?.('create');
           await store.bind(ns, name, req.body);
           return send(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
         }
@@ -389,6 +403,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
           // policy/v1 Eviction: honours the PodDisruptionBudgets selecting the pod (eviction.ts).
           mark('CREATE');
           const ev = evictionBody(req.body, name);
+          if (node) node('create', undefined, await store.get(info, ns, name));
           const outcome = await evictPod(eviction, ns, name, deleteOptions({ ...(q.dryRun !== undefined ? { dryRun: q.dryRun } : {}) } as Query, ev.deleteOptions));
           if (!outcome.evicted) return send(outcome.code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: outcome.message, code: outcome.code });
           return send(201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
@@ -421,7 +436,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       case 'DELETE': {
         mark('DELETE');
         const dopts = deleteOptions(q, req.body);
-        const obj = await store.delete(info, ns, name, dopts);
+        const obj = await store.delete(info, ns, name, dopts, node && ((old) => node('delete', undefined, old)));
         return send(200, obj, defaultPropagationWarnings(info, dopts));
       }
       default:
@@ -435,7 +450,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     return w && dopts.propagationPolicy === undefined && dopts.orphanDependents === undefined ? [w] : [];
   }
 
-  async function deleteCollection(info: ResourceInfo, ns: string, q: Query, body: unknown): Promise<object> {
+  async function deleteCollection(info: ResourceInfo, ns: string, q: Query, body: unknown, node?: NodeAdmission): Promise<object> {
     const { result } = await reads.consistentList(info, ns, q, false);
     const dopts = deleteOptions(q, body);
     // Admission first, for every item: a collection delete that would be refused for one item
@@ -444,11 +459,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     for (const o of result.items) {
       const refused = admit?.(o.metadata.name ?? '');
       if (refused) throw refused;
+      node?.('delete', undefined, o);
     }
     const items: KObject[] = [];
     for (const o of result.items) {
       try {
-        items.push(await store.delete(info, o.metadata.namespace ?? '', o.metadata.name!, dopts));
+        items.push(await store.delete(info, o.metadata.namespace ?? '', o.metadata.name!, dopts, node && ((old) => node('delete', undefined, old))));
       } catch (e) {
         if (!(isApiError(e) && e.reason === 'NotFound')) throw e;
       }

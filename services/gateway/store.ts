@@ -223,7 +223,8 @@ export class ObjectStore {
 
   // ---------------------------------------------------------------- delete
 
-  async delete(info: ResourceInfo, ns: string, name: string, dopts: DeleteOptions = {}): Promise<KObject> {
+  /** `admit`: validating admission of the delete, with the stored object (throws to refuse). */
+  async delete(info: ResourceInfo, ns: string, name: string, dopts: DeleteOptions = {}, admit?: (old: KObject) => void): Promise<KObject> {
     const dryRun = (dopts.dryRun ?? []).includes('All');
     // Without a policy: orphanDependents if given, else the kind's default (Jobs orphan, as batch/v1 always has).
     const policy = dopts.propagationPolicy ?? (dopts.orphanDependents === true ? 'Orphan' : dopts.orphanDependents === false ? 'Background' : strategyFor(info.kind).defaultPropagation?.policy ?? 'Background');
@@ -236,7 +237,10 @@ export class ObjectStore {
     const refused = strategyFor(info.kind).admitDelete?.(name);
     if (refused) throw refused;
     const req: DeleteRequest = { propagationPolicy: policy as DeleteRequest['propagationPolicy'], ...(dopts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: dopts.gracePeriodSeconds } : {}), ...(dopts.preconditions ? { preconditions: dopts.preconditions } : {}) };
-    return this.mutate(info, ns, name, undefined, { dryRun }, (cur) => deleteDecision(info, cur.object, cur.seq, req, this.clock()));
+    return this.mutate(info, ns, name, undefined, { dryRun }, (cur) => {
+      admit?.(cur.object);
+      return deleteDecision(info, cur.object, cur.seq, req, this.clock());
+    });
   }
 
   // ---------------------------------------------------------------- binding
@@ -354,8 +358,16 @@ export class ObjectStore {
       if (clientRv !== undefined && clientRv !== String(cur.seq)) {
         throw conflict(info.plural, info.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
-      const d = compute(cur);
-      if (d.op === 'noop') return d.object;
+      const computed = compute(cur);
+      // A write that changes nothing still rewrites an object stored under a stale encryption
+      // (another key than the first, or none): how `kubectl replace` re-encrypts every Secret after
+      // a key rotation, as kube-apiserver does.
+      const d: Decision = computed.op === 'noop' && cur.stale ? { op: 'write', type: 'MODIFIED', object: computed.object } : computed;
+      if (d.op === 'noop') {
+        // Admission runs on a write that changes nothing too (a refused writer learns it either way).
+        opts.admit?.(d.object, cur.object);
+        return d.object;
+      }
       let next = d.object;
       if (d.type !== 'DELETED') opts.admit?.(next, cur.object);
       if (holds && d.type !== 'DELETED') {

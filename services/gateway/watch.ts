@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { EventLog } from '../../shared/eventlog/index.js';
-import { isPoisonMessageError, resourceFilter, toStoredEvent, type PoisonMessageError } from '../../shared/eventlog/index.js';
+import { isPoisonMessageError, resourceFilter, type PoisonMessageError } from '../../shared/eventlog/index.js';
 import type { KObject, EventType } from '../../shared/resources/meta.js';
 import type { FieldRequirement, Requirement } from '../../shared/resources/selector-types.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
@@ -171,7 +171,7 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
       if (closed) break;
       let ev;
       try {
-        ev = toStoredEvent(log.root, m);
+        ev = log.decode(m);
       } catch (e) {
         // Like a corrupt object in etcd: this watch passes over it (it is recorded elsewhere) and
         // goes on; a client resuming after it does not meet it again.

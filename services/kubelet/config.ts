@@ -7,11 +7,17 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Taint, TaintEffect } from '../../shared/resources/types.js';
 import { parseClusterDns, parseClusterDomain, type DnsAddress } from '../../shared/cluster-dns.js';
+import type { GatewayCredentials } from '../../shared/config.js';
 
 export type RuntimeKind = 'docker' | 'process' | 'fake';
 
 export interface KubeletConfig {
   readonly nodeName: string;
+  /**
+   * This node's own credentials (`system:node:<name>`, what `up --secure` issues per node): its
+   * writes go over a gateway client of its own. Without: the process' (a pool shares one identity).
+   */
+  readonly credentials?: GatewayCredentials;
   readonly runtime: RuntimeKind;
   /** The address the node advertises (InternalIP) and the kubelet's HTTP server binds. */
   readonly nodeIp: string;

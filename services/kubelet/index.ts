@@ -80,6 +80,7 @@ export async function startKubelets(
   let execServer: { close(): void } | undefined;
   let portForwardServer: { close(): void } | undefined;
   const kubelets: Kubelet[] = [];
+  const ownClients: GatewayClient[] = [];
   try {
     await Promise.all([pods.start(), ctx.informers.start()]);
     await Promise.all([pods.waitForSync(), ctx.informers.waitForSync()]);
@@ -110,7 +111,11 @@ export async function startKubelets(
     for (const k of configs) {
       const runtime = opts.runtime ?? (await createRuntime(k.runtime, k.rootDir));
       if (!opts.runtime) runtimes.push(runtime);
-      const kubelet = new Kubelet(k, { client: ctx.client, log, pods, configMaps, secrets, claims, volumes, services, runtime, port, metrics, ...(recorder ? { recorder } : {}), ...(heartbeats ? { heartbeats } : {}) });
+      // A node with credentials of its own writes as itself (NodeRestriction lets it change only its own objects).
+      const own = k.credentials ? new GatewayClient({ url: gatewayUrlOf(cfg), credentials: k.credentials, userAgent: 'jetkube-kubelet', connections: 4 }) : undefined;
+      if (own) ownClients.push(own);
+      const shared = own ? {} : { ...(recorder ? { recorder } : {}), ...(heartbeats ? { heartbeats } : {}) };
+      const kubelet = new Kubelet(k, { client: own ?? ctx.client, log, pods, configMaps, secrets, claims, volumes, services, runtime, port, metrics, ...shared });
       byNode.set(k.nodeName, kubelet);
       kubelets.push(kubelet);
     }
@@ -155,6 +160,7 @@ export async function startKubelets(
     await http?.close().catch(() => undefined);
     await pods.stop();
     await heartbeats?.close().catch(() => undefined);
+    await Promise.allSettled(ownClients.map((c) => c.close()));
     await ctx.close();
     throw err;
   }
@@ -170,6 +176,7 @@ export async function startKubelets(
       await pods.stop();
       await Promise.allSettled(runtimes.map((r) => r.close()));
       await heartbeats?.close().catch(() => undefined);
+      await Promise.allSettled(ownClients.map((c) => c.close()));
       await ctx.close();
     },
   };

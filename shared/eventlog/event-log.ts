@@ -17,11 +17,12 @@ import {
 import type { EventType, KObject } from '../resources/meta.js';
 import { streamName, type Config, type NatsUserCredentials } from '../config.js';
 import { coalesceWrites } from './coalesce-writes.js';
-import { parseResourceSubject, resourceSubject, type ParsedSubject } from './subjects.js';
+import { parseResourceSubject, resourceFilter, resourceSubject, type ParsedSubject } from './subjects.js';
 import { classifyMessage, EVENT_SCHEMA_VERSION, PoisonMessageError } from './classify.js';
 import { resumeFromCount, resumeFromState } from './compaction.js';
 import { RecentWrites } from './recent-writes.js';
 import { authorHeaders, type Author } from './author.js';
+import { isDecryptError, isStaleSecret, openSecret, sealSecret, SEALED_RESOURCE, type Encryption } from '../encryption/index.js';
 
 
 /** What one message on the stream holds. resourceVersion is not in the body: it is the sequence. */
@@ -39,6 +40,8 @@ export interface StoredEvent {
   readonly type: EventType;
   /** The object with metadata.resourceVersion set to `seq`. */
   readonly object: KObject;
+  /** Stored under another encryption than a write would use now (a rotated key): rewrite it even unchanged. */
+  readonly stale?: boolean;
 }
 
 /** JetStream's "wrong last sequence" API error code: the CAS lost. */
@@ -70,6 +73,12 @@ export interface EventLogOptions {
    * the sequence it read needs no read of the stream; default 32 MiB, 0 keeps none.
    */
   readonly recentWriteBytes?: number;
+  /**
+   * Encryption at rest of Secrets (ENCRYPTION_PROVIDER_CONFIG): appends seal them, every read of an
+   * event through this log (getLast, getBySeq, recentAt, decode) opens them. Without: stored and
+   * read as they are (a sealed one is then poison to this reader).
+   */
+  readonly encryption?: Encryption;
 }
 
 const enc = new TextEncoder();
@@ -132,6 +141,7 @@ export class EventLog {
   readonly root: string;
   private up = true;
   private readonly recent!: RecentWrites;
+  private readonly sealedPrefix: string;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -142,6 +152,7 @@ export class EventLog {
     this.stream = streamName(opts.prefix);
     this.root = opts.prefix;
     this.recent = new RecentWrites(opts.recentWriteBytes ?? 32 * 1024 * 1024);
+    this.sealedPrefix = resourceFilter(this.root, SEALED_RESOURCE).slice(0, -1);
     void (async () => {
       for await (const s of nc.status()) {
         if (s.type === 'disconnect' || s.type === 'reconnecting' || s.type === 'staleConnection') this.up = false;
@@ -152,6 +163,16 @@ export class EventLog {
         }
       }
     })().catch(() => undefined);
+  }
+
+  /** Whether objects on `subject` are sealed at rest (Secrets): a prefix test, cheap on every message. */
+  private sealed(subject: string): boolean {
+    return subject.startsWith(this.sealedPrefix);
+  }
+
+  /** The encryption at rest this log seals and opens Secrets with (undefined: none). */
+  get encryption(): Encryption | undefined {
+    return this.opts.encryption;
   }
 
   /** False from a disconnect until the client has reconnected (and after close). */
@@ -249,10 +270,27 @@ export class EventLog {
     return parseResourceSubject(this.root, subject);
   }
 
+  /**
+   * A stored or consumed resource message as an event (toStoredEvent), a Secret's data opened
+   * (encryption at rest). Throws PoisonMessageError for a message no consumer can use, and for a
+   * Secret no configured key opens.
+   */
+  decode(m: { seq: number; subject: string; time: Date; data: Uint8Array }): StoredEvent {
+    const ev = toStoredEvent(this.root, m);
+    if (!this.sealed(m.subject)) return ev;
+    try {
+      const object = openSecret(this.opts.encryption, ev.object);
+      return { ...ev, object, ...(isStaleSecret(this.opts.encryption, ev.object) ? { stale: true } : {}) };
+    } catch (e) {
+      if (isDecryptError(e)) throw new PoisonMessageError(m.seq, m.subject, `cannot decrypt: ${e.message}`);
+      throw e;
+    }
+  }
+
   /** The subject's newest message, or null if the subject never had one. */
   async getLast(subject: string): Promise<StoredEvent | null> {
     const m = await this.getLastRaw(subject);
-    return m ? toStoredEvent(this.root, m) : null;
+    return m ? this.decode(m) : null;
   }
 
   /** The raw newest message of a subject (reservations carry no envelope). */
@@ -269,7 +307,7 @@ export class EventLog {
     const m = this.recent.get(subject, seq);
     if (!m) return undefined;
     try {
-      return toStoredEvent(this.root, { seq, subject, time: m.time, data: m.data });
+      return this.decode({ seq, subject, time: m.time, data: m.data });
     } catch {
       this.recent.delete(subject);
       return undefined;
@@ -279,7 +317,7 @@ export class EventLog {
   /** One message by sequence, or null if it is gone (compacted) or never existed. */
   async getBySeq(seq: number): Promise<StoredEvent | null> {
     const m = await this.getRawBySeq(seq);
-    return m ? toStoredEvent(this.root, m) : null;
+    return m ? this.decode(m) : null;
   }
 
   /** The raw message at a sequence (headers included), or null if it is gone or never existed. */
@@ -293,7 +331,7 @@ export class EventLog {
    * (author.ts). Returns the new sequence.
    */
   async append(subject: string, type: EventType, object: KObject, expectedSeq: number, author?: Author): Promise<number> {
-    const data = encodeEnvelope(type, object);
+    const data = encodeEnvelope(type, this.sealed(subject) ? sealSecret(this.opts.encryption, object) : object);
     try {
       const seq = await this.publishCas(subject, data, expectedSeq, author ? authorMsgHeaders(author) : undefined);
       if (type === 'DELETED') this.recent.delete(subject);

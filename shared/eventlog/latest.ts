@@ -4,7 +4,6 @@
  */
 import { DeliverPolicy } from '@nats-io/jetstream';
 import type { EventLog, StoredEvent } from './event-log.js';
-import { toStoredEvent } from './event-log.js';
 
 /** The newest event (DELETED ones included) of each subject matching `filter`, and the stream's last sequence read. */
 export async function readLatest(log: EventLog, filter: string): Promise<{ events: StoredEvent[]; lastSeq: number }> {
@@ -20,7 +19,7 @@ export async function readLatest(log: EventLog, filter: string): Promise<{ event
     for await (const m of messages) {
       top = Math.max(top, m.seq);
       try {
-        events.push(toStoredEvent(log.root, m));
+        events.push(log.decode(m));
       } catch {
         // a poison message: not an object
       }

@@ -22,7 +22,6 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { EventLog } from '../eventlog/event-log.js';
-import { toStoredEvent } from '../eventlog/event-log.js';
 import { isPoisonMessageError } from '../eventlog/classify.js';
 import { resourceFilter } from '../eventlog/subjects.js';
 import type { KObject } from '../resources/meta.js';
@@ -289,7 +288,7 @@ export class Informer<T extends KObject = KObject> {
   private onMessage(m: JsMsg): void {
     let ev;
     try {
-      ev = toStoredEvent(this.el.root, m);
+      ev = this.el.decode(m);
     } catch (e) {
       // A poison message (see classify.ts) is passed over like an event that changes nothing; it is
       // logged and counted the first time (a relist delivers it again).

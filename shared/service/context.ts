@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { EventLog, eventLogOptionsOf } from '../eventlog/index.js';
 import { InformerFactory } from '../informer/index.js';
 import { GatewayClient } from '../client/index.js';
+import { loadEncryption } from '../encryption/index.js';
 import { startHealthServer, type HealthServer } from '../http/health-server.js';
 
 export interface ServiceContext {
@@ -34,7 +35,8 @@ export interface ContextOptions {
 export async function openContext(cfg: Config, log: Logger, opts: ContextOptions): Promise<ServiceContext> {
   const registry = opts.registry ?? new Registry();
   if (!opts.registry) collectDefaultMetrics({ register: registry });
-  const el = await EventLog.connect(eventLogOptionsOf(cfg, `jetkube-${opts.name}`));
+  const encryption = await loadEncryption(cfg.encryptionProviderConfig);
+  const el = await EventLog.connect({ ...eventLogOptionsOf(cfg, `jetkube-${opts.name}`), ...(encryption ? { encryption } : {}) });
   const informers = new InformerFactory(el, { logger: log, ...(opts.resyncMs ? { resyncMs: opts.resyncMs } : {}) });
   const client = new GatewayClient({
     url: gatewayUrlOf(cfg),

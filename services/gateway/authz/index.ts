@@ -16,6 +16,9 @@ import type { Authorizer } from './authorizer.js';
 import { impersonation, type Headers } from './impersonation.js';
 import { checkEscalation, onlyGarbageCollectorFields, RBAC_KINDS } from './escalation-admission.js';
 import { review, reviewOf } from './reviews.js';
+import { nodeNameOf, nodeRestriction, type NodeWrite } from './node-restriction.js';
+import { nodeRead, nodeReadRefusal } from './node-authorizer.js';
+import type { Pod } from '../../../shared/resources/types.js';
 
 export { alwaysAllow, rbacAuthorizer, parseAuthorizationMode, type Authorizer, type AuthorizationMode } from './authorizer.js';
 export { InformerPolicyCache } from './policy-cache.js';
@@ -132,4 +135,42 @@ export function escalationAdmission(authz: Authorizer, req: FastifyRequest, info
     if (old && onlyGarbageCollectorFields(obj, old)) return;
     checkEscalation(authz, policy, user, info, ns, obj, old);
   };
+}
+
+/**
+ * NodeRestriction for a request (node-restriction.ts): undefined unless the acting user is a node;
+ * else a check of one write (throws the 403).
+ */
+export function nodeRestrictionAdmission(req: FastifyRequest, info: ResourceInfo, ns: string, name: string | undefined, sub: string | undefined): NodeAdmission | undefined {
+  const user = actingUser(req);
+  if (nodeNameOf(user) === undefined) return undefined;
+  return (operation, object, old) => {
+    const refused = nodeRestriction(user, {
+      operation,
+      resource: info.plural,
+      group: info.group,
+      ...(sub ? { subresource: sub } : {}),
+      namespace: ns,
+      name: name ?? object?.metadata.name ?? '',
+      ...(object ? { object } : {}),
+      ...(old ? { old } : {}),
+    });
+    if (refused) throw refused;
+  };
+}
+
+export type NodeAdmission = (operation: NodeWrite['operation'], object?: KObject, old?: KObject) => void;
+
+/**
+ * The Node authorizer's read side (node-authorizer.ts), after authorization: a node reads only the
+ * Secrets, ConfigMaps and claims its pods refer to. `podsOf` lists the node's pods in a namespace.
+ */
+export function installNodeAuthorizer(app: FastifyInstance, podsOf: (node: string, namespace: string) => Promise<readonly Pod[]>): void {
+  app.addHook('onRequest', async (req) => {
+    const a = attributesFor(actingUser(req), requestInfo(req.method, req.url));
+    const r = nodeRead(a);
+    if (!r || !['get', 'list', 'watch'].includes(a.verb)) return;
+    const reason = nodeReadRefusal(a, r.node && r.namespace && r.name && !a.subresource ? await podsOf(r.node, r.namespace) : []);
+    if (reason) throw forbidden(a, reason);
+  });
 }

@@ -6,7 +6,6 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { EventLog } from '../../../shared/eventlog/index.js';
-import { toStoredEvent } from '../../../shared/eventlog/event-log.js';
 import { ApiError } from '../../../shared/errors.js';
 import type { Database } from '../../../shared/db/index.js';
 import { reachableDb } from '../../../shared/db/errors.js';
@@ -207,7 +206,7 @@ export class HistoryStore {
   async body(seq: number): Promise<RevisionBody | null> {
     const m = await this.log.getRawBySeq(seq);
     if (!m) return null;
-    const ev = toStoredEvent(this.log.root, m);
+    const ev = this.log.decode(m);
     const author = authorOf(m.header);
     return { object: ev.object, ...(author ? { author } : {}) };
   }

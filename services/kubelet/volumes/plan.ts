@@ -399,28 +399,8 @@ export function referencesApiData(pod: Pod): boolean {
   return (pod.spec.volumes ?? []).some((v) => isObj(v.configMap) || isObj(v.secret) || isObj(v.projected));
 }
 
-/**
- * Whether the pod reads ConfigMap / Secret `name` (its own namespace), through a volume, a
- * projected source or its containers' env: only those pods are synced again when it changes.
- */
-export function podReferences(pod: Pod, kind: 'ConfigMap' | 'Secret', name: string): boolean {
-  const cm = kind === 'ConfigMap';
-  for (const v of pod.spec.volumes ?? []) {
-    if (cm && isObj(v.configMap) && v.configMap.name === name) return true;
-    if (!cm && isObj(v.secret) && v.secret.secretName === name) return true;
-    if (isObj(v.projected)) {
-      for (const s of items<Obj>(v.projected.sources) ?? []) {
-        const ref = cm ? s.configMap : s.secret;
-        if (isObj(ref) && ref.name === name) return true;
-      }
-    }
-  }
-  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
-    for (const f of c.envFrom ?? []) if ((cm ? f.configMapRef : f.secretRef)?.name === name) return true;
-    for (const e of c.env ?? []) if ((cm ? e.valueFrom?.configMapKeyRef : e.valueFrom?.secretKeyRef)?.name === name) return true;
-  }
-  return false;
-}
+/** Whether the pod reads ConfigMap / Secret `name` (shared/resources/pod-references.ts; the kubelet re-syncs those pods when it changes). */
+export { podReferences } from '../../../shared/resources/pod-references.js';
 
 /**
  * The kubelet's eviction of a pod whose emptyDir outgrew its sizeLimit (eviction manager's local
