@@ -16,6 +16,7 @@ import type { Authorizer } from './authorizer.js';
 import { impersonation, type Headers } from './impersonation.js';
 import { checkEscalation, onlyGarbageCollectorFields, RBAC_KINDS } from './escalation-admission.js';
 import { review, reviewOf } from './reviews.js';
+import { isConsolePath } from '../console.js';
 
 export { alwaysAllow, rbacAuthorizer, parseAuthorizationMode, type Authorizer, type AuthorizationMode } from './authorizer.js';
 export { InformerPolicyCache } from './policy-cache.js';
@@ -101,6 +102,8 @@ export function installAuthorization(app: FastifyInstance, authz: Authorizer, re
       })
     : undefined;
   app.addHook('onRequest', async (req) => {
+    // The console's static files: no API, nothing to authorize (its API calls are authorized as any other).
+    if (isConsolePath(req.url)) return;
     let user: UserInfo;
     try {
       user = authorizeRequest(authz, userOf(req), req.method, req.url, req.headers);
