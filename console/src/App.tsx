@@ -6,6 +6,15 @@ import { TimelinePage } from './timeline/TimelinePage';
 import { TopologyPage } from './topology/TopologyPage';
 import { TokenPrompt } from './TokenPrompt';
 import { onUnauthorized } from './api/client';
+import { TimeBar } from './time/TimeBar';
+import { NodesView } from './views/NodesView';
+import { PodsView } from './views/PodsView';
+import { WorkloadsView } from './views/WorkloadsView';
+import { ServicesView } from './views/ServicesView';
+import { EventsView } from './views/EventsView';
+import { ResourcesView } from './views/ResourcesView';
+import { ObjectPage } from './views/ObjectPage';
+import { ComparePage } from './views/ComparePage';
 
 const NAV: { page: Location['route']['page']; label: string }[] = [
   { page: 'nodes', label: 'Nodes' },
@@ -47,16 +56,42 @@ export function App() {
         </label>
         <button onClick={() => setAskToken(true)}>Token</button>
       </header>
+      <TimeBar />
       {askToken && <TokenPrompt onDone={() => setAskToken(false)} />}
       <main>
-        {r.page === 'timeline' ? (
-          <TimelinePage namespace={ns} {...(r.kind ? { kind: r.kind } : {})} {...(r.name ? { name: r.name } : {})} />
-        ) : r.page === 'topology' ? (
-          <TopologyPage namespace={ns} />
-        ) : (
-          <p>{r.page}: coming soon</p>
-        )}
+        <Page loc={loc} />
       </main>
     </TimeProvider>
   );
+}
+
+function Page({ loc }: { loc: Location }) {
+  const ns = loc.namespace;
+  const r = loc.route;
+  switch (r.page) {
+    case 'nodes':
+      return <NodesView />;
+    case 'workloads':
+      return <WorkloadsView namespace={ns} kind={r.kind} />;
+    case 'pods':
+      return <PodsView namespace={ns} />;
+    case 'services':
+      return <ServicesView namespace={ns} />;
+    case 'events':
+      return <EventsView namespace={ns} />;
+    case 'resources':
+      return <ResourcesView namespace={ns} kind={r.kind} />;
+    case 'compare':
+      return <ComparePage namespace={ns} />;
+    case 'timeline':
+      return <TimelinePage namespace={ns} {...(r.kind ? { kind: r.kind } : {})} {...(r.name ? { name: r.name } : {})} />;
+    case 'topology':
+      return <TopologyPage namespace={ns} />;
+    case 'object':
+      return <ObjectPage apiPath={r.apiPath} name={r.name} namespace={r.namespace} />;
+    default: {
+      const never: never = r;
+      return never;
+    }
+  }
 }
