@@ -114,8 +114,12 @@ export interface WatchEvent<T> {
 }
 
 export interface WatchHandlers<T> {
-  /** A full list (first, and again after a 410): replace everything held. */
-  onList(items: T[], resourceVersion: string): void;
+  /**
+   * The list (first, and again after a 410): replace everything held. A long list arrives in pages
+   * (limit/continue, one consistent snapshot): called with the items so far after each page,
+   * `complete` on the last, so the first rows show before the whole list has arrived.
+   */
+  onList(items: T[], resourceVersion: string, complete: boolean): void;
   /** One change after the list. */
   onEvent(ev: WatchEvent<T>): void;
   /** A failure that is not a 410 (retried after a pause). */
@@ -138,11 +142,7 @@ export function listWatch<T extends KubeObject>(path: string, h: WatchHandlers<T
     let rv: string | undefined;
     while (!signal.aborted) {
       try {
-        if (rv === undefined) {
-          const list = await getJSON<KubeList<T>>(path, signal);
-          rv = list.metadata.resourceVersion ?? '0';
-          h.onList(list.items, rv);
-        }
+        if (rv === undefined) rv = await pagedList(path, h, signal);
         rv = await watchFrom(path, rv, h, signal);
       } catch (e) {
         if (signal.aborted) return;
@@ -156,6 +156,24 @@ export function listWatch<T extends KubeObject>(path: string, h: WatchHandlers<T
     }
   })();
   return () => ctl.abort();
+}
+
+/** The first page is small (first rows fast), the later ones bigger (fewer round trips). */
+const FIRST_PAGE = 250;
+const NEXT_PAGES = 2500;
+
+async function pagedList<T extends KubeObject>(path: string, h: WatchHandlers<T>, signal: AbortSignal): Promise<string> {
+  const items: T[] = [];
+  let cont: string | undefined;
+  for (;;) {
+    const q: Record<string, string> = { limit: String(cont ? NEXT_PAGES : FIRST_PAGE), ...(cont ? { continue: cont } : {}) };
+    const page = await getJSON<KubeList<T>>(withQuery(path, q), signal);
+    items.push(...page.items);
+    cont = page.metadata.continue || undefined;
+    const rv = page.metadata.resourceVersion ?? '0';
+    h.onList(items.slice(), rv, !cont);
+    if (!cont) return rv;
+  }
 }
 
 /** Follow one watch until the server closes it; returns the last resourceVersion seen. */

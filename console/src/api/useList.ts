@@ -38,9 +38,9 @@ export function useList<T extends KubeObject>(path: string | null): ListState<T>
       });
     };
     const stop = listWatch<T>(path, {
-      onList: (items, rv) => {
+      onList: (items, rv, complete) => {
         pending = [];
-        setHeld({ map: fromList(items), rv, loading: false });
+        setHeld({ map: fromList(items), rv, loading: !complete });
       },
       onEvent: (ev) => {
         pending.push(ev as Change<T>);

@@ -22,7 +22,7 @@ export function Age({ ts }: { ts: string | undefined }) {
 export function ListStatus<T>({ state, what }: { state: ListState<T>; what: string }) {
   return (
     <p className="liststatus">
-      {state.loading ? `loading ${what}…` : `${state.items.length} ${what}`}
+      {state.loading && state.items.length === 0 ? `loading ${what}…` : `${state.items.length} ${what}${state.loading ? ' (loading more…)' : ''}`}
       {state.resourceVersion && <span className="muted"> · resourceVersion {state.resourceVersion}</span>}
       {state.error && <span className="error"> · {state.error}</span>}
     </p>
