@@ -6,7 +6,7 @@ import { formatHash, parseHash, type Location } from '../../shared/console/route
 import { applyChanges, fromList, listAt, objectKey, type Change, type Keyed } from '../../shared/console/list-state.js';
 import { collectionPath, listableResources, objectPath, preferredGroupVersions } from '../../shared/console/discovery.js';
 import { cpuCell, memoryCell, nodeRows } from '../../shared/console/nodes.js';
-import { cacheControlFor, isConsolePath } from '../../services/gateway/console.js';
+import { cacheControlFor, consoleFile, contentTypeFor, isConsolePath } from '../../services/gateway/console.js';
 
 describe('console routes', () => {
   const cases: [string, Location][] = [
@@ -146,4 +146,24 @@ describe('console static serving', () => {
     assert.equal(cacheControlFor('/assets/index-abc.js'), 'public, max-age=31536000, immutable');
     assert.equal(cacheControlFor('index.html'), 'no-cache');
   });
+  const files: [string, string | undefined][] = [
+    ['/ui', undefined],
+    ['/ui/', undefined],
+    ['/ui/pods', 'pods'],
+    ['/ui/assets/index-abc.js?v=1', 'assets/index-abc.js'],
+    ['/ui/../package.json', undefined],
+    ['/ui/assets/../../secret', undefined],
+    ['/ui/%2e%2e/package.json', undefined],
+    ['/ui/a%5c..%5cb', undefined],
+    ['/ui/%E0%A4%A', undefined],
+  ];
+  for (const [url, want] of files) it(`${url} names ${want ?? 'the index'}`, () => assert.equal(consoleFile(url), want));
+  const types: [string, string][] = [
+    ['index.html', 'text/html; charset=utf-8'],
+    ['assets/index-abc.js', 'text/javascript; charset=utf-8'],
+    ['assets/index-abc.css', 'text/css; charset=utf-8'],
+    ['favicon.svg', 'image/svg+xml'],
+    ['blob.bin', 'application/octet-stream'],
+  ];
+  for (const [f, want] of types) it(`${f} is ${want}`, () => assert.equal(contentTypeFor(f), want));
 });

@@ -13,7 +13,13 @@ export function TimeBar() {
   const [resolved, setResolved] = useState<number | null>(null);
   const [error, setError] = useState<string>();
   const refresh = () => void latestSeq().then(setMax, (e: Error) => setError(e.message));
-  useEffect(refresh, [asOf === null]);
+  // While live, the upper bound follows the log (every 10 s, and when the slider is focused).
+  useEffect(() => {
+    refresh();
+    if (asOf) return;
+    const t = setInterval(refresh, 10_000);
+    return () => clearInterval(t);
+  }, [asOf === null]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
     setResolved(null);
     if (asOf) void resolveSeq(asOf).then(setResolved, (e: Error) => setError(e.message));
