@@ -28,7 +28,14 @@ async function main(): Promise<void> {
   if (missing) throw new Error(missing);
   const cfg = await testConfig('benchconsole', { port: await testPort() });
   const base = `http://127.0.0.1:${cfg.port}`;
-  process.env.NODE_NAME = `bench-${Math.random().toString(36).slice(2, 6)}`;
+  Object.assign(process.env, {
+    NODE_NAME: `bench-${Math.random().toString(36).slice(2, 6)}`,
+    // One process and no rival: on a busy 2-core machine a missed lease renewal would stop the controllers.
+    LEADER_ELECT: 'false',
+    // This run's own service range, so a cluster of another run never holds the same addresses.
+    SERVICE_CLUSTER_IP_RANGE: `127.13.${1 + Math.floor(Math.random() * 250)}.0/24`,
+    NODEPORT_ADDRESSES: '127.0.0.1',
+  });
   log(`jetkube up --nodes ${NODES} --runtime fake (prefix ${cfg.prefix})`);
   const up = await startJetkube(['up', '--nodes', String(NODES), '--runtime', 'fake'], cfg, `${base}/readyz`);
   const hb = await launchChromium();
@@ -56,7 +63,7 @@ async function main(): Promise<void> {
       log(`${l.items.length} pods, ${running} running`);
       if (running >= replicas * DEPLOYMENTS) break;
       if (Date.now() - t0 > 600_000) throw new Error('pods not running after 10 minutes');
-      await sleep(5000);
+      await sleep(10_000);
     }
 
     const nodeFetch: number[] = [];

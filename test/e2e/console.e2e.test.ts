@@ -7,6 +7,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../../shared/config.js';
+import { dropPrefix, testConfig, testPort } from '../harness.js';
+import { envFor, JETKUBE, stop } from './cli.js';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, launchChromium, type HeadlessBrowser } from '../browser.js';
 import { eventually } from '../wait.js';
@@ -165,6 +172,40 @@ describe('web console', { skip: missing ?? false }, () => {
       // Followed: later lines arrive without a reload.
       await page.locator('pre.logtext', { hasText: 'tick-3' }).waitFor({ timeout: 20_000 });
       await page.screenshot({ path: `${SHOTS}/logs.png` });
+    });
+  });
+
+  describe('on a secure cluster (jetkube up --secure)', () => {
+    let cfg: Config;
+    let dir: string;
+    let up: ChildProcess | undefined;
+    let page: Page;
+    const TOKEN = `console-${Math.random().toString(36).slice(2)}`;
+    before(async () => {
+      cfg = await testConfig('consolesec', { port: await testPort() });
+      dir = await mkdtemp(join(tmpdir(), 'jetkube-console-secure-'));
+      await writeFile(join(dir, 'tokens.csv'), `${TOKEN},console-admin,u-console,"system:masters"\n`);
+      const env = { ...envFor(cfg), JETKUBE_DATA_DIR: dir, TOKEN_AUTH_FILE: join(dir, 'tokens.csv'), NODE_NAME: `consolesec-${Math.random().toString(36).slice(2, 7)}`, KUBELET_PORT: '0', CLUSTER_DNS: `127.0.0.1:${await testPort()}` };
+      up = spawn(process.execPath, [JETKUBE, 'up', '--secure', '--nodes', '1', '--runtime', 'fake'], { env, stdio: ['ignore', 'ignore', 'ignore'] });
+      page = await hb.context.newPage();
+    });
+    after(async () => {
+      await page?.close();
+      if (up) await stop(up);
+      if (cfg) await dropPrefix(cfg);
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    it('serves /ui without credentials, asks for a token on the API\'s 401, then shows the cluster with it', async () => {
+      const url = `https://127.0.0.1:${cfg.port}/ui#/nodes`;
+      await eventually('the secure gateway serving /ui', async () => (await page.goto(url).catch(() => null))?.status() === 200, 120_000, 500);
+      const prompt = page.getByRole('dialog', { name: 'bearer token' });
+      await prompt.waitFor();
+      await page.screenshot({ path: `${SHOTS}/secure-token-prompt.png` });
+      await prompt.locator('textarea').fill(TOKEN);
+      await prompt.getByRole('button', { name: 'Use token' }).click();
+      await eventually('the node listed with the token', async () => (await rows(page, 'nodes', 'consolesec-').count()) === 1, 60_000);
+      assert.equal(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('jetkube.console.token')), TOKEN);
     });
   });
 });
