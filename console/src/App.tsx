@@ -15,6 +15,8 @@ import { EventsView } from './views/EventsView';
 import { ResourcesView } from './views/ResourcesView';
 import { ObjectPage } from './views/ObjectPage';
 import { ComparePage } from './views/ComparePage';
+import { useList } from './api/useList';
+import type { KubeObject } from './api/client';
 
 const NAV: { page: Location['route']['page']; label: string }[] = [
   { page: 'nodes', label: 'Nodes' },
@@ -51,8 +53,10 @@ export function App() {
             aria-label="namespace"
             value={ns}
             placeholder="all"
+            list="namespaces"
             onChange={(e) => go({ route: r, namespace: e.target.value.trim() })}
           />
+          <Namespaces />
         </label>
         <button onClick={() => setAskToken(true)}>Token</button>
       </header>
@@ -94,4 +98,16 @@ function Page({ loc }: { loc: Location }) {
       return never;
     }
   }
+}
+
+/** The namespace box's suggestions: the namespaces there are (then, when time travelling). */
+function Namespaces() {
+  const list = useList<KubeObject>('/api/v1/namespaces');
+  return (
+    <datalist id="namespaces">
+      {list.items.map((n) => (
+        <option key={n.metadata.name} value={n.metadata.name} />
+      ))}
+    </datalist>
+  );
 }
