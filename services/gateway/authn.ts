@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
+import { isConsolePath } from './console.js';
 import { AUTHENTICATED_GROUP, MASTERS_GROUP, type UserInfo } from '../../shared/auth/user.js';
 import {
   ANONYMOUS,
@@ -86,6 +87,8 @@ export async function authenticateRequest(authn: GatewayAuthn, req: IncomingMess
   const r = await authn.authenticate(creds);
   if (r.ok) return r.user;
   if (!creds.clientCert && creds.bearerToken === undefined && PUBLIC_INFO.test((req.url ?? '/').split('?')[0]!)) return ANONYMOUS;
+  // The console's static files (console.ts) are no API: a browser loads them before it has a credential.
+  if (isConsolePath(req.url ?? '/')) return ANONYMOUS;
   log?.info({ reason: r.reason, url: req.url, method: req.method }, 'unable to authenticate the request');
   throw unauthorized();
 }

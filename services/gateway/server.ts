@@ -49,6 +49,7 @@ import { admitServiceAccount, podServiceAccountName, randomSuffix } from './serv
 import { admitDefaultIngressClass } from './ingress-admission.js';
 import type { IngressClass } from '../../shared/resources/ingress.js';
 import { registerHistoryRoutes } from './history/api.js';
+import { registerConsole } from './console.js';
 import { authConfigFromEnv, type AuthConfig } from '../../shared/auth/authn/index.js';
 import { pkiConfigFromEnv } from '../../shared/config.js';
 import { authenticateRequest, gatewayAuthn, installAuthentication, type GatewayAuthn } from './authn.js';
@@ -305,6 +306,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   // history.jetkube.io/v1 (history/api.ts): its routes are more specific than /apis/*.
   registerHistoryRoutes(app, { db, log, tracker, reads, now, authz });
   registerAuthenticationApi(app, authn, store, now, deps.nodeRestriction !== false);
+  // The web console at /ui (console.ts): static files; it reads the API above like any client.
+  await registerConsole(app);
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler });
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/apis/*', handler });
 

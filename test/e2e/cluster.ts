@@ -59,7 +59,8 @@ export function httpGet(host: string, port: number, timeoutMs = 3000): Promise<s
   });
 }
 
-export async function startProcessCluster(tag: string, nodes = 2, env: Record<string, string> = {}): Promise<ProcessCluster> {
+/** `runtime`: process (default) or fake (no containers at all: pods run, nothing is executed, no logs). */
+export async function startProcessCluster(tag: string, nodes = 2, env: Record<string, string> = {}, runtime: 'process' | 'fake' = 'process'): Promise<ProcessCluster> {
   const run = Math.random().toString(36).slice(2, 7);
   const cfg = await testConfig(tag, { port: await testPort() });
   const base = `http://127.0.0.1:${cfg.port}`;
@@ -82,7 +83,7 @@ export async function startProcessCluster(tag: string, nodes = 2, env: Record<st
   });
   let up: ChildProcess;
   try {
-    up = await startJetkube(['up', '--nodes', String(nodes), '--runtime', 'process'], cfg, `${base}/readyz`);
+    up = await startJetkube(['up', '--nodes', String(nodes), '--runtime', runtime], cfg, `${base}/readyz`);
   } catch (e) {
     // The suite's after() has no cluster to close: leave no stream, schema or directory behind.
     await dropPrefix(cfg).catch(() => undefined);

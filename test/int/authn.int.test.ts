@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { CONSOLE_DIR } from '../../services/gateway/console.js';
 import { Agent, request } from 'undici';
 import { request as httpsRequest } from 'node:https';
 import { createLogger } from '../../shared/log.js';
@@ -101,6 +103,16 @@ describe('gateway authentication (secure mode)', () => {
   it('answers health and version without credentials (as anonymous)', async () => {
     for (const p of ['/healthz', '/livez', '/readyz', '/version']) assert.equal((await call('GET', p)).status, 200, p);
     assert.equal((await call('GET', '/metrics')).status, 401);
+  });
+
+  it('serves the web console (/ui) without credentials: static files, no API; the API calls it makes still need them', async () => {
+    const built = existsSync(join(CONSOLE_DIR, 'index.html'));
+    for (const p of ['/ui', '/ui/', '/ui/pods']) {
+      const r = await call('GET', p);
+      assert.equal(r.status, built ? 200 : 404, p);
+      if (built) assert.match(String(r.body), /<div id="root">/);
+    }
+    assert.equal((await call('GET', '/api/v1/pods')).status, 401);
   });
 
   it('refuses an exec upgrade without credentials with the same 401 (before looking at the pod)', async () => {

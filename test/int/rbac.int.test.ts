@@ -218,6 +218,13 @@ describe('RBAC authorization at the gateway', () => {
     await eventually('bob may escalate', async () => (await call('POST', `${RBAC}/namespaces/team-c/roles`, role('nodes', [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }]), 'bob')).status === 201);
   });
 
+  it('serves the web console (/ui) to a user with no role (static files, not API); that user\'s API calls are still refused', async () => {
+    const ui = await fetch(`${cs.url}/ui`, { headers: { 'Impersonate-User': 'nobody' } });
+    assert.notEqual(ui.status, 403);
+    await ui.body?.cancel();
+    assert.equal((await call('GET', '/api/v1/pods', undefined, 'nobody')).status, 403);
+  });
+
   it('answers access and rules reviews', async () => {
     const ssar = (attrs: object, as?: string) =>
       call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: attrs }, as);

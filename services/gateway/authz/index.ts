@@ -19,6 +19,7 @@ import { review, reviewOf } from './reviews.js';
 import { nodeNameOf, nodeRestriction, type NodeWrite } from './node-restriction.js';
 import { nodeRead, nodeReadRefusal } from './node-authorizer.js';
 import type { Pod } from '../../../shared/resources/types.js';
+import { isConsolePath } from '../console.js';
 
 export { alwaysAllow, rbacAuthorizer, parseAuthorizationMode, type Authorizer, type AuthorizationMode } from './authorizer.js';
 export { InformerPolicyCache } from './policy-cache.js';
@@ -104,6 +105,8 @@ export function installAuthorization(app: FastifyInstance, authz: Authorizer, re
       })
     : undefined;
   app.addHook('onRequest', async (req) => {
+    // The console's static files: no API, nothing to authorize (its API calls are authorized as any other).
+    if (isConsolePath(req.url)) return;
     let user: UserInfo;
     try {
       user = authorizeRequest(authz, userOf(req), req.method, req.url, req.headers);
