@@ -169,13 +169,13 @@ describe('time scale', () => {
 });
 
 describe('topology', () => {
-  const o = (name: string, uid: string, extra: { metadata?: object } & object = {}): TopoObject => ({ ...extra, metadata: { ...extra.metadata, name, uid } });
+  const o = (name: string, uid: string, extra: { metadata?: object; [k: string]: unknown } = {}): TopoObject => ({ ...extra, metadata: { ...extra.metadata, name, uid } });
   const input = {
     deployments: [o('web', 'd', { spec: { replicas: 2 }, status: { readyReplicas: 2, conditions: [{ type: 'Available', status: 'True' }] } })],
     replicasets: [o('web-1', 'rs1', { metadata: owned('d'), spec: { replicas: 2 }, status: { readyReplicas: 2 } }), o('other', 'rs9', { spec: { replicas: 0 } })],
     pods: [
-      o('web-1-b', 'p2', { metadata: owned('rs1'), ...pod('p2', 'rs1', 'Running', true, 'n2') }),
-      o('web-1-a', 'p1', { metadata: owned('rs1'), ...pod('p1', 'rs1', 'Running', true, 'n1') }),
+      o('web-1-b', 'p2', pod('p2', 'rs1', 'Running', true, 'n2')),
+      o('web-1-a', 'p1', pod('p1', 'rs1', 'Running', true, 'n1')),
       o('lonely', 'p3', { status: { phase: 'Pending' } }),
     ],
     services: [o('web', 's', { spec: { clusterIP: '10.0.0.9' } })],
