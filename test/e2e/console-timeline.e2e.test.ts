@@ -66,6 +66,8 @@ describe('web console: timeline and topology', { skip: missing ?? false }, () =>
     cluster = await startProcessCluster('uitl', 2, {}, 'fake');
     hb = await launchChromium();
     page = await hb.context.newPage();
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } };
+    assert.equal((await call(cluster.base, 'POST', '/api/v1/namespaces/default/services', svc)).status, 201);
     assert.equal((await call(cluster.base, 'POST', DEPLOY, deployment('web:v1'))).status, 201);
     await rolledOut(cluster.base);
     // A pause, so the two ReplicaSets' lanes are apart on the axis.
@@ -133,7 +135,7 @@ describe('web console: timeline and topology', { skip: missing ?? false }, () =>
     await page.screenshot({ path: `${SHOTS}/timeline-diff.png`, fullPage: true });
   });
 
-  it('shows the topology: Deployment → ReplicaSet → Pod → Node, live', async () => {
+  it('shows the topology: Deployment → ReplicaSet → Pod → Node and Service → Endpoints → Pod, live', async () => {
     await page.goto(`${cluster.base}/ui/#/topology?ns=default`);
     await page.locator('[data-testid=topo-vertex][data-id="Deployment/web"]').waitFor();
     const edges = page.locator('[data-testid=topo-edge]');
@@ -146,10 +148,26 @@ describe('web console: timeline and topology', { skip: missing ?? false }, () =>
     assert.equal(podEdges.length, 2);
     assert.equal(new Set(podEdges.map((x) => x.split('>')[0])).size, 1);
     for (const x of p.filter((y) => y.includes('>Node/'))) assert.ok(cluster.nodeNames.includes(x.split('>Node/')[1]!), x);
+    // Service → Endpoints → both pods.
+    await waitFor(page, `document.querySelectorAll('[data-testid=topo-edge][data-from="Endpoints/web"]').length === 2`);
+    assert.ok((await pairs()).includes('Service/web>Endpoints/web'));
     await page.screenshot({ path: `${SHOTS}/topology.png` });
 
     // Live: a scale to 3 shows a third pod without a reload.
     assert.equal((await call(cluster.base, 'PATCH', `${DEPLOY}/web/scale`, { spec: { replicas: 3 } }, 'application/merge-patch+json')).status, 200);
     await waitFor(page, `document.querySelectorAll('[data-testid=topo-edge][data-to^="Node/"]').length === 3`);
+  });
+  it("time travel from the timeline: the topology as it was when the old ReplicaSet scaled to 0 (its pod still there)", async () => {
+    await page.goto(`${cluster.base}/ui/#/timeline/Deployment/web?ns=default`);
+    const old = page.locator('[data-testid=lane][data-kind=ReplicaSet]').first();
+    const oldName = await old.getAttribute('data-name');
+    await old.locator('[data-testid=point]', { hasText: /spec\.replicas \d→0/ }).first().dispatchEvent('click');
+    await page.getByRole('button', { name: 'Show the cluster then' }).click();
+    await page.getByTestId('asof-marker').waitFor();
+    // The nav link changes the hash only: the time-travel point stays.
+    await page.getByRole('link', { name: 'Topology' }).click();
+    await page.getByText(/as of #\d+/).waitFor();
+    await page.locator(`[data-testid=topo-vertex][data-id^="Pod/${oldName}-"]`).first().waitFor();
+    await page.screenshot({ path: `${SHOTS}/topology-past.png` });
   });
 });

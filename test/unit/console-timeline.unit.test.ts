@@ -41,6 +41,7 @@ describe('object states', () => {
     ['rs ready', 'ReplicaSet', { spec: { replicas: 3 }, status: { readyReplicas: 3 } }, 'Ready', '3/3'],
     ['rs scaling', 'ReplicaSet', { spec: { replicas: 3 }, status: { readyReplicas: 1 } }, 'Scaling', '1/3'],
     ['rs none ready', 'ReplicaSet', { spec: { replicas: 3 }, status: {} }, 'Unready', '0/3'],
+    ['rs scaling down', 'ReplicaSet', { spec: { replicas: 0 }, status: { replicas: 1, readyReplicas: 1 } }, 'Scaling', '1/0'],
     ['rs scaled down', 'ReplicaSet', { spec: { replicas: 0 }, status: {} }, 'ScaledDown', '0/0'],
     ['rs replicas default 1', 'ReplicaSet', { spec: {}, status: { readyReplicas: 1 } }, 'Ready', '1/1'],
     ['deploy available', 'Deployment', { spec: { replicas: 2 }, status: { readyReplicas: 2, conditions: [{ type: 'Available', status: 'True' }, { type: 'Progressing', status: 'True' }] } }, 'Available', '2/2'],

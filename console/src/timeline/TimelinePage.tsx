@@ -7,7 +7,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { stringify } from 'yaml';
 import { href } from '../router';
-import { buildLanes, extentOf, orderRows, visibleSegments, type Lane, type Point, type Row } from '../../../shared/console/timeline/lanes.js';
+import { useAsOf } from '../time/TimeContext';
+import { buildLanes, extentOf, orderRows, timeMs, visibleSegments, type Lane, type Point, type Row } from '../../../shared/console/timeline/lanes.js';
 import { COLORS } from '../../../shared/console/timeline/state.js';
 import { fit, panBy, ticks, wheelFactor, xOf, zoomAt, type TimeScale } from '../../../shared/console/timeline/scale.js';
 import { diffWithPrevious, timelineRevisions, type Revision, type RevisionDiff } from './data';
@@ -49,6 +50,15 @@ export function TimelinePage(props: { namespace: string; kind?: string; name?: s
   const bySeq = useMemo(() => new Map((revs ?? []).map((r) => [r.sequence, r])), [revs]);
   const [selected, setSelected] = useState<Selected | null>(null);
   useEffect(() => setSelected(null), [namespace, kind, name]);
+  // The time-travel point, marked on the axis: its time, or that of the last revision at or before its sequence.
+  const { asOf } = useAsOf();
+  const marker = useMemo(() => {
+    if (asOf?.time) return timeMs(asOf.time);
+    if (asOf?.seq === undefined || !revs) return undefined;
+    let best: Revision | undefined;
+    for (const r of revs) if (r.sequence <= asOf.seq && (!best || r.sequence > best.sequence)) best = r;
+    return best && timeMs(best.time);
+  }, [asOf, revs]);
 
   return (
     <section className="timeline">
@@ -67,7 +77,7 @@ export function TimelinePage(props: { namespace: string; kind?: string; name?: s
       </div>
       {error && <p className="error">{error}</p>}
       {revs && revs.length === 0 && <p className="muted">No revisions here.</p>}
-      {revs && revs.length > 0 && <Lanes rows={rows} lanes={lanes} now={loadedAt} selected={selected} onSelect={setSelected} />}
+      {revs && revs.length > 0 && <Lanes rows={rows} lanes={lanes} now={loadedAt} marker={marker} selected={selected} onSelect={setSelected} />}
       {selected && <RevisionPanel namespace={namespace} sel={selected} revision={bySeq.get(selected.point.sequence)} />}
     </section>
   );
@@ -118,8 +128,8 @@ function Legend() {
 }
 
 /** The axis and the lanes, virtualized: only the rows in the scrolled viewport are drawn. */
-function Lanes(props: { rows: Row[]; lanes: Lane[]; now: number; selected: Selected | null; onSelect(s: Selected): void }) {
-  const { rows, lanes, now, selected, onSelect } = props;
+function Lanes(props: { rows: Row[]; lanes: Lane[]; now: number; marker: number | undefined; selected: Selected | null; onSelect(s: Selected): void }) {
+  const { rows, lanes, now, marker, selected, onSelect } = props;
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(900);
   const [viewH, setViewH] = useState(500);
@@ -212,6 +222,9 @@ function Lanes(props: { rows: Row[]; lanes: Lane[]; now: number; selected: Selec
             {tks.map((t) => (
               <line key={t.t} x1={LABEL_W + t.x} x2={LABEL_W + t.x} y1={0} y2={rows.length * ROW_H} stroke="#e4e7ec" />
             ))}
+            {marker !== undefined && s.start <= marker && marker <= s.end && (
+              <line x1={LABEL_W + xOf(s, marker)} x2={LABEL_W + xOf(s, marker)} y1={0} y2={rows.length * ROW_H} stroke="#d33a2c" strokeWidth={2} data-testid="asof-marker" />
+            )}
             {s.start <= now && now <= s.end && <line x1={LABEL_W + xOf(s, now)} x2={LABEL_W + xOf(s, now)} y1={0} y2={rows.length * ROW_H} stroke="#5fa8ff" strokeDasharray="3 3" />}
           </svg>
           {rows.slice(first, last).map((r, i) => (
@@ -292,11 +305,15 @@ function RevisionPanel(props: { namespace: string; sel: Selected; revision: Revi
     return () => ctl.abort();
   }, [ns, sel.lane.uid, sel.point.sequence]);
   const p = sel.point;
+  const { setAsOf } = useAsOf();
   return (
     <div className="tl-detail" data-testid="revision-panel">
       <h3>
         {sel.lane.kind}/{sel.lane.name} at #{p.sequence} · {p.type} · {new Date(p.t).toISOString()}
-        {p.summary ? ` · ${p.summary}` : ''}
+        {p.summary ? ` · ${p.summary}` : ''}{' '}
+        <button onClick={() => setAsOf({ seq: p.sequence })} title="Every view shows the cluster as it was at this revision">
+          Show the cluster then
+        </button>
       </h3>
       <div className="tl-detail-cols">
         <div>

@@ -65,7 +65,8 @@ export function stateOf(kind: string, o: Obj): ObjState {
       const label = `${ready}/${desired}`;
       if (terminating) return { state: 'Terminating', label, color: COLORS.terminating };
       if (desired === 0 && ready === 0) return { state: 'ScaledDown', label, color: COLORS.idle };
-      if (ready >= desired) return { state: 'Ready', label, color: COLORS.good };
+      // More replicas than desired: still scaling down.
+      if (ready >= desired) return num(field(o.status, 'replicas')) > desired ? { state: 'Scaling', label, color: COLORS.partial } : { state: 'Ready', label, color: COLORS.good };
       return { state: ready === 0 ? 'Unready' : 'Scaling', label, color: ready === 0 ? COLORS.pending : COLORS.partial };
     }
     case 'Deployment': {
