@@ -163,7 +163,7 @@ describe('web console: timeline and topology', { skip: missing ?? false }, () =>
     const oldName = await old.getAttribute('data-name');
     await old.locator('[data-testid=point]', { hasText: /spec\.replicas \d→0/ }).first().dispatchEvent('click');
     await page.getByRole('button', { name: 'Show the cluster then' }).click();
-    await page.getByTestId('asof-marker').waitFor();
+    await page.getByTestId('asof-marker').waitFor({ state: 'attached' }); // a line: no area, never "visible"
     // The nav link changes the hash only: the time-travel point stays.
     await page.getByRole('link', { name: 'Topology' }).click();
     await page.getByText(/as of #\d+/).waitFor();
