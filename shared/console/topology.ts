@@ -3,6 +3,7 @@
  * Pod, from the lists of those kinds, laid out in columns (layers) with each vertex placed near the
  * ones pointing at it, so edges mostly run straight across.
  */
+import { byCode } from './timeline/lanes.js';
 import { stateOf } from './timeline/state.js';
 
 export interface TopoObject {
@@ -164,7 +165,7 @@ export function layout(g: Graph, opts: { colWidth: number; rowHeight: number; ma
       return src.length ? src.reduce((k, s) => k + row.get(s)!, 0) / src.length : Infinity;
     };
     const ranks = new Map(vs.map((v) => [v.id, rank(v)]));
-    vs.sort((a, b) => ranks.get(a.id)! - ranks.get(b.id)! || kindOrder(a.kind) - kindOrder(b.kind) || a.name.localeCompare(b.name));
+    vs.sort((a, b) => ranks.get(a.id)! - ranks.get(b.id)! || kindOrder(a.kind) - kindOrder(b.kind) || byCode(a.name, b.name));
     vs.forEach((v, i) => {
       row.set(v.id, i);
       out.push({ ...v, x: margin + layer * opts.colWidth, y: margin + i * opts.rowHeight });
