@@ -17,6 +17,7 @@ import './timeline.css';
 const ROW_H = 24;
 const LABEL_W = 280;
 const OVERSCAN = 8;
+const FOLLOW_MS = 5000;
 
 interface Selected {
   readonly lane: Lane;
@@ -30,6 +31,16 @@ export function TimelinePage(props: { namespace: string; kind?: string; name?: s
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
   const [loadedAt, setLoadedAt] = useState(() => Date.now());
+  const [follow, setFollow] = useState(false);
+  const [fitNonce, setFitNonce] = useState(0);
+
+  useEffect(() => setRevs(null), [namespace, kind, name]);
+  // Following: read again every few seconds (an unzoomed view keeps fitting the whole history).
+  useEffect(() => {
+    if (!follow) return;
+    const t = setInterval(() => setReload((n) => n + 1), FOLLOW_MS);
+    return () => clearInterval(t);
+  }, [follow]);
 
   useEffect(() => {
     const ctl = new AbortController();
@@ -70,6 +81,10 @@ export function TimelinePage(props: { namespace: string; kind?: string; name?: s
       <ScopeForm namespace={namespace} {...(kind ? { kind } : {})} {...(name ? { name } : {})} />
       <div className="tl-bar">
         <button onClick={() => setReload((n) => n + 1)}>Refresh</button>
+        <label>
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> follow
+        </label>
+        <button onClick={() => setFitNonce((n) => n + 1)}>Fit</button>
         <Legend />
         <span className="muted">
           {revs ? `${lanes.length} objects, ${revs.length} revisions${truncated ? ' (truncated)' : ''}` : error ? '' : 'loading…'} · wheel to zoom, drag to pan, click a point
@@ -77,7 +92,7 @@ export function TimelinePage(props: { namespace: string; kind?: string; name?: s
       </div>
       {error && <p className="error">{error}</p>}
       {revs && revs.length === 0 && <p className="muted">No revisions here.</p>}
-      {revs && revs.length > 0 && <Lanes rows={rows} lanes={lanes} now={loadedAt} marker={marker} selected={selected} onSelect={setSelected} />}
+      {revs && revs.length > 0 && <Lanes rows={rows} lanes={lanes} now={loadedAt} marker={marker} fitNonce={fitNonce} selected={selected} onSelect={setSelected} />}
       {selected && <RevisionPanel namespace={namespace} sel={selected} revision={bySeq.get(selected.point.sequence)} />}
     </section>
   );
@@ -128,8 +143,8 @@ function Legend() {
 }
 
 /** The axis and the lanes, virtualized: only the rows in the scrolled viewport are drawn. */
-function Lanes(props: { rows: Row[]; lanes: Lane[]; now: number; marker: number | undefined; selected: Selected | null; onSelect(s: Selected): void }) {
-  const { rows, lanes, now, marker, selected, onSelect } = props;
+function Lanes(props: { rows: Row[]; lanes: Lane[]; now: number; marker: number | undefined; fitNonce: number; selected: Selected | null; onSelect(s: Selected): void }) {
+  const { rows, lanes, now, marker, fitNonce, selected, onSelect } = props;
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(900);
   const [viewH, setViewH] = useState(500);
@@ -144,9 +159,9 @@ function Lanes(props: { rows: Row[]; lanes: Lane[]; now: number; marker: number 
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
-  // A new data set (or first width) fits the whole extent.
+  // Until zoomed or panned (and again after Fit), the view fits the whole history, as it grows.
   const extent = useMemo(() => extentOf(lanes, now), [lanes, now]);
-  useEffect(() => setScale(fit(extent.start, extent.end, plotW)), [extent]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => setScale(null), [fitNonce]);
   const s: TimeScale = scale ? { ...scale, width: plotW } : fit(extent.start, extent.end, plotW);
 
   // Wheel zooms about the cursor (a non-passive listener, so the page does not scroll).
