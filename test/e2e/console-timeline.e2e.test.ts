@@ -170,4 +170,14 @@ describe('web console: timeline and topology', { skip: missing ?? false }, () =>
     await page.locator(`[data-testid=topo-vertex][data-id^="Pod/${oldName}-"]`).first().waitFor();
     await page.screenshot({ path: `${SHOTS}/topology-past.png` });
   });
+  it("a namespace's timeline: every object's lane, grouped by kind, events left out", async () => {
+    await page.goto(`${cluster.base}/ui/#/timeline?ns=default`);
+    await page.locator('[data-testid=lane][data-kind=Service][data-name=web]').waitFor();
+    assert.equal(await page.locator('[data-testid=lane][data-kind=Deployment]').count(), 1);
+    assert.equal(await page.locator('[data-testid=lane][data-kind=ReplicaSet]').count(), 2);
+    assert.ok((await page.locator('[data-testid=lane][data-kind=Pod]').count()) >= 4);
+    assert.equal(await page.locator('[data-testid=lane][data-kind=Event]').count(), 0);
+    const headers = await page.locator('.tl-header').evaluateAll((els) => els.map((e) => e.firstChild?.textContent?.trim()));
+    assert.deepEqual(headers.slice(0, 3), ['Deployment', 'ReplicaSet', 'Pod']);
+  });
 });

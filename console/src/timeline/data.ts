@@ -48,7 +48,11 @@ export interface Scope {
 
 /** The revisions a timeline shows: a workload and, level by level, what it owns; else a namespace or a kind. */
 export async function timelineRevisions(s: Scope, signal: AbortSignal): Promise<{ items: Revision[]; truncated: boolean }> {
-  if (!s.kind) return revisions(s.namespace, {}, signal);
+  if (!s.kind) {
+    // Events are records about objects, not objects with a state: a namespace's lanes leave them out (kind=Event shows them).
+    const all = await revisions(s.namespace, {}, signal);
+    return { ...all, items: all.items.filter((r) => r.involvedObject.kind !== 'Event') };
+  }
   if (!s.name) return revisions(s.namespace, { kind: s.kind }, signal);
   const root = await revisions(s.namespace, { kind: s.kind, name: s.name }, signal);
   const all = [...root.items];
