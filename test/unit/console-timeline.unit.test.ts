@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildLanes, extentOf, orderRows, pointNear, segmentAt, timeMs, visibleSegments, type RevisionLike, type RevisionType } from '../../shared/console/timeline/lanes.js';
+import { buildLanes, extentOf, orderRows, pointNear, rowWindow, segmentAt, timeMs, visibleSegments, type RevisionLike, type RevisionType } from '../../shared/console/timeline/lanes.js';
 import { COLORS, stateOf } from '../../shared/console/timeline/state.js';
 import { fit, MIN_SPAN_MS, panBy, tOf, ticks, wheelFactor, xOf, zoomAt, type TimeScale } from '../../shared/console/timeline/scale.js';
 import { buildGraph, layout, type TopoObject } from '../../shared/console/topology.js';
@@ -133,6 +133,18 @@ describe('lanes from revisions', () => {
     assert.equal(segmentAt(lane('rs1'), T0 + 7_000)?.label, '2/2');
     assert.equal(segmentAt(lane('p1'), T0 + 15_000), undefined);
   });
+});
+
+describe('virtualized rows', () => {
+  const cases: [string, [number, number, number, number, number], { first: number; last: number }][] = [
+    ['top of a long list', [0, 100, 10, 5000, 2], { first: 0, last: 12 }],
+    ['scrolled into the middle', [2000, 100, 10, 5000, 2], { first: 198, last: 212 }],
+    ['part rows at both edges', [2005, 100, 10, 5000, 0], { first: 200, last: 211 }],
+    ['at the end', [49_900, 100, 10, 5000, 2], { first: 4988, last: 5000 }],
+    ['fewer rows than fit', [0, 1000, 10, 3, 2], { first: 0, last: 3 }],
+    ['empty', [0, 100, 10, 0, 2], { first: 0, last: 0 }],
+  ];
+  for (const [name, args, want] of cases) it(name, () => assert.deepEqual(rowWindow(...args), want));
 });
 
 describe('time scale', () => {

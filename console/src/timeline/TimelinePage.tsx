@@ -8,7 +8,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { stringify } from 'yaml';
 import { href } from '../router';
 import { useAsOf } from '../time/TimeContext';
-import { buildLanes, extentOf, orderRows, timeMs, visibleSegments, type Lane, type Point, type Row } from '../../../shared/console/timeline/lanes.js';
+import { buildLanes, extentOf, orderRows, rowWindow, timeMs, visibleSegments, type Lane, type Point, type Row } from '../../../shared/console/timeline/lanes.js';
 import { COLORS } from '../../../shared/console/timeline/state.js';
 import { fit, panBy, ticks, wheelFactor, xOf, zoomAt, type TimeScale } from '../../../shared/console/timeline/scale.js';
 import { diffWithPrevious, timelineRevisions, type Revision, type RevisionDiff } from './data';
@@ -87,7 +87,7 @@ export function TimelinePage(props: { namespace: string; kind?: string; name?: s
         <button onClick={() => setFitNonce((n) => n + 1)}>Fit</button>
         <Legend />
         <span className="muted">
-          {revs ? `${lanes.length} objects, ${revs.length} revisions${truncated ? ' (truncated)' : ''}` : error ? '' : 'loading…'} · wheel to zoom, drag to pan, click a point
+          {revs ? `${lanes.length} objects, ${revs.length} revisions${truncated ? ' (truncated)' : ''}` : error ? '' : 'loading…'} · wheel on the lanes to zoom (on the names: scroll), drag to pan, click a point
         </span>
       </div>
       {error && <p className="error">{error}</p>}
@@ -204,8 +204,7 @@ function Lanes(props: { rows: Row[]; lanes: Lane[]; now: number; marker: number 
     [onSelect],
   );
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW_H) - OVERSCAN);
-  const last = Math.min(rows.length, Math.ceil((scrollTop + viewH) / ROW_H) + OVERSCAN);
+  const { first, last } = rowWindow(scrollTop, viewH, ROW_H, rows.length, OVERSCAN);
   const tks = ticks(s);
   return (
     <div className="tl-frame">

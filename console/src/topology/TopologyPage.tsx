@@ -33,13 +33,13 @@ export function TopologyPage(props: { namespace: string }) {
 
   const placed = useMemo(() => {
     const g = buildGraph(input ?? EMPTY);
-    return { g, l: layout(g, { colWidth: COL_W, rowHeight: ROW_H, margin: 12 }) };
+    const l = layout(g, { colWidth: COL_W, rowHeight: ROW_H, margin: 12 });
+    return { g, l, pos: new Map(l.vertices.map((v) => [v.id, v])) };
   }, [input]);
   const [scroll, setScroll] = useState({ top: 0, height: 800 });
 
   if (!namespace) return <p className="muted">Pick a namespace to see its topology.</p>;
-  const { g, l } = placed;
-  const pos = new Map(l.vertices.map((v) => [v.id, v]));
+  const { g, l, pos } = placed;
   const lo = scroll.top - ROW_H * 4;
   const hi = scroll.top + scroll.height + ROW_H * 4;
   const inView = (y: number) => y >= lo && y <= hi;

@@ -230,3 +230,10 @@ export function pointNear(lane: Lane, t: number, tolerance: number): Point | und
 export function segmentAt(lane: Lane, t: number): Segment | undefined {
   return lane.segments.find((s) => s.from <= t && (s.to === undefined || t < s.to));
 }
+
+/** The rows a virtualized list draws: those in the scrolled viewport, plus `overscan` each side. */
+export function rowWindow(scrollTop: number, viewHeight: number, rowHeight: number, total: number, overscan: number): { first: number; last: number } {
+  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
+  const last = Math.min(total, Math.ceil((scrollTop + viewHeight) / rowHeight) + overscan);
+  return { first, last: Math.max(first, last) };
+}
