@@ -1,9 +1,10 @@
 /**
  * The ingress data plane: an HTTP and an HTTPS server (TLS certificates chosen by SNI) that look
- * every request up in the current routing table (routes.ts) and hand it to http-proxy, which
- * forwards it (keep-alive to the backends, WebSocket upgrades, X-Forwarded-* headers). The table is
- * swapped whole by setTable; the servers are never restarted, so open client connections survive
- * every change.
+ * every request up in the current routing table (routes.ts) and forward it to a ready endpoint
+ * (upstream.ts: undici keep-alive pools, X-Forwarded-* headers; 502 for a failed backend, 504 for
+ * one that timed out); WebSocket and other upgrades go through http-proxy. The table is swapped
+ * whole by setTable; the servers are never restarted, so open client connections survive every
+ * change.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -15,6 +16,7 @@ import type { Logger } from '../../shared/log.js';
 import type { Registry } from 'prom-client';
 import { buildRouteTable, certificateFor, matchRoute, type Certificate, type Endpoint, type Route, type RouteTable } from './routes.js';
 import { ingressMetrics, type IngressMetrics } from './metrics.js';
+import { Upstream } from './upstream.js';
 
 export interface ListenAddress {
   readonly host: string;
@@ -35,13 +37,14 @@ export interface IngressServerOptions {
 
 const EMPTY = buildRouteTable({ ingresses: [], classes: [], service: () => undefined, endpoints: () => undefined, secret: () => undefined });
 
-/** Hop-by-hop and client-supplied forwarding headers are not trusted: the proxy sets its own. */
+/** Client-supplied forwarding headers are not trusted: http-proxy sets its own on an upgrade. */
 const UNTRUSTED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port'];
 
 export class IngressServer {
   private table: RouteTable = EMPTY;
+  /** Upgrades only; plain requests go through `upstream`. */
   private readonly proxy: httpProxy;
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  private readonly upstream = new Upstream();
   private readonly next = new Map<string, number>();
   private readonly contexts = new Map<string, tls.SecureContext>();
   private readonly defaultContext: tls.SecureContext | undefined;
@@ -59,7 +62,7 @@ export class IngressServer {
     this.access = opts.log.child({ component: 'access' });
     this.metrics = ingressMetrics(opts.registry);
     this.defaultContext = opts.defaultCertificate ? tls.createSecureContext(opts.defaultCertificate) : undefined;
-    this.proxy = httpProxy.createProxyServer({ xfwd: true, agent: this.agent, proxyTimeout: 0 });
+    this.proxy = httpProxy.createProxyServer({ xfwd: true, proxyTimeout: 0 });
     // http-proxy reports errors per call (the callbacks below); this only keeps an unhandled one from crashing.
     this.proxy.on('error', (err) => this.log.debug({ err: err.message }, 'proxy error'));
     this.proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => {
@@ -130,7 +133,7 @@ export class IngressServer {
     for (const s of [this.httpServer, this.httpsServer]) s?.closeAllConnections();
     await Promise.all(closing);
     this.proxy.close();
-    this.agent.destroy();
+    await this.upstream.close();
   }
 
   private track(s: http.Server): void {
@@ -170,12 +173,11 @@ export class IngressServer {
     res.on('finish', () => this.record(req, res.statusCode, start, scheme, route, ep));
     if (!route) return plain(res, 404, 'default backend - 404');
     if (!ep) return plain(res, 503, 'Service Unavailable: no ready endpoints');
-    for (const h of UNTRUSTED) delete req.headers[h];
-    this.proxy.web(req, res, { target: `http://${hostPort(ep)}` }, (err) => {
-      if (req.destroyed && !res.headersSent) return void res.destroy(); // the client went away: not the backend's failure
+    this.upstream.forward(req, res, `http://${hostPort(ep)}`, scheme, (err, status) => {
+      if (res.destroyed) return; // the client went away: not the backend's failure
       this.metrics.upstreamErrors.inc(labels(route));
       this.log.warn({ upstream: hostPort(ep), ingress: route.ingress, err: err.message }, 'backend request failed');
-      if (!res.headersSent) plain(res, 502, 'Bad Gateway');
+      if (!res.headersSent) plain(res, status, status === 504 ? 'Gateway Timeout' : 'Bad Gateway');
       else res.destroy();
     });
   }
