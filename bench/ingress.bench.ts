@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     const g = { rps: med('ingress', (r) => r.rps), p50: med('ingress', (r) => r.p50), p99: med('ingress', (r) => r.p99) };
     printTable(`bench:ingress — ${CONNECTIONS} keep-alive connections, ${SECONDS} s x ${ROUNDS} rounds (medians)`, [
       ['measure', 'direct', 'through the ingress', ''],
-      ["requests/s", d.rps.toFixed(0), g.rps.toFixed(0), `ratio ${((100 * g.rps) / d.rps).toFixed(1)}%; target ≥ 60%: ${g.rps / d.rps >= 0.6 ? "met" : "NOT met"}`],
+      ['requests/s', d.rps.toFixed(0), g.rps.toFixed(0), `ratio ${((100 * g.rps) / d.rps).toFixed(1)}%; target ≥ 60%: ${g.rps / d.rps >= 0.6 ? 'met' : 'NOT met'}`],
       ['latency p50', `${d.p50.toFixed(3)} ms`, `${g.p50.toFixed(3)} ms`, `added ${(g.p50 - d.p50).toFixed(3)} ms`],
       ['latency p99', `${d.p99.toFixed(3)} ms`, `${g.p99.toFixed(3)} ms`, `added ${(g.p99 - d.p99).toFixed(3)} ms`],
       ['CPU per request', `target ${med('direct', (r) => r.cpuUs[0]!).toFixed(1)} µs`, `ingress ${med('ingress', (r) => r.cpuUs[1]!).toFixed(1)} µs (${med('ingress', (r) => r.sysUs[1]!).toFixed(1)} sys)`, `load generator ${med('direct', (r) => r.loadCpuUs).toFixed(1)} µs`],

@@ -170,10 +170,13 @@ export class IngressServer {
     const start = process.hrtime.bigint();
     const route = matchRoute(this.table, req.headers.host, req.url ?? '/');
     const ep = route ? this.pick(route) : undefined;
-    res.on('finish', () => this.record(req, res.statusCode, start, scheme, route, ep));
-    if (!route) return plain(res, 404, 'default backend - 404');
-    if (!ep) return plain(res, 503, 'Service Unavailable: no ready endpoints');
-    this.upstream.forward(req, res, `http://${hostPort(ep)}`, scheme, (err, status) => {
+    if (!route || !ep) {
+      res.once('finish', () => this.record(req, res.statusCode, start, scheme, route, ep));
+      return route ? plain(res, 503, 'Service Unavailable: no ready endpoints') : plain(res, 404, 'default backend - 404');
+    }
+    // One listener: a response sent is recorded, one the client left before is aborted at the backend.
+    res.once('close', () => (res.writableFinished ? this.record(req, res.statusCode, start, scheme, route, ep) : exchange.abort()));
+    const exchange = this.upstream.forward(req, res, `http://${hostPort(ep)}`, scheme, (err, status) => {
       if (res.destroyed) return; // the client went away: not the backend's failure
       this.metrics.upstreamErrors.inc(labels(route));
       this.log.warn({ upstream: hostPort(ep), ingress: route.ingress, err: err.message }, 'backend request failed');
@@ -212,6 +215,7 @@ export class IngressServer {
     const l = labels(route);
     this.metrics.requests.inc({ ...l, code: String(code) });
     this.metrics.latency.observe(l, seconds);
+    if (!this.access.isLevelEnabled('info')) return;
     this.access.info(
       {
         remote: req.socket.remoteAddress,

@@ -31,12 +31,13 @@ export class Upstream {
     this.agent = new Agent({ connections: opts.connections ?? 256, pipelining: 1, connect: { timeout: opts.connectTimeoutMs ?? 5_000 }, headersTimeout: read, bodyTimeout: read });
   }
 
-  /** Send `req` to `origin` (`http://ip:port`) and its answer to `res`; `failed` when the backend fails. */
-  forward(req: IncomingMessage, res: ServerResponse, origin: string, scheme: 'http' | 'https', failed: ForwardFailure): void {
+  /**
+   * Send `req` to `origin` (`http://ip:port`) and its answer to `res`; `failed` when the backend
+   * fails. The caller aborts the returned exchange when the client goes away (`res` closes before
+   * it finished), so the backend connection is not left waiting for a reader.
+   */
+  forward(req: IncomingMessage, res: ServerResponse, origin: string, scheme: 'http' | 'https', failed: ForwardFailure): { abort(): void } {
     const exchange = new Exchange(res, failed);
-    res.once('close', () => {
-      if (!res.writableFinished) exchange.abort();
-    });
     const opts: Dispatcher.DispatchOptions = {
       origin,
       path: req.url ?? '/',
@@ -49,6 +50,7 @@ export class Upstream {
     } catch (err) {
       exchange.onResponseError(undefined, err as Error);
     }
+    return exchange;
   }
 
   async close(): Promise<void> {
