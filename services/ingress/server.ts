@@ -16,7 +16,7 @@ import type { Logger } from '../../shared/log.js';
 import type { Registry } from 'prom-client';
 import { buildRouteTable, certificateFor, matchRoute, type Certificate, type Endpoint, type Route, type RouteTable } from './routes.js';
 import { ingressMetrics, type IngressMetrics } from './metrics.js';
-import { Upstream } from './upstream.js';
+import { Upstream, type UpstreamOptions } from './upstream.js';
 
 export interface ListenAddress {
   readonly host: string;
@@ -33,6 +33,8 @@ export interface IngressServerOptions {
    * default "fake" certificate). Unset: such handshakes fail.
    */
   readonly defaultCertificate?: { readonly cert: string; readonly key: string };
+  /** Backend connections and timeouts (defaults: ingress-nginx's). */
+  readonly upstream?: UpstreamOptions;
 }
 
 const EMPTY = buildRouteTable({ ingresses: [], classes: [], service: () => undefined, endpoints: () => undefined, secret: () => undefined });
@@ -44,7 +46,7 @@ export class IngressServer {
   private table: RouteTable = EMPTY;
   /** Upgrades only; plain requests go through `upstream`. */
   private readonly proxy: httpProxy;
-  private readonly upstream = new Upstream();
+  private readonly upstream: Upstream;
   private readonly next = new Map<string, number>();
   private readonly contexts = new Map<string, tls.SecureContext>();
   private readonly defaultContext: tls.SecureContext | undefined;
@@ -61,6 +63,7 @@ export class IngressServer {
     this.log = opts.log;
     this.access = opts.log.child({ component: 'access' });
     this.metrics = ingressMetrics(opts.registry);
+    this.upstream = new Upstream(opts.upstream);
     this.defaultContext = opts.defaultCertificate ? tls.createSecureContext(opts.defaultCertificate) : undefined;
     this.proxy = httpProxy.createProxyServer({ xfwd: true, proxyTimeout: 0 });
     // http-proxy reports errors per call (the callbacks below); this only keeps an unhandled one from crashing.
