@@ -8,6 +8,9 @@
  * neither shares an event loop with the load generator. Access logs are off unless
  * BENCH_ACCESS_LOG=1 (then they go to the ingress child's stdout, which is discarded).
  *
+ * The figures: requests/s, latency and the CPU time each process spent per request (target,
+ * ingress, load generator), medians; the ratio both of the medians and round by round.
+ *
  * Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_ROUNDS (3), BENCH_WARMUP (2 s);
  * BENCH_CPU_PROF=<dir>: the ingress child runs with --cpu-prof and writes its profile there.
  */
@@ -69,6 +72,8 @@ async function main(): Promise<void> {
     printTable(`bench:ingress — ${CONNECTIONS} keep-alive connections, ${SECONDS} s x ${ROUNDS} rounds (medians)`, [
       ['measure', 'direct', 'through the ingress', ''],
       ['requests/s', d.rps.toFixed(0), g.rps.toFixed(0), `ratio ${((100 * g.rps) / d.rps).toFixed(1)}%; target ≥ 60%: ${g.rps / d.rps >= 0.6 ? 'met' : 'NOT met'}`],
+      // Each ingress round against the direct round just before it (the same moment of a shared machine's load).
+      ['  round by round', '', '', `ratio ${(100 * median(runs.ingress.map((r, i) => r.rps / runs.direct[i]!.rps))).toFixed(1)}% (median)`],
       ['latency p50', `${d.p50.toFixed(3)} ms`, `${g.p50.toFixed(3)} ms`, `added ${(g.p50 - d.p50).toFixed(3)} ms`],
       ['latency p99', `${d.p99.toFixed(3)} ms`, `${g.p99.toFixed(3)} ms`, `added ${(g.p99 - d.p99).toFixed(3)} ms`],
       ['CPU per request', `target ${med('direct', (r) => r.cpuUs[0]!).toFixed(1)} µs`, `ingress ${med('ingress', (r) => r.cpuUs[1]!).toFixed(1)} µs (${med('ingress', (r) => r.sysUs[1]!).toFixed(1)} sys)`, `load generator ${med('direct', (r) => r.loadCpuUs).toFixed(1)} µs`],

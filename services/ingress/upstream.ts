@@ -72,6 +72,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   ) {}
 
   abort(): void {
+    if (this.done || this.aborted) return; // the backend's part is over already
     this.aborted = true;
     this.controller?.abort(new Error('the client went away'));
   }
