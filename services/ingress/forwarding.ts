@@ -15,7 +15,8 @@ const NONE: ReadonlySet<string> = new Set();
 
 /** Header names a Connection header lists (lower case), beside the fixed hop-by-hop set. */
 export function connectionTokens(value: string | string[] | undefined): ReadonlySet<string> {
-  if (value === undefined) return NONE;
+  // The usual values name no header: no allocation for them.
+  if (value === undefined || value === 'keep-alive' || value === 'close') return NONE;
   const out = new Set<string>();
   for (const v of Array.isArray(value) ? value : [value]) {
     for (const t of v.split(',')) {

@@ -181,7 +181,7 @@ export class IngressServer {
     res.once('close', () => (res.writableFinished ? this.record(req, res.statusCode, start, scheme, route, ep) : exchange.abort()));
     const exchange = this.upstream.forward(req, res, `http://${hostPort(ep)}`, scheme, (err, status) => {
       if (res.destroyed) return; // the client went away: not the backend's failure
-      this.metrics.upstreamErrors.inc(labels(route));
+      this.metrics.upstreamErrors.inc(labelsOf(route).route);
       this.log.warn({ upstream: hostPort(ep), ingress: route.ingress, err: err.message }, 'backend request failed');
       if (!res.headersSent) plain(res, status, status === 504 ? 'Gateway Timeout' : 'Bad Gateway');
       else res.destroy();
@@ -203,7 +203,7 @@ export class IngressServer {
     const u = { start, scheme, route, ep } as { start: bigint; scheme: string; route: Route; ep: Endpoint; done?: boolean };
     this.upgrades.set(req, u);
     this.proxy.ws(req, socket, head, { target: `http://${hostPort(ep)}` }, (err) => {
-      this.metrics.upstreamErrors.inc(labels(route));
+      this.metrics.upstreamErrors.inc(labelsOf(route).route);
       this.log.warn({ upstream: hostPort(ep), ingress: route.ingress, err: err.message }, 'backend upgrade failed');
       if (u.done) return void socket.destroy(); // mid-stream: the backend went away
       u.done = true;
@@ -215,8 +215,9 @@ export class IngressServer {
 
   private record(req: http.IncomingMessage, code: number, start: bigint, scheme: string, route: Route | undefined, ep: Endpoint | undefined): void {
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const l = labels(route);
-    this.metrics.requests.inc({ ...l, code: String(code) });
+    const rl = labelsOf(route);
+    const l = rl.route;
+    this.metrics.requests.inc(withCode(rl, code));
     this.metrics.latency.observe(l, seconds);
     if (!this.access.isLevelEnabled('info')) return;
     this.access.info(
@@ -238,7 +239,26 @@ export class IngressServer {
   }
 }
 
-const labels = (route: Route | undefined) => ({ ingress: route?.ingress ?? '', host: route?.host ?? '', path: route?.path ?? '' });
+type Labels = { readonly ingress: string; readonly host: string; readonly path: string };
+/** A route's metric labels, made once per route (a labels object built per request made prom-client's inc several times slower). */
+interface RouteLabels {
+  readonly route: Labels;
+  readonly byCode: Map<number, Labels & { readonly code: string }>;
+}
+const NO_ROUTE: RouteLabels = { route: { ingress: '', host: '', path: '' }, byCode: new Map() };
+/** Keyed by the table's Route objects: a new table's routes get new entries, the old ones go with the old table. */
+const routeLabels = new WeakMap<Route, RouteLabels>();
+function labelsOf(route: Route | undefined): RouteLabels {
+  if (!route) return NO_ROUTE;
+  let r = routeLabels.get(route);
+  if (!r) routeLabels.set(route, (r = { route: { ingress: route.ingress, host: route.host, path: route.path }, byCode: new Map() }));
+  return r;
+}
+function withCode(r: RouteLabels, code: number): Labels & { readonly code: string } {
+  let l = r.byCode.get(code);
+  if (!l) r.byCode.set(code, (l = { ...r.route, code: String(code) }));
+  return l;
+}
 const hostPort = (ep: Endpoint) => (ep.ip.includes(':') ? `[${ep.ip}]:${ep.port}` : `${ep.ip}:${ep.port}`);
 const contextKey = (c: Certificate) => `${c.cert}\n${c.key}`;
 
