@@ -264,9 +264,14 @@ export function matchRoute(table: RouteTable, hostHeader: string | undefined, ra
   const host = hostOf(hostHeader);
   const q = rawPath.indexOf('?');
   const path = q >= 0 ? rawPath.slice(0, q) : rawPath;
-  const parent = parentOf(host);
-  const group = table.hosts.get(host) ?? (parent !== undefined ? table.wildcards.get(parent) : undefined) ?? table.anyHost;
+  const group = table.hosts.get(host) ?? wildcardGroup(table, host) ?? table.anyHost;
   return matchPath(group, path || '/') ?? table.defaultBackend;
+}
+
+function wildcardGroup(table: RouteTable, host: string): HostRoutes | undefined {
+  if (table.wildcards.size === 0) return undefined;
+  const parent = parentOf(host);
+  return parent !== undefined ? table.wildcards.get(parent) : undefined;
 }
 
 /** The certificate for a TLS server name: exact host, then a one-label wildcard. */
