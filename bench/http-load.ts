@@ -108,3 +108,28 @@ export async function runLoad(autocannon: Autocannon, url: string, seconds: numb
   lat.sort((a, b) => a - b);
   return { rps: r.requests.average, p50: percentile(lat, 50), p99: percentile(lat, 99), failures: r.errors + r.timeouts + r.non2xx, total: r.requests.total };
 }
+
+export interface CpuRun extends LoadRun {
+  /** CPU time (user + system) per request of each child process asked for, in microseconds. */
+  readonly cpuUs: readonly number[];
+  /** Their system (kernel) share. */
+  readonly sysUs: readonly number[];
+  /** The load generator's own (this process's) CPU time per request. */
+  readonly loadCpuUs: number;
+}
+
+/** runLoad, and the CPU time each of `procs` and the load generator spent per request meanwhile. */
+export async function runLoadCpu(autocannon: Autocannon, url: string, seconds: number, procs: readonly ChildProcess[], headers?: Record<string, string>): Promise<CpuRun> {
+  const cpu0 = await Promise.all(procs.map(cpuOf));
+  const self0 = process.cpuUsage();
+  const r = await runLoad(autocannon, url, seconds, headers);
+  const self = process.cpuUsage(self0);
+  const cpu1 = await Promise.all(procs.map(cpuOf));
+  const n = Math.max(1, r.total);
+  return {
+    ...r,
+    cpuUs: procs.map((_, i) => (cpu1[i]!.user + cpu1[i]!.system - cpu0[i]!.user - cpu0[i]!.system) / n),
+    sysUs: procs.map((_, i) => (cpu1[i]!.system - cpu0[i]!.system) / n),
+    loadCpuUs: (self.user + self.system) / n,
+  };
+}

@@ -8,6 +8,9 @@
  * neither shares an event loop with the load generator. Access logs are off unless
  * BENCH_ACCESS_LOG=1 (then they go to the ingress child's stdout, which is discarded).
  *
+ * The figures: requests/s, latency and the CPU time each process spent per request (target,
+ * ingress, load generator), medians; the ratio both of the medians and round by round.
+ *
  * Env: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_ROUNDS (3), BENCH_WARMUP (2 s);
  * BENCH_CPU_PROF=<dir>: the ingress child runs with --cpu-prof and writes its profile there.
  */
@@ -20,7 +23,7 @@ import { buildRouteTable, CONTROLLER_NAME } from '../services/ingress/routes.js'
 import type { Ingress, IngressClass } from '../shared/resources/ingress.js';
 import type { Endpoints, Service } from '../shared/resources/types.js';
 import { median, printTable } from './report.js';
-import { announce, child, CONNECTIONS, loadAutocannon, ROUNDS, runLoad, runTarget, SECONDS, stopChild, WARMUP, type Autocannon, type LoadRun } from './http-load.js';
+import { announce, child, CONNECTIONS, loadAutocannon, ROUNDS, runLoadCpu, runTarget, SECONDS, stopChild, WARMUP, type CpuRun } from './http-load.js';
 
 const HOST = 'web.bench.test';
 const SELF = fileURLToPath(import.meta.url);
@@ -43,23 +46,24 @@ async function runIngress(backendPort: number): Promise<void> {
   announce({ port: server.addresses().http!.port });
 }
 
-/** Run `load` against the url with the Ingress rule's host. */
-const load = (autocannon: Autocannon, url: string, seconds: number): Promise<LoadRun> => runLoad(autocannon, url, seconds, { host: HOST });
-type Run = LoadRun;
+type Run = CpuRun;
 
 async function main(): Promise<void> {
   const target = await child(SELF, ['target'], false);
   const ingress = await child(SELF, ['ingress', String(target.msg.port)]);
   const urls = { direct: `http://127.0.0.1:${target.msg.port as number}/`, ingress: `http://127.0.0.1:${ingress.msg.port as number}/` };
   const autocannon = await loadAutocannon();
+  /** Load at the url with the Ingress rule's host; CPU per request of [target, ingress] and of the load generator. */
+  const load = (url: string, seconds: number): Promise<Run> => runLoadCpu(autocannon, url, seconds, [target.proc, ingress.proc], { host: HOST });
   try {
-    for (const kind of ['direct', 'ingress'] as const) await load(autocannon, urls[kind], WARMUP);
+    for (const kind of ['direct', 'ingress'] as const) await load(urls[kind], WARMUP);
     const runs: Record<'direct' | 'ingress', Run[]> = { direct: [], ingress: [] };
     for (let i = 0; i < ROUNDS; i++) {
       for (const kind of ['direct', 'ingress'] as const) {
-        const r = await load(autocannon, urls[kind], SECONDS);
+        const r = await load(urls[kind], SECONDS);
         runs[kind].push(r);
-        console.log(`  round ${i + 1} ${kind.padEnd(7)} ${Math.round(r.rps)} req/s   p50 ${r.p50.toFixed(3)} ms   p99 ${r.p99.toFixed(3)} ms${r.failures ? `   ${r.failures} failures` : ''}`);
+        const cpu = `cpu/req target ${r.cpuUs[0]!.toFixed(1)} µs, ingress ${r.cpuUs[1]!.toFixed(1)} µs (${r.sysUs[1]!.toFixed(1)} sys), load generator ${r.loadCpuUs.toFixed(1)} µs`;
+        console.log(`  round ${i + 1} ${kind.padEnd(7)} ${Math.round(r.rps)} req/s   p50 ${r.p50.toFixed(3)} ms   p99 ${r.p99.toFixed(3)} ms   ${cpu}${r.failures ? `   ${r.failures} failures` : ''}`);
       }
     }
     const med = (kind: keyof typeof runs, f: (r: Run) => number) => median(runs[kind].map(f));
@@ -67,9 +71,12 @@ async function main(): Promise<void> {
     const g = { rps: med('ingress', (r) => r.rps), p50: med('ingress', (r) => r.p50), p99: med('ingress', (r) => r.p99) };
     printTable(`bench:ingress — ${CONNECTIONS} keep-alive connections, ${SECONDS} s x ${ROUNDS} rounds (medians)`, [
       ['measure', 'direct', 'through the ingress', ''],
-      ['requests/s', d.rps.toFixed(0), g.rps.toFixed(0), `ratio ${((100 * g.rps) / d.rps).toFixed(1)}%`],
+      ['requests/s', d.rps.toFixed(0), g.rps.toFixed(0), `ratio ${((100 * g.rps) / d.rps).toFixed(1)}%; target ≥ 60%: ${g.rps / d.rps >= 0.6 ? 'met' : 'NOT met'}`],
+      // Each ingress round against the direct round just before it (the same moment of a shared machine's load).
+      ['  round by round', '', '', `ratio ${(100 * median(runs.ingress.map((r, i) => r.rps / runs.direct[i]!.rps))).toFixed(1)}% (median)`],
       ['latency p50', `${d.p50.toFixed(3)} ms`, `${g.p50.toFixed(3)} ms`, `added ${(g.p50 - d.p50).toFixed(3)} ms`],
       ['latency p99', `${d.p99.toFixed(3)} ms`, `${g.p99.toFixed(3)} ms`, `added ${(g.p99 - d.p99).toFixed(3)} ms`],
+      ['CPU per request', `target ${med('direct', (r) => r.cpuUs[0]!).toFixed(1)} µs`, `ingress ${med('ingress', (r) => r.cpuUs[1]!).toFixed(1)} µs (${med('ingress', (r) => r.sysUs[1]!).toFixed(1)} sys)`, `load generator ${med('direct', (r) => r.loadCpuUs).toFixed(1)} µs`],
     ]);
   } finally {
     await Promise.all([stopChild(ingress.proc), stopChild(target.proc)]);

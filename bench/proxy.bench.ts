@@ -23,7 +23,7 @@ import { Proxier } from '../services/proxy/proxier.js';
 import { planListeners } from '../services/proxy/plan.js';
 import type { Endpoints, Service } from '../shared/resources/types.js';
 import { median, printTable } from './report.js';
-import { announce, child, CONNECTIONS, cpuOf, loadAutocannon, ROUNDS, runLoad, runTarget, SECONDS, stopChild, WARMUP, type Autocannon, type LoadRun } from './http-load.js';
+import { announce, child, CONNECTIONS, loadAutocannon, ROUNDS, runLoadCpu, runTarget, SECONDS, stopChild, WARMUP, type Autocannon, type LoadRun } from './http-load.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -77,12 +77,8 @@ interface Run extends LoadRun {
 }
 
 async function load(autocannon: Autocannon, url: string, seconds: number, target: ChildProcess, proxy: ChildProcess): Promise<Run> {
-  const cpu0 = await Promise.all([cpuOf(target), cpuOf(proxy)]);
-  const r = await runLoad(autocannon, url, seconds);
-  const cpu1 = await Promise.all([cpuOf(target), cpuOf(proxy)]);
-  const n = Math.max(1, r.total);
-  const perRequest = (i: 0 | 1) => (cpu1[i].user + cpu1[i].system - cpu0[i].user - cpu0[i].system) / n;
-  return { ...r, targetCpuUs: perRequest(0), proxyCpuUs: perRequest(1), proxySysUs: (cpu1[1].system - cpu0[1].system) / n };
+  const r = await runLoadCpu(autocannon, url, seconds, [target, proxy]);
+  return { ...r, targetCpuUs: r.cpuUs[0]!, proxyCpuUs: r.cpuUs[1]!, proxySysUs: r.sysUs[1]! };
 }
 
 async function main(): Promise<void> {

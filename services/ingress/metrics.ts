@@ -40,7 +40,7 @@ function create(r: Registry): IngressMetrics {
     routes: new Gauge({ name: 'jetkube_ingress_routes', help: 'Host and path rules in the routing table', registers: [r] }),
     upstreamErrors: new Counter({
       name: 'jetkube_ingress_upstream_errors_total',
-      help: 'Backend connections that failed (answered 502), by Ingress, rule host and rule path',
+      help: 'Backend requests that failed (answered 502, or 504 when the backend timed out), by Ingress, rule host and rule path',
       labelNames,
       registers: [r],
     }),

@@ -48,6 +48,9 @@ export interface Route {
 interface PathRoute extends Route {
   /** Prefix routes: the path's non-empty segments. */
   readonly segments: readonly string[];
+  /** Prefix routes, precompiled: `/` + the segments joined (`/foo/bar`), and what a longer path under it starts with (`/foo/bar/`). */
+  readonly prefix: string;
+  readonly under: string;
 }
 
 interface HostRoutes {
@@ -179,13 +182,14 @@ export function buildRouteTable(inputs: RouteInputs): RouteTable {
         const path = p.path || '/';
         const pathType = p.pathType === 'Exact' ? 'Exact' : 'Prefix';
         const segments = segmentsOf(path);
+        const prefix = `/${segments.join('/')}`;
+        const compiled = { segments, prefix, under: prefix === '/' ? '/' : `${prefix}/` };
         if (pathType === 'Exact') {
           if (group.exact.has(path)) continue; // an older Ingress has it
-          group.exact.set(path, { ingress: id, host, path, pathType, segments, target: resolve(ns, p.backend, `${id} ${host || '*'}${path}`) });
+          group.exact.set(path, { ingress: id, host, path, pathType, ...compiled, target: resolve(ns, p.backend, `${id} ${host || '*'}${path}`) });
         } else {
-          const k = segments.join('/');
-          if (group.prefixes.some((r) => r.segments.join('/') === k)) continue;
-          group.prefixes.push({ ingress: id, host, path, pathType, segments, target: resolve(ns, p.backend, `${id} ${host || '*'}${path}`) });
+          if (group.prefixes.some((r) => r.prefix === prefix)) continue;
+          group.prefixes.push({ ingress: id, host, path, pathType, ...compiled, target: resolve(ns, p.backend, `${id} ${host || '*'}${path}`) });
         }
       }
     }
@@ -235,18 +239,20 @@ export function hostOf(header: string | undefined): string {
   return h.endsWith('.') ? h.slice(0, -1) : h;
 }
 
-/** Does a Prefix route's segments prefix the request's? */
-function prefixMatches(route: readonly string[], req: readonly string[]): boolean {
-  if (route.length > req.length) return false;
-  for (let i = 0; i < route.length; i++) if (route[i] !== req[i]) return false;
-  return true;
-}
+/**
+ * Do a Prefix route's segments prefix the request path's? On the precompiled strings, so a request
+ * allocates nothing: `path` is already in that form (a leading `/`, no empty segments) but for a
+ * trailing `/`, which `under` accounts for.
+ */
+const prefixMatches = (r: PathRoute, path: string): boolean => r.prefix === '/' || path === r.prefix || path.startsWith(r.under);
 
-function matchPath(g: HostRoutes, path: string): Route | undefined {
-  const exact = g.exact.get(path);
+function matchPath(g: HostRoutes, rawPath: string): Route | undefined {
+  const exact = g.exact.get(rawPath);
   if (exact) return exact;
-  const segs = segmentsOf(path);
-  return g.prefixes.find((r) => prefixMatches(r.segments, segs));
+  // Only an unusual path (no leading `/`, or an empty segment: `//`) is rewritten to its segments.
+  const path = rawPath.startsWith('/') && !rawPath.includes('//') ? rawPath : `/${segmentsOf(rawPath).join('/')}`;
+  for (const r of g.prefixes) if (prefixMatches(r, path)) return r;
+  return undefined;
 }
 
 /**
@@ -258,9 +264,14 @@ export function matchRoute(table: RouteTable, hostHeader: string | undefined, ra
   const host = hostOf(hostHeader);
   const q = rawPath.indexOf('?');
   const path = q >= 0 ? rawPath.slice(0, q) : rawPath;
-  const parent = parentOf(host);
-  const group = table.hosts.get(host) ?? (parent !== undefined ? table.wildcards.get(parent) : undefined) ?? table.anyHost;
+  const group = table.hosts.get(host) ?? wildcardGroup(table, host) ?? table.anyHost;
   return matchPath(group, path || '/') ?? table.defaultBackend;
+}
+
+function wildcardGroup(table: RouteTable, host: string): HostRoutes | undefined {
+  if (table.wildcards.size === 0) return undefined;
+  const parent = parentOf(host);
+  return parent !== undefined ? table.wildcards.get(parent) : undefined;
 }
 
 /** The certificate for a TLS server name: exact host, then a one-label wildcard. */

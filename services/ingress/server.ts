@@ -1,9 +1,10 @@
 /**
  * The ingress data plane: an HTTP and an HTTPS server (TLS certificates chosen by SNI) that look
- * every request up in the current routing table (routes.ts) and hand it to http-proxy, which
- * forwards it (keep-alive to the backends, WebSocket upgrades, X-Forwarded-* headers). The table is
- * swapped whole by setTable; the servers are never restarted, so open client connections survive
- * every change.
+ * every request up in the current routing table (routes.ts) and forward it to a ready endpoint
+ * (upstream.ts: undici keep-alive pools, X-Forwarded-* headers; 502 for a failed backend, 504 for
+ * one that timed out); WebSocket and other upgrades go through http-proxy. The table is swapped
+ * whole by setTable; the servers are never restarted, so open client connections survive every
+ * change.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -15,6 +16,7 @@ import type { Logger } from '../../shared/log.js';
 import type { Registry } from 'prom-client';
 import { buildRouteTable, certificateFor, matchRoute, type Certificate, type Endpoint, type Route, type RouteTable } from './routes.js';
 import { ingressMetrics, type IngressMetrics } from './metrics.js';
+import { Upstream, type UpstreamOptions } from './upstream.js';
 
 export interface ListenAddress {
   readonly host: string;
@@ -31,17 +33,20 @@ export interface IngressServerOptions {
    * default "fake" certificate). Unset: such handshakes fail.
    */
   readonly defaultCertificate?: { readonly cert: string; readonly key: string };
+  /** Backend connections and timeouts (defaults: ingress-nginx's). */
+  readonly upstream?: UpstreamOptions;
 }
 
 const EMPTY = buildRouteTable({ ingresses: [], classes: [], service: () => undefined, endpoints: () => undefined, secret: () => undefined });
 
-/** Hop-by-hop and client-supplied forwarding headers are not trusted: the proxy sets its own. */
+/** Client-supplied forwarding headers are not trusted: http-proxy sets its own on an upgrade. */
 const UNTRUSTED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port'];
 
 export class IngressServer {
   private table: RouteTable = EMPTY;
+  /** Upgrades only; plain requests go through `upstream`. */
   private readonly proxy: httpProxy;
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  private readonly upstream: Upstream;
   private readonly next = new Map<string, number>();
   private readonly contexts = new Map<string, tls.SecureContext>();
   private readonly defaultContext: tls.SecureContext | undefined;
@@ -58,8 +63,9 @@ export class IngressServer {
     this.log = opts.log;
     this.access = opts.log.child({ component: 'access' });
     this.metrics = ingressMetrics(opts.registry);
+    this.upstream = new Upstream(opts.upstream);
     this.defaultContext = opts.defaultCertificate ? tls.createSecureContext(opts.defaultCertificate) : undefined;
-    this.proxy = httpProxy.createProxyServer({ xfwd: true, agent: this.agent, proxyTimeout: 0 });
+    this.proxy = httpProxy.createProxyServer({ xfwd: true, proxyTimeout: 0 });
     // http-proxy reports errors per call (the callbacks below); this only keeps an unhandled one from crashing.
     this.proxy.on('error', (err) => this.log.debug({ err: err.message }, 'proxy error'));
     this.proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, req: http.IncomingMessage) => {
@@ -130,7 +136,7 @@ export class IngressServer {
     for (const s of [this.httpServer, this.httpsServer]) s?.closeAllConnections();
     await Promise.all(closing);
     this.proxy.close();
-    this.agent.destroy();
+    await this.upstream.close();
   }
 
   private track(s: http.Server): void {
@@ -167,15 +173,17 @@ export class IngressServer {
     const start = process.hrtime.bigint();
     const route = matchRoute(this.table, req.headers.host, req.url ?? '/');
     const ep = route ? this.pick(route) : undefined;
-    res.on('finish', () => this.record(req, res.statusCode, start, scheme, route, ep));
-    if (!route) return plain(res, 404, 'default backend - 404');
-    if (!ep) return plain(res, 503, 'Service Unavailable: no ready endpoints');
-    for (const h of UNTRUSTED) delete req.headers[h];
-    this.proxy.web(req, res, { target: `http://${hostPort(ep)}` }, (err) => {
-      if (req.destroyed && !res.headersSent) return void res.destroy(); // the client went away: not the backend's failure
-      this.metrics.upstreamErrors.inc(labels(route));
+    if (!route || !ep) {
+      res.once('finish', () => this.record(req, res.statusCode, start, scheme, route, ep));
+      return route ? plain(res, 503, 'Service Unavailable: no ready endpoints') : plain(res, 404, 'default backend - 404');
+    }
+    // One listener: a response sent is recorded, one the client left before is aborted at the backend.
+    res.once('close', () => (res.writableFinished ? this.record(req, res.statusCode, start, scheme, route, ep) : exchange.abort()));
+    const exchange = this.upstream.forward(req, res, `http://${hostPort(ep)}`, scheme, (err, status) => {
+      if (res.destroyed) return; // the client went away: not the backend's failure
+      this.metrics.upstreamErrors.inc(labelsOf(route).route);
       this.log.warn({ upstream: hostPort(ep), ingress: route.ingress, err: err.message }, 'backend request failed');
-      if (!res.headersSent) plain(res, 502, 'Bad Gateway');
+      if (!res.headersSent) plain(res, status, status === 504 ? 'Gateway Timeout' : 'Bad Gateway');
       else res.destroy();
     });
   }
@@ -195,7 +203,7 @@ export class IngressServer {
     const u = { start, scheme, route, ep } as { start: bigint; scheme: string; route: Route; ep: Endpoint; done?: boolean };
     this.upgrades.set(req, u);
     this.proxy.ws(req, socket, head, { target: `http://${hostPort(ep)}` }, (err) => {
-      this.metrics.upstreamErrors.inc(labels(route));
+      this.metrics.upstreamErrors.inc(labelsOf(route).route);
       this.log.warn({ upstream: hostPort(ep), ingress: route.ingress, err: err.message }, 'backend upgrade failed');
       if (u.done) return void socket.destroy(); // mid-stream: the backend went away
       u.done = true;
@@ -207,9 +215,11 @@ export class IngressServer {
 
   private record(req: http.IncomingMessage, code: number, start: bigint, scheme: string, route: Route | undefined, ep: Endpoint | undefined): void {
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const l = labels(route);
-    this.metrics.requests.inc({ ...l, code: String(code) });
+    const rl = labelsOf(route);
+    const l = rl.route;
+    this.metrics.requests.inc(withCode(rl, code));
     this.metrics.latency.observe(l, seconds);
+    if (!this.access.isLevelEnabled('info')) return;
     this.access.info(
       {
         remote: req.socket.remoteAddress,
@@ -229,7 +239,26 @@ export class IngressServer {
   }
 }
 
-const labels = (route: Route | undefined) => ({ ingress: route?.ingress ?? '', host: route?.host ?? '', path: route?.path ?? '' });
+type Labels = { readonly ingress: string; readonly host: string; readonly path: string };
+/** A route's metric labels, made once per route (a labels object built per request made prom-client's inc several times slower). */
+interface RouteLabels {
+  readonly route: Labels;
+  readonly byCode: Map<number, Labels & { readonly code: string }>;
+}
+const NO_ROUTE: RouteLabels = { route: { ingress: '', host: '', path: '' }, byCode: new Map() };
+/** Keyed by the table's Route objects: a new table's routes get new entries, the old ones go with the old table. */
+const routeLabels = new WeakMap<Route, RouteLabels>();
+function labelsOf(route: Route | undefined): RouteLabels {
+  if (!route) return NO_ROUTE;
+  let r = routeLabels.get(route);
+  if (!r) routeLabels.set(route, (r = { route: { ingress: route.ingress, host: route.host, path: route.path }, byCode: new Map() }));
+  return r;
+}
+function withCode(r: RouteLabels, code: number): Labels & { readonly code: string } {
+  let l = r.byCode.get(code);
+  if (!l) r.byCode.set(code, (l = { ...r.route, code: String(code) }));
+  return l;
+}
 const hostPort = (ep: Endpoint) => (ep.ip.includes(':') ? `[${ep.ip}]:${ep.port}` : `${ep.ip}:${ep.port}`);
 const contextKey = (c: Certificate) => `${c.cert}\n${c.key}`;
 

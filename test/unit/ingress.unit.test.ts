@@ -203,6 +203,13 @@ describe('path matching: the examples table of the Kubernetes Ingress docs', () 
     assert.equal(matchRoute(t, 'h.test', '/aaa/bbb')?.path, '/aaa/bbb');
     assert.equal(matchRoute(t, 'h.test', '/ccc')?.path, '/');
   });
+  it('a Prefix compares whole segments, empty segments ignored: /aaa/bbb matches /aaa//bbb/c, /aaa does not match /aaaa', () => {
+    const t = table([ing({ rules: [rule('h.test', ['/aaa/bbb', 'Prefix', 'a'], ['/aaa', 'Prefix', 'b'])] })]);
+    assert.equal(matchRoute(t, 'h.test', '/aaa//bbb/c')?.path, '/aaa/bbb');
+    assert.equal(matchRoute(t, 'h.test', '//aaa/bbb')?.path, '/aaa/bbb');
+    assert.equal(matchRoute(t, 'h.test', '/aaa/bbbb')?.path, '/aaa');
+    assert.equal(matchRoute(t, 'h.test', '/aaaa'), undefined);
+  });
   it('Exact beats Prefix for the same path; the query is not part of the path', () => {
     const t = table([ing({ rules: [rule('h.test', ['/foo', 'Prefix', 'a'], ['/foo', 'Exact', 'b'])] })]);
     assert.equal(svcOf(t, 'h.test', '/foo?x=1'), 'b');
