@@ -10,6 +10,7 @@ import type { EventLog } from '../../shared/eventlog/index.js';
 import { ApiError } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { apiVersionOf, type ResourceInfo } from '../../shared/resources/registry.js';
+import { asServedVersion } from '../../shared/resources/crd-versions.js';
 import { parseLabelSelector } from '../../shared/resources/selectors.js';
 import { parseFieldSelector } from '../../shared/resources/field-selectors.js';
 import type { FieldRequirement, Requirement } from '../../shared/resources/selector-types.js';
@@ -89,11 +90,11 @@ export class Reads {
       const seq = await this.reached(parseNonNegInt(opts.resourceVersion!, 'resourceVersion'));
       await this.d.tracker.waitFor(seq);
       const { labels, fields } = this.selectors(info, q);
-      const items = await listExact(this.d.db, this.d.log, info, { ...(ns ? { namespace: ns } : {}), seq, labels, fields });
+      const items = (await listExact(this.d.db, this.d.log, info, { ...(ns ? { namespace: ns } : {}), seq, labels, fields })).map((o) => asServedVersion(info, o));
       return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(seq) }, items };
     }
     const { result } = await this.consistentList(info, ns, q, true);
-    return this.listBody(info, result, result.items);
+    return this.listBody(info, result, result.items.map((o) => asServedVersion(info, o)));
   }
 
   /**
@@ -101,7 +102,8 @@ export class Reads {
    * and serialised again (a page of 500 pods is megabytes). Same body as list(), up to whitespace.
    */
   async listJson(info: ResourceInfo, ns: string, q: Query): Promise<Readable> {
-    if (listOptions(q, false).resourceVersionMatch === 'Exact') return Readable.from([JSON.stringify(await this.list(info, ns, q))]);
+    // A custom resource's items are shown in the version the request names: parsed, not spliced.
+    if (listOptions(q, false).resourceVersionMatch === 'Exact' || info.storageVersion) return Readable.from([JSON.stringify(await this.list(info, ns, q))]);
     const { result } = await this.consistent(info, ns, q, true, listObjectsJson);
     const head = JSON.stringify(this.listBody(info, result, []));
     // head ends with `"items":[]}`: the items go between the brackets. Streamed in chunks: a list
@@ -136,7 +138,7 @@ export class Reads {
     } else if (opts.sendInitialEvents === true || rv === undefined || rv === '' || rv === '0') {
       const { labels, fields, result } = await this.consistentList(info, ns, { ...q, limit: undefined, continue: undefined }, false);
       sel = { labels, fields };
-      initial = result.items;
+      initial = result.items.map((o) => asServedVersion(info, o));
       fromSeq = result.resourceVersion;
     } else {
       sel = this.selectors(info, q);

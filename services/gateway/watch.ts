@@ -10,6 +10,7 @@ import type { KObject, EventType } from '../../shared/resources/meta.js';
 import type { FieldRequirement, Requirement } from '../../shared/resources/selector-types.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
 import { apiVersionOf } from '../../shared/resources/registry.js';
+import { asServedVersion } from '../../shared/resources/crd-versions.js';
 import { matchesLabels } from '../../shared/resources/selectors.js';
 import { matchesFields } from '../../shared/resources/field-selectors.js';
 
@@ -183,7 +184,7 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
       }
       delivered = ev.seq;
       const type = filter.apply(ev.type, ev.object);
-      if (type) await write(type, ev.object);
+      if (type) await write(type, asServedVersion(spec.info, ev.object));
       lastSeq = ev.seq;
     }
   } catch (e) {

@@ -21,6 +21,15 @@ export interface ResourceInfo {
   readonly table: string;
   /** Subresources served under the object path. */
   readonly subresources: readonly ('status' | 'scale' | 'binding' | 'log' | 'eviction')[];
+  /**
+   * A CRD's kind: the version its objects are stored in (their apiVersion on the stream and in the
+   * projection); `version` is the one a request names, and objects are shown in it (crd-versions.ts).
+   */
+  readonly storageVersion?: string;
+  /** A CRD's kind: one row per served version, highest priority first (the registry holds the first). */
+  readonly versions?: readonly ResourceInfo[];
+  /** The warning every request to this (deprecated) version earns. */
+  readonly deprecationWarning?: string;
 }
 
 export const RESOURCES: readonly ResourceInfo[] = [

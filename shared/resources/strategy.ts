@@ -83,6 +83,8 @@ export interface KindStrategy {
   readonly scale?: { readonly specReplicasPath: string; readonly statusReplicasPath: string; readonly labelSelectorPath?: string };
   /** Fields to select by, in the order Kubernetes lists them. */
   readonly fields?: Readonly<Record<string, SelectableField>>;
+  /** A CRD's kind with several served versions: each version's own strategy (schema, columns, subresources). */
+  readonly versions?: Readonly<Record<string, KindStrategy>>;
 }
 
 /** What a kind without a strategy of its own gets: no status subresource, no generation, nothing typed. */
@@ -98,6 +100,12 @@ export function registerStrategy(s: KindStrategy): void {
 
 export function strategyFor(kind: string): KindStrategy {
   return table().get(kind) ?? GENERIC_STRATEGY;
+}
+
+/** The strategy for the version a request names (a CRD's versions differ); the kind's otherwise. */
+export function strategyOf(info: ResourceInfo): KindStrategy {
+  const s = strategyFor(info.kind);
+  return s.versions?.[info.version] ?? s;
 }
 
 /**
@@ -120,7 +128,7 @@ export function unregisterKind(kind: string): void {
 /** Kubernetes' defaulting for the object's kind: a new object; the input is not touched. */
 export function applyDefaults(info: ResourceInfo, obj: KObject): KObject {
   const o = cloneJson(obj) as Obj;
-  strategyFor(info.kind).defaults?.(o);
+  strategyOf(info).defaults?.(o);
   return o as KObject;
 }
 
@@ -131,7 +139,7 @@ export function applyDefaults(info: ResourceInfo, obj: KObject): KObject {
  */
 export function validateObject(info: ResourceInfo, obj: KObject, old?: KObject): StatusCause[] {
   if (!isPlainObject(obj.metadata)) return [required('metadata')];
-  return [...validateObjectMeta(info, obj.metadata, old?.metadata), ...(strategyFor(info.kind).validate?.(obj, old) ?? [])];
+  return [...validateObjectMeta(info, obj.metadata, old?.metadata), ...(strategyOf(info).validate?.(obj, old) ?? [])];
 }
 
 /** An object marked for deletion whose finalizers are all gone leaves as a tombstone (unless its kind waits for more). */
