@@ -17,7 +17,7 @@ import {
   notFound,
 } from '../../shared/errors.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
-import { resourceByPlural } from '../../shared/resources/registry.js';
+import { resourceByPlural, subjectToken } from '../../shared/resources/registry.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { generateNameSuffix } from '../../shared/resources/defaults.js';
 import { strategyOf } from '../../shared/resources/strategy.js';
@@ -74,7 +74,7 @@ export class ObjectStore {
   ) {}
 
   private subject(info: ResourceInfo, ns: string, name: string): string {
-    return this.log.subjectFor(info.plural, info.namespaced ? ns : undefined, name);
+    return this.log.subjectFor(subjectToken(info), info.namespaced ? ns : undefined, name);
   }
 
   /** The live object (as the version `info` names shows it), or undefined when it never existed or was deleted. */

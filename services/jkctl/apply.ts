@@ -11,7 +11,7 @@ import { isApiError, isConflict, isNotFound } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { apiVersionOf, resourceByKind, type ResourceInfo } from '../../shared/resources/registry.js';
 import { isPlainObject } from '../../shared/resources/json.js';
-import { strategyFor } from '../../shared/resources/strategy.js';
+import { strategyOf } from '../../shared/resources/strategy.js';
 import { patchSchemaForKind } from '../../shared/patch/patch-schema.js';
 import { createThreeWayMergePatch } from '../../shared/patch/three-way.js';
 import type { Ctx } from './context.js';
@@ -106,7 +106,7 @@ export async function applyOne(ctx: Ctx, m: Manifest): Promise<{ info: ResourceI
     patch.metadata = { ...(patch.metadata as Json), resourceVersion: live.metadata.resourceVersion };
     try {
       // Custom resources take no strategic merge patch (415): kubectl sends them a JSON merge patch.
-      await rc.patch(ns, name, patch, strategyFor(info.kind).customResource ? 'merge' : 'strategic');
+      await rc.patch(ns, name, patch, strategyOf(info).customResource ? 'merge' : 'strategic');
       return { info, name, result: 'configured' };
     } catch (e) {
       if (!isConflict(e) || attempt >= MAX_CONFLICT_RETRIES) throw e;

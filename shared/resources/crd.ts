@@ -17,6 +17,7 @@ import { isPlainObject } from './json.js';
 import { schemaCompileError } from './cr-schema.js';
 import { re2SyntaxError } from './re2.js';
 import { CUSTOM_OBJECTS } from '../db/custom-objects.js';
+import { encodeToken } from '../eventlog/subjects.js';
 import { byVersionPriority, deprecationWarning, deprecationWarningErrors, storedVersionsCauses, versionListCauses, withStorageVersion } from './crd-versions.js';
 
 export const CRD_GROUP = 'apiextensions.k8s.io';
@@ -345,6 +346,7 @@ export function crdResourceInfo(crd: Crd): ResourceInfo {
       table: CUSTOM_OBJECTS,
       subresources: [...(v.subresources?.status ? (['status'] as const) : []), ...(v.subresources?.scale ? (['scale'] as const) : [])],
       ...(warning !== undefined ? { deprecationWarning: warning } : {}),
+      subjectToken: encodeToken(`${n.plural}.${crd.spec.group}`),
     };
   });
   return { ...rows[0]!, versions: rows };
@@ -365,13 +367,13 @@ export interface NamesAcceptance {
  * resource names (plural, singular, short names) are checked against the others' resource names,
  * kind and listKind against the others' kinds and list kinds; each refused name is a conflict
  * (`"x" is already in use`), checked in the order plural, singular, short names, kind, listKind, and
- * the last one is the condition's reason. Kubernetes checks within the CRD's group; jetkube's paths,
- * subjects and registry key a kind by plural, kind and short name alone, so here every served kind
- * counts, built-in ones included (a stricter rule: a plural is unique across groups too).
+ * the last one is the condition's reason. As in Kubernetes, only the kinds of the CRD's own group
+ * count: the same plural or kind in two groups are two resources (their subjects, rows and
+ * strategies are keyed by group: registry.ts).
  */
 export function namesAcceptance(crd: Crd, served: readonly ResourceInfo[]): NamesAcceptance {
   const n = crd.spec.names;
-  const others = served.filter((r) => !(r.group === crd.spec.group && r.kind === n.kind));
+  const others = served.filter((r) => r.group === crd.spec.group && !(r.kind === n.kind && r.plural === n.plural));
   const resourceNames = new Set(others.flatMap((r) => [r.plural, r.singular, ...r.shortNames]));
   const kinds = new Set(others.flatMap((r) => [r.kind, `${r.kind}List`]));
   const accepted = crd.status?.acceptedNames;

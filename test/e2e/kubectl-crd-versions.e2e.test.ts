@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unserveCrd } from '../../shared/resources/crd-serving.js';
+import { resourceByGroupKind, subjectToken } from '../../shared/resources/registry.js';
 import { api, collectWatch } from '../stack.js';
 import { eventually } from '../wait.js';
 import { KUBECTL_SKIP, kubectlSuite } from './kubectl-harness.js';
@@ -168,7 +169,7 @@ describe('CRD versions with kubectl', { skip: KUBECTL_SKIP, timeout: 180_000 }, 
     await eventually('v1beta1 is the storage version', async () => {
       const p = await api(suite.stack.url, 'PUT', path('v1', 'g1'), { ...(await api(suite.stack.url, 'GET', path('v1', 'g1'))).body, spec: { size: `huge-${n++}` } });
       if (p.status !== 200) return false;
-      const raw = await log.getLast(log.subjectFor('gadgets', 'default', 'g1'));
+      const raw = await log.getLast(log.subjectFor(subjectToken(resourceByGroupKind('versions.example.com', 'Gadget')!), 'default', 'g1'));
       return raw?.object.apiVersion === 'versions.example.com/v1beta1' && p.body.apiVersion === 'versions.example.com/v1';
     });
 

@@ -101,9 +101,12 @@ describe('custom resource strategy', () => {
 });
 
 describe('CRD names and status', () => {
-  it('a built-in plural, short name or kind conflicts', () => {
-    assert.deepEqual(namesConflict(crd((c) => (c.spec.names.plural = 'pods')), RESOURCES), { reason: 'PluralConflict', message: '"pods" is already in use' });
-    assert.deepEqual(namesConflict(crd((c) => (c.spec.names.shortNames = ['po'])), RESOURCES), { reason: 'ShortNamesConflict', message: '"po" is already in use' });
+  it('only names of the same group conflict (a built-in plural or short name in another group does not)', () => {
+    assert.equal(namesConflict(crd((c) => (c.spec.names.plural = 'pods')), RESOURCES), undefined);
+    assert.equal(namesConflict(crd((c) => (c.spec.names.shortNames = ['po'])), RESOURCES), undefined);
+    const sameGroup = RESOURCES.map((r) => ({ ...r, group: 'stable.example.com' }));
+    assert.deepEqual(namesConflict(crd((c) => (c.spec.names.plural = 'pods')), sameGroup), { reason: 'PluralConflict', message: '"pods" is already in use' });
+    assert.deepEqual(namesConflict(crd((c) => (c.spec.names.shortNames = ['po'])), sameGroup), { reason: 'ShortNamesConflict', message: '"po" is already in use' });
     assert.equal(namesConflict(crd(), RESOURCES), undefined);
   });
 
