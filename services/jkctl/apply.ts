@@ -9,7 +9,7 @@
  */
 import { isApiError, isConflict, isNotFound } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
-import { apiVersionOf, resourceByKind, type ResourceInfo } from '../../shared/resources/registry.js';
+import { apiVersionOf, resourceKey, resourceOf, type ResourceInfo } from '../../shared/resources/registry.js';
 import { isPlainObject } from '../../shared/resources/json.js';
 import { strategyOf } from '../../shared/resources/strategy.js';
 import { patchSchemaForKind } from '../../shared/patch/patch-schema.js';
@@ -64,7 +64,7 @@ export type ApplyResult = 'created' | 'configured' | 'unchanged';
 
 /** The resource a manifest's apiVersion and kind name, or kubectl's "no matches" error. */
 export function infoFor(obj: KObject, source: string): ResourceInfo {
-  const info = resourceByKind(obj.kind);
+  const info = resourceOf(obj.apiVersion, obj.kind);
   if (!info || apiVersionOf(info) !== obj.apiVersion) {
     throw new CliError(`resource mapping not found for name: "${obj.metadata.name ?? ''}" namespace: "${obj.metadata.namespace ?? ''}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`);
   }
@@ -88,7 +88,7 @@ export async function applyOne(ctx: Ctx, m: Manifest): Promise<{ info: ResourceI
   if (!name) throw new CliError(`error when retrieving current configuration of "${m.source}": the ${info.kind} has no metadata.name (generateName cannot be used with apply)`);
   const ns = namespaceOf(ctx, info, m.object);
   const modified = withLastApplied({ ...m.object, metadata: { ...m.object.metadata, ...(ns ? { namespace: ns } : {}) } });
-  const rc = ctx.client.resource(info.plural);
+  const rc = ctx.client.resource(resourceKey(info));
   for (let attempt = 0; ; attempt++) {
     let live: KObject;
     try {
