@@ -10,7 +10,8 @@ import type { StatusCause } from '../errors.js';
 import type { KObject } from './meta.js';
 import type { ResourceInfo } from './registry.js';
 import { apiVersionOf } from './registry.js';
-import { invalidValue } from './field-errors.js';
+import { duplicate, invalidValue, required, tooMany } from './field-errors.js';
+import type { JSONSchemaProps } from './crd.js';
 import { isPlainObject } from './json.js';
 
 // ---- priority ------------------------------------------------------------------------------------
@@ -134,6 +135,66 @@ export function withStorageVersion(stored: readonly string[] | undefined, storag
   const out = [...(stored ?? [])];
   if (storage && !out.includes(storage)) out.push(storage);
   return out;
+}
+
+// ---- selectable fields --------------------------------------------------------------------------
+
+/** Kubernetes' limit on a version's selectableFields. */
+export const MAX_SELECTABLE_FIELDS = 8;
+const FIELD_PATH = /^(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
+
+/** The schema a simple JSON path (`.spec.color`) points to, or undefined when the schema has no such field. */
+function schemaAt(schema: JSONSchemaProps, path: readonly string[]): JSONSchemaProps | undefined {
+  let s: JSONSchemaProps | undefined = schema;
+  for (const p of path) {
+    if (!s) return undefined;
+    const next: JSONSchemaProps | boolean | undefined = s.properties?.[p] ?? s.additionalProperties;
+    s = typeof next === 'object' ? next : undefined;
+  }
+  return s;
+}
+
+/**
+ * Kubernetes' rules on a version's selectableFields (ValidateCustomResourceSelectableFields): each
+ * a simple path into the version's schema (no array steps), not under metadata, to a string,
+ * boolean or integer field; unique; at most 8. `at` is the version's field path.
+ */
+export function selectableFieldsCauses(fields: readonly unknown[], schema: JSONSchemaProps | undefined, at: string): StatusCause[] {
+  const f = `${at}.selectableFields`;
+  if (!schema) return [invalidValue(f, '', 'selectableFields may only be set when version.schema.openAPIV3Schema is not included')];
+  const causes: StatusCause[] = [];
+  const seen = new Set<string>();
+  fields.forEach((x, i) => {
+    const p = `${f}[${i}].jsonPath`;
+    const jsonPath = isPlainObject(x) ? x.jsonPath : undefined;
+    if (typeof jsonPath !== 'string' || jsonPath === '') {
+      causes.push(required(p));
+      return;
+    }
+    if (!FIELD_PATH.test(jsonPath)) {
+      causes.push(invalidValue(p, jsonPath, 'is an invalid path: must be a simple path of field names (.spec.field)'));
+      return;
+    }
+    const steps = jsonPath.slice(1).split('.');
+    const found = schemaAt(schema, steps);
+    if (!found) {
+      causes.push(invalidValue(p, jsonPath, `is an invalid path: does not refer to a valid field`));
+      return;
+    }
+    if (steps[0] === 'metadata') causes.push(invalidValue(p, jsonPath, 'must not point to fields in metadata'));
+    if (!['string', 'boolean', 'integer'].includes(found.type ?? '')) {
+      causes.push(invalidValue(p, jsonPath, 'must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.'));
+    }
+    if (seen.has(jsonPath)) causes.push(duplicate(p, jsonPath));
+    seen.add(jsonPath);
+  });
+  if (seen.size > MAX_SELECTABLE_FIELDS) causes.push(tooMany(f, seen.size, MAX_SELECTABLE_FIELDS));
+  return causes;
+}
+
+/** The field selector labels a version's selectableFields make (`.spec.color` → `spec.color`). */
+export function selectableFieldLabels(fields: readonly { jsonPath: string }[] | undefined): string[] {
+  return (fields ?? []).map((f) => f.jsonPath.slice(1));
 }
 
 // ---- conversion (strategy None) ------------------------------------------------------------------

@@ -5,8 +5,8 @@
  * (conditions, acceptedNames) a gateway writes once it serves it.
  *
  * What jetkube cannot honour is refused (422) rather than accepted and ignored: conversion
- * webhooks (several versions are served with conversion None: crd-versions.ts), selectableFields,
- * and CEL rules (x-kubernetes-validations).
+ * webhooks (several versions are served with conversion None: crd-versions.ts) and CEL rules
+ * (x-kubernetes-validations).
  */
 import type { StatusCause } from '../errors.js';
 import type { KObject } from './meta.js';
@@ -18,7 +18,7 @@ import { schemaCompileError } from './cr-schema.js';
 import { re2SyntaxError } from './re2.js';
 import { CUSTOM_OBJECTS } from '../db/custom-objects.js';
 import { encodeToken } from '../eventlog/subjects.js';
-import { byVersionPriority, deprecationWarning, deprecationWarningErrors, storedVersionsCauses, versionListCauses, withStorageVersion } from './crd-versions.js';
+import { byVersionPriority, deprecationWarning, deprecationWarningErrors, selectableFieldsCauses, storedVersionsCauses, versionListCauses, withStorageVersion } from './crd-versions.js';
 
 export const CRD_GROUP = 'apiextensions.k8s.io';
 export const CRD_KIND = 'CustomResourceDefinition';
@@ -92,7 +92,7 @@ export interface CrdVersion {
   additionalPrinterColumns?: PrinterColumn[];
   deprecated?: boolean;
   deprecationWarning?: string;
-  selectableFields?: unknown[];
+  selectableFields?: { jsonPath: string }[];
 }
 
 export interface CrdCondition {
@@ -221,7 +221,10 @@ function validateVersion(v: CrdVersion, at: string): StatusCause[] {
   if (!v.name) causes.push(required(`${at}.name`));
   else for (const m of dns1035LabelErrors(v.name)) causes.push(invalidValue(`${at}.name`, v.name, m));
   for (const m of deprecationWarningErrors(v.deprecated, v.deprecationWarning)) causes.push(invalidValue(`${at}.deprecationWarning`, v.deprecationWarning, m));
-  if (v.selectableFields !== undefined) causes.push(forbidden(`${at}.selectableFields`, 'jetkube does not serve selectableFields of custom resources yet; remove selectableFields'));
+  if (Array.isArray(v.selectableFields) && v.selectableFields.length) {
+    const schema = v.schema?.openAPIV3Schema;
+    causes.push(...selectableFieldsCauses(v.selectableFields, isPlainObject(schema) ? schema : undefined, at));
+  }
   const schema = v.schema?.openAPIV3Schema;
   if (!isPlainObject(schema)) causes.push(required(`${at}.schema.openAPIV3Schema`, 'schemas are required'));
   else {

@@ -2,7 +2,8 @@
  * A CustomResourceDefinition with two versions (conversion None) through a gateway, with the real
  * kubectl: v1beta1 served and deprecated, v1 the storage version. An object created through
  * v1beta1 (defaulted and pruned by v1beta1's schema) is stored as v1 and read, listed and watched
- * through either version with that version's apiVersion; the deprecated version warns; discovery
+ * through either version with that version's apiVersion, selected by that version's
+ * selectableFields; the deprecated version warns; discovery
  * prefers v1; an unserved version is 404; status.storedVersions follows the storage version, and a
  * stored version cannot leave spec.versions (422).
  */
@@ -39,6 +40,7 @@ function gadgetsCrd(): any {
           deprecated: true,
           schema: schema({ size: { type: 'string', default: 'small' } }),
           additionalPrinterColumns: [{ name: 'Size', type: 'string', jsonPath: '.spec.size' }],
+          selectableFields: [{ jsonPath: '.spec.size' }],
         },
         {
           name: 'v1',
@@ -47,6 +49,7 @@ function gadgetsCrd(): any {
           schema: schema({ size: { type: 'string' }, color: { type: 'string', default: 'red' } }),
           additionalPrinterColumns: [{ name: 'Color', type: 'string', jsonPath: '.spec.color' }],
           subresources: { status: {} },
+          selectableFields: [{ jsonPath: '.spec.color' }],
         },
         { name: 'v2alpha1', served: false, storage: false, schema: schema({}) },
       ],
@@ -128,6 +131,18 @@ describe('CRD versions with kubectl', { skip: KUBECTL_SKIP, timeout: 180_000 }, 
     assert.deepEqual(put.body.spec, { size: 'big', color: 'red' });
     assert.equal((await api(suite.stack.url, 'GET', `${path('v1', 'g1')}/status`)).status, 200);
     assert.equal((await api(suite.stack.url, 'GET', `${path('v1beta1', 'g1')}/status`)).status, 404);
+
+    // Each version's selectableFields: field selectors on lists (kubectl too) and watches.
+    assert.deepEqual((await api(suite.stack.url, 'GET', `${path('v1beta1')}?fieldSelector=spec.size%3Dbig`)).body.items.map((o: any) => o.metadata.name), ['g1']);
+    assert.deepEqual((await api(suite.stack.url, 'GET', `${path('v1beta1')}?fieldSelector=spec.size%3Dsmall`)).body.items, []);
+    const unsupported = await api(suite.stack.url, 'GET', `${path('v1')}?fieldSelector=spec.size%3Dbig`);
+    assert.equal(unsupported.status, 400);
+    assert.equal(unsupported.body.message, 'field label not supported: spec.size');
+    const byColor = await suite.kubectl('get', 'gadgets.v1.versions.example.com', '--field-selector', 'spec.color=red', '-o', 'name');
+    assert.equal(byColor.code, 0, byColor.stderr);
+    assert.equal(byColor.stdout.trim(), 'gadget.versions.example.com/g1');
+    const sel = await collectWatch(suite.stack.url, `${path('v1')}?watch=true&fieldSelector=spec.color%3Dred`, (e) => e.length >= 1);
+    assert.deepEqual(sel.events.map((e) => [e.type, e.object.metadata.name]), [['ADDED', 'g1']]);
 
     // kubectl: the fully qualified resource per version, each version's printer columns.
     const getV1 = await suite.kubectl('get', 'gadgets.v1.versions.example.com', 'g1');

@@ -12,6 +12,7 @@ import {
   compareVersionPriority,
   deprecationWarning,
   deprecationWarningErrors,
+  selectableFieldsCauses,
   storedVersionsCauses,
   withStorageVersion,
 } from '../../shared/resources/crd-versions.js';
@@ -77,6 +78,35 @@ describe('stored versions', () => {
     assert.deepEqual(withStorageVersion(undefined, 'v1'), ['v1']);
     assert.deepEqual(withStorageVersion(['v1beta1'], 'v1'), ['v1beta1', 'v1']);
     assert.deepEqual(withStorageVersion(['v1beta1', 'v1'], 'v1'), ['v1beta1', 'v1']);
+  });
+});
+
+describe('selectable fields', () => {
+  const s = {
+    type: 'object',
+    properties: {
+      metadata: { type: 'object' },
+      spec: { type: 'object', properties: { color: { type: 'string', enum: ['red'] }, n: { type: 'integer' }, on: { type: 'boolean' }, size: { type: 'number' }, tags: { type: 'array', items: { type: 'string' } } } },
+    },
+  };
+  const at = 'spec.versions[0]';
+  const cases: [string, unknown[], string[]][] = [
+    ['string, integer and boolean fields', [{ jsonPath: '.spec.color' }, { jsonPath: '.spec.n' }, { jsonPath: '.spec.on' }], []],
+    ['no jsonPath', [{}], ['spec.versions[0].selectableFields[0].jsonPath: Required value']],
+    ['not in the schema', [{ jsonPath: '.spec.nope' }], ['spec.versions[0].selectableFields[0].jsonPath: Invalid value: ".spec.nope": is an invalid path: does not refer to a valid field']],
+    ['an array step', [{ jsonPath: '.spec.tags[0]' }], ['spec.versions[0].selectableFields[0].jsonPath: Invalid value: ".spec.tags[0]": is an invalid path: must be a simple path of field names (.spec.field)']],
+    ['a number field', [{ jsonPath: '.spec.size' }], ['spec.versions[0].selectableFields[0].jsonPath: Invalid value: ".spec.size": must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.']],
+    ['under metadata', [{ jsonPath: '.metadata.name' }], ['spec.versions[0].selectableFields[0].jsonPath: Invalid value: ".metadata.name": is an invalid path: does not refer to a valid field']],
+    ['twice', [{ jsonPath: '.spec.n' }, { jsonPath: '.spec.n' }], ['spec.versions[0].selectableFields[1].jsonPath: Duplicate value: ".spec.n"']],
+  ];
+  for (const [name, fields, want] of cases) it(name, () => assert.deepEqual(selectableFieldsCauses(fields, s as any, at).map((c) => `${c.field}: ${c.message}`), want));
+  it('at most 8', () => {
+    const many = { type: 'object', properties: { spec: { type: 'object', properties: Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`f${i}`, { type: 'string' }])) } } };
+    const got = selectableFieldsCauses(Array.from({ length: 9 }, (_, i) => ({ jsonPath: `.spec.f${i}` })), many as any, at);
+    assert.deepEqual(got.map((c) => `${c.field}: ${c.message}`), ['spec.versions[0].selectableFields: Too many: 9: must have at most 8 items']);
+  });
+  it('without a schema', () => {
+    assert.deepEqual(selectableFieldsCauses([{ jsonPath: '.spec.a' }], undefined, at).map((c) => c.field), ['spec.versions[0].selectableFields']);
   });
 });
 
