@@ -143,11 +143,11 @@ export function removeResource(group: string, kind: string): boolean {
 
 /** A built-in kind by plural, else the one kind defined at run time with that plural (undefined if several groups serve it). */
 export function resourceByPlural(plural: string): ResourceInfo | undefined {
-  return builtInByPlural.get(plural) ?? unique(allResources().filter((x) => x.plural === plural));
+  return builtInByPlural.get(plural) ?? unique((x) => x.plural === plural);
 }
 /** A built-in kind by kind, else the one kind defined at run time of that name (undefined if several groups serve it). */
 export function resourceByKind(kind: string): ResourceInfo | undefined {
-  return builtInByKind.get(kind) ?? unique(allResources().filter((x) => x.kind === kind));
+  return builtInByKind.get(kind) ?? unique((x) => x.kind === kind);
 }
 export function resourceByGroupKind(group: string, kind: string): ResourceInfo | undefined {
   return byGroupKind.get(groupKindKey(group, kind));
@@ -170,8 +170,15 @@ export function resourceByKey(key: string): ResourceInfo | undefined {
   return builtInByPlural.get(key) ?? allResources().find((x) => x.subjectToken && `${x.plural}.${x.group}` === key) ?? resourceByPlural(key);
 }
 
-function unique(rows: readonly ResourceInfo[]): ResourceInfo | undefined {
-  return rows.length === 1 ? rows[0] : undefined;
+/** The one served row that matches (undefined for none or several). */
+function unique(match: (x: ResourceInfo) => boolean): ResourceInfo | undefined {
+  let found: ResourceInfo | undefined;
+  for (const x of byGroupKind.values()) {
+    if (!match(x)) continue;
+    if (found) return undefined;
+    found = x;
+  }
+  return found;
 }
 /** `v1` for the core group, `apps/v1` otherwise. */
 export function apiVersionOf(info: ResourceInfo): string {

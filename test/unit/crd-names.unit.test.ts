@@ -3,8 +3,8 @@
  * controller decides it: resource names (plural, singular, short names) against the others'
  * resource names, kind and listKind against the others' kinds and list kinds; each refused name
  * keeps its previously accepted value; the last conflict is the reason; Established is never taken
- * back. Our own table, after the cases of Kubernetes' naming controller test. One deliberate
- * difference: jetkube keys kinds by plural, kind and short name alone, so other groups count too.
+ * back. Our own table, after the cases of Kubernetes' naming controller test. As in Kubernetes,
+ * only the CRD's own group counts.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
