@@ -1,6 +1,6 @@
 /** Write helpers the controllers share (the garbage collector and the namespace controller delete by reference). */
 import { isNotFound } from '../../shared/errors.js';
-import { resourceByKind } from '../../shared/resources/registry.js';
+import { resourceByKind, resourceKey, resourceOf } from '../../shared/resources/registry.js';
 import type { ObjectWriter } from '../../shared/client/index.js';
 import type { ObjectRef } from './gc/object-ref.js';
 import type { PropagationPolicy } from './gc/finalizers.js';
@@ -27,10 +27,10 @@ export async function deleteRef(
   propagationPolicy: PropagationPolicy,
   resourceVersion?: string,
 ): Promise<boolean> {
-  const info = resourceByKind(target.kind);
+  const info = resourceOf(target.apiVersion, target.kind) ?? resourceByKind(target.kind);
   if (!info) throw new Error(`unknown kind ${target.kind}`);
   try {
-    await writer.resource(info.plural).delete(target.namespace, target.name, {
+    await writer.resource(resourceKey(info)).delete(target.namespace, target.name, {
       propagationPolicy,
       preconditions: { uid: target.uid, ...(resourceVersion ? { resourceVersion } : {}) },
     });

@@ -25,7 +25,7 @@
 import { isCasError, type EventLog, type StoredEvent } from '../../shared/eventlog/index.js';
 import { allocSubject, authorMsgHeaders } from '../../shared/eventlog/index.js';
 import { currentAuthor } from './write-context.js';
-import { resourceByKind } from '../../shared/resources/registry.js';
+import { resourceByKind, subjectToken } from '../../shared/resources/registry.js';
 
 /** The object a reservation belongs to. */
 export interface Holder {
@@ -136,7 +136,7 @@ export class Allocator {
     if (!h) return true;
     const info = resourceByKind(h.kind);
     if (!info) return false; // an owner kind we cannot look up is never declared gone
-    const ev: StoredEvent | null = await this.log.getLast(this.log.subjectFor(info.plural, info.namespaced ? h.namespace : undefined, h.name));
+    const ev: StoredEvent | null = await this.log.getLast(this.log.subjectFor(subjectToken(info), info.namespaced ? h.namespace : undefined, h.name));
     const owner = ev ? { seq: ev.seq, deleted: ev.type === 'DELETED', uid: ev.object.metadata.uid } : undefined;
     return holderGone(res, owner, this.now(), this.graceMs);
   }

@@ -10,9 +10,9 @@ import type { EventLog, StoredEvent } from '../../shared/eventlog/index.js';
 import { readLatest, resourceFilter } from '../../shared/eventlog/index.js';
 import { isApiError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
-import { resourceByKind } from '../../shared/resources/registry.js';
+import { resourceByKind, subjectToken } from '../../shared/resources/registry.js';
 import { CRD_CLEANUP_FINALIZER, CRD_KIND, crdStatus, type Crd } from '../../shared/resources/crd.js';
-import { servedKindOf, type ServeResult } from '../../shared/resources/crd-serving.js';
+import { servedResourceOf, type ServeResult } from '../../shared/resources/crd-serving.js';
 import { rfc3339 } from '../../shared/resources/time.js';
 import type { ObjectStore } from './store.js';
 import { GATEWAY_MANAGER } from './decisions.js';
@@ -39,10 +39,9 @@ export function crdEventHandler(store: ObjectStore, log: EventLog, logger: Logge
 
   /** Delete every object of the CRD's kind; true when none is left (one with finalizers may stay a while). */
   async function deleteObjects(crd: Crd): Promise<boolean> {
-    const kind = servedKindOf(crd.metadata.name!);
-    const info = kind ? resourceByKind(kind) : undefined;
+    const info = servedResourceOf(crd.metadata.name!);
     if (!info) return true;
-    const { events } = await readLatest(log, resourceFilter(log.root, info.plural));
+    const { events } = await readLatest(log, resourceFilter(log.root, subjectToken(info)));
     let left = 0;
     for (const ev of events) {
       if (ev.type === 'DELETED') continue;

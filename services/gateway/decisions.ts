@@ -10,7 +10,7 @@ import { ApiError, badRequest, conflict, invalid, type StatusCause } from '../..
 import type { EventType, KObject } from '../../shared/resources/meta.js';
 import { apiVersionOf, type ResourceInfo } from '../../shared/resources/registry.js';
 import { checkSchema, type FieldValidation } from '../../shared/resources/validation.js';
-import { applyDefaults, readyToRemove, strategyFor, validateObject } from '../../shared/resources/strategy.js';
+import { applyDefaults, readyToRemove, strategyOf, validateObject } from '../../shared/resources/strategy.js';
 import { rfc3339 } from '../../shared/resources/time.js';
 import { withReplicas } from '../../shared/resources/cr-schema.js';
 import { kindSchema } from '../../shared/openapi/definitions.js';
@@ -57,7 +57,7 @@ export function decodeBody(info: ResourceInfo, body: unknown, fv: FieldValidatio
   }
   const { causes, unknownFields, object } = checkSchema(info, b, fv);
   // A custom resource's unknown fields are those its CRD's schema prunes (Kubernetes' decoder reports them so).
-  const pruned = strategyFor(info.kind).unknownFields?.(object as unknown as Record<string, unknown>) ?? [];
+  const pruned = strategyOf(info).unknownFields?.(object as unknown as Record<string, unknown>) ?? [];
   if (pruned.length && fv === 'Strict') {
     throw badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: strict decoding error: ${pruned.map((f) => `unknown field "${f}"`).join(', ')}`);
   }
@@ -100,7 +100,7 @@ export function objectForCreate(
   at: { readonly namespace: string; readonly name: string; readonly uid: string },
   tracking: Tracking,
 ): KObject {
-  const strategy = strategyFor(info.kind);
+  const strategy = strategyOf(info);
   const obj: KObject = {
     ...parsed,
     apiVersion: apiVersionOf(info),
@@ -136,7 +136,7 @@ export function nextFromBody(info: ResourceInfo, old: KObject, body: KObject, su
     next = { ...structuredClone(old), spec: { ...(old.spec as object), finalizers: (body.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] } };
   } else if (subresource === 'scale') {
     const replicas = (body.spec as { replicas?: number } | undefined)?.replicas;
-    const paths = strategyFor(info.kind).scale;
+    const paths = strategyOf(info).scale;
     next = paths ? withReplicas(old, paths, replicas ?? 0) : { ...structuredClone(old), spec: { ...(old.spec as object), replicas } };
   } else {
     next = {
@@ -154,7 +154,7 @@ export function nextFromBody(info: ResourceInfo, old: KObject, body: KObject, su
         generation: old.metadata.generation,
       },
     };
-    if (strategyFor(info.kind).statusSubresource) next.status = old.status;
+    if (strategyOf(info).statusSubresource) next.status = old.status;
   }
   return decide(info, old, next, tracking, subresource);
 }
@@ -165,10 +165,10 @@ export function nextFromBody(info: ResourceInfo, old: KObject, body: KObject, su
  */
 export function decide(info: ResourceInfo, old: KObject, candidate: KObject, tracking: Tracking, subresource?: Subresource): Decision {
   const defaulted = applyDefaults(info, pruneMeta(candidate));
-  if (strategyFor(info.kind).generation && !isDeepStrictEqual(defaulted.spec, old.spec)) {
+  if (strategyOf(info).generation && !isDeepStrictEqual(defaulted.spec, old.spec)) {
     defaulted.metadata.generation = (old.metadata.generation ?? 1) + 1;
   }
-  strategyFor(info.kind).prepareForUpdate?.(defaulted, old);
+  strategyOf(info).prepareForUpdate?.(defaulted, old);
   validateOrThrow(info, defaulted, old);
   const next = tracking.manager === null ? defaulted : track(info, old, defaulted, tracking, subresource);
   if (isDeepStrictEqual(stripRv(next), stripRv(old))) return { op: 'noop', object: old };
@@ -186,7 +186,7 @@ export function deleteDecision(info: ResourceInfo, old: KObject, seq: number, re
   if (pre.resourceVersion && pre.resourceVersion !== String(seq)) {
     throw conflict(info.plural, info.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${seq}`);
   }
-  const strategy = strategyFor(info.kind);
+  const strategy = strategyOf(info);
   const next = structuredClone(old);
   const m = next.metadata;
   const finalizers = new Set(m.finalizers ?? []);

@@ -2,6 +2,7 @@
 import { allResources, type ResourceInfo } from '../../shared/resources/registry.js';
 import { CONVERTED_VERSIONS, groupVersions, resourcesIn } from './paths.js';
 import { historyApiGroup } from './history/resources.js';
+import { byVersionPriority } from '../../shared/resources/crd-versions.js';
 
 export const VERSION_INFO = {
   major: '1',
@@ -42,8 +43,10 @@ export function apiGroupList(): object {
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: [...groups.map(apiGroup), historyApiGroup()] };
 }
 
+/** A group's versions highest priority first (Kubernetes' version order); the first is preferred. */
 export function apiGroup(name: string): object {
-  const versions = servedGroupVersions().filter((gv) => gv.startsWith(`${name}/`)).map((gv) => ({ groupVersion: gv, version: gv.split('/')[1] }));
+  const names = byVersionPriority(servedGroupVersions().filter((gv) => gv.startsWith(`${name}/`)).map((gv) => gv.split('/')[1]!));
+  const versions = names.map((version) => ({ groupVersion: `${name}/${version}`, version }));
   return { kind: 'APIGroup', apiVersion: 'v1', name, versions, preferredVersion: versions[0] };
 }
 

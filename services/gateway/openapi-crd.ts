@@ -6,7 +6,7 @@
  * never sends a strategic merge patch to a custom resource). Pure.
  */
 import type { Crd, JSONSchemaProps } from '../../shared/resources/crd.js';
-import { servedVersion } from '../../shared/resources/crd.js';
+import { crdVersion } from '../../shared/resources/crd.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
 import { VERSION_INFO } from './discovery.js';
 
@@ -41,7 +41,7 @@ export function crdOpenApi(infos: readonly { info: ResourceInfo; crd: Crd }[]): 
   const param = (name: string, where: 'query' | 'path') => ({ name, in: where, ...(where === 'path' ? { required: true } : {}), schema: { type: 'string', uniqueItems: true } });
   const writeParams = ['dryRun', 'fieldManager', 'fieldValidation'].map((n) => param(n, 'query'));
   for (const { info: r, crd } of infos) {
-    const v = servedVersion(crd)!;
+    const v = crdVersion(crd, r.version)!;
     const schema = v.schema?.openAPIV3Schema ?? { type: 'object' };
     const base = `${reversedGroup(r.group)}.${r.version}`;
     const kindName = `${base}.${r.kind}`;

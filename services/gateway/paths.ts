@@ -34,7 +34,8 @@ export type Parsed =
 
 function indexByGroupVersion(resources: readonly ResourceInfo[]): Map<string, Map<string, ResourceInfo>> {
   const m = new Map<string, Map<string, ResourceInfo>>();
-  for (const r of resources) {
+  // A CRD's kind is served under each of its served versions, as that version's row.
+  for (const r of resources.flatMap((x) => x.versions ?? [x])) {
     const gv = apiVersionOf(r);
     if (!m.has(gv)) m.set(gv, new Map());
     m.get(gv)!.set(r.plural, r);

@@ -11,6 +11,7 @@ import { ApiError } from '../../shared/errors.js';
 import { isDecryptError, isSealedResource, openSecret } from '../../shared/encryption/index.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { apiVersionOf, type ResourceInfo } from '../../shared/resources/registry.js';
+import { asServedVersion } from '../../shared/resources/crd-versions.js';
 import { parseLabelSelector } from '../../shared/resources/selectors.js';
 import { parseFieldSelector } from '../../shared/resources/field-selectors.js';
 import type { FieldRequirement, Requirement } from '../../shared/resources/selector-types.js';
@@ -102,11 +103,11 @@ export class Reads {
       const seq = await this.reached(parseNonNegInt(opts.resourceVersion!, 'resourceVersion'));
       await this.d.tracker.waitFor(seq);
       const { labels, fields } = this.selectors(info, q);
-      const items = await listExact(this.d.db, this.d.log, info, { ...(ns ? { namespace: ns } : {}), seq, labels, fields });
+      const items = (await listExact(this.d.db, this.d.log, info, { ...(ns ? { namespace: ns } : {}), seq, labels, fields })).map((o) => asServedVersion(info, o));
       return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata: { resourceVersion: String(seq) }, items };
     }
     const { result } = await this.consistentList(info, ns, q, true);
-    return this.listBody(info, result, result.items);
+    return this.listBody(info, result, result.items.map((o) => asServedVersion(info, o)));
   }
 
   /**
@@ -114,8 +115,9 @@ export class Reads {
    * and serialised again (a page of 500 pods is megabytes). Same body as list(), up to whitespace.
    */
   async listJson(info: ResourceInfo, ns: string, q: Query): Promise<Readable> {
-    // Exact lists come from the log; Secrets are opened one by one: neither is spliced from Postgres.
-    if (listOptions(q, false).resourceVersionMatch === 'Exact' || isSealedResource(info.plural)) return Readable.from([JSON.stringify(await this.list(info, ns, q))]);
+    // Exact lists come from the log; Secrets are opened one by one; a custom resource's items are
+    // shown in the version the request names: none of these is spliced from Postgres.
+    if (listOptions(q, false).resourceVersionMatch === 'Exact' || isSealedResource(info.plural) || info.storageVersion) return Readable.from([JSON.stringify(await this.list(info, ns, q))]);
     const { result } = await this.consistent(info, ns, q, true, listObjectsJson);
     const head = JSON.stringify(this.listBody(info, result, []));
     // head ends with `"items":[]}`: the items go between the brackets. Streamed in chunks: a list
@@ -150,7 +152,7 @@ export class Reads {
     } else if (opts.sendInitialEvents === true || rv === undefined || rv === '' || rv === '0') {
       const { labels, fields, result } = await this.consistentList(info, ns, { ...q, limit: undefined, continue: undefined }, false);
       sel = { labels, fields };
-      initial = result.items;
+      initial = result.items.map((o) => asServedVersion(info, o));
       fromSeq = result.resourceVersion;
     } else {
       sel = this.selectors(info, q);

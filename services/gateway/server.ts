@@ -12,7 +12,7 @@ import { ApiError, badRequest, isApiError, isAlreadyExists } from '../../shared/
 import type { KObject } from '../../shared/resources/meta.js';
 import type { Pod, ServiceAccount } from '../../shared/resources/types.js';
 import { apiVersionOf, resourceByPlural, type ResourceInfo } from '../../shared/resources/registry.js';
-import { strategyFor } from '../../shared/resources/strategy.js';
+import { strategyOf } from '../../shared/resources/strategy.js';
 import { readCheckpoint, type Database } from '../../shared/db/index.js';
 import { ObjectStore } from './store.js';
 import { parsePath, type Target } from './paths.js';
@@ -347,8 +347,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
       node?.(old ? 'update' : 'create', obj, old);
     } : undefined;
     const wopts = { ...writeOptions(q, req.headers['user-agent']), ...(admit ? { admit } : {}) };
+    // A deprecated version warns on every request to it (a watch's hijacked reply too: set on the raw response).
+    const deprecation = info.deprecationWarning !== undefined ? [info.deprecationWarning] : [];
+    if (deprecation.length) reply.raw.setHeader('Warning', warningHeader(deprecation));
     const send = (code: number, obj: unknown, warnings: readonly string[] = []) => {
-      if (warnings.length) void reply.header('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', '));
+      if (warnings.length) void reply.header('Warning', warningHeader([...deprecation, ...warnings]));
       return reply.code(code).type('application/json').send(obj);
     };
     // Reads answer a meta.k8s.io Table when the Accept header asks for one (kubectl get does).
@@ -422,7 +425,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
         mark('PATCH');
         const type = patchTypeOf(req.headers['content-type']);
         if (!type) throw new ApiError('UnsupportedMediaType', `the patch content type ${req.headers['content-type']} is not supported; use application/apply-patch+yaml, application/merge-patch+json, application/json-patch+json or application/strategic-merge-patch+json`);
-        if (type === 'strategic' && strategyFor(info.kind).customResource) {
+        if (type === 'strategic' && strategyOf(info).customResource) {
           throw new ApiError('UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
         }
         const force = patchOptions(q, type);
@@ -449,7 +452,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
 
   /** The kind's warning when a delete leaves the propagation to its default (batch/v1 Jobs orphan their pods). */
   function defaultPropagationWarnings(info: ResourceInfo, dopts: { propagationPolicy?: string; orphanDependents?: boolean }): string[] {
-    const w = strategyFor(info.kind).defaultPropagation?.warning;
+    const w = strategyOf(info).defaultPropagation?.warning;
     return w && dopts.propagationPolicy === undefined && dopts.orphanDependents === undefined ? [w] : [];
   }
 
@@ -458,7 +461,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     const dopts = deleteOptions(q, body);
     // Admission first, for every item: a collection delete that would be refused for one item
     // (the system namespaces) is refused before any item is deleted, so a refused request writes nothing.
-    const admit = strategyFor(info.kind).admitDelete;
+    const admit = strategyOf(info).admitDelete;
     for (const o of result.items) {
       const refused = admit?.(o.metadata.name ?? '');
       if (refused) throw refused;
@@ -524,6 +527,11 @@ export async function ensureSystemNamespaces(store: ObjectStore): Promise<void> 
       if (!isAlreadyExists(e)) throw e;
     }
   }
+}
+
+/** Warnings as kube-apiserver sends them: `299 - "<text>"`, comma-separated. */
+function warningHeader(warnings: readonly string[]): string {
+  return warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
 }
 
 function methodNotAllowed(method: string, info: ResourceInfo): ApiError {

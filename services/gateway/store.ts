@@ -17,11 +17,12 @@ import {
   notFound,
 } from '../../shared/errors.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
-import { resourceByPlural } from '../../shared/resources/registry.js';
+import { resourceByPlural, subjectToken } from '../../shared/resources/registry.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { generateNameSuffix } from '../../shared/resources/defaults.js';
-import { strategyFor } from '../../shared/resources/strategy.js';
+import { strategyOf } from '../../shared/resources/strategy.js';
 import { crScale } from '../../shared/resources/cr-schema.js';
+import { asServedVersion, asStoredVersion } from '../../shared/resources/crd-versions.js';
 import { fromLabelSelector, formatRequirements } from '../../shared/resources/selectors.js';
 import { applyPatch, type PatchType } from './patch.js';
 import { bindDecision, decodeBody, deleteDecision, nextFromBody, objectForCreate, stripRv, withRv, writeContext, type Decision, type DeleteRequest, type Tracking } from './decisions.js';
@@ -73,13 +74,18 @@ export class ObjectStore {
   ) {}
 
   private subject(info: ResourceInfo, ns: string, name: string): string {
-    return this.log.subjectFor(info.plural, info.namespaced ? ns : undefined, name);
+    return this.log.subjectFor(subjectToken(info), info.namespaced ? ns : undefined, name);
   }
 
-  /** The live object, or undefined when it never existed or was deleted. */
+  /** The live object (as the version `info` names shows it), or undefined when it never existed or was deleted. */
   async getLive(info: ResourceInfo, ns: string, name: string): Promise<StoredEvent | undefined> {
     const ev = await this.log.getLast(this.subject(info, ns, name));
-    return ev && ev.type !== 'DELETED' ? ev : undefined;
+    return ev && ev.type !== 'DELETED' ? served(info, ev) : undefined;
+  }
+
+  /** Publish an object as it is stored (a custom resource in its CRD's storage version). */
+  private append(info: ResourceInfo, subject: string, type: StoredEvent['type'], obj: KObject, expected: number, manager: string | undefined): Promise<number> {
+    return this.log.append(subject, type, asStoredVersion(info, obj), expected, currentAuthor(manager));
   }
 
   async get(info: ResourceInfo, ns: string, name: string): Promise<KObject> {
@@ -91,7 +97,7 @@ export class ObjectStore {
   // ---------------------------------------------------------------- create
 
   async create(info: ResourceInfo, ns: string, body: unknown, opts: WriteOptions = {}, tracked = false): Promise<WriteResult> {
-    const refused = strategyFor(info.kind).admitCreate?.();
+    const refused = strategyOf(info).admitCreate?.();
     if (refused) throw refused;
     const { object: decoded, warnings } = decodeBody(info, body, opts.fieldValidation);
     const meta = decoded.metadata ?? {};
@@ -112,7 +118,7 @@ export class ObjectStore {
     for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
       const name = meta.name || `${meta.generateName}${generateNameSuffix()}`;
       const final = objectForCreate(info, parsed, { namespace: ns, name, uid }, tracking);
-      if (attempt === 0) warnings.push(...(strategyFor(info.kind).warningsOnCreate?.(final) ?? []));
+      if (attempt === 0) warnings.push(...(strategyOf(info).warningsOnCreate?.(final) ?? []));
       opts.admit?.(final);
       if (holds) {
         const r = await this.createHolding(info, ns, final, opts.dryRun ?? false, opts.manager);
@@ -124,7 +130,7 @@ export class ObjectStore {
 
       const subject = this.subject(info, ns, name);
       try {
-        const seq = await this.log.append(subject, 'ADDED', final, 0, currentAuthor(opts.manager));
+        const seq = await this.append(info, subject, 'ADDED', final, 0, opts.manager);
         return { object: withRv(final, seq), warnings };
       } catch (e) {
         if (!isCasError(e)) throw e;
@@ -133,7 +139,7 @@ export class ObjectStore {
       const last = await this.log.getLast(subject);
       if (last && last.type === 'DELETED') {
         try {
-          const seq = await this.log.append(subject, 'ADDED', final, last.seq, currentAuthor(opts.manager));
+          const seq = await this.append(info, subject, 'ADDED', final, last.seq, opts.manager);
           return { object: withRv(final, seq), warnings };
         } catch (e) {
           if (!isCasError(e)) throw e;
@@ -168,7 +174,7 @@ export class ObjectStore {
       if (dryRun) return final;
       held = final;
       try {
-        const seq = await this.log.append(subject, 'ADDED', final, last?.seq ?? 0, currentAuthor(manager));
+        const seq = await this.append(info, subject, 'ADDED', final, last?.seq ?? 0, manager);
         return withRv(final, seq);
       } catch (e) {
         if (!isCasError(e)) throw e;
@@ -227,14 +233,14 @@ export class ObjectStore {
   async delete(info: ResourceInfo, ns: string, name: string, dopts: DeleteOptions = {}, admit?: (old: KObject) => void): Promise<KObject> {
     const dryRun = (dopts.dryRun ?? []).includes('All');
     // Without a policy: orphanDependents if given, else the kind's default (Jobs orphan, as batch/v1 always has).
-    const policy = dopts.propagationPolicy ?? (dopts.orphanDependents === true ? 'Orphan' : dopts.orphanDependents === false ? 'Background' : strategyFor(info.kind).defaultPropagation?.policy ?? 'Background');
+    const policy = dopts.propagationPolicy ?? (dopts.orphanDependents === true ? 'Orphan' : dopts.orphanDependents === false ? 'Background' : strategyOf(info).defaultPropagation?.policy ?? 'Background');
     if (!['Background', 'Foreground', 'Orphan'].includes(policy)) {
       throw invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', message: `Unsupported value: "${policy}": supported values: "Background", "Foreground", "Orphan"`, field: 'propagationPolicy' }]);
     }
     if (dopts.gracePeriodSeconds !== undefined && (!Number.isInteger(dopts.gracePeriodSeconds) || dopts.gracePeriodSeconds < 0)) {
       throw invalid('DeleteOptions', '', '', [{ reason: 'FieldValueInvalid', message: 'Invalid value: must be a non-negative integer', field: 'gracePeriodSeconds' }]);
     }
-    const refused = strategyFor(info.kind).admitDelete?.(name);
+    const refused = strategyOf(info).admitDelete?.(name);
     if (refused) throw refused;
     const req: DeleteRequest = { propagationPolicy: policy as DeleteRequest['propagationPolicy'], ...(dopts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: dopts.gracePeriodSeconds } : {}), ...(dopts.preconditions ? { preconditions: dopts.preconditions } : {}) };
     return this.mutate(info, ns, name, undefined, { dryRun }, (cur) => {
@@ -352,7 +358,8 @@ export class ObjectStore {
       // A precondition naming the sequence this gateway last wrote there: that object is known
       // without a read, and the CAS on that sequence checks it is still the newest. If the CAS
       // loses, the next attempt reads the stream and answers as it always did (409, or 404).
-      const recent = attempt === 0 && clientRv !== undefined && /^[1-9][0-9]{0,15}$/.test(clientRv) ? this.log.recentAt(subject, Number(clientRv)) : undefined;
+      const recentRaw = attempt === 0 && clientRv !== undefined && /^[1-9][0-9]{0,15}$/.test(clientRv) ? this.log.recentAt(subject, Number(clientRv)) : undefined;
+      const recent = recentRaw && served(info, recentRaw);
       const cur = recent ?? (await this.getLive(info, ns, name));
       if (!cur) throw notFound(info.plural, info.group, name);
       if (clientRv !== undefined && clientRv !== String(cur.seq)) {
@@ -373,14 +380,14 @@ export class ObjectStore {
       if (holds && d.type !== 'DELETED') {
         next = await this.reservations!.acquire(info, next, cur.object, opts.dryRun ?? false);
         // A spec that only looked changed because it left allocated values out is not a new generation.
-        if (strategyFor(info.kind).generation && isDeepStrictEqual(next.spec, cur.object.spec)) {
+        if (strategyOf(info).generation && isDeepStrictEqual(next.spec, cur.object.spec)) {
           next = { ...next, metadata: { ...next.metadata, generation: cur.object.metadata.generation } };
         }
         if (isDeepStrictEqual(stripRv(next), stripRv(cur.object))) return cur.object;
       }
       if (opts.dryRun) return next;
       try {
-        const seq = await this.log.append(subject, d.type, stripRv(next), cur.seq, currentAuthor(opts.manager));
+        const seq = await this.append(info, subject, d.type, stripRv(next), cur.seq, opts.manager);
         // The tombstone is written: what the object held is free again.
         if (holds && d.type === 'DELETED') await this.reservations!.release(info, next);
         else if (holds) await this.reservations!.afterUpdate?.(info, next, cur.object);
@@ -432,6 +439,12 @@ function applyOrStatus(input: Parameters<typeof applyObject>[0]): ReturnType<typ
 
 
 
+/** A stored event with its object as the version `info` names shows it. */
+function served(info: ResourceInfo, ev: StoredEvent): StoredEvent {
+  const object = asServedVersion(info, ev.object);
+  return object === ev.object ? ev : { ...ev, object };
+}
+
 function patchPrecondition(patch: unknown): string | undefined {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return undefined;
   const rv = (patch as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
@@ -440,7 +453,7 @@ function patchPrecondition(patch: unknown): string | undefined {
 
 /** The Scale of an object: a CRD's scale paths, else spec.replicas / status.replicas / spec.selector. */
 export function scaleOf(info: ResourceInfo, obj: KObject): KObject {
-  const paths = strategyFor(info.kind).scale;
+  const paths = strategyOf(info).scale;
   return paths ? crScale(obj, paths) : toScale(obj);
 }
 

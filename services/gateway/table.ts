@@ -8,7 +8,7 @@
 import { badRequest } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
-import { printerFor, type Cell, type ColumnDefinition } from '../../shared/printers/index.js';
+import { printerOf, type Cell, type ColumnDefinition } from '../../shared/printers/index.js';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
@@ -89,7 +89,7 @@ function rowObject(obj: KObject, t: TableRequest): unknown {
 
 /** A Table of `objects`: one row each, with the list's (or the single object's) metadata. */
 export function toTable(info: ResourceInfo, objects: readonly KObject[], metadata: Table['metadata'], t: TableRequest, now: Date): Table {
-  const printer = printerFor(info.kind);
+  const printer = printerOf(info);
   return {
     kind: 'Table',
     apiVersion: `meta.k8s.io/${t.version}`,

@@ -9,7 +9,8 @@ import { isPoisonMessageError, resourceFilter, type PoisonMessageError } from '.
 import type { KObject, EventType } from '../../shared/resources/meta.js';
 import type { FieldRequirement, Requirement } from '../../shared/resources/selector-types.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
-import { apiVersionOf } from '../../shared/resources/registry.js';
+import { apiVersionOf, subjectToken } from '../../shared/resources/registry.js';
+import { asServedVersion } from '../../shared/resources/crd-versions.js';
 import { matchesLabels } from '../../shared/resources/selectors.js';
 import { matchesFields } from '../../shared/resources/field-selectors.js';
 
@@ -147,7 +148,7 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
    * this consumer has nothing pending (read in that order), else what we delivered last.
    */
   const consumer = await log.js.consumers.get(log.stream, {
-    filter_subjects: resourceFilter(log.root, spec.info.plural, spec.namespace || undefined),
+    filter_subjects: resourceFilter(log.root, subjectToken(spec.info), spec.namespace || undefined),
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: spec.fromSeq + 1,
   });
@@ -183,7 +184,7 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
       }
       delivered = ev.seq;
       const type = filter.apply(ev.type, ev.object);
-      if (type) await write(type, ev.object);
+      if (type) await write(type, asServedVersion(spec.info, ev.object));
       lastSeq = ev.seq;
     }
   } catch (e) {

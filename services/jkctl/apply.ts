@@ -9,9 +9,9 @@
  */
 import { isApiError, isConflict, isNotFound } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
-import { apiVersionOf, resourceByKind, type ResourceInfo } from '../../shared/resources/registry.js';
+import { apiVersionOf, resourceKey, resourceOf, type ResourceInfo } from '../../shared/resources/registry.js';
 import { isPlainObject } from '../../shared/resources/json.js';
-import { strategyFor } from '../../shared/resources/strategy.js';
+import { strategyOf } from '../../shared/resources/strategy.js';
 import { patchSchemaForKind } from '../../shared/patch/patch-schema.js';
 import { createThreeWayMergePatch } from '../../shared/patch/three-way.js';
 import type { Ctx } from './context.js';
@@ -64,7 +64,7 @@ export type ApplyResult = 'created' | 'configured' | 'unchanged';
 
 /** The resource a manifest's apiVersion and kind name, or kubectl's "no matches" error. */
 export function infoFor(obj: KObject, source: string): ResourceInfo {
-  const info = resourceByKind(obj.kind);
+  const info = resourceOf(obj.apiVersion, obj.kind);
   if (!info || apiVersionOf(info) !== obj.apiVersion) {
     throw new CliError(`resource mapping not found for name: "${obj.metadata.name ?? ''}" namespace: "${obj.metadata.namespace ?? ''}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`);
   }
@@ -88,7 +88,7 @@ export async function applyOne(ctx: Ctx, m: Manifest): Promise<{ info: ResourceI
   if (!name) throw new CliError(`error when retrieving current configuration of "${m.source}": the ${info.kind} has no metadata.name (generateName cannot be used with apply)`);
   const ns = namespaceOf(ctx, info, m.object);
   const modified = withLastApplied({ ...m.object, metadata: { ...m.object.metadata, ...(ns ? { namespace: ns } : {}) } });
-  const rc = ctx.client.resource(info.plural);
+  const rc = ctx.client.resource(resourceKey(info));
   for (let attempt = 0; ; attempt++) {
     let live: KObject;
     try {
@@ -106,7 +106,7 @@ export async function applyOne(ctx: Ctx, m: Manifest): Promise<{ info: ResourceI
     patch.metadata = { ...(patch.metadata as Json), resourceVersion: live.metadata.resourceVersion };
     try {
       // Custom resources take no strategic merge patch (415): kubectl sends them a JSON merge patch.
-      await rc.patch(ns, name, patch, strategyFor(info.kind).customResource ? 'merge' : 'strategic');
+      await rc.patch(ns, name, patch, strategyOf(info).customResource ? 'merge' : 'strategic');
       return { info, name, result: 'configured' };
     } catch (e) {
       if (!isConflict(e) || attempt >= MAX_CONFLICT_RETRIES) throw e;

@@ -6,7 +6,7 @@
  */
 import { isNotFound } from '../../shared/errors.js';
 import type { DeleteOptions } from '../../shared/client/index.js';
-import type { ResourceInfo } from '../../shared/resources/registry.js';
+import { resourceKey, type ResourceInfo } from '../../shared/resources/registry.js';
 import { namespaceFor, type Ctx } from './context.js';
 import { CliError, errorLine, UsageError } from './errors.js';
 import { parseTargets, quotedName } from './kinds.js';
@@ -69,7 +69,7 @@ async function victims(ctx: Ctx, args: readonly string[], f: DeleteFlags): Promi
       if (f.all || f.selector) throw new UsageError('names cannot be provided when a selector or --all is specified');
       out.push(...t.names.map((name) => ({ info: t.info, namespace, name })));
     } else if (f.all || f.selector) {
-      const items = await ctx.client.resource(t.info.plural).listAll(namespace, { labelSelector: f.selector });
+      const items = await ctx.client.resource(resourceKey(t.info)).listAll(namespace, { labelSelector: f.selector });
       out.push(...items.map((o) => ({ info: t.info, namespace, name: o.metadata.name! })));
     } else {
       throw new UsageError(`resource(s) were provided, but no name was specified`);
@@ -81,7 +81,7 @@ async function victims(ctx: Ctx, args: readonly string[], f: DeleteFlags): Promi
 /** Poll until the object is gone (or replaced by a new one of the same name). */
 async function waitGone(ctx: Ctx, v: Victim, uid: string | undefined, timeoutMs: number): Promise<void> {
   const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
-  const rc = ctx.client.resource(v.info.plural);
+  const rc = ctx.client.resource(resourceKey(v.info));
   for (;;) {
     try {
       const o = await rc.get(v.namespace, v.name);
@@ -103,7 +103,7 @@ export async function del(ctx: Ctx, args: readonly string[], f: DeleteFlags): Pr
   if (!list.length && (f.all || f.selector)) ctx.err.write(`No resources found\n`);
   for (const v of list) {
     try {
-      const o = await ctx.client.resource(v.info.plural).delete(v.namespace, v.name, opts);
+      const o = await ctx.client.resource(resourceKey(v.info)).delete(v.namespace, v.name, opts);
       ctx.out.write(`${quotedName(v.info, v.name)} deleted\n`);
       deleted.push({ v, uid: o?.metadata?.uid });
     } catch (e) {

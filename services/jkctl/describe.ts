@@ -7,7 +7,7 @@
 import YAML from 'yaml';
 import { isNotFound } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
-import type { ResourceInfo } from '../../shared/resources/registry.js';
+import { resourceKey, type ResourceInfo } from '../../shared/resources/registry.js';
 import type { ConfigMap, Deployment, Endpoints, Event, Lease, Namespace, Node, Pod, ReplicaSet, Secret, Service } from '../../shared/resources/types.js';
 import { formatEndpoints, formatLabels, nodeRoles, selectorString, age } from '../../shared/printers/index.js';
 import { findNewReplicaSet, findOldReplicaSets, ownedReplicaSets } from '../controller-manager/deployment/index.js';
@@ -293,7 +293,7 @@ export async function describe(ctx: Ctx, args: readonly string[], opts: Describe
   const errors: string[] = [];
   const texts: string[] = [];
   for (const t of parseTargets(args)) {
-    const rc = ctx.client.resource(t.info.plural);
+    const rc = ctx.client.resource(resourceKey(t.info));
     const ns = namespaceFor(ctx, t.info, opts.allNamespaces);
     let objects: KObject[] = [];
     if (t.names.length) {

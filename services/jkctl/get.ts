@@ -6,7 +6,7 @@
 import YAML from 'yaml';
 import { isApiError } from '../../shared/errors.js';
 import type { KObject } from '../../shared/resources/meta.js';
-import { apiVersionOf, type ResourceInfo } from '../../shared/resources/registry.js';
+import { apiVersionOf, resourceKey, type ResourceInfo } from '../../shared/resources/registry.js';
 import { collectionPath } from '../../shared/client/index.js';
 import { namespaceFor, type Ctx } from './context.js';
 import { errorLine, UsageError } from './errors.js';
@@ -59,7 +59,7 @@ export function noResourcesMessage(ctx: Pick<Ctx, 'namespace'>, targets: readonl
 }
 
 async function fetchTarget(ctx: Ctx, t: Target, opts: GetOptions, errors: string[]): Promise<Fetched> {
-  const rc = ctx.client.resource(t.info.plural);
+  const rc = ctx.client.resource(resourceKey(t.info));
   const ns = namespaceFor(ctx, t.info, opts.allNamespaces);
   if (opts.at !== undefined) return fetchAt(ctx, t, ns, opts, errors);
   if (!t.names.length) {

@@ -5,7 +5,7 @@
  */
 import type { KObject } from '../../shared/resources/meta.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
-import { formatLabels, printerFor, type Cell } from '../../shared/printers/index.js';
+import { formatLabels, printerOf, type Cell } from '../../shared/printers/index.js';
 import { qualifiedKind } from './kinds.js';
 
 export interface TableOptions {
@@ -26,7 +26,7 @@ const text = (c: Cell | undefined) => (c === undefined ? '' : String(c));
 
 /** The header and rows `get` prints for these objects of one kind. */
 export function buildTable(info: ResourceInfo, objects: readonly KObject[], opts: TableOptions, now: Date): TextTable {
-  const printer = printerFor(info.kind);
+  const printer = printerOf(info);
   const shown = printer.columns.map((c, i) => ({ c, i })).filter(({ c }) => opts.wide || c.priority === 0);
   const nameCol = printer.columns.findIndex((c) => c.format === 'name');
   const namespaced = opts.withNamespace && info.namespaced;

@@ -40,7 +40,6 @@ import { decodeMessage, deadLetterOf } from './decode.js';
 import { CrdWatch } from '../../shared/crd-watch.js';
 import { dropCrdView, ensureCrdView } from '../../shared/db/crd-views.js';
 import type { Crd } from '../../shared/resources/crd.js';
-import { resourceByPlural } from '../../shared/resources/registry.js';
 import { countDeadLetters } from './dead-letters.js';
 import { acquireLeadership } from './leader.js';
 import { projectorMetrics, type ProjectorMetrics } from './metrics.js';
@@ -307,13 +306,11 @@ export class Projector {
     this.log.info({ checkpoint: cp, durable: this.durable }, 'projector session started');
     // CRDs: their kinds served in this process (the decoder also serves one met in a batch) and a
     // SQL view per CRD over custom_objects.
-    // A view is made for a served CRD only, and dropped once its plural is served by none.
+    // Views are made for a served CRD only, and dropped with it (crd-views.ts).
     const crdWatch = new CrdWatch(el, this.log, async (ev, result) => {
       const crd = ev.object as Crd;
-      const plural = crd.spec?.names?.plural ?? '';
-      if (ev.type === 'DELETED') {
-        if (!resourceByPlural(plural)) await dropCrdView(db, plural);
-      } else if (result?.served && !(await ensureCrdView(db, crd))) this.log.warn({ crd: crd.metadata.name }, 'no SQL view for this CRD: a table has its name');
+      if (ev.type === 'DELETED') await dropCrdView(db, crd);
+      else if (result?.served && !(await ensureCrdView(db, crd))) this.log.warn({ crd: crd.metadata.name }, 'no SQL view named by this CRD\'s plural: a table or another group\'s view has the name');
     });
     await crdWatch.start();
 

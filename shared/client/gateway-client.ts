@@ -14,7 +14,7 @@
 import { Pool } from 'undici';
 import { ApiError, badRequest } from '../errors.js';
 import type { KObject } from '../resources/meta.js';
-import { resourceByPlural, apiVersionOf, type ResourceInfo } from '../resources/registry.js';
+import { resourceByKey, apiVersionOf, type ResourceInfo } from '../resources/registry.js';
 import type {
   ConfigMap,
   Deployment,
@@ -156,11 +156,11 @@ export class GatewayClient {
     this.deadlineMs = opts.deadlineMs;
   }
 
-  /** A typed client for one resource plural (`pods`, `deployments`, …). */
+  /** A typed client for one resource: its plural (`pods`, `deployments`, …), or `<plural>.<group>` for a CRD's kind (resourceKey). */
   resource<T extends KObject = KObject>(plural: string): ResourceClient<T> {
     let c = this.clients.get(plural);
     if (!c) {
-      const info = resourceByPlural(plural);
+      const info = resourceByKey(plural);
       if (!info) throw badRequest(`unknown resource "${plural}"`);
       c = new ResourceClient<KObject>(this, info);
       this.clients.set(plural, c);
@@ -207,7 +207,7 @@ export class GatewayClient {
 
   /** Assign a pod to a node (POST pods/{name}/binding). A pod already bound answers 409 Conflict. */
   async bind(namespace: string, podName: string, nodeName: string): Promise<void> {
-    const pods = resourceByPlural('pods')!;
+    const pods = resourceByKey('pods')!;
     await this.request('POST', objectPath(pods, namespace, podName, 'binding'), {
       apiVersion: 'v1',
       kind: 'Binding',

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { alreadyExists, badRequest, conflict, notFound } from '../errors.js';
 import type { KObject } from '../resources/meta.js';
-import { apiVersionOf, resourceByPlural, type ResourceInfo } from '../resources/registry.js';
+import { apiVersionOf, resourceByKey, type ResourceInfo } from '../resources/registry.js';
 import { strategicMergePatch } from '../patch/strategic-merge.js';
 import { patchSchemaForKind } from '../patch/patch-schema.js';
 import type { Clock } from '../clock.js';
@@ -157,7 +157,7 @@ export class MemoryWriter implements ObjectWriter {
 }
 
 function infoOf(plural: string): ResourceInfo {
-  const info = resourceByPlural(plural);
+  const info = resourceByKey(plural);
   if (!info) throw badRequest(`unknown resource "${plural}"`);
   return info;
 }

@@ -6,7 +6,7 @@
  * migrated tables by the integration tests.
  */
 import { RESOURCES, type ResourceInfo } from '../resources/registry.js';
-import { strategyFor } from '../resources/strategy.js';
+import { strategyOf } from '../resources/strategy.js';
 import { NO_COLUMNS, type ColumnSpec, type PgType, type Projection } from '../resources/projection.js';
 import type { ObjectColumns } from './schema.js';
 import { CUSTOM_OBJECTS, customObjectsProjection } from './custom-objects.js';
@@ -44,7 +44,7 @@ export function projectionOf(table: string): Projection {
     else {
       const info = RESOURCES.find((r) => r.table === table);
       if (!info) throw new Error(`no projection table "${table}"`);
-      p = strategyFor(info.kind).projection ?? NO_COLUMNS;
+      p = strategyOf(info).projection ?? NO_COLUMNS;
     }
     projections.set(table, p);
   }

@@ -3,7 +3,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { ApiError } from '../errors.js';
 import type { FieldRequirement, Requirement } from '../resources/selector-types.js';
 import type { ResourceInfo } from '../resources/registry.js';
-import { strategyFor } from '../resources/strategy.js';
+import { strategyOf } from '../resources/strategy.js';
 
 type Cond = RawBuilder<unknown>;
 
@@ -43,7 +43,7 @@ function integerValue(r: Requirement): number {
 export function fieldColumn(info: ResourceInfo, field: string): string | undefined {
   if (field === 'metadata.name') return 'name';
   if (field === 'metadata.namespace') return 'namespace';
-  return strategyFor(info.kind).fields?.[field]?.column;
+  return strategyOf(info).fields?.[field]?.column;
 }
 
 /** One field requirement. A missing field compares as '' (so `spec.nodeName=` finds unbound pods). */
@@ -51,7 +51,7 @@ export function fieldCondition(info: ResourceInfo, f: FieldRequirement): Cond {
   const column = fieldColumn(info, f.field);
   if (f.field.split('.').some((p) => p === '')) throw new ApiError('BadRequest', `invalid field selector "${f.field}"`);
   // The field's own path unless the kind keeps it elsewhere; absent compares as the kind's zero value.
-  const spec = strategyFor(info.kind).fields?.[f.field];
+  const spec = strategyOf(info).fields?.[f.field];
   const path = spec?.path ?? f.field.split('.');
   const absent = spec?.absent ?? '';
   const value = column ? sql`coalesce(${sql.ref(column)}, ${absent})` : sql`coalesce(object #>> ${path}::text[], ${absent})`;

@@ -8,7 +8,7 @@
  *  - `other`: not a resource subject (allocations): not an object event at all.
  */
 import type { EventType, KObject } from '../resources/meta.js';
-import { resourceByPlural, type ResourceInfo } from '../resources/registry.js';
+import { resourceBySubjectToken, type ResourceInfo } from '../resources/registry.js';
 import { parseResourceSubject } from './subjects.js';
 
 /** Version of the envelope; bump on an incompatible change and keep a reader for the old one. */
@@ -40,7 +40,7 @@ export function classifyMessage(
   root: string,
   subject: string,
   data: Uint8Array,
-  lookup: (plural: string) => ResourceInfo | undefined = resourceByPlural,
+  lookup: (token: string) => ResourceInfo | undefined = resourceBySubjectToken,
 ): Classified {
   const parsed = parseResourceSubject(root, subject);
   if (!parsed) return { result: 'other' };

@@ -4,7 +4,8 @@
  * from an object to its cells. No I/O; the clock is an argument. Each kind's printer is in its
  * strategy file (shared/resources/kinds); the helpers they share are here.
  */
-import { strategyFor } from '../resources/strategy.js';
+import { strategyFor, strategyOf } from '../resources/strategy.js';
+import type { ResourceInfo } from '../resources/registry.js';
 import { age } from './duration.js';
 import { AGE_COLUMN, NAME_COLUMN, type TablePrinter } from './types.js';
 
@@ -25,4 +26,9 @@ export const defaultPrinter: TablePrinter = {
 /** The printer for a kind (`Pod`, `Deployment`, ...), from its strategy; NAME AGE for any other. */
 export function printerFor(kind: string): TablePrinter {
   return strategyFor(kind).printer ?? defaultPrinter;
+}
+
+/** The printer for the version a request names (a CRD's versions have their own columns). */
+export function printerOf(info: ResourceInfo): TablePrinter {
+  return strategyOf(info).printer ?? defaultPrinter;
 }

@@ -5,7 +5,8 @@
  * (conditions, acceptedNames) a gateway writes once it serves it.
  *
  * What jetkube cannot honour is refused (422) rather than accepted and ignored: conversion
- * webhooks, more than one version, and CEL rules (x-kubernetes-validations).
+ * webhooks (several versions are served with conversion None: crd-versions.ts) and CEL rules
+ * (x-kubernetes-validations).
  */
 import type { StatusCause } from '../errors.js';
 import type { KObject } from './meta.js';
@@ -16,6 +17,8 @@ import { isPlainObject } from './json.js';
 import { schemaCompileError } from './cr-schema.js';
 import { re2SyntaxError } from './re2.js';
 import { CUSTOM_OBJECTS } from '../db/custom-objects.js';
+import { encodeToken } from '../eventlog/subjects.js';
+import { byVersionPriority, deprecationWarning, deprecationWarningErrors, selectableFieldsCauses, storedVersionsCauses, versionListCauses, withStorageVersion } from './crd-versions.js';
 
 export const CRD_GROUP = 'apiextensions.k8s.io';
 export const CRD_KIND = 'CustomResourceDefinition';
@@ -89,6 +92,7 @@ export interface CrdVersion {
   additionalPrinterColumns?: PrinterColumn[];
   deprecated?: boolean;
   deprecationWarning?: string;
+  selectableFields?: { jsonPath: string }[];
 }
 
 export interface CrdCondition {
@@ -160,8 +164,12 @@ export function validateCrd(crd: Crd, old?: Crd): StatusCause[] {
   const conv = spec.conversion;
   if (conv && conv.strategy !== 'None') {
     if (conv.strategy === 'Webhook') {
-      causes.push(forbidden('spec.conversion.strategy', 'jetkube serves no conversion webhooks: only "None" is supported (serve one version)'));
-    } else causes.push(notSupported('spec.conversion.strategy', conv.strategy, ['None', 'Webhook']));
+      causes.push(forbidden('spec.conversion.strategy', 'jetkube does not call conversion webhooks: use "None" (objects are stored in the storage version and served in every served version with only apiVersion changed)'));
+    } else causes.push(conv.strategy ? notSupported('spec.conversion.strategy', conv.strategy, ['None', 'Webhook']) : required('spec.conversion.strategy'));
+  } else if (conv) {
+    for (const f of ['webhook', 'webhookClientConfig', 'conversionReviewVersions'] as const) {
+      if ((conv as Record<string, unknown>)[f] !== undefined) causes.push(forbidden(`spec.conversion.${f}`, 'should not be set when strategy is not set to Webhook'));
+    }
   }
   if (spec.preserveUnknownFields === true) {
     causes.push(invalidValue('spec.preserveUnknownFields', true, 'must be false in order to use defaults in the schema'));
@@ -170,12 +178,12 @@ export function validateCrd(crd: Crd, old?: Crd): StatusCause[] {
   const versions = Array.isArray(spec.versions) ? spec.versions : [];
   if (versions.length === 0) causes.push(required('spec.versions', 'must have exactly one version marked as storage version'));
   else {
-    const storage = versions.filter((v) => isPlainObject(v) && v.storage === true).length;
-    if (storage !== 1) causes.push(invalidValue('spec.versions', versions.map((v) => v?.name), 'must have exactly one version marked as storage version'));
+    causes.push(...versionListCauses(versions));
     if (!versions.some((v) => isPlainObject(v) && v.served === true)) causes.push(invalidValue('spec.versions', versions.map((v) => v?.name), 'must have at least one served version'));
-    if (versions.length > 1) causes.push(forbidden('spec.versions', 'jetkube serves one version per CustomResourceDefinition (no conversion between versions)'));
   }
   versions.forEach((v, i) => causes.push(...validateVersion(v, `spec.versions[${i}]`)));
+  const stored = crd.status?.storedVersions;
+  if (Array.isArray(stored) && versions.every(isPlainObject)) causes.push(...storedVersionsCauses(stored, versions));
 
   if (old) {
     if (old.spec?.scope && spec.scope !== old.spec.scope) causes.push(invalidValue('spec.scope', spec.scope, 'field is immutable'));
@@ -212,6 +220,11 @@ function validateVersion(v: CrdVersion, at: string): StatusCause[] {
   const causes: StatusCause[] = [];
   if (!v.name) causes.push(required(`${at}.name`));
   else for (const m of dns1035LabelErrors(v.name)) causes.push(invalidValue(`${at}.name`, v.name, m));
+  for (const m of deprecationWarningErrors(v.deprecated, v.deprecationWarning)) causes.push(invalidValue(`${at}.deprecationWarning`, v.deprecationWarning, m));
+  if (Array.isArray(v.selectableFields) && v.selectableFields.length) {
+    const schema = v.schema?.openAPIV3Schema;
+    causes.push(...selectableFieldsCauses(v.selectableFields, isPlainObject(schema) ? schema : undefined, at));
+  }
   const schema = v.schema?.openAPIV3Schema;
   if (!isPlainObject(schema)) causes.push(required(`${at}.schema.openAPIV3Schema`, 'schemas are required'));
   else {
@@ -291,27 +304,55 @@ export function validateStructural(s: JSONSchemaProps, at: string, root = false)
 
 // ---- serving -------------------------------------------------------------------------------------
 
-/** The one version a CRD serves (jetkube serves one: see validateCrd). */
-export function servedVersion(crd: Crd): CrdVersion | undefined {
-  return crd.spec.versions.find((v) => v.served && v.storage) ?? crd.spec.versions.find((v) => v.served);
+/** The CRD's served versions, highest priority first (discovery's order; the first is preferred). */
+export function servedVersions(crd: Crd): CrdVersion[] {
+  const served = crd.spec.versions.filter((v) => v.served);
+  const order = byVersionPriority(served.map((v) => v.name));
+  return order.map((n) => served.find((v) => v.name === n)!);
 }
 
-/** The resource row a CRD's kind is served under. */
+/** The version a CRD prefers (the first served one by priority); undefined when none is served. */
+export function servedVersion(crd: Crd): CrdVersion | undefined {
+  return servedVersions(crd)[0];
+}
+
+/** The CRD's version of this name. */
+export function crdVersion(crd: Crd, name: string): CrdVersion | undefined {
+  return crd.spec.versions.find((v) => v.name === name);
+}
+
+/** The version objects are stored in (the one marked storage). */
+export function storageVersion(crd: Crd): CrdVersion | undefined {
+  return crd.spec.versions.find((v) => v.storage);
+}
+
+/**
+ * The resource row a CRD's kind is served under: the preferred version's, with one row per served
+ * version (`versions`: each with its own subresources and deprecation warning) and the storage
+ * version the objects are kept in.
+ */
 export function crdResourceInfo(crd: Crd): ResourceInfo {
-  const v = servedVersion(crd)!;
   const n = crd.spec.names;
-  return {
-    kind: n.kind,
-    plural: n.plural,
-    singular: n.singular || n.kind.toLowerCase(),
-    group: crd.spec.group,
-    version: v.name,
-    namespaced: crd.spec.scope === 'Namespaced',
-    shortNames: n.shortNames ?? [],
-    categories: n.categories ?? [],
-    table: CUSTOM_OBJECTS,
-    subresources: [...(v.subresources?.status ? (['status'] as const) : []), ...(v.subresources?.scale ? (['scale'] as const) : [])],
-  };
+  const storage = storageVersion(crd)?.name ?? servedVersion(crd)!.name;
+  const rows = servedVersions(crd).map((v): ResourceInfo => {
+    const warning = deprecationWarning(crd.spec.group, n.kind, crd.spec.versions, v.name);
+    return {
+      kind: n.kind,
+      plural: n.plural,
+      singular: n.singular || n.kind.toLowerCase(),
+      group: crd.spec.group,
+      version: v.name,
+      storageVersion: storage,
+      namespaced: crd.spec.scope === 'Namespaced',
+      shortNames: n.shortNames ?? [],
+      categories: n.categories ?? [],
+      table: CUSTOM_OBJECTS,
+      subresources: [...(v.subresources?.status ? (['status'] as const) : []), ...(v.subresources?.scale ? (['scale'] as const) : [])],
+      ...(warning !== undefined ? { deprecationWarning: warning } : {}),
+      subjectToken: encodeToken(`${n.plural}.${crd.spec.group}`),
+    };
+  });
+  return { ...rows[0]!, versions: rows };
 }
 
 /** The names of a CRD the naming check may refuse one by one (acceptedNames keeps the old value of a refused one). */
@@ -329,13 +370,13 @@ export interface NamesAcceptance {
  * resource names (plural, singular, short names) are checked against the others' resource names,
  * kind and listKind against the others' kinds and list kinds; each refused name is a conflict
  * (`"x" is already in use`), checked in the order plural, singular, short names, kind, listKind, and
- * the last one is the condition's reason. Kubernetes checks within the CRD's group; jetkube's paths,
- * subjects and registry key a kind by plural, kind and short name alone, so here every served kind
- * counts, built-in ones included (a stricter rule: a plural is unique across groups too).
+ * the last one is the condition's reason. As in Kubernetes, only the kinds of the CRD's own group
+ * count: the same plural or kind in two groups are two resources (their subjects, rows and
+ * strategies are keyed by group: registry.ts).
  */
 export function namesAcceptance(crd: Crd, served: readonly ResourceInfo[]): NamesAcceptance {
   const n = crd.spec.names;
-  const others = served.filter((r) => !(r.group === crd.spec.group && r.kind === n.kind));
+  const others = served.filter((r) => r.group === crd.spec.group && !(r.kind === n.kind && r.plural === n.plural));
   const resourceNames = new Set(others.flatMap((r) => [r.plural, r.singular, ...r.shortNames]));
   const kinds = new Set(others.flatMap((r) => [r.kind, `${r.kind}List`]));
   const accepted = crd.status?.acceptedNames;
@@ -413,10 +454,8 @@ export function crdStatus(
     ...(pick('listKind') ? { listKind: pick('listKind')! } : {}),
     ...(requested.categories ? { categories: requested.categories } : {}),
   };
-  const stored = new Set(old.storedVersions ?? []);
-  const storage = crd.spec.versions.find((v) => v.storage);
-  if (storage && !conflict) stored.add(storage.name);
-  return { conditions, acceptedNames, storedVersions: [...stored] };
+  const stored = withStorageVersion(old.storedVersions, storageVersion(crd)?.name);
+  return { conditions, acceptedNames, storedVersions: stored };
 }
 
 /** On delete: Kubernetes' cleanup finalizer and the Terminating condition (once). */
@@ -433,4 +472,13 @@ export function markCrdDeleting(crd: Crd, now: string): void {
 /** True when the CRD's condition of this type is True. */
 export function hasCondition(crd: Crd, type: string): boolean {
   return (crd.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
+}
+
+/** PrepareForCreate / PrepareForUpdate of a CRD: the storage version is recorded in status.storedVersions. */
+export function recordStorageVersion(crd: Crd): void {
+  if (!isPlainObject(crd.spec) || !Array.isArray(crd.spec.versions)) return;
+  const storage = crd.spec.versions.find((v) => isPlainObject(v) && v.storage === true)?.name;
+  if (!storage) return;
+  const st = (crd.status ??= {});
+  st.storedVersions = withStorageVersion(st.storedVersions, storage);
 }

@@ -1,14 +1,21 @@
 /**
- * The strategy a served CRD's custom resources get: prune and default from the version's schema,
- * validate against it, print its additionalPrinterColumns, scale by its scale paths. Pure.
+ * The strategy a served CRD's custom resources get: prune and default from the schema of the
+ * version a request names, validate against it, print its additionalPrinterColumns, scale by its
+ * scale paths, select by its selectableFields. A CRD with several served versions has one such strategy per version (`versions`);
+ * the kind's own is the preferred version's. Pure.
  */
 import type { KindStrategy } from './strategy.js';
 import { ApiError } from '../errors.js';
-import { servedVersion, type Crd } from './crd.js';
+import { servedVersions, type Crd, type CrdVersion } from './crd.js';
 import { applySchemaDefaults, crdPrinter, prune, validateAgainstSchema } from './cr-schema.js';
+import { selectableFieldLabels } from './crd-versions.js';
 
 export function customResourceStrategy(crd: Crd): KindStrategy {
-  const v = servedVersion(crd)!;
+  const perVersion = servedVersions(crd).map((v) => [v.name, versionStrategy(crd, v)] as const);
+  return { ...perVersion[0]![1], versions: Object.fromEntries(perVersion) };
+}
+
+function versionStrategy(crd: Crd, v: CrdVersion): KindStrategy {
   const schema = v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   const scale = v.subresources?.scale;
   return {
@@ -27,5 +34,7 @@ export function customResourceStrategy(crd: Crd): KindStrategy {
       ? { admitCreate: () => new ApiError('MethodNotAllowed', 'create not allowed while custom resource definition is terminating') }
       : {}),
     ...(scale ? { scale } : {}),
+    // selectableFields: field selectors on the object's own paths (SQL and watches read the object).
+    ...(v.selectableFields?.length ? { fields: Object.fromEntries(selectableFieldLabels(v.selectableFields).map((f) => [f, {}])) } : {}),
   };
 }

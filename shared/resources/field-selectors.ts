@@ -8,13 +8,13 @@ import type { KObject } from './meta.js';
 import type { ResourceInfo } from './registry.js';
 import type { FieldRequirement } from './selector-types.js';
 import { isPlainObject } from './json.js';
-import { strategyFor } from './strategy.js';
+import { strategyFor, strategyOf } from './strategy.js';
 
 const COMMON_FIELDS = ['metadata.name', 'metadata.namespace'] as const;
 
 /** The fields a kind can be selected by: metadata.name, metadata.namespace and its strategy's. */
 export function selectableFields(info: ResourceInfo): readonly string[] {
-  return [...COMMON_FIELDS, ...Object.keys(strategyFor(info.kind).fields ?? {})];
+  return [...COMMON_FIELDS, ...Object.keys(strategyOf(info).fields ?? {})];
 }
 
 /**

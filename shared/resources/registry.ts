@@ -21,6 +21,17 @@ export interface ResourceInfo {
   readonly table: string;
   /** Subresources served under the object path. */
   readonly subresources: readonly ('status' | 'scale' | 'binding' | 'log' | 'eviction')[];
+  /**
+   * A CRD's kind: the version its objects are stored in (their apiVersion on the stream and in the
+   * projection); `version` is the one a request names, and objects are shown in it (crd-versions.ts).
+   */
+  readonly storageVersion?: string;
+  /** A CRD's kind: one row per served version, highest priority first (the registry holds the first). */
+  readonly versions?: readonly ResourceInfo[];
+  /** The warning every request to this (deprecated) version earns. */
+  readonly deprecationWarning?: string;
+  /** The resource's token in subjects when not its plural (a CRD's kind: see subjectToken). */
+  readonly subjectToken?: string;
 }
 
 export const RESOURCES: readonly ResourceInfo[] = [
@@ -67,9 +78,29 @@ function r(
   return { kind, plural, singular: kind.toLowerCase(), group, version: 'v1', namespaced, shortNames, table, subresources };
 }
 
-const byPlural = new Map(RESOURCES.map((x) => [x.plural, x]));
-const byKind = new Map(RESOURCES.map((x) => [x.kind, x]));
-const BUILT_IN = new Set(RESOURCES.map((x) => x.kind));
+/** A kind's identity: its group and kind (two CRDs may serve the same kind, or plural, in two groups). */
+export function groupKindKey(group: string, kind: string): string {
+  return `${group}/${kind}`;
+}
+/** The group of an apiVersion (`apps/v1` → `apps`, `v1` → ''). */
+export function groupOf(apiVersion: string | undefined): string {
+  const slash = (apiVersion ?? '').indexOf('/');
+  return slash < 0 ? '' : apiVersion!.slice(0, slash);
+}
+/**
+ * The token naming the resource in subjects (`<root>.res.<token>.<ns>.<name>`): the plural for
+ * built-in kinds (as their streams always had it), the CRD's name encoded as a token for a CRD's
+ * kind (`widgets.a.example.com` → `widgets_a_example_com`; a plural has no `_`, so it cannot clash).
+ */
+export function subjectToken(info: ResourceInfo): string {
+  return info.subjectToken ?? info.plural;
+}
+
+const BUILT_IN = new Set(RESOURCES.map((x) => groupKindKey(x.group, x.kind)));
+const builtInByPlural = new Map(RESOURCES.map((x) => [x.plural, x]));
+const builtInByKind = new Map(RESOURCES.map((x) => [x.kind, x]));
+const byGroupKind = new Map(RESOURCES.map((x) => [groupKindKey(x.group, x.kind), x]));
+const byToken = new Map(RESOURCES.map((x) => [subjectToken(x), x]));
 let changes = 0;
 
 /** Rises with every registered or removed kind: callers that index the rows rebuild when it moves. */
@@ -79,33 +110,75 @@ export function registryGeneration(): number {
 
 /** Every kind served now: the built-in ones, then those registered at run time. */
 export function allResources(): readonly ResourceInfo[] {
-  return [...byKind.values()];
+  return [...byGroupKind.values()];
 }
 
-/** Add a run-time kind's row (use registerKind). Throws if its kind, plural or a short name is taken. */
+/**
+ * Add a run-time kind's row (use registerKind). Throws if its group and kind, its subject token,
+ * or its plural or a short name within its group is taken.
+ */
 export function addResource(info: ResourceInfo): void {
-  const taken = byKind.has(info.kind) ? info.kind : byPlural.has(info.plural) ? info.plural : info.shortNames.find((n) => resolveResource(n));
+  const sameGroup = allResources().filter((x) => x.group === info.group);
+  const taken = byGroupKind.has(groupKindKey(info.group, info.kind))
+    ? info.kind
+    : byToken.has(subjectToken(info))
+      ? subjectToken(info)
+      : [info.plural, ...info.shortNames].find((n) => sameGroup.some((x) => x.plural === n || x.shortNames.includes(n)));
   if (taken) throw new Error(`resource name "${taken}" is already served`);
-  byKind.set(info.kind, info);
-  byPlural.set(info.plural, info);
+  byGroupKind.set(groupKindKey(info.group, info.kind), info);
+  byToken.set(subjectToken(info), info);
   changes++;
 }
 
 /** Remove a run-time kind's row; false for a built-in or unknown kind. */
-export function removeResource(kind: string): boolean {
-  const info = byKind.get(kind);
-  if (!info || BUILT_IN.has(kind)) return false;
-  byKind.delete(kind);
-  byPlural.delete(info.plural);
+export function removeResource(group: string, kind: string): boolean {
+  const key = groupKindKey(group, kind);
+  const info = byGroupKind.get(key);
+  if (!info || BUILT_IN.has(key)) return false;
+  byGroupKind.delete(key);
+  byToken.delete(subjectToken(info));
   changes++;
   return true;
 }
 
+/** A built-in kind by plural, else the one kind defined at run time with that plural (undefined if several groups serve it). */
 export function resourceByPlural(plural: string): ResourceInfo | undefined {
-  return byPlural.get(plural);
+  return builtInByPlural.get(plural) ?? unique((x) => x.plural === plural);
 }
+/** A built-in kind by kind, else the one kind defined at run time of that name (undefined if several groups serve it). */
 export function resourceByKind(kind: string): ResourceInfo | undefined {
-  return byKind.get(kind);
+  return builtInByKind.get(kind) ?? unique((x) => x.kind === kind);
+}
+export function resourceByGroupKind(group: string, kind: string): ResourceInfo | undefined {
+  return byGroupKind.get(groupKindKey(group, kind));
+}
+/** The kind an object's apiVersion and kind name (any version of the group). */
+export function resourceOf(apiVersion: string | undefined, kind: string): ResourceInfo | undefined {
+  return resourceByGroupKind(groupOf(apiVersion), kind);
+}
+/** The kind whose objects live under this subject token. */
+export function resourceBySubjectToken(token: string): ResourceInfo | undefined {
+  return byToken.get(token);
+}
+
+/** The name a client addresses a resource by (`writer.resource(...)`): a built-in kind's plural, `<plural>.<group>` for a CRD's kind. */
+export function resourceKey(info: ResourceInfo): string {
+  return info.subjectToken ? `${info.plural}.${info.group}` : info.plural;
+}
+/** The resource a resourceKey names (a bare plural served by one group only is found too). */
+export function resourceByKey(key: string): ResourceInfo | undefined {
+  return builtInByPlural.get(key) ?? allResources().find((x) => x.subjectToken && `${x.plural}.${x.group}` === key) ?? resourceByPlural(key);
+}
+
+/** The one served row that matches (undefined for none or several). */
+function unique(match: (x: ResourceInfo) => boolean): ResourceInfo | undefined {
+  let found: ResourceInfo | undefined;
+  for (const x of byGroupKind.values()) {
+    if (!match(x)) continue;
+    if (found) return undefined;
+    found = x;
+  }
+  return found;
 }
 /** `v1` for the core group, `apps/v1` otherwise. */
 export function apiVersionOf(info: ResourceInfo): string {

@@ -11,7 +11,7 @@ import type { StatusCause } from '../errors.js';
 import type { KObject } from './meta.js';
 import type { TablePrinter } from '../printers/types.js';
 import type { Projection } from './projection.js';
-import { addResource, removeResource, type ResourceInfo } from './registry.js';
+import { RESOURCES, addResource, groupKindKey, removeResource, resourceByKind, type ResourceInfo } from './registry.js';
 import { cloneJson, isPlainObject } from './json.js';
 import { validateObjectMeta } from './validation.js';
 import { required } from './field-errors.js';
@@ -83,44 +83,56 @@ export interface KindStrategy {
   readonly scale?: { readonly specReplicasPath: string; readonly statusReplicasPath: string; readonly labelSelectorPath?: string };
   /** Fields to select by, in the order Kubernetes lists them. */
   readonly fields?: Readonly<Record<string, SelectableField>>;
+  /** A CRD's kind with several served versions: each version's own strategy (schema, columns, subresources). */
+  readonly versions?: Readonly<Record<string, KindStrategy>>;
 }
 
 /** What a kind without a strategy of its own gets: no status subresource, no generation, nothing typed. */
 export const GENERIC_STRATEGY: KindStrategy = { kind: '', statusSubresource: false, generation: false };
 
 // Built lazily: the kinds' files import modules that import this one, so nothing here may run at load.
+// Keyed by group and kind (groupKindKey): two CRDs may define the same kind in two groups.
 let strategies: Map<string, KindStrategy> | undefined;
-const table = () => (strategies ??= new Map(BUILT_IN_STRATEGIES.map((s) => [s.kind, s])));
+const table = () =>
+  (strategies ??= new Map(BUILT_IN_STRATEGIES.map((s) => [groupKindKey(RESOURCES.find((r) => r.kind === s.kind)?.group ?? '', s.kind), s])));
 
-export function registerStrategy(s: KindStrategy): void {
-  table().set(s.kind, s);
+export function registerStrategy(s: KindStrategy, group: string): void {
+  table().set(groupKindKey(group, s.kind), s);
 }
 
+/** The strategy of a kind named without its group: a built-in kind's, or the one run-time kind of that name. */
 export function strategyFor(kind: string): KindStrategy {
-  return table().get(kind) ?? GENERIC_STRATEGY;
+  const info = resourceByKind(kind);
+  return (info && table().get(groupKindKey(info.group, kind))) ?? GENERIC_STRATEGY;
+}
+
+/** The strategy for the kind and the version a request names (a CRD's versions differ). */
+export function strategyOf(info: ResourceInfo): KindStrategy {
+  const s = table().get(groupKindKey(info.group, info.kind)) ?? GENERIC_STRATEGY;
+  return s.versions?.[info.version] ?? s;
 }
 
 /**
  * Serve a kind defined at run time (a CustomResourceDefinition): its registry row and its
  * strategy (the generic one by default) in one step. Its objects are projected into the table the
  * row names, which must exist: `custom_objects` (see shared/db/custom-objects.ts) takes any kind.
- * Throws if the kind, its plural or a short name is taken.
+ * Throws if the kind, its subject token, or its plural or a short name in its group is taken.
  */
 export function registerKind(info: ResourceInfo, strategy: KindStrategy = { ...GENERIC_STRATEGY, kind: info.kind }): void {
   if (strategy.kind !== info.kind) throw new Error(`strategy for ${strategy.kind} registered as ${info.kind}`);
   addResource(info);
-  registerStrategy(strategy);
+  registerStrategy(strategy, info.group);
 }
 
 /** Stop serving a kind registerKind added (built-in kinds stay). Its projected rows are left alone. */
-export function unregisterKind(kind: string): void {
-  if (removeResource(kind)) table().delete(kind);
+export function unregisterKind(kind: string, group: string | undefined = resourceByKind(kind)?.group): void {
+  if (group !== undefined && removeResource(group, kind)) table().delete(groupKindKey(group, kind));
 }
 
 /** Kubernetes' defaulting for the object's kind: a new object; the input is not touched. */
 export function applyDefaults(info: ResourceInfo, obj: KObject): KObject {
   const o = cloneJson(obj) as Obj;
-  strategyFor(info.kind).defaults?.(o);
+  strategyOf(info).defaults?.(o);
   return o as KObject;
 }
 
@@ -131,7 +143,7 @@ export function applyDefaults(info: ResourceInfo, obj: KObject): KObject {
  */
 export function validateObject(info: ResourceInfo, obj: KObject, old?: KObject): StatusCause[] {
   if (!isPlainObject(obj.metadata)) return [required('metadata')];
-  return [...validateObjectMeta(info, obj.metadata, old?.metadata), ...(strategyFor(info.kind).validate?.(obj, old) ?? [])];
+  return [...validateObjectMeta(info, obj.metadata, old?.metadata), ...(strategyOf(info).validate?.(obj, old) ?? [])];
 }
 
 /** An object marked for deletion whose finalizers are all gone leaves as a tombstone (unless its kind waits for more). */

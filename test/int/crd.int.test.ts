@@ -120,22 +120,38 @@ describe('CustomResourceDefinitions', () => {
     }
   });
 
-  it('a CRD whose names are taken is not served: NamesAccepted False', async () => {
+  it('the same plural and kind in another group is another resource, served beside it', async () => {
     const dup = structuredClone(CRD);
     dup.metadata.name = 'crontabs.other.example.com';
     dup.spec.group = 'other.example.com';
     assert.equal((await api(s.url, 'POST', CRDS, dup)).status, 201);
-    const got = await eventually('names refused', async () => {
+    const got = await eventually('established', async () => {
       const g = await api(s.url, 'GET', `${CRDS}/crontabs.other.example.com`);
+      return g.body.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True') && g.body;
+    });
+    assert.equal(got.status.conditions.find((c: any) => c.type === 'NamesAccepted').status, 'True');
+    const other = '/apis/other.example.com/v1/namespaces/default/crontabs';
+    await eventually('served', async () => (await api(s.url, 'GET', other)).status === 200);
+    assert.deepEqual((await api(s.url, 'GET', other)).body.items, []);
+  });
+
+  it('a CRD whose names are taken in its group is not served: NamesAccepted False', async () => {
+    const dup = structuredClone(CRD);
+    dup.metadata.name = 'crontabz.stable.example.com';
+    dup.spec.names.plural = 'crontabz';
+    const r = await api(s.url, 'POST', CRDS, dup);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const got = await eventually('names refused', async () => {
+      const g = await api(s.url, 'GET', `${CRDS}/crontabz.stable.example.com`);
       return g.body.status?.conditions?.length && g.body;
     });
     const na = got.status.conditions.find((c: any) => c.type === 'NamesAccepted');
     assert.equal(na.status, 'False');
-    // Every name is taken (jetkube keys kinds by plural, kind and short name across groups); as in
-    // Kubernetes' naming controller, the last conflict checked (the list kind) is the reason.
+    // As in Kubernetes' naming controller, the last conflict checked (the list kind) is the reason.
     assert.equal(na.reason, 'ListKindConflict');
     assert.equal(na.message, '"CronTabList" is already in use');
-    assert.equal((await api(s.url, 'GET', '/apis/other.example.com/v1/namespaces/default/crontabs')).status, 404);
+    assert.equal((await api(s.url, 'GET', '/apis/stable.example.com/v1/namespaces/default/crontabz')).status, 404);
+    assert.equal((await api(s.url, 'DELETE', `${CRDS}/crontabz.stable.example.com`)).status, 200);
   });
 
   it('validates, prunes and defaults custom resources; strategic merge is 415', async () => {
@@ -164,7 +180,7 @@ describe('CustomResourceDefinitions', () => {
     assert.equal(missing.body.details.causes[0].message, 'Required value');
 
     const smp = await api(s.url, 'PATCH', `${CTS}/c1`, { spec: { image: 'x' } }, 'application/strategic-merge-patch+json');
-    assert.equal(smp.status, 415);
+    assert.equal(smp.status, 415, JSON.stringify(smp.body));
     assert.equal(smp.body.message, 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
 
     const pb = await fetch(`${s.url}${CTS}`, { method: 'POST', headers: { 'content-type': 'application/vnd.kubernetes.protobuf' }, body: new Uint8Array([0x6b, 0x38, 0x73, 0x00]) });
@@ -244,8 +260,12 @@ describe('CustomResourceDefinitions', () => {
       assert.deepEqual(objs.rows.map((r) => [r.name, r.replicas]), [['c1', 5], ['c2', 1]]);
       const view = await sql<{ name: string }>`select name from crontabs order by name`.execute(db);
       assert.deepEqual(view.rows.map((r) => r.name), ['c1', 'c2']);
+      // Each CRD has a view named by itself too (the plural alone may be served by two groups).
+      const qualified = await sql<{ name: string }>`select name from "crontabs.stable.example.com" order by name`.execute(db);
+      assert.deepEqual(qualified.rows.map((r) => r.name), ['c1', 'c2']);
+      assert.deepEqual((await sql`select name from "crontabs.other.example.com"`.execute(db)).rows, []);
       const crds = await sql<{ name: string; established: boolean }>`select name, established from customresourcedefinitions order by name`.execute(db);
-      assert.deepEqual(crds.rows.map((r) => [r.name, r.established]), [['crontabs.other.example.com', false], ['crontabs.stable.example.com', true]]);
+      assert.deepEqual(crds.rows.map((r) => [r.name, r.established]), [['crontabs.other.example.com', true], ['crontabs.stable.example.com', true]]);
     } finally {
       await db.destroy();
     }
@@ -257,8 +277,10 @@ describe('CustomResourceDefinitions', () => {
     const got = await api(second.url, 'GET', `${CTS}/c1`);
     assert.equal(got.status, 200);
     assert.equal(got.body.spec.replicas, 5);
-    // The refused CRD stays refused: the names go to the CRD that holds them, not to the newest event.
-    assert.equal((await api(second.url, 'GET', '/apis/other.example.com/v1/namespaces/default/crontabs')).status, 404);
+    // The same plural in another group is served beside it, with its own (empty) objects.
+    const other = await api(second.url, 'GET', '/apis/other.example.com/v1/namespaces/default/crontabs');
+    assert.equal(other.status, 200);
+    assert.deepEqual(other.body.items, []);
   });
 
   it("deleting a namespace deletes its custom resources (the namespace controller serves CRDs' kinds too)", async () => {

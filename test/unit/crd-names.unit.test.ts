@@ -3,8 +3,8 @@
  * controller decides it: resource names (plural, singular, short names) against the others'
  * resource names, kind and listKind against the others' kinds and list kinds; each refused name
  * keeps its previously accepted value; the last conflict is the reason; Established is never taken
- * back. Our own table, after the cases of Kubernetes' naming controller test. One deliberate
- * difference: jetkube keys kinds by plural, kind and short name alone, so other groups count too.
+ * back. Our own table, after the cases of Kubernetes' naming controller test. As in Kubernetes,
+ * only the CRD's own group counts.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,10 +75,9 @@ describe('CRD names: conflicts and accepted names', () => {
       want: REQUESTED,
     },
     {
-      name: 'jetkube: another group counts (paths and subjects key kinds by plural)',
-      others: [row('alfas', 'other', 'Other', [], 'charlie.example.com')],
-      reason: 'PluralConflict', message: '"alfas" is already in use',
-      want: { ...REQUESTED, plural: '' },
+      name: 'another group does not count (as in Kubernetes: subjects and rows are keyed by group)',
+      others: [row('alfas', 'alfa', 'Alfa', ['al'], 'charlie.example.com')],
+      want: REQUESTED,
     },
     {
       name: 'a built-in kind with other names: no conflict',
@@ -99,8 +98,8 @@ describe('CRD names: conflicts and accepted names', () => {
     });
   }
 
-  it('a kind taken by a kind of another group (jetkube: kinds are keyed by name alone)', () => {
-    const got = namesAcceptance(crd(), [row('indias', 'india', 'India'), row('betas', 'beta', 'Alfa', [], 'charlie.example.com')]);
+  it('a kind taken by a kind of the same group', () => {
+    const got = namesAcceptance(crd(), [row('indias', 'india', 'India'), row('betas', 'beta', 'Alfa')]);
     assert.deepEqual(got.conflict, { reason: 'KindConflict', message: '"Alfa" is already in use' });
     assert.deepEqual(got.rejected, ['kind']);
   });

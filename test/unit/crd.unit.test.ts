@@ -48,9 +48,18 @@ describe('CRD validation', () => {
     ['preserve-unknown-fields false', (c) => (c.spec.versions[0].schema.openAPIV3Schema['x-kubernetes-preserve-unknown-fields'] = false), 'spec.versions[0].schema.openAPIV3Schema.x-kubernetes-preserve-unknown-fields: Invalid value: false: must be true or undefined'],
     ['properties with additionalProperties', (c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec.additionalProperties = { type: 'string' }), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive'],
     ['metadata beyond name', (c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.metadata = { type: 'object', properties: { labels: { type: 'object' } } }), 'spec.versions[0].schema.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified'],
-    ['webhook conversion is refused', (c) => (c.spec.conversion = { strategy: 'Webhook' }), 'spec.conversion.strategy: Forbidden: jetkube serves no conversion webhooks: only "None" is supported (serve one version)'],
+    ['webhook conversion is refused', (c) => (c.spec.conversion = { strategy: 'Webhook' }), 'spec.conversion.strategy: Forbidden: jetkube does not call conversion webhooks: use "None" (objects are stored in the storage version and served in every served version with only apiVersion changed)'],
     ['CEL rules are refused', (c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'] = [{ rule: 'true' }]), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations: Forbidden: jetkube does not evaluate CEL validation rules yet; remove x-kubernetes-validations'],
-    ['two versions are refused', (c) => c.spec.versions.push({ ...c.spec.versions[0], name: 'v2', storage: false }), 'spec.versions: Forbidden: jetkube serves one version per CustomResourceDefinition (no conversion between versions)'],
+    ['two versions, one of them storage', (c) => c.spec.versions.push({ ...c.spec.versions[0], name: 'v2', storage: false }), undefined],
+    ['two storage versions', (c) => c.spec.versions.push({ ...c.spec.versions[0], name: 'v2' }), 'spec.versions: Invalid value: ["v1","v2"]: must have exactly one version marked as storage version'],
+    ['a version named twice', (c) => c.spec.versions.push({ ...c.spec.versions[0], storage: false }), 'spec.versions: Invalid value: ["v1","v1"]: must contain unique version names'],
+    ['a deprecation warning on a version not deprecated', (c) => (c.spec.versions[0].deprecationWarning = 'old'), 'spec.versions[0].deprecationWarning: Invalid value: "old": can only be set for deprecated versions'],
+    ['an empty deprecation warning', (c) => Object.assign(c.spec.versions[0], { deprecated: true, deprecationWarning: '' }), 'spec.versions[0].deprecationWarning: Invalid value: "": must not be an empty string'],
+    ['a selectable field', (c) => (c.spec.versions[0].selectableFields = [{ jsonPath: '.spec.cronSpec' }]), undefined],
+    ['a selectable field the schema lacks', (c) => (c.spec.versions[0].selectableFields = [{ jsonPath: '.spec.nope' }]), 'spec.versions[0].selectableFields[0].jsonPath: Invalid value: ".spec.nope": is an invalid path: does not refer to a valid field'],
+    ['webhook settings with strategy None', (c) => (c.spec.conversion = { strategy: 'None', conversionReviewVersions: ['v1'] }), 'spec.conversion.conversionReviewVersions: Forbidden: should not be set when strategy is not set to Webhook'],
+    ['a stored version removed from spec.versions', (c) => (c.status = { storedVersions: ['v1beta1', 'v1'] }), 'status.storedVersions[0]: Invalid value: "v1beta1": missing from spec.versions; v1beta1 was previously a storage version, and must remain in spec.versions until a storage migration ensures no data remains persisted in v1beta1 and removes v1beta1 from status.storedVersions'],
+    ['the storage version not among the stored ones', (c) => (c.status = { storedVersions: ['v1', 'v2'] }, c.spec.versions[0].storage = false, c.spec.versions.push({ ...c.spec.versions[0], name: 'v3', storage: true }), c.status.storedVersions = ['v1']), 'status.storedVersions: Invalid value: ["v1"]: must have the storage version v3'],
     ['scale path not under .spec', (c) => (c.spec.versions[0].subresources = { scale: { specReplicasPath: '.status.r', statusReplicasPath: '.status.r' } }), 'spec.versions[0].subresources.scale.specReplicasPath: Invalid value: ".status.r": should be a json path under .spec'],
     ['a schema ajv cannot compile', (c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.cronSpec.minLength = -1), 'spec.versions[0].schema.openAPIV3Schema: Invalid value: "object": the schema cannot be compiled: schema is invalid: data/properties/spec/properties/cronSpec/minLength must be >= 0'],
     ['printer column type', (c) => (c.spec.versions[0].additionalPrinterColumns = [{ name: 'X', type: 'text', jsonPath: '.spec.x' }]), 'spec.versions[0].additionalPrinterColumns[0].type: Unsupported value: "text": supported values: "array", "boolean", "date", "integer", "number", "object", "string"'],
@@ -93,9 +102,12 @@ describe('custom resource strategy', () => {
 });
 
 describe('CRD names and status', () => {
-  it('a built-in plural, short name or kind conflicts', () => {
-    assert.deepEqual(namesConflict(crd((c) => (c.spec.names.plural = 'pods')), RESOURCES), { reason: 'PluralConflict', message: '"pods" is already in use' });
-    assert.deepEqual(namesConflict(crd((c) => (c.spec.names.shortNames = ['po'])), RESOURCES), { reason: 'ShortNamesConflict', message: '"po" is already in use' });
+  it('only names of the same group conflict (a built-in plural or short name in another group does not)', () => {
+    assert.equal(namesConflict(crd((c) => (c.spec.names.plural = 'pods')), RESOURCES), undefined);
+    assert.equal(namesConflict(crd((c) => (c.spec.names.shortNames = ['po'])), RESOURCES), undefined);
+    const sameGroup = RESOURCES.map((r) => ({ ...r, group: 'stable.example.com' }));
+    assert.deepEqual(namesConflict(crd((c) => (c.spec.names.plural = 'pods')), sameGroup), { reason: 'PluralConflict', message: '"pods" is already in use' });
+    assert.deepEqual(namesConflict(crd((c) => (c.spec.names.shortNames = ['po'])), sameGroup), { reason: 'ShortNamesConflict', message: '"po" is already in use' });
     assert.equal(namesConflict(crd(), RESOURCES), undefined);
   });
 

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { RESOURCES, allResources, resolveResource, resourceByKind, resourceByPlural, type ResourceInfo } from '../../shared/resources/registry.js';
+import { RESOURCES, allResources, resolveResource, resourceByGroupKind, resourceByKey, resourceByKind, resourceByPlural, resourceBySubjectToken, resourceOf, type ResourceInfo } from '../../shared/resources/registry.js';
 import { GENERIC_STRATEGY, registerKind, strategyFor, unregisterKind } from '../../shared/resources/strategy.js';
 import { parseFieldSelector, selectableFields, fieldValue } from '../../shared/resources/field-selectors.js';
 import { defaultPrinter, printerFor } from '../../shared/printers/index.js';
@@ -168,12 +168,32 @@ describe('kinds registered at run time', () => {
   const taken: [string, Partial<ResourceInfo>][] = [
     ['a built-in kind', { kind: 'Pod' }],
     ['a built-in plural', { kind: 'Pods2', plural: 'pods' }],
-    ['a short name in use', { kind: 'Other', plural: 'others', shortNames: ['po'] }],
+    ['a short name in use in its group', { kind: 'Other', plural: 'others', subjectToken: 'others_example_io', shortNames: ['wdg'] }],
+    ['a subject token in use', { kind: 'Other', plural: 'others', subjectToken: 'pods' }],
     ['a registered kind', { kind: 'Widget', plural: 'widgets2' }],
   ];
   for (const [name, over] of taken) {
     it(`refuses ${name}`, () => assert.throws(() => registerKind({ ...widget, shortNames: [], ...over } as ResourceInfo), /already served/));
   }
+
+  it('the same plural and kind in another group is another resource', () => {
+    const other: ResourceInfo = { ...widget, group: 'other.io', subjectToken: 'widgets_other_io', shortNames: ['po'] };
+    registerKind(other);
+    try {
+      assert.equal(resourceByGroupKind('other.io', 'Widget'), other);
+      assert.equal(resourceByGroupKind('example.io', 'Widget'), widget);
+      assert.equal(resourceBySubjectToken('widgets_other_io'), other);
+      assert.equal(resourceBySubjectToken('widgets'), widget);
+      assert.equal(resourceByKey('widgets.other.io'), other);
+      // Named without a group, a kind or plural two groups serve is nobody's.
+      assert.equal(resourceByKind('Widget'), undefined);
+      assert.equal(resourceByPlural('widgets'), undefined);
+      assert.equal(resourceOf('other.io/v1', 'Widget'), other);
+    } finally {
+      unregisterKind('Widget', 'other.io');
+    }
+    assert.equal(resourceByKind('Widget'), widget);
+  });
 
   it('unregisterKind leaves built-in kinds alone', () => {
     unregisterKind('Pod');

@@ -23,7 +23,7 @@
  */
 import { isConflict, isNotFound } from '../../../shared/errors.js';
 import type { KObject, OwnerReference } from '../../../shared/resources/meta.js';
-import { RESOURCES, resourceByKind, type ResourceInfo } from '../../../shared/resources/registry.js';
+import { RESOURCES, resourceKey, resourceOf, subjectToken, type ResourceInfo } from '../../../shared/resources/registry.js';
 import { CrdWatch } from '../../../shared/crd-watch.js';
 import { crdResourceInfo, type Crd } from '../../../shared/resources/crd.js';
 import { CUSTOM_OBJECTS } from '../../../shared/db/custom-objects.js';
@@ -104,12 +104,13 @@ export const garbageCollector: ControllerFactory = (ctx, { workers, now }) => {
   const unregister = informers.map((inf) => inf.addEventHandler(handler));
   const followed = new Set(gcResources().map((r) => r.plural));
 
-  /** Follow a custom kind: its informer joins the caches and the handlers (once per plural). */
+  /** Follow a custom kind: its informer joins the caches and the handlers (once per subject token: group and plural). */
   function follow(info: ResourceInfo): void {
     customKinds.add(`${info.group}/${info.kind}`);
-    if (followed.has(info.plural)) return;
-    followed.add(info.plural);
-    const inf = ctx.informers.informer<KObject>(info.plural);
+    const token = subjectToken(info);
+    if (followed.has(token)) return;
+    followed.add(token);
+    const inf = ctx.informers.informer<KObject>(token);
     inf.ensureIndexer(Indexes.ownerUid, ownerUidIndex);
     inf.ensureIndexer(UID_INDEX, uidIndex);
     informers.push(inf);
@@ -189,7 +190,7 @@ export function garbageCollectorReconciler(deps: GarbageCollectorDeps): Reconcil
 
   /** The owner a reference names, as stored now (a direct read of the log through the gateway). */
   async function liveOwner(ref: OwnerReference, dependent: KObject): Promise<LiveOwner> {
-    const info = resourceByKind(ref.kind);
+    const info = resourceOf(ref.apiVersion, ref.kind);
     if (!info) return deps.wasCustomKind?.(ref.apiVersion, ref.kind) ? { found: undefined } : 'unresolvable';
     const ns = dependent.metadata.namespace;
     if (info.namespaced && !ns) {
@@ -254,14 +255,14 @@ export function garbageCollectorReconciler(deps: GarbageCollectorDeps): Reconcil
     const byUid = new Map(dependents.map((d) => [d.metadata.uid ?? '', d]));
 
     await forEachLimited(plan.patches, WRITE_CONCURRENCY, async (p) => {
-      const info = resourceByKind(p.target.kind);
+      const info = resourceOf(p.target.apiVersion, p.target.kind);
       if (!info) return;
       // Custom resources take no strategic merge patch: the same change as a guarded merge patch.
       const dependent = byUid.get(p.target.uid);
       const custom = info.table === CUSTOM_OBJECTS && dependent !== undefined;
       try {
-        if (custom) await writer.resource(info.plural).patch(p.target.namespace, p.target.name, ownerReferencesMergePatch(dependent, p.patch), 'merge');
-        else await writer.resource(info.plural).patch(p.target.namespace, p.target.name, p.patch, 'strategic');
+        if (custom) await writer.resource(resourceKey(info)).patch(p.target.namespace, p.target.name, ownerReferencesMergePatch(dependent, p.patch), 'merge');
+        else await writer.resource(resourceKey(info)).patch(p.target.namespace, p.target.name, p.patch, 'strategic');
         log.debug({ ownerUid, target: describe(p.target), why: p.why }, 'removed owner references');
       } catch (e) {
         if (!isNotFound(e)) errors.push(e);
@@ -281,11 +282,11 @@ export function garbageCollectorReconciler(deps: GarbageCollectorDeps): Reconcil
     }
 
     if (plan.removeFinalizer && owner) {
-      const info = resourceByKind(owner.kind);
+      const info = resourceOf(owner.apiVersion, owner.kind);
       if (!info) return;
       try {
         await writer
-          .resource(info.plural)
+          .resource(resourceKey(info))
           .patch(owner.metadata.namespace, owner.metadata.name ?? '', removeFinalizerPatch(owner, plan.removeFinalizer), 'merge');
         log.debug({ ownerUid, owner: `${owner.kind}/${owner.metadata.name}`, finalizer: plan.removeFinalizer }, 'removed finalizer');
       } catch (e) {

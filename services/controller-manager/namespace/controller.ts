@@ -11,7 +11,7 @@
  */
 import type { KObject } from '../../../shared/resources/meta.js';
 import type { Namespace } from '../../../shared/resources/types.js';
-import { RESOURCES, allResources, apiVersionOf, resourceByKind, resourceByPlural } from '../../../shared/resources/registry.js';
+import { RESOURCES, allResources, apiVersionOf, resourceByPlural, resourceKey, resourceOf } from '../../../shared/resources/registry.js';
 import { CUSTOM_OBJECTS } from '../../../shared/db/custom-objects.js';
 import { serveCrd, unserveCrd } from '../../../shared/resources/crd-serving.js';
 import type { Crd } from '../../../shared/resources/crd.js';
@@ -138,7 +138,7 @@ export function namespaceReconciler(deps: NamespaceReconcilerDeps): Reconcile {
     const custom = allResources().filter((r) => r.namespaced && r.table === CUSTOM_OBJECTS && !contentKinds.includes(r));
     const lists = await Promise.all(
       [...contentKinds, ...custom].map(async (info) => {
-        const items = await writer.resource(info.plural).listAll(name);
+        const items = await writer.resource(resourceKey(info)).listAll(name);
         return items.map((o) => ({ ...o, apiVersion: o.apiVersion || apiVersionOf(info), kind: o.kind || info.kind }));
       }),
     );
@@ -165,7 +165,7 @@ export function namespaceReconciler(deps: NamespaceReconcilerDeps): Reconcile {
       try {
         await deleteRef(writer, d.target, d.propagationPolicy);
       } catch (e) {
-        errors.push(`${resourceByKind(d.target.kind)?.plural ?? d.target.kind} "${d.target.name}": ${(e as Error).message}`);
+        errors.push(`${resourceOf(d.target.apiVersion, d.target.kind)?.plural ?? d.target.kind} "${d.target.name}": ${(e as Error).message}`);
       }
     });
     // The status reports this round's failures (NamespaceDeletionContentFailure).

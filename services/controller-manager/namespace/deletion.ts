@@ -15,7 +15,7 @@
  */
 import type { KObject } from '../../../shared/resources/meta.js';
 import type { Namespace } from '../../../shared/resources/types.js';
-import { resourceByKind } from '../../../shared/resources/registry.js';
+import { resourceOf } from '../../../shared/resources/registry.js';
 import { refOf, type ObjectRef } from '../gc/object-ref.js';
 import { formatTimestamp, type Instant } from '../replicaset/time.js';
 
@@ -161,7 +161,7 @@ function contentConditions(content: readonly KObject[]): NamespaceCondition[] {
   const byResource = new Map<string, number>();
   const byFinalizer = new Map<string, number>();
   for (const o of content) {
-    const info = resourceByKind(o.kind);
+    const info = resourceOf(o.apiVersion, o.kind);
     const resource = info ? `${info.plural}.${info.group}` : `${o.kind.toLowerCase()}.`;
     byResource.set(resource, (byResource.get(resource) ?? 0) + 1);
     for (const f of o.metadata.finalizers ?? []) byFinalizer.set(f, (byFinalizer.get(f) ?? 0) + 1);

@@ -10,7 +10,7 @@ import type { ResourceInfo } from '../../../shared/resources/registry.js';
 import { VERSION_INFO } from '../discovery.js';
 import { PATCH_MEDIA_TYPES } from '../openapi.js';
 import { GROUP_VERSIONS, builtInResourcesIn } from '../paths.js';
-import { servedVersion, type Crd, type JSONSchemaProps } from '../../../shared/resources/crd.js';
+import { crdVersion, type Crd, type JSONSchemaProps } from '../../../shared/resources/crd.js';
 import { reversedGroup } from '../openapi-crd.js';
 
 const DEFS = '#/definitions/';
@@ -84,7 +84,7 @@ export function buildSwagger(groupVersions: readonly string[] = GROUP_VERSIONS, 
   const customDefs: Record<string, SchemaObject> = {};
   if (custom.length) roots.push(`${META}ObjectMeta`, `${META}ListMeta`);
   for (const { info: r, crd } of custom) {
-    const v = servedVersion(crd);
+    const v = crdVersion(crd, r.version);
     if (!v) continue;
     const base = `${reversedGroup(r.group)}.${r.version}`;
     const kindDef = `${base}.${r.kind}`;

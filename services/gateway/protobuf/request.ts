@@ -3,7 +3,7 @@
  * decoded body. What the gateway's content-type parser calls.
  */
 import { apiVersionOf } from '../../../shared/resources/registry.js';
-import { strategyFor } from '../../../shared/resources/strategy.js';
+import { strategyOf } from '../../../shared/resources/strategy.js';
 import { ApiError } from '../../../shared/errors.js';
 import { parsePath, type Target } from '../paths.js';
 import { decodeProtobufBody, type Expected } from './decode.js';
@@ -47,7 +47,7 @@ export function decodeProtobufRequest(method: string, url: string, body: Uint8Ar
     case 'POST':
     case 'PUT':
       // A CRD's objects have no protobuf form (their /scale's Scale has).
-      if (strategyFor(parsed.target.info.kind).customResource && parsed.target.subresource !== 'scale') {
+      if (strategyOf(parsed.target.info).customResource && parsed.target.subresource !== 'scale') {
         throw new ApiError('UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
       }
       return decodeProtobufBody(body, expectedBody(parsed.target));

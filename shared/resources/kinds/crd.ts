@@ -1,11 +1,11 @@
 /**
  * CustomResourceDefinition (apiextensions.k8s.io/v1): cluster-scoped, status subresource,
- * generation. Validation and defaults in ../crd.ts; a delete adds Kubernetes' cleanup finalizer
+ * generation. Validation, defaults and status.storedVersions in ../crd.ts; a delete adds Kubernetes' cleanup finalizer
  * (the gateway's CRD informer removes the objects, then the finalizer). `kubectl get crd` prints
  * NAME and CREATED AT.
  */
 import type { KindStrategy } from '../strategy.js';
-import { defaultCrd, hasCondition, markCrdDeleting, validateCrd, type Crd } from '../crd.js';
+import { defaultCrd, hasCondition, markCrdDeleting, recordStorageVersion, validateCrd, type Crd } from '../crd.js';
 import { get, str } from '../projection.js';
 import { rfc3339 } from '../time.js';
 import { NAME_COLUMN, column, type TablePrinter } from '../../printers/types.js';
@@ -20,6 +20,9 @@ export const crdStrategy: KindStrategy = {
   statusSubresource: true,
   generation: true,
   defaults: defaultCrd,
+  // Kubernetes' strategy records every version objects may have been stored in (status.storedVersions).
+  prepareForCreate: (o) => recordStorageVersion(o as Crd),
+  prepareForUpdate: (o) => recordStorageVersion(o as Crd),
   validate: (obj, old) => validateCrd(obj as Crd, old as Crd | undefined),
   onDeleting: (next) => markCrdDeleting(next as Crd, rfc3339(new Date())),
   printer: crdPrinter,
