@@ -22,9 +22,8 @@ import { leaderElectionFromArgs, type LeaderElectionOptions } from '../../shared
 import { clusterCAAtStart, type ClusterCA } from '../../shared/pki/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
 import { gatewayUrlOf, pkiConfigFromEnv, type GatewayCredentials } from '../../shared/config.js';
-import { authConfigFromEnv, loadKubeconfig, type ResolvedKubeconfig } from '../../shared/auth/authn/index.js';
+import { applySecurityMode, authConfigFromEnv, loadKubeconfig, standaloneClientProblem, type ResolvedKubeconfig, type SecurityFlags } from '../../shared/auth/authn/index.js';
 import { COMPONENT_IDENTITIES, nodeIdentity, secureConfig, userKubeconfig, writeAdminKubeconfig, writeKubeconfigFor } from './secure.js';
-import { INSECURE_WARNING, securityMode, standaloneClientProblem, type SecurityFlags } from './security-mode.js';
 
 /** `ca`: the cluster CA `up` loaded at start (certificate and key); a service run alone loads its own. */
 type Service = (cfg: Config, le?: LeaderElectionOptions, ca?: ClusterCA) => Promise<{ close(): Promise<void> }>;
@@ -130,7 +129,7 @@ const KUBECONFIG_HELP = 'reach the gateway as this kubeconfig says (server, CA, 
 
 /**
  * A service run alone with --kubeconfig: the gateway URL and credentials from its current context.
- * Without one, only JETKUBE_AUTH=off (a plain-HTTP gateway) will do (security-mode.ts).
+ * Without one, only JETKUBE_AUTH=off (a plain-HTTP gateway) will do (standaloneClientProblem).
  */
 function withKubeconfig(command: string, file: string | undefined): Config {
   const problem = standaloneClientProblem(command, file, process.env);
@@ -153,19 +152,13 @@ function withKubeconfig(command: string, file: string | undefined): Config {
   return { ...cfg, gatewayUrl: kc.server, secure: kc.server.startsWith('https:'), gatewayCredentials: credentials };
 }
 
-/**
- * Secure unless asked otherwise (security-mode.ts): the decision is put in JETKUBE_AUTH for the
- * whole process (loadConfig and the gateway's authConfigFromEnv read it); plain HTTP says so.
- */
-function applySecurityMode(flags: SecurityFlags): void {
-  let mode;
+/** Secure unless asked otherwise (shared/auth/authn/security-mode.ts); a contradiction is a usage error. */
+function securityFrom(flags: SecurityFlags): void {
   try {
-    mode = securityMode(flags, process.env);
+    applySecurityMode(flags);
   } catch (e) {
-    return program.error(`error: ${(e as Error).message}`);
+    program.error(`error: ${(e as Error).message}`);
   }
-  process.env.JETKUBE_AUTH = mode.secure ? 'on' : 'off';
-  if (!mode.secure) process.stderr.write(INSECURE_WARNING);
 }
 
 const insecureOption = () => new Option('--insecure', 'plain HTTP, no authentication, every request is system:admin (JETKUBE_AUTH=off); the default is HTTPS, authentication and RBAC');
@@ -180,7 +173,7 @@ program
   .addOption(insecureOption())
   .addOption(secureOption())
   .action(async (opts: { services: string } & SecurityFlags & KubeletFlags) => {
-    applySecurityMode(opts);
+    securityFrom(opts);
     const wanted = opts.services.split(',').map((s) => s.trim()).filter(Boolean);
     const unknown = wanted.filter((s) => !SERVICES[s] && s !== 'kubelet');
     if (unknown.length) program.error(`unknown service(s): ${unknown.join(', ')}; known: ${[...Object.keys(SERVICES), 'kubelet'].join(', ')}`);
@@ -246,7 +239,7 @@ for (const name of Object.keys(SERVICES)) {
   cmd.action(async (flags: Record<string, string | boolean | undefined>) => {
     const le = ELECTED.has(name) ? leaderElectionFromArgs(flagArgs(flags)) : undefined;
     // The gateway serves (secure unless --insecure / JETKUBE_AUTH=off); the projector never calls it; the rest are its clients.
-    const cfg = name === 'gateway' ? (applySecurityMode(flags), loadConfig()) : name === 'projector' ? loadConfig() : withKubeconfig(name, flags.kubeconfig as string | undefined);
+    const cfg = name === 'gateway' ? (securityFrom(flags), loadConfig()) : name === 'projector' ? loadConfig() : withKubeconfig(name, flags.kubeconfig as string | undefined);
     await runUntilSignal(name, (c) => STANDALONE[name]!(c, le), cfg);
   });
 }

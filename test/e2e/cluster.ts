@@ -82,7 +82,7 @@ export async function startProcessCluster(tag: string, nodes = 2, env: Record<st
   });
   let up: ChildProcess;
   try {
-    up = await startJetkube(['up', '--nodes', String(nodes), '--runtime', 'process'], cfg, `${base}/readyz`);
+    up = await startJetkube(['up', '--insecure', '--nodes', String(nodes), '--runtime', 'process'], cfg, `${base}/readyz`);
   } catch (e) {
     // The suite's after() has no cluster to close: leave no stream, schema or directory behind.
     await dropPrefix(cfg).catch(() => undefined);

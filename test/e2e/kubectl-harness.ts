@@ -89,7 +89,7 @@ export function kubectlUpSuite(tag: string, nodes = 1, runtime: 'fake' | 'proces
     dir = await mkdtemp(join(tmpdir(), `jk-${tag}-`));
     process.env.NODE_NAME = node;
     process.env.KUBELET_PORT = '0';
-    up = await startJetkube(['up', '--nodes', String(nodes), '--runtime', runtime], cfg, `${base}/readyz`);
+    up = await startJetkube(['up', '--insecure', '--nodes', String(nodes), '--runtime', runtime], cfg, `${base}/readyz`);
     env = { ...process.env, ...envFor(cfg), KUBECONFIG: '/dev/null', HOME: tmpdir() };
     await eventually(`${nodes} Ready node(s)`, async () => (await kubectl('get', 'nodes')).stdout.match(/\sReady\s/g)?.length === nodes, 120_000);
   });

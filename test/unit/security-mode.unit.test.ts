@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { securityMode, standaloneClientProblem, type SecurityFlags } from '../../services/cli/security-mode.js';
+import { applySecurityMode, INSECURE_WARNING, securityMode, standaloneClientProblem, type SecurityFlags } from '../../shared/auth/authn/index.js';
 import { kubeconfigPaths } from '../../services/jkctl/context.js';
 
 describe('securityMode', () => {
@@ -28,6 +28,18 @@ describe('securityMode', () => {
       else assert.deepEqual(securityMode(c.flags, c.env), c.want);
     });
   }
+});
+
+describe('applySecurityMode', () => {
+  it('puts the decision in JETKUBE_AUTH and warns about plain HTTP only', () => {
+    const lines: string[] = [];
+    const env: NodeJS.ProcessEnv = {};
+    assert.equal(applySecurityMode({}, env, (l) => lines.push(l)).secure, true);
+    assert.deepEqual([env.JETKUBE_AUTH, lines], ['on', []]);
+    assert.equal(applySecurityMode({ insecure: true }, env, (l) => lines.push(l)).secure, false);
+    assert.deepEqual([env.JETKUBE_AUTH, lines], ['off', [INSECURE_WARNING]]);
+    assert.match(INSECURE_WARNING, /^jetkube: WARNING: insecure mode .*\n$/);
+  });
 });
 
 describe('standaloneClientProblem', () => {

@@ -3,7 +3,7 @@
  * the default, as kube-apiserver's is; plain HTTP only when asked: `--insecure`, or JETKUBE_AUTH=off.
  * `--secure` (the opt-in of earlier releases) is still accepted; a flag wins over the environment.
  */
-import { boolFromEnv } from '../../shared/config.js';
+import { boolFromEnv } from '../../config.js';
 
 export interface SecurityFlags {
   readonly secure?: boolean;
@@ -22,6 +22,18 @@ export function securityMode(flags: SecurityFlags, env: NodeJS.ProcessEnv): Secu
   if (flags.secure) return { secure: true, from: 'flag' };
   if (env.JETKUBE_AUTH !== undefined) return { secure: boolFromEnv(env.JETKUBE_AUTH, 'JETKUBE_AUTH', true), from: 'JETKUBE_AUTH' };
   return { secure: true, from: 'default' };
+}
+
+/**
+ * For a server process (`jetkube up`, `jetkube gateway`): decide, put the decision in JETKUBE_AUTH
+ * for the whole process (loadConfig and the gateway's authConfigFromEnv read it), and say so when
+ * it is plain HTTP. Throws what securityMode throws.
+ */
+export function applySecurityMode(flags: SecurityFlags, env: NodeJS.ProcessEnv = process.env, warn: (line: string) => unknown = (l) => process.stderr.write(l)): SecurityMode {
+  const mode = securityMode(flags, env);
+  env.JETKUBE_AUTH = mode.secure ? 'on' : 'off';
+  if (!mode.secure) warn(INSECURE_WARNING);
+  return mode;
 }
 
 /** The line a plain-HTTP server prints at start. */
