@@ -4,8 +4,9 @@
  * and RBAC and prints where the admin kubeconfig is; plain HTTP and anonymous requests get nothing;
  * the real kubectl with that kubeconfig lists the node, applies examples/web.yaml and sees it
  * roll out Ready; jkctl with no setup at all (no KUBECONFIG, no ~/.kube/config) finds the same
- * kubeconfig in the data directory. Also the CLI's refusals: both flags at once, a component run
- * alone without a kubeconfig.
+ * kubeconfig in the data directory. `jetkube init`, then the gateway, the projector and a kubelet
+ * run alone as the compose stack runs them (each component with the kubeconfig init wrote). Also
+ * the CLI's refusals: both flags at once, a component run alone without a kubeconfig.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../shared/config.js';
 import { dropPrefix, freeDnsPort, testConfig, testPort } from '../harness.js';
+import { certificateSANs } from '../../shared/pki/index.js';
 import { eventually } from '../wait.js';
 import { envFor, JETKUBE, JKCTL, run, stop } from './cli.js';
 import { killContainers } from './cluster.js';
@@ -122,6 +124,63 @@ describe('jetkube up with no flags is secure; kubectl and jkctl use the kubeconf
     const r = await run(process.execPath, [JKCTL, 'get', 'pods', '-l', 'app=web', '--no-headers'], env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.split('\n').filter((l) => /^web-\S+\s+1\/1\s+Running/.test(l)).length, 3, r.stdout);
+  });
+});
+
+describe('jetkube init, then components run alone with its kubeconfigs (the compose stack without Docker)', { skip: KUBECTL_SKIP }, () => {
+  let cfg: Config;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const procs: ChildProcess[] = [];
+  const node = `secinit-${Math.random().toString(36).slice(2, 7)}`;
+  const data = () => join(dir, 'data');
+  const kubectl = (kubeconfig: string, ...args: string[]) => run('kubectl', ['--request-timeout=20s', '--kubeconfig', kubeconfig, ...args], { ...process.env, HOME: dir });
+  const start = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
+    const child = spawn(process.execPath, [JETKUBE, ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'ignore', 'inherit'] });
+    procs.push(child);
+    return child;
+  };
+
+  before(async () => {
+    cfg = await testConfig('secinit', { port: await testPort() });
+    dir = await mkdtemp(join(tmpdir(), 'jetkube-secinit-'));
+    // What the compose file gives init and the services: the data directory, the HTTPS gateway URL, TLS_SAN.
+    env = withoutAuthSetting({ ...envFor(cfg), JETKUBE_DATA_DIR: data(), GATEWAY_URL: `https://127.0.0.1:${cfg.port}`, TLS_SAN: 'gateway' });
+  });
+  after(async () => {
+    for (const p of procs.reverse()) await stop(p);
+    if (cfg) await dropPrefix(cfg);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('init writes the CA, the serving certificate and a kubeconfig per component and node', async () => {
+    const r = await run(process.execPath, [JETKUBE, 'init', '--node', node], env);
+    assert.equal(r.code, 0, r.stderr);
+    for (const f of ['kube-controller-manager', 'kube-scheduler', 'kube-proxy', 'jetkube-dns', 'jetkube-ingress', `node-${node}`]) {
+      assert.ok(r.stdout.includes(join(data(), 'kubeconfigs', `${f}.kubeconfig`)), `${f}: ${r.stdout}`);
+    }
+    assert.ok(r.stdout.includes(`admin kubeconfig written to ${join(data(), 'admin.kubeconfig')}`));
+    const sans = certificateSANs(await readFile(join(data(), 'serving.crt'), 'utf8'));
+    for (const n of ['localhost', '127.0.0.1', 'gateway', 'kubernetes.default.svc']) assert.ok(sans.includes(n), `${n} in ${sans.join(', ')}`);
+    // Run again (every `docker compose up` does): what is there is kept.
+    const before = await readFile(join(data(), 'clients', 'kube-scheduler.crt'), 'utf8');
+    assert.equal((await run(process.execPath, [JETKUBE, 'init', '--node', node], env)).code, 0);
+    assert.equal(await readFile(join(data(), 'clients', 'kube-scheduler.crt'), 'utf8'), before);
+  });
+
+  it('the gateway (secure by default), the projector and a kubelet with its kubeconfig: the node Ready, each component is itself', async () => {
+    start(['gateway']);
+    start(['projector'], { PROJECTOR_PORT: String(await testPort()) });
+    const ca = await readFile(join(data(), 'ca.crt'), 'utf8');
+    await eventually('the gateway ready over HTTPS', async () => (await httpsStatus(cfg.port, '/readyz', ca).catch(() => 0)) === 200, 60_000, 200);
+    start(['kubelet', '--runtime', 'fake', '--node-name', node, '--kubeconfig', join(data(), 'kubeconfigs', `node-${node}.kubeconfig`)], { KUBELET_PORT: '0' });
+    const admin = join(data(), 'admin.kubeconfig');
+    await eventually('the node Ready', async () => new RegExp(`^${node}\\s+Ready\\s`, 'm').test((await kubectl(admin, 'get', 'nodes')).stdout), 90_000);
+    const who = await kubectl(join(data(), 'kubeconfigs', 'kube-scheduler.kubeconfig'), 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}');
+    assert.equal(who.stdout, 'system:kube-scheduler', who.stderr);
+    const denied = await kubectl(join(data(), 'kubeconfigs', 'kube-scheduler.kubeconfig'), 'get', 'secrets');
+    assert.notEqual(denied.code, 0, 'the scheduler may not read Secrets');
+    assert.match(denied.stderr, /forbidden: User "system:kube-scheduler" cannot list resource "secrets"/);
   });
 });
 
