@@ -70,7 +70,7 @@ export interface KubectlUpSuite {
 }
 
 /**
- * Call inside a `describe`: `jetkube up --nodes N --runtime fake` (every service, fake kubelets
+ * Call inside a `describe`: `jetkube up --insecure --nodes N --runtime fake` (plain HTTP; every service, fake kubelets
  * whose pods become Running and Ready without processes; or `runtime` process) before its tests,
  * once N nodes are Ready; everything removed after.
  */
