@@ -239,7 +239,8 @@ for (const name of Object.keys(SERVICES)) {
   cmd.action(async (flags: Record<string, string | boolean | undefined>) => {
     const le = ELECTED.has(name) ? leaderElectionFromArgs(flagArgs(flags)) : undefined;
     // The gateway serves (secure unless --insecure / JETKUBE_AUTH=off); the projector never calls it; the rest are its clients.
-    const cfg = name === 'gateway' ? (securityFrom(flags), loadConfig()) : name === 'projector' ? loadConfig() : withKubeconfig(name, flags.kubeconfig as string | undefined);
+    if (name === 'gateway') securityFrom(flags);
+    const cfg = name === 'gateway' || name === 'projector' ? loadConfig() : withKubeconfig(name, flags.kubeconfig as string | undefined);
     await runUntilSignal(name, (c) => STANDALONE[name]!(c, le), cfg);
   });
 }
