@@ -382,12 +382,18 @@ describe('infra/Dockerfile', async () => {
   const engine = 'docker' in d ? d.docker : undefined;
   const skip = !engine ? (d as { skip: string }).skip : which('docker') ? undefined : unavailable('no docker CLI on PATH').skip;
   const container = `jk-compose-gateway-${RUN}`;
+  const secure = `jk-compose-secure-${RUN}`;
+  const volume = `jk-compose-data-${RUN}`;
   let cfg: Config | undefined;
+  let secureCfg: Config | undefined;
 
   after(async () => {
     if (skip) return;
     await docker('rm', '-f', container).catch(() => undefined);
+    await docker('rm', '-f', secure).catch(() => undefined);
+    await docker('volume', 'rm', '-f', volume).catch(() => undefined);
     if (cfg) await dropPrefix(cfg);
+    if (secureCfg) await dropPrefix(secureCfg);
   });
 
   it('builds FROM a Node base made from the host (no registry)', { skip, timeout: 30 * 60_000 }, async (t) => {
@@ -486,5 +492,39 @@ describe('infra/Dockerfile', async () => {
     const wrong = await run('docker', ['exec', '-e', `JETKUBE_PREFIX=${other}`, container, 'jetkube', 'replay'], process.env);
     assert.equal(wrong.code, 1, wrong.stdout);
     assert.match(wrong.stderr, new RegExp(`^error: no projector checkpoint in schema "${schemaName(other)}" of postgres://`, 'm'));
+  });
+
+  it('secure as compose runs it: init writes the credentials on a fresh named volume, the gateway serves HTTPS from it, its healthcheck passes, the admin kubeconfig comes out with docker cp', { skip, timeout: 180_000 }, async () => {
+    secureCfg = await testConfig('composesec', { port: await testPort() });
+    const data = '/var/lib/jetkube-data';
+    const shared = { JETKUBE_PREFIX: secureCfg.prefix, JETKUBE_DATA_DIR: data, GATEWAY_URL: `https://127.0.0.1:${secureCfg.port}`, HOST: '127.0.0.1', TLS_SAN: 'gateway,', LOG_LEVEL: 'warn' };
+    const e = (env: Record<string, string>) => Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    // init: the image's user, no network, the volume new (so it takes the image directory's owner).
+    const init = await docker('run', '--rm', '--network', 'none', '-v', `${volume}:${data}`, ...e(shared), IMAGE, 'init', '--node', 'node-1');
+    assert.match(init, new RegExp(`admin kubeconfig written to ${data}/admin.kubeconfig`));
+    const gwEnv = { ...shared, NATS_URL: secureCfg.natsUrl, DATABASE_URL: secureCfg.databaseUrl, PORT: String(secureCfg.port), NODE_EXTRA_CA_CERTS: `${data}/ca.crt` };
+    await docker('run', '-d', '--name', secure, '--network', 'host', '-v', `${volume}:${data}`, ...e(gwEnv), IMAGE, 'gateway');
+    // The healthcheck exactly as docker-compose.yml has it.
+    const probeTls = (parse(readFileSync(COMPOSE_FILE, 'utf8')) as Record<string, string>)['x-probe-tls']!;
+    await eventually('the healthcheck passes', async () => (await run('docker', ['exec', secure, 'node', '-e', probeTls, 'PORT'], process.env)).code === 0, 60_000, 500).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await docker('logs', '--tail', '50', secure).catch((l: Error) => l.message)}`);
+    });
+    await assert.rejects(fetch(`http://127.0.0.1:${secureCfg.port}/api/v1/namespaces`), 'no plain HTTP');
+    // The README's way out: docker cp, then kubectl with it.
+    const dir = mkdtempSync(join(tmpdir(), 'jk-compose-kubeconfig-'));
+    try {
+      await docker('cp', `${secure}:${data}/admin.kubeconfig`, join(dir, 'admin.kubeconfig'));
+      const kc = parse(readFileSync(join(dir, 'admin.kubeconfig'), 'utf8')) as { clusters: { cluster: { server: string } }[] };
+      assert.equal(kc.clusters[0]!.cluster.server, `https://127.0.0.1:${secureCfg.port}`);
+      if (which('kubectl')) {
+        const r = await run('kubectl', ['--kubeconfig', join(dir, 'admin.kubeconfig'), 'get', 'namespace', 'kube-system', '-o', 'name'], { ...process.env, HOME: dir });
+        assert.equal(r.stdout.trim(), 'namespace/kube-system', r.stderr);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // A kubelet runs as root with the volume read-only: its kubeconfig is readable there.
+    const kubeconfig = await docker('run', '--rm', '--network', 'none', '--user', 'root', '--entrypoint', 'cat', '-v', `${volume}:${data}:ro`, IMAGE, `${data}/kubeconfigs/node-node-1.kubeconfig`);
+    assert.match(kubeconfig, /client-certificate-data: /);
   });
 });
