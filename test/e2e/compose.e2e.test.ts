@@ -278,6 +278,11 @@ async function assertStack(cli: string[], env: NodeJS.ProcessEnv, want: Want): P
     assert.ok(vols.some((v) => v.target === '/var/run/docker.sock' && v.source === '/var/run/docker.sock'), `${name} mounts the Docker socket`);
     assert.ok(vols.some((v) => v.source === want.rootDir && v.target === want.rootDir), `${name} mounts ${want.rootDir} at the same path`);
     assert.ok(e.KUBELET_ROOT_DIR?.startsWith(`${want.rootDir}/`), `${name}'s KUBELET_ROOT_DIR is under ${want.rootDir}`);
+    // The tmpfs of pods' token (and Secret) volumes: the kubelet may mount, and the mount reaches the host's engine.
+    assert.deepEqual(svc[name]!.cap_add, ['SYS_ADMIN'], `${name} may mount`);
+    assert.deepEqual(svc[name]!.security_opt, ['apparmor=unconfined'], `${name}: outside the engine's AppArmor profile, which forbids mount`);
+    const rootMount = (svc[name]!.volumes as unknown[]).find((v) => (typeof v === 'string' ? v.split(':')[0] === want.rootDir : (v as Service).source === want.rootDir));
+    assert.ok(typeof rootMount === 'string' ? rootMount.endsWith(':rshared') : (rootMount as Service)?.bind?.propagation === 'rshared', `${name}'s root directory is rshared`);
   }
   assert.notEqual(envOf(svc['node-1']!).KUBELET_ROOT_DIR, envOf(svc['node-2']!).KUBELET_ROOT_DIR);
 
