@@ -132,7 +132,12 @@ const KUBECONFIG_HELP = 'reach the gateway as this kubeconfig says (server, CA, 
  * Without one, only JETKUBE_AUTH=off (a plain-HTTP gateway) will do (standaloneClientProblem).
  */
 function withKubeconfig(command: string, file: string | undefined): Config {
-  const problem = standaloneClientProblem(command, file, process.env);
+  let problem: string | undefined;
+  try {
+    problem = standaloneClientProblem(command, file, process.env);
+  } catch (e) {
+    problem = (e as Error).message; // a JETKUBE_AUTH that is neither on nor off
+  }
   if (problem) return program.error(`error: ${problem}`);
   const cfg = loadConfig();
   if (!file) return cfg;
