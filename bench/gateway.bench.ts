@@ -66,7 +66,7 @@ async function gatewayRun(pool: Pool, round: number) {
 
 async function startGatewayProcess(): Promise<ChildProcess> {
   const main = fileURLToPath(new URL('../services/cli/main.js', import.meta.url));
-  const child = spawn(process.execPath, [main, 'gateway'], {
+  const child = spawn(process.execPath, [main, 'gateway', '--insecure'], {
     env: { ...process.env, JETKUBE_PREFIX: cfg.prefix, PORT: String(cfg.port), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

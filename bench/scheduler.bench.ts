@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const pods = Array.from({ length: PODS }, (_, i) => pod(i));
   const cores = [coreOnly(nodes, pods), coreOnly(nodes, pods), coreOnly(nodes, pods)];
 
-  const up = await startJetkube(['up', '--services', 'projector,gateway'], cfg, `${base}/readyz`);
+  const up = await startJetkube(['up', '--insecure', '--services', 'projector,gateway'], cfg, `${base}/readyz`);
   const pool = new Pool(base, { connections: CONCURRENCY });
   try {
     let t = performance.now();

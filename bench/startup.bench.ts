@@ -40,7 +40,7 @@ async function runCase(runtime: RuntimeKind): Promise<{ allReadyS: number; p50: 
   const cfg = loadConfig({ ...process.env, JETKUBE_PREFIX: prefix, PORT: String(port), LOG_LEVEL: 'warn' });
   const base = `http://127.0.0.1:${port}`;
   const work = mkdtempSync(join(tmpdir(), 'jk-bench-'));
-  const up = await startJetkube(['up', '--nodes', '0'], cfg, `${base}/readyz`);
+  const up = await startJetkube(['up', '--insecure', '--nodes', '0'], cfg, `${base}/readyz`);
   const log = createLogger('bench', 'warn');
   const kcfg = kubeletConfigFromEnv({ ...process.env, KUBELET_PORT: '0', KUBELET_RELIST_MS: '200', KUBELET_ROOT_DIR: join(work, 'node') }, { runtime, nodeName: `bench-${runtime}` });
   const kubelets = await startKubelets({ ...cfg, gatewayUrl: base }, kubeletConfigs(kcfg, NODES), log);
@@ -109,7 +109,7 @@ async function rawPosts(): Promise<number> {
   const port = 21000 + Math.floor(Math.random() * 9000);
   const cfg = loadConfig({ ...process.env, JETKUBE_PREFIX: prefix, PORT: String(port), LOG_LEVEL: 'warn' });
   const base = `http://127.0.0.1:${port}`;
-  const up = await startJetkube(['up', '--services', 'projector,gateway'], cfg, `${base}/readyz`);
+  const up = await startJetkube(['up', '--insecure', '--services', 'projector,gateway'], cfg, `${base}/readyz`);
   try {
     const t0 = performance.now();
     let next = 0;

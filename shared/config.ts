@@ -148,6 +148,14 @@ export interface PkiConfig {
   readonly clusterCAFile?: string;
 }
 
+/** The admin kubeconfig `jetkube up` and `jetkube init` write in the data directory. */
+export const ADMIN_KUBECONFIG = 'admin.kubeconfig';
+
+/** Where a local cluster of `env`'s prefix keeps its admin kubeconfig (jkctl's last resort). */
+export function adminKubeconfigPath(env: NodeJS.ProcessEnv, home: string = homedir()): string {
+  return join(pkiConfigFromEnv(env, env.JETKUBE_PREFIX || 'jetkube', home).dataDir, ADMIN_KUBECONFIG);
+}
+
 export function pkiConfigFromEnv(env: NodeJS.ProcessEnv, prefix: string, home: string = homedir()): PkiConfig {
   const xdg = env.XDG_DATA_HOME && isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : join(home, '.local', 'share');
   return {

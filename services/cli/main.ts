@@ -8,7 +8,9 @@ import { Command, Option } from 'commander';
 import { loadConfig, type Config } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
 import { runUntilSignal } from '../../shared/run.js';
-import { startGateway } from '../gateway/index.js';
+import { ensureGatewayServingCert, startGateway } from '../gateway/index.js';
+import { kubernetesServiceIp } from '../gateway/kubernetes-service.js';
+import { DEFAULT_SERVICE_CLUSTER_IP_RANGE } from '../gateway/service-ips.js';
 import { isNoProjectionsError, replay, runProjector, startProjector } from '../projector/index.js';
 import { schedulerPort, startScheduler } from '../scheduler/index.js';
 import { controllerManagerPort, startControllerManager } from '../controller-manager/manager.js';
@@ -21,9 +23,9 @@ import { clusterCAAtStart, type ClusterCA } from '../../shared/pki/index.js';
 import { ensureEncryptionConfig } from '../../shared/encryption/index.js';
 import { kubeletConfigFromEnv, kubeletConfigs, type KubeletConfig, type RuntimeKind } from '../kubelet/config.js';
 import { gatewayUrlOf, pkiConfigFromEnv, type GatewayCredentials } from '../../shared/config.js';
-import { loadKubeconfig, type ResolvedKubeconfig } from '../../shared/auth/authn/index.js';
+import { applySecurityMode, authConfigFromEnv, loadKubeconfig, standaloneClientProblem, type ResolvedKubeconfig, type SecurityFlags } from '../../shared/auth/authn/index.js';
 import { initStores, lockStores, natsRoleOf } from './locked.js';
-import { COMPONENT_IDENTITIES, credentialsFor, nodeIdentity, secureConfig, userKubeconfig, writeAdminKubeconfig } from './secure.js';
+import { COMPONENT_IDENTITIES, credentialsFor, nodeIdentity, secureConfig, userKubeconfig, writeAdminKubeconfig, writeKubeconfigFor } from './secure.js';
 
 /** `ca`: the cluster CA `up` loaded at start (certificate and key); a service run alone loads its own. */
 type Service = (cfg: Config, le?: LeaderElectionOptions, ca?: ClusterCA) => Promise<{ close(): Promise<void> }>;
@@ -137,8 +139,19 @@ const runtimeOption = () => new Option('--runtime <kind>', 'container runtime (d
 
 const KUBECONFIG_HELP = 'reach the gateway as this kubeconfig says (server, CA, client certificate or token), like a Kubernetes component';
 
-/** A service run alone with --kubeconfig: the gateway URL and credentials from its current context. */
-function withKubeconfig(cfg: Config, file: string | undefined): Config {
+/**
+ * A service run alone with --kubeconfig: the gateway URL and credentials from its current context.
+ * Without one, only JETKUBE_AUTH=off (a plain-HTTP gateway) will do (standaloneClientProblem).
+ */
+function withKubeconfig(command: string, file: string | undefined): Config {
+  let problem: string | undefined;
+  try {
+    problem = standaloneClientProblem(command, file, process.env);
+  } catch (e) {
+    problem = (e as Error).message; // a JETKUBE_AUTH that is neither on nor off
+  }
+  if (problem) return program.error(`error: ${problem}`);
+  const cfg = loadConfig();
   if (!file) return cfg;
   let loaded: ResolvedKubeconfig | undefined;
   try {
@@ -156,16 +169,28 @@ function withKubeconfig(cfg: Config, file: string | undefined): Config {
   return { ...cfg, gatewayUrl: kc.server, secure: kc.server.startsWith('https:'), gatewayCredentials: credentials };
 }
 
+/** Secure unless asked otherwise (shared/auth/authn/security-mode.ts); a contradiction is a usage error. */
+function securityFrom(flags: SecurityFlags): void {
+  try {
+    applySecurityMode(flags);
+  } catch (e) {
+    program.error(`error: ${(e as Error).message}`);
+  }
+}
+
+const insecureOption = () => new Option('--insecure', 'plain HTTP, no authentication, every request is system:admin (JETKUBE_AUTH=off); the default is HTTPS, authentication and RBAC');
+const secureOption = () => new Option('--secure', 'HTTPS, authentication and RBAC (JETKUBE_AUTH=on): the default; accepted for scripts that ask for it');
+
 program
   .command('up')
   .description('run every service in one process')
   .addOption(new Option('--services <list>', 'comma-separated subset to run').default(Object.keys(SERVICES).join(',')))
   .addOption(new Option('--nodes <n>', 'kubelets (nodes) to run in this process; 0: none').default('1'))
   .addOption(runtimeOption())
-  .option('--secure', 'HTTPS and authentication (JETKUBE_AUTH=on): every component gets a client certificate, an admin kubeconfig is written to the data directory; without NATS_URL, NATS and Postgres run locked (a nats-server of its own, a user and a role per component)')
-  .action(async (opts: { services: string; secure?: boolean } & KubeletFlags) => {
-    // The gateway reads JETKUBE_AUTH too (authConfigFromEnv): the flag sets it for the whole process.
-    if (opts.secure) process.env.JETKUBE_AUTH = 'on';
+  .addOption(insecureOption())
+  .addOption(secureOption())
+  .action(async (opts: { services: string } & SecurityFlags & KubeletFlags) => {
+    securityFrom(opts);
     const wanted = opts.services.split(',').map((s) => s.trim()).filter(Boolean);
     const unknown = wanted.filter((s) => !SERVICES[s] && s !== 'kubelet');
     if (unknown.length) program.error(`unknown service(s): ${unknown.join(', ')}; known: ${[...Object.keys(SERVICES), 'kubelet'].join(', ')}`);
@@ -179,7 +204,7 @@ program
         // The cluster CA, made on first start in the data directory and kept there (or CLUSTER_CA_FILE).
         const ca = await clusterCAAtStart(cfg.prefix, createLogger('jetkube', cfg.logLevel));
         const dataDir = pkiConfigFromEnv(process.env, cfg.prefix).dataDir;
-        if (cfg.secure && !ca.keyPem) throw new Error('--secure needs the cluster CA key to issue certificates; CLUSTER_CA_FILE holds a certificate alone');
+        if (cfg.secure && !ca.keyPem) throw new Error('secure mode (the default) needs the cluster CA key to issue certificates; CLUSTER_CA_FILE holds a certificate alone (or run --insecure)');
         const signer = cfg.secure ? { certPem: ca.certPem, keyPem: ca.keyPem! } : undefined;
         // Secure without NATS_URL: NATS and Postgres locked (each service connects as its role, see locked.ts).
         const stores = cfg.secure ? await lockStores(cfg, dataDir, process.env, createLogger('jetkube', cfg.logLevel)) : undefined;
@@ -218,7 +243,7 @@ program
   .option('--kubeconfig <file>', KUBECONFIG_HELP)
   .action(async (opts: KubeletFlags & { kubeconfig?: string }) => {
     const configs = kubeletsFromFlags(opts);
-    await runUntilSignal('kubelet', (cfg) => startKubelets(cfg, configs, createLogger('kubelet', cfg.logLevel)), withKubeconfig(loadConfig(), opts.kubeconfig));
+    await runUntilSignal('kubelet', (cfg) => startKubelets(cfg, configs, createLogger('kubelet', cfg.logLevel)), withKubeconfig('kubelet', opts.kubeconfig));
   });
 
 /** Services that elect a leader take Kubernetes' --leader-elect* flags (over LEADER_ELECT* in the environment). */
@@ -233,11 +258,17 @@ for (const name of Object.keys(SERVICES)) {
       .option('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before it stops leading (default 10s)')
       .option('--leader-elect-retry-period <duration>', 'time between attempts (default 2s)');
   }
+  if (name === 'gateway') cmd.addOption(insecureOption()).addOption(secureOption());
   if (name !== 'gateway' && name !== 'projector') cmd.option('--kubeconfig <file>', KUBECONFIG_HELP);
   cmd.action(async (flags: Record<string, string | boolean | undefined>) => {
     const le = ELECTED.has(name) ? leaderElectionFromArgs(flagArgs(flags)) : undefined;
-    if (name === 'gateway') await ensureEncryptionAtRest();
-    await runUntilSignal(name, (cfg) => STANDALONE[name]!(cfg, le), withKubeconfig(loadConfig(), flags.kubeconfig as string | undefined));
+    // The gateway serves (secure unless --insecure / JETKUBE_AUTH=off); the projector never calls it; the rest are its clients.
+    if (name === 'gateway') {
+      securityFrom(flags);
+      await ensureEncryptionAtRest();
+    }
+    const cfg = name === 'gateway' || name === 'projector' ? loadConfig() : withKubeconfig(name, flags.kubeconfig as string | undefined);
+    await runUntilSignal(name, (c) => STANDALONE[name]!(c, le), cfg);
   });
 }
 
@@ -273,6 +304,26 @@ program
     const keyPem = ca.keyPem ?? program.error('the cluster CA has no key here (CLUSTER_CA_FILE holds a certificate alone): cannot issue a certificate');
     const server = opts.server ?? gatewayUrlOf({ ...cfg, secure: true }).split(',')[0]!;
     process.stdout.write(await userKubeconfig(server, { certPem: ca.certPem, keyPem }, opts.user, opts.group));
+  });
+
+program
+  .command('init')
+  .description('make a secure cluster\'s credentials ahead of its components (like kubeadm init phase certs/kubeconfig): the CA, the gateway\'s serving certificate, a kubeconfig per component under <data dir>/kubeconfigs/, the admin kubeconfig')
+  .option('--node <name>', 'a node whose kubelet gets a kubeconfig (system:node:<name>); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .action(async (opts: { node: string[] }) => {
+    const cfg = loadConfig();
+    const log = createLogger('jetkube', cfg.logLevel);
+    const ca = await clusterCAAtStart(cfg.prefix, log);
+    const keyPem = ca.keyPem ?? program.error('the cluster CA has no key here (CLUSTER_CA_FILE holds a certificate alone): cannot issue certificates');
+    const signer = { certPem: ca.certPem, keyPem };
+    const dataDir = pkiConfigFromEnv(process.env, cfg.prefix).dataDir;
+    const serving = await ensureGatewayServingCert(cfg, authConfigFromEnv(), signer, kubernetesServiceIp(process.env.SERVICE_CLUSTER_IP_RANGE || DEFAULT_SERVICE_CLUSTER_IP_RANGE));
+    process.stdout.write(`jetkube: serving certificate ${serving.certFile}\n`);
+    for (const id of [...Object.values(COMPONENT_IDENTITIES), ...opts.node.map(nodeIdentity)]) {
+      process.stdout.write(`jetkube: ${id.user}: ${await writeKubeconfigFor(cfg, dataDir, signer, id)}\n`);
+    }
+    const admin = await writeAdminKubeconfig(cfg, dataDir, signer);
+    process.stdout.write(`jetkube: admin kubeconfig written to ${admin}\n`);
   });
 
 program

@@ -1,20 +1,21 @@
 /**
- * `jetkube up --secure`: the credentials of a secure cluster, made from the cluster CA on first
+ * `jetkube up` (secure by default) and `jetkube init`: the credentials of a secure cluster, made from the cluster CA on first
  * start and kept in the data directory: a client certificate per component (Kubernetes' user
  * names: system:kube-controller-manager, system:kube-scheduler, system:kube-proxy, and
  * system:node:<name> in system:nodes for a kubelet), and an admin kubeconfig
  * (`<dataDir>/admin.kubeconfig`, user kubernetes-admin in system:masters, like kubeadm's
- * admin.conf or k3s' k3s.yaml).
+ * admin.conf or k3s' k3s.yaml); `jetkube init` also writes a kubeconfig per component
+ * (`<dataDir>/kubeconfigs/`) for components run alone (the compose stack).
  */
-import { join } from 'node:path';
-import { gatewayUrlOf, type Config, type GatewayCredentials } from '../../shared/config.js';
+import { dirname, join } from 'node:path';
+import { ADMIN_KUBECONFIG, gatewayUrlOf, type Config, type GatewayCredentials } from '../../shared/config.js';
 import { ensureClientCert, issueCertificate, type SigningCA } from '../../shared/pki/index.js';
 import { kubeconfigYaml } from '../../shared/auth/authn/index.js';
 import { MASTERS_GROUP } from '../../shared/auth/user.js';
-import { writeFile, rename } from 'node:fs/promises';
+import { mkdir, writeFile, rename } from 'node:fs/promises';
 
-export const ADMIN_KUBECONFIG = 'admin.kubeconfig';
 export const ADMIN_USER = 'kubernetes-admin';
+export const KUBECONFIGS_DIR = 'kubeconfigs';
 export const NODES_GROUP = 'system:nodes';
 
 export interface Identity {
@@ -49,10 +50,23 @@ export async function secureConfig(cfg: Config, dataDir: string, ca: SigningCA, 
 
 /** Write (replace) the admin kubeconfig; answers its path. */
 export async function writeAdminKubeconfig(cfg: Config, dataDir: string, ca: SigningCA): Promise<string> {
-  const admin = await ensureClientCert(dataDir, ca, 'admin', ADMIN_USER, [MASTERS_GROUP]);
+  return writeKubeconfigFor(cfg, dataDir, ca, { file: 'admin', user: ADMIN_USER, groups: [MASTERS_GROUP] }, join(dataDir, ADMIN_KUBECONFIG));
+}
+
+/** Where `jetkube init` puts a component's kubeconfig: `<dataDir>/kubeconfigs/<file>.kubeconfig`. */
+export function componentKubeconfigPath(dataDir: string, id: Identity): string {
+  return join(dataDir, KUBECONFIGS_DIR, `${id.file}.kubeconfig`);
+}
+
+/**
+ * Write (replace) a kubeconfig for `id` (its client certificate kept under clients/) at `file`,
+ * by default its place under kubeconfigs/ (kubeadm's /etc/kubernetes/*.conf); answers the path.
+ */
+export async function writeKubeconfigFor(cfg: Config, dataDir: string, ca: SigningCA, id: Identity, file = componentKubeconfigPath(dataDir, id)): Promise<string> {
+  const c = await ensureClientCert(dataDir, ca, id.file, id.user, id.groups);
   const server = gatewayUrlOf({ ...cfg, secure: true }).split(',')[0]!;
-  const text = kubeconfigYaml({ server, caPem: ca.certPem, certPem: admin.certPem, keyPem: admin.keyPem, clusterName: 'jetkube', userName: ADMIN_USER });
-  const file = join(dataDir, ADMIN_KUBECONFIG);
+  const text = kubeconfigYaml({ server, caPem: ca.certPem, certPem: c.certPem, keyPem: c.keyPem, clusterName: 'jetkube', userName: id.user });
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, text, { mode: 0o600 });
   await rename(tmp, file);

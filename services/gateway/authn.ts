@@ -38,7 +38,7 @@ declare module 'fastify' {
   }
 }
 
-/** Who every request is in the default (insecure) mode. */
+/** Who every request is in insecure mode (JETKUBE_AUTH=off). */
 export const INSECURE_USER: UserInfo = { username: 'system:admin', groups: [MASTERS_GROUP, AUTHENTICATED_GROUP] };
 
 /** Paths answered to a request without credentials (kube-apiserver's system:public-info-viewer). */
@@ -48,7 +48,7 @@ export type Authenticate = (c: Credentials, audiences?: readonly string[]) => Pr
 
 export interface GatewayAuthn {
   readonly config: AuthConfig;
-  /** Undefined in the default (insecure) mode. */
+  /** Undefined in insecure mode (JETKUBE_AUTH=off). */
   readonly authenticate?: Authenticate;
   /** The ServiceAccount token signing key, made on first use (TokenRequest). */
   signingKey(): Promise<SigningKey>;

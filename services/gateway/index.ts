@@ -14,7 +14,7 @@ import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange } from './service
 import { authConfigFromEnv, type AuthConfig } from '../../shared/auth/authn/index.js';
 import { pkiConfigFromEnv } from '../../shared/config.js';
 import { clusterCAAtStart } from '../../shared/pki/index.js';
-import { ensureServingCert, servingSANs } from '../../shared/pki/index.js';
+import { ensureServingCert, servingSANs, type SigningCA } from '../../shared/pki/index.js';
 import { parseAuthorizationMode, type AuthorizationMode } from './authz/index.js';
 import { ensureBootstrapPolicy } from './authz/bootstrap.js';
 import { ensureKubernetesService, kubernetesServiceIp } from './kubernetes-service.js';
@@ -133,8 +133,16 @@ export async function startGateway(cfg: Config, logger: Logger = createLogger('g
 async function servingTls(cfg: Config, auth: AuthConfig, logger: Logger, serviceIp: string): Promise<{ cert: string; key: string; ca: string }> {
   const ca = await clusterCAAtStart(cfg.prefix, logger);
   if (!ca.keyPem) throw new Error('authentication is on but the cluster CA has no key (CLUSTER_CA_FILE holds a certificate alone): the gateway cannot make its serving certificate');
-  const dataDir = pkiConfigFromEnv(process.env, cfg.prefix).dataDir;
-  const serving = await ensureServingCert(dataDir, { certPem: ca.certPem, keyPem: ca.keyPem }, servingSANs(cfg.host, [...auth.extraSANs, serviceIp]));
+  const serving = await ensureGatewayServingCert(cfg, auth, { certPem: ca.certPem, keyPem: ca.keyPem }, serviceIp);
   logger.info({ certFile: serving.certFile }, 'serving HTTPS');
   return { cert: serving.certPem, key: serving.keyPem, ca: ca.certPem };
+}
+
+/**
+ * The gateway's serving certificate in the data directory, kept while it covers servingSANs (HOST,
+ * TLS_SAN, the `kubernetes` Service's IP), else (re)issued from the CA; `jetkube init` makes it ahead.
+ */
+export async function ensureGatewayServingCert(cfg: Config, auth: AuthConfig, ca: SigningCA, serviceIp: string) {
+  const dataDir = pkiConfigFromEnv(process.env, cfg.prefix).dataDir;
+  return ensureServingCert(dataDir, ca, servingSANs(cfg.host, [...auth.extraSANs, serviceIp]));
 }

@@ -3,7 +3,8 @@
  * current context, else http://127.0.0.1:8080), the credentials (the kubeconfig's CA, client
  * certificate or token), the namespace (`-n`, else the context's, else `default`), where output
  * goes, and the clock ages are measured with. The kubeconfig is read as kubectl reads it:
- * `--kubeconfig`, else KUBECONFIG (colon-separated files, merged), else ~/.kube/config; `--context`
+ * `--kubeconfig`, else KUBECONFIG (colon-separated files, merged), else ~/.kube/config and the
+ * admin kubeconfig a local `jetkube up` wrote (kubeconfigPaths); `--context`
  * picks another context. Its credentials are used when the server is the kubeconfig's (a
  * `--server`/GATEWAY_URL naming another server gets none).
  */
@@ -11,7 +12,7 @@ import type { Command } from 'commander';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { GatewayClient } from '../../shared/client/index.js';
-import type { GatewayCredentials } from '../../shared/config.js';
+import { adminKubeconfigPath, type GatewayCredentials } from '../../shared/config.js';
 import { loadKubeconfig, type ResolvedKubeconfig } from '../../shared/auth/authn/index.js';
 import { setStreamCredentials } from './stream.js';
 import type { ResourceInfo } from '../../shared/resources/registry.js';
@@ -40,11 +41,16 @@ export interface GlobalOptions {
   readonly context?: string;
 }
 
-/** The kubeconfig files kubectl would read. */
+/**
+ * The kubeconfig files kubectl would read, and then the admin kubeconfig of a local `jetkube up`
+ * (`<data dir>/admin.kubeconfig`, JETKUBE_DATA_DIR / JETKUBE_PREFIX as `up` finds it), so jkctl
+ * works with no setup next to a local cluster. Merged as kubectl merges: a ~/.kube/config that
+ * names a current context keeps it.
+ */
 export function kubeconfigPaths(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string[] {
   if (opts.kubeconfig) return [opts.kubeconfig];
   if (env.KUBECONFIG) return env.KUBECONFIG.split(delimiter).filter(Boolean);
-  return [join(home, '.kube', 'config')];
+  return [join(home, '.kube', 'config'), adminKubeconfigPath(env, home)];
 }
 
 export interface Target {

@@ -232,6 +232,7 @@ describe('chaos: two of every control-plane service, leaders SIGKILLed during ro
       JETKUBE_PREFIX: cfg.prefix,
       JETKUBE_DATA_DIR: join(dir, 'data'), // the cluster CA, shared by both controller-managers
       JETKUBE_HISTORY: '0', // keep every message: the checks read each pod's creation
+      JETKUBE_AUTH: 'off', // plain-HTTP gateways, and components run alone without kubeconfigs: this test is about failover
       HOST: '127.0.0.1',
       LOG_LEVEL: process.env.LOG_LEVEL || (process.env.CHAOS_VERBOSE ? 'info' : 'warn'),
       LEADER_ELECT_LEASE_DURATION: `${LEASE_MS}ms`,

@@ -1,6 +1,7 @@
 /**
- * A whole cluster for end-to-end tests, as a user runs it: `jetkube up --nodes N --runtime process`
- * (every service in one process, N kubelets whose containers are local processes) on a fresh
+ * A whole cluster for end-to-end tests, as a user runs it: `jetkube up --insecure --nodes N --runtime
+ * process` (plain HTTP, asked for: these tests are not about security; test/e2e/secure-default runs
+ * the default; every service in one process, N kubelets whose containers are local processes) on a fresh
  * prefix, with this run's own node names, kubelet directory, service range and DNS port, so runs
  * in parallel on one machine never meet. `close()` stops it, kills whatever containers the process
  * runtime left (they outlive their kubelet by design) and drops the prefix.
@@ -83,7 +84,7 @@ export async function startProcessCluster(tag: string, nodes = 2, env: Record<st
   });
   let up: ChildProcess;
   try {
-    up = await startJetkube(['up', '--nodes', String(nodes), '--runtime', runtime], cfg, `${base}/readyz`);
+    up = await startJetkube(['up', '--insecure', '--nodes', String(nodes), '--runtime', runtime], cfg, `${base}/readyz`);
   } catch (e) {
     // The suite's after() has no cluster to close: leave no stream, schema or directory behind.
     await dropPrefix(cfg).catch(() => undefined);

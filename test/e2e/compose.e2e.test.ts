@@ -6,7 +6,9 @@
  * cannot clash, loopback URLs that follow the published ports, the Docker socket and a same-path
  * root directory on both kubelets, the cluster CA's named volume on the controller-manager, the
  * locked stores (stores-init before NATS, each role's user and secrets volume, no Postgres
- * credential for readers).
+ * credential for readers); secure: a one-shot `init` makes the credentials in a named volume
+ * before the gateway starts, every component runs with its own kubeconfig from it, the gateway's
+ * healthcheck speaks HTTPS.
  * infra/Dockerfile is built FROM a Node base made from the host (test/docker-image.ts), and the image serves the API against the test's NATS and Postgres.
  * `docker compose up` itself needs the nats and postgres images from a registry: not run here.
  * Skipped without a compose CLI or an engine unless REQUIRE_DOCKER=1.
@@ -37,17 +39,20 @@ const IMAGE = 'jetkube-test/jetkube:local';
 const BUILD_STAGE = 'jetkube-test/jetkube-build:local';
 const RUN = Math.random().toString(36).slice(2, 7);
 
-/** Each jetkube service: its subcommand and the variable naming the port it serves /readyz on. */
-const JETKUBE_SERVICES: Record<string, { command: string; portVar: string }> = {
+/**
+ * Each jetkube service: its subcommand, the variable naming the port it serves /readyz on, and the
+ * kubeconfig `jetkube init` wrote for it (its own identity; none for the gateway and the projector).
+ */
+const JETKUBE_SERVICES: Record<string, { command: string; portVar: string; kubeconfig?: string }> = {
   gateway: { command: 'gateway', portVar: 'PORT' },
   projector: { command: 'projector', portVar: 'PROJECTOR_PORT' },
-  'controller-manager': { command: 'controller-manager', portVar: 'CONTROLLER_MANAGER_PORT' },
-  scheduler: { command: 'scheduler', portVar: 'SCHEDULER_PORT' },
-  proxy: { command: 'proxy', portVar: 'PROXY_PORT' },
-  dns: { command: 'dns', portVar: 'DNS_HEALTH_PORT' },
-  ingress: { command: 'ingress', portVar: 'INGRESS_PORT' },
-  'node-1': { command: 'kubelet', portVar: 'KUBELET_PORT' },
-  'node-2': { command: 'kubelet', portVar: 'KUBELET_PORT' },
+  'controller-manager': { command: 'controller-manager', portVar: 'CONTROLLER_MANAGER_PORT', kubeconfig: 'kube-controller-manager' },
+  scheduler: { command: 'scheduler', portVar: 'SCHEDULER_PORT', kubeconfig: 'kube-scheduler' },
+  proxy: { command: 'proxy', portVar: 'PROXY_PORT', kubeconfig: 'kube-proxy' },
+  dns: { command: 'dns', portVar: 'DNS_HEALTH_PORT', kubeconfig: 'jetkube-dns' },
+  ingress: { command: 'ingress', portVar: 'INGRESS_PORT', kubeconfig: 'jetkube-ingress' },
+  'node-1': { command: 'kubelet', portVar: 'KUBELET_PORT', kubeconfig: 'node-node-1' },
+  'node-2': { command: 'kubelet', portVar: 'KUBELET_PORT', kubeconfig: 'node-node-2' },
 };
 const KUBELETS = ['node-1', 'node-2'];
 /** The Docker socket, or ports below 1024 (a Service's port 80, DNS on 53). */
@@ -133,6 +138,7 @@ const HOST_PORTS: readonly { readonly variable: string; readonly dflt: string; r
 /** The other settings the compose file reads. */
 const OTHER_SETTINGS = [
   'JETKUBE_GATEWAY_HOST',
+  'JETKUBE_TLS_SAN',
   'JETKUBE_NODEPORT_ADDRESSES',
   'JETKUBE_PG_PASSWORD',
   'JETKUBE_DNS_UPSTREAM',
@@ -171,7 +177,7 @@ function jetstreamBlock(conf: string): string | undefined {
 async function assertStack(cli: string[], env: NodeJS.ProcessEnv, want: Want): Promise<Record<string, Service>> {
   const config = parse(await compose(cli, ['config'], env)) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
   const svc = config.services;
-  assert.deepEqual(Object.keys(svc).sort(), ['nats', 'postgres', 'stores-init', ...Object.keys(JETKUBE_SERVICES)].sort());
+  assert.deepEqual(Object.keys(svc).sort(), ['init', 'nats', 'postgres', 'stores-init', ...Object.keys(JETKUBE_SERVICES)].sort());
 
   // Every host port where its setting put it, no two the same.
   const bound = new Map<string, string>();
@@ -239,14 +245,37 @@ async function assertStack(cli: string[], env: NodeJS.ProcessEnv, want: Want): P
   assert.equal(build.network, 'host');
   assert.deepEqual(Object.fromEntries(Object.entries(build.args ?? {}).map(([k, v]) => [k, String(v ?? '')])), want.buildArgs);
 
-  // The jetkube services: one image, host networking, /readyz healthchecks.
-  for (const [name, { command, portVar }] of Object.entries(JETKUBE_SERVICES)) {
+  // Secure: the one-shot init writes the credentials into a named volume, as the image's user, with
+  // no network; what it puts in the kubeconfigs and the serving certificate is the gateway's.
+  const dataDir = envOf(svc.init!).JETKUBE_DATA_DIR!;
+  assert.ok(dataDir, "init's JETKUBE_DATA_DIR");
+  const dataVolume = volumesOf(svc.init!).find((v) => v.target === dataDir);
+  assert.ok(dataVolume && dataVolume.source in (config.volumes ?? {}), `init writes ${dataDir} on a named volume (${dataVolume?.source})`);
+  assert.deepEqual(svc.init!.command, ['init', ...KUBELETS.flatMap((n) => ['--node', n])], 'init makes a kubeconfig for each node');
+  assert.equal(svc.init!.image, want.image);
+  assert.equal(svc.init!.pull_policy, 'never');
+  assert.equal(svc.init!.network_mode, 'none');
+  assert.equal(svc.init!.user, undefined, "init runs as the image's user, who owns the volume");
+  assert.ok(!svc.init!.restart || svc.init!.restart === 'no', 'init runs once');
+  const gwEnv = envOf(svc.gateway!);
+  for (const k of ['GATEWAY_URL', 'HOST', 'TLS_SAN', 'JETKUBE_PREFIX']) assert.equal(envOf(svc.init!)[k], gwEnv[k], `init's ${k} is the gateway's`);
+  assert.ok(gwEnv.TLS_SAN?.split(',').includes('gateway'), 'the serving certificate names the compose service');
+  assert.equal(gwEnv.JETKUBE_DATA_DIR, dataDir);
+  assert.ok(volumesOf(svc.gateway!).some((v) => v.source === dataVolume.source && v.target === dataDir), 'the gateway mounts the credentials');
+  assert.equal(gwEnv.NODE_EXTRA_CA_CERTS, `${dataDir}/ca.crt`, "the gateway's healthcheck trusts the cluster CA");
+  assert.ok(JSON.stringify(svc.gateway!.healthcheck.test).includes("'https://127.0.0.1:'"), "the gateway's healthcheck speaks HTTPS");
+  assert.equal(gwEnv.JETKUBE_AUTH, undefined, 'the gateway runs with its default: secure');
+
+  // The jetkube services: one image, host networking, /readyz healthchecks, each its own kubeconfig.
+  for (const [name, { command, portVar, kubeconfig }] of Object.entries(JETKUBE_SERVICES)) {
     const s = svc[name]!;
     const e = envOf(s);
     assert.equal(s.network_mode, 'host', `${name}: host networking`);
     assert.equal(s.image, want.image, `${name}: the one jetkube image`);
     if (name !== 'gateway') assert.equal(s.pull_policy, 'never', `${name} never pulls the image the gateway builds`);
-    assert.deepEqual(s.command, [command]);
+    assert.deepEqual(s.command, kubeconfig ? [command, '--kubeconfig', `${dataDir}/kubeconfigs/${kubeconfig}.kubeconfig`] : [command]);
+    if (kubeconfig) assert.ok(volumesOf(s).some((v) => v.source === dataVolume.source && v.target === dataDir), `${name} mounts its kubeconfig`);
+    assert.equal(e.JETKUBE_AUTH, undefined, `${name}: nothing turns security off`);
     assert.equal(s.restart, 'unless-stopped');
     assert.equal(s.user, ROOT_USERS.has(name) ? 'root' : undefined, `${name}'s user`);
     assert.ok(s.healthcheck?.test?.includes(portVar), `${name}'s healthcheck probes $${portVar}`);
@@ -263,10 +292,17 @@ async function assertStack(cli: string[], env: NodeJS.ProcessEnv, want: Want): P
       assert.match(e.DATABASE_URL ?? '', new RegExp(`^postgres://${want.prefix}_${role}@127\\.0\\.0\\.1:${pgPort}/`), `${name}'s DATABASE_URL: its role, no password`);
       assert.ok(e.DATABASE_PASSWORD_FILE?.startsWith(`${secrets!.target}/`), `${name}'s DATABASE_PASSWORD_FILE`);
     }
-    assert.equal(e.GATEWAY_URL, `http://127.0.0.1:${gatewayPort}`, `${name}'s GATEWAY_URL`);
+    assert.equal(e.GATEWAY_URL, `https://127.0.0.1:${gatewayPort}`, `${name}'s GATEWAY_URL`);
     assert.equal(e.CLUSTER_DNS, want.ports.JETKUBE_CLUSTER_DNS, `${name}'s CLUSTER_DNS: the dns binds what the kubelets give the pods`);
     // The projector migrates the schema the gateway waits for: it cannot wait for the gateway.
-    assert.deepEqual(conditionsOf(s), name === 'gateway' || name === 'projector' ? { nats: 'service_healthy', postgres: 'service_healthy' } : { gateway: 'service_healthy' });
+    assert.deepEqual(
+      conditionsOf(s),
+      name === 'gateway'
+        ? { init: 'service_completed_successfully', nats: 'service_healthy', postgres: 'service_healthy' }
+        : name === 'projector'
+          ? { nats: 'service_healthy', postgres: 'service_healthy' }
+          : { gateway: 'service_healthy' },
+    );
   }
 
   // Kubelets: the Docker socket, and their root directories where the engine finds them (same path).
@@ -279,14 +315,16 @@ async function assertStack(cli: string[], env: NodeJS.ProcessEnv, want: Want): P
     assert.ok(vols.some((v) => v.target === '/var/run/docker.sock' && v.source === '/var/run/docker.sock'), `${name} mounts the Docker socket`);
     assert.ok(vols.some((v) => v.source === want.rootDir && v.target === want.rootDir), `${name} mounts ${want.rootDir} at the same path`);
     assert.ok(e.KUBELET_ROOT_DIR?.startsWith(`${want.rootDir}/`), `${name}'s KUBELET_ROOT_DIR is under ${want.rootDir}`);
+    // The tmpfs of pods' token (and Secret) volumes: the kubelet may mount, and the mount reaches the host's engine.
+    assert.deepEqual(svc[name]!.cap_add, ['SYS_ADMIN'], `${name} may mount`);
+    assert.deepEqual(svc[name]!.security_opt, ['apparmor=unconfined'], `${name}: outside the engine's AppArmor profile, which forbids mount`);
+    const rootMount = (svc[name]!.volumes as unknown[]).find((v) => (typeof v === 'string' ? v.split(':')[0] === want.rootDir : (v as Service).source === want.rootDir));
+    assert.ok(typeof rootMount === 'string' ? rootMount.endsWith(':rshared') : (rootMount as Service)?.bind?.propagation === 'rshared', `${name}'s root directory is rshared`);
   }
   assert.notEqual(envOf(svc['node-1']!).KUBELET_ROOT_DIR, envOf(svc['node-2']!).KUBELET_ROOT_DIR);
 
-  // The cluster CA: the controller-manager keeps it in a named volume at its JETKUBE_DATA_DIR.
-  const dataDir = envOf(svc['controller-manager']!).JETKUBE_DATA_DIR;
-  assert.ok(dataDir, "the controller-manager's JETKUBE_DATA_DIR");
-  const data = volumesOf(svc['controller-manager']!).find((v) => v.target === dataDir);
-  assert.ok(data && data.source in (config.volumes ?? {}), `the controller-manager's ${dataDir} is a named volume (${data?.source})`);
+  // The cluster CA: the controller-manager publishes it from the same volume.
+  assert.equal(envOf(svc['controller-manager']!).JETKUBE_DATA_DIR, dataDir, "the controller-manager's JETKUBE_DATA_DIR");
   return svc;
 }
 
@@ -397,12 +435,18 @@ describe('infra/Dockerfile', async () => {
   const engine = 'docker' in d ? d.docker : undefined;
   const skip = !engine ? (d as { skip: string }).skip : which('docker') ? undefined : unavailable('no docker CLI on PATH').skip;
   const container = `jk-compose-gateway-${RUN}`;
+  const secure = `jk-compose-secure-${RUN}`;
+  const volume = `jk-compose-data-${RUN}`;
   let cfg: Config | undefined;
+  let secureCfg: Config | undefined;
 
   after(async () => {
     if (skip) return;
     await docker('rm', '-f', container).catch(() => undefined);
+    await docker('rm', '-f', secure).catch(() => undefined);
+    await docker('volume', 'rm', '-f', volume).catch(() => undefined);
     if (cfg) await dropPrefix(cfg);
+    if (secureCfg) await dropPrefix(secureCfg);
   });
 
   it('builds FROM a Node base made from the host (no registry)', { skip, timeout: 30 * 60_000 }, async (t) => {
@@ -429,7 +473,7 @@ describe('infra/Dockerfile', async () => {
     const skipped = [...out.matchAll(/^(\S+) uses an image, skipping$/gm)].map((m) => m[1]).sort();
     if (built.length > 0 || skipped.length > 0) {
       assert.deepEqual(built, ['gateway'], 'one build');
-      assert.deepEqual(skipped, ['nats', 'postgres', 'stores-init', ...Object.keys(JETKUBE_SERVICES).filter((n) => n !== 'gateway')].sort());
+      assert.deepEqual(skipped, ['init', 'nats', 'postgres', 'stores-init', ...Object.keys(JETKUBE_SERVICES).filter((n) => n !== 'gateway')].sort());
     }
     const after = await imageId(IMAGE);
     t.diagnostic(`${cli.join(' ')} build: ${built.length ? `built ${built.join(', ')}, skipped ${skipped.length}` : 'done'}; ${after === before ? 'the same image as `docker build` (layer cache)' : 'a new image'}`);
@@ -466,7 +510,7 @@ describe('infra/Dockerfile', async () => {
 
   it('lists the subcommands; its user is node', { skip }, async () => {
     const help = await docker('run', '--rm', '--network', 'host', IMAGE, '--help');
-    for (const cmd of ['up', 'gateway', 'projector', 'controller-manager', 'scheduler', 'proxy', 'dns', 'kubelet', 'replay']) {
+    for (const cmd of ['up', 'init', 'gateway', 'projector', 'controller-manager', 'scheduler', 'proxy', 'dns', 'kubelet', 'replay']) {
       assert.match(help, new RegExp(`^\\s+${cmd}\\b`, 'm'), `--help lists ${cmd}`);
     }
     assert.equal((await docker('image', 'inspect', '-f', '{{.Config.User}}', IMAGE)).trim(), 'node');
@@ -475,7 +519,8 @@ describe('infra/Dockerfile', async () => {
   it('serves the API against NATS and Postgres (a ConfigMap in, the same out), as uid 1000, from the compiled services only', { skip, timeout: 120_000 }, async () => {
     cfg = await testConfig('compose', { port: await testPort() });
     const base = `http://127.0.0.1:${cfg.port}`;
-    const env = { NATS_URL: cfg.natsUrl, DATABASE_URL: cfg.databaseUrl, JETKUBE_PREFIX: cfg.prefix, PORT: String(cfg.port), LOG_LEVEL: 'warn' };
+    // Plain HTTP, asked for: this is about the image serving, not about TLS.
+    const env = { NATS_URL: cfg.natsUrl, DATABASE_URL: cfg.databaseUrl, JETKUBE_PREFIX: cfg.prefix, PORT: String(cfg.port), LOG_LEVEL: 'warn', JETKUBE_AUTH: 'off' };
     await docker('run', '-d', '--name', container, '--network', 'host', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), IMAGE, 'gateway');
     await eventually('the gateway in the container ready', async () => (await fetch(`${base}/readyz`)).ok, 60_000, 250).catch(async (e: Error) => {
       throw new Error(`${e.message}\n${await docker('logs', '--tail', '50', container).catch((l: Error) => l.message)}`);
@@ -500,5 +545,39 @@ describe('infra/Dockerfile', async () => {
     const wrong = await run('docker', ['exec', '-e', `JETKUBE_PREFIX=${other}`, container, 'jetkube', 'replay'], process.env);
     assert.equal(wrong.code, 1, wrong.stdout);
     assert.match(wrong.stderr, new RegExp(`^error: no projector checkpoint in schema "${schemaName(other)}" of postgres://`, 'm'));
+  });
+
+  it('secure as compose runs it: init writes the credentials on a fresh named volume, the gateway serves HTTPS from it, its healthcheck passes, the admin kubeconfig comes out with docker cp', { skip, timeout: 180_000 }, async () => {
+    secureCfg = await testConfig('composesec', { port: await testPort() });
+    const data = '/var/lib/jetkube-data';
+    const shared = { JETKUBE_PREFIX: secureCfg.prefix, JETKUBE_DATA_DIR: data, GATEWAY_URL: `https://127.0.0.1:${secureCfg.port}`, HOST: '127.0.0.1', TLS_SAN: 'gateway,', LOG_LEVEL: 'warn' };
+    const e = (env: Record<string, string>) => Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    // init: the image's user, no network, the volume new (so it takes the image directory's owner).
+    const init = await docker('run', '--rm', '--network', 'none', '-v', `${volume}:${data}`, ...e(shared), IMAGE, 'init', '--node', 'node-1');
+    assert.match(init, new RegExp(`admin kubeconfig written to ${data}/admin.kubeconfig`));
+    const gwEnv = { ...shared, NATS_URL: secureCfg.natsUrl, DATABASE_URL: secureCfg.databaseUrl, PORT: String(secureCfg.port), NODE_EXTRA_CA_CERTS: `${data}/ca.crt` };
+    await docker('run', '-d', '--name', secure, '--network', 'host', '-v', `${volume}:${data}`, ...e(gwEnv), IMAGE, 'gateway');
+    // The healthcheck exactly as docker-compose.yml has it.
+    const probeTls = (parse(readFileSync(COMPOSE_FILE, 'utf8')) as Record<string, string>)['x-probe-tls']!;
+    await eventually('the healthcheck passes', async () => (await run('docker', ['exec', secure, 'node', '-e', probeTls, 'PORT'], process.env)).code === 0, 60_000, 500).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await docker('logs', '--tail', '50', secure).catch((l: Error) => l.message)}`);
+    });
+    await assert.rejects(fetch(`http://127.0.0.1:${secureCfg.port}/api/v1/namespaces`), 'no plain HTTP');
+    // The README's way out: docker cp, then kubectl with it.
+    const dir = mkdtempSync(join(tmpdir(), 'jk-compose-kubeconfig-'));
+    try {
+      await docker('cp', `${secure}:${data}/admin.kubeconfig`, join(dir, 'admin.kubeconfig'));
+      const kc = parse(readFileSync(join(dir, 'admin.kubeconfig'), 'utf8')) as { clusters: { cluster: { server: string } }[] };
+      assert.equal(kc.clusters[0]!.cluster.server, `https://127.0.0.1:${secureCfg.port}`);
+      if (which('kubectl')) {
+        const r = await run('kubectl', ['--kubeconfig', join(dir, 'admin.kubeconfig'), 'get', 'namespace', 'kube-system', '-o', 'name'], { ...process.env, HOME: dir });
+        assert.equal(r.stdout.trim(), 'namespace/kube-system', r.stderr);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // A kubelet runs as root with the volume read-only: its kubeconfig is readable there.
+    const kubeconfig = await docker('run', '--rm', '--network', 'none', '--user', 'root', '--entrypoint', 'cat', '-v', `${volume}:${data}:ro`, IMAGE, `${data}/kubeconfigs/node-node-1.kubeconfig`);
+    assert.match(kubeconfig, /client-certificate-data: /);
   });
 });

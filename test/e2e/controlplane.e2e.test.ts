@@ -85,7 +85,7 @@ describe('control loops through `jetkube up`', () => {
   before(async () => {
     cfg = await testConfig('cplane', { port: await testPort() });
     base = `http://127.0.0.1:${cfg.port}`;
-    up = await startJetkube(['up', '--nodes', '0'], cfg, `${base}/readyz`);
+    up = await startJetkube(['up', '--insecure', '--nodes', '0'], cfg, `${base}/readyz`);
     sql = new pg.Client({ connectionString: cfg.databaseUrl });
     await sql.connect();
     for (const name of ['node-a', 'node-b']) {

@@ -57,7 +57,7 @@ describe('jkctl history/diff/changes/get --at against `jetkube up --runtime fake
     dir = await mkdtemp(join(tmpdir(), 'jk-history-'));
     process.env.NODE_NAME = NODE;
     process.env.KUBELET_PORT = '0';
-    up = await startJetkube(['up', '--nodes', '1', '--runtime', 'fake'], cfg, `${base}/readyz`);
+    up = await startJetkube(['up', '--insecure', '--nodes', '1', '--runtime', 'fake'], cfg, `${base}/readyz`);
     env = { ...envFor(cfg), GATEWAY_URL: base };
     await eventually('a Ready node', async () => /\sReady\s/.test((await jk('get', 'nodes')).stdout));
     const file = join(dir, 'web.yaml');

@@ -83,8 +83,8 @@ describe('jkctl against `jetkube up --nodes 2 --runtime fake`', () => {
     dir = await mkdtemp(join(tmpdir(), 'jk-jkctl-'));
     process.env.NODE_NAME = NODE;
     process.env.KUBELET_PORT = '0';
-    up = await startJetkube(['up', '--nodes', '2', '--runtime', 'fake'], cfg, `${base}/readyz`);
-    env = { ...envFor(cfg), GATEWAY_URL: base };
+    up = await startJetkube(['up', '--insecure', '--nodes', '2', '--runtime', 'fake'], cfg, `${base}/readyz`);
+    env = { ...envFor(cfg), JETKUBE_AUTH: 'off', GATEWAY_URL: base };
     await eventually('two Ready nodes', async () => (await jk('get', 'nodes')).stdout.match(/\sReady\s/g)?.length === 2);
   });
   after(async () => {

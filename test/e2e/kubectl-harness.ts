@@ -70,7 +70,7 @@ export interface KubectlUpSuite {
 }
 
 /**
- * Call inside a `describe`: `jetkube up --nodes N --runtime fake` (every service, fake kubelets
+ * Call inside a `describe`: `jetkube up --insecure --nodes N --runtime fake` (plain HTTP; every service, fake kubelets
  * whose pods become Running and Ready without processes; or `runtime` process) before its tests,
  * once N nodes are Ready; everything removed after.
  */
@@ -89,7 +89,7 @@ export function kubectlUpSuite(tag: string, nodes = 1, runtime: 'fake' | 'proces
     dir = await mkdtemp(join(tmpdir(), `jk-${tag}-`));
     process.env.NODE_NAME = node;
     process.env.KUBELET_PORT = '0';
-    up = await startJetkube(['up', '--nodes', String(nodes), '--runtime', runtime], cfg, `${base}/readyz`);
+    up = await startJetkube(['up', '--insecure', '--nodes', String(nodes), '--runtime', runtime], cfg, `${base}/readyz`);
     env = { ...process.env, ...envFor(cfg), KUBECONFIG: '/dev/null', HOME: tmpdir() };
     await eventually(`${nodes} Ready node(s)`, async () => (await kubectl('get', 'nodes')).stdout.match(/\sReady\s/g)?.length === nodes, 120_000);
   });

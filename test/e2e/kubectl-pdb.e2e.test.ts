@@ -117,7 +117,7 @@ describe('kubectl drain against `jetkube up --nodes 2 --runtime fake`', { skip: 
     base = `http://127.0.0.1:${cfg.port}`;
     process.env.NODE_NAME = NODE;
     process.env.KUBELET_PORT = '0';
-    up = await startJetkube(['up', '--nodes', '2', '--runtime', 'fake'], cfg, `${base}/readyz`);
+    up = await startJetkube(['up', '--insecure', '--nodes', '2', '--runtime', 'fake'], cfg, `${base}/readyz`);
   });
   after(async () => {
     if (up) await stop(up);

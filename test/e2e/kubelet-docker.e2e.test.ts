@@ -37,7 +37,7 @@ describe('kubelet with the docker runtime, end to end', async () => {
   let kubeletPort: number;
 
   async function startKubelet(): Promise<ChildProcess> {
-    const env = { ...envFor(cfg), GATEWAY_URL: base, KUBELET_PORT: String(kubeletPort), KUBELET_RELIST_MS: '200', CRASHLOOP_BACKOFF_BASE: '0.5', CRASHLOOP_BACKOFF_MAX: '2', NODE_LEASE_RENEW_INTERVAL: '1' };
+    const env = { ...envFor(cfg), JETKUBE_AUTH: 'off', GATEWAY_URL: base, KUBELET_PORT: String(kubeletPort), KUBELET_RELIST_MS: '200', CRASHLOOP_BACKOFF_BASE: '0.5', CRASHLOOP_BACKOFF_MAX: '2', NODE_LEASE_RENEW_INTERVAL: '1' };
     const child = spawn(process.execPath, [JETKUBE, 'kubelet', '--runtime', 'docker', '--node-name', NODE_NAME], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     // Its log, to say why when it does not become ready (the last 40 lines).
     const lines: string[] = [];
@@ -66,7 +66,7 @@ describe('kubelet with the docker runtime, end to end', async () => {
     kubeletPort = await freePort();
     // metrics.k8s.io scrapes the kubelet every 2 s here (default 15 s), for a shorter `kubectl top` step.
     process.env.METRICS_RESOLUTION = '2';
-    up = await startJetkube(['up', '--nodes', '0'], cfg, `${base}/readyz`);
+    up = await startJetkube(['up', '--insecure', '--nodes', '0'], cfg, `${base}/readyz`);
     kubelet = await startKubelet();
   });
 

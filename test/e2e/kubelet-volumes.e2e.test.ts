@@ -36,13 +36,13 @@ describe('kubelet volumes with the process runtime, end to end', () => {
     base = `http://127.0.0.1:${cfg.port}`;
     work = mkdtempSync(join(tmpdir(), 'jetkube-e2e-volumes-'));
     root = join(work, NODE_NAME);
-    up = await startJetkube(['up', '--nodes', '0'], cfg, `${base}/readyz`);
+    up = await startJetkube(['up', '--insecure', '--nodes', '0'], cfg, `${base}/readyz`);
     kubelet = await startKubelet();
   });
 
   async function startKubelet(): Promise<ChildProcess> {
     const port = await testPort();
-    const env = { ...envFor(cfg), GATEWAY_URL: base, KUBELET_ROOT_DIR: root, KUBELET_PORT: String(port), KUBELET_RELIST_MS: '200', NODE_STATUS_UPDATE_FREQUENCY: '2', KUBELET_SYNC_FREQUENCY: '2' };
+    const env = { ...envFor(cfg), JETKUBE_AUTH: 'off', GATEWAY_URL: base, KUBELET_ROOT_DIR: root, KUBELET_PORT: String(port), KUBELET_RELIST_MS: '200', NODE_STATUS_UPDATE_FREQUENCY: '2', KUBELET_SYNC_FREQUENCY: '2' };
     const child = spawn(process.execPath, [JETKUBE, 'kubelet', '--runtime', 'process', '--node-name', NODE_NAME], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     await eventually('kubelet ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 90_000);
     return child;

@@ -65,6 +65,7 @@ describe('kubelet with the process runtime, end to end', () => {
     const port = await testPort();
     const env = {
       ...envFor(cfg),
+      JETKUBE_AUTH: 'off',
       GATEWAY_URL: base,
       KUBELET_ROOT_DIR: root,
       KUBELET_PORT: String(port),
@@ -89,7 +90,7 @@ describe('kubelet with the process runtime, end to end', () => {
     // declared unreachable (which would evict the pods the restart test expects to keep).
     process.env.NODE_MONITOR_GRACE_PERIOD = '6';
     process.env.DEFAULT_TOLERATION_SECONDS = '1';
-    up = await startJetkube(['up', '--nodes', '0'], cfg, `${base}/readyz`);
+    up = await startJetkube(['up', '--insecure', '--nodes', '0'], cfg, `${base}/readyz`);
     await startKubelet(A);
     await startKubelet(B);
   });

@@ -22,7 +22,7 @@ describe('quick start through the jetkube binary', () => {
     cfg = await testConfig('quick', { port: await testPort() });
     base = `http://127.0.0.1:${cfg.port}`;
     // Only the core services: with controllers running, status writes would race the row comparisons below.
-    up = await startJetkube(['up', '--services', 'projector,gateway'], cfg, `${base}/readyz`);
+    up = await startJetkube(['up', '--insecure', '--services', 'projector,gateway'], cfg, `${base}/readyz`);
     sql = new pg.Client({ connectionString: cfg.databaseUrl });
     await sql.connect();
   });

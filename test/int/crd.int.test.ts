@@ -41,7 +41,7 @@ async function freePort(): Promise<number> {
 async function startChildGateway(s: Stack): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, [`${ROOT}dist/services/gateway/main.js`], {
-    env: { ...process.env, NATS_URL: s.cfg.natsUrl, DATABASE_URL: s.cfg.databaseUrl, JETKUBE_PREFIX: s.cfg.prefix, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    env: { ...process.env, JETKUBE_AUTH: 'off', NATS_URL: s.cfg.natsUrl, DATABASE_URL: s.cfg.databaseUrl, JETKUBE_PREFIX: s.cfg.prefix, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

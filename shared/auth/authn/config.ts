@@ -1,9 +1,9 @@
 /**
- * How the gateway authenticates, from the environment. Secure mode (JETKUBE_AUTH=on, or
- * `jetkube up --secure`) serves HTTPS with a certificate from the cluster CA and authenticates
- * every request; the default today is plain HTTP with every request treated as `system:admin`
- * (system:masters), so that every existing component and script keeps working. The default will
- * flip to secure once every component authenticates (a later slice).
+ * How the gateway authenticates, from the environment. Secure mode (JETKUBE_AUTH=on) serves HTTPS
+ * with a certificate from the cluster CA and authenticates every request. The `jetkube` binary
+ * turns it on unless told otherwise (security-mode.ts: `--insecure`, JETKUBE_AUTH=off); read here,
+ * an unset JETKUBE_AUTH is off, so the library and the in-process test stack stay plain HTTP
+ * (every request `system:admin` in system:masters) unless they ask.
  */
 import { boolFromEnv } from '../../config.js';
 import { DEFAULT_ISSUER } from './service-account-token.js';

@@ -1,5 +1,6 @@
 export { createAuthenticator, bearerToken, withAuthenticated, ANONYMOUS, type AuthenticatorOptions, type AuthnResult, type AuthMethod, type Credentials, type LiveUid } from './authenticator.js';
 export { authConfigFromEnv, type AuthConfig } from './config.js';
+export { applySecurityMode, securityMode, standaloneClientProblem, INSECURE_WARNING, type SecurityFlags, type SecurityMode } from './security-mode.js';
 export { parseTokenFile, type TokenTable } from './token-file.js';
 export {
   DEFAULT_ISSUER,

@@ -1,5 +1,5 @@
 /**
- * Kubeconfig files: the admin one `jetkube up --secure` writes, and reading them as kubectl does
+ * Kubeconfig files: the admin one `jetkube up` writes, and reading them as kubectl does
  * (KUBECONFIG's colon-separated files merged, the first to set a map entry or current-context
  * wins; a context picks a cluster (server, CA) and a user (token or client certificate); `*-data`
  * fields are base64, file fields relative to the kubeconfig's directory).
