@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     NODEPORT_ADDRESSES: '127.0.0.1',
   });
   log(`jetkube up --nodes ${NODES} --runtime fake (prefix ${cfg.prefix})`);
-  const up = await startJetkube(['up', '--nodes', String(NODES), '--runtime', 'fake'], cfg, `${base}/readyz`);
+  const up = await startJetkube(['up', '--insecure', '--nodes', String(NODES), '--runtime', 'fake'], cfg, `${base}/readyz`);
   const hb = await launchChromium();
   try {
     const post = async (path: string, body: unknown) => {
