@@ -111,6 +111,8 @@ async function rawPosts(): Promise<number> {
   const base = `http://127.0.0.1:${port}`;
   const up = await startJetkube(['up', '--insecure', '--services', 'projector,gateway'], cfg, `${base}/readyz`);
   try {
+    // No controller-manager here to make the namespace's ServiceAccount, which pod admission asks for.
+    await post(base, '/api/v1/namespaces/default/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
     const t0 = performance.now();
     let next = 0;
     await Promise.all(Array.from({ length: 16 }, async () => {
