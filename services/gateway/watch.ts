@@ -31,6 +31,8 @@ export interface WatchSpec {
   readonly timeoutMs?: number;
   /** What each event carries instead of the object (a Table row for `as=Table` watches). */
   readonly transform?: (object: KObject) => unknown;
+  /** Told, for each event written, the seconds from its stored time on the stream to the write. */
+  readonly onDelivered?: (delaySeconds: number) => void;
   /** Told about each poison message the watch passes over (it never ends the watch). */
   readonly onPoison?: (e: PoisonMessageError) => void;
 }
@@ -183,7 +185,10 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
       }
       delivered = ev.seq;
       const type = filter.apply(ev.type, ev.object);
-      if (type) await write(type, ev.object);
+      if (type) {
+        await write(type, ev.object);
+        spec.onDelivered?.((Date.now() - m.info.timestampNanos / 1e6) / 1000);
+      }
       lastSeq = ev.seq;
     }
   } catch (e) {
