@@ -2,8 +2,8 @@
  * The history API's reads (I/O only). Metadata comes from the events mirror (one row per event:
  * sequence, time, type, kind, namespace, name, uid, generation, labels, owner uids); bodies come
  * from the mirror's `object` column, or by direct get from the log for events mirrored before it
- * had one. Nothing is replayed. A body the log no longer holds
- * (compacted by the per-object history limit) is 410 Gone wherever the answer needs it.
+ * had one. Nothing is replayed. A body the log no longer holds (compacted by the per-object history
+ * limit) is 410 Gone wherever the answer needs it.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { EventLog } from '../../../shared/eventlog/index.js';
@@ -24,7 +24,7 @@ import type { MirrorRow, authorColumns } from '../../../shared/db/plan.js';
  */
 export type RevisionRow = Omit<MirrorRow, 'labels' | 'owner_uids' | 'object' | keyof ReturnType<typeof authorColumns>> & { readonly author?: Author };
 
-/** A revision's body, read from the log. */
+/** A revision's body, from the events mirror or the log. */
 export interface RevisionBody {
   readonly object: KObject;
   readonly author?: Author;
@@ -244,8 +244,10 @@ export class HistoryStore {
    * The bodies the events mirror holds for these sequences, each as the log would answer it: null
    * where the log has compacted it. The log keeps the newest `historyPerObject` messages of each
    * subject, and the mirror has a row for each message of an object's subject that the projector
-   * read, so a revision is compacted when the mirror has that many newer ones of the same object.
-   * Sequences the mirror has no object for are left out (read them from the log).
+   * read, so a revision is compacted when the mirror has that many newer ones of the same object (a
+   * poison message is not mirrored but counts on the log: then a body the log has just dropped may
+   * still be served, never one it holds withheld). Sequences the mirror has no object for are left
+   * out (read them from the log).
    */
   private async mirroredBodies(seqs: readonly number[]): Promise<Map<number, RevisionBody | null>> {
     const keep = this.log.historyPerObject;
