@@ -138,7 +138,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
 
   const watchDelay = new Histogram({
     name: 'jetkube_gateway_watch_event_delay_seconds',
-    help: 'Watch events: stored on the stream → written to the client (initial events excluded)',
+    help: 'Watch events stored after their watch started: seconds from stored on the stream to written to the client',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
