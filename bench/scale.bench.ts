@@ -23,7 +23,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
 import { schemaName, streamName } from '../shared/config.js';
 import type { Pod } from '../shared/resources/types.js';
-import { median, percentile, printTable } from './report.js';
+import { bucketQuantile, median, percentile, printTable, promSamples } from './report.js';
 import { benchCluster } from './cluster.js';
 
 const NODES = Number(process.env.SCALE_NODES || 5000);
@@ -228,6 +228,10 @@ async function main(): Promise<void> {
   // Idle: settle, then annotation patches on a few pods, 10 a second, measured on the same watch.
   await sleep(15_000);
   const probes = (await req('GET', '/api/v1/namespaces/scale-0/pods?limit=20')).items.map((p: any) => p.metadata.name as string);
+  // The gateway's side of the idle phase: a scrape before and after (the event-loop delay
+  // percentiles are over the time since the previous scrape; the watch delay histogram is cumulative).
+  const gatewayMetrics = async () => promSamples(await (await fetch(`${base}/metrics`)).text());
+  const idleMetricsBefore = await gatewayMetrics();
   const idleStartIdx = seqs.length;
   for (let i = 0; i < 200 && probes.length; i++) {
     await req('PATCH', `/api/v1/namespaces/scale-0/pods/${probes[i % probes.length]}`, { metadata: { annotations: { 'bench/probe': String(i) } } });
@@ -235,6 +239,7 @@ async function main(): Promise<void> {
   }
   await sleep(2000);
   const idleEndIdx = seqs.length;
+  const idleMetricsAfter = await gatewayMetrics();
 
   // Lists through the gateway, and the raw Postgres read of the same rows.
   const db = new pg.Client({ connectionString: cfg.databaseUrl });
@@ -333,6 +338,14 @@ async function main(): Promise<void> {
   ]);
   rows.push(['watch delivery (publish → client), during the burst, p50 / p99', `${fmtMs(percentile(burstLat, 50))} / ${fmtMs(percentile(burstLat, 99))}`, `${burstLat.length} samples of ${int(burstEndIdx)} events; p99 < 1 s: ${verdict(percentile(burstLat, 99) < 1000)}`]);
   rows.push(['watch delivery, idle (10 patches/s), p50 / p99', `${fmtMs(percentile(idleLat, 50))} / ${fmtMs(percentile(idleLat, 99))}`, `${idleLat.length} samples; p99 < 100 ms: ${verdict(percentile(idleLat, 99) < 100)}`]);
+  const lag = (k: string) => fmtMs((idleMetricsAfter.get(`jetkube_gateway_nodejs_eventloop_lag_${k}_seconds`) ?? NaN) * 1000);
+  const gwDelay = (q: number) => bucketQuantile(idleMetricsBefore, idleMetricsAfter, 'jetkube_gateway_watch_event_delay_seconds', q);
+  const bound = (q: number) => {
+    const { le, count } = gwDelay(q);
+    return count === 0 ? 'n/a' : Number.isFinite(le) ? `≤ ${fmtMs(le * 1000)}` : `> ${fmtMs(5000)}`;
+  };
+  rows.push(['  of which in the gateway (stored → written to the watch), p50 / p99', `${bound(0.5)} / ${bound(0.99)}`, `${gwDelay(0.99).count} events on the gateway's watches (its histogram's buckets)`]);
+  rows.push(['  gateway event-loop delay during the idle phase, p50 / p99 / max', `${lag('p50')} / ${lag('p99')} / ${lag('max')}`, 'perf_hooks monitorEventLoopDelay (prom-client)']);
   rows.push([`list all pods (${int(listAllItems)}, ${fmtMB(listAllBytes)}), median of 3`, fmtMs(median(listAll)), `raw Postgres select (as text): ${fmtMs(median(rawAll))}`]);
   rows.push([`list one namespace (${nsItems} pods), median of 5`, fmtMs(median(listNs)), `raw: ${fmtMs(median(rawNs))}`]);
   rows.push([`list by label selector app=d-1 (${selItems} pods), median of 5`, fmtMs(median(listSel)), `raw: ${fmtMs(median(rawSel))}`]);

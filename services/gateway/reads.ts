@@ -33,6 +33,8 @@ export interface ReadDeps {
   readonly tracker: CheckpointTracker;
   readonly bookmarkIntervalMs: number;
   readonly now: () => Date;
+  /** Told each watch event's delay, stored on the stream → written to the client (a metric). */
+  readonly onWatchDelivered?: (delaySeconds: number) => void;
 }
 
 export class Reads {
@@ -174,6 +176,7 @@ export class Reads {
       bookmarkIntervalMs: this.d.bookmarkIntervalMs,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(table ? { transform: (o: KObject) => asTable(info, o, table, this.d.now()) } : {}),
+      ...(this.d.onWatchDelivered ? { onDelivered: this.d.onWatchDelivered } : {}),
       onPoison: (e) => req.log.warn({ seq: e.seq, subject: e.subject, reason: e.reason }, 'watch passed over a poison message'),
     }).catch((e) => req.log.warn({ err: e }, 'watch failed'));
   }

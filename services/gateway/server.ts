@@ -123,15 +123,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const now = deps.clock ?? (() => new Date());
   const tracker = new CheckpointTracker(log.nc, deps.cfg.prefix, () => readCheckpoint(db));
   tracker.start();
-  const reads = new Reads({ log, db, tracker, bookmarkIntervalMs: deps.bookmarkIntervalMs ?? 15_000, now });
-  readsRef = reads;
-  const metricsApi = new MetricsApi({ reads, now, logger: logger.child({ component: 'metrics' }), ...(deps.metricsResolutionMs ? { resolutionMs: deps.metricsResolutionMs } : {}) });
-  const eviction: EvictionDeps = {
-    store,
-    now,
-    listBudgets: async (ns) => (await reads.consistentList(resourceByPlural('poddisruptionbudgets')!, ns, {} as Query, false)).result.items as PodDisruptionBudget[],
-  };
-
   const registry = deps.registry ?? new Registry();
   if (!deps.registry) collectDefaultMetrics({ register: registry, prefix: 'jetkube_gateway_' });
   const requests = new Counter({
@@ -147,6 +138,21 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+
+  const watchDelay = new Histogram({
+    name: 'jetkube_gateway_watch_event_delay_seconds',
+    help: 'Watch events stored after their watch started: seconds from stored on the stream to written to the client',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const reads = new Reads({ log, db, tracker, bookmarkIntervalMs: deps.bookmarkIntervalMs ?? 15_000, now, onWatchDelivered: (s) => watchDelay.observe(s) });
+  readsRef = reads;
+  const metricsApi = new MetricsApi({ reads, now, logger: logger.child({ component: 'metrics' }), ...(deps.metricsResolutionMs ? { resolutionMs: deps.metricsResolutionMs } : {}) });
+  const eviction: EvictionDeps = {
+    store,
+    now,
+    listBudgets: async (ns) => (await reads.consistentList(resourceByPlural('poddisruptionbudgets')!, ns, {} as Query, false)).result.items as PodDisruptionBudget[],
+  };
 
   const authn =
     deps.authn ??

@@ -32,6 +32,12 @@ export interface WatchSpec {
   readonly timeoutMs?: number;
   /** What each event carries instead of the object (a Table row for `as=Table` watches). */
   readonly transform?: (object: KObject) => unknown;
+  /**
+   * Told, for each event stored after the watch started and written to the client, the seconds
+   * from its stored time on the stream to the write (older events, a resumed watch's backlog, are
+   * not a delivery delay).
+   */
+  readonly onDelivered?: (delaySeconds: number) => void;
   /** Told about each poison message the watch passes over (it never ends the watch). */
   readonly onPoison?: (e: PoisonMessageError) => void;
 }
@@ -88,6 +94,7 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
   let lastSeq = spec.fromSeq;
   let messages: ConsumerMessages | undefined;
   const timers: NodeJS.Timeout[] = [];
+  const startedMs = Date.now();
 
   const write = (type: WatchEventType, object: unknown): Promise<void> => {
     if (closed) return Promise.resolve();
@@ -184,7 +191,11 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
       }
       delivered = ev.seq;
       const type = filter.apply(ev.type, ev.object);
-      if (type) await write(type, asServedVersion(spec.info, ev.object));
+      if (type) {
+        await write(type, asServedVersion(spec.info, ev.object));
+        const storedMs = m.info.timestampNanos / 1e6;
+        if (storedMs >= startedMs) spec.onDelivered?.((Date.now() - storedMs) / 1000);
+      }
       lastSeq = ev.seq;
     }
   } catch (e) {

@@ -26,8 +26,9 @@ export async function diffSchemas<DB>(db: Kysely<DB>, a: string, b: string): Pro
   return out;
 }
 
+/** Rows compared as their text (a json column, such as the events' objects, has no equality operator). */
 async function exceptCount<DB>(db: Kysely<DB>, x: string, y: string, table: string): Promise<number> {
   const r = await sql<{ n: number }>`
-    select count(*) as n from (select * from ${sql.table(`${x}.${table}`)} except all select * from ${sql.table(`${y}.${table}`)}) d`.execute(db);
+    select count(*) as n from (select t::text from ${sql.table(`${x}.${table}`)} t except all select t::text from ${sql.table(`${y}.${table}`)} t) d`.execute(db);
   return Number(r.rows[0]?.n ?? 0);
 }

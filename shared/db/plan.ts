@@ -60,6 +60,8 @@ export interface MirrorRow {
   readonly field_manager: string | null;
   readonly user_agent: string | null;
   readonly request_id: string | null;
+  /** The object after the event, as the message holds it (no resourceVersion). */
+  readonly object: KObject | null;
 }
 
 /** A message recorded instead of projected (poison). */
@@ -98,7 +100,7 @@ export function planBatch(events: readonly ProjectedEvent[], deadLetters: readon
       continue;
     }
     const { namespace, name, uid } = eventKey(e);
-    mirror.push({ sequence: e.seq, time: e.time, type: e.type, kind: e.info.kind, namespace, name, uid, ...historyColumns(e.object), ...authorColumns(e.author) });
+    mirror.push({ sequence: e.seq, time: e.time, type: e.type, kind: e.info.kind, namespace, name, uid, ...historyColumns(e.object), ...authorColumns(e.author), object: e.object });
     let perTable = newest.get(table);
     if (!perTable) newest.set(table, (perTable = new Map()));
     // The kind is part of the key: several kinds may share a table (custom_objects).

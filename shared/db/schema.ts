@@ -60,6 +60,8 @@ export interface EventsTable {
   field_manager: string | null;
   user_agent: string | null;
   request_id: string | null;
+  /** The object after the event as the log holds it, type json (null for events mirrored before migration 0015). */
+  object: Jsonb<KObject> | null;
 }
 
 /** Exactly one row (id = 1): the last stream sequence applied. */

@@ -175,6 +175,11 @@ export class EventLog {
     return this.opts.encryption;
   }
 
+  /** Messages the stream keeps per subject (0 or less: no limit). */
+  get historyPerObject(): number {
+    return this.opts.historyPerObject;
+  }
+
   /** False from a disconnect until the client has reconnected (and after close). */
   connected(): boolean {
     return this.up && !this.nc.isClosed();

@@ -213,6 +213,27 @@ describe('gateway: writes, reads and watches against real NATS + Postgres', () =
     assert.ok(rvs[0]! > Number(from));
   });
 
+  it('counts the delivery delay of live watch events in its metrics, not a resumed watch backlog', async () => {
+    const delays = async () => Number(/^jetkube_gateway_watch_event_delay_seconds_count (\d+)$/m.exec((await api(u, 'GET', '/metrics')).body)?.[1]);
+    const from = (await api(u, 'POST', `${NS}/configmaps`, configMap('delay'))).body.metadata.resourceVersion;
+    await api(u, 'PATCH', `${NS}/configmaps/delay`, { data: { a: 'backlog' } }, 'application/merge-patch+json');
+    const before = await delays();
+    const backlog = await collectWatch(u, `${NS}/configmaps?watch=true&resourceVersion=${from}`, (e) => e.length >= 1);
+    assert.equal(backlog.events[0]!.type, 'MODIFIED');
+    assert.equal(await delays(), before, 'an event stored before its watch began is no delivery delay');
+    // Live: patch until one is counted (the watch may not be listening yet when the first lands).
+    const now = (await api(u, 'GET', `${NS}/configmaps/delay`)).body.metadata.resourceVersion;
+    let counted = false;
+    const live = collectWatch(u, `${NS}/configmaps?watch=true&resourceVersion=${now}`, () => counted);
+    for (let i = 2; !counted && i < 200; i++) {
+      await api(u, 'PATCH', `${NS}/configmaps/delay`, { data: { a: String(i) } }, 'application/merge-patch+json');
+      counted = (await delays()) > before;
+    }
+    await api(u, 'PATCH', `${NS}/configmaps/delay`, { data: { a: 'last' } }, 'application/merge-patch+json');
+    assert.ok((await live).events.length >= 2);
+    assert.ok(counted, 'a live event is counted');
+  });
+
   it('lists then watches without a gap when no resourceVersion is given, honouring selectors', async () => {
     await api(u, 'POST', `${NS}/configmaps`, { ...configMap('lw-1'), metadata: { name: 'lw-1', labels: { lw: 'yes' } } });
     const events: string[] = [];

@@ -1,8 +1,9 @@
 /**
  * The history API's reads (I/O only). Metadata comes from the events mirror (one row per event:
  * sequence, time, type, kind, namespace, name, uid, generation, labels, owner uids); bodies come
- * from the log by direct get of their sequence. Nothing is replayed. A body the log no longer holds
- * (compacted by the per-object history limit) is 410 Gone wherever the answer needs it.
+ * from the mirror's `object` column, or by direct get from the log for events mirrored before it
+ * had one. Nothing is replayed. A body the log no longer holds (compacted by the per-object history
+ * limit) is 410 Gone wherever the answer needs it.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { EventLog } from '../../../shared/eventlog/index.js';
@@ -20,9 +21,9 @@ import type { MirrorRow, authorColumns } from '../../../shared/db/plan.js';
  * One event as the mirror records it (its row in the `events` table), the author columns gathered
  * into `author` (revisions() only).
  */
-export type RevisionRow = Omit<MirrorRow, 'labels' | 'owner_uids' | keyof ReturnType<typeof authorColumns>> & { readonly author?: Author };
+export type RevisionRow = Omit<MirrorRow, 'labels' | 'owner_uids' | 'object' | keyof ReturnType<typeof authorColumns>> & { readonly author?: Author };
 
-/** A revision's body, read from the log. */
+/** A revision's body, from the events mirror or the log. */
 export interface RevisionBody {
   readonly object: KObject;
   readonly author?: Author;
@@ -218,18 +219,56 @@ export class HistoryStore {
     return b;
   }
 
-  /** Bodies of many sequences, READ_CONCURRENCY direct gets in flight; null where compacted. */
+  /**
+   * Bodies of many sequences: from the events mirror where it holds them (one statement), the rest
+   * (events mirrored before it kept objects) from the log, READ_CONCURRENCY direct gets in flight;
+   * null where compacted.
+   */
   async bodies(seqs: readonly number[]): Promise<Map<number, RevisionBody | null>> {
-    const out = new Map<number, RevisionBody | null>();
     const todo = [...new Set(seqs)];
+    const out = todo.length ? await this.mirroredBodies(todo) : new Map<number, RevisionBody | null>();
+    const fromLog = todo.filter((s) => !out.has(s));
     let next = 0;
     const worker = async () => {
-      while (next < todo.length) {
-        const s = todo[next++]!;
+      while (next < fromLog.length) {
+        const s = fromLog[next++]!;
         out.set(s, await this.body(s));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, todo.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, fromLog.length) }, worker));
+    return out;
+  }
+
+  /**
+   * The bodies the events mirror holds for these sequences, each as the log would answer it: null
+   * where the log has compacted it. The log keeps the newest `historyPerObject` messages of each
+   * subject, and the mirror has a row for each message of an object's subject that the projector
+   * read, so a revision is compacted when the mirror has that many newer ones of the same object (a
+   * poison message is not mirrored but counts on the log: then a body the log has just dropped may
+   * still be served, never one it holds withheld). Sequences the mirror has no object for are left
+   * out (read them from the log).
+   */
+  private async mirroredBodies(seqs: readonly number[]): Promise<Map<number, RevisionBody | null>> {
+    const keep = this.log.historyPerObject;
+    const newer =
+      keep > 0
+        ? sql`(select count(*) from (select 1 from events x where x.kind = e.kind and x.namespace = e.namespace and x.name = e.name and x.sequence > e.sequence limit ${keep}) n)`
+        : sql`0`;
+    const r = await reachableDb(
+      sql<{ sequence: string; object: KObject; newer: string } & AuthorRaw>`select e.sequence, e.object, ${newer} as newer, ${AUTHOR_COLUMNS}
+        from events e where e.sequence = any(${seqs}::bigint[]) and e.object is not null`.execute(this.db),
+    );
+    const out = new Map<number, RevisionBody | null>();
+    for (const x of r.rows) {
+      const seq = Number(x.sequence);
+      if (keep > 0 && Number(x.newer) >= keep) {
+        out.set(seq, null);
+        continue;
+      }
+      const author = authorFromRow(x);
+      const object = { ...x.object, metadata: { ...x.object.metadata, resourceVersion: String(seq) } };
+      out.set(seq, { object, ...(author ? { author } : {}) });
+    }
     return out;
   }
 }
