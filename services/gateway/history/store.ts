@@ -5,6 +5,7 @@
  * had one. Nothing is replayed. A body the log no longer holds (compacted by the per-object history
  * limit) is 410 Gone wherever the answer needs it.
  */
+import { isDecryptError, openSecret } from '../../../shared/encryption/index.js';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { EventLog } from '../../../shared/eventlog/index.js';
 import { ApiError } from '../../../shared/errors.js';
@@ -265,8 +266,19 @@ export class HistoryStore {
         out.set(seq, null);
         continue;
       }
+      // A Secret is stored sealed (encryption at rest): opened as the log's reader opens it; one no
+      // configured key opens is left to the log's path (which answers for it as for any read).
+      let stored = x.object;
+      if (stored.kind === 'Secret' && stored.apiVersion === 'v1') {
+        try {
+          stored = openSecret(this.log.encryption, stored);
+        } catch (e) {
+          if (isDecryptError(e)) continue;
+          throw e;
+        }
+      }
       const author = authorFromRow(x);
-      const object = { ...x.object, metadata: { ...x.object.metadata, resourceVersion: String(seq) } };
+      const object = { ...stored, metadata: { ...stored.metadata, resourceVersion: String(seq) } };
       out.set(seq, { object, ...(author ? { author } : {}) });
     }
     return out;
