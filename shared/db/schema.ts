@@ -60,6 +60,8 @@ export interface EventsTable {
   field_manager: string | null;
   user_agent: string | null;
   request_id: string | null;
+  /** The object's API group ('' for core; migration 2026_12_06_0015). */
+  api_group: ColumnType<string, string | undefined, string>;
 }
 
 /** Exactly one row (id = 1): the last stream sequence applied. */

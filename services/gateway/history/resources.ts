@@ -4,7 +4,7 @@
  */
 import type { Operation } from 'fast-json-patch';
 import type { KObject } from '../../../shared/resources/meta.js';
-import { apiVersionOf, resourceByKind } from '../../../shared/resources/registry.js';
+import { allResources, apiVersionOf, groupOf, resolveResource, resourceByGroupKind, type ResourceInfo } from '../../../shared/resources/registry.js';
 import type { Author } from './author.js';
 import type { RevisionRow } from './store.js';
 
@@ -36,6 +36,21 @@ export function historyResourceList(): object {
   };
 }
 
+/**
+ * The kind a history request names: `kind` is a plural, singular, short name, Kind or
+ * `<plural>.<group>`; with `apiVersion` (`a.example.com/v1`, `v1`) only that group's kinds match, so
+ * `kind=Widget&apiVersion=b.example.com/v1` is b's Widget when a.example.com has one too.
+ * Undefined if no served kind matches.
+ */
+export function historyKind(kind: string, apiVersion: string | undefined, resources: readonly ResourceInfo[] = allResources()): ResourceInfo | undefined {
+  if (apiVersion === undefined) return resolveResource(kind);
+  const group = groupOf(apiVersion);
+  const w = kind.toLowerCase();
+  return resources.find(
+    (x) => x.group === group && (x.kind === kind || x.plural === w || x.singular === w || x.kind.toLowerCase() === w || x.shortNames.includes(w) || `${x.plural}.${x.group}` === w),
+  );
+}
+
 export interface InvolvedObject {
   readonly apiVersion: string;
   readonly kind: string;
@@ -44,10 +59,11 @@ export interface InvolvedObject {
   readonly uid?: string;
 }
 
-export function involvedObject(r: Pick<RevisionRow, 'kind' | 'namespace' | 'name' | 'uid'>): InvolvedObject {
-  const info = resourceByKind(r.kind);
+export function involvedObject(r: Pick<RevisionRow, 'kind' | 'api_group' | 'namespace' | 'name' | 'uid'>): InvolvedObject {
+  const info = resourceByGroupKind(r.api_group, r.kind);
   return {
-    apiVersion: info ? apiVersionOf(info) : '',
+    // A kind no longer served (its CRD deleted): its group without the version.
+    apiVersion: info ? apiVersionOf(info) : r.api_group,
     kind: r.kind,
     ...(r.namespace ? { namespace: r.namespace } : {}),
     name: r.name,
@@ -55,8 +71,9 @@ export function involvedObject(r: Pick<RevisionRow, 'kind' | 'namespace' | 'name
   };
 }
 
-function pluralOf(kind: string): string {
-  return resourceByKind(kind)?.plural ?? kind.toLowerCase();
+/** The plural the kind is served by (the lowercased kind for one no longer served). */
+export function pluralOf(r: Pick<RevisionRow, 'kind' | 'api_group'>): string {
+  return resourceByGroupKind(r.api_group, r.kind)?.plural ?? r.kind.toLowerCase();
 }
 
 /** `2026-12-06T18:00:00.123456Z` → `2026-12-06T18:00:00Z` (metav1.Time). */
@@ -75,7 +92,7 @@ export function revisionResource(r: RevisionRow, x: RevisionExtras): object {
     apiVersion: GROUP_VERSION,
     kind: 'Revision',
     metadata: {
-      name: `${pluralOf(r.kind)}.${r.name}.${r.sequence}`,
+      name: `${pluralOf(r)}.${r.name}.${r.sequence}`,
       ...(r.namespace ? { namespace: r.namespace } : {}),
       resourceVersion: String(r.sequence),
       creationTimestamp: seconds(r.time),
@@ -97,12 +114,12 @@ export function pointOf(r: RevisionRow | null): object | null {
   return r ? { sequence: r.sequence, time: r.time, type: r.type, resourceVersion: String(r.sequence), ...(r.generation !== null ? { generation: r.generation } : {}) } : null;
 }
 
-export function diffResource(key: Pick<RevisionRow, 'kind' | 'namespace' | 'name' | 'uid'>, from: RevisionRow | null, to: RevisionRow | null, patch: Operation[], unified: string): object {
+export function diffResource(key: Pick<RevisionRow, 'kind' | 'api_group' | 'namespace' | 'name' | 'uid'>, from: RevisionRow | null, to: RevisionRow | null, patch: Operation[], unified: string): object {
   return {
     apiVersion: GROUP_VERSION,
     kind: 'RevisionDiff',
     metadata: {
-      name: `${pluralOf(key.kind)}.${key.name}`,
+      name: `${pluralOf(key)}.${key.name}`,
       ...(key.namespace ? { namespace: key.namespace } : {}),
       ...(to ? { resourceVersion: String(to.sequence) } : {}),
     },

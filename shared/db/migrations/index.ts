@@ -16,6 +16,7 @@ import * as storage from './2026_12_06_0011_storage.js';
 import * as hpas from './2026_12_06_0012_hpas.js';
 import * as eventHistory from './2026_12_06_0013_event_history.js';
 import * as eventAuthors from './2026_12_06_0014_event_authors.js';
+import * as eventGroups from './2026_12_06_0015_event_groups.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_22_0001_initial': initial,
@@ -34,6 +35,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_06_0012_hpas': hpas,
   '2026_12_06_0013_event_history': eventHistory,
   '2026_12_06_0014_event_authors': eventAuthors,
+  '2026_12_06_0015_event_groups': eventGroups,
 };
 
 export const migrationProvider: MigrationProvider = {
