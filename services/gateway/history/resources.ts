@@ -4,7 +4,7 @@
  */
 import type { Operation } from 'fast-json-patch';
 import type { KObject } from '../../../shared/resources/meta.js';
-import { allResources, apiVersionOf, groupOf, resolveResource, resourceByGroupKind, type ResourceInfo } from '../../../shared/resources/registry.js';
+import { allResources, apiVersionOf, groupOf, namedBy, resourceByGroupKind, type ResourceInfo } from '../../../shared/resources/registry.js';
 import type { Author } from './author.js';
 import type { RevisionRow } from './store.js';
 
@@ -43,12 +43,10 @@ export function historyResourceList(): object {
  * Undefined if no served kind matches.
  */
 export function historyKind(kind: string, apiVersion: string | undefined, resources: readonly ResourceInfo[] = allResources()): ResourceInfo | undefined {
-  if (apiVersion === undefined) return resolveResource(kind);
+  const named = namedBy(kind);
+  if (apiVersion === undefined) return resources.find(named);
   const group = groupOf(apiVersion);
-  const w = kind.toLowerCase();
-  return resources.find(
-    (x) => x.group === group && (x.kind === kind || x.plural === w || x.singular === w || x.kind.toLowerCase() === w || x.shortNames.includes(w) || `${x.plural}.${x.group}` === w),
-  );
+  return resources.find((x) => x.group === group && named(x));
 }
 
 export interface InvolvedObject {
