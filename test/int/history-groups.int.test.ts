@@ -1,8 +1,8 @@
 /**
  * The history of custom resources of the same kind and name in two groups (widgets in a.example.com
  * and in b.example.com), against real NATS and Postgres: separate revisions, diffs, past objects and
- * changes through the history API and jkctl, the events mirror's api_group column, and a replay from
- * sequence 1 that rebuilds it identically.
+ * changes through the history API and jkctl, the events mirror's api_group column, a replay from
+ * sequence 1 that rebuilds it identically, and migration 0015 filling it for rows mirrored before.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,10 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { schemaName } from '../../shared/config.js';
-import { createDb, diffSchemas } from '../../shared/db/index.js';
+import { Migrator, sql } from 'kysely';
+import { createDb, diffSchemas, migrate } from '../../shared/db/index.js';
+import { migrationProvider } from '../../shared/db/migrations/index.js';
+import { testConfig } from '../harness.js';
 import { unserveCrd } from '../../shared/resources/crd-serving.js';
 import { api, startStack, type Stack } from '../stack.js';
 import { eventually } from '../wait.js';
@@ -150,6 +153,45 @@ describe('history of one kind and name in two groups', () => {
       await replay(s.cfg, {});
       assert.deepEqual(await diffSchemas(db, `${live}_snap_grp`, live), [], 'a replay from sequence 1 rebuilds the same mirror, api_group included');
     } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe('migration 2026_12_06_0015_event_groups on a mirror written before it', () => {
+  it('fills api_group: built-in kinds by kind, custom ones by the live object\'s uid or the only CRD of the kind', async () => {
+    const cfg = await testConfig('histmig');
+    const schema = schemaName(cfg.prefix);
+    const db = createDb(cfg.databaseUrl, schema, { max: 1 });
+    try {
+      await sql`create schema ${sql.id(schema)}`.execute(db);
+      const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema });
+      const before = await migrator.migrateTo('2026_12_06_0014_event_authors');
+      assert.equal(before.error, undefined);
+      const rows: [number, string, string, string | null][] = [
+        [1, 'Deployment', 'web', 'u-dep'],
+        [2, 'ConfigMap', 'cm', 'u-cm'],
+        [3, 'Widget', 'w', 'u-wa'],
+        [4, 'Widget', 'w', 'u-wb'],
+        [5, 'Gadget', 'g', 'u-g'],
+        [6, 'Widget', 'gone', 'u-gone'],
+      ];
+      for (const [seq, kind, name, uid] of rows) {
+        await sql`insert into events (sequence, time, type, kind, namespace, name, uid) values (${seq}, now(), 'ADDED', ${kind}, 'default', ${name}, ${uid})`.execute(db);
+      }
+      for (const [group, uid] of [['a.example.com', 'u-wa'], ['b.example.com', 'u-wb']]) {
+        await sql`insert into custom_objects (api_group, kind, namespace, name, uid, resource_version, object) values (${group}, 'Widget', 'default', 'w', ${uid}, 1, '{}')`.execute(db);
+      }
+      for (const [group, kind] of [['a.example.com', 'Widget'], ['b.example.com', 'Widget'], ['c.example.com', 'Gadget']]) {
+        const name = `${kind.toLowerCase()}s.${group}`;
+        await sql`insert into customresourcedefinitions (namespace, name, resource_version, api_group, kind, object) values ('', ${name}, 1, ${group}, ${kind}, '{}')`.execute(db);
+      }
+      await migrate(db);
+      const got = await sql<{ sequence: string; api_group: string }>`select sequence, api_group from events order by sequence`.execute(db);
+      // The deleted widget's group is unknown (two CRDs define Widget): '' as the column's default.
+      assert.deepEqual(got.rows.map((r) => [Number(r.sequence), r.api_group]), [[1, 'apps'], [2, ''], [3, 'a.example.com'], [4, 'b.example.com'], [5, 'c.example.com'], [6, '']]);
+    } finally {
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
       await db.destroy();
     }
   });
