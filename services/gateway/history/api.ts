@@ -38,6 +38,7 @@ import {
   diffResource,
   GROUP,
   GROUP_VERSION,
+  boundsResource,
   HISTORY_RESOURCES,
   historyApiGroup,
   historyKind,
@@ -82,11 +83,12 @@ export function registerHistoryRoutes(app: FastifyInstance, d: HistoryDeps): voi
         rest = segs.slice(2);
       }
       const resource = rest[0] as HistoryResource | undefined;
-      if (rest.length !== 1 || !HISTORY_RESOURCES.some((r) => r.name === resource)) {
+      const known = HISTORY_RESOURCES.find((r) => r.name === resource);
+      if (rest.length !== 1 || !known || (ns !== undefined && !known.namespaced)) {
         throw new ApiError('NotFound', 'the server could not find the requested resource');
       }
       if (req.method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource: ${req.method} ${resource}`);
-      mark(req, 'LIST', resource!);
+      mark(req, known.namespaced ? 'LIST' : 'GET', resource!);
       const q = parseQuery(req.query as RawQuery);
       if (isTrue(q.watch)) throw new ApiError('MethodNotAllowed', `watch is not supported on ${resource}.${GROUP}: the past does not change; list it again`);
       const table = resource === 'revisions' ? tableRequest(req.headers.accept, q.includeObject) : undefined;
@@ -124,6 +126,8 @@ class HistoryApi {
         return this.changes(ns, q, guard);
       case 'objects':
         return this.objects(ns, q, guard);
+      case 'bounds':
+        return this.bounds(q);
     }
   }
 
@@ -404,6 +408,26 @@ class HistoryApi {
     const end = page[page.length - 1];
     const token = more && end ? encodeContinue({ f: from, t: to, k: [end.kind, end.api_group, end.namespace, end.name] }) : undefined;
     return listResource('ChangeList', to, items, { fromSequence: from, toSequence: to }, token);
+  }
+
+  // ---- bounds -----------------------------------------------------------------------------------
+
+  /**
+   * The log's first and newest sequences with their times (the console's time slider spans them),
+   * and `at` (a sequence or a time) as the sequence it names with its time. Sequences and times
+   * only, no object: readable by whoever may read the history at all.
+   */
+  private async bounds(q: Query): Promise<object> {
+    const now = await this.current();
+    const { firstSeq } = await this.d.log.state();
+    const at = this.point(q, 'at');
+    const [first, last, point] = await Promise.all([
+      this.store.eventAtOrAfter(Math.max(1, firstSeq)),
+      this.store.eventAtOrBefore(now),
+      at ? this.seqOf(at, now).then(async (seq) => ({ sequence: seq, time: (await this.store.eventAtOrBefore(seq))?.time ?? null })) : undefined,
+    ]);
+    // The first sequence is the log's own (a reservation there is not mirrored); its time is that of the first event mirrored from it on.
+    return boundsResource(first && { sequence: Math.max(1, firstSeq), time: first.time }, last && { sequence: now, time: last.time }, point);
   }
 
   // ---- objects at a point -----------------------------------------------------------------------

@@ -14,10 +14,11 @@ export const GROUP_VERSION = `${GROUP}/${VERSION}`;
 
 /** The resources of the group: what each answers is in README.md ("History API"). */
 export const HISTORY_RESOURCES = [
-  { name: 'revisions', singularName: 'revision', kind: 'Revision' },
-  { name: 'diffs', singularName: 'diff', kind: 'RevisionDiff' },
-  { name: 'changes', singularName: 'change', kind: 'Change' },
-  { name: 'objects', singularName: 'object', kind: 'PastObject' },
+  { name: 'revisions', singularName: 'revision', kind: 'Revision', namespaced: true },
+  { name: 'diffs', singularName: 'diff', kind: 'RevisionDiff', namespaced: true },
+  { name: 'changes', singularName: 'change', kind: 'Change', namespaced: true },
+  { name: 'objects', singularName: 'object', kind: 'PastObject', namespaced: true },
+  { name: 'bounds', singularName: 'bounds', kind: 'HistoryBounds', namespaced: false },
 ] as const;
 
 export type HistoryResource = (typeof HISTORY_RESOURCES)[number]['name'];
@@ -32,7 +33,7 @@ export function historyResourceList(): object {
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion: GROUP_VERSION,
-    resources: HISTORY_RESOURCES.map((r) => ({ name: r.name, singularName: r.singularName, namespaced: true, kind: r.kind, verbs: ['get', 'list'], storageVersionHash: '' })),
+    resources: HISTORY_RESOURCES.map((r) => ({ name: r.name, singularName: r.singularName, namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'list'], storageVersionHash: '' })),
   };
 }
 
@@ -126,6 +127,29 @@ export function diffResource(key: Pick<RevisionRow, 'kind' | 'api_group' | 'name
     to: pointOf(to),
     patch,
     unified,
+  };
+}
+
+/** A sequence and the stream time of the newest mirrored event at or before it. */
+export interface SeqTime {
+  readonly sequence: number;
+  /** Null when nothing at or before it is mirrored. */
+  readonly time: string | null;
+}
+
+/**
+ * The span of sequences the history can answer: `first` is the log's first sequence (below it every
+ * message is gone: nothing there can be rebuilt), `last` its newest; `at`, when asked, a point
+ * resolved to a sequence and its time. Times are of the newest mirrored event at or before each.
+ */
+export function boundsResource(first: SeqTime | null, last: SeqTime | null, at?: SeqTime | null): object {
+  return {
+    apiVersion: GROUP_VERSION,
+    kind: 'HistoryBounds',
+    metadata: { resourceVersion: String(last?.sequence ?? 0) },
+    first,
+    last,
+    ...(at !== undefined ? { at } : {}),
   };
 }
 

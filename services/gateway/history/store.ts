@@ -156,6 +156,18 @@ export class HistoryStore {
     return out;
   }
 
+  /** The newest mirrored event at or before `seq`: its sequence and time (null if none). */
+  async eventAtOrBefore(seq: number): Promise<{ sequence: number; time: string } | null> {
+    const r = await reachableDb(sql<{ sequence: string; time: string }>`select sequence, ${TIME} as time from events where sequence <= ${seq} order by sequence desc limit 1`.execute(this.db));
+    return r.rows[0] ? { sequence: Number(r.rows[0].sequence), time: r.rows[0].time } : null;
+  }
+
+  /** The oldest mirrored event at or after `seq` (null if none). */
+  async eventAtOrAfter(seq: number): Promise<{ sequence: number; time: string } | null> {
+    const r = await reachableDb(sql<{ sequence: string; time: string }>`select sequence, ${TIME} as time from events where sequence >= ${seq} order by sequence limit 1`.execute(this.db));
+    return r.rows[0] ? { sequence: Number(r.rows[0].sequence), time: r.rows[0].time } : null;
+  }
+
   /** The last sequence the mirror holds at or before `t` (0 if none). */
   async seqAtTime(t: Date): Promise<number> {
     // Stream timestamps rise with the sequence: the newest by time (an index scan) is the one.
