@@ -35,9 +35,9 @@ export async function listExact(
   const [rows, unknown] = await Promise.all([
     reachableDb(sql<{ sequence: string; type: string }>`
       select distinct on (namespace, name) sequence, type from events
-      where kind = ${info.kind} and sequence <= ${opts.seq} ${ns}
+      where kind = ${info.kind} and api_group = ${info.group} and sequence <= ${opts.seq} ${ns}
       order by namespace, name, sequence desc`.execute(db)),
-    unknownBefore(db, info.kind, opts.namespace, opts.seq),
+    unknownBefore(db, info, opts.namespace, opts.seq),
   ]);
   if (unknown) throw gone();
   const live = rows.rows.filter((r) => r.type !== 'DELETED').map((r) => Number(r.sequence));
@@ -59,11 +59,11 @@ export async function listExact(
  * True if some object of the kind (in the namespace, if given) has a mirrored history that starts
  * after `seq` with something other than its creation: its state at `seq` is unknown to the mirror.
  */
-export async function unknownBefore(db: Kysely<Database>, kind: string, namespace: string | undefined, seq: number): Promise<boolean> {
+export async function unknownBefore(db: Kysely<Database>, info: Pick<ResourceInfo, 'kind' | 'group'>, namespace: string | undefined, seq: number): Promise<boolean> {
   const r = await reachableDb(
     sql<{ n: number }>`select exists (select 1 from (
         select distinct on (namespace, name) sequence, type from events
-        where kind = ${kind} ${namespace !== undefined ? sql`and namespace = ${namespace}` : sql``}
+        where kind = ${info.kind} and api_group = ${info.group} ${namespace !== undefined ? sql`and namespace = ${namespace}` : sql``}
         order by namespace, name, sequence) f
       where f.type <> 'ADDED' and f.sequence > ${seq}) as n`.execute(db),
   );

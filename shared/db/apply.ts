@@ -45,10 +45,10 @@ export function applySql(plan: BatchPlan, opts: ApplyOptions = {}): string {
   if (plan.mirror.length) {
     ctes.push(
       `m as (insert into events (sequence, time, type, kind, namespace, name, uid, generation, labels, owner_uids, ` +
-        `user_name, user_groups, user_uid, impersonated_user, impersonated_groups, field_manager, user_agent, request_id, object) ` +
+        `user_name, user_groups, user_uid, impersonated_user, impersonated_groups, field_manager, user_agent, request_id, object, api_group) ` +
         `select * from json_to_recordset(${jsonLiteral(plan.mirror)}::json) ` +
         `as r(sequence bigint, time timestamptz, type text, kind text, namespace text, name text, uid text, generation bigint, labels jsonb, owner_uids text[], ` +
-        `user_name text, user_groups text[], user_uid text, impersonated_user text, impersonated_groups text[], field_manager text, user_agent text, request_id text, object json) ` +
+        `user_name text, user_groups text[], user_uid text, impersonated_user text, impersonated_groups text[], field_manager text, user_agent text, request_id text, object json, api_group text) ` +
         `where r.sequence > (select last_seq from cp) on conflict (sequence) do nothing)`,
     );
   }

@@ -46,6 +46,8 @@ export interface MirrorRow {
   readonly time: string;
   readonly type: EventType;
   readonly kind: string;
+  /** The kind's API group ('' for core). */
+  readonly api_group: string;
   readonly namespace: string;
   readonly name: string;
   readonly uid: string | null;
@@ -100,7 +102,7 @@ export function planBatch(events: readonly ProjectedEvent[], deadLetters: readon
       continue;
     }
     const { namespace, name, uid } = eventKey(e);
-    mirror.push({ sequence: e.seq, time: e.time, type: e.type, kind: e.info.kind, namespace, name, uid, ...historyColumns(e.object), ...authorColumns(e.author), object: e.object });
+    mirror.push({ sequence: e.seq, time: e.time, type: e.type, kind: e.info.kind, api_group: e.info.group, namespace, name, uid, ...historyColumns(e.object), ...authorColumns(e.author), object: e.object });
     let perTable = newest.get(table);
     if (!perTable) newest.set(table, (perTable = new Map()));
     // The kind is part of the key: several kinds may share a table (custom_objects).

@@ -62,6 +62,8 @@ export interface EventsTable {
   request_id: string | null;
   /** The object after the event as the log holds it, type json (null for events mirrored before migration 0015). */
   object: Jsonb<KObject> | null;
+  /** The object's API group ('' for core; migration 2026_12_06_0016). */
+  api_group: ColumnType<string, string | undefined, string>;
 }
 
 /** Exactly one row (id = 1): the last stream sequence applied. */

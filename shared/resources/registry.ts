@@ -186,9 +186,11 @@ export function apiVersionOf(info: ResourceInfo): string {
 }
 /** Resolve a user's word (kind, plural, singular or short name, any case) to a resource. */
 export function resolveResource(word: string): ResourceInfo | undefined {
+  return allResources().find(namedBy(word));
+}
+
+/** Whether a resource is the one a user's word names (see resolveResource). */
+export function namedBy(word: string): (x: ResourceInfo) => boolean {
   const w = word.toLowerCase();
-  return allResources().find(
-    (x) => x.plural === w || x.singular === w || x.kind.toLowerCase() === w || x.shortNames.includes(w) ||
-      `${x.plural}.${x.group}` === w,
-  );
+  return (x) => x.plural === w || x.singular === w || x.kind.toLowerCase() === w || x.shortNames.includes(w) || `${x.plural}.${x.group}` === w;
 }

@@ -106,13 +106,21 @@ describe('web console', { skip: missing ?? false }, () => {
     });
 
     it('drags the time slider back before the scale: the old replica count, no live updates', async () => {
-      // The slider spans 1 … the newest sequence; the keyboard moves it as a drag would, one sequence a step.
+      // The slider spans the log's first sequence … the newest (the history API's bounds); the
+      // keyboard moves it as a drag would, one sequence a step.
       const slider = page.locator('input[aria-label=sequence]');
       await slider.focus();
       const max = await eventually('the slider bounds', async () => Number(await slider.getAttribute('max')) > beforeScale && Number(await slider.getAttribute('max')));
+      const bounds = await api<{ first: { sequence: number } }>(cluster.base, '/apis/history.jetkube.io/v1/bounds');
+      assert.equal(Number(await slider.getAttribute('min')), bounds.first.sequence);
+      assert.equal(await page.locator('[aria-label="oldest sequence"]').innerText(), String(bounds.first.sequence));
       await eventually('the slider at the newest sequence', async () => Number(await slider.inputValue()) === max);
       for (let i = max; i > beforeScale; i--) await slider.press('ArrowLeft');
       assert.equal(Number(await slider.inputValue()), beforeScale);
+      // Beside it, the time of the sequence picked (of the newest event at or before it).
+      const at = await api<{ at: { time: string } }>(cluster.base, `/apis/history.jetkube.io/v1/bounds?at=${beforeScale}`);
+      const label = at.at.time.replace(/^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)\.\d+Z$/, '$1 $2 UTC');
+      await eventually('the time of the sequence picked', async () => (await page.locator('[aria-label="sequence time"]').innerText()) === label);
       await page.getByText('viewing the past').waitFor();
       await eventually('web 2/2 at the earlier sequence', async () => /2\/2/.test(await rows(page, 'deployments', 'default/web').innerText()));
       await page.goto(`${cluster.base}/ui#/pods?ns=default`);

@@ -9,7 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import jsonpatch from 'fast-json-patch';
-import { schemaName, type Config } from '../../shared/config.js';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { schemaName, streamName, type Config } from '../../shared/config.js';
 import { createDb, diffSchemas, planBatch, applyPlan, type ProjectedEvent } from '../../shared/db/index.js';
 import { resourceByPlural } from '../../shared/resources/registry.js';
 import { microTime } from '../../shared/resources/time.js';
@@ -78,7 +80,7 @@ describe('history API', () => {
     const groups = ok(await api(s.url, 'GET', '/apis'));
     assert.ok(groups.groups.some((g: any) => g.name === 'history.jetkube.io'));
     const list = ok(await api(s.url, 'GET', H));
-    assert.deepEqual(list.resources.map((r: any) => r.name), ['revisions', 'diffs', 'changes', 'objects']);
+    assert.deepEqual(list.resources.map((r: any) => [r.name, r.namespaced]), [['revisions', true], ['diffs', true], ['changes', true], ['objects', true], ['bounds', false]]);
     assert.equal((await api(s.url, 'POST', `${H}/namespaces/default/revisions`, {})).status, 405);
     assert.equal((await api(s.url, 'GET', `${H}/namespaces/default/nothing`)).status, 404);
     assert.equal((await api(s.url, 'GET', `${H}/namespaces/default/revisions?watch=true`)).status, 405);
@@ -245,6 +247,23 @@ describe('history API', () => {
     assert.equal((await api(s.url, 'GET', `${H}/namespaces/default/objects?kind=deploy&name=web&at=${seq.deleted}`)).status, 404);
   });
 
+  it('tells the sequences it spans with their times, and the time of a point', async () => {
+    const b = ok(await api(s.url, 'GET', `${H}/bounds`));
+    assert.equal(b.kind, 'HistoryBounds');
+    assert.equal(b.first.sequence, 1);
+    assert.ok(b.last.sequence >= seq.deleted);
+    assert.equal(b.metadata.resourceVersion, String(b.last.sequence));
+    assert.ok(b.first.time <= b.last.time);
+    assert.equal(b.at, undefined);
+    const scaled = ok(await api(s.url, 'GET', `${H}/namespaces/default/revisions?kind=deploy&name=web&type=MODIFIED&limit=1`)).items[0];
+    const at = ok(await api(s.url, 'GET', `${H}/bounds?at=${seq.scaled}`)).at;
+    assert.deepEqual(at, { sequence: seq.scaled, time: scaled.time });
+    // A time names the last sequence at or before it.
+    assert.equal(ok(await api(s.url, 'GET', `${H}/bounds?at=${tMid.toISOString()}`)).at.sequence, seq.cmC);
+    assert.equal((await api(s.url, 'GET', `${H}/bounds?at=soon`)).status, 400);
+    assert.equal((await api(s.url, 'GET', `${H}/namespaces/default/bounds`)).status, 404);
+  });
+
   it('shows the author the message headers name', async () => {
     // What the gateway will write once requests are authenticated: published here as it would.
     const el = await EventLog.connect({ natsUrl: s.cfg.natsUrl, prefix: s.cfg.prefix, historyPerObject: s.cfg.historyPerObject });
@@ -337,5 +356,22 @@ describe('history API below what the log keeps', () => {
     assert.deepEqual(d.patch, [{ op: 'replace', path: '/data/v', value: '3' }]);
     const c = ok(await api(s.url, 'GET', `${H}/namespaces/default/diffs?kind=cm&name=cold&from=${cold[2]}&to=${cold[3]}`));
     assert.deepEqual(c.patch, [{ op: 'replace', path: '/data/v', value: '3' }]);
+  });
+
+  it('starts its bounds at the log\'s first sequence once the oldest messages are gone', async () => {
+    assert.equal(ok(await api(s.url, 'GET', `${H}/bounds`)).first.sequence, 1);
+    // The stream's oldest messages removed, as a retention limit would.
+    const nc = await connect({ servers: s.cfg.natsUrl.split(',') });
+    try {
+      const jsm = await jetstreamManager(nc);
+      for (const n of [1, 2]) await jsm.streams.deleteMessage(streamName(s.cfg.prefix), n, false);
+    } finally {
+      await nc.close();
+    }
+    const b = ok(await api(s.url, 'GET', `${H}/bounds`));
+    assert.equal(b.first.sequence, 3);
+    const third = (await query(s.cfg, 'select min(sequence) as s from events where sequence >= 3'))[0].s;
+    const time = ok(await api(s.url, 'GET', `${H}/bounds?at=${third}`)).at.time;
+    assert.equal(b.first.time, time);
   });
 });

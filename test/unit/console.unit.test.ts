@@ -6,6 +6,7 @@ import { formatHash, parseHash, type Location } from '../../shared/console/route
 import { applyChanges, fromList, listAt, objectKey, type Change, type Keyed } from '../../shared/console/list-state.js';
 import { collectionPath, listableResources, objectPath, preferredGroupVersions } from '../../shared/console/discovery.js';
 import { cpuCell, memoryCell, nodeRows } from '../../shared/console/nodes.js';
+import { clampSeq, seqTimeLabel, sliderRange } from '../../shared/console/time-bounds.js';
 import { cacheControlFor, consoleFile, contentTypeFor, isConsolePath } from '../../services/gateway/console.js';
 
 describe('console routes', () => {
@@ -166,4 +167,26 @@ describe('console static serving', () => {
     ['blob.bin', 'application/octet-stream'],
   ];
   for (const [f, want] of types) it(`${f} is ${want}`, () => assert.equal(contentTypeFor(f), want));
+});
+
+describe('console time slider', () => {
+  it('spans the history bounds: the log\'s first sequence to the newest, never empty', () => {
+    const cases: [string, Parameters<typeof sliderRange>[0], { min: number; max: number }][] = [
+      ['not loaded yet', undefined, { min: 1, max: 1 }],
+      ['an empty log', { first: null, last: null }, { min: 1, max: 1 }],
+      ['nothing compacted', { first: { sequence: 1, time: 't1' }, last: { sequence: 40, time: 't40' } }, { min: 1, max: 40 }],
+      ['the oldest messages gone', { first: { sequence: 17, time: 't17' }, last: { sequence: 40, time: 't40' } }, { min: 17, max: 40 }],
+      ['first beyond the mirrored last', { first: { sequence: 41, time: null }, last: { sequence: 40, time: 't40' } }, { min: 40, max: 40 }],
+    ];
+    for (const [what, b, want] of cases) assert.deepEqual(sliderRange(b), want, what);
+  });
+
+  it('holds a picked sequence inside the range and labels its time', () => {
+    const r = { min: 17, max: 40 };
+    assert.deepEqual([3, 17, 25, 40, 99].map((v) => clampSeq(v, r)), [17, 17, 25, 40, 40]);
+    assert.equal(seqTimeLabel('2026-12-06T18:00:00.123456Z'), '2026-12-06 18:00:00 UTC');
+    assert.equal(seqTimeLabel('2026-12-06T18:00:00Z'), '2026-12-06 18:00:00 UTC');
+    assert.equal(seqTimeLabel(null), '');
+    assert.equal(seqTimeLabel(undefined), '');
+  });
 });

@@ -17,7 +17,7 @@ import type { EventLog } from '../../../shared/eventlog/index.js';
 import { ApiError, badRequest, notFound } from '../../../shared/errors.js';
 import type { Database } from '../../../shared/db/index.js';
 import type { EventType } from '../../../shared/resources/meta.js';
-import { apiVersionOf, resolveResource, resourceByKind, type ResourceInfo } from '../../../shared/resources/registry.js';
+import { apiVersionOf, resourceByGroupKind, type ResourceInfo } from '../../../shared/resources/registry.js';
 import type { RequestAttributes } from '../../../shared/auth/user.js';
 import type { Authorizer } from '../authz/authorizer.js';
 import { authorLabel, type Author } from './author.js';
@@ -33,17 +33,20 @@ import { parseQuery, type Query, type RawQuery } from '../query.js';
 import { isTrue, parseNonNegInt } from '../request-options.js';
 import { tableContentType, tableRequest, type TableRequest } from '../table.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import { HistoryStore, type RevisionBody, type RevisionRow } from './store.js';
+import { HistoryStore, type ObjectKey, type RevisionBody, type RevisionRow } from './store.js';
 import {
   diffResource,
   GROUP,
   GROUP_VERSION,
+  boundsResource,
   HISTORY_RESOURCES,
   historyApiGroup,
+  historyKind,
   historyResourceList,
   involvedObject,
   listResource,
   netChange,
+  pluralOf,
   revisionResource,
   type HistoryResource,
 } from './resources.js';
@@ -80,11 +83,12 @@ export function registerHistoryRoutes(app: FastifyInstance, d: HistoryDeps): voi
         rest = segs.slice(2);
       }
       const resource = rest[0] as HistoryResource | undefined;
-      if (rest.length !== 1 || !HISTORY_RESOURCES.some((r) => r.name === resource)) {
+      const known = HISTORY_RESOURCES.find((r) => r.name === resource);
+      if (rest.length !== 1 || !known || (ns !== undefined && !known.namespaced)) {
         throw new ApiError('NotFound', 'the server could not find the requested resource');
       }
       if (req.method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource: ${req.method} ${resource}`);
-      mark(req, 'LIST', resource!);
+      mark(req, known.namespaced ? 'LIST' : 'GET', resource!);
       const q = parseQuery(req.query as RawQuery);
       if (isTrue(q.watch)) throw new ApiError('MethodNotAllowed', `watch is not supported on ${resource}.${GROUP}: the past does not change; list it again`);
       const table = resource === 'revisions' ? tableRequest(req.headers.accept, q.includeObject) : undefined;
@@ -122,13 +126,16 @@ class HistoryApi {
         return this.changes(ns, q, guard);
       case 'objects':
         return this.objects(ns, q, guard);
+      case 'bounds':
+        return this.bounds(q);
     }
   }
 
   /** Every kind on a page must be listable by the user (a page mixing kinds is refused as a whole, never filtered). */
-  private guardKinds(rows: readonly { kind: string }[], ns: string | undefined, guard: Guard): void {
-    for (const kind of new Set(rows.map((r) => r.kind))) {
-      const info = resourceByKind(kind);
+  private guardKinds(rows: readonly Pick<ObjectKey, 'kind' | 'api_group'>[], ns: string | undefined, guard: Guard): void {
+    const kinds = new Map(rows.map((r) => [`${r.api_group}/${r.kind}`, r]));
+    for (const r of kinds.values()) {
+      const info = resourceByGroupKind(r.api_group, r.kind);
       if (info) guard('list', info, ns);
     }
   }
@@ -174,9 +181,15 @@ class HistoryApi {
   }
 
   private kindOf(q: Query): ResourceInfo | undefined {
-    if (!q.kind) return undefined;
-    const info = resolveResource(q.kind);
-    if (!info) throw badRequest(`kind: the server doesn't have a resource type "${q.kind}"`, [{ reason: 'FieldValueNotSupported', message: 'unknown kind', field: 'kind' }]);
+    if (!q.kind) {
+      if (q.apiVersion) throw badRequest('apiVersion needs kind', [{ reason: 'FieldValueRequired', message: 'Required value', field: 'kind' }]);
+      return undefined;
+    }
+    const info = historyKind(q.kind, q.apiVersion || undefined);
+    if (!info) {
+      const what = q.apiVersion ? `"${q.kind}" in ${q.apiVersion}` : `"${q.kind}"`;
+      throw badRequest(`kind: the server doesn't have a resource type ${what}`, [{ reason: 'FieldValueNotSupported', message: 'unknown kind', field: 'kind' }]);
+    }
     return info;
   }
 
@@ -212,7 +225,7 @@ class HistoryApi {
     }
     const rows = await this.store.revisions({
       ...(this.nsFor(info, ns) !== undefined ? { namespace: this.nsFor(info, ns)! } : {}),
-      ...(info ? { kind: info.kind } : {}),
+      ...(info ? { kind: info.kind, group: info.group } : {}),
       ...(q.name ? { name: q.name } : {}),
       ...(q.uid ? { uid: q.uid } : {}),
       ...(q.ownerUid ? { ownerUid: q.ownerUid } : {}),
@@ -277,7 +290,7 @@ class HistoryApi {
   // ---- diffs ------------------------------------------------------------------------------------
 
   /** The object a diff is about: kind+name in the namespace, or a uid. */
-  private async objectKey(ns: string | undefined, q: Query): Promise<Pick<RevisionRow, 'kind' | 'namespace' | 'name' | 'uid'>> {
+  private async objectKey(ns: string | undefined, q: Query): Promise<ObjectKey & Pick<RevisionRow, 'uid'>> {
     const info = this.kindOf(q);
     if (q.uid) {
       const rows = await this.store.revisions({ uid: q.uid, ...(ns !== undefined ? { namespace: ns } : {}) });
@@ -288,17 +301,17 @@ class HistoryApi {
     if (!info || !q.name) throw badRequest('kind and name (or uid) are required', [{ reason: 'FieldValueRequired', message: 'Required value', field: info ? 'name' : 'kind' }]);
     const namespace = info.namespaced ? ns : '';
     if (namespace === undefined) throw badRequest(`${info.plural} are namespaced: use /apis/${GROUP_VERSION}/namespaces/<ns>/diffs`);
-    return { kind: info.kind, namespace, name: q.name, uid: null };
+    return { kind: info.kind, api_group: info.group, namespace, name: q.name, uid: null };
   }
 
   private async diff(ns: string | undefined, q: Query, guard: Guard): Promise<object> {
     const now = await this.current();
     const key = await this.objectKey(ns, q);
-    const info = resourceByKind(key.kind);
+    const info = resourceByGroupKind(key.api_group, key.kind);
     if (info) guard('get', info, key.namespace);
     const toP = this.point(q, 'to');
     const toSeq = toP ? await this.seqOf(toP, now) : now;
-    const to = await this.store.revisionAt(key.kind, key.namespace, key.name, toSeq);
+    const to = await this.store.revisionAt(key, toSeq);
     let fromP = this.point(q, 'from');
     if (q.since) {
       if (fromP) throw badRequest('from and since are mutually exclusive');
@@ -309,14 +322,14 @@ class HistoryApi {
     if (fromP) {
       const fromSeq = await this.seqOf(fromP, now);
       if (fromSeq > toSeq) throw badRequest(`from (${fromSeq}) is after to (${toSeq})`);
-      from = await this.store.revisionAt(key.kind, key.namespace, key.name, fromSeq);
+      from = await this.store.revisionAt(key, fromSeq);
     } else from = to ? await this.store.revisionBefore(to) : null;
     if (!from && fromP) await this.mustKnowBefore(key, await this.seqOf(fromP, now));
     if (!from && !fromP && to && to.type !== 'ADDED') await this.mustKnowBefore(key, to.sequence - 1);
     if (!to && !from) throw notFound(info?.plural ?? key.kind.toLowerCase(), info?.group ?? '', key.name);
     const objAt = async (r: RevisionRow | null) => (r && r.type !== 'DELETED' ? (await this.store.requiredBody(r.sequence)).object : undefined);
     const [a, b] = [await objAt(from), await objAt(to)];
-    const plural = info?.plural ?? key.kind.toLowerCase();
+    const plural = pluralOf(key);
     const label = (r: RevisionRow | null) => `${plural}/${key.name}@${r ? r.sequence : 0}`;
     const d = revisionDiff({ label: label(from), object: a }, { label: label(to), object: b });
     const uid = (b ?? a)?.metadata.uid ?? key.uid;
@@ -324,8 +337,8 @@ class HistoryApi {
   }
 
   /** 410 if the mirror cannot tell the object's state at `seq` (its mirrored history starts later, mid-way). */
-  private async mustKnowBefore(key: Pick<RevisionRow, 'kind' | 'namespace' | 'name'>, seq: number): Promise<void> {
-    const first = await this.store.firstRevision(key.kind, key.namespace, key.name);
+  private async mustKnowBefore(key: ObjectKey, seq: number): Promise<void> {
+    const first = await this.store.firstRevision(key);
     if (first && first.type !== 'ADDED' && first.sequence > seq) throw goneBefore(seq);
   }
 
@@ -337,10 +350,10 @@ class HistoryApi {
     const limit = this.limitOf(q);
     let from: number;
     let to: number;
-    let afterKey: [string, string, string] | undefined;
+    let afterKey: [string, string, string, string] | undefined;
     if (q.continue) {
-      const c = decodeContinue(q.continue, (v): v is { f: number; t: number; k: [string, string, string] } =>
-        isObj(v) && typeof v.f === 'number' && typeof v.t === 'number' && Array.isArray(v.k) && v.k.length === 3 && v.k.every((s) => typeof s === 'string'),
+      const c = decodeContinue(q.continue, (v): v is { f: number; t: number; k: [string, string, string, string] } =>
+        isObj(v) && typeof v.f === 'number' && typeof v.t === 'number' && Array.isArray(v.k) && v.k.length === 4 && v.k.every((s) => typeof s === 'string'),
       );
       ({ f: from, t: to, k: afterKey } = c);
     } else {
@@ -348,7 +361,7 @@ class HistoryApi {
     }
     const rows = await this.store.changes({
       ...(ns !== undefined && !(info && !info.namespaced) ? { namespace: ns } : {}),
-      ...(info ? { kind: info.kind } : {}),
+      ...(info ? { kind: info.kind, group: info.group } : {}),
       from,
       to,
       ...(afterKey ? { afterKey } : {}),
@@ -383,7 +396,7 @@ class HistoryApi {
       if (!withDiffs) return base;
       const last = required(r.last.sequence);
       const before = existedBefore ? required(r.before!.sequence) : undefined;
-      const plural = resolveResource(r.kind)?.plural ?? r.kind.toLowerCase();
+      const plural = pluralOf(r);
       const after = existsAfter ? last : undefined;
       const d = unified
         ? revisionDiff({ label: `${plural}/${r.name}@${from}`, object: before }, { label: `${plural}/${r.name}@${to}`, object: after })
@@ -392,8 +405,29 @@ class HistoryApi {
       const summary = summarize(base.type, before, existsAfter ? last : undefined);
       return { ...base, summary, object: last, patch: d.patch, ...(unified ? { unified: d.unified } : {}) };
     });
-    const token = more ? encodeContinue({ f: from, t: to, k: [page[page.length - 1]!.kind, page[page.length - 1]!.namespace, page[page.length - 1]!.name] }) : undefined;
+    const end = page[page.length - 1];
+    const token = more && end ? encodeContinue({ f: from, t: to, k: [end.kind, end.api_group, end.namespace, end.name] }) : undefined;
     return listResource('ChangeList', to, items, { fromSequence: from, toSequence: to }, token);
+  }
+
+  // ---- bounds -----------------------------------------------------------------------------------
+
+  /**
+   * The log's first and newest sequences with their times (the console's time slider spans them),
+   * and `at` (a sequence or a time) as the sequence it names with its time. Sequences and times
+   * only, no object: readable by whoever may read the history at all.
+   */
+  private async bounds(q: Query): Promise<object> {
+    const now = await this.current();
+    const { firstSeq } = await this.d.log.state();
+    const at = this.point(q, 'at');
+    const [first, last, point] = await Promise.all([
+      this.store.eventAtOrAfter(Math.max(1, firstSeq)),
+      this.store.eventAtOrBefore(now),
+      at ? this.seqOf(at, now).then(async (seq) => ({ sequence: seq, time: (await this.store.eventAtOrBefore(seq))?.time ?? null })) : undefined,
+    ]);
+    // The first sequence is the log's own (a reservation there is not mirrored); its time is that of the first event mirrored from it on.
+    return boundsResource(first && { sequence: Math.max(1, firstSeq), time: first.time }, last && { sequence: now, time: last.time }, point);
   }
 
   // ---- objects at a point -----------------------------------------------------------------------
@@ -409,8 +443,9 @@ class HistoryApi {
     const namespace = info.namespaced ? ns : undefined;
     if (q.name) {
       if (info.namespaced && namespace === undefined) throw badRequest(`${info.plural} are namespaced: use /apis/${GROUP_VERSION}/namespaces/<ns>/objects`);
-      const r = await this.store.revisionAt(info.kind, namespace ?? '', q.name, seq);
-      if (!r) await this.mustKnowBefore({ kind: info.kind, namespace: namespace ?? '', name: q.name }, seq);
+      const key = { kind: info.kind, api_group: info.group, namespace: namespace ?? '', name: q.name };
+      const r = await this.store.revisionAt(key, seq);
+      if (!r) await this.mustKnowBefore(key, seq);
       if (!r || r.type === 'DELETED') throw notFound(info.plural, info.group, q.name);
       const o = (await this.store.requiredBody(r.sequence)).object;
       return { ...o, apiVersion: o.apiVersion || apiVersionOf(info), kind: o.kind || info.kind };

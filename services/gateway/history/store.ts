@@ -1,6 +1,6 @@
 /**
  * The history API's reads (I/O only). Metadata comes from the events mirror (one row per event:
- * sequence, time, type, kind, namespace, name, uid, generation, labels, owner uids); bodies come
+ * sequence, time, type, kind, API group, namespace, name, uid, generation, labels, owner uids); bodies come
  * from the mirror's `object` column, or by direct get from the log for events mirrored before it
  * had one. Nothing is replayed. A body the log no longer holds (compacted by the per-object history
  * limit) is 410 Gone wherever the answer needs it.
@@ -24,6 +24,9 @@ import type { MirrorRow, authorColumns } from '../../../shared/db/plan.js';
  */
 export type RevisionRow = Omit<MirrorRow, 'labels' | 'owner_uids' | 'object' | keyof ReturnType<typeof authorColumns>> & { readonly author?: Author };
 
+/** One object's identity in the mirror: two groups' kinds of the same name are different objects. */
+export type ObjectKey = Pick<RevisionRow, 'kind' | 'api_group' | 'namespace' | 'name'>;
+
 /** A revision's body, from the events mirror or the log. */
 export interface RevisionBody {
   readonly object: KObject;
@@ -33,6 +36,8 @@ export interface RevisionBody {
 export interface RevisionFilter {
   readonly namespace?: string;
   readonly kind?: string;
+  /** The kind's API group (with kind). */
+  readonly group?: string;
   readonly name?: string;
   readonly uid?: string;
   readonly ownerUid?: string;
@@ -48,6 +53,7 @@ export interface RevisionFilter {
 /** An object touched between two sequences, with its state before and after. */
 export interface ChangeRow {
   readonly kind: string;
+  readonly api_group: string;
   readonly namespace: string;
   readonly name: string;
   readonly revisions: number;
@@ -62,10 +68,12 @@ export interface ChangeRow {
 export interface ChangeFilter {
   readonly namespace?: string;
   readonly kind?: string;
+  /** The kind's API group (with kind). */
+  readonly group?: string;
   readonly from: number;
   readonly to: number;
-  /** Start after this object key (kind, namespace, name). */
-  readonly afterKey?: readonly [string, string, string];
+  /** Start after this object key (kind, group, namespace, name). */
+  readonly afterKey?: readonly [string, string, string, string];
   readonly limit?: number;
 }
 
@@ -87,6 +95,7 @@ export class HistoryStore {
     const conds: RawBuilder<unknown>[] = [];
     if (f.namespace !== undefined) conds.push(sql`namespace = ${f.namespace}`);
     if (f.kind) conds.push(sql`kind = ${f.kind}`);
+    if (f.kind && f.group !== undefined) conds.push(sql`api_group = ${f.group}`);
     if (f.name) conds.push(sql`name = ${f.name}`);
     if (f.uid) conds.push(sql`uid = ${f.uid}`);
     if (f.ownerUid) conds.push(sql`owner_uids @> array[${f.ownerUid}]::text[]`);
@@ -97,7 +106,7 @@ export class HistoryStore {
     const where = conds.length ? sql`where ${sql.join(conds, sql` and `)}` : sql``;
     const limit = f.limit !== undefined ? sql`limit ${f.limit}` : sql``;
     const r = await reachableDb(
-      sql<RawRow & AuthorRaw>`select sequence, ${TIME} as time, type, kind, namespace, name, uid, generation, ${AUTHOR_COLUMNS} from events ${where} order by sequence ${limit}`.execute(this.db),
+      sql<RawRow & AuthorRaw>`select sequence, ${TIME} as time, type, kind, api_group, namespace, name, uid, generation, ${AUTHOR_COLUMNS} from events ${where} order by sequence ${limit}`.execute(this.db),
     );
     return r.rows.map((x) => {
       const author = authorFromRow(x);
@@ -106,10 +115,10 @@ export class HistoryStore {
   }
 
   /** The object's newest event at or before `seq` (null if it had none). */
-  async revisionAt(kind: string, namespace: string, name: string, seq: number): Promise<RevisionRow | null> {
+  async revisionAt(k: ObjectKey, seq: number): Promise<RevisionRow | null> {
     const r = await reachableDb(
-      sql<RawRow>`select sequence, ${TIME} as time, type, kind, namespace, name, uid, generation from events
-        where kind = ${kind} and namespace = ${namespace} and name = ${name} and sequence <= ${seq}
+      sql<RawRow>`select sequence, ${TIME} as time, type, kind, api_group, namespace, name, uid, generation from events
+        where kind = ${k.kind} and api_group = ${k.api_group} and namespace = ${k.namespace} and name = ${k.name} and sequence <= ${seq}
         order by sequence desc limit 1`.execute(this.db),
     );
     return r.rows[0] ? toRow(r.rows[0]) : null;
@@ -120,17 +129,17 @@ export class HistoryStore {
    * object's history did (the projector first read the log after compaction): its state before that
    * event is unknown.
    */
-  async firstRevision(kind: string, namespace: string, name: string): Promise<RevisionRow | null> {
+  async firstRevision(k: ObjectKey): Promise<RevisionRow | null> {
     const r = await reachableDb(
-      sql<RawRow>`select sequence, ${TIME} as time, type, kind, namespace, name, uid, generation from events
-        where kind = ${kind} and namespace = ${namespace} and name = ${name} order by sequence limit 1`.execute(this.db),
+      sql<RawRow>`select sequence, ${TIME} as time, type, kind, api_group, namespace, name, uid, generation from events
+        where kind = ${k.kind} and api_group = ${k.api_group} and namespace = ${k.namespace} and name = ${k.name} order by sequence limit 1`.execute(this.db),
     );
     return r.rows[0] ? toRow(r.rows[0]) : null;
   }
 
   /** The revision just before `seq` of the same object (null if none). */
   async revisionBefore(row: RevisionRow): Promise<RevisionRow | null> {
-    return row.sequence > 1 ? this.revisionAt(row.kind, row.namespace, row.name, row.sequence - 1) : null;
+    return row.sequence > 1 ? this.revisionAt(row, row.sequence - 1) : null;
   }
 
   /** For each row, the same object's revision just before it (one statement for them all). */
@@ -138,15 +147,27 @@ export class HistoryStore {
     const out = new Map<number, RevisionRow | null>();
     if (rows.length === 0) return out;
     const r = await reachableDb(
-      sql<RawRow & { of: string }>`select k.seq as of, e.sequence, ${sql.raw(`to_char(e.time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`)} as time, e.type, e.kind, e.namespace, e.name, e.uid, e.generation
-        from unnest(${rows.map((x) => x.kind)}::text[], ${rows.map((x) => x.namespace)}::text[], ${rows.map((x) => x.name)}::text[], ${rows.map((x) => x.sequence)}::bigint[])
-          as k(kind, namespace, name, seq)
+      sql<RawRow & { of: string }>`select k.seq as of, e.sequence, ${sql.raw(`to_char(e.time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`)} as time, e.type, e.kind, e.api_group, e.namespace, e.name, e.uid, e.generation
+        from unnest(${rows.map((x) => x.kind)}::text[], ${rows.map((x) => x.api_group)}::text[], ${rows.map((x) => x.namespace)}::text[], ${rows.map((x) => x.name)}::text[], ${rows.map((x) => x.sequence)}::bigint[])
+          as k(kind, api_group, namespace, name, seq)
         left join lateral (
-          select * from events e where e.kind = k.kind and e.namespace = k.namespace and e.name = k.name and e.sequence < k.seq
+          select * from events e where e.kind = k.kind and e.api_group = k.api_group and e.namespace = k.namespace and e.name = k.name and e.sequence < k.seq
           order by e.sequence desc limit 1) e on true`.execute(this.db),
     );
     for (const x of r.rows) out.set(Number(x.of), x.sequence === null ? null : toRow(x));
     return out;
+  }
+
+  /** The newest mirrored event at or before `seq`: its sequence and time (null if none). */
+  async eventAtOrBefore(seq: number): Promise<{ sequence: number; time: string } | null> {
+    const r = await reachableDb(sql<{ sequence: string; time: string }>`select sequence, ${TIME} as time from events where sequence <= ${seq} order by sequence desc limit 1`.execute(this.db));
+    return r.rows[0] ? { sequence: Number(r.rows[0].sequence), time: r.rows[0].time } : null;
+  }
+
+  /** The oldest mirrored event at or after `seq` (null if none). */
+  async eventAtOrAfter(seq: number): Promise<{ sequence: number; time: string } | null> {
+    const r = await reachableDb(sql<{ sequence: string; time: string }>`select sequence, ${TIME} as time from events where sequence >= ${seq} order by sequence limit 1`.execute(this.db));
+    return r.rows[0] ? { sequence: Number(r.rows[0].sequence), time: r.rows[0].time } : null;
   }
 
   /** The last sequence the mirror holds at or before `t` (0 if none). */
@@ -156,15 +177,16 @@ export class HistoryStore {
     return Number(r.rows[0]?.s ?? 0);
   }
 
-  /** The objects touched in (from, to], ordered by (kind, namespace, name), bytewise. */
+  /** The objects touched in (from, to], ordered by (kind, group, namespace, name), bytewise. */
   async changes(f: ChangeFilter): Promise<ChangeRow[]> {
     const conds: RawBuilder<unknown>[] = [sql`sequence > ${f.from}`, sql`sequence <= ${f.to}`];
     if (f.namespace !== undefined) conds.push(sql`namespace = ${f.namespace}`);
     if (f.kind) conds.push(sql`kind = ${f.kind}`);
+    if (f.kind && f.group !== undefined) conds.push(sql`api_group = ${f.group}`);
     // Keys compare bytewise (COLLATE "C"): cheaper than the database's collation, and the same order
     // for the continue key's comparison as for the sort.
     const after = f.afterKey
-      ? sql`where (t.kind collate "C", t.namespace collate "C", t.name collate "C") > (${f.afterKey[0]}, ${f.afterKey[1]}, ${f.afterKey[2]})`
+      ? sql`where (t.kind collate "C", t.api_group collate "C", t.namespace collate "C", t.name collate "C") > (${f.afterKey[0]}, ${f.afterKey[1]}, ${f.afterKey[2]}, ${f.afterKey[3]})`
       : sql``;
     const limit = f.limit !== undefined ? sql`limit ${f.limit}` : sql``;
     // One pass over the window's events (aggregates pick the first and last event of each object;
@@ -172,25 +194,25 @@ export class HistoryStore {
     // page (not of the whole window) for its state at `from`.
     const r = await reachableDb(
       sql<RawChangeRow>`with t as (
-          select kind, namespace, name, count(*) as revisions,
+          select kind, api_group, namespace, name, count(*) as revisions,
             max(sequence) as l_sequence, max(time) as l_time,
             (array_agg(type order by sequence desc))[1] as l_type,
             (array_agg(uid order by sequence desc))[1] as l_uid,
             (array_agg(generation order by sequence desc))[1] as l_generation,
             (array_agg(type order by sequence))[1] as f_type
-          from events where ${sql.join(conds, sql` and `)} group by kind, namespace, name)
-        , p as (select * from t ${after} order by t.kind collate "C", t.namespace collate "C", t.name collate "C" ${limit})
-        select p.kind, p.namespace, p.name, p.revisions, p.f_type,
+          from events where ${sql.join(conds, sql` and `)} group by kind, api_group, namespace, name)
+        , p as (select * from t ${after} order by t.kind collate "C", t.api_group collate "C", t.namespace collate "C", t.name collate "C" ${limit})
+        select p.kind, p.api_group, p.namespace, p.name, p.revisions, p.f_type,
           p.l_sequence, to_char(p.l_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as l_time, p.l_type, p.l_uid, p.l_generation,
           b.sequence as b_sequence, b.time as b_time, b.type as b_type, b.uid as b_uid, b.generation as b_generation
         from p left join lateral (
           select e.sequence, to_char(e.time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as time, e.type, e.uid, e.generation from events e
-          where e.kind = p.kind and e.namespace = p.namespace and e.name = p.name and e.sequence <= ${f.from}
+          where e.kind = p.kind and e.api_group = p.api_group and e.namespace = p.namespace and e.name = p.name and e.sequence <= ${f.from}
           order by e.sequence desc limit 1) b on true
-        order by p.kind collate "C", p.namespace collate "C", p.name collate "C"`.execute(this.db),
+        order by p.kind collate "C", p.api_group collate "C", p.namespace collate "C", p.name collate "C"`.execute(this.db),
     );
     return r.rows.map((x) => {
-      const key = { kind: x.kind, namespace: x.namespace, name: x.name };
+      const key = { kind: x.kind, api_group: x.api_group, namespace: x.namespace, name: x.name };
       return {
         ...key,
         revisions: Number(x.revisions),
@@ -253,7 +275,7 @@ export class HistoryStore {
     const keep = this.log.historyPerObject;
     const newer =
       keep > 0
-        ? sql`(select count(*) from (select 1 from events x where x.kind = e.kind and x.namespace = e.namespace and x.name = e.name and x.sequence > e.sequence limit ${keep}) n)`
+        ? sql`(select count(*) from (select 1 from events x where x.kind = e.kind and x.api_group = e.api_group and x.namespace = e.namespace and x.name = e.name and x.sequence > e.sequence limit ${keep}) n)`
         : sql`0`;
     const r = await reachableDb(
       sql<{ sequence: string; object: KObject; newer: string } & AuthorRaw>`select e.sequence, e.object, ${newer} as newer, ${AUTHOR_COLUMNS}
@@ -290,6 +312,7 @@ interface RawRow {
   time: string;
   type: string;
   kind: string;
+  api_group: string;
   namespace: string;
   name: string;
   uid: string | null;
@@ -298,6 +321,7 @@ interface RawRow {
 
 interface RawChangeRow {
   kind: string;
+  api_group: string;
   namespace: string;
   name: string;
   revisions: string;
@@ -342,6 +366,7 @@ function toRow(r: RawRow): RevisionRow {
     time: r.time,
     type: r.type as EventType,
     kind: r.kind,
+    api_group: r.api_group,
     namespace: r.namespace,
     name: r.name,
     uid: r.uid,

@@ -17,6 +17,7 @@ import * as hpas from './2026_12_06_0012_hpas.js';
 import * as eventHistory from './2026_12_06_0013_event_history.js';
 import * as eventAuthors from './2026_12_06_0014_event_authors.js';
 import * as eventObjects from './2026_12_06_0015_event_objects.js';
+import * as eventGroups from './2026_12_06_0016_event_groups.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_22_0001_initial': initial,
@@ -36,6 +37,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_06_0013_event_history': eventHistory,
   '2026_12_06_0014_event_authors': eventAuthors,
   '2026_12_06_0015_event_objects': eventObjects,
+  '2026_12_06_0016_event_groups': eventGroups,
 };
 
 export const migrationProvider: MigrationProvider = {
