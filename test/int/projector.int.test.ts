@@ -221,7 +221,7 @@ describe('projector', () => {
     const reader = (async () => {
       while (!stop) {
         const r = await api(s.url, 'GET', '/api/v1/configmaps?resourceVersion=0');
-        assert.equal(r.status, 200);
+        assert.equal(r.status, 200, JSON.stringify(r.body));
         assert.equal(r.body.items.length, expected, 'a list during replay sees the whole old or new state');
         lists++;
       }

@@ -64,6 +64,8 @@ const VIEW_RULES: PolicyRule[] = [
   r(['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status'], READ),
   r(['networking.k8s.io'], ['ingresses', 'ingresses/status', 'networkpolicies'], READ),
   r(['coordination.k8s.io'], ['leases'], READ),
+  // jetkube's history API (history.jetkube.io): reading a kind's past also needs the verb on the kind itself.
+  r(['history.jetkube.io'], ['changes', 'diffs', 'objects', 'revisions'], READ),
 ];
 
 const EDIT_RULES: PolicyRule[] = [
@@ -103,6 +105,8 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       r(['authentication.k8s.io'], ['selfsubjectreviews'], ['create']),
     ]),
     clusterRole('system:discovery', [url(['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'], ['get'])]),
+    // The log's first and last sequence and their times (the console's time slider): nothing of any object.
+    clusterRole('jetkube:history-bounds', [r(['history.jetkube.io'], ['bounds'], READ)]),
     clusterRole('system:public-info-viewer', [url(['/healthz', '/livez', '/readyz', '/version', '/version/'], ['get'])]),
     // ---- jetkube's components
     clusterRole('system:kube-controller-manager', [
@@ -161,6 +165,7 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     binding('cluster-admin', 'cluster-admin', [group(MASTERS_GROUP)]),
     binding('system:basic-user', 'system:basic-user', [group(AUTHENTICATED_GROUP)]),
     binding('system:discovery', 'system:discovery', [group(AUTHENTICATED_GROUP)]),
+    binding('jetkube:history-bounds', 'jetkube:history-bounds', [group(AUTHENTICATED_GROUP)]),
     binding('system:public-info-viewer', 'system:public-info-viewer', [group(AUTHENTICATED_GROUP), group(UNAUTHENTICATED_GROUP)]),
     binding('system:kube-controller-manager', 'system:kube-controller-manager', [user(COMPONENT_USERS.controllerManager)]),
     binding('system:kube-scheduler', 'system:kube-scheduler', [user(COMPONENT_USERS.scheduler)]),
