@@ -156,17 +156,21 @@ export class IngressServer {
       // A path of any length is one wildcard parameter.
       routerOptions: { maxParamLength: Number.MAX_SAFE_INTEGER },
       serverFactory: (handler) => (server = create(handler) as http.Server),
+      // A URL fastify's router refuses (a malformed %-escape) is a 400, as nginx answers it.
+      frameworkErrors: (err, _req, reply) => refuse(reply as unknown as FastifyReply, err),
     });
     this.apps.push(app);
     app.decorateRequest('forward', null);
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-    await app.register(replyFrom, { undici: this.agent, disableRequestLogging: true, disableCache: true });
+    await app.register(replyFrom, { undici: this.agent, disableRequestLogging: true });
     const hooks = this.hooks();
     const handler = (req: FastifyRequest, reply: FastifyReply) => this.onRequest(req, reply, scheme, hooks);
     app.all('*', handler);
     // What the router does not take (a method it does not know, a path not starting with /) is not a 404 of fastify's.
     app.setNotFoundHandler(handler);
+    // What reply-from refuses (a path with `..` segments: 400) or fails on is a plain page too.
+    app.setErrorHandler((err, _req, reply) => refuse(reply, err));
     await app.ready();
     const s = server!;
     s.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head, scheme));
@@ -334,6 +338,13 @@ const contextKey = (c: Certificate) => `${c.cert}\n${c.key}`;
 
 function plain(reply: FastifyReply, code: number, body: string): void {
   void reply.code(code).type('text/plain; charset=utf-8').send(`${body}\n`);
+}
+
+/** An error fastify or the library raised, as a plain page with its status (500 when it has none). */
+function refuse(reply: FastifyReply, err: unknown): void {
+  const code = (err as { statusCode?: number }).statusCode;
+  const status = code !== undefined && code >= 400 && code < 600 ? code : 500;
+  plain(reply, status, http.STATUS_CODES[status] ?? 'Error');
 }
 
 type ForwardRequest = FastifyRequest & { forward: Forward | null };
