@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import httpProxy from 'http-proxy';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import replyFrom, { type FastifyReplyFromHooks } from '@fastify/reply-from';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { Logger } from '../../shared/log.js';
 import type { Registry } from 'prom-client';
 import { buildRouteTable, certificateFor, matchRoute, type Certificate, type Endpoint, type Route, type RouteTable } from './routes.js';
@@ -56,7 +56,15 @@ interface Forward {
   readonly scheme: 'http' | 'https';
   readonly route: Route;
   readonly ep: Endpoint;
+  /** Aborts the backend request when the client leaves first (made when the request is sent). */
+  abort?: AbortController;
 }
+
+/**
+ * Marks the backend request's headers with its Forward: reply-from copies them (symbol keys
+ * included) into the options its dispatcher gets; undici sends string keys only.
+ */
+const FORWARD = Symbol('forward');
 
 const EMPTY = buildRouteTable({ ingresses: [], classes: [], service: () => undefined, endpoints: () => undefined, secret: () => undefined });
 
@@ -68,6 +76,12 @@ export class IngressServer {
   /** Upgrades only; plain requests go through the fastify instances' reply-from. */
   private readonly proxy: httpProxy;
   private readonly agent: Agent;
+  /**
+   * What reply-from sends through: the agent, with an abort signal added to each request, so a
+   * client that leaves before the backend answered aborts it (the library itself only drops a
+   * response that arrives after).
+   */
+  private readonly dispatcher: { request: Agent['request'] };
   private readonly apps: FastifyInstance[] = [];
   private readonly next = new Map<string, number>();
   private readonly contexts = new Map<string, tls.SecureContext>();
@@ -87,7 +101,14 @@ export class IngressServer {
     this.metrics = ingressMetrics(opts.registry);
     const up = opts.upstream ?? {};
     const read = up.readTimeoutMs ?? 60_000;
-    this.agent = new Agent({ connections: up.connections ?? 256, pipelining: 1, connect: { timeout: up.connectTimeoutMs ?? 5_000 }, headersTimeout: read, bodyTimeout: read });
+    const agent = (this.agent = new Agent({ connections: up.connections ?? 256, pipelining: 1, connect: { timeout: up.connectTimeoutMs ?? 5_000 }, headersTimeout: read, bodyTimeout: read }));
+    this.dispatcher = {
+      request(opts: Dispatcher.RequestOptions, cb: (err: Error | null, data: Dispatcher.ResponseData) => void) {
+        const f = (opts.headers as Record<symbol, Forward | undefined> | undefined)?.[FORWARD];
+        if (f) opts.signal = (f.abort = new AbortController()).signal;
+        return agent.request(opts, cb);
+      },
+    } as { request: Agent['request'] };
     this.defaultContext = opts.defaultCertificate ? tls.createSecureContext(opts.defaultCertificate) : undefined;
     this.proxy = httpProxy.createProxyServer({ xfwd: true, proxyTimeout: 0 });
     // http-proxy reports errors per call (the callbacks below); this only keeps an unhandled one from crashing.
@@ -163,7 +184,7 @@ export class IngressServer {
     app.decorateRequest('forward', null);
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-    await app.register(replyFrom, { undici: this.agent, disableRequestLogging: true });
+    await app.register(replyFrom, { undici: this.dispatcher, disableRequestLogging: true });
     const hooks = this.hooks();
     const handler = (req: FastifyRequest, reply: FastifyReply) => this.onRequest(req, reply, scheme, hooks);
     app.all('*', handler);
@@ -182,7 +203,11 @@ export class IngressServer {
   private hooks(): FastifyReplyFromHooks {
     return {
       getUpstream: (req) => forwardOf(req).origin,
-      rewriteRequestHeaders: (req, headers) => upstreamHeaders(headers as http.IncomingHttpHeaders, { host: req.raw.headers.host, remoteAddress: req.raw.socket.remoteAddress, scheme: forwardOf(req).scheme }),
+      rewriteRequestHeaders: (req, headers) => {
+        const f = forwardOf(req);
+        (headers as Record<symbol, Forward>)[FORWARD] = f;
+        return upstreamHeaders(headers as http.IncomingHttpHeaders, { host: req.raw.headers.host, remoteAddress: req.raw.socket.remoteAddress, scheme: f.scheme });
+      },
       rewriteHeaders: (headers) => downstreamHeaders(headers as Record<string, string | string[] | undefined>) as http.IncomingHttpHeaders,
       // No retries: a backend's 503 is the client's answer, and a request is sent once.
       retryDelay: () => null,
@@ -255,10 +280,14 @@ export class IngressServer {
     const route = matchRoute(this.table, req.headers.host, req.url ?? '/');
     const ep = route ? this.pick(route) : undefined;
     const res = reply.raw;
-    // A response sent is recorded; one the client left before is not (the library aborts the backend request).
-    res.once('close', () => res.writableFinished && this.record(req, res.statusCode, start, scheme, route, ep));
-    if (!route || !ep) return plain(reply, route ? 503 : 404, route ? 'Service Unavailable: no ready endpoints' : 'default backend - 404');
-    (request as ForwardRequest).forward = { origin: originOf(ep), scheme, route, ep };
+    if (!route || !ep) {
+      res.once('close', () => res.writableFinished && this.record(req, res.statusCode, start, scheme, route, ep));
+      return plain(reply, route ? 503 : 404, route ? 'Service Unavailable: no ready endpoints' : 'default backend - 404');
+    }
+    const f: Forward = { origin: originOf(ep), scheme, route, ep };
+    (request as ForwardRequest).forward = f;
+    // A response sent is recorded; one the client left before aborts the backend request.
+    res.once('close', () => (res.writableFinished ? this.record(req, res.statusCode, start, scheme, route, ep) : f.abort?.abort(new Error('the client went away'))));
     void reply.from(undefined, hooks);
   }
 

@@ -72,6 +72,7 @@ describe('ingress data plane: forwarding on real sockets', () => {
   const stream = { written: 0, waiting: false, closed: false };
   /** Requests the backend got for /busy (answered 503 with Retry-After). */
   let busy = 0;
+  let stalledClosed = 0;
 
   before(async () => {
     backend = http.createServer((req, res) => {
@@ -113,8 +114,8 @@ describe('ingress data plane: forwarding on real sockets', () => {
       }
       res.writeHead(404).end();
     });
-    // Accepts connections and never answers.
-    stall = http.createServer(() => undefined);
+    // Accepts connections and never answers; counts the requests whose connection closed.
+    stall = http.createServer((_req, res) => res.once('close', () => stalledClosed++));
     for (const s of [backend, stall]) s.on('connection', (c: Socket) => (sockets.add(c), c.once('close', () => sockets.delete(c))));
     await Promise.all([backend, stall].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))));
     const refused = await testPort(); // nothing listens there
@@ -181,6 +182,17 @@ describe('ingress data plane: forwarding on real sockets', () => {
     await eventually('the backend waits for drain', async () => stream.waiting, 20_000, 10);
     sock.destroy();
     await eventually('the backend response is closed', async () => stream.closed, 10_000, 10);
+  });
+
+  it('a client that leaves before the backend answered aborts the backend request', async () => {
+    const before = stalledClosed;
+    const sock = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.write('GET /wait HTTP/1.1\r\nHost: stall.test\r\n\r\n');
+    await sleep(50);
+    sock.destroy();
+    // Well before the read timeout (300 ms) would close it.
+    await eventually('the backend request is closed', async () => stalledClosed > before, 150, 10);
   });
 
   it('a backend that refuses the connection is a 502; one that does not answer in time a 504', async () => {
