@@ -12,6 +12,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
+import { EventEmitter } from 'node:events';
 import httpProxy from 'http-proxy';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import replyFrom, { type FastifyReplyFromHooks } from '@fastify/reply-from';
@@ -56,8 +57,11 @@ interface Forward {
   readonly scheme: 'http' | 'https';
   readonly route: Route;
   readonly ep: Endpoint;
-  /** Aborts the backend request when the client leaves first (made when the request is sent). */
-  abort?: AbortController;
+  /**
+   * Aborts the backend request when the client leaves first (made when the request is sent): an
+   * EventEmitter, which undici takes as a signal, as an AbortController cost ≈ 5 µs a request.
+   */
+  abort?: EventEmitter;
 }
 
 /**
@@ -105,7 +109,7 @@ export class IngressServer {
     this.dispatcher = {
       request(opts: Dispatcher.RequestOptions, cb: (err: Error | null, data: Dispatcher.ResponseData) => void) {
         const f = (opts.headers as Record<symbol, Forward | undefined> | undefined)?.[FORWARD];
-        if (f) opts.signal = (f.abort = new AbortController()).signal;
+        if (f) opts.signal = f.abort = new EventEmitter();
         return agent.request(opts, cb);
       },
     } as { request: Agent['request'] };
@@ -287,7 +291,7 @@ export class IngressServer {
     const f: Forward = { origin: originOf(ep), scheme, route, ep };
     (request as ForwardRequest).forward = f;
     // A response sent is recorded; one the client left before aborts the backend request.
-    res.once('close', () => (res.writableFinished ? this.record(req, res.statusCode, start, scheme, route, ep) : f.abort?.abort(new Error('the client went away'))));
+    res.once('close', () => (res.writableFinished ? this.record(req, res.statusCode, start, scheme, route, ep) : f.abort?.emit('abort')));
     void reply.from(undefined, hooks);
   }
 
