@@ -59,7 +59,8 @@ interface Forward {
   readonly ep: Endpoint;
   /**
    * Aborts the backend request when the client leaves first (made when the request is sent): an
-   * EventEmitter, which undici takes as a signal, as an AbortController cost ≈ 5 µs a request.
+   * EventEmitter, which undici takes as a signal (an AbortController with its listener took ≈ 5 µs
+   * alone, this 0.2 µs).
    */
   abort?: EventEmitter;
 }
