@@ -1,11 +1,12 @@
 /**
  * What the ingress changes in a request and a response it passes on, pure (RFC 9110 §7.6.1 and
- * ingress-nginx's behaviour): hop-by-hop headers (Connection, Keep-Alive, Proxy-Connection, TE,
- * Trailer, Transfer-Encoding, Upgrade and every header the Connection header names) are the two
- * connections' own and are not forwarded either way; client-supplied X-Forwarded-* are replaced by
- * the proxy's own (For: the client address, Host: its Host header, Port: the port in it or the
- * scheme's, Proto: http/https); Host is kept; `Expect` was answered by the server already (100
- * Continue) and is not forwarded. A failed backend is a 502, one that timed out a 504.
+ * ingress-nginx's behaviour), as @fastify/reply-from's header hooks: hop-by-hop headers
+ * (Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade and every
+ * header the Connection header names) are the two connections' own and are not forwarded either
+ * way; client-supplied X-Forwarded-* are replaced by the proxy's own (For: the client address,
+ * Host: its Host header, Port: the port in it or the scheme's, Proto: http/https); Host is kept
+ * (the library puts the backend's address there); `Expect` was answered by the server already
+ * (100 Continue) and is not forwarded. A failed backend is a 502, one that timed out a 504.
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
@@ -28,27 +29,29 @@ export function connectionTokens(value: string | string[] | undefined): Readonly
 }
 
 export interface ClientFacts {
+  /** The Host header the client sent. */
+  readonly host: string | undefined;
   /** The client's address as the socket has it. */
   readonly remoteAddress: string | undefined;
   readonly scheme: 'http' | 'https';
 }
 
-/** The headers the backend is sent: the client's end-to-end headers (Host kept), then X-Forwarded-*. */
-export function upstreamHeaders(headers: IncomingHttpHeaders, client: ClientFacts): Record<string, string | string[]> {
+/**
+ * The headers the backend is sent, made from `headers` in place (the library's own copy of the
+ * client's): hop-by-hop ones unset (undefined: undici sends no such header), Host the client's,
+ * then X-Forwarded-*.
+ */
+export function upstreamHeaders(headers: IncomingHttpHeaders, client: ClientFacts): IncomingHttpHeaders {
   const named = connectionTokens(headers.connection);
-  const out: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    const v = headers[name];
-    if (v === undefined || DROPPED_UPSTREAM.has(name) || named.has(name)) continue;
-    out[name] = v;
-  }
-  const host = headers.host;
+  for (const name in headers) if (DROPPED_UPSTREAM.has(name) || named.has(name)) headers[name] = undefined;
+  const host = client.host;
   const port = host ? /:(\d+)$/.exec(host)?.[1] : undefined;
-  if (client.remoteAddress) out['x-forwarded-for'] = client.remoteAddress;
-  if (host) out['x-forwarded-host'] = host;
-  out['x-forwarded-port'] = port ?? (client.scheme === 'https' ? '443' : '80');
-  out['x-forwarded-proto'] = client.scheme;
-  return out;
+  headers.host = host;
+  if (client.remoteAddress) headers['x-forwarded-for'] = client.remoteAddress;
+  if (host) headers['x-forwarded-host'] = host;
+  headers['x-forwarded-port'] = port ?? (client.scheme === 'https' ? '443' : '80');
+  headers['x-forwarded-proto'] = client.scheme;
+  return headers;
 }
 
 /** The headers the client is sent: the backend's end-to-end headers (as undici hands them over). */
@@ -61,13 +64,6 @@ export function downstreamHeaders(headers: Record<string, string | string[] | un
     out[name] = v;
   }
   return out;
-}
-
-/** Does the request carry a body to forward (a Content-Length above 0, or a Transfer-Encoding)? */
-export function hasBody(headers: IncomingHttpHeaders): boolean {
-  if (headers['transfer-encoding'] !== undefined) return true;
-  const n = headers['content-length'];
-  return n !== undefined && n !== '0';
 }
 
 /** The status for a backend that failed before answering: a timeout is 504, anything else 502 (as nginx answers). */

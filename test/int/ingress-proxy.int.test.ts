@@ -2,7 +2,9 @@
  * The ingress data plane's forwarding on real sockets (no control plane: the routing table is built
  * from objects in the test, as bench:ingress does): request bodies streamed to the backend, hop-by-hop
  * headers dropped both ways, response bodies streamed to the client with backpressure, a client that
- * leaves aborts the backend request, and the 502 / 504 pages for a backend that refuses or stalls.
+ * leaves aborts the backend request, and the 502 / 504 pages for a backend that refuses or stalls;
+ * a backend's 503 is the client's answer (the proxy library's retries are off), and what the
+ * library or fastify's router refuse is a plain 400.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,6 +70,9 @@ describe('ingress data plane: forwarding on real sockets', () => {
   const sockets = new Set<Socket>();
   /** The backend's view of the last /stream response: bytes written, whether it is waiting for drain, whether the client side closed. */
   const stream = { written: 0, waiting: false, closed: false };
+  /** Requests the backend got for /busy (answered 503 with Retry-After). */
+  let busy = 0;
+  let stalledClosed = 0;
 
   before(async () => {
     backend = http.createServer((req, res) => {
@@ -103,10 +108,14 @@ describe('ingress data plane: forwarding on real sockets', () => {
         pump();
         return;
       }
+      if (req.url === '/busy') {
+        busy++;
+        return void res.writeHead(503, { 'retry-after': '0' }).end('busy');
+      }
       res.writeHead(404).end();
     });
-    // Accepts connections and never answers.
-    stall = http.createServer(() => undefined);
+    // Accepts connections and never answers; counts the requests whose connection closed.
+    stall = http.createServer((_req, res) => res.once('close', () => stalledClosed++));
     for (const s of [backend, stall]) s.on('connection', (c: Socket) => (sockets.add(c), c.once('close', () => sockets.delete(c))));
     await Promise.all([backend, stall].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))));
     const refused = await testPort(); // nothing listens there
@@ -175,6 +184,17 @@ describe('ingress data plane: forwarding on real sockets', () => {
     await eventually('the backend response is closed', async () => stream.closed, 10_000, 10);
   });
 
+  it('a client that leaves before the backend answered aborts the backend request', async () => {
+    const before = stalledClosed;
+    const sock = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.write('GET /wait HTTP/1.1\r\nHost: stall.test\r\n\r\n');
+    await sleep(50);
+    sock.destroy();
+    // Well before the read timeout (300 ms) would close it.
+    await eventually('the backend request is closed', async () => stalledClosed > before, 150, 10);
+  });
+
   it('a backend that refuses the connection is a 502; one that does not answer in time a 504', async () => {
     const refused = await call(port, 'refused.test');
     assert.equal(refused.status, 502);
@@ -182,5 +202,21 @@ describe('ingress data plane: forwarding on real sockets', () => {
     const stalled = await call(port, 'stall.test');
     assert.equal(stalled.status, 504);
     assert.equal(stalled.body.toString(), 'Gateway Timeout\n');
+  });
+
+  it("a backend's 503 reaches the client as it is, sent to the backend once", async () => {
+    const r = await call(port, 'app.test', { path: '/busy' });
+    assert.equal(r.status, 503);
+    assert.equal(r.body.toString(), 'busy');
+    assert.equal(busy, 1);
+  });
+
+  it('a path climbing with `..` segments and a malformed %-escape are plain 400s, not forwarded', async () => {
+    for (const path of ['/a/../../etc', '/%zz']) {
+      const r = await call(port, 'app.test', { path });
+      assert.equal(r.status, 400, path);
+      assert.equal(r.body.toString(), 'Bad Request\n');
+      assert.equal(r.headers['content-type'], 'text/plain; charset=utf-8');
+    }
   });
 });
