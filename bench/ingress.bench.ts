@@ -21,7 +21,7 @@ import { Registry } from 'prom-client';
 import pino from 'pino';
 import type { Logger } from '../shared/log.js';
 import { IngressServer } from '../services/ingress/server.js';
-import { IngressServer as HandIngressServer } from './ingress-hand/server.js';
+import { HandForwarder } from './ingress-hand/server.js';
 import { buildRouteTable, CONTROLLER_NAME } from '../services/ingress/routes.js';
 import type { Ingress, IngressClass } from '../shared/resources/ingress.js';
 import type { Endpoints, Service } from '../shared/resources/types.js';
@@ -44,7 +44,7 @@ async function runIngress(backendPort: number, hand: boolean): Promise<void> {
   // Access lines go to stdout after the announcement; the parent reads only the first line.
   const log = pino({ level: process.env.BENCH_ACCESS_LOG === '1' ? 'info' : 'warn' }) as unknown as Logger;
   const opts = { log, registry: new Registry(), http: { host: '127.0.0.1', port: 0 } };
-  const server = hand ? new HandIngressServer(opts) : new IngressServer(opts);
+  const server = hand ? new HandForwarder(opts.http) : new IngressServer(opts);
   await server.listen();
   server.setTable(buildRouteTable({ ingresses: [ing], classes: [cls], service: () => svc, endpoints: () => ep, secret: () => undefined }));
   announce({ port: server.addresses().http!.port });
