@@ -19,7 +19,7 @@ import type { Config } from '../../shared/config.js';
 import { dropPrefix, testConfig } from '../harness.js';
 import { freePort } from '../private-nats.js';
 import { eventually } from '../wait.js';
-import { envFor, JETKUBE, JKCTL, run, stop } from './cli.js';
+import { envFor, JETKUBE, JKCTL, run, stop, spawnSecureUp } from './cli.js';
 import { KUBECTL_SKIP } from './kubectl-harness.js';
 
 const NODE = `authn-${Math.random().toString(36).slice(2, 7)}`;
@@ -41,17 +41,7 @@ describe('jetkube up --secure with kubectl', { skip: KUBECTL_SKIP }, () => {
     dir = await mkdtemp(join(tmpdir(), 'jetkube-authn-e2e-'));
     const upEnv = { ...envFor(cfg), JETKUBE_DATA_DIR: dir, NODE_NAME: NODE, KUBELET_PORT: '0', METRICS_RESOLUTION: '5', CLUSTER_DNS: `127.0.0.1:${await freePort()}` };
     env = { ...process.env, HOME: dir, KUBECONFIG: '/dev/null' };
-    up = spawn(process.execPath, [JETKUBE, 'up', '--secure', '--nodes', '1', '--runtime', 'fake'], { env: upEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    up.stdout!.on('data', (d) => (output += d));
-    up.stderr!.on('data', (d) => (output += d));
-    kubeconfig = await eventually(
-      'jetkube up to print the kubeconfig path',
-      async () => {
-        if (up!.exitCode !== null) throw new Error(`jetkube up exited ${up!.exitCode}: ${output}`);
-        return /admin kubeconfig written to (\S+)/.exec(output)?.[1];
-      },
-      120_000,
-    );
+    ({ child: up, kubeconfig } = await spawnSecureUp(['up', '--secure', '--nodes', '1', '--runtime', 'fake'], upEnv, (d) => (output += d)));
   });
   after(async () => {
     if (up) await stop(up);

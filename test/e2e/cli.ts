@@ -94,3 +94,26 @@ export async function stop(child: ChildProcess): Promise<number | null> {
   child.kill('SIGTERM');
   return exited;
 }
+
+/**
+ * Spawn a secure `jetkube up` (args after the binary, its whole environment) and wait for the admin
+ * kubeconfig path it prints; onOutput gets all it writes. A child that exits or prints no path
+ * within two minutes is killed and the error carries its output.
+ */
+export async function spawnSecureUp(args: string[], env: NodeJS.ProcessEnv, onOutput: (chunk: string) => void): Promise<{ child: ChildProcess; kubeconfig: string }> {
+  const child = spawn(process.execPath, [JETKUBE, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const take = (d: Buffer) => {
+    out += d;
+    onOutput(String(d));
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+    if (child.exitCode !== null) throw new Error(`jetkube ${args.join(' ')} exited ${child.exitCode}: ${out}`);
+    const kubeconfig = /admin kubeconfig written to (\S+)/.exec(out)?.[1];
+    if (kubeconfig) return { child, kubeconfig };
+  }
+  await stop(child);
+  throw new Error(`jetkube ${args.join(' ')} printed no kubeconfig path in 120 s: ${out}`);
+}

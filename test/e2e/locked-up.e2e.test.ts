@@ -8,7 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { streamName, type Config } from '../../shared/config.js';
 import { dropDbRoles, dropPrefix, testConfig } from '../harness.js';
 import { freePort, hasNatsServer, NATS_BIN } from '../private-nats.js';
 import { eventually } from '../wait.js';
-import { envFor, JETKUBE, run, stop } from './cli.js';
+import { envFor, run, stop, spawnSecureUp } from './cli.js';
 import { KUBECTL_SKIP } from './kubectl-harness.js';
 
 const NODE = `locked-${Math.random().toString(36).slice(2, 7)}`;
@@ -50,17 +50,7 @@ describe('jetkube up --secure: NATS and Postgres locked', { skip: KUBECTL_SKIP |
   let upEnv: NodeJS.ProcessEnv;
   const startUp = async () => {
     output = '';
-    const child = (up = spawn(process.execPath, [JETKUBE, 'up', '--secure', '--nodes', '2', '--runtime', 'fake'], { env: upEnv, stdio: ['ignore', 'pipe', 'pipe'] }));
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    kubeconfig = await eventually(
-      'jetkube up to print the kubeconfig path',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`jetkube up exited ${child.exitCode}: ${output}`);
-        return /admin kubeconfig written to (\S+)/.exec(output)?.[1];
-      },
-      120_000,
-    );
+    ({ child: up, kubeconfig } = await spawnSecureUp(['up', '--secure', '--nodes', '2', '--runtime', 'fake'], upEnv, (d) => (output += d)));
   };
   after(async () => {
     if (up) await stop(up);

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import type { Config } from '../../shared/config.js';
 import { dropPrefix, testConfig } from '../harness.js';
 import { freePort } from '../private-nats.js';
 import { eventually } from '../wait.js';
-import { envFor, JETKUBE, run, stop } from './cli.js';
+import { envFor, run, stop, spawnSecureUp } from './cli.js';
 import { KUBECTL_SKIP } from './kubectl-harness.js';
 
 const NODE = `nid-${Math.random().toString(36).slice(2, 7)}`;
@@ -36,17 +36,9 @@ describe('jetkube up --secure --nodes 2: one identity per node', { skip: KUBECTL
     dir = await mkdtemp(join(tmpdir(), 'jetkube-node-identity-e2e-'));
     const upEnv: NodeJS.ProcessEnv = { ...envFor(cfg), JETKUBE_DATA_DIR: dir, NODE_NAME: NODE, KUBELET_PORT: '0', CLUSTER_DNS: `127.0.0.1:${await freePort()}` };
     delete upEnv.ENCRYPTION_PROVIDER_CONFIG; // up makes one in the data directory
-    up = spawn(process.execPath, [JETKUBE, 'up', '--secure', '--nodes', '2', '--runtime', 'fake'], { env: upEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    up.stdout!.on('data', (d) => (output += d));
-    up.stderr!.on('data', (d) => (output += d));
-    const kubeconfig = await eventually(
-      'jetkube up to print the kubeconfig path',
-      async () => {
-        if (up!.exitCode !== null) throw new Error(`jetkube up exited ${up!.exitCode}: ${output}`);
-        return /admin kubeconfig written to (\S+)/.exec(output)?.[1];
-      },
-      120_000,
-    );
+    const started = await spawnSecureUp(['up', '--secure', '--nodes', '2', '--runtime', 'fake'], upEnv, (d) => (output += d));
+    up = started.child;
+    const kubeconfig = started.kubeconfig;
     env = { ...process.env, HOME: dir, KUBECONFIG: kubeconfig };
   });
   after(async () => {

@@ -11,9 +11,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import type { Config } from '../../shared/config.js';
 import { dropPrefix, freeDnsPort, testConfig } from '../harness.js';
 import { freePort } from '../private-nats.js';
 import { eventually } from '../wait.js';
-import { envFor, JETKUBE, run, stop } from './cli.js';
+import { envFor, run, stop, spawnSecureUp } from './cli.js';
 import { killContainers } from './cluster.js';
 import { KUBECTL_SKIP } from './kubectl-harness.js';
 
@@ -83,17 +83,7 @@ describe('pods get their identity: an in-cluster client on the process runtime, 
       NODEPORT_ADDRESSES: '127.0.0.1',
     };
     env = { ...process.env, HOME: dir, KUBECONFIG: '/dev/null' };
-    up = spawn(process.execPath, [JETKUBE, 'up', '--secure', '--nodes', '1', '--runtime', 'process'], { env: upEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    up.stdout!.on('data', (d) => (output += d));
-    up.stderr!.on('data', (d) => (output += d));
-    kubeconfig = await eventually(
-      'jetkube up to print the kubeconfig path',
-      async () => {
-        if (up!.exitCode !== null) throw new Error(`jetkube up exited ${up!.exitCode}: ${output}`);
-        return /admin kubeconfig written to (\S+)/.exec(output)?.[1];
-      },
-      120_000,
-    );
+    ({ child: up, kubeconfig } = await spawnSecureUp(['up', '--secure', '--nodes', '1', '--runtime', 'process'], upEnv, (d) => (output += d)));
     await eventually('the node Ready', async () => new RegExp(`^${NODE}\\s+Ready\\s`, 'm').test((await kubectl(['get', 'nodes'])).stdout), 120_000);
     await ok(['create', 'namespace', NS]);
   });

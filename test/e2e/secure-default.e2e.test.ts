@@ -21,7 +21,7 @@ import type { Config } from '../../shared/config.js';
 import { dropPrefix, freeDnsPort, testConfig, testPort } from '../harness.js';
 import { certificateSANs } from '../../shared/pki/index.js';
 import { eventually } from '../wait.js';
-import { envFor, JETKUBE, JKCTL, run, stop } from './cli.js';
+import { envFor, JETKUBE, JKCTL, run, stop, spawnSecureUp } from './cli.js';
 import { killContainers } from './cluster.js';
 import { KUBECTL_SKIP } from './kubectl-harness.js';
 
@@ -72,17 +72,7 @@ describe('jetkube up with no flags is secure; kubectl and jkctl use the kubeconf
       // web.yaml's node port 30080, on an address of this run's own
       NODEPORT_ADDRESSES: `127.15.${rand(1, 250)}.${rand(1, 250)}`,
     });
-    up = spawn(process.execPath, [JETKUBE, 'up', '--nodes', '1', '--runtime', 'process'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    up.stdout!.on('data', (d) => (output += d));
-    up.stderr!.on('data', (d) => (output += d));
-    kubeconfig = await eventually(
-      'jetkube up to print the kubeconfig path',
-      async () => {
-        if (up!.exitCode !== null) throw new Error(`jetkube up exited ${up!.exitCode}: ${output}`);
-        return /admin kubeconfig written to (\S+)/.exec(output)?.[1];
-      },
-      120_000,
-    );
+    ({ child: up, kubeconfig } = await spawnSecureUp(['up', '--nodes', '1', '--runtime', 'process'], env, (d) => (output += d)));
   });
   after(async () => {
     if (up) await stop(up);
