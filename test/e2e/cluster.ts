@@ -6,14 +6,15 @@
  * in parallel on one machine never meet. `close()` stops it, kills whatever containers the process
  * runtime left (they outlive their kubelet by design) and drops the prefix.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { get } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../shared/config.js';
 import { dropPrefix, freeDnsPort, testConfig, testPort } from '../harness.js';
-import { startJetkube, stop } from './cli.js';
+import { envFor, JETKUBE, startJetkube, stop } from './cli.js';
+import { eventually } from '../wait.js';
 
 const rand = (lo: number, n: number) => lo + Math.floor(Math.random() * n);
 
@@ -107,4 +108,18 @@ export async function startProcessCluster(tag: string, nodes = 2, env: Record<st
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One kubelet run alone, `jetkube kubelet --runtime process --node-name <name>`, against the
+ * plain-HTTP gateway at base (JETKUBE_AUTH=off: no kubeconfig), its root directory given (quick
+ * relists and status updates for tests); resolves once its /readyz answers on a port the system
+ * picked.
+ */
+export async function startProcessKubelet(cfg: Config, base: string, nodeName: string, root: string): Promise<ChildProcess> {
+  const port = await testPort();
+  const env = { ...envFor(cfg), JETKUBE_AUTH: 'off', GATEWAY_URL: base, KUBELET_ROOT_DIR: root, KUBELET_PORT: String(port), KUBELET_RELIST_MS: '200', NODE_STATUS_UPDATE_FREQUENCY: '2', KUBELET_SYNC_FREQUENCY: '2' };
+  const child = spawn(process.execPath, [JETKUBE, 'kubelet', '--runtime', 'process', '--node-name', nodeName], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  await eventually('kubelet ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 90_000);
+  return child;
 }

@@ -8,7 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +16,8 @@ import type { Config } from '../../shared/config.js';
 import { dropPrefix, testConfig, testPort } from '../harness.js';
 import { api } from '../stack.js';
 import { eventually } from '../controller-stack.js';
-import { envFor, JETKUBE, startJetkube, stop } from './cli.js';
-import { killContainers } from './cluster.js';
+import { startJetkube, stop } from './cli.js';
+import { killContainers, startProcessKubelet } from './cluster.js';
 
 const NS = '/api/v1/namespaces/default';
 const RUN = Math.random().toString(36).slice(2, 7);
@@ -37,16 +37,8 @@ describe('kubelet volumes with the process runtime, end to end', () => {
     work = mkdtempSync(join(tmpdir(), 'jetkube-e2e-volumes-'));
     root = join(work, NODE_NAME);
     up = await startJetkube(['up', '--insecure', '--nodes', '0'], cfg, `${base}/readyz`);
-    kubelet = await startKubelet();
+    kubelet = await startProcessKubelet(cfg, base, NODE_NAME, root);
   });
-
-  async function startKubelet(): Promise<ChildProcess> {
-    const port = await testPort();
-    const env = { ...envFor(cfg), JETKUBE_AUTH: 'off', GATEWAY_URL: base, KUBELET_ROOT_DIR: root, KUBELET_PORT: String(port), KUBELET_RELIST_MS: '200', NODE_STATUS_UPDATE_FREQUENCY: '2', KUBELET_SYNC_FREQUENCY: '2' };
-    const child = spawn(process.execPath, [JETKUBE, 'kubelet', '--runtime', 'process', '--node-name', NODE_NAME], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    await eventually('kubelet ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 90_000);
-    return child;
-  }
 
   after(async () => {
     if (kubelet) await stop(kubelet);
@@ -270,7 +262,7 @@ describe('kubelet volumes with the process runtime, end to end', () => {
     await stop(kubelet);
     // Gone for good while no kubelet watches (grace 0: the API removes it at once).
     assert.equal((await api(base, 'DELETE', `${NS}/pods/orphan?gracePeriodSeconds=0`)).status, 200);
-    kubelet = await startKubelet();
+    kubelet = await startProcessKubelet(cfg, base, NODE_NAME, root);
     await eventually('orphaned pod dir removed', async () => !existsSync(dir), 60_000);
   });
 

@@ -9,7 +9,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +18,8 @@ import { dropPrefix, testConfig } from '../harness.js';
 import { api } from '../stack.js';
 import { eventually } from '../controller-stack.js';
 import { freePort } from '../private-nats.js';
-import { envFor, JETKUBE, startJetkube, stop } from './cli.js';
-import { killContainers } from './cluster.js';
+import { startJetkube, stop } from './cli.js';
+import { killContainers, startProcessKubelet } from './cluster.js';
 
 const NS = '/api/v1/namespaces/default';
 const RUN = Math.random().toString(36).slice(2, 7);
@@ -39,10 +39,7 @@ describe('persistent storage with the process runtime, end to end', () => {
     work = mkdtempSync(join(tmpdir(), 'jetkube-e2e-storage-'));
     root = join(work, NODE_NAME);
     up = await startJetkube(['up', '--insecure', '--nodes', '0'], cfg, `${base}/readyz`);
-    const port = await freePort();
-    const env = { ...envFor(cfg), JETKUBE_AUTH: 'off', GATEWAY_URL: base, KUBELET_ROOT_DIR: root, KUBELET_PORT: String(port), KUBELET_RELIST_MS: '200', NODE_STATUS_UPDATE_FREQUENCY: '2', KUBELET_SYNC_FREQUENCY: '2' };
-    kubelet = spawn(process.execPath, [JETKUBE, 'kubelet', '--runtime', 'process', '--node-name', NODE_NAME], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    await eventually('kubelet ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 90_000);
+    kubelet = await startProcessKubelet(cfg, base, NODE_NAME, root);
     await eventually('node Ready', async () => {
       const n = await api(base, 'GET', `/api/v1/nodes/${NODE_NAME}`);
       return n.status === 200 && n.body.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
