@@ -145,6 +145,18 @@ export async function dropPrefix(cfg: Config): Promise<void> {
   }
 }
 
+/** One query in the prefix's schema (search_path set), on a connection of its own. */
+export async function querySchema<T extends pg.QueryResultRow = any>(cfg: Config, text: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: cfg.databaseUrl });
+  await c.connect();
+  try {
+    await c.query(`set search_path to "${schemaName(cfg.prefix)}"`);
+    return (await c.query<T>(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
 /** Drop a locked cluster's Postgres roles (shared/db/roles.ts) after its schemas are gone. */
 export async function dropDbRoles(cfg: Config): Promise<void> {
   const names = Object.values(dbRoleNames(cfg.prefix));

@@ -139,3 +139,31 @@ export const configMap = (name: string, data: Record<string, string> = { a: '1' 
   metadata: { name },
   data,
 });
+
+/**
+ * The ConfigMaps `hot` and `cold` in default, four revisions each, on a stack whose log keeps two
+ * per object (historyPerObject 2): `hot` is mirrored revision by revision (`mirrored()` is a
+ * consistent read after each write), then compacted on the log (rows kept, bodies gone); `cold` is
+ * written while the projector is down, so its first two revisions are compacted before they are
+ * ever mirrored (the mirror's history of it starts with a MODIFIED). Their resourceVersions, in order.
+ */
+export async function compactedConfigMaps(s: Stack, mirrored: () => Promise<unknown>): Promise<{ hot: number[]; cold: number[] }> {
+  const NS = '/api/v1/namespaces/default/configmaps';
+  const MERGE = 'application/merge-patch+json';
+  const rvOf = (r: { status: number; body: any }, code: number) => {
+    if (r.status !== code) throw new Error(`${r.status} !== ${code}: ${JSON.stringify(r.body)}`);
+    return Number(r.body.metadata.resourceVersion);
+  };
+  const hot = [rvOf(await api(s.url, 'POST', NS, configMap('hot', { v: '0' })), 201)];
+  await mirrored();
+  for (const v of ['1', '2', '3']) {
+    hot.push(rvOf(await api(s.url, 'PATCH', `${NS}/hot`, { data: { v } }, MERGE), 200));
+    await mirrored();
+  }
+  await s.stopProjector();
+  const cold = [rvOf(await api(s.url, 'POST', NS, configMap('cold', { v: '0' })), 201)];
+  for (const v of ['1', '2', '3']) cold.push(rvOf(await api(s.url, 'PATCH', `${NS}/cold`, { data: { v } }, MERGE), 200));
+  await s.startProjector();
+  await mirrored();
+  return { hot, cold };
+}

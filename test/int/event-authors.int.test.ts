@@ -15,12 +15,12 @@ import { Agent, request } from 'undici';
 import { createLogger } from '../../shared/log.js';
 import { startGateway, type RunningGateway } from '../../services/gateway/index.js';
 import { replay, startProjector } from '../../services/projector/index.js';
-import { dropPrefix, testConfig } from '../harness.js';
+import { dropPrefix, querySchema, testConfig } from '../harness.js';
 import { eventually } from '../wait.js';
 import { ensureClusterCA, issueCertificate } from '../../shared/pki/index.js';
 import { authConfigFromEnv } from '../../shared/auth/authn/index.js';
 import { EventLog, allocSubject, authorOf } from '../../shared/eventlog/index.js';
-import { schemaName, type Config } from '../../shared/config.js';
+import type { Config } from '../../shared/config.js';
 
 const CMS = '/api/v1/namespaces/default/configmaps';
 const UA = 'kubectl/v1.32.0 (linux/amd64) kubernetes/test';
@@ -54,16 +54,7 @@ describe('event authors (secure gateway)', () => {
     return { status: res.statusCode, body: JSON.parse(text), auditId: res.headers['audit-id'] as string | undefined };
   };
 
-  const query = async <T extends pg.QueryResultRow>(text: string): Promise<T[]> => {
-    const c = new pg.Client({ connectionString: cfg.databaseUrl });
-    await c.connect();
-    try {
-      await c.query(`set search_path to "${schemaName(cfg.prefix)}"`);
-      return (await c.query<T>(text)).rows;
-    } finally {
-      await c.end();
-    }
-  };
+  const query = <T extends pg.QueryResultRow>(text: string): Promise<T[]> => querySchema<T>(cfg, text);
 
   const rowAt = (seq: number) => eventually(`events row ${seq}`, async () => (await query(`select ${AUTHOR_COLUMNS} from events where sequence = ${seq}`))[0]);
 

@@ -8,17 +8,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, configMap, startStack, type Stack } from '../stack.js';
+import { api, compactedConfigMaps, configMap, startStack, type Stack } from '../stack.js';
 
 const NS = '/api/v1/namespaces/default';
-const MERGE = 'application/merge-patch+json';
 const TOO_OLD = 'The resourceVersion for the provided list is too old.';
 
 const ok = (r: { status: number; body: any }, code = 200) => {
   assert.equal(r.status, code, JSON.stringify(r.body));
   return r.body;
 };
-const rvOf = (r: { status: number; body: any }) => Number(ok(r, r.status === 201 ? 201 : 200).metadata.resourceVersion);
 const exact = (path: string, seq: number) => `${path}${path.includes('?') ? '&' : '?'}resourceVersion=${seq}&resourceVersionMatch=Exact`;
 const dataOf = (list: any) => list.items.map((o: any) => [o.metadata.name, o.data.v]).sort();
 
@@ -32,20 +30,9 @@ describe('Exact list below what the log keeps', () => {
     s = await startStack('exactgone', { historyPerObject: 2 });
     // steady: one revision, always held.
     ok(await api(s.url, 'POST', `${NS}/configmaps`, configMap('steady', { v: 's' })), 201);
-    // hot: mirrored revision by revision, then compacted on the log (rows kept, bodies gone).
-    hot.push(rvOf(await api(s.url, 'POST', `${NS}/configmaps`, configMap('hot', { v: '0' }))));
-    await mirrored();
-    for (const v of ['1', '2', '3']) {
-      hot.push(rvOf(await api(s.url, 'PATCH', `${NS}/configmaps/hot`, { data: { v } }, MERGE)));
-      await mirrored();
-    }
-    // cold: written while the projector is down; its first two revisions are compacted before the
-    // projector ever reads them, so the mirror's history of it starts with a MODIFIED.
-    await s.stopProjector();
-    cold.push(rvOf(await api(s.url, 'POST', `${NS}/configmaps`, configMap('cold', { v: '0' }))));
-    for (const v of ['1', '2', '3']) cold.push(rvOf(await api(s.url, 'PATCH', `${NS}/configmaps/cold`, { data: { v } }, MERGE)));
-    await s.startProjector();
-    await mirrored();
+    const written = await compactedConfigMaps(s, mirrored);
+    hot.push(...written.hot);
+    cold.push(...written.cold);
   });
   after(async () => {
     await s?.close();

@@ -7,34 +7,24 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import jsonpatch from 'fast-json-patch';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { schemaName, streamName, type Config } from '../../shared/config.js';
+import { schemaName, streamName } from '../../shared/config.js';
 import { createDb, diffSchemas, planBatch, applyPlan, type ProjectedEvent } from '../../shared/db/index.js';
 import { resourceByPlural } from '../../shared/resources/registry.js';
 import { microTime } from '../../shared/resources/time.js';
-import { streamEvents } from '../harness.js';
+import { querySchema, streamEvents } from '../harness.js';
 import { headers } from '@nats-io/transport-node';
 import { EventLog, encodeEnvelope } from '../../shared/eventlog/index.js';
-import { api, configMap, deployment, startStack, type Stack } from '../stack.js';
+import { api, compactedConfigMaps, configMap, deployment, startStack, type Stack } from '../stack.js';
 
 const H = '/apis/history.jetkube.io/v1';
 const NS = '/api/v1/namespaces/default';
 const DEPLOYS = '/apis/apps/v1/namespaces/default/deployments';
 const MERGE = 'application/merge-patch+json';
 
-async function query<T extends pg.QueryResultRow = any>(cfg: Config, text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: cfg.databaseUrl });
-  await c.connect();
-  try {
-    await c.query(`set search_path to "${schemaName(cfg.prefix)}"`);
-    return (await c.query<T>(text)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const query = querySchema;
 
 const ok = (r: { status: number; body: any }, code = 200) => {
   assert.equal(r.status, code, JSON.stringify(r.body));
@@ -313,20 +303,9 @@ describe('history API below what the log keeps', () => {
   const mirrored = async () => ok(await api(s.url, 'GET', `${H}/namespaces/default/revisions?kind=cm&limit=1`));
   before(async () => {
     s = await startStack('histgone', { historyPerObject: 2 });
-    // hot: mirrored revision by revision, then compacted on the log (rows kept, bodies gone).
-    hot.push(rvOf(await api(s.url, 'POST', `${NS}/configmaps`, configMap('hot', { v: '0' }))));
-    await mirrored();
-    for (const v of ['1', '2', '3']) {
-      hot.push(rvOf(await api(s.url, 'PATCH', `${NS}/configmaps/hot`, { data: { v } }, MERGE)));
-      await mirrored();
-    }
-    // cold: written while the projector is down, so its first two revisions are compacted before
-    // they are ever mirrored (the mirror's history of it starts mid-way).
-    await s.stopProjector();
-    cold.push(rvOf(await api(s.url, 'POST', `${NS}/configmaps`, configMap('cold', { v: '0' }))));
-    for (const v of ['1', '2', '3']) cold.push(rvOf(await api(s.url, 'PATCH', `${NS}/configmaps/cold`, { data: { v } }, MERGE)));
-    await s.startProjector();
-    await mirrored();
+    const written = await compactedConfigMaps(s, mirrored);
+    hot.push(...written.hot);
+    cold.push(...written.cold);
   });
   after(async () => {
     await s?.close();

@@ -6,7 +6,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { schemaName, type Config } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
 import { EventLog, encodeEnvelope } from '../../shared/eventlog/index.js';
@@ -14,23 +13,14 @@ import { createDb, diffSchemas } from '../../shared/db/index.js';
 import { Informer } from '../../shared/informer/index.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { replay, runProjector, type RunningProjector } from '../../services/projector/index.js';
-import { dropPrefix, lastSeq, testConfig } from '../harness.js';
+import { dropPrefix, lastSeq, querySchema, testConfig } from '../harness.js';
 import { eventually } from '../wait.js';
 import { api, collectWatch, pod, startStack, type Stack } from '../stack.js';
 
 const silent = createLogger('test', process.env.LOG_LEVEL || 'silent');
 const enc = new TextEncoder();
 
-async function query<T extends pg.QueryResultRow = any>(cfg: Config, text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: cfg.databaseUrl });
-  await c.connect();
-  try {
-    await c.query(`set search_path to "${schemaName(cfg.prefix)}"`);
-    return (await c.query<T>(text)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const query = querySchema;
 
 async function checkpoint(cfg: Config): Promise<number> {
   return Number((await query<{ last_seq: string }>(cfg, 'select last_seq from checkpoint'))[0]!.last_seq);

@@ -5,8 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { lastSeq } from '../harness.js';
-import pg from 'pg';
+import { lastSeq, querySchema } from '../harness.js';
 import { schemaName, type Config } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
 import { EventLog } from '../../shared/eventlog/index.js';
@@ -16,16 +15,7 @@ import { api, configMap, deployment, pod, startStack, type Stack } from '../stac
 
 const silent = createLogger('test', process.env.LOG_LEVEL || 'silent');
 
-async function query<T extends pg.QueryResultRow = any>(cfg: Config, text: string, params: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: cfg.databaseUrl });
-  await c.connect();
-  try {
-    await c.query(`set search_path to "${schemaName(cfg.prefix)}"`);
-    return (await c.query<T>(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const query = querySchema;
 
 /** Copy the live schema aside (tables and rows) so a later state can be compared with diffSchemas. */
 async function snapshot(cfg: Config, name: string): Promise<string> {
