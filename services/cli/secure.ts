@@ -9,10 +9,10 @@
  */
 import { dirname, join } from 'node:path';
 import { ADMIN_KUBECONFIG, gatewayUrlOf, type Config, type GatewayCredentials } from '../../shared/config.js';
-import { ensureClientCert, issueCertificate, type SigningCA } from '../../shared/pki/index.js';
+import { ensureClientCert, issueCertificate, writeAtomic, type SigningCA } from '../../shared/pki/index.js';
 import { kubeconfigYaml } from '../../shared/auth/authn/index.js';
 import { MASTERS_GROUP } from '../../shared/auth/user.js';
-import { mkdir, writeFile, rename } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 
 export const ADMIN_USER = 'kubernetes-admin';
 export const KUBECONFIGS_DIR = 'kubeconfigs';
@@ -67,9 +67,7 @@ export async function writeKubeconfigFor(cfg: Config, dataDir: string, ca: Signi
   const server = gatewayUrlOf({ ...cfg, secure: true }).split(',')[0]!;
   const text = kubeconfigYaml({ server, caPem: ca.certPem, certPem: c.certPem, keyPem: c.keyPem, clusterName: 'jetkube', userName: id.user });
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text, { mode: 0o600 });
-  await rename(tmp, file);
+  await writeAtomic(file, text, 0o600);
   return file;
 }
 

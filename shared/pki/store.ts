@@ -105,7 +105,7 @@ async function readPair(certFile: string, keyFile: string): Promise<{ certPem: s
 }
 
 /** Write to a unique temporary name (exclusive, with its final mode), fsync, rename over `file`. */
-async function writeAtomic(file: string, data: string, mode: number): Promise<void> {
+export async function writeAtomic(file: string, data: string, mode: number): Promise<void> {
   const tmp = await writeTemp(file, data, mode);
   try {
     await rename(tmp, file);
