@@ -85,3 +85,18 @@ export async function reachableDb<T>(p: Promise<T>): Promise<T> {
     throw asDatabaseUnavailable(e);
   }
 }
+
+/**
+ * A read-only statement Postgres chose as a deadlock victim (40P01, e.g. against a replay's schema
+ * swap) changed nothing and may succeed when run again: it is, up to `attempts` times in all.
+ * Any other failure is reachableDb's.
+ */
+export async function readRetryingDeadlock<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await reachableDb(run());
+    } catch (e) {
+      if (sqlState(e) !== '40P01' || i >= attempts) throw e;
+    }
+  }
+}

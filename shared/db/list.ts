@@ -10,7 +10,7 @@
  * but read the current rows: an object changed between pages shows its newer state, so a watch from
  * the first page's resourceVersion can only repeat a change the client already saw, never miss one.
  */
-import { reachableDb } from './errors.js';
+import { readRetryingDeadlock } from './errors.js';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { ApiError } from '../errors.js';
 import type { KObject } from '../resources/meta.js';
@@ -123,7 +123,7 @@ async function listRows(db: Kysely<Database>, info: ResourceInfo, opts: ListOpti
   const countUpTo = (limit ?? 0) + (opts.remainingCountMax ?? REMAINING_COUNT_MAX);
   const query = listSql(info, opts, asText);
 
-  const { rows } = await reachableDb(query.execute(db));
+  const { rows } = await readRetryingDeadlock(() => query.execute(db));
   const first = rows[0];
   if (!first || first.last_seq === null) throw new ApiError('InternalError', 'projection checkpoint missing (not migrated?)');
   const resourceVersion = token ? token.rv : first.last_seq;
