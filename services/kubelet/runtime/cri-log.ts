@@ -62,16 +62,19 @@ export async function* readLogFile(path: string, opts: LogOptions, finished: () 
   let fh;
   // Nothing written yet: a follower waits for the first line (or the end) and reads from the start.
   let waited = false;
-  for (;;) {
+  for (let last = false; ; ) {
     try {
       fh = await open(path, 'r');
       break;
     } catch {
-      if (!opts.follow || opts.signal?.aborted) return;
+      // The writer finished before the file existed: nothing will ever be written.
+      if (!opts.follow || opts.signal?.aborted || last) return;
       if (!waited) opts.onPositioned?.();
       waited = true;
-      if (await finished()) return;
-      await new Promise((r) => setTimeout(r, pollMs));
+      // Finished: one more open, since the writer may have created the file and exited between the
+      // failed open and this check (a container that answers its stdin and ends at once).
+      if (await finished()) last = true;
+      else await new Promise((r) => setTimeout(r, pollMs));
     }
   }
   try {
