@@ -22,6 +22,8 @@ interface PodState {
 
 export type SchedulerCacheOptions = NodeInfoOptions;
 
+const EMPTY_NS: ReadonlyMap<string, NodeInfo> = new Map();
+
 export class SchedulerCache {
   private readonly infos = new Map<string, NodeInfo>();
   /** Schedulable nodes (those with a node object), in insertion order; schedulePod walks this. */
@@ -30,6 +32,12 @@ export class SchedulerCache {
   private readonly podStates = new Map<string, PodState>();
   private readonly opts: SchedulerCacheOptions;
   private readonly nsLabels = new Map<string, Readonly<Record<string, string>>>();
+  /**
+   * Namespace → counted pod key → the NodeInfo it is counted on: topology spread counts the
+   * pods of one namespace, and walking every node's pods for that was most of a scheduling cycle
+   * in a big cluster (O(all pods) per pod).
+   */
+  private readonly nsPods = new Map<string, Map<string, NodeInfo>>();
   /** Counted pods with any pod (anti-)affinity term, and with required anti-affinity (cluster-wide). */
   podsWithAffinity = 0;
   podsWithRequiredAntiAffinity = 0;
@@ -178,6 +186,9 @@ export class SchedulerCache {
     const a0 = ni.podsWithAffinity;
     const r0 = ni.podsWithRequiredAntiAffinity;
     ni.addPod(e);
+    let inNs = this.nsPods.get(e.namespace);
+    if (!inNs) this.nsPods.set(e.namespace, (inNs = new Map()));
+    inNs.set(e.key, ni);
     this.podsWithAffinity += ni.podsWithAffinity - a0;
     this.podsWithRequiredAntiAffinity += ni.podsWithRequiredAntiAffinity - r0;
   }
@@ -187,9 +198,22 @@ export class SchedulerCache {
     if (!ni) return;
     const a0 = ni.podsWithAffinity;
     const r0 = ni.podsWithRequiredAntiAffinity;
+    const e = ni.pods.get(key);
+    if (e) {
+      const inNs = this.nsPods.get(e.namespace);
+      if (inNs?.get(key) === ni) {
+        inNs.delete(key);
+        if (inNs.size === 0) this.nsPods.delete(e.namespace);
+      }
+    }
     ni.removePod(key);
     this.podsWithAffinity += ni.podsWithAffinity - a0;
     this.podsWithRequiredAntiAffinity += ni.podsWithRequiredAntiAffinity - r0;
+  }
+
+  /** The counted pods of a namespace (key → its NodeInfo; the entry is `nodeInfo.pods.get(key)`). Do not mutate. */
+  podsInNamespace(namespace: string): ReadonlyMap<string, NodeInfo> {
+    return this.nsPods.get(namespace) ?? EMPTY_NS;
   }
 
   // -------------------------------------------------------------------------------------------

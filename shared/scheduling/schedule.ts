@@ -168,7 +168,7 @@ export function schedulePod(pod: Pod | PreparedPod, cache: SchedulerCache, opts:
   const spreadPod: SpreadPod | undefined = spreadInfo
     ? { namespace: pp.namespace, labels: pp.labels, tolerations: pp.tolerations, matchesNodeAffinity: (ni) => matchesNodeAffinity(pp, ni) }
     : undefined;
-  const spreadState = spreadPod ? spreadPreFilter(spreadPod, pp.spread, nodes) : undefined;
+  const spreadState = spreadPod ? spreadPreFilter(spreadPod, pp.spread, nodes, cache.podsInNamespace(pp.namespace)) : undefined;
   const affinityState =
     pp.affinity !== undefined || cache.podsWithRequiredAntiAffinity > 0
       ? affinityPreFilter(pp, nodes, cache.podsWithRequiredAntiAffinity, cache.namespaceLabels)
@@ -256,7 +256,7 @@ export function schedulePod(pod: Pod | PreparedPod, cache: SchedulerCache, opts:
   }
 
   if (w.podTopologySpread !== 0 && spreadPod !== undefined) {
-    const st = spreadPreScore(spreadPod, spreadInfo, feasible, found, nodes);
+    const st = spreadPreScore(spreadPod, spreadInfo, feasible, found, nodes, cache.podsInNamespace(pp.namespace));
     if (st !== undefined) {
       for (let j = 0; j < found; j++) raw[j] = spreadScore(st, feasible[j]!);
       normalizeSpreadScores(raw, found);

@@ -133,21 +133,74 @@ export interface SpreadFilterState {
   readonly selfMatch: readonly boolean[];
 }
 
+/**
+ * The counted pods of one namespace, each with the NodeInfo it is on (SchedulerCache's index);
+ * given, the matching pods are counted from it instead of walking every node's pods, with the
+ * same result.
+ */
+export type NamespacePods = ReadonlyMap<string, NodeInfo>;
+
+/**
+ * Add, per constraint, the pods of `pod`'s namespace that match its selector to the count of
+ * their node's domain, for nodes `eligible` says take part and domains already in `counts`.
+ */
+function addMatchingCounts(
+  cs: readonly CompiledSpreadConstraint[],
+  counts: readonly Map<string, number>[],
+  pod: SpreadPod,
+  eligible: (c: CompiledSpreadConstraint, ni: NodeInfo) => boolean,
+  nodes: readonly NodeInfo[],
+  inNamespace: NamespacePods | undefined,
+  skip: (c: CompiledSpreadConstraint) => boolean,
+): void {
+  if (inNamespace === undefined) {
+    for (const ni of nodes) {
+      for (let i = 0; i < cs.length; i++) {
+        const c = cs[i]!;
+        if (skip(c) || !eligible(c, ni)) continue;
+        const m = counts[i]!;
+        const v = ni.labels.get(c.topologyKey) ?? '';
+        const cur = m.get(v);
+        if (cur !== undefined) m.set(v, cur + countMatching(ni.pods, c.selector, pod.namespace));
+      }
+    }
+    return;
+  }
+  // Whether a node takes part for constraint i, decided once per node.
+  const memo = cs.map(() => new Map<NodeInfo, boolean>());
+  for (const [key, ni] of inNamespace) {
+    const e = ni.pods.get(key);
+    if (!e || e.terminating) continue;
+    for (let i = 0; i < cs.length; i++) {
+      const c = cs[i]!;
+      if (skip(c) || c.selector === undefined) continue;
+      let ok = memo[i]!.get(ni);
+      if (ok === undefined) memo[i]!.set(ni, (ok = eligible(c, ni)));
+      if (!ok || !matchesLabels(c.selector, e.labels)) continue;
+      const m = counts[i]!;
+      const v = ni.labels.get(c.topologyKey) ?? '';
+      const cur = m.get(v);
+      if (cur !== undefined) m.set(v, cur + 1);
+    }
+  }
+}
+
 /** PreFilter: undefined when the pod has no DoNotSchedule constraint. */
-export function spreadPreFilter(pod: SpreadPod, info: PodSpreadInfo | undefined, nodes: readonly NodeInfo[]): SpreadFilterState | undefined {
+export function spreadPreFilter(pod: SpreadPod, info: PodSpreadInfo | undefined, nodes: readonly NodeInfo[], inNamespace?: NamespacePods): SpreadFilterState | undefined {
   const cs = info?.filter;
   if (!cs || cs.length === 0) return undefined;
   const counts = cs.map(() => new Map<string, number>());
+  const eligible = (c: CompiledSpreadConstraint, ni: NodeInfo) => ni.node !== undefined && hasAllKeys(ni, cs) && included(c, pod, ni);
+  // Every eligible node's domain is a domain, with or without matching pods (the minimum counts them).
   for (const ni of nodes) {
-    if (!ni.node || !hasAllKeys(ni, cs)) continue;
     for (let i = 0; i < cs.length; i++) {
       const c = cs[i]!;
-      if (!included(c, pod, ni)) continue;
+      if (!eligible(c, ni)) continue;
       const v = ni.labels.get(c.topologyKey)!;
-      const m = counts[i]!;
-      m.set(v, (m.get(v) ?? 0) + countMatching(ni.pods, c.selector, pod.namespace));
+      if (!counts[i]!.has(v)) counts[i]!.set(v, 0);
     }
   }
+  addMatchingCounts(cs, counts, pod, eligible, nodes, inNamespace, () => false);
   const min = counts.map((m, i) => {
     if (m.size < cs[i]!.minDomains) return 0;
     let lo = Infinity;
@@ -180,7 +233,14 @@ export interface SpreadScoreState {
 }
 
 /** PreScore over the feasible nodes (domains) and all nodes (counts); undefined without ScheduleAnyway constraints. */
-export function spreadPreScore(pod: SpreadPod, info: PodSpreadInfo | undefined, feasible: readonly NodeInfo[], n: number, nodes: readonly NodeInfo[]): SpreadScoreState | undefined {
+export function spreadPreScore(
+  pod: SpreadPod,
+  info: PodSpreadInfo | undefined,
+  feasible: readonly NodeInfo[],
+  n: number,
+  nodes: readonly NodeInfo[],
+  inNamespace?: NamespacePods,
+): SpreadScoreState | undefined {
   const cs = info?.score;
   if (!cs || cs.length === 0) return undefined;
   const requireAll = !info.systemDefaulted;
@@ -200,18 +260,9 @@ export function spreadPreScore(pod: SpreadPod, info: PodSpreadInfo | undefined, 
     }
   }
   const weights = cs.map((c, i) => Math.log((c.topologyKey === LABEL_HOSTNAME ? n - ignored.size : counts[i]!.size) + 2));
-  for (const ni of nodes) {
-    if (!ni.node || (requireAll && !hasAllKeys(ni, cs))) continue;
-    for (let i = 0; i < cs.length; i++) {
-      const c = cs[i]!;
-      if (c.topologyKey === LABEL_HOSTNAME || !included(c, pod, ni)) continue;
-      const v = ni.labels.get(c.topologyKey) ?? '';
-      const m = counts[i]!;
-      const cur = m.get(v);
-      if (cur === undefined) continue;
-      m.set(v, cur + countMatching(ni.pods, c.selector, pod.namespace));
-    }
-  }
+  // Per-node counts for the hostname key are made in Score; the other keys' domains are counted here.
+  const eligible = (c: CompiledSpreadConstraint, ni: NodeInfo) => ni.node !== undefined && !(requireAll && !hasAllKeys(ni, cs)) && included(c, pod, ni);
+  if (cs.some((c) => c.topologyKey !== LABEL_HOSTNAME)) addMatchingCounts(cs, counts, pod, eligible, nodes, inNamespace, (c) => c.topologyKey === LABEL_HOSTNAME);
   return { pod, constraints: cs, ignored, counts, weights };
 }
 

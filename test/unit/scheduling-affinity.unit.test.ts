@@ -410,6 +410,9 @@ function spreadPod(pp: PreparedPod) {
 function filterSpread(p: Pod, c: SchedulerCache): Record<string, string | undefined> {
   const pp = preparePod(p);
   const st = spreadPreFilter(spreadPod(pp), pp.spread, c.nodeInfos());
+  // The scheduler counts from the cache's namespace index: the same state as walking every node.
+  const indexed = spreadPreFilter(spreadPod(pp), pp.spread, c.nodeInfos(), c.podsInNamespace(pp.namespace));
+  assert.deepEqual(indexed && { ...indexed }, st && { ...st }, 'counts from the namespace index equal the walk over nodes');
   return Object.fromEntries(c.nodeInfos().map((ni) => [ni.name, st ? spreadFilter(st, ni) : undefined]));
 }
 
@@ -571,6 +574,8 @@ function scoreSpread(p: Pod, c: SchedulerCache, feasibleNames?: string[]): Recor
   const all = c.nodeInfos();
   const feasible = feasibleNames ? all.filter((ni) => feasibleNames.includes(ni.name)) : [...all];
   const st = spreadPreScore(spreadPod(pp), pp.spread, feasible, feasible.length, all);
+  const indexed = spreadPreScore(spreadPod(pp), pp.spread, feasible, feasible.length, all, c.podsInNamespace(pp.namespace));
+  assert.deepEqual(indexed?.counts, st?.counts, 'counts from the namespace index equal the walk over nodes');
   const raw = feasible.map((ni) => (st ? spreadScore(st, ni) : 0));
   normalizeSpreadScores(raw, raw.length);
   return Object.fromEntries(feasible.map((ni, i) => [ni.name, raw[i]!]));
@@ -670,6 +675,7 @@ describe('PodTopologySpread system defaults', () => {
     const info = systemDefaultSpread([{ key: 'app', operator: 'In', values: ['x'] }]);
     const all = c.nodeInfos();
     const st = spreadPreScore(spreadPod(pp), info, all, all.length, all)!;
+    assert.deepEqual(spreadPreScore(spreadPod(pp), info, all, all.length, all, c.podsInNamespace('default'))!.counts, st.counts);
     const raw = all.map((ni) => spreadScore(st, ni));
     // hostname weight log(4 + 2), zone weight log(3 + 2) (zone1, zone2 and node-y's ''):
     // a: round(2*1.79 + 2 + 2*1.61 + 4) = 13, b: round(2 + 3.22 + 4) = 9, x: round(2 + 4) = 6, y: 2 (no zone).
@@ -682,5 +688,54 @@ describe('PodTopologySpread system defaults', () => {
     const c = cluster([h('node-a', 'zone1'), h('node-b', 'zone1'), h('node-x', 'zone2')], [...many(1, 'node-a', { app: 'x' }), ...many(1, 'node-b', { app: 'x' })]);
     const r = schedulePod(pod({ app: 'x' }, {}, owned), c, { defaultSpreadSelector: [{ key: 'app', operator: 'In', values: ['x'] }] });
     assert.equal(r.scheduled && r.nodeName, 'node-x');
+  });
+});
+
+describe('PodTopologySpread counts from the namespace index', () => {
+  it('equal the walk over every node, on random clusters with moves, deletions, terminating pods and node removals', () => {
+    let r = 7;
+    const rnd = (n: number) => ((r = (r * 1103515245 + 12345) % 2147483648), r % n);
+    for (let round = 0; round < 40; round++) {
+      const nodes = Array.from({ length: 2 + rnd(12) }, (_, i) => {
+        const labels: Record<string, string> = { 'kubernetes.io/hostname': `n${i}` };
+        if (rnd(4) > 0) labels['topology.kubernetes.io/zone'] = `z${rnd(3)}`;
+        if (rnd(3) === 0) labels.rack = `r${rnd(2)}`;
+        return node(`n${i}`, labels, rnd(5) === 0 ? [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] : undefined);
+      });
+      const c = cluster(nodes);
+      const pods: Pod[] = [];
+      for (let k = 0; k < 60; k++) {
+        const p = pod({ app: `a${rnd(3)}` }, { nodeName: `n${rnd(nodes.length + 1)}` }, { namespace: `ns${rnd(2)}`, ...(rnd(8) === 0 ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) });
+        c.upsertPod(p);
+        pods.push(p);
+      }
+      // Moves, deletions and a node removed (its pods stay known on a ghost NodeInfo).
+      for (let k = 0; k < 10; k++) {
+        const p = pods[rnd(pods.length)]!;
+        if (rnd(2) === 0) c.removePod(p);
+        else c.upsertPod({ ...p, spec: { ...p.spec, nodeName: `n${rnd(nodes.length)}` } });
+      }
+      if (rnd(2) === 0) c.removeNode(`n${rnd(nodes.length)}`);
+      const all = c.nodeInfos();
+      for (const ns of ['ns0', 'ns1']) {
+        const incoming = pod({ app: 'a1' }, {
+          topologySpreadConstraints: [
+            { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: inSel('app', 'a1', 'a2') },
+            { maxSkew: 2, topologyKey: 'rack', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: inSel('app', 'a1'), nodeTaintsPolicy: 'Honor' },
+            { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: inSel('app', 'a0', 'a1') },
+          ],
+        }, { namespace: ns });
+        const pp = preparePod(incoming);
+        const sp = spreadPod(pp);
+        const f = spreadPreFilter(sp, pp.spread, all);
+        assert.deepEqual({ ...spreadPreFilter(sp, pp.spread, all, c.podsInNamespace(ns)) }, { ...f }, `round ${round} ${ns}: filter`);
+        const feasible = all.filter(() => rnd(3) > 0);
+        const s = spreadPreScore(sp, pp.spread, feasible, feasible.length, all);
+        assert.deepEqual(spreadPreScore(sp, pp.spread, feasible, feasible.length, all, c.podsInNamespace(ns))?.counts, s?.counts, `round ${round} ${ns}: score`);
+        const info = systemDefaultSpread([{ key: 'app', operator: 'In', values: ['a1'] }]);
+        const d = spreadPreScore(sp, info, feasible, feasible.length, all);
+        assert.deepEqual(spreadPreScore(sp, info, feasible, feasible.length, all, c.podsInNamespace(ns))?.counts, d?.counts, `round ${round} ${ns}: system defaults`);
+      }
+    }
   });
 });
