@@ -5,7 +5,9 @@
  * client (retrying overload answers), a bounded pool and a raw watch through the gateway.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../shared/config.js';
 import { dropPrefix, uniquePrefix } from '../test/harness.js';
 import { envFor, JETKUBE } from '../test/e2e/cli.js';
@@ -30,6 +32,10 @@ export function benchCluster(tag: string) {
   const base = `http://127.0.0.1:${basePort}`;
   const log = (msg: string) => process.stderr.write(`[${tag} ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** Every process's output, kept after the run (the stream and schema are not) for a post-mortem. */
+  const logDir = join(tmpdir(), `bench-${prefix}`);
+  mkdirSync(logDir, { recursive: true });
+  log(`process logs in ${logDir}`);
 
   // ------------------------------------------------------------------------------------ processes
 
@@ -41,7 +47,10 @@ export function benchCluster(tag: string) {
     const child = spawn(process.execPath, [...nodeArgs, JETKUBE, ...args], { env: { ...envFor(cfg), LEADER_ELECT: 'false', JETKUBE_AUTH: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const p: Proc = { name, child, relists: 0, errors: 0, tail: [], peakRss: 0, rss: 0, cpu: 0 };
     let buf = '';
+    const file = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+    child.once('exit', () => file.end());
     const onData = (d: Buffer) => {
+      file.write(d);
       buf += d.toString();
       let i: number;
       while ((i = buf.indexOf('\n')) >= 0) {

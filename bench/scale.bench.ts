@@ -144,6 +144,9 @@ async function main(): Promise<void> {
   let podEvents = 0;
   // Pods Ready as their own status says (before the controllers count them into the Deployments).
   const readyPodSet = new Set<string>();
+  /** Pods that exist and pods bound to a node, by the same watch. */
+  const podSet = new Set<string>();
+  const boundSet = new Set<string>();
   let podsReadyAt = 0;
   void watch(`/api/v1/pods?watch=true&resourceVersion=${podsList.metadata.resourceVersion}`, ctl.signal, (line, at) => {
     podEvents++;
@@ -158,6 +161,13 @@ async function main(): Promise<void> {
     const key = `${ev.object.metadata?.namespace}/${ev.object.metadata?.name}`;
     if (ev.type !== 'DELETED' && ev.object.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) readyPodSet.add(key);
     else readyPodSet.delete(key);
+    if (ev.type === 'DELETED') {
+      podSet.delete(key);
+      boundSet.delete(key);
+    } else {
+      podSet.add(key);
+      if (ev.object.spec?.nodeName) boundSet.add(key);
+    }
     if (readyPodSet.size >= pods && !podsReadyAt) podsReadyAt = at;
   });
 
@@ -210,7 +220,7 @@ async function main(): Promise<void> {
   const podsTimer = setInterval(() => {
     const cpu = procs.map((p) => `${p.name} ${fmtMB(p.rss)} ${Math.round((10 * (p.cpu - (lastCpu.get(p.name) ?? 0))))}%`).join(', ');
     lastCpu = new Map(procs.map((p) => [p.name, p.cpu]));
-    log(`pods Ready ${int(readyPods)}/${int(pods)} in Deployments (+${int((readyPods - lastReady) / 10)}/s), ${int(readyPodSet.size)} by pod status, pod events on the watch ${int(podEvents)}; RSS, CPU: ${cpu}`);
+    log(`pods Ready ${int(readyPods)}/${int(pods)} in Deployments (+${int((readyPods - lastReady) / 10)}/s), ${int(readyPodSet.size)} by pod status (${int(podSet.size)} created, ${int(boundSet.size)} bound), pod events on the watch ${int(podEvents)}; RSS, CPU: ${cpu}`);
     lastReady = readyPods;
   }, 10_000);
   await Promise.race([podsDone, sleep(TIMEOUT_S * 1000)]);
