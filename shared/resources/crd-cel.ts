@@ -287,6 +287,8 @@ export interface CompiledRule {
   /** The cost estimate's parts: AST size and comprehension nesting. */
   size: number;
   depth: number;
+  /** The estimate counts string lengths as collection sizes (split/replace/join, or building in a loop). */
+  strings: boolean;
   /** fieldPath as field-path segments (children and map keys), relative to the node. */
   fieldPath?: string[];
 }
@@ -318,6 +320,27 @@ function nesting(n: AstNode): number {
   if (typeof name === 'string' && (COMPREHENSIONS.has(name) || LINEAR_CALLS.has(name))) return inner + 1;
   if (n.op === 'in') return inner + 1;
   return inner;
+}
+
+/**
+ * Does a comprehension's body build strings or lists with `+` (or map())? Then each iteration may
+ * allocate as much as the strings in self, and the estimate counts string lengths too.
+ */
+function buildsInLoop(n: AstNode, inLoop = false): boolean {
+  const name = n.op === 'rcall' && Array.isArray(n.args) ? n.args[0] : undefined;
+  if (inLoop && n.op === '+') {
+    const t = n.checkedType?.name ?? '';
+    if (t === 'string' || t === 'bytes' || t.startsWith('list') || t === 'dyn') return true;
+  }
+  if (inLoop && name === 'map') return true;
+  const loop = typeof name === 'string' && COMPREHENSIONS.has(name);
+  if (loop && Array.isArray(n.args)) {
+    if (buildsInLoop(n.args[1] as AstNode, inLoop)) return true;
+    return children(n.args[2]).some((c) => buildsInLoop(c, true));
+  }
+  const kids = children(n.args);
+  if (n.op === 'map' && Array.isArray(n.args)) for (const e of n.args as unknown[]) kids.push(...children(e));
+  return kids.some((c) => buildsInLoop(c, inLoop));
 }
 
 /** Kubernetes' rendering of a compile error: `ERROR: <input>:1:6: undefined field 'foo'` and the caret lines. */
@@ -531,7 +554,7 @@ function compileNode(base: Environment, node: Node, s: JSONSchemaProps, list: un
       size++;
       if (n.op === 'id' && n.args === 'oldSelf') usesOldSelf = true;
     });
-    out.push({ rule: r, program: c.program!, ...(message ? { message } : {}), usesOldSelf, size, depth: nesting(c.program!.ast), ...(fieldPath ? { fieldPath } : {}) });
+    out.push({ rule: r, program: c.program!, ...(message ? { message } : {}), usesOldSelf, size, depth: nesting(c.program!.ast), strings: /split|replace|join/.test(r.rule) || buildsInLoop(c.program!.ast), ...(fieldPath ? { fieldPath } : {}) });
   });
   return out;
 }
@@ -599,7 +622,7 @@ function runRules(rules: CompiledRule[], node: Node, s: JSONSchemaProps, v: unkn
       oldSelf = hasOld ? node.convert(old) : undefined;
       converted = true;
     }
-    const n = c.depth ? largest(v, /split|replace|join/.test(r.rule ?? '')) + (hasOld ? largest(old, false) : 0) : 0;
+    const n = c.depth ? largest(v, c.strings) + (hasOld ? largest(old, c.strings) : 0) : 0;
     const cost = c.size * Math.pow(n + 1, c.depth);
     if (cost > PER_CALL_LIMIT) {
       out.push(causeFor(path, type, `'operation cancelled: actual cost limit exceeded': no further validation rules will be run due to call cost exceeds limit for rule: ${ruleText(r)}`, undefined));

@@ -209,6 +209,12 @@ describe('CEL rules: cost', () => {
     assert.ok(Date.now() - t < 1000);
     assert.ok(PER_CALL_LIMIT > 0);
   });
+  it('building strings in a loop counts the strings in self; a plain loop does not', () => {
+    const s = (rule: string) => root({ type: 'object', properties: { s: S, xs: { type: 'array', items: S } }, 'x-kubernetes-validations': [{ rule }] } as JSONSchemaProps);
+    const spec = { s: 'x'.repeat(1_000_000), xs: Array.from({ length: 2000 }, () => 'a') };
+    assert.deepEqual(causes(s('self.xs.all(x, x.size() < 10)'), obj(spec)), []);
+    assert.match(causes(s('self.xs.map(x, self.s + self.s).size() > 0'), obj(spec))[0]!, /actual cost limit exceeded/);
+  });
   it('rules on the items of a big list stop at the request budget', () => {
     const s = root({ type: 'object', properties: { xs: { type: 'array', items: { type: 'array', items: S, 'x-kubernetes-validations': [{ rule: 'self.all(x, x.size() < 100)' }] } } } } as JSONSchemaProps);
     const inner = Array.from({ length: 900 }, () => 'x');
