@@ -23,6 +23,7 @@ import type { StatusCause } from '../errors.js';
 import type { JSONSchemaProps } from './crd.js';
 import { isPlainObject } from './json.js';
 import { child, index, key, notSupported, required } from './field-errors.js';
+import { QUANTITY_FORMAT_MESSAGE, tryParseQuantity } from './quantity.js';
 
 /** One entry of x-kubernetes-validations. */
 export interface ValidationRule {
@@ -137,6 +138,8 @@ function baseEnvironment(): Environment {
     if (i < 0n || i > BigInt(cps.length)) throw new Error(`index out of range: ${i}`);
     return cps[Number(i)] ?? '';
   });
+  registerQuantity(env);
+  registerUrl(env);
   // `matches` is compiled to this (compileRule renames it): RE2, linear in the input, as Go's regexp.
   const cache = new Map<string, RE2JS>();
   env.registerFunction('string.re2Matches(string): bool', (s: string, p: string) => {
@@ -149,6 +152,85 @@ function baseEnvironment(): Environment {
     return re.test(s);
   });
   return env;
+}
+
+/**
+ * Kubernetes' quantity library: `quantity('500m')`, `isQuantity(s)`, comparisons, arithmetic,
+ * `isInteger`, `asInteger`, `asApproximateFloat`, `sign`. Values are doubles in base units (jetkube's
+ * quantity.ts), so arithmetic on quantities beyond 2^53 base units is approximate.
+ */
+class Quantity {
+  constructor(readonly value: number) {}
+}
+function registerQuantity(env: Environment): void {
+  const q = (s: string) => {
+    const v = tryParseQuantity(s);
+    if (v === undefined) throw new Error(`${QUANTITY_FORMAT_MESSAGE}: ${JSON.stringify(s)}`);
+    return new Quantity(v);
+  };
+  const intOf = (v: number) => {
+    if (!Number.isInteger(v) || !Number.isSafeInteger(v)) throw new Error('cannot convert value to integer');
+    return BigInt(v);
+  };
+  env.registerType('Quantity', Quantity);
+  env.registerFunction('quantity(string): Quantity', q);
+  env.registerFunction('isQuantity(string): bool', (s: string) => tryParseQuantity(s) !== undefined);
+  env.registerFunction('Quantity.sign(): int', (a: Quantity) => BigInt(Math.sign(a.value)));
+  env.registerFunction('Quantity.isInteger(): bool', (a: Quantity) => Number.isSafeInteger(a.value));
+  env.registerFunction('Quantity.asInteger(): int', (a: Quantity) => intOf(a.value));
+  env.registerFunction('Quantity.asApproximateFloat(): double', (a: Quantity) => a.value);
+  env.registerFunction('Quantity.add(Quantity): Quantity', (a: Quantity, b: Quantity) => new Quantity(a.value + b.value));
+  env.registerFunction('Quantity.add(int): Quantity', (a: Quantity, b: bigint) => new Quantity(a.value + Number(b)));
+  env.registerFunction('Quantity.sub(Quantity): Quantity', (a: Quantity, b: Quantity) => new Quantity(a.value - b.value));
+  env.registerFunction('Quantity.sub(int): Quantity', (a: Quantity, b: bigint) => new Quantity(a.value - Number(b)));
+  env.registerFunction('Quantity.isLessThan(Quantity): bool', (a: Quantity, b: Quantity) => a.value < b.value);
+  env.registerFunction('Quantity.isGreaterThan(Quantity): bool', (a: Quantity, b: Quantity) => a.value > b.value);
+  env.registerFunction('Quantity.compareTo(Quantity): int', (a: Quantity, b: Quantity) => BigInt(Math.sign(a.value - b.value)));
+  env.registerOperator('Quantity == Quantity', (a: Quantity, b: Quantity) => a.value === b.value);
+}
+
+/**
+ * Kubernetes' URL library: `url(s)` (an absolute URI or an absolute path, as Go's
+ * url.ParseRequestURI), `isURL(s)`, `getScheme`, `getHost`, `getHostname`, `getPort`,
+ * `getEscapedPath`, `getQuery`. Parsed with WHATWG URL, which (unlike Go) drops a scheme's default
+ * port and lower-cases the host.
+ */
+class Url {
+  constructor(readonly scheme: string, readonly host: string, readonly hostname: string, readonly port: string, readonly path: string, readonly query: string) {}
+}
+function parseUrl(s: string): Url | undefined {
+  if (s.startsWith('/')) {
+    if (/\s/.test(s)) return undefined;
+    const [path, query = ''] = s.split('?', 2) as [string, string?];
+    return new Url('', '', '', '', path.split('#')[0]!, query.split('#')[0]!);
+  }
+  if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(s) || /\s/.test(s)) return undefined;
+  try {
+    const u = new URL(s);
+    const hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+    return new Url(u.protocol.slice(0, -1), u.host, hostname, u.port, u.pathname, u.search.slice(1));
+  } catch {
+    return undefined;
+  }
+}
+function registerUrl(env: Environment): void {
+  env.registerType('URL', Url);
+  env.registerFunction('url(string): URL', (s: string) => {
+    const u = parseUrl(s);
+    if (!u) throw new Error(`URL parse error during conversion from string: parse ${JSON.stringify(s)}: invalid URI for request`);
+    return u;
+  });
+  env.registerFunction('isURL(string): bool', (s: string) => parseUrl(s) !== undefined);
+  env.registerFunction('URL.getScheme(): string', (u: Url) => u.scheme);
+  env.registerFunction('URL.getHost(): string', (u: Url) => u.host);
+  env.registerFunction('URL.getHostname(): string', (u: Url) => u.hostname);
+  env.registerFunction('URL.getPort(): string', (u: Url) => u.port);
+  env.registerFunction('URL.getEscapedPath(): string', (u: Url) => u.path);
+  env.registerFunction('URL.getQuery(): map<string, list<string>>', (u: Url) => {
+    const out: Record<string, string[]> = {};
+    for (const [k, v] of new URLSearchParams(u.query)) (out[k] ??= []).push(v);
+    return out;
+  });
 }
 
 /** Build the CEL types of a schema tree (objects with properties become registered object types). */

@@ -40,10 +40,10 @@ describe('kubectl and CRD validation rules', { skip: KUBECTL_SKIP, timeout: 180_
     const badCrd = join(suite.dir, 'bad-crd.yaml');
     await writeFile(
       badCrd,
-      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: gadgets.cel.example.com\nspec:\n  group: cel.example.com\n  scope: Namespaced\n  names: {plural: gadgets, kind: Gadget}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec:\n            type: object\n            properties: {url: {type: string}}\n            x-kubernetes-validations:\n            - rule: isURL(self.url)\n',
+      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: gadgets.cel.example.com\nspec:\n  group: cel.example.com\n  scope: Namespaced\n  names: {plural: gadgets, kind: Gadget}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec:\n            type: object\n            properties: {url: {type: string}}\n            x-kubernetes-validations:\n            - rule: isCIDR(self.url)\n',
     );
     const refusedCrd = await suite.kubectl('apply', '-f', badCrd);
     assert.notEqual(refusedCrd.code, 0);
-    assert.match(refusedCrd.stderr, /spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\[spec\]\.x-kubernetes-validations\[0\]\.rule: Invalid value: .*compilation failed: ERROR: <input>:1:1: undeclared reference to 'isURL'/);
+    assert.match(refusedCrd.stderr, /spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\[spec\]\.x-kubernetes-validations\[0\]\.rule: Invalid value: .*compilation failed: ERROR: <input>:1:1: undeclared reference to 'isCIDR'/);
   });
 });

@@ -39,6 +39,8 @@ describe('CEL rules: docs examples', () => {
     ['string functions', { s: S }, "self.s.lowerAscii().split(',').size() == 2 && self.s.trim() == self.s && self.s.replace('A', 'a').upperAscii() == 'A,B'", { s: 'A,b' }, { s: 'a,b,c' }],
     ['optional field', { s: S }, "self.?s.orValue('') != 'x'", {}, { s: 'x' }],
     ['a number', { ratio: { type: 'number' } }, 'self.ratio < 0.5', { ratio: 0.25 }, { ratio: 1 }],
+    ['quantity library', { memory: S }, "isQuantity(self.memory) && quantity(self.memory).isLessThan(quantity('1Gi')) && quantity(self.memory).compareTo(quantity('1k')) > 0", { memory: '512Mi' }, { memory: '2Gi' }],
+    ['url library', { endpoint: S }, "isURL(self.endpoint) && url(self.endpoint).getScheme() == 'https' && url(self.endpoint).getHostname() == 'example.com' && url(self.endpoint).getQuery()['x'] == ['1']", { endpoint: 'https://example.com:8443/p?x=1' }, { endpoint: 'http://example.com/p?x=1' }],
     ['a reserved-word property (escaped)', { namespace: S, 'a-b': S }, "self.__namespace__ == self.a__dash__b", { namespace: 'x', 'a-b': 'x' }, { namespace: 'x', 'a-b': 'y' }],
   ];
   for (const [name, props, rule, good, bad] of cases) {
@@ -71,6 +73,7 @@ describe('CEL rules: the causes', () => {
     ['fieldPath', { rule: 'self.replicas <= self.maxReplicas', fieldPath: '.replicas', message: 'm' }, 'spec.replicas: Invalid value: "object": m'],
     ['fieldPath quoted', { rule: 'self.replicas <= self.maxReplicas', fieldPath: "['maxReplicas']", message: 'm' }, 'spec.maxReplicas: Invalid value: "object": m'],
     ['an evaluation error', { rule: 'self.replicas / (self.maxReplicas - 10) > 0' }, 'spec: Invalid value: "object": division by zero evaluating rule: self.replicas / (self.maxReplicas - 10) > 0'],
+    ['a quantity that does not parse', { rule: "quantity(self.name).sign() == 1" }, `spec: Invalid value: "object": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': "x" evaluating rule: quantity(self.name).sign() == 1`],
     ['an absent field', { rule: 'self.missing == 1' }, 'spec: Invalid value: "object": no such key: missing evaluating rule: self.missing == 1'],
   ];
   for (const [name, rule, want] of cases) {
@@ -145,7 +148,7 @@ describe('CEL rules: compilation refuses the CRD', () => {
   const cases: [string, Rule, string][] = [
     ['an undefined field', { rule: 'self.foo == 1' }, `${p}.rule: Invalid value: ${goRule('self.foo == 1')}: compilation failed: ERROR: <input>:1:6: undefined field 'foo'\n | self.foo == 1\n | .....^`],
     ['a type error', { rule: "self.replicas < 'a'" }, `${p}.rule: Invalid value: ${goRule("self.replicas < 'a'")}: compilation failed: ERROR: <input>:1:1: found no matching overload for '_<_' applied to '(int, string)'\n | self.replicas < 'a'\n | ^`],
-    ['a function jetkube does not have', { rule: 'isURL(self.name)' }, `${p}.rule: Invalid value: ${goRule('isURL(self.name)')}: compilation failed: ERROR: <input>:1:1: undeclared reference to 'isURL' (in container '')\n | isURL(self.name)\n | ^`],
+    ['a function jetkube does not have', { rule: 'isCIDR(self.name)' }, `${p}.rule: Invalid value: ${goRule('isCIDR(self.name)')}: compilation failed: ERROR: <input>:1:1: undeclared reference to 'isCIDR' (in container '')\n | isCIDR(self.name)\n | ^`],
     ['a syntax error', { rule: 'self.replicas +' }, `${p}.rule: Invalid value: ${goRule('self.replicas +')}: compilation failed: ERROR: <input>:1:16: Unexpected token: EOF\n | self.replicas +\n | ...............^`],
     ['not a bool', { rule: 'self.replicas' }, `${p}.rule: Invalid value: ${goRule('self.replicas')}: compilation failed: cel expression must evaluate to a bool`],
     ['a pattern RE2 refuses', { rule: "self.name.matches('(?=a)')" }, `${p}.rule: Invalid value: ${goRule("self.name.matches('(?=a)')")}: compilation failed: ERROR: <input>:1:19: compiling regex failed: error parsing regexp: invalid or unsupported Perl syntax: \`(?=\``],
