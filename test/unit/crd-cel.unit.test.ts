@@ -218,6 +218,12 @@ describe('CEL rules: cost', () => {
     assert.deepEqual(causes(s('self.xs.all(x, x.size() < 10)'), obj(spec)), []);
     assert.match(causes(s('self.xs.map(x, self.s + self.s).size() > 0'), obj(spec))[0]!, /actual cost limit exceeded/);
   });
+  it('matches is RE2: a pattern that backtracks exponentially in JS answers at once', () => {
+    const s = root({ type: 'object', properties: { xs: { type: 'array', items: S }, p: S }, 'x-kubernetes-validations': [{ rule: "self.xs.all(x, x.matches('^(a+)+$') || x.matches(self.p))" }] } as JSONSchemaProps);
+    const t = Date.now();
+    assert.equal(causes(s, obj({ xs: ['a'.repeat(40) + '!'], p: '^(a|aa)+$' })).length, 1);
+    assert.ok(Date.now() - t < 1000);
+  });
   it('rules on the items of a big list stop at the request budget', () => {
     const s = root({ type: 'object', properties: { xs: { type: 'array', items: { type: 'array', items: S, 'x-kubernetes-validations': [{ rule: 'self.all(x, x.size() < 100)' }] } } } } as JSONSchemaProps);
     const inner = Array.from({ length: 900 }, () => 'x');
