@@ -260,6 +260,7 @@ describe('OpenAPI of custom resources', () => {
   const c = crd((x) => {
     x.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.maybe = { type: 'string', nullable: true };
     x.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.port = { 'x-kubernetes-int-or-string': true };
+    x.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'] = [{ rule: "self.cronSpec != ''", message: 'cronSpec is required' }];
   });
   const info = crdResourceInfo(c);
   it('v3: kind and list components by reversed group, PATCH without strategic merge', () => {
@@ -267,6 +268,7 @@ describe('OpenAPI of custom resources', () => {
     const k = d.schemas['com.example.stable.v1.CronTab'] as any;
     assert.deepEqual(k['x-kubernetes-group-version-kind'], [{ group: 'stable.example.com', version: 'v1', kind: 'CronTab' }]);
     assert.ok(k.properties.metadata && k.properties.spec.properties.cronSpec);
+    assert.deepEqual(k.properties.spec['x-kubernetes-validations'], [{ rule: "self.cronSpec != ''", message: 'cronSpec is required' }]);
     assert.ok(d.schemas['com.example.stable.v1.CronTabList']);
     const patch = (d.paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}'] as any).patch;
     assert.deepEqual(Object.keys(patch.requestBody.content).sort(), ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json']);
