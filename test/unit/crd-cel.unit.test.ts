@@ -233,8 +233,31 @@ describe('CEL rules: cost', () => {
   });
 });
 
+describe('CEL rules: names of Object.prototype', () => {
+  it('fields named toString or hasOwnProperty are plain fields, absent when absent', () => {
+    const s = root({ type: 'object', properties: { toString: S, hasOwnProperty: I }, 'x-kubernetes-validations': [{ rule: "self.toString == 'b' && !has(self.hasOwnProperty)" }] } as JSONSchemaProps);
+    assert.deepEqual(causes(s, obj({ toString: 'b' })), []);
+    assert.equal(causes(s, obj({ toString: 'b', hasOwnProperty: 1 })).length, 1);
+  });
+  it('map keys like constructor or __proto__ are plain keys', () => {
+    const s = root({ type: 'object', properties: { m: { type: 'object', additionalProperties: S } }, 'x-kubernetes-validations': [{ rule: "!('constructor' in self.m) && size(self.m) == 1" }] } as JSONSchemaProps);
+    assert.deepEqual(causes(s, obj({ m: { a: 'x' } })), []);
+    assert.equal(causes(s, obj({ m: { constructor: 'x' } })).length, 1);
+    assert.equal(causes(s, obj({ m: JSON.parse('{"__proto__": "x", "b": "y"}') })).length, 1);
+  });
+  it('a field named constructor is not accessible (the rule does not compile)', () => {
+    const s = root({ type: 'object', properties: { constructor: S }, 'x-kubernetes-validations': [{ rule: "self.constructor == 'a'" }] } as JSONSchemaProps);
+    assert.match(ruleCompileCauses(s, 'x')[0]!.message, /undefined field 'constructor'/);
+  });
+  it('a transition rule on a field named toString sees no old value when the old object lacks it', () => {
+    const s = root({ type: 'object', properties: { toString: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'imm' }] } } } as JSONSchemaProps);
+    assert.deepEqual(causes(s, obj({ toString: 'a' }), obj({})), []);
+    assert.deepEqual(causes(s, obj({ toString: 'a' }), obj({ toString: 'b' })), ['spec.toString: Invalid value: "string": imm']);
+  });
+});
+
 describe('CEL field names', () => {
   it('escapes as Kubernetes does', () => {
-    assert.deepEqual(['namespace', 'a-b', 'a.b', 'a/b', 'a__b', 'ok', '1x', 'a b'].map(celFieldName), ['__namespace__', 'a__dash__b', 'a__dot__b', 'a__slash__b', 'a__underscores__b', 'ok', undefined, undefined]);
+    assert.deepEqual(['namespace', 'a-b', 'a.b', 'a/b', 'a__b', 'ok', '1x', 'a b', 'constructor'].map(celFieldName), ['__namespace__', 'a__dash__b', 'a__dot__b', 'a__slash__b', 'a__underscores__b', 'ok', undefined, undefined, undefined]);
   });
 });

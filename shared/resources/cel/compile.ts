@@ -163,7 +163,7 @@ function parseFieldPath(path: string, s: JSONSchemaProps): { segs?: { name: stri
   let i = 0;
   const step = (name: string): string | undefined => {
     if (cur?.properties) {
-      const p: JSONSchemaProps | undefined = cur.properties[name];
+      const p: JSONSchemaProps | undefined = Object.hasOwn(cur.properties, name) ? cur.properties[name] : undefined;
       if (!p) return 'does not refer to a valid field';
       segs.push({ name, key: false });
       cur = p;

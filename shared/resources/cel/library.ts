@@ -18,6 +18,11 @@ export const DURATION = 'google.protobuf.Duration';
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (a instanceof Map || b instanceof Map) {
+    if (!(a instanceof Map && b instanceof Map) || a.size !== b.size) return false;
+    for (const [k, x] of a) if (!b.has(k) || !deepEqual(x, b.get(k))) return false;
+    return true;
+  }
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => deepEqual(x, (b as unknown[])[i]));
@@ -150,8 +155,8 @@ function registerUrl(env: Environment): void {
   env.registerFunction('URL.getPort(): string', (u: Url) => u.port);
   env.registerFunction('URL.getEscapedPath(): string', (u: Url) => u.path);
   env.registerFunction('URL.getQuery(): map<string, list<string>>', (u: Url) => {
-    const out: Record<string, string[]> = {};
-    for (const [k, v] of new URLSearchParams(u.query)) (out[k] ??= []).push(v);
+    const out = new Map<string, string[]>();
+    for (const [k, v] of new URLSearchParams(u.query)) out.set(k, [...(out.get(k) ?? []), v]);
     return out;
   });
 }

@@ -21,6 +21,8 @@ const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'con
  */
 export function celFieldName(name: string): string | undefined {
   if (CEL_RESERVED.has(name)) return `__${name}__`;
+  // An own `constructor` field would hide the object's type from the evaluator: not accessible.
+  if (name === 'constructor') return undefined;
   if (!/^[a-zA-Z_.\-/][a-zA-Z0-9_.\-/]*$/.test(name)) return undefined;
   return name.replace(/__/g, '__underscores__').replace(/\./g, '__dot__').replace(/-/g, '__dash__').replace(/\//g, '__slash__');
 }
@@ -45,14 +47,32 @@ export interface SchemaTypes {
 
 const META_FIELDS = ['name', 'generateName'];
 
+/**
+ * The class of an object type's values. Its prototype chain stops at the class (no
+ * Object.prototype), so an absent field named `toString` or `hasOwnProperty` reads as absent.
+ */
+function objectClass(name: string): ObjCtor {
+  const Ctor = class {
+    constructor(o: Json) {
+      Object.assign(this, o);
+    }
+  } as unknown as ObjCtor;
+  Object.defineProperty(Ctor, 'name', { value: name });
+  Object.setPrototypeOf(Ctor.prototype, null);
+  return Ctor;
+}
+
+/** A JSON object as a CEL map: a Map, so keys like `constructor` or `__proto__` stay plain keys. */
+function toMap(v: Json, convert: (x: unknown) => unknown): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) m.set(k, convert(x));
+  return m;
+}
+
 function jsonToDyn(v: unknown): unknown {
   if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : v;
   if (Array.isArray(v)) return v.map(jsonToDyn);
-  if (isPlainObject(v)) {
-    const o: Json = {};
-    for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) o[k] = jsonToDyn(x);
-    return o;
-  }
+  if (isPlainObject(v)) return toMap(v, jsonToDyn);
   return v;
 }
 
@@ -64,18 +84,14 @@ export function schemaTypes(schema: JSONSchemaProps): SchemaTypes {
   const nodes = new Map<JSONSchemaProps, Node>();
   let n = 0;
   const metaFields: Record<string, string> = { name: 'string', generateName: 'string' };
-  const Meta = class {
-    constructor(o: Json) {
-      Object.assign(this, o);
-    }
-  } as unknown as ObjCtor;
+  const Meta = objectClass('ObjectMeta');
   base.registerType('ObjectMeta', { ctor: Meta, fields: metaFields });
   base.registerOperator('ObjectMeta == ObjectMeta', deepEqual);
   const metaNode: Node = {
     type: 'ObjectMeta',
     convert: (v) => {
       const o: Json = {};
-      if (isPlainObject(v)) for (const f of META_FIELDS) if (typeof v[f] === 'string') o[f] = v[f];
+      if (isPlainObject(v)) for (const f of META_FIELDS) if (Object.hasOwn(v, f) && typeof v[f] === 'string') o[f] = v[f];
       return new Meta(o);
     },
   };
@@ -111,12 +127,7 @@ export function schemaTypes(schema: JSONSchemaProps): SchemaTypes {
           const vals = isPlainObject(s.additionalProperties) ? build(s.additionalProperties, false) : DYN;
           return {
             type: `map<string, ${vals.type}>`,
-            convert: (v) => {
-              if (!isPlainObject(v)) return v;
-              const o: Json = {};
-              for (const [k, x] of Object.entries(v)) if (x !== null) o[k] = vals.convert(x);
-              return o;
-            },
+            convert: (v) => (isPlainObject(v) ? toMap(v, (x) => vals.convert(x)) : v),
           };
         }
         const props = new Map<string, { cel: string; node: Node }>();
@@ -131,12 +142,7 @@ export function schemaTypes(schema: JSONSchemaProps): SchemaTypes {
           props.set('metadata', { cel: 'metadata', node: metaNode });
         }
         const name = `Object${++n}`;
-        const Ctor = class {
-          constructor(o: Json) {
-            Object.assign(this, o);
-          }
-        } as unknown as ObjCtor;
-        Object.defineProperty(Ctor, 'name', { value: name });
+        const Ctor = objectClass(name);
         const fields: Record<string, string> = {};
         for (const { cel, node } of props.values()) fields[cel] = node.type;
         base.registerType(name, { ctor: Ctor, fields });
@@ -146,7 +152,7 @@ export function schemaTypes(schema: JSONSchemaProps): SchemaTypes {
           convert: (v) => {
             if (!isPlainObject(v)) return v;
             const o: Json = {};
-            for (const [k, { cel, node }] of props) if (v[k] !== null && v[k] !== undefined) o[cel] = node.convert(v[k]);
+            for (const [k, { cel, node }] of props) if (Object.hasOwn(v, k) && v[k] !== null && v[k] !== undefined) o[cel] = node.convert(v[k]);
             return new Ctor(o);
           },
         };

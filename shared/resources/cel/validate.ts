@@ -111,6 +111,11 @@ function runRules(rules: CompiledRule[], node: Node, s: JSONSchemaProps, v: unkn
   return true;
 }
 
+/** A JSON object's own field (never one inherited from Object.prototype, like `toString`). */
+function own(o: object | undefined, k: string): unknown {
+  return o !== undefined && Object.hasOwn(o, k) ? (o as Record<string, unknown>)[k] : undefined;
+}
+
 /** Pair list items with their old values the way Kubernetes correlates them (map lists by keys, sets by value). */
 function oldItem(s: JSONSchemaProps, x: unknown, old: unknown): { old: unknown; has: boolean } {
   if (!Array.isArray(old)) return { old: undefined, has: false };
@@ -118,7 +123,7 @@ function oldItem(s: JSONSchemaProps, x: unknown, old: unknown): { old: unknown; 
   if (lt === 'map') {
     const keys = s['x-kubernetes-list-map-keys'] ?? [];
     if (!isPlainObject(x)) return { old: undefined, has: false };
-    const found = old.find((o) => isPlainObject(o) && keys.every((k) => deepEqual(o[k], x[k])));
+    const found = old.find((o) => isPlainObject(o) && keys.every((k) => deepEqual(own(o, k), own(x, k))));
     return found === undefined ? { old: undefined, has: false } : { old: found, has: true };
   }
   if (lt === 'set') {
@@ -143,11 +148,12 @@ function walk(cs: CompiledSchema, s: JSONSchemaProps, v: unknown, old: unknown, 
   if (isPlainObject(v)) {
     const o = hasOld && isPlainObject(old) ? old : undefined;
     for (const [k, x] of Object.entries(v)) {
-      const p = s.properties?.[k];
+      const p = s.properties ? own(s.properties, k) : undefined;
+      const hasOldK = o !== undefined && Object.hasOwn(o, k);
       if (p) {
-        if (!walk(cs, p, x, o?.[k], o !== undefined && k in o, child(path, k), budget, out)) return false;
+        if (!walk(cs, p as JSONSchemaProps, x, own(o, k), hasOldK, child(path, k), budget, out)) return false;
       } else if (isPlainObject(s.additionalProperties)) {
-        if (!walk(cs, s.additionalProperties, x, o?.[k], o !== undefined && k in o, key(path, k), budget, out)) return false;
+        if (!walk(cs, s.additionalProperties, x, own(o, k), hasOldK, key(path, k), budget, out)) return false;
       }
     }
   }
