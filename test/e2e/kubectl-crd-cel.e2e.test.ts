@@ -31,7 +31,7 @@ describe('kubectl and CRD validation rules', { skip: KUBECTL_SKIP, timeout: 180_
     await writeFile(bad, 'apiVersion: cel.example.com/v1\nkind: Widget\nmetadata:\n  name: bad\nspec:\n  replicas: 20\n  maxReplicas: 5\n');
     const refused = await suite.kubectl('apply', '-f', bad);
     assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /Widget\.cel\.example\.com "bad" is invalid: spec: Invalid value: "object": replicas should be between minReplicas and maxReplicas/);
+    assert.equal(refused.stderr.trim(), 'The Widget "bad" is invalid: spec: Invalid value: "object": replicas should be between minReplicas and maxReplicas');
 
     const immutable = await suite.kubectl('patch', 'widget', 'my-widget', '--type=merge', '-p', '{"spec":{"engine":"other"}}');
     assert.notEqual(immutable.code, 0);
