@@ -6,7 +6,7 @@
  *
  * What jetkube cannot honour is refused (422) rather than accepted and ignored: conversion
  * webhooks (several versions are served with conversion None: crd-versions.ts) and CEL rules
- * (x-kubernetes-validations).
+ * calling functions jetkube doesn't have (x-kubernetes-validations: crd-cel.ts).
  */
 import type { StatusCause } from '../errors.js';
 import type { KObject } from './meta.js';
@@ -15,6 +15,7 @@ import { dns1035LabelErrors, dns1123SubdomainErrors } from './names.js';
 import { forbidden, invalidValue, notSupported, required } from './field-errors.js';
 import { isPlainObject } from './json.js';
 import { schemaCompileError } from './cr-schema.js';
+import { ruleCompileCauses } from './crd-cel.js';
 import { re2SyntaxError } from './re2.js';
 import { CUSTOM_OBJECTS } from '../db/custom-objects.js';
 import { encodeToken } from '../eventlog/subjects.js';
@@ -232,6 +233,7 @@ function validateVersion(v: CrdVersion, at: string): StatusCause[] {
     causes.push(...structural);
     const err = structural.length ? undefined : schemaCompileError(schema);
     if (err) causes.push({ reason: 'FieldValueInvalid', field: `${at}.schema.openAPIV3Schema`, message: `Invalid value: "object": the schema cannot be compiled: ${err}` });
+    if (!structural.length) causes.push(...ruleCompileCauses(schema, `${at}.schema.openAPIV3Schema`));
   }
   const scale = v.subresources?.scale;
   if (scale) {
@@ -258,7 +260,7 @@ function validateVersion(v: CrdVersion, at: string): StatusCause[] {
  * A short subset of Kubernetes' structural-schema rules (apiextensions structural/validation.go),
  * with its messages: every specified field has a type (objects, root included), the root is an
  * object, properties and additionalProperties exclude each other, preserve-unknown-fields is only
- * true, int-or-string has no type, and CEL rules are refused.
+ * true, int-or-string has no type. CEL rules (x-kubernetes-validations) are compiled by crd-cel.ts.
  */
 export function validateStructural(s: JSONSchemaProps, at: string, root = false): StatusCause[] {
   const causes: StatusCause[] = [];
@@ -273,9 +275,6 @@ export function validateStructural(s: JSONSchemaProps, at: string, root = false)
   if (s['x-kubernetes-preserve-unknown-fields'] === false) causes.push(invalidValue(`${at}.x-kubernetes-preserve-unknown-fields`, false, 'must be true or undefined'));
   if (s.properties && s.additionalProperties !== undefined && s.additionalProperties !== false) {
     causes.push(forbidden(`${at}.additionalProperties`, 'additionalProperties and properties are mutual exclusive'));
-  }
-  if (s['x-kubernetes-validations'] !== undefined) {
-    causes.push(forbidden(`${at}.x-kubernetes-validations`, 'jetkube does not evaluate CEL validation rules yet; remove x-kubernetes-validations'));
   }
   if (s.type === 'array' && !s.items) causes.push(required(`${at}.items`, 'must be specified'));
   if (s['x-kubernetes-list-map-keys'] && s['x-kubernetes-list-type'] !== 'map') {

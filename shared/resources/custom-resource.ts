@@ -9,6 +9,7 @@ import { ApiError } from '../errors.js';
 import { servedVersions, type Crd, type CrdVersion } from './crd.js';
 import { applySchemaDefaults, crdPrinter, prune, validateAgainstSchema } from './cr-schema.js';
 import { selectableFieldLabels } from './crd-versions.js';
+import { hasRules, validateRules } from './crd-cel.js';
 
 export function customResourceStrategy(crd: Crd): KindStrategy {
   const perVersion = servedVersions(crd).map((v) => [v.name, versionStrategy(crd, v)] as const);
@@ -27,7 +28,15 @@ function versionStrategy(crd: Crd, v: CrdVersion): KindStrategy {
       prune(o, schema);
       applySchemaDefaults(o, schema);
     },
-    validate: (obj) => validateAgainstSchema(obj, schema),
+    validate: (obj, old) => {
+      const causes = validateAgainstSchema(obj, schema);
+      if (!hasRules(schema)) return causes;
+      // Kubernetes runs the rules only on an object of the right types (hasBlockingErr).
+      if (causes.some((c) => c.reason === 'FieldValueTypeInvalid')) {
+        return [...causes, { reason: 'FieldValueInvalid', field: '', message: 'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation' }];
+      }
+      return [...causes, ...validateRules(obj, old, schema)];
+    },
     printer: crdPrinter(v.additionalPrinterColumns),
     unknownFields: (o) => prune(structuredClone(o), schema),
     ...(crd.metadata.deletionTimestamp

@@ -49,7 +49,8 @@ describe('CRD validation', () => {
     ['properties with additionalProperties', (c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec.additionalProperties = { type: 'string' }), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive'],
     ['metadata beyond name', (c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.metadata = { type: 'object', properties: { labels: { type: 'object' } } }), 'spec.versions[0].schema.openAPIV3Schema.properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified'],
     ['webhook conversion is refused', (c) => (c.spec.conversion = { strategy: 'Webhook' }), 'spec.conversion.strategy: Forbidden: jetkube does not call conversion webhooks: use "None" (objects are stored in the storage version and served in every served version with only apiVersion changed)'],
-    ['CEL rules are refused', (c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'] = [{ rule: 'true' }]), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations: Forbidden: jetkube does not evaluate CEL validation rules yet; remove x-kubernetes-validations'],
+    ['a CEL rule that compiles', (c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'] = [{ rule: "self.cronSpec != ''" }]), undefined],
+    ['a CEL rule calling a function jetkube lacks', (c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'] = [{ rule: 'isIP(self.cronSpec)' }]), 'spec.versions[0].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"isIP(self.cronSpec)", Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: compilation failed: ERROR: <input>:1:1: undeclared reference to \'isIP\' (in container \'\')\n | isIP(self.cronSpec)\n | ^'],
     ['two versions, one of them storage', (c) => c.spec.versions.push({ ...c.spec.versions[0], name: 'v2', storage: false }), undefined],
     ['two storage versions', (c) => c.spec.versions.push({ ...c.spec.versions[0], name: 'v2' }), 'spec.versions: Invalid value: ["v1","v2"]: must have exactly one version marked as storage version'],
     ['a version named twice', (c) => c.spec.versions.push({ ...c.spec.versions[0], storage: false }), 'spec.versions: Invalid value: ["v1","v1"]: must contain unique version names'],
@@ -259,6 +260,7 @@ describe('OpenAPI of custom resources', () => {
   const c = crd((x) => {
     x.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.maybe = { type: 'string', nullable: true };
     x.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.port = { 'x-kubernetes-int-or-string': true };
+    x.spec.versions[0].schema.openAPIV3Schema.properties.spec['x-kubernetes-validations'] = [{ rule: "self.cronSpec != ''", message: 'cronSpec is required' }];
   });
   const info = crdResourceInfo(c);
   it('v3: kind and list components by reversed group, PATCH without strategic merge', () => {
@@ -266,6 +268,7 @@ describe('OpenAPI of custom resources', () => {
     const k = d.schemas['com.example.stable.v1.CronTab'] as any;
     assert.deepEqual(k['x-kubernetes-group-version-kind'], [{ group: 'stable.example.com', version: 'v1', kind: 'CronTab' }]);
     assert.ok(k.properties.metadata && k.properties.spec.properties.cronSpec);
+    assert.deepEqual(k.properties.spec['x-kubernetes-validations'], [{ rule: "self.cronSpec != ''", message: 'cronSpec is required' }]);
     assert.ok(d.schemas['com.example.stable.v1.CronTabList']);
     const patch = (d.paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}'] as any).patch;
     assert.deepEqual(Object.keys(patch.requestBody.content).sort(), ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json']);
