@@ -39,12 +39,25 @@ function pruneValue(v: unknown, s: JSONSchemaProps | undefined, path: string, re
   if (isPlainObject(v)) pruneObject(v, s, false, path, removed);
 }
 
+/**
+ * The schema of property k (own properties only: a field named `toString` or `constructor` is
+ * data, not something inherited from Object.prototype).
+ */
+function propertyOf(s: JSONSchemaProps | undefined, k: string): JSONSchemaProps | undefined {
+  return s?.properties && Object.hasOwn(s.properties, k) ? s.properties[k] : undefined;
+}
+
+/** o's own value for k. */
+function own(o: Record<string, unknown>, k: string): unknown {
+  return Object.hasOwn(o, k) ? o[k] : undefined;
+}
+
 function pruneObject(o: Json, s: JSONSchemaProps, root: boolean, path: string, removed: string[]): void {
   const embedded = s['x-kubernetes-embedded-resource'] === true;
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
   for (const k of Object.keys(o)) {
-    if ((root || embedded) && ROOT_META.has(k) && !s.properties?.[k]) continue;
-    const p = s.properties?.[k];
+    if ((root || embedded) && ROOT_META.has(k) && !propertyOf(s, k)) continue;
+    const p = propertyOf(s, k);
     if (p) pruneValue(o[k], p, child(path, k), removed);
     else if (isPlainObject(s.additionalProperties)) pruneValue(o[k], s.additionalProperties, child(path, k), removed);
     else if (s.additionalProperties === true || preserve) continue;
@@ -66,11 +79,11 @@ export function applySchemaDefaults(v: unknown, s: JSONSchemaProps | undefined):
   }
   if (!isPlainObject(v)) return;
   for (const [k, p] of Object.entries(s.properties ?? {})) {
-    if (v[k] === undefined && p.default !== undefined) v[k] = structuredClone(p.default);
-    if (v[k] !== undefined) applySchemaDefaults(v[k], p);
+    if (own(v, k) === undefined && p.default !== undefined) v[k] = structuredClone(p.default);
+    if (own(v, k) !== undefined) applySchemaDefaults(v[k], p);
   }
   if (isPlainObject(s.additionalProperties)) {
-    for (const [k, x] of Object.entries(v)) if (!s.properties?.[k]) applySchemaDefaults(x, s.additionalProperties);
+    for (const [k, x] of Object.entries(v)) if (!propertyOf(s, k)) applySchemaDefaults(x, s.additionalProperties);
   }
 }
 
@@ -212,14 +225,14 @@ function locate(body: unknown, schema: JSONSchemaProps, segs: readonly string[])
       s = s?.items;
       continue;
     }
-    if (s?.properties?.[seg] || !isPlainObject(s?.additionalProperties)) {
+    if (propertyOf(s, seg) || !isPlainObject(s?.additionalProperties)) {
       path = child(path, seg);
-      s = s?.properties?.[seg];
+      s = propertyOf(s, seg);
     } else {
       path = key(path, seg);
       s = s.additionalProperties as JSONSchemaProps;
     }
-    v = isPlainObject(v) ? v[seg] : undefined;
+    v = isPlainObject(v) ? own(v, seg) : undefined;
   }
   return { path, value: v };
 }
@@ -242,7 +255,7 @@ function listTypeCauses(v: unknown, s: JSONSchemaProps | undefined, path: string
     v.forEach((x, i) => causes.push(...listTypeCauses(x, s.items, index(path, i))));
   } else if (isPlainObject(v)) {
     for (const [k, x] of Object.entries(v)) {
-      const p = s.properties?.[k];
+      const p = propertyOf(s, k);
       if (p) causes.push(...listTypeCauses(x, p, child(path, k)));
       else if (isPlainObject(s.additionalProperties)) causes.push(...listTypeCauses(x, s.additionalProperties, key(path, k)));
     }

@@ -164,6 +164,16 @@ describe('custom resources: pruning and defaulting', () => {
     assert.deepEqual(o, obj({ a: 'y', labels: { one: { v: 'a' } }, list: [{ n: 'q' }] }));
   });
 
+  it('prunes unknown fields named after Object.prototype members, and defaults a property named like one', () => {
+    const o = obj({ a: 'y', toString: 'x', constructor: 1, hasOwnProperty: true, junk: 1 });
+    assert.deepEqual(prune(o, schema), ['spec.toString', 'spec.constructor', 'spec.hasOwnProperty', 'spec.junk']);
+    assert.deepEqual(o, obj({ a: 'y' }));
+    const named: JSONSchemaProps = { type: 'object', properties: { spec: { type: 'object', properties: { toString: { type: 'string', default: 'd' } } } } };
+    const d = obj({});
+    applySchemaDefaults(d, named);
+    assert.deepEqual(d.spec, { toString: 'd' });
+  });
+
   it('keeps what x-kubernetes-preserve-unknown-fields keeps, and prunes inside its known properties', () => {
     const o = obj({ free: { anything: { deep: 1 }, known: { k: 's', drop: 1 } } });
     prune(o, schema);
