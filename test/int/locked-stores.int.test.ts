@@ -185,6 +185,15 @@ describe('locked stores: NATS permissions and Postgres roles', { skip: hasNatsSe
         const r = await nc.request(`$JS.API.CONSUMER.CREATE.${S()}.kmix.${P()}.res.pods.>`, JSON.stringify(req), { timeout: 5000 });
         const body = JSON.parse(r.string()) as { error?: { description: string }; config?: unknown };
         assert.ok(body.error, `JetStream made it: ${r.string()}`);
+        // several filters in the body: refused (2.10: not with the subject form), or ignored (2.9
+        // knows no filter_subjects): never a consumer on Secrets
+        const multi = { stream_name: S(), config: { ...consumerOn('kmulti'), filter_subjects: [`${P()}.res.secrets.>`] } };
+        const m = await nc.request(`$JS.API.CONSUMER.CREATE.${S()}.kmulti.${P()}.res.pods.>`, JSON.stringify(multi), { timeout: 5000 });
+        const made = JSON.parse(m.string()) as { error?: unknown; config?: { filter_subject?: string; filter_subjects?: string[] } };
+        if (!made.error) {
+          assert.equal(made.config?.filter_subject, `${P()}.res.pods.>`, m.string());
+          assert.ok(!made.config?.filter_subjects?.length, m.string());
+        }
       } finally {
         await nc.close();
       }
