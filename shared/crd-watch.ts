@@ -9,6 +9,7 @@ import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import type { EventLog, StoredEvent } from './eventlog/index.js';
 import { readLatest, resourceFilter } from './eventlog/index.js';
 import type { Logger } from './log.js';
+import { assertReads } from './nats-lock/reads.js';
 import { hasCondition, type Crd } from './resources/crd.js';
 import { servedKindOf, serveCrd, unserveCrd, type ServeResult } from './resources/crd-serving.js';
 
@@ -27,6 +28,7 @@ export class CrdWatch {
 
   /** Serve every CRD the stream holds now, then follow changes. Resolves once the current ones are served. */
   async start(): Promise<void> {
+    assertReads(this.log.readScope, 'customresourcedefinitions');
     const filter = resourceFilter(this.log.root, 'customresourcedefinitions');
     const { events, lastSeq } = await readLatest(this.log, filter);
     // The CRDs that hold their names (Established) first: a newer write to one must not hand its

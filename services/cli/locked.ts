@@ -3,7 +3,8 @@
  * runs its own nats-server with the generated users (shared/nats-lock), and when DATABASE_URL is a
  * superuser it also makes the cluster's Postgres roles (shared/db/roles.ts). Each service then connects
  * as its role: the gateway writes the stream and reads Postgres, the projector consumes the stream
- * and writes Postgres, every other service only reads the stream.
+ * and writes Postgres, every other service reads only its own resources from the stream, each as a
+ * NATS user of its own (shared/nats-lock/reads.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import type { Logger } from '../../shared/log.js';
 import { schemaName } from '../../shared/config.js';
 import { startLockedNats } from '../../shared/nats-lock/server.js';
 import { NATS_ROLES, natsAuthorization, natsUserName, type NatsRole } from '../../shared/nats-lock/config.js';
+import { isReaderComponent } from '../../shared/nats-lock/reads.js';
 import { dbRoleNames, ensureRoles, isSuperuser, urlAsRole, type DbRoles } from '../../shared/db/roles.js';
 import { readOrCreateSecret } from '../../shared/secret-file.js';
 
@@ -21,9 +23,10 @@ export interface LockedStores {
   close(): Promise<void>;
 }
 
-/** The NATS role of each service `up` runs (kubelets: `reader`). */
+/** The NATS role of each service `up` runs: its own user (shared/nats-lock/reads.ts says what it reads). */
 export function natsRoleOf(service: string): NatsRole {
-  return service === 'gateway' ? 'gateway' : service === 'projector' ? 'projector' : 'reader';
+  if (service === 'gateway' || service === 'projector' || isReaderComponent(service)) return service;
+  throw new Error(`no NATS role for service ${service}`);
 }
 
 /**

@@ -218,7 +218,9 @@ program
         for (const name of Object.keys(SERVICES).filter((s) => wanted.includes(s))) started.push(await SERVICES[name]!(await cfgFor(name), undefined, ca));
         // Every node authenticates as itself (system:node:<name>, a client certificate each); the
         // process' shared client (unused for node writes) is the first node's.
-        const kubeletCfg = signer && kubelets.length ? await secureConfig(storesFor('kubelet'), dataDir, signer, nodeIdentity(kubelets[0]!.nodeName)) : cfg;
+        // Kubelets read ConfigMaps and Secrets through the gateway: no encryption key (shared/nats-lock/reads.ts).
+        const { encryptionProviderConfig: _key, ...withoutKey } = storesFor('kubelet');
+        const kubeletCfg = signer && kubelets.length ? await secureConfig(withoutKey, dataDir, signer, nodeIdentity(kubelets[0]!.nodeName)) : withoutKey;
         const nodes = signer ? await Promise.all(kubelets.map(async (k) => ({ ...k, credentials: await credentialsFor(dataDir, signer, nodeIdentity(k.nodeName)) }))) : kubelets;
         if (nodes.length) started.push(await startKubelets(kubeletCfg, nodes, createLogger('kubelet', cfg.logLevel)));
         if (signer) {

@@ -1,7 +1,8 @@
 /**
  * The kubelet service: one process runs one kubelet (one node), or many fake ones (a kwok-style
  * pool for scale tests). They share one connection, one pods informer (only pods bound to these
- * nodes are cached, indexed by node), the ConfigMap and Secret informers, and one HTTP server:
+ * nodes are cached, indexed by node), the informers of what else it reads from the stream
+ * (shared/nats-lock/reads.ts; ConfigMaps and Secrets come through the gateway: pod-config.ts), and one HTTP server:
  * /healthz, /readyz, /metrics and /containerLogs/{namespace}/{pod}/{container} (what the gateway's
  * `pods/{name}/log` proxies to).
  */
@@ -12,7 +13,7 @@ import { ApiError, isApiError } from '../../shared/errors.js';
 import { Informer, nodeNameIndex, objectKey, withoutManagedFields, type IndexFunc } from '../../shared/informer/index.js';
 import { EventRecorder, GatewayClient } from '../../shared/client/index.js';
 import { createLogger, type Logger } from '../../shared/log.js';
-import type { ConfigMap, Pod, Secret, Service } from '../../shared/resources/types.js';
+import type { Pod, Service } from '../../shared/resources/types.js';
 import type { PersistentVolume, PersistentVolumeClaim } from '../../shared/resources/storage-types.js';
 import { startHealthServer, type HealthServer } from '../../shared/http/health-server.js';
 import { openContext, type ServiceContext } from '../../shared/service/context.js';
@@ -22,7 +23,7 @@ import { attachExecServer } from './exec.js';
 import { attachPortForwardServer } from './portforward.js';
 import { kubeletMetrics } from './metrics.js';
 import { createRuntime, type ContainerRuntime } from './runtime/index.js';
-import { podReferences } from './volumes/plan.js';
+import { GatewayPodConfig, gatewayGetter } from './pod-config.js';
 import { resourceMetricsText } from './stats/summary.js';
 
 export { Kubelet } from './kubelet.js';
@@ -69,8 +70,9 @@ export async function startKubelets(
   // One Event sink for the pool: its writes in flight are bounded for the process, not per node.
   const recorder = configs.length > 1 ? new EventRecorder(ctx.client, { component: 'kubelet', concurrency: 8, maxQueued: 10_000, log }) : undefined;
   pods.addIndexer('node', nodeNameIndex as IndexFunc<Pod>);
-  const configMaps = ctx.informers.informer<ConfigMap>('configmaps');
-  const secrets = ctx.informers.informer<Secret>('secrets');
+  // ConfigMaps and Secrets come through the gateway (pod-config.ts): one source for the kubelets that
+  // share the process' identity, and one per node that has its own (the Node authorizer decides).
+  const sharedPodConfig = new GatewayPodConfig(gatewayGetter(ctx.client), { log });
   const services = ctx.informers.informer<Service>('services');
   const claims = ctx.informers.informer<PersistentVolumeClaim>('persistentvolumeclaims');
   const volumes = ctx.informers.informer<PersistentVolume>('persistentvolumes');
@@ -115,7 +117,8 @@ export async function startKubelets(
       const own = k.credentials ? new GatewayClient({ url: gatewayUrlOf(cfg), credentials: k.credentials, userAgent: 'jetkube-kubelet', connections: 4 }) : undefined;
       if (own) ownClients.push(own);
       const shared = own ? {} : { ...(recorder ? { recorder } : {}), ...(heartbeats ? { heartbeats } : {}) };
-      const kubelet = new Kubelet(k, { client: own ?? ctx.client, log, pods, configMaps, secrets, claims, volumes, services, runtime, port, metrics, ...shared });
+      const podConfig = own ? new GatewayPodConfig(gatewayGetter(own), { log }) : sharedPodConfig;
+      const kubelet = new Kubelet(k, { client: own ?? ctx.client, log, pods, podConfig, claims, volumes, services, runtime, port, metrics, ...shared });
       byNode.set(k.nodeName, kubelet);
       kubelets.push(kubelet);
     }
@@ -124,19 +127,6 @@ export async function startKubelets(
       k?.enqueue(objectKey(p));
     };
     pods.addEventHandler({ onAdd: route, onUpdate: (_o, p) => route(p), onDelete: route });
-    // Configuration a waiting container needs may have arrived, or a mounted ConfigMap / Secret
-    // changed: sync again the pods of these nodes that read it (env or volumes).
-    const retryReaders = (kind: 'ConfigMap' | 'Secret') => (o: ConfigMap | Secret) => {
-      const ns = o.metadata.namespace ?? 'default';
-      const name = o.metadata.name ?? '';
-      for (const k of kubelets) {
-        for (const p of k.myPods()) if ((p.metadata.namespace ?? 'default') === ns && podReferences(p, kind, name)) k.enqueue(objectKey(p));
-      }
-    };
-    const onConfigMap = retryReaders('ConfigMap');
-    const onSecret = retryReaders('Secret');
-    configMaps.addEventHandler({ onAdd: onConfigMap, onUpdate: (o, n) => o !== n && onConfigMap(n) });
-    secrets.addEventHandler({ onAdd: onSecret, onUpdate: (o, n) => o !== n && onSecret(n) });
     // A claim bound meanwhile: its pods waiting in ContainerCreating (FailedMount) try again.
     const onClaim = (c: PersistentVolumeClaim) => {
       const ns = c.metadata.namespace ?? 'default';

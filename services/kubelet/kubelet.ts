@@ -40,14 +40,15 @@ import { isStatsRuntime, type ContainerStats } from './runtime/types.js';
 import { buildSummary, type Summary } from './stats/summary.js';
 import { parseSyntheticUsage, SYNTHETIC_USAGE_ANNOTATION } from './stats/synthetic.js';
 import { rfc3339 } from '../../shared/resources/time.js';
+import type { PodConfigSource } from './pod-config.js';
 
 export interface KubeletDeps {
   readonly client: GatewayClient;
   readonly log: Logger;
   /** Shared informers; `pods` holds (at least) the pods bound to this node. */
   readonly pods: Informer<Pod>;
-  readonly configMaps: Informer<ConfigMap>;
-  readonly secrets: Informer<Secret>;
+  /** The ConfigMaps and Secrets its pods read, through the gateway (pod-config.ts): not from the stream. */
+  readonly podConfig: PodConfigSource;
   /** Claims and volumes, for persistentVolumeClaim volumes (without them such pods get FailedMount). */
   readonly claims?: Informer<PersistentVolumeClaim>;
   readonly volumes?: Informer<PersistentVolume>;
@@ -366,6 +367,8 @@ export class Kubelet {
     if (have) this.ipam!.claim(uid, have);
     const podIp = this.ipam!.allocate(uid);
 
+    // The ConfigMaps and Secrets it reads (volumes now, env below), fetched when older than their TTL.
+    await this.deps.podConfig.prepare(pod);
     const vols = await this.setUpVolumes(key, pod, podIp);
     if (vols.ok && vols.evict) return await this.evict(key, pod, all, vols.evict, podIp);
     // A failed mount is retried (and a ConfigMap or Secret arriving enqueues the pod at once).
@@ -684,8 +687,8 @@ export class Kubelet {
 
   private envSources() {
     return {
-      configMap: (ns: string, name: string) => this.deps.configMaps.getByName(ns, name),
-      secret: (ns: string, name: string) => this.deps.secrets.getByName(ns, name),
+      configMap: (ns: string, name: string) => this.deps.podConfig.configMap(ns, name),
+      secret: (ns: string, name: string) => this.deps.podConfig.secret(ns, name),
       claim: (ns: string, name: string) => this.deps.claims?.getByName(ns, name),
       volume: (name: string) => this.deps.volumes?.getByName(undefined, name),
     };

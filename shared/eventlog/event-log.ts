@@ -21,6 +21,7 @@ import { parseResourceSubject, resourceFilter, resourceSubject, type ParsedSubje
 import { classifyMessage, EVENT_SCHEMA_VERSION, PoisonMessageError } from './classify.js';
 import { resumeFromCount, resumeFromState } from './compaction.js';
 import { RecentWrites } from './recent-writes.js';
+import type { ReadScope } from '../nats-lock/reads.js';
 import { authorHeaders, type Author } from './author.js';
 import { isDecryptError, isStaleSecret, openSecret, sealSecret, SEALED_RESOURCE, type Encryption } from '../encryption/index.js';
 
@@ -79,6 +80,11 @@ export interface EventLogOptions {
    * read as they are (a sealed one is then poison to this reader).
    */
   readonly encryption?: Encryption;
+  /**
+   * What this connection's user may read (shared/nats-lock/reads.ts): an Informer outside it is
+   * refused at once (ReadScopeError), not by the server later. Undefined: not limited.
+   */
+  readonly reads?: ReadScope;
 }
 
 const enc = new TextEncoder();
@@ -173,6 +179,11 @@ export class EventLog {
   /** The encryption at rest this log seals and opens Secrets with (undefined: none). */
   get encryption(): Encryption | undefined {
     return this.opts.encryption;
+  }
+
+  /** What this log may read (undefined: everything). */
+  get readScope(): ReadScope | undefined {
+    return this.opts.reads;
   }
 
   /** Messages the stream keeps per subject (0 or less: no limit). */
@@ -374,13 +385,16 @@ export class EventLog {
    * True if a message above `after` has been removed (compacted by the per-subject history limit,
    * or deleted): a reader resuming there would silently miss changes and must get 410 Gone / relist
    * instead (see compaction.ts). Counting uses a short-lived unfiltered consumer, only when the
-   * stream has interior removals at all. Says true when constant writes keep it from telling.
+   * stream has interior removals at all. Says true when constant writes keep it from telling, and
+   * when this log's user is scoped to some resources (shared/nats-lock/reads.ts): it may not
+   * create an unfiltered consumer, and a filtered count cannot tell, so it relists (as on 410 Gone).
    */
   async compactedAfter(after: number): Promise<boolean> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const before = await this.state();
       const v = resumeFromState(after, before);
       if (v !== 'count') return v === 'gone';
+      if (this.opts.reads !== undefined && this.opts.reads !== 'all') return true;
       const ci = await reachable(this.jsm.consumers.add(this.stream, {
         deliver_policy: DeliverPolicy.StartSequence,
         opt_start_seq: after + 1,

@@ -24,6 +24,7 @@ import {
 import type { EventLog } from '../eventlog/event-log.js';
 import { isPoisonMessageError } from '../eventlog/classify.js';
 import { resourceFilter } from '../eventlog/subjects.js';
+import { assertReads } from '../nats-lock/reads.js';
 import type { KObject } from '../resources/meta.js';
 import type { Logger } from '../log.js';
 import { namespaceIndex, type IndexFunc } from './index-funcs.js';
@@ -91,6 +92,9 @@ export class Informer<T extends KObject = KObject> {
   private poisonCount = 0;
 
   constructor(private readonly opts: InformerOptions<T>) {
+    // Only what this component's user may read (its row in shared/nats-lock/reads.ts): a bug here
+    // fails at start, not as a permission violation on the server.
+    assertReads(opts.log.readScope, opts.plural);
     this.plural = opts.plural;
     this.el = opts.log;
     this.logger = opts.logger?.child({ informer: opts.plural, ...(opts.namespace ? { namespace: opts.namespace } : {}) });

@@ -12,9 +12,20 @@
  *    consumers for replay, stream info, direct get; publishes the checkpoint announcement.
  *  - readers: every other service (controller-manager, scheduler, kubelet, proxy, dns, ingress)
  *    builds its informers from the stream (shared/service/context.ts: ordered consumers, stream
- *    info, direct get) and writes through the gateway. They could read through the gateway's watch
- *    instead, but the informers' "deliver last per subject" start and the per-object sequences are
- *    the design (DESIGN.md, "Informers"), so they keep a read-only NATS user.
+ *    info, direct get of a subject's newest message) and writes through the gateway. They could
+ *    read through the gateway's watch instead, but the informers' "deliver last per subject" start
+ *    and the per-object sequences are the design (DESIGN.md, "Informers"), so each keeps a
+ *    read-only NATS user of its own, scoped to the resources it consumes (reads.ts, one table).
+ *
+ * How a reader is scoped: nats.js (v3, server >= 2.9) creates a consumer with one filter subject on
+ * `$JS.API.CONSUMER.CREATE.<STREAM>.<name>.<filter>`, and the server refuses a body whose filter
+ * differs from the subject's; a reader may only publish that form with its own resources' filters
+ * (`...CREATE.<STREAM>.*.<prefix>.res.pods.>`), never the body-only form (any filter, or none).
+ * Likewise a direct get only as "last by subject" (`$JS.API.DIRECT.GET.<STREAM>.<subject>`) on its
+ * own subjects; by sequence (`DIRECT.GET.<STREAM>` with a body, `STREAM.MSG.GET`) it cannot be
+ * scoped and is denied. What a scoped reader still sees: stream info (first/last sequence, message
+ * counts: the informers' reset check), which a subjects filter in its body could widen to the
+ * subject names (object names, not contents). The controller-manager reads everything (reads.ts).
  * Nothing else holds a NATS credential: jkctl and kubectl talk to the gateway; a connection without
  * a user is refused (no `no_auth_user`).
  *
@@ -25,8 +36,11 @@
  * service answers requests, so none needs `allow_responses`.
  */
 
-export type NatsRole = 'gateway' | 'projector' | 'reader';
-export const NATS_ROLES: readonly NatsRole[] = ['gateway', 'projector', 'reader'];
+import { resourceFilter } from '../eventlog/subjects.js';
+import { READER_COMPONENTS, STREAM_READERS, type ReaderComponent } from './reads.js';
+
+export type NatsRole = 'gateway' | 'projector' | ReaderComponent;
+export const NATS_ROLES: readonly NatsRole[] = ['gateway', 'projector', ...READER_COMPONENTS];
 
 /** The projector's durable consumer (services/projector: `durableName` default). */
 export const PROJECTOR_DURABLE = 'projector';
@@ -67,18 +81,32 @@ export function natsPermissions(role: NatsRole, prefix: string): Permissions {
   const events = [`${prefix}.res.>`, `${prefix}.alloc.>`];
   const checkpoint = `${prefix}-sys.checkpoint`;
   const api = '$JS.API';
-  const read = [
+  // Ordered consumers: ephemeral, created, fetched from and deleted by the reader that made them.
+  const ownConsumers = [`${api}.CONSUMER.INFO.${stream}.*`, `${api}.CONSUMER.DELETE.${stream}.*`, `${api}.CONSUMER.MSG.NEXT.${stream}.*`];
+  const wideRead = [
     `${api}.INFO`,
     `${api}.STREAM.INFO.${stream}`,
     `${api}.DIRECT.GET.${stream}`,
     `${api}.DIRECT.GET.${stream}.>`,
     `${api}.STREAM.MSG.GET.${stream}`,
-    // ordered consumers: ephemeral, created, fetched from and deleted by the reader that made them
     `${api}.CONSUMER.CREATE.${stream}`,
     `${api}.CONSUMER.CREATE.${stream}.>`,
-    `${api}.CONSUMER.INFO.${stream}.>`,
-    `${api}.CONSUMER.DELETE.${stream}.>`,
-    `${api}.CONSUMER.MSG.NEXT.${stream}.>`,
+    ...ownConsumers,
+  ];
+  const readerDeny = [
+    ...events,
+    checkpoint,
+    `${api}.STREAM.CREATE.>`,
+    `${api}.STREAM.UPDATE.>`,
+    `${api}.STREAM.DELETE.>`,
+    `${api}.STREAM.PURGE.>`,
+    `${api}.STREAM.MSG.DELETE.>`,
+    `${api}.CONSUMER.DURABLE.CREATE.>`,
+    `${api}.CONSUMER.CREATE.${stream}.${PROJECTOR_DURABLE}`,
+    `${api}.CONSUMER.CREATE.${stream}.${PROJECTOR_DURABLE}.>`,
+    `${api}.CONSUMER.DELETE.${stream}.${PROJECTOR_DURABLE}`,
+    `${api}.CONSUMER.MSG.NEXT.${stream}.${PROJECTOR_DURABLE}`,
+    '$JS.ACK.>',
   ];
   const inbox = { allow: ['_INBOX.>'], deny: [] };
   switch (role) {
@@ -103,35 +131,37 @@ export function natsPermissions(role: NatsRole, prefix: string): Permissions {
     case 'projector':
       return {
         publish: {
-          allow: [...read, `${api}.CONSUMER.DURABLE.CREATE.${stream}.${PROJECTOR_DURABLE}`, `$JS.ACK.${stream}.${PROJECTOR_DURABLE}.>`, checkpoint],
+          allow: [...wideRead, `${api}.CONSUMER.DURABLE.CREATE.${stream}.${PROJECTOR_DURABLE}`, `$JS.ACK.${stream}.${PROJECTOR_DURABLE}.>`, checkpoint],
           deny: [...events, `${api}.STREAM.CREATE.>`, `${api}.STREAM.UPDATE.>`, `${api}.STREAM.DELETE.>`, `${api}.STREAM.PURGE.>`, `${api}.STREAM.MSG.DELETE.>`],
         },
         subscribe: inbox,
       };
-    case 'reader':
+    default: {
+      const reads = STREAM_READERS[role];
+      if (reads === undefined) throw new Error(`unknown NATS role ${String(role)}`);
+      if (reads === 'all') return { publish: { allow: wideRead, deny: readerDeny }, subscribe: inbox };
+      const filters = reads.map((plural) => resourceFilter(prefix, plural));
       return {
         publish: {
-          allow: read,
+          allow: [
+            `${api}.INFO`,
+            `${api}.STREAM.INFO.${stream}`,
+            // a consumer on one of its resources (the filter in the subject; any consumer name)
+            ...filters.map((f) => `${api}.CONSUMER.CREATE.${stream}.*.${f}`),
+            // a subject's newest message, on its own subjects only
+            ...filters.map((f) => `${api}.DIRECT.GET.${stream}.${f}`),
+            ...ownConsumers,
+          ],
           deny: [
-            ...events,
-            checkpoint,
-            `${api}.STREAM.CREATE.>`,
-            `${api}.STREAM.UPDATE.>`,
-            `${api}.STREAM.DELETE.>`,
-            `${api}.STREAM.PURGE.>`,
-            `${api}.STREAM.MSG.DELETE.>`,
-            `${api}.CONSUMER.CREATE.${stream}.${PROJECTOR_DURABLE}`,
-            `${api}.CONSUMER.CREATE.${stream}.${PROJECTOR_DURABLE}.>`,
-            `${api}.CONSUMER.DELETE.${stream}.${PROJECTOR_DURABLE}`,
-            `${api}.CONSUMER.MSG.NEXT.${stream}.${PROJECTOR_DURABLE}`,
-            '$JS.ACK.>',
+            ...readerDeny,
+            // said outright: the forms that could name any subject in a body
+            `${api}.CONSUMER.CREATE.${stream}`,
+            `${api}.DIRECT.GET.${stream}`,
+            `${api}.STREAM.MSG.GET.${stream}`,
           ],
         },
         subscribe: inbox,
       };
-    default: {
-      const never: never = role;
-      throw new Error(`unknown NATS role ${String(never)}`);
     }
   }
 }

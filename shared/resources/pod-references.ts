@@ -40,3 +40,27 @@ export function podUsesClaim(pod: Pod, name: string): boolean {
     (v) => (isObj(v.persistentVolumeClaim) && v.persistentVolumeClaim.claimName === name) || (isObj(v.ephemeral) && `${pod.metadata.name}-${v.name}` === name),
   );
 }
+
+/** The names of the ConfigMaps (or Secrets) the pod reads (podReferences' objects, each once; image pull secrets not included). */
+export function podConfigNames(pod: Pod, kind: 'ConfigMap' | 'Secret'): string[] {
+  const cm = kind === 'ConfigMap';
+  const out = new Set<string>();
+  const add = (n: unknown) => {
+    if (typeof n === 'string' && n) out.add(n);
+  };
+  for (const v of pod.spec.volumes ?? []) {
+    if (cm && isObj(v.configMap)) add(v.configMap.name);
+    if (!cm && isObj(v.secret)) add(v.secret.secretName);
+    if (isObj(v.projected)) {
+      for (const s of items<Obj>(v.projected.sources)) {
+        const ref = cm ? s.configMap : s.secret;
+        if (isObj(ref)) add(ref.name);
+      }
+    }
+  }
+  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+    for (const f of c.envFrom ?? []) add((cm ? f.configMapRef : f.secretRef)?.name);
+    for (const e of c.env ?? []) add((cm ? e.valueFrom?.configMapKeyRef : e.valueFrom?.secretKeyRef)?.name);
+  }
+  return [...out];
+}

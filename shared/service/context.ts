@@ -11,6 +11,7 @@ import { InformerFactory } from '../informer/index.js';
 import { GatewayClient } from '../client/index.js';
 import { loadEncryption } from '../encryption/index.js';
 import { startHealthServer, type HealthServer } from '../http/health-server.js';
+import { readScopeOf, scopeAllows } from '../nats-lock/reads.js';
 
 export interface ServiceContext {
   readonly cfg: Config;
@@ -35,8 +36,11 @@ export interface ContextOptions {
 export async function openContext(cfg: Config, log: Logger, opts: ContextOptions): Promise<ServiceContext> {
   const registry = opts.registry ?? new Registry();
   if (!opts.registry) collectDefaultMetrics({ register: registry });
-  const encryption = await loadEncryption(cfg.encryptionProviderConfig);
-  const el = await EventLog.connect({ ...eventLogOptionsOf(cfg, `jetkube-${opts.name}`), ...(encryption ? { encryption } : {}) });
+  // What this component may read (shared/nats-lock/reads.ts): its informers are held to it, and one
+  // that reads no Secrets from the stream (the kubelet: through the gateway) does not load the key.
+  const reads = readScopeOf(opts.name);
+  const encryption = scopeAllows(reads, 'secrets') ? await loadEncryption(cfg.encryptionProviderConfig) : undefined;
+  const el = await EventLog.connect({ ...eventLogOptionsOf(cfg, `jetkube-${opts.name}`), ...(encryption ? { encryption } : {}), ...(reads ? { reads } : {}) });
   const informers = new InformerFactory(el, { logger: log, ...(opts.resyncMs ? { resyncMs: opts.resyncMs } : {}) });
   const client = new GatewayClient({
     url: gatewayUrlOf(cfg),

@@ -29,7 +29,7 @@ import { api } from '../stack.js';
 import { eventually } from '../wait.js';
 import { dockerEngine, ensureNodeBaseImage, NODE_BASE_IMAGE, unavailable, which } from '../docker-image.js';
 import { run } from './cli.js';
-import { NATS_ROLES, natsAuthorization, natsUserName } from '../../shared/nats-lock/config.js';
+import { NATS_ROLES, natsAuthorization, natsUserName, type NatsRole } from '../../shared/nats-lock/config.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
@@ -231,7 +231,7 @@ async function assertStack(cli: string[], env: NodeJS.ProcessEnv, want: Want): P
   assert.deepEqual(conditionsOf(init), { postgres: 'service_healthy' });
   assert.match(envOf(init).DATABASE_URL ?? '', new RegExp(`^postgres://postgres:[^@]*@127\\.0\\.0\\.1:${pgPort}/`), 'stores-init is the superuser');
   const initVolume = (role: string) => volumesOf(init).find((v) => v.target === `${initDir}/${role}`)?.source;
-  for (const role of ['nats', 'gateway', 'projector', 'reader']) assert.ok(initVolume(role) && initVolume(role)! in (config.volumes ?? {}), `stores-init writes ${role}'s secrets to a named volume`);
+  for (const role of ['nats', ...NATS_ROLES]) assert.ok(initVolume(role) && initVolume(role)! in (config.volumes ?? {}), `stores-init writes ${role}'s secrets to a named volume`);
   assert.match(readFileSync(NATS_CONF, 'utf8'), /^include \.\/secrets\/auth\.conf$/m);
   assert.equal(volumesOf(nats).find((v) => v.target === `${confAt.replace(/\/[^/]+$/, '')}/secrets`)?.source, initVolume('nats'), 'nats mounts the users beside its config');
   assert.deepEqual(conditionsOf(nats), { 'stores-init': 'service_completed_successfully' });
@@ -282,12 +282,16 @@ async function assertStack(cli: string[], env: NodeJS.ProcessEnv, want: Want): P
     assert.ok(bound.has(e[portVar] ?? ''), `${name}'s ${portVar}=${e[portVar]} is one of the host ports with a setting`);
     assert.equal(e.NATS_URL, `nats://127.0.0.1:${natsPort}`, `${name}'s NATS_URL`);
     // Its own NATS user, its password from its role's volume; Postgres for the gateway and the projector alone, as their roles.
-    const role = name === 'gateway' || name === 'projector' ? name : 'reader';
-    assert.equal(e.NATS_USER, `jetkube-${role}`, `${name}'s NATS_USER`);
+    // Every component its own user (shared/nats-lock/reads.ts); both kubelets share the kubelet's.
+    const role: NatsRole = KUBELETS.includes(name) ? 'kubelet' : (name as NatsRole);
+    assert.ok(NATS_ROLES.includes(role), `${name} has a NATS role`);
+    assert.equal(e.NATS_USER, natsUserName(role), `${name}'s NATS_USER`);
     const secrets = volumesOf(s).find((v) => e.NATS_PASSWORD_FILE?.startsWith(`${v.target}/`));
     assert.equal(secrets?.source, initVolume(role), `${name}'s NATS_PASSWORD_FILE is in ${role}'s secrets`);
-    assert.ok(!volumesOf(s).some((v) => v.source !== secrets?.source && ['nats', 'gateway', 'projector', 'reader'].some((r) => initVolume(r) === v.source)), `${name} mounts no other role's secrets`);
-    if (role === 'reader') assert.equal(e.DATABASE_URL, undefined, `${name} holds no Postgres credential`);
+    assert.ok(!volumesOf(s).some((v) => v.source !== secrets?.source && ['nats', ...NATS_ROLES].some((r) => initVolume(r) === v.source)), `${name} mounts no other role's secrets`);
+    // A node holds no Secrets' key: it reads its pods' Secrets through the gateway.
+    if (role === 'kubelet') assert.equal(e.ENCRYPTION_PROVIDER_CONFIG, '', `${name} loads no encryption key`);
+    if (role !== 'gateway' && role !== 'projector') assert.equal(e.DATABASE_URL, undefined, `${name} holds no Postgres credential`);
     else {
       assert.match(e.DATABASE_URL ?? '', new RegExp(`^postgres://${want.prefix}_${role}@127\\.0\\.0\\.1:${pgPort}/`), `${name}'s DATABASE_URL: its role, no password`);
       assert.ok(e.DATABASE_PASSWORD_FILE?.startsWith(`${secrets!.target}/`), `${name}'s DATABASE_PASSWORD_FILE`);

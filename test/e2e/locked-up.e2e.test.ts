@@ -1,20 +1,23 @@
 /**
  * `jetkube up --secure` with no NATS_URL runs locked (issue 16 item 5): its own nats-server with
  * the generated users on a loopback port, Postgres roles for the projector and the gateway. The
- * whole chain works (a Deployment's pods are scheduled onto the fake nodes and run), no service
- * hit a permission it lacks (the server's log has no violation), a forged event with a reader's
- * credential from the data directory is refused, the server stops with `up`, and a second `up` on
- * the same data directory finds everything as it was.
+ * whole chain works (a Deployment's pods are scheduled onto the fake nodes and run; a pod reading
+ * a Secret volume and a ConfigMap variable runs: the kubelets get them through the gateway), each
+ * component connects as its own NATS user (shared/nats-lock/reads.ts) and none hit a permission it
+ * lacks (the server's log has no violation), the kubelet's credential from the data directory
+ * cannot forge an event nor read Secrets, the server stops with `up`, and a second `up` on the same
+ * data directory finds everything as it was.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { NATS_ROLES, natsUserName } from '../../shared/nats-lock/config.js';
 import { streamName, type Config } from '../../shared/config.js';
 import { dropDbRoles, dropPrefix, testConfig } from '../harness.js';
 import { freePort, hasNatsServer, NATS_BIN } from '../private-nats.js';
@@ -76,23 +79,47 @@ describe('jetkube up --secure: NATS and Postgres locked', { skip: KUBECTL_SKIP |
     for (const l of placed) assert.match(l, new RegExp(`^${NODE}-[12] Running$`));
   });
 
-  it('its nats-server runs the generated configuration, and logged no permission violation', async () => {
+  it('a pod with a Secret volume and a ConfigMap variable runs: its kubelet read them through the gateway', async () => {
+    const manifest = join(dir, 'config-pod.yaml');
+    await writeFile(manifest, [
+      'apiVersion: v1', 'kind: Secret', 'metadata: {name: creds}', 'stringData: {password: s3cret}', '---',
+      'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: settings}', 'data: {mode: fast}', '---',
+      'apiVersion: v1', 'kind: Pod', 'metadata: {name: configured}', 'spec:',
+      '  containers:',
+      '  - name: c',
+      '    image: busybox:1.36',
+      '    env: [{name: MODE, valueFrom: {configMapKeyRef: {name: settings, key: mode}}}]',
+      '    volumeMounts: [{name: creds, mountPath: /etc/creds}]',
+      '  volumes: [{name: creds, secret: {secretName: creds}}]',
+      '',
+    ].join('\n'));
+    const r = await kubectl(['apply', '-f', manifest]);
+    assert.equal(r.code, 0, r.stderr);
+    await eventually('the pod Running', async () => (await kubectl(['get', 'pod', 'configured', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running' || undefined, 60_000);
+  });
+
+  it('its nats-server runs the generated configuration, one user per component, and logged no permission violation', async () => {
     const conf = await readFile(join(dir, 'nats', 'nats.conf'), 'utf8');
     assert.match(conf, /authorization \{/);
-    assert.match(conf, /user: "jetkube-gateway"/);
+    for (const role of NATS_ROLES) assert.match(conf, new RegExp(`user: "${natsUserName(role)}"`));
+    assert.doesNotMatch(conf, /jetkube-reader/);
     const log = await readFile(join(dir, 'nats', 'nats.log'), 'utf8');
     assert.doesNotMatch(log, /Violation/);
   });
 
-  it("a forged Pod event with the readers' credential is refused; the stream does not move", async () => {
+  it("the kubelet's credential: a forged Pod event is refused (the stream does not move), and so is reading Secrets", async () => {
     const url = (await readFile(join(dir, 'nats', 'url'), 'utf8')).trim();
-    const password = (await readFile(join(dir, 'secrets', 'reader', 'nats-password'), 'utf8')).trim();
-    const nc = await connect({ servers: url, user: 'jetkube-reader', pass: password });
+    const password = (await readFile(join(dir, 'secrets', 'kubelet', 'nats-password'), 'utf8')).trim();
+    const nc = await connect({ servers: url, user: 'jetkube-kubelet', pass: password });
     try {
       const jsm = await jetstreamManager(nc);
-      const before = (await jsm.streams.info(streamName(cfg.prefix))).state.messages;
+      const stream = streamName(cfg.prefix);
+      const before = (await jsm.streams.info(stream)).state.messages;
       await assert.rejects(jetstream(nc).publish(`${cfg.prefix}.res.pods.default.forged`, '{"v":1,"type":"ADDED","object":{}}', { timeout: 5000 }), /Permissions Violation/);
-      assert.equal((await jsm.streams.info(streamName(cfg.prefix))).state.messages, before);
+      assert.equal((await jsm.streams.info(stream)).state.messages, before);
+      await assert.rejects(jsm.consumers.add(stream, { name: 'steal', ack_policy: AckPolicy.None, filter_subject: `${cfg.prefix}.res.secrets.>` }), /Permissions Violation/);
+      await assert.rejects(jsm.direct.getMessage(stream, { last_by_subj: `${cfg.prefix}.res.secrets.default.creds` }), /Permissions Violation/);
+      await assert.rejects(jsm.direct.getMessage(stream, { seq: 1 }), /Permissions Violation/);
     } finally {
       await nc.close();
     }

@@ -11,7 +11,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -105,6 +105,33 @@ describe('jetkube up with no flags is secure; kubectl and jkctl use the kubeconf
     assert.match(status.stdout, /deployment "web" successfully rolled out/);
     const whoami = await kubectl('auth', 'whoami');
     assert.match(whoami.stdout, /kubernetes-admin/);
+  });
+
+  it('a pod reads a mounted Secret and a ConfigMap variable: the node got them through the gateway as itself', async () => {
+    const manifest = join(dir, 'config-pod.yaml');
+    await writeFile(manifest, [
+      'apiVersion: v1', 'kind: Secret', 'metadata: {name: creds}', 'stringData: {password: s3cret}', '---',
+      'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: settings}', 'data: {mode: fast}', '---',
+      'apiVersion: v1', 'kind: Pod', 'metadata: {name: configured}', 'spec:',
+      '  restartPolicy: Never',
+      '  containers:',
+      '  - name: c',
+      '    image: busybox:1.36',
+      '    command: [sh, -c, \'echo "$MODE $(cat etc/creds/password)"\']',
+      '    env: [{name: MODE, valueFrom: {configMapKeyRef: {name: settings, key: mode}}}]',
+      '    volumeMounts: [{name: creds, mountPath: /etc/creds, readOnly: true}]',
+      '  volumes: [{name: creds, secret: {secretName: creds}}]',
+      '',
+    ].join('\n'));
+    const applied = await kubectl('apply', '-f', manifest);
+    assert.equal(applied.code, 0, applied.stderr);
+    const phase = await eventually('the pod finished', async () => {
+      const p = (await kubectl('get', 'pod', 'configured', '-o', 'jsonpath={.status.phase}')).stdout;
+      return p === 'Succeeded' || p === 'Failed' ? p : undefined;
+    }, 60_000);
+    const logs = await kubectl('logs', 'configured');
+    assert.equal(phase, 'Succeeded', logs.stdout + logs.stderr);
+    assert.equal(logs.stdout, 'fast s3cret\n');
   });
 
   it('jkctl with no KUBECONFIG and no ~/.kube/config finds the admin kubeconfig in the data directory', async () => {

@@ -1,10 +1,13 @@
 /**
  * The stream is the gateway's alone (issue 16 item 5), against a real nats-server run with the
  * generated configuration (shared/nats-lock) and real Postgres roles (shared/db/roles.ts): a
- * forged Pod event published with the projector's or a reader's credential is refused by the
- * server and the stream's message count does not move; no credential at all cannot connect; the
- * gateway's writes still land and the projector still projects them; a reader reads; the gateway's
- * Postgres role reads but cannot write.
+ * forged Pod event published with the projector's or any reader component's credential is refused
+ * by the server and the stream's message count does not move; no credential at all cannot connect;
+ * the gateway's writes still land and the projector still projects them; each reader reads only
+ * its own resources (shared/nats-lock/reads.ts): the kubelet's consumer on pods works, one on
+ * Secrets (or on everything, or with no filter in the subject) is refused, a direct get by
+ * sequence is refused; the scheduler cannot read Secrets either. The gateway's Postgres role reads
+ * but cannot write.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,12 +17,14 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { schemaName, streamName, type Config } from '../../shared/config.js';
 import { createLogger } from '../../shared/log.js';
 import { EventLog, eventLogOptionsOf, encodeEnvelope } from '../../shared/eventlog/index.js';
 import { startLockedNats, type LockedNats } from '../../shared/nats-lock/server.js';
-import type { NatsRole } from '../../shared/nats-lock/config.js';
+import { NATS_ROLES, type NatsRole } from '../../shared/nats-lock/config.js';
+import { READER_COMPONENTS, readScopeOf, ReadScopeError } from '../../shared/nats-lock/reads.js';
+import { Informer } from '../../shared/informer/index.js';
 import { dbRoleNames, ensureRoles, urlAsRole, type DbRoles } from '../../shared/db/roles.js';
 import { startGateway, type RunningGateway } from '../../services/gateway/index.js';
 import { startProjector } from '../../services/projector/index.js';
@@ -56,7 +61,7 @@ describe('locked stores: NATS permissions and Postgres roles', { skip: hasNatsSe
     cfg = await testConfig('locked');
     dir = await mkdtemp(join(tmpdir(), 'jetkube-locked-'));
     const pw = () => randomBytes(12).toString('hex');
-    nats = await startLockedNats(dir, cfg.prefix, { gateway: pw(), projector: pw(), reader: pw() }, { bin: NATS_BIN });
+    nats = await startLockedNats(dir, cfg.prefix, Object.fromEntries(NATS_ROLES.map((r) => [r, pw()])) as Record<NatsRole, string>, { bin: NATS_BIN });
     const names = dbRoleNames(cfg.prefix);
     roles = { projector: { name: names.projector, password: pw() }, gateway: { name: names.gateway, password: pw() } };
     await ensureRoles(cfg.databaseUrl, schemaName(cfg.prefix), roles);
@@ -83,7 +88,7 @@ describe('locked stores: NATS permissions and Postgres roles', { skip: hasNatsSe
     assert.deepEqual(list.body.items.map((p: { metadata: { name: string } }) => p.metadata.name), ['real']);
   });
 
-  for (const role of ['projector', 'reader'] as const) {
+  for (const role of ['projector', ...READER_COMPONENTS] as const) {
     it(`a forged Pod event published as the ${role} is refused by the server; the stream does not move`, async () => {
       const before = await messages();
       const nc = await connect({ servers: nats.url, user: nats.credentials[role].user, pass: nats.credentials[role].password });
@@ -104,7 +109,7 @@ describe('locked stores: NATS permissions and Postgres roles', { skip: hasNatsSe
 
   it("a forged checkpoint announcement (which would let the gateway serve a stale list) never reaches the gateway's user", async () => {
     const as = async (role: NatsRole) => connect({ servers: nats.url, user: nats.credentials[role].user, pass: nats.credentials[role].password });
-    const [gw, reader, proj] = [await as('gateway'), await as('reader'), await as('projector')];
+    const [gw, reader, proj] = [await as('gateway'), await as('kubelet'), await as('projector')];
     try {
       const got: string[] = [];
       const sub = gw.subscribe(`${cfg.prefix}-sys.checkpoint`, { callback: (_e, m) => void got.push(m.string()) });
@@ -127,15 +132,113 @@ describe('locked stores: NATS permissions and Postgres roles', { skip: hasNatsSe
     await assert.rejects(connect({ servers: nats.url, reconnect: false }), /Authorization Violation/);
   });
 
-  it('a reader reads the stream (direct get and stream info), as informers do', async () => {
-    const el = await EventLog.connect(eventLogOptionsOf(as('reader'), 'test-reader'));
+  it('the kubelet reads its own resources as its informers do: stream info, a pods informer, the newest message of a pod', async () => {
+    const el = await EventLog.connect({ ...eventLogOptionsOf(as('kubelet'), 'test-kubelet'), reads: readScopeOf('kubelet')! });
+    const pods = new Informer({ log: el, plural: 'pods', streamCheckMs: 0 });
     try {
       const last = await el.getLast(el.subjectFor('pods', 'default', 'real'));
       assert.equal(last?.object.metadata.name, 'real');
       assert.ok((await el.state()).lastSeq >= last!.seq);
+      await pods.start();
+      await pods.waitForSync();
+      assert.ok(pods.getByName('default', 'real'));
+      // and its informers are held to its row before the server is asked
+      assert.throws(() => new Informer({ log: el, plural: 'secrets' }), ReadScopeError);
     } finally {
+      await pods.stop();
       await el.close();
     }
+  });
+
+  describe('scoped readers: what the server refuses', () => {
+    const S = () => streamName(cfg.prefix);
+    const P = () => cfg.prefix;
+    const denied = /Permissions Violation for Publish/;
+    const connectAs = (role: NatsRole) => connect({ servers: nats.url, user: nats.credentials[role].user, pass: nats.credentials[role].password });
+    const consumerOn = (name: string, filter?: string) => ({ name, ack_policy: AckPolicy.None, mem_storage: true, inactive_threshold: 5_000_000_000, ...(filter ? { filter_subject: filter } : {}) });
+    before(async () => {
+      const created = await api(gateway.url, 'POST', '/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: 'hunter2' } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+    });
+
+    it('the kubelet: a consumer on pods is made; on Secrets, ConfigMaps, everything, allocations or with no filter in the subject it is refused', async () => {
+      const nc = await connectAs('kubelet');
+      try {
+        const jsm = await jetstreamManager(nc);
+        const ok = await jsm.consumers.add(S(), consumerOn('kpods', `${P()}.res.pods.>`));
+        assert.ok(ok.num_pending >= 1);
+        await jsm.consumers.delete(S(), 'kpods');
+        for (const filter of [`${P()}.res.secrets.>`, `${P()}.res.configmaps.>`, `${P()}.res.>`, `${P()}.res.*.default.db`, `${P()}.alloc.>`, undefined]) {
+          await assert.rejects(jsm.consumers.add(S(), consumerOn('ksteal', filter)), denied, `filter ${filter}`);
+        }
+        // the body-only form (no name: any filter in the body)
+        await assert.rejects(jsm.consumers.add(S(), { ack_policy: AckPolicy.None, filter_subject: `${P()}.res.secrets.>` }), denied);
+      } finally {
+        await nc.close();
+      }
+    });
+
+    it('the kubelet: a body whose filter differs from the subject\'s is refused by JetStream itself', async () => {
+      const nc = await connectAs('kubelet');
+      try {
+        const req = { stream_name: S(), config: consumerOn('kmix', `${P()}.res.secrets.>`) };
+        const r = await nc.request(`$JS.API.CONSUMER.CREATE.${S()}.kmix.${P()}.res.pods.>`, JSON.stringify(req), { timeout: 5000 });
+        const body = JSON.parse(r.string()) as { error?: { description: string }; config?: unknown };
+        assert.ok(body.error, `JetStream made it: ${r.string()}`);
+        // several filters in the body: refused (2.10: not with the subject form), or ignored (2.9
+        // knows no filter_subjects): never a consumer on Secrets
+        const multi = { stream_name: S(), config: { ...consumerOn('kmulti'), filter_subjects: [`${P()}.res.secrets.>`] } };
+        const m = await nc.request(`$JS.API.CONSUMER.CREATE.${S()}.kmulti.${P()}.res.pods.>`, JSON.stringify(multi), { timeout: 5000 });
+        const made = JSON.parse(m.string()) as { error?: unknown; config?: { filter_subject?: string; filter_subjects?: string[] } };
+        if (!made.error) {
+          assert.equal(made.config?.filter_subject, `${P()}.res.pods.>`, m.string());
+          assert.ok(!made.config?.filter_subjects?.length, m.string());
+        }
+      } finally {
+        await nc.close();
+      }
+    });
+
+    it('the kubelet: a direct get by sequence, a stream message get and a direct get of a Secret subject are refused; a pod\'s newest message is served', async () => {
+      const nc = await connectAs('kubelet');
+      try {
+        const jsm = await jetstreamManager(nc);
+        await assert.rejects(jsm.direct.getMessage(S(), { seq: 1 }), denied);
+        await assert.rejects(jsm.streams.getMessage(S(), { seq: 1 }), denied);
+        await assert.rejects(jsm.direct.getMessage(S(), { last_by_subj: `${P()}.res.secrets.default.db` }), denied);
+        const m = await jsm.direct.getMessage(S(), { last_by_subj: `${P()}.res.pods.default.real` });
+        assert.equal(m?.subject, `${P()}.res.pods.default.real`);
+        // the last-by-subject form with a body asking for a sequence: never another subject's message
+        const r = await nc.request(`$JS.API.DIRECT.GET.${S()}.${P()}.res.pods.default.real`, JSON.stringify({ seq: 1 }), { timeout: 5000 });
+        const subject = r.headers?.get('Nats-Subject') ?? '';
+        assert.ok(subject === '' || subject.startsWith(`${P()}.res.pods.`), `served ${subject}`);
+      } finally {
+        await nc.close();
+      }
+    });
+
+    it('the scheduler reads nodes and pods, not Secrets; the proxy not pods; dns and the kubelet not Secrets', async () => {
+      for (const [role, plural, allowed] of [
+        ['scheduler', 'nodes', true],
+        ['scheduler', 'secrets', false],
+        ['proxy', 'endpoints', true],
+        ['proxy', 'pods', false],
+        ['dns', 'secrets', false],
+        ['ingress', 'secrets', true],
+        ['ingress', 'configmaps', false],
+        ['controller-manager', 'secrets', true],
+      ] as const) {
+        const nc = await connectAs(role);
+        try {
+          const jsm = await jetstreamManager(nc);
+          const made = jsm.consumers.add(S(), consumerOn(`c_${role.replace('-', '_')}_${plural}`, `${P()}.res.${plural}.>`));
+          if (allowed) await made;
+          else await assert.rejects(made, denied, `${role} on ${plural}`);
+        } finally {
+          await nc.close();
+        }
+      }
+    });
   });
 
   it("the gateway's Postgres role reads the projection but cannot write it", async () => {

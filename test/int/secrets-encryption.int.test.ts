@@ -3,7 +3,8 @@
  * with an EncryptionConfiguration (aesgcm first, then identity). The stream message and the
  * Postgres row hold ciphertext only (the `k8s:enc:aesgcm:v1:key1:` prefix, never the value or its
  * base64); get, list (JSON, Table, exact), watch and the history API answer plaintext;
- * a pod reads the Secret as env and as a volume; a gateway with a wrong key answers 500; the
+ * a pod reads the Secret as env and as a volume (its kubelet holds no key: it reads the Secret
+ * through the gateway, services/kubelet/pod-config.ts); a gateway with a wrong key answers 500; the
  * README's key rotation (new key first, rewrite, old key out) keeps the Secret readable.
  */
 import { after, before, describe, it } from 'node:test';

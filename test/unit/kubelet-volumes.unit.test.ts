@@ -18,6 +18,7 @@ import { AtomicWriter, timestampPrefix } from '../../services/kubelet/volumes/at
 import { VolumeManager } from '../../services/kubelet/volumes/manager.js';
 import { dockerMounts } from '../../services/kubelet/runtime/docker.js';
 import type { ContainerConfig, ContainerRuntime, RuntimeMount } from '../../services/kubelet/runtime/types.js';
+import { MemoryPodConfig } from '../../services/kubelet/pod-config.js';
 
 const cm = (name: string, data: Record<string, string>, binaryData?: Record<string, string>): ConfigMap => ({
   apiVersion: 'v1',
@@ -41,10 +42,11 @@ const pod = (volumes: Volume[], extra: Partial<Pod['metadata']> = {}): Pod => ({
   metadata: { name: 'p', namespace: 'ns', uid: 'u-1', labels: { app: 'web', tier: 'a"b' }, annotations: { note: 'x' }, ...extra },
   spec: { containers: [container], volumes },
 });
-const sources = (cms: ConfigMap[] = [], secrets: Secret[] = []) => ({
-  configMap: (ns: string, n: string) => cms.find((c) => c.metadata.namespace === ns && c.metadata.name === n),
-  secret: (ns: string, n: string) => secrets.find((s) => s.metadata.namespace === ns && s.metadata.name === n),
-});
+/** What the kubelet reads its pods' ConfigMaps and Secrets from: the twin of the gateway-backed source (pod-config.ts). */
+const sources = (cms: ConfigMap[] = [], secrets: Secret[] = []) => {
+  const twin = new MemoryPodConfig(cms, secrets);
+  return { configMap: (ns: string, n: string) => twin.configMap(ns, n), secret: (ns: string, n: string) => twin.secret(ns, n) };
+};
 const facts = { podIp: '10.0.0.5', hostIp: '127.0.0.1', nodeCpu: '2', nodeMemory: '8Gi' };
 
 /** The files of the plan's single volume as path → [text, mode]. */
