@@ -385,16 +385,23 @@ export class EventLog {
    * True if a message above `after` has been removed (compacted by the per-subject history limit,
    * or deleted): a reader resuming there would silently miss changes and must get 410 Gone / relist
    * instead (see compaction.ts). Counting uses a short-lived unfiltered consumer, only when the
-   * stream has interior removals at all. Says true when constant writes keep it from telling, and
-   * when this log's user is scoped to some resources (shared/nats-lock/reads.ts): it may not
-   * create an unfiltered consumer, and a filtered count cannot tell, so it relists (as on 410 Gone).
+   * stream has interior removals at all. Says true when constant writes keep it from telling.
+   *
+   * A log whose user is scoped to some resources (shared/nats-lock/reads.ts) may not create an
+   * unfiltered consumer and can't count interior removals: it says true only when everything above
+   * `after` is gone (below the first sequence). Its readers are informers (the gateway, which
+   * serves watches and their 410s, reads everything), and for a cache interior compaction loses
+   * nothing: the per-subject history limit removes a message only when a newer one on the same
+   * subject exists, and that newer one is delivered; a resume skips intermediate versions as a
+   * relist would. Relisting there instead made every consumer reset of a busy cluster (which
+   * always has compacted messages) a full relist of the kubelet's or scheduler's pods.
    */
   async compactedAfter(after: number): Promise<boolean> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const before = await this.state();
       const v = resumeFromState(after, before);
       if (v !== 'count') return v === 'gone';
-      if (this.opts.reads !== undefined && this.opts.reads !== 'all') return true;
+      if (this.opts.reads !== undefined && this.opts.reads !== 'all') return false;
       const ci = await reachable(this.jsm.consumers.add(this.stream, {
         deliver_policy: DeliverPolicy.StartSequence,
         opt_start_seq: after + 1,

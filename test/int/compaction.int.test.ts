@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createLogger } from '../../shared/log.js';
 import { EventLog } from '../../shared/eventlog/index.js';
 import { Informer } from '../../shared/informer/index.js';
+import { readScopeOf } from '../../shared/nats-lock/reads.js';
 import type { KObject } from '../../shared/resources/meta.js';
 import { dropPrefix, testConfig } from '../harness.js';
 import { eventually, sleep } from '../wait.js';
@@ -86,6 +87,36 @@ describe('informer resuming after compacted events', () => {
       assert.equal(inf.relists, 1);
       assert.deepEqual(inf.keys().sort(), ['default/hot', 'default/other']);
       assert.equal((inf.get('default/hot') as unknown as { data: { v: string } }).data.v, '3');
+    } finally {
+      await inf.stop();
+      await el.close();
+      await dropPrefix(cfg);
+    }
+  });
+
+  it('a scoped reader (no unfiltered consumer) resumes past interior compaction: the cache still ends right', async () => {
+    const cfg = await testConfig('infcompactscoped', { historyPerObject: 2 });
+    const el = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: 2, reads: readScopeOf('proxy')! });
+    const inf = new Informer<KObject>({ log: el, plural: 'services', logger: silent, streamCheckMs: 0 });
+    const put = async (name: string, v: string) => {
+      const subject = el.subjectFor('services', 'default', name);
+      const last = await el.getLast(subject);
+      const obj = { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', labels: { v } }, spec: {} } as unknown as KObject;
+      return el.append(subject, last ? 'MODIFIED' : 'ADDED', obj, last?.seq ?? 0);
+    };
+    try {
+      await put('hot', '0');
+      await put('other', '0');
+      await inf.start();
+      await inf.waitForSync(AbortSignal.timeout(5000));
+      await (inf as unknown as { messages: { close(): Promise<void> } }).messages.close();
+      let last = 0;
+      for (const v of ['1', '2', '3']) last = await put('hot', v);
+      await eventually('the informer to catch up', async () => inf.lastSeq >= last, 10_000);
+      await sleep(50);
+      assert.equal(inf.relists, 0, 'the newest message of every subject survives compaction: nothing to relist for');
+      assert.deepEqual(inf.keys().sort(), ['default/hot', 'default/other']);
+      assert.equal(inf.get('default/hot')?.metadata.labels?.v, '3');
     } finally {
       await inf.stop();
       await el.close();
