@@ -17,6 +17,7 @@ import {
 import type { EventType, KObject } from '../resources/meta.js';
 import { streamName, type Config, type NatsUserCredentials } from '../config.js';
 import { coalesceWrites } from './coalesce-writes.js';
+import { quietRequestCancel } from './quiet-request-cancel.js';
 import { parseResourceSubject, resourceFilter, resourceSubject, type ParsedSubject } from './subjects.js';
 import { classifyMessage, EVENT_SCHEMA_VERSION, PoisonMessageError } from './classify.js';
 import { resumeFromCount, resumeFromState } from './compaction.js';
@@ -197,6 +198,7 @@ export class EventLog {
       ...connOpts,
     });
     coalesceWrites(nc);
+    quietRequestCancel();
     try {
       const jsm = await jetstreamManager(nc, { timeout: 10_000 });
       const log = new EventLog(nc, jetstream(nc, { timeout: 10_000 }), jsm, opts);
