@@ -5,8 +5,12 @@
  *
  * The gateway runs as its own process (`jetkube gateway`), as in production; the load generator is
  * undici with one connection per client. Env: BENCH_SECONDS (default 10), BENCH_CLIENTS (32).
+ * The gateway's CPU time (user + system, from /proc) over each round, per create, is printed too:
+ * unlike the rates, it hardly depends on what else the machine is running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { EventLog } from '../shared/eventlog/index.js';
@@ -64,6 +68,12 @@ async function gatewayRun(pool: Pool, round: number) {
   });
 }
 
+/** A process' CPU seconds so far (user + system), from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 async function startGatewayProcess(): Promise<ChildProcess> {
   const main = fileURLToPath(new URL('../services/cli/main.js', import.meta.url));
   const child = spawn(process.execPath, [main, 'gateway', '--insecure'], {
@@ -89,10 +99,14 @@ const pool = new Pool(`http://127.0.0.1:${cfg.port}`, { connections: CLIENTS, pi
 try {
   const raws: Awaited<ReturnType<typeof timed>>[] = [];
   const gws: Awaited<ReturnType<typeof timed>>[] = [];
+  const cpuPerCreate: number[] = [];
   await gatewayRun(pool, -1).catch(() => undefined); // warm-up (JIT, connections)
   for (let r = 0; r < ROUNDS; r++) {
     raws.push(await rawBaseline(log, r));
-    gws.push(await gatewayRun(pool, r));
+    const cpu0 = cpuSeconds(gw.pid);
+    const g = await gatewayRun(pool, r);
+    cpuPerCreate.push(((cpuSeconds(gw.pid) - cpu0) * 1e6) / g.ops);
+    gws.push(g);
   }
   const raw = median(raws.map((x) => x.perSec));
   const gwRate = median(gws.map((x) => x.perSec));
@@ -104,6 +118,7 @@ try {
     ['raw JetStream CAS publishes', `${raw.toFixed(0)}/s`, `p50 ${rawP50.toFixed(2)} ms`, `p99 ${rawP99.toFixed(2)} ms`],
     ['gateway creates (HTTP POST)', `${gwRate.toFixed(0)}/s`, `p50 ${p50.toFixed(2)} ms`, `p99 ${p99.toFixed(2)} ms`],
     ['gateway / raw', `${((100 * gwRate) / raw).toFixed(1)}%`, 'target ≥ 50%', `p99 target < 50 ms`],
+    ['gateway CPU per create', `${median(cpuPerCreate).toFixed(0)} µs`, `rounds ${cpuPerCreate.map((x) => x.toFixed(0)).join(' / ')}`, `load ${loadavg()[0]!.toFixed(2)}`],
   ]);
 } finally {
   await pool.close();

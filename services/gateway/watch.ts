@@ -87,6 +87,20 @@ export class SelectorFilter {
   }
 }
 
+/**
+ * The watch line of an event from EventLog.decodeShared: every watch that sends the same object
+ * (the same decoded event, served as stored) with the same type sends the same bytes, so the line
+ * is serialised once and kept with the object (read-only, shared; gone with it).
+ */
+const sharedLines = new WeakMap<object, { readonly type: WatchEventType; readonly line: string }>();
+function sharedLine(type: WatchEventType, object: KObject): string {
+  const hit = sharedLines.get(object);
+  if (hit && hit.type === type) return hit.line;
+  const line = `${JSON.stringify({ type, object })}\n`;
+  sharedLines.set(object, { type, line });
+  return line;
+}
+
 /** Stream events to `res` until the client goes away, the timeout passes, or the log closes. */
 export async function streamWatch(log: EventLog, res: ServerResponse, spec: WatchSpec): Promise<void> {
   const filter = new SelectorFilter(spec.labels, spec.fields, spec.initial);
@@ -96,10 +110,10 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
   const timers: NodeJS.Timeout[] = [];
   const startedMs = Date.now();
 
-  const write = (type: WatchEventType, object: unknown): Promise<void> => {
+  const write = (type: WatchEventType, object: unknown, shared = false): Promise<void> => {
     if (closed) return Promise.resolve();
     if (spec.transform && type !== 'BOOKMARK' && type !== 'ERROR') object = spec.transform(object as KObject);
-    const ok = res.write(`${JSON.stringify({ type, object })}\n`);
+    const ok = res.write(shared && !spec.transform ? sharedLine(type, object as KObject) : `${JSON.stringify({ type, object })}\n`);
     if (ok) return Promise.resolve();
     // A client that goes away while we wait for it to read never drains: closing ends the wait too.
     return new Promise((r) => {
@@ -179,7 +193,7 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
       if (closed) break;
       let ev;
       try {
-        ev = log.decode(m);
+        ev = log.decodeShared(m);
       } catch (e) {
         // Like a corrupt object in etcd: this watch passes over it (it is recorded elsewhere) and
         // goes on; a client resuming after it does not meet it again.
@@ -192,7 +206,7 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
       delivered = ev.seq;
       const type = filter.apply(ev.type, ev.object);
       if (type) {
-        await write(type, asServedVersion(spec.info, ev.object));
+        await write(type, asServedVersion(spec.info, ev.object), true);
         const storedMs = m.info.timestampNanos / 1e6;
         if (storedMs >= startedMs) spec.onDelivered?.((Date.now() - storedMs) / 1000);
       }

@@ -34,8 +34,13 @@ export function goJson(v: unknown): string {
 
 /** A JSON string with Go's HTML-safe escapes (`<`, `>`, `&`, U+2028, U+2029). */
 export function goJsonString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const json = JSON.stringify(s);
+  // Most strings (field names, manager names) have nothing to escape: no replace, no callback.
+  return HTML_UNSAFE.test(json) ? json.replace(HTML_UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
 }
+
+const HTML_UNSAFE = /[<>&\u2028\u2029]/;
+const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
 
 export function serializeElement(e: PathElement): string {
   if ('field' in e) return `f:${e.field}`;

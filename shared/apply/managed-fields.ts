@@ -60,9 +60,18 @@ export function managerIdentifier(e: Identity): string {
 
 /** The entry fields an identifier stands for. */
 export function parseIdentifier(id: string): Identity {
-  const o = JSON.parse(id) as Identity;
+  // Every write encodes every entry: the few identifiers a cluster has are parsed once (frozen, shared).
+  let o = identities.get(id);
+  if (!o) {
+    o = Object.freeze(JSON.parse(id) as Identity);
+    if (identities.size >= MAX_IDENTITIES) identities.clear();
+    identities.set(id, o);
+  }
   return o;
 }
+
+const MAX_IDENTITIES = 4096;
+const identities = new Map<string, Identity>();
 
 /** Read `metadata.managedFields` (undefined or null is none). */
 export function decodeManagedFields(entries: unknown): Managed {

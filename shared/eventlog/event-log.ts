@@ -17,6 +17,7 @@ import {
 import type { EventType, KObject } from '../resources/meta.js';
 import { streamName, type Config, type NatsUserCredentials } from '../config.js';
 import { coalesceWrites } from './coalesce-writes.js';
+import { quietRequestCancel } from './quiet-request-cancel.js';
 import { parseResourceSubject, resourceFilter, resourceSubject, type ParsedSubject } from './subjects.js';
 import { classifyMessage, EVENT_SCHEMA_VERSION, PoisonMessageError } from './classify.js';
 import { resumeFromCount, resumeFromState } from './compaction.js';
@@ -89,6 +90,9 @@ export interface EventLogOptions {
 
 const enc = new TextEncoder();
 
+/** Decoded events `decodeShared` keeps for the watches that meet them next (a few seconds of writes at scale). */
+const SHARED_DECODES = 4096;
+
 export function encodeEnvelope(type: EventType, object: KObject): Uint8Array {
   const { resourceVersion: _rv, ...metadata } = object.metadata;
   const env: Envelope = { v: EVENT_SCHEMA_VERSION, type, object: { ...object, metadata } };
@@ -148,6 +152,8 @@ export class EventLog {
   private up = true;
   private readonly recent!: RecentWrites;
   private readonly sealedPrefix: string;
+  /** Events decodeShared decoded lately, by sequence (insertion order: the oldest goes first). */
+  private readonly sharedDecodes = new Map<number, { readonly ev: StoredEvent; readonly bytes: number }>();
 
   private constructor(
     readonly nc: NatsConnection,
@@ -165,6 +171,7 @@ export class EventLog {
         else if (s.type === 'reconnect') {
           // The server may have been a new one (its stream recreated): trust nothing cached.
           this.recent.clear();
+          this.sharedDecodes.clear();
           this.up = true;
         }
       }
@@ -208,6 +215,7 @@ export class EventLog {
       ...connOpts,
     });
     coalesceWrites(nc);
+    quietRequestCancel();
     try {
       const jsm = await jetstreamManager(nc, { timeout: 10_000 });
       const log = new EventLog(nc, jetstream(nc, { timeout: 10_000 }), jsm, opts);
@@ -301,6 +309,23 @@ export class EventLog {
       if (isDecryptError(e)) throw new PoisonMessageError(m.seq, m.subject, `cannot decrypt: ${e.message}`);
       throw e;
     }
+  }
+
+  /**
+   * `decode` for readers that only read the event (watches): every watch on a resource meets the
+   * same messages, and each decoded each one (JSON.parse and the poison checks) for itself. The
+   * last SHARED_DECODES events are kept and handed to every such reader: the same object, which
+   * no reader may modify. A hit must match the message's subject, stored time and size, so a
+   * stream recreated under the same sequences is not mistaken for the old one. A message that does
+   * not decode throws, as `decode` does, and is not kept.
+   */
+  decodeShared(m: { seq: number; subject: string; time: Date; data: Uint8Array }): StoredEvent {
+    const hit = this.sharedDecodes.get(m.seq);
+    if (hit && hit.ev.subject === m.subject && hit.bytes === m.data.length && hit.ev.time.getTime() === m.time.getTime()) return hit.ev;
+    const ev = this.decode(m);
+    if (this.sharedDecodes.size >= SHARED_DECODES) this.sharedDecodes.delete(this.sharedDecodes.keys().next().value!);
+    this.sharedDecodes.set(m.seq, { ev, bytes: m.data.length });
+    return ev;
   }
 
   /** The subject's newest message, or null if the subject never had one. */

@@ -16,22 +16,29 @@ export function omitEmpty<T>(value: T, schema: SchemaObject | undefined, defs: D
 
 function walk(v: unknown, schema: SchemaObject | undefined, defs: Defs): unknown {
   const s = resolveSchema(schema, defs);
-  if (Array.isArray(v)) return v.map((x) => walk(x, s?.items, defs));
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = walk(v[i], s?.items, defs);
+    return out;
+  }
   if (v === null || typeof v !== 'object') return v;
   const obj = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   const props = s?.properties;
   const mapValues = typeof s?.additionalProperties === 'object' ? s.additionalProperties : undefined;
-  for (const [k, x] of Object.entries(obj)) {
+  for (const k of Object.keys(obj)) {
+    const x = obj[k];
     const field = props && Object.hasOwn(props, k) ? props[k] : undefined;
-    if (field && !s!.required?.includes(k) && isEmpty(x, resolveSchema(field, defs))) continue;
+    // Only a list or a map can be empty: scalars skip the schema lookups (a hot path on every write).
+    if (field && x !== null && typeof x === 'object' && !s!.required?.includes(k) && isEmpty(x, field, defs)) continue;
     out[k] = walk(x, field ?? mapValues, defs);
   }
   return out;
 }
 
-function isEmpty(v: unknown, field: SchemaObject | undefined): boolean {
+function isEmpty(v: object, schema: SchemaObject, defs: Defs): boolean {
   if (Array.isArray(v)) return v.length === 0;
+  const field = resolveSchema(schema, defs);
   const isMap = field?.type === 'object' && !field.properties && field.additionalProperties !== undefined;
-  return isMap && v !== null && typeof v === 'object' && Object.keys(v).length === 0;
+  return isMap && Object.keys(v).length === 0;
 }

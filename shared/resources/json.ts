@@ -20,12 +20,20 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 /** A deep copy of a JSON value (undefined fields dropped). */
 export function cloneJson<T>(v: T): T {
-  if (Array.isArray(v)) return v.map(cloneJson) as T;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = cloneJson(v[i]);
+    return out as T;
+  }
   if (!isPlainObject(v)) return v;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
+  // Keys, not entries, and plain assignment (a hot path on every write): only a `__proto__` key
+  // needs defineProperty, to stay data rather than become the copy's prototype.
+  for (const k of Object.keys(v)) {
+    const x = v[k];
     if (x === undefined) continue;
-    Object.defineProperty(out, k, { value: cloneJson(x), enumerable: true, writable: true, configurable: true });
+    if (k === '__proto__') Object.defineProperty(out, k, { value: cloneJson(x), enumerable: true, writable: true, configurable: true });
+    else out[k] = cloneJson(x);
   }
   return out as T;
 }

@@ -168,13 +168,19 @@ function jsonTypeName(v: unknown): string {
  * unset). Nulls inside arrays are kept, so they still fail their item type.
  */
 function cloneWithoutNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(cloneWithoutNulls);
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = cloneWithoutNulls(v[i]);
+    return out;
+  }
   if (!isPlainObject(v)) return v;
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
+  for (const k of Object.keys(v)) {
+    const x = v[k];
     if (x === null || x === undefined) continue;
     // defineProperty: a `__proto__` key from JSON.parse must stay data, not become a prototype.
-    Object.defineProperty(out, k, { value: cloneWithoutNulls(x), enumerable: true, writable: true, configurable: true });
+    if (k === '__proto__') Object.defineProperty(out, k, { value: cloneWithoutNulls(x), enumerable: true, writable: true, configurable: true });
+    else out[k] = cloneWithoutNulls(x);
   }
   return out;
 }
