@@ -1,4 +1,8 @@
-/** Lease: no status subresource, generation; `kubectl get leases` (printers.go printLease) shows the holder. */
+/**
+ * Lease: no status subresource and no generation (Kubernetes' lease strategy prepares nothing on
+ * create or update, so a renewal does not count one); `kubectl get leases` (printers.go printLease)
+ * shows the holder.
+ */
 import type { KindStrategy } from '../strategy.js';
 import type { Lease } from '../types.js';
 import { validateLease } from '../validation.js';
@@ -16,7 +20,7 @@ const leasePrinter: TablePrinter<Lease> = {
 export const leaseStrategy: KindStrategy = {
   kind: 'Lease',
   statusSubresource: false,
-  generation: true,
+  generation: false,
   validate: (obj) => validateLease(obj as Lease),
   printer: leasePrinter,
   projection: {
