@@ -1,9 +1,13 @@
 /** The compose CLI, v2 (`docker compose`) or v1 (`docker-compose`), for the compose suites. */
 import { run } from './e2e/cli.js';
 
-/** `docker compose` or `docker-compose`, whichever answers (v2 first); undefined: neither. */
+/**
+ * `docker compose` or `docker-compose`, whichever answers (v2 first), or only the one
+ * JETKUBE_TEST_COMPOSE_CLI names (`docker-compose`: v1 on a machine with both); undefined: none.
+ */
 export async function composeCli(): Promise<string[] | undefined> {
-  for (const cli of [['docker', 'compose'], ['docker-compose']]) {
+  const only = process.env.JETKUBE_TEST_COMPOSE_CLI?.trim();
+  for (const cli of only ? [only.split(/\s+/)] : [['docker', 'compose'], ['docker-compose']]) {
     if ((await run(cli[0]!, [...cli.slice(1), 'version'], process.env).catch(() => undefined))?.code === 0) return cli;
   }
   return undefined;
