@@ -15,14 +15,15 @@
  * the `postgres` user (uid 999, as there) and runs itself again as that user; on an empty PGDATA,
  * initdb with POSTGRES_USER (postgres) and POSTGRES_PASSWORD (required), trust on the unix socket,
  * scram-sha-256 over TCP from anywhere, POSTGRES_DB (POSTGRES_USER) created on a server listening
- * on the socket only, then the real server on *:5432. It refuses what it does not do
+ * on the socket only, then the real server on *:5432 (no STOPSIGNAL: `docker import` takes none;
+ * docker-compose.yml says SIGINT itself). It refuses what it does not do
  * (/docker-entrypoint-initdb.d scripts, POSTGRES_INITDB_ARGS, POSTGRES_HOST_AUTH_METHOD) rather
  * than start without it.
  *
  * Each is rebuilt only when what it is made from changes (a label records it).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { importRootfs, link, put, putBinary, skeleton, which, write } from './docker-image.js';
@@ -95,7 +96,7 @@ function buildNatsRootfs(root: string, bin: string): void {
   putBusybox(root);
   putBinary(root, bin, '/usr/local/bin/nats-server');
   write(root, '/usr/local/bin/docker-entrypoint.sh', NATS_ENTRYPOINT);
-  spawnSync('chmod', ['755', join(root, 'usr/local/bin/docker-entrypoint.sh')]);
+  chmodSync(join(root, 'usr/local/bin/docker-entrypoint.sh'), 0o755);
   write(root, '/etc/nats/nats-server.conf', NATS_DEFAULT_CONF);
   write(root, '/etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
   write(root, '/etc/group', 'root:x:0:\n');
@@ -120,7 +121,8 @@ if [ "$(id -u)" = 0 ]; then
   chown -R postgres:postgres "$PGDATA" /var/run/postgresql
   chmod 700 "$PGDATA"
   chmod 3777 /var/run/postgresql
-  exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
+  # (by its path: busybox sh would run its own setpriv applet, which cannot change users)
+  exec /usr/bin/setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
 fi
 refuse() { echo "error: $*" >&2; exit 1; }
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
@@ -163,12 +165,15 @@ function buildPostgresRootfs(root: string, pg: { bindir: string; pkglibdir: stri
   // Debian builds PostgreSQL against the system's time zone database.
   if (existsSync('/usr/share/zoneinfo')) cpSync('/usr/share/zoneinfo', join(root, 'usr/share/zoneinfo'), { recursive: true, verbatimSymlinks: true });
   write(root, '/usr/local/bin/docker-entrypoint.sh', POSTGRES_ENTRYPOINT);
-  spawnSync('chmod', ['755', join(root, 'usr/local/bin/docker-entrypoint.sh')]);
+  chmodSync(join(root, 'usr/local/bin/docker-entrypoint.sh'), 0o755);
   write(root, '/etc/passwd', `root:x:0:0:root:/root:/bin/sh\npostgres:x:${POSTGRES_UID}:${POSTGRES_UID}::/var/lib/postgresql:/bin/sh\n`);
   write(root, '/etc/group', `root:x:0:\npostgres:x:${POSTGRES_UID}:\n`);
   write(root, '/etc/nsswitch.conf', 'hosts: files dns\n');
-  mkdirSync(join(root, 'var/lib/postgresql/data'), { recursive: true, mode: 0o700 });
-  mkdirSync(join(root, 'var/run/postgresql'), { recursive: true, mode: 0o3777 });
+  for (const [dir, mode] of [['var/lib/postgresql/data', 0o700], ['var/run/postgresql', 0o3777]] as const) {
+    mkdirSync(dirname(join(root, dir)), { recursive: true }); // the parents 0755, not `mode`
+    mkdirSync(join(root, dir));
+    chmodSync(join(root, dir), mode);
+  }
 }
 
 /** Import `image` from `build` unless the one there was made from `made`; returns whether it was (re)made. */
@@ -210,7 +215,6 @@ export function ensurePostgresImage(docker: Dockerode, pg: { bindir: string; pkg
       `ENV PATH=${pg.bindir}:${PATH}`,
       'ENV PGDATA=/var/lib/postgresql/data',
       'EXPOSE 5432',
-      'STOPSIGNAL SIGINT', // fast shutdown, as the official image (SIGTERM's smart shutdown waits for every client)
       'ENTRYPOINT ["docker-entrypoint.sh"]',
       'CMD ["postgres"]',
     ],

@@ -65,10 +65,13 @@ function sharedLibraries(bin: string): string[] {
   return [...libs];
 }
 
-/** Copy a host file into the rootfs at `dest` (the file's contents, symlinks followed). */
+/** Copy a host file into the rootfs at `dest` (the file's contents, symlinks followed), replacing what is there. */
 export function put(root: string, host: string, dest: string, mode = 0o755): void {
   const target = join(root, dest);
   mkdirSync(dirname(target), { recursive: true });
+  // Whatever is there goes first: copying onto a symlink (a busybox applet's, to /bin/busybox)
+  // would write through it, to the host's file of that name.
+  rmSync(target, { force: true });
   copyFileSync(realpathSync(host), target);
   chmodSync(target, mode);
 }
