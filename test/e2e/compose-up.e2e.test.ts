@@ -9,7 +9,7 @@
  *   up --build -d; every service healthy, init and stores-init exited 0;
  *   the admin kubeconfig out with `exec -T gateway cat`; kubectl get nodes: node-1 and node-2 Ready;
  *   a Deployment of the test busybox image: its pods Running; its Service's cluster IP answers
- *   through the proxy;
+ *   through the proxy, the cluster DNS names it;
  *   `exec projector jetkube replay` replays the stack's own prefix and refuses one without a
  *   projector checkpoint;
  *   `restart` of nats, postgres, projector and gateway keeps the cluster: the Deployment, its pods
@@ -25,13 +25,14 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Resolver } from 'node:dns/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { schemaName } from '../../shared/config.js';
-import { freeDnsPort, testPort } from '../harness.js';
+import { testPort } from '../harness.js';
 import { eventually, sleep } from '../wait.js';
 import { dockerEngine, ensureNodeBaseImage, importTestImage, NODE_BASE_IMAGE, TEST_IMAGE, unavailable, which } from '../docker-image.js';
 import { ensureNatsImage, ensurePostgresImage, hostPostgres, natsServer, NATS_IMAGE, POSTGRES_IMAGE } from '../compose-images.js';
@@ -163,7 +164,8 @@ describe('docker compose up (the README\'s compose section, for real)', async ()
       JETKUBE_INGRESS_HTTPS_ADDR: `127.0.0.1:${await port()}`,
       JETKUBE_NODE1_KUBELET_PORT: await port(),
       JETKUBE_NODE2_KUBELET_PORT: await port(),
-      JETKUBE_CLUSTER_DNS: `127.0.0.1:${await freeDnsPort()}`,
+      // port 53 (pods' resolv.conf names no port) on a loopback address of its own
+      JETKUBE_CLUSTER_DNS: `127.0.53.${2 + Math.floor(Math.random() * 250)}:53`,
       JETKUBE_NATS_PORT: await port(),
       JETKUBE_PG_PORT: await port(),
       JETKUBE_ROOT_DIR: rootDir,
@@ -206,7 +208,7 @@ describe('docker compose up (the README\'s compose section, for real)', async ()
     assert.deepEqual(ready, ['node-1=True', 'node-2=True']);
   });
 
-  it('a Deployment of the test image: its pods Running as the kubelets\' containers; its Service\'s cluster IP answers through the proxy', { skip, timeout: 4 * 60_000 }, async (t) => {
+  it('a Deployment of the test image: its pods Running as the kubelets\' containers; its Service\'s cluster IP answers through the proxy, the cluster DNS names it', { skip, timeout: 4 * 60_000 }, async (t) => {
     const start = Date.now();
     const manifest = {
       apiVersion: 'v1',
@@ -269,6 +271,10 @@ describe('docker compose up (the README\'s compose section, for real)', async ()
       return r.ok && (await r.text()).trim();
     }, 30_000, 500);
     assert.ok(names.has(answer), `${answer} is one of ${[...names].join(', ')}`);
+    // The cluster DNS (JETKUBE_CLUSTER_DNS) names it.
+    const resolver = new Resolver({ timeout: 2000, tries: 1 });
+    resolver.setServers([env.JETKUBE_CLUSTER_DNS!.replace(/:53$/, '')]);
+    assert.deepEqual(await eventually('web.default.svc.cluster.local', () => resolver.resolve4('web.default.svc.cluster.local'), 30_000, 500), [ip]);
   });
 
   it('`exec projector jetkube replay` replays the stack\'s own prefix and refuses one without a projector checkpoint', { skip, timeout: 3 * 60_000 }, async (t) => {
