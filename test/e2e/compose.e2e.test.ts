@@ -10,8 +10,7 @@
  * before the gateway starts, every component runs with its own kubeconfig from it, the gateway's
  * healthcheck speaks HTTPS.
  * infra/Dockerfile is built FROM a Node base made from the host (test/docker-image.ts), and the image serves the API against the test's NATS and Postgres.
- * `docker compose up` itself, with stand-in NATS and Postgres images made from the host: compose-up.slow.ts
- * (`npm run test:compose-up`).
+ * `docker compose up` itself, with stand-in NATS and Postgres images made from the host: compose-up.e2e.
  * Skipped without a compose CLI or an engine unless REQUIRE_DOCKER=1.
  */
 import { after, describe, it } from 'node:test';

@@ -16,8 +16,9 @@
  *   and a ConfigMap are there afterwards and writes go on;
  *   down -v, and the pods' containers removed.
  *
- * `npm run test:compose-up`; not in `npm test` (no `.test` in its name): about 4 minutes with the
- * images cached, 7 cold, on this 2-core machine.
+ * In the e2e tier (and alone: `npm run test:compose-up`): about 95 s with the images cached on
+ * this 2-core machine; a cold build of the jetkube image adds 3–4 minutes (compose.e2e's builds
+ * share the legacy builder's cache with compose v1).
  * Works with compose v2 (`docker compose`, 2.26 tested) or v1 (`docker-compose` 1.29; on a machine
  * with both, JETKUBE_TEST_COMPOSE_CLI=docker-compose). Skipped
  * without an engine, a compose CLI, kubectl, a nats-server ≥ 2.10 (NATS_SERVER_BIN) or the host's
