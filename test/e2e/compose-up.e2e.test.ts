@@ -121,6 +121,17 @@ describe('docker compose up (the README\'s compose section, for real)', async ()
     });
   }
 
+  /**
+   * Run a build and remove the image it untagged: on vfs every layer is a whole copy of the
+   * filesystem, so a stale one per code change adds up fast. (One still in use stays.)
+   */
+  async function replacing(build: () => Promise<unknown>): Promise<void> {
+    const id = async () => (await run('docker', ['image', 'inspect', '-f', '{{.Id}}', IMAGE], process.env)).stdout.trim();
+    const old = await id();
+    await build();
+    if (old && old !== (await id())) await run('docker', ['rmi', old], process.env);
+  }
+
   after(async () => {
     if (!skip) {
       // The workloads first, so the kubelets stop their pods; then the stack and its volumes.
@@ -183,14 +194,14 @@ describe('docker compose up (the README\'s compose section, for real)', async ()
       rootMounted = true;
     }
     start = Date.now();
-    await must(['build']);
+    await replacing(() => must(['build']));
     t.diagnostic(`${cli.join(' ')} build: ${seconds(start)}`);
   });
 
   it('up -d with the host\'s NATS and Postgres on 4222 and 5432: init and stores-init exit 0, every service healthy', { skip, timeout: 10 * 60_000 }, async (t) => {
     const hostStores = [await listening(4222), await listening(5432)];
     const start = Date.now();
-    await must(['up', '--build', '-d']);
+    await replacing(() => must(['up', '--build', '-d']));
     const upReturned = seconds(start);
     await allHealthy('every service healthy', 5 * 60_000);
     t.diagnostic(`${cli.join(' ')} up --build -d returned after ${upReturned}, all healthy after ${seconds(start)}`);
