@@ -16,7 +16,7 @@
  *   and a ConfigMap are there afterwards and writes go on;
  *   down -v, and the pods' containers removed.
  *
- * In the e2e tier (and alone: `npm run test:compose-up`): about 95 s with the images cached on
+ * In the e2e tier (and alone: `npm run test:compose-up`): 95–130 s with the images cached on
  * this 2-core machine; a cold build of the jetkube image adds 3–4 minutes (compose.e2e's builds
  * share the legacy builder's cache with compose v1).
  * Works with compose v2 (`docker compose`, 2.26 tested) or v1 (`docker-compose` 1.29; on a machine
