@@ -65,22 +65,25 @@ function sharedLibraries(bin: string): string[] {
   return [...libs];
 }
 
-/** Copy a host file into the rootfs at `dest` (the file's contents, symlinks followed). */
-function put(root: string, host: string, dest: string, mode = 0o755): void {
+/** Copy a host file into the rootfs at `dest` (the file's contents, symlinks followed), replacing what is there. */
+export function put(root: string, host: string, dest: string, mode = 0o755): void {
   const target = join(root, dest);
   mkdirSync(dirname(target), { recursive: true });
+  // Whatever is there goes first: copying onto a symlink (a busybox applet's, to /bin/busybox)
+  // would write through it, to the host's file of that name.
+  rmSync(target, { force: true });
   copyFileSync(realpathSync(host), target);
   chmodSync(target, mode);
 }
 
 /** Write a file into the rootfs. */
-function write(root: string, dest: string, text: string): void {
+export function write(root: string, dest: string, text: string): void {
   mkdirSync(dirname(join(root, dest)), { recursive: true });
   writeFileSync(join(root, dest), text);
 }
 
 /** A symlink in the rootfs at `dest` pointing at `target`, unless something is there already. */
-function link(root: string, target: string, dest: string): void {
+export function link(root: string, target: string, dest: string): void {
   const at = join(root, dest);
   if (existsSync(at)) return;
   mkdirSync(dirname(at), { recursive: true });
@@ -88,13 +91,13 @@ function link(root: string, target: string, dest: string): void {
 }
 
 /** A binary and everything `ldd` says it loads, at the same paths inside the rootfs. */
-function putBinary(root: string, host: string, dest: string): void {
+export function putBinary(root: string, host: string, dest: string): void {
   put(root, host, dest);
   for (const lib of sharedLibraries(host)) if (!existsSync(join(root, lib))) put(root, lib, lib);
 }
 
 /** The directories every image has; /tmp writable by all. */
-function skeleton(root: string): void {
+export function skeleton(root: string): void {
   for (const d of ['bin', 'dev', 'proc', 'sys', 'etc', 'tmp']) mkdirSync(join(root, d), { recursive: true });
   chmodSync(join(root, 'tmp'), 0o1777);
 }
@@ -165,14 +168,15 @@ function followProgress(docker: Dockerode, stream: NodeJS.ReadableStream, what: 
 
 /**
  * Make a rootfs with `build` in a temporary directory, tar it (owned by root, except `userPaths`,
- * owned by uid/gid 1000) and import it as `image` with Dockerfile `changes`.
+ * owned by uid/gid `owner`, 1000 unless given) and import it as `image` with Dockerfile `changes`.
  */
-async function importRootfs(
+export async function importRootfs(
   docker: Dockerode,
   image: string,
   build: (root: string) => void,
   changes: readonly string[],
   userPaths: readonly string[] = [],
+  owner = 1000,
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'jk-image-'));
   try {
@@ -185,7 +189,7 @@ async function importRootfs(
       if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
     };
     tarIn(['--owner=0', '--group=0', ...userPaths.map((p) => `--exclude=./${p}`), '-cf', tar, '.']);
-    for (const p of userPaths) tarIn(['--owner=1000', '--group=1000', '-rf', tar, `./${p}`]);
+    for (const p of userPaths) tarIn([`--owner=${owner}`, `--group=${owner}`, '-rf', tar, `./${p}`]);
     const [repo, tag] = image.split(':') as [string, string];
     await followProgress(docker, await docker.importImage(createReadStream(tar), { repo, tag, changes: [...changes] }), `importing ${image}`);
     await docker.getImage(image).inspect();

@@ -10,7 +10,7 @@
  * before the gateway starts, every component runs with its own kubeconfig from it, the gateway's
  * healthcheck speaks HTTPS.
  * infra/Dockerfile is built FROM a Node base made from the host (test/docker-image.ts), and the image serves the API against the test's NATS and Postgres.
- * `docker compose up` itself needs the nats and postgres images from a registry: not run here.
+ * `docker compose up` itself, with stand-in NATS and Postgres images made from the host: compose-up.e2e.
  * Skipped without a compose CLI or an engine unless REQUIRE_DOCKER=1.
  */
 import { after, describe, it } from 'node:test';
@@ -29,6 +29,7 @@ import { api } from '../stack.js';
 import { eventually } from '../wait.js';
 import { dockerEngine, ensureNodeBaseImage, NODE_BASE_IMAGE, unavailable, which } from '../docker-image.js';
 import { run } from './cli.js';
+import { composeCli, composeEnv } from '../compose-cli.js';
 import { NATS_ROLES, natsAuthorization, natsUserName, type NatsRole } from '../../shared/nats-lock/config.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -59,20 +60,6 @@ const KUBELETS = ['node-1', 'node-2'];
 const ROOT_USERS = new Set(['proxy', 'dns', ...KUBELETS]);
 
 // ---- the compose CLI and its resolved config, v2 (`docker compose`) or v1 (`docker-compose`).
-
-/** `docker compose` or `docker-compose`, whichever answers; undefined: neither. */
-async function composeCli(): Promise<string[] | undefined> {
-  for (const cli of [['docker', 'compose'], ['docker-compose']]) {
-    if ((await run(cli[0]!, [...cli.slice(1), 'version'], process.env).catch(() => undefined))?.code === 0) return cli;
-  }
-  return undefined;
-}
-
-/** The environment without this project's compose settings, plus `over`. */
-function composeEnv(over: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('JETKUBE_') && k !== 'LOG_LEVEL'));
-  return { ...env, ...over };
-}
 
 /** Asynchronous, so the engine suite's pings and builds go on meanwhile. */
 async function compose(cli: string[], args: string[], env: NodeJS.ProcessEnv): Promise<string> {
@@ -146,6 +133,8 @@ const OTHER_SETTINGS = [
   'JETKUBE_PREFIX',
   'JETKUBE_IMAGE',
   'JETKUBE_BASE_IMAGE',
+  'JETKUBE_NATS_IMAGE',
+  'JETKUBE_POSTGRES_IMAGE',
   'JETKUBE_NPM_REGISTRY',
   'JETKUBE_NPM_CA_CERT',
 ];
