@@ -117,3 +117,25 @@ export async function spawnSecureUp(args: string[], env: NodeJS.ProcessEnv, onOu
   await stop(child);
   throw new Error(`jetkube ${args.join(' ')} printed no kubeconfig path in 120 s: ${out}`);
 }
+
+/**
+ * A Secret `creds` (password s3cret), a ConfigMap `settings` (mode fast) and a Pod `configured`
+ * using both: MODE from the ConfigMap, the Secret mounted at /etc/creds. With `printAndExit` it
+ * prints "$MODE $password" and ends (restartPolicy Never); otherwise it runs on.
+ */
+export function configuredPodManifest(printAndExit: boolean): string {
+  return [
+    'apiVersion: v1', 'kind: Secret', 'metadata: {name: creds}', 'stringData: {password: s3cret}', '---',
+    'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: settings}', 'data: {mode: fast}', '---',
+    'apiVersion: v1', 'kind: Pod', 'metadata: {name: configured}', 'spec:',
+    ...(printAndExit ? ['  restartPolicy: Never'] : []),
+    '  containers:',
+    '  - name: c',
+    '    image: busybox:1.36',
+    ...(printAndExit ? ['    command: [sh, -c, \'echo "$MODE $(cat etc/creds/password)"\']'] : []),
+    '    env: [{name: MODE, valueFrom: {configMapKeyRef: {name: settings, key: mode}}}]',
+    '    volumeMounts: [{name: creds, mountPath: /etc/creds, readOnly: true}]',
+    '  volumes: [{name: creds, secret: {secretName: creds}}]',
+    '',
+  ].join('\n');
+}

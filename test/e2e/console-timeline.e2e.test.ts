@@ -52,8 +52,8 @@ async function rolledOut(base: string): Promise<void> {
 }
 
 /** Until a browser-side expression holds (a string: this file is compiled without the DOM's types). */
-function waitFor(page: Page, expr: string): Promise<unknown> {
-  return page.waitForFunction(expr, undefined, { timeout: 30_000 });
+function waitFor(page: Page, expr: string, timeout = 30_000): Promise<unknown> {
+  return page.waitForFunction(expr, undefined, { timeout });
 }
 
 describe('web console: timeline and topology', { skip: missing ?? false }, () => {
@@ -158,7 +158,8 @@ describe('web console: timeline and topology', { skip: missing ?? false }, () =>
 
     // Live: a scale to 3 shows a third pod without a reload.
     assert.equal((await call(cluster.base, 'PATCH', `${DEPLOY}/web/scale`, { spec: { replicas: 3 } }, 'application/merge-patch+json')).status, 200);
-    await waitFor(page, `document.querySelectorAll('[data-testid=topo-edge][data-to^="Node/"]').length === 3`);
+    // A new pod created, scheduled and bound while the suite builds images beside it: once more than 30 s.
+    await waitFor(page, `document.querySelectorAll('[data-testid=topo-edge][data-to^="Node/"]').length === 3`, 90_000);
   });
   it("time travel from the timeline: the topology as it was when the old ReplicaSet scaled to 0 (its pod still there)", async () => {
     await page.goto(`${cluster.base}/ui/#/timeline/Deployment/web?ns=default`);

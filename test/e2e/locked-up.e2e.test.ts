@@ -22,7 +22,7 @@ import { streamName, type Config } from '../../shared/config.js';
 import { dropDbRoles, dropPrefix, testConfig } from '../harness.js';
 import { freePort, hasNatsServer, NATS_BIN } from '../private-nats.js';
 import { eventually } from '../wait.js';
-import { envFor, run, stop, spawnSecureUp } from './cli.js';
+import { envFor, run, stop, spawnSecureUp, configuredPodManifest } from './cli.js';
 import { KUBECTL_SKIP } from './kubectl-harness.js';
 
 const NODE = `locked-${Math.random().toString(36).slice(2, 7)}`;
@@ -81,18 +81,7 @@ describe('jetkube up --secure: NATS and Postgres locked', { skip: KUBECTL_SKIP |
 
   it('a pod with a Secret volume and a ConfigMap variable runs: its kubelet read them through the gateway', async () => {
     const manifest = join(dir, 'config-pod.yaml');
-    await writeFile(manifest, [
-      'apiVersion: v1', 'kind: Secret', 'metadata: {name: creds}', 'stringData: {password: s3cret}', '---',
-      'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: settings}', 'data: {mode: fast}', '---',
-      'apiVersion: v1', 'kind: Pod', 'metadata: {name: configured}', 'spec:',
-      '  containers:',
-      '  - name: c',
-      '    image: busybox:1.36',
-      '    env: [{name: MODE, valueFrom: {configMapKeyRef: {name: settings, key: mode}}}]',
-      '    volumeMounts: [{name: creds, mountPath: /etc/creds}]',
-      '  volumes: [{name: creds, secret: {secretName: creds}}]',
-      '',
-    ].join('\n'));
+    await writeFile(manifest, configuredPodManifest(false));
     const r = await kubectl(['apply', '-f', manifest]);
     assert.equal(r.code, 0, r.stderr);
     await eventually('the pod Running', async () => (await kubectl(['get', 'pod', 'configured', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running' || undefined, 60_000);

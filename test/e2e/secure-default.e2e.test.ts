@@ -21,7 +21,7 @@ import type { Config } from '../../shared/config.js';
 import { dropPrefix, freeDnsPort, testConfig, testPort } from '../harness.js';
 import { certificateSANs } from '../../shared/pki/index.js';
 import { eventually } from '../wait.js';
-import { envFor, JETKUBE, JKCTL, run, stop, spawnSecureUp } from './cli.js';
+import { envFor, JETKUBE, JKCTL, run, stop, spawnSecureUp, configuredPodManifest } from './cli.js';
 import { killContainers } from './cluster.js';
 import { KUBECTL_SKIP } from './kubectl-harness.js';
 
@@ -109,20 +109,7 @@ describe('jetkube up with no flags is secure; kubectl and jkctl use the kubeconf
 
   it('a pod reads a mounted Secret and a ConfigMap variable: the node got them through the gateway as itself', async () => {
     const manifest = join(dir, 'config-pod.yaml');
-    await writeFile(manifest, [
-      'apiVersion: v1', 'kind: Secret', 'metadata: {name: creds}', 'stringData: {password: s3cret}', '---',
-      'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: settings}', 'data: {mode: fast}', '---',
-      'apiVersion: v1', 'kind: Pod', 'metadata: {name: configured}', 'spec:',
-      '  restartPolicy: Never',
-      '  containers:',
-      '  - name: c',
-      '    image: busybox:1.36',
-      '    command: [sh, -c, \'echo "$MODE $(cat etc/creds/password)"\']',
-      '    env: [{name: MODE, valueFrom: {configMapKeyRef: {name: settings, key: mode}}}]',
-      '    volumeMounts: [{name: creds, mountPath: /etc/creds, readOnly: true}]',
-      '  volumes: [{name: creds, secret: {secretName: creds}}]',
-      '',
-    ].join('\n'));
+    await writeFile(manifest, configuredPodManifest(true));
     const applied = await kubectl('apply', '-f', manifest);
     assert.equal(applied.code, 0, applied.stderr);
     const phase = await eventually('the pod finished', async () => {

@@ -62,14 +62,19 @@ describe('watch from a resourceVersion whose later events were compacted', () =>
 });
 
 describe('informer resuming after compacted events', () => {
-  it('relists instead of resuming with a gap', async () => {
-    const cfg = await testConfig('infcompact', { historyPerObject: 2 });
-    const el = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: 2 });
-    const inf = new Informer<KObject>({ log: el, plural: 'configmaps', logger: silent, streamCheckMs: 0 });
+  /**
+   * An informer on `plural` syncs two objects; its consumer ends (as when a connection is lost for
+   * good) and, before it reopens, `hot` changes three times, so its first change after what the
+   * informer saw is compacted away. Answers the informer's relists and hot's last label.
+   */
+  async function resumeAcrossCompaction(tag: string, plural: string, kind: string, reads?: ReturnType<typeof readScopeOf>) {
+    const cfg = await testConfig(tag, { historyPerObject: 2 });
+    const el = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: 2, ...(reads ? { reads } : {}) });
+    const inf = new Informer<KObject>({ log: el, plural, logger: silent, streamCheckMs: 0 });
     const put = async (name: string, v: string) => {
-      const subject = el.subjectFor('configmaps', 'default', name);
+      const subject = el.subjectFor(plural, 'default', name);
       const last = await el.getLast(subject);
-      const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { v } } as unknown as KObject;
+      const obj = { apiVersion: 'v1', kind, metadata: { name, namespace: 'default', labels: { v } } } as unknown as KObject;
       return el.append(subject, last ? 'MODIFIED' : 'ADDED', obj, last?.seq ?? 0);
     };
     try {
@@ -77,50 +82,27 @@ describe('informer resuming after compacted events', () => {
       await put('other', '0');
       await inf.start();
       await inf.waitForSync(AbortSignal.timeout(5000));
-      // The consumer ends (as when a connection is lost for good); before the informer reopens
-      // it, hot changes three times and its first change after what the informer saw is compacted.
       await (inf as unknown as { messages: { close(): Promise<void> } }).messages.close();
       let last = 0;
       for (const v of ['1', '2', '3']) last = await put('hot', v);
       await eventually('the informer to catch up', async () => inf.lastSeq >= last, 10_000);
       await sleep(50);
-      assert.equal(inf.relists, 1);
-      assert.deepEqual(inf.keys().sort(), ['default/hot', 'default/other']);
-      assert.equal((inf.get('default/hot') as unknown as { data: { v: string } }).data.v, '3');
+      return { relists: inf.relists, keys: inf.keys().sort(), hot: inf.get('default/hot')?.metadata.labels?.v };
     } finally {
       await inf.stop();
       await el.close();
       await dropPrefix(cfg);
     }
+  }
+
+  it('relists instead of resuming with a gap', async () => {
+    const r = await resumeAcrossCompaction('infcompact', 'configmaps', 'ConfigMap');
+    assert.deepEqual(r, { relists: 1, keys: ['default/hot', 'default/other'], hot: '3' });
   });
 
   it('a scoped reader (no unfiltered consumer) resumes past interior compaction: the cache still ends right', async () => {
-    const cfg = await testConfig('infcompactscoped', { historyPerObject: 2 });
-    const el = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: 2, reads: readScopeOf('proxy')! });
-    const inf = new Informer<KObject>({ log: el, plural: 'services', logger: silent, streamCheckMs: 0 });
-    const put = async (name: string, v: string) => {
-      const subject = el.subjectFor('services', 'default', name);
-      const last = await el.getLast(subject);
-      const obj = { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', labels: { v } }, spec: {} } as unknown as KObject;
-      return el.append(subject, last ? 'MODIFIED' : 'ADDED', obj, last?.seq ?? 0);
-    };
-    try {
-      await put('hot', '0');
-      await put('other', '0');
-      await inf.start();
-      await inf.waitForSync(AbortSignal.timeout(5000));
-      await (inf as unknown as { messages: { close(): Promise<void> } }).messages.close();
-      let last = 0;
-      for (const v of ['1', '2', '3']) last = await put('hot', v);
-      await eventually('the informer to catch up', async () => inf.lastSeq >= last, 10_000);
-      await sleep(50);
-      assert.equal(inf.relists, 0, 'the newest message of every subject survives compaction: nothing to relist for');
-      assert.deepEqual(inf.keys().sort(), ['default/hot', 'default/other']);
-      assert.equal(inf.get('default/hot')?.metadata.labels?.v, '3');
-    } finally {
-      await inf.stop();
-      await el.close();
-      await dropPrefix(cfg);
-    }
+    // The newest message of every subject survives compaction: nothing to relist for.
+    const r = await resumeAcrossCompaction('infcompactscoped', 'services', 'Service', readScopeOf('proxy')!);
+    assert.deepEqual(r, { relists: 0, keys: ['default/hot', 'default/other'], hot: '3' });
   });
 });
