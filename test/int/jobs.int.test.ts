@@ -8,11 +8,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { createLogger } from '../../shared/log.js';
-import { schemaName } from '../../shared/config.js';
 import { startControllerManager, type RunningControllerManager } from '../../services/controller-manager/manager.js';
 import { api, startStack, type Stack } from '../stack.js';
+import { querySchema } from '../harness.js';
 import { eventually, quiescent } from '../controller-stack.js';
 
 const silent = createLogger('test', process.env.LOG_LEVEL || 'silent');
@@ -87,17 +86,6 @@ function playKubelet(url: string, job: string, phase: 'Succeeded' | 'Failed', pe
   };
 }
 
-async function query<T extends pg.QueryResultRow = any>(stack: Stack, text: string, params: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: stack.cfg.databaseUrl });
-  await c.connect();
-  try {
-    await c.query(`set search_path to "${schemaName(stack.cfg.prefix)}"`);
-    return (await c.query<T>(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
-
 describe('Job and CronJob controllers on NATS and Postgres', () => {
   let stack: Stack;
   let cm: RunningControllerManager | undefined;
@@ -146,7 +134,7 @@ describe('Job and CronJob controllers on NATS and Postgres', () => {
     assert.ok(pods.every((p) => !p.metadata.finalizers?.includes('batch.kubernetes.io/job-tracking')), 'every pod released');
     assert.ok(pods.every((p) => p.metadata.ownerReferences?.[0]?.kind === 'Job' && p.metadata.ownerReferences[0].controller === true));
     const rows = await eventually('the jobs row', async () => {
-      const rs = await query(stack, `select name, succeeded, failed, completions, parallelism, status, active from jobs where name = 'five'`);
+      const rs = await querySchema(stack.cfg, `select name, succeeded, failed, completions, parallelism, status, active from jobs where name = 'five'`);
       return rs[0]?.status === 'Complete' ? rs : undefined;
     });
     assert.deepEqual(rows, [{ name: 'five', succeeded: 5, failed: 0, completions: 5, parallelism: 2, status: 'Complete', active: 0 }]);
@@ -196,7 +184,7 @@ describe('Job and CronJob controllers on NATS and Postgres', () => {
     assert.equal(suspended.status.startTime, undefined, 'a suspended Job has not started');
     assert.equal((await jobPods(stack.url, 'napper')).length, 0);
     const [row] = await eventually('the jobs row', async () => {
-      const rs = await query(stack, `select status, suspend from jobs where name = 'napper'`);
+      const rs = await querySchema(stack.cfg, `select status, suspend from jobs where name = 'napper'`);
       return rs[0]?.status === 'Suspended' ? rs : undefined;
     });
     assert.deepEqual(row, { status: 'Suspended', suspend: true });
@@ -239,7 +227,7 @@ describe('Job and CronJob controllers on NATS and Postgres', () => {
     }
     assert.equal((await jobPods(stack.url, 'doomed')).length, 2);
     const [row] = await eventually('the jobs row', async () => {
-      const rs = await query(stack, `select status, failed from jobs where name = 'doomed'`);
+      const rs = await querySchema(stack.cfg, `select status, failed from jobs where name = 'doomed'`);
       return rs[0]?.status === 'Failed' ? rs : undefined;
     });
     assert.deepEqual(row, { status: 'Failed', failed: 2 });
@@ -420,7 +408,7 @@ describe('CronJob controller on a test clock', () => {
     assert.deepEqual(await jobNames(), [`tick-${m1}`, `tick-${m1 + 1}`]);
 
     const [row] = await eventually('the cronjobs row', async () => {
-      const rs = await query(stack, `select schedule, suspend, active, last_schedule_time from cronjobs where name = 'tick'`);
+      const rs = await querySchema(stack.cfg, `select schedule, suspend, active, last_schedule_time from cronjobs where name = 'tick'`);
       return rs[0]?.active === 2 ? rs : undefined;
     });
     assert.equal(row.schedule, '*/1 * * * *');
