@@ -22,6 +22,8 @@ import {
   ANONYMOUS,
   bearerToken,
   createAuthenticator,
+  isWebSocketRequest,
+  protocolBearer,
   ensureSigningKey,
   parseTokenFile,
   type AuthConfig,
@@ -72,8 +74,21 @@ export function credentialsOf(req: IncomingMessage): Credentials {
       };
     }
   }
-  const token = bearerToken(req.headers.authorization);
+  const token = bearerToken(req.headers.authorization) ?? webSocketToken(req);
   return { ...(clientCert ? { clientCert } : {}), ...(token !== undefined ? { bearerToken: token } : {}) };
+}
+
+/**
+ * The token a WebSocket upgrade carries in its subprotocols (a browser's way), which then leaves the
+ * offered protocols, as in Kubernetes; a malformed one is a 401.
+ */
+function webSocketToken(req: IncomingMessage): string | undefined {
+  if (!isWebSocketRequest(req.headers)) return undefined;
+  const b = protocolBearer(req.headers['sec-websocket-protocol']);
+  if (b.type === 'none') return undefined;
+  if (b.type === 'invalid') throw unauthorized();
+  req.headers['sec-websocket-protocol'] = b.others.join(', ');
+  return b.token;
 }
 
 export function unauthorized(): ApiError {

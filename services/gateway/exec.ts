@@ -99,12 +99,16 @@ export class ExecProxy {
     private readonly gate?: (req: IncomingMessage) => Promise<void> | void,
   ) {}
 
-  /** Take the server's upgrade requests (none of the other routes upgrade); `others` take the paths they handle. */
-  attach(server: Server, others: readonly UpgradeRoute[] = []): void {
+  /**
+   * Take the server's upgrade requests: exec and attach here, `others` the paths they handle, and
+   * `rest` the rest (watches over WebSocket, watch-websocket.ts), which authenticates them itself.
+   */
+  attach(server: Server, others: readonly UpgradeRoute[] = [], rest?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => undefined);
       const pathname = new URL(req.url ?? '/', 'http://gateway').pathname;
       const route = others.find((r) => r.handles(pathname));
+      if (!route && !PATH.test(pathname) && rest) return rest(req, socket, head);
       // Upgrades bypass fastify's hooks: every one (port-forward's too) is authenticated and authorized here.
       (async () => {
         await this.gate?.(req);

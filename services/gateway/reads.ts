@@ -19,7 +19,8 @@ import { listObjects, listObjectsJson, type Database, type ListOptions, type Lis
 import { tooLargeResourceVersion, type CheckpointTracker } from './checkpoint.js';
 import { listOptions } from './list-options.js';
 import { listExact } from './exact-list.js';
-import { streamWatch } from './watch.js';
+import { httpSink, streamWatch } from './watch.js';
+import { acceptWatch, checkWatchUpgrade, isUpgrade } from './watch-websocket.js';
 import { asTable, type TableRequest } from './table.js';
 import type { Query } from './query.js';
 import { isTrue, parseNonNegInt } from './request-options.js';
@@ -141,6 +142,8 @@ export class Reads {
   }
 
   async watch(req: FastifyRequest, reply: FastifyReply, info: ResourceInfo, ns: string, q: Query, table?: TableRequest): Promise<void> {
+    const webSocket = isUpgrade(req.raw);
+    if (webSocket) checkWatchUpgrade(req.raw);
     const rv = q.resourceVersion;
     const opts = listOptions(q, true);
     const timeoutMs = q.timeoutSeconds ? parseNonNegInt(q.timeoutSeconds, 'timeoutSeconds') * 1000 : undefined;
@@ -165,7 +168,9 @@ export class Reads {
       }
     }
     reply.hijack();
-    await streamWatch(this.d.log, reply.raw, {
+    const sink = webSocket ? await acceptWatch(req.raw, reply.raw).catch((e: Error) => (req.log.info({ err: e }, 'watch over WebSocket not opened'), undefined)) : httpSink(reply.raw);
+    if (!sink) return;
+    await streamWatch(this.d.log, sink, {
       info,
       namespace: ns,
       ...sel,

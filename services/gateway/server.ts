@@ -32,6 +32,7 @@ import { DEFAULT_SERVICE_CLUSTER_IP_RANGE, parseServiceIpRange, ServiceAllocatio
 import { ReservationSet } from './reservations.js';
 import { LogProxy } from './logs.js';
 import { ExecProxy } from './exec.js';
+import { routeUpgrade } from './watch-websocket.js';
 import { PortForwardProxy } from './portforward.js';
 import { asTable, tableContentType, tableRequest } from './table.js';
 import { decodeJson, decodeYaml } from './decode.js';
@@ -498,7 +499,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
     await namespaces.stop();
     await policyCache?.stop();
   });
-  execs.attach(app.server, [portForwards]);
+  execs.attach(app.server, [portForwards], (req, socket, head) => routeUpgrade(app, req, socket, head));
   await app.ready();
   return { app, store, tracker };
 }

@@ -101,8 +101,48 @@ function sharedLine(type: WatchEventType, object: KObject): string {
   return line;
 }
 
-/** Stream events to `res` until the client goes away, the timeout passes, or the log closes. */
-export async function streamWatch(log: EventLog, res: ServerResponse, spec: WatchSpec): Promise<void> {
+/**
+ * Where a watch's events go: the chunked body of an HTTP answer (httpSink), or the messages of a
+ * WebSocket (watch-websocket.ts). One event per `send`, a JSON line.
+ */
+export interface WatchSink {
+  /** Begin the answer (an HTTP 200 with the watch's headers; nothing for an open WebSocket). */
+  start(): void;
+  /** Send one event; false when the client is behind (then wait for `drained`). */
+  send(line: string): boolean;
+  /** Resolves once the client has caught up, or has gone. */
+  drained(): Promise<void>;
+  /** Called once when the client goes away or the sink ends. */
+  onClose(cb: () => void): void;
+  end(): void;
+}
+
+/** A watch as a chunked HTTP answer, one event per line. */
+export function httpSink(res: ServerResponse): WatchSink {
+  return {
+    start() {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+      res.flushHeaders();
+    },
+    send: (line) => res.write(line),
+    // A client that goes away while we wait for it to read never drains: closing ends the wait too.
+    drained: () =>
+      new Promise((r) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          r();
+        };
+        res.once('drain', done);
+        res.once('close', done);
+      }),
+    onClose: (cb) => void res.on('close', cb),
+    end: () => void res.end(),
+  };
+}
+
+/** Stream events to `sink` until the client goes away, the timeout passes, or the log closes. */
+export async function streamWatch(log: EventLog, sink: WatchSink, spec: WatchSpec): Promise<void> {
   const filter = new SelectorFilter(spec.labels, spec.fields, spec.initial);
   let closed = false;
   let lastSeq = spec.fromSeq;
@@ -113,30 +153,19 @@ export async function streamWatch(log: EventLog, res: ServerResponse, spec: Watc
   const write = (type: WatchEventType, object: unknown, shared = false): Promise<void> => {
     if (closed) return Promise.resolve();
     if (spec.transform && type !== 'BOOKMARK' && type !== 'ERROR') object = spec.transform(object as KObject);
-    const ok = res.write(shared && !spec.transform ? sharedLine(type, object as KObject) : `${JSON.stringify({ type, object })}\n`);
-    if (ok) return Promise.resolve();
-    // A client that goes away while we wait for it to read never drains: closing ends the wait too.
-    return new Promise((r) => {
-      const done = () => {
-        res.off('drain', done);
-        res.off('close', done);
-        r();
-      };
-      res.once('drain', done);
-      res.once('close', done);
-    });
+    const ok = sink.send(shared && !spec.transform ? sharedLine(type, object as KObject) : `${JSON.stringify({ type, object })}\n`);
+    return ok ? Promise.resolve() : sink.drained();
   };
   const close = () => {
     if (closed) return;
     closed = true;
     for (const t of timers) clearTimeout(t);
     void messages?.close();
-    res.end();
+    sink.end();
   };
-  res.on('close', close);
+  sink.onClose(close);
 
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-  res.flushHeaders();
+  sink.start();
   for (const o of spec.initial ?? []) await write('ADDED', o);
   if (spec.initialEventsEnd && spec.bookmarks) {
     await write('BOOKMARK', {

@@ -209,11 +209,17 @@ describe('web console', { skip: missing ?? false }, () => {
       await eventually('the secure gateway serving /ui', async () => (await page.goto(url).catch(() => null))?.status() === 200, 120_000, 500);
       const prompt = page.getByRole('dialog', { name: 'bearer token' });
       await prompt.waitFor();
+      // The watches then authenticate with the token as a WebSocket subprotocol, and stay open.
+      const sockets: { url(): string; isClosed(): boolean }[] = [];
+      page.on('websocket', (ws) => sockets.push(ws));
       await page.screenshot({ path: `${SHOTS}/secure-token-prompt.png` });
       await prompt.locator('textarea').fill(TOKEN);
       await prompt.getByRole('button', { name: 'Use token' }).click();
       await eventually('the node listed with the token', async () => (await rows(page, 'nodes', 'consolesec-').count()) === 1, 60_000);
       assert.equal(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('jetkube.console.token')), TOKEN);
+      await new Promise((r) => setTimeout(r, 2000));
+      const nodes = sockets.filter((ws) => new URL(ws.url()).pathname === '/api/v1/nodes');
+      assert.ok(nodes.some((ws) => !ws.isClosed()), `an open WebSocket watch of nodes: ${sockets.map((ws) => `${ws.url()} ${ws.isClosed()}`).join(', ')}`);
     });
   });
 });

@@ -21,6 +21,7 @@ import { dropPrefix, testConfig } from '../harness.js';
 import { createCA, ensureClusterCA, issueCertificate } from '../../shared/pki/index.js';
 import { authConfigFromEnv, DEFAULT_ISSUER, ensureSigningKey, signToken, tokenClaims } from '../../shared/auth/authn/index.js';
 import { GatewayClient } from '../../shared/client/index.js';
+import { collectMessages, openWebSocket } from '../websocket-client.js';
 import type { Config, GatewayCredentials } from '../../shared/config.js';
 
 const UNAUTHORIZED = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
@@ -136,6 +137,28 @@ describe('gateway authentication (secure mode)', () => {
     });
     assert.equal(status, 401);
     assert.deepEqual(JSON.parse(text), UNAUTHORIZED);
+  });
+
+  it('a watch over WebSocket authenticates with a bearer token in a subprotocol (a browser\'s way); a bad or lone one is 401', async () => {
+    const bearer = (token: string) => `base64url.bearer.authorization.k8s.io.${Buffer.from(token).toString('base64url')}`;
+    const path = '/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=1';
+    const ok = await openWebSocket(gw.url, path, [bearer('static-alice'), 'binary.k8s.io'], { ca: ca.certPem });
+    assert.ok(ok.ws, JSON.stringify(ok.refused));
+    // The token's protocol is not echoed: the other one is.
+    assert.equal(ok.protocol, 'binary.k8s.io');
+    assert.equal((await collectMessages(ok, () => false)).closeCode, 1000);
+    const refusals: [string, string[]][] = [
+      ['no credential', ['binary.k8s.io']],
+      ['an unknown token', [bearer('nobody'), 'binary.k8s.io']],
+      ['the token alone (nothing to echo)', [bearer('static-alice')]],
+      ['two tokens', [bearer('static-alice'), bearer('static-bob'), 'binary.k8s.io']],
+      ['not base64url', ['base64url.bearer.authorization.k8s.io.c3RhdGljLWFsaWNl!', 'binary.k8s.io']],
+    ];
+    for (const [what, protocols] of refusals) {
+      const r = await openWebSocket(gw.url, path, protocols, { ca: ca.certPem });
+      assert.equal(r.refused?.status, 401, what);
+      assert.deepEqual(r.refused?.body, UNAUTHORIZED, what);
+    }
   });
 
   it('refuses a port-forward upgrade without credentials with the same 401 (SPDY and the WebSocket tunnel)', async () => {

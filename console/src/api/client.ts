@@ -132,8 +132,14 @@ function withQuery(path: string, q: Record<string, string>): string {
 }
 
 /**
- * List, then watch from the list's resourceVersion (newline-delimited JSON over a streamed fetch,
- * with bookmarks); a 410 (too old resource version) lists again. Returns a stop function.
+ * List, then watch from the list's resourceVersion, with bookmarks; a 410 (too old resource
+ * version) lists again. Returns a stop function.
+ *
+ * The watch is a WebSocket, as kube-apiserver serves them (one event per message): the browser
+ * opens at most six HTTP/1.1 connections to the gateway, and a page of six streamed watches would
+ * leave none for anything else. A WebSocket that does not open (refused: its HTTP answer is not
+ * visible to a page; or a proxy that does not pass WebSockets) is followed by the same watch as a
+ * streamed fetch, which gets the answer's Status (a 410 lists again, a 401 asks for a token).
  */
 export function listWatch<T extends KubeObject>(path: string, h: WatchHandlers<T>): () => void {
   const ctl = new AbortController();
@@ -143,7 +149,8 @@ export function listWatch<T extends KubeObject>(path: string, h: WatchHandlers<T
     while (!signal.aborted) {
       try {
         if (rv === undefined) rv = await pagedList(path, h, signal);
-        rv = await watchFrom(path, rv, h, signal);
+        const r = await watchSocket(path, rv, h, signal);
+        rv = r.opened ? r.rv : await watchFrom(path, rv, h, signal);
       } catch (e) {
         if (signal.aborted) return;
         if (isGone(e)) {
@@ -156,6 +163,62 @@ export function listWatch<T extends KubeObject>(path: string, h: WatchHandlers<T
     }
   })();
   return () => ctl.abort();
+}
+
+const BEARER_PROTOCOL = 'base64url.bearer.authorization.k8s.io.';
+/** The subprotocol offered beside the token (the server echoes it; the events are JSON text either way). */
+const WATCH_PROTOCOL = 'binary.k8s.io';
+
+function base64url(s: string): string {
+  let bin = '';
+  for (const b of new TextEncoder().encode(s)) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+function watchQuery(path: string, rv: string): string {
+  return withQuery(path, { watch: '1', resourceVersion: rv, allowWatchBookmarks: 'true' });
+}
+
+/** Apply one watch event; returns the resourceVersion it carries. Throws the Status of an ERROR event. */
+function onWatchEvent<T extends KubeObject>(ev: WatchEvent<T>, rv: string, h: WatchHandlers<T>): string {
+  if (ev.type === 'ERROR') {
+    const s = ev.object as unknown as { code?: number; message?: string; reason?: string };
+    throw new ApiError(s.code ?? 500, s.message ?? 'watch error', s.reason);
+  }
+  const next = ev.object.metadata?.resourceVersion ?? rv;
+  if (ev.type !== 'BOOKMARK') h.onEvent(ev);
+  return next;
+}
+
+/** Follow one watch over a WebSocket until it closes; `opened` false when it never opened. */
+function watchSocket<T extends KubeObject>(path: string, rv: string, h: WatchHandlers<T>, signal: AbortSignal): Promise<{ opened: boolean; rv: string }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(watchQuery(path, rv), location.href);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const token = getToken();
+    const ws = new WebSocket(url, token ? [BEARER_PROTOCOL + base64url(token), WATCH_PROTOCOL] : [WATCH_PROTOCOL]);
+    let opened = false;
+    let settled = false;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', abort);
+      if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) ws.close();
+      f();
+    };
+    const abort = () => settle(() => resolve({ opened: true, rv }));
+    signal.addEventListener('abort', abort, { once: true });
+    ws.onopen = () => (opened = true);
+    ws.onmessage = (m: MessageEvent<string>) => {
+      if (settled) return;
+      try {
+        rv = onWatchEvent(JSON.parse(m.data) as WatchEvent<T>, rv, h);
+      } catch (e) {
+        settle(() => reject(e));
+      }
+    };
+    ws.onclose = () => settle(() => resolve({ opened, rv }));
+  });
 }
 
 /** The first page is small (first rows fast), the later ones bigger (fewer round trips). */
@@ -176,9 +239,9 @@ async function pagedList<T extends KubeObject>(path: string, h: WatchHandlers<T>
   }
 }
 
-/** Follow one watch until the server closes it; returns the last resourceVersion seen. */
+/** Follow one watch as a streamed fetch until the server closes it; returns the last resourceVersion seen. */
 async function watchFrom<T extends KubeObject>(path: string, rv: string, h: WatchHandlers<T>, signal: AbortSignal): Promise<string> {
-  const res = await apiFetch(withQuery(path, { watch: '1', resourceVersion: rv, allowWatchBookmarks: 'true' }), { signal });
+  const res = await apiFetch(watchQuery(path, rv), { signal });
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buf = '';
   for (;;) {
@@ -189,14 +252,7 @@ async function watchFrom<T extends KubeObject>(path: string, rv: string, h: Watc
     while ((nl = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
-      if (!line) continue;
-      const ev = JSON.parse(line) as WatchEvent<T>;
-      if (ev.type === 'ERROR') {
-        const s = ev.object as unknown as { code?: number; message?: string; reason?: string };
-        throw new ApiError(s.code ?? 500, s.message ?? 'watch error', s.reason);
-      }
-      rv = ev.object.metadata?.resourceVersion ?? rv;
-      if (ev.type !== 'BOOKMARK') h.onEvent(ev);
+      if (line) rv = onWatchEvent(JSON.parse(line) as WatchEvent<T>, rv, h);
     }
   }
 }
