@@ -214,6 +214,10 @@ export async function importTestImage(docker: Dockerode): Promise<void> {
  * is being tested. Returns whether it was (re)built.
  */
 export async function ensureNodeBaseImage(docker: Dockerode): Promise<boolean> {
+  return withImageLock(() => importNodeBase(docker));
+}
+
+async function importNodeBase(docker: Dockerode): Promise<boolean> {
   const made = `node ${process.version}, npm ${hostNpm().version}, recipe ${BASE_RECIPE}`;
   const old = await docker.getImage(NODE_BASE_IMAGE).inspect().catch(() => undefined);
   if (old?.Config.Labels?.[BASE_LABEL] === made) return false;
@@ -225,6 +229,44 @@ export async function ensureNodeBaseImage(docker: Dockerode): Promise<boolean> {
   ], [NODE_HOME]);
   if (old) await docker.getImage(old.Id).remove().catch(() => undefined); // the replaced one, now untagged
   return true;
+}
+
+/**
+ * One image build (or base import) at a time across the test files, which run as parallel
+ * processes: compose.e2e and compose-up.e2e build the same jetkube image, and two cold builds side
+ * by side took about 230 s each; one after the other, the second is the first's layer cache.
+ * The lock is a file holding its owner's pid (taken over when that process is gone).
+ */
+export async function withImageLock<T>(fn: () => Promise<T>): Promise<T> {
+  const lock = join(tmpdir(), 'jetkube-test-image-build.lock');
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number(readFileSync(lock, 'utf8').trim() || 0);
+      if (owner > 0 && !alive(owner)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Whether an engine answers a ping within 2s. */

@@ -38,7 +38,7 @@ import { parse } from 'yaml';
 import { schemaName } from '../../shared/config.js';
 import { testPort } from '../harness.js';
 import { eventually, sleep } from '../wait.js';
-import { dockerEngine, ensureNodeBaseImage, importTestImage, NODE_BASE_IMAGE, TEST_IMAGE, unavailable, which } from '../docker-image.js';
+import { dockerEngine, ensureNodeBaseImage, importTestImage, NODE_BASE_IMAGE, TEST_IMAGE, unavailable, which, withImageLock } from '../docker-image.js';
 import { ensureNatsImage, ensurePostgresImage, hostPostgres, natsServer, NATS_IMAGE, POSTGRES_IMAGE } from '../compose-images.js';
 import { composeCli, composeEnv } from '../compose-cli.js';
 import { run } from './cli.js';
@@ -126,10 +126,12 @@ describe('docker compose up (the README\'s compose section, for real)', async ()
    * filesystem, so a stale one per code change adds up fast. (One still in use stays.)
    */
   async function replacing(build: () => Promise<unknown>): Promise<void> {
-    const id = async () => (await run('docker', ['image', 'inspect', '-f', '{{.Id}}', IMAGE], process.env)).stdout.trim();
-    const old = await id();
-    await build();
-    if (old && old !== (await id())) await run('docker', ['rmi', old], process.env);
+    await withImageLock(async () => {
+      const id = async () => (await run('docker', ['image', 'inspect', '-f', '{{.Id}}', IMAGE], process.env)).stdout.trim();
+      const old = await id();
+      await build();
+      if (old && old !== (await id())) await run('docker', ['rmi', old], process.env);
+    });
   }
 
   after(async () => {

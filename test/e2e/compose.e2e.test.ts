@@ -27,7 +27,7 @@ import { schemaName, type Config } from '../../shared/config.js';
 import { dropPrefix, testConfig, testPort } from '../harness.js';
 import { api } from '../stack.js';
 import { eventually } from '../wait.js';
-import { dockerEngine, ensureNodeBaseImage, NODE_BASE_IMAGE, unavailable, which } from '../docker-image.js';
+import { dockerEngine, ensureNodeBaseImage, NODE_BASE_IMAGE, unavailable, which, withImageLock } from '../docker-image.js';
 import { run } from './cli.js';
 import { composeCli, composeEnv } from '../compose-cli.js';
 import { NATS_ROLES, natsAuthorization, natsUserName, type NatsRole } from '../../shared/nats-lock/config.js';
@@ -416,10 +416,12 @@ const imageId = (image: string) => docker('image', 'inspect', '-f', '{{.Id}}', i
  * removed: on vfs every layer is a whole copy of the filesystem, so stale ones add up fast.
  */
 async function buildImage(tag: string, target?: string): Promise<void> {
-  const old = await imageId(tag);
-  const args = ['build', '--network', 'host', '--build-arg', `BASE=${NODE_BASE_IMAGE}`, ...(target ? ['--target', target] : [])];
-  await docker(...args, '-f', join(ROOT, 'infra/Dockerfile'), '-t', tag, ROOT);
-  if (old && old !== (await imageId(tag))) await docker('rmi', old).catch(() => undefined);
+  await withImageLock(async () => {
+    const old = await imageId(tag);
+    const args = ['build', '--network', 'host', '--build-arg', `BASE=${NODE_BASE_IMAGE}`, ...(target ? ['--target', target] : [])];
+    await docker(...args, '-f', join(ROOT, 'infra/Dockerfile'), '-t', tag, ROOT);
+    if (old && old !== (await imageId(tag))) await docker('rmi', old).catch(() => undefined);
+  });
 }
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
