@@ -320,6 +320,8 @@ export class EventLog {
    * not decode throws, as `decode` does, and is not kept.
    */
   decodeShared(m: { seq: number; subject: string; time: Date; data: Uint8Array }): StoredEvent {
+    // A decrypted Secret is not kept: plaintext lives only as long as the answer that needs it.
+    if (this.sealed(m.subject)) return this.decode(m);
     const hit = this.sharedDecodes.get(m.seq);
     if (hit && hit.ev.subject === m.subject && hit.bytes === m.data.length && hit.ev.time.getTime() === m.time.getTime()) return hit.ev;
     const ev = this.decode(m);

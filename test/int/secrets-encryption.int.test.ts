@@ -19,7 +19,7 @@ import { startProjector } from '../../services/projector/index.js';
 import { startKubelets, type RunningKubelets } from '../../services/kubelet/index.js';
 import { kubeletConfigFromEnv } from '../../services/kubelet/config.js';
 import { EventLog } from '../../shared/eventlog/index.js';
-import { ensureEncryptionConfig, newEncryptionConfigYaml, parseEncryptionConfig } from '../../shared/encryption/index.js';
+import { ensureEncryptionConfig, loadEncryption, newEncryptionConfigYaml, parseEncryptionConfig } from '../../shared/encryption/index.js';
 import { dropPrefix, testConfig } from '../harness.js';
 import { api } from '../stack.js';
 import { eventually } from '../wait.js';
@@ -85,6 +85,20 @@ describe('Secrets encrypted at rest', () => {
     }
     // The raw reader (no key) cannot decode it: a poison message to a process without the key.
     await assert.rejects(raw!.getLast(raw!.subjectFor('secrets', 'default', 'db')), /cannot decrypt: the secret is encrypted at rest and no ENCRYPTION_PROVIDER_CONFIG is configured/);
+  });
+
+  it('a decoded Secret is not kept for the next watch (decodeShared): other kinds are', async () => {
+    const keyed = await EventLog.connect({ natsUrl: cfg.natsUrl, prefix: cfg.prefix, historyPerObject: cfg.historyPerObject, encryption: (await loadEncryption(cfg.encryptionProviderConfig))! });
+    try {
+      assert.equal((await api(base, 'POST', `${NS}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared-decode' }, data: { a: '1' } })).status, 201);
+      for (const [plural, name, kept] of [['secrets', 'db', false], ['configmaps', 'shared-decode', true]] as const) {
+        const m = (await keyed.getLastRaw(keyed.subjectFor(plural, 'default', name)))!;
+        const msg = { seq: m.seq, subject: m.subject, time: m.time, data: m.data };
+        assert.equal(keyed.decodeShared(msg) === keyed.decodeShared(msg), kept, plural);
+      }
+    } finally {
+      await keyed.close();
+    }
   });
 
   it('get, list, Table, exact list and selectors answer plaintext', async () => {
