@@ -17,6 +17,7 @@ import { openContext, serveContextHealth, type ServiceContext } from '../../shar
 import { portFromEnv, type HealthServer } from '../../shared/http/health-server.js';
 import { electionRole, electorFor, type LeaderElectionOptions, type LeaderElector, type LostReason } from '../../shared/leaderelection/index.js';
 import type { RunningController } from '../../shared/informer/index.js';
+import { DEFAULT_WORKERS, workersFor } from './concurrent-syncs.js';
 import { CONTROLLERS } from './controllers.js';
 import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS } from './nodelifecycle/evaluate.js';
 import { hpaConfigFromEnv, type HpaControllerConfig } from './hpa/config.js';
@@ -31,7 +32,7 @@ export type Controller = RunningController;
 export type ControllerFactory = (ctx: ServiceContext, opts: ControllerOptions) => Controller;
 
 export interface ControllerOptions {
-  /** Workers per controller (default 4). */
+  /** This controller's workers (concurrent-syncs.ts). */
   readonly workers: number;
   /** Injectable clock for the controllers' pure logic. */
   readonly now: () => Date;
@@ -48,6 +49,7 @@ export interface ControllerOptions {
 export interface ControllerManagerOptions {
   /** Which controllers to run (default: all registered). */
   readonly controllers?: readonly string[];
+  /** Workers for every controller; unset: each its Kubernetes default (concurrent-syncs.ts). */
   readonly workers?: number;
   readonly registry?: Registry;
   /** Serve /healthz, /readyz, /metrics on this port (undefined: no HTTP, e.g. inside `jetkube up`). */
@@ -131,7 +133,7 @@ export async function startControllerManager(
   // gateway's 50-100 ms a write, creating pods (a create and an Event each) stalled near 50/s.
   const ctx = await openContext(cfg, log, { name: 'controller-manager', connections: 32, ...(opts.registry ? { registry: opts.registry } : {}) });
   const copts: ControllerOptions = {
-    workers: opts.workers ?? 4,
+    workers: DEFAULT_WORKERS,
     now: opts.now ?? (() => new Date()),
     nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? fromEnv.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS,
     defaultTolerationSeconds: opts.defaultTolerationSeconds ?? fromEnv.defaultTolerationSeconds ?? 300,
@@ -146,7 +148,7 @@ export async function startControllerManager(
   const startControllers = () =>
     (starting ??= (async () => {
       if (closing) return; // leadership won while closing: the release follows
-      for (const name of wanted) controllers.push(CONTROLLERS[name]!(ctx, copts));
+      for (const name of wanted) controllers.push(CONTROLLERS[name]!(ctx, { ...copts, workers: workersFor(name, opts.workers) }));
       await ctx.informers.start();
       log.info({ controllers: wanted }, 'controllers started');
     })());
