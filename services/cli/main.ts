@@ -333,7 +333,8 @@ program
   .description('rebuild the projections from the event log (all of it, or up to a sequence or time into asof_<seq>)')
   .option('--to-seq <n>', 'build the cluster as it was at this sequence into schema <prefix>_asof_<n>')
   .option('--to-time <iso>', 'build the cluster as it was at this time')
-  .action(async (opts: { toSeq?: string; toTime?: string }) => {
+  .option('--verbose', 'also log as the services do (JSON lines at LOG_LEVEL); otherwise only warnings and errors')
+  .action(async (opts: { toSeq?: string; toTime?: string; verbose?: boolean }) => {
     const cfg = loadConfig();
     const toSeq = opts.toSeq !== undefined ? Number(opts.toSeq) : undefined;
     if (toSeq !== undefined && (!Number.isInteger(toSeq) || toSeq < 1)) program.error('--to-seq takes a positive integer');
@@ -341,6 +342,9 @@ program
     if (toTime && Number.isNaN(toTime.getTime())) program.error('--to-time takes an ISO-8601 time, e.g. 2026-11-22T10:00:00Z');
     let lastPrint = 0;
     const res = await replay(cfg, {
+      // A command's output is its progress and summary: inside a service's container (LOG_LEVEL=info)
+      // the JSON log lines would come first.
+      log: createLogger('replay', opts.verbose ? cfg.logLevel : 'warn'),
       ...(toSeq !== undefined ? { toSeq } : {}),
       ...(toTime ? { toTime } : {}),
       onProgress: (p) => {
