@@ -217,14 +217,37 @@ async function main(): Promise<void> {
   let lastReady = 0;
   let lastCpu = new Map(procs.map((p) => [p.name, p.cpu]));
   const cpuAtBurst = new Map(lastCpu);
+  // Heartbeats during the burst: Lease renewals the gateway answered (its request counter), and
+  // the fewest nodes Ready on the nodes watch (a node the lifecycle controller marks Unknown leaves it).
+  const leaseUpdates = async () => {
+    try {
+      let n = 0;
+      for (const [k, v] of promSamples(await (await fetch(`${base}/metrics`)).text())) {
+        if (k.startsWith('jetkube_gateway_requests_total{') && k.includes('resource="leases"') && k.includes('code="200"') && /verb="(UPDATE|update|PUT)"/.test(k)) n += v;
+      }
+      return n;
+    } catch {
+      return NaN;
+    }
+  };
+  const leasesAtBurst = await leaseUpdates();
+  let lastLeases = leasesAtBurst;
+  let minNodesReady = readyNodes.size;
+  const nodesWatch = setInterval(() => (minNodesReady = Math.min(minNodesReady, readyNodes.size)), 1000);
   const podsTimer = setInterval(() => {
     const cpu = procs.map((p) => `${p.name} ${fmtMB(p.rss)} ${Math.round((10 * (p.cpu - (lastCpu.get(p.name) ?? 0))))}%`).join(', ');
     lastCpu = new Map(procs.map((p) => [p.name, p.cpu]));
-    log(`pods Ready ${int(readyPods)}/${int(pods)} in Deployments (+${int((readyPods - lastReady) / 10)}/s), ${int(readyPodSet.size)} by pod status (${int(podSet.size)} created, ${int(boundSet.size)} bound), pod events on the watch ${int(podEvents)}; RSS, CPU: ${cpu}`);
-    lastReady = readyPods;
+    void leaseUpdates().then((n) => {
+      log(`pods Ready ${int(readyPods)}/${int(pods)} in Deployments (+${int((readyPods - lastReady) / 10)}/s), ${int(readyPodSet.size)} by pod status (${int(podSet.size)} created, ${int(boundSet.size)} bound), pod events on the watch ${int(podEvents)}; nodes Ready ${int(readyNodes.size)}/${int(NODES)}, Lease renewals ${int((n - lastLeases) / 10)}/s; RSS, CPU: ${cpu}`);
+      lastLeases = n;
+      lastReady = readyPods;
+    });
   }, 10_000);
   await Promise.race([podsDone, sleep(TIMEOUT_S * 1000)]);
   clearInterval(podsTimer);
+  clearInterval(nodesWatch);
+  const burstS = (Date.now() - t0) / 1000;
+  const leasesInBurst = (await leaseUpdates()) - leasesAtBurst;
   // Frozen at the end of the wait: the pods may all become Ready later, during the list phase.
   const readyInTime = allReadyAt;
   const readyAtTimeout = readyPods;
@@ -362,6 +385,9 @@ async function main(): Promise<void> {
   const sortedPages = [...pages].sort((a, b) => a - b);
   rows.push([`list limit=500 pages (${pages.length} pages, all pods), p50 / p99 / max`, `${fmtMs(percentile(sortedPages, 50))} / ${fmtMs(percentile(sortedPages, 99))} / ${fmtMs(sortedPages[sortedPages.length - 1]!)}`, `walk ${walkS.toFixed(1)} s; raw page ${fmtMs(median(rawPage))} (as text ${fmtMs(median(rawPageText))}); page < 100 ms: ${verdict(percentile(sortedPages, 99) < 100)}`]);
   rows.push(['informer relists (logged by every service)', String(relists), `${procs.filter((p) => p.relists).map((p) => `${p.name}: ${p.relists}`).join(', ') || 'none'}; target 0 without a real reset: ${verdict(relists === 0)}`]);
+  rows.push(['Lease renewals during the burst (gateway: UPDATE leases 200)', `${int(leasesInBurst / burstS)}/s`, `${int(NODES / 10)}/s needed (${int(NODES)} nodes, 10 s renew interval)`]);
+  rows.push(['fewest nodes Ready during the burst (nodes watch, every second)', `${int(minNodesReady)}/${int(NODES)}`, `none NotReady/Unknown: ${verdict(minNodesReady >= NODES)}`]);
+  rows.push(['fake kubelet CPU during the burst', `${Math.round((100 * (burstCpu.get('kubelet') ?? 0)) / burstS)}%`, `of one core, over ${burstS.toFixed(0)} s`]);
   rows.push(['fake kubelet RSS per node, nodes Ready, no pods', fmtKB(kubeletRssNodes / NODES), `${fmtMB(kubeletRssNodes)} / ${int(NODES)}; < 100 KB: ${verdict(kubeletRssNodes / NODES < 100 * 1024)}`]);
   rows.push(['fake kubelet RSS per node, all pods Ready (peak)', fmtKB(kubeletPeak / NODES), `${fmtMB(kubeletPeak)} / ${int(NODES)}; ${fmtKB(kubeletPeak / Math.max(1, listAllItems))} per pod (${int(listAllItems)} pods)`]);
   rows.push(['NATS stream', `${fmtMB(si.state.bytes)}`, `${int(si.state.messages)} messages`]);
