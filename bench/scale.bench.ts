@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     KUBELET_PORT: '0',
     GATEWAY_URL: base,
     KUBELET_ROOT_DIR: `/tmp/jetkube-${prefix}/node`,
-  });
+  }, (process.env.SCALE_KUBELET_NODE_ARGS ?? '').split(' ').filter(Boolean)); // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   const nodesTimer = setInterval(() => log(`nodes Ready ${readyNodes.size}/${NODES}, kubelet RSS ${fmtMB(kubelet.rss)}`), 10_000);
   await Promise.race([
     nodesDone,
