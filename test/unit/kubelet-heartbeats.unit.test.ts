@@ -6,6 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstDelayMs, HEARTBEAT_JITTER, nextDelayMs, renewalLate } from '../../services/kubelet/heartbeat-schedule.js';
+import { sameButHeartbeat, statusWriteDue } from '../../services/kubelet/node-status.js';
+import type { NodeStatus } from '../../shared/resources/types.js';
 import { every, SyncSlots } from '../../services/kubelet/periodic.js';
 import { FakeRuntime } from '../../services/kubelet/runtime/fake.js';
 import { isEventedRuntime, LABELS, type ContainerConfig, type RuntimeContainer } from '../../services/kubelet/runtime/types.js';
@@ -155,5 +157,42 @@ describe('fake runtime: evented PLEG and the per-pod index', () => {
     await rt.remove(ids[0]!);
     assert.deepEqual((await rt.list(one)).map((c) => c.id), [ids[2]]);
     assert.deepEqual(await rt.list({ [LABELS.podNamespace]: 'ns', [LABELS.podName]: 'gone' }), []);
+  });
+});
+
+describe('statusWriteDue (a node status write only for a change or an old heartbeat)', () => {
+  const cond = (type: string, status: string, beat: string) => ({ type, status, lastHeartbeatTime: beat, lastTransitionTime: 't0', reason: 'r', message: 'm' });
+  const status = (beat: string, ready = 'True', extra: Record<string, unknown> = {}) =>
+    ({ capacity: { cpu: '2', pods: '110' }, conditions: [cond('MemoryPressure', 'False', beat), cond('Ready', ready, beat)], addresses: [{ type: 'InternalIP', address: '10.0.0.1' }], ...extra }) as unknown as NodeStatus;
+  const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString().replace('.000', '');
+  const now = new Date(Date.UTC(2026, 0, 1, 0, 0, 30));
+  const cases: { name: string; current: NodeStatus | undefined; desired: NodeStatus; want: boolean }[] = [
+    { name: 'nothing stored yet', current: undefined, desired: status(t(30)), want: true },
+    { name: 'only the heartbeat moved, and it is recent', current: status(t(20)), desired: status(t(30)), want: false },
+    { name: 'only the heartbeat moved, and it is older than the report interval', current: status(t(0)), desired: status(t(30)), want: true },
+    { name: 'a condition changed', current: status(t(20), 'True'), desired: status(t(30), 'False'), want: true },
+    { name: 'keys in another order are no change', current: { ...({ addresses: status(t(20)).addresses, conditions: status(t(20)).conditions, capacity: { pods: '110', cpu: '2' } } as unknown as NodeStatus) }, desired: status(t(30)), want: false },
+    { name: 'an undefined field is an absent one', current: status(t(20)), desired: status(t(30), 'True', { nodeInfo: undefined }), want: false },
+    { name: 'a field added is a change', current: status(t(20)), desired: status(t(30), 'True', { daemonEndpoints: { kubeletEndpoint: { Port: 1 } } }), want: true },
+    { name: 'a condition fewer is a change', current: status(t(20)), desired: { ...status(t(30)), conditions: status(t(30)).conditions!.slice(1) }, want: true },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(statusWriteDue(c.current, c.desired, now, 25_000), c.want));
+
+  it('sameButHeartbeat ignores lastHeartbeatTime only', () => {
+    assert.equal(sameButHeartbeat({ a: [1, { lastHeartbeatTime: 'x', b: 2 }] }, { a: [1, { b: 2, lastHeartbeatTime: 'y' }] }), true);
+    assert.equal(sameButHeartbeat({ a: [1, { lastTransitionTime: 'x' }] }, { a: [1, { lastTransitionTime: 'y' }] }), false);
+    assert.equal(sameButHeartbeat([1, 2], { 0: 1, 1: 2 }), false);
+    assert.equal(sameButHeartbeat(null, {}), false);
+  });
+});
+
+describe('fake runtime container ids', () => {
+  it('are 24 hex digits, unique within a runtime and across two', async () => {
+    const a = new FakeRuntime();
+    const b = new FakeRuntime();
+    const c = (r: FakeRuntime) => r.start({ image: 'pause', command: [], args: [], env: {}, labels: {}, ports: [] });
+    const ids = [await c(a), await c(a), await c(b), await c(b)];
+    for (const id of ids) assert.match(id, /^[0-9a-f]{24}$/);
+    assert.equal(new Set(ids).size, 4);
   });
 });

@@ -65,8 +65,12 @@ export class FakeRuntime implements ContainerRuntime, StatsRuntime, EventedRunti
     for (const l of this.listeners) l(c);
   }
 
+  /** Container ids: this runtime's random prefix and a counter (24 hex digits, like docker's short ids doubled; no random bytes per start). */
+  private readonly idPrefix = randomBytes(6).toString('hex');
+  private started = 0;
+
   async start(cfg: ContainerConfig): Promise<string> {
-    const id = randomBytes(12).toString('hex');
+    const id = this.idPrefix + (++this.started).toString(16).padStart(12, '0');
     const now = new Date().toISOString();
     const c: RuntimeContainer = { id, labels: cfg.labels, image: cfg.image, state: 'running', createdAt: now, startedAt: now };
     this.containers.set(id, c);
