@@ -2,7 +2,7 @@
  * bench:scale — SCALE_NODES fake nodes (default 5,000) and SCALE_PODS pods (150,000) as Deployments
  * spread over SCALE_NAMESPACES namespaces (100), every service in its own process as in production
  * (projector, gateway, controller-manager, scheduler, proxy, and one `jetkube kubelet --nodes N
- * --runtime fake`), on this machine. Prints:
+ * --runtime fake`, or SCALE_KUBELETS of them sharing the nodes), on this machine. Prints:
  *
  *  - nodes Ready: kubelet process started → every Node Ready (seen on a watch);
  *  - pods/s to all Ready: first Deployment POSTed → every pod Ready by its own status (a watch), and
@@ -32,6 +32,8 @@ const NAMESPACES = Number(process.env.SCALE_NAMESPACES || 100);
 /** Deployments per namespace. */
 const PER_NS = Number(process.env.SCALE_DEPLOYMENTS_PER_NAMESPACE || 10);
 const TIMEOUT_S = Number(process.env.SCALE_TIMEOUT_S || 1800);
+/** Kubelet processes the nodes are spread over (node names scale-<k>-1 … with more than one). */
+const KUBELETS = Math.max(1, Number(process.env.SCALE_KUBELETS || 1));
 const DEPLOYMENTS = NAMESPACES * PER_NS;
 
 const { prefix, cfg, base, basePort, log, sleep, procs, startProc, sampleRss, waitReady, cleanup, req, pool, watch } = benchCluster('scale');
@@ -115,16 +117,32 @@ async function main(): Promise<void> {
     }
   });
   const tNodes = Date.now();
-  const kubelet = startProc('kubelet', ['kubelet', '--nodes', String(NODES), '--runtime', 'fake', '--node-name', 'scale'], {
-    KUBELET_PORT: '0',
-    GATEWAY_URL: base,
-    KUBELET_ROOT_DIR: `/tmp/jetkube-${prefix}/node`,
-  }, (process.env.SCALE_KUBELET_NODE_ARGS ?? '').split(' ').filter(Boolean)); // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  // One process, or KUBELETS of them over node name ranges (the first ones take the remainder).
+  const nodeArgs = (process.env.SCALE_KUBELET_NODE_ARGS ?? '').split(' ').filter(Boolean); // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  const kubelets = Array.from({ length: KUBELETS }, (_, k) => {
+    const count = Math.floor(NODES / KUBELETS) + (k < NODES % KUBELETS ? 1 : 0);
+    const name = KUBELETS === 1 ? 'kubelet' : `kubelet-${k + 1}`;
+    return startProc(name, ['kubelet', '--nodes', String(count), '--runtime', 'fake', '--node-name', KUBELETS === 1 ? 'scale' : `scale-${k + 1}`], {
+      KUBELET_PORT: '0',
+      GATEWAY_URL: base,
+      KUBELET_ROOT_DIR: `/tmp/jetkube-${prefix}/${name}/node`,
+    }, nodeArgs);
+  });
+  /** The kubelet processes together: RSS, peak RSS (the sum of each one's peak), CPU seconds. */
+  const kubelet = {
+    get rss() {
+      return kubelets.reduce((n, p) => n + p.rss, 0);
+    },
+    get peakRss() {
+      return kubelets.reduce((n, p) => n + p.peakRss, 0);
+    },
+  };
+  const isKubelet = (name: string) => name === 'kubelet' || name.startsWith('kubelet-');
   const nodesTimer = setInterval(() => log(`nodes Ready ${readyNodes.size}/${NODES}, kubelet RSS ${fmtMB(kubelet.rss)}`), 10_000);
   await Promise.race([
     nodesDone,
     sleep(TIMEOUT_S * 1000),
-    new Promise((_, rej) => kubelet.child.once('exit', (c) => rej(new Error(`kubelet exited ${c}:\n${kubelet.tail.join('\n')}`)))),
+    ...kubelets.map((k) => new Promise((_, rej) => k.child.once('exit', (c) => rej(new Error(`${k.name} exited ${c}:\n${k.tail.join('\n')}`))))),
   ]);
   clearInterval(nodesTimer);
   const nodesReadyS = nodesReadyAt ? (nodesReadyAt - tNodes) / 1000 : NaN;
@@ -387,7 +405,8 @@ async function main(): Promise<void> {
   rows.push(['informer relists (logged by every service)', String(relists), `${procs.filter((p) => p.relists).map((p) => `${p.name}: ${p.relists}`).join(', ') || 'none'}; target 0 without a real reset: ${verdict(relists === 0)}`]);
   rows.push(['Lease renewals during the burst (gateway: UPDATE leases 200)', `${int(leasesInBurst / burstS)}/s`, `${int(NODES / 10)}/s needed (${int(NODES)} nodes, 10 s renew interval)`]);
   rows.push(['fewest nodes Ready during the burst (nodes watch, every second)', `${int(minNodesReady)}/${int(NODES)}`, `none NotReady/Unknown: ${verdict(minNodesReady >= NODES)}`]);
-  rows.push(['fake kubelet CPU during the burst', `${Math.round((100 * (burstCpu.get('kubelet') ?? 0)) / burstS)}%`, `of one core, over ${burstS.toFixed(0)} s`]);
+  const kubeletCpu = [...burstCpu].filter(([name]) => isKubelet(name)).reduce((n, [, cpu]) => n + cpu, 0);
+  rows.push([`fake kubelet CPU during the burst (${KUBELETS} process${KUBELETS > 1 ? 'es' : ''})`, `${Math.round((100 * kubeletCpu) / burstS)}%`, `of one core, over ${burstS.toFixed(0)} s`]);
   rows.push(['fake kubelet RSS per node, nodes Ready, no pods', fmtKB(kubeletRssNodes / NODES), `${fmtMB(kubeletRssNodes)} / ${int(NODES)}; < 100 KB: ${verdict(kubeletRssNodes / NODES < 100 * 1024)}`]);
   rows.push(['fake kubelet RSS per node, all pods Ready (peak)', fmtKB(kubeletPeak / NODES), `${fmtMB(kubeletPeak)} / ${int(NODES)}; ${fmtKB(kubeletPeak / Math.max(1, listAllItems))} per pod (${int(listAllItems)} pods)`]);
   rows.push(['NATS stream', `${fmtMB(si.state.bytes)}`, `${int(si.state.messages)} messages`]);
