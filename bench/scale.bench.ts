@@ -278,6 +278,14 @@ async function main(): Promise<void> {
 
   // Idle: settle, then annotation patches on a few pods, 10 a second, measured on the same watch.
   await sleep(15_000);
+  // The kubelets' CPU with every pod Ready and nothing to do but heartbeats, resyncs and (docker,
+  // process; a fake runtime only every minute) relists: over the idle phase below.
+  const kubeletCpuNow = () => {
+    sampleRss();
+    return procs.filter((p) => isKubelet(p.name)).reduce((n, p) => n + p.cpu, 0);
+  };
+  const idleCpu0 = kubeletCpuNow();
+  const idleT0 = Date.now();
   const probes = (await req('GET', '/api/v1/namespaces/scale-0/pods?limit=20')).items.map((p: any) => p.metadata.name as string);
   // The gateway's side of the idle phase: a scrape before and after (the event-loop delay
   // percentiles are over the time since the previous scrape; the watch delay histogram is cumulative).
@@ -290,6 +298,7 @@ async function main(): Promise<void> {
   }
   await sleep(2000);
   const idleEndIdx = seqs.length;
+  const idleKubeletCpu = (kubeletCpuNow() - idleCpu0) / ((Date.now() - idleT0) / 1000);
   const idleMetricsAfter = await gatewayMetrics();
 
   // Lists through the gateway, and the raw Postgres read of the same rows.
@@ -407,6 +416,7 @@ async function main(): Promise<void> {
   rows.push(['fewest nodes Ready during the burst (nodes watch, every second)', `${int(minNodesReady)}/${int(NODES)}`, `none NotReady/Unknown: ${verdict(minNodesReady >= NODES)}`]);
   const kubeletCpu = [...burstCpu].filter(([name]) => isKubelet(name)).reduce((n, [, cpu]) => n + cpu, 0);
   rows.push([`fake kubelet CPU during the burst (${KUBELETS} process${KUBELETS > 1 ? 'es' : ''})`, `${Math.round((100 * kubeletCpu) / burstS)}%`, `of one core, over ${burstS.toFixed(0)} s`]);
+  rows.push(['fake kubelet CPU when idle (all pods Ready, 10 patches/s)', `${Math.round(100 * idleKubeletCpu)}%`, 'of one core']);
   rows.push(['fake kubelet RSS per node, nodes Ready, no pods', fmtKB(kubeletRssNodes / NODES), `${fmtMB(kubeletRssNodes)} / ${int(NODES)}; < 100 KB: ${verdict(kubeletRssNodes / NODES < 100 * 1024)}`]);
   rows.push(['fake kubelet RSS per node, all pods Ready (peak)', fmtKB(kubeletPeak / NODES), `${fmtMB(kubeletPeak)} / ${int(NODES)}; ${fmtKB(kubeletPeak / Math.max(1, listAllItems))} per pod (${int(listAllItems)} pods)`]);
   rows.push(['NATS stream', `${fmtMB(si.state.bytes)}`, `${int(si.state.messages)} messages`]);
