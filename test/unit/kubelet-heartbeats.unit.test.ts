@@ -71,13 +71,14 @@ describe('every (periodic task)', () => {
         running--;
       },
     });
-    await sleep(160);
+    await sleep(300);
     stop();
     const n = dues.length;
     await sleep(80);
     assert.equal(overlapped, false);
     assert.equal(dues.length, n, 'nothing after stop');
-    assert.ok(n >= 2 && n <= 4, `runs ${n}`);
+    // 40 ms runs back to back: at most 300 / 40 (+ the one in flight at stop), at least two.
+    assert.ok(n >= 2 && n <= 9, `runs ${n}`);
     assert.ok(dues[0]! >= 4 && dues[0]! <= 15, `first due ${dues[0]}`);
   });
 
@@ -88,7 +89,7 @@ describe('every (periodic task)', () => {
       runs++;
       throw new Error('boom');
     } });
-    await sleep(45);
+    await sleep(100);
     stop();
     assert.ok(runs >= 2);
     assert.equal(errors.length, runs);
