@@ -2,7 +2,7 @@
  * bench:scale — SCALE_NODES fake nodes (default 5,000) and SCALE_PODS pods (150,000) as Deployments
  * spread over SCALE_NAMESPACES namespaces (100), every service in its own process as in production
  * (projector, gateway, controller-manager, scheduler, proxy, and one `jetkube kubelet --nodes N
- * --runtime fake`), on this machine. Prints:
+ * --runtime fake`, or SCALE_KUBELETS of them sharing the nodes), on this machine. Prints:
  *
  *  - nodes Ready: kubelet process started → every Node Ready (seen on a watch);
  *  - pods/s to all Ready: first Deployment POSTed → every pod Ready by its own status (a watch), and
@@ -32,6 +32,8 @@ const NAMESPACES = Number(process.env.SCALE_NAMESPACES || 100);
 /** Deployments per namespace. */
 const PER_NS = Number(process.env.SCALE_DEPLOYMENTS_PER_NAMESPACE || 10);
 const TIMEOUT_S = Number(process.env.SCALE_TIMEOUT_S || 1800);
+/** Kubelet processes the nodes are spread over (node names scale-<k>-1 … with more than one). */
+const KUBELETS = Math.max(1, Number(process.env.SCALE_KUBELETS || 1));
 const DEPLOYMENTS = NAMESPACES * PER_NS;
 
 const { prefix, cfg, base, basePort, log, sleep, procs, startProc, sampleRss, waitReady, cleanup, req, pool, watch } = benchCluster('scale');
@@ -115,16 +117,32 @@ async function main(): Promise<void> {
     }
   });
   const tNodes = Date.now();
-  const kubelet = startProc('kubelet', ['kubelet', '--nodes', String(NODES), '--runtime', 'fake', '--node-name', 'scale'], {
-    KUBELET_PORT: '0',
-    GATEWAY_URL: base,
-    KUBELET_ROOT_DIR: `/tmp/jetkube-${prefix}/node`,
+  // One process, or KUBELETS of them over node name ranges (the first ones take the remainder).
+  const nodeArgs = (process.env.SCALE_KUBELET_NODE_ARGS ?? '').split(' ').filter(Boolean); // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  const kubelets = Array.from({ length: KUBELETS }, (_, k) => {
+    const count = Math.floor(NODES / KUBELETS) + (k < NODES % KUBELETS ? 1 : 0);
+    const name = KUBELETS === 1 ? 'kubelet' : `kubelet-${k + 1}`;
+    return startProc(name, ['kubelet', '--nodes', String(count), '--runtime', 'fake', '--node-name', KUBELETS === 1 ? 'scale' : `scale-${k + 1}`], {
+      KUBELET_PORT: '0',
+      GATEWAY_URL: base,
+      KUBELET_ROOT_DIR: `/tmp/jetkube-${prefix}/${name}/node`,
+    }, nodeArgs);
   });
+  /** The kubelet processes together: RSS, peak RSS (the sum of each one's peak), CPU seconds. */
+  const kubelet = {
+    get rss() {
+      return kubelets.reduce((n, p) => n + p.rss, 0);
+    },
+    get peakRss() {
+      return kubelets.reduce((n, p) => n + p.peakRss, 0);
+    },
+  };
+  const isKubelet = (name: string) => name === 'kubelet' || name.startsWith('kubelet-');
   const nodesTimer = setInterval(() => log(`nodes Ready ${readyNodes.size}/${NODES}, kubelet RSS ${fmtMB(kubelet.rss)}`), 10_000);
   await Promise.race([
     nodesDone,
     sleep(TIMEOUT_S * 1000),
-    new Promise((_, rej) => kubelet.child.once('exit', (c) => rej(new Error(`kubelet exited ${c}:\n${kubelet.tail.join('\n')}`)))),
+    ...kubelets.map((k) => new Promise((_, rej) => k.child.once('exit', (c) => rej(new Error(`${k.name} exited ${c}:\n${k.tail.join('\n')}`))))),
   ]);
   clearInterval(nodesTimer);
   const nodesReadyS = nodesReadyAt ? (nodesReadyAt - tNodes) / 1000 : NaN;
@@ -217,14 +235,37 @@ async function main(): Promise<void> {
   let lastReady = 0;
   let lastCpu = new Map(procs.map((p) => [p.name, p.cpu]));
   const cpuAtBurst = new Map(lastCpu);
+  // Heartbeats during the burst: Lease renewals the gateway answered (its request counter), and
+  // the fewest nodes Ready on the nodes watch (a node the lifecycle controller marks Unknown leaves it).
+  const leaseUpdates = async () => {
+    try {
+      let n = 0;
+      for (const [k, v] of promSamples(await (await fetch(`${base}/metrics`)).text())) {
+        if (k.startsWith('jetkube_gateway_requests_total{') && k.includes('resource="leases"') && k.includes('code="200"') && /verb="(UPDATE|update|PUT)"/.test(k)) n += v;
+      }
+      return n;
+    } catch {
+      return NaN;
+    }
+  };
+  const leasesAtBurst = await leaseUpdates();
+  let lastLeases = leasesAtBurst;
+  let minNodesReady = readyNodes.size;
+  const nodesWatch = setInterval(() => (minNodesReady = Math.min(minNodesReady, readyNodes.size)), 1000);
   const podsTimer = setInterval(() => {
     const cpu = procs.map((p) => `${p.name} ${fmtMB(p.rss)} ${Math.round((10 * (p.cpu - (lastCpu.get(p.name) ?? 0))))}%`).join(', ');
     lastCpu = new Map(procs.map((p) => [p.name, p.cpu]));
-    log(`pods Ready ${int(readyPods)}/${int(pods)} in Deployments (+${int((readyPods - lastReady) / 10)}/s), ${int(readyPodSet.size)} by pod status (${int(podSet.size)} created, ${int(boundSet.size)} bound), pod events on the watch ${int(podEvents)}; RSS, CPU: ${cpu}`);
-    lastReady = readyPods;
+    void leaseUpdates().then((n) => {
+      log(`pods Ready ${int(readyPods)}/${int(pods)} in Deployments (+${int((readyPods - lastReady) / 10)}/s), ${int(readyPodSet.size)} by pod status (${int(podSet.size)} created, ${int(boundSet.size)} bound), pod events on the watch ${int(podEvents)}; nodes Ready ${int(readyNodes.size)}/${int(NODES)}, Lease renewals ${int((n - lastLeases) / 10)}/s; RSS, CPU: ${cpu}`);
+      lastLeases = n;
+      lastReady = readyPods;
+    });
   }, 10_000);
   await Promise.race([podsDone, sleep(TIMEOUT_S * 1000)]);
   clearInterval(podsTimer);
+  clearInterval(nodesWatch);
+  const burstS = (Date.now() - t0) / 1000;
+  const leasesInBurst = (await leaseUpdates()) - leasesAtBurst;
   // Frozen at the end of the wait: the pods may all become Ready later, during the list phase.
   const readyInTime = allReadyAt;
   const readyAtTimeout = readyPods;
@@ -237,6 +278,14 @@ async function main(): Promise<void> {
 
   // Idle: settle, then annotation patches on a few pods, 10 a second, measured on the same watch.
   await sleep(15_000);
+  // The kubelets' CPU with every pod Ready and nothing to do but heartbeats, resyncs and (docker,
+  // process; a fake runtime only every minute) relists: over the idle phase below.
+  const kubeletCpuNow = () => {
+    sampleRss();
+    return procs.filter((p) => isKubelet(p.name)).reduce((n, p) => n + p.cpu, 0);
+  };
+  const idleCpu0 = kubeletCpuNow();
+  const idleT0 = Date.now();
   const probes = (await req('GET', '/api/v1/namespaces/scale-0/pods?limit=20')).items.map((p: any) => p.metadata.name as string);
   // The gateway's side of the idle phase: a scrape before and after (the event-loop delay
   // percentiles are over the time since the previous scrape; the watch delay histogram is cumulative).
@@ -249,6 +298,7 @@ async function main(): Promise<void> {
   }
   await sleep(2000);
   const idleEndIdx = seqs.length;
+  const idleKubeletCpu = (kubeletCpuNow() - idleCpu0) / ((Date.now() - idleT0) / 1000);
   const idleMetricsAfter = await gatewayMetrics();
 
   // Lists through the gateway, and the raw Postgres read of the same rows.
@@ -362,6 +412,11 @@ async function main(): Promise<void> {
   const sortedPages = [...pages].sort((a, b) => a - b);
   rows.push([`list limit=500 pages (${pages.length} pages, all pods), p50 / p99 / max`, `${fmtMs(percentile(sortedPages, 50))} / ${fmtMs(percentile(sortedPages, 99))} / ${fmtMs(sortedPages[sortedPages.length - 1]!)}`, `walk ${walkS.toFixed(1)} s; raw page ${fmtMs(median(rawPage))} (as text ${fmtMs(median(rawPageText))}); page < 100 ms: ${verdict(percentile(sortedPages, 99) < 100)}`]);
   rows.push(['informer relists (logged by every service)', String(relists), `${procs.filter((p) => p.relists).map((p) => `${p.name}: ${p.relists}`).join(', ') || 'none'}; target 0 without a real reset: ${verdict(relists === 0)}`]);
+  rows.push(['Lease renewals during the burst (gateway: UPDATE leases 200)', `${int(leasesInBurst / burstS)}/s`, `${int(NODES / 10)}/s needed (${int(NODES)} nodes, 10 s renew interval)`]);
+  rows.push(['fewest nodes Ready during the burst (nodes watch, every second)', `${int(minNodesReady)}/${int(NODES)}`, `none NotReady/Unknown: ${verdict(minNodesReady >= NODES)}`]);
+  const kubeletCpu = [...burstCpu].filter(([name]) => isKubelet(name)).reduce((n, [, cpu]) => n + cpu, 0);
+  rows.push([`fake kubelet CPU during the burst (${KUBELETS} process${KUBELETS > 1 ? 'es' : ''})`, `${Math.round((100 * kubeletCpu) / burstS)}%`, `of one core, over ${burstS.toFixed(0)} s`]);
+  rows.push(['fake kubelet CPU when idle (all pods Ready, 10 patches/s)', `${Math.round(100 * idleKubeletCpu)}%`, 'of one core']);
   rows.push(['fake kubelet RSS per node, nodes Ready, no pods', fmtKB(kubeletRssNodes / NODES), `${fmtMB(kubeletRssNodes)} / ${int(NODES)}; < 100 KB: ${verdict(kubeletRssNodes / NODES < 100 * 1024)}`]);
   rows.push(['fake kubelet RSS per node, all pods Ready (peak)', fmtKB(kubeletPeak / NODES), `${fmtMB(kubeletPeak)} / ${int(NODES)}; ${fmtKB(kubeletPeak / Math.max(1, listAllItems))} per pod (${int(listAllItems)} pods)`]);
   rows.push(['NATS stream', `${fmtMB(si.state.bytes)}`, `${int(si.state.messages)} messages`]);

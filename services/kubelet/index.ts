@@ -23,11 +23,15 @@ import { attachExecServer } from './exec.js';
 import { attachPortForwardServer } from './portforward.js';
 import { kubeletMetrics } from './metrics.js';
 import { createRuntime, type ContainerRuntime } from './runtime/index.js';
+import { SyncSlots } from './periodic.js';
 import { GatewayPodConfig, gatewayGetter } from './pod-config.js';
 import { resourceMetricsText } from './stats/summary.js';
 
 export { Kubelet } from './kubelet.js';
 export { kubeletConfigFromEnv, type KubeletConfig } from './config.js';
+
+/** A pool's bound on pod syncs in flight, over all its nodes (KUBELET_POOL_SYNCS overrides). */
+export const POOL_SYNCS_IN_FLIGHT = Number(process.env.KUBELET_POOL_SYNCS) || 64;
 
 export interface StartKubeletOptions {
   readonly registry?: Registry;
@@ -69,6 +73,9 @@ export async function startKubelets(
     configs.length > 1 ? new GatewayClient({ url: gatewayUrlOf(cfg), ...(cfg.gatewayCredentials ? { credentials: cfg.gatewayCredentials } : {}), userAgent: 'jetkube-kubelet-heartbeat', connections: Math.max(8, Math.min(64, Math.ceil(configs.length / 64))) }) : undefined;
   // One Event sink for the pool: its writes in flight are bounded for the process, not per node.
   const recorder = configs.length > 1 ? new EventRecorder(ctx.client, { component: 'kubelet', concurrency: 8, maxQueued: 10_000, log }) : undefined;
+  // Pod syncs in flight over the whole pool are bounded (each is mostly a status write): thousands
+  // of nodes' workers otherwise kept the event loop too busy for their heartbeats, which never wait here.
+  const syncSlots = configs.length > 1 ? new SyncSlots(POOL_SYNCS_IN_FLIGHT) : undefined;
   pods.addIndexer('node', nodeNameIndex as IndexFunc<Pod>);
   // ConfigMaps and Secrets come through the gateway (pod-config.ts): one source for the kubelets that
   // share the process' identity, and one per node that has its own (the Node authorizer decides).
@@ -110,7 +117,7 @@ export async function startKubelets(
       },
     });
     const port = Number(new URL(http.url).port);
-    for (const k of configs) {
+    for (const [index, k] of configs.entries()) {
       const runtime = opts.runtime ?? (await createRuntime(k.runtime, k.rootDir));
       if (!opts.runtime) runtimes.push(runtime);
       // A node with credentials of its own writes as itself (NodeRestriction lets it change only its own objects).
@@ -118,7 +125,7 @@ export async function startKubelets(
       if (own) ownClients.push(own);
       const shared = own ? {} : { ...(recorder ? { recorder } : {}), ...(heartbeats ? { heartbeats } : {}) };
       const podConfig = own ? new GatewayPodConfig(gatewayGetter(own), { log }) : sharedPodConfig;
-      const kubelet = new Kubelet(k, { client: own ?? ctx.client, log, pods, podConfig, claims, volumes, services, runtime, port, metrics, ...shared });
+      const kubelet = new Kubelet(k, { client: own ?? ctx.client, log, pods, podConfig, claims, volumes, services, runtime, port, metrics, slot: { index, of: configs.length }, ...(syncSlots ? { syncSlots } : {}), ...shared });
       byNode.set(k.nodeName, kubelet);
       kubelets.push(kubelet);
     }

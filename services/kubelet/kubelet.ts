@@ -26,14 +26,15 @@ import { planPod, viewOf, type Action, type ContainerView, type StartFailure } f
 import { computePodStatus, sameStatus } from './pod-status.js';
 import type { PortForwardPod } from './portforward.js';
 import { ProbeManager } from './probes.js';
-import { isImagePullError, isContainerConfigError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer, type RuntimeMount } from './runtime/types.js';
+import { isEventedRuntime, isImagePullError, isContainerConfigError, LABELS, type ContainerRuntime, type LogOptions, type RuntimeContainer, type RuntimeMount } from './runtime/types.js';
 import { hookOf, POST_START_TIMEOUT_MS, runHook } from './lifecycle.js';
 import { effectiveSecurity, runAsNonRootViolation, unsupportedSecurity, type EffectiveSecurity } from './security-context.js';
 import { VolumeManager } from './volumes/manager.js';
 import { containerMounts } from './volumes/mounts.js';
 import { emptyDirEviction, planVolumes, type VolumeSetup } from './volumes/plan.js';
 import { TokenManager, type TokenSource } from './volumes/token-manager.js';
-import { skipWhileRunning } from './periodic.js';
+import { every, type SyncSlots } from './periodic.js';
+import { firstDelayMs, nextDelayMs, renewalLate, type Slot } from './heartbeat-schedule.js';
 import type { PersistentVolume, PersistentVolumeClaim } from '../../shared/resources/storage-types.js';
 import { KUBELET_STORAGE_DIR } from '../../shared/storage/local-path.js';
 import { isStatsRuntime, type ContainerStats } from './runtime/types.js';
@@ -63,7 +64,19 @@ export interface KubeletDeps {
   readonly heartbeats?: GatewayClient;
   /** One Event sink for every kubelet of the process (a fake pool); default: this kubelet's own. */
   readonly recorder?: EventRecorder;
+  /** This node's place in its pool: its periodic tasks run at its own phase of each interval (heartbeat-schedule.ts). */
+  readonly slot?: Slot;
+  /** The pool's bound on pod syncs in flight (heartbeats never wait for it); default: none. */
+  readonly syncSlots?: SyncSlots;
+  /** Random numbers in [0, 1) for the jitter (tests pin them); default Math.random. */
+  readonly random?: () => number;
 }
+
+/**
+ * A runtime that tells its container changes (fake) is relisted this often only, as a safety net
+ * (Kubernetes' evented PLEG relists every 300 s); the others every relistMs.
+ */
+export const EVENTED_RELIST_MS = 60_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const microTime = (d: Date) => d.toISOString().replace(/Z$/, '000Z');
@@ -98,7 +111,9 @@ export class Kubelet {
   private readonly bootId = randomBytes(16).toString('hex');
   private ipam: PodIpAllocator | undefined;
   private controller: ControllerHandle | undefined;
-  private timers: NodeJS.Timeout[] = [];
+  private stops: (() => void)[] = [];
+  /** When the Lease was last renewed (ms), to count late renewals. */
+  private lastRenewMs: number | undefined;
   private fingerprints = new Map<string, string>();
   /**
    * The Lease and Node as last written, without managedFields (thousands of nodes in a fake pool
@@ -136,30 +151,46 @@ export class Kubelet {
       workers: this.cfg.workers,
       log: this.log,
       reconcile: async (key) => {
-        const started = performance.now();
+        const slots = this.deps.syncSlots;
+        if (!slots) return await this.timedSync(key);
+        this.deps.metrics.podSyncsWaiting.inc();
+        let waiting = true;
         try {
-          const r = await this.syncPod(key);
-          this.deps.metrics.syncs.inc({ result: 'ok' });
-          return r;
-        } catch (e) {
-          this.deps.metrics.syncs.inc({ result: isConflict(e) ? 'conflict' : 'error' });
-          throw e;
+          return await slots.run(() => {
+            waiting = false;
+            this.deps.metrics.podSyncsWaiting.dec();
+            return this.timedSync(key);
+          });
         } finally {
-          this.deps.metrics.syncSeconds.observe((performance.now() - started) / 1000);
+          if (waiting) this.deps.metrics.podSyncsWaiting.dec();
         }
       },
     });
     for (const p of this.myPods()) this.queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
-    const every = (ms: number, task: () => Promise<void>) => {
-      const fn = skipWhileRunning(task);
-      const t = setInterval(() => void fn().catch((err) => this.log.warn({ err }, 'periodic task failed')), ms);
-      t.unref();
-      this.timers.push(t);
+    const slot = this.deps.slot ?? { index: 0, of: 1 };
+    const rand = this.deps.random ?? Math.random;
+    // Each task at this node's phase of its interval (a pool's nodes spread over it), the Lease
+    // first and the node status half an interval later; never overlapping itself, never catching up.
+    const periodic = (intervalMs: number, phase: number, task: (dueMs: number) => Promise<void>) => {
+      this.stops.push(every({
+        intervalMs,
+        firstDelayMs: firstDelayMs(intervalMs, slot, rand(), phase),
+        nextDelayMs: (dueMs, nowMs) => nextDelayMs(intervalMs, dueMs, nowMs, rand()),
+        task,
+        onError: (err) => this.log.warn({ err }, 'periodic task failed'),
+      }));
     };
-    every(this.cfg.leaseRenewMs, () => this.renewLease());
-    every(this.cfg.nodeStatusUpdateMs, () => this.updateNodeStatus());
-    every(this.cfg.relistMs, () => this.relist());
-    every(this.cfg.syncMs, async () => {
+    periodic(this.cfg.leaseRenewMs, 0, (dueMs) => this.heartbeat(dueMs));
+    periodic(this.cfg.nodeStatusUpdateMs, 0.5, () => this.updateNodeStatus());
+    // PLEG: a runtime that tells its changes enqueues the pod at once; the relist is then a safety net.
+    const rt = this.deps.runtime;
+    if (isEventedRuntime(rt)) {
+      this.stops.push(rt.onContainerChange((c) => {
+        if (c.labels[LABELS.node] === this.nodeName) this.enqueue(podKeyOf(c));
+      }));
+    }
+    periodic(isEventedRuntime(rt) ? Math.max(this.cfg.relistMs, EVENTED_RELIST_MS) : this.cfg.relistMs, 0.25, () => this.relist());
+    periodic(this.cfg.syncMs, 0.75, async () => {
       for (const p of this.myPods()) this.queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
       await this.cleanupOrphanedPodDirs();
       await this.cleanupReleasedVolumeDirs();
@@ -175,10 +206,25 @@ export class Kubelet {
     this.log.info({ runtime: this.deps.runtime.name, podCIDR: this.node?.spec?.podCIDR }, 'kubelet started');
   }
 
+  /** One pod sync, counted and timed. */
+  private async timedSync(key: string): Promise<{ requeueAfter?: number } | void> {
+    const started = performance.now();
+    try {
+      const r = await this.syncPod(key);
+      this.deps.metrics.syncs.inc({ result: 'ok' });
+      return r;
+    } catch (e) {
+      this.deps.metrics.syncs.inc({ result: isConflict(e) ? 'conflict' : 'error' });
+      throw e;
+    } finally {
+      this.deps.metrics.syncSeconds.observe((performance.now() - started) / 1000);
+    }
+  }
+
   /** Stop syncing (containers keep running: a restarted kubelet adopts them). */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
+    for (const stop of this.stops) stop();
     this.probes.stop();
     await this.controller?.stop();
     await this.recorder.flush();
@@ -270,6 +316,25 @@ export class Kubelet {
   }
 
   private statusTicks = 0;
+
+  /** One scheduled Lease renewal, counted: attempted, then succeeded (and late?) or failed. */
+  private async heartbeat(dueMs: number): Promise<void> {
+    if (this.stopped) return;
+    const m = this.deps.metrics;
+    const startedMs = Date.now();
+    m.leaseRenewDelay.observe(Math.max(0, startedMs - dueMs) / 1000);
+    m.leaseRenewals.inc({ outcome: 'attempted' });
+    try {
+      await this.renewLease();
+    } catch (e) {
+      m.leaseRenewals.inc({ outcome: 'failed' });
+      throw e;
+    }
+    const nowMs = Date.now();
+    m.leaseRenewals.inc({ outcome: 'succeeded' });
+    if (renewalLate(this.lastRenewMs, nowMs, this.cfg.leaseRenewMs)) m.leaseRenewals.inc({ outcome: 'late' });
+    this.lastRenewMs = nowMs;
+  }
 
   private async renewLease(): Promise<void> {
     if (this.stopped) return;

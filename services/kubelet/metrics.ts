@@ -1,11 +1,17 @@
 /** The kubelet's Prometheus metrics (one set per process, shared by every kubelet in it). */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface KubeletMetrics {
   readonly syncs: Counter<'result'>;
   readonly syncSeconds: Histogram;
   readonly statusWrites: Counter<'kind'>;
   readonly containerStarts: Counter<'kind'>;
+  /** Lease renewals by outcome: attempted (every try), succeeded, failed, late (succeeded, but the Lease had aged past 1.5 renew intervals). */
+  readonly leaseRenewals: Counter<'outcome'>;
+  /** How long after it was due a Lease renewal started (a starved event loop shows here first). */
+  readonly leaseRenewDelay: Histogram;
+  /** Pod syncs waiting for a slot (a pool's bound on syncs in flight). */
+  readonly podSyncsWaiting: Gauge;
 }
 
 export function kubeletMetrics(r: Registry): KubeletMetrics {
@@ -19,5 +25,13 @@ export function kubeletMetrics(r: Registry): KubeletMetrics {
     }),
     statusWrites: new Counter({ name: 'jetkube_kubelet_status_writes_total', help: 'Status writes by object kind', labelNames: ['kind'], registers: [r] }),
     containerStarts: new Counter({ name: 'jetkube_kubelet_container_starts_total', help: 'Containers started by kind (init, app)', labelNames: ['kind'], registers: [r] }),
+    leaseRenewals: new Counter({ name: 'jetkube_kubelet_lease_renewals_total', help: 'Node Lease renewals by outcome (attempted, succeeded, failed, late)', labelNames: ['outcome'], registers: [r] }),
+    leaseRenewDelay: new Histogram({
+      name: 'jetkube_kubelet_lease_renew_delay_seconds',
+      help: 'Seconds from when a Lease renewal was due to when it started',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40],
+      registers: [r],
+    }),
+    podSyncsWaiting: new Gauge({ name: 'jetkube_kubelet_pod_syncs_waiting', help: 'Pod syncs waiting for a slot (the process-wide bound of a pool)', registers: [r] }),
   };
 }

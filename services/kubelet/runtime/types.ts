@@ -281,3 +281,19 @@ export interface StatsRuntime {
 }
 
 export const isStatsRuntime = (r: unknown): r is StatsRuntime => typeof (r as Partial<StatsRuntime>)?.stats === 'function';
+
+/**
+ * Runtimes that know when their containers change (fake: they live in its memory) and say so: the
+ * kubelet then learns of a start, an exit or a removal from the event, and relists only as a
+ * slow safety net (Kubernetes' evented PLEG). The others are relisted every relistMs (its generic
+ * PLEG). Optional to implement.
+ */
+export interface EventedRuntime {
+  /**
+   * Call `listener` with a container after it was started, exited (stopped, or by itself) or
+   * removed (then with its last state). Returns the function that unsubscribes.
+   */
+  onContainerChange(listener: (c: RuntimeContainer) => void): () => void;
+}
+
+export const isEventedRuntime = (r: unknown): r is EventedRuntime => typeof (r as Partial<EventedRuntime>)?.onContainerChange === 'function';
