@@ -37,7 +37,9 @@ describe('kubelet with the docker runtime, end to end', async () => {
   let kubeletPort: number;
 
   async function startKubelet(): Promise<ChildProcess> {
-    const env = { ...envFor(cfg), JETKUBE_AUTH: 'off', GATEWAY_URL: base, KUBELET_PORT: String(kubeletPort), KUBELET_RELIST_MS: '200', CRASHLOOP_BACKOFF_BASE: '0.5', CRASHLOOP_BACKOFF_MAX: '2', NODE_LEASE_RENEW_INTERVAL: '1' };
+    // A ConfigMap update reaches a mounted file within a sync period plus the kubelet's 10 s cache,
+    // as in Kubernetes: a 5 s sync period (not 60) keeps that test within its wait.
+    const env = { ...envFor(cfg), JETKUBE_AUTH: 'off', GATEWAY_URL: base, KUBELET_PORT: String(kubeletPort), KUBELET_RELIST_MS: '200', KUBELET_SYNC_FREQUENCY: '5', CRASHLOOP_BACKOFF_BASE: '0.5', CRASHLOOP_BACKOFF_MAX: '2', NODE_LEASE_RENEW_INTERVAL: '1' };
     const child = spawn(process.execPath, [JETKUBE, 'kubelet', '--runtime', 'docker', '--node-name', NODE_NAME], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     // Its log, to say why when it does not become ready (the last 40 lines).
     const lines: string[] = [];
