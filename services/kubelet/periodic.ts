@@ -1,25 +1,10 @@
 /**
- * Periodic kubelet tasks never overlap themselves: a tick that finds the previous run of its task
- * still going is skipped, as a kubelet's one goroutine per loop would be. Without this, an
- * overloaded gateway made a node's lease renewals pile up, each with the same resourceVersion:
- * all but one conflicted, and every conflict cost a GET and another write (measured: 34,000
- * conflicting lease updates against 19,000 good ones at 2,000 nodes).
- */
-export function skipWhileRunning(fn: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => {
-    if (running) return running;
-    running = fn().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-}
-
-/**
  * Run `task` every `intervalMs`, the first time at `firstDelayMs`: one timer at a time, the next
  * set when the task is done, one interval (± jitter) after the run was due (heartbeat-schedule.ts).
- * A run never overlaps the previous one, and a late run is not followed by catch-up runs. The task
+ * A run never overlaps the previous one, as a kubelet's one goroutine per loop: when ticks could
+ * overlap, an overloaded gateway made a node's Lease renewals pile up with one resourceVersion, all
+ * but one conflicting, each conflict a GET and another write (34,000 conflicting Lease updates
+ * against 19,000 good ones at 2,000 nodes). A late run is not followed by catch-up runs. The task
  * is told when it was due (to measure how late it started). Returns a stop function.
  */
 export function every(opts: {

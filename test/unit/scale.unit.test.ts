@@ -6,7 +6,6 @@ import { EventRecorder, type GatewayClient } from '../../shared/client/index.js'
 import { kubeletConfigFromEnv, kubeletConfigs } from '../../services/kubelet/config.js';
 import { POOL_WORKERS, POOL_WORKERS_FROM } from '../../services/kubelet/config.js';
 import { NODE_READ_EVERY, nodeReadDue } from '../../services/kubelet/node-status.js';
-import { skipWhileRunning } from '../../services/kubelet/periodic.js';
 import { sameStatus } from '../../services/kubelet/pod-status.js';
 import { jsonListChunks } from '../../services/gateway/reads.js';
 import type { KObject } from '../../shared/resources/meta.js';
@@ -87,36 +86,6 @@ describe('nodeReadDue (the kubelet reads its Node once a minute, not every statu
     assert.equal(reads, 3);
     assert.equal(nodeReadDue(NODE_READ_EVERY - 1, node), true);
     assert.equal(nodeReadDue(0, node), false);
-  });
-});
-
-describe('skipWhileRunning (periodic kubelet tasks never overlap)', () => {
-  it('a call while the task runs joins it instead of starting another; the next one runs again', async () => {
-    let runs = 0;
-    let release: () => void = () => undefined;
-    const fn = skipWhileRunning(async () => {
-      runs++;
-      await new Promise<void>((r) => (release = r));
-    });
-    const a = fn();
-    const b = fn();
-    assert.equal(runs, 1);
-    release();
-    await Promise.all([a, b]);
-    const c = fn();
-    assert.equal(runs, 2);
-    release();
-    await c;
-  });
-  it('a failed run frees the task', async () => {
-    let runs = 0;
-    const fn = skipWhileRunning(async () => {
-      runs++;
-      throw new Error('boom');
-    });
-    await assert.rejects(fn(), /boom/);
-    await assert.rejects(fn(), /boom/);
-    assert.equal(runs, 2);
   });
 });
 
