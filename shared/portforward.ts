@@ -17,6 +17,7 @@
  * kubelet is the only SPDY speaker (shared/spdy.ts). Client libraries' WebSocket protocol is at the
  * end of this file.
  */
+import { headerList } from './header-list.js';
 
 /** The only port-forward stream protocol there is. */
 export const PORTFORWARD_PROTOCOL_V1 = 'portforward.k8s.io';
@@ -147,10 +148,7 @@ export function pairTimeoutError(requestId: string): string {
  * the first the server supports, or a 403 with Kubernetes' message.
  */
 export function handshake(offered: string | readonly string[] | undefined, supported: readonly string[] = [PORTFORWARD_PROTOCOL_V1]): { protocol: string } | { code: 403; message: string } {
-  const list = (Array.isArray(offered) ? offered : typeof offered === 'string' ? [offered] : [])
-    .flatMap((v: string) => v.split(','))
-    .map((p: string) => p.trim())
-    .filter(Boolean);
+  const list = headerList(offered);
   if (list.length === 0) return { protocol: '' };
   const found = list.find((p) => supported.includes(p));
   if (found) return { protocol: found };
@@ -167,7 +165,7 @@ export type PortForwardUpgrade =
 export function classifyUpgrade(upgrade: string | undefined, wsProtocols: string | undefined): PortForwardUpgrade {
   const up = (upgrade ?? '').trim().toLowerCase();
   if (up === 'websocket') {
-    const offered = (wsProtocols ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    const offered = headerList(wsProtocols);
     const tunnel = offered.find((p) => p === TUNNEL_PROTOCOL);
     if (tunnel) return { type: 'tunnel', protocol: tunnel };
     const ws = negotiateWsPortForward(wsProtocols);
@@ -221,7 +219,7 @@ export function portPrefix(channel: number, port: number): Buffer {
 
 /** The subprotocol to answer a WebSocket port-forward with: ours if offered, '' if none was offered, undefined to refuse. */
 export function negotiateWsPortForward(offered: string | undefined): string | undefined {
-  const list = (offered ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const list = headerList(offered);
   if (list.length === 0) return '';
   return list.includes(WS_PORTFORWARD_PROTOCOL) ? WS_PORTFORWARD_PROTOCOL : undefined;
 }

@@ -9,6 +9,7 @@
  * v4 is the same without the close signal. The v1 `channel.k8s.io` protocol (the same channels, no
  * JSON Status, exit codes lost) is offered by nobody we serve, so it is not accepted.
  */
+import { headerList } from './header-list.js';
 
 export const PROTOCOL_V5 = 'v5.channel.k8s.io';
 export const PROTOCOL_V4 = 'v4.channel.k8s.io';
@@ -24,7 +25,7 @@ export const CLOSE = 255;
 
 /** The protocol to answer with (pure): the first we support among those the client offers, best first. */
 export function negotiateProtocol(offered: string | readonly string[] | undefined): string | undefined {
-  const list = (Array.isArray(offered) ? offered : typeof offered === 'string' ? offered.split(',') : []).map((p) => p.trim()).filter(Boolean);
+  const list = headerList(offered);
   return SUPPORTED_PROTOCOLS.find((p) => list.includes(p));
 }
 

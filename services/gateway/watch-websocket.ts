@@ -16,7 +16,8 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ApiError, badRequest } from '../../shared/errors.js';
-import { BEARER_PROTOCOL_PREFIX, offeredProtocols } from '../../shared/auth/authn/index.js';
+import { notBearerProtocol } from '../../shared/auth/authn/index.js';
+import { headerList } from '../../shared/header-list.js';
 import type { WatchSink } from './watch.js';
 
 const upgrades = new WeakMap<IncomingMessage, { readonly socket: Duplex; readonly head: Buffer }>();
@@ -42,7 +43,7 @@ export function isUpgrade(req: IncomingMessage): boolean {
 
 /** The subprotocols besides a bearer token's (which insecure mode does not read, so may still be there). */
 function echoable(req: IncomingMessage): string[] {
-  return offeredProtocols(req.headers['sec-websocket-protocol']).filter((p) => !p.startsWith(BEARER_PROTOCOL_PREFIX));
+  return headerList(req.headers['sec-websocket-protocol']).filter(notBearerProtocol);
 }
 
 /** A watch's upgrade the handshake would refuse, refused before any work as a 400 Status. */
@@ -56,7 +57,7 @@ const wss = new WebSocketServer({
   perMessageDeflate: false,
   // The client sends nothing: a little room for a close frame's reason.
   maxPayload: 4096,
-  handleProtocols: (offered) => [...offered].find((p) => !p.startsWith(BEARER_PROTOCOL_PREFIX)) ?? false,
+  handleProtocols: (offered) => [...offered].find(notBearerProtocol) ?? false,
 });
 
 /** Complete a checked watch's handshake (its reply hijacked): the sink its events go to. */

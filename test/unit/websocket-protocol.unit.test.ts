@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isWebSocketRequest, protocolBearer, type ProtocolBearer } from '../../shared/auth/authn/index.js';
+import { headerList } from '../../shared/header-list.js';
 
 const P = 'base64url.bearer.authorization.k8s.io.';
 const enc = (s: string) => Buffer.from(s).toString('base64url');
@@ -34,4 +35,15 @@ describe('isWebSocketRequest', () => {
     ['plain', {}, false],
   ];
   for (const [name, headers, want] of cases) it(name, () => assert.equal(isWebSocketRequest(headers), want));
+});
+
+describe('headerList', () => {
+  const cases: [string, string | string[] | undefined, string[]][] = [
+    ['absent', undefined, []],
+    ['empty', '', []],
+    ['one', 'v5.channel.k8s.io', ['v5.channel.k8s.io']],
+    ['comma-separated, spaces, empty items', ' a ,, b,', ['a', 'b']],
+    ['repeated headers are one list', ['a, b', 'c'], ['a', 'b', 'c']],
+  ];
+  for (const [name, value, want] of cases) it(name, () => assert.deepEqual(headerList(value), want));
 });

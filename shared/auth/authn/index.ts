@@ -20,4 +20,4 @@ export {
   type ServiceAccountClaims,
 } from './service-account-token.js';
 export { kubeconfigYaml, parseKubeconfig, resolveKubeconfig, loadKubeconfig, type KubeconfigCredentials, type ResolvedKubeconfig } from './kubeconfig.js';
-export { BEARER_PROTOCOL_PREFIX, isWebSocketRequest, offeredProtocols, protocolBearer, type ProtocolBearer } from './websocket-protocol.js';
+export { BEARER_PROTOCOL_PREFIX, isWebSocketRequest, notBearerProtocol, protocolBearer, type ProtocolBearer } from './websocket-protocol.js';

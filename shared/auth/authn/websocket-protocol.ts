@@ -5,7 +5,12 @@
  * it, which is the one the server echoes. The others stay, for the handshake, once the token is read.
  */
 
+import { headerList } from '../../header-list.js';
+
 export const BEARER_PROTOCOL_PREFIX = 'base64url.bearer.authorization.k8s.io.';
+
+/** Whether a subprotocol is not a bearer token's (the ones a server may echo). */
+export const notBearerProtocol = (p: string): boolean => !p.startsWith(BEARER_PROTOCOL_PREFIX);
 
 export type ProtocolBearer =
   /** No token among the protocols. */
@@ -13,18 +18,12 @@ export type ProtocolBearer =
   | { readonly type: 'token'; readonly token: string; /** The protocols without the token's. */ readonly others: readonly string[] }
   | { readonly type: 'invalid'; readonly message: string };
 
-/** The offered subprotocols, however many headers and commas they came in. */
-export function offeredProtocols(header: string | readonly string[] | undefined): string[] {
-  const values = header === undefined ? [] : typeof header === 'string' ? [header] : header;
-  return values.flatMap((v) => v.split(',')).map((p) => p.trim()).filter((p) => p !== '');
-}
-
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 export function protocolBearer(header: string | readonly string[] | undefined): ProtocolBearer {
   let token: string | undefined;
   const others: string[] = [];
-  for (const p of offeredProtocols(header)) {
+  for (const p of headerList(header)) {
     if (!p.startsWith(BEARER_PROTOCOL_PREFIX)) {
       others.push(p);
       continue;
