@@ -93,7 +93,7 @@ export async function startKubelets(
   try {
     await Promise.all([pods.start(), ctx.informers.start()]);
     await Promise.all([pods.waitForSync(), ctx.informers.waitForSync()]);
-    const metrics = kubeletMetrics(ctx.registry);
+    const metrics = kubeletMetrics(ctx.registry, () => syncSlots?.queued ?? 0);
     http = await startHealthServer({
       port: configs[0]!.port,
       host: configs[0]!.nodeIp,

@@ -150,21 +150,7 @@ export class Kubelet {
       queue: this.queue,
       workers: this.cfg.workers,
       log: this.log,
-      reconcile: async (key) => {
-        const slots = this.deps.syncSlots;
-        if (!slots) return await this.timedSync(key);
-        this.deps.metrics.podSyncsWaiting.inc();
-        let waiting = true;
-        try {
-          return await slots.run(() => {
-            waiting = false;
-            this.deps.metrics.podSyncsWaiting.dec();
-            return this.timedSync(key);
-          });
-        } finally {
-          if (waiting) this.deps.metrics.podSyncsWaiting.dec();
-        }
-      },
+      reconcile: (key) => (this.deps.syncSlots ? this.deps.syncSlots.run(() => this.timedSync(key)) : this.timedSync(key)),
     });
     for (const p of this.myPods()) this.queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
     const slot = this.deps.slot ?? { index: 0, of: 1 };

@@ -10,11 +10,18 @@ export interface KubeletMetrics {
   readonly leaseRenewals: Counter<'outcome'>;
   /** How long after it was due a Lease renewal started (a starved event loop shows here first). */
   readonly leaseRenewDelay: Histogram;
-  /** Pod syncs waiting for a slot (a pool's bound on syncs in flight). */
-  readonly podSyncsWaiting: Gauge;
 }
 
-export function kubeletMetrics(r: Registry): KubeletMetrics {
+/** `syncsWaiting`: pod syncs waiting for a slot of the pool's bound (SyncSlots.queued), read at each scrape. */
+export function kubeletMetrics(r: Registry, syncsWaiting: () => number = () => 0): KubeletMetrics {
+  new Gauge({
+    name: 'jetkube_kubelet_pod_syncs_waiting',
+    help: 'Pod syncs waiting for a slot (the process-wide bound of a pool)',
+    registers: [r],
+    collect() {
+      this.set(syncsWaiting());
+    },
+  });
   return {
     syncs: new Counter({ name: 'jetkube_kubelet_pod_syncs_total', help: 'Pod syncs by result', labelNames: ['result'], registers: [r] }),
     syncSeconds: new Histogram({
@@ -32,6 +39,5 @@ export function kubeletMetrics(r: Registry): KubeletMetrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40],
       registers: [r],
     }),
-    podSyncsWaiting: new Gauge({ name: 'jetkube_kubelet_pod_syncs_waiting', help: 'Pod syncs waiting for a slot (the process-wide bound of a pool)', registers: [r] }),
   };
 }

@@ -96,9 +96,7 @@ export class FakeRuntime implements ContainerRuntime, StatsRuntime, EventedRunti
   /** Container `id`, due to exit by itself, exits (as of when it was due). */
   private exitNow(id: string): void {
     const e = this.exits.get(id);
-    const t = this.exitTimers.get(id);
-    if (t) clearTimeout(t);
-    this.exitTimers.delete(id);
+    this.clearExitTimer(id);
     if (!e) return;
     this.exits.delete(id);
     const c = this.containers.get(id);
@@ -106,6 +104,12 @@ export class FakeRuntime implements ContainerRuntime, StatsRuntime, EventedRunti
     const exited: RuntimeContainer = { ...c, state: 'exited', exitCode: e.code, reason: e.code === 0 ? 'Completed' : 'Error', finishedAt: new Date(e.at).toISOString() };
     this.containers.set(id, exited);
     this.emit(exited);
+  }
+
+  private clearExitTimer(id: string): void {
+    const t = this.exitTimers.get(id);
+    if (t) clearTimeout(t);
+    this.exitTimers.delete(id);
   }
 
   /** Containers due to exit by themselves are exited as of now (their timers may not have fired yet). */
@@ -118,9 +122,7 @@ export class FakeRuntime implements ContainerRuntime, StatsRuntime, EventedRunti
   async stop(id: string): Promise<void> {
     this.settle();
     this.exits.delete(id);
-    const t = this.exitTimers.get(id);
-    if (t) clearTimeout(t);
-    this.exitTimers.delete(id);
+    this.clearExitTimer(id);
     const c = this.containers.get(id);
     if (c?.state !== 'running') return;
     const exited: RuntimeContainer = { ...c, state: 'exited', exitCode: 0, reason: 'Completed', finishedAt: new Date().toISOString() };
@@ -135,9 +137,7 @@ export class FakeRuntime implements ContainerRuntime, StatsRuntime, EventedRunti
     this.loads.delete(id);
     this.secured.delete(id);
     this.exits.delete(id);
-    const t = this.exitTimers.get(id);
-    if (t) clearTimeout(t);
-    this.exitTimers.delete(id);
+    this.clearExitTimer(id);
     if (!c) return;
     const pod = podOf(c.labels);
     const ids = this.byPod.get(pod);
