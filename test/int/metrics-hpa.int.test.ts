@@ -65,6 +65,19 @@ describe('metrics.k8s.io from a real kubelet, and the HPA controller', { timeout
     assert.equal(unknown.status, 404);
   });
 
+  it('the kubelet counts its Lease renewals and pod syncs on /metrics', async () => {
+    const sample = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const text = await eventually('a scheduled Lease renewal counted', async () => {
+      const t = await (await fetch(`${kubelets.url}/metrics`)).text();
+      return sample(t, 'jetkube_kubelet_lease_renewals_total{outcome="succeeded"}') >= 1 ? t : undefined;
+    }, 30_000);
+    assert.ok(sample(text, 'jetkube_kubelet_lease_renewals_total{outcome="attempted"}') >= 1);
+    assert.equal(sample(text, 'jetkube_kubelet_lease_renewals_total{outcome="failed"}') || 0, 0);
+    assert.ok(sample(text, 'jetkube_kubelet_pod_syncs_total{result="ok"}') >= 1, 'the pods above were synced');
+    // One node is no pool: no bound, nothing waits.
+    assert.equal(sample(text, 'jetkube_kubelet_pod_syncs_waiting'), 0);
+  });
+
   it('metrics.k8s.io: discovery, list with a label selector, get, NotFound', async () => {
     const groups = await api(cs.url, 'GET', '/apis');
     assert.ok(groups.body.groups.some((g: any) => g.name === 'metrics.k8s.io' && g.preferredVersion.version === 'v1beta1'));
