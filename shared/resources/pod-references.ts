@@ -11,22 +11,7 @@ const items = <T>(v: unknown): readonly T[] => (Array.isArray(v) ? (v as T[]) : 
 
 /** Whether the pod reads ConfigMap / Secret `name` through a volume, a projected source or its containers' env. */
 export function podReferences(pod: Pod, kind: 'ConfigMap' | 'Secret', name: string): boolean {
-  const cm = kind === 'ConfigMap';
-  for (const v of pod.spec.volumes ?? []) {
-    if (cm && isObj(v.configMap) && v.configMap.name === name) return true;
-    if (!cm && isObj(v.secret) && v.secret.secretName === name) return true;
-    if (isObj(v.projected)) {
-      for (const s of items<Obj>(v.projected.sources)) {
-        const ref = cm ? s.configMap : s.secret;
-        if (isObj(ref) && ref.name === name) return true;
-      }
-    }
-  }
-  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
-    for (const f of c.envFrom ?? []) if ((cm ? f.configMapRef : f.secretRef)?.name === name) return true;
-    for (const e of c.env ?? []) if ((cm ? e.valueFrom?.configMapKeyRef : e.valueFrom?.secretKeyRef)?.name === name) return true;
-  }
-  return false;
+  return podConfigNames(pod, kind).includes(name);
 }
 
 /** Whether the pod reads Secret `name` as an image pull secret. */
@@ -41,7 +26,7 @@ export function podUsesClaim(pod: Pod, name: string): boolean {
   );
 }
 
-/** The names of the ConfigMaps (or Secrets) the pod reads (podReferences' objects, each once; image pull secrets not included). */
+/** The names of the ConfigMaps (or Secrets) the pod reads, each once (image pull secrets not included). */
 export function podConfigNames(pod: Pod, kind: 'ConfigMap' | 'Secret'): string[] {
   const cm = kind === 'ConfigMap';
   const out = new Set<string>();
