@@ -43,6 +43,8 @@ export interface KubeletConfig {
   /** Every pod is synced at least this often. */
   readonly syncMs: number;
   readonly workers: number;
+  /** A pool of kubelets in one process: pod syncs in flight over all its nodes (KUBELET_POOL_SYNCS, default 64). */
+  readonly poolSyncs: number;
   /** The cluster DNS pods are pointed at (CLUSTER_DNS, the DNS service's own setting). */
   readonly clusterDns: DnsAddress;
   /** The cluster's DNS domain (CLUSTER_DOMAIN): the pods' search path derives from it. */
@@ -53,6 +55,13 @@ const num = (v: string | undefined, dflt: number, name: string): number => {
   if (v === undefined || v === '') return dflt;
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
+  return n;
+};
+
+/** A count of at least 1 (a bound of 0 would hold every sync for good). */
+const positiveInt = (v: string | undefined, dflt: number, name: string): number => {
+  const n = num(v, dflt, name);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1, got "${v}"`);
   return n;
 };
 
@@ -107,6 +116,7 @@ export function kubeletConfigFromEnv(env: NodeJS.ProcessEnv = process.env, over:
     relistMs: num(env.KUBELET_RELIST_MS, 1000, 'KUBELET_RELIST_MS'),
     syncMs: num(env.KUBELET_SYNC_FREQUENCY, 60, 'KUBELET_SYNC_FREQUENCY') * 1000,
     workers: num(env.KUBELET_WORKERS, 16, 'KUBELET_WORKERS'),
+    poolSyncs: positiveInt(env.KUBELET_POOL_SYNCS, 64, 'KUBELET_POOL_SYNCS'),
     clusterDns: parseClusterDns(env.CLUSTER_DNS),
     clusterDomain: parseClusterDomain(env.CLUSTER_DOMAIN),
     ...over,

@@ -30,9 +30,6 @@ import { resourceMetricsText } from './stats/summary.js';
 export { Kubelet } from './kubelet.js';
 export { kubeletConfigFromEnv, type KubeletConfig } from './config.js';
 
-/** A pool's bound on pod syncs in flight, over all its nodes (KUBELET_POOL_SYNCS overrides). */
-export const POOL_SYNCS_IN_FLIGHT = Number(process.env.KUBELET_POOL_SYNCS) || 64;
-
 export interface StartKubeletOptions {
   readonly registry?: Registry;
   /** Share one runtime between all kubelets (tests); default: one per kubelet from its config. */
@@ -75,7 +72,7 @@ export async function startKubelets(
   const recorder = configs.length > 1 ? new EventRecorder(ctx.client, { component: 'kubelet', concurrency: 8, maxQueued: 10_000, log }) : undefined;
   // Pod syncs in flight over the whole pool are bounded (each is mostly a status write): thousands
   // of nodes' workers otherwise kept the event loop too busy for their heartbeats, which never wait here.
-  const syncSlots = configs.length > 1 ? new SyncSlots(POOL_SYNCS_IN_FLIGHT) : undefined;
+  const syncSlots = configs.length > 1 ? new SyncSlots(configs[0]!.poolSyncs) : undefined;
   pods.addIndexer('node', nodeNameIndex as IndexFunc<Pod>);
   // ConfigMaps and Secrets come through the gateway (pod-config.ts): one source for the kubelets that
   // share the process' identity, and one per node that has its own (the Node authorizer decides).

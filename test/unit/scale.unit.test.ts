@@ -64,6 +64,13 @@ describe('kubeletConfigs for a pool', () => {
     assert.ok(ks.every((k) => k.workers === Math.min(base.workers, POOL_WORKERS)));
     assert.equal(new Set(ks.map((k) => k.nodeName)).size, ks.length);
   });
+  it('bounds a pool\'s pod syncs in flight at KUBELET_POOL_SYNCS (64), a whole number of at least 1', () => {
+    assert.equal(base.poolSyncs, 64);
+    assert.equal(kubeletConfigFromEnv({ KUBELET_POOL_SYNCS: '8' }, { nodeName: 'n', runtime: 'fake' }).poolSyncs, 8);
+    for (const bad of ['0', '-5', '2.5', 'many']) {
+      assert.throws(() => kubeletConfigFromEnv({ KUBELET_POOL_SYNCS: bad }, { nodeName: 'n', runtime: 'fake' }), /KUBELET_POOL_SYNCS must be/, bad);
+    }
+  });
 });
 
 describe('EventRecorder shared by a pool', () => {
