@@ -12,6 +12,7 @@ import { EventLog } from '../../shared/eventlog/index.js';
 import { createDb, diffSchemas } from '../../shared/db/index.js';
 import { Projector } from '../../services/projector/index.js';
 import { api, configMap, deployment, pod, startStack, type Stack } from '../stack.js';
+import { eventually } from '../wait.js';
 
 const silent = createLogger('test', process.env.LOG_LEVEL || 'silent');
 
@@ -191,8 +192,13 @@ describe('projector', () => {
       }
     })();
     await Promise.all([writes, killer]);
-    // The gateway's consistent list waits for the projector to come back and catch up.
-    const r = await api(s.url, 'GET', '/api/v1/namespaces/default/configmaps?labelSelector=');
+    // The gateway's consistent list waits for the projector to come back and catch up; if the
+    // reconnects outlast that wait (a loaded machine), it answers 504 with Retry-After and the
+    // client asks again, as a Kubernetes client does.
+    const r = await eventually('the projector back and caught up (a consistent list answered)', async () => {
+      const res = await api(s.url, 'GET', '/api/v1/namespaces/default/configmaps?labelSelector=');
+      return res.status === 504 ? undefined : res;
+    }, 60_000);
     assert.equal(r.status, 200);
     const names = new Set(r.body.items.map((i: any) => i.metadata.name));
     for (let i = 0; i < 30; i++) assert.equal(names.has(`d-cm-${i}`), i % 5 !== 0, `d-cm-${i}`);
