@@ -1,7 +1,7 @@
 /** The projection store: schema, migrations, row mapping, batch writes and list queries. */
 export type * from './schema.js';
 export { createDb, schemaOf, poolOf, assertSchemaName, type DbOptions } from './create-db.js';
-export { migrate, migrateOrAwait, isMigrated } from './migrate.js';
+export { migrate, migrateOrAwait, isMigrated, isConcurrentDrop } from './migrate.js';
 export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 export { listObjects, listObjectsJson, type JsonListResult, type ListOptions, type ListResult } from './list.js';
 export { encodeContinue, decodeContinue, type ContinueToken } from './continue-token.js';

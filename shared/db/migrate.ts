@@ -23,7 +23,8 @@ export async function migrate(db: Kysely<Database>): Promise<void> {
   }
 }
 
-function isConcurrentDrop(e: unknown): boolean {
+/** An error from another schema dropped while Postgres or kysely's introspection read the catalog. */
+export function isConcurrentDrop(e: unknown): boolean {
   for (let c: unknown = e; c instanceof Error; c = c.cause) {
     const code = (c as { code?: unknown }).code;
     if (code === '3F000' || code === '42P01' || code === '42703') return true;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { schemaName } from '../../shared/config.js';
 import { Migrator, sql } from 'kysely';
-import { createDb, diffSchemas, migrate } from '../../shared/db/index.js';
+import { createDb, diffSchemas, isConcurrentDrop, migrate } from '../../shared/db/index.js';
 import { migrationProvider } from '../../shared/db/migrations/index.js';
 import { testConfig } from '../harness.js';
 import { unserveCrd } from '../../shared/resources/crd-serving.js';
@@ -166,7 +166,10 @@ describe('migration 2026_12_06_0016_event_groups on a mirror written before it',
     try {
       await sql`create schema ${sql.id(schema)}`.execute(db);
       const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema });
-      const before = await migrator.migrateTo('2026_12_06_0014_event_authors');
+      // kysely's introspection reads every schema's tables: another suite dropping its schema
+      // meanwhile fails it, as shared/db/migrate.ts knows (and retries).
+      let before = await migrator.migrateTo('2026_12_06_0014_event_authors');
+      for (let attempt = 1; attempt < 5 && isConcurrentDrop(before.error); attempt++) before = await migrator.migrateTo('2026_12_06_0014_event_authors');
       assert.equal(before.error, undefined);
       const rows: [number, string, string, string | null][] = [
         [1, 'Deployment', 'web', 'u-dep'],
